@@ -1,0 +1,12 @@
+//! dynalith's data model: DynamoDB's attribute values, numbers, items, their
+//! wire JSON form, size rules and error types. No I/O, no async.
+
+pub mod error;
+pub mod number;
+pub mod size;
+pub mod value;
+pub mod wire;
+
+pub use error::{DynamoError, ErrorKind, Result};
+pub use number::{Number, NumberError};
+pub use value::{AttributeValue, Item, ValueType};
