@@ -1,0 +1,74 @@
+//! The storage layer: a small transactional ordered key-value interface, and
+//! the engines that implement it.
+//!
+//! Everything DynamoDB-specific (key layout, indexes, streams, TTL) lives
+//! above this trait, in the core, so that every engine behaves the same and
+//! a second engine (a PostgreSQL-protocol database) can be added without
+//! touching the operations. An engine provides ordered keys, atomic
+//! multi-key transactions with per-key locking (`get_for_update`), snapshot
+//! reads, and commutative counters.
+
+mod counters;
+mod rocks;
+
+pub use counters::{decode_counters, encode_counters};
+pub use rocks::{RocksEngine, RocksOptions};
+
+/// What can go wrong below the core.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StorageError {
+    /// Another transaction holds a lock this one needs, or wrote a key this
+    /// one read. The core retries the whole operation.
+    #[error("transaction conflict")]
+    Conflict,
+    /// The engine failed (I/O error, corruption). Not retried.
+    #[error("storage failure: {0}")]
+    Engine(String),
+}
+
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
+/// A key and its value, as returned by range scans.
+pub type KeyValue = (Box<[u8]>, Box<[u8]>);
+
+/// A boxed iterator over a key range.
+pub type ScanIter<'a> = Box<dyn Iterator<Item = Result<KeyValue>> + 'a>;
+
+/// Reads: from a transaction (its own writes included) or from a snapshot.
+pub trait ReadView {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+
+    /// Keys in `[start, end)`, ascending, or descending when `reverse`.
+    fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s>;
+}
+
+/// One atomic unit of writes. Dropping it without `commit` rolls it back.
+pub trait Transaction: ReadView {
+    /// Reads the latest committed value and locks the key until commit, so
+    /// that read-check-write is atomic against every other writer.
+    fn get_for_update(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+    fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()>;
+    fn delete(&mut self, key: &[u8]) -> Result<()>;
+    /// Adds `deltas` element-wise to the i64 counters stored at `key`
+    /// without reading or locking it, so that hot counters (item counts,
+    /// table sizes) never serialize writers.
+    fn add_counters(&mut self, key: &[u8], deltas: &[i64]) -> Result<()>;
+    /// Makes every write durable (when the engine is durable) and visible,
+    /// atomically.
+    fn commit(self: Box<Self>) -> Result<()>;
+}
+
+/// A storage engine.
+pub trait Engine: Send + Sync {
+    fn begin(&self) -> Box<dyn Transaction + '_>;
+    /// A consistent point-in-time view for reads that span many keys.
+    fn snapshot(&self) -> Box<dyn ReadView + '_>;
+    /// Latest committed value, without a snapshot or locks.
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
+    /// Removes every key in `[start, end)` in batches, not atomically. Only
+    /// for data no reader can reach any more (a dropped table's keys).
+    fn delete_range(&self, start: &[u8], end: &[u8]) -> Result<()>;
+    /// Persists everything (used at shutdown).
+    fn flush(&self) -> Result<()>;
+}

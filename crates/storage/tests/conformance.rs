@@ -1,0 +1,223 @@
+//! One behavioural suite that every storage engine must pass.
+
+use dynalith_storage::{Engine, RocksEngine, RocksOptions, StorageError};
+use std::sync::{Arc, Barrier};
+
+fn engines() -> Vec<(&'static str, Box<dyn Engine>, Option<tempfile::TempDir>)> {
+    let dir = tempfile::tempdir().unwrap();
+    let durable = RocksEngine::open(&RocksOptions::durable(dir.path())).unwrap();
+    let memory = RocksEngine::open(&RocksOptions::in_memory()).unwrap();
+    vec![
+        ("rocks-durable", Box::new(durable), Some(dir)),
+        ("rocks-memory", Box::new(memory), None),
+    ]
+}
+
+fn collect(engine: &dyn Engine, start: &[u8], end: &[u8], reverse: bool) -> Vec<Vec<u8>> {
+    let snapshot = engine.snapshot();
+    snapshot
+        .scan(start, end, reverse)
+        .map(|kv| kv.unwrap().0.to_vec())
+        .collect()
+}
+
+#[test]
+fn commit_makes_writes_visible_and_drop_rolls_back() {
+    for (name, engine, _dir) in engines() {
+        let mut txn = engine.begin();
+        txn.put(b"a", b"1").unwrap();
+        assert_eq!(
+            txn.get(b"a").unwrap().as_deref(),
+            Some(&b"1"[..]),
+            "{name}: read own write"
+        );
+        assert_eq!(
+            engine.get(b"a").unwrap(),
+            None,
+            "{name}: not visible before commit"
+        );
+        txn.commit().unwrap();
+        assert_eq!(
+            engine.get(b"a").unwrap().as_deref(),
+            Some(&b"1"[..]),
+            "{name}"
+        );
+
+        let mut txn = engine.begin();
+        txn.delete(b"a").unwrap();
+        txn.put(b"b", b"2").unwrap();
+        drop(txn);
+        assert!(
+            engine.get(b"a").unwrap().is_some(),
+            "{name}: rollback keeps a"
+        );
+        assert!(
+            engine.get(b"b").unwrap().is_none(),
+            "{name}: rollback drops b"
+        );
+    }
+}
+
+#[test]
+fn scans_are_ordered_bounded_and_reversible() {
+    for (name, engine, _dir) in engines() {
+        let mut txn = engine.begin();
+        for key in [&b"k1"[..], b"k2", b"k3", b"k\xff", b"l0", b"j9"] {
+            txn.put(key, b"v").unwrap();
+        }
+        txn.commit().unwrap();
+        assert_eq!(
+            collect(&*engine, b"k", b"l", false),
+            vec![
+                b"k1".to_vec(),
+                b"k2".to_vec(),
+                b"k3".to_vec(),
+                b"k\xff".to_vec()
+            ],
+            "{name}"
+        );
+        assert_eq!(
+            collect(&*engine, b"k2", b"k\xff", true),
+            vec![b"k3".to_vec(), b"k2".to_vec()],
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn snapshots_do_not_see_later_writes() {
+    for (name, engine, _dir) in engines() {
+        let snapshot = engine.snapshot();
+        let mut txn = engine.begin();
+        txn.put(b"x", b"1").unwrap();
+        txn.commit().unwrap();
+        assert_eq!(snapshot.get(b"x").unwrap(), None, "{name}");
+        assert_eq!(snapshot.scan(b"", b"\xff", false).count(), 0, "{name}");
+    }
+}
+
+#[test]
+fn counters_add_without_locking() {
+    for (name, engine, _dir) in engines() {
+        for deltas in [[1i64, 100], [1, 50], [-1, -30]] {
+            let mut txn = engine.begin();
+            txn.add_counters(b"c", &deltas).unwrap();
+            txn.commit().unwrap();
+        }
+        let value = engine.get(b"c").unwrap().unwrap();
+        assert_eq!(
+            dynalith_storage::decode_counters(&value),
+            vec![1, 120],
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn get_for_update_locks_until_commit() {
+    for (name, engine, _dir) in engines() {
+        let engine: Arc<dyn Engine> = Arc::from(engine);
+        let mut holder = engine.begin();
+        holder.get_for_update(b"hot").unwrap();
+        // A second writer must not get the lock while the first holds it.
+        let contender = {
+            let engine = engine.clone();
+            std::thread::spawn(move || {
+                let mut txn = engine.begin();
+                txn.get_for_update(b"hot").map(|_| ())
+            })
+        };
+        let result = contender.join().unwrap();
+        assert!(
+            matches!(result, Err(StorageError::Conflict)),
+            "{name}: {result:?}"
+        );
+        drop(holder);
+        let mut txn = engine.begin();
+        assert!(
+            txn.get_for_update(b"hot").is_ok(),
+            "{name}: lock released on rollback"
+        );
+    }
+}
+
+#[test]
+fn concurrent_read_modify_write_loses_no_update() {
+    for (name, engine, _dir) in engines() {
+        let engine: Arc<dyn Engine> = Arc::from(engine);
+        let threads = 8;
+        let per_thread = 50;
+        let barrier = Arc::new(Barrier::new(threads));
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let engine = engine.clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    for _ in 0..per_thread {
+                        loop {
+                            let mut txn = engine.begin();
+                            let current = match txn.get_for_update(b"n") {
+                                Ok(v) => v
+                                    .map(|v| u64::from_le_bytes(v.try_into().unwrap()))
+                                    .unwrap_or(0),
+                                Err(StorageError::Conflict) => continue,
+                                Err(e) => panic!("{e}"),
+                            };
+                            txn.put(b"n", &(current + 1).to_le_bytes()).unwrap();
+                            match txn.commit() {
+                                Ok(()) => break,
+                                Err(StorageError::Conflict) => continue,
+                                Err(e) => panic!("{e}"),
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let value = engine.get(b"n").unwrap().unwrap();
+        assert_eq!(
+            u64::from_le_bytes(value.try_into().unwrap()),
+            (threads * per_thread) as u64,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn delete_range_removes_only_the_range() {
+    for (name, engine, _dir) in engines() {
+        let mut txn = engine.begin();
+        for i in 0..2500u32 {
+            txn.put(&[b"t".as_slice(), &i.to_be_bytes()].concat(), b"v")
+                .unwrap();
+        }
+        txn.put(b"u", b"keep").unwrap();
+        txn.commit().unwrap();
+        engine.delete_range(b"t", b"u").unwrap();
+        assert_eq!(
+            collect(&*engine, b"", b"\xff", false),
+            vec![b"u".to_vec()],
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn durable_engine_keeps_data_across_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let engine = RocksEngine::open(&RocksOptions::durable(dir.path())).unwrap();
+        let mut txn = engine.begin();
+        txn.put(b"persist", b"yes").unwrap();
+        txn.commit().unwrap();
+    }
+    let engine = RocksEngine::open(&RocksOptions::durable(dir.path())).unwrap();
+    assert_eq!(
+        engine.get(b"persist").unwrap().as_deref(),
+        Some(&b"yes"[..])
+    );
+}
