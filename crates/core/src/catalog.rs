@@ -1,0 +1,198 @@
+//! The catalog: every table's definition, persisted in the engine and
+//! cached in memory, because every data-plane request needs its table's
+//! key schema and must not pay a storage read for it.
+
+use crate::keys;
+use dynalith_model::{AttributeValue, DynamoError, ValueType};
+use dynalith_storage::Engine;
+use parking_lot::{Mutex, MutexGuard, RwLock};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// The three types a key attribute may have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ScalarType {
+    S,
+    N,
+    B,
+}
+
+impl ScalarType {
+    pub fn parse(text: &str) -> Option<ScalarType> {
+        match text {
+            "S" => Some(ScalarType::S),
+            "N" => Some(ScalarType::N),
+            "B" => Some(ScalarType::B),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScalarType::S => "S",
+            ScalarType::N => "N",
+            ScalarType::B => "B",
+        }
+    }
+
+    pub fn matches(self, value: &AttributeValue) -> bool {
+        matches!(
+            (self, value.value_type()),
+            (ScalarType::S, ValueType::S)
+                | (ScalarType::N, ValueType::N)
+                | (ScalarType::B, ValueType::B)
+        )
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyAttribute {
+    pub name: String,
+    pub scalar_type: ScalarType,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeySchema {
+    pub partition: KeyAttribute,
+    pub sort: Option<KeyAttribute>,
+}
+
+impl KeySchema {
+    pub fn attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
+        std::iter::once(&self.partition).chain(self.sort.as_ref())
+    }
+
+    pub fn is_key_attribute(&self, name: &str) -> bool {
+        self.attributes().any(|k| k.name == name)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BillingMode {
+    Provisioned,
+    PayPerRequest,
+}
+
+impl BillingMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BillingMode::Provisioned => "PROVISIONED",
+            BillingMode::PayPerRequest => "PAY_PER_REQUEST",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Throughput {
+    pub read_capacity_units: i64,
+    pub write_capacity_units: i64,
+    pub last_increase: Option<f64>,
+    pub last_decrease: Option<f64>,
+    pub decreases_today: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StreamSettings {
+    pub enabled: bool,
+    pub view_type: String,
+    /// The stream's label (its creation time), which names its ARN.
+    pub label: String,
+}
+
+/// Everything DynamoDB knows about a table, as persisted.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableMeta {
+    /// Prefix of every storage key of the table; never reused.
+    pub id: u32,
+    pub name: String,
+    /// The TableId DynamoDB reports (a UUID).
+    pub uuid: String,
+    pub region: String,
+    pub key_schema: KeySchema,
+    /// In the order the client gave them.
+    pub attribute_definitions: Vec<KeyAttribute>,
+    pub billing_mode: BillingMode,
+    pub throughput: Throughput,
+    pub created_at: f64,
+    pub billing_mode_changed_at: Option<f64>,
+    pub deletion_protection: bool,
+    pub stream: Option<StreamSettings>,
+    pub table_class: String,
+}
+
+impl TableMeta {
+    pub fn arn(&self) -> String {
+        format!(
+            "arn:aws:dynamodb:{}:{}:table/{}",
+            self.region,
+            crate::ACCOUNT_ID,
+            self.name
+        )
+    }
+}
+
+/// The in-memory catalog. Control-plane changes are serialized by
+/// `change_lock`; readers only take the short `tables` read lock.
+pub struct Catalog {
+    tables: RwLock<HashMap<String, Arc<TableMeta>>>,
+    change_lock: Mutex<()>,
+}
+
+impl Catalog {
+    pub fn load(engine: &dyn Engine) -> Result<Catalog, DynamoError> {
+        let (start, end) = keys::table_entries_range();
+        let snapshot = engine.snapshot();
+        let mut tables = HashMap::new();
+        for entry in snapshot.scan(&start, &end, false) {
+            let (_, value) = entry.map_err(crate::storage_error)?;
+            let meta: TableMeta = serde_json::from_slice(&value)
+                .map_err(|e| DynamoError::internal(format!("corrupt catalog entry: {e}")))?;
+            tables.insert(meta.name.clone(), Arc::new(meta));
+        }
+        Ok(Catalog {
+            tables: RwLock::new(tables),
+            change_lock: Mutex::new(()),
+        })
+    }
+
+    pub fn get(&self, name: &str) -> Option<Arc<TableMeta>> {
+        self.tables.read().get(name).cloned()
+    }
+
+    /// The table, or the ResourceNotFoundException data-plane operations give.
+    pub fn require(&self, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
+        self.get(name).ok_or_else(DynamoError::resource_not_found)
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.tables.read().keys().cloned().collect();
+        names.sort();
+        names
+    }
+
+    pub fn len(&self) -> usize {
+        self.tables.read().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Held for the whole of a control-plane change (read, validate, write,
+    /// publish) so that two changes to the catalog never interleave.
+    pub fn lock_changes(&self) -> MutexGuard<'_, ()> {
+        self.change_lock.lock()
+    }
+
+    /// Publishes a committed change.
+    pub fn publish(&self, meta: TableMeta) {
+        self.tables
+            .write()
+            .insert(meta.name.clone(), Arc::new(meta));
+    }
+
+    pub fn unpublish(&self, name: &str) {
+        self.tables.write().remove(name);
+    }
+}

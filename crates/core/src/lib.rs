@@ -1,0 +1,156 @@
+//! dynalith's core: the catalog, the operations, and the single
+//! read-modify-write path, on top of any storage [`Engine`].
+//!
+//! ```no_run
+//! use dynalith_core::{Database, Operation, RequestContext};
+//! use dynalith_storage::{RocksEngine, RocksOptions};
+//! use std::sync::Arc;
+//!
+//! let engine = RocksEngine::open(&RocksOptions::in_memory()).unwrap();
+//! let db = Database::open(Arc::new(engine)).unwrap();
+//! let body = br#"{"TableName":"t","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
+//!   "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}"#;
+//! let response = db.execute(Operation::CreateTable, body, &RequestContext::default()).unwrap();
+//! ```
+
+pub mod capacity;
+pub mod catalog;
+mod describe;
+pub mod keys;
+mod ops;
+pub mod primary_key;
+pub mod stored_item;
+pub mod validate;
+pub mod write;
+
+pub use ops::Operation;
+
+use catalog::Catalog;
+use dynalith_model::DynamoError;
+use dynalith_storage::{Engine, StorageError};
+use std::sync::Arc;
+
+/// The account every ARN names: credentials are not tied to accounts yet.
+pub const ACCOUNT_ID: &str = "000000000000";
+
+/// What the transport knows about a request that the operations need.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    /// From the signature's credential scope; names ARNs.
+    pub region: String,
+}
+
+impl Default for RequestContext {
+    fn default() -> Self {
+        RequestContext {
+            region: "us-east-1".to_string(),
+        }
+    }
+}
+
+/// A storage failure as the client sees it.
+pub(crate) fn storage_error(error: StorageError) -> DynamoError {
+    match error {
+        StorageError::Conflict => {
+            DynamoError::internal("the request conflicted with another; retry it")
+        }
+        other => {
+            tracing::error!(%other, "storage failure");
+            DynamoError::internal("Internal server error")
+        }
+    }
+}
+
+/// Seconds since the epoch, as DynamoDB reports timestamps.
+pub(crate) fn now_epoch_seconds() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as f64 / 1000.0)
+        .unwrap_or(0.0)
+}
+
+/// One database: an engine and its catalog.
+pub struct Database {
+    engine: Arc<dyn Engine>,
+    catalog: Catalog,
+}
+
+impl Database {
+    pub fn open(engine: Arc<dyn Engine>) -> Result<Arc<Database>, DynamoError> {
+        let catalog = Catalog::load(&*engine)?;
+        let db = Arc::new(Database { engine, catalog });
+        db.resume_pending_drops()?;
+        Ok(db)
+    }
+
+    pub fn engine(&self) -> &dyn Engine {
+        &*self.engine
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
+    }
+
+    /// Runs one operation on a JSON request body; returns the JSON response
+    /// body. Blocks on storage: callers on an async runtime should run
+    /// writes on a blocking thread (see [`Operation::may_block`]).
+    pub fn execute(
+        &self,
+        operation: Operation,
+        body: &[u8],
+        context: &RequestContext,
+    ) -> Result<Vec<u8>, DynamoError> {
+        ops::execute(self, operation, body, context)
+    }
+
+    /// Removes the data of tables dropped before a crash or restart.
+    fn resume_pending_drops(&self) -> Result<(), DynamoError> {
+        let (start, end) = keys::pending_drops_range();
+        let pending: Vec<u32> = {
+            let snapshot = self.engine.snapshot();
+            let mut ids = Vec::new();
+            for entry in snapshot.scan(&start, &end, false) {
+                let (key, _) = entry.map_err(storage_error)?;
+                ids.extend(keys::table_id_of_pending_drop(&key));
+            }
+            ids
+        };
+        for id in pending {
+            self.drop_table_data(id);
+        }
+        Ok(())
+    }
+
+    /// Deletes a dropped table's items in the background; the pending-drop
+    /// marker goes last, so a crash midway resumes at the next start.
+    pub(crate) fn drop_table_data(&self, table_id: u32) {
+        let engine = Arc::clone(&self.engine);
+        std::thread::spawn(move || {
+            let (start, end) = keys::table_items_range(table_id);
+            let result = engine.delete_range(&start, &end).and_then(|()| {
+                let mut txn = engine.begin();
+                txn.delete(&keys::table_counters(table_id))?;
+                txn.delete(&keys::pending_drop(table_id))?;
+                txn.commit()
+            });
+            if let Err(e) = result {
+                tracing::error!(table_id, %e, "dropping a deleted table's data failed; will resume at restart");
+            }
+        });
+    }
+
+    /// [item count, size in bytes] of a table, maintained by every write.
+    pub fn table_counters(&self, table_id: u32) -> Result<(i64, i64), DynamoError> {
+        let raw = self
+            .engine
+            .get(&keys::table_counters(table_id))
+            .map_err(storage_error)?;
+        let values = raw
+            .map(|r| dynalith_storage::decode_counters(&r))
+            .unwrap_or_default();
+        Ok((
+            values.first().copied().unwrap_or(0),
+            values.get(1).copied().unwrap_or(0),
+        ))
+    }
+}

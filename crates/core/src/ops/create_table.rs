@@ -1,0 +1,287 @@
+//! CreateTable.
+
+use super::shapes::{
+    AttributeDefinitionInput, KeySchemaElementInput, ProvisionedThroughputInput,
+    StreamSpecificationInput, BILLING_MODES,
+};
+use crate::catalog::{BillingMode, KeyAttribute, KeySchema, ScalarType, TableMeta, Throughput};
+use crate::validate::Violations;
+use crate::{describe, keys, now_epoch_seconds, storage_error, Database, RequestContext};
+use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
+use serde::Deserialize;
+use serde_json::Map;
+
+/// Tables per account and region, as in DynamoDB's default quota.
+const MAX_TABLES: usize = 2500;
+
+#[derive(Deserialize, Debug)]
+#[serde(rename_all = "PascalCase")]
+struct CreateTableInput {
+    attribute_definitions: Option<Vec<AttributeDefinitionInput>>,
+    table_name: Option<String>,
+    key_schema: Option<Vec<KeySchemaElementInput>>,
+    local_secondary_indexes: Option<Vec<serde_json::Value>>,
+    global_secondary_indexes: Option<Vec<serde_json::Value>>,
+    billing_mode: Option<String>,
+    provisioned_throughput: Option<ProvisionedThroughputInput>,
+    stream_specification: Option<StreamSpecificationInput>,
+    deletion_protection_enabled: Option<bool>,
+    table_class: Option<String>,
+}
+
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    let input: CreateTableInput = parse_input(body)?;
+    check_members(&input)?;
+    let (key_schema, attribute_definitions) = check_keys(&input)?;
+    let billing_mode = check_billing(&input)?;
+    let stream = match &input.stream_specification {
+        Some(spec) => spec.settings()?,
+        None => None,
+    };
+    if input.local_secondary_indexes.is_some() || input.global_secondary_indexes.is_some() {
+        return Err(DynamoError::validation(
+            "One or more parameter values were invalid: secondary indexes are not supported by this server yet",
+        ));
+    }
+    let name = input.table_name.unwrap_or_default();
+    let throughput = match (billing_mode, input.provisioned_throughput) {
+        (BillingMode::Provisioned, Some(t)) => Throughput {
+            read_capacity_units: t.read_capacity_units.unwrap_or(0),
+            write_capacity_units: t.write_capacity_units.unwrap_or(0),
+            ..Throughput::default()
+        },
+        _ => Throughput::default(),
+    };
+
+    let _changes = db.catalog().lock_changes();
+    if db.catalog().get(&name).is_some() {
+        return Err(DynamoError::new(
+            ErrorKind::ResourceInUse,
+            format!("Table already exists: {name}"),
+        ));
+    }
+    if db.catalog().len() >= MAX_TABLES {
+        return Err(DynamoError::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "Subscriber limit exceeded: The number of tables exceeds the limit of {MAX_TABLES}"
+            ),
+        ));
+    }
+    let mut txn = db.engine().begin();
+    let id_key = keys::next_table_id();
+    let id = match txn.get_for_update(&id_key).map_err(storage_error)? {
+        Some(raw) => raw
+            .as_slice()
+            .try_into()
+            .map(u32::from_be_bytes)
+            .map_err(|_| DynamoError::internal("corrupt table id counter"))?,
+        None => 1,
+    };
+    let next = id
+        .checked_add(1)
+        .ok_or_else(|| DynamoError::internal("table ids exhausted"))?;
+    let meta = TableMeta {
+        id,
+        name: name.clone(),
+        uuid: uuid::Uuid::new_v4().to_string(),
+        region: context.region.clone(),
+        key_schema,
+        attribute_definitions,
+        billing_mode,
+        throughput,
+        created_at: now_epoch_seconds(),
+        billing_mode_changed_at: None,
+        deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
+        stream,
+        table_class: input.table_class.unwrap_or_else(|| "STANDARD".to_string()),
+    };
+    let encoded = serde_json::to_vec(&meta).map_err(|e| DynamoError::internal(e.to_string()))?;
+    txn.put(&id_key, &next.to_be_bytes())
+        .map_err(storage_error)?;
+    txn.put(&keys::table_entry(&name), &encoded)
+        .map_err(storage_error)?;
+    txn.commit().map_err(storage_error)?;
+    // DynamoDB answers CREATING and the table becomes ACTIVE shortly after;
+    // here it is usable at once, so DescribeTable reports ACTIVE.
+    let description = describe::table_description(&meta, "CREATING", 0, 0);
+    db.catalog().publish(meta);
+    let mut response = Map::new();
+    response.insert("TableDescription".into(), description);
+    super::respond(response)
+}
+
+fn check_members(input: &CreateTableInput) -> Result<(), DynamoError> {
+    let mut v = Violations::new();
+    if v.require(&input.attribute_definitions, "attributeDefinitions") {
+        for (i, def) in input.attribute_definitions.iter().flatten().enumerate() {
+            let path = format!("attributeDefinitions.{}.member", i + 1);
+            v.require(&def.attribute_name, &format!("{path}.attributeName"));
+            if v.require(&def.attribute_type, &format!("{path}.attributeType")) {
+                v.one_of(
+                    def.attribute_type.as_deref(),
+                    &format!("{path}.attributeType"),
+                    &["B", "N", "S"],
+                );
+            }
+        }
+    }
+    v.name(input.table_name.as_deref(), "tableName");
+    if v.require(&input.key_schema, "keySchema") {
+        let schema = input.key_schema.as_deref().unwrap_or_default();
+        v.length_between("'[...]'", schema.len(), "keySchema", 1, 2);
+        for (i, element) in schema.iter().enumerate() {
+            let path = format!("keySchema.{}.member", i + 1);
+            if let Some(name) = &element.attribute_name {
+                v.length_between(
+                    format_args!("'{name}'"),
+                    name.len(),
+                    &format!("{path}.attributeName"),
+                    1,
+                    255,
+                );
+            }
+            v.require(&element.attribute_name, &format!("{path}.attributeName"));
+            if v.require(&element.key_type, &format!("{path}.keyType")) {
+                v.one_of(
+                    element.key_type.as_deref(),
+                    &format!("{path}.keyType"),
+                    &["HASH", "RANGE"],
+                );
+            }
+        }
+    }
+    if let Some(throughput) = &input.provisioned_throughput {
+        throughput.check(&mut v, "provisionedThroughput");
+    }
+    v.one_of(input.billing_mode.as_deref(), "billingMode", BILLING_MODES);
+    if let Some(spec) = &input.stream_specification {
+        spec.check(&mut v, "streamSpecification");
+    }
+    v.one_of(
+        input.table_class.as_deref(),
+        "tableClass",
+        &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
+    );
+    v.finish()
+}
+
+fn check_billing(input: &CreateTableInput) -> Result<BillingMode, DynamoError> {
+    let mode = match input.billing_mode.as_deref() {
+        Some("PAY_PER_REQUEST") => BillingMode::PayPerRequest,
+        _ => BillingMode::Provisioned,
+    };
+    match (mode, &input.provisioned_throughput) {
+        (BillingMode::Provisioned, None) => Err(DynamoError::invalid_parameter(
+            "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+        )),
+        (BillingMode::PayPerRequest, Some(_)) => Err(DynamoError::invalid_parameter(
+            "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+        )),
+        (_, Some(throughput)) => throughput.check_bounds().map(|()| mode),
+        (_, None) => Ok(mode),
+    }
+}
+
+fn first_name<'a>(names: &[&'a str]) -> &'a str {
+    names.first().copied().unwrap_or_default()
+}
+
+fn check_keys(input: &CreateTableInput) -> Result<(KeySchema, Vec<KeyAttribute>), DynamoError> {
+    let definitions: Vec<KeyAttribute> = input
+        .attribute_definitions
+        .iter()
+        .flatten()
+        .map(|d| KeyAttribute {
+            name: d.attribute_name.clone().unwrap_or_default(),
+            scalar_type: d
+                .attribute_type
+                .as_deref()
+                .and_then(ScalarType::parse)
+                .unwrap_or(ScalarType::S),
+        })
+        .collect();
+    let schema = input.key_schema.as_deref().unwrap_or_default();
+    let names: Vec<&str> = schema
+        .iter()
+        .map(|k| k.attribute_name.as_deref().unwrap_or_default())
+        .collect();
+    let defined = |name: &str| definitions.iter().any(|d| d.name == name);
+    let defined_names = || {
+        definitions
+            .iter()
+            .map(|d| d.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+
+    if names.len() == 2
+        && (names.iter().any(|n| !defined(n)) || (names[0] == names[1] && definitions.len() == 1))
+    {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: Some index key attribute have no definition",
+        ));
+    }
+    if names.len() == 1 && !defined(first_name(&names)) {
+        return Err(DynamoError::invalid_parameter(format!(
+            "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+            names.join(", "),
+            defined_names()
+        )));
+    }
+    if names.len() == 2 && names[0] == names[1] {
+        return Err(DynamoError::validation(
+            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+        ));
+    }
+    if schema.first().and_then(|k| k.key_type.as_deref()) != Some("HASH") {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        ));
+    }
+    if schema
+        .get(1)
+        .is_some_and(|k| k.key_type.as_deref() != Some("RANGE"))
+    {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+        ));
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(dup) = definitions.iter().find(|d| !seen.insert(d.name.as_str())) {
+        return Err(DynamoError::invalid_parameter(format!(
+            "Duplicate AttributeName in AttributeDefinitions: {}",
+            dup.name
+        )));
+    }
+    let has_indexes =
+        input.local_secondary_indexes.is_some() || input.global_secondary_indexes.is_some();
+    if !has_indexes && schema.len() != definitions.len() {
+        return Err(DynamoError::invalid_parameter(
+            "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
+        ));
+    }
+    let attribute = |name: &str| {
+        definitions
+            .iter()
+            .find(|d| d.name == name)
+            .cloned()
+            .ok_or_else(|| {
+                DynamoError::validation(
+                    "Invalid KeySchema: Some index key attribute have no definition",
+                )
+            })
+    };
+    let first = names
+        .first()
+        .ok_or_else(|| DynamoError::validation("Invalid KeySchema: empty"))?;
+    let key_schema = KeySchema {
+        partition: attribute(first)?,
+        sort: names.get(1).map(|n| attribute(n)).transpose()?,
+    };
+    Ok((key_schema, definitions))
+}

@@ -1,0 +1,80 @@
+//! DeleteItem.
+
+use crate::capacity::{self, Consumed, ReturnCapacity};
+use crate::primary_key::key_of_key_param;
+use crate::validate::{self, Violations};
+use crate::write::{ItemWrite, Mutation};
+use crate::Database;
+use dynalith_model::{wire::parse_input, DynamoError, Item};
+use serde::Deserialize;
+use serde_json::Map;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DeleteItemInput {
+    table_name: Option<String>,
+    key: Option<Item>,
+    return_values: Option<String>,
+    return_consumed_capacity: Option<String>,
+    return_item_collection_metrics: Option<String>,
+    #[serde(flatten)]
+    condition: super::conditions::ConditionInput,
+}
+
+pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+    let input: DeleteItemInput = parse_input(body)?;
+    let mut v = Violations::new();
+    v.name(input.table_name.as_deref(), "tableName");
+    v.require(&input.key, "key");
+    v.one_of(
+        input.return_values.as_deref(),
+        "returnValues",
+        validate::RETURN_VALUES,
+    );
+    v.one_of(
+        input.return_consumed_capacity.as_deref(),
+        "returnConsumedCapacity",
+        validate::RETURN_CONSUMED_CAPACITY,
+    );
+    v.one_of(
+        input.return_item_collection_metrics.as_deref(),
+        "returnItemCollectionMetrics",
+        validate::RETURN_ITEM_COLLECTION_METRICS,
+    );
+    input.condition.check_members(&mut v);
+    v.finish()?;
+    let return_old = match input.return_values.as_deref() {
+        None | Some("NONE") => false,
+        Some("ALL_OLD") => true,
+        Some(_) => {
+            return Err(DynamoError::validation(
+                "ReturnValues can only be ALL_OLD or NONE",
+            ))
+        }
+    };
+    let condition = input.condition.prepare(&[])?;
+    let table = db
+        .catalog()
+        .require(input.table_name.as_deref().unwrap_or_default())?;
+    let key = key_of_key_param(&table, input.key.as_ref().unwrap_or(&Item::new()))?;
+
+    let outcome = db.write_item(ItemWrite {
+        table: table.clone(),
+        key,
+        decide: Box::new(|old: Option<&Item>| {
+            condition.check(old)?;
+            Ok(Mutation::Delete)
+        }),
+    })?;
+
+    let mut response = Map::new();
+    if return_old {
+        if let Some(old) = &outcome.old {
+            response.insert("Attributes".into(), super::attributes_value(old)?);
+        }
+    }
+    let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
+    let units = capacity::write_units(outcome.old_size);
+    capacity::attach(&mut response, &Consumed::write(units), &table.name, mode)?;
+    super::respond(response)
+}

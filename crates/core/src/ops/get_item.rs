@@ -1,0 +1,106 @@
+//! GetItem. Without a projection the stored wire JSON is copied into the
+//! response as is.
+
+use crate::capacity::{self, Consumed, ReturnCapacity};
+use crate::primary_key::key_of_key_param;
+use crate::validate::{self, Violations};
+use crate::{storage_error, stored_item, Database};
+use dynalith_model::{wire::parse_input, DynamoError, Item};
+use serde::Deserialize;
+use serde_json::Map;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct GetItemInput {
+    table_name: Option<String>,
+    key: Option<Item>,
+    attributes_to_get: Option<Vec<String>>,
+    consistent_read: Option<bool>,
+    return_consumed_capacity: Option<String>,
+}
+
+pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+    let input: GetItemInput = parse_input(body)?;
+    let mut v = Violations::new();
+    if let Some(names) = &input.attributes_to_get {
+        v.length_between(
+            format_args!("'{names:?}'"),
+            names.len(),
+            "attributesToGet",
+            1,
+            usize::MAX,
+        );
+    }
+    v.name(input.table_name.as_deref(), "tableName");
+    v.require(&input.key, "key");
+    v.one_of(
+        input.return_consumed_capacity.as_deref(),
+        "returnConsumedCapacity",
+        validate::RETURN_CONSUMED_CAPACITY,
+    );
+    v.finish()?;
+    if let Some(names) = &input.attributes_to_get {
+        check_unique_names(names)?;
+    }
+    let table = db
+        .catalog()
+        .require(input.table_name.as_deref().unwrap_or_default())?;
+    let key = key_of_key_param(&table, input.key.as_ref().unwrap_or(&Item::new()))?;
+
+    let stored = db.engine().get(&key).map_err(storage_error)?;
+    let consistent = input.consistent_read.unwrap_or(false);
+    let size = stored
+        .as_deref()
+        .map(stored_item::size)
+        .transpose()?
+        .unwrap_or(0);
+    let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
+    let mut rest = Map::new();
+    capacity::attach(
+        &mut rest,
+        &Consumed::read(capacity::read_units(size, consistent)),
+        &table.name,
+        mode,
+    )?;
+
+    let Some(stored) = stored else {
+        return super::respond(rest);
+    };
+    match &input.attributes_to_get {
+        None => {
+            let json = stored_item::json(&stored)?;
+            let mut out = Vec::with_capacity(json.len() + 96);
+            out.extend_from_slice(b"{\"Item\":");
+            out.extend_from_slice(json);
+            for (name, value) in &rest {
+                out.push(b',');
+                serde_json::to_writer(&mut out, name)
+                    .map_err(|e| DynamoError::internal(e.to_string()))?;
+                out.push(b':');
+                serde_json::to_writer(&mut out, value)
+                    .map_err(|e| DynamoError::internal(e.to_string()))?;
+            }
+            out.push(b'}');
+            Ok(out)
+        }
+        Some(names) => {
+            let item = stored_item::decode(&stored)?;
+            let projected: Item = item
+                .into_iter()
+                .filter(|(name, _)| names.contains(name))
+                .collect();
+            rest.insert("Item".into(), super::attributes_value(&projected)?);
+            super::respond(rest)
+        }
+    }
+}
+
+fn check_unique_names(names: &[String]) -> Result<(), DynamoError> {
+    let mut seen = std::collections::HashSet::new();
+    match names.iter().find(|n| !seen.insert(n.as_str())) {
+        Some(dup) => Err(DynamoError::invalid_parameter(format!(
+            "Duplicate value in attribute name: {dup}"
+        ))),
+        None => Ok(()),
+    }
+}

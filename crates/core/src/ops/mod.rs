@@ -1,0 +1,89 @@
+//! One module per operation: its input type, validation and execution.
+
+mod conditions;
+mod create_table;
+mod delete_item;
+mod delete_table;
+mod describe_table;
+mod get_item;
+mod list_tables;
+mod put_item;
+mod shapes;
+mod update_table;
+
+use crate::{Database, RequestContext};
+use dynalith_model::DynamoError;
+use serde_json::{Map, Value};
+
+macro_rules! operations {
+    ($($name:ident),* $(,)?) => {
+        /// Every operation of the DynamoDB_20120810 API this server knows.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Operation { $($name),* }
+
+        impl Operation {
+            /// From the part of `X-Amz-Target` after `DynamoDB_20120810.`.
+            pub fn from_name(name: &str) -> Option<Operation> {
+                match name {
+                    $(stringify!($name) => Some(Operation::$name),)*
+                    _ => None,
+                }
+            }
+
+            pub fn name(self) -> &'static str {
+                match self { $(Operation::$name => stringify!($name)),* }
+            }
+        }
+    };
+}
+
+operations!(
+    CreateTable,
+    DescribeTable,
+    ListTables,
+    DeleteTable,
+    UpdateTable,
+    PutItem,
+    GetItem,
+    DeleteItem,
+);
+
+impl Operation {
+    /// Whether the operation may wait on a disk sync or a lock, so that an
+    /// async caller should move it off its reactor threads.
+    pub fn may_block(self) -> bool {
+        !matches!(
+            self,
+            Operation::GetItem | Operation::DescribeTable | Operation::ListTables
+        )
+    }
+}
+
+pub(crate) fn execute(
+    db: &Database,
+    operation: Operation,
+    body: &[u8],
+    context: &RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    match operation {
+        Operation::CreateTable => create_table::execute(db, body, context),
+        Operation::DescribeTable => describe_table::execute(db, body),
+        Operation::ListTables => list_tables::execute(db, body),
+        Operation::DeleteTable => delete_table::execute(db, body),
+        Operation::UpdateTable => update_table::execute(db, body),
+        Operation::PutItem => put_item::execute(db, body),
+        Operation::GetItem => get_item::execute(db, body),
+        Operation::DeleteItem => delete_item::execute(db, body),
+    }
+}
+
+/// Serializes a response object.
+pub(crate) fn respond(body: Map<String, Value>) -> Result<Vec<u8>, DynamoError> {
+    serde_json::to_vec(&Value::Object(body))
+        .map_err(|e| DynamoError::internal(format!("response encoding failed: {e}")))
+}
+
+/// The `Attributes` member of a write's response, from an item.
+pub(crate) fn attributes_value(item: &dynalith_model::Item) -> Result<Value, DynamoError> {
+    serde_json::to_value(item).map_err(|e| DynamoError::internal(format!("encoding failed: {e}")))
+}

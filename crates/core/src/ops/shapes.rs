@@ -1,0 +1,111 @@
+//! Input shapes shared by several operations. Every member is optional so
+//! that a missing one is reported by validation with DynamoDB's message,
+//! not by the JSON parser.
+
+use serde::Deserialize;
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeDefinitionInput {
+    pub attribute_name: Option<String>,
+    pub attribute_type: Option<String>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeySchemaElementInput {
+    pub attribute_name: Option<String>,
+    pub key_type: Option<String>,
+}
+
+#[derive(Deserialize, Debug, Clone, Copy)]
+#[serde(rename_all = "PascalCase")]
+pub struct ProvisionedThroughputInput {
+    pub read_capacity_units: Option<i64>,
+    pub write_capacity_units: Option<i64>,
+}
+
+#[derive(Deserialize, Debug, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub struct StreamSpecificationInput {
+    pub stream_enabled: Option<bool>,
+    pub stream_view_type: Option<String>,
+}
+
+pub const STREAM_VIEW_TYPES: &[&str] =
+    &["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"];
+pub const BILLING_MODES: &[&str] = &["PROVISIONED", "PAY_PER_REQUEST"];
+
+/// The largest provisioned value DynamoDB accepts before "out of bounds".
+pub const MAX_CAPACITY_UNITS: i64 = 1_000_000_000_000;
+
+impl ProvisionedThroughputInput {
+    /// Coral's member checks, at `path`.
+    pub fn check(&self, v: &mut crate::validate::Violations, path: &str) {
+        let read_path = format!("{path}.readCapacityUnits");
+        let write_path = format!("{path}.writeCapacityUnits");
+        if v.require(&self.write_capacity_units, &write_path) {
+            v.at_least(self.write_capacity_units, &write_path, 1);
+        }
+        if v.require(&self.read_capacity_units, &read_path) {
+            v.at_least(self.read_capacity_units, &read_path, 1);
+        }
+    }
+
+    /// DynamoDB's bound on either value.
+    pub fn check_bounds(&self) -> Result<(), dynalith_model::DynamoError> {
+        for (value, name) in [
+            (self.read_capacity_units, "ReadCapacityUnits"),
+            (self.write_capacity_units, "WriteCapacityUnits"),
+        ] {
+            if let Some(units) = value.filter(|u| *u > MAX_CAPACITY_UNITS) {
+                return Err(dynalith_model::DynamoError::validation(format!(
+                    "Given value {units} for {name} is out of bounds"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl StreamSpecificationInput {
+    pub fn check(&self, v: &mut crate::validate::Violations, path: &str) {
+        v.require(&self.stream_enabled, &format!("{path}.streamEnabled"));
+        v.one_of(
+            self.stream_view_type.as_deref(),
+            &format!("{path}.streamViewType"),
+            STREAM_VIEW_TYPES,
+        );
+    }
+
+    /// The stream settings this specification asks for, or the error
+    /// DynamoDB gives for an inconsistent one.
+    pub fn settings(
+        &self,
+    ) -> Result<Option<crate::catalog::StreamSettings>, dynalith_model::DynamoError> {
+        match (self.stream_enabled, &self.stream_view_type) {
+            (Some(true), Some(view_type)) => Ok(Some(crate::catalog::StreamSettings {
+                enabled: true,
+                view_type: view_type.clone(),
+                label: stream_label(),
+            })),
+            (Some(true), None) => Err(dynalith_model::DynamoError::validation(
+                "StreamSpecification must specify a StreamViewType when StreamEnabled is true",
+            )),
+            (_, Some(_)) => Err(dynalith_model::DynamoError::validation(
+                "One or more parameter values were invalid: StreamViewType can only be specified when StreamEnabled is true",
+            )),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// A stream label is its creation time, as DynamoDB forms it.
+fn stream_label() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]"
+    );
+    now.format(&format)
+        .unwrap_or_else(|_| now.unix_timestamp().to_string())
+}

@@ -1,0 +1,189 @@
+//! Coral-style parameter validation: constraint violations are collected in
+//! request order and reported together, as DynamoDB does:
+//! "2 validation errors detected: Value null at 'tableName' failed to
+//! satisfy constraint: Member must not be null; Value ..."
+
+use dynalith_model::DynamoError;
+use std::fmt::Display;
+
+#[derive(Default)]
+pub struct Violations {
+    messages: Vec<String>,
+}
+
+const TABLE_NAME_PATTERN: &str = "[a-zA-Z0-9_.-]+";
+
+fn is_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-')
+}
+
+impl Violations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn push(&mut self, value: impl Display, path: &str, constraint: impl Display) {
+        self.messages.push(format!(
+            "Value {value} at '{path}' failed to satisfy constraint: {constraint}"
+        ));
+    }
+
+    /// A required member is missing (or JSON null). Returns whether present.
+    pub fn require<T>(&mut self, value: &Option<T>, path: &str) -> bool {
+        if value.is_none() {
+            self.push("null", path, "Member must not be null");
+            return false;
+        }
+        true
+    }
+
+    /// A table or index name: 3 to 255 characters of `[a-zA-Z0-9_.-]`.
+    pub fn name(&mut self, value: Option<&str>, path: &str) {
+        self.name_with_min(value, path, 3, true);
+    }
+
+    pub fn name_with_min(&mut self, value: Option<&str>, path: &str, min: usize, required: bool) {
+        let Some(name) = value else {
+            if required {
+                self.push("null", path, "Member must not be null");
+            }
+            return;
+        };
+        if !name.chars().all(is_name_char) || name.is_empty() {
+            self.push(
+                format_args!("'{name}'"),
+                path,
+                format_args!(
+                    "Member must satisfy regular expression pattern: {TABLE_NAME_PATTERN}"
+                ),
+            );
+        }
+        let length = name.chars().count();
+        if length < min {
+            self.push(
+                format_args!("'{name}'"),
+                path,
+                format_args!("Member must have length greater than or equal to {min}"),
+            );
+        }
+        if length > 255 {
+            self.push(
+                format_args!("'{name}'"),
+                path,
+                "Member must have length less than or equal to 255",
+            );
+        }
+    }
+
+    /// A member restricted to a set of values (Coral lists them in its own order).
+    pub fn one_of(&mut self, value: Option<&str>, path: &str, allowed: &[&str]) {
+        if let Some(v) = value {
+            if !allowed.contains(&v) {
+                self.push(
+                    format_args!("'{v}'"),
+                    path,
+                    format_args!(
+                        "Member must satisfy enum value set: [{}]",
+                        allowed.join(", ")
+                    ),
+                );
+            }
+        }
+    }
+
+    pub fn at_least(&mut self, value: Option<i64>, path: &str, min: i64) {
+        if let Some(v) = value {
+            if v < min {
+                self.push(
+                    format_args!("'{v}'"),
+                    path,
+                    format_args!("Member must have value greater than or equal to {min}"),
+                );
+            }
+        }
+    }
+
+    pub fn at_most(&mut self, value: Option<i64>, path: &str, max: i64) {
+        if let Some(v) = value {
+            if v > max {
+                self.push(
+                    format_args!("'{v}'"),
+                    path,
+                    format_args!("Member must have value less than or equal to {max}"),
+                );
+            }
+        }
+    }
+
+    pub fn length_between(
+        &mut self,
+        shown: impl Display,
+        length: usize,
+        path: &str,
+        min: usize,
+        max: usize,
+    ) {
+        if length < min {
+            self.push(
+                &shown,
+                path,
+                format_args!("Member must have length greater than or equal to {min}"),
+            );
+        }
+        if length > max {
+            self.push(
+                &shown,
+                path,
+                format_args!("Member must have length less than or equal to {max}"),
+            );
+        }
+    }
+
+    pub fn finish(self) -> Result<(), DynamoError> {
+        match self.messages.len() {
+            0 => Ok(()),
+            n => {
+                let noun = if n == 1 { "error" } else { "errors" };
+                Err(DynamoError::validation(format!(
+                    "{n} validation {noun} detected: {}",
+                    self.messages.join("; ")
+                )))
+            }
+        }
+    }
+}
+
+pub const RETURN_CONSUMED_CAPACITY: &[&str] = &["INDEXES", "TOTAL", "NONE"];
+pub const RETURN_ITEM_COLLECTION_METRICS: &[&str] = &["SIZE", "NONE"];
+pub const RETURN_VALUES: &[&str] = &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
+pub const RETURN_VALUES_ON_CONDITION_CHECK_FAILURE: &[&str] = &["ALL_OLD", "NONE"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reports_every_violation_in_order() {
+        let mut v = Violations::new();
+        v.name(None, "tableName");
+        v.name(Some("a b"), "indexName");
+        let message = v.finish().unwrap_err().message;
+        assert_eq!(
+            message,
+            "2 validation errors detected: Value null at 'tableName' failed to satisfy constraint: \
+             Member must not be null; Value 'a b' at 'indexName' failed to satisfy constraint: \
+             Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+        );
+    }
+
+    #[test]
+    fn short_names_are_rejected() {
+        let mut v = Violations::new();
+        v.name(Some("ab"), "tableName");
+        assert!(v
+            .finish()
+            .unwrap_err()
+            .message
+            .contains("length greater than or equal to 3"));
+    }
+}

@@ -1,0 +1,114 @@
+//! The `dynalith` server binary.
+
+use clap::{Parser, Subcommand};
+use dynalith_core::Database;
+use dynalith_server::{AcceptAnyCredentials, Service};
+use dynalith_storage::{Engine, RocksEngine, RocksOptions};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(
+    name = "dynalith",
+    version,
+    about = "A DynamoDB-compatible database server"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the DynamoDB API (the default).
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port to listen on (DynamoDB Local's is 8000; 0 picks a free one).
+    #[arg(long, default_value_t = 8000)]
+    port: u16,
+    /// Where data is kept.
+    #[arg(long, default_value = "./dynalith-data")]
+    data_dir: PathBuf,
+    /// Keep everything in memory; nothing is written to disk.
+    #[arg(long)]
+    in_memory: bool,
+    /// Log filter: error, warn, info, debug, trace (or a tracing filter).
+    #[arg(long, default_value = "info")]
+    log_level: String,
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let args = match cli.command {
+        Some(Command::Serve(args)) => args,
+        None => cli.serve,
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::new(&args.log_level))
+        .with_writer(std::io::stderr)
+        .init();
+    match run(args) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: ServeArgs) -> Result<(), String> {
+    let options = if args.in_memory {
+        RocksOptions::in_memory()
+    } else {
+        RocksOptions::durable(&args.data_dir)
+    };
+    let engine: Arc<dyn Engine> = Arc::new(RocksEngine::open(&options).map_err(|e| e.to_string())?);
+    let database = Database::open(engine.clone()).map_err(|e| e.to_string())?;
+    let service = Arc::new(Service {
+        database,
+        authenticator: Box::new(AcceptAnyCredentials),
+    });
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(256)
+        .build()
+        .map_err(|e| e.to_string())?;
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind((args.host.as_str(), args.port))
+            .await
+            .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
+        let address = listener.local_addr().map_err(|e| e.to_string())?;
+        // Tests and scripts read this line to find the port.
+        println!("dynalith listening on http://{address}");
+        tracing::info!(%address, in_memory = args.in_memory, data_dir = %args.data_dir.display(), "listening");
+        dynalith_server::serve(listener, service, shutdown_signal(), Duration::from_secs(10))
+            .await
+            .map_err(|e| e.to_string())
+    })?;
+    engine.flush().map_err(|e| e.to_string())?;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,464 @@
+//! PutItem, GetItem and DeleteItem through the AWS SDK: every data type,
+//! ReturnValues, consumed capacity, and DynamoDB's validation errors.
+
+mod common;
+
+use aws_sdk_dynamodb::primitives::Blob;
+use aws_sdk_dynamodb::types::{
+    AttributeValue as Av, ReturnConsumedCapacity, ReturnValue, ScalarAttributeType,
+};
+use common::{create_table, error_code, error_message, unique_table, Server};
+use std::collections::HashMap;
+
+fn s(v: &str) -> Av {
+    Av::S(v.to_string())
+}
+
+fn n(v: &str) -> Av {
+    Av::N(v.to_string())
+}
+
+fn every_type_item() -> HashMap<String, Av> {
+    let mut nested = HashMap::new();
+    nested.insert(
+        "inner".to_string(),
+        Av::L(vec![n("1"), s("two"), Av::Null(true)]),
+    );
+    HashMap::from([
+        ("pk".to_string(), s("all-types")),
+        ("str".to_string(), s("héllo ✓")),
+        ("empty_str".to_string(), s("")),
+        ("num".to_string(), n("-123.456")),
+        ("bin".to_string(), Av::B(Blob::new(vec![0u8, 1, 2, 255]))),
+        ("bool".to_string(), Av::Bool(true)),
+        ("null".to_string(), Av::Null(true)),
+        ("map".to_string(), Av::M(nested)),
+        (
+            "list".to_string(),
+            Av::L(vec![Av::Bool(false), Av::M(HashMap::new()), Av::L(vec![])]),
+        ),
+        ("ss".to_string(), Av::Ss(vec!["a".into(), "b".into()])),
+        ("ns".to_string(), Av::Ns(vec!["1".into(), "2.5".into()])),
+        (
+            "bs".to_string(),
+            Av::Bs(vec![Blob::new(vec![1u8]), Blob::new(vec![2u8])]),
+        ),
+    ])
+}
+
+fn sorted_set(v: &Av) -> Av {
+    match v {
+        Av::Ss(x) => Av::Ss({
+            let mut x = x.clone();
+            x.sort();
+            x
+        }),
+        Av::Ns(x) => Av::Ns({
+            let mut x = x.clone();
+            x.sort();
+            x
+        }),
+        Av::Bs(x) => Av::Bs({
+            let mut x = x.clone();
+            x.sort_by(|a, b| a.as_ref().cmp(b.as_ref()));
+            x
+        }),
+        other => other.clone(),
+    }
+}
+
+#[tokio::test]
+async fn every_attribute_type_round_trips() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("types");
+    create_table(&client, &table, None).await;
+    let item = every_type_item();
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item.clone()))
+        .send()
+        .await
+        .unwrap();
+    let got = client
+        .get_item()
+        .table_name(&table)
+        .key("pk", s("all-types"))
+        .send()
+        .await
+        .unwrap();
+    let got = got.item.unwrap();
+    assert_eq!(got.len(), item.len());
+    for (name, value) in &item {
+        assert_eq!(
+            sorted_set(&got[name]),
+            sorted_set(value),
+            "attribute {name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn numbers_are_normalized_like_dynamodb() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("numbers");
+    create_table(&client, &table, Some(ScalarAttributeType::N)).await;
+    for (input, stored) in [
+        ("1.50", "1.5"),
+        ("-0", "0"),
+        ("0001", "1"),
+        ("1e2", "100"),
+        ("-.5", "-0.5"),
+    ] {
+        client
+            .put_item()
+            .table_name(&table)
+            .item("pk", s("n"))
+            .item("sk", n(input))
+            .item("v", n(input))
+            .send()
+            .await
+            .unwrap();
+        let got = client
+            .get_item()
+            .table_name(&table)
+            .key("pk", s("n"))
+            .key("sk", n(stored))
+            .send()
+            .await
+            .unwrap();
+        let item = got
+            .item
+            .unwrap_or_else(|| panic!("{input} stored under {stored}"));
+        assert_eq!(item["v"], n(stored), "{input}");
+    }
+    for (bad, fragment) in [
+        ("abc", ""),
+        ("1e126", "Number overflow"),
+        ("1e-131", "Number underflow"),
+        (
+            "1.23456789012345678901234567890123456789",
+            "38 significant digits",
+        ),
+    ] {
+        let error = client
+            .put_item()
+            .table_name(&table)
+            .item("pk", s("n"))
+            .item("sk", n("1"))
+            .item("v", n(bad))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException", "{bad}");
+        assert!(
+            error_message(&error).contains(fragment),
+            "{bad}: {}",
+            error_message(&error)
+        );
+    }
+}
+
+#[tokio::test]
+async fn put_get_delete_with_return_values_and_capacity() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("rv");
+    create_table(&client, &table, Some(ScalarAttributeType::S)).await;
+
+    let first = client
+        .put_item()
+        .table_name(&table)
+        .item("pk", s("a"))
+        .item("sk", s("1"))
+        .item("v", n("1"))
+        .return_values(ReturnValue::AllOld)
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    assert!(first.attributes.is_none(), "no old item");
+    let consumed = first.consumed_capacity.unwrap();
+    assert_eq!(consumed.table_name(), Some(table.as_str()));
+    assert_eq!(consumed.capacity_units(), Some(1.0));
+
+    let second = client
+        .put_item()
+        .table_name(&table)
+        .item("pk", s("a"))
+        .item("sk", s("1"))
+        .item("v", n("2"))
+        .return_values(ReturnValue::AllOld)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.attributes.unwrap()["v"], n("1"));
+
+    // A 3 KB item costs 3 write units, 1 strongly consistent read unit, half eventually consistent.
+    let big = "x".repeat(3000);
+    let put = client
+        .put_item()
+        .table_name(&table)
+        .item("pk", s("big"))
+        .item("sk", s("1"))
+        .item("data", s(&big))
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    let consumed = put.consumed_capacity.unwrap();
+    assert_eq!(consumed.capacity_units(), Some(3.0));
+    assert_eq!(consumed.table().unwrap().capacity_units(), Some(3.0));
+    let get = |consistent: bool| {
+        client
+            .get_item()
+            .table_name(&table)
+            .key("pk", s("big"))
+            .key("sk", s("1"))
+            .consistent_read(consistent)
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .send()
+    };
+    assert_eq!(
+        get(true)
+            .await
+            .unwrap()
+            .consumed_capacity
+            .unwrap()
+            .capacity_units(),
+        Some(1.0)
+    );
+    assert_eq!(
+        get(false)
+            .await
+            .unwrap()
+            .consumed_capacity
+            .unwrap()
+            .capacity_units(),
+        Some(0.5)
+    );
+
+    // AttributesToGet.
+    let got = client
+        .get_item()
+        .table_name(&table)
+        .key("pk", s("a"))
+        .key("sk", s("1"))
+        .attributes_to_get("v")
+        .attributes_to_get("missing")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        got.item.unwrap(),
+        HashMap::from([("v".to_string(), n("2"))])
+    );
+
+    let deleted = client
+        .delete_item()
+        .table_name(&table)
+        .key("pk", s("a"))
+        .key("sk", s("1"))
+        .return_values(ReturnValue::AllOld)
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(deleted.attributes.unwrap()["v"], n("2"));
+    assert_eq!(
+        deleted.consumed_capacity.unwrap().capacity_units(),
+        Some(1.0)
+    );
+    let got = client
+        .get_item()
+        .table_name(&table)
+        .key("pk", s("a"))
+        .key("sk", s("1"))
+        .send()
+        .await
+        .unwrap();
+    assert!(got.item.is_none());
+    // Deleting a missing item succeeds and returns nothing.
+    let again = client
+        .delete_item()
+        .table_name(&table)
+        .key("pk", s("a"))
+        .key("sk", s("1"))
+        .return_values(ReturnValue::AllOld)
+        .send()
+        .await
+        .unwrap();
+    assert!(again.attributes.is_none());
+
+    let table_info = client
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(
+        table_info.item_count(),
+        Some(1),
+        "only the big item is left"
+    );
+}
+
+#[tokio::test]
+async fn key_validation_errors() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("keys");
+    create_table(&client, &table, Some(ScalarAttributeType::N)).await;
+
+    let cases: Vec<(HashMap<String, Av>, &str)> = vec![
+        (
+            HashMap::from([("pk".into(), s("a"))]),
+            "Missing the key sk in the item",
+        ),
+        (
+            HashMap::from([("pk".into(), n("1")), ("sk".into(), n("1"))]),
+            "Type mismatch for key pk expected: S actual: N",
+        ),
+        (
+            HashMap::from([("pk".into(), s("")), ("sk".into(), n("1"))]),
+            "cannot contain an empty string value. Key: pk",
+        ),
+        (
+            HashMap::from([("pk".into(), s(&"k".repeat(2049))), ("sk".into(), n("1"))]),
+            "Size of hashkey has exceeded the maximum size limit",
+        ),
+        (
+            HashMap::from([
+                ("pk".into(), s("a")),
+                ("sk".into(), n("1")),
+                ("big".into(), s(&"x".repeat(400 * 1024))),
+            ]),
+            "Item size has exceeded the maximum allowed size",
+        ),
+    ];
+    for (item, message) in cases {
+        let error = client
+            .put_item()
+            .table_name(&table)
+            .set_item(Some(item))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException", "{message}");
+        assert!(
+            error_message(&error).contains(message),
+            "expected {message:?}, got {:?}",
+            error_message(&error)
+        );
+    }
+
+    for key in [
+        HashMap::from([("pk".to_string(), s("a"))]),
+        HashMap::from([("pk".to_string(), s("a")), ("sk".to_string(), s("1"))]),
+        HashMap::from([
+            ("pk".to_string(), s("a")),
+            ("sk".to_string(), n("1")),
+            ("x".to_string(), s("1")),
+        ]),
+    ] {
+        let error = client
+            .get_item()
+            .table_name(&table)
+            .set_key(Some(key.clone()))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error_message(&error),
+            "The provided key element does not match the schema"
+        );
+        let error = client
+            .delete_item()
+            .table_name(&table)
+            .set_key(Some(key))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error_message(&error),
+            "The provided key element does not match the schema"
+        );
+    }
+
+    let error = client
+        .put_item()
+        .table_name(&table)
+        .item("pk", s("a"))
+        .item("sk", n("1"))
+        .return_values(ReturnValue::AllNew)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "ReturnValues can only be ALL_OLD or NONE"
+    );
+
+    let error = client
+        .get_item()
+        .table_name("no_such_table")
+        .key("pk", s("a"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ResourceNotFoundException");
+    let error = client
+        .put_item()
+        .table_name("no_such_table")
+        .item("pk", s("a"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn invalid_attribute_values_are_rejected() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("values");
+    create_table(&client, &table, None).await;
+    let put = |name: &str, value: Av| {
+        client
+            .put_item()
+            .table_name(&table)
+            .item("pk", s("a"))
+            .item(name, value)
+            .send()
+    };
+    let cases = [
+        (Av::Ss(vec![]), "An string set  may not be empty"),
+        (Av::Ss(vec!["x".into(), "x".into()]), "contains duplicates"),
+        (
+            Av::Ns(vec!["1".into(), "1.0".into()]),
+            "contains duplicates",
+        ),
+        (
+            Av::Null(false),
+            "Null attribute value types must have the value of true",
+        ),
+    ];
+    for (value, message) in cases {
+        let error = put("bad", value).await.unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException");
+        assert!(
+            error_message(&error).contains(message),
+            "{message}: {}",
+            error_message(&error)
+        );
+    }
+    // 33 levels of nesting is too deep; 32 is fine.
+    let nest = |levels: usize| (0..levels).fold(s("leaf"), |inner, _| Av::L(vec![inner]));
+    put("deep", nest(32)).await.unwrap();
+    let error = put("deep", nest(33)).await.unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+}

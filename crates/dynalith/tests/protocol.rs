@@ -1,0 +1,187 @@
+//! The wire protocol details the SDKs hide: routing, error shapes and
+//! namespaces, checksums, request ids, gzip bodies, size limits, health.
+
+mod common;
+
+use common::{call, raw_request, Server, AUTH};
+use std::io::Write;
+
+fn error_type(response: &common::RawResponse) -> String {
+    response.json()["__type"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn health_check_answers_get() {
+    let server = Server::start();
+    let response = raw_request(&server.address(), "GET", &[], b"");
+    assert_eq!(response.status, 200);
+    assert!(String::from_utf8_lossy(&response.body).starts_with("healthy: "));
+}
+
+#[test]
+fn responses_carry_request_id_and_crc32() {
+    let server = Server::start();
+    let response = call(&server.address(), "ListTables", "{}");
+    assert_eq!(response.status, 200);
+    let id = response.header("x-amzn-RequestId").expect("request id");
+    assert_eq!(id.len(), 52);
+    let crc: u32 = response
+        .header("x-amz-crc32")
+        .expect("crc")
+        .parse()
+        .unwrap();
+    assert_eq!(crc, crc32fast::hash(&response.body));
+    assert_eq!(
+        response.header("content-type"),
+        Some("application/x-amz-json-1.0")
+    );
+}
+
+#[test]
+fn errors_use_dynamodb_namespaces() {
+    let server = Server::start();
+    let address = server.address();
+
+    let missing = call(&address, "DescribeTable", r#"{"TableName":"nope"}"#);
+    assert_eq!(missing.status, 400);
+    assert_eq!(
+        error_type(&missing),
+        "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
+    );
+    assert_eq!(
+        missing.json()["message"],
+        "Requested resource not found: Table: nope not found"
+    );
+
+    let invalid = call(&address, "DescribeTable", r#"{"TableName":"a"}"#);
+    assert_eq!(
+        error_type(&invalid),
+        "com.amazon.coral.validate#ValidationException"
+    );
+    assert_eq!(
+        invalid.json()["message"],
+        "1 validation error detected: Value 'a' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3"
+    );
+
+    let missing_member = call(&address, "DescribeTable", "{}");
+    assert_eq!(
+        missing_member.json()["message"],
+        "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: Member must not be null"
+    );
+
+    let malformed = call(&address, "ListTables", "{not json");
+    assert_eq!(malformed.status, 400);
+    assert_eq!(
+        error_type(&malformed),
+        "com.amazon.coral.service#SerializationException"
+    );
+
+    let wrong_type = call(&address, "DescribeTable", r#"{"TableName":5}"#);
+    assert_eq!(
+        error_type(&wrong_type),
+        "com.amazon.coral.service#SerializationException"
+    );
+
+    let unknown = call(&address, "FlyToTheMoon", "{}");
+    assert_eq!(
+        error_type(&unknown),
+        "com.amazon.coral.service#UnknownOperationException"
+    );
+
+    let unsigned = raw_request(
+        &address,
+        "POST",
+        &[
+            ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+            ("Content-Type", "application/x-amz-json-1.0"),
+        ],
+        b"{}",
+    );
+    assert_eq!(
+        error_type(&unsigned),
+        "com.amazon.coral.service#MissingAuthenticationTokenException"
+    );
+}
+
+#[test]
+fn gzip_request_bodies_are_accepted() {
+    let server = Server::start();
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    encoder.write_all(br#"{"Limit":5}"#).unwrap();
+    let compressed = encoder.finish().unwrap();
+    let response = raw_request(
+        &server.address(),
+        "POST",
+        &[
+            ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+            ("Content-Type", "application/x-amz-json-1.0"),
+            ("Content-Encoding", "gzip"),
+            ("Authorization", AUTH),
+        ],
+        &compressed,
+    );
+    assert_eq!(
+        response.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&response.body)
+    );
+    assert!(response.json()["TableNames"].is_array());
+}
+
+#[test]
+fn bodies_over_16_mb_are_refused() {
+    let server = Server::start();
+    let body = vec![b' '; 16 * 1024 * 1024 + 1];
+    let response = raw_request(
+        &server.address(),
+        "POST",
+        &[
+            ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+            ("Authorization", AUTH),
+        ],
+        &body,
+    );
+    assert_eq!(response.status, 413);
+    // The server is still serving.
+    assert_eq!(call(&server.address(), "ListTables", "{}").status, 200);
+}
+
+#[test]
+fn hostile_inputs_get_errors_not_crashes() {
+    let server = Server::start();
+    let address = server.address();
+    call(
+        &address,
+        "CreateTable",
+        r#"{"TableName":"hostile","BillingMode":"PAY_PER_REQUEST","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}]}"#,
+    );
+    let deep = format!("{}{}", "[".repeat(10_000), "]".repeat(10_000));
+    for body in [
+        "",
+        "null",
+        "[]",
+        "\"x\"",
+        &deep,
+        r#"{"TableName":"hostile","Item":{"pk":{"S":"a"},"n":{"N":"1e99999999999"}}}"#,
+        r#"{"TableName":"hostile","Item":{"pk":{"S":"a"},"b":{"B":"!!notbase64"}}}"#,
+        r#"{"TableName":"hostile","Item":{"pk":{"SS":["a"]}}}"#,
+        r#"{"TableName":"hostile","Item":{"pk":{"S":"a"},"x":{"M":{"y":{}}}}}"#,
+        r#"{"TableName":"hostile","Item":{"pk":{"S":"a"},"x":{"L":[{"NULL":false}]}}}"#,
+        r#"{"TableName":"hostile","Item":null}"#,
+        r#"{"TableName":"hostile","Item":{"pk":{"S":"a","N":"1"}}}"#,
+        r#"{"TableName":"hostile","Item":{"pk":{"N":"-"}}}"#,
+    ] {
+        let response = call(&address, "PutItem", body);
+        assert_eq!(
+            response.status,
+            400,
+            "{body}: {}",
+            String::from_utf8_lossy(&response.body)
+        );
+    }
+    assert_eq!(call(&address, "ListTables", "{}").status, 200);
+}

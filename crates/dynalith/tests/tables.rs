@@ -1,0 +1,446 @@
+//! Control plane through the AWS SDK: CreateTable, DescribeTable,
+//! ListTables, UpdateTable, DeleteTable and their errors.
+
+mod common;
+
+use aws_sdk_dynamodb::client::Waiters;
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ProvisionedThroughput,
+    ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
+};
+use common::{create_table, error_code, error_message, unique_table, Server};
+
+fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .unwrap()
+}
+
+fn attr(name: &str, t: ScalarAttributeType) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(t)
+        .build()
+        .unwrap()
+}
+
+fn throughput(read: i64, write: i64) -> ProvisionedThroughput {
+    ProvisionedThroughput::builder()
+        .read_capacity_units(read)
+        .write_capacity_units(write)
+        .build()
+        .unwrap()
+}
+
+#[tokio::test]
+async fn create_describe_and_delete_a_table() {
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("lifecycle");
+    let created = client
+        .create_table()
+        .table_name(&name)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("sk", ScalarAttributeType::N))
+        .provisioned_throughput(throughput(5, 7))
+        .send()
+        .await
+        .unwrap();
+    let description = created.table_description().unwrap();
+    assert_eq!(description.table_name(), Some(name.as_str()));
+    assert!(matches!(
+        description.table_status(),
+        Some(TableStatus::Creating | TableStatus::Active)
+    ));
+
+    // The SDK's waiter polls DescribeTable until ACTIVE.
+    client
+        .wait_until_table_exists()
+        .table_name(&name)
+        .wait(std::time::Duration::from_secs(30))
+        .await
+        .unwrap();
+    let table = client
+        .describe_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(table.table_status(), Some(&TableStatus::Active));
+    assert_eq!(table.key_schema().len(), 2);
+    assert_eq!(table.key_schema()[0].attribute_name(), "pk");
+    assert_eq!(table.key_schema()[1].key_type(), &KeyType::Range);
+    assert_eq!(table.attribute_definitions().len(), 2);
+    assert_eq!(table.item_count(), Some(0));
+    assert_eq!(table.table_size_bytes(), Some(0));
+    assert!(table
+        .table_arn()
+        .unwrap()
+        .ends_with(&format!(":table/{name}")));
+    assert!(table.table_id().is_some());
+    assert!(table.creation_date_time().is_some());
+    let provisioned = table.provisioned_throughput().unwrap();
+    assert_eq!(provisioned.read_capacity_units(), Some(5));
+    assert_eq!(provisioned.write_capacity_units(), Some(7));
+    assert_eq!(table.deletion_protection_enabled(), Some(false));
+
+    let deleted = client
+        .delete_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        deleted.table_description().unwrap().table_name(),
+        Some(name.as_str())
+    );
+    let error = client
+        .describe_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn creating_an_existing_table_is_resource_in_use() {
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("dup");
+    create_table(&client, &name, None).await;
+    let mut request = client
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S));
+    let error = request.clone().send().await.unwrap_err();
+    assert_eq!(error_code(&error), "ResourceInUseException");
+    // Once deleted, the name can be used again, and the new table is empty.
+    client
+        .put_item()
+        .table_name(&name)
+        .item(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("old".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    client
+        .delete_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap();
+    request = request.table_name(&name);
+    request.send().await.unwrap();
+    let got = client
+        .get_item()
+        .table_name(&name)
+        .key(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("old".into()),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(got.item().is_none(), "a re-created table starts empty");
+}
+
+#[tokio::test]
+async fn create_table_validation() {
+    let server = Server::start();
+    let client = server.client();
+    let base = || {
+        client
+            .create_table()
+            .table_name(unique_table("v"))
+            .billing_mode(BillingMode::PayPerRequest)
+    };
+    // Provisioned (the default) without throughput.
+    let error = client
+        .create_table()
+        .table_name(unique_table("v"))
+        .key_schema(key("pk", KeyType::Hash))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+    assert!(error_message(&error)
+        .contains("ReadCapacityUnits and WriteCapacityUnits must both be specified"));
+
+    // Key attribute without a definition.
+    let error = base()
+        .key_schema(key("pk", KeyType::Hash))
+        .attribute_definitions(attr("other", ScalarAttributeType::S))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+    assert!(
+        error_message(&error).contains("Some index key attributes are not defined"),
+        "{}",
+        error_message(&error)
+    );
+
+    // Extra attribute definitions.
+    let error = base()
+        .key_schema(key("pk", KeyType::Hash))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("x", ScalarAttributeType::S))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        error_message(&error).contains("Number of attributes in KeySchema does not exactly match")
+    );
+
+    // RANGE first.
+    let error = base()
+        .key_schema(key("pk", KeyType::Range))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error_message(&error).contains("The first KeySchemaElement is not a HASH key type"));
+
+    // Bad table name: Coral's constraint message.
+    let error = client
+        .create_table()
+        .table_name("a b")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+    assert!(error_message(&error)
+        .contains("Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"));
+
+    // Throughput on an on-demand table.
+    let error = base()
+        .key_schema(key("pk", KeyType::Hash))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .provisioned_throughput(throughput(1, 1))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error_message(&error)
+        .contains("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified"));
+}
+
+#[tokio::test]
+async fn list_tables_pages_by_name() {
+    let server = Server::start();
+    if !server.is_ours() {
+        return; // other servers hold other tables
+    }
+    let client = server.client();
+    let mut names: Vec<String> = (0..7).map(|i| format!("list_{i:02}")).collect();
+    for name in &names {
+        create_table(&client, name, None).await;
+    }
+    names.sort();
+    let page = client.list_tables().limit(3).send().await.unwrap();
+    assert_eq!(page.table_names(), &names[..3]);
+    assert_eq!(page.last_evaluated_table_name(), Some(names[2].as_str()));
+    let page = client
+        .list_tables()
+        .limit(3)
+        .exclusive_start_table_name(&names[5])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.table_names(), &names[6..]);
+    assert_eq!(page.last_evaluated_table_name(), None);
+
+    // The SDK paginator walks every page.
+    let all: Vec<String> = client
+        .list_tables()
+        .limit(2)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    assert_eq!(all, names);
+
+    let error = client.list_tables().limit(0).send().await.unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+    assert!(error_message(&error).contains("Member must have value greater than or equal to 1"));
+}
+
+#[tokio::test]
+async fn update_table_changes_billing_throughput_protection_and_streams() {
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("upd");
+    create_table(&client, &name, None).await;
+
+    let error = client
+        .update_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+
+    let updated = client
+        .update_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(throughput(3, 4))
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    assert_eq!(
+        updated.billing_mode_summary().unwrap().billing_mode(),
+        Some(&BillingMode::Provisioned)
+    );
+    assert_eq!(
+        updated
+            .provisioned_throughput()
+            .unwrap()
+            .read_capacity_units(),
+        Some(3)
+    );
+
+    let error = client
+        .update_table()
+        .table_name(&name)
+        .provisioned_throughput(throughput(3, 4))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        error_message(&error).contains("will not change"),
+        "{}",
+        error_message(&error)
+    );
+
+    client
+        .update_table()
+        .table_name(&name)
+        .deletion_protection_enabled(true)
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let table = client
+        .describe_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(table.deletion_protection_enabled(), Some(true));
+    assert_eq!(
+        table.stream_specification().unwrap().stream_view_type(),
+        Some(&StreamViewType::NewAndOldImages)
+    );
+    assert!(table
+        .latest_stream_arn()
+        .unwrap()
+        .contains(&format!("table/{name}/stream/")));
+
+    let error = client
+        .delete_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+    client
+        .update_table()
+        .table_name(&name)
+        .deletion_protection_enabled(false)
+        .send()
+        .await
+        .unwrap();
+    client
+        .delete_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap();
+
+    let error = client
+        .update_table()
+        .table_name(&name)
+        .deletion_protection_enabled(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn tables_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = unique_table("persist");
+    {
+        let mut server = Server::start_durable(dir.path());
+        let client = server.client();
+        create_table(&client, &name, Some(ScalarAttributeType::N)).await;
+        for i in 0..10 {
+            client
+                .put_item()
+                .table_name(&name)
+                .item("pk", aws_sdk_dynamodb::types::AttributeValue::S("p".into()))
+                .item(
+                    "sk",
+                    aws_sdk_dynamodb::types::AttributeValue::N(i.to_string()),
+                )
+                .send()
+                .await
+                .unwrap();
+        }
+        assert!(server.terminate().success(), "clean shutdown on SIGTERM");
+    }
+    let server = Server::start_durable(dir.path());
+    let client = server.client();
+    let table = client
+        .describe_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(table.item_count(), Some(10));
+    assert!(table.table_size_bytes().unwrap() > 0);
+    let item = client
+        .get_item()
+        .table_name(&name)
+        .key("pk", aws_sdk_dynamodb::types::AttributeValue::S("p".into()))
+        .key("sk", aws_sdk_dynamodb::types::AttributeValue::N("7".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(
+        item["sk"],
+        aws_sdk_dynamodb::types::AttributeValue::N("7".into())
+    );
+}

@@ -1,0 +1,104 @@
+//! One request: route, read, authenticate, dispatch, respond.
+
+use crate::body::{self, BodyError};
+use crate::response::{self, HttpResponse};
+use crate::Service;
+use dynalith_core::{Operation, RequestContext};
+use dynalith_model::{DynamoError, ErrorKind};
+use hyper::body::Incoming;
+use hyper::{Method, Request, StatusCode};
+
+const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+
+pub async fn handle(service: &Service, request: Request<Incoming>) -> HttpResponse {
+    let request_id = response::request_id();
+    match request.method() {
+        &Method::POST => {}
+        &Method::GET | &Method::HEAD => return health(&request_id),
+        _ => {
+            let error = DynamoError::new(ErrorKind::UnknownOperation, "");
+            return response::error(&error, &request_id);
+        }
+    }
+    let (parts, incoming) = request.into_parts();
+    let operation = parts
+        .headers
+        .get("x-amz-target")
+        .and_then(|t| t.to_str().ok())
+        .and_then(|t| t.strip_prefix(TARGET_PREFIX))
+        .and_then(Operation::from_name);
+    let body = match body::read(&parts.headers, incoming).await {
+        Ok(body) => body,
+        Err(BodyError::TooLarge) => {
+            let mut r = response::with_body(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                br#"{"__type":"com.amazon.coral.service#RequestEntityTooLargeException","message":"Request entity too large"}"#.to_vec(),
+                &request_id,
+                "application/x-amz-json-1.0",
+            );
+            r.headers_mut().insert(
+                hyper::header::CONNECTION,
+                hyper::header::HeaderValue::from_static("close"),
+            );
+            return r;
+        }
+        Err(BodyError::BadEncoding(e)) => {
+            return response::error(
+                &DynamoError::serialization(format!("Could not decode the gzip body: {e}")),
+                &request_id,
+            )
+        }
+        Err(BodyError::Unreadable(e)) => {
+            tracing::debug!(%e, "request body could not be read");
+            return response::error(
+                &DynamoError::serialization("The request body could not be read"),
+                &request_id,
+            );
+        }
+    };
+    let Some(operation) = operation else {
+        let error = DynamoError::new(ErrorKind::UnknownOperation, "");
+        return response::error(&error, &request_id);
+    };
+    let caller = match service.authenticator.authenticate(&parts, &body) {
+        Ok(caller) => caller,
+        Err(e) => return response::error(&e, &request_id),
+    };
+    let context = RequestContext {
+        region: caller.region,
+    };
+    let result = if operation.may_block() {
+        let database = service.database.clone();
+        tokio::task::spawn_blocking(move || database.execute(operation, &body, &context))
+            .await
+            .unwrap_or_else(|e| Err(DynamoError::internal(format!("operation task failed: {e}"))))
+    } else {
+        let database = &service.database;
+        // A bug must cost one request a 500, not the connection.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            database.execute(operation, &body, &context)
+        }))
+        .unwrap_or_else(|_| Err(DynamoError::internal("operation panicked")))
+    };
+    match result {
+        Ok(body) => response::ok(body, &request_id),
+        Err(error) => {
+            if error.kind == ErrorKind::InternalServerError {
+                tracing::error!(operation = operation.name(), message = %error.message, "internal error");
+            } else {
+                tracing::debug!(operation = operation.name(), kind = ?error.kind, message = %error.message, "request rejected");
+            }
+            response::error(&error, &request_id)
+        }
+    }
+}
+
+/// DynamoDB answers `GET /` with a plain health line.
+fn health(request_id: &str) -> HttpResponse {
+    response::with_body(
+        StatusCode::OK,
+        b"healthy: dynamodb.us-east-1.amazonaws.com ".to_vec(),
+        request_id,
+        "text/plain",
+    )
+}
