@@ -1,0 +1,413 @@
+#!/usr/bin/env python3
+"""Benchmark orchestrator behind bench/run.sh (see bench/README.md).
+
+For each server, one after another: start it pinned to BENCH_SERVER_CPU (start-up time = from
+process start until it answers an HTTP request; idle RSS from /proc/PID/status), create the
+table and pre-load the GetItem key space, then run each workload with wrk pinned to
+BENCH_LOAD_CPU (a warm-up run, then the measured run), record RSS, stop the server. Writes
+bench/results/latest.md (also printed) and bench/results/latest.json.
+"""
+
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+from ddb import answers_http  # noqa: E402
+
+BENCH = os.path.dirname(HERE)
+ROOT = os.path.dirname(BENCH)
+
+
+def env(name, default):
+    v = os.environ.get(name)
+    return v if v not in (None, "") else default
+
+
+DURATION = int(env("BENCH_DURATION", "10"))
+WARMUP = int(env("BENCH_WARMUP", "3"))
+CONNECTIONS = int(env("BENCH_CONNECTIONS", "32"))
+THREADS = int(env("BENCH_THREADS", "1"))
+ITEMS = int(env("BENCH_ITEMS", "10000"))
+LOAD_THREADS = int(env("BENCH_LOAD_THREADS", "4"))
+LOAD_METHOD = env("BENCH_LOAD_METHOD", "auto")  # auto (BatchWriteItem if accepted) or put
+SERVER_CPU = env("BENCH_SERVER_CPU", "0")
+LOAD_CPU = env("BENCH_LOAD_CPU", "1")
+BASE_PORT = int(env("BENCH_PORT", "18600"))
+START_TIMEOUT = float(env("BENCH_START_TIMEOUT", "120"))
+TABLE = env("BENCH_TABLE", "bench")
+RESULTS_DIR = env("BENCH_RESULTS_DIR", os.path.join(BENCH, "results"))
+DYNALITH_BIN = env("DYNALITH_BIN", os.path.join(ROOT, "target", "release", "dynalith"))
+DYNOXIDE_BIN = env("DYNOXIDE_BIN", shutil.which("dynoxide")
+                   or os.path.expanduser("~/.cargo/bin/dynoxide"))
+DDB_LOCAL_SCRIPT = os.path.join(ROOT, "scripts", "dynamodb-local.sh")
+
+WORKLOADS = [
+    ("GetItem", "getitem.lua", f"GetItem, random keys over {ITEMS:,} pre-loaded items (~200 B)"),
+    ("PutItem", "putitem.lua", "PutItem, a new key per request (~200 B items)"),
+]
+SELECTED_WORKLOADS = [w.strip() for w in env("BENCH_WORKLOADS", "GetItem,PutItem").split(",") if w.strip()]
+
+# id, label, kind, durable
+SERVERS = [
+    ("dynalith-mem", "dynalith (in-memory)", "dynalith", False),
+    ("dynalith-disk", "dynalith (durable, --data-dir)", "dynalith", True),
+    ("ddblocal", "DynamoDB Local (in-memory)", "ddblocal", False),
+    ("dynoxide-mem", "Dynoxide (in-memory)", "dynoxide", False),
+    ("dynoxide-disk", "Dynoxide (durable, --db-path)", "dynoxide", True),
+]
+SELECTED_SERVERS = [s.strip() for s in env("BENCH_SERVERS", ",".join(s[0] for s in SERVERS)).split(",") if s.strip()]
+
+# (numerator, denominator): ratios reported per workload
+RATIO_PAIRS = [
+    ("dynalith-mem", "ddblocal"),
+    ("dynalith-mem", "dynoxide-mem"),
+    ("dynalith-disk", "ddblocal"),
+    ("dynalith-disk", "dynoxide-disk"),
+    ("dynoxide-mem", "ddblocal"),  # reference point while dynalith is not built
+]
+
+
+def log(msg):
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def proc_status_kb(pid, field):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return None
+
+
+def pid_alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+class Server:
+    def __init__(self, sid, label, kind, durable, port):
+        self.id, self.label, self.kind, self.durable, self.port = sid, label, kind, durable, port
+        self.endpoint = f"http://127.0.0.1:{port}"
+        self.pid = None
+        self.proc = None
+        self.tmpdir = None
+        self.logfile = os.path.join(tempfile.gettempdir(), f"dynalith-bench-{sid}-{port}.log")
+
+    def missing(self):
+        """None when the server can run here, else the reason it is skipped."""
+        if self.kind == "dynalith":
+            if not os.access(DYNALITH_BIN, os.X_OK):
+                return f"binary {DYNALITH_BIN} not found (cargo build --release -p dynalith)"
+        elif self.kind == "dynoxide":
+            if not DYNOXIDE_BIN or not os.access(DYNOXIDE_BIN, os.X_OK):
+                return "dynoxide not found (cargo install dynoxide-rs, or set DYNOXIDE_BIN)"
+        elif self.kind == "ddblocal":
+            if not shutil.which("java") and not os.path.isdir("/usr/lib/jvm"):
+                return "java not found"
+        return None
+
+    def command(self):
+        pin = ["taskset", "-c", SERVER_CPU]
+        if self.kind == "dynalith":
+            if self.durable:
+                self.tmpdir = tempfile.mkdtemp(prefix="dynalith-bench-")
+                return pin + [DYNALITH_BIN, "serve", "--port", str(self.port), "--data-dir", self.tmpdir]
+            return pin + [DYNALITH_BIN, "serve", "--port", str(self.port), "--in-memory"]
+        if self.kind == "dynoxide":
+            cmd = pin + [DYNOXIDE_BIN, "serve", "--port", str(self.port)]
+            if self.durable:
+                self.tmpdir = tempfile.mkdtemp(prefix="dynoxide-bench-")
+                cmd += ["--db-path", os.path.join(self.tmpdir, "bench.db")]
+            return cmd
+        # DynamoDB Local: the script starts java in the background (inheriting the CPU pin),
+        # waits until it answers and writes the pid file.
+        return pin + [DDB_LOCAL_SCRIPT, "start", str(self.port)]
+
+    def start(self):
+        if answers_http("127.0.0.1", self.port):
+            raise RuntimeError(f"port {self.port} is already in use")
+        cmd = self.command()
+        out = open(self.logfile, "w")
+        t0 = time.monotonic()
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                     start_new_session=True, cwd=self.tmpdir or tempfile.gettempdir())
+        deadline = t0 + START_TIMEOUT
+        while not answers_http("127.0.0.1", self.port, timeout=0.2):
+            if self.kind != "ddblocal" and self.proc.poll() is not None:
+                raise RuntimeError(f"{self.label} exited with {self.proc.returncode} (log {self.logfile})")
+            if self.kind == "ddblocal" and self.proc.poll() not in (None, 0):
+                raise RuntimeError(f"{DDB_LOCAL_SCRIPT} failed (log {self.logfile})")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{self.label} did not answer within {START_TIMEOUT}s")
+            time.sleep(0.002)
+        startup_ms = (time.monotonic() - t0) * 1000
+        if self.kind == "ddblocal":
+            self.proc.wait(timeout=30)
+            with open(f"/tmp/dynalith-dynamodb-local-{self.port}.pid") as f:
+                self.pid = int(f.read().strip())
+        else:
+            self.pid = self.proc.pid  # taskset execs the server: same pid
+        return startup_ms
+
+    def stop(self):
+        if self.kind == "ddblocal":
+            subprocess.run([DDB_LOCAL_SCRIPT, "stop", str(self.port)], stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=False)
+        elif self.pid and pid_alive(self.pid):
+            os.kill(self.pid, signal.SIGTERM)
+            for _ in range(100):
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.05)
+            if self.proc.poll() is None:
+                os.kill(self.pid, signal.SIGKILL)
+                self.proc.wait()
+        if self.tmpdir:
+            shutil.rmtree(self.tmpdir, ignore_errors=True)
+            self.tmpdir = None
+
+
+RESULT_RE = re.compile(r"BENCH_RESULT (.*)")
+
+
+def proc_cpu_s(pid):
+    """User+system CPU seconds used so far by pid and its threads (None if unknown)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def run_wrk(server, script, duration, run_id):
+    cmd = ["taskset", "-c", LOAD_CPU, "wrk", "-t", str(THREADS), "-c", str(CONNECTIONS),
+           "-d", f"{duration}s", "--timeout", "10s", "-s", os.path.join(BENCH, "wrk", script),
+           server.endpoint + "/"]
+    e = dict(os.environ, BENCH_TABLE=TABLE, BENCH_ITEMS=str(ITEMS), BENCH_RUN_ID=run_id)
+    cpu0 = proc_cpu_s(server.pid)
+    t0 = time.monotonic()
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        p = subprocess.Popen(cmd, env=e, stdout=out, stderr=err)
+        _, status, rusage = os.wait4(p.pid, 0)
+        p.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.monotonic() - t0
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    cpu1 = proc_cpu_s(server.pid)
+    m = RESULT_RE.search(stdout)
+    if p.returncode != 0 or not m:
+        raise RuntimeError(f"wrk failed (rc={p.returncode}): {stdout[-500:]} {stderr[-500:]}")
+    r = {k: float(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+    # CPU use over the run, in % of one core: ~100% for wrk means the load generator, not the
+    # server, was the limit.
+    r["wrk_cpu_pct"] = round(100 * (rusage.ru_utime + rusage.ru_stime) / wall, 1)
+    if cpu0 is not None and cpu1 is not None:
+        r["server_cpu_pct"] = round(100 * (cpu1 - cpu0) / wall, 1)
+    fe = re.search(r"BENCH_FIRST_ERROR (.*)", stdout)
+    if fe:
+        r["first_error"] = fe.group(1)[:300]
+    return r
+
+
+def bench_server(server):
+    res = {"id": server.id, "label": server.label, "workloads": {}}
+    log(f"{server.label}: starting on port {server.port} (CPU {SERVER_CPU})")
+    try:
+        res["startup_ms"] = round(server.start(), 1)
+        time.sleep(1.0)
+        res["idle_rss_kb"] = proc_status_kb(server.pid, "VmRSS")
+        log(f"{server.label}: pid {server.pid}, answered after {res['startup_ms']} ms, "
+            f"idle RSS {res['idle_rss_kb']} kB")
+        p = subprocess.run(["taskset", "-c", LOAD_CPU, sys.executable, os.path.join(HERE, "load.py"),
+                            server.endpoint, "--table", TABLE, "--items", str(ITEMS),
+                            "--threads", str(LOAD_THREADS), "--method", LOAD_METHOD],
+                           capture_output=True, text=True, timeout=900)
+        if p.returncode != 0:
+            raise RuntimeError(f"pre-load failed: {p.stderr.strip()[-500:]}")
+        res["load"] = json.loads(p.stdout.strip().splitlines()[-1])
+        log(f"{server.label}: pre-loaded {ITEMS} items in {res['load']['load_s']} s "
+            f"({res['load']['method']})")
+        for name, script, _desc in WORKLOADS:
+            if name not in SELECTED_WORKLOADS:
+                continue
+            if WARMUP > 0:
+                run_wrk(server, script, WARMUP, f"w{int(time.time())}")
+            r = run_wrk(server, script, DURATION, f"m{int(time.time())}")
+            res["workloads"][name] = r
+            log(f"{server.label}: {name}: {r['rps']:.0f} req/s, p50 {r['p50_us'] / 1000:.2f} ms, "
+                f"p99 {r['p99_us'] / 1000:.2f} ms, non-2xx {int(r['non200'])}, misses {int(r['misses'])}, "
+                f"socket errors {int(r['socket_errors'])}, CPU server {r.get('server_cpu_pct', '?')}% "
+                f"wrk {r['wrk_cpu_pct']}%")
+            if r.get("first_error"):
+                log(f"{server.label}: {name}: first error: {r['first_error']}")
+        res["rss_after_kb"] = proc_status_kb(server.pid, "VmRSS")
+        res["peak_rss_kb"] = proc_status_kb(server.pid, "VmHWM")
+    except Exception as e:  # noqa: BLE001 - reported in the results
+        res["error"] = str(e)
+        log(f"{server.label}: ERROR {e}")
+    finally:
+        server.stop()
+        log(f"{server.label}: stopped")
+    return res
+
+
+def mib(kb):
+    return f"{kb / 1024:.1f}" if kb else "n/a"
+
+
+def fmt_ratio(a, b):
+    if a is None or b is None or b == 0:
+        return "n/a"
+    r = a / b
+    return f"{r:.2f}×" if r >= 0.1 else f"{r:.2g}×"
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
+def render(results, skipped, started):
+    by_id = {r["id"]: r for r in results}
+    labels = {s[0]: s[1] for s in SERVERS}
+    out = []
+    out.append(f"# dynalith benchmark ({started:%Y-%m-%d %H:%M UTC})")
+    out.append("")
+    out.append(f"- Machine: {cpu_model()}, {os.cpu_count()} CPUs; "
+               f"load average at start {os.getloadavg()[0]:.2f} (other work on the machine skews results).")
+    out.append(f"- Servers pinned to CPU {SERVER_CPU}, wrk pinned to CPU {LOAD_CPU} "
+               f"({THREADS} thread, {CONNECTIONS} connections), {WARMUP} s warm-up then {DURATION} s measured per workload.")
+    out.append(f"- Table `{TABLE}` (hash key `pk`, on-demand); GetItem key space: {ITEMS:,} items pre-loaded with PutItem.")
+    out.append("- Start-up: from process start until it answers an HTTP request (DynamoDB Local: through "
+               "scripts/dynamodb-local.sh). Idle RSS: VmRSS 1 s after start-up.")
+    out.append("- Latencies are wrk's (closed loop, 32 requests in flight). Ratios: throughput a/b (>1: a faster), "
+               "latency a/b (<1: a faster). "
+               "CPU: % of one core used during the measured run (wrk near 100%: the load generator was the limit).")
+    for sid, why in skipped:
+        out.append(f"- Skipped {labels.get(sid, sid)}: {why}")
+    out.append("")
+
+    out.append("## Start-up and memory")
+    out.append("")
+    out.append("| Server | Start-up (ms) | Idle RSS (MiB) | RSS after workloads (MiB) | Peak RSS (MiB) | Pre-load |")
+    out.append("|---|---:|---:|---:|---:|---|")
+    for r in results:
+        ld = r.get("load")
+        ld = f"{ld['load_s']} s ({ld['method']})" if ld else "n/a"
+        out.append(f"| {r['label']} | {r.get('startup_ms', 'n/a')} | {mib(r.get('idle_rss_kb'))} | "
+                   f"{mib(r.get('rss_after_kb'))} | {mib(r.get('peak_rss_kb'))} | {ld} |")
+    out.append("")
+    ratio_rows = []
+    for a, b in RATIO_PAIRS:
+        ra, rb = by_id.get(a), by_id.get(b)
+        if not ra or not rb:
+            continue
+        ratio_rows.append(f"| {labels[a]} / {labels[b]} | {fmt_ratio(ra.get('startup_ms'), rb.get('startup_ms'))} | "
+                          f"{fmt_ratio(ra.get('idle_rss_kb'), rb.get('idle_rss_kb'))} |")
+    if ratio_rows:
+        out.append("| Ratio | Start-up | Idle RSS |")
+        out.append("|---|---:|---:|")
+        out.extend(ratio_rows)
+        out.append("")
+
+    for name, _script, desc in WORKLOADS:
+        if name not in SELECTED_WORKLOADS:
+            continue
+        out.append(f"## {desc}")
+        out.append("")
+        out.append("| Server | Throughput (req/s) | p50 (ms) | p99 (ms) | Requests | Non-2xx | Misses | Socket errors "
+                   "| Server CPU | wrk CPU |")
+        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        for r in results:
+            w = r["workloads"].get(name)
+            if not w:
+                out.append(f"| {r['label']} | failed: {r.get('error', 'not run')} | | | | | | | | |")
+                continue
+            bad = w["non200"] or w["misses"] or w["socket_errors"]
+            flag = " ⚠ invalid" if bad else ""
+            out.append(f"| {r['label']} | {w['rps']:,.0f}{flag} | {w['p50_us'] / 1000:.2f} | {w['p99_us'] / 1000:.2f} | "
+                       f"{int(w['requests']):,} | {int(w['non200'])} | {int(w['misses'])} | {int(w['socket_errors'])} | "
+                       f"{w.get('server_cpu_pct', 'n/a')}% | {w['wrk_cpu_pct']}% |")
+        out.append("")
+        rows = []
+        for a, b in RATIO_PAIRS:
+            wa = by_id.get(a, {}).get("workloads", {}).get(name)
+            wb = by_id.get(b, {}).get("workloads", {}).get(name)
+            if not wa or not wb:
+                continue
+            rows.append(f"| {labels[a]} / {labels[b]} | {fmt_ratio(wa['rps'], wb['rps'])} | "
+                        f"{fmt_ratio(wa['p50_us'], wb['p50_us'])} | {fmt_ratio(wa['p99_us'], wb['p99_us'])} |")
+        if rows:
+            out.append("| Ratio | Throughput | p50 | p99 |")
+            out.append("|---|---:|---:|---:|")
+            out.extend(rows)
+        for a, b in RATIO_PAIRS:
+            if a.startswith("dynalith") and a not in by_id:
+                out.append("")
+                out.append(f"dynalith/DynamoDB-Local and dynalith/Dynoxide ratios: n/a (dynalith was not run).")
+                break
+        out.append("")
+    return "\n".join(out)
+
+
+def main():
+    started = datetime.datetime.now(datetime.timezone.utc)
+    for tool in ("wrk", "taskset"):
+        if not shutil.which(tool):
+            sys.exit(f"{tool} is required")
+    results, skipped = [], []
+    order = [s for s in SERVERS if s[0] in SELECTED_SERVERS]
+    for i, (sid, label, kind, durable) in enumerate(order):
+        server = Server(sid, label, kind, durable, BASE_PORT + i)
+        why = server.missing()
+        if why:
+            log(f"skipping {label}: {why}")
+            skipped.append((sid, why))
+            continue
+        results.append(bench_server(server))
+    md = render(results, skipped, started)
+    os.makedirs(RESULTS_DIR, exist_ok=True)
+    with open(os.path.join(RESULTS_DIR, "latest.md"), "w") as f:
+        f.write(md + "\n")
+    with open(os.path.join(RESULTS_DIR, "latest.json"), "w") as f:
+        json.dump({"started": started.isoformat(), "config": {
+            "duration_s": DURATION, "warmup_s": WARMUP, "connections": CONNECTIONS, "threads": THREADS,
+            "items": ITEMS, "server_cpu": SERVER_CPU, "load_cpu": LOAD_CPU},
+            "skipped": skipped, "results": results}, f, indent=2)
+    print(md)
+    log(f"wrote {os.path.join(RESULTS_DIR, 'latest.md')} and latest.json")
+    invalid = [f"{r['label']} {name}" for r in results for name, w in r["workloads"].items()
+               if w["non200"] or w["misses"] or w["socket_errors"]]
+    if invalid:
+        log("INVALID results (non-2xx, misses or socket errors): " + ", ".join(invalid))
+    if invalid or any("error" in r for r in results):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

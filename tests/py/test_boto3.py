@@ -1,0 +1,500 @@
+"""dynalith client tests with boto3 (pytest).
+
+    pip install -r tests/py/requirements.txt
+    DYNALITH_ENDPOINT=http://127.0.0.1:8000 python3 -m pytest -q tests/py
+
+Every response the client receives is checked by a botocore event hook: a 2xx response must
+carry an `x-amz-crc32` header equal to the CRC32 of its body (an error response may omit it, as
+DynamoDB Local does, but if present it must match), and every response must carry
+`x-amzn-RequestId`. boto3 itself verifies the CRC32 (legacy retry mode) and fails with
+ChecksumError on a mismatch.
+"""
+
+import binascii
+import os
+import time
+import uuid
+from decimal import Decimal
+
+import boto3
+import pytest
+from boto3.dynamodb.types import Binary
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+REGION = "us-east-1"
+
+
+def _endpoint():
+    ep = os.environ.get("DYNALITH_ENDPOINT")
+    if not ep:
+        pytest.fail("DYNALITH_ENDPOINT is not set (e.g. DYNALITH_ENDPOINT=http://127.0.0.1:8000)")
+    return ep
+
+
+def _session_kwargs():
+    return dict(
+        endpoint_url=_endpoint(),
+        region_name=REGION,
+        aws_access_key_id="dummy",
+        aws_secret_access_key="dummy",
+        # legacy mode is the one in which botocore checks x-amz-crc32 for DynamoDB
+        config=Config(retries={"mode": "legacy", "total_max_attempts": 2}),
+    )
+
+
+class ResponseChecker:
+    """Collects every HTTP response seen by a client and checks its headers."""
+
+    def __init__(self):
+        self.responses = []
+        self.problems = []
+
+    def __call__(self, http_response, model, **kwargs):
+        body = http_response.content
+        headers = {k.lower(): v for k, v in http_response.headers.items()}
+        status = http_response.status_code
+        self.responses.append((model.name, status, headers))
+        crc = headers.get("x-amz-crc32")
+        if crc is None:
+            if 200 <= status < 300:
+                self.problems.append(f"{model.name} {status}: no x-amz-crc32 header")
+        elif not crc.isdigit() or int(crc) != (binascii.crc32(body) & 0xFFFFFFFF):
+            self.problems.append(
+                f"{model.name} {status}: x-amz-crc32 {crc!r} != crc32(body) "
+                f"{binascii.crc32(body) & 0xFFFFFFFF}"
+            )
+        if not headers.get("x-amzn-requestid"):
+            self.problems.append(f"{model.name} {status}: no x-amzn-RequestId header")
+
+
+@pytest.fixture
+def checker():
+    c = ResponseChecker()
+    yield c
+    assert not c.problems, "response header problems:\n" + "\n".join(c.problems)
+
+
+@pytest.fixture
+def client(checker):
+    c = boto3.client("dynamodb", **_session_kwargs())
+    c.meta.events.register("after-call.dynamodb.*", checker)
+    return c
+
+
+@pytest.fixture
+def resource(checker):
+    r = boto3.resource("dynamodb", **_session_kwargs())
+    r.meta.client.meta.events.register("after-call.dynamodb.*", checker)
+    return r
+
+
+def unique_name(what):
+    return f"dynalith_py_{what}_{uuid.uuid4().hex[:8]}"
+
+
+def wait_active(client, name):
+    for _ in range(300):
+        t = client.describe_table(TableName=name)["Table"]
+        if t["TableStatus"] == "ACTIVE":
+            return t
+        time.sleep(0.1)
+    raise AssertionError(f"table {name} did not become ACTIVE")
+
+
+def wait_gone(client, name):
+    for _ in range(300):
+        try:
+            client.describe_table(TableName=name)
+        except client.exceptions.ResourceNotFoundException:
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"table {name} was not deleted")
+
+
+def create_table(client, name, sort_key=None):
+    attrs = [{"AttributeName": "pk", "AttributeType": "S"}]
+    keys = [{"AttributeName": "pk", "KeyType": "HASH"}]
+    if sort_key:
+        attrs.append({"AttributeName": sort_key[0], "AttributeType": sort_key[1]})
+        keys.append({"AttributeName": sort_key[0], "KeyType": "RANGE"})
+    out = client.create_table(
+        TableName=name,
+        AttributeDefinitions=attrs,
+        KeySchema=keys,
+        BillingMode="PAY_PER_REQUEST",
+    )
+    wait_active(client, name)
+    return out
+
+
+def drop_table(client, name):
+    try:
+        client.delete_table(TableName=name)
+    except client.exceptions.ResourceNotFoundException:
+        return
+    wait_gone(client, name)
+
+
+@pytest.fixture
+def table(client):
+    """A fresh table: pk (S) hash key, sk (N) range key."""
+    name = unique_name("items")
+    create_table(client, name, sort_key=("sk", "N"))
+    yield name
+    drop_table(client, name)
+
+
+def error_code(excinfo):
+    return excinfo.value.response["Error"]["Code"]
+
+
+def http_status(excinfo):
+    return excinfo.value.response["ResponseMetadata"]["HTTPStatusCode"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables
+
+
+def test_table_lifecycle(client):
+    name = unique_name("lifecycle")
+    try:
+        out = client.create_table(
+            TableName=name,
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "N"},
+            ],
+            KeySchema=[
+                {"AttributeName": "pk", "KeyType": "HASH"},
+                {"AttributeName": "sk", "KeyType": "RANGE"},
+            ],
+            BillingMode="PAY_PER_REQUEST",
+        )
+        desc = out["TableDescription"]
+        assert out["ResponseMetadata"]["HTTPStatusCode"] == 200
+        assert desc["TableName"] == name
+        assert desc["TableStatus"] in ("CREATING", "ACTIVE")
+        assert desc["KeySchema"] == [
+            {"AttributeName": "pk", "KeyType": "HASH"},
+            {"AttributeName": "sk", "KeyType": "RANGE"},
+        ]
+        assert sorted(desc["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "N"},
+        ]
+        assert desc["TableArn"].startswith("arn:aws:dynamodb:")
+        assert desc["TableArn"].endswith(f":table/{name}")
+
+        t = wait_active(client, name)
+        assert t["TableName"] == name
+        assert t["TableStatus"] == "ACTIVE"
+        assert t["KeySchema"] == desc["KeySchema"]
+        assert t["ItemCount"] == 0
+        assert t["TableSizeBytes"] == 0
+        assert t["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+        assert t["CreationDateTime"].year >= 2020
+
+        names = client.list_tables()["TableNames"]
+        assert name in names
+        assert names == sorted(names)
+
+        # Pagination: Limit=1 starting right before our table returns exactly it.
+        before = [n for n in names if n < name]
+        kwargs = {"Limit": 1}
+        if before:
+            kwargs["ExclusiveStartTableName"] = before[-1]
+        page = client.list_tables(**kwargs)
+        assert page["TableNames"] == [name]
+
+        out = client.delete_table(TableName=name)
+        assert out["TableDescription"]["TableName"] == name
+        wait_gone(client, name)
+        assert name not in client.list_tables()["TableNames"]
+        with pytest.raises(client.exceptions.ResourceNotFoundException):
+            client.describe_table(TableName=name)
+    finally:
+        drop_table(client, name)
+
+
+def test_create_existing_table_is_resource_in_use(client, table):
+    with pytest.raises(client.exceptions.ResourceInUseException) as ei:
+        create_table(client, table, sort_key=("sk", "N"))
+    assert error_code(ei) == "ResourceInUseException"
+    assert http_status(ei) == 400
+
+
+# ---------------------------------------------------------------------------------------------
+# Items, low-level client
+
+ALL_TYPES_ITEM = {
+    "pk": {"S": "all-types"},
+    "sk": {"N": "1"},
+    "s": {"S": "héllo wörld ✓"},
+    "n": {"N": "-12.345"},
+    "big": {"N": "12345678901234567890123456789012345678"},
+    "b": {"B": b"\x00\x01\x02\xff binary"},
+    "t": {"BOOL": True},
+    "f": {"BOOL": False},
+    "nul": {"NULL": True},
+    "m": {
+        "M": {
+            "child": {"S": "x"},
+            "num": {"N": "7"},
+            "deeper": {"M": {"l": {"L": [{"N": "1"}, {"S": "two"}]}}},
+            "empty": {"M": {}},
+        }
+    },
+    "l": {
+        "L": [
+            {"S": "a"},
+            {"N": "2"},
+            {"B": b"\x03"},
+            {"BOOL": False},
+            {"NULL": True},
+            {"L": []},
+            {"M": {"k": {"S": "v"}}},
+            {"SS": ["p", "q"]},
+        ]
+    },
+    "ss": {"SS": ["red", "green", "blue"]},
+    "ns": {"NS": ["1", "2.5", "-3"]},
+    "bs": {"BS": [b"\x01", b"\x02\x03", b"\xfe"]},
+    "empty_s": {"S": ""},
+}
+
+SET_TYPES = ("SS", "NS", "BS")
+
+
+def normalize(value):
+    """Make attribute values comparable: sets become frozensets (order is not significant)."""
+    (t, v), = value.items()
+    if t in SET_TYPES:
+        if t == "NS":
+            return {t: frozenset(Decimal(x) for x in v)}
+        return {t: frozenset(v)}
+    if t == "M":
+        return {t: {k: normalize(x) for k, x in v.items()}}
+    if t == "L":
+        return {t: [normalize(x) for x in v]}
+    return {t: v}
+
+
+def normalize_item(item):
+    return {k: normalize(v) for k, v in item.items()}
+
+
+def test_put_get_delete_all_attribute_types(client, table):
+    key = {"pk": ALL_TYPES_ITEM["pk"], "sk": ALL_TYPES_ITEM["sk"]}
+    out = client.put_item(TableName=table, Item=ALL_TYPES_ITEM)
+    assert out["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert "Attributes" not in out
+
+    for consistent in (False, True):
+        got = client.get_item(TableName=table, Key=key, ConsistentRead=consistent)
+        assert "Item" in got
+        assert normalize_item(got["Item"]) == normalize_item(ALL_TYPES_ITEM)
+        # Types survive exactly (no S<->N or B<->S confusion).
+        assert {k: next(iter(v)) for k, v in got["Item"].items()} == {
+            k: next(iter(v)) for k, v in ALL_TYPES_ITEM.items()
+        }
+
+    # Partial read with a ProjectionExpression (top-level, map member, list element).
+    got = client.get_item(
+        TableName=table, Key=key, ProjectionExpression="#s, m.child, l[1]",
+        ExpressionAttributeNames={"#s": "s"},
+    )
+    assert got["Item"] == {
+        "s": ALL_TYPES_ITEM["s"],
+        "m": {"M": {"child": {"S": "x"}}},
+        "l": {"L": [{"N": "2"}]},
+    }
+
+    out = client.delete_item(TableName=table, Key=key, ReturnValues="ALL_OLD")
+    assert normalize_item(out["Attributes"]) == normalize_item(ALL_TYPES_ITEM)
+    got = client.get_item(TableName=table, Key=key, ConsistentRead=True)
+    assert "Item" not in got
+
+    # Deleting a missing item succeeds and returns nothing.
+    out = client.delete_item(TableName=table, Key=key, ReturnValues="ALL_OLD")
+    assert "Attributes" not in out
+
+
+def test_put_replaces_whole_item_and_returns_old(client, table):
+    key = {"pk": {"S": "replace"}, "sk": {"N": "1"}}
+    client.put_item(TableName=table, Item={**key, "a": {"S": "1"}, "b": {"S": "2"}})
+    out = client.put_item(TableName=table, Item={**key, "c": {"S": "3"}}, ReturnValues="ALL_OLD")
+    assert out["Attributes"] == {**key, "a": {"S": "1"}, "b": {"S": "2"}}
+    got = client.get_item(TableName=table, Key=key, ConsistentRead=True)
+    assert got["Item"] == {**key, "c": {"S": "3"}}
+
+
+def test_get_missing_item_has_no_item(client, table):
+    got = client.get_item(TableName=table, Key={"pk": {"S": "nobody"}, "sk": {"N": "0"}})
+    assert got["ResponseMetadata"]["HTTPStatusCode"] == 200
+    assert "Item" not in got
+
+
+@pytest.mark.parametrize(
+    "given, expected",
+    [
+        ("1.50", "1.5"),
+        ("0100", "100"),
+        ("-0", "0"),
+        ("0.000", "0"),
+        ("1E2", "100"),
+        ("1.0e-3", "0.001"),
+        ("-1.2300E+5", "-123000"),
+        ("12345678901234567890123456789012345678", "12345678901234567890123456789012345678"),
+    ],
+)
+def test_number_normalization_low_level(client, table, given, expected):
+    key = {"pk": {"S": "num"}, "sk": {"N": "1"}}
+    client.put_item(TableName=table, Item={**key, "v": {"N": given}, "ns": {"NS": [given, "7"]}})
+    got = client.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]
+    assert got["v"] == {"N": expected}
+    assert sorted(got["ns"]["NS"]) == sorted([expected, "7"])
+    # The key attribute is normalized too: "1.0" addresses the item stored under "1".
+    got = client.get_item(TableName=table, Key={"pk": {"S": "num"}, "sk": {"N": "1.0"}})
+    assert got["Item"]["sk"] == {"N": "1"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Items, resource / Table API
+
+
+def test_resource_table_roundtrip_and_number_normalization(resource, client, table):
+    t = resource.Table(table)
+    assert t.table_status == "ACTIVE"
+    assert t.key_schema == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    item = {
+        "pk": "resource",
+        "sk": Decimal("2"),
+        "price": Decimal("1.50"),
+        "count": 3,
+        "name": "widget",
+        "blob": Binary(b"\x00\xffdata"),
+        "ok": True,
+        "none": None,
+        "tags": {"a", "b"},
+        "scores": {Decimal("1.10"), Decimal("2")},
+        "blobs": {Binary(b"\x01"), Binary(b"\x02")},
+        "nested": {"list": [1, "two", {"three": Decimal("3.000")}], "map": {}},
+    }
+    t.put_item(Item=item)
+    got = t.get_item(Key={"pk": "resource", "sk": 2}, ConsistentRead=True)["Item"]
+
+    assert got["price"] == Decimal("1.5")
+    assert str(got["price"]) == "1.5"  # normalized, not "1.50"
+    assert got["count"] == Decimal("3") and str(got["count"]) == "3"
+    assert got["sk"] == Decimal("2")
+    assert got["name"] == "widget"
+    assert got["blob"] == Binary(b"\x00\xffdata")
+    assert got["ok"] is True
+    assert got["none"] is None
+    assert got["tags"] == {"a", "b"}
+    assert got["scores"] == {Decimal("1.1"), Decimal("2")}
+    assert {str(x) for x in got["scores"]} == {"1.1", "2"}
+    assert got["blobs"] == {Binary(b"\x01"), Binary(b"\x02")}
+    assert got["nested"] == {"list": [Decimal("1"), "two", {"three": Decimal("3")}], "map": {}}
+    # (Numbers nested in M/L compare equal; DynamoDB Local keeps their text as sent, so the
+    # exact text of nested numbers is not asserted.)
+
+    t.delete_item(Key={"pk": "resource", "sk": 2})
+    assert "Item" not in t.get_item(Key={"pk": "resource", "sk": 2}, ConsistentRead=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# Errors
+
+
+def test_missing_table_is_resource_not_found(client):
+    name = unique_name("missing")
+    with pytest.raises(client.exceptions.ResourceNotFoundException) as ei:
+        client.get_item(TableName=name, Key={"pk": {"S": "x"}})
+    assert error_code(ei) == "ResourceNotFoundException"
+    assert http_status(ei) == 400
+    assert ei.value.response["Error"]["Message"]
+
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.put_item(TableName=name, Item={"pk": {"S": "x"}})
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.describe_table(TableName=name)
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.delete_table(TableName=name)
+
+
+def test_missing_key_attribute_is_validation_error(client, table):
+    # PutItem without the sort key.
+    with pytest.raises(ClientError) as ei:
+        client.put_item(TableName=table, Item={"pk": {"S": "x"}, "v": {"S": "y"}})
+    assert error_code(ei) == "ValidationException"
+    assert http_status(ei) == 400
+
+    # GetItem with only the hash key.
+    with pytest.raises(ClientError) as ei:
+        client.get_item(TableName=table, Key={"pk": {"S": "x"}})
+    assert error_code(ei) == "ValidationException"
+    assert http_status(ei) == 400
+
+    # DeleteItem with only the hash key.
+    with pytest.raises(ClientError) as ei:
+        client.delete_item(TableName=table, Key={"pk": {"S": "x"}})
+    assert error_code(ei) == "ValidationException"
+
+    # Key attribute of the wrong type.
+    with pytest.raises(ClientError) as ei:
+        client.put_item(TableName=table, Item={"pk": {"S": "x"}, "sk": {"S": "not-a-number"}})
+    assert error_code(ei) == "ValidationException"
+
+
+# ---------------------------------------------------------------------------------------------
+# ConsumedCapacity
+
+
+def test_consumed_capacity_total(client, table):
+    key = {"pk": {"S": "cap"}, "sk": {"N": "1"}}
+    item = {**key, "payload": {"S": "x" * 100}}
+
+    out = client.put_item(TableName=table, Item=item, ReturnConsumedCapacity="TOTAL")
+    cc = out["ConsumedCapacity"]
+    assert cc["TableName"] == table
+    assert cc["CapacityUnits"] == 1.0
+
+    out = client.get_item(TableName=table, Key=key, ReturnConsumedCapacity="TOTAL")
+    assert out["ConsumedCapacity"]["TableName"] == table
+    assert out["ConsumedCapacity"]["CapacityUnits"] == 0.5  # eventually consistent, < 4 KB
+
+    out = client.get_item(TableName=table, Key=key, ConsistentRead=True,
+                          ReturnConsumedCapacity="TOTAL")
+    assert out["ConsumedCapacity"]["CapacityUnits"] == 1.0  # strongly consistent, < 4 KB
+
+    out = client.delete_item(TableName=table, Key=key, ReturnConsumedCapacity="TOTAL")
+    assert out["ConsumedCapacity"]["TableName"] == table
+    assert out["ConsumedCapacity"]["CapacityUnits"] == 1.0
+
+    # Without ReturnConsumedCapacity there is none.
+    out = client.put_item(TableName=table, Item=item)
+    assert "ConsumedCapacity" not in out
+    out = client.get_item(TableName=table, Key=key, ReturnConsumedCapacity="NONE")
+    assert "ConsumedCapacity" not in out
+
+
+# ---------------------------------------------------------------------------------------------
+# Response checksum
+
+
+def test_crc32_header_present_and_valid(client, checker, table):
+    client.put_item(TableName=table, Item={"pk": {"S": "crc"}, "sk": {"N": "1"},
+                                           "v": {"S": "ünïcödé ✓ " * 50}})
+    client.get_item(TableName=table, Key={"pk": {"S": "crc"}, "sk": {"N": "1"}})
+    client.list_tables()
+    ok = [r for r in checker.responses if 200 <= r[1] < 300]
+    assert len(ok) >= 3
+    for name, status, headers in ok:
+        assert "x-amz-crc32" in headers, f"{name}: no x-amz-crc32"
+    # The header values were checked against the bodies by the checker fixture at teardown.
