@@ -1,12 +1,15 @@
 //! DeleteItem.
 
+use super::expressions::{self, ExpressionTexts, Names, Values, WriteCondition};
 use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::primary_key::key_of_key_param;
 use crate::validate::{self, Violations};
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
 use dynalith_model::{wire::parse_input, DynamoError, Item};
+use dynalith_expr::legacy::ExpectedAttributeValue;
 use serde::Deserialize;
+use std::collections::HashMap;
 use serde_json::Map;
 
 #[derive(Deserialize)]
@@ -17,8 +20,12 @@ struct DeleteItemInput {
     return_values: Option<String>,
     return_consumed_capacity: Option<String>,
     return_item_collection_metrics: Option<String>,
-    #[serde(flatten)]
-    condition: super::conditions::ConditionInput,
+    condition_expression: Option<String>,
+    expression_attribute_names: Option<Names>,
+    expression_attribute_values: Option<Values>,
+    expected: Option<HashMap<String, ExpectedAttributeValue>>,
+    conditional_operator: Option<String>,
+    return_values_on_condition_check_failure: Option<String>,
 }
 
 pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
@@ -41,7 +48,12 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         "returnItemCollectionMetrics",
         validate::RETURN_ITEM_COLLECTION_METRICS,
     );
-    input.condition.check_members(&mut v);
+    v.one_of(input.conditional_operator.as_deref(), "conditionalOperator", &["AND", "OR"]);
+    v.one_of(
+        input.return_values_on_condition_check_failure.as_deref(),
+        "returnValuesOnConditionCheckFailure",
+        validate::RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
+    );
     v.finish()?;
     let return_old = match input.return_values.as_deref() {
         None | Some("NONE") => false,
@@ -52,7 +64,19 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             ))
         }
     };
-    let condition = input.condition.prepare(&[])?;
+    expressions::reject_mixing(
+        &[("Expected", input.expected.is_some())],
+        &[("ConditionExpression", input.condition_expression.is_some())],
+    )?;
+    let prepared = expressions::prepare(
+        input.expression_attribute_names.as_ref(),
+        input.expression_attribute_values.as_ref(),
+        &ExpressionTexts { condition: input.condition_expression.as_deref(), ..Default::default() },
+        &["ConditionExpression"],
+    )?;
+    let condition = WriteCondition::new(&prepared, input.expected.as_ref(), input.conditional_operator.as_deref())?;
+    let return_on_failure =
+        expressions::wants_item_on_failure(input.return_values_on_condition_check_failure.as_deref());
     let table = db
         .catalog()
         .require(input.table_name.as_deref().unwrap_or_default())?;
@@ -62,7 +86,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         table: table.clone(),
         key,
         decide: Box::new(|old: Option<&Item>| {
-            condition.check(old)?;
+            condition.check(old, return_on_failure)?;
             Ok(Mutation::Delete)
         }),
     })?;

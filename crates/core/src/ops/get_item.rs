@@ -1,6 +1,7 @@
 //! GetItem. Without a projection the stored wire JSON is copied into the
 //! response as is.
 
+use super::expressions::{self, ExpressionTexts, Names};
 use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::primary_key::key_of_key_param;
 use crate::validate::{self, Violations};
@@ -17,6 +18,8 @@ struct GetItemInput {
     attributes_to_get: Option<Vec<String>>,
     consistent_read: Option<bool>,
     return_consumed_capacity: Option<String>,
+    projection_expression: Option<String>,
+    expression_attribute_names: Option<Names>,
 }
 
 pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
@@ -39,9 +42,16 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         validate::RETURN_CONSUMED_CAPACITY,
     );
     v.finish()?;
-    if let Some(names) = &input.attributes_to_get {
-        check_unique_names(names)?;
-    }
+    expressions::reject_mixing(
+        &[("AttributesToGet", input.attributes_to_get.is_some())],
+        &[("ProjectionExpression", input.projection_expression.is_some())],
+    )?;
+    let prepared = expressions::prepare(
+        input.expression_attribute_names.as_ref(),
+        None,
+        &ExpressionTexts { projection: input.projection_expression.as_deref(), ..Default::default() },
+        &[],
+    )?;
     let table = db
         .catalog()
         .require(input.table_name.as_deref().unwrap_or_default())?;
@@ -66,7 +76,12 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let Some(stored) = stored else {
         return super::respond(rest);
     };
-    match &input.attributes_to_get {
+    let projection = match (&prepared.projection, &input.attributes_to_get) {
+        (Some(projection), _) => Some(projection.clone()),
+        (None, Some(names)) => Some(std::sync::Arc::new(dynalith_expr::legacy::convert_attributes_to_get(names)?)),
+        (None, None) => None,
+    };
+    match projection {
         None => {
             let json = stored_item::json(&stored)?;
             let mut out = Vec::with_capacity(json.len() + 96);
@@ -83,24 +98,11 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             out.push(b'}');
             Ok(out)
         }
-        Some(names) => {
+        Some(projection) => {
             let item = stored_item::decode(&stored)?;
-            let projected: Item = item
-                .into_iter()
-                .filter(|(name, _)| names.contains(name))
-                .collect();
+            let projected = projection.apply(&item, &prepared.bindings)?;
             rest.insert("Item".into(), super::attributes_value(&projected)?);
             super::respond(rest)
         }
-    }
-}
-
-fn check_unique_names(names: &[String]) -> Result<(), DynamoError> {
-    let mut seen = std::collections::HashSet::new();
-    match names.iter().find(|n| !seen.insert(n.as_str())) {
-        Some(dup) => Err(DynamoError::invalid_parameter(format!(
-            "Duplicate value in attribute name: {dup}"
-        ))),
-        None => Ok(()),
     }
 }

@@ -1,6 +1,6 @@
 //! One module per operation: its input type, validation and execution.
 
-mod conditions;
+mod expressions;
 mod create_table;
 mod delete_item;
 mod delete_table;
@@ -9,6 +9,7 @@ mod get_item;
 mod list_tables;
 mod put_item;
 mod shapes;
+mod update_item;
 mod update_table;
 
 use crate::{Database, RequestContext};
@@ -46,6 +47,7 @@ operations!(
     PutItem,
     GetItem,
     DeleteItem,
+    UpdateItem,
 );
 
 impl Operation {
@@ -74,6 +76,7 @@ pub(crate) fn execute(
         Operation::PutItem => put_item::execute(db, body),
         Operation::GetItem => get_item::execute(db, body),
         Operation::DeleteItem => delete_item::execute(db, body),
+        Operation::UpdateItem => update_item::execute(db, body),
     }
 }
 

@@ -1,0 +1,179 @@
+//! UpdateItem: the current item (or, when absent, just its key) goes
+//! through the UpdateExpression (or legacy AttributeUpdates) inside the
+//! write's transaction, after the condition.
+
+use super::expressions::{self, ExpressionTexts, Names, Values, WriteCondition};
+use crate::capacity::{self, Consumed, ReturnCapacity};
+use crate::catalog::TableMeta;
+use crate::primary_key::key_of_key_param;
+use crate::validate::{self, Violations};
+use crate::write::{ItemWrite, Mutation};
+use crate::Database;
+use dynalith_expr::legacy::{self, AttributeValueUpdate, ExpectedAttributeValue, Legacy};
+use dynalith_expr::{project_document_paths, Bindings, DocumentPath, UpdateExpression};
+use dynalith_model::size::{item_size, MAX_ITEM_SIZE};
+use dynalith_model::{wire::parse_input, DynamoError, Item};
+use serde::Deserialize;
+use serde_json::Map;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateItemInput {
+    table_name: Option<String>,
+    key: Option<Item>,
+    update_expression: Option<String>,
+    condition_expression: Option<String>,
+    expression_attribute_names: Option<Names>,
+    expression_attribute_values: Option<Values>,
+    attribute_updates: Option<HashMap<String, AttributeValueUpdate>>,
+    expected: Option<HashMap<String, ExpectedAttributeValue>>,
+    conditional_operator: Option<String>,
+    return_values: Option<String>,
+    return_consumed_capacity: Option<String>,
+    return_item_collection_metrics: Option<String>,
+    return_values_on_condition_check_failure: Option<String>,
+}
+
+/// The update to apply, in either form.
+enum Update<'a> {
+    Nothing,
+    Expression(Arc<UpdateExpression>, Bindings<'a>),
+    AttributeUpdates(Legacy<UpdateExpression>),
+}
+
+impl Update<'_> {
+    /// Applies the update to `item`; returns the document paths it touched.
+    fn apply(&self, item: &mut Item) -> Result<Vec<DocumentPath>, DynamoError> {
+        match self {
+            Update::Nothing => Ok(Vec::new()),
+            Update::Expression(update, bindings) => Ok(update.apply(item, bindings)?.paths),
+            Update::AttributeUpdates(converted) => Ok(converted.apply(item)?.paths),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ReturnValues {
+    None,
+    AllOld,
+    UpdatedOld,
+    AllNew,
+    UpdatedNew,
+}
+
+pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+    let input: UpdateItemInput = parse_input(body)?;
+    check_members(&input)?;
+    expressions::reject_mixing(
+        &[
+            ("AttributeUpdates", input.attribute_updates.is_some()),
+            ("Expected", input.expected.is_some()),
+        ],
+        &[
+            ("UpdateExpression", input.update_expression.is_some()),
+            ("ConditionExpression", input.condition_expression.is_some()),
+        ],
+    )?;
+    let prepared = expressions::prepare(
+        input.expression_attribute_names.as_ref(),
+        input.expression_attribute_values.as_ref(),
+        &ExpressionTexts {
+            update: input.update_expression.as_deref(),
+            condition: input.condition_expression.as_deref(),
+            projection: None,
+        },
+        &["UpdateExpression", "ConditionExpression"],
+    )?;
+    let condition = WriteCondition::new(&prepared, input.expected.as_ref(), input.conditional_operator.as_deref())?;
+    let return_on_failure =
+        expressions::wants_item_on_failure(input.return_values_on_condition_check_failure.as_deref());
+    let return_values = match input.return_values.as_deref() {
+        Some("ALL_OLD") => ReturnValues::AllOld,
+        Some("UPDATED_OLD") => ReturnValues::UpdatedOld,
+        Some("ALL_NEW") => ReturnValues::AllNew,
+        Some("UPDATED_NEW") => ReturnValues::UpdatedNew,
+        _ => ReturnValues::None,
+    };
+    let table = db.catalog().require(input.table_name.as_deref().unwrap_or_default())?;
+    let key_param = input.key.as_ref().ok_or_else(|| DynamoError::internal("key checked above"))?;
+    let key = key_of_key_param(&table, key_param)?;
+    let update = resolve_update(&table, &prepared, input.attribute_updates.as_ref())?;
+
+    let mut touched: Vec<DocumentPath> = Vec::new();
+    let outcome = db.write_item(ItemWrite {
+        table: table.clone(),
+        key,
+        decide: Box::new(|old: Option<&Item>| {
+            condition.check(old, return_on_failure)?;
+            // A failed update must not leave a half-applied copy behind, so
+            // it works on a fresh copy every attempt.
+            let mut item = old.cloned().unwrap_or_else(|| key_param.clone());
+            touched = update.apply(&mut item)?;
+            if item_size(&item) > MAX_ITEM_SIZE {
+                return Err(DynamoError::validation("Item size to update has exceeded the maximum allowed size"));
+            }
+            Ok(Mutation::Put(item))
+        }),
+    })?;
+
+    let mut response = Map::new();
+    let attributes = match return_values {
+        ReturnValues::None => None,
+        ReturnValues::AllOld => outcome.old.clone(),
+        ReturnValues::AllNew => outcome.new.clone(),
+        ReturnValues::UpdatedOld => outcome.old.as_ref().map(|old| project_document_paths(old, &touched)),
+        ReturnValues::UpdatedNew => outcome.new.as_ref().map(|new| project_document_paths(new, &touched)),
+    };
+    if let Some(attributes) = attributes.filter(|a| !a.is_empty()) {
+        response.insert("Attributes".into(), super::attributes_value(&attributes)?);
+    }
+    let units = capacity::write_units(outcome.old_size.max(outcome.new_size));
+    let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
+    capacity::attach(&mut response, &Consumed::write(units), &table.name, mode)?;
+    super::respond(response)
+}
+
+fn check_members(input: &UpdateItemInput) -> Result<(), DynamoError> {
+    let mut v = Violations::new();
+    v.name(input.table_name.as_deref(), "tableName");
+    v.require(&input.key, "key");
+    v.one_of(input.return_values.as_deref(), "returnValues", validate::RETURN_VALUES);
+    v.one_of(input.return_consumed_capacity.as_deref(), "returnConsumedCapacity", validate::RETURN_CONSUMED_CAPACITY);
+    v.one_of(
+        input.return_item_collection_metrics.as_deref(),
+        "returnItemCollectionMetrics",
+        validate::RETURN_ITEM_COLLECTION_METRICS,
+    );
+    v.one_of(input.conditional_operator.as_deref(), "conditionalOperator", &["AND", "OR"]);
+    v.one_of(
+        input.return_values_on_condition_check_failure.as_deref(),
+        "returnValuesOnConditionCheckFailure",
+        validate::RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
+    );
+    v.finish()
+}
+
+/// The update in whichever form the request used, with key attributes
+/// protected as DynamoDB protects them.
+fn resolve_update<'a>(
+    table: &TableMeta,
+    prepared: &expressions::PreparedExpressions<'a>,
+    attribute_updates: Option<&HashMap<String, AttributeValueUpdate>>,
+) -> Result<Update<'a>, DynamoError> {
+    let key_names: Vec<&str> = table.key_schema.attributes().map(|k| k.name.as_str()).collect();
+    if let Some(update) = &prepared.update {
+        update.check_key_attributes(&prepared.bindings, &key_names)?;
+        return Ok(Update::Expression(update.clone(), prepared.bindings));
+    }
+    let Some(updates) = attribute_updates else {
+        return Ok(Update::Nothing);
+    };
+    if let Some(key_name) = key_names.iter().find(|k| updates.contains_key(**k)) {
+        return Err(DynamoError::invalid_parameter(format!(
+            "Cannot update attribute {key_name}. This attribute is part of the key"
+        )));
+    }
+    Ok(Update::AttributeUpdates(legacy::convert_attribute_updates(updates)?))
+}
