@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The whole test suite:
+#   1. Rust: unit, property and integration tests (the integration tests run
+#      the real binary and drive it through the AWS SDK for Rust);
+#   2. the AWS SDK for JavaScript v3 (client-dynamodb + lib-dynamodb), boto3
+#      and AWS CLI client tests against a freshly started server.
+# Installs the JavaScript and Python test dependencies when missing.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+echo "== Rust tests"
+cargo test --workspace
+
+echo "== client tests (JavaScript, boto3, AWS CLI)"
+if [[ ! -d tests/js/node_modules ]]; then
+  (cd tests/js && npm ci --no-audit --no-fund)
+fi
+if ! python3 -c "import boto3, pytest" 2>/dev/null || ! command -v aws >/dev/null; then
+  python3 -m pip install -q -r tests/py/requirements.txt
+fi
+
+LOG="$(mktemp)"
+target/debug/dynalith serve --in-memory --port 0 --log-level warn >"$LOG" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true; rm -f "$LOG"' EXIT
+for _ in $(seq 1 100); do
+  grep -q "listening on" "$LOG" && break
+  sleep 0.05
+done
+export DYNALITH_ENDPOINT
+DYNALITH_ENDPOINT="$(sed -n 's/^dynalith listening on //p' "$LOG" | head -n1)"
+[[ -n "$DYNALITH_ENDPOINT" ]] || { echo "server did not start:"; cat "$LOG"; exit 1; }
+echo "server at $DYNALITH_ENDPOINT"
+
+# Features that later issues bring (secondary indexes, transactions) are
+# skipped by name until they land.
+export DYNALITH_SKIP="${DYNALITH_SKIP-gsi,transact}"
+(cd tests/js && npm test)
+python3 -m pytest -q tests/py
+bash tests/cli/smoke.sh
