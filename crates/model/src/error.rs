@@ -176,7 +176,11 @@ impl DynamoError {
     pub fn to_body(&self) -> serde_json::Value {
         let mut body = serde_json::Map::new();
         body.insert("__type".into(), self.kind.wire_type().into());
-        body.insert("message".into(), self.message.clone().into());
+        // Coral sends no message at all for some errors (an unknown
+        // operation), rather than an empty one.
+        if !self.message.is_empty() {
+            body.insert("message".into(), self.message.clone().into());
+        }
         if let Some(extra) = &self.extra {
             for (k, v) in extra.iter() {
                 body.insert(k.clone(), v.clone());

@@ -67,7 +67,11 @@ pub async fn handle(service: &Service, request: Request<Incoming>) -> HttpRespon
     let context = RequestContext {
         region: caller.region,
     };
-    let result = if operation.may_block() {
+    // In memory a write never waits for the disk and holds its locks for
+    // microseconds, so it runs inline: a hop to the blocking pool would
+    // cost more than the write.
+    let off_reactor = operation.may_block() && service.database.engine().commit_waits_for_disk();
+    let result = if off_reactor {
         let database = service.database.clone();
         tokio::task::spawn_blocking(move || database.execute(operation, &body, &context))
             .await

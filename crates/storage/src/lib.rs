@@ -71,4 +71,7 @@ pub trait Engine: Send + Sync {
     fn delete_range(&self, start: &[u8], end: &[u8]) -> Result<()>;
     /// Persists everything (used at shutdown).
     fn flush(&self) -> Result<()>;
+    /// Whether a commit waits for the disk (an fsync), so that callers on
+    /// an async runtime should commit from a blocking thread.
+    fn commit_waits_for_disk(&self) -> bool;
 }

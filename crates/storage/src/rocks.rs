@@ -51,6 +51,7 @@ impl RocksOptions {
 
 pub struct RocksEngine {
     db: TransactionDB,
+    durable: bool,
     write_options: WriteOptions,
     lock_timeout_ms: i64,
     // Keeps the in-memory environment alive as long as the database.
@@ -111,6 +112,7 @@ impl RocksEngine {
         }
         Ok(RocksEngine {
             db,
+            durable: !options.in_memory,
             write_options,
             lock_timeout_ms: options.lock_timeout_ms,
             _env: env,
@@ -238,5 +240,9 @@ impl Engine for RocksEngine {
     fn flush(&self) -> Result<()> {
         self.db.flush_wal(true).map_err(engine_error)?;
         self.db.flush().map_err(engine_error)
+    }
+
+    fn commit_waits_for_disk(&self) -> bool {
+        self.durable
     }
 }
