@@ -498,3 +498,57 @@ def test_crc32_header_present_and_valid(client, checker, table):
     for name, status, headers in ok:
         assert "x-amz-crc32" in headers, f"{name}: no x-amz-crc32"
     # The header values were checked against the bodies by the checker fixture at teardown.
+
+
+# ---------------------------------------------------------------------------------------------
+# Query and Scan paginators
+
+
+def test_query_and_scan_paginators_read_back_everything(client, resource, table):
+    tbl = resource.Table(table)
+    with tbl.batch_writer() as batch:
+        for pk in ("a", "b"):
+            for i in range(45):
+                batch.put_item(Item={"pk": pk, "sk": Decimal(i) - 10, "odd": i % 2 == 1,
+                                     "blob": "x" * (i * 20)})
+
+    pages = list(client.get_paginator("query").paginate(
+        TableName=table,
+        KeyConditionExpression="pk = :p AND sk >= :lo",
+        ExpressionAttributeValues={":p": {"S": "a"}, ":lo": {"N": "-5"}},
+        ScanIndexForward=False,
+        PaginationConfig={"PageSize": 7},
+    ))
+    keys = [int(item["sk"]["N"]) for page in pages for item in page["Items"]]
+    assert keys == list(range(34, -6, -1))
+    assert sum(page["ScannedCount"] for page in pages) == 40
+    # 40 items in pages of 7: 6 pages, the last one short, so no extra page.
+    assert len(pages) == 6
+
+    pages = list(client.get_paginator("query").paginate(
+        TableName=table,
+        KeyConditionExpression="pk = :p",
+        FilterExpression="#o = :t",
+        ProjectionExpression="sk",
+        ExpressionAttributeNames={"#o": "odd"},
+        ExpressionAttributeValues={":p": {"S": "b"}, ":t": {"BOOL": True}},
+        PaginationConfig={"PageSize": 10},
+    ))
+    items = [item for page in pages for item in page["Items"]]
+    assert items == [{"sk": {"N": str(i - 10)}} for i in range(45) if i % 2 == 1]
+    assert sum(page["Count"] for page in pages) == 22
+
+    seen = []
+    for segment in range(3):
+        for page in client.get_paginator("scan").paginate(
+            TableName=table, Segment=segment, TotalSegments=3,
+            PaginationConfig={"PageSize": 11},
+        ):
+            seen.extend((item["pk"]["S"], item["sk"]["N"]) for item in page["Items"])
+    assert len(seen) == len(set(seen)) == 90
+
+    # The resource layer pages too.
+    from boto3.dynamodb.conditions import Key
+    got = tbl.query(KeyConditionExpression=Key("pk").eq("a") & Key("sk").between(0, 3))
+    assert [item["sk"] for item in got["Items"]] == [0, 1, 2, 3]
+    assert got["Count"] == 4

@@ -103,6 +103,58 @@ pub fn item_key(
     Ok(key)
 }
 
+/// Length of `02 | table id | hash(pk)`, the part of an item key before
+/// its encoded key values.
+const ITEM_KEY_HASH_END: usize = 13;
+
+/// The key prefix shared by every item of one partition:
+/// `02 | table id | hash(pk) | enc(pk)`. Encodings are prefix-free, so no
+/// other partition's key starts with it.
+pub fn partition_prefix(table_id: u32, partition: &AttributeValue) -> Result<Vec<u8>, DynamoError> {
+    item_key(table_id, partition, None)
+}
+
+/// The first key of the slice of a table's hash space that starts at
+/// `hash` (parallel-scan segments).
+pub fn hash_range_start(table_id: u32, hash: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(ITEM_KEY_HASH_END);
+    key.push(ITEMS);
+    key.extend_from_slice(&table_id.to_be_bytes());
+    key.extend_from_slice(&hash.to_be_bytes());
+    key
+}
+
+/// The partition hash stored in an item key.
+pub fn hash_of_item_key(key: &[u8]) -> Option<u64> {
+    let raw: [u8; 8] = key.get(5..ITEM_KEY_HASH_END)?.try_into().ok()?;
+    Some(u64::from_be_bytes(raw))
+}
+
+/// The encoded key values after the table id and hash of an item key.
+pub fn encoded_key_values(key: &[u8]) -> Option<&[u8]> {
+    key.get(ITEM_KEY_HASH_END..)
+}
+
+/// The smallest key greater than `key`: in byte order nothing sorts
+/// between `key` and `key ++ [0x00]`, so a forward read resumes exactly
+/// after an ExclusiveStartKey with this as its inclusive start.
+pub fn key_after(key: &[u8]) -> Vec<u8> {
+    let mut next = Vec::with_capacity(key.len() + 1);
+    next.extend_from_slice(key);
+    next.push(0);
+    next
+}
+
+/// The smallest key greater than every key that starts with `prefix`
+/// (exclusive end of a prefix range); None when no such key exists
+/// (the prefix is empty or all 0xFF).
+pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let last = prefix.iter().rposition(|&b| b != 0xFF)?;
+    let mut end = prefix[..=last].to_vec();
+    end[last] += 1;
+    Some(end)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,5 +166,28 @@ mod tests {
             let key = item_key(table_id, &AttributeValue::S("x".into()), None).unwrap();
             assert!(start <= key && key < end, "table {table_id}");
         }
+    }
+
+    #[test]
+    fn prefix_end_bounds_every_extension() {
+        assert_eq!(prefix_end(&[1, 2, 3]), Some(vec![1, 2, 4]));
+        assert_eq!(prefix_end(&[1, 0xFF, 0xFF]), Some(vec![2]));
+        assert_eq!(prefix_end(&[0xFF]), None);
+        let prefix = [7u8, 0xFF];
+        let end = prefix_end(&prefix).unwrap();
+        for tail in [&[][..], &[0], &[0xFF, 0xFF, 0xFF]] {
+            let key = [&prefix[..], tail].concat();
+            assert!(prefix[..] <= key[..] && key < end);
+        }
+    }
+
+    #[test]
+    fn key_after_is_the_immediate_successor() {
+        let key = item_key(3, &AttributeValue::S("a".into()), None).unwrap();
+        let next = key_after(&key);
+        assert!(key < next);
+        // Every longer key with `key` as prefix sorts at or after `next`.
+        assert!(next <= [&key[..], &[0, 0]].concat());
+        assert_eq!(hash_of_item_key(&key), hash_of_item_key(&next));
     }
 }

@@ -16,9 +16,11 @@
 pub mod capacity;
 pub mod catalog;
 mod describe;
+pub mod key_range;
 pub mod keys;
 mod ops;
 pub mod primary_key;
+pub mod read_page;
 pub mod stored_item;
 pub mod validate;
 pub mod write;

@@ -1,13 +1,19 @@
 //! One module per operation: its input type, validation and execution.
 
-mod expressions;
+mod batch_common;
+mod batch_get_item;
+mod batch_write_item;
 mod create_table;
 mod delete_item;
 mod delete_table;
 mod describe_table;
+mod expressions;
 mod get_item;
 mod list_tables;
 mod put_item;
+mod query;
+mod read_common;
+mod scan;
 mod shapes;
 mod update_item;
 mod update_table;
@@ -48,6 +54,10 @@ operations!(
     GetItem,
     DeleteItem,
     UpdateItem,
+    Query,
+    Scan,
+    BatchGetItem,
+    BatchWriteItem,
 );
 
 impl Operation {
@@ -77,6 +87,10 @@ pub(crate) fn execute(
         Operation::GetItem => get_item::execute(db, body),
         Operation::DeleteItem => delete_item::execute(db, body),
         Operation::UpdateItem => update_item::execute(db, body),
+        Operation::Query => query::execute(db, body),
+        Operation::Scan => scan::execute(db, body),
+        Operation::BatchGetItem => batch_get_item::execute(db, body),
+        Operation::BatchWriteItem => batch_write_item::execute(db, body),
     }
 }
 

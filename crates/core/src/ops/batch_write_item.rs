@@ -1,0 +1,205 @@
+//! BatchWriteItem: up to 25 puts and deletes over several tables. Every
+//! request is validated like PutItem / DeleteItem before anything is
+//! written, then all of them go through the read-modify-write path in one
+//! `write_items` call (DynamoDB does not promise atomicity across the
+//! items of a batch; one transaction is simply the cheapest way to write
+//! them). Nothing is ever left unprocessed, so UnprocessedItems is `{}`.
+
+use super::batch_common::{self, DUPLICATE_KEYS};
+use crate::capacity::{self, Consumed, ReturnCapacity};
+use crate::catalog::TableMeta;
+use crate::primary_key::{key_of_item, key_of_key_param};
+use crate::validate::{self, Violations};
+use crate::write::{ItemWrite, Mutation};
+use crate::Database;
+use dynalith_model::size::{item_size, MAX_ITEM_SIZE};
+use dynalith_model::{wire::parse_input, DynamoError, Item};
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
+
+/// DynamoDB's bound on the requests of one call, over all tables.
+const MAX_REQUESTS: usize = 25;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct BatchWriteItemInput {
+    request_items: Option<BTreeMap<String, Vec<WriteRequest>>>,
+    return_consumed_capacity: Option<String>,
+    return_item_collection_metrics: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WriteRequest {
+    put_request: Option<PutRequest>,
+    delete_request: Option<DeleteRequest>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PutRequest {
+    item: Option<Item>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DeleteRequest {
+    key: Option<Item>,
+}
+
+fn check_members(input: &BatchWriteItemInput, body: &[u8]) -> Result<(), DynamoError> {
+    let mut v = Violations::new();
+    v.one_of(
+        input.return_consumed_capacity.as_deref(),
+        "returnConsumedCapacity",
+        validate::RETURN_CONSUMED_CAPACITY,
+    );
+    v.one_of(
+        input.return_item_collection_metrics.as_deref(),
+        "returnItemCollectionMetrics",
+        validate::RETURN_ITEM_COLLECTION_METRICS,
+    );
+    let items = input.request_items.as_ref();
+    batch_common::check_request_items(&mut v, body, items.map(|m| m.keys().collect()));
+    for requests in items.into_iter().flat_map(|m| m.values()) {
+        if requests.is_empty() || requests.len() > MAX_REQUESTS {
+            v.push(
+                batch_common::quoted_request_items(body),
+                "requestItems",
+                "Map value must satisfy constraint: [Member must have length less than or equal to 25, Member must have length greater than or equal to 1]",
+            );
+        }
+    }
+    for (table, requests) in items.into_iter().flatten() {
+        for (i, request) in requests.iter().enumerate() {
+            let path = format!("requestItems.{table}.member.{}.member", i + 1);
+            if let Some(delete) = &request.delete_request {
+                v.require(&delete.key, &format!("{path}.deleteRequest.key"));
+            }
+            if let Some(put) = &request.put_request {
+                v.require(&put.item, &format!("{path}.putRequest.item"));
+            }
+        }
+    }
+    v.finish()
+}
+
+/// One validated write.
+enum Write<'r> {
+    Put(&'r Item),
+    Delete,
+}
+
+/// DynamoDB's key checks for a PutRequest: a key attribute that is missing
+/// or of the wrong type is a schema mismatch here (PutItem words it
+/// differently); empty values and sizes get PutItem's messages.
+fn put_key(table: &TableMeta, item: &Item) -> Result<Vec<u8>, DynamoError> {
+    let matches = table.key_schema.attributes().all(|attribute| {
+        item.get(&attribute.name)
+            .is_some_and(|value| attribute.scalar_type.matches(value))
+    });
+    if !matches {
+        return Err(DynamoError::validation(
+            "The provided key element does not match the schema",
+        ));
+    }
+    key_of_item(table, item)
+}
+
+pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+    let input: BatchWriteItemInput = parse_input(body)?;
+    check_members(&input, body)?;
+    let request_items = input.request_items.as_ref().ok_or_else(|| {
+        DynamoError::internal("BatchWriteItem without RequestItems passed validation")
+    })?;
+    let mut total = 0;
+    for requests in request_items.values() {
+        for request in requests {
+            let write = match (&request.put_request, &request.delete_request) {
+                (Some(put), None) => put.item.as_ref().map(Write::Put),
+                (None, Some(_)) => Some(Write::Delete),
+                _ => {
+                    return Err(DynamoError::validation(
+                        "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
+                    ))
+                }
+            };
+            if let Some(Write::Put(item)) = write {
+                if item_size(item) > MAX_ITEM_SIZE {
+                    return Err(DynamoError::validation(
+                        "Item size has exceeded the maximum allowed size",
+                    ));
+                }
+            }
+            total += 1;
+        }
+    }
+    if total > MAX_REQUESTS {
+        return Err(DynamoError::validation(
+            "Too many items requested for the BatchWriteItem call",
+        ));
+    }
+    // Every table must exist before any key is looked at.
+    let mut tables: Vec<Arc<TableMeta>> = Vec::with_capacity(request_items.len());
+    for name in request_items.keys() {
+        tables.push(db.catalog().require(name)?);
+    }
+
+    let empty = Item::new();
+    let mut seen = HashSet::new();
+    let mut writes = Vec::with_capacity(total);
+    let mut table_of_write = Vec::with_capacity(total);
+    for (t, (table, requests)) in tables.iter().zip(request_items.values()).enumerate() {
+        for request in requests {
+            let (key, write) = match (&request.put_request, &request.delete_request) {
+                (Some(put), _) => {
+                    let item = put.item.as_ref().unwrap_or(&empty);
+                    (put_key(table, item)?, Write::Put(item))
+                }
+                (None, Some(delete)) => {
+                    let key = delete.key.as_ref().unwrap_or(&empty);
+                    (key_of_key_param(table, key)?, Write::Delete)
+                }
+                (None, None) => return Err(DynamoError::internal("empty write request")),
+            };
+            // Storage keys carry the table id, so one set serves all tables.
+            if !seen.insert(key.clone()) {
+                return Err(DynamoError::validation(DUPLICATE_KEYS));
+            }
+            let table = Arc::clone(table);
+            writes.push(match write {
+                Write::Put(item) => ItemWrite {
+                    table,
+                    key,
+                    decide: Box::new(move |_| Ok(Mutation::Put(item.clone()))),
+                },
+                Write::Delete => ItemWrite {
+                    table,
+                    key,
+                    decide: Box::new(|_| Ok(Mutation::Delete)),
+                },
+            });
+            table_of_write.push(t);
+        }
+    }
+
+    let outcomes = db.write_items(writes)?;
+
+    let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
+    let mut units = vec![0.0; tables.len()];
+    for (outcome, &t) in outcomes.iter().zip(&table_of_write) {
+        units[t] += capacity::write_units(outcome.old_size.max(outcome.new_size));
+    }
+    let mut response = serde_json::Map::new();
+    response.insert("UnprocessedItems".into(), serde_json::json!({}));
+    if mode != ReturnCapacity::None {
+        let consumed: Vec<serde_json::Value> = tables
+            .iter()
+            .zip(units)
+            .filter_map(|(table, units)| Consumed::write(units).report(&table.name, mode))
+            .collect();
+        response.insert("ConsumedCapacity".into(), consumed.into());
+    }
+    super::respond(response)
+}

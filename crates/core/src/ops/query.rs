@@ -1,0 +1,359 @@
+//! Query: one range read inside a partition, bounded by the sort-key
+//! condition, in either direction, one page at a time.
+//!
+//! Checks run in DynamoDB's order: parameter constraints, the mixing of
+//! expression and legacy parameters, the expressions themselves, then (with
+//! the table) the starting key's names, the key condition against the key
+//! schema, and the starting key's types and bounds.
+
+use super::read_common::{self as common, Conditions, Filter, Selection};
+use crate::capacity::ReturnCapacity;
+use crate::catalog::{ScalarType, TableMeta};
+use crate::key_range::query_range;
+use crate::read_page::PageSpec;
+use crate::validate::{self, Violations};
+use crate::Database;
+use dynalith_expr::legacy::{self, ComparisonOperator, Legacy};
+use dynalith_expr::{
+    Bindings, ExpressionKind, KeyCondition, RequestExpressions, ResolvedKeyCondition,
+    SortKeyCondition,
+};
+use dynalith_model::{wire::parse_input, AttributeValue, DynamoError, Item, ValueType};
+use serde::Deserialize;
+use std::collections::HashMap;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct QueryInput {
+    table_name: Option<String>,
+    index_name: Option<String>,
+    select: Option<String>,
+    attributes_to_get: Option<Vec<String>>,
+    limit: Option<i64>,
+    consistent_read: Option<bool>,
+    key_conditions: Option<Conditions>,
+    query_filter: Option<Conditions>,
+    conditional_operator: Option<String>,
+    scan_index_forward: Option<bool>,
+    exclusive_start_key: Option<Item>,
+    return_consumed_capacity: Option<String>,
+    projection_expression: Option<String>,
+    filter_expression: Option<String>,
+    key_condition_expression: Option<String>,
+    expression_attribute_names: Option<HashMap<String, String>>,
+    expression_attribute_values: Option<HashMap<String, AttributeValue>>,
+}
+
+fn check_members(input: &QueryInput) -> Result<(), DynamoError> {
+    let mut v = Violations::new();
+    v.at_least(input.limit, "limit", 1);
+    v.one_of(
+        input.return_consumed_capacity.as_deref(),
+        "returnConsumedCapacity",
+        validate::RETURN_CONSUMED_CAPACITY,
+    );
+    if let Some(names) = &input.attributes_to_get {
+        v.length_between(
+            format_args!("'{names:?}'"),
+            names.len(),
+            "attributesToGet",
+            1,
+            usize::MAX,
+        );
+    }
+    common::check_condition_members(&mut v, input.query_filter.as_ref(), "queryFilter");
+    v.one_of(input.select.as_deref(), "select", common::SELECT_VALUES);
+    v.one_of(
+        input.conditional_operator.as_deref(),
+        "conditionalOperator",
+        &["OR", "AND"],
+    );
+    common::check_condition_members(&mut v, input.key_conditions.as_ref(), "keyConditions");
+    v.name(input.table_name.as_deref(), "tableName");
+    v.name_with_min(input.index_name.as_deref(), "indexName", 3, false);
+    v.finish()
+}
+
+/// The key condition in either form.
+enum KeyConditionForm {
+    Expression(KeyCondition),
+    Legacy(Legacy<KeyCondition>),
+}
+
+pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+    let input: QueryInput = parse_input(body)?;
+    check_members(&input)?;
+    // KeyConditions may accompany the other expressions as long as there
+    // is no KeyConditionExpression.
+    let legacy_key_conditions =
+        input.key_conditions.is_some() && input.key_condition_expression.is_some();
+    common::reject_mixing(
+        &[
+            ("AttributesToGet", input.attributes_to_get.is_some()),
+            ("QueryFilter", input.query_filter.is_some()),
+            ("ConditionalOperator", input.conditional_operator.is_some()),
+            ("KeyConditions", legacy_key_conditions),
+        ],
+        &[
+            (
+                "ProjectionExpression",
+                input.projection_expression.is_some(),
+            ),
+            ("FilterExpression", input.filter_expression.is_some()),
+            (
+                "KeyConditionExpression",
+                input.key_condition_expression.is_some(),
+            ),
+        ],
+    )?;
+    let legacy_filter = legacy::convert_filter(
+        input.query_filter.as_ref(),
+        input.conditional_operator.as_deref(),
+    )?;
+    common::check_unique_names(input.attributes_to_get.as_deref())?;
+    if input.key_conditions.is_none() && input.key_condition_expression.is_none() {
+        return Err(DynamoError::validation(
+            "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+        ));
+    }
+
+    // Expressions: filter, projection, then key condition (DynamoDB's order).
+    let names = input.expression_attribute_names.as_ref();
+    let values = input.expression_attribute_values.as_ref();
+    let has_expression = input.projection_expression.is_some()
+        || input.filter_expression.is_some()
+        || input.key_condition_expression.is_some();
+    let mut bindings = Bindings::new(None, None);
+    let (mut filter, mut projection, mut key_condition) = (None, None, None);
+    let value_expressions = ["FilterExpression", "KeyConditionExpression"];
+    if has_expression {
+        if input.filter_expression.is_none() && input.key_condition_expression.is_none() {
+            // Only a projection: it cannot use values.
+            dynalith_expr::check_without_expressions(None, values, &value_expressions)?;
+        }
+        let mut request = RequestExpressions::new(names, values)?;
+        if let Some(text) = &input.filter_expression {
+            filter = Some(Filter::Expression(
+                request.condition(text, ExpressionKind::Filter)?,
+            ));
+        }
+        if let Some(text) = &input.projection_expression {
+            projection = Some(request.projection(text)?);
+        }
+        if let Some(text) = &input.key_condition_expression {
+            key_condition = Some(KeyConditionForm::Expression(request.key_condition(text)?));
+        }
+        request.finish()?;
+        bindings = request.bindings();
+    } else {
+        dynalith_expr::check_without_expressions(names, values, &value_expressions)?;
+    }
+    if filter.is_none() {
+        filter = legacy_filter.map(Filter::Legacy);
+    }
+    if key_condition.is_none() {
+        let conditions = input.key_conditions.as_ref().ok_or_else(|| {
+            DynamoError::internal("query without key condition passed validation")
+        })?;
+        if conditions.is_empty() || conditions.len() > 2 {
+            return Err(DynamoError::validation(
+                "Conditions can be of length 1 or 2 only",
+            ));
+        }
+        key_condition = Some(KeyConditionForm::Legacy(legacy::convert_key_conditions(
+            conditions,
+        )?));
+    }
+    let selection = common::selection(
+        input.select.as_deref(),
+        projection,
+        input.attributes_to_get.as_deref(),
+        input.index_name.is_some(),
+    )?;
+
+    let table = db
+        .catalog()
+        .require(input.table_name.as_deref().unwrap_or_default())?;
+    if let Some(index) = &input.index_name {
+        return Err(DynamoError::validation(format!(
+            "The table does not have the specified index: {index}"
+        )));
+    }
+    if let Some(start) = &input.exclusive_start_key {
+        if !common::start_key_has_key_names(&table, start) {
+            return Err(DynamoError::validation(
+                "The provided starting key is invalid",
+            ));
+        }
+    }
+    let resolved = match &key_condition {
+        Some(KeyConditionForm::Expression(condition)) => resolve(condition, bindings, &table)?,
+        Some(KeyConditionForm::Legacy(converted)) => {
+            reject_unindexable(input.key_conditions.as_ref())?;
+            resolve(&converted.expression, converted.bindings(), &table)?
+        }
+        None => return Err(DynamoError::internal("query without key condition")),
+    };
+    match &filter {
+        Some(f @ Filter::Expression(_)) => {
+            common::reject_key_attributes_in_query_filter(f, bindings, &table)?
+        }
+        Some(Filter::Legacy(_)) => {
+            common::reject_key_attributes_in_query_filter_map(input.query_filter.as_ref(), &table)?
+        }
+        None => {}
+    }
+
+    let reverse = input.scan_index_forward == Some(false);
+    let mut range = query_range(table.id, resolved.partition_value, resolved.sort.as_ref())?;
+    if let Some(start) = &input.exclusive_start_key {
+        let key = common::start_key_storage_key(&table, start)?;
+        check_start_key_bounds(&table, start, &resolved)?;
+        range.resume_after(&key, reverse);
+    }
+    let spec = PageSpec {
+        range,
+        reverse,
+        limit: input.limit.map(|l| l.max(0) as usize),
+        filter: filter.as_ref().map(|f| f.item_filter(bindings)),
+        output: common::output(&selection, bindings),
+    };
+    let mut page = db.read_page(&spec)?;
+    if let Some(last) = &page.last_evaluated_key {
+        if ends_at_inclusive_bound(&table, &resolved, reverse, last)? {
+            page.last_evaluated_key = None;
+        }
+    }
+    common::respond(
+        &page,
+        &table,
+        !matches!(selection, Selection::Count),
+        input.consistent_read.unwrap_or(false),
+        ReturnCapacity::parse(input.return_consumed_capacity.as_deref()),
+    )
+}
+
+fn value_type(scalar: ScalarType) -> ValueType {
+    match scalar {
+        ScalarType::S => ValueType::S,
+        ScalarType::N => ValueType::N,
+        ScalarType::B => ValueType::B,
+    }
+}
+
+/// Matches the key condition to the table's key schema.
+fn resolve<'a>(
+    condition: &KeyCondition,
+    bindings: Bindings<'a>,
+    table: &TableMeta,
+) -> Result<ResolvedKeyCondition<'a>, DynamoError> {
+    let schema = dynalith_expr::KeySchema {
+        partition: dynalith_expr::KeyAttribute {
+            name: &table.key_schema.partition.name,
+            value_type: value_type(table.key_schema.partition.scalar_type),
+        },
+        sort: table
+            .key_schema
+            .sort
+            .as_ref()
+            .map(|s| dynalith_expr::KeyAttribute {
+                name: &s.name,
+                value_type: value_type(s.scalar_type),
+            }),
+    };
+    condition.resolve(&bindings, &schema).map_err(|e| {
+        // On a table without a sort key a second condition is simply not
+        // supported, whichever attribute it names.
+        let two_conditions = matches!(condition.0.root(), dynalith_expr::ast::Condition::And(..));
+        if table.key_schema.sort.is_none()
+            && two_conditions
+            && e.message
+                .starts_with("Query condition missed key schema element")
+        {
+            DynamoError::validation("Query key condition not supported")
+        } else {
+            e
+        }
+    })
+}
+
+/// Legacy key conditions DynamoDB cannot turn into a key range.
+fn reject_unindexable(conditions: Option<&Conditions>) -> Result<(), DynamoError> {
+    let unindexable = conditions.into_iter().flat_map(|c| c.values()).any(|c| {
+        matches!(
+            c.comparison_operator
+                .as_deref()
+                .and_then(ComparisonOperator::parse),
+            Some(
+                ComparisonOperator::Null
+                    | ComparisonOperator::NotNull
+                    | ComparisonOperator::Ne
+                    | ComparisonOperator::Contains
+                    | ComparisonOperator::NotContains
+                    | ComparisonOperator::In
+            )
+        )
+    });
+    if unindexable {
+        return Err(DynamoError::validation(
+            "Attempted conditional constraint is not an indexable operation",
+        ));
+    }
+    Ok(())
+}
+
+/// Whether the last item read is the last key the condition can select:
+/// the only item of a partition without sort key, or the inclusive bound
+/// (`<=`, `>=`, BETWEEN) at the end of the read direction. DynamoDB Local
+/// then omits LastEvaluatedKey even when Limit was reached (it keeps it for
+/// `=` and exclusive bounds, where it does not look ahead); dynalith matches
+/// it, as found by the differential test.
+fn ends_at_inclusive_bound(
+    table: &TableMeta,
+    resolved: &ResolvedKeyCondition<'_>,
+    reverse: bool,
+    last: &[u8],
+) -> Result<bool, DynamoError> {
+    if table.key_schema.sort.is_none() {
+        return Ok(true);
+    }
+    let bound = match (resolved.sort, reverse) {
+        (Some(SortKeyCondition::Le(v)), false) | (Some(SortKeyCondition::Ge(v)), true) => v,
+        (Some(SortKeyCondition::Between(_, high)), false) => high,
+        (Some(SortKeyCondition::Between(low, _)), true) => low,
+        _ => return Ok(false),
+    };
+    Ok(crate::keys::item_key(table.id, resolved.partition_value, Some(bound))? == last)
+}
+
+/// The starting key must lie inside what the key condition selects:
+/// DynamoDB checks the sort-key predicate first, then the partition.
+fn check_start_key_bounds(
+    table: &TableMeta,
+    start: &Item,
+    resolved: &ResolvedKeyCondition<'_>,
+) -> Result<(), DynamoError> {
+    if let (Some(sort), Some(sort_key)) = (&resolved.sort, &table.key_schema.sort) {
+        let matches = start
+            .get(&sort_key.name)
+            .is_some_and(|value| sort.matches(value));
+        if !matches {
+            return Err(DynamoError::validation(
+                "The provided starting key does not match the range key predicate",
+            ));
+        }
+    }
+    let same_partition = match start.get(&table.key_schema.partition.name) {
+        Some(value) => {
+            crate::keys::partition_prefix(table.id, value)?
+                == crate::keys::partition_prefix(table.id, resolved.partition_value)?
+        }
+        None => false,
+    };
+    if !same_partition {
+        return Err(DynamoError::validation(
+            "The provided starting key is outside query boundaries based on provided conditions",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,349 @@
+//! What Query and Scan share: Select and projections, filters in both
+//! forms, the expression/legacy mixing rules, ExclusiveStartKey checks and
+//! the response. Messages are DynamoDB's (as recorded by clients tested
+//! against it; DynamoDB Local words several of them differently).
+
+use crate::capacity::{Consumed, ReturnCapacity};
+use crate::catalog::TableMeta;
+use crate::primary_key::key_of_key_param;
+use crate::read_page::{key_attributes_of_storage_key, ItemFilter, Output, Page};
+use crate::validate::Violations;
+use dynalith_expr::ast::{Condition, NameRef, Operand, Path, PathElement};
+use dynalith_expr::legacy::{FilterCondition, Legacy};
+use dynalith_expr::{Bindings, ConditionExpression, Projection};
+use dynalith_model::{DynamoError, Item};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+pub const SELECT_VALUES: &[&str] = &[
+    "SPECIFIC_ATTRIBUTES",
+    "COUNT",
+    "ALL_ATTRIBUTES",
+    "ALL_PROJECTED_ATTRIBUTES",
+];
+
+const COMPARISON_OPERATORS: &[&str] = &[
+    "IN",
+    "NULL",
+    "BETWEEN",
+    "LT",
+    "NOT_CONTAINS",
+    "EQ",
+    "GT",
+    "NOT_NULL",
+    "NE",
+    "LE",
+    "BEGINS_WITH",
+    "GE",
+    "CONTAINS",
+];
+
+pub type Conditions = HashMap<String, FilterCondition>;
+
+/// Coral's member checks on a map of legacy conditions (QueryFilter,
+/// ScanFilter, KeyConditions), at `path`.
+pub fn check_condition_members(v: &mut Violations, conditions: Option<&Conditions>, path: &str) {
+    let Some(conditions) = conditions else {
+        return;
+    };
+    let mut names: Vec<&String> = conditions.keys().collect();
+    names.sort();
+    for name in names {
+        let member = format!("{path}.{name}.member.comparisonOperator");
+        let operator = conditions
+            .get(name)
+            .and_then(|c| c.comparison_operator.as_deref());
+        if operator.is_none() {
+            v.push("null", &member, "Member must not be null");
+        }
+        v.one_of(operator, &member, COMPARISON_OPERATORS);
+    }
+}
+
+/// "Can not use both expression and non-expression parameters in the same
+/// request", listing the parameters present in DynamoDB's order.
+pub fn reject_mixing(
+    legacy: &[(&str, bool)],
+    expressions: &[(&str, bool)],
+) -> Result<(), DynamoError> {
+    fn present<'n>(params: &[(&'n str, bool)]) -> Vec<&'n str> {
+        params
+            .iter()
+            .filter(|(_, p)| *p)
+            .map(|(name, _)| *name)
+            .collect()
+    }
+    let (legacy, expressions) = (present(legacy), present(expressions));
+    if legacy.is_empty() || expressions.is_empty() {
+        return Ok(());
+    }
+    Err(DynamoError::validation(format!(
+        "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{}}} Expression parameters: {{{}}}",
+        legacy.join(", "),
+        expressions.join(", ")
+    )))
+}
+
+/// "Duplicate value in attribute name" for AttributesToGet.
+pub fn check_unique_names(names: Option<&[String]>) -> Result<(), DynamoError> {
+    let Some(names) = names else {
+        return Ok(());
+    };
+    let mut seen = std::collections::HashSet::new();
+    match names.iter().find(|n| !seen.insert(n.as_str())) {
+        Some(dup) => Err(DynamoError::invalid_parameter(format!(
+            "Duplicate value in attribute name: {dup}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// What a Query or Scan returns of each item.
+pub enum Selection {
+    Count,
+    All,
+    Expression(Arc<Projection>),
+    Attributes(Vec<String>),
+}
+
+/// Select against the projection parameters, with DynamoDB's messages.
+/// Indexes do not exist yet, so ALL_PROJECTED_ATTRIBUTES is only valid
+/// together with an IndexName, which the caller then rejects.
+pub fn selection(
+    select: Option<&str>,
+    projection: Option<Arc<Projection>>,
+    attributes_to_get: Option<&[String]>,
+    has_index_name: bool,
+) -> Result<Selection, DynamoError> {
+    let given = if projection.is_some() {
+        Some("ProjectionExpression")
+    } else if attributes_to_get.is_some() {
+        Some("AttributesToGet")
+    } else {
+        None
+    };
+    let specific = move || match (projection, attributes_to_get) {
+        (Some(p), _) => Selection::Expression(p),
+        (None, Some(names)) => Selection::Attributes(names.to_vec()),
+        (None, None) => Selection::All,
+    };
+    match (select, given) {
+        (Some("COUNT"), Some(parameter)) => Err(DynamoError::validation(format!(
+            "Cannot specify the {parameter} when choosing to get only the Count"
+        ))),
+        (Some("COUNT"), None) => Ok(Selection::Count),
+        (Some("ALL_ATTRIBUTES"), Some(parameter)) => Err(DynamoError::validation(format!(
+            "Cannot specify the {parameter} when choosing to get ALL_ATTRIBUTES"
+        ))),
+        (Some("SPECIFIC_ATTRIBUTES"), None) => Err(DynamoError::validation(
+            "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+        )),
+        (Some("ALL_PROJECTED_ATTRIBUTES"), _) if !has_index_name => Err(DynamoError::validation(
+            "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
+        )),
+        _ => Ok(specific()),
+    }
+}
+
+/// The page output for a selection.
+pub fn output<'a>(selection: &'a Selection, bindings: Bindings<'a>) -> Output<'a> {
+    match selection {
+        Selection::Count => Output::Count,
+        Selection::All => Output::All,
+        Selection::Expression(projection) => {
+            Output::Project(Box::new(move |item| projection.apply(item, &bindings)))
+        }
+        Selection::Attributes(names) => Output::Project(Box::new(move |item| {
+            Ok(dynalith_expr::project_attributes(item, names))
+        })),
+    }
+}
+
+/// A FilterExpression, or the legacy QueryFilter / ScanFilter.
+pub enum Filter {
+    Expression(Arc<ConditionExpression>),
+    Legacy(Legacy<ConditionExpression>),
+}
+
+impl Filter {
+    pub fn item_filter<'a>(&'a self, bindings: Bindings<'a>) -> ItemFilter<'a> {
+        match self {
+            Filter::Expression(condition) => {
+                Box::new(move |item| condition.evaluate(Some(item), &bindings))
+            }
+            Filter::Legacy(converted) => Box::new(move |item| converted.evaluate(Some(item))),
+        }
+    }
+}
+
+/// Every document path an expression reads.
+fn condition_paths<'c>(condition: &'c Condition, out: &mut Vec<&'c Path>) {
+    fn operand<'c>(o: &'c Operand, out: &mut Vec<&'c Path>) {
+        match o {
+            Operand::Path(p) => out.push(p),
+            Operand::Call(call) => call.args.iter().for_each(|a| operand(a, out)),
+            Operand::Value(_) => {}
+        }
+    }
+    match condition {
+        Condition::Compare(_, l, r) => {
+            operand(l, out);
+            operand(r, out);
+        }
+        Condition::Between(a, b, c) => [a, b, c].into_iter().for_each(|o| operand(o, out)),
+        Condition::In(first, rest) => std::iter::once(first)
+            .chain(rest)
+            .for_each(|o| operand(o, out)),
+        Condition::Call(call) => call.args.iter().for_each(|a| operand(a, out)),
+        Condition::Not(inner) => condition_paths(inner, out),
+        Condition::And(l, r) | Condition::Or(l, r) => {
+            condition_paths(l, out);
+            condition_paths(r, out);
+        }
+    }
+}
+
+fn top_level_name<'a>(path: &'a Path, bindings: &Bindings<'a>) -> Option<&'a str> {
+    match path.elements.first()? {
+        PathElement::Name(NameRef::Literal(name)) => Some(name),
+        PathElement::Name(NameRef::Placeholder(p)) => bindings.name(p),
+        PathElement::Index(_) => None,
+    }
+}
+
+/// Query filters may not read key attributes: DynamoDB applies them after
+/// the key condition chose the items.
+pub fn reject_key_attributes_in_query_filter(
+    filter: &Filter,
+    bindings: Bindings<'_>,
+    table: &TableMeta,
+) -> Result<(), DynamoError> {
+    let key_attribute = match filter {
+        Filter::Expression(condition) => {
+            let mut paths = Vec::new();
+            condition_paths(condition.root(), &mut paths);
+            paths
+                .iter()
+                .filter_map(|p| top_level_name(p, &bindings))
+                .find(|name| table.key_schema.is_key_attribute(name))
+                .map(str::to_string)
+        }
+        Filter::Legacy(_) => None,
+    };
+    match key_attribute {
+        Some(name) => Err(DynamoError::validation(format!(
+            "Filter Expression can only contain non-primary key attributes: Primary key attribute: {name}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The legacy QueryFilter's form of the same rule.
+pub fn reject_key_attributes_in_query_filter_map(
+    filter: Option<&Conditions>,
+    table: &TableMeta,
+) -> Result<(), DynamoError> {
+    let mut names: Vec<&String> = filter.into_iter().flat_map(|f| f.keys()).collect();
+    names.sort();
+    match names
+        .into_iter()
+        .find(|n| table.key_schema.is_key_attribute(n))
+    {
+        Some(name) => Err(DynamoError::validation(format!(
+            "QueryFilter can only contain non-primary key attributes: Primary key attribute: {name}"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Scan filters may read key attributes, but only as scalars; DynamoDB
+/// names the first offending key in key-schema order.
+pub fn reject_nested_key_paths(
+    filter: &Filter,
+    bindings: Bindings<'_>,
+    table: &TableMeta,
+) -> Result<(), DynamoError> {
+    let Filter::Expression(condition) = filter else {
+        return Ok(());
+    };
+    let mut paths = Vec::new();
+    condition_paths(condition.root(), &mut paths);
+    for key in table.key_schema.attributes() {
+        let nested = paths
+            .iter()
+            .filter(|p| p.elements.len() > 1)
+            .any(|p| top_level_name(p, &bindings) == Some(key.name.as_str()));
+        if nested {
+            return Err(DynamoError::validation(format!(
+                "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: {}",
+                key.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Whether an ExclusiveStartKey names exactly the table's key attributes.
+pub fn start_key_has_key_names(table: &TableMeta, start: &Item) -> bool {
+    start.len() == table.key_schema.attributes().count()
+        && table
+            .key_schema
+            .attributes()
+            .all(|a| start.contains_key(&a.name))
+}
+
+/// The storage key of an ExclusiveStartKey whose names were checked; type
+/// mismatches get "The provided key element does not match the schema",
+/// other key errors the starting-key prefix.
+pub fn start_key_storage_key(table: &TableMeta, start: &Item) -> Result<Vec<u8>, DynamoError> {
+    key_of_key_param(table, start).map_err(|e| {
+        if e.message == "The provided key element does not match the schema" {
+            e
+        } else {
+            DynamoError::validation(format!(
+                "The provided starting key is invalid: {}",
+                e.message
+            ))
+        }
+    })
+}
+
+/// The Query or Scan response: Items (unless COUNT), Count, ScannedCount,
+/// LastEvaluatedKey and ConsumedCapacity, with the items' JSON copied in.
+pub fn respond(
+    page: &Page,
+    table: &TableMeta,
+    with_items: bool,
+    consistent: bool,
+    mode: ReturnCapacity,
+) -> Result<Vec<u8>, DynamoError> {
+    let encode =
+        |e: serde_json::Error| DynamoError::internal(format!("response encoding failed: {e}"));
+    let mut out = Vec::with_capacity(page.items_json.len() + 160);
+    out.push(b'{');
+    if with_items {
+        out.extend_from_slice(b"\"Items\":[");
+        out.extend_from_slice(&page.items_json);
+        out.extend_from_slice(b"],");
+    }
+    out.extend_from_slice(
+        format!(
+            "\"Count\":{},\"ScannedCount\":{}",
+            page.count, page.scanned_count
+        )
+        .as_bytes(),
+    );
+    if let Some(key) = &page.last_evaluated_key {
+        out.extend_from_slice(b",\"LastEvaluatedKey\":");
+        let key = key_attributes_of_storage_key(table, key)?;
+        serde_json::to_writer(&mut out, &key).map_err(encode)?;
+    }
+    // Capacity is charged on the data read, rounded up once for the page.
+    let units = crate::capacity::read_units(page.bytes_read, consistent);
+    if let Some(report) = Consumed::read(units).report(&table.name, mode) {
+        out.extend_from_slice(b",\"ConsumedCapacity\":");
+        serde_json::to_writer(&mut out, &report).map_err(encode)?;
+    }
+    out.push(b'}');
+    Ok(out)
+}
