@@ -53,8 +53,17 @@ DDB_LOCAL_SCRIPT = os.path.join(ROOT, "scripts", "dynamodb-local.sh")
 WORKLOADS = [
     ("GetItem", "getitem.lua", f"GetItem, random keys over {ITEMS:,} pre-loaded items (~200 B)"),
     ("PutItem", "putitem.lua", "PutItem, a new key per request (~200 B items)"),
+    # Read-modify-writes of pre-loaded items; they run after GetItem, which then sees the items
+    # as loaded.
+    ("UpdateItemAdd", "updateitem_add.lua",
+     f"UpdateItem `ADD #c :one` (atomic counter), random keys over {ITEMS:,} pre-loaded items"),
+    ("UpdateItemSetIf", "updateitem_set_if.lua",
+     f"UpdateItem `SET v = :v` with ConditionExpression `attribute_exists(pk)`, random keys over "
+     f"{ITEMS:,} pre-loaded items"),
 ]
-SELECTED_WORKLOADS = [w.strip() for w in env("BENCH_WORKLOADS", "GetItem,PutItem").split(",") if w.strip()]
+DEFAULT_WORKLOADS = ",".join(w[0] for w in WORKLOADS)
+SELECTED_WORKLOADS = [w.strip() for w in env("BENCH_WORKLOADS", DEFAULT_WORKLOADS).split(",") if w.strip()]
+UNKNOWN_WORKLOADS = [w for w in SELECTED_WORKLOADS if w not in {x[0] for x in WORKLOADS}]
 
 # id, label, kind, durable
 SERVERS = [
@@ -302,7 +311,7 @@ def render(results, skipped, started):
                f"load average at start {os.getloadavg()[0]:.2f} (other work on the machine skews results).")
     out.append(f"- Servers pinned to CPU {SERVER_CPU}, wrk pinned to CPU {LOAD_CPU} "
                f"({THREADS} thread, {CONNECTIONS} connections), {WARMUP} s warm-up then {DURATION} s measured per workload.")
-    out.append(f"- Table `{TABLE}` (hash key `pk`, on-demand); GetItem key space: {ITEMS:,} items pre-loaded with PutItem.")
+    out.append(f"- Table `{TABLE}` (hash key `pk`, on-demand); GetItem/UpdateItem key space: {ITEMS:,} items pre-loaded.")
     out.append("- Start-up: from process start until it answers an HTTP request (DynamoDB Local: through "
                "scripts/dynamodb-local.sh). Idle RSS: VmRSS 1 s after start-up.")
     out.append("- Latencies are wrk's (closed loop, 32 requests in flight). Ratios: throughput a/b (>1: a faster), "
@@ -377,6 +386,8 @@ def render(results, skipped, started):
 
 def main():
     started = datetime.datetime.now(datetime.timezone.utc)
+    if UNKNOWN_WORKLOADS:
+        sys.exit(f"unknown workloads {', '.join(UNKNOWN_WORKLOADS)} (known: {DEFAULT_WORKLOADS})")
     for tool in ("wrk", "taskset"):
         if not shutil.which(tool):
             sys.exit(f"{tool} is required")

@@ -20,13 +20,16 @@ pub enum Mutation {
     Keep,
 }
 
+/// Decides what to write from the current item (None when absent).
+pub type Decide<'a> = Box<dyn FnMut(Option<&Item>) -> Result<Mutation, DynamoError> + 'a>;
+
 /// One item to write.
 pub struct ItemWrite<'a> {
     pub table: Arc<TableMeta>,
     pub key: Vec<u8>,
     /// Called with the current item (None when absent); may be called again
     /// if the transaction is retried after a conflict.
-    pub decide: Box<dyn FnMut(Option<&Item>) -> Result<Mutation, DynamoError> + 'a>,
+    pub decide: Decide<'a>,
 }
 
 /// What happened to one item.

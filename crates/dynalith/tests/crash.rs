@@ -36,7 +36,8 @@ async fn acknowledged_writes_survive_sigkill() {
             create_table(&client, TABLE, None).await;
             created = true;
         }
-        verify(&client, &acknowledged.lock().unwrap().clone()).await;
+        let expected = acknowledged.lock().unwrap().clone();
+        verify(&client, &expected).await;
 
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let mut writers = Vec::new();
@@ -82,7 +83,8 @@ async fn acknowledged_writes_survive_sigkill() {
         );
     }
     let server = Server::start_durable(dir.path());
-    verify(&server.client(), &acknowledged.lock().unwrap().clone()).await;
+    let expected = acknowledged.lock().unwrap().clone();
+    verify(&server.client(), &expected).await;
 }
 
 async fn verify(client: &aws_sdk_dynamodb::Client, acknowledged: &HashMap<u64, u64>) {

@@ -30,7 +30,15 @@ async fn setup() -> (Server, Client, String) {
 }
 
 async fn get(client: &Client, table: &str, pk: &str) -> Option<HashMap<String, Av>> {
-    client.get_item().table_name(table).key("pk", s(pk)).consistent_read(true).send().await.unwrap().item
+    client
+        .get_item()
+        .table_name(table)
+        .key("pk", s(pk))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
 }
 
 #[tokio::test]
@@ -83,7 +91,14 @@ async fn put_with_conditions() {
 #[tokio::test]
 async fn delete_with_conditions_and_legacy_expected() {
     let (_server, client, table) = setup().await;
-    client.put_item().table_name(&table).item("pk", s("d")).item("state", s("open")).send().await.unwrap();
+    client
+        .put_item()
+        .table_name(&table)
+        .item("pk", s("d"))
+        .item("state", s("open"))
+        .send()
+        .await
+        .unwrap();
     let error = client
         .delete_item()
         .table_name(&table)
@@ -120,12 +135,17 @@ async fn delete_with_conditions_and_legacy_expected() {
         .table_name(&table)
         .key("pk", s("d"))
         .condition_expression("attribute_exists(pk)")
-        .expected("pk", ExpectedAttributeValue::builder().exists(false).build())
+        .expected(
+            "pk",
+            ExpectedAttributeValue::builder().exists(false).build(),
+        )
         .send()
         .await
         .unwrap_err();
     assert_eq!(error_code(&error), "ValidationException");
-    assert!(error_message(&error).contains("Can not use both expression and non-expression parameters"));
+    assert!(
+        error_message(&error).contains("Can not use both expression and non-expression parameters")
+    );
 }
 
 #[tokio::test]
@@ -140,7 +160,13 @@ async fn update_item_actions_and_return_values() {
         .expression_attribute_names("#l", "list")
         .expression_attribute_values(":a", s("x"))
         .expression_attribute_values(":list", Av::L(vec![n("1"), n("2"), n("3")]))
-        .expression_attribute_values(":map", Av::M(HashMap::from([("nested".to_string(), Av::M(HashMap::new()))])))
+        .expression_attribute_values(
+            ":map",
+            Av::M(HashMap::from([(
+                "nested".to_string(),
+                Av::M(HashMap::new()),
+            )])),
+        )
         .expression_attribute_values(":one", n("1"))
         .expression_attribute_values(":tags", Av::Ss(vec!["red".into(), "blue".into()]))
         .return_values(ReturnValue::AllNew)
@@ -171,7 +197,10 @@ async fn update_item_actions_and_return_values() {
         .unwrap();
     let changed = updated.attributes.unwrap();
     assert_eq!(changed["c"], n("3"));
-    assert!(!changed.contains_key("a"), "removed attributes are not in UPDATED_NEW");
+    assert!(
+        !changed.contains_key("a"),
+        "removed attributes are not in UPDATED_NEW"
+    );
 
     let item = get(&client, &table, "u").await.unwrap();
     assert!(!item.contains_key("a"));
@@ -180,7 +209,10 @@ async fn update_item_actions_and_return_values() {
     assert_eq!(item["tags"], Av::Ss(vec!["blue".into()]));
     assert_eq!(item["fresh"], s("deep"));
     match &item["m"] {
-        Av::M(m) => assert_eq!(m["nested"], Av::M(HashMap::from([("deep".to_string(), s("deep"))]))),
+        Av::M(m) => assert_eq!(
+            m["nested"],
+            Av::M(HashMap::from([("deep".to_string(), s("deep"))]))
+        ),
         other => panic!("{other:?}"),
     }
 
@@ -194,7 +226,10 @@ async fn update_item_actions_and_return_values() {
         .send()
         .await
         .unwrap();
-    assert_eq!(old.attributes.unwrap(), HashMap::from([("c".to_string(), n("3"))]));
+    assert_eq!(
+        old.attributes.unwrap(),
+        HashMap::from([("c".to_string(), n("3"))])
+    );
 
     let all_old = client
         .update_item()
@@ -211,11 +246,33 @@ async fn update_item_actions_and_return_values() {
 #[tokio::test]
 async fn update_item_errors() {
     let (_server, client, table) = setup().await;
-    client.put_item().table_name(&table).item("pk", s("e")).item("name", s("text")).send().await.unwrap();
-    let update = |expression: &str| client.update_item().table_name(&table).key("pk", s("e")).update_expression(expression);
+    client
+        .put_item()
+        .table_name(&table)
+        .item("pk", s("e"))
+        .item("name", s("text"))
+        .send()
+        .await
+        .unwrap();
+    let update = |expression: &str| {
+        client
+            .update_item()
+            .table_name(&table)
+            .key("pk", s("e"))
+            .update_expression(expression)
+    };
 
-    let error = update("SET pk = :v").expression_attribute_values(":v", s("x")).send().await.unwrap_err();
-    assert!(error_message(&error).contains("Cannot update attribute pk. This attribute is part of the key"), "{}", error_message(&error));
+    let error = update("SET pk = :v")
+        .expression_attribute_values(":v", s("x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        error_message(&error)
+            .contains("Cannot update attribute pk. This attribute is part of the key"),
+        "{}",
+        error_message(&error)
+    );
 
     let error = update("SET #n = #n + :one")
         .expression_attribute_names("#n", "name")
@@ -223,31 +280,79 @@ async fn update_item_errors() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error_message(&error), "An operand in the update expression has an incorrect data type");
+    assert_eq!(
+        error_message(&error),
+        "An operand in the update expression has an incorrect data type"
+    );
 
-    let error = update("SET absent.child = :v").expression_attribute_values(":v", n("1")).send().await.unwrap_err();
-    assert_eq!(error_message(&error), "The document path provided in the update expression is invalid for update");
+    let error = update("SET absent.child = :v")
+        .expression_attribute_values(":v", n("1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "The document path provided in the update expression is invalid for update"
+    );
 
-    let error = update("SET a = :v REMOVE a").expression_attribute_values(":v", n("1")).send().await.unwrap_err();
-    assert!(error_message(&error).contains("Two document paths overlap with each other"), "{}", error_message(&error));
+    let error = update("SET a = :v REMOVE a")
+        .expression_attribute_values(":v", n("1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        error_message(&error).contains("Two document paths overlap with each other"),
+        "{}",
+        error_message(&error)
+    );
 
-    let error = update("SET status = :v").expression_attribute_values(":v", n("1")).send().await.unwrap_err();
-    assert!(error_message(&error).contains("reserved keyword: status"), "{}", error_message(&error));
+    let error = update("SET status = :v")
+        .expression_attribute_values(":v", n("1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        error_message(&error).contains("reserved keyword: status"),
+        "{}",
+        error_message(&error)
+    );
 
-    let error = update("SET a = :v").expression_attribute_values(":v", n("1")).expression_attribute_values(":unused", n("2")).send().await.unwrap_err();
-    assert!(error_message(&error).contains("unused in expressions: keys: {:unused}"), "{}", error_message(&error));
+    let error = update("SET a = :v")
+        .expression_attribute_values(":v", n("1"))
+        .expression_attribute_values(":unused", n("2"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        error_message(&error).contains("unused in expressions: keys: {:unused}"),
+        "{}",
+        error_message(&error)
+    );
 
     let error = update("SET a = :undefined").send().await.unwrap_err();
-    assert!(error_message(&error).contains("An expression attribute value used in expression is not defined"), "{}", error_message(&error));
+    assert!(
+        error_message(&error)
+            .contains("An expression attribute value used in expression is not defined"),
+        "{}",
+        error_message(&error)
+    );
 
     let error = update("SET a = ").send().await.unwrap_err();
-    assert!(error_message(&error).starts_with("Invalid UpdateExpression: Syntax error; token: "), "{}", error_message(&error));
+    assert!(
+        error_message(&error).starts_with("Invalid UpdateExpression: Syntax error; token: "),
+        "{}",
+        error_message(&error)
+    );
 
     let add_max = || update("ADD c :big").expression_attribute_values(":big", n("9E+125"));
     add_max().send().await.unwrap();
     let error = add_max().send().await.unwrap_err();
     assert_eq!(error_code(&error), "ValidationException");
-    assert!(error_message(&error).contains("Number overflow"), "{}", error_message(&error));
+    assert!(
+        error_message(&error).contains("Number overflow"),
+        "{}",
+        error_message(&error)
+    );
 
     // A failed condition leaves the item untouched.
     let error = update("SET a = :v")
@@ -268,8 +373,20 @@ async fn legacy_attribute_updates() {
         .update_item()
         .table_name(&table)
         .key("pk", s("legacy"))
-        .attribute_updates("n", AttributeValueUpdate::builder().action(AttributeAction::Add).value(n("5")).build())
-        .attribute_updates("s", AttributeValueUpdate::builder().action(AttributeAction::Put).value(s("v")).build())
+        .attribute_updates(
+            "n",
+            AttributeValueUpdate::builder()
+                .action(AttributeAction::Add)
+                .value(n("5"))
+                .build(),
+        )
+        .attribute_updates(
+            "s",
+            AttributeValueUpdate::builder()
+                .action(AttributeAction::Put)
+                .value(s("v"))
+                .build(),
+        )
         .return_values(ReturnValue::AllNew)
         .send()
         .await
@@ -281,11 +398,19 @@ async fn legacy_attribute_updates() {
         .update_item()
         .table_name(&table)
         .key("pk", s("legacy"))
-        .attribute_updates("s", AttributeValueUpdate::builder().action(AttributeAction::Delete).build())
+        .attribute_updates(
+            "s",
+            AttributeValueUpdate::builder()
+                .action(AttributeAction::Delete)
+                .build(),
+        )
         .send()
         .await
         .unwrap();
-    assert!(!get(&client, &table, "legacy").await.unwrap().contains_key("s"));
+    assert!(!get(&client, &table, "legacy")
+        .await
+        .unwrap()
+        .contains_key("s"));
 }
 
 #[tokio::test]
@@ -295,7 +420,15 @@ async fn projection_expression_on_get_item() {
         ("b".to_string(), Av::L(vec![s("x"), s("y"), s("z")])),
         ("c".to_string(), n("1")),
     ]));
-    client.put_item().table_name(&table).item("pk", s("p")).item("a", doc).item("extra", s("o")).send().await.unwrap();
+    client
+        .put_item()
+        .table_name(&table)
+        .item("pk", s("p"))
+        .item("a", doc)
+        .item("extra", s("o"))
+        .send()
+        .await
+        .unwrap();
     let got = client
         .get_item()
         .table_name(&table)
@@ -308,7 +441,10 @@ async fn projection_expression_on_get_item() {
         .item
         .unwrap();
     assert_eq!(got["extra"], s("o"));
-    assert_eq!(got["a"], Av::M(HashMap::from([("b".to_string(), Av::L(vec![s("y")]))])));
+    assert_eq!(
+        got["a"],
+        Av::M(HashMap::from([("b".to_string(), Av::L(vec![s("y")]))]))
+    );
     assert_eq!(got.len(), 2);
 
     let error = client
@@ -320,13 +456,22 @@ async fn projection_expression_on_get_item() {
         .send()
         .await
         .unwrap_err();
-    assert!(error_message(&error).contains("Can not use both expression and non-expression parameters"));
+    assert!(
+        error_message(&error).contains("Can not use both expression and non-expression parameters")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_conditional_increments_are_serializable() {
     let (_server, client, table) = setup().await;
-    client.put_item().table_name(&table).item("pk", s("counter")).item("n", n("0")).send().await.unwrap();
+    client
+        .put_item()
+        .table_name(&table)
+        .item("pk", s("counter"))
+        .item("n", n("0"))
+        .send()
+        .await
+        .unwrap();
     // Optimistic-concurrency clients: read, then write conditioned on the
     // value read. Every successful write must be based on the latest value,
     // so successes equal the final count.
@@ -387,4 +532,71 @@ async fn concurrent_conditional_increments_are_serializable() {
         t.await.unwrap();
     }
     assert_eq!(get(&client, &table, "adder").await.unwrap()["n"], n("400"));
+}
+
+/// Found by the differential test against DynamoDB Local: writing a key
+/// attribute, or reading inside one in an update, is reported only once the
+/// condition holds; reading inside a key in a condition or projection is
+/// refused before anything is read.
+#[tokio::test]
+async fn key_attribute_rules_and_condition_order() {
+    let (_server, client, table) = setup().await;
+    client
+        .put_item()
+        .table_name(&table)
+        .item("pk", s("k"))
+        .item("a", n("1"))
+        .send()
+        .await
+        .unwrap();
+    let scalars = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: pk";
+    for (update, value) in [("SET pk = :v", s("x")), ("SET a = pk.x", s("unused"))] {
+        let attempt = |condition: &str| {
+            let request = client
+                .update_item()
+                .table_name(&table)
+                .key("pk", s("k"))
+                .update_expression(update)
+                .condition_expression(condition);
+            if update.contains(":v") {
+                request.expression_attribute_values(":v", value.clone())
+            } else {
+                request
+            }
+        };
+        let error = attempt("attribute_not_exists(a)").send().await.unwrap_err();
+        assert_eq!(
+            error_code(&error),
+            "ConditionalCheckFailedException",
+            "{update}"
+        );
+        let error = attempt("attribute_exists(a)").send().await.unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException", "{update}");
+        let expected = if update.starts_with("SET pk") {
+            "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"
+        } else {
+            scalars
+        };
+        assert_eq!(error_message(&error), expected);
+    }
+    let error = client
+        .put_item()
+        .table_name(&table)
+        .item("pk", s("k"))
+        .condition_expression("pk.x = :v")
+        .expression_attribute_values(":v", n("1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_message(&error), scalars);
+    let error = client
+        .get_item()
+        .table_name(&table)
+        .key("pk", s("k"))
+        .projection_expression("a, pk[0]")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_message(&error), scalars);
+    assert_eq!(get(&client, &table, "k").await.unwrap()["a"], n("1"));
 }

@@ -46,6 +46,18 @@ pub struct ConditionExpression {
 }
 
 impl ConditionExpression {
+    /// DynamoDB's error when the condition reads inside a key attribute
+    /// (`pk.x`): "Key attributes must be scalars; ...".
+    pub fn check_scalar_keys(
+        &self,
+        bindings: &Bindings<'_>,
+        key_attributes: &[&str],
+    ) -> Result<(), DynamoError> {
+        let mut paths = Vec::new();
+        crate::key_paths::condition_paths(&self.root, &mut paths);
+        crate::key_paths::check(&paths, bindings, key_attributes)
+    }
+
     /// For trees built in code (legacy parameters, tests).
     pub fn new(kind: ExpressionKind, root: Condition) -> Self {
         ConditionExpression { kind, root }
@@ -116,21 +128,34 @@ impl UpdateExpression {
 
     /// DynamoDB's error when the update writes a key attribute:
     /// "One or more parameter values were invalid: Cannot update attribute
-    /// pk. This attribute is part of the key".
+    /// pk. This attribute is part of the key". With several, DynamoDB names
+    /// the first in key-schema order (`key_attributes`), not in text order.
     pub fn check_key_attributes(
         &self,
         bindings: &Bindings<'_>,
         key_attributes: &[&str],
     ) -> Result<(), DynamoError> {
-        for path in self.target_paths(bindings)? {
-            if key_attributes.contains(&path.attribute()) {
+        let targets = self.target_paths(bindings)?;
+        for key in key_attributes {
+            if targets.iter().any(|path| path.attribute() == *key) {
                 return Err(DynamoError::invalid_parameter(format_args!(
-                    "Cannot update attribute {}. This attribute is part of the key",
-                    path.attribute()
+                    "Cannot update attribute {key}. This attribute is part of the key"
                 )));
             }
         }
         Ok(())
+    }
+
+    /// DynamoDB's error when a SET value reads inside a key attribute
+    /// (`SET a = pk.x`); DynamoDB checks it after the condition.
+    pub fn check_scalar_keys(
+        &self,
+        bindings: &Bindings<'_>,
+        key_attributes: &[&str],
+    ) -> Result<(), DynamoError> {
+        let mut paths = Vec::new();
+        crate::key_paths::update_read_paths(&self.clauses, &mut paths);
+        crate::key_paths::check(&paths, bindings, key_attributes)
     }
 
     /// Applies the update to `item` (an empty item when none exists yet).
@@ -169,6 +194,16 @@ impl Projection {
     pub fn validate(&self, bindings: &Bindings<'_>, usage: &mut Usage) -> Result<(), DynamoError> {
         Validator::new(ExpressionKind::Projection, bindings, usage)
             .distinct_paths(self.paths.iter())
+    }
+
+    /// DynamoDB's error when the projection reads inside a key attribute.
+    pub fn check_scalar_keys(
+        &self,
+        bindings: &Bindings<'_>,
+        key_attributes: &[&str],
+    ) -> Result<(), DynamoError> {
+        let paths: Vec<&Path> = self.paths.iter().collect();
+        crate::key_paths::check(&paths, bindings, key_attributes)
     }
 
     /// The projected part of `item`.

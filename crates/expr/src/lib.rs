@@ -57,6 +57,7 @@ mod error;
 mod eval;
 mod expression;
 mod key_condition;
+mod key_paths;
 pub mod legacy;
 mod lexer;
 mod parser;

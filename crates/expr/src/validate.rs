@@ -284,12 +284,13 @@ impl<'r, 'b> Validator<'r, 'b> {
                     self.operand(low)?,
                     self.operand(high)?,
                 ];
-                self.check_distinct("BETWEEN", operand, &[low, high])?;
+                // Operand types before distinct operands, as DynamoDB.
                 for t in types {
                     if let (false, Some(name)) = (t.has_type(&SCALARS), t.type_name()) {
                         return Err(self.err(incorrect_operand_type("BETWEEN", name)));
                     }
                 }
+                self.check_distinct("BETWEEN", operand, &[low, high])?;
                 if let (Static::Value(lo), Static::Value(hi)) = (types[1], types[2]) {
                     check_bounds(lo, hi).map_err(|detail| self.err(detail))?;
                 }
@@ -334,9 +335,10 @@ impl<'r, 'b> Validator<'r, 'b> {
         Ok(())
     }
 
-    /// Resolves `paths` in order, rejecting any two that overlap (one is a
-    /// prefix of the other) or conflict (one indexes a list where the other
-    /// names a map key).
+    /// Resolves `paths`, rejecting any two that overlap (one is a prefix
+    /// of the other) or conflict (one indexes a list where the other names
+    /// a map key). DynamoDB resolves the names last path first, so with
+    /// several undefined names it reports the last.
     pub(crate) fn distinct_paths<'p>(
         &mut self,
         paths: impl Iterator<Item = &'p Path>,
@@ -344,6 +346,10 @@ impl<'r, 'b> Validator<'r, 'b> {
     where
         'b: 'p,
     {
+        let paths: Vec<&'p Path> = paths.collect();
+        for path in paths.iter().rev() {
+            self.path(path)?;
+        }
         let mut seen: Vec<Vec<Elem<'p>>> = Vec::new();
         for path in paths {
             let resolved = self.path(path)?;
@@ -361,19 +367,22 @@ impl<'r, 'b> Validator<'r, 'b> {
         Ok(())
     }
 
+    /// Target paths first; then the operands of each action, last action
+    /// first, as DynamoDB does (so with several errors the one it reports
+    /// is the last in the text).
     pub(crate) fn update(&mut self, clauses: &[Clause]) -> Result<(), DynamoError> {
         self.distinct_paths(clauses.iter().flat_map(clause_paths))?;
-        for clause in clauses {
+        for clause in clauses.iter().rev() {
             match clause {
                 Clause::Set(actions) => {
-                    for action in actions {
+                    for action in actions.iter().rev() {
                         self.set_value(&action.value)?;
                     }
                 }
                 Clause::Remove(_) => {}
                 Clause::Add(actions) | Clause::Delete(actions) => {
                     let is_add = matches!(clause, Clause::Add(_));
-                    for action in actions {
+                    for action in actions.iter().rev() {
                         let value = self.value(&action.value)?;
                         let allowed = match value.value_type() {
                             ValueType::Ss | ValueType::Ns | ValueType::Bs => true,

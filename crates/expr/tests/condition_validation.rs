@@ -34,6 +34,8 @@ const ROWS: &[(&str, &str, &str, &str)] = &[
     (r#"a = b = c"#, r#""#, r#""#, r#"Invalid ConditionExpression: Syntax error; token: "=", near: "b = c""#),
     (r#"NOT a"#, r#""#, r#""#, r#"Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "a""#),
     (r#"a BETWEEN b"#, r#""#, r#""#, r#"Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "b""#),
+    // Operand types are checked before distinct operands (differential test).
+    (r#"a BETWEEN a AND :l"#, r#""#, r#"{":l":{"L":[]}}"#, r#"Invalid ConditionExpression: Incorrect operand type for operator or function; operator or function: BETWEEN, operand type: L"#),
     (r#"a IN ()"#, r#""#, r#""#, r#"Invalid ConditionExpression: Syntax error; token: ")", near: "()""#),
     (r#"a IN (b)"#, r#""#, r#""#, r#"OK"#),
     (r#"a IN b"#, r#""#, r#""#, r#"Invalid ConditionExpression: Syntax error; token: "b", near: "IN b""#),

@@ -8,6 +8,7 @@ mod common;
 #[rustfmt::skip]
 const ROWS: &[(&str, &str, &str, &str)] = &[
     (r#"a, b.c, d[1]"#, r#""#, r#""#, r#"OK"#),
+    (r#"#u1, #u2"#, r#""#, r#""#, r#"Invalid ProjectionExpression: An expression attribute name used in the document path is not defined; attribute name: #u2"#),
     (r#"a, a.b"#, r#""#, r#""#, r#"Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a, b]"#),
     (r#"a.b, a"#, r#""#, r#""#, r#"Invalid ProjectionExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a, b], path two: [a]"#),
     (r#"a[1], a.b"#, r#""#, r#""#, r#"Invalid ProjectionExpression: Two document paths conflict with each other; must remove or rewrite one of these paths; path one: [a, [1]], path two: [a, b]"#),

@@ -28,6 +28,9 @@ const ROWS: &[(&str, &str, bool, Outcome)] = &[
     (r#"SET l[1] = :v, l[7] = :w"#, r#"{":v":{"S":"z"},":w":{"S":"w"}}"#, false, Ok(r#"{"ss":{"SS":["a","b"]},"s":{"S":"str"},"ns":{"NS":["1","2"]},"pk":{"S":"u"},"l":{"L":[{"S":"a"},{"S":"z"},{"S":"c"},{"S":"w"}]},"m":{"M":{"x":{"S":"y"},"l":{"L":[{"N":"1"}]}}},"n":{"N":"10"}}"#)),
     (r#"SET l[7] = :w, l[6] = :v"#, r#"{":v":{"S":"z"},":w":{"S":"w"}}"#, false, Ok(r#"{"ss":{"SS":["a","b"]},"s":{"S":"str"},"ns":{"NS":["1","2"]},"pk":{"S":"u"},"l":{"L":[{"S":"a"},{"S":"b"},{"S":"c"},{"S":"z"},{"S":"w"}]},"m":{"M":{"x":{"S":"y"},"l":{"L":[{"N":"1"}]}}},"n":{"N":"10"}}"#)),
     (r#"SET q.b = :v"#, r#"{":v":{"S":"z"}}"#, false, Err(r#"The document path provided in the update expression is invalid for update"#)),
+    // DynamoDB reads if_not_exists's fallback even when the attribute exists (differential test).
+    (r#"SET a = if_not_exists(s, nope)"#, "", false, Err(r#"The provided expression refers to an attribute that does not exist in the item"#)),
+    (r#"SET q.z = nope - :v"#, r#"{":v":{"N":"1"}}"#, false, Err(r#"The document path provided in the update expression is invalid for update"#)),
     (r#"SET s.b = :v"#, r#"{":v":{"S":"z"}}"#, false, Err(r#"The document path provided in the update expression is invalid for update"#)),
     (r#"SET s[0] = :v"#, r#"{":v":{"S":"z"}}"#, false, Err(r#"The document path provided in the update expression is invalid for update"#)),
     (r#"SET m[0] = :v"#, r#"{":v":{"S":"z"}}"#, false, Err(r#"The document path provided in the update expression is invalid for update"#)),
@@ -162,5 +165,23 @@ fn matches_dynamodb() {
         "{} rows failed:\n{}",
         failures.len(),
         failures.join("\n")
+    );
+}
+
+/// Differential test against DynamoDB Local: with both key attributes
+/// written, the error names the partition key first (key-schema order),
+/// whatever order the expression writes them in.
+#[test]
+fn key_attributes_reported_in_schema_order() {
+    let values = values(r#"{":v":{"S":"x"}}"#);
+    let mut request = RequestExpressions::new(None, values.as_ref()).unwrap();
+    let update = request.update("SET a = :v, sk = :v, pk = :v").unwrap();
+    request.finish().unwrap();
+    let error = update
+        .check_key_attributes(&request.bindings(), &["pk", "sk"])
+        .unwrap_err();
+    assert_eq!(
+        error.message,
+        "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"
     );
 }

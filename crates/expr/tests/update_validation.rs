@@ -12,6 +12,13 @@ mod common;
 #[rustfmt::skip]
 const ROWS: &[(&str, &str, &str, &str)] = &[
     (r#"SET a = :v"#, r#""#, r#"{":v":{"S":"x"}}"#, r#"OK"#),
+    // Several errors: operands are checked last action first (found by the differential test).
+    (r#"SET a = :u1, b = :u2"#, r#""#, r#""#, r#"Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :u2"#),
+    (r#"DELETE a :v ADD b :w"#, r#""#, r#"{":v":{"N":"1"},":w":{"L":[]}}"#, r#"Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: LIST, typeSet: ALLOWED_FOR_ADD_OPERAND"#),
+    (r#"SET b = :u ADD a :v"#, r#""#, r#"{":v":{"S":"x"}}"#, r#"Invalid UpdateExpression: Incorrect operand type for operator or function; operator: ADD, operand type: STRING, typeSet: ALLOWED_FOR_ADD_OPERAND"#),
+    (r#"ADD a :v SET b = :u"#, r#""#, r#"{":v":{"S":"x"}}"#, r#"Invalid UpdateExpression: An expression attribute value used in expression is not defined; attribute value: :u"#),
+    (r#"SET #a = :u1, #b = :u2"#, r#""#, r#""#, r#"Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #b"#),
+    (r#"ADD #a :v SET b = :u"#, r#""#, r#"{":v":{"S":"x"}}"#, r#"Invalid UpdateExpression: An expression attribute name used in the document path is not defined; attribute name: #a"#),
     (r#"SET a = :v x"#, r#""#, r#"{":v":{"S":"x"}}"#, r#"Invalid UpdateExpression: Syntax error; token: "x", near: ":v x""#),
     (r#"SET a = :v, b"#, r#""#, r#"{":v":{"S":"x"}}"#, r#"Invalid UpdateExpression: Syntax error; token: "<EOF>", near: "b""#),
     (r#"SET a = :v, a = :w"#, r#""#, r#"{":v":{"S":"x"},":w":{"S":"x"}}"#, r#"Invalid UpdateExpression: Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [a], path two: [a]"#),

@@ -6,10 +6,13 @@ use proptest::prelude::*;
 use std::collections::BTreeMap;
 
 fn number() -> impl Strategy<Value = Number> {
-    (any::<bool>(), 1u64..=u64::MAX, -120i32..100).prop_filter_map("in range", |(neg, digits, exp)| {
-        let sign = if neg { "-" } else { "" };
-        Number::parse(&format!("{sign}{digits}e{exp}")).ok()
-    })
+    (any::<bool>(), 1u64..=u64::MAX, -120i32..100).prop_filter_map(
+        "in range",
+        |(neg, digits, exp)| {
+            let sign = if neg { "-" } else { "" };
+            Number::parse(&format!("{sign}{digits}e{exp}")).ok()
+        },
+    )
 }
 
 fn unique<T: Ord + Clone>(mut v: Vec<T>) -> Vec<T> {

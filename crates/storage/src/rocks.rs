@@ -238,6 +238,10 @@ impl Engine for RocksEngine {
     }
 
     fn flush(&self) -> Result<()> {
+        if !self.durable {
+            // Nothing to persist, and the in-memory Env cannot sync a WAL.
+            return Ok(());
+        }
         self.db.flush_wal(true).map_err(engine_error)?;
         self.db.flush().map_err(engine_error)
     }

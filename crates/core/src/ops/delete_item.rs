@@ -6,11 +6,11 @@ use crate::primary_key::key_of_key_param;
 use crate::validate::{self, Violations};
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
-use dynalith_model::{wire::parse_input, DynamoError, Item};
 use dynalith_expr::legacy::ExpectedAttributeValue;
+use dynalith_model::{wire::parse_input, DynamoError, Item};
 use serde::Deserialize;
-use std::collections::HashMap;
 use serde_json::Map;
+use std::collections::HashMap;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -48,7 +48,11 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         "returnItemCollectionMetrics",
         validate::RETURN_ITEM_COLLECTION_METRICS,
     );
-    v.one_of(input.conditional_operator.as_deref(), "conditionalOperator", &["AND", "OR"]);
+    v.one_of(
+        input.conditional_operator.as_deref(),
+        "conditionalOperator",
+        &["AND", "OR"],
+    );
     v.one_of(
         input.return_values_on_condition_check_failure.as_deref(),
         "returnValuesOnConditionCheckFailure",
@@ -71,16 +75,26 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let prepared = expressions::prepare(
         input.expression_attribute_names.as_ref(),
         input.expression_attribute_values.as_ref(),
-        &ExpressionTexts { condition: input.condition_expression.as_deref(), ..Default::default() },
+        &ExpressionTexts {
+            condition: input.condition_expression.as_deref(),
+            ..Default::default()
+        },
         &["ConditionExpression"],
     )?;
-    let condition = WriteCondition::new(&prepared, input.expected.as_ref(), input.conditional_operator.as_deref())?;
-    let return_on_failure =
-        expressions::wants_item_on_failure(input.return_values_on_condition_check_failure.as_deref());
+    let condition = WriteCondition::new(
+        &prepared,
+        input.expected.as_ref(),
+        input.conditional_operator.as_deref(),
+    )?;
+    let return_on_failure = expressions::wants_item_on_failure(
+        input.return_values_on_condition_check_failure.as_deref(),
+    );
     let table = db
         .catalog()
         .require(input.table_name.as_deref().unwrap_or_default())?;
     let key = key_of_key_param(&table, input.key.as_ref().unwrap_or(&Item::new()))?;
+    // After the key itself, as DynamoDB (Local) does.
+    expressions::check_scalar_keys(&prepared, &table)?;
 
     let outcome = db.write_item(ItemWrite {
         table: table.clone(),

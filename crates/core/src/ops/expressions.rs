@@ -4,8 +4,11 @@
 //! (Expected, AttributeUpdates, AttributesToGet), prepared once per request
 //! and evaluated inside the write's transaction.
 
+use crate::catalog::TableMeta;
 use dynalith_expr::legacy::{self, ExpectedAttributeValue, Legacy};
-use dynalith_expr::{Bindings, ConditionExpression, ExpressionKind, Projection, RequestExpressions, UpdateExpression};
+use dynalith_expr::{
+    Bindings, ConditionExpression, ExpressionKind, Projection, RequestExpressions, UpdateExpression,
+};
 use dynalith_model::{AttributeValue, DynamoError, Item};
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -51,16 +54,59 @@ pub fn prepare<'a>(
     }
     let mut request = RequestExpressions::new(names, values)?;
     let update = texts.update.map(|t| request.update(t)).transpose()?;
-    let condition = texts.condition.map(|t| request.condition(t, ExpressionKind::Condition)).transpose()?;
-    let projection = texts.projection.map(|t| request.projection(t)).transpose()?;
+    let condition = texts
+        .condition
+        .map(|t| request.condition(t, ExpressionKind::Condition))
+        .transpose()?;
+    let projection = texts
+        .projection
+        .map(|t| request.projection(t))
+        .transpose()?;
     request.finish()?;
-    Ok(PreparedExpressions { update, condition, projection, bindings: request.bindings() })
+    Ok(PreparedExpressions {
+        update,
+        condition,
+        projection,
+        bindings: request.bindings(),
+    })
+}
+
+/// The table's key attribute names, in key-schema order.
+pub fn key_names(table: &TableMeta) -> Vec<&str> {
+    table
+        .key_schema
+        .attributes()
+        .map(|k| k.name.as_str())
+        .collect()
+}
+
+/// Key attributes are scalars: DynamoDB rejects a condition or projection
+/// that reads inside one (`pk.x`) before reading the item.
+pub fn check_scalar_keys(
+    prepared: &PreparedExpressions<'_>,
+    table: &TableMeta,
+) -> Result<(), DynamoError> {
+    let keys = key_names(table);
+    if let Some(condition) = &prepared.condition {
+        condition.check_scalar_keys(&prepared.bindings, &keys)?;
+    }
+    if let Some(projection) = &prepared.projection {
+        projection.check_scalar_keys(&prepared.bindings, &keys)?;
+    }
+    Ok(())
 }
 
 /// DynamoDB refuses requests that mix the legacy and expression forms.
-pub fn reject_mixing(legacy_parameters: &[(&str, bool)], expression_parameters: &[(&str, bool)]) -> Result<(), DynamoError> {
+pub fn reject_mixing(
+    legacy_parameters: &[(&str, bool)],
+    expression_parameters: &[(&str, bool)],
+) -> Result<(), DynamoError> {
     let used = |params: &[(&str, bool)]| -> Vec<String> {
-        params.iter().filter(|(_, present)| *present).map(|(name, _)| name.to_string()).collect()
+        params
+            .iter()
+            .filter(|(_, present)| *present)
+            .map(|(name, _)| name.to_string())
+            .collect()
     };
     let legacy = used(legacy_parameters);
     let expressions = used(expression_parameters);
@@ -77,7 +123,10 @@ pub fn reject_mixing(legacy_parameters: &[(&str, bool)], expression_parameters: 
 /// The condition a write must satisfy, in either form.
 pub enum WriteCondition<'a> {
     Always,
-    Expression { condition: Arc<ConditionExpression>, bindings: Bindings<'a> },
+    Expression {
+        condition: Arc<ConditionExpression>,
+        bindings: Bindings<'a>,
+    },
     Expected(Legacy<ConditionExpression>),
 }
 
@@ -89,7 +138,10 @@ impl<'a> WriteCondition<'a> {
         conditional_operator: Option<&str>,
     ) -> Result<Self, DynamoError> {
         if let Some(condition) = &prepared.condition {
-            return Ok(WriteCondition::Expression { condition: condition.clone(), bindings: prepared.bindings });
+            return Ok(WriteCondition::Expression {
+                condition: condition.clone(),
+                bindings: prepared.bindings,
+            });
         }
         match legacy::convert_expected(expected, conditional_operator)? {
             Some(converted) => Ok(WriteCondition::Expected(converted)),
@@ -100,10 +152,17 @@ impl<'a> WriteCondition<'a> {
     /// ConditionalCheckFailedException when the condition is false; it
     /// carries the current item when the client asked for it with
     /// ReturnValuesOnConditionCheckFailure ALL_OLD.
-    pub fn check(&self, item: Option<&Item>, return_item_on_failure: bool) -> Result<(), DynamoError> {
+    pub fn check(
+        &self,
+        item: Option<&Item>,
+        return_item_on_failure: bool,
+    ) -> Result<(), DynamoError> {
         let holds = match self {
             WriteCondition::Always => true,
-            WriteCondition::Expression { condition, bindings } => condition.evaluate(item, bindings)?,
+            WriteCondition::Expression {
+                condition,
+                bindings,
+            } => condition.evaluate(item, bindings)?,
             WriteCondition::Expected(converted) => converted.evaluate(item)?,
         };
         if holds {

@@ -44,18 +44,26 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     v.finish()?;
     expressions::reject_mixing(
         &[("AttributesToGet", input.attributes_to_get.is_some())],
-        &[("ProjectionExpression", input.projection_expression.is_some())],
+        &[(
+            "ProjectionExpression",
+            input.projection_expression.is_some(),
+        )],
     )?;
     let prepared = expressions::prepare(
         input.expression_attribute_names.as_ref(),
         None,
-        &ExpressionTexts { projection: input.projection_expression.as_deref(), ..Default::default() },
+        &ExpressionTexts {
+            projection: input.projection_expression.as_deref(),
+            ..Default::default()
+        },
         &[],
     )?;
     let table = db
         .catalog()
         .require(input.table_name.as_deref().unwrap_or_default())?;
     let key = key_of_key_param(&table, input.key.as_ref().unwrap_or(&Item::new()))?;
+    // After the key itself, as DynamoDB (Local) does.
+    expressions::check_scalar_keys(&prepared, &table)?;
 
     let stored = db.engine().get(&key).map_err(storage_error)?;
     let consistent = input.consistent_read.unwrap_or(false);
@@ -78,7 +86,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     };
     let projection = match (&prepared.projection, &input.attributes_to_get) {
         (Some(projection), _) => Some(projection.clone()),
-        (None, Some(names)) => Some(std::sync::Arc::new(dynalith_expr::legacy::convert_attributes_to_get(names)?)),
+        (None, Some(names)) => Some(std::sync::Arc::new(
+            dynalith_expr::legacy::convert_attributes_to_get(names)?,
+        )),
         (None, None) => None,
     };
     match projection {

@@ -34,14 +34,26 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let mut v = Violations::new();
     v.name(input.table_name.as_deref(), "tableName");
     v.require(&input.item, "item");
-    v.one_of(input.return_values.as_deref(), "returnValues", validate::RETURN_VALUES);
-    v.one_of(input.return_consumed_capacity.as_deref(), "returnConsumedCapacity", validate::RETURN_CONSUMED_CAPACITY);
+    v.one_of(
+        input.return_values.as_deref(),
+        "returnValues",
+        validate::RETURN_VALUES,
+    );
+    v.one_of(
+        input.return_consumed_capacity.as_deref(),
+        "returnConsumedCapacity",
+        validate::RETURN_CONSUMED_CAPACITY,
+    );
     v.one_of(
         input.return_item_collection_metrics.as_deref(),
         "returnItemCollectionMetrics",
         validate::RETURN_ITEM_COLLECTION_METRICS,
     );
-    v.one_of(input.conditional_operator.as_deref(), "conditionalOperator", &["AND", "OR"]);
+    v.one_of(
+        input.conditional_operator.as_deref(),
+        "conditionalOperator",
+        &["AND", "OR"],
+    );
     v.one_of(
         input.return_values_on_condition_check_failure.as_deref(),
         "returnValuesOnConditionCheckFailure",
@@ -51,7 +63,11 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let return_old = match input.return_values.as_deref() {
         None | Some("NONE") => false,
         Some("ALL_OLD") => true,
-        Some(_) => return Err(DynamoError::validation("ReturnValues can only be ALL_OLD or NONE")),
+        Some(_) => {
+            return Err(DynamoError::validation(
+                "ReturnValues can only be ALL_OLD or NONE",
+            ))
+        }
     };
     expressions::reject_mixing(
         &[("Expected", input.expected.is_some())],
@@ -60,17 +76,34 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let prepared = expressions::prepare(
         input.expression_attribute_names.as_ref(),
         input.expression_attribute_values.as_ref(),
-        &ExpressionTexts { condition: input.condition_expression.as_deref(), ..Default::default() },
+        &ExpressionTexts {
+            condition: input.condition_expression.as_deref(),
+            ..Default::default()
+        },
         &["ConditionExpression"],
     )?;
-    let condition = WriteCondition::new(&prepared, input.expected.as_ref(), input.conditional_operator.as_deref())?;
-    let return_on_failure =
-        expressions::wants_item_on_failure(input.return_values_on_condition_check_failure.as_deref());
-    let item = input.item.as_ref().ok_or_else(|| DynamoError::internal("item checked above"))?;
-    let table = db.catalog().require(input.table_name.as_deref().unwrap_or_default())?;
+    let condition = WriteCondition::new(
+        &prepared,
+        input.expected.as_ref(),
+        input.conditional_operator.as_deref(),
+    )?;
+    let return_on_failure = expressions::wants_item_on_failure(
+        input.return_values_on_condition_check_failure.as_deref(),
+    );
+    let item = input
+        .item
+        .as_ref()
+        .ok_or_else(|| DynamoError::internal("item checked above"))?;
+    let table = db
+        .catalog()
+        .require(input.table_name.as_deref().unwrap_or_default())?;
     let key = key_of_item(&table, item)?;
+    // After the key itself, as DynamoDB (Local) does.
+    expressions::check_scalar_keys(&prepared, &table)?;
     if item_size(item) > MAX_ITEM_SIZE {
-        return Err(DynamoError::validation("Item size has exceeded the maximum allowed size"));
+        return Err(DynamoError::validation(
+            "Item size has exceeded the maximum allowed size",
+        ));
     }
 
     let outcome = db.write_item(ItemWrite {

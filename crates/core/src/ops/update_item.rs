@@ -86,9 +86,14 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         },
         &["UpdateExpression", "ConditionExpression"],
     )?;
-    let condition = WriteCondition::new(&prepared, input.expected.as_ref(), input.conditional_operator.as_deref())?;
-    let return_on_failure =
-        expressions::wants_item_on_failure(input.return_values_on_condition_check_failure.as_deref());
+    let condition = WriteCondition::new(
+        &prepared,
+        input.expected.as_ref(),
+        input.conditional_operator.as_deref(),
+    )?;
+    let return_on_failure = expressions::wants_item_on_failure(
+        input.return_values_on_condition_check_failure.as_deref(),
+    );
     let return_values = match input.return_values.as_deref() {
         Some("ALL_OLD") => ReturnValues::AllOld,
         Some("UPDATED_OLD") => ReturnValues::UpdatedOld,
@@ -96,10 +101,18 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         Some("UPDATED_NEW") => ReturnValues::UpdatedNew,
         _ => ReturnValues::None,
     };
-    let table = db.catalog().require(input.table_name.as_deref().unwrap_or_default())?;
-    let key_param = input.key.as_ref().ok_or_else(|| DynamoError::internal("key checked above"))?;
+    let table = db
+        .catalog()
+        .require(input.table_name.as_deref().unwrap_or_default())?;
+    let key_param = input
+        .key
+        .as_ref()
+        .ok_or_else(|| DynamoError::internal("key checked above"))?;
     let key = key_of_key_param(&table, key_param)?;
-    let update = resolve_update(&table, &prepared, input.attribute_updates.as_ref())?;
+    // After the key itself, as DynamoDB (Local) does.
+    expressions::check_scalar_keys(&prepared, &table)?;
+    let (update, key_attribute_error) =
+        resolve_update(&table, &prepared, input.attribute_updates.as_ref())?;
 
     let mut touched: Vec<DocumentPath> = Vec::new();
     let outcome = db.write_item(ItemWrite {
@@ -107,12 +120,17 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         key,
         decide: Box::new(|old: Option<&Item>| {
             condition.check(old, return_on_failure)?;
+            if let Some(error) = &key_attribute_error {
+                return Err(error.clone());
+            }
             // A failed update must not leave a half-applied copy behind, so
             // it works on a fresh copy every attempt.
             let mut item = old.cloned().unwrap_or_else(|| key_param.clone());
             touched = update.apply(&mut item)?;
             if item_size(&item) > MAX_ITEM_SIZE {
-                return Err(DynamoError::validation("Item size to update has exceeded the maximum allowed size"));
+                return Err(DynamoError::validation(
+                    "Item size to update has exceeded the maximum allowed size",
+                ));
             }
             Ok(Mutation::Put(item))
         }),
@@ -123,8 +141,14 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         ReturnValues::None => None,
         ReturnValues::AllOld => outcome.old.clone(),
         ReturnValues::AllNew => outcome.new.clone(),
-        ReturnValues::UpdatedOld => outcome.old.as_ref().map(|old| project_document_paths(old, &touched)),
-        ReturnValues::UpdatedNew => outcome.new.as_ref().map(|new| project_document_paths(new, &touched)),
+        ReturnValues::UpdatedOld => outcome
+            .old
+            .as_ref()
+            .map(|old| project_document_paths(old, &touched)),
+        ReturnValues::UpdatedNew => outcome
+            .new
+            .as_ref()
+            .map(|new| project_document_paths(new, &touched)),
     };
     if let Some(attributes) = attributes.filter(|a| !a.is_empty()) {
         response.insert("Attributes".into(), super::attributes_value(&attributes)?);
@@ -139,14 +163,26 @@ fn check_members(input: &UpdateItemInput) -> Result<(), DynamoError> {
     let mut v = Violations::new();
     v.name(input.table_name.as_deref(), "tableName");
     v.require(&input.key, "key");
-    v.one_of(input.return_values.as_deref(), "returnValues", validate::RETURN_VALUES);
-    v.one_of(input.return_consumed_capacity.as_deref(), "returnConsumedCapacity", validate::RETURN_CONSUMED_CAPACITY);
+    v.one_of(
+        input.return_values.as_deref(),
+        "returnValues",
+        validate::RETURN_VALUES,
+    );
+    v.one_of(
+        input.return_consumed_capacity.as_deref(),
+        "returnConsumedCapacity",
+        validate::RETURN_CONSUMED_CAPACITY,
+    );
     v.one_of(
         input.return_item_collection_metrics.as_deref(),
         "returnItemCollectionMetrics",
         validate::RETURN_ITEM_COLLECTION_METRICS,
     );
-    v.one_of(input.conditional_operator.as_deref(), "conditionalOperator", &["AND", "OR"]);
+    v.one_of(
+        input.conditional_operator.as_deref(),
+        "conditionalOperator",
+        &["AND", "OR"],
+    );
     v.one_of(
         input.return_values_on_condition_check_failure.as_deref(),
         "returnValuesOnConditionCheckFailure",
@@ -155,25 +191,39 @@ fn check_members(input: &UpdateItemInput) -> Result<(), DynamoError> {
     v.finish()
 }
 
-/// The update in whichever form the request used, with key attributes
-/// protected as DynamoDB protects them.
+/// The update in whichever form the request used, and the error to give
+/// if the condition holds when it writes a key attribute or reads inside
+/// one (`SET a = pk.x`): DynamoDB (Local) evaluates the condition first,
+/// so a failed condition wins.
 fn resolve_update<'a>(
     table: &TableMeta,
     prepared: &expressions::PreparedExpressions<'a>,
     attribute_updates: Option<&HashMap<String, AttributeValueUpdate>>,
-) -> Result<Update<'a>, DynamoError> {
-    let key_names: Vec<&str> = table.key_schema.attributes().map(|k| k.name.as_str()).collect();
+) -> Result<(Update<'a>, Option<DynamoError>), DynamoError> {
+    let key_names = expressions::key_names(table);
     if let Some(update) = &prepared.update {
-        update.check_key_attributes(&prepared.bindings, &key_names)?;
-        return Ok(Update::Expression(update.clone(), prepared.bindings));
+        let key_error = update
+            .check_key_attributes(&prepared.bindings, &key_names)
+            .and_then(|()| update.check_scalar_keys(&prepared.bindings, &key_names))
+            .err();
+        return Ok((
+            Update::Expression(update.clone(), prepared.bindings),
+            key_error,
+        ));
     }
     let Some(updates) = attribute_updates else {
-        return Ok(Update::Nothing);
+        return Ok((Update::Nothing, None));
     };
-    if let Some(key_name) = key_names.iter().find(|k| updates.contains_key(**k)) {
-        return Err(DynamoError::invalid_parameter(format!(
-            "Cannot update attribute {key_name}. This attribute is part of the key"
-        )));
-    }
-    Ok(Update::AttributeUpdates(legacy::convert_attribute_updates(updates)?))
+    let key_error = key_names
+        .iter()
+        .find(|k| updates.contains_key(**k))
+        .map(|key_name| {
+            DynamoError::invalid_parameter(format!(
+                "Cannot update attribute {key_name}. This attribute is part of the key"
+            ))
+        });
+    Ok((
+        Update::AttributeUpdates(legacy::convert_attribute_updates(updates)?),
+        key_error,
+    ))
 }

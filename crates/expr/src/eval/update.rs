@@ -1,8 +1,13 @@
 //! Applying an update expression, with DynamoDB's semantics:
 //! - every SET value is computed from the item as it was before the
 //!   update (`SET a = b, b = a` swaps);
-//! - reading a missing attribute outside `if_not_exists` is an error, and
+//! - reading a missing attribute is an error, except as the path
+//!   `if_not_exists` tests (its fallback must exist even when unused), and
 //!   arithmetic and `list_append` need numbers and lists;
+//! - with several errors, the first in text order is reported. DynamoDB
+//!   Local reports the first in an order that follows hashes of the
+//!   attribute names (renaming an attribute changes which error wins), so
+//!   there is no order to match;
 //! - SET past the end of a list appends (several appends go in index
 //!   order); a SET whose parent is missing or of the wrong type fails;
 //! - REMOVE indexes refer to the list before the update; out-of-range ones
@@ -54,6 +59,9 @@ pub(crate) fn apply(
             Clause::Set(actions) => {
                 for action in actions {
                     let path = DocumentPath::resolve(&action.path, bindings)?;
+                    // The target's parent is checked before the value is
+                    // computed, as DynamoDB does within one action.
+                    slot(item, &path)?;
                     let value = set_value(&action.value, item, bindings)?;
                     outcome.paths.push(path.clone());
                     sets.push((path, value));
@@ -147,10 +155,15 @@ fn operand_value<'a>(
             function: Function::IfNotExists,
             args,
         }) => match args.as_slice() {
-            [Operand::Path(path), fallback] => match lookup(item, path, bindings)? {
-                Some(existing) => Ok(Cow::Borrowed(existing)),
-                None => operand_value(fallback, item, bindings),
-            },
+            [Operand::Path(path), fallback] => {
+                // DynamoDB reads the fallback even when it is not needed:
+                // one naming a missing attribute is an error either way.
+                let fallback = operand_value(fallback, item, bindings)?;
+                match lookup(item, path, bindings)? {
+                    Some(existing) => Ok(Cow::Borrowed(existing)),
+                    None => Ok(fallback),
+                }
+            }
             _ => Err(incorrect_data_type()),
         },
         Operand::Call(Call {
