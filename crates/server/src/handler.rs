@@ -69,8 +69,9 @@ pub async fn handle(service: &Service, request: Request<Incoming>) -> HttpRespon
     };
     // In memory a write never waits for the disk and holds its locks for
     // microseconds, so it runs inline: a hop to the blocking pool would
-    // cost more than the write.
-    let off_reactor = operation.may_block() && service.database.engine().commit_waits_for_disk();
+    // cost more than the write. Page-sized reads still move off.
+    let off_reactor = operation.reads_many_items()
+        || (operation.may_block() && service.database.engine().commit_waits_for_disk());
     let result = if off_reactor {
         let database = service.database.clone();
         tokio::task::spawn_blocking(move || database.execute(operation, &body, &context))

@@ -182,3 +182,74 @@ impl<'a> WriteCondition<'a> {
 pub fn wants_item_on_failure(value: Option<&str>) -> bool {
     value == Some("ALL_OLD")
 }
+
+/// The condition parameters PutItem and DeleteItem share, borrowed from
+/// each operation's input.
+pub struct ConditionParameters<'a> {
+    pub condition_expression: Option<&'a str>,
+    pub names: Option<&'a Names>,
+    pub values: Option<&'a Values>,
+    pub expected: Option<&'a HashMap<String, ExpectedAttributeValue>>,
+    pub conditional_operator: Option<&'a str>,
+    pub return_values_on_condition_check_failure: Option<&'a str>,
+}
+
+/// A prepared condition and whether a failure returns the current item.
+pub struct PreparedCondition<'a> {
+    pub expressions: PreparedExpressions<'a>,
+    pub condition: WriteCondition<'a>,
+    pub return_item_on_failure: bool,
+}
+
+impl<'a> ConditionParameters<'a> {
+    /// Coral's member checks for the condition parameters.
+    pub fn check_members(&self, v: &mut crate::validate::Violations) {
+        v.one_of(
+            self.conditional_operator,
+            "conditionalOperator",
+            &["AND", "OR"],
+        );
+        v.one_of(
+            self.return_values_on_condition_check_failure,
+            "returnValuesOnConditionCheckFailure",
+            crate::validate::RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
+        );
+    }
+
+    /// Refuses mixed forms, parses the expression, converts Expected.
+    pub fn prepare(&self) -> Result<PreparedCondition<'a>, DynamoError> {
+        reject_mixing(
+            &[("Expected", self.expected.is_some())],
+            &[("ConditionExpression", self.condition_expression.is_some())],
+        )?;
+        let expressions = prepare(
+            self.names,
+            self.values,
+            &ExpressionTexts {
+                condition: self.condition_expression,
+                ..Default::default()
+            },
+            &["ConditionExpression"],
+        )?;
+        let condition =
+            WriteCondition::new(&expressions, self.expected, self.conditional_operator)?;
+        Ok(PreparedCondition {
+            expressions,
+            condition,
+            return_item_on_failure: wants_item_on_failure(
+                self.return_values_on_condition_check_failure,
+            ),
+        })
+    }
+}
+
+/// PutItem and DeleteItem accept only NONE and ALL_OLD; true for ALL_OLD.
+pub fn return_old_only(return_values: Option<&str>) -> Result<bool, DynamoError> {
+    match return_values {
+        None | Some("NONE") => Ok(false),
+        Some("ALL_OLD") => Ok(true),
+        Some(_) => Err(DynamoError::validation(
+            "ReturnValues can only be ALL_OLD or NONE",
+        )),
+    }
+}

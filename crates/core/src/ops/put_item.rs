@@ -1,6 +1,6 @@
 //! PutItem.
 
-use super::expressions::{self, ExpressionTexts, Names, Values, WriteCondition};
+use super::expressions::{self, ConditionParameters, Names, PreparedCondition, Values};
 use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::primary_key::key_of_item;
 use crate::validate::{self, Violations};
@@ -49,47 +49,24 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         "returnItemCollectionMetrics",
         validate::RETURN_ITEM_COLLECTION_METRICS,
     );
-    v.one_of(
-        input.conditional_operator.as_deref(),
-        "conditionalOperator",
-        &["AND", "OR"],
-    );
-    v.one_of(
-        input.return_values_on_condition_check_failure.as_deref(),
-        "returnValuesOnConditionCheckFailure",
-        validate::RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
-    );
-    v.finish()?;
-    let return_old = match input.return_values.as_deref() {
-        None | Some("NONE") => false,
-        Some("ALL_OLD") => true,
-        Some(_) => {
-            return Err(DynamoError::validation(
-                "ReturnValues can only be ALL_OLD or NONE",
-            ))
-        }
+    let condition_parameters = ConditionParameters {
+        condition_expression: input.condition_expression.as_deref(),
+        names: input.expression_attribute_names.as_ref(),
+        values: input.expression_attribute_values.as_ref(),
+        expected: input.expected.as_ref(),
+        conditional_operator: input.conditional_operator.as_deref(),
+        return_values_on_condition_check_failure: input
+            .return_values_on_condition_check_failure
+            .as_deref(),
     };
-    expressions::reject_mixing(
-        &[("Expected", input.expected.is_some())],
-        &[("ConditionExpression", input.condition_expression.is_some())],
-    )?;
-    let prepared = expressions::prepare(
-        input.expression_attribute_names.as_ref(),
-        input.expression_attribute_values.as_ref(),
-        &ExpressionTexts {
-            condition: input.condition_expression.as_deref(),
-            ..Default::default()
-        },
-        &["ConditionExpression"],
-    )?;
-    let condition = WriteCondition::new(
-        &prepared,
-        input.expected.as_ref(),
-        input.conditional_operator.as_deref(),
-    )?;
-    let return_on_failure = expressions::wants_item_on_failure(
-        input.return_values_on_condition_check_failure.as_deref(),
-    );
+    condition_parameters.check_members(&mut v);
+    v.finish()?;
+    let return_old = expressions::return_old_only(input.return_values.as_deref())?;
+    let PreparedCondition {
+        expressions: prepared,
+        condition,
+        return_item_on_failure: return_on_failure,
+    } = condition_parameters.prepare()?;
     let item = input
         .item
         .as_ref()
