@@ -9,6 +9,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
+# RocksDB's bindings are generated with libclang.
+if ! ldconfig -p | grep -q libclang && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq libclang-dev >/dev/null
+fi
+
 echo "== Rust tests"
 cargo test --workspace
 
