@@ -5,6 +5,8 @@
 //! and every request costs at least one unit (half for an eventually
 //! consistent read). Transactional requests cost double.
 
+use crate::catalog::IndexKind;
+use crate::index::IndexUnits;
 use dynalith_model::DynamoError;
 use serde_json::{json, Map, Value};
 
@@ -46,12 +48,15 @@ pub fn write_units(size: usize) -> f64 {
     units(size, WRITE_UNIT)
 }
 
-/// Capacity consumed by one request on one table.
+/// Capacity consumed by one request on one table and its indexes.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Consumed {
     pub table_units: f64,
+    /// Totals over the table and its indexes.
     pub read_units: f64,
     pub write_units: f64,
+    /// Units charged to each index, in the order they were charged.
+    pub indexes: Vec<IndexUnits>,
 }
 
 impl Consumed {
@@ -59,16 +64,36 @@ impl Consumed {
         Consumed {
             table_units: units,
             read_units: units,
-            write_units: 0.0,
+            ..Consumed::default()
         }
     }
 
     pub fn write(units: f64) -> Self {
         Consumed {
             table_units: units,
-            read_units: 0.0,
             write_units: units,
+            ..Consumed::default()
         }
+    }
+
+    /// Adds what indexes were charged for reading (`read`) or writing.
+    pub fn with_indexes(mut self, indexes: &[IndexUnits], read: bool) -> Self {
+        for charge in indexes {
+            if read {
+                self.read_units += charge.units;
+            } else {
+                self.write_units += charge.units;
+            }
+            match self.indexes.iter_mut().find(|c| c.name == charge.name) {
+                Some(existing) => existing.units += charge.units,
+                None => self.indexes.push(charge.clone()),
+            }
+        }
+        self
+    }
+
+    fn total_units(&self) -> f64 {
+        self.table_units + self.indexes.iter().map(|i| i.units).sum::<f64>()
     }
 
     /// The ConsumedCapacity object, or None when the client did not ask.
@@ -79,10 +104,24 @@ impl Consumed {
             ReturnCapacity::Total => {}
             ReturnCapacity::Indexes => {
                 out.insert("Table".into(), json!({ "CapacityUnits": self.table_units }));
+                for (kind, member) in [
+                    (IndexKind::Global, "GlobalSecondaryIndexes"),
+                    (IndexKind::Local, "LocalSecondaryIndexes"),
+                ] {
+                    let charged: Map<String, Value> = self
+                        .indexes
+                        .iter()
+                        .filter(|i| i.kind == kind)
+                        .map(|i| (i.name.clone(), json!({ "CapacityUnits": i.units })))
+                        .collect();
+                    if !charged.is_empty() {
+                        out.insert(member.into(), Value::Object(charged));
+                    }
+                }
             }
         }
         out.insert("TableName".into(), table.into());
-        out.insert("CapacityUnits".into(), self.table_units.into());
+        out.insert("CapacityUnits".into(), self.total_units().into());
         if self.read_units > 0.0 {
             out.insert("ReadCapacityUnits".into(), self.read_units.into());
         }

@@ -119,6 +119,10 @@ pub struct TableMeta {
     pub deletion_protection: bool,
     pub stream: Option<StreamSettings>,
     pub table_class: String,
+    /// Local indexes first (they never change), then global ones in the
+    /// order they were created.
+    #[serde(default)]
+    pub indexes: Vec<IndexMeta>,
 }
 
 impl TableMeta {
@@ -129,6 +133,82 @@ impl TableMeta {
             crate::ACCOUNT_ID,
             self.name
         )
+    }
+
+    pub fn index(&self, name: &str) -> Option<&IndexMeta> {
+        self.indexes.iter().find(|i| i.name == name)
+    }
+
+    /// Item collections (and their size limit) exist only on tables with
+    /// local indexes.
+    pub fn has_local_indexes(&self) -> bool {
+        self.indexes.iter().any(|i| i.kind == IndexKind::Local)
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IndexKind {
+    Global,
+    Local,
+}
+
+/// Which attributes an index copies from the table besides the keys.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IndexProjection {
+    KeysOnly,
+    /// The keys and these non-key attributes.
+    Include(Vec<String>),
+    All,
+}
+
+impl IndexProjection {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            IndexProjection::KeysOnly => "KEYS_ONLY",
+            IndexProjection::Include(_) => "INCLUDE",
+            IndexProjection::All => "ALL",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IndexStatus {
+    /// Being filled from the table's existing items; not readable yet.
+    Creating,
+    Active,
+}
+
+/// A secondary index, as persisted with its table.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IndexMeta {
+    /// Prefix of the index's storage keys, from the same never-reused
+    /// sequence as table ids.
+    pub id: u32,
+    pub name: String,
+    pub kind: IndexKind,
+    pub key_schema: KeySchema,
+    pub projection: IndexProjection,
+    /// Global indexes of provisioned tables have their own throughput.
+    pub throughput: Throughput,
+    pub status: IndexStatus,
+}
+
+impl IndexMeta {
+    pub fn arn(&self, table: &TableMeta) -> String {
+        format!("{}/index/{}", table.arn(), self.name)
+    }
+
+    /// Whether the index holds `attribute` of its items (keys of the index
+    /// and of the table are always there).
+    pub fn projects(&self, table: &TableMeta, attribute: &str) -> bool {
+        match &self.projection {
+            IndexProjection::All => true,
+            projection => {
+                self.key_schema.is_key_attribute(attribute)
+                    || table.key_schema.is_key_attribute(attribute)
+                    || matches!(projection, IndexProjection::Include(names) if names.iter().any(|n| n == attribute))
+            }
+        }
     }
 }
 

@@ -1,15 +1,20 @@
 //! The TableDescription object that CreateTable, DescribeTable, UpdateTable
 //! and DeleteTable return.
 
-use crate::catalog::{BillingMode, TableMeta};
+use crate::catalog::{
+    BillingMode, IndexKind, IndexMeta, IndexProjection, IndexStatus, KeySchema, TableMeta,
+    Throughput,
+};
+use crate::Database;
+use dynalith_model::DynamoError;
 use serde_json::{json, Map, Value};
 
 pub fn table_description(
+    db: &Database,
     table: &TableMeta,
     status: &str,
-    item_count: i64,
-    size_bytes: i64,
-) -> Value {
+) -> Result<Value, DynamoError> {
+    let (item_count, size_bytes) = db.table_counters(table.id)?;
     let mut d = Map::new();
     d.insert(
         "AttributeDefinitions".into(),
@@ -20,34 +25,13 @@ pub fn table_description(
             .collect(),
     );
     d.insert("TableName".into(), table.name.clone().into());
-    let mut key_schema =
-        vec![json!({"AttributeName": table.key_schema.partition.name, "KeyType": "HASH"})];
-    if let Some(sort) = &table.key_schema.sort {
-        key_schema.push(json!({"AttributeName": sort.name, "KeyType": "RANGE"}));
-    }
-    d.insert("KeySchema".into(), key_schema.into());
+    d.insert("KeySchema".into(), key_schema(&table.key_schema));
     d.insert("TableStatus".into(), status.into());
     d.insert("CreationDateTime".into(), table.created_at.into());
-    let mut throughput = Map::new();
-    if let Some(t) = table.throughput.last_increase {
-        throughput.insert("LastIncreaseDateTime".into(), t.into());
-    }
-    if let Some(t) = table.throughput.last_decrease {
-        throughput.insert("LastDecreaseDateTime".into(), t.into());
-    }
-    throughput.insert(
-        "NumberOfDecreasesToday".into(),
-        table.throughput.decreases_today.into(),
+    d.insert(
+        "ProvisionedThroughput".into(),
+        throughput_description(&table.throughput),
     );
-    throughput.insert(
-        "ReadCapacityUnits".into(),
-        table.throughput.read_capacity_units.into(),
-    );
-    throughput.insert(
-        "WriteCapacityUnits".into(),
-        table.throughput.write_capacity_units.into(),
-    );
-    d.insert("ProvisionedThroughput".into(), Value::Object(throughput));
     d.insert("TableSizeBytes".into(), size_bytes.max(0).into());
     d.insert("ItemCount".into(), item_count.max(0).into());
     d.insert("TableArn".into(), table.arn().into());
@@ -60,11 +44,21 @@ pub fn table_description(
     }
     d.insert("BillingModeSummary".into(), Value::Object(billing));
     if table.billing_mode == BillingMode::PayPerRequest {
-        // DynamoDB reports the on-demand ceiling as -1 (unlimited) when none is set.
-        d.insert(
-            "OnDemandThroughput".into(),
-            json!({"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": -1}),
-        );
+        d.insert("OnDemandThroughput".into(), unlimited_on_demand());
+    }
+    for (kind, member) in [
+        (IndexKind::Local, "LocalSecondaryIndexes"),
+        (IndexKind::Global, "GlobalSecondaryIndexes"),
+    ] {
+        let indexes = table
+            .indexes
+            .iter()
+            .filter(|i| i.kind == kind)
+            .map(|i| index_description(db, table, i))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !indexes.is_empty() {
+            d.insert(member.into(), indexes.into());
+        }
     }
     if let Some(stream) = &table.stream {
         // After a stream is disabled DynamoDB still names the last one.
@@ -88,5 +82,87 @@ pub fn table_description(
         "DeletionProtectionEnabled".into(),
         table.deletion_protection.into(),
     );
-    Value::Object(d)
+    Ok(Value::Object(d))
+}
+
+/// DynamoDB reports the on-demand ceiling as -1 (unlimited) when none is set.
+fn unlimited_on_demand() -> Value {
+    json!({"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": -1})
+}
+
+fn key_schema(schema: &KeySchema) -> Value {
+    let mut elements = vec![json!({"AttributeName": schema.partition.name, "KeyType": "HASH"})];
+    if let Some(sort) = &schema.sort {
+        elements.push(json!({"AttributeName": sort.name, "KeyType": "RANGE"}));
+    }
+    elements.into()
+}
+
+fn throughput_description(throughput: &Throughput) -> Value {
+    let mut out = Map::new();
+    if let Some(t) = throughput.last_increase {
+        out.insert("LastIncreaseDateTime".into(), t.into());
+    }
+    if let Some(t) = throughput.last_decrease {
+        out.insert("LastDecreaseDateTime".into(), t.into());
+    }
+    out.insert(
+        "NumberOfDecreasesToday".into(),
+        throughput.decreases_today.into(),
+    );
+    out.insert(
+        "ReadCapacityUnits".into(),
+        throughput.read_capacity_units.into(),
+    );
+    out.insert(
+        "WriteCapacityUnits".into(),
+        throughput.write_capacity_units.into(),
+    );
+    Value::Object(out)
+}
+
+pub fn projection_description(projection: &IndexProjection) -> Value {
+    match projection {
+        IndexProjection::Include(names) => {
+            json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": names})
+        }
+        other => json!({"ProjectionType": other.type_name()}),
+    }
+}
+
+/// One entry of LocalSecondaryIndexes or GlobalSecondaryIndexes.
+pub fn index_description(
+    db: &Database,
+    table: &TableMeta,
+    index: &IndexMeta,
+) -> Result<Value, DynamoError> {
+    let (item_count, size_bytes) = db.table_counters(index.id)?;
+    let mut d = Map::new();
+    d.insert("IndexName".into(), index.name.clone().into());
+    d.insert("KeySchema".into(), key_schema(&index.key_schema));
+    d.insert(
+        "Projection".into(),
+        projection_description(&index.projection),
+    );
+    if index.kind == IndexKind::Global {
+        let creating = index.status == IndexStatus::Creating;
+        d.insert(
+            "IndexStatus".into(),
+            if creating { "CREATING" } else { "ACTIVE" }.into(),
+        );
+        if creating {
+            d.insert("Backfilling".into(), true.into());
+        }
+        d.insert(
+            "ProvisionedThroughput".into(),
+            throughput_description(&index.throughput),
+        );
+    }
+    d.insert("IndexSizeBytes".into(), size_bytes.max(0).into());
+    d.insert("ItemCount".into(), item_count.max(0).into());
+    d.insert("IndexArn".into(), index.arn(table).into());
+    if index.kind == IndexKind::Global && table.billing_mode == BillingMode::PayPerRequest {
+        d.insert("OnDemandThroughput".into(), unlimited_on_demand());
+    }
+    Ok(Value::Object(d))
 }

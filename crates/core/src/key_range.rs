@@ -59,18 +59,19 @@ pub fn query_range(
         encode_key_value(&mut key, value)?;
         Ok(key)
     };
+    // Index entries continue after the sort key with the table's key, so
+    // the keys "at" a sort-key value are every key with that prefix.
+    let after = |value: &AttributeValue| -> Result<Vec<u8>, DynamoError> {
+        prefix_end(&with(value)?).ok_or_else(|| DynamoError::internal("sort key without an end"))
+    };
     let (start, end) = match sort {
         None => (prefix.clone(), partition_end),
-        Some(SortKeyCondition::Eq(v)) => {
-            let key = with(v)?;
-            let end = key_after(&key);
-            (key, end)
-        }
+        Some(SortKeyCondition::Eq(v)) => (with(v)?, after(v)?),
         Some(SortKeyCondition::Lt(v)) => (prefix.clone(), with(v)?),
-        Some(SortKeyCondition::Le(v)) => (prefix.clone(), key_after(&with(v)?)),
-        Some(SortKeyCondition::Gt(v)) => (key_after(&with(v)?), partition_end),
+        Some(SortKeyCondition::Le(v)) => (prefix.clone(), after(v)?),
+        Some(SortKeyCondition::Gt(v)) => (after(v)?, partition_end),
         Some(SortKeyCondition::Ge(v)) => (with(v)?, partition_end),
-        Some(SortKeyCondition::Between(low, high)) => (with(low)?, key_after(&with(high)?)),
+        Some(SortKeyCondition::Between(low, high)) => (with(low)?, after(high)?),
         Some(SortKeyCondition::BeginsWith(value)) => {
             let mut start = prefix.clone();
             start.extend_from_slice(&unterminated_encoding(value)?);
@@ -171,6 +172,30 @@ mod tests {
             let k = key("p", &n(v));
             assert_eq!(between.contains(&k), (-5..=10).contains(&v), "between {v}");
             assert_eq!(gt.contains(&k), v > -5, "gt {v}");
+        }
+    }
+
+    #[test]
+    fn index_entries_at_a_bound_are_inside_it() {
+        // An index entry key: index keys, then the table's key.
+        let entry = |isk: &AttributeValue, table_pk: &str| {
+            keys::index_entry_key(9, (&s("p"), Some(isk)), (&s(table_pk), None)).unwrap()
+        };
+        let n = |v: i64| AttributeValue::N(Number::from_i64(v));
+        let (low, high) = (n(1), n(3));
+        let eq = query_range(9, &s("p"), Some(&SortKeyCondition::Eq(&low))).unwrap();
+        let le = query_range(9, &s("p"), Some(&SortKeyCondition::Le(&low))).unwrap();
+        let gt = query_range(9, &s("p"), Some(&SortKeyCondition::Gt(&low))).unwrap();
+        let between =
+            query_range(9, &s("p"), Some(&SortKeyCondition::Between(&low, &high))).unwrap();
+        for table_pk in ["", "\u{0}", "a", "\u{ff}zz"] {
+            for v in 0..5 {
+                let k = entry(&n(v), table_pk);
+                assert_eq!(eq.contains(&k), v == 1, "eq {v} {table_pk:?}");
+                assert_eq!(le.contains(&k), v <= 1, "le {v} {table_pk:?}");
+                assert_eq!(gt.contains(&k), v > 1, "gt {v} {table_pk:?}");
+                assert_eq!(between.contains(&k), (1..=3).contains(&v), "between {v}");
+            }
         }
     }
 

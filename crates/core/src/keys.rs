@@ -9,7 +9,14 @@
 //! pending drop    01 'D' <table id u32 BE>                  -> empty
 //! item            02 <table id> <hash(pk) u64 BE> <pk> [<sk>] -> stored item
 //! table counters  03 <table id>                             -> [item count, bytes]
+//! index entry     02 <index id> <hash(ipk)> <ipk> [<isk>] <pk> [<sk>] -> projected item
+//! index counters  03 <index id>                             -> [entry count, bytes]
+//! item collection 04 <table id> <pk>                        -> [bytes]
 //! ```
+//! Index ids come from the table-id sequence, so an index is laid out like
+//! a table whose keys are the index keys followed by the table keys (which
+//! make each entry unique): Query, Scan, parallel scan and dropping all work
+//! on it unchanged.
 //! A partition is contiguous and ordered by sort key, so Query is one range
 //! read; partitions are ordered by hash, so Scan walks hash order as
 //! DynamoDB does and parallel-scan segments are even slices of the hash
@@ -20,6 +27,7 @@ use dynalith_model::{AttributeValue, DynamoError};
 const CATALOG: u8 = 0x01;
 const ITEMS: u8 = 0x02;
 const COUNTERS: u8 = 0x03;
+const COLLECTIONS: u8 = 0x04;
 
 pub fn table_entry(name: &str) -> Vec<u8> {
     let mut key = vec![CATALOG, b'T'];
@@ -101,6 +109,37 @@ pub fn item_key(
         encode_key_value(&mut key, sort)?;
     }
     Ok(key)
+}
+
+/// The storage key of an item's entry in an index: the index's key
+/// values, then the table's, so that entries sharing index keys stay apart.
+pub fn index_entry_key(
+    index_id: u32,
+    index_keys: (&AttributeValue, Option<&AttributeValue>),
+    table_keys: (&AttributeValue, Option<&AttributeValue>),
+) -> Result<Vec<u8>, DynamoError> {
+    let mut key = item_key(index_id, index_keys.0, index_keys.1)?;
+    encode_key_value(&mut key, table_keys.0)?;
+    if let Some(sort) = table_keys.1 {
+        encode_key_value(&mut key, sort)?;
+    }
+    Ok(key)
+}
+
+/// The size counter of the item collection of one partition-key value (on
+/// tables with local indexes).
+pub fn item_collection(table_id: u32, partition: &AttributeValue) -> Result<Vec<u8>, DynamoError> {
+    let mut key = vec![COLLECTIONS];
+    key.extend_from_slice(&table_id.to_be_bytes());
+    encode_key_value(&mut key, partition)?;
+    Ok(key)
+}
+
+/// Every item-collection counter of a table lies in `[start, end)`.
+pub fn item_collections_range(table_id: u32) -> (Vec<u8>, Vec<u8>) {
+    let start = [&[COLLECTIONS][..], &table_id.to_be_bytes()].concat();
+    let end = prefix_end(&start).unwrap_or_else(|| vec![COLLECTIONS + 1]);
+    (start, end)
 }
 
 /// Length of `02 | table id | hash(pk)`, the part of an item key before

@@ -13,9 +13,11 @@
 //! let response = db.execute(Operation::CreateTable, body, &RequestContext::default()).unwrap();
 //! ```
 
+mod backfill;
 pub mod capacity;
 pub mod catalog;
 mod describe;
+pub mod index;
 pub mod key_range;
 pub mod keys;
 mod ops;
@@ -71,18 +73,65 @@ pub(crate) fn now_epoch_seconds() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// Quotas that DynamoDB fixes and dynalith lets an operator choose.
+#[derive(Clone, Debug)]
+pub struct Limits {
+    /// Largest item collection (items and local-index entries sharing a
+    /// partition-key value) on a table with local indexes.
+    pub item_collection_bytes: i64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            item_collection_bytes: 10 * 1024 * 1024 * 1024,
+        }
+    }
+}
+
 /// One database: an engine and its catalog.
 pub struct Database {
     engine: Arc<dyn Engine>,
     catalog: Catalog,
+    limits: Limits,
+    /// Shared by every write attempt, taken exclusively to publish index
+    /// creation and deletion (see `write.rs`).
+    write_gate: parking_lot::RwLock<()>,
+    /// Lets background work (index backfills) hold the database.
+    self_ref: std::sync::Weak<Database>,
 }
 
 impl Database {
     pub fn open(engine: Arc<dyn Engine>) -> Result<Arc<Database>, DynamoError> {
+        Database::open_with(engine, Limits::default())
+    }
+
+    pub fn open_with(
+        engine: Arc<dyn Engine>,
+        limits: Limits,
+    ) -> Result<Arc<Database>, DynamoError> {
         let catalog = Catalog::load(&*engine)?;
-        let db = Arc::new(Database { engine, catalog });
+        let db = Arc::new_cyclic(|self_ref| Database {
+            engine,
+            catalog,
+            limits,
+            write_gate: parking_lot::RwLock::new(()),
+            self_ref: self_ref.clone(),
+        });
         db.resume_pending_drops()?;
+        db.resume_backfills();
         Ok(db)
+    }
+
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// Runs `publish` once no write is in flight, and before any later
+    /// write starts: for catalog changes every write must observe at once.
+    pub(crate) fn publish_exclusively<T>(&self, publish: impl FnOnce() -> T) -> T {
+        let _gate = self.write_gate.write();
+        publish()
     }
 
     pub fn engine(&self) -> &dyn Engine {
@@ -123,18 +172,23 @@ impl Database {
         Ok(())
     }
 
-    /// Deletes a dropped table's items in the background; the pending-drop
-    /// marker goes last, so a crash midway resumes at the next start.
+    /// Deletes a dropped table's (or index's) data in the background; the
+    /// pending-drop marker goes last, so a crash midway resumes at the next
+    /// start.
     pub(crate) fn drop_table_data(&self, table_id: u32) {
         let engine = Arc::clone(&self.engine);
         std::thread::spawn(move || {
             let (start, end) = keys::table_items_range(table_id);
-            let result = engine.delete_range(&start, &end).and_then(|()| {
-                let mut txn = engine.begin();
-                txn.delete(&keys::table_counters(table_id))?;
-                txn.delete(&keys::pending_drop(table_id))?;
-                txn.commit()
-            });
+            let (collections_start, collections_end) = keys::item_collections_range(table_id);
+            let result = engine
+                .delete_range(&start, &end)
+                .and_then(|()| engine.delete_range(&collections_start, &collections_end))
+                .and_then(|()| {
+                    let mut txn = engine.begin();
+                    txn.delete(&keys::table_counters(table_id))?;
+                    txn.delete(&keys::pending_drop(table_id))?;
+                    txn.commit()
+                });
             if let Err(e) = result {
                 tracing::error!(table_id, %e, "dropping a deleted table's data failed; will resume at restart");
             }

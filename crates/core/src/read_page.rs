@@ -7,7 +7,7 @@
 //! Items are decoded only when a filter or projection needs them; otherwise
 //! the stored wire JSON is copied into the response as is.
 
-use crate::catalog::TableMeta;
+use crate::catalog::{IndexMeta, KeyAttribute, ScalarType, TableMeta};
 use crate::key_range::KeyRange;
 use crate::{keys, storage_error, stored_item, Database};
 use dynalith_model::{AttributeValue, DynamoError, Item};
@@ -29,6 +29,27 @@ pub enum Output<'a> {
     Project(ItemProjection<'a>),
 }
 
+/// Reading a local index whose entries lack attributes the request needs:
+/// each item is read from the table instead.
+pub struct FetchFromTable {
+    pub table: std::sync::Arc<TableMeta>,
+    pub index: IndexMeta,
+}
+
+impl FetchFromTable {
+    /// The table's storage key of the item an index entry stands for.
+    fn item_key(&self, entry_key: &[u8]) -> Result<Vec<u8>, DynamoError> {
+        let (_, table_keys) = decode_key_attributes(self.index.key_schema.attributes(), entry_key)?;
+        let mut rest = table_keys;
+        let partition = decode_key_value(self.table.key_schema.partition.scalar_type, &mut rest)?;
+        let sort = match &self.table.key_schema.sort {
+            Some(sort) => Some(decode_key_value(sort.scalar_type, &mut rest)?),
+            None => None,
+        };
+        keys::item_key(self.table.id, &partition, sort.as_ref())
+    }
+}
+
 /// One page to read.
 pub struct PageSpec<'a> {
     pub range: KeyRange,
@@ -36,6 +57,7 @@ pub struct PageSpec<'a> {
     pub limit: Option<usize>,
     pub filter: Option<ItemFilter<'a>>,
     pub output: Output<'a>,
+    pub fetch: Option<FetchFromTable>,
 }
 
 /// What one page read.
@@ -47,8 +69,12 @@ pub struct Page {
     pub count: usize,
     /// Items read.
     pub scanned_count: usize,
-    /// Sum of the DynamoDB sizes of the items read, for capacity.
+    /// Sum of the DynamoDB sizes of the items (or index entries) read, for
+    /// capacity.
     pub bytes_read: usize,
+    /// Items read from the table for a local index, each rounded up to a
+    /// whole read unit (DynamoDB charges every fetch separately).
+    pub fetched_bytes: usize,
     /// The storage key of the last item read, when the page stopped early.
     pub last_evaluated_key: Option<Vec<u8>>,
 }
@@ -82,7 +108,18 @@ impl Database {
             let (key, value) = entry.map_err(storage_error)?;
             page.bytes_read += stored_item::size(&value)?;
             page.scanned_count += 1;
-            emit(spec, &value, &mut page)?;
+            match &spec.fetch {
+                None => emit(spec, &value, &mut page)?,
+                Some(fetch) => {
+                    let item = snapshot
+                        .get(&fetch.item_key(&key)?)
+                        .map_err(storage_error)?
+                        .ok_or_else(|| DynamoError::internal("index entry without its item"))?;
+                    let size = stored_item::size(&item)?;
+                    page.fetched_bytes += size.div_ceil(READ_UNIT).max(1) * READ_UNIT;
+                    emit(spec, &item, &mut page)?;
+                }
+            }
             last_key = Some(key);
         }
         if stopped_early {
@@ -131,25 +168,30 @@ fn emit(spec: &PageSpec<'_>, stored: &[u8], page: &mut Page) -> Result<(), Dynam
     Ok(())
 }
 
-/// The key attributes of an item, decoded from its storage key (for
-/// LastEvaluatedKey: no need to parse the item).
-pub fn key_attributes_of_storage_key(table: &TableMeta, key: &[u8]) -> Result<Item, DynamoError> {
-    let corrupt = || DynamoError::internal("corrupt item key");
-    let mut rest = keys::encoded_key_values(key).ok_or_else(corrupt)?;
+const READ_UNIT: usize = 4096;
+
+fn decode_key_value(scalar: ScalarType, rest: &mut &[u8]) -> Result<AttributeValue, DynamoError> {
+    let corrupt = |_| DynamoError::internal("corrupt item key");
+    Ok(match scalar {
+        ScalarType::S => AttributeValue::S(dynalith_codec::decode_string(rest).map_err(corrupt)?),
+        ScalarType::N => AttributeValue::N(dynalith_codec::decode_number(rest).map_err(corrupt)?),
+        ScalarType::B => AttributeValue::B(dynalith_codec::decode_binary(rest).map_err(corrupt)?),
+    })
+}
+
+/// Key attributes decoded, in order, from an item or index-entry storage
+/// key (for LastEvaluatedKey: no need to parse the item), and the bytes
+/// after them.
+pub fn decode_key_attributes<'a, 'k>(
+    attributes: impl Iterator<Item = &'a KeyAttribute>,
+    key: &'k [u8],
+) -> Result<(Item, &'k [u8]), DynamoError> {
+    let mut rest =
+        keys::encoded_key_values(key).ok_or_else(|| DynamoError::internal("corrupt item key"))?;
     let mut out = Item::new();
-    for attribute in table.key_schema.attributes() {
-        let value = match attribute.scalar_type {
-            crate::catalog::ScalarType::S => {
-                AttributeValue::S(dynalith_codec::decode_string(&mut rest).map_err(|_| corrupt())?)
-            }
-            crate::catalog::ScalarType::N => {
-                AttributeValue::N(dynalith_codec::decode_number(&mut rest).map_err(|_| corrupt())?)
-            }
-            crate::catalog::ScalarType::B => {
-                AttributeValue::B(dynalith_codec::decode_binary(&mut rest).map_err(|_| corrupt())?)
-            }
-        };
+    for attribute in attributes {
+        let value = decode_key_value(attribute.scalar_type, &mut rest)?;
         out.insert(attribute.name.clone(), value);
     }
-    Ok(out)
+    Ok((out, rest))
 }

@@ -3,12 +3,19 @@
 //! TTL deletes — goes through [`Database::write_items`]: lock each item's
 //! key in key order, read the current item, let the operation decide what to
 //! write from it, and commit the item together with everything derived from
-//! it (table counters now; index entries and stream records as they land) in
-//! one storage transaction.
+//! it (table counters, index entries and item-collection sizes now; stream
+//! records as they land) in one storage transaction.
+//!
+//! Each attempt holds the database's write gate (shared) and takes the
+//! table's index list from the catalog under it. Index creation and
+//! deletion publish their catalog change under the exclusive gate, so a
+//! write either commits before the change or sees it: no write can miss an
+//! index being backfilled.
 
 use crate::catalog::TableMeta;
+use crate::index::{self, IndexUnits};
 use crate::{keys, storage_error, stored_item, Database};
-use dynalith_model::{DynamoError, Item};
+use dynalith_model::{AttributeValue, DynamoError, ErrorKind, Item};
 use dynalith_storage::{StorageError, Transaction};
 use std::sync::Arc;
 
@@ -39,6 +46,35 @@ pub struct WriteOutcome {
     pub old_size: usize,
     pub new: Option<Item>,
     pub new_size: usize,
+    /// Write units charged to each index the write touched.
+    pub index_units: Vec<IndexUnits>,
+    /// On tables with local indexes: the item's partition-key value and its
+    /// item collection's size after the write.
+    pub collection: Option<(Item, i64)>,
+}
+
+impl WriteOutcome {
+    /// The units charged to the table itself: the larger of the old and
+    /// new item (a failed condition still costs the item's size).
+    pub fn table_units(&self) -> f64 {
+        crate::capacity::write_units(self.old_size.max(self.new_size))
+    }
+
+    /// The capacity the write consumed on the table and its indexes.
+    pub fn consumed(&self) -> crate::capacity::Consumed {
+        crate::capacity::Consumed::write(self.table_units()).with_indexes(&self.index_units, false)
+    }
+
+    /// ItemCollectionMetrics, on tables with local indexes.
+    pub fn item_collection_metrics(&self) -> Option<serde_json::Value> {
+        let (key, size) = self.collection.as_ref()?;
+        // DynamoDB gives a range around the estimate, in whole gigabytes.
+        let low = (*size as f64 / (1u64 << 30) as f64).floor();
+        Some(serde_json::json!({
+            "ItemCollectionKey": key,
+            "SizeEstimateRangeGB": [low, low + 1.0],
+        }))
+    }
 }
 
 /// How often a write is retried after lock timeouts before giving up with
@@ -81,11 +117,13 @@ impl Database {
         writes: &mut [ItemWrite<'_>],
         order: &[usize],
     ) -> Result<Vec<WriteOutcome>, WriteError> {
+        let _gate = self.write_gate.read();
         let mut txn = self.engine().begin();
         let mut outcomes: Vec<WriteOutcome> =
             (0..writes.len()).map(|_| WriteOutcome::default()).collect();
         for &i in order {
             let write = &mut writes[i];
+            let table = self.current_table(&write.table)?;
             let current = txn.get_for_update(&write.key)?;
             let (old, old_size) = match &current {
                 Some(bytes) => (Some(stored_item::decode(bytes)?), stored_item::size(bytes)?),
@@ -93,47 +131,168 @@ impl Database {
             };
             let mutation = (write.decide)(old.as_ref())?;
             let outcome = &mut outcomes[i];
-            match mutation {
+            let (new, new_size) = match mutation {
                 Mutation::Put(item) => {
+                    index::check_item(&table, &item)?;
                     let (bytes, size) = stored_item::encode(&item)?;
                     txn.put(&write.key, &bytes)?;
-                    apply_derived(&mut *txn, &write.table, old.is_some(), old_size, true, size)?;
-                    outcome.new = Some(item);
-                    outcome.new_size = size;
+                    (Some(item), size)
                 }
                 Mutation::Delete => {
                     if old.is_some() {
                         txn.delete(&write.key)?;
-                        apply_derived(&mut *txn, &write.table, true, old_size, false, 0)?;
                     }
+                    (None, 0)
                 }
                 Mutation::Keep => {
                     outcome.new_size = old_size;
+                    outcome.old = old;
+                    outcome.old_size = old_size;
+                    continue;
                 }
-            }
+            };
+            let change = ItemChange {
+                old: old.as_ref(),
+                old_size,
+                new: new.as_ref(),
+                new_size,
+            };
+            let derived = self.apply_derived(&mut *txn, &table, &change)?;
+            outcome.index_units = derived.index_units;
+            outcome.collection = derived.collection;
+            outcome.new = new;
+            outcome.new_size = new_size;
             outcome.old = old;
             outcome.old_size = old_size;
         }
         txn.commit()?;
         Ok(outcomes)
     }
+
+    /// The table as the catalog has it now (its index list may have
+    /// changed since the operation looked it up).
+    fn current_table(&self, table: &Arc<TableMeta>) -> Result<Arc<TableMeta>, DynamoError> {
+        match self.catalog().get(&table.name) {
+            Some(current) if current.id == table.id => Ok(current),
+            _ => Err(DynamoError::resource_not_found()),
+        }
+    }
+
+    /// Everything derived from an item change that commits with it: the
+    /// table's counters, index entries and counters, and the size of the
+    /// item's collection (checked against its limit).
+    fn apply_derived(
+        &self,
+        txn: &mut dyn Transaction,
+        table: &TableMeta,
+        change: &ItemChange<'_>,
+    ) -> Result<Derived, WriteError> {
+        let count_delta = i64::from(change.new.is_some()) - i64::from(change.old.is_some());
+        let size_delta = change.new_size as i64 - change.old_size as i64;
+        if count_delta != 0 || size_delta != 0 {
+            txn.add_counters(&keys::table_counters(table.id), &[count_delta, size_delta])?;
+        }
+        let mut derived = Derived::default();
+        let mut collection_delta = size_delta;
+        for index in &table.indexes {
+            let before = match change.old {
+                Some(item) => index::entry(table, index, item)?,
+                None => None,
+            };
+            let after = match change.new {
+                Some(item) => index::entry(table, index, item)?,
+                None => None,
+            };
+            let units = index::write_units(before.as_ref(), after.as_ref());
+            if units > 0.0 {
+                derived.index_units.push(IndexUnits {
+                    name: index.name.clone(),
+                    kind: index.kind,
+                    units,
+                });
+            }
+            match (&before, &after) {
+                (Some(b), Some(a)) if b.key == a.key && b.bytes == a.bytes => continue,
+                (Some(b), Some(a)) if b.key == a.key => txn.put(&a.key, &a.bytes)?,
+                _ => {
+                    if let Some(b) = &before {
+                        txn.delete(&b.key)?;
+                    }
+                    if let Some(a) = &after {
+                        txn.put(&a.key, &a.bytes)?;
+                    }
+                }
+            }
+            let size = |e: &Option<index::Entry>| e.as_ref().map_or(0, |e| e.storage_size() as i64);
+            let entry_delta = size(&after) - size(&before);
+            let entry_count_delta = i64::from(after.is_some()) - i64::from(before.is_some());
+            txn.add_counters(
+                &keys::table_counters(index.id),
+                &[entry_count_delta, entry_delta],
+            )?;
+            if index.kind == crate::catalog::IndexKind::Local {
+                collection_delta += entry_delta;
+            }
+        }
+        if table.has_local_indexes() {
+            derived.collection =
+                Some(self.update_collection(txn, table, change, collection_delta)?);
+        }
+        Ok(derived)
+    }
+
+    /// Adds `delta` to the size of the changed item's collection, refusing
+    /// growth past the limit.
+    fn update_collection(
+        &self,
+        txn: &mut dyn Transaction,
+        table: &TableMeta,
+        change: &ItemChange<'_>,
+        delta: i64,
+    ) -> Result<(Item, i64), WriteError> {
+        let item = change
+            .new
+            .or(change.old)
+            .ok_or_else(|| DynamoError::internal("item change without an item"))?;
+        let name = &table.key_schema.partition.name;
+        let partition: &AttributeValue = item
+            .get(name)
+            .ok_or_else(|| DynamoError::internal("item without its partition key"))?;
+        let key = keys::item_collection(table.id, partition)?;
+        let current = txn
+            .get(&key)?
+            .map(|raw| dynalith_storage::decode_counters(&raw))
+            .and_then(|values| values.first().copied())
+            .unwrap_or(0);
+        let size = current + delta;
+        if delta > 0 && size > self.limits().item_collection_bytes {
+            return Err(DynamoError::new(
+                ErrorKind::ItemCollectionSizeLimitExceeded,
+                "Item collection size limit exceeded",
+            )
+            .into());
+        }
+        if delta != 0 {
+            txn.add_counters(&key, &[delta])?;
+        }
+        let mut collection_key = Item::new();
+        collection_key.insert(name.clone(), partition.clone());
+        Ok((collection_key, size))
+    }
 }
 
-/// Everything derived from an item change that must commit with it.
-fn apply_derived(
-    txn: &mut dyn Transaction,
-    table: &TableMeta,
-    existed: bool,
+/// One item's change, as the write path applies it.
+struct ItemChange<'a> {
+    old: Option<&'a Item>,
     old_size: usize,
-    exists: bool,
+    new: Option<&'a Item>,
     new_size: usize,
-) -> Result<(), StorageError> {
-    let count_delta = i64::from(exists) - i64::from(existed);
-    let size_delta = new_size as i64 - old_size as i64;
-    if count_delta != 0 || size_delta != 0 {
-        txn.add_counters(&keys::table_counters(table.id), &[count_delta, size_delta])?;
-    }
-    Ok(())
+}
+
+#[derive(Default)]
+struct Derived {
+    index_units: Vec<IndexUnits>,
+    collection: Option<(Item, i64)>,
 }
 
 enum WriteError {

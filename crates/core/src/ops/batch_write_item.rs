@@ -6,7 +6,7 @@
 //! them). Nothing is ever left unprocessed, so UnprocessedItems is `{}`.
 
 use super::batch_common::{self, DUPLICATE_KEYS};
-use crate::capacity::{self, Consumed, ReturnCapacity};
+use crate::capacity::{Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::{key_of_item, key_of_key_param};
 use crate::validate::{self, Violations};
@@ -187,19 +187,33 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let outcomes = db.write_items(writes)?;
 
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
-    let mut units = vec![0.0; tables.len()];
+    let mut consumed = vec![Consumed::default(); tables.len()];
+    let mut metrics: Vec<Vec<serde_json::Value>> = vec![Vec::new(); tables.len()];
     for (outcome, &t) in outcomes.iter().zip(&table_of_write) {
-        units[t] += capacity::write_units(outcome.old_size.max(outcome.new_size));
+        let c = outcome.consumed();
+        consumed[t].table_units += c.table_units;
+        consumed[t].write_units += c.table_units;
+        consumed[t] = std::mem::take(&mut consumed[t]).with_indexes(&c.indexes, false);
+        metrics[t].extend(outcome.item_collection_metrics());
     }
     let mut response = serde_json::Map::new();
     response.insert("UnprocessedItems".into(), serde_json::json!({}));
     if mode != ReturnCapacity::None {
         let consumed: Vec<serde_json::Value> = tables
             .iter()
-            .zip(units)
-            .filter_map(|(table, units)| Consumed::write(units).report(&table.name, mode))
+            .zip(consumed)
+            .filter_map(|(table, consumed)| consumed.report(&table.name, mode))
             .collect();
         response.insert("ConsumedCapacity".into(), consumed.into());
+    }
+    if input.return_item_collection_metrics.as_deref() == Some("SIZE") {
+        let by_table: serde_json::Map<String, serde_json::Value> = tables
+            .iter()
+            .zip(metrics)
+            .filter(|(_, m)| !m.is_empty())
+            .map(|(table, m)| (table.name.clone(), m.into()))
+            .collect();
+        response.insert("ItemCollectionMetrics".into(), by_table.into());
     }
     super::respond(response)
 }

@@ -1,10 +1,13 @@
 //! CreateTable.
 
+use super::index_definitions::{self, IndexDefinition, IndexInput};
 use super::shapes::{
     AttributeDefinitionInput, KeySchemaElementInput, ProvisionedThroughputInput,
     StreamSpecificationInput, BILLING_MODES,
 };
-use crate::catalog::{BillingMode, KeyAttribute, KeySchema, ScalarType, TableMeta, Throughput};
+use crate::catalog::{
+    BillingMode, IndexMeta, IndexStatus, KeyAttribute, KeySchema, ScalarType, TableMeta, Throughput,
+};
 use crate::validate::Violations;
 use crate::{describe, keys, now_epoch_seconds, storage_error, Database, RequestContext};
 use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
@@ -20,8 +23,8 @@ struct CreateTableInput {
     attribute_definitions: Option<Vec<AttributeDefinitionInput>>,
     table_name: Option<String>,
     key_schema: Option<Vec<KeySchemaElementInput>>,
-    local_secondary_indexes: Option<Vec<serde_json::Value>>,
-    global_secondary_indexes: Option<Vec<serde_json::Value>>,
+    local_secondary_indexes: Option<Vec<IndexInput>>,
+    global_secondary_indexes: Option<Vec<IndexInput>>,
     billing_mode: Option<String>,
     provisioned_throughput: Option<ProvisionedThroughputInput>,
     stream_specification: Option<StreamSpecificationInput>,
@@ -42,11 +45,7 @@ pub fn execute(
         Some(spec) => spec.settings()?,
         None => None,
     };
-    if input.local_secondary_indexes.is_some() || input.global_secondary_indexes.is_some() {
-        return Err(DynamoError::validation(
-            "One or more parameter values were invalid: secondary indexes are not supported by this server yet",
-        ));
-    }
+    let indexes = check_indexes(&input, &key_schema, &attribute_definitions, billing_mode)?;
     let name = input.table_name.unwrap_or_default();
     let throughput = match (billing_mode, input.provisioned_throughput) {
         (BillingMode::Provisioned, Some(t)) => Throughput {
@@ -82,9 +81,24 @@ pub fn execute(
             .map_err(|_| DynamoError::internal("corrupt table id counter"))?,
         None => 1,
     };
-    let next = id
-        .checked_add(1)
+    // The table's indexes take the ids right after its own.
+    let next = u32::try_from(indexes.len() + 1)
+        .ok()
+        .and_then(|n| id.checked_add(n))
         .ok_or_else(|| DynamoError::internal("table ids exhausted"))?;
+    let indexes = indexes
+        .into_iter()
+        .zip(id + 1..)
+        .map(|(definition, index_id)| IndexMeta {
+            id: index_id,
+            name: definition.name,
+            kind: definition.kind,
+            key_schema: definition.key_schema,
+            projection: definition.projection,
+            throughput: definition.throughput,
+            status: IndexStatus::Active,
+        })
+        .collect();
     let meta = TableMeta {
         id,
         name: name.clone(),
@@ -99,6 +113,7 @@ pub fn execute(
         deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
         stream,
         table_class: input.table_class.unwrap_or_else(|| "STANDARD".to_string()),
+        indexes,
     };
     let encoded = serde_json::to_vec(&meta).map_err(|e| DynamoError::internal(e.to_string()))?;
     txn.put(&id_key, &next.to_be_bytes())
@@ -108,7 +123,7 @@ pub fn execute(
     txn.commit().map_err(storage_error)?;
     // DynamoDB answers CREATING and the table becomes ACTIVE shortly after;
     // here it is usable at once, so DescribeTable reports ACTIVE.
-    let description = describe::table_description(&meta, "CREATING", 0, 0);
+    let description = describe::table_description(db, &meta, "CREATING")?;
     db.catalog().publish(meta);
     let mut response = Map::new();
     response.insert("TableDescription".into(), description);
@@ -131,6 +146,12 @@ fn check_members(input: &CreateTableInput) -> Result<(), DynamoError> {
         }
     }
     v.name(input.table_name.as_deref(), "tableName");
+    if let Some(indexes) = &input.local_secondary_indexes {
+        index_definitions::check_index_members(&mut v, indexes, "localSecondaryIndexes");
+    }
+    if let Some(indexes) = &input.global_secondary_indexes {
+        index_definitions::check_index_members(&mut v, indexes, "globalSecondaryIndexes");
+    }
     if v.require(&input.key_schema, "keySchema") {
         let schema = input.key_schema.as_deref().unwrap_or_default();
         v.length_between("'[...]'", schema.len(), "keySchema", 1, 2);
@@ -284,4 +305,81 @@ fn check_keys(input: &CreateTableInput) -> Result<(KeySchema, Vec<KeyAttribute>)
         sort: names.get(1).map(|n| attribute(n)).transpose()?,
     };
     Ok((key_schema, definitions))
+}
+
+/// The table's index definitions, with DynamoDB's rules on each and on
+/// all of them together.
+fn check_indexes(
+    input: &CreateTableInput,
+    key_schema: &KeySchema,
+    definitions: &[KeyAttribute],
+    billing: BillingMode,
+) -> Result<Vec<IndexDefinition>, DynamoError> {
+    let mut indexes = Vec::new();
+    if let Some(local) = &input.local_secondary_indexes {
+        if local.is_empty() {
+            return Err(DynamoError::invalid_parameter(
+                "List of LocalSecondaryIndexes is empty",
+            ));
+        }
+        if local.len() > index_definitions::MAX_LOCAL_INDEXES {
+            return Err(DynamoError::invalid_parameter(format!(
+                "Number of LocalSecondaryIndexes exceeds per-table limit of {}",
+                index_definitions::MAX_LOCAL_INDEXES
+            )));
+        }
+        for index in local {
+            indexes.push(index_definitions::local_index(
+                index,
+                key_schema,
+                definitions,
+            )?);
+        }
+    }
+    if let Some(global) = &input.global_secondary_indexes {
+        if global.is_empty() {
+            return Err(DynamoError::invalid_parameter(
+                "List of GlobalSecondaryIndexes is empty",
+            ));
+        }
+        if global.len() > index_definitions::MAX_GLOBAL_INDEXES {
+            return Err(DynamoError::new(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "Subscriber limit exceeded: The number of global secondary indexes exceeds the limit of {}",
+                    index_definitions::MAX_GLOBAL_INDEXES
+                ),
+            ));
+        }
+        for index in global {
+            indexes.push(index_definitions::global_index(
+                index,
+                key_schema,
+                definitions,
+                billing,
+            )?);
+        }
+    }
+    index_definitions::check_all(&indexes)?;
+    if !indexes.is_empty() {
+        let used = |name: &str| {
+            key_schema.is_key_attribute(name)
+                || indexes.iter().any(|i| i.key_schema.is_key_attribute(name))
+        };
+        if definitions.iter().any(|d| !used(&d.name)) {
+            let mut keys: Vec<&str> = key_schema
+                .attributes()
+                .chain(indexes.iter().flat_map(|i| i.key_schema.attributes()))
+                .map(|a| a.name.as_str())
+                .collect();
+            keys.sort_unstable();
+            keys.dedup();
+            return Err(DynamoError::invalid_parameter(format!(
+                "Some AttributeDefinitions are not used. AttributeDefinitions: [{}], keys used: [{}]",
+                definitions.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", "),
+                keys.join(", ")
+            )));
+        }
+    }
+    Ok(indexes)
 }

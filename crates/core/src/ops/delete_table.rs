@@ -32,20 +32,26 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             table.arn()
         )));
     }
-    let (count, size) = db.table_counters(table.id)?;
+    let description = describe::table_description(db, &table, "DELETING")?;
+    let ids: Vec<u32> = std::iter::once(table.id)
+        .chain(table.indexes.iter().map(|i| i.id))
+        .collect();
     let mut txn = db.engine().begin();
     txn.delete(&keys::table_entry(&name))
         .map_err(storage_error)?;
-    txn.put(&keys::pending_drop(table.id), b"")
-        .map_err(storage_error)?;
+    for &id in &ids {
+        txn.put(&keys::pending_drop(id), b"")
+            .map_err(storage_error)?;
+    }
     txn.commit().map_err(storage_error)?;
-    db.catalog().unpublish(&name);
-    db.drop_table_data(table.id);
+    // No write may straddle the drop: one that started earlier could
+    // otherwise land after the data is gone.
+    db.publish_exclusively(|| db.catalog().unpublish(&name));
+    for id in ids {
+        db.drop_table_data(id);
+    }
 
     let mut response = Map::new();
-    response.insert(
-        "TableDescription".into(),
-        describe::table_description(&table, "DELETING", count, size),
-    );
+    response.insert("TableDescription".into(), description);
     super::respond(response)
 }

@@ -22,11 +22,10 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         .catalog()
         .get(&name)
         .ok_or_else(|| DynamoError::table_not_found(&name))?;
-    let (count, size) = db.table_counters(table.id)?;
     let mut response = Map::new();
     response.insert(
         "Table".into(),
-        describe::table_description(&table, "ACTIVE", count, size),
+        describe::table_description(db, &table, "ACTIVE")?,
     );
     super::respond(response)
 }

@@ -9,10 +9,12 @@ mod delete_table;
 mod describe_table;
 mod expressions;
 mod get_item;
+mod index_definitions;
 mod list_tables;
 mod put_item;
 mod query;
 mod read_common;
+mod read_target;
 mod scan;
 mod shapes;
 mod update_item;
@@ -108,6 +110,21 @@ pub(crate) fn execute(
 pub(crate) fn respond(body: Map<String, Value>) -> Result<Vec<u8>, DynamoError> {
     serde_json::to_vec(&Value::Object(body))
         .map_err(|e| DynamoError::internal(format!("response encoding failed: {e}")))
+}
+
+/// `ItemCollectionMetrics` of a single-item write, when asked for and the
+/// table has item collections.
+pub(crate) fn attach_item_collection_metrics(
+    response: &mut Map<String, Value>,
+    outcome: &crate::write::WriteOutcome,
+    return_item_collection_metrics: Option<&str>,
+) {
+    if return_item_collection_metrics != Some("SIZE") {
+        return;
+    }
+    if let Some(metrics) = outcome.item_collection_metrics() {
+        response.insert("ItemCollectionMetrics".into(), metrics);
+    }
 }
 
 /// The `Attributes` member of a write's response, from an item.

@@ -1,7 +1,7 @@
 //! PutItem.
 
 use super::expressions::{self, ConditionParameters, Names, PreparedCondition, Values};
-use crate::capacity::{self, Consumed, ReturnCapacity};
+use crate::capacity::{self, ReturnCapacity};
 use crate::primary_key::key_of_item;
 use crate::validate::{self, Violations};
 use crate::write::{ItemWrite, Mutation};
@@ -98,8 +98,12 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             response.insert("Attributes".into(), super::attributes_value(old)?);
         }
     }
-    let units = capacity::write_units(outcome.old_size.max(outcome.new_size));
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
-    capacity::attach(&mut response, &Consumed::write(units), &table.name, mode)?;
+    capacity::attach(&mut response, &outcome.consumed(), &table.name, mode)?;
+    super::attach_item_collection_metrics(
+        &mut response,
+        &outcome,
+        input.return_item_collection_metrics.as_deref(),
+    );
     super::respond(response)
 }

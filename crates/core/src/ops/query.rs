@@ -7,8 +7,9 @@
 //! schema, and the starting key's types and bounds.
 
 use super::read_common::{self as common, Conditions, Filter, Selection};
+use super::read_target::ReadTarget;
 use crate::capacity::ReturnCapacity;
-use crate::catalog::{ScalarType, TableMeta};
+use crate::catalog::{KeySchema, ScalarType, TableMeta};
 use crate::key_range::query_range;
 use crate::read_page::PageSpec;
 use crate::validate::{self, Violations};
@@ -174,61 +175,65 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let table = db
         .catalog()
         .require(input.table_name.as_deref().unwrap_or_default())?;
-    if let Some(index) = &input.index_name {
-        return Err(DynamoError::validation(format!(
-            "The table does not have the specified index: {index}"
-        )));
-    }
+    let consistent = input.consistent_read.unwrap_or(false);
+    let target = ReadTarget::resolve(table, input.index_name.as_deref(), consistent)?;
+    let key_schema = target.key_schema();
     if let Some(start) = &input.exclusive_start_key {
-        if !common::start_key_has_key_names(&table, start) {
+        if !target.start_key_has_key_names(start) {
             return Err(DynamoError::validation(
                 "The provided starting key is invalid",
             ));
         }
     }
     let resolved = match &key_condition {
-        Some(KeyConditionForm::Expression(condition)) => resolve(condition, bindings, &table)?,
+        Some(KeyConditionForm::Expression(condition)) => resolve(condition, bindings, key_schema)?,
         Some(KeyConditionForm::Legacy(converted)) => {
             reject_unindexable(input.key_conditions.as_ref())?;
-            resolve(&converted.expression, converted.bindings(), &table)?
+            resolve(&converted.expression, converted.bindings(), key_schema)?
         }
         None => return Err(DynamoError::internal("query without key condition")),
     };
     match &filter {
         Some(f @ Filter::Expression(_)) => {
-            common::reject_key_attributes_in_query_filter(f, bindings, &table)?
+            common::reject_key_attributes_in_query_filter(f, bindings, key_schema)?
         }
-        Some(Filter::Legacy(_)) => {
-            common::reject_key_attributes_in_query_filter_map(input.query_filter.as_ref(), &table)?
-        }
+        Some(Filter::Legacy(_)) => common::reject_key_attributes_in_query_filter_map(
+            input.query_filter.as_ref(),
+            key_schema,
+        )?,
         None => {}
     }
 
     let reverse = input.scan_index_forward == Some(false);
-    let mut range = query_range(table.id, resolved.partition_value, resolved.sort.as_ref())?;
+    let storage_id = target.storage_id();
+    let mut range = query_range(storage_id, resolved.partition_value, resolved.sort.as_ref())?;
     if let Some(start) = &input.exclusive_start_key {
-        let key = common::start_key_storage_key(&table, start)?;
-        check_start_key_bounds(&table, start, &resolved)?;
+        let key = target.start_storage_key(start)?;
+        check_start_key_bounds(key_schema, storage_id, start, &resolved)?;
         range.resume_after(&key, reverse);
     }
+    let select_all = input.select.as_deref() == Some("ALL_ATTRIBUTES");
     let spec = PageSpec {
         range,
         reverse,
         limit: input.limit.map(|l| l.max(0) as usize),
         filter: filter.as_ref().map(|f| f.item_filter(bindings)),
         output: common::output(&selection, bindings),
+        fetch: target.fetch_from_table(select_all, &selection, filter.as_ref(), bindings)?,
     };
     let mut page = db.read_page(&spec)?;
     if let Some(last) = &page.last_evaluated_key {
-        if ends_at_inclusive_bound(&table, &resolved, reverse, last)? {
+        if target.index.is_none()
+            && ends_at_inclusive_bound(&target.table, &resolved, reverse, last)?
+        {
             page.last_evaluated_key = None;
         }
     }
     common::respond(
         &page,
-        &table,
+        &target,
         !matches!(selection, Selection::Count),
-        input.consistent_read.unwrap_or(false),
+        consistent,
         ReturnCapacity::parse(input.return_consumed_capacity.as_deref()),
     )
 }
@@ -241,19 +246,18 @@ fn value_type(scalar: ScalarType) -> ValueType {
     }
 }
 
-/// Matches the key condition to the table's key schema.
+/// Matches the key condition to the key schema of the table or index.
 fn resolve<'a>(
     condition: &KeyCondition,
     bindings: Bindings<'a>,
-    table: &TableMeta,
+    key_schema: &KeySchema,
 ) -> Result<ResolvedKeyCondition<'a>, DynamoError> {
     let schema = dynalith_expr::KeySchema {
         partition: dynalith_expr::KeyAttribute {
-            name: &table.key_schema.partition.name,
-            value_type: value_type(table.key_schema.partition.scalar_type),
+            name: &key_schema.partition.name,
+            value_type: value_type(key_schema.partition.scalar_type),
         },
-        sort: table
-            .key_schema
+        sort: key_schema
             .sort
             .as_ref()
             .map(|s| dynalith_expr::KeyAttribute {
@@ -265,7 +269,7 @@ fn resolve<'a>(
         // On a table without a sort key a second condition is simply not
         // supported, whichever attribute it names.
         let two_conditions = matches!(condition.0.root(), dynalith_expr::ast::Condition::And(..));
-        if table.key_schema.sort.is_none()
+        if key_schema.sort.is_none()
             && two_conditions
             && e.message
                 .starts_with("Query condition missed key schema element")
@@ -329,11 +333,12 @@ fn ends_at_inclusive_bound(
 /// The starting key must lie inside what the key condition selects:
 /// DynamoDB checks the sort-key predicate first, then the partition.
 fn check_start_key_bounds(
-    table: &TableMeta,
+    key_schema: &KeySchema,
+    storage_id: u32,
     start: &Item,
     resolved: &ResolvedKeyCondition<'_>,
 ) -> Result<(), DynamoError> {
-    if let (Some(sort), Some(sort_key)) = (&resolved.sort, &table.key_schema.sort) {
+    if let (Some(sort), Some(sort_key)) = (&resolved.sort, &key_schema.sort) {
         let matches = start
             .get(&sort_key.name)
             .is_some_and(|value| sort.matches(value));
@@ -343,10 +348,10 @@ fn check_start_key_bounds(
             ));
         }
     }
-    let same_partition = match start.get(&table.key_schema.partition.name) {
+    let same_partition = match start.get(&key_schema.partition.name) {
         Some(value) => {
-            crate::keys::partition_prefix(table.id, value)?
-                == crate::keys::partition_prefix(table.id, resolved.partition_value)?
+            crate::keys::partition_prefix(storage_id, value)?
+                == crate::keys::partition_prefix(storage_id, resolved.partition_value)?
         }
         None => false,
     };

@@ -3,15 +3,16 @@
 //! the response. Messages are DynamoDB's (as recorded by clients tested
 //! against it; DynamoDB Local words several of them differently).
 
+use super::read_target::ReadTarget;
 use crate::capacity::{Consumed, ReturnCapacity};
-use crate::catalog::TableMeta;
-use crate::primary_key::key_of_key_param;
-use crate::read_page::{key_attributes_of_storage_key, ItemFilter, Output, Page};
+use crate::catalog::{KeySchema, TableMeta};
+use crate::index::IndexUnits;
+use crate::read_page::{ItemFilter, Output, Page};
 use crate::validate::Violations;
 use dynalith_expr::ast::{Condition, NameRef, Operand, Path, PathElement};
 use dynalith_expr::legacy::{FilterCondition, Legacy};
 use dynalith_expr::{Bindings, ConditionExpression, Projection};
-use dynalith_model::{DynamoError, Item};
+use dynalith_model::DynamoError;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -176,6 +177,34 @@ impl Filter {
     }
 }
 
+impl Filter {
+    /// The top-level attribute names the filter reads.
+    pub fn top_level_names<'a>(&'a self, bindings: Bindings<'a>) -> Vec<&'a str> {
+        let (condition, bindings) = match self {
+            Filter::Expression(condition) => (condition.root(), bindings),
+            Filter::Legacy(converted) => (converted.expression.root(), converted.bindings()),
+        };
+        let mut paths = Vec::new();
+        condition_paths(condition, &mut paths);
+        paths
+            .into_iter()
+            .filter_map(|p| top_level_name(p, &bindings))
+            .collect()
+    }
+}
+
+/// The top-level attribute names a projection returns.
+pub fn projection_top_level_names<'a>(
+    projection: &'a Projection,
+    bindings: Bindings<'a>,
+) -> Vec<&'a str> {
+    projection
+        .paths()
+        .iter()
+        .filter_map(|p| top_level_name(p, &bindings))
+        .collect()
+}
+
 /// Every document path an expression reads.
 fn condition_paths<'c>(condition: &'c Condition, out: &mut Vec<&'c Path>) {
     fn operand<'c>(o: &'c Operand, out: &mut Vec<&'c Path>) {
@@ -216,7 +245,7 @@ fn top_level_name<'a>(path: &'a Path, bindings: &Bindings<'a>) -> Option<&'a str
 pub fn reject_key_attributes_in_query_filter(
     filter: &Filter,
     bindings: Bindings<'_>,
-    table: &TableMeta,
+    key_schema: &KeySchema,
 ) -> Result<(), DynamoError> {
     let key_attribute = match filter {
         Filter::Expression(condition) => {
@@ -225,7 +254,7 @@ pub fn reject_key_attributes_in_query_filter(
             paths
                 .iter()
                 .filter_map(|p| top_level_name(p, &bindings))
-                .find(|name| table.key_schema.is_key_attribute(name))
+                .find(|name| key_schema.is_key_attribute(name))
                 .map(str::to_string)
         }
         Filter::Legacy(_) => None,
@@ -241,14 +270,11 @@ pub fn reject_key_attributes_in_query_filter(
 /// The legacy QueryFilter's form of the same rule.
 pub fn reject_key_attributes_in_query_filter_map(
     filter: Option<&Conditions>,
-    table: &TableMeta,
+    key_schema: &KeySchema,
 ) -> Result<(), DynamoError> {
     let mut names: Vec<&String> = filter.into_iter().flat_map(|f| f.keys()).collect();
     names.sort();
-    match names
-        .into_iter()
-        .find(|n| table.key_schema.is_key_attribute(n))
-    {
+    match names.into_iter().find(|n| key_schema.is_key_attribute(n)) {
         Some(name) => Err(DynamoError::validation(format!(
             "QueryFilter can only contain non-primary key attributes: Primary key attribute: {name}"
         ))),
@@ -283,36 +309,11 @@ pub fn reject_nested_key_paths(
     Ok(())
 }
 
-/// Whether an ExclusiveStartKey names exactly the table's key attributes.
-pub fn start_key_has_key_names(table: &TableMeta, start: &Item) -> bool {
-    start.len() == table.key_schema.attributes().count()
-        && table
-            .key_schema
-            .attributes()
-            .all(|a| start.contains_key(&a.name))
-}
-
-/// The storage key of an ExclusiveStartKey whose names were checked; type
-/// mismatches get "The provided key element does not match the schema",
-/// other key errors the starting-key prefix.
-pub fn start_key_storage_key(table: &TableMeta, start: &Item) -> Result<Vec<u8>, DynamoError> {
-    key_of_key_param(table, start).map_err(|e| {
-        if e.message == "The provided key element does not match the schema" {
-            e
-        } else {
-            DynamoError::validation(format!(
-                "The provided starting key is invalid: {}",
-                e.message
-            ))
-        }
-    })
-}
-
 /// The Query or Scan response: Items (unless COUNT), Count, ScannedCount,
 /// LastEvaluatedKey and ConsumedCapacity, with the items' JSON copied in.
 pub fn respond(
     page: &Page,
-    table: &TableMeta,
+    target: &ReadTarget,
     with_items: bool,
     consistent: bool,
     mode: ReturnCapacity,
@@ -335,12 +336,28 @@ pub fn respond(
     );
     if let Some(key) = &page.last_evaluated_key {
         out.extend_from_slice(b",\"LastEvaluatedKey\":");
-        let key = key_attributes_of_storage_key(table, key)?;
+        let key = target.last_evaluated_key(key)?;
         serde_json::to_writer(&mut out, &key).map_err(encode)?;
     }
-    // Capacity is charged on the data read, rounded up once for the page.
+    // Capacity is charged on the data read, rounded up once for the page;
+    // items a local index fetches from the table are charged to the table.
     let units = crate::capacity::read_units(page.bytes_read, consistent);
-    if let Some(report) = Consumed::read(units).report(&table.name, mode) {
+    let consumed = match &target.index {
+        None => Consumed::read(units),
+        Some(index) => {
+            let fetched = match page.fetched_bytes {
+                0 => 0.0,
+                bytes => crate::capacity::read_units(bytes, consistent),
+            };
+            let charge = IndexUnits {
+                name: index.name.clone(),
+                kind: index.kind,
+                units,
+            };
+            Consumed::read(fetched).with_indexes(&[charge], true)
+        }
+    };
+    if let Some(report) = consumed.report(&target.table.name, mode) {
         out.extend_from_slice(b",\"ConsumedCapacity\":");
         serde_json::to_writer(&mut out, &report).map_err(encode)?;
     }

@@ -2,6 +2,7 @@
 //! even slice of the 64-bit hash space), one page at a time.
 
 use super::read_common::{self as common, Conditions, Filter, Selection};
+use super::read_target::ReadTarget;
 use crate::capacity::ReturnCapacity;
 use crate::key_range::scan_range;
 use crate::read_page::PageSpec;
@@ -151,25 +152,22 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let table = db
         .catalog()
         .require(input.table_name.as_deref().unwrap_or_default())?;
-    if let Some(index) = &input.index_name {
-        return Err(DynamoError::validation(format!(
-            "The table does not have the specified index: {index}"
-        )));
-    }
+    let consistent = input.consistent_read.unwrap_or(false);
+    let target = ReadTarget::resolve(table, input.index_name.as_deref(), consistent)?;
     if let Some(f) = &filter {
-        common::reject_nested_key_paths(f, bindings, &table)?;
+        common::reject_nested_key_paths(f, bindings, &target.table)?;
     }
-    let mut range = scan_range(table.id, segment);
+    let mut range = scan_range(target.storage_id(), segment);
     if let Some(start) = &input.exclusive_start_key {
         let invalid = |detail: &str| {
             DynamoError::validation(format!("The provided starting key is invalid: {detail}"))
         };
-        if !common::start_key_has_key_names(&table, start) {
+        if !target.start_key_has_key_names(start) {
             return Err(invalid(
                 "The provided key element does not match the schema",
             ));
         }
-        let key = common::start_key_storage_key(&table, start).map_err(|e| {
+        let key = target.start_storage_key(start).map_err(|e| {
             match e
                 .message
                 .starts_with("The provided starting key is invalid")
@@ -193,13 +191,19 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         limit: input.limit.map(|l| l.max(0) as usize),
         filter: filter.as_ref().map(|f| f.item_filter(bindings)),
         output: common::output(&selection, bindings),
+        fetch: target.fetch_from_table(
+            input.select.as_deref() == Some("ALL_ATTRIBUTES"),
+            &selection,
+            filter.as_ref(),
+            bindings,
+        )?,
     };
     let page = db.read_page(&spec)?;
     common::respond(
         &page,
-        &table,
+        &target,
         !matches!(selection, Selection::Count),
-        input.consistent_read.unwrap_or(false),
+        consistent,
         ReturnCapacity::parse(input.return_consumed_capacity.as_deref()),
     )
 }

@@ -3,7 +3,7 @@
 //! write's transaction, after the condition.
 
 use super::expressions::{self, ExpressionTexts, Names, Values, WriteCondition};
-use crate::capacity::{self, Consumed, ReturnCapacity};
+use crate::capacity::{self, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::key_of_key_param;
 use crate::validate::{self, Violations};
@@ -153,9 +153,13 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     if let Some(attributes) = attributes.filter(|a| !a.is_empty()) {
         response.insert("Attributes".into(), super::attributes_value(&attributes)?);
     }
-    let units = capacity::write_units(outcome.old_size.max(outcome.new_size));
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
-    capacity::attach(&mut response, &Consumed::write(units), &table.name, mode)?;
+    capacity::attach(&mut response, &outcome.consumed(), &table.name, mode)?;
+    super::attach_item_collection_metrics(
+        &mut response,
+        &outcome,
+        input.return_item_collection_metrics.as_deref(),
+    );
     super::respond(response)
 }
 

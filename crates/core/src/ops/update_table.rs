@@ -1,12 +1,18 @@
 //! UpdateTable: billing mode, provisioned throughput, deletion protection,
-//! stream specification and table class. Index changes arrive with the
-//! secondary-index work.
+//! stream specification, table class, and global secondary indexes
+//! (created with a background backfill, updated, deleted).
 
-use super::shapes::{ProvisionedThroughputInput, StreamSpecificationInput, BILLING_MODES};
-use crate::catalog::{BillingMode, StreamSettings, TableMeta};
+use super::index_definitions::{self, IndexInput};
+use super::shapes::{
+    AttributeDefinitionInput, ProvisionedThroughputInput, StreamSpecificationInput, BILLING_MODES,
+};
+use crate::catalog::{
+    BillingMode, IndexKind, IndexMeta, IndexStatus, KeyAttribute, ScalarType, StreamSettings,
+    TableMeta,
+};
 use crate::validate::Violations;
 use crate::{describe, keys, now_epoch_seconds, storage_error, Database};
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
 use serde::Deserialize;
 use serde_json::Map;
 
@@ -18,8 +24,39 @@ struct UpdateTableInput {
     provisioned_throughput: Option<ProvisionedThroughputInput>,
     deletion_protection_enabled: Option<bool>,
     stream_specification: Option<StreamSpecificationInput>,
-    global_secondary_index_updates: Option<Vec<serde_json::Value>>,
+    global_secondary_index_updates: Option<Vec<IndexUpdateInput>>,
+    attribute_definitions: Option<Vec<AttributeDefinitionInput>>,
     table_class: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct IndexUpdateInput {
+    create: Option<IndexInput>,
+    update: Option<IndexThroughputInput>,
+    delete: Option<IndexNameInput>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct IndexThroughputInput {
+    index_name: Option<String>,
+    provisioned_throughput: Option<ProvisionedThroughputInput>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct IndexNameInput {
+    index_name: Option<String>,
+}
+
+/// What the index updates of one request did, for the response and the
+/// work that follows the commit.
+#[derive(Default)]
+struct IndexChanges {
+    /// The new index's name and id.
+    created: Option<(String, u32)>,
+    deleted: Option<IndexMeta>,
 }
 
 pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
@@ -38,16 +75,13 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         "tableClass",
         &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
     );
+    check_index_update_members(&mut v, &input);
     v.finish()?;
     if let Some(t) = &input.provisioned_throughput {
         t.check_bounds()?;
     }
-    if input.global_secondary_index_updates.is_some() {
-        return Err(DynamoError::validation(
-            "One or more parameter values were invalid: secondary indexes are not supported by this server yet",
-        ));
-    }
     if input.billing_mode.is_none()
+        && input.global_secondary_index_updates.is_none()
         && input.provisioned_throughput.is_none()
         && input.deletion_protection_enabled.is_none()
         && input.stream_specification.is_none()
@@ -76,17 +110,56 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     if let Some(class) = &input.table_class {
         table.table_class = class.clone();
     }
+    let changes = match &input.global_secondary_index_updates {
+        Some(updates) => apply_index_updates(db, &mut table, &input, updates)?,
+        None => IndexChanges::default(),
+    };
 
     let encoded = serde_json::to_vec(&table).map_err(|e| DynamoError::internal(e.to_string()))?;
     let mut txn = db.engine().begin();
     txn.put(&keys::table_entry(&name), &encoded)
         .map_err(storage_error)?;
+    if let Some((_, id)) = &changes.created {
+        let next = id
+            .checked_add(1)
+            .ok_or_else(|| DynamoError::internal("table ids exhausted"))?;
+        txn.put(&keys::next_table_id(), &next.to_be_bytes())
+            .map_err(storage_error)?;
+    }
+    if let Some(deleted) = &changes.deleted {
+        txn.put(&keys::pending_drop(deleted.id), b"")
+            .map_err(storage_error)?;
+    }
     txn.commit().map_err(storage_error)?;
-    let (count, size) = db.table_counters(table.id)?;
     // DynamoDB reports UPDATING while it applies the change; ours is
-    // applied already, and the next DescribeTable says ACTIVE.
-    let description = describe::table_description(&table, "UPDATING", count, size);
-    db.catalog().publish(table);
+    // applied already (or backfilling), and the next DescribeTable says
+    // ACTIVE.
+    let mut description = describe::table_description(db, &table, "UPDATING")?;
+    if let Some(deleted) = &changes.deleted {
+        let mut entry = describe::index_description(db, &table, deleted)?;
+        entry["IndexStatus"] = "DELETING".into();
+        if let Some(list) = description
+            .get_mut("GlobalSecondaryIndexes")
+            .and_then(|l| l.as_array_mut())
+        {
+            list.push(entry);
+        } else {
+            description["GlobalSecondaryIndexes"] = vec![entry].into();
+        }
+    }
+    if changes.created.is_some() || changes.deleted.is_some() {
+        // Every write from now on maintains the new index (or stops
+        // maintaining the deleted one); none is in flight across the switch.
+        db.publish_exclusively(|| db.catalog().publish(table));
+    } else {
+        db.catalog().publish(table);
+    }
+    if let Some(deleted) = changes.deleted {
+        db.drop_table_data(deleted.id);
+    }
+    if let Some((created, _)) = changes.created {
+        db.start_backfill(name, created);
+    }
     let mut response = Map::new();
     response.insert("TableDescription".into(), description);
     super::respond(response)
@@ -143,6 +216,10 @@ fn apply_billing(
         if mode == BillingMode::PayPerRequest {
             table.throughput.read_capacity_units = 0;
             table.throughput.write_capacity_units = 0;
+            for index in &mut table.indexes {
+                index.throughput.read_capacity_units = 0;
+                index.throughput.write_capacity_units = 0;
+            }
         }
     }
     Ok(())
@@ -172,5 +249,275 @@ fn apply_stream(table: &mut TableMeta, spec: &StreamSpecificationInput) -> Resul
             }
         }
     }
+    Ok(())
+}
+
+fn check_index_update_members(v: &mut Violations, input: &UpdateTableInput) {
+    for (i, update) in input
+        .global_secondary_index_updates
+        .iter()
+        .flatten()
+        .enumerate()
+    {
+        let member = format!("globalSecondaryIndexUpdates.{}.member", i + 1);
+        if let Some(update) = &update.update {
+            let path = format!("{member}.update");
+            if v.require(
+                &update.provisioned_throughput,
+                &format!("{path}.provisionedThroughput"),
+            ) {
+                if let Some(t) = &update.provisioned_throughput {
+                    t.check(v, &format!("{path}.provisionedThroughput"));
+                }
+            }
+            v.name(update.index_name.as_deref(), &format!("{path}.indexName"));
+        }
+        if let Some(create) = &update.create {
+            index_definitions::check_one_index_members(v, create, &format!("{member}.create"));
+        }
+        if let Some(delete) = &update.delete {
+            v.name(
+                delete.index_name.as_deref(),
+                &format!("{member}.delete.indexName"),
+            );
+        }
+    }
+    for (i, def) in input.attribute_definitions.iter().flatten().enumerate() {
+        let path = format!("attributeDefinitions.{}.member", i + 1);
+        v.require(&def.attribute_name, &format!("{path}.attributeName"));
+        if v.require(&def.attribute_type, &format!("{path}.attributeType")) {
+            v.one_of(
+                def.attribute_type.as_deref(),
+                &format!("{path}.attributeType"),
+                &["B", "N", "S"],
+            );
+        }
+    }
+}
+
+/// Applies GlobalSecondaryIndexUpdates to `table`: at most one index
+/// created or deleted per request, as DynamoDB allows.
+fn apply_index_updates(
+    db: &Database,
+    table: &mut TableMeta,
+    input: &UpdateTableInput,
+    updates: &[IndexUpdateInput],
+) -> Result<IndexChanges, DynamoError> {
+    if updates.is_empty() {
+        return Err(DynamoError::invalid_parameter(
+            "GlobalSecondaryIndexUpdates list is empty",
+        ));
+    }
+    let structural = updates
+        .iter()
+        .filter(|u| u.create.is_some() || u.delete.is_some())
+        .count();
+    if structural > 1 {
+        return Err(DynamoError::new(
+            ErrorKind::LimitExceeded,
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table",
+        ));
+    }
+    let mut changes = IndexChanges::default();
+    for update in updates {
+        let actions = [
+            update.create.is_some(),
+            update.update.is_some(),
+            update.delete.is_some(),
+        ]
+        .iter()
+        .filter(|a| **a)
+        .count();
+        if actions != 1 {
+            return Err(DynamoError::invalid_parameter(
+                "One of GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Update, or GlobalSecondaryIndexUpdate.Delete must be specified",
+            ));
+        }
+        if let Some(create) = &update.create {
+            changes.created = Some(create_index(db, table, input, create)?);
+        }
+        if let Some(change) = &update.update {
+            update_index_throughput(table, change)?;
+        }
+        if let Some(delete) = &update.delete {
+            let name = delete.index_name.as_deref().unwrap_or_default();
+            let position = table
+                .indexes
+                .iter()
+                .position(|i| i.kind == IndexKind::Global && i.name == name)
+                .ok_or_else(|| index_not_found(name))?;
+            changes.deleted = Some(table.indexes.remove(position));
+        }
+    }
+    if table
+        .indexes
+        .iter()
+        .filter(|i| i.status == IndexStatus::Creating)
+        .count()
+        > 1
+    {
+        return Err(DynamoError::new(
+            ErrorKind::LimitExceeded,
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table",
+        ));
+    }
+    Ok(changes)
+}
+
+fn index_not_found(name: &str) -> DynamoError {
+    DynamoError::new(
+        ErrorKind::ResourceNotFound,
+        format!("Requested resource not found: Index: {name} not found"),
+    )
+}
+
+/// Adds a new global index (CREATING) to `table`; returns its name and id.
+fn create_index(
+    db: &Database,
+    table: &mut TableMeta,
+    input: &UpdateTableInput,
+    create: &IndexInput,
+) -> Result<(String, u32), DynamoError> {
+    let definitions = merged_definitions(table, input.attribute_definitions.as_deref())?;
+    let definition = index_definitions::global_index(
+        create,
+        &table.key_schema,
+        &definitions,
+        table.billing_mode,
+    )?;
+    if table.index(&definition.name).is_some() {
+        return Err(DynamoError::invalid_parameter(format!(
+            "Index with name: {} already exists",
+            definition.name
+        )));
+    }
+    let globals = table
+        .indexes
+        .iter()
+        .filter(|i| i.kind == IndexKind::Global)
+        .count();
+    if globals >= index_definitions::MAX_GLOBAL_INDEXES {
+        return Err(DynamoError::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "Subscriber limit exceeded: The number of global secondary indexes exceeds the limit of {}",
+                index_definitions::MAX_GLOBAL_INDEXES
+            ),
+        ));
+    }
+    let mut all: Vec<index_definitions::IndexDefinition> = table
+        .indexes
+        .iter()
+        .map(|i| index_definitions::IndexDefinition {
+            name: i.name.clone(),
+            kind: i.kind,
+            key_schema: i.key_schema.clone(),
+            projection: i.projection.clone(),
+            throughput: i.throughput.clone(),
+        })
+        .collect();
+    all.push(definition.clone());
+    index_definitions::check_all(&all)?;
+    let id = next_id(db)?;
+    // Keep only the definitions some key uses, as DynamoDB does.
+    table.indexes.push(IndexMeta {
+        id,
+        name: definition.name.clone(),
+        kind: IndexKind::Global,
+        key_schema: definition.key_schema,
+        projection: definition.projection,
+        throughput: definition.throughput,
+        status: IndexStatus::Creating,
+    });
+    table.attribute_definitions = definitions
+        .into_iter()
+        .filter(|d| {
+            table.key_schema.is_key_attribute(&d.name)
+                || table
+                    .indexes
+                    .iter()
+                    .any(|i| i.key_schema.is_key_attribute(&d.name))
+        })
+        .collect();
+    Ok((definition.name, id))
+}
+
+/// The table's attribute definitions plus those of the request; a
+/// redefinition must keep the type.
+fn merged_definitions(
+    table: &TableMeta,
+    requested: Option<&[AttributeDefinitionInput]>,
+) -> Result<Vec<KeyAttribute>, DynamoError> {
+    let mut definitions = table.attribute_definitions.clone();
+    for def in requested.unwrap_or_default() {
+        let name = def.attribute_name.clone().unwrap_or_default();
+        let scalar_type = def
+            .attribute_type
+            .as_deref()
+            .and_then(ScalarType::parse)
+            .unwrap_or(ScalarType::S);
+        match definitions.iter().find(|d| d.name == name) {
+            Some(existing) if existing.scalar_type != scalar_type => {
+                return Err(DynamoError::invalid_parameter(format!(
+                    "Cannot change the type of an existing attribute definition: {name}"
+                )))
+            }
+            Some(_) => {}
+            None => definitions.push(KeyAttribute { name, scalar_type }),
+        }
+    }
+    Ok(definitions)
+}
+
+/// The next id of the table-id sequence (the caller holds the catalog's
+/// change lock and commits the advanced counter).
+fn next_id(db: &Database) -> Result<u32, DynamoError> {
+    let raw = db
+        .engine()
+        .get(&keys::next_table_id())
+        .map_err(storage_error)?;
+    match raw {
+        Some(raw) => raw
+            .as_slice()
+            .try_into()
+            .map(u32::from_be_bytes)
+            .map_err(|_| DynamoError::internal("corrupt table id counter")),
+        None => Ok(1),
+    }
+}
+
+fn update_index_throughput(
+    table: &mut TableMeta,
+    change: &IndexThroughputInput,
+) -> Result<(), DynamoError> {
+    let name = change.index_name.as_deref().unwrap_or_default();
+    let billing = table.billing_mode;
+    let index = table
+        .indexes
+        .iter_mut()
+        .find(|i| i.kind == IndexKind::Global && i.name == name)
+        .ok_or_else(|| index_not_found(name))?;
+    let requested = change
+        .provisioned_throughput
+        .ok_or_else(|| DynamoError::internal("throughput checked above"))?;
+    if billing == BillingMode::PayPerRequest {
+        return Err(DynamoError::invalid_parameter(format!(
+            "ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
+        )));
+    }
+    requested.check_bounds()?;
+    let now = now_epoch_seconds();
+    let read = requested.read_capacity_units.unwrap_or(0);
+    let write = requested.write_capacity_units.unwrap_or(0);
+    let old = &mut index.throughput;
+    if read > old.read_capacity_units || write > old.write_capacity_units {
+        old.last_increase = Some(now);
+    }
+    if read < old.read_capacity_units || write < old.write_capacity_units {
+        old.last_decrease = Some(now);
+        old.decreases_today += 1;
+    }
+    old.read_capacity_units = read;
+    old.write_capacity_units = write;
     Ok(())
 }

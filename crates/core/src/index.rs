@@ -1,0 +1,241 @@
+//! Secondary-index entries: whether an item belongs in an index, under
+//! which storage key, and which of its attributes the entry carries. Pure
+//! functions; the write path (`write.rs`) and the backfill apply them.
+
+use crate::catalog::{IndexKind, IndexMeta, IndexProjection, KeySchema, TableMeta};
+use crate::{keys, stored_item};
+use dynalith_model::{AttributeValue, DynamoError, Item};
+
+/// DynamoDB counts this much overhead per index entry in IndexSizeBytes
+/// and in item-collection sizes.
+pub const ENTRY_OVERHEAD_BYTES: usize = 100;
+
+/// An item's entry in one index.
+#[derive(Debug, PartialEq)]
+pub struct Entry {
+    pub key: Vec<u8>,
+    /// The stored form of the projected item.
+    pub bytes: Vec<u8>,
+    /// DynamoDB size of the projected item.
+    pub size: usize,
+}
+
+impl Entry {
+    /// What the entry adds to IndexSizeBytes and item-collection sizes.
+    pub fn storage_size(&self) -> usize {
+        self.size + ENTRY_OVERHEAD_BYTES
+    }
+}
+
+/// Empty strings and binaries are legal attribute values but not keys.
+fn is_empty(value: &AttributeValue) -> bool {
+    matches!(value, AttributeValue::S(s) if s.is_empty())
+        || matches!(value, AttributeValue::B(b) if b.is_empty())
+}
+
+fn key_values<'i>(
+    schema: &KeySchema,
+    item: &'i Item,
+) -> Option<(&'i AttributeValue, Option<&'i AttributeValue>)> {
+    let partition = item.get(&schema.partition.name)?;
+    if !schema.partition.scalar_type.matches(partition) {
+        return None;
+    }
+    let sort = match &schema.sort {
+        Some(sort) => {
+            let value = item.get(&sort.name)?;
+            if !sort.scalar_type.matches(value) {
+                return None;
+            }
+            Some(value)
+        }
+        None => None,
+    };
+    Some((partition, sort))
+}
+
+/// The attributes of `item` that `index` holds.
+pub fn project(table: &TableMeta, index: &IndexMeta, item: &Item) -> Item {
+    match &index.projection {
+        IndexProjection::All => item.clone(),
+        _ => item
+            .iter()
+            .filter(|(name, _)| index.projects(table, name))
+            .map(|(name, value)| (name.clone(), value.clone()))
+            .collect(),
+    }
+}
+
+/// The item's entry in `index`, or None when the item lacks an index key
+/// attribute (indexes are sparse). An index key of the wrong type is
+/// rejected before any write (`check_item`), so here it can only come from
+/// an item written before the index existed, which DynamoDB leaves out of
+/// the index as well.
+pub fn entry(
+    table: &TableMeta,
+    index: &IndexMeta,
+    item: &Item,
+) -> Result<Option<Entry>, DynamoError> {
+    let Some(index_keys) = key_values(&index.key_schema, item) else {
+        return Ok(None);
+    };
+    if is_empty(index_keys.0) || index_keys.1.is_some_and(is_empty) {
+        return Ok(None);
+    }
+    let table_keys = key_values(&table.key_schema, item)
+        .ok_or_else(|| DynamoError::internal("indexed item without its table key"))?;
+    let key = keys::index_entry_key(index.id, index_keys, table_keys)?;
+    let projected = project(table, index, item);
+    let (bytes, size) = stored_item::encode(&projected)?;
+    Ok(Some(Entry { key, bytes, size }))
+}
+
+/// Rejects an item about to be written whose index key attribute has the
+/// wrong type or an empty value, with DynamoDB's messages.
+pub fn check_item(table: &TableMeta, item: &Item) -> Result<(), DynamoError> {
+    for index in &table.indexes {
+        for attribute in index.key_schema.attributes() {
+            if table.key_schema.is_key_attribute(&attribute.name) {
+                continue;
+            }
+            let Some(value) = item.get(&attribute.name) else {
+                continue;
+            };
+            if !attribute.scalar_type.matches(value) {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
+                    attribute.name,
+                    attribute.scalar_type.as_str(),
+                    value.value_type(),
+                    index.name
+                )));
+            }
+            if is_empty(value) {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {}, IndexKey: {}",
+                    if matches!(value, AttributeValue::S(_)) { "string" } else { "binary" },
+                    index.name,
+                    attribute.name
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The write units DynamoDB charges an index for one item write: one
+/// write of the new entry when it appears, of the old one when it goes,
+/// both when the index key changes, and one of the larger when only
+/// projected attributes change; nothing when the entry is untouched.
+pub fn write_units(before: Option<&Entry>, after: Option<&Entry>) -> f64 {
+    use crate::capacity::write_units as units;
+    match (before, after) {
+        (None, None) => 0.0,
+        (Some(b), None) => units(b.size),
+        (None, Some(a)) => units(a.size),
+        (Some(b), Some(a)) if b.key != a.key => units(b.size) + units(a.size),
+        (Some(b), Some(a)) if b.bytes == a.bytes => 0.0,
+        (Some(b), Some(a)) => units(b.size.max(a.size)),
+    }
+}
+
+/// What one index was charged for a write, for ConsumedCapacity.
+#[derive(Clone, Debug, PartialEq)]
+pub struct IndexUnits {
+    pub name: String,
+    pub kind: IndexKind,
+    pub units: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{BillingMode, IndexStatus, KeyAttribute, ScalarType, Throughput};
+
+    fn attr(name: &str, t: ScalarType) -> KeyAttribute {
+        KeyAttribute {
+            name: name.into(),
+            scalar_type: t,
+        }
+    }
+
+    fn table(projection: IndexProjection) -> TableMeta {
+        let key_schema = KeySchema {
+            partition: attr("pk", ScalarType::S),
+            sort: Some(attr("sk", ScalarType::S)),
+        };
+        TableMeta {
+            id: 1,
+            name: "t".into(),
+            uuid: "u".into(),
+            region: "us-east-1".into(),
+            key_schema,
+            attribute_definitions: vec![],
+            billing_mode: BillingMode::PayPerRequest,
+            throughput: Throughput::default(),
+            created_at: 0.0,
+            billing_mode_changed_at: None,
+            deletion_protection: false,
+            stream: None,
+            table_class: "STANDARD".into(),
+            indexes: vec![IndexMeta {
+                id: 2,
+                name: "g".into(),
+                kind: IndexKind::Global,
+                key_schema: KeySchema {
+                    partition: attr("gpk", ScalarType::S),
+                    sort: Some(attr("gsk", ScalarType::N)),
+                },
+                projection,
+                throughput: Throughput::default(),
+                status: IndexStatus::Active,
+            }],
+        }
+    }
+
+    fn item(json: &str) -> Item {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn entries_are_sparse_and_projected() {
+        let t = table(IndexProjection::Include(vec!["a".into()]));
+        let index = &t.indexes[0];
+        let without = item(r#"{"pk":{"S":"p"},"sk":{"S":"s"},"gpk":{"S":"g"}}"#);
+        assert_eq!(entry(&t, index, &without).unwrap(), None);
+        let wrong_type = item(r#"{"pk":{"S":"p"},"sk":{"S":"s"},"gpk":{"S":"g"},"gsk":{"S":"x"}}"#);
+        assert_eq!(entry(&t, index, &wrong_type).unwrap(), None);
+        assert!(check_item(&t, &wrong_type).is_err());
+        let full = item(
+            r#"{"pk":{"S":"p"},"sk":{"S":"s"},"gpk":{"S":"g"},"gsk":{"N":"1"},"a":{"S":"x"},"b":{"S":"y"}}"#,
+        );
+        let e = entry(&t, index, &full).unwrap().unwrap();
+        let projected = stored_item::decode(&e.bytes).unwrap();
+        let mut names: Vec<&str> = projected.keys().map(String::as_str).collect();
+        names.sort();
+        assert_eq!(names, ["a", "gpk", "gsk", "pk", "sk"]);
+    }
+
+    #[test]
+    fn charges_follow_the_entry_change() {
+        let t = table(IndexProjection::KeysOnly);
+        let index = &t.indexes[0];
+        let a = entry(
+            &t,
+            index,
+            &item(r#"{"pk":{"S":"p"},"sk":{"S":"s"},"gpk":{"S":"g"},"gsk":{"N":"1"}}"#),
+        )
+        .unwrap();
+        let b = entry(
+            &t,
+            index,
+            &item(r#"{"pk":{"S":"p"},"sk":{"S":"s"},"gpk":{"S":"h"},"gsk":{"N":"1"}}"#),
+        )
+        .unwrap();
+        assert_eq!(write_units(None, None), 0.0);
+        assert_eq!(write_units(None, a.as_ref()), 1.0);
+        assert_eq!(write_units(a.as_ref(), a.as_ref()), 0.0);
+        assert_eq!(write_units(a.as_ref(), b.as_ref()), 2.0);
+        assert_eq!(write_units(a.as_ref(), None), 1.0);
+    }
+}

@@ -1,0 +1,182 @@
+//! What a Query or Scan reads: a table, or one of its secondary indexes
+//! (`IndexName`). An index is read like a table whose keys are the index
+//! keys followed by the table keys (see `keys.rs`); what differs is which
+//! attributes its entries hold and how its starting keys look.
+
+use super::read_common::{projection_top_level_names, Filter, Selection};
+use crate::catalog::{
+    IndexKind, IndexMeta, IndexProjection, IndexStatus, KeyAttribute, KeySchema, TableMeta,
+};
+use crate::keys;
+use crate::primary_key::key_of_key_param;
+use crate::read_page::{decode_key_attributes, FetchFromTable};
+use dynalith_expr::Bindings;
+use dynalith_model::{DynamoError, Item};
+use std::sync::Arc;
+
+pub struct ReadTarget {
+    pub table: Arc<TableMeta>,
+    pub index: Option<IndexMeta>,
+}
+
+impl ReadTarget {
+    /// The table, or its index `index_name`, with DynamoDB's checks on
+    /// reading it.
+    pub fn resolve(
+        table: Arc<TableMeta>,
+        index_name: Option<&str>,
+        consistent_read: bool,
+    ) -> Result<ReadTarget, DynamoError> {
+        let Some(name) = index_name else {
+            return Ok(ReadTarget { table, index: None });
+        };
+        let index = table.index(name).cloned().ok_or_else(|| {
+            DynamoError::validation(format!(
+                "The table does not have the specified index: {name}"
+            ))
+        })?;
+        if index.kind == IndexKind::Global && consistent_read {
+            return Err(DynamoError::validation(
+                "Consistent reads are not supported on global secondary indexes",
+            ));
+        }
+        if index.status == IndexStatus::Creating {
+            return Err(DynamoError::validation(format!(
+                "Cannot read from backfilling global secondary index: {name}"
+            )));
+        }
+        Ok(ReadTarget {
+            table,
+            index: Some(index),
+        })
+    }
+
+    /// The id under which the target's keys are stored.
+    pub fn storage_id(&self) -> u32 {
+        self.index.as_ref().map_or(self.table.id, |i| i.id)
+    }
+
+    /// The key schema that key conditions address.
+    pub fn key_schema(&self) -> &KeySchema {
+        self.index
+            .as_ref()
+            .map_or(&self.table.key_schema, |i| &i.key_schema)
+    }
+
+    /// The key attributes in storage-key order: the index's, then the
+    /// table's. A name may appear twice (an index keyed on a table key).
+    fn key_attributes(&self) -> Vec<&KeyAttribute> {
+        let table_keys = self.table.key_schema.attributes();
+        match &self.index {
+            Some(index) => index.key_schema.attributes().chain(table_keys).collect(),
+            None => table_keys.collect(),
+        }
+    }
+
+    /// Whether an ExclusiveStartKey names exactly the target's key
+    /// attributes (for an index: its keys and the table's).
+    pub fn start_key_has_key_names(&self, start: &Item) -> bool {
+        let attributes = self.key_attributes();
+        let mut names: Vec<&str> = attributes.iter().map(|a| a.name.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        start.len() == names.len() && names.iter().all(|n| start.contains_key(*n))
+    }
+
+    /// The storage key of an ExclusiveStartKey whose names were checked;
+    /// type mismatches get "The provided key element does not match the
+    /// schema", other key errors the starting-key prefix.
+    pub fn start_storage_key(&self, start: &Item) -> Result<Vec<u8>, DynamoError> {
+        let table_key =
+            key_of_key_param(&self.table, &table_key_of(&self.table, start)).map_err(|e| {
+                if e.message == "The provided key element does not match the schema" {
+                    e
+                } else {
+                    DynamoError::validation(format!(
+                        "The provided starting key is invalid: {}",
+                        e.message
+                    ))
+                }
+            })?;
+        let Some(index) = &self.index else {
+            return Ok(table_key);
+        };
+        let mismatch =
+            || DynamoError::validation("The provided key element does not match the schema");
+        let value = |attribute: &KeyAttribute| {
+            start
+                .get(&attribute.name)
+                .filter(|v| attribute.scalar_type.matches(v))
+                .ok_or_else(mismatch)
+        };
+        let index_partition = value(&index.key_schema.partition)?;
+        let index_sort = index.key_schema.sort.as_ref().map(value).transpose()?;
+        let table_partition = value(&self.table.key_schema.partition)?;
+        let table_sort = self.table.key_schema.sort.as_ref().map(value).transpose()?;
+        keys::index_entry_key(
+            index.id,
+            (index_partition, index_sort),
+            (table_partition, table_sort),
+        )
+    }
+
+    /// LastEvaluatedKey from the storage key of the last item read.
+    pub fn last_evaluated_key(&self, storage_key: &[u8]) -> Result<Item, DynamoError> {
+        let (item, _) = decode_key_attributes(self.key_attributes().into_iter(), storage_key)?;
+        Ok(item)
+    }
+
+    /// Whether a page must read each item from the table rather than the
+    /// index: a local index whose entries lack attributes the request
+    /// reads. DynamoDB fetches those from the table (and charges for it);
+    /// a global index cannot, so asking one for them is an error.
+    pub fn fetch_from_table(
+        &self,
+        select_all: bool,
+        selection: &Selection,
+        filter: Option<&Filter>,
+        bindings: Bindings<'_>,
+    ) -> Result<Option<FetchFromTable>, DynamoError> {
+        let Some(index) = &self.index else {
+            return Ok(None);
+        };
+        if index.projection == IndexProjection::All {
+            return Ok(None);
+        }
+        let mut read = Vec::new();
+        match selection {
+            Selection::Expression(projection) => {
+                read.extend(projection_top_level_names(projection, bindings));
+            }
+            Selection::Attributes(names) => read.extend(names.iter().map(String::as_str)),
+            Selection::All | Selection::Count => {}
+        }
+        if let Some(filter) = filter {
+            read.extend(filter.top_level_names(bindings));
+        }
+        let missing = read.iter().any(|name| !index.projects(&self.table, name));
+        if !(select_all || missing) {
+            return Ok(None);
+        }
+        match index.kind {
+            IndexKind::Local => Ok(Some(FetchFromTable {
+                table: Arc::clone(&self.table),
+                index: index.clone(),
+            })),
+            IndexKind::Global if select_all => Err(DynamoError::validation(format!(
+                "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
+                index.name
+            ))),
+            IndexKind::Global => Ok(None),
+        }
+    }
+}
+
+/// The table-key part of an index starting key.
+fn table_key_of(table: &TableMeta, start: &Item) -> Item {
+    table
+        .key_schema
+        .attributes()
+        .filter_map(|a| start.get(&a.name).map(|v| (a.name.clone(), v.clone())))
+        .collect()
+}
