@@ -12,7 +12,7 @@
 //! write either commits before the change or sees it: no write can miss an
 //! index being backfilled.
 
-use crate::catalog::TableMeta;
+use crate::catalog::{IndexStatus, TableMeta};
 use crate::index::{self, IndexUnits};
 use crate::{keys, storage_error, stored_item, Database};
 use dynalith_model::{AttributeValue, DynamoError, ErrorKind, Item};
@@ -195,10 +195,19 @@ impl Database {
         let mut derived = Derived::default();
         let mut collection_delta = size_delta;
         for index in &table.indexes {
-            let before = match change.old {
+            let mut before = match change.old {
                 Some(item) => index::entry(table, index, item)?,
                 None => None,
             };
+            // While an index backfills, an old item may not have its entry
+            // yet (the backfill makes it later, under this same row lock).
+            if index.status == IndexStatus::Creating {
+                if let Some(b) = &before {
+                    if txn.get(&b.key)?.is_none() {
+                        before = None;
+                    }
+                }
+            }
             let after = match change.new {
                 Some(item) => index::entry(table, index, item)?,
                 None => None,

@@ -1,7 +1,7 @@
 //! The `dynalith` server binary.
 
 use clap::{Parser, Subcommand};
-use dynalith_core::Database;
+use dynalith_core::{Database, Limits};
 use dynalith_server::{AcceptAnyCredentials, Service};
 use dynalith_storage::{Engine, RocksEngine, RocksOptions};
 use std::path::PathBuf;
@@ -44,6 +44,11 @@ struct ServeArgs {
     /// Log filter: error, warn, info, debug, trace (or a tracing filter).
     #[arg(long, default_value = "info")]
     log_level: String,
+    /// Largest item collection (items and local-index entries sharing a
+    /// partition-key value) on tables with local secondary indexes.
+    /// DynamoDB's fixed limit is 10 GiB.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().item_collection_bytes)]
+    max_item_collection_bytes: i64,
 }
 
 fn main() -> std::process::ExitCode {
@@ -72,7 +77,10 @@ fn run(args: ServeArgs) -> Result<(), String> {
         RocksOptions::durable(&args.data_dir)
     };
     let engine: Arc<dyn Engine> = Arc::new(RocksEngine::open(&options).map_err(|e| e.to_string())?);
-    let database = Database::open(engine.clone()).map_err(|e| e.to_string())?;
+    let limits = Limits {
+        item_collection_bytes: args.max_item_collection_bytes,
+    };
+    let database = Database::open_with(engine.clone(), limits).map_err(|e| e.to_string())?;
     let service = Arc::new(Service {
         database,
         authenticator: Box::new(AcceptAnyCredentials),

@@ -39,6 +39,13 @@ impl Server {
         Self::spawn(&["--data-dir", dir.to_str().expect("utf-8 temp dir")])
     }
 
+    /// An in-memory server of our own with extra `serve` flags.
+    pub fn start_with(extra: &[&str]) -> Server {
+        let mut args = vec!["--in-memory"];
+        args.extend_from_slice(extra);
+        Self::spawn(&args)
+    }
+
     fn spawn(extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_dynalith"))
             .args(["serve", "--port", "0", "--log-level", "warn"])

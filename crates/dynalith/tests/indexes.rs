@@ -1,0 +1,1244 @@
+//! Secondary indexes through the AWS SDK: each projection type, sparse and
+//! overloaded global indexes, local-index order and fetches, paging through
+//! an index both ways, index maintenance on every write path, capacity,
+//! item collections, online index creation racing writers, and the
+//! validation errors.
+
+mod common;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue as Av, BillingMode, CreateGlobalSecondaryIndexAction,
+    DeleteGlobalSecondaryIndexAction, DeleteRequest, GlobalSecondaryIndex,
+    GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType, LocalSecondaryIndex,
+    Projection, ProjectionType, PutRequest, ReturnConsumedCapacity, ReturnItemCollectionMetrics,
+    ScalarAttributeType, Select, WriteRequest,
+};
+use aws_sdk_dynamodb::Client;
+use common::{error_code, error_message, unique_table, Server};
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+type Item = HashMap<String, Av>;
+
+fn s(v: &str) -> Av {
+    Av::S(v.to_string())
+}
+
+fn n(v: i64) -> Av {
+    Av::N(v.to_string())
+}
+
+fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .unwrap()
+}
+
+fn definition(name: &str, t: ScalarAttributeType) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(t)
+        .build()
+        .unwrap()
+}
+
+fn projection(kind: ProjectionType, non_key: &[&str]) -> Projection {
+    let mut p = Projection::builder().projection_type(kind);
+    for name in non_key {
+        p = p.non_key_attributes(*name);
+    }
+    p.build()
+}
+
+fn gsi(name: &str, hash: &str, range: Option<&str>, p: Projection) -> GlobalSecondaryIndex {
+    let mut b = GlobalSecondaryIndex::builder()
+        .index_name(name)
+        .key_schema(key(hash, KeyType::Hash))
+        .projection(p);
+    if let Some(range) = range {
+        b = b.key_schema(key(range, KeyType::Range));
+    }
+    b.build().unwrap()
+}
+
+fn lsi(name: &str, range: &str, p: Projection) -> LocalSecondaryIndex {
+    LocalSecondaryIndex::builder()
+        .index_name(name)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key(range, KeyType::Range))
+        .projection(p)
+        .build()
+        .unwrap()
+}
+
+/// The table most tests use: `pk`/`sk` strings; GSIs `ByKind` (kind, n;
+/// KEYS_ONLY), `ByTag` (tag; INCLUDE color) and `ByOwner` (person, sk;
+/// ALL); LSI `ByN` (pk, n; INCLUDE color).
+async fn create_indexed_table(client: &Client, name: &str) {
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(definition("pk", ScalarAttributeType::S))
+        .attribute_definitions(definition("sk", ScalarAttributeType::S))
+        .attribute_definitions(definition("kind", ScalarAttributeType::S))
+        .attribute_definitions(definition("n", ScalarAttributeType::N))
+        .attribute_definitions(definition("tag", ScalarAttributeType::S))
+        .attribute_definitions(definition("person", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .global_secondary_indexes(gsi(
+            "ByKind",
+            "kind",
+            Some("n"),
+            projection(ProjectionType::KeysOnly, &[]),
+        ))
+        .global_secondary_indexes(gsi(
+            "ByTag",
+            "tag",
+            None,
+            projection(ProjectionType::Include, &["color"]),
+        ))
+        .global_secondary_indexes(gsi(
+            "ByOwner",
+            "person",
+            Some("sk"),
+            projection(ProjectionType::All, &[]),
+        ))
+        .local_secondary_indexes(lsi(
+            "ByN",
+            "n",
+            projection(ProjectionType::Include, &["color"]),
+        ))
+        .send()
+        .await
+        .expect("create indexed table");
+}
+
+fn item(pk: &str, sk: &str, fields: &[(&str, Av)]) -> Item {
+    let mut item: Item = [("pk".to_string(), s(pk)), ("sk".to_string(), s(sk))].into();
+    for (name, value) in fields {
+        item.insert(name.to_string(), value.clone());
+    }
+    item
+}
+
+async fn put(client: &Client, table: &str, item: Item) {
+    client
+        .put_item()
+        .table_name(table)
+        .set_item(Some(item))
+        .send()
+        .await
+        .expect("put");
+}
+
+/// Every item of an index, read with the SDK paginator (`limit` per page).
+async fn query_all(
+    client: &Client,
+    table: &str,
+    index: &str,
+    condition: &str,
+    values: &[(&str, Av)],
+    forward: bool,
+    limit: i32,
+) -> Vec<Item> {
+    let mut request = client
+        .query()
+        .table_name(table)
+        .index_name(index)
+        .key_condition_expression(condition)
+        .scan_index_forward(forward)
+        .limit(limit);
+    for (name, value) in values {
+        request = request.expression_attribute_values(*name, value.clone());
+    }
+    let pages: Vec<_> = request
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .expect("query pages");
+    pages
+        .into_iter()
+        .flat_map(|p| p.items.unwrap_or_default())
+        .collect()
+}
+
+async fn scan_index(client: &Client, table: &str, index: &str) -> Vec<Item> {
+    let pages: Vec<_> = client
+        .scan()
+        .table_name(table)
+        .index_name(index)
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .expect("scan pages");
+    pages
+        .into_iter()
+        .flat_map(|p| p.items.unwrap_or_default())
+        .collect()
+}
+
+fn names(item: &Item) -> BTreeSet<&str> {
+    item.keys().map(String::as_str).collect()
+}
+
+fn sk_of(item: &Item) -> String {
+    match item.get("sk") {
+        Some(Av::S(v)) => v.clone(),
+        other => panic!("no sk: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn projections_hold_exactly_their_attributes() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("proj");
+    create_indexed_table(&client, &table).await;
+    let full = item(
+        "p",
+        "s1",
+        &[
+            ("kind", s("k")),
+            ("n", n(1)),
+            ("tag", s("t")),
+            ("person", s("o")),
+            ("color", s("red")),
+            ("size", n(9)),
+        ],
+    );
+    put(&client, &table, full.clone()).await;
+
+    let keys_only = query_all(
+        &client,
+        &table,
+        "ByKind",
+        "kind = :k",
+        &[(":k", s("k"))],
+        true,
+        10,
+    )
+    .await;
+    assert_eq!(keys_only.len(), 1);
+    assert_eq!(
+        names(&keys_only[0]),
+        BTreeSet::from(["kind", "n", "pk", "sk"])
+    );
+
+    let include = query_all(
+        &client,
+        &table,
+        "ByTag",
+        "tag = :t",
+        &[(":t", s("t"))],
+        true,
+        10,
+    )
+    .await;
+    assert_eq!(
+        names(&include[0]),
+        BTreeSet::from(["color", "pk", "sk", "tag"])
+    );
+
+    let all = query_all(
+        &client,
+        &table,
+        "ByOwner",
+        "person = :o",
+        &[(":o", s("o"))],
+        true,
+        10,
+    )
+    .await;
+    assert_eq!(all, vec![full.clone()]);
+
+    let local = query_all(
+        &client,
+        &table,
+        "ByN",
+        "pk = :p",
+        &[(":p", s("p"))],
+        true,
+        10,
+    )
+    .await;
+    assert_eq!(names(&local[0]), BTreeSet::from(["color", "n", "pk", "sk"]));
+
+    // A local index fetches what it lacks from the table (and charges
+    // the table for it).
+    let fetched = client
+        .query()
+        .table_name(&table)
+        .index_name("ByN")
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", s("p"))
+        .select(Select::AllAttributes)
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fetched.items.unwrap(), vec![full.clone()]);
+    let capacity = fetched.consumed_capacity.unwrap();
+    assert!(capacity.table.unwrap().capacity_units.unwrap() > 0.0);
+    assert!(capacity
+        .local_secondary_indexes
+        .unwrap()
+        .contains_key("ByN"));
+
+    let projected = client
+        .query()
+        .table_name(&table)
+        .index_name("ByN")
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", s("p"))
+        .projection_expression("size, color")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        projected.items.unwrap(),
+        vec![[("size".to_string(), n(9)), ("color".to_string(), s("red"))].into()]
+    );
+
+    // A global index cannot fetch.
+    let err = client
+        .query()
+        .table_name(&table)
+        .index_name("ByTag")
+        .key_condition_expression("tag = :t")
+        .expression_attribute_values(":t", s("t"))
+        .select(Select::AllAttributes)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+    assert!(
+        error_message(&err).contains("ALL_ATTRIBUTES"),
+        "{}",
+        error_message(&err)
+    );
+}
+
+#[tokio::test]
+async fn sparse_and_overloaded_global_index() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("overload");
+    client
+        .create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(definition("PK", ScalarAttributeType::S))
+        .attribute_definitions(definition("SK", ScalarAttributeType::S))
+        .attribute_definitions(definition("GSI1PK", ScalarAttributeType::S))
+        .attribute_definitions(definition("GSI1SK", ScalarAttributeType::S))
+        .key_schema(key("PK", KeyType::Hash))
+        .key_schema(key("SK", KeyType::Range))
+        .global_secondary_indexes(gsi(
+            "GSI1",
+            "GSI1PK",
+            Some("GSI1SK"),
+            projection(ProjectionType::All, &[]),
+        ))
+        .send()
+        .await
+        .unwrap();
+    let entity = |pk: &str, sk: &str, gpk: Option<&str>, gsk: &str| {
+        let mut item: Item = [("PK".to_string(), s(pk)), ("SK".to_string(), s(sk))].into();
+        if let Some(gpk) = gpk {
+            item.insert("GSI1PK".into(), s(gpk));
+            item.insert("GSI1SK".into(), s(gsk));
+        }
+        item
+    };
+    // Users by email, orders by user: two entity types share one index.
+    put(
+        &client,
+        &table,
+        entity("USER#1", "PROFILE", Some("EMAIL#a@x.com"), "USER#1"),
+    )
+    .await;
+    put(
+        &client,
+        &table,
+        entity("USER#2", "PROFILE", Some("EMAIL#b@x.com"), "USER#2"),
+    )
+    .await;
+    put(
+        &client,
+        &table,
+        entity("ORDER#9", "META", Some("USER#1"), "ORDER#2024-01-02"),
+    )
+    .await;
+    put(
+        &client,
+        &table,
+        entity("ORDER#8", "META", Some("USER#1"), "ORDER#2024-01-01"),
+    )
+    .await;
+    put(&client, &table, entity("USER#1", "SETTINGS", None, "")).await;
+
+    let by_email = query_all(
+        &client,
+        &table,
+        "GSI1",
+        "GSI1PK = :e",
+        &[(":e", s("EMAIL#a@x.com"))],
+        true,
+        10,
+    )
+    .await;
+    assert_eq!(by_email.len(), 1);
+    assert_eq!(by_email[0]["PK"], s("USER#1"));
+
+    let orders = query_all(
+        &client,
+        &table,
+        "GSI1",
+        "GSI1PK = :u AND begins_with(GSI1SK, :o)",
+        &[(":u", s("USER#1")), (":o", s("ORDER#"))],
+        false,
+        10,
+    )
+    .await;
+    let order_keys: Vec<&Av> = orders.iter().map(|o| &o["PK"]).collect();
+    assert_eq!(order_keys, vec![&s("ORDER#9"), &s("ORDER#8")]);
+
+    // Sparse: the settings item has no GSI1 keys and is not in the index.
+    let everything = scan_index(&client, &table, "GSI1").await;
+    assert_eq!(everything.len(), 4);
+    let described = client
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+    let index = &described.table.unwrap().global_secondary_indexes.unwrap()[0];
+    assert_eq!(index.item_count, Some(4));
+    assert_eq!(index.index_status, Some(IndexStatus::Active));
+    assert!(index
+        .index_arn
+        .as_deref()
+        .unwrap()
+        .ends_with(&format!("table/{table}/index/GSI1")));
+}
+
+#[tokio::test]
+async fn local_index_orders_by_its_sort_key_and_pages_both_ways() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("lsi");
+    create_indexed_table(&client, &table).await;
+    // n runs opposite to sk; several items share one n.
+    for i in 0..60 {
+        let fields = [("n", n(100 - i / 3)), ("person", s("o")), ("color", s("c"))];
+        put(&client, &table, item("p", &format!("s{i:02}"), &fields)).await;
+    }
+    put(&client, &table, item("other", "s00", &[("n", n(1))])).await;
+
+    for (forward, limit) in [(true, 7), (false, 4), (true, 100)] {
+        let items = query_all(
+            &client,
+            &table,
+            "ByN",
+            "pk = :p AND n BETWEEN :a AND :b",
+            &[(":p", s("p")), (":a", n(85)), (":b", n(95))],
+            forward,
+            limit,
+        )
+        .await;
+        let ns: Vec<i64> = items
+            .iter()
+            .map(|i| match &i["n"] {
+                Av::N(v) => v.parse().unwrap(),
+                _ => panic!(),
+            })
+            .collect();
+        let mut expected = ns.clone();
+        expected.sort_unstable();
+        if !forward {
+            expected.reverse();
+        }
+        assert_eq!(ns, expected, "forward {forward}");
+        assert_eq!(ns.len(), 33, "each of 11 values has 3 items");
+        let distinct: BTreeSet<String> = items.iter().map(sk_of).collect();
+        assert_eq!(distinct.len(), 33, "no item twice across pages");
+    }
+
+    // LastEvaluatedKey carries the index key and the table key.
+    let page = client
+        .query()
+        .table_name(&table)
+        .index_name("ByOwner")
+        .key_condition_expression("person = :o")
+        .expression_attribute_values(":o", s("o"))
+        .limit(2)
+        .send()
+        .await
+        .unwrap();
+    let last = page.last_evaluated_key.unwrap();
+    assert_eq!(
+        last.keys().map(String::as_str).collect::<BTreeSet<_>>(),
+        BTreeSet::from(["person", "pk", "sk"])
+    );
+    let all_owned = query_all(
+        &client,
+        &table,
+        "ByOwner",
+        "person = :o",
+        &[(":o", s("o"))],
+        false,
+        9,
+    )
+    .await;
+    let sks: Vec<String> = all_owned.iter().map(sk_of).collect();
+    let mut expected: Vec<String> = (0..60).map(|i| format!("s{i:02}")).collect();
+    expected.reverse();
+    assert_eq!(sks, expected);
+}
+
+#[tokio::test]
+async fn every_write_path_maintains_the_indexes() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("maint");
+    create_indexed_table(&client, &table).await;
+    put(
+        &client,
+        &table,
+        item("a", "1", &[("tag", s("x")), ("color", s("red"))]),
+    )
+    .await;
+
+    let tags = |items: Vec<Item>| -> Vec<String> { items.iter().map(sk_of).collect() };
+    let by_tag = |tag: &'static str| {
+        let client = client.clone();
+        let table = table.clone();
+        async move {
+            query_all(
+                &client,
+                &table,
+                "ByTag",
+                "tag = :t",
+                &[(":t", s(tag))],
+                true,
+                10,
+            )
+            .await
+        }
+    };
+    assert_eq!(tags(by_tag("x").await), vec!["1"]);
+
+    // UpdateItem moves the entry to its new key.
+    client
+        .update_item()
+        .table_name(&table)
+        .key("pk", s("a"))
+        .key("sk", s("1"))
+        .update_expression("SET tag = :y, color = :c")
+        .expression_attribute_values(":y", s("y"))
+        .expression_attribute_values(":c", s("blue"))
+        .send()
+        .await
+        .unwrap();
+    assert!(by_tag("x").await.is_empty());
+    let moved = by_tag("y").await;
+    assert_eq!(moved[0]["color"], s("blue"));
+
+    // Removing the key attribute drops the entry (sparse).
+    client
+        .update_item()
+        .table_name(&table)
+        .key("pk", s("a"))
+        .key("sk", s("1"))
+        .update_expression("REMOVE tag")
+        .send()
+        .await
+        .unwrap();
+    assert!(by_tag("y").await.is_empty());
+
+    // BatchWriteItem puts and deletes.
+    let put_request = |sk: &str| {
+        WriteRequest::builder()
+            .put_request(
+                PutRequest::builder()
+                    .set_item(Some(item("b", sk, &[("tag", s("z"))])))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    client
+        .batch_write_item()
+        .request_items(
+            &table,
+            vec![put_request("1"), put_request("2"), put_request("3")],
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags(by_tag("z").await), vec!["1", "2", "3"]);
+    let delete_request = WriteRequest::builder()
+        .delete_request(
+            DeleteRequest::builder()
+                .key("pk", s("b"))
+                .key("sk", s("2"))
+                .build()
+                .unwrap(),
+        )
+        .build();
+    client
+        .batch_write_item()
+        .request_items(&table, vec![delete_request])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(tags(by_tag("z").await), vec!["1", "3"]);
+
+    // DeleteItem and an overwriting PutItem.
+    client
+        .delete_item()
+        .table_name(&table)
+        .key("pk", s("b"))
+        .key("sk", s("1"))
+        .send()
+        .await
+        .unwrap();
+    put(&client, &table, item("b", "3", &[("tag", s("w"))])).await;
+    assert!(by_tag("z").await.is_empty());
+    assert_eq!(tags(by_tag("w").await), vec!["3"]);
+
+    let described = client
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+    let by_tag_description = described
+        .table
+        .unwrap()
+        .global_secondary_indexes
+        .unwrap()
+        .into_iter()
+        .find(|i| i.index_name.as_deref() == Some("ByTag"))
+        .unwrap();
+    assert_eq!(by_tag_description.item_count, Some(1));
+    assert!(by_tag_description.index_size_bytes.unwrap() > 0);
+}
+
+#[tokio::test]
+async fn writes_report_index_capacity_and_item_collections() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("cap");
+    create_indexed_table(&client, &table).await;
+    let written = client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item(
+            "p",
+            "1",
+            &[("kind", s("k")), ("n", n(1)), ("tag", s("t"))],
+        )))
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .return_item_collection_metrics(ReturnItemCollectionMetrics::Size)
+        .send()
+        .await
+        .unwrap();
+    let capacity = written.consumed_capacity.unwrap();
+    assert_eq!(capacity.table.unwrap().capacity_units, Some(1.0));
+    let globals = capacity.global_secondary_indexes.unwrap();
+    assert_eq!(
+        globals.keys().map(String::as_str).collect::<BTreeSet<_>>(),
+        BTreeSet::from(["ByKind", "ByTag"]),
+        "ByOwner has no entry for this item"
+    );
+    assert_eq!(
+        capacity.local_secondary_indexes.unwrap()["ByN"].capacity_units,
+        Some(1.0)
+    );
+    assert_eq!(capacity.capacity_units, Some(4.0));
+    let metrics = written.item_collection_metrics.unwrap();
+    assert_eq!(metrics.item_collection_key.unwrap()["pk"], s("p"));
+    assert_eq!(metrics.size_estimate_range_gb.unwrap(), vec![0.0, 1.0]);
+
+    // Changing an index key costs a delete and a put in that index.
+    let updated = client
+        .update_item()
+        .table_name(&table)
+        .key("pk", s("p"))
+        .key("sk", s("1"))
+        .update_expression("SET kind = :k2")
+        .expression_attribute_values(":k2", s("k2"))
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+    let capacity = updated.consumed_capacity.unwrap();
+    let globals = capacity.global_secondary_indexes.unwrap();
+    assert_eq!(globals["ByKind"].capacity_units, Some(2.0));
+    assert!(
+        !globals.contains_key("ByTag"),
+        "ByTag's entry did not change"
+    );
+}
+
+#[tokio::test]
+async fn item_collections_are_limited_on_tables_with_local_indexes() {
+    let server = Server::start_with(&["--max-item-collection-bytes", "3000"]);
+    let client = server.client();
+    let table = unique_table("coll");
+    create_indexed_table(&client, &table).await;
+    let big = "x".repeat(900);
+    for i in 0..2 {
+        put(
+            &client,
+            &table,
+            item("p", &i.to_string(), &[("n", n(i)), ("pad", s(&big))]),
+        )
+        .await;
+    }
+    let err = client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item("p", "9", &[("n", n(9)), ("pad", s(&big))])))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ItemCollectionSizeLimitExceededException");
+    // Other partitions and shrinking writes still work.
+    put(&client, &table, item("q", "1", &[("pad", s(&big))])).await;
+    client
+        .delete_item()
+        .table_name(&table)
+        .key("pk", s("p"))
+        .key("sk", s("0"))
+        .send()
+        .await
+        .unwrap();
+    put(
+        &client,
+        &table,
+        item("p", "9", &[("n", n(9)), ("pad", s(&big))]),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn index_reads_and_writes_are_validated() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("val");
+    create_indexed_table(&client, &table).await;
+
+    let err = client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item("p", "1", &[("kind", n(3))])))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+    assert!(
+        error_message(&err).contains("Type mismatch for Index Key kind"),
+        "{}",
+        error_message(&err)
+    );
+
+    let err = client
+        .update_item()
+        .table_name(&table)
+        .key("pk", s("p"))
+        .key("sk", s("1"))
+        .update_expression("SET tag = :e")
+        .expression_attribute_values(":e", s(""))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+    assert!(
+        error_message(&err).contains("secondary index key"),
+        "{}",
+        error_message(&err)
+    );
+    let nothing = client.scan().table_name(&table).send().await.unwrap();
+    assert_eq!(nothing.count, 0, "a rejected write leaves nothing behind");
+
+    let err = client
+        .query()
+        .table_name(&table)
+        .index_name("Nope")
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", s("p"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&err),
+        "The table does not have the specified index: Nope"
+    );
+
+    let err = client
+        .query()
+        .table_name(&table)
+        .index_name("ByTag")
+        .key_condition_expression("tag = :t")
+        .expression_attribute_values(":t", s("t"))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&err),
+        "Consistent reads are not supported on global secondary indexes"
+    );
+    // Local indexes allow it.
+    client
+        .query()
+        .table_name(&table)
+        .index_name("ByN")
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", s("p"))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap();
+
+    // The key condition must name the index's keys.
+    let err = client
+        .query()
+        .table_name(&table)
+        .index_name("ByTag")
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", s("p"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+
+    // An index starting key needs the table key as well.
+    let err = client
+        .query()
+        .table_name(&table)
+        .index_name("ByTag")
+        .key_condition_expression("tag = :t")
+        .expression_attribute_values(":t", s("t"))
+        .exclusive_start_key("tag", s("t"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+}
+
+#[tokio::test]
+async fn create_table_validates_index_definitions() {
+    let server = Server::start();
+    let client = server.client();
+    let base = |name: &str| {
+        client
+            .create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(definition("pk", ScalarAttributeType::S))
+            .key_schema(key("pk", KeyType::Hash))
+    };
+    // A local index needs a table sort key.
+    let err = base(&unique_table("v"))
+        .attribute_definitions(definition("n", ScalarAttributeType::N))
+        .local_secondary_indexes(lsi("ByN", "n", projection(ProjectionType::All, &[])))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+
+    // Index key attributes must be defined.
+    let err = base(&unique_table("v"))
+        .global_secondary_indexes(gsi(
+            "G1x",
+            "missing",
+            None,
+            projection(ProjectionType::All, &[]),
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+    assert!(
+        error_message(&err).contains("not defined"),
+        "{}",
+        error_message(&err)
+    );
+
+    // Duplicate names.
+    let err = base(&unique_table("v"))
+        .attribute_definitions(definition("g", ScalarAttributeType::S))
+        .global_secondary_indexes(gsi("Dup", "g", None, projection(ProjectionType::All, &[])))
+        .global_secondary_indexes(gsi(
+            "Dup",
+            "g",
+            None,
+            projection(ProjectionType::KeysOnly, &[]),
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+
+    // INCLUDE needs NonKeyAttributes.
+    let err = base(&unique_table("v"))
+        .attribute_definitions(definition("g", ScalarAttributeType::S))
+        .global_secondary_indexes(gsi(
+            "Inc",
+            "g",
+            None,
+            projection(ProjectionType::Include, &[]),
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+
+    // A provisioned table's global index needs its own throughput.
+    let err = client
+        .create_table()
+        .table_name(unique_table("v"))
+        .attribute_definitions(definition("pk", ScalarAttributeType::S))
+        .attribute_definitions(definition("g", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
+        .provisioned_throughput(
+            aws_sdk_dynamodb::types::ProvisionedThroughput::builder()
+                .read_capacity_units(5)
+                .write_capacity_units(5)
+                .build()
+                .unwrap(),
+        )
+        .global_secondary_indexes(gsi("Prov", "g", None, projection(ProjectionType::All, &[])))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+
+    // An attribute definition no key uses.
+    let err = base(&unique_table("v"))
+        .attribute_definitions(definition("g", ScalarAttributeType::S))
+        .attribute_definitions(definition("unused", ScalarAttributeType::S))
+        .global_secondary_indexes(gsi("Gix", "g", None, projection(ProjectionType::All, &[])))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+}
+
+/// Writers update and delete items while a new global index backfills;
+/// the finished index equals the index rebuilt from the table.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn online_index_creation_races_writers() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("online");
+    client
+        .create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(definition("pk", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
+        .send()
+        .await
+        .unwrap();
+    const ITEMS: usize = 4000;
+    let requests: Vec<WriteRequest> = (0..ITEMS)
+        .map(|i| {
+            let item: Item = [
+                ("pk".to_string(), s(&format!("k{i}"))),
+                ("g".to_string(), s(&format!("g{}", i % 13))),
+                ("v".to_string(), n(0)),
+            ]
+            .into();
+            WriteRequest::builder()
+                .put_request(PutRequest::builder().set_item(Some(item)).build().unwrap())
+                .build()
+        })
+        .collect();
+    for chunk in requests.chunks(25) {
+        client
+            .batch_write_item()
+            .request_items(&table, chunk.to_vec())
+            .send()
+            .await
+            .unwrap();
+    }
+
+    // Writers: move items between index partitions, remove them from the
+    // index, delete them, and add new ones, before, during and after the
+    // index's creation.
+    let mut writers = Vec::new();
+    for w in 0..4usize {
+        let client = client.clone();
+        let table = table.clone();
+        writers.push(tokio::spawn(async move {
+            for step in 0..400usize {
+                let i = (step * 37 + w * 1009) % ITEMS;
+                let pk = s(&format!("k{i}"));
+                let result = match step % 4 {
+                    0 => client
+                        .update_item()
+                        .table_name(&table)
+                        .key("pk", pk)
+                        .update_expression("SET g = :g, v = v + :one")
+                        .expression_attribute_values(":g", s(&format!("g{}", step % 5)))
+                        .expression_attribute_values(":one", n(1))
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| format!("{e:?}")),
+                    1 => client
+                        .update_item()
+                        .table_name(&table)
+                        .key("pk", pk)
+                        .update_expression("REMOVE g")
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| format!("{e:?}")),
+                    2 => client
+                        .delete_item()
+                        .table_name(&table)
+                        .key("pk", pk)
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| format!("{e:?}")),
+                    _ => client
+                        .put_item()
+                        .table_name(&table)
+                        .item("pk", s(&format!("new{w}_{step}")))
+                        .item("g", s("g1"))
+                        .item("v", n(7))
+                        .send()
+                        .await
+                        .map(|_| ())
+                        .map_err(|e| format!("{e:?}")),
+                };
+                result.expect("write during backfill");
+            }
+        }));
+    }
+    let created = client
+        .update_table()
+        .table_name(&table)
+        .attribute_definitions(definition("g", ScalarAttributeType::S))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("ByG")
+                        .key_schema(key("g", KeyType::Hash))
+                        .projection(projection(ProjectionType::Include, &["v"]))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let creating = &created
+        .table_description
+        .unwrap()
+        .global_secondary_indexes
+        .unwrap()[0];
+    assert_eq!(creating.index_status, Some(IndexStatus::Creating));
+
+    for writer in writers {
+        writer.await.unwrap();
+    }
+    let mut active = false;
+    for _ in 0..600 {
+        let described = client
+            .describe_table()
+            .table_name(&table)
+            .send()
+            .await
+            .unwrap();
+        let index = &described.table.unwrap().global_secondary_indexes.unwrap()[0];
+        if index.index_status == Some(IndexStatus::Active) {
+            assert_eq!(index.backfilling, None);
+            active = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(active, "the index never became ACTIVE");
+
+    let mut in_index: Vec<Item> = scan_index(&client, &table, "ByG").await;
+    let mut expected: Vec<Item> = scan_all(&client, &table)
+        .await
+        .into_iter()
+        .filter(|item| item.contains_key("g"))
+        .collect();
+    let key_of = |item: &Item| format!("{:?}", item["pk"]);
+    in_index.sort_by_key(key_of);
+    expected.sort_by_key(key_of);
+    assert_eq!(
+        in_index, expected,
+        "the backfilled index equals the table's"
+    );
+    let described = client
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+    let index = &described.table.unwrap().global_secondary_indexes.unwrap()[0];
+    assert_eq!(index.item_count, Some(expected.len() as i64));
+}
+
+async fn scan_all(client: &Client, table: &str) -> Vec<Item> {
+    let pages: Vec<_> = client
+        .scan()
+        .table_name(table)
+        .into_paginator()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .expect("scan");
+    pages
+        .into_iter()
+        .flat_map(|p| p.items.unwrap_or_default())
+        .collect()
+}
+
+#[tokio::test]
+async fn parallel_scan_of_an_index_covers_it_once() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("pscan");
+    create_indexed_table(&client, &table).await;
+    for i in 0..300 {
+        put(
+            &client,
+            &table,
+            item(
+                &format!("p{}", i % 40),
+                &format!("s{i}"),
+                &[("tag", s(&format!("t{}", i % 17)))],
+            ),
+        )
+        .await;
+    }
+    let mut seen = BTreeSet::new();
+    for segment in 0..4 {
+        let pages: Vec<_> = client
+            .scan()
+            .table_name(&table)
+            .index_name("ByTag")
+            .segment(segment)
+            .total_segments(4)
+            .limit(11)
+            .into_paginator()
+            .send()
+            .collect::<Result<Vec<_>, _>>()
+            .await
+            .unwrap();
+        for item in pages.into_iter().flat_map(|p| p.items.unwrap_or_default()) {
+            assert!(seen.insert(sk_of(&item)), "an entry in two segments");
+        }
+    }
+    assert_eq!(seen.len(), 300);
+}
+
+#[tokio::test]
+async fn update_table_deletes_and_rejects_index_changes() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("upd");
+    create_indexed_table(&client, &table).await;
+    put(&client, &table, item("p", "1", &[("tag", s("t"))])).await;
+
+    let err = client
+        .update_table()
+        .table_name(&table)
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .delete(
+                    DeleteGlobalSecondaryIndexAction::builder()
+                        .index_name("Nope")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ResourceNotFoundException");
+
+    let err = client
+        .update_table()
+        .table_name(&table)
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("ByTag")
+                        .key_schema(key("tag", KeyType::Hash))
+                        .projection(projection(ProjectionType::All, &[]))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_code(&err),
+        "ValidationException",
+        "{}",
+        error_message(&err)
+    );
+
+    let deleted = client
+        .update_table()
+        .table_name(&table)
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .delete(
+                    DeleteGlobalSecondaryIndexAction::builder()
+                        .index_name("ByTag")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let listed = deleted
+        .table_description
+        .unwrap()
+        .global_secondary_indexes
+        .unwrap();
+    let gone = listed
+        .iter()
+        .find(|i| i.index_name.as_deref() == Some("ByTag"))
+        .unwrap();
+    assert_eq!(gone.index_status, Some(IndexStatus::Deleting));
+    let err = client
+        .query()
+        .table_name(&table)
+        .index_name("ByTag")
+        .key_condition_expression("tag = :t")
+        .expression_attribute_values(":t", s("t"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+    // Writes go on without the index.
+    put(&client, &table, item("p", "2", &[("tag", s("t"))])).await;
+}
