@@ -7,6 +7,7 @@
 //! catalog entry   01 'T' <table name>                       -> TableMeta JSON
 //! next table id   01 'I'                                    -> u32 BE
 //! pending drop    01 'D' <table id u32 BE>                  -> empty
+//! request token   01 'X' <ClientRequestToken>               -> token record
 //! item            02 <table id> <hash(pk) u64 BE> <pk> [<sk>] -> stored item
 //! table counters  03 <table id>                             -> [item count, bytes]
 //! index entry     02 <index id> <hash(ipk)> <ipk> [<isk>] <pk> [<sk>] -> projected item
@@ -56,6 +57,16 @@ pub fn pending_drops_range() -> (Vec<u8>, Vec<u8>) {
 pub fn table_id_of_pending_drop(key: &[u8]) -> Option<u32> {
     let raw: [u8; 4] = key.get(2..6)?.try_into().ok()?;
     Some(u32::from_be_bytes(raw))
+}
+
+pub fn request_token(token: &str) -> Vec<u8> {
+    let mut key = vec![CATALOG, b'X'];
+    key.extend_from_slice(token.as_bytes());
+    key
+}
+
+pub fn request_tokens_range() -> (Vec<u8>, Vec<u8>) {
+    (vec![CATALOG, b'X'], vec![CATALOG, b'X' + 1])
 }
 
 pub fn table_counters(table_id: u32) -> Vec<u8> {

@@ -23,6 +23,7 @@ pub mod keys;
 mod ops;
 pub mod primary_key;
 pub mod read_page;
+pub mod request_tokens;
 pub mod stored_item;
 pub mod validate;
 pub mod write;
@@ -97,6 +98,7 @@ pub struct Database {
     /// Shared by every write attempt, taken exclusively to publish index
     /// creation and deletion (see `write.rs`).
     write_gate: parking_lot::RwLock<()>,
+    request_tokens: request_tokens::RequestTokens,
     /// Lets background work (index backfills) hold the database.
     self_ref: std::sync::Weak<Database>,
 }
@@ -111,9 +113,11 @@ impl Database {
         limits: Limits,
     ) -> Result<Arc<Database>, DynamoError> {
         let catalog = Catalog::load(&*engine)?;
+        let request_tokens = request_tokens::RequestTokens::load(&*engine)?;
         let db = Arc::new_cyclic(|self_ref| Database {
             engine,
             catalog,
+            request_tokens,
             limits,
             write_gate: parking_lot::RwLock::new(()),
             self_ref: self_ref.clone(),
@@ -121,6 +125,10 @@ impl Database {
         db.resume_pending_drops()?;
         db.resume_backfills();
         Ok(db)
+    }
+
+    pub fn request_tokens(&self) -> &request_tokens::RequestTokens {
+        &self.request_tokens
     }
 
     pub fn limits(&self) -> &Limits {

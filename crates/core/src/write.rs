@@ -30,6 +30,40 @@ pub enum Mutation {
 /// Decides what to write from the current item (None when absent).
 pub type Decide<'a> = Box<dyn FnMut(Option<&Item>) -> Result<Mutation, DynamoError> + 'a>;
 
+/// Runs before a multi-item write commits (see `write_items_then`).
+pub type BeforeCommit<'a> =
+    dyn FnMut(&mut dyn Transaction, &[WriteOutcome]) -> Result<(), BeforeCommitError> + 'a;
+
+/// Why `before_commit` stopped a write.
+#[derive(Debug)]
+pub enum BeforeCommitError {
+    /// A storage conflict: the whole write is retried.
+    Storage(StorageError),
+    /// The write is refused with this error.
+    Refused(DynamoError),
+}
+
+impl From<StorageError> for BeforeCommitError {
+    fn from(e: StorageError) -> Self {
+        BeforeCommitError::Storage(e)
+    }
+}
+
+impl From<DynamoError> for BeforeCommitError {
+    fn from(e: DynamoError) -> Self {
+        BeforeCommitError::Refused(e)
+    }
+}
+
+impl From<BeforeCommitError> for WriteError {
+    fn from(e: BeforeCommitError) -> Self {
+        match e {
+            BeforeCommitError::Storage(e) => WriteError::Storage(e),
+            BeforeCommitError::Refused(e) => WriteError::Rejected(e),
+        }
+    }
+}
+
 /// One item to write.
 pub struct ItemWrite<'a> {
     pub table: Arc<TableMeta>,
@@ -77,6 +111,14 @@ impl WriteOutcome {
     }
 }
 
+/// The error of a write that kept losing lock races (see `is_contention`).
+const CONTENDED: &str = "the item is too contended; retry the request";
+
+/// Whether a write failed only because its items stayed locked by others.
+pub fn is_contention(error: &DynamoError) -> bool {
+    error.kind == ErrorKind::InternalServerError && error.message == CONTENDED
+}
+
 /// How often a write is retried after lock timeouts before giving up with
 /// a (retryable) InternalServerError.
 const MAX_ATTEMPTS: usize = 16;
@@ -95,27 +137,38 @@ impl Database {
     /// cannot deadlock.
     pub fn write_items(
         &self,
+        writes: Vec<ItemWrite<'_>>,
+    ) -> Result<Vec<WriteOutcome>, DynamoError> {
+        self.write_items_then(writes, &mut |_, _| Ok(()))
+    }
+
+    /// Like `write_items`, with `before_commit` run after every item was
+    /// decided and before the commit, with the locks held: it may add
+    /// writes of its own, or refuse the whole write (a transaction whose
+    /// conditions failed), which then rolls back.
+    pub fn write_items_then(
+        &self,
         mut writes: Vec<ItemWrite<'_>>,
+        before_commit: &mut BeforeCommit<'_>,
     ) -> Result<Vec<WriteOutcome>, DynamoError> {
         let mut order: Vec<usize> = (0..writes.len()).collect();
         order.sort_by(|&a, &b| writes[a].key.cmp(&writes[b].key));
         for _ in 0..MAX_ATTEMPTS {
-            match self.try_write_items(&mut writes, &order) {
+            match self.try_write_items(&mut writes, &order, before_commit) {
                 Err(WriteError::Storage(StorageError::Conflict)) => continue,
                 Err(WriteError::Storage(e)) => return Err(storage_error(e)),
                 Err(WriteError::Rejected(e)) => return Err(e),
                 Ok(outcomes) => return Ok(outcomes),
             }
         }
-        Err(DynamoError::internal(
-            "the item is too contended; retry the request",
-        ))
+        Err(DynamoError::internal(CONTENDED))
     }
 
     fn try_write_items(
         &self,
         writes: &mut [ItemWrite<'_>],
         order: &[usize],
+        before_commit: &mut BeforeCommit<'_>,
     ) -> Result<Vec<WriteOutcome>, WriteError> {
         let _gate = self.write_gate.read();
         let mut txn = self.engine().begin();
@@ -165,6 +218,7 @@ impl Database {
             outcome.old = old;
             outcome.old_size = old_size;
         }
+        before_commit(&mut *txn, &outcomes)?;
         txn.commit()?;
         Ok(outcomes)
     }

@@ -17,6 +17,8 @@ mod read_common;
 mod read_target;
 mod scan;
 mod shapes;
+mod transact_get_items;
+mod transact_write_items;
 mod update_item;
 mod update_table;
 
@@ -60,6 +62,8 @@ operations!(
     Scan,
     BatchGetItem,
     BatchWriteItem,
+    TransactWriteItems,
+    TransactGetItems,
 );
 
 impl Operation {
@@ -71,7 +75,10 @@ impl Operation {
     pub fn reads_many_items(self) -> bool {
         matches!(
             self,
-            Operation::Query | Operation::Scan | Operation::BatchGetItem
+            Operation::Query
+                | Operation::Scan
+                | Operation::BatchGetItem
+                | Operation::TransactGetItems
         )
     }
 
@@ -103,6 +110,8 @@ pub(crate) fn execute(
         Operation::Scan => scan::execute(db, body),
         Operation::BatchGetItem => batch_get_item::execute(db, body),
         Operation::BatchWriteItem => batch_write_item::execute(db, body),
+        Operation::TransactWriteItems => transact_write_items::execute(db, body),
+        Operation::TransactGetItems => transact_get_items::execute(db, body),
     }
 }
 

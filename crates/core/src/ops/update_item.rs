@@ -37,7 +37,7 @@ struct UpdateItemInput {
 }
 
 /// The update to apply, in either form.
-enum Update<'a> {
+pub(super) enum Update<'a> {
     Nothing,
     Expression(Arc<UpdateExpression>, Bindings<'a>),
     AttributeUpdates(Legacy<UpdateExpression>),
@@ -45,7 +45,7 @@ enum Update<'a> {
 
 impl Update<'_> {
     /// Applies the update to `item`; returns the document paths it touched.
-    fn apply(&self, item: &mut Item) -> Result<Vec<DocumentPath>, DynamoError> {
+    pub(super) fn apply(&self, item: &mut Item) -> Result<Vec<DocumentPath>, DynamoError> {
         match self {
             Update::Nothing => Ok(Vec::new()),
             Update::Expression(update, bindings) => Ok(update.apply(item, bindings)?.paths),
@@ -199,7 +199,7 @@ fn check_members(input: &UpdateItemInput) -> Result<(), DynamoError> {
 /// if the condition holds when it writes a key attribute or reads inside
 /// one (`SET a = pk.x`): DynamoDB (Local) evaluates the condition first,
 /// so a failed condition wins.
-fn resolve_update<'a>(
+pub(super) fn resolve_update<'a>(
     table: &TableMeta,
     prepared: &expressions::PreparedExpressions<'a>,
     attribute_updates: Option<&HashMap<String, AttributeValueUpdate>>,
