@@ -1,0 +1,713 @@
+//! Transactions through the AWS SDK: every action type over three tables
+//! with indexes, every cancellation reason, idempotency, the limits,
+//! capacity, TransactGetItems, and the bank test — concurrent transfers
+//! and snapshot reads that must always balance, across SIGKILL restarts.
+
+mod common;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue as Av, BillingMode, ConditionCheck, Delete, Get,
+    GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
+    ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
+    TransactGetItem, TransactWriteItem, Update,
+};
+use aws_sdk_dynamodb::Client;
+use common::{create_table, error_code, error_message, unique_table, Server};
+use rand::Rng;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+type Item = HashMap<String, Av>;
+
+fn s(v: &str) -> Av {
+    Av::S(v.to_string())
+}
+
+fn n(v: i64) -> Av {
+    Av::N(v.to_string())
+}
+
+fn num(item: &Item, name: &str) -> i64 {
+    match &item[name] {
+        Av::N(v) => v.parse().unwrap(),
+        other => panic!("{name} is {other:?}"),
+    }
+}
+
+fn put(table: &str, item: Item) -> TransactWriteItem {
+    TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .build()
+                .unwrap(),
+        )
+        .build()
+}
+
+fn pk(v: &str) -> Item {
+    [("pk".to_string(), s(v))].into()
+}
+
+/// A table keyed `pk` with a global index `ByG` on `g`.
+async fn create_indexed(client: &Client, name: &str) {
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("pk")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("g")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("pk")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("ByG")
+                .key_schema(
+                    KeySchemaElement::builder()
+                        .attribute_name("g")
+                        .key_type(KeyType::Hash)
+                        .build()
+                        .unwrap(),
+                )
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn get(client: &Client, table: &str, key: &str) -> Option<Item> {
+    client
+        .get_item()
+        .table_name(table)
+        .key("pk", s(key))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+}
+
+async fn in_index(client: &Client, table: &str, g: &str) -> usize {
+    client
+        .query()
+        .table_name(table)
+        .index_name("ByG")
+        .key_condition_expression("g = :g")
+        .expression_attribute_values(":g", s(g))
+        .send()
+        .await
+        .unwrap()
+        .count as usize
+}
+
+#[tokio::test]
+async fn every_action_type_across_three_indexed_tables() {
+    let server = Server::start();
+    let client = server.client();
+    let tables: Vec<String> = (0..3).map(|_| unique_table("tx")).collect();
+    for table in &tables {
+        create_indexed(&client, table).await;
+    }
+    let mut seed = pk("old");
+    seed.insert("g".into(), s("x"));
+    seed.insert("v".into(), n(1));
+    client
+        .put_item()
+        .table_name(&tables[1])
+        .set_item(Some(seed))
+        .send()
+        .await
+        .unwrap();
+    client
+        .put_item()
+        .table_name(&tables[2])
+        .set_item(Some(pk("gone")))
+        .send()
+        .await
+        .unwrap();
+
+    let mut new_item = pk("new");
+    new_item.insert("g".into(), s("x"));
+    let result = client
+        .transact_write_items()
+        .transact_items(put(&tables[0], new_item))
+        .transact_items(
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&tables[1])
+                        .key("pk", s("old"))
+                        .update_expression("SET v = v + :one, g = :y")
+                        .condition_expression("v = :one")
+                        .expression_attribute_values(":one", n(1))
+                        .expression_attribute_values(":y", s("y"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(
+            TransactWriteItem::builder()
+                .delete(
+                    Delete::builder()
+                        .table_name(&tables[2])
+                        .key("pk", s("gone"))
+                        .condition_expression("attribute_exists(pk)")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(
+            TransactWriteItem::builder()
+                .condition_check(
+                    ConditionCheck::builder()
+                        .table_name(&tables[2])
+                        .key("pk", s("absent"))
+                        .condition_expression("attribute_not_exists(pk)")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .return_consumed_capacity(ReturnConsumedCapacity::Indexes)
+        .send()
+        .await
+        .unwrap();
+
+    assert!(get(&client, &tables[0], "new").await.is_some());
+    let updated = get(&client, &tables[1], "old").await.unwrap();
+    assert_eq!(num(&updated, "v"), 2);
+    assert!(get(&client, &tables[2], "gone").await.is_none());
+    // Index entries moved with the items.
+    assert_eq!(in_index(&client, &tables[0], "x").await, 1);
+    assert_eq!(in_index(&client, &tables[1], "x").await, 0);
+    assert_eq!(in_index(&client, &tables[1], "y").await, 1);
+
+    // Transactional writes cost double: 2 units per 1 KB item, and the
+    // index write doubles as well.
+    let consumed = result.consumed_capacity.unwrap();
+    assert_eq!(consumed.len(), 3);
+    let first = consumed
+        .iter()
+        .find(|c| c.table_name.as_deref() == Some(tables[0].as_str()))
+        .unwrap();
+    assert_eq!(first.table.as_ref().unwrap().capacity_units, Some(2.0));
+    assert_eq!(
+        first.global_secondary_indexes.as_ref().unwrap()["ByG"].capacity_units,
+        Some(2.0)
+    );
+    assert_eq!(first.capacity_units, Some(4.0));
+}
+
+#[tokio::test]
+async fn cancellation_reasons_follow_request_order_and_nothing_is_written() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("cancel");
+    create_table(&client, &table, None).await;
+    let mut account = pk("a");
+    account.insert("bal".into(), n(10));
+    account.insert("text".into(), s("t"));
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(account))
+        .send()
+        .await
+        .unwrap();
+
+    let err = client
+        .transact_write_items()
+        .transact_items(put(&table, pk("b")))
+        .transact_items(
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&table)
+                        .key("pk", s("a"))
+                        .update_expression("SET bal = bal - :v")
+                        .condition_expression("bal >= :v")
+                        .expression_attribute_values(":v", n(300))
+                        .return_values_on_condition_check_failure(
+                            ReturnValuesOnConditionCheckFailure::AllOld,
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(
+            TransactWriteItem::builder()
+                .condition_check(
+                    ConditionCheck::builder()
+                        .table_name(&table)
+                        .key("pk", s("missing"))
+                        .condition_expression("attribute_exists(pk)")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&table)
+                        .key("pk", s("c"))
+                        .update_expression("SET n = :one")
+                        .expression_attribute_values(":one", n(1))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "TransactionCanceledException");
+    let message = error_message(&err);
+    assert!(
+        message.ends_with("[None, ConditionalCheckFailed, ConditionalCheckFailed, None]"),
+        "{message}"
+    );
+    let service = err.into_service_error();
+    let reasons = match service {
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e) => {
+            e.cancellation_reasons.unwrap()
+        }
+        other => panic!("{other:?}"),
+    };
+    let codes: Vec<&str> = reasons.iter().map(|r| r.code.as_deref().unwrap()).collect();
+    assert_eq!(
+        codes,
+        [
+            "None",
+            "ConditionalCheckFailed",
+            "ConditionalCheckFailed",
+            "None"
+        ]
+    );
+    assert_eq!(num(reasons[1].item.as_ref().unwrap(), "bal"), 10);
+    assert!(reasons[2].item.is_none());
+    assert!(get(&client, &table, "b").await.is_none(), "nothing written");
+
+    // An update that fails on the item is a ValidationError reason.
+    let err = client
+        .transact_write_items()
+        .transact_items(put(&table, pk("b")))
+        .transact_items(
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&table)
+                        .key("pk", s("a"))
+                        .update_expression("SET n = #t + :one")
+                        .expression_attribute_names("#t", "text")
+                        .expression_attribute_values(":one", n(1))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        error_message(&err).ends_with("[None, ValidationError]"),
+        "{}",
+        error_message(&err)
+    );
+    assert!(get(&client, &table, "b").await.is_none(), "nothing written");
+}
+
+#[tokio::test]
+async fn transactions_are_validated() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("txval");
+    create_table(&client, &table, None).await;
+
+    let err = client
+        .transact_write_items()
+        .transact_items(put(&table, pk("a")))
+        .transact_items(
+            TransactWriteItem::builder()
+                .delete(
+                    Delete::builder()
+                        .table_name(&table)
+                        .key("pk", s("a"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&err),
+        "Transaction request cannot include multiple operations on one item"
+    );
+
+    let mut too_many = client.transact_write_items();
+    for i in 0..101 {
+        too_many = too_many.transact_items(put(&table, pk(&format!("k{i}"))));
+    }
+    let err = too_many.send().await.unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+    assert!(error_message(&err).contains("less than or equal to 100"));
+
+    let mut too_big = client.transact_write_items();
+    for i in 0..15 {
+        let mut item = pk(&format!("big{i}"));
+        item.insert("pad".into(), s(&"x".repeat(300_000)));
+        too_big = too_big.transact_items(put(&table, item));
+    }
+    let err = too_big.send().await.unwrap_err();
+    assert!(
+        error_message(&err).starts_with("Transaction payload size cannot exceed 4MB"),
+        "{}",
+        error_message(&err)
+    );
+
+    let err = client
+        .transact_write_items()
+        .transact_items(put("no_such_table", pk("a")))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ResourceNotFoundException");
+
+    let err = client
+        .transact_get_items()
+        .transact_items(
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name(&table)
+                        .key("pk", n(1))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+}
+
+#[tokio::test]
+async fn client_request_tokens_make_retries_idempotent() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("idem");
+    create_table(&client, &table, None).await;
+    let increment = |token: &str, by: i64| {
+        client
+            .transact_write_items()
+            .client_request_token(token)
+            .transact_items(
+                TransactWriteItem::builder()
+                    .update(
+                        Update::builder()
+                            .table_name(&table)
+                            .key("pk", s("counter"))
+                            .update_expression("ADD v :by")
+                            .expression_attribute_values(":by", n(by))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+    };
+    increment("token-1", 5).await.unwrap();
+    increment("token-1", 5).await.unwrap();
+    assert_eq!(num(&get(&client, &table, "counter").await.unwrap(), "v"), 5);
+    let err = increment("token-1", 6).await.unwrap_err();
+    assert_eq!(error_code(&err), "IdempotentParameterMismatchException");
+    increment("token-2", 5).await.unwrap();
+    assert_eq!(
+        num(&get(&client, &table, "counter").await.unwrap(), "v"),
+        10
+    );
+}
+
+#[tokio::test]
+async fn transact_get_items_reads_with_projections() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("tget");
+    create_table(&client, &table, None).await;
+    let mut item = pk("a");
+    item.insert("x".into(), n(1));
+    item.insert("y".into(), n(2));
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item.clone()))
+        .send()
+        .await
+        .unwrap();
+    let got = client
+        .transact_get_items()
+        .transact_items(
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name(&table)
+                        .key("pk", s("a"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name(&table)
+                        .key("pk", s("missing"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name(unique_table("none"))
+                        .key("pk", s("a"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await;
+    assert_eq!(error_code(&got.unwrap_err()), "ResourceNotFoundException");
+
+    let got = client
+        .transact_get_items()
+        .transact_items(
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name(&table)
+                        .key("pk", s("a"))
+                        .projection_expression("#y")
+                        .expression_attribute_names("#y", "y")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name(&table)
+                        .key("pk", s("missing"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .unwrap();
+    let responses = got.responses.unwrap();
+    assert_eq!(responses[0].item, Some([("y".to_string(), n(2))].into()));
+    assert_eq!(responses[1].item, None);
+    // Two strongly consistent reads, at double cost.
+    assert_eq!(got.consumed_capacity.unwrap()[0].capacity_units, Some(4.0));
+}
+
+const ACCOUNTS: i64 = 8;
+const START_BALANCE: i64 = 100;
+
+async fn total(client: &Client, table: &str) -> Result<(i64, Vec<i64>), String> {
+    let mut request = client.transact_get_items();
+    for a in 0..ACCOUNTS {
+        request = request.transact_items(
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name(table)
+                        .key("pk", s(&format!("acct{a}")))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        );
+    }
+    let got = request.send().await.map_err(|e| format!("{e:?}"))?;
+    let balances: Vec<i64> = got
+        .responses
+        .unwrap()
+        .iter()
+        .map(|r| num(r.item.as_ref().expect("account exists"), "bal"))
+        .collect();
+    Ok((balances.iter().sum(), balances))
+}
+
+/// Moves `amount` from one account to another; false when the debit's
+/// condition (enough money) failed.
+async fn transfer(
+    client: &Client,
+    table: &str,
+    from: i64,
+    to: i64,
+    amount: i64,
+) -> Result<bool, String> {
+    let debit = Update::builder()
+        .table_name(table)
+        .key("pk", s(&format!("acct{from}")))
+        .update_expression("SET bal = bal - :a")
+        .condition_expression("bal >= :a")
+        .expression_attribute_values(":a", n(amount))
+        .build()
+        .unwrap();
+    let credit = Update::builder()
+        .table_name(table)
+        .key("pk", s(&format!("acct{to}")))
+        .update_expression("SET bal = bal + :a")
+        .expression_attribute_values(":a", n(amount))
+        .build()
+        .unwrap();
+    match client
+        .transact_write_items()
+        .transact_items(TransactWriteItem::builder().update(debit).build())
+        .transact_items(TransactWriteItem::builder().update(credit).build())
+        .send()
+        .await
+    {
+        Ok(_) => Ok(true),
+        Err(e) if error_code(&e) == "TransactionCanceledException" => Ok(false),
+        Err(e) => Err(format!("{e:?}")),
+    }
+}
+
+/// The bank test: transfers and balance reads race; every snapshot sums to
+/// the starting total and no balance goes negative, across SIGKILLs of a
+/// durable server.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn bank_transfers_always_balance_across_crashes() {
+    if std::env::var("DYNALITH_TEST_ENDPOINT").is_ok() {
+        return; // needs our own process to kill
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let table = "bank";
+    for round in 0..3 {
+        let mut server = Server::start_durable(dir.path());
+        let client = server.client();
+        if round == 0 {
+            create_table(&client, table, None).await;
+            let mut request = client.transact_write_items();
+            for a in 0..ACCOUNTS {
+                let mut item = pk(&format!("acct{a}"));
+                item.insert("bal".into(), n(START_BALANCE));
+                request = request.transact_items(put(table, item));
+            }
+            request.send().await.unwrap();
+        }
+        let (sum, balances) = total(&client, table).await.unwrap();
+        assert_eq!(
+            sum,
+            ACCOUNTS * START_BALANCE,
+            "after restart {round}: {balances:?}"
+        );
+
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut tasks = Vec::new();
+        for _ in 0..6 {
+            let client = client.clone();
+            let stop = stop.clone();
+            tasks.push(tokio::spawn(async move {
+                let mut done = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let (from, to, amount) = {
+                        let mut rng = rand::rng();
+                        let from = rng.random_range(0..ACCOUNTS);
+                        let to = (from + rng.random_range(1..ACCOUNTS)) % ACCOUNTS;
+                        (from, to, rng.random_range(1..60))
+                    };
+                    match transfer(&client, table, from, to, amount).await {
+                        Ok(_) => done += 1,
+                        Err(_) if stop.load(Ordering::Relaxed) => break,
+                        Err(e) => panic!("transfer failed: {e}"),
+                    }
+                }
+                done
+            }));
+        }
+        let reader = {
+            let client = client.clone();
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                let mut reads = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    match total(&client, table).await {
+                        Ok((sum, balances)) => {
+                            assert_eq!(sum, ACCOUNTS * START_BALANCE, "snapshot {balances:?}");
+                            assert!(balances.iter().all(|b| *b >= 0), "{balances:?}");
+                            reads += 1;
+                        }
+                        Err(_) if stop.load(Ordering::Relaxed) => break,
+                        Err(e) => panic!("read failed: {e}"),
+                    }
+                }
+                reads
+            })
+        };
+        let run_for = rand::rng().random_range(600..1500);
+        tokio::time::sleep(Duration::from_millis(run_for)).await;
+        // Kill first, then tell the clients: requests in flight fail.
+        stop.store(true, Ordering::Relaxed);
+        server.kill();
+        let mut transfers = 0;
+        for task in tasks {
+            transfers += task.await.unwrap();
+        }
+        let reads = reader.await.unwrap();
+        assert!(
+            transfers > 0 && reads > 0,
+            "round {round}: {transfers} transfers, {reads} reads"
+        );
+    }
+    let server = Server::start_durable(dir.path());
+    let (sum, balances) = total(&server.client(), table).await.unwrap();
+    assert_eq!(sum, ACCOUNTS * START_BALANCE, "{balances:?}");
+    assert!(balances.iter().all(|b| *b >= 0), "{balances:?}");
+}
