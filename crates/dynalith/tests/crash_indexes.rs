@@ -6,11 +6,11 @@
 mod common;
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue as Av, BillingMode, GlobalSecondaryIndex, KeySchemaElement,
-    KeyType, LocalSecondaryIndex, Projection, ProjectionType, ScalarAttributeType,
+    AttributeValue as Av, BillingMode, GlobalSecondaryIndex, KeyType, LocalSecondaryIndex,
+    Projection, ProjectionType, ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client;
-use common::Server;
+use common::{attribute_definition as definition, key_element as key, Server};
 use rand::Rng;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,22 +22,6 @@ const WRITERS: u64 = 6;
 const TABLE: &str = "crash_indexes";
 
 type Item = HashMap<String, Av>;
-
-fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(key_type)
-        .build()
-        .unwrap()
-}
-
-fn definition(name: &str, t: ScalarAttributeType) -> AttributeDefinition {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(t)
-        .build()
-        .unwrap()
-}
 
 async fn create(client: &Client) {
     let all = Projection::builder()

@@ -7,14 +7,17 @@
 mod common;
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue as Av, BillingMode, CreateGlobalSecondaryIndexAction,
+    AttributeValue as Av, BillingMode, CreateGlobalSecondaryIndexAction,
     DeleteGlobalSecondaryIndexAction, DeleteRequest, GlobalSecondaryIndex,
-    GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType, LocalSecondaryIndex,
-    Projection, ProjectionType, PutRequest, ReturnConsumedCapacity, ReturnItemCollectionMetrics,
+    GlobalSecondaryIndexUpdate, IndexStatus, KeyType, LocalSecondaryIndex, Projection,
+    ProjectionType, PutRequest, ReturnConsumedCapacity, ReturnItemCollectionMetrics,
     ScalarAttributeType, Select, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
-use common::{error_code, error_message, unique_table, Server};
+use common::{
+    attribute_definition as definition, error_code, error_message, key_element as key,
+    unique_table, Server,
+};
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
@@ -26,22 +29,6 @@ fn s(v: &str) -> Av {
 
 fn n(v: i64) -> Av {
     Av::N(v.to_string())
-}
-
-fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
-    KeySchemaElement::builder()
-        .attribute_name(name)
-        .key_type(key_type)
-        .build()
-        .unwrap()
-}
-
-fn definition(name: &str, t: ScalarAttributeType) -> AttributeDefinition {
-    AttributeDefinition::builder()
-        .attribute_name(name)
-        .attribute_type(t)
-        .build()
-        .unwrap()
 }
 
 fn projection(kind: ProjectionType, non_key: &[&str]) -> Projection {

@@ -130,6 +130,24 @@ pub fn unique_table(prefix: &str) -> String {
     )
 }
 
+/// A key schema element.
+pub fn key_element(name: &str, key_type: KeyType) -> KeySchemaElement {
+    KeySchemaElement::builder()
+        .attribute_name(name)
+        .key_type(key_type)
+        .build()
+        .expect("key schema element")
+}
+
+/// An attribute definition.
+pub fn attribute_definition(name: &str, t: ScalarAttributeType) -> AttributeDefinition {
+    AttributeDefinition::builder()
+        .attribute_name(name)
+        .attribute_type(t)
+        .build()
+        .expect("attribute definition")
+}
+
 /// Creates an on-demand table with a string partition key `pk` and, when
 /// `sort` is given, a sort key `sk` of that type.
 pub async fn create_table(client: &Client, name: &str, sort: Option<ScalarAttributeType>) {
