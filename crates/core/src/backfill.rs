@@ -104,10 +104,7 @@ impl Database {
                     };
                     if txn.get(&entry.key)?.is_none() {
                         txn.put(&entry.key, &entry.bytes)?;
-                        txn.add_counters(
-                            &keys::table_counters(index.id),
-                            &[1, entry.storage_size() as i64],
-                        )?;
+                        txn.add_counters(&keys::table_counters(index.id), &[1, entry.size as i64])?;
                     }
                 }
                 txn.commit()

@@ -6,8 +6,8 @@ use crate::catalog::{IndexKind, IndexMeta, IndexProjection, KeySchema, TableMeta
 use crate::{keys, stored_item};
 use dynalith_model::{AttributeValue, DynamoError, Item};
 
-/// DynamoDB counts this much overhead per index entry in IndexSizeBytes
-/// and in item-collection sizes.
+/// DynamoDB counts this much overhead per local-index entry in item
+/// collection sizes and in the entry's write cost.
 pub const ENTRY_OVERHEAD_BYTES: usize = 100;
 
 /// An item's entry in one index.
@@ -21,7 +21,7 @@ pub struct Entry {
 }
 
 impl Entry {
-    /// What the entry adds to IndexSizeBytes and item-collection sizes.
+    /// What a local-index entry adds to its item collection.
     pub fn storage_size(&self) -> usize {
         self.size + ENTRY_OVERHEAD_BYTES
     }
@@ -90,11 +90,22 @@ pub fn entry(
     Ok(Some(Entry { key, bytes, size }))
 }
 
+/// How a write produced an item, which words DynamoDB's errors about its
+/// index keys.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The item was given whole (PutItem, BatchWriteItem, ...).
+    Given,
+    /// An update expression computed it.
+    Updated,
+}
+
 /// Rejects an item about to be written whose index key attribute has the
-/// wrong type or an empty value, with DynamoDB's messages.
-pub fn check_item(table: &TableMeta, item: &Item) -> Result<(), DynamoError> {
+/// wrong type, an empty value or an oversized value, with DynamoDB's
+/// messages.
+pub fn check_item(table: &TableMeta, item: &Item, origin: Origin) -> Result<(), DynamoError> {
     for index in &table.indexes {
-        for attribute in index.key_schema.attributes() {
+        for (position, attribute) in index.key_schema.attributes().enumerate() {
             if table.key_schema.is_key_attribute(&attribute.name) {
                 continue;
             }
@@ -111,12 +122,30 @@ pub fn check_item(table: &TableMeta, item: &Item) -> Result<(), DynamoError> {
                 )));
             }
             if is_empty(value) {
-                return Err(DynamoError::validation(format!(
-                    "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {}, IndexKey: {}",
-                    if matches!(value, AttributeValue::S(_)) { "string" } else { "binary" },
-                    index.name,
-                    attribute.name
-                )));
+                let kind = if matches!(value, AttributeValue::S(_)) {
+                    "string"
+                } else {
+                    "binary"
+                };
+                return Err(DynamoError::validation(match origin {
+                    Origin::Given => format!(
+                        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {kind} value. IndexName: {}, IndexKey: {}",
+                        index.name, attribute.name
+                    ),
+                    Origin::Updated => format!(
+                        "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty {kind} value."
+                    ),
+                }));
+            }
+            let limit = if position == 0 {
+                crate::primary_key::MAX_PARTITION_KEY_BYTES
+            } else {
+                crate::primary_key::MAX_SORT_KEY_BYTES
+            };
+            if crate::primary_key::key_value_length(value) > limit {
+                return Err(DynamoError::validation(
+                    "One or more parameter values were invalid: Size limit exceeded",
+                ));
             }
         }
     }
@@ -126,16 +155,23 @@ pub fn check_item(table: &TableMeta, item: &Item) -> Result<(), DynamoError> {
 /// The write units DynamoDB charges an index for one item write: one
 /// write of the new entry when it appears, of the old one when it goes,
 /// both when the index key changes, and one of the larger when only
-/// projected attributes change; nothing when the entry is untouched.
-pub fn write_units(before: Option<&Entry>, after: Option<&Entry>) -> f64 {
-    use crate::capacity::write_units as units;
+/// projected attributes change; nothing when the entry is untouched. A
+/// local index's entries are charged with their 100-byte overhead.
+pub fn write_units(kind: IndexKind, before: Option<&Entry>, after: Option<&Entry>) -> f64 {
+    let units = |e: &Entry| {
+        let size = match kind {
+            IndexKind::Local => e.storage_size(),
+            IndexKind::Global => e.size,
+        };
+        crate::capacity::write_units(size)
+    };
     match (before, after) {
         (None, None) => 0.0,
-        (Some(b), None) => units(b.size),
-        (None, Some(a)) => units(a.size),
-        (Some(b), Some(a)) if b.key != a.key => units(b.size) + units(a.size),
+        (Some(b), None) => units(b),
+        (None, Some(a)) => units(a),
+        (Some(b), Some(a)) if b.key != a.key => units(b) + units(a),
         (Some(b), Some(a)) if b.bytes == a.bytes => 0.0,
-        (Some(b), Some(a)) => units(b.size.max(a.size)),
+        (Some(b), Some(a)) => units(b).max(units(a)),
     }
 }
 
@@ -205,7 +241,7 @@ mod tests {
         assert_eq!(entry(&t, index, &without).unwrap(), None);
         let wrong_type = item(r#"{"pk":{"S":"p"},"sk":{"S":"s"},"gpk":{"S":"g"},"gsk":{"S":"x"}}"#);
         assert_eq!(entry(&t, index, &wrong_type).unwrap(), None);
-        assert!(check_item(&t, &wrong_type).is_err());
+        assert!(check_item(&t, &wrong_type, Origin::Given).is_err());
         let full = item(
             r#"{"pk":{"S":"p"},"sk":{"S":"s"},"gpk":{"S":"g"},"gsk":{"N":"1"},"a":{"S":"x"},"b":{"S":"y"}}"#,
         );
@@ -232,10 +268,11 @@ mod tests {
             &item(r#"{"pk":{"S":"p"},"sk":{"S":"s"},"gpk":{"S":"h"},"gsk":{"N":"1"}}"#),
         )
         .unwrap();
-        assert_eq!(write_units(None, None), 0.0);
-        assert_eq!(write_units(None, a.as_ref()), 1.0);
-        assert_eq!(write_units(a.as_ref(), a.as_ref()), 0.0);
-        assert_eq!(write_units(a.as_ref(), b.as_ref()), 2.0);
-        assert_eq!(write_units(a.as_ref(), None), 1.0);
+        let g = IndexKind::Global;
+        assert_eq!(write_units(g, None, None), 0.0);
+        assert_eq!(write_units(g, None, a.as_ref()), 1.0);
+        assert_eq!(write_units(g, a.as_ref(), a.as_ref()), 0.0);
+        assert_eq!(write_units(g, a.as_ref(), b.as_ref()), 2.0);
+        assert_eq!(write_units(g, a.as_ref(), None), 1.0);
     }
 }

@@ -9,7 +9,8 @@ use dynalith_model::{AttributeValue, DynamoError, Item};
 pub const MAX_PARTITION_KEY_BYTES: usize = 2048;
 pub const MAX_SORT_KEY_BYTES: usize = 1024;
 
-fn key_value_length(value: &AttributeValue) -> usize {
+/// The length DynamoDB's key-size limits measure.
+pub fn key_value_length(value: &AttributeValue) -> usize {
     match value {
         AttributeValue::S(s) => s.len(),
         AttributeValue::B(b) => b.len(),

@@ -186,7 +186,7 @@ impl Database {
             let outcome = &mut outcomes[i];
             let (new, new_size) = match mutation {
                 Mutation::Put(item) => {
-                    index::check_item(&table, &item)?;
+                    index::check_item(&table, &item, index::Origin::Given)?;
                     let (bytes, size) = stored_item::encode(&item)?;
                     txn.put(&write.key, &bytes)?;
                     (Some(item), size)
@@ -266,7 +266,7 @@ impl Database {
                 Some(item) => index::entry(table, index, item)?,
                 None => None,
             };
-            let units = index::write_units(before.as_ref(), after.as_ref());
+            let units = index::write_units(index.kind, before.as_ref(), after.as_ref());
             if units > 0.0 {
                 derived.index_units.push(IndexUnits {
                     name: index.name.clone(),
@@ -286,15 +286,16 @@ impl Database {
                     }
                 }
             }
-            let size = |e: &Option<index::Entry>| e.as_ref().map_or(0, |e| e.storage_size() as i64);
-            let entry_delta = size(&after) - size(&before);
+            let size = |e: &Option<index::Entry>| e.as_ref().map_or(0, |e| e.size as i64);
+            let stored =
+                |e: &Option<index::Entry>| e.as_ref().map_or(0, |e| e.storage_size() as i64);
             let entry_count_delta = i64::from(after.is_some()) - i64::from(before.is_some());
             txn.add_counters(
                 &keys::table_counters(index.id),
-                &[entry_count_delta, entry_delta],
+                &[entry_count_delta, size(&after) - size(&before)],
             )?;
             if index.kind == crate::catalog::IndexKind::Local {
-                collection_delta += entry_delta;
+                collection_delta += stored(&after) - stored(&before);
             }
         }
         if table.has_local_indexes() {

@@ -316,15 +316,12 @@ fn check_indexes(
     billing: BillingMode,
 ) -> Result<Vec<IndexDefinition>, DynamoError> {
     let mut indexes = Vec::new();
+    // An empty list of local indexes is accepted, an empty list of global
+    // ones is not.
     if let Some(local) = &input.local_secondary_indexes {
-        if local.is_empty() {
-            return Err(DynamoError::invalid_parameter(
-                "List of LocalSecondaryIndexes is empty",
-            ));
-        }
         if local.len() > index_definitions::MAX_LOCAL_INDEXES {
-            return Err(DynamoError::invalid_parameter(format!(
-                "Number of LocalSecondaryIndexes exceeds per-table limit of {}",
+            return Err(DynamoError::validation(format!(
+                "Cannot have more than {} local secondary indexes per table",
                 index_definitions::MAX_LOCAL_INDEXES
             )));
         }
@@ -338,23 +335,16 @@ fn check_indexes(
     }
     if let Some(global) = &input.global_secondary_indexes {
         if global.is_empty() {
-            return Err(DynamoError::invalid_parameter(
-                "List of GlobalSecondaryIndexes is empty",
-            ));
+            return Err(DynamoError::validation("GSI list is empty/invalid"));
         }
         if global.len() > index_definitions::MAX_GLOBAL_INDEXES {
-            return Err(DynamoError::new(
-                ErrorKind::LimitExceeded,
-                format!(
-                    "Subscriber limit exceeded: The number of global secondary indexes exceeds the limit of {}",
-                    index_definitions::MAX_GLOBAL_INDEXES
-                ),
+            return Err(DynamoError::validation(
+                "GlobalSecondaryIndex count exceeds the per-table limit",
             ));
         }
         for index in global {
             indexes.push(index_definitions::global_index(
                 index,
-                key_schema,
                 definitions,
                 billing,
             )?);
@@ -367,18 +357,9 @@ fn check_indexes(
                 || indexes.iter().any(|i| i.key_schema.is_key_attribute(name))
         };
         if definitions.iter().any(|d| !used(&d.name)) {
-            let mut keys: Vec<&str> = key_schema
-                .attributes()
-                .chain(indexes.iter().flat_map(|i| i.key_schema.attributes()))
-                .map(|a| a.name.as_str())
-                .collect();
-            keys.sort_unstable();
-            keys.dedup();
-            return Err(DynamoError::invalid_parameter(format!(
-                "Some AttributeDefinitions are not used. AttributeDefinitions: [{}], keys used: [{}]",
-                definitions.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", "),
-                keys.join(", ")
-            )));
+            return Err(DynamoError::validation(
+                "The number of attributes in key schema must match the number of attributes defined in attribute definitions.",
+            ));
         }
     }
     Ok(indexes)

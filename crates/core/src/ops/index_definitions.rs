@@ -79,30 +79,12 @@ pub fn check_index_members(v: &mut Violations, indexes: &[IndexInput], path: &st
 }
 
 pub fn check_one_index_members(v: &mut Violations, index: &IndexInput, member: &str) {
-    if let Some(projection) = &index.projection {
-        if let Some(names) = &projection.non_key_attributes {
-            v.length_between(
-                format_args!("'{names:?}'"),
-                names.len(),
-                &format!("{member}.projection.nonKeyAttributes"),
-                1,
-                20,
-            );
-        }
-        v.one_of(
-            projection.projection_type.as_deref(),
-            &format!("{member}.projection.projectionType"),
-            &["INCLUDE", "KEYS_ONLY", "ALL"],
-        );
-    } else {
+    if index.projection.is_none() {
         v.push(
             "null",
             &format!("{member}.projection"),
             "Member must not be null",
         );
-    }
-    if let Some(throughput) = &index.provisioned_throughput {
-        throughput.check(v, &format!("{member}.provisionedThroughput"));
     }
     v.name(index.index_name.as_deref(), &format!("{member}.indexName"));
     check_key_schema_members(
@@ -122,15 +104,11 @@ pub struct IndexDefinition {
     pub throughput: Throughput,
 }
 
-fn invalid(message: impl std::fmt::Display) -> DynamoError {
-    DynamoError::invalid_parameter(message.to_string())
-}
-
 /// The index's key schema, with DynamoDB's checks against the attribute
 /// definitions.
 fn index_key_schema(
     index: &IndexInput,
-    name: &str,
+    kind: IndexKind,
     definitions: &[KeyAttribute],
 ) -> Result<KeySchema, DynamoError> {
     let schema = index.key_schema.as_deref().unwrap_or_default();
@@ -139,30 +117,36 @@ fn index_key_schema(
         .map(|k| k.attribute_name.as_deref().unwrap_or_default())
         .collect();
     let definition = |n: &str| definitions.iter().find(|d| d.name == n).cloned();
-    if names.iter().any(|n| definition(n).is_none()) {
-        return Err(invalid(format!(
-            "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
-            names.join(", "),
-            definitions.iter().map(|d| d.name.as_str()).collect::<Vec<_>>().join(", ")
-        )));
-    }
-    if names.len() == 2 && names[0] == names[1] {
+    let types: Vec<Option<&str>> = schema.iter().map(|k| k.key_type.as_deref()).collect();
+    if !types.contains(&Some("HASH")) {
         return Err(DynamoError::validation(
-            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+            "No Hash Key specified in schema.  All Dynamo DB tables must have exactly one hash key",
         ));
     }
-    if schema.first().and_then(|k| k.key_type.as_deref()) != Some("HASH") {
-        return Err(invalid(format!(
-            "Index KeySchema does not have a hash key for index: {name}"
-        )));
+    if types.first() != Some(&Some("HASH")) {
+        return Err(DynamoError::validation(
+            "Invalid key order. Hash Key must be specified first in key schema, Range Key must be specifed second",
+        ));
     }
-    if schema
-        .get(1)
-        .is_some_and(|k| k.key_type.as_deref() != Some("RANGE"))
-    {
+    if types.get(1).is_some_and(|t| *t != Some("RANGE")) {
         return Err(DynamoError::validation(
             "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
         ));
+    }
+    if names.len() == 2 && names[0] == names[1] {
+        return Err(DynamoError::validation(
+            "Two keys can not have the same name",
+        ));
+    }
+    if let Some(missing) = names.iter().find(|n| definition(n).is_none()) {
+        return Err(match kind {
+            IndexKind::Local if names.first() != Some(missing) => DynamoError::validation(
+                "Local Secondary Index range key not specified in Attribute Definitions.Type unknown.",
+            ),
+            _ => DynamoError::validation(format!(
+                "Attribute {missing} is not defined in AttributeDefinitions"
+            )),
+        });
     }
     let attribute =
         |n: &str| definition(n).ok_or_else(|| DynamoError::internal("index key checked above"));
@@ -172,39 +156,44 @@ fn index_key_schema(
     })
 }
 
-fn index_projection(
-    index: &IndexInput,
-    key_attributes: &[&str],
-) -> Result<IndexProjection, DynamoError> {
+/// The index's projection. A projection without a type projects ALL, and
+/// NonKeyAttributes may name key attributes, as in DynamoDB.
+fn index_projection(index: &IndexInput) -> Result<IndexProjection, DynamoError> {
     let projection = index
         .projection
         .as_ref()
         .ok_or_else(|| DynamoError::internal("projection checked above"))?;
-    let kind = projection.projection_type.as_deref();
-    match (kind, &projection.non_key_attributes) {
-        (Some("INCLUDE"), Some(names)) => {
-            let mut seen = std::collections::HashSet::new();
-            if let Some(dup) = names.iter().find(|n| !seen.insert(n.as_str())) {
-                return Err(invalid(format!(
-                    "Duplicate attribute names in NonKeyAttributes: {dup}"
-                )));
-            }
-            if let Some(key) = names.iter().find(|n| key_attributes.contains(&n.as_str())) {
-                return Err(invalid(format!(
-                    "NonKeyAttributes cannot contain key attributes: {key}"
-                )));
-            }
-            Ok(IndexProjection::Include(names.clone()))
+    let names = projection.non_key_attributes.as_deref();
+    if let Some(names) = names {
+        if names.iter().any(|n| n.is_empty() || n.len() > 255) {
+            return Err(DynamoError::validation(
+                "Names of key attributes and attributes projected into an index must be between 1 and 255 characters, inclusive",
+            ));
         }
-        (Some("INCLUDE"), None) => Err(invalid(
-            "ProjectionType is INCLUDE, but NonKeyAttributes is not specified",
+        let mut seen = std::collections::HashSet::new();
+        if names.iter().any(|n| !seen.insert(n.as_str())) {
+            return Err(DynamoError::validation(
+                "Cannot have two attributes with the same name",
+            ));
+        }
+    }
+    match (projection.projection_type.as_deref(), names) {
+        (Some("INCLUDE"), Some(names)) if !names.is_empty() => {
+            Ok(IndexProjection::Include(names.to_vec()))
+        }
+        (Some("INCLUDE"), _) => Err(DynamoError::validation(
+            "If Projection type INCLUDE is specified, some non-key attributes to include in the projection must be specified as well",
         )),
-        (Some(other), Some(_)) => Err(invalid(format!(
-            "ProjectionType is {other}, but NonKeyAttributes is specified"
-        ))),
-        (Some("KEYS_ONLY"), None) => Ok(IndexProjection::KeysOnly),
-        (Some("ALL"), None) => Ok(IndexProjection::All),
-        _ => Err(invalid("Unknown ProjectionType")),
+        (Some("KEYS_ONLY" | "ALL") | None, Some(names)) if !names.is_empty() => {
+            Err(DynamoError::validation(
+                "No attributes should be specified to be projected unless projection type is INCLUDE",
+            ))
+        }
+        (Some("KEYS_ONLY"), _) => Ok(IndexProjection::KeysOnly),
+        (Some("ALL") | None, _) => Ok(IndexProjection::All),
+        (Some(_), _) => Err(DynamoError::validation(
+            "Projection type must be INCLUDE, ALL, or KEYS_ONLY",
+        )),
     }
 }
 
@@ -215,31 +204,23 @@ pub fn local_index(
     definitions: &[KeyAttribute],
 ) -> Result<IndexDefinition, DynamoError> {
     let name = index.index_name.clone().unwrap_or_default();
-    let key_schema = index_key_schema(index, &name, definitions)?;
     if table_keys.sort.is_none() {
-        return Err(invalid(
-            "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
+        return Err(DynamoError::validation(
+            "Local Secondary indices are not allowed on hash tables, only hash and range tables",
         ));
     }
-    let Some(sort) = &key_schema.sort else {
-        return Err(invalid(format!(
-            "Index KeySchema does not have a range key for index: {name}"
-        )));
-    };
+    let key_schema = index_key_schema(index, IndexKind::Local, definitions)?;
+    if key_schema.sort.is_none() {
+        return Err(DynamoError::validation(
+            "Local secondary indices must have a range key",
+        ));
+    }
     if key_schema.partition.name != table_keys.partition.name {
-        return Err(invalid(format!(
-            "Index KeySchema does not have the same leading hash key as table KeySchema for index: {name}. index hash key: {}, table hash key: {}",
-            key_schema.partition.name, table_keys.partition.name
-        )));
+        return Err(DynamoError::validation(
+            "Local Secondary indices must have the same hash key as the main table",
+        ));
     }
-    if index.provisioned_throughput.is_some() {
-        return Err(invalid(format!(
-            "ProvisionedThroughput is not supported for local secondary index: {name}"
-        )));
-    }
-    let keys = key_names(table_keys, &key_schema);
-    let projection = index_projection(index, &keys)?;
-    let _ = sort;
+    let projection = index_projection(index)?;
     Ok(IndexDefinition {
         name,
         kind: IndexKind::Local,
@@ -249,25 +230,31 @@ pub fn local_index(
     })
 }
 
-/// A GlobalSecondaryIndex of a table keyed `table_keys` and billed `billing`.
+/// A GlobalSecondaryIndex of a table billed `billing`.
 pub fn global_index(
     index: &IndexInput,
-    table_keys: &KeySchema,
     definitions: &[KeyAttribute],
     billing: BillingMode,
 ) -> Result<IndexDefinition, DynamoError> {
     let name = index.index_name.clone().unwrap_or_default();
-    let key_schema = index_key_schema(index, &name, definitions)?;
-    let keys = key_names(table_keys, &key_schema);
-    let projection = index_projection(index, &keys)?;
+    let key_schema = index_key_schema(index, IndexKind::Global, definitions)?;
+    let projection = index_projection(index)?;
     let throughput = match (billing, &index.provisioned_throughput) {
         (BillingMode::Provisioned, None) => {
-            return Err(invalid(format!(
-                "ProvisionedThroughput must be specified for index: {name}"
-            )))
+            return Err(DynamoError::validation(
+                "No provisioned throughput specified for the global secondary index",
+            ))
+        }
+        (BillingMode::Provisioned, Some(requested))
+            if requested.read_capacity_units.unwrap_or(0) < 1
+                || requested.write_capacity_units.unwrap_or(0) < 1 =>
+        {
+            return Err(DynamoError::validation(
+                "Global Secondary Index's read and write throughput must be at least 1, and cannot be null",
+            ))
         }
         (BillingMode::PayPerRequest, Some(_)) => {
-            return Err(invalid(format!(
+            return Err(DynamoError::invalid_parameter(format!(
                 "ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
             )))
         }
@@ -290,32 +277,36 @@ pub fn global_index(
     })
 }
 
-fn key_names<'a>(table_keys: &'a KeySchema, index_keys: &'a KeySchema) -> Vec<&'a str> {
-    table_keys
-        .attributes()
-        .chain(index_keys.attributes())
-        .map(|a| a.name.as_str())
-        .collect()
-}
-
 /// Rules over all of a table's indexes: unique names, and the quota on
-/// projected non-key attributes.
+/// projected non-key attributes (counted over every index, repeats
+/// included).
 pub fn check_all(indexes: &[IndexDefinition]) -> Result<(), DynamoError> {
-    let mut names = std::collections::HashSet::new();
-    if let Some(dup) = indexes.iter().find(|i| !names.insert(i.name.as_str())) {
-        return Err(invalid(format!("Duplicate index name: {}", dup.name)));
+    for (i, index) in indexes.iter().enumerate() {
+        let Some(other) = indexes[..i].iter().find(|o| o.name == index.name) else {
+            continue;
+        };
+        return Err(DynamoError::validation(match (other.kind, index.kind) {
+            (IndexKind::Global, IndexKind::Global) => {
+                "Two global secondary indices have the same name"
+            }
+            (IndexKind::Local, IndexKind::Local) => {
+                "Two local secondary indices have the same name"
+            }
+            _ => "Local Secondary Indices AND Global Secondary Indices must have different names",
+        }));
     }
-    let projected: std::collections::HashSet<&str> = indexes
+    let projected: usize = indexes
         .iter()
-        .flat_map(|i| match &i.projection {
-            IndexProjection::Include(names) => names.iter().map(String::as_str).collect(),
-            _ => Vec::new(),
+        .map(|i| match &i.projection {
+            IndexProjection::Include(names) => names.len(),
+            _ => 0,
         })
-        .collect();
-    if projected.len() > MAX_PROJECTED_ATTRIBUTES {
-        return Err(invalid(format!(
-            "The number of attributes in key schema and projection of all indexes exceeds the limit of {MAX_PROJECTED_ATTRIBUTES}"
-        )));
+        .sum();
+    if projected > MAX_PROJECTED_ATTRIBUTES {
+        // DynamoDB's wording predates today's limit of 100.
+        return Err(DynamoError::validation(
+            "No more than 20 attributes per table can be projected into Local Secondary Indices",
+        ));
     }
     Ok(())
 }

@@ -82,6 +82,8 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             "Item size has exceeded the maximum allowed size",
         ));
     }
+    // Before the condition: a bad index key wins over a failed condition.
+    crate::index::check_item(&table, item, crate::index::Origin::Given)?;
 
     let outcome = db.write_item(ItemWrite {
         table: table.clone(),

@@ -128,8 +128,9 @@ impl ReadTarget {
 
     /// Whether a page must read each item from the table rather than the
     /// index: a local index whose entries lack attributes the request
-    /// reads. DynamoDB fetches those from the table (and charges for it);
-    /// a global index cannot, so asking one for them is an error.
+    /// returns. DynamoDB fetches those from the table (and charges for
+    /// it); a global index cannot, so asking one for them is an error, and
+    /// so is filtering on them, on either kind of index.
     pub fn fetch_from_table(
         &self,
         select_all: bool,
@@ -143,19 +144,32 @@ impl ReadTarget {
         if index.projection == IndexProjection::All {
             return Ok(None);
         }
-        let mut read = Vec::new();
-        match selection {
-            Selection::Expression(projection) => {
-                read.extend(projection_top_level_names(projection, bindings));
+        let outside = |names: Vec<&str>| -> Vec<String> {
+            let mut missing: Vec<String> = Vec::new();
+            for name in names {
+                if !index.projects(&self.table, name) && !missing.iter().any(|m| m == name) {
+                    missing.push(name.to_string());
+                }
             }
-            Selection::Attributes(names) => read.extend(names.iter().map(String::as_str)),
-            Selection::All | Selection::Count => {}
-        }
+            missing
+        };
         if let Some(filter) = filter {
-            read.extend(filter.top_level_names(bindings));
+            let missing = outside(filter.top_level_names(bindings));
+            if !missing.is_empty() {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Secondary index {} does not project one or more filter attributes: [{}]",
+                    index.name,
+                    missing.join(", ")
+                )));
+            }
         }
-        let missing = read.iter().any(|name| !index.projects(&self.table, name));
-        if !(select_all || missing) {
+        let returned = match selection {
+            Selection::Expression(projection) => projection_top_level_names(projection, bindings),
+            Selection::Attributes(names) => names.iter().map(String::as_str).collect(),
+            Selection::All | Selection::Count => Vec::new(),
+        };
+        let missing = outside(returned);
+        if !(select_all || !missing.is_empty()) {
             return Ok(None);
         }
         match index.kind {
@@ -167,7 +181,11 @@ impl ReadTarget {
                 "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
                 index.name
             ))),
-            IndexKind::Global => Ok(None),
+            IndexKind::Global => Err(DynamoError::validation(format!(
+                "One or more parameter values were invalid: Global secondary index {} does not project [{}]",
+                index.name,
+                missing.join(", ")
+            ))),
         }
     }
 }

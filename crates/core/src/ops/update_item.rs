@@ -127,6 +127,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             // it works on a fresh copy every attempt.
             let mut item = old.cloned().unwrap_or_else(|| key_param.clone());
             touched = update.apply(&mut item)?;
+            crate::index::check_item(&table, &item, crate::index::Origin::Updated)?;
             if item_size(&item) > MAX_ITEM_SIZE {
                 return Err(DynamoError::validation(
                     "Item size to update has exceeded the maximum allowed size",

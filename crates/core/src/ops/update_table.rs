@@ -304,36 +304,54 @@ fn apply_index_updates(
     updates: &[IndexUpdateInput],
 ) -> Result<IndexChanges, DynamoError> {
     if updates.is_empty() {
-        return Err(DynamoError::invalid_parameter(
-            "GlobalSecondaryIndexUpdates list is empty",
-        ));
+        return Err(DynamoError::validation("Nothing to update"));
+    }
+    let limit = || {
+        DynamoError::new(
+            ErrorKind::LimitExceeded,
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table",
+        )
+    };
+    let mut named = std::collections::HashSet::new();
+    let names = updates.iter().flat_map(|u| {
+        [
+            u.create.as_ref().and_then(|c| c.index_name.as_deref()),
+            u.update.as_ref().and_then(|c| c.index_name.as_deref()),
+            u.delete.as_ref().and_then(|c| c.index_name.as_deref()),
+        ]
+        .into_iter()
+        .flatten()
+    });
+    for name in names {
+        if !named.insert(name) {
+            return Err(DynamoError::validation(
+                "Only one global secondary index update per index is allowed simultaneously.",
+            ));
+        }
     }
     let structural = updates
         .iter()
-        .filter(|u| u.create.is_some() || u.delete.is_some())
-        .count();
+        .map(|u| usize::from(u.create.is_some()) + usize::from(u.delete.is_some()))
+        .sum::<usize>();
     if structural > 1 {
-        return Err(DynamoError::new(
-            ErrorKind::LimitExceeded,
-            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table",
-        ));
+        return Err(limit());
     }
+    let creating = table
+        .indexes
+        .iter()
+        .find(|i| i.status == IndexStatus::Creating)
+        .map(|i| i.name.clone());
     let mut changes = IndexChanges::default();
     for update in updates {
-        let actions = [
-            update.create.is_some(),
-            update.update.is_some(),
-            update.delete.is_some(),
-        ]
-        .iter()
-        .filter(|a| **a)
-        .count();
-        if actions != 1 {
-            return Err(DynamoError::invalid_parameter(
-                "One of GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Update, or GlobalSecondaryIndexUpdate.Delete must be specified",
+        if update.create.is_none() && update.update.is_none() && update.delete.is_none() {
+            return Err(DynamoError::validation(
+                "Update global secondary index action is null",
             ));
         }
         if let Some(create) = &update.create {
+            if creating.is_some() {
+                return Err(limit());
+            }
             changes.created = Some(create_index(db, table, input, create)?);
         }
         if let Some(change) = &update.update {
@@ -341,34 +359,43 @@ fn apply_index_updates(
         }
         if let Some(delete) = &update.delete {
             let name = delete.index_name.as_deref().unwrap_or_default();
+            match &creating {
+                Some(c) if c == name => return Err(DynamoError::new(
+                    ErrorKind::ResourceInUse,
+                    "Attempt to change a resource which is still in use: Index is being created.",
+                )),
+                Some(_) => return Err(limit()),
+                None => {}
+            }
             let position = table
                 .indexes
                 .iter()
                 .position(|i| i.kind == IndexKind::Global && i.name == name)
-                .ok_or_else(|| index_not_found(name))?;
+                .ok_or_else(DynamoError::resource_not_found)?;
             changes.deleted = Some(table.indexes.remove(position));
+            prune_definitions(table);
         }
-    }
-    if table
-        .indexes
-        .iter()
-        .filter(|i| i.status == IndexStatus::Creating)
-        .count()
-        > 1
-    {
-        return Err(DynamoError::new(
-            ErrorKind::LimitExceeded,
-            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table",
-        ));
     }
     Ok(changes)
 }
 
-fn index_not_found(name: &str) -> DynamoError {
-    DynamoError::new(
-        ErrorKind::ResourceNotFound,
-        format!("Requested resource not found: Index: {name} not found"),
-    )
+/// Keeps only the attribute definitions some key still uses, as DynamoDB
+/// does after an index change.
+fn prune_definitions(table: &mut TableMeta) {
+    let used = |name: &str| {
+        table.key_schema.is_key_attribute(name)
+            || table
+                .indexes
+                .iter()
+                .any(|i| i.key_schema.is_key_attribute(name))
+    };
+    let kept = table
+        .attribute_definitions
+        .iter()
+        .filter(|d| used(&d.name))
+        .cloned()
+        .collect();
+    table.attribute_definitions = kept;
 }
 
 /// Adds a new global index (CREATING) to `table`; returns its name and id.
@@ -378,18 +405,15 @@ fn create_index(
     input: &UpdateTableInput,
     create: &IndexInput,
 ) -> Result<(String, u32), DynamoError> {
-    let definitions = merged_definitions(table, input.attribute_definitions.as_deref())?;
-    let definition = index_definitions::global_index(
-        create,
-        &table.key_schema,
-        &definitions,
-        table.billing_mode,
-    )?;
+    let Some(requested) = input.attribute_definitions.as_deref() else {
+        return Err(DynamoError::validation("No Attribute Schema Defined"));
+    };
+    let definitions = merged_definitions(table, requested)?;
+    let definition = index_definitions::global_index(create, &definitions, table.billing_mode)?;
     if table.index(&definition.name).is_some() {
-        return Err(DynamoError::invalid_parameter(format!(
-            "Index with name: {} already exists",
-            definition.name
-        )));
+        return Err(DynamoError::validation(
+            "Attempting to create an index which already exists",
+        ));
     }
     let globals = table
         .indexes
@@ -446,10 +470,10 @@ fn create_index(
 /// redefinition must keep the type.
 fn merged_definitions(
     table: &TableMeta,
-    requested: Option<&[AttributeDefinitionInput]>,
+    requested: &[AttributeDefinitionInput],
 ) -> Result<Vec<KeyAttribute>, DynamoError> {
     let mut definitions = table.attribute_definitions.clone();
-    for def in requested.unwrap_or_default() {
+    for def in requested {
         let name = def.attribute_name.clone().unwrap_or_default();
         let scalar_type = def
             .attribute_type
@@ -458,9 +482,9 @@ fn merged_definitions(
             .unwrap_or(ScalarType::S);
         match definitions.iter().find(|d| d.name == name) {
             Some(existing) if existing.scalar_type != scalar_type => {
-                return Err(DynamoError::invalid_parameter(format!(
-                    "Cannot change the type of an existing attribute definition: {name}"
-                )))
+                return Err(DynamoError::validation(
+                    "invalid attribute, SchemaElement redefined should be of same type as previously defined",
+                ))
             }
             Some(_) => {}
             None => definitions.push(KeyAttribute { name, scalar_type }),
@@ -496,7 +520,7 @@ fn update_index_throughput(
         .indexes
         .iter_mut()
         .find(|i| i.kind == IndexKind::Global && i.name == name)
-        .ok_or_else(|| index_not_found(name))?;
+        .ok_or_else(DynamoError::resource_not_found)?;
     let requested = change
         .provisioned_throughput
         .ok_or_else(|| DynamoError::internal("throughput checked above"))?;
