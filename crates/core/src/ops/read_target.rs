@@ -169,7 +169,7 @@ impl ReadTarget {
             Selection::All | Selection::Count => Vec::new(),
         };
         let missing = outside(returned);
-        if !(select_all || !missing.is_empty()) {
+        if !select_all && missing.is_empty() {
             return Ok(None);
         }
         match index.kind {
