@@ -552,3 +552,92 @@ def test_query_and_scan_paginators_read_back_everything(client, resource, table)
     got = tbl.query(KeyConditionExpression=Key("pk").eq("a") & Key("sk").between(0, 3))
     assert [item["sk"] for item in got["Items"]] == [0, 1, 2, 3]
     assert got["Count"] == 4
+
+
+# ---------------------------------------------------------------------------------------------
+# Secondary indexes and transactions
+
+
+def test_global_index_query_pages_through_index_keys(client, resource):
+    name = unique_name("gsi")
+    client.create_table(
+        TableName=name,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "email", "AttributeType": "S"},
+        ],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        GlobalSecondaryIndexes=[{
+            "IndexName": "ByEmail",
+            "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "KEYS_ONLY"},
+        }],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    try:
+        wait_active(client, name)
+        tbl = resource.Table(name)
+        with tbl.batch_writer() as batch:
+            for i in range(30):
+                batch.put_item(Item={"pk": f"user{i}", "email": f"e{i % 3}@x", "age": i})
+            batch.put_item(Item={"pk": "no-email"})
+        pages = list(client.get_paginator("query").paginate(
+            TableName=name,
+            IndexName="ByEmail",
+            KeyConditionExpression="email = :e",
+            ExpressionAttributeValues={":e": {"S": "e1@x"}},
+            PaginationConfig={"PageSize": 4},
+        ))
+        items = [item for page in pages for item in page["Items"]]
+        assert sorted(item["pk"]["S"] for item in items) == sorted(f"user{i}" for i in range(1, 30, 3))
+        assert all(set(item) == {"pk", "email"} for item in items)
+        assert set(pages[0]["LastEvaluatedKey"]) == {"pk", "email"}
+        with pytest.raises(ClientError) as excinfo:
+            client.query(
+                TableName=name, IndexName="ByEmail", ConsistentRead=True,
+                KeyConditionExpression="email = :e",
+                ExpressionAttributeValues={":e": {"S": "e1@x"}},
+            )
+        assert error_code(excinfo) == "ValidationException"
+        described = client.describe_table(TableName=name)["Table"]["GlobalSecondaryIndexes"][0]
+        assert described["ItemCount"] == 30
+        assert described["IndexStatus"] == "ACTIVE"
+    finally:
+        drop_table(client, name)
+
+
+def test_transaction_cancellation_reasons_reach_boto3(client, table):
+    client.put_item(TableName=table, Item={"pk": {"S": "acct"}, "sk": {"N": "1"}, "bal": {"N": "5"}})
+    with pytest.raises(ClientError) as excinfo:
+        client.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table, "Item": {"pk": {"S": "other"}, "sk": {"N": "1"}}}},
+            {"Update": {
+                "TableName": table,
+                "Key": {"pk": {"S": "acct"}, "sk": {"N": "1"}},
+                "UpdateExpression": "SET bal = bal - :v",
+                "ConditionExpression": "bal >= :v",
+                "ExpressionAttributeValues": {":v": {"N": "10"}},
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }},
+        ])
+    assert error_code(excinfo) == "TransactionCanceledException"
+    assert excinfo.value.response["Error"]["Message"].endswith("[None, ConditionalCheckFailed]")
+    reasons = excinfo.value.response["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["None", "ConditionalCheckFailed"]
+    assert reasons[1]["Item"]["bal"] == {"N": "5"}
+    assert "Item" not in client.get_item(TableName=table, Key={"pk": {"S": "other"}, "sk": {"N": "1"}})
+
+    client.transact_write_items(
+        TransactItems=[{"Update": {
+            "TableName": table,
+            "Key": {"pk": {"S": "acct"}, "sk": {"N": "1"}},
+            "UpdateExpression": "SET bal = bal - :v",
+            "ConditionExpression": "bal >= :v",
+            "ExpressionAttributeValues": {":v": {"N": "2"}},
+        }}],
+        ClientRequestToken="boto3-token-1",
+    )
+    got = client.transact_get_items(TransactItems=[
+        {"Get": {"TableName": table, "Key": {"pk": {"S": "acct"}, "sk": {"N": "1"}}}},
+    ])
+    assert got["Responses"][0]["Item"]["bal"] == {"N": "3"}
