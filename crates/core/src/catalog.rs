@@ -92,6 +92,22 @@ pub struct Throughput {
     pub decreases_today: i64,
 }
 
+impl Throughput {
+    /// Sets new provisioned values, recording when they last went up or
+    /// down as DynamoDB reports it.
+    pub fn change_to(&mut self, read: i64, write: i64, now: f64) {
+        if read > self.read_capacity_units || write > self.write_capacity_units {
+            self.last_increase = Some(now);
+        }
+        if read < self.read_capacity_units || write < self.write_capacity_units {
+            self.last_decrease = Some(now);
+            self.decreases_today += 1;
+        }
+        self.read_capacity_units = read;
+        self.write_capacity_units = write;
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StreamSettings {
     pub enabled: bool,

@@ -139,6 +139,20 @@ impl Violations {
         }
     }
 
+    /// ReturnConsumedCapacity, which most operations take.
+    pub fn return_consumed_capacity(&mut self, value: Option<&str>) {
+        self.one_of(value, "returnConsumedCapacity", RETURN_CONSUMED_CAPACITY);
+    }
+
+    /// ReturnItemCollectionMetrics, which every write takes.
+    pub fn return_item_collection_metrics(&mut self, value: Option<&str>) {
+        self.one_of(
+            value,
+            "returnItemCollectionMetrics",
+            RETURN_ITEM_COLLECTION_METRICS,
+        );
+    }
+
     pub fn finish(self) -> Result<(), DynamoError> {
         match self.messages.len() {
             0 => Ok(()),

@@ -8,7 +8,7 @@ use super::read_common;
 use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::key_of_key_param;
-use crate::validate::{self, Violations};
+use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
 use dynalith_expr::{Bindings, Projection, RequestExpressions};
 use dynalith_model::{wire::parse_input, DynamoError, Item};
@@ -47,11 +47,7 @@ struct KeysAndAttributes {
 
 fn check_members(input: &BatchGetItemInput, body: &[u8]) -> Result<(), DynamoError> {
     let mut v = Violations::new();
-    v.one_of(
-        input.return_consumed_capacity.as_deref(),
-        "returnConsumedCapacity",
-        validate::RETURN_CONSUMED_CAPACITY,
-    );
+    v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
     let items = input.request_items.as_ref();
     batch_common::check_request_items(&mut v, body, items.map(|m| m.keys().collect()));
     for (table, request) in items.into_iter().flatten() {

@@ -9,7 +9,7 @@ use super::batch_common::{self, DUPLICATE_KEYS};
 use crate::capacity::{Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::{key_of_item, key_of_key_param};
-use crate::validate::{self, Violations};
+use crate::validate::Violations;
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
 use dynalith_model::size::{item_size, MAX_ITEM_SIZE};
@@ -50,16 +50,8 @@ struct DeleteRequest {
 
 fn check_members(input: &BatchWriteItemInput, body: &[u8]) -> Result<(), DynamoError> {
     let mut v = Violations::new();
-    v.one_of(
-        input.return_consumed_capacity.as_deref(),
-        "returnConsumedCapacity",
-        validate::RETURN_CONSUMED_CAPACITY,
-    );
-    v.one_of(
-        input.return_item_collection_metrics.as_deref(),
-        "returnItemCollectionMetrics",
-        validate::RETURN_ITEM_COLLECTION_METRICS,
-    );
+    v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
+    v.return_item_collection_metrics(input.return_item_collection_metrics.as_deref());
     let items = input.request_items.as_ref();
     batch_common::check_request_items(&mut v, body, items.map(|m| m.keys().collect()));
     for requests in items.into_iter().flat_map(|m| m.values()) {

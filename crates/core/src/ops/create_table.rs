@@ -2,8 +2,8 @@
 
 use super::index_definitions::{self, IndexDefinition, IndexInput};
 use super::shapes::{
-    AttributeDefinitionInput, KeySchemaElementInput, ProvisionedThroughputInput,
-    StreamSpecificationInput, BILLING_MODES,
+    check_attribute_definition_members, AttributeDefinitionInput, KeySchemaElementInput,
+    ProvisionedThroughputInput, StreamSpecificationInput, BILLING_MODES,
 };
 use crate::catalog::{
     BillingMode, IndexMeta, IndexStatus, KeyAttribute, KeySchema, ScalarType, TableMeta, Throughput,
@@ -133,17 +133,10 @@ pub fn execute(
 fn check_members(input: &CreateTableInput) -> Result<(), DynamoError> {
     let mut v = Violations::new();
     if v.require(&input.attribute_definitions, "attributeDefinitions") {
-        for (i, def) in input.attribute_definitions.iter().flatten().enumerate() {
-            let path = format!("attributeDefinitions.{}.member", i + 1);
-            v.require(&def.attribute_name, &format!("{path}.attributeName"));
-            if v.require(&def.attribute_type, &format!("{path}.attributeType")) {
-                v.one_of(
-                    def.attribute_type.as_deref(),
-                    &format!("{path}.attributeType"),
-                    &["B", "N", "S"],
-                );
-            }
-        }
+        check_attribute_definition_members(
+            &mut v,
+            input.attribute_definitions.as_deref().unwrap_or_default(),
+        );
     }
     v.name(input.table_name.as_deref(), "tableName");
     if let Some(indexes) = &input.local_secondary_indexes {

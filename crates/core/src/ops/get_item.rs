@@ -4,7 +4,7 @@
 use super::expressions::{self, ExpressionTexts, Names};
 use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::primary_key::key_of_key_param;
-use crate::validate::{self, Violations};
+use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
 use dynalith_model::{wire::parse_input, DynamoError, Item};
 use serde::Deserialize;
@@ -36,11 +36,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     }
     v.name(input.table_name.as_deref(), "tableName");
     v.require(&input.key, "key");
-    v.one_of(
-        input.return_consumed_capacity.as_deref(),
-        "returnConsumedCapacity",
-        validate::RETURN_CONSUMED_CAPACITY,
-    );
+    v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
     v.finish()?;
     expressions::reject_mixing(
         &[("AttributesToGet", input.attributes_to_get.is_some())],

@@ -39,16 +39,8 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         "returnValues",
         validate::RETURN_VALUES,
     );
-    v.one_of(
-        input.return_consumed_capacity.as_deref(),
-        "returnConsumedCapacity",
-        validate::RETURN_CONSUMED_CAPACITY,
-    );
-    v.one_of(
-        input.return_item_collection_metrics.as_deref(),
-        "returnItemCollectionMetrics",
-        validate::RETURN_ITEM_COLLECTION_METRICS,
-    );
+    v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
+    v.return_item_collection_metrics(input.return_item_collection_metrics.as_deref());
     let condition_parameters = ConditionParameters {
         condition_expression: input.condition_expression.as_deref(),
         names: input.expression_attribute_names.as_ref(),

@@ -12,7 +12,7 @@ use crate::capacity::ReturnCapacity;
 use crate::catalog::{KeySchema, ScalarType, TableMeta};
 use crate::key_range::query_range;
 use crate::read_page::PageSpec;
-use crate::validate::{self, Violations};
+use crate::validate::Violations;
 use crate::Database;
 use dynalith_expr::legacy::{self, ComparisonOperator, Legacy};
 use dynalith_expr::{
@@ -48,11 +48,7 @@ struct QueryInput {
 fn check_members(input: &QueryInput) -> Result<(), DynamoError> {
     let mut v = Violations::new();
     v.at_least(input.limit, "limit", 1);
-    v.one_of(
-        input.return_consumed_capacity.as_deref(),
-        "returnConsumedCapacity",
-        validate::RETURN_CONSUMED_CAPACITY,
-    );
+    v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
     if let Some(names) = &input.attributes_to_get {
         v.length_between(
             format_args!("'{names:?}'"),

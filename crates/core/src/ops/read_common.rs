@@ -61,29 +61,7 @@ pub fn check_condition_members(v: &mut Violations, conditions: Option<&Condition
     }
 }
 
-/// "Can not use both expression and non-expression parameters in the same
-/// request", listing the parameters present in DynamoDB's order.
-pub fn reject_mixing(
-    legacy: &[(&str, bool)],
-    expressions: &[(&str, bool)],
-) -> Result<(), DynamoError> {
-    fn present<'n>(params: &[(&'n str, bool)]) -> Vec<&'n str> {
-        params
-            .iter()
-            .filter(|(_, p)| *p)
-            .map(|(name, _)| *name)
-            .collect()
-    }
-    let (legacy, expressions) = (present(legacy), present(expressions));
-    if legacy.is_empty() || expressions.is_empty() {
-        return Ok(());
-    }
-    Err(DynamoError::validation(format!(
-        "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {{{}}} Expression parameters: {{{}}}",
-        legacy.join(", "),
-        expressions.join(", ")
-    )))
-}
+pub use super::expressions::reject_mixing;
 
 /// "Duplicate value in attribute name" for AttributesToGet.
 pub fn check_unique_names(names: Option<&[String]>) -> Result<(), DynamoError> {

@@ -6,7 +6,7 @@ use super::read_target::ReadTarget;
 use crate::capacity::ReturnCapacity;
 use crate::key_range::scan_range;
 use crate::read_page::PageSpec;
-use crate::validate::{self, Violations};
+use crate::validate::Violations;
 use crate::Database;
 use dynalith_expr::legacy;
 use dynalith_expr::{Bindings, ExpressionKind, RequestExpressions};
@@ -41,11 +41,7 @@ struct ScanInput {
 fn check_members(input: &ScanInput) -> Result<(), DynamoError> {
     let mut v = Violations::new();
     v.at_least(input.limit, "limit", 1);
-    v.one_of(
-        input.return_consumed_capacity.as_deref(),
-        "returnConsumedCapacity",
-        validate::RETURN_CONSUMED_CAPACITY,
-    );
+    v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
     if let Some(names) = &input.attributes_to_get {
         v.length_between(
             format_args!("'{names:?}'"),

@@ -32,6 +32,24 @@ pub struct StreamSpecificationInput {
     pub stream_view_type: Option<String>,
 }
 
+/// Coral's checks on AttributeDefinitions members.
+pub fn check_attribute_definition_members(
+    v: &mut crate::validate::Violations,
+    definitions: &[AttributeDefinitionInput],
+) {
+    for (i, def) in definitions.iter().enumerate() {
+        let path = format!("attributeDefinitions.{}.member", i + 1);
+        v.require(&def.attribute_name, &format!("{path}.attributeName"));
+        if v.require(&def.attribute_type, &format!("{path}.attributeType")) {
+            v.one_of(
+                def.attribute_type.as_deref(),
+                &format!("{path}.attributeType"),
+                &["B", "N", "S"],
+            );
+        }
+    }
+}
+
 pub const STREAM_VIEW_TYPES: &[&str] =
     &["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"];
 pub const BILLING_MODES: &[&str] = &["PROVISIONED", "PAY_PER_REQUEST"];

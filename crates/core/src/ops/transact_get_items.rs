@@ -6,7 +6,7 @@ use super::expressions::{self, ExpressionTexts, Names};
 use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::key_of_key_param;
-use crate::validate::{self, Violations};
+use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
 use dynalith_expr::{Bindings, Projection};
 use dynalith_model::{wire::parse_input, DynamoError, Item};
@@ -54,11 +54,7 @@ fn check_members(input: &TransactGetItemsInput) -> Result<(), DynamoError> {
             }
         }
     }
-    v.one_of(
-        input.return_consumed_capacity.as_deref(),
-        "returnConsumedCapacity",
-        validate::RETURN_CONSUMED_CAPACITY,
-    );
+    v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
     v.finish()
 }
 

@@ -142,16 +142,8 @@ fn check_members(input: &TransactWriteItemsInput) -> Result<(), DynamoError> {
             );
         }
     }
-    v.one_of(
-        input.return_consumed_capacity.as_deref(),
-        "returnConsumedCapacity",
-        validate::RETURN_CONSUMED_CAPACITY,
-    );
-    v.one_of(
-        input.return_item_collection_metrics.as_deref(),
-        "returnItemCollectionMetrics",
-        validate::RETURN_ITEM_COLLECTION_METRICS,
-    );
+    v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
+    v.return_item_collection_metrics(input.return_item_collection_metrics.as_deref());
     if let Some(token) = &input.client_request_token {
         v.length_between(
             format_args!("'{token}'"),

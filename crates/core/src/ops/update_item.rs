@@ -173,16 +173,8 @@ fn check_members(input: &UpdateItemInput) -> Result<(), DynamoError> {
         "returnValues",
         validate::RETURN_VALUES,
     );
-    v.one_of(
-        input.return_consumed_capacity.as_deref(),
-        "returnConsumedCapacity",
-        validate::RETURN_CONSUMED_CAPACITY,
-    );
-    v.one_of(
-        input.return_item_collection_metrics.as_deref(),
-        "returnItemCollectionMetrics",
-        validate::RETURN_ITEM_COLLECTION_METRICS,
-    );
+    v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
+    v.return_item_collection_metrics(input.return_item_collection_metrics.as_deref());
     v.one_of(
         input.conditional_operator.as_deref(),
         "conditionalOperator",

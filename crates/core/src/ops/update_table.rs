@@ -198,15 +198,7 @@ fn apply_billing(
                     "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {read}. Requested ReadCapacityUnits: {read}. Current WriteCapacityUnits provisioned for the table: {write}. Requested WriteCapacityUnits: {write}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits."
                 )));
             }
-            if read > old.read_capacity_units || write > old.write_capacity_units {
-                old.last_increase = Some(now);
-            }
-            if read < old.read_capacity_units || write < old.write_capacity_units {
-                old.last_decrease = Some(now);
-                old.decreases_today += 1;
-            }
-            old.read_capacity_units = read;
-            old.write_capacity_units = write;
+            old.change_to(read, write, now);
         }
         _ => {}
     }
@@ -282,16 +274,8 @@ fn check_index_update_members(v: &mut Violations, input: &UpdateTableInput) {
             );
         }
     }
-    for (i, def) in input.attribute_definitions.iter().flatten().enumerate() {
-        let path = format!("attributeDefinitions.{}.member", i + 1);
-        v.require(&def.attribute_name, &format!("{path}.attributeName"));
-        if v.require(&def.attribute_type, &format!("{path}.attributeType")) {
-            v.one_of(
-                def.attribute_type.as_deref(),
-                &format!("{path}.attributeType"),
-                &["B", "N", "S"],
-            );
-        }
+    if let Some(definitions) = &input.attribute_definitions {
+        super::shapes::check_attribute_definition_members(v, definitions);
     }
 }
 
@@ -533,15 +517,6 @@ fn update_index_throughput(
     let now = now_epoch_seconds();
     let read = requested.read_capacity_units.unwrap_or(0);
     let write = requested.write_capacity_units.unwrap_or(0);
-    let old = &mut index.throughput;
-    if read > old.read_capacity_units || write > old.write_capacity_units {
-        old.last_increase = Some(now);
-    }
-    if read < old.read_capacity_units || write < old.write_capacity_units {
-        old.last_decrease = Some(now);
-        old.decreases_today += 1;
-    }
-    old.read_capacity_units = read;
-    old.write_capacity_units = write;
+    index.throughput.change_to(read, write, now);
     Ok(())
 }
