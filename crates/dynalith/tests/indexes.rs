@@ -822,103 +822,199 @@ async fn index_reads_and_writes_are_validated() {
     assert_eq!(error_code(&err), "ValidationException");
 }
 
+/// A table keyed `pk`/`sk` with attributes `g`, `h` (S) and `n` (N)
+/// defined, to hang index definitions on.
+fn indexed_request(
+    client: &Client,
+) -> aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder {
+    client
+        .create_table()
+        .table_name(unique_table("v"))
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(definition("pk", ScalarAttributeType::S))
+        .attribute_definitions(definition("sk", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+}
+
+async fn validation_message(
+    request: aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder,
+) -> String {
+    let err = request.send().await.expect_err("the definition is invalid");
+    assert_eq!(
+        error_code(&err),
+        "ValidationException",
+        "{}",
+        error_message(&err)
+    );
+    error_message(&err)
+}
+
 #[tokio::test]
 async fn create_table_validates_index_definitions() {
     let server = Server::start();
     let client = server.client();
-    let base = |name: &str| {
-        client
-            .create_table()
-            .table_name(name)
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(definition("pk", ScalarAttributeType::S))
-            .key_schema(key("pk", KeyType::Hash))
-    };
-    // A local index needs a table sort key.
-    let err = base(&unique_table("v"))
-        .attribute_definitions(definition("n", ScalarAttributeType::N))
-        .local_secondary_indexes(lsi("ByN", "n", projection(ProjectionType::All, &[])))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error_code(&err), "ValidationException");
+    let all = || projection(ProjectionType::All, &[]);
+    let g = || definition("g", ScalarAttributeType::S);
+    let h = || definition("h", ScalarAttributeType::S);
 
-    // Index key attributes must be defined.
-    let err = base(&unique_table("v"))
-        .global_secondary_indexes(gsi(
-            "G1x",
-            "missing",
-            None,
-            projection(ProjectionType::All, &[]),
-        ))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error_code(&err), "ValidationException");
-    assert!(
-        error_message(&err).contains("not defined"),
-        "{}",
-        error_message(&err)
-    );
-
-    // Duplicate names.
-    let err = base(&unique_table("v"))
-        .attribute_definitions(definition("g", ScalarAttributeType::S))
-        .global_secondary_indexes(gsi("Dup", "g", None, projection(ProjectionType::All, &[])))
-        .global_secondary_indexes(gsi(
-            "Dup",
-            "g",
-            None,
-            projection(ProjectionType::KeysOnly, &[]),
-        ))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error_code(&err), "ValidationException");
-
-    // INCLUDE needs NonKeyAttributes.
-    let err = base(&unique_table("v"))
-        .attribute_definitions(definition("g", ScalarAttributeType::S))
-        .global_secondary_indexes(gsi(
-            "Inc",
-            "g",
-            None,
-            projection(ProjectionType::Include, &[]),
-        ))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error_code(&err), "ValidationException");
-
-    // A provisioned table's global index needs its own throughput.
-    let err = client
+    let hash_only = client
         .create_table()
         .table_name(unique_table("v"))
+        .billing_mode(BillingMode::PayPerRequest)
         .attribute_definitions(definition("pk", ScalarAttributeType::S))
-        .attribute_definitions(definition("g", ScalarAttributeType::S))
+        .attribute_definitions(h())
         .key_schema(key("pk", KeyType::Hash))
-        .provisioned_throughput(
-            aws_sdk_dynamodb::types::ProvisionedThroughput::builder()
-                .read_capacity_units(5)
-                .write_capacity_units(5)
-                .build()
-                .unwrap(),
-        )
-        .global_secondary_indexes(gsi("Prov", "g", None, projection(ProjectionType::All, &[])))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error_code(&err), "ValidationException");
+        .local_secondary_indexes(lsi("ByH", "h", all()));
+    let cases: Vec<(_, &str)> = vec![
+        (
+            hash_only,
+            "Local Secondary indices are not allowed on hash tables, only hash and range tables",
+        ),
+        (
+            indexed_request(&client).global_secondary_indexes(gsi("Gix", "missing", None, all())),
+            "Attribute missing is not defined in AttributeDefinitions",
+        ),
+        (
+            indexed_request(&client)
+                .attribute_definitions(g())
+                .global_secondary_indexes(gsi("Dup", "g", None, all()))
+                .global_secondary_indexes(gsi("Dup", "g", None, all())),
+            "Two global secondary indices have the same name",
+        ),
+        (
+            indexed_request(&client)
+                .attribute_definitions(g())
+                .attribute_definitions(h())
+                .global_secondary_indexes(gsi("Dup", "g", None, all()))
+                .local_secondary_indexes(lsi("Dup", "h", all())),
+            "Local Secondary Indices AND Global Secondary Indices must have different names",
+        ),
+        (
+            indexed_request(&client)
+                .attribute_definitions(g())
+                .global_secondary_indexes(gsi("Inc", "g", None, projection(ProjectionType::Include, &[]))),
+            "If Projection type INCLUDE is specified, some non-key attributes to include in the projection must be specified as well",
+        ),
+        (
+            indexed_request(&client)
+                .attribute_definitions(g())
+                .global_secondary_indexes(gsi("Kon", "g", None, projection(ProjectionType::KeysOnly, &["a"]))),
+            "No attributes should be specified to be projected unless projection type is INCLUDE",
+        ),
+        (
+            indexed_request(&client)
+                .attribute_definitions(g())
+                .global_secondary_indexes(gsi("Two", "g", None, projection(ProjectionType::Include, &["a", "a"]))),
+            "Cannot have two attributes with the same name",
+        ),
+        (
+            indexed_request(&client)
+                .attribute_definitions(h())
+                .local_secondary_indexes(
+                    LocalSecondaryIndex::builder()
+                        .index_name("Other")
+                        .key_schema(key("h", KeyType::Hash))
+                        .key_schema(key("sk", KeyType::Range))
+                        .projection(all())
+                        .build()
+                        .unwrap(),
+                ),
+            "Local Secondary indices must have the same hash key as the main table",
+        ),
+        (
+            indexed_request(&client).local_secondary_indexes(
+                LocalSecondaryIndex::builder()
+                    .index_name("NoRange")
+                    .key_schema(key("pk", KeyType::Hash))
+                    .projection(all())
+                    .build()
+                    .unwrap(),
+            ),
+            "Local secondary indices must have a range key",
+        ),
+        (
+            indexed_request(&client)
+                .attribute_definitions(g())
+                .attribute_definitions(h())
+                .global_secondary_indexes(gsi("Gix", "g", None, all())),
+            "The number of attributes in key schema must match the number of attributes defined in attribute definitions.",
+        ),
+        (
+            indexed_request(&client)
+                .attribute_definitions(g())
+                .global_secondary_indexes(
+                    GlobalSecondaryIndex::builder()
+                        .index_name("Order")
+                        .key_schema(key("g", KeyType::Range))
+                        .key_schema(key("sk", KeyType::Hash))
+                        .projection(all())
+                        .build()
+                        .unwrap(),
+                ),
+            "Invalid key order. Hash Key must be specified first in key schema, Range Key must be specifed second",
+        ),
+        (
+            client
+                .create_table()
+                .table_name(unique_table("v"))
+                .attribute_definitions(definition("pk", ScalarAttributeType::S))
+                .attribute_definitions(g())
+                .key_schema(key("pk", KeyType::Hash))
+                .provisioned_throughput(
+                    aws_sdk_dynamodb::types::ProvisionedThroughput::builder()
+                        .read_capacity_units(5)
+                        .write_capacity_units(5)
+                        .build()
+                        .unwrap(),
+                )
+                .global_secondary_indexes(gsi("Prov", "g", None, all())),
+            "No provisioned throughput specified for the global secondary index",
+        ),
+    ];
+    for (request, expected) in cases {
+        assert_eq!(validation_message(request).await, expected);
+    }
 
-    // An attribute definition no key uses.
-    let err = base(&unique_table("v"))
-        .attribute_definitions(definition("g", ScalarAttributeType::S))
-        .attribute_definitions(definition("unused", ScalarAttributeType::S))
-        .global_secondary_indexes(gsi("Gix", "g", None, projection(ProjectionType::All, &[])))
-        .send()
+    // Quotas: 5 local and 20 global indexes, 100 projected attributes.
+    let mut six = indexed_request(&client);
+    for i in 0..6 {
+        let name = format!("l{i}");
+        six = six
+            .attribute_definitions(definition(&name, ScalarAttributeType::S))
+            .local_secondary_indexes(lsi(&format!("Local{i}"), &name, all()));
+    }
+    assert_eq!(
+        validation_message(six).await,
+        "Cannot have more than 5 local secondary indexes per table"
+    );
+    let mut many = indexed_request(&client).attribute_definitions(g());
+    for i in 0..21 {
+        many = many.global_secondary_indexes(gsi(&format!("Global{i}"), "g", None, all()));
+    }
+    assert_eq!(
+        validation_message(many).await,
+        "GlobalSecondaryIndex count exceeds the per-table limit"
+    );
+    let names: Vec<String> = (0..51).map(|i| format!("a{i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let projected = indexed_request(&client)
+        .attribute_definitions(g())
+        .global_secondary_indexes(gsi(
+            "One",
+            "g",
+            None,
+            projection(ProjectionType::Include, &names),
+        ))
+        .global_secondary_indexes(gsi(
+            "Two",
+            "g",
+            None,
+            projection(ProjectionType::Include, &names),
+        ));
+    assert!(validation_message(projected)
         .await
-        .unwrap_err();
-    assert_eq!(error_code(&err), "ValidationException");
+        .starts_with("No more than"));
 }
 
 /// Writers update and delete items while a new global index backfills;
@@ -1183,11 +1279,53 @@ async fn update_table_deletes_and_rejects_index_changes() {
         .send()
         .await
         .unwrap_err();
+    assert_eq!(error_message(&err), "No Attribute Schema Defined");
+
+    let create = |name: &str| {
+        GlobalSecondaryIndexUpdate::builder()
+            .create(
+                CreateGlobalSecondaryIndexAction::builder()
+                    .index_name(name)
+                    .key_schema(key("tag", KeyType::Hash))
+                    .projection(projection(ProjectionType::All, &[]))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let err = client
+        .update_table()
+        .table_name(&table)
+        .attribute_definitions(definition("tag", ScalarAttributeType::S))
+        .global_secondary_index_updates(create("ByTag"))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(
-        error_code(&err),
-        "ValidationException",
-        "{}",
-        error_message(&err)
+        error_message(&err),
+        "Attempting to create an index which already exists"
+    );
+    let err = client
+        .update_table()
+        .table_name(&table)
+        .attribute_definitions(definition("tag", ScalarAttributeType::S))
+        .global_secondary_index_updates(create("New1"))
+        .global_secondary_index_updates(create("New2"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "LimitExceededException");
+    let err = client
+        .update_table()
+        .table_name(&table)
+        .attribute_definitions(definition("tag", ScalarAttributeType::N))
+        .global_secondary_index_updates(create("New1"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&err),
+        "invalid attribute, SchemaElement redefined should be of same type as previously defined"
     );
 
     let deleted = client
