@@ -13,7 +13,7 @@
 use crate::counters::{add_into, decode_counters, encode_counters};
 use crate::{Engine, KeyValue, ReadView, Result, ScanIter, StorageError, Transaction};
 use rocksdb::{
-    Direction, Env, ErrorKind as RocksErrorKind, IteratorMode, MergeOperands, Options, ReadOptions,
+    BlockBasedOptions, Direction, Env, ErrorKind as RocksErrorKind, IteratorMode, MergeOperands, Options, ReadOptions,
     SnapshotWithThreadMode, TransactionDB, TransactionDBOptions, TransactionOptions,
     WriteBatchWithTransaction, WriteOptions,
 };
@@ -91,6 +91,15 @@ impl RocksEngine {
         db_options.set_max_background_jobs(2);
         db_options.set_compression_type(rocksdb::DBCompressionType::Lz4);
         db_options.set_keep_log_file_num(2);
+        // Every write first reads its item (get-for-update), and most
+        // PutItems write new keys: bloom filters let those reads skip the
+        // SST files and the memtable that cannot hold the key.
+        let mut table_options = BlockBasedOptions::default();
+        table_options.set_bloom_filter(10.0, false);
+        table_options.set_whole_key_filtering(true);
+        db_options.set_block_based_table_factory(&table_options);
+        db_options.set_memtable_whole_key_filtering(true);
+        db_options.set_memtable_prefix_bloom_ratio(0.02);
         let env = if options.in_memory {
             let env = Env::mem_env().map_err(engine_error)?;
             db_options.set_env(&env);
