@@ -3,7 +3,8 @@
 
 For each server, one after another: start it pinned to BENCH_SERVER_CPU (start-up time = from
 process start until it answers an HTTP request; idle RSS from /proc/PID/status), create the
-table and pre-load the GetItem key space, then run each workload with wrk pinned to
+table and pre-load the GetItem key space (and, for the Query workloads, the Query table through
+bench/wrk/load.lua), then run each workload with wrk pinned to
 BENCH_LOAD_CPU (a warm-up run, then the measured run), record RSS, stop the server. Writes
 bench/results/latest.md (also printed) and bench/results/latest.json.
 """
@@ -22,6 +23,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 from ddb import answers_http  # noqa: E402
+import wrkload  # noqa: E402
 
 BENCH = os.path.dirname(HERE)
 ROOT = os.path.dirname(BENCH)
@@ -50,17 +52,47 @@ DYNOXIDE_BIN = env("DYNOXIDE_BIN", shutil.which("dynoxide")
                    or os.path.expanduser("~/.cargo/bin/dynoxide"))
 DDB_LOCAL_SCRIPT = os.path.join(ROOT, "scripts", "dynamodb-local.sh")
 
+# Query workloads: table QUERY_TABLE (pk S hash key, sk S range key), partitions "q10#<p>" of 10
+# items and "q100#<p>" of 100 items, items of ~QUERY_ITEM_BYTES bytes (layout: bench/wrk/common.lua).
+QUERY_TABLE = env("BENCH_QUERY_TABLE", "benchq")
+QUERY_ITEM_BYTES = int(env("BENCH_QUERY_ITEM_BYTES", "1000"))
+QUERY10_PARTITIONS = int(env("BENCH_QUERY10_PARTITIONS", "1000"))
+QUERY100_PARTITIONS = int(env("BENCH_QUERY100_PARTITIONS", "100"))
+LOAD_CONNECTIONS = int(env("BENCH_LOAD_CONNECTIONS", "16"))
+SCAN_LIMIT = int(env("BENCH_SCAN_LIMIT", "100"))
+
+
+def query_env(size, partitions):
+    return {"BENCH_TABLE": QUERY_TABLE, "BENCH_PARTITION_SIZE": str(size), "BENCH_KEY_PREFIX": f"q{size}#",
+            "BENCH_ITEMS": str(size * partitions), "BENCH_ITEM_BYTES": str(QUERY_ITEM_BYTES)}
+
+
+QUERY_GROUPS = {"Query10": query_env(10, QUERY10_PARTITIONS), "Query100": query_env(100, QUERY100_PARTITIONS)}
+
+# name, wrk script, description, extra wrk environment. Run in this order.
 WORKLOADS = [
-    ("GetItem", "getitem.lua", f"GetItem, random keys over {ITEMS:,} pre-loaded items (~200 B)"),
-    ("PutItem", "putitem.lua", "PutItem, a new key per request (~200 B items)"),
+    ("GetItem", "getitem.lua", f"GetItem, random keys over {ITEMS:,} pre-loaded items (~200 B)", {}),
+    ("Query10", "query.lua",
+     f"Query `pk = :p` returning a whole partition of 10 items (~{QUERY_ITEM_BYTES:,} B each), "
+     f"random partition of {QUERY10_PARTITIONS:,}", QUERY_GROUPS["Query10"]),
+    ("Query100", "query.lua",
+     f"Query `pk = :p` returning a whole partition of 100 items (~{QUERY_ITEM_BYTES:,} B each), "
+     f"random partition of {QUERY100_PARTITIONS:,}", QUERY_GROUPS["Query100"]),
+    # Before PutItem, so that the table holds exactly the ITEMS pre-loaded items.
+    ("Scan", "scan.lua",
+     f"Scan, one page of Limit {SCAN_LIMIT} after a random ExclusiveStartKey, over {ITEMS:,} pre-loaded "
+     f"items (~200 B)", {"BENCH_SCAN_LIMIT": str(SCAN_LIMIT)}),
+    ("PutItem", "putitem.lua", "PutItem, a new key per request (~200 B items)", {}),
     # Read-modify-writes of pre-loaded items; they run after GetItem, which then sees the items
     # as loaded.
     ("UpdateItemAdd", "updateitem_add.lua",
-     f"UpdateItem `ADD #c :one` (atomic counter), random keys over {ITEMS:,} pre-loaded items"),
+     f"UpdateItem `ADD #c :one` (atomic counter), random keys over {ITEMS:,} pre-loaded items", {}),
     ("UpdateItemSetIf", "updateitem_set_if.lua",
      f"UpdateItem `SET v = :v` with ConditionExpression `attribute_exists(pk)`, random keys over "
-     f"{ITEMS:,} pre-loaded items"),
+     f"{ITEMS:,} pre-loaded items", {}),
 ]
+# Workloads whose report includes the items returned per response.
+MULTI_ITEM = {"Query10", "Query100", "Scan"}
 DEFAULT_WORKLOADS = ",".join(w[0] for w in WORKLOADS)
 SELECTED_WORKLOADS = [w.strip() for w in env("BENCH_WORKLOADS", DEFAULT_WORKLOADS).split(",") if w.strip()]
 UNKNOWN_WORKLOADS = [w for w in SELECTED_WORKLOADS if w not in {x[0] for x in WORKLOADS}]
@@ -206,11 +238,12 @@ def proc_cpu_s(pid):
         return None
 
 
-def run_wrk(server, script, duration, run_id):
+def run_wrk(server, script, duration, run_id, extra_env=None):
     cmd = ["taskset", "-c", LOAD_CPU, "wrk", "-t", str(THREADS), "-c", str(CONNECTIONS),
            "-d", f"{duration}s", "--timeout", "10s", "-s", os.path.join(BENCH, "wrk", script),
            server.endpoint + "/"]
     e = dict(os.environ, BENCH_TABLE=TABLE, BENCH_ITEMS=str(ITEMS), BENCH_RUN_ID=run_id)
+    e.update(extra_env or {})
     cpu0 = proc_cpu_s(server.pid)
     t0 = time.monotonic()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
@@ -234,7 +267,27 @@ def run_wrk(server, script, duration, run_id):
     fe = re.search(r"BENCH_FIRST_ERROR (.*)", stdout)
     if fe:
         r["first_error"] = fe.group(1)[:300]
+    # Every response an UnknownOperationException: the server does not implement the operation.
+    if r["responses"] and r["non200"] == r["responses"] and "UnknownOperation" in r.get("first_error", ""):
+        r["unsupported"] = True
     return r
+
+
+def load_query_table(server):
+    """Create QUERY_TABLE and load the partitions of the selected Query workloads with
+    bench/wrk/load.lua (BatchWriteItem of 25 if the server implements it, else PutItem)."""
+    wrkload.create_table(server.endpoint, QUERY_TABLE, composite=True)
+    batch = 25 if LOAD_METHOD == "auto" and wrkload.batch_supported(server.endpoint) else 1
+    out = {"method": "BatchWriteItem" if batch > 1 else "PutItem", "items": 0, "load_s": 0.0}
+    for name, group in QUERY_GROUPS.items():
+        if name not in SELECTED_WORKLOADS:
+            continue
+        n = int(group["BENCH_ITEMS"])
+        r = wrkload.wrk_load(server.endpoint, group, 0, n, batch, LOAD_CONNECTIONS, LOAD_CPU)
+        out["items"] += n
+        out["load_s"] += r["seconds"]
+    out["load_s"] = round(out["load_s"], 2)
+    return out
 
 
 def bench_server(server):
@@ -255,12 +308,16 @@ def bench_server(server):
         res["load"] = json.loads(p.stdout.strip().splitlines()[-1])
         log(f"{server.label}: pre-loaded {ITEMS} items in {res['load']['load_s']} s "
             f"({res['load']['method']})")
-        for name, script, _desc in WORKLOADS:
+        if any(name in SELECTED_WORKLOADS for name in QUERY_GROUPS):
+            res["query_load"] = load_query_table(server)
+            log(f"{server.label}: pre-loaded {res['query_load']['items']} items of ~{QUERY_ITEM_BYTES} B into "
+                f"{QUERY_TABLE} in {res['query_load']['load_s']} s ({res['query_load']['method']})")
+        for name, script, _desc, extra in WORKLOADS:
             if name not in SELECTED_WORKLOADS:
                 continue
             if WARMUP > 0:
-                run_wrk(server, script, WARMUP, f"w{int(time.time())}")
-            r = run_wrk(server, script, DURATION, f"m{int(time.time())}")
+                run_wrk(server, script, WARMUP, f"w{int(time.time())}", extra)
+            r = run_wrk(server, script, DURATION, f"m{int(time.time())}", extra)
             res["workloads"][name] = r
             log(f"{server.label}: {name}: {r['rps']:.0f} req/s, p50 {r['p50_us'] / 1000:.2f} ms, "
                 f"p99 {r['p99_us'] / 1000:.2f} ms, non-2xx {int(r['non200'])}, misses {int(r['misses'])}, "
@@ -312,6 +369,9 @@ def render(results, skipped, started):
     out.append(f"- Servers pinned to CPU {SERVER_CPU}, wrk pinned to CPU {LOAD_CPU} "
                f"({THREADS} thread, {CONNECTIONS} connections), {WARMUP} s warm-up then {DURATION} s measured per workload.")
     out.append(f"- Table `{TABLE}` (hash key `pk`, on-demand); GetItem/UpdateItem key space: {ITEMS:,} items pre-loaded.")
+    if any(name in SELECTED_WORKLOADS for name in QUERY_GROUPS):
+        out.append(f"- Query workloads: table `{QUERY_TABLE}` (hash key `pk`, range key `sk`), items of ~{QUERY_ITEM_BYTES:,} B: "
+                   f"{QUERY10_PARTITIONS:,} partitions of 10 items and {QUERY100_PARTITIONS:,} partitions of 100 items.")
     out.append("- Start-up: from process start until it answers an HTTP request (DynamoDB Local: through "
                "scripts/dynamodb-local.sh). Idle RSS: VmRSS 1 s after start-up.")
     out.append("- Latencies are wrk's (closed loop, 32 requests in flight). Ratios: throughput a/b (>1: a faster), "
@@ -328,6 +388,9 @@ def render(results, skipped, started):
     for r in results:
         ld = r.get("load")
         ld = f"{ld['load_s']} s ({ld['method']})" if ld else "n/a"
+        ql = r.get("query_load")
+        if ql:
+            ld += f"; {QUERY_TABLE}: {ql['items']:,} items in {ql['load_s']} s ({ql['method']})"
         out.append(f"| {r['label']} | {r.get('startup_ms', 'n/a')} | {mib(r.get('idle_rss_kb'))} | "
                    f"{mib(r.get('rss_after_kb'))} | {mib(r.get('peak_rss_kb'))} | {ld} |")
     out.append("")
@@ -344,22 +407,29 @@ def render(results, skipped, started):
         out.extend(ratio_rows)
         out.append("")
 
-    for name, _script, desc in WORKLOADS:
+    for name, _script, desc, _extra in WORKLOADS:
         if name not in SELECTED_WORKLOADS:
             continue
+        multi = name in MULTI_ITEM
+        items_col = " Items/response |" if multi else ""
         out.append(f"## {desc}")
         out.append("")
-        out.append("| Server | Throughput (req/s) | p50 (ms) | p99 (ms) | Requests | Non-2xx | Misses | Socket errors "
-                   "| Server CPU | wrk CPU |")
-        out.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        out.append(f"| Server | Throughput (req/s) |{items_col} p50 (ms) | p99 (ms) | Requests | Non-2xx | Misses "
+                   "| Socket errors | Server CPU | wrk CPU |")
+        out.append("|---|---:|" + ("---:|" if multi else "") + "---:|---:|---:|---:|---:|---:|---:|---:|")
+        blanks = " |" * (9 if multi else 8)
         for r in results:
             w = r["workloads"].get(name)
             if not w:
-                out.append(f"| {r['label']} | failed: {r.get('error', 'not run')} | | | | | | | | |")
+                out.append(f"| {r['label']} | failed: {r.get('error', 'not run')} |{blanks}")
+                continue
+            if w.get("unsupported"):
+                out.append(f"| {r['label']} | not implemented by this binary (UnknownOperationException) |{blanks}")
                 continue
             bad = w["non200"] or w["misses"] or w["socket_errors"]
             flag = " ⚠ invalid" if bad else ""
-            out.append(f"| {r['label']} | {w['rps']:,.0f}{flag} | {w['p50_us'] / 1000:.2f} | {w['p99_us'] / 1000:.2f} | "
+            per = f" {w.get('returned', 0) / w['requests']:.1f} |" if multi and w["requests"] else (" n/a |" if multi else "")
+            out.append(f"| {r['label']} | {w['rps']:,.0f}{flag} |{per} {w['p50_us'] / 1000:.2f} | {w['p99_us'] / 1000:.2f} | "
                        f"{int(w['requests']):,} | {int(w['non200'])} | {int(w['misses'])} | {int(w['socket_errors'])} | "
                        f"{w.get('server_cpu_pct', 'n/a')}% | {w['wrk_cpu_pct']}% |")
         out.append("")
@@ -367,7 +437,7 @@ def render(results, skipped, started):
         for a, b in RATIO_PAIRS:
             wa = by_id.get(a, {}).get("workloads", {}).get(name)
             wb = by_id.get(b, {}).get("workloads", {}).get(name)
-            if not wa or not wb:
+            if not wa or not wb or wa.get("unsupported") or wb.get("unsupported"):
                 continue
             rows.append(f"| {labels[a]} / {labels[b]} | {fmt_ratio(wa['rps'], wb['rps'])} | "
                         f"{fmt_ratio(wa['p50_us'], wb['p50_us'])} | {fmt_ratio(wa['p99_us'], wb['p99_us'])} |")
@@ -375,11 +445,9 @@ def render(results, skipped, started):
             out.append("| Ratio | Throughput | p50 | p99 |")
             out.append("|---|---:|---:|---:|")
             out.extend(rows)
-        for a, b in RATIO_PAIRS:
-            if a.startswith("dynalith") and a not in by_id:
-                out.append("")
-                out.append(f"dynalith/DynamoDB-Local and dynalith/Dynoxide ratios: n/a (dynalith was not run).")
-                break
+        if not any(sid.startswith("dynalith") for sid in by_id):
+            out.append("")
+            out.append("dynalith/DynamoDB-Local and dynalith/Dynoxide ratios: n/a (dynalith was not run).")
         out.append("")
     return "\n".join(out)
 
@@ -408,12 +476,19 @@ def main():
     with open(os.path.join(RESULTS_DIR, "latest.json"), "w") as f:
         json.dump({"started": started.isoformat(), "config": {
             "duration_s": DURATION, "warmup_s": WARMUP, "connections": CONNECTIONS, "threads": THREADS,
-            "items": ITEMS, "server_cpu": SERVER_CPU, "load_cpu": LOAD_CPU},
+            "items": ITEMS, "server_cpu": SERVER_CPU, "load_cpu": LOAD_CPU,
+            "query_item_bytes": QUERY_ITEM_BYTES, "query10_partitions": QUERY10_PARTITIONS,
+            "query100_partitions": QUERY100_PARTITIONS, "scan_limit": SCAN_LIMIT,
+            "workloads": [w for w in SELECTED_WORKLOADS]},
             "skipped": skipped, "results": results}, f, indent=2)
     print(md)
     log(f"wrote {os.path.join(RESULTS_DIR, 'latest.md')} and latest.json")
     invalid = [f"{r['label']} {name}" for r in results for name, w in r["workloads"].items()
-               if w["non200"] or w["misses"] or w["socket_errors"]]
+               if (w["non200"] or w["misses"] or w["socket_errors"]) and not w.get("unsupported")]
+    unsupported = [f"{r['label']} {name}" for r in results for name, w in r["workloads"].items()
+                   if w.get("unsupported")]
+    if unsupported:
+        log("not implemented by the server (UnknownOperationException): " + ", ".join(unsupported))
     if invalid:
         log("INVALID results (non-2xx, misses or socket errors): " + ", ".join(invalid))
     if invalid or any("error" in r for r in results):
