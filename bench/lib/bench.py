@@ -22,7 +22,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from ddb import answers_http  # noqa: E402
+from ddb import Conn, answers_http, wait_table_active  # noqa: E402
 import wrkload  # noqa: E402
 
 BENCH = os.path.dirname(HERE)
@@ -60,6 +60,11 @@ QUERY10_PARTITIONS = int(env("BENCH_QUERY10_PARTITIONS", "1000"))
 QUERY100_PARTITIONS = int(env("BENCH_QUERY100_PARTITIONS", "100"))
 LOAD_CONNECTIONS = int(env("BENCH_LOAD_CONNECTIONS", "16"))
 SCAN_LIMIT = int(env("BENCH_SCAN_LIMIT", "100"))
+# The PutItemGSI / QueryGSI table: pk S hash key, GSI1 (gsi1pk, gsi1sk; ALL), GSI2 (gsi2pk;
+# KEYS_ONLY).
+GSI_TABLE = env("BENCH_GSI_TABLE", "benchgsi")
+GSI_PARTITIONS = int(env("BENCH_GSI_PARTITIONS", "100"))
+GSI_WORKLOADS = {"PutItemGSI", "QueryGSI"}
 
 
 def query_env(size, partitions):
@@ -90,9 +95,21 @@ WORKLOADS = [
     ("UpdateItemSetIf", "updateitem_set_if.lua",
      f"UpdateItem `SET v = :v` with ConditionExpression `attribute_exists(pk)`, random keys over "
      f"{ITEMS:,} pre-loaded items", {}),
+    # A table with two global indexes (created before these run): writes that maintain them,
+    # then Query pages of one of them.
+    ("PutItemGSI", "putitem_gsi.lua",
+     f"PutItem of a new item (~200 B) into a table with 2 global secondary indexes (ALL and "
+     f"KEYS_ONLY), 3 storage writes per request", {"BENCH_GSI_TABLE": GSI_TABLE}),
+    ("QueryGSI", "query_gsi.lua",
+     f"Query of a global secondary index, `gsi1pk = :p` on a random one of {GSI_PARTITIONS} index "
+     f"partitions (filled by PutItemGSI), one page of Limit 10", {"BENCH_GSI_TABLE": GSI_TABLE}),
+    ("TransactWrite2", "transactwrite.lua",
+     "TransactWriteItems putting 2 new items (~200 B)", {"BENCH_TX_ITEMS": "2"}),
+    ("TransactWrite10", "transactwrite.lua",
+     "TransactWriteItems putting 10 new items (~200 B)", {"BENCH_TX_ITEMS": "10"}),
 ]
 # Workloads whose report includes the items returned per response.
-MULTI_ITEM = {"Query10", "Query100", "Scan"}
+MULTI_ITEM = {"Query10", "Query100", "Scan", "QueryGSI"}
 DEFAULT_WORKLOADS = ",".join(w[0] for w in WORKLOADS)
 SELECTED_WORKLOADS = [w.strip() for w in env("BENCH_WORKLOADS", DEFAULT_WORKLOADS).split(",") if w.strip()]
 UNKNOWN_WORKLOADS = [w for w in SELECTED_WORKLOADS if w not in {x[0] for x in WORKLOADS}]
@@ -290,6 +307,27 @@ def load_query_table(server):
     return out
 
 
+def create_gsi_table(server):
+    """Create GSI_TABLE with its two global secondary indexes."""
+    conn = Conn(server.endpoint)
+    string = lambda name: {"AttributeName": name, "AttributeType": "S"}  # noqa: E731
+    conn.call("CreateTable", {
+        "TableName": GSI_TABLE,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [string("pk"), string("gsi1pk"), string("gsi1sk"), string("gsi2pk")],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "GlobalSecondaryIndexes": [
+            {"IndexName": "GSI1", "Projection": {"ProjectionType": "ALL"},
+             "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"},
+                           {"AttributeName": "gsi1sk", "KeyType": "RANGE"}]},
+            {"IndexName": "GSI2", "Projection": {"ProjectionType": "KEYS_ONLY"},
+             "KeySchema": [{"AttributeName": "gsi2pk", "KeyType": "HASH"}]},
+        ],
+    })
+    wait_table_active(conn, GSI_TABLE)
+    conn.close()
+
+
 def bench_server(server):
     res = {"id": server.id, "label": server.label, "workloads": {}}
     log(f"{server.label}: starting on port {server.port} (CPU {SERVER_CPU})")
@@ -312,6 +350,8 @@ def bench_server(server):
             res["query_load"] = load_query_table(server)
             log(f"{server.label}: pre-loaded {res['query_load']['items']} items of ~{QUERY_ITEM_BYTES} B into "
                 f"{QUERY_TABLE} in {res['query_load']['load_s']} s ({res['query_load']['method']})")
+        if any(name in SELECTED_WORKLOADS for name in GSI_WORKLOADS):
+            create_gsi_table(server)
         for name, script, _desc, extra in WORKLOADS:
             if name not in SELECTED_WORKLOADS:
                 continue
