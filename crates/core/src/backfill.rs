@@ -104,7 +104,11 @@ impl Database {
                     };
                     if txn.get(&entry.key)?.is_none() {
                         txn.put(&entry.key, &entry.bytes)?;
-                        txn.add_counters(&keys::table_counters(index.id), &[1, entry.size as i64])?;
+                        let shard = keys::counter_shard_of_item_key(key);
+                        txn.add_counters(
+                            &keys::table_counter_shard(index.id, shard),
+                            &[1, entry.size as i64],
+                        )?;
                     }
                 }
                 txn.commit()

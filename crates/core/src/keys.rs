@@ -9,9 +9,9 @@
 //! pending drop    01 'D' <table id u32 BE>                  -> empty
 //! request token   01 'X' <ClientRequestToken>               -> token record
 //! item            02 <table id> <hash(pk) u64 BE> <pk> [<sk>] -> stored item
-//! table counters  03 <table id>                             -> [item count, bytes]
+//! table counters  03 <table id> <shard u8>                  -> [item count, bytes]
 //! index entry     02 <index id> <hash(ipk)> <ipk> [<isk>] <pk> [<sk>] -> projected item
-//! index counters  03 <index id>                             -> [entry count, bytes]
+//! index counters  03 <index id> <shard u8>                  -> [entry count, bytes]
 //! item collection 04 <table id> <pk>                        -> [bytes]
 //! ```
 //! Index ids come from the table-id sequence, so an index is laid out like
@@ -69,10 +69,31 @@ pub fn request_tokens_range() -> (Vec<u8>, Vec<u8>) {
     (vec![CATALOG, b'X'], vec![CATALOG, b'X' + 1])
 }
 
-pub fn table_counters(table_id: u32) -> Vec<u8> {
+/// Counters are split in shards: a pessimistic transaction locks every key
+/// it writes, merge operands included, so one counter key per table would
+/// serialize all writes to the table — each waiting for the previous one's
+/// fsync — and defeat group commit.
+pub const COUNTER_SHARDS: u64 = 64;
+
+/// One shard of a table's (or index's) counters.
+pub fn table_counter_shard(table_id: u32, shard: u8) -> Vec<u8> {
     let mut key = vec![COUNTERS];
     key.extend_from_slice(&table_id.to_be_bytes());
+    key.push(shard);
     key
+}
+
+/// The counter shard an item's writes update: from its partition hash, so
+/// writes to different items rarely share one.
+pub fn counter_shard_of_item_key(item_key: &[u8]) -> u8 {
+    (hash_of_item_key(item_key).unwrap_or(0) % COUNTER_SHARDS) as u8
+}
+
+/// Every counter key of a table lies in `[start, end)`.
+pub fn table_counters_range(table_id: u32) -> (Vec<u8>, Vec<u8>) {
+    let start = [&[COUNTERS][..], &table_id.to_be_bytes()].concat();
+    let end = prefix_end(&start).unwrap_or_else(|| vec![COUNTERS + 1]);
+    (start, end)
 }
 
 /// Every item key of a table lies in `[start, end)`.

@@ -188,12 +188,13 @@ impl Database {
         std::thread::spawn(move || {
             let (start, end) = keys::table_items_range(table_id);
             let (collections_start, collections_end) = keys::item_collections_range(table_id);
+            let (counters_start, counters_end) = keys::table_counters_range(table_id);
             let result = engine
                 .delete_range(&start, &end)
                 .and_then(|()| engine.delete_range(&collections_start, &collections_end))
+                .and_then(|()| engine.delete_range(&counters_start, &counters_end))
                 .and_then(|()| {
                     let mut txn = engine.begin();
-                    txn.delete(&keys::table_counters(table_id))?;
                     txn.delete(&keys::pending_drop(table_id))?;
                     txn.commit()
                 });
@@ -204,17 +205,17 @@ impl Database {
     }
 
     /// [item count, size in bytes] of a table, maintained by every write.
+    /// The sum of the counter shards.
     pub fn table_counters(&self, table_id: u32) -> Result<(i64, i64), DynamoError> {
-        let raw = self
-            .engine
-            .get(&keys::table_counters(table_id))
-            .map_err(storage_error)?;
-        let values = raw
-            .map(|r| dynalith_storage::decode_counters(&r))
-            .unwrap_or_default();
-        Ok((
-            values.first().copied().unwrap_or(0),
-            values.get(1).copied().unwrap_or(0),
-        ))
+        let (start, end) = keys::table_counters_range(table_id);
+        let snapshot = self.engine.snapshot();
+        let (mut count, mut bytes) = (0, 0);
+        for entry in snapshot.scan(&start, &end, false) {
+            let (_, raw) = entry.map_err(storage_error)?;
+            let values = dynalith_storage::decode_counters(&raw);
+            count += values.first().copied().unwrap_or(0);
+            bytes += values.get(1).copied().unwrap_or(0);
+        }
+        Ok((count, bytes))
     }
 }

@@ -209,6 +209,7 @@ impl Database {
                 old_size,
                 new: new.as_ref(),
                 new_size,
+                counter_shard: keys::counter_shard_of_item_key(&write.key),
             };
             let derived = self.apply_derived(&mut *txn, &table, &change)?;
             outcome.index_units = derived.index_units;
@@ -244,7 +245,8 @@ impl Database {
         let count_delta = i64::from(change.new.is_some()) - i64::from(change.old.is_some());
         let size_delta = change.new_size as i64 - change.old_size as i64;
         if count_delta != 0 || size_delta != 0 {
-            txn.add_counters(&keys::table_counters(table.id), &[count_delta, size_delta])?;
+            let counters = keys::table_counter_shard(table.id, change.counter_shard);
+            txn.add_counters(&counters, &[count_delta, size_delta])?;
         }
         let mut derived = Derived::default();
         let mut collection_delta = size_delta;
@@ -291,7 +293,7 @@ impl Database {
                 |e: &Option<index::Entry>| e.as_ref().map_or(0, |e| e.storage_size() as i64);
             let entry_count_delta = i64::from(after.is_some()) - i64::from(before.is_some());
             txn.add_counters(
-                &keys::table_counters(index.id),
+                &keys::table_counter_shard(index.id, change.counter_shard),
                 &[entry_count_delta, size(&after) - size(&before)],
             )?;
             if index.kind == crate::catalog::IndexKind::Local {
@@ -351,6 +353,8 @@ struct ItemChange<'a> {
     old_size: usize,
     new: Option<&'a Item>,
     new_size: usize,
+    /// Which shard of the counters the change updates.
+    counter_shard: u8,
 }
 
 #[derive(Default)]

@@ -13,9 +13,9 @@
 use crate::counters::{add_into, decode_counters, encode_counters};
 use crate::{Engine, KeyValue, ReadView, Result, ScanIter, StorageError, Transaction};
 use rocksdb::{
-    BlockBasedOptions, Direction, Env, ErrorKind as RocksErrorKind, IteratorMode, MergeOperands, Options, ReadOptions,
-    SnapshotWithThreadMode, TransactionDB, TransactionDBOptions, TransactionOptions,
-    WriteBatchWithTransaction, WriteOptions,
+    BlockBasedOptions, Direction, Env, ErrorKind as RocksErrorKind, IteratorMode, MergeOperands,
+    Options, ReadOptions, SnapshotWithThreadMode, TransactionDB, TransactionDBOptions,
+    TransactionOptions, WriteBatchWithTransaction, WriteOptions,
 };
 use std::path::PathBuf;
 
