@@ -92,6 +92,9 @@ impl Database {
             };
             let mut txn = self.engine().begin();
             let attempt = (|| -> Result<(), StorageError> {
+                // Counter shards are merged after every row lock is held,
+                // in key order, as the write path does (no deadlock).
+                let mut counters = std::collections::BTreeMap::<Vec<u8>, [i64; 2]>::new();
                 for key in item_keys {
                     let Some(stored) = txn.get_for_update(key)? else {
                         continue;
@@ -105,11 +108,15 @@ impl Database {
                     if txn.get(&entry.key)?.is_none() {
                         txn.put(&entry.key, &entry.bytes)?;
                         let shard = keys::counter_shard_of_item_key(key);
-                        txn.add_counters(
-                            &keys::table_counter_shard(index.id, shard),
-                            &[1, entry.size as i64],
-                        )?;
+                        let counter = counters
+                            .entry(keys::table_counter_shard(index.id, shard))
+                            .or_insert([0, 0]);
+                        counter[0] += 1;
+                        counter[1] += entry.size as i64;
                     }
+                }
+                for (key, deltas) in counters {
+                    txn.add_counters(&key, &deltas)?;
                 }
                 txn.commit()
             })();

@@ -174,6 +174,7 @@ impl Database {
         let mut txn = self.engine().begin();
         let mut outcomes: Vec<WriteOutcome> =
             (0..writes.len()).map(|_| WriteOutcome::default()).collect();
+        let mut pending = PendingCounters::default();
         for &i in order {
             let write = &mut writes[i];
             let table = self.current_table(&write.table)?;
@@ -211,14 +212,14 @@ impl Database {
                 new_size,
                 counter_shard: keys::counter_shard_of_item_key(&write.key),
             };
-            let derived = self.apply_derived(&mut *txn, &table, &change)?;
+            let derived = self.apply_derived(&mut *txn, &table, &change, &mut pending, i)?;
             outcome.index_units = derived.index_units;
-            outcome.collection = derived.collection;
             outcome.new = new;
             outcome.new_size = new_size;
             outcome.old = old;
             outcome.old_size = old_size;
         }
+        self.apply_counters(&mut *txn, pending, &mut outcomes)?;
         before_commit(&mut *txn, &outcomes)?;
         txn.commit()?;
         Ok(outcomes)
@@ -233,21 +234,24 @@ impl Database {
         }
     }
 
-    /// Everything derived from an item change that commits with it: the
-    /// table's counters, index entries and counters, and the size of the
-    /// item's collection (checked against its limit).
+    /// Everything derived from an item change that commits with it: index
+    /// entries now, and (in `pending`) the changes to the table's and the
+    /// indexes' counters and to the item's collection size.
     fn apply_derived(
         &self,
         txn: &mut dyn Transaction,
         table: &TableMeta,
         change: &ItemChange<'_>,
+        pending: &mut PendingCounters,
+        outcome: usize,
     ) -> Result<Derived, WriteError> {
         let count_delta = i64::from(change.new.is_some()) - i64::from(change.old.is_some());
         let size_delta = change.new_size as i64 - change.old_size as i64;
-        if count_delta != 0 || size_delta != 0 {
-            let counters = keys::table_counter_shard(table.id, change.counter_shard);
-            txn.add_counters(&counters, &[count_delta, size_delta])?;
-        }
+        pending.add(
+            keys::table_counter_shard(table.id, change.counter_shard),
+            count_delta,
+            size_delta,
+        );
         let mut derived = Derived::default();
         let mut collection_delta = size_delta;
         for index in &table.indexes {
@@ -291,59 +295,91 @@ impl Database {
             let size = |e: &Option<index::Entry>| e.as_ref().map_or(0, |e| e.size as i64);
             let stored =
                 |e: &Option<index::Entry>| e.as_ref().map_or(0, |e| e.storage_size() as i64);
-            let entry_count_delta = i64::from(after.is_some()) - i64::from(before.is_some());
-            txn.add_counters(
-                &keys::table_counter_shard(index.id, change.counter_shard),
-                &[entry_count_delta, size(&after) - size(&before)],
-            )?;
+            pending.add(
+                keys::table_counter_shard(index.id, change.counter_shard),
+                i64::from(after.is_some()) - i64::from(before.is_some()),
+                size(&after) - size(&before),
+            );
             if index.kind == crate::catalog::IndexKind::Local {
                 collection_delta += stored(&after) - stored(&before);
             }
         }
         if table.has_local_indexes() {
-            derived.collection =
-                Some(self.update_collection(txn, table, change, collection_delta)?);
+            let item = change
+                .new
+                .or(change.old)
+                .ok_or_else(|| DynamoError::internal("item change without an item"))?;
+            let name = &table.key_schema.partition.name;
+            let partition: &AttributeValue = item
+                .get(name)
+                .ok_or_else(|| DynamoError::internal("item without its partition key"))?;
+            let mut collection_key = Item::new();
+            collection_key.insert(name.clone(), partition.clone());
+            let entry = pending
+                .collections
+                .entry(keys::item_collection(table.id, partition)?)
+                .or_insert_with(|| (0, collection_key, Vec::new()));
+            entry.0 += collection_delta;
+            entry.2.push(outcome);
         }
         Ok(derived)
     }
 
-    /// Adds `delta` to the size of the changed item's collection, refusing
-    /// growth past the limit.
-    fn update_collection(
+    /// Applies the counter changes of a write, in key order and after
+    /// every item is locked. A pessimistic transaction locks the keys it
+    /// merges into, so taking them in one global order — items first, then
+    /// counters sorted — keeps concurrent writes free of deadlocks. Item
+    /// collections may not grow past their limit.
+    fn apply_counters(
         &self,
         txn: &mut dyn Transaction,
-        table: &TableMeta,
-        change: &ItemChange<'_>,
-        delta: i64,
-    ) -> Result<(Item, i64), WriteError> {
-        let item = change
-            .new
-            .or(change.old)
-            .ok_or_else(|| DynamoError::internal("item change without an item"))?;
-        let name = &table.key_schema.partition.name;
-        let partition: &AttributeValue = item
-            .get(name)
-            .ok_or_else(|| DynamoError::internal("item without its partition key"))?;
-        let key = keys::item_collection(table.id, partition)?;
-        let current = txn
-            .get(&key)?
-            .map(|raw| dynalith_storage::decode_counters(&raw))
-            .and_then(|values| values.first().copied())
-            .unwrap_or(0);
-        let size = current + delta;
-        if delta > 0 && size > self.limits().item_collection_bytes {
-            return Err(DynamoError::new(
-                ErrorKind::ItemCollectionSizeLimitExceeded,
-                "Item collection size limit exceeded",
-            )
-            .into());
+        pending: PendingCounters,
+        outcomes: &mut [WriteOutcome],
+    ) -> Result<(), WriteError> {
+        for (key, [count, bytes]) in pending.counters {
+            if count != 0 || bytes != 0 {
+                txn.add_counters(&key, &[count, bytes])?;
+            }
         }
-        if delta != 0 {
-            txn.add_counters(&key, &[delta])?;
+        for (key, (delta, collection_key, writes)) in pending.collections {
+            if delta != 0 {
+                txn.add_counters(&key, &[delta])?;
+            }
+            let size = txn
+                .get(&key)?
+                .map(|raw| dynalith_storage::decode_counters(&raw))
+                .and_then(|values| values.first().copied())
+                .unwrap_or(0);
+            if delta > 0 && size > self.limits().item_collection_bytes {
+                return Err(DynamoError::new(
+                    ErrorKind::ItemCollectionSizeLimitExceeded,
+                    "Item collection size limit exceeded",
+                )
+                .into());
+            }
+            for i in writes {
+                outcomes[i].collection = Some((collection_key.clone(), size));
+            }
         }
-        let mut collection_key = Item::new();
-        collection_key.insert(name.clone(), partition.clone());
-        Ok((collection_key, size))
+        Ok(())
+    }
+}
+
+/// Counter changes of one write, applied once every item is locked.
+#[derive(Default)]
+struct PendingCounters {
+    /// Table and index counter shards: [count delta, bytes delta].
+    counters: std::collections::BTreeMap<Vec<u8>, [i64; 2]>,
+    /// Item collections: size delta, the collection's key attributes, and
+    /// the writes (outcome positions) in it.
+    collections: std::collections::BTreeMap<Vec<u8>, (i64, Item, Vec<usize>)>,
+}
+
+impl PendingCounters {
+    fn add(&mut self, key: Vec<u8>, count: i64, bytes: i64) {
+        let entry = self.counters.entry(key).or_insert([0, 0]);
+        entry[0] += count;
+        entry[1] += bytes;
     }
 }
 
@@ -360,7 +396,6 @@ struct ItemChange<'a> {
 #[derive(Default)]
 struct Derived {
     index_units: Vec<IndexUnits>,
-    collection: Option<(Item, i64)>,
 }
 
 enum WriteError {
