@@ -6,13 +6,15 @@
 mod common;
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue as Av, BillingMode, ConditionCheck, Delete, Get,
-    GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection, ProjectionType, Put,
-    ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
-    TransactGetItem, TransactWriteItem, Update,
+    AttributeValue as Av, BillingMode, ConditionCheck, Delete, Get, GlobalSecondaryIndex, KeyType,
+    Projection, ProjectionType, Put, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
+    ScalarAttributeType, TransactGetItem, TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
-use common::{create_table, error_code, error_message, unique_table, Server};
+use common::{
+    attribute_definition, create_table, error_code, error_message, key_element, unique_table,
+    Server,
+};
 use rand::Rng;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -58,37 +60,13 @@ async fn create_indexed(client: &Client, name: &str) {
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("g")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
+        .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+        .attribute_definitions(attribute_definition("g", ScalarAttributeType::S))
+        .key_schema(key_element("pk", KeyType::Hash))
         .global_secondary_indexes(
             GlobalSecondaryIndex::builder()
                 .index_name("ByG")
-                .key_schema(
-                    KeySchemaElement::builder()
-                        .attribute_name("g")
-                        .key_type(KeyType::Hash)
-                        .build()
-                        .unwrap(),
-                )
+                .key_schema(key_element("g", KeyType::Hash))
                 .projection(
                     Projection::builder()
                         .projection_type(ProjectionType::All)

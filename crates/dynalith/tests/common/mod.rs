@@ -155,36 +155,12 @@ pub async fn create_table(client: &Client, name: &str, sort: Option<ScalarAttrib
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("pk")
-                .key_type(KeyType::Hash)
-                .build()
-                .unwrap(),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("pk")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        );
+        .key_schema(key_element("pk", KeyType::Hash))
+        .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S));
     if let Some(sort_type) = sort {
         request = request
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name("sk")
-                    .key_type(KeyType::Range)
-                    .build()
-                    .unwrap(),
-            )
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name("sk")
-                    .attribute_type(sort_type)
-                    .build()
-                    .unwrap(),
-            );
+            .key_schema(key_element("sk", KeyType::Range))
+            .attribute_definitions(attribute_definition("sk", sort_type));
     }
     request.send().await.expect("create table");
 }
