@@ -139,6 +139,19 @@ impl Violations {
         }
     }
 
+    /// AttributesToGet, when given, names at least one attribute.
+    pub fn attributes_to_get(&mut self, names: Option<&[String]>) {
+        if let Some(names) = names {
+            self.length_between(
+                format_args!("'{names:?}'"),
+                names.len(),
+                "attributesToGet",
+                1,
+                usize::MAX,
+            );
+        }
+    }
+
     /// ReturnConsumedCapacity, which most operations take.
     pub fn return_consumed_capacity(&mut self, value: Option<&str>) {
         self.one_of(value, "returnConsumedCapacity", RETURN_CONSUMED_CAPACITY);

@@ -25,15 +25,7 @@ struct GetItemInput {
 pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let input: GetItemInput = parse_input(body)?;
     let mut v = Violations::new();
-    if let Some(names) = &input.attributes_to_get {
-        v.length_between(
-            format_args!("'{names:?}'"),
-            names.len(),
-            "attributesToGet",
-            1,
-            usize::MAX,
-        );
-    }
+    v.attributes_to_get(input.attributes_to_get.as_deref());
     v.name(input.table_name.as_deref(), "tableName");
     v.require(&input.key, "key");
     v.return_consumed_capacity(input.return_consumed_capacity.as_deref());

@@ -49,15 +49,7 @@ fn check_members(input: &QueryInput) -> Result<(), DynamoError> {
     let mut v = Violations::new();
     v.at_least(input.limit, "limit", 1);
     v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
-    if let Some(names) = &input.attributes_to_get {
-        v.length_between(
-            format_args!("'{names:?}'"),
-            names.len(),
-            "attributesToGet",
-            1,
-            usize::MAX,
-        );
-    }
+    v.attributes_to_get(input.attributes_to_get.as_deref());
     common::check_condition_members(&mut v, input.query_filter.as_ref(), "queryFilter");
     v.one_of(input.select.as_deref(), "select", common::SELECT_VALUES);
     v.one_of(

@@ -42,15 +42,7 @@ fn check_members(input: &ScanInput) -> Result<(), DynamoError> {
     let mut v = Violations::new();
     v.at_least(input.limit, "limit", 1);
     v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
-    if let Some(names) = &input.attributes_to_get {
-        v.length_between(
-            format_args!("'{names:?}'"),
-            names.len(),
-            "attributesToGet",
-            1,
-            usize::MAX,
-        );
-    }
+    v.attributes_to_get(input.attributes_to_get.as_deref());
     v.at_least(input.segment, "segment", 0);
     v.one_of(input.select.as_deref(), "select", common::SELECT_VALUES);
     common::check_condition_members(&mut v, input.scan_filter.as_ref(), "scanFilter");
