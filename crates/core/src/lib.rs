@@ -151,8 +151,10 @@ impl Database {
     }
 
     /// Runs one operation on a JSON request body; returns the JSON response
-    /// body. Blocks on storage: callers on an async runtime should run
-    /// writes on a blocking thread (see [`Operation::may_block`]).
+    /// body. Never waits for the disk; a caller must await
+    /// `Engine::pending_durability` before it answers (see the server's
+    /// handler). It may wait for another writer's row lock, which is held
+    /// only while that writer's operation runs.
     pub fn execute(
         &self,
         operation: Operation,

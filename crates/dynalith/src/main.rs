@@ -86,9 +86,10 @@ fn run(args: ServeArgs) -> Result<(), String> {
         authenticator: Box::new(AcceptAnyCredentials),
     });
 
+    let idle_engine = engine.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .max_blocking_threads(256)
+        .on_thread_park(move || idle_engine.request_threads_idle())
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {

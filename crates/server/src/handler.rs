@@ -67,24 +67,24 @@ pub async fn handle(service: &Service, request: Request<Incoming>) -> HttpRespon
     let context = RequestContext {
         region: caller.region,
     };
-    // In memory a write never waits for the disk and holds its locks for
-    // microseconds, so it runs inline: a hop to the blocking pool would
-    // cost more than the write. Page-sized reads still move off.
-    let off_reactor = operation.reads_many_items()
-        || (operation.may_block() && service.database.engine().commit_waits_for_disk());
-    let result = if off_reactor {
-        let database = service.database.clone();
-        tokio::task::spawn_blocking(move || database.execute(operation, &body, &context))
-            .await
-            .unwrap_or_else(|e| Err(DynamoError::internal(format!("operation task failed: {e}"))))
-    } else {
-        let database = &service.database;
-        // A bug must cost one request a 500, not the connection.
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            database.execute(operation, &body, &context)
-        }))
-        .unwrap_or_else(|_| Err(DynamoError::internal("operation panicked")))
-    };
+    // Operations run inline on the runtime's thread: they are CPU work over
+    // memory and the page cache (commits do not wait for the disk, see
+    // below), and a hop to a blocking thread costs two context switches,
+    // more than a typical request. A page is capped at 1 MB read, which
+    // bounds how long one request holds the thread.
+    let database = &service.database;
+    // A bug must cost one request a 500, not the connection.
+    let mut result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        database.execute(operation, &body, &context)
+    }))
+    .unwrap_or_else(|_| Err(DynamoError::internal("operation panicked")));
+    // Acknowledge nothing, written or read, before it is on disk: commits
+    // return before the WAL sync that makes them durable.
+    if let Some(durable) = database.engine().pending_durability() {
+        if let Err(e) = durable.wait().await {
+            result = Err(DynamoError::internal(e.to_string()));
+        }
+    }
     match result {
         Ok(body) => response::ok(body, &request_id),
         Err(error) => {

@@ -9,9 +9,11 @@
 //! reads, and commutative counters.
 
 mod counters;
+mod group_sync;
 mod rocks;
 
 pub use counters::{decode_counters, encode_counters};
+pub use group_sync::DurabilityWait;
 pub use rocks::{RocksEngine, RocksOptions};
 
 /// What can go wrong below the core.
@@ -54,8 +56,8 @@ pub trait Transaction: ReadView {
     /// without reading or locking it, so that hot counters (item counts,
     /// table sizes) never serialize writers.
     fn add_counters(&mut self, key: &[u8], deltas: &[i64]) -> Result<()>;
-    /// Makes every write durable (when the engine is durable) and visible,
-    /// atomically.
+    /// Makes every write visible, atomically. In a durable engine they are
+    /// durable once `Engine::pending_durability` resolves.
     fn commit(self: Box<Self>) -> Result<()>;
 }
 
@@ -71,7 +73,13 @@ pub trait Engine: Send + Sync {
     fn delete_range(&self, start: &[u8], end: &[u8]) -> Result<()>;
     /// Persists everything (used at shutdown).
     fn flush(&self) -> Result<()>;
-    /// Whether a commit waits for the disk (an fsync), so that callers on
-    /// an async runtime should commit from a blocking thread.
-    fn commit_waits_for_disk(&self) -> bool;
+    /// What a request must await before it answers, so that nothing it
+    /// wrote or read is acknowledged before it is durable: commits return
+    /// before their log record is synced, and a read may see such a commit.
+    /// `None` when everything visible is durable (always, in memory).
+    fn pending_durability(&self) -> Option<DurabilityWait>;
+    /// A hint from the request threads that they have nothing to run, so
+    /// every request in flight is waiting: a durable engine syncs now
+    /// rather than wait for more commits to share the sync.
+    fn request_threads_idle(&self) {}
 }

@@ -5,12 +5,13 @@
 //! holder instead of failing validation and retrying, and the core takes
 //! locks in key order so multi-item transactions cannot deadlock.
 //!
-//! Durability: every commit is written to the WAL and, in durable mode,
-//! fsynced before `commit` returns. RocksDB's write thread groups concurrent
-//! commits into one WAL write and one fsync (group commit), so the cost of
-//! durability is shared under concurrency.
+//! Durability: in durable mode every commit is written to the WAL, and the
+//! WAL is fsynced by one background thread that batches every commit
+//! waiting for it (`group_sync`); requests await that sync before they
+//! answer instead of blocking a thread in `commit`.
 
 use crate::counters::{add_into, decode_counters, encode_counters};
+use crate::group_sync::{DurabilityWait, GroupSync};
 use crate::{Engine, KeyValue, ReadView, Result, ScanIter, StorageError, Transaction};
 use rocksdb::{
     BlockBasedOptions, Direction, Env, ErrorKind as RocksErrorKind, IteratorMode, MergeOperands,
@@ -18,6 +19,7 @@ use rocksdb::{
     TransactionOptions, WriteBatchWithTransaction, WriteOptions,
 };
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// How to open the engine.
 #[derive(Clone, Debug)]
@@ -50,7 +52,10 @@ impl RocksOptions {
 }
 
 pub struct RocksEngine {
-    db: TransactionDB,
+    // Declared before `db`: its thread holds the database and must stop
+    // first.
+    group_sync: Option<GroupSync>,
+    db: Arc<TransactionDB>,
     durable: bool,
     write_options: WriteOptions,
     lock_timeout_ms: i64,
@@ -100,6 +105,9 @@ impl RocksEngine {
         db_options.set_block_based_table_factory(&table_options);
         db_options.set_memtable_whole_key_filtering(true);
         db_options.set_memtable_prefix_bloom_ratio(0.02);
+        // The WAL is written by the sync thread's FlushWAL, not by every
+        // commit: one write and one fsync per group of commits.
+        db_options.set_manual_wal_flush(!options.in_memory);
         let env = if options.in_memory {
             let env = Env::mem_env().map_err(engine_error)?;
             db_options.set_env(&env);
@@ -111,15 +119,27 @@ impl RocksEngine {
         };
         let mut txn_db_options = TransactionDBOptions::default();
         txn_db_options.set_txn_lock_timeout(options.lock_timeout_ms);
-        let db = TransactionDB::open(&db_options, &txn_db_options, &options.path)
-            .map_err(engine_error)?;
+        let db = Arc::new(
+            TransactionDB::open(&db_options, &txn_db_options, &options.path)
+                .map_err(engine_error)?,
+        );
         let mut write_options = WriteOptions::default();
-        if options.in_memory {
-            write_options.disable_wal(true);
+        // Durable commits go to the WAL unsynced; `group_sync` syncs them
+        // before anyone is told about them.
+        write_options.disable_wal(options.in_memory);
+        let group_sync = if options.in_memory {
+            None
         } else {
-            write_options.set_sync(true);
-        }
+            let (published, synced) = (db.clone(), db.clone());
+            let group_sync = GroupSync::start(
+                move || published.snapshot().sequence_number(),
+                move || synced.flush_wal(true).map_err(|e| e.into_string()),
+            )
+            .map_err(|e| StorageError::Engine(format!("cannot start the WAL sync thread: {e}")))?;
+            Some(group_sync)
+        };
         Ok(RocksEngine {
+            group_sync,
             db,
             durable: !options.in_memory,
             write_options,
@@ -255,7 +275,14 @@ impl Engine for RocksEngine {
         self.db.flush().map_err(engine_error)
     }
 
-    fn commit_waits_for_disk(&self) -> bool {
-        self.durable
+    fn pending_durability(&self) -> Option<DurabilityWait> {
+        let group_sync = self.group_sync.as_ref()?;
+        group_sync.wait_for(self.db.snapshot().sequence_number())
+    }
+
+    fn request_threads_idle(&self) {
+        if let Some(group_sync) = &self.group_sync {
+            group_sync.request_threads_idle();
+        }
     }
 }

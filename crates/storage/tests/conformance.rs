@@ -221,3 +221,23 @@ fn durable_engine_keeps_data_across_reopen() {
         Some(&b"yes"[..])
     );
 }
+
+#[test]
+fn durable_commits_are_awaited_and_memory_has_nothing_to_await() {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    for (name, engine, dir) in engines() {
+        let mut txn = engine.begin();
+        txn.put(b"k", b"v").unwrap();
+        txn.commit().unwrap();
+        match (dir.is_some(), engine.pending_durability()) {
+            (true, Some(wait)) => {
+                runtime.block_on(wait.wait()).unwrap();
+                assert!(engine.pending_durability().is_none(), "{name}: synced");
+            }
+            (true, None) => panic!("{name}: a fresh commit cannot be durable without a sync"),
+            (false, pending) => assert!(pending.is_none(), "{name}: nothing to sync in memory"),
+        }
+    }
+}

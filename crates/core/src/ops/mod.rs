@@ -66,30 +66,6 @@ operations!(
     TransactGetItems,
 );
 
-impl Operation {
-    /// Whether the operation may wait on a disk sync or a lock, so that an
-    /// async caller should move it off its reactor threads.
-    /// Whether the operation reads many items (a page of up to 1 MB, or a
-    /// batch), which takes long enough to keep off the reactor threads
-    /// even when nothing waits for the disk.
-    pub fn reads_many_items(self) -> bool {
-        matches!(
-            self,
-            Operation::Query
-                | Operation::Scan
-                | Operation::BatchGetItem
-                | Operation::TransactGetItems
-        )
-    }
-
-    pub fn may_block(self) -> bool {
-        !matches!(
-            self,
-            Operation::GetItem | Operation::DescribeTable | Operation::ListTables
-        )
-    }
-}
-
 pub(crate) fn execute(
     db: &Database,
     operation: Operation,
