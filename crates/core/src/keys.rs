@@ -178,6 +178,12 @@ pub fn item_collections_range(table_id: u32) -> (Vec<u8>, Vec<u8>) {
 /// its encoded key values.
 const ITEM_KEY_HASH_END: usize = 13;
 
+/// Every key of one partition (a table's items, an index's entries)
+/// starts with the same `PARTITION_PREFIX_LEN` bytes, and a Query reads
+/// within one such prefix: the storage engine keeps per-prefix bloom
+/// filters so that a Query skips the files that cannot hold its partition.
+pub const PARTITION_PREFIX_LEN: usize = ITEM_KEY_HASH_END;
+
 /// The key prefix shared by every item of one partition:
 /// `02 | table id | hash(pk) | enc(pk)`. Encodings are prefix-free, so no
 /// other partition's key starts with it.

@@ -75,7 +75,8 @@ fn run(args: ServeArgs) -> Result<(), String> {
         RocksOptions::in_memory()
     } else {
         RocksOptions::durable(&args.data_dir)
-    };
+    }
+    .with_range_prefix_len(dynalith_core::keys::PARTITION_PREFIX_LEN);
     let engine: Arc<dyn Engine> = Arc::new(RocksEngine::open(&options).map_err(|e| e.to_string())?);
     let limits = Limits {
         item_collection_bytes: args.max_item_collection_bytes,

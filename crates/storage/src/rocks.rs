@@ -15,8 +15,8 @@ use crate::group_sync::{DurabilityWait, GroupSync};
 use crate::{Engine, KeyValue, ReadView, Result, ScanIter, StorageError, Transaction};
 use rocksdb::{
     BlockBasedOptions, Direction, Env, ErrorKind as RocksErrorKind, IteratorMode, MergeOperands,
-    Options, ReadOptions, SnapshotWithThreadMode, TransactionDB, TransactionDBOptions,
-    TransactionOptions, WriteBatchWithTransaction, WriteOptions,
+    Options, ReadOptions, SliceTransform, SnapshotWithThreadMode, TransactionDB,
+    TransactionDBOptions, TransactionOptions, WriteBatchWithTransaction, WriteOptions,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -31,6 +31,11 @@ pub struct RocksOptions {
     /// How long a writer waits for another writer's lock before the
     /// operation is retried.
     pub lock_timeout_ms: i64,
+    /// When set, range reads whose bounds share their first `n` bytes
+    /// (one partition, for the core's layout) consult per-prefix bloom
+    /// filters and skip the files without that prefix; every other range
+    /// read walks the keys in total order.
+    pub range_prefix_len: Option<usize>,
 }
 
 impl RocksOptions {
@@ -39,6 +44,7 @@ impl RocksOptions {
             path: path.into(),
             in_memory: false,
             lock_timeout_ms: 2000,
+            range_prefix_len: None,
         }
     }
 
@@ -47,7 +53,14 @@ impl RocksOptions {
             path: PathBuf::from("/dynalith-in-memory"),
             in_memory: true,
             lock_timeout_ms: 2000,
+            range_prefix_len: None,
         }
+    }
+
+    /// See [`RocksOptions::range_prefix_len`].
+    pub fn with_range_prefix_len(mut self, len: usize) -> Self {
+        self.range_prefix_len = Some(len);
+        self
     }
 }
 
@@ -59,6 +72,7 @@ pub struct RocksEngine {
     durable: bool,
     write_options: WriteOptions,
     lock_timeout_ms: i64,
+    range_prefix_len: Option<usize>,
     // Keeps the in-memory environment alive as long as the database.
     _env: Option<Env>,
 }
@@ -105,6 +119,9 @@ impl RocksEngine {
         db_options.set_block_based_table_factory(&table_options);
         db_options.set_memtable_whole_key_filtering(true);
         db_options.set_memtable_prefix_bloom_ratio(0.02);
+        if let Some(len) = options.range_prefix_len {
+            db_options.set_prefix_extractor(SliceTransform::create_fixed_prefix(len));
+        }
         // The WAL is written by the sync thread's FlushWAL, not by every
         // commit: one write and one fsync per group of commits.
         db_options.set_manual_wal_flush(!options.in_memory);
@@ -144,6 +161,7 @@ impl RocksEngine {
             durable: !options.in_memory,
             write_options,
             lock_timeout_ms: options.lock_timeout_ms,
+            range_prefix_len: options.range_prefix_len,
             _env: env,
         })
     }
@@ -156,11 +174,38 @@ fn bounded(start: &[u8], end: &[u8]) -> ReadOptions {
     read_options
 }
 
-fn mode(reverse: bool) -> IteratorMode<'static> {
-    if reverse {
-        IteratorMode::End
-    } else {
-        IteratorMode::Start
+/// A range read: bounded, and in prefix mode when both bounds share one
+/// prefix. With a prefix extractor, an iterator that is in neither prefix
+/// mode nor total order may silently skip keys, so every read picks one.
+struct RangeRead<'k> {
+    options: ReadOptions,
+    mode: IteratorMode<'k>,
+}
+
+impl<'k> RangeRead<'k> {
+    fn new(prefix_len: Option<usize>, start: &'k [u8], end: &'k [u8], reverse: bool) -> Self {
+        let mut options = bounded(start, end);
+        let one_prefix = prefix_len.is_some_and(|len| {
+            start.len() >= len && end.len() >= len && start[..len] == end[..len]
+        });
+        let mode = if one_prefix {
+            // Seek from a bound (not SeekToFirst/Last), so that the prefix
+            // comes from a key inside the range.
+            options.set_prefix_same_as_start(true);
+            if reverse {
+                IteratorMode::From(end, Direction::Reverse)
+            } else {
+                IteratorMode::From(start, Direction::Forward)
+            }
+        } else {
+            options.set_total_order_seek(true);
+            if reverse {
+                IteratorMode::End
+            } else {
+                IteratorMode::Start
+            }
+        };
+        RangeRead { options, mode }
     }
 }
 
@@ -173,6 +218,7 @@ where
 
 struct RocksTransaction<'db> {
     txn: rocksdb::Transaction<'db, TransactionDB>,
+    range_prefix_len: Option<usize>,
 }
 
 impl ReadView for RocksTransaction<'_> {
@@ -181,7 +227,8 @@ impl ReadView for RocksTransaction<'_> {
     }
 
     fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s> {
-        map_iter(self.txn.iterator_opt(mode(reverse), bounded(start, end)))
+        let read = RangeRead::new(self.range_prefix_len, start, end, reverse);
+        map_iter(self.txn.iterator_opt(read.mode, read.options))
     }
 }
 
@@ -211,6 +258,7 @@ impl Transaction for RocksTransaction<'_> {
 
 struct RocksSnapshot<'db> {
     snapshot: SnapshotWithThreadMode<'db, TransactionDB>,
+    range_prefix_len: Option<usize>,
 }
 
 impl ReadView for RocksSnapshot<'_> {
@@ -219,10 +267,8 @@ impl ReadView for RocksSnapshot<'_> {
     }
 
     fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s> {
-        map_iter(
-            self.snapshot
-                .iterator_opt(mode(reverse), bounded(start, end)),
-        )
+        let read = RangeRead::new(self.range_prefix_len, start, end, reverse);
+        map_iter(self.snapshot.iterator_opt(read.mode, read.options))
     }
 }
 
@@ -232,12 +278,14 @@ impl Engine for RocksEngine {
         txn_options.set_lock_timeout(self.lock_timeout_ms);
         Box::new(RocksTransaction {
             txn: self.db.transaction_opt(&self.write_options, &txn_options),
+            range_prefix_len: self.range_prefix_len,
         })
     }
 
     fn snapshot(&self) -> Box<dyn ReadView + '_> {
         Box::new(RocksSnapshot {
             snapshot: self.db.snapshot(),
+            range_prefix_len: self.range_prefix_len,
         })
     }
 
@@ -249,10 +297,8 @@ impl Engine for RocksEngine {
         const BATCH: usize = 1000;
         loop {
             let mut batch = WriteBatchWithTransaction::<true>::default();
-            let iter = self.db.iterator_opt(
-                IteratorMode::From(start, Direction::Forward),
-                bounded(start, end),
-            );
+            let read = RangeRead::new(self.range_prefix_len, start, end, false);
+            let iter = self.db.iterator_opt(read.mode, read.options);
             for entry in iter.take(BATCH) {
                 let (key, _) = entry.map_err(engine_error)?;
                 batch.delete(key);

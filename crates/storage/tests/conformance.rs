@@ -3,13 +3,30 @@
 use dynalith_storage::{Engine, RocksEngine, RocksOptions, StorageError};
 use std::sync::{Arc, Barrier};
 
+/// Short enough that the tests' keys span many prefixes.
+const TEST_PREFIX_LEN: usize = 2;
+
 fn engines() -> Vec<(&'static str, Box<dyn Engine>, Option<tempfile::TempDir>)> {
     let dir = tempfile::tempdir().unwrap();
     let durable = RocksEngine::open(&RocksOptions::durable(dir.path())).unwrap();
     let memory = RocksEngine::open(&RocksOptions::in_memory()).unwrap();
+    let prefix_dir = tempfile::tempdir().unwrap();
+    let durable_prefix = RocksEngine::open(
+        &RocksOptions::durable(prefix_dir.path()).with_range_prefix_len(TEST_PREFIX_LEN),
+    )
+    .unwrap();
+    let memory_prefix =
+        RocksEngine::open(&RocksOptions::in_memory().with_range_prefix_len(TEST_PREFIX_LEN))
+            .unwrap();
     vec![
         ("rocks-durable", Box::new(durable), Some(dir)),
         ("rocks-memory", Box::new(memory), None),
+        (
+            "rocks-durable-prefix",
+            Box::new(durable_prefix),
+            Some(prefix_dir),
+        ),
+        ("rocks-memory-prefix", Box::new(memory_prefix), None),
     ]
 }
 
@@ -220,6 +237,65 @@ fn durable_engine_keeps_data_across_reopen() {
         engine.get(b"persist").unwrap().as_deref(),
         Some(&b"yes"[..])
     );
+}
+
+#[test]
+fn range_reads_match_a_sorted_map_within_and_across_prefixes() {
+    use std::collections::BTreeMap;
+    for (name, engine, _dir) in engines() {
+        let mut expected = BTreeMap::new();
+        // Two generations, flushed in between (durable engines), so that
+        // reads merge SST files, whose prefix filters matter, with the
+        // memtable.
+        for generation in 0..2u8 {
+            let mut txn = engine.begin();
+            for a in [b'a', b'b', b'c'] {
+                for b in [b'a', b'm', b'z'] {
+                    for n in (generation..12).step_by(2) {
+                        let key = vec![a, b, n];
+                        txn.put(&key, &[generation]).unwrap();
+                        expected.insert(key, vec![generation]);
+                    }
+                }
+            }
+            txn.commit().unwrap();
+            engine.flush().unwrap();
+        }
+        let bounds: Vec<(Vec<u8>, Vec<u8>)> = vec![
+            (b"am".to_vec(), b"an".to_vec()),           // one whole prefix
+            (vec![b'a', b'm', 3], vec![b'a', b'm', 9]), // inside one prefix
+            (vec![b'a', b'm', 11], vec![b'a', b'm', 12]),
+            (b"b".to_vec(), b"c".to_vec()), // bounds shorter than a prefix
+            (vec![b'a', b'z', 5], vec![b'b', b'm', 2]), // across prefixes
+            (b"az".to_vec(), b"bb".to_vec()),
+            (b"ab".to_vec(), b"ac".to_vec()), // an empty prefix
+            (Vec::new(), vec![0xff]),         // everything
+        ];
+        for (start, end) in bounds {
+            let want: Vec<Vec<u8>> = expected
+                .range(start.clone()..end.clone())
+                .map(|(k, _)| k.clone())
+                .collect();
+            assert_eq!(
+                collect(&*engine, &start, &end, false),
+                want,
+                "{name}: {start:?}..{end:?}"
+            );
+            let mut backwards = want.clone();
+            backwards.reverse();
+            assert_eq!(
+                collect(&*engine, &start, &end, true),
+                backwards,
+                "{name}: {start:?}..{end:?} reversed"
+            );
+            let txn = engine.begin();
+            let in_txn: Vec<Vec<u8>> = txn
+                .scan(&start, &end, false)
+                .map(|kv| kv.unwrap().0.to_vec())
+                .collect();
+            assert_eq!(in_txn, want, "{name}: {start:?}..{end:?} in a transaction");
+        }
+    }
 }
 
 #[test]
