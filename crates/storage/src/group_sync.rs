@@ -1,8 +1,8 @@
 //! Group commit without a thread per waiting request.
 //!
-//! A durable commit writes its WAL record to the operating system and
-//! returns at once; this module's one background thread fsyncs the WAL in a
-//! loop whenever someone waits, and every sync covers every record written
+//! A durable commit appends its WAL record to the log's buffer and returns
+//! at once; this module's one background thread writes and fsyncs the WAL
+//! whenever someone waits, and every sync covers every record appended
 //! before it began. A request that wrote (or read) something not yet synced
 //! awaits a `DurabilityWait` before it answers, so nothing is acknowledged
 //! before it is on disk, while the request thread itself never blocks on the
@@ -166,8 +166,8 @@ impl Drop for GroupSync {
 }
 
 fn lock(wanted: &Mutex<Wanted>) -> std::sync::MutexGuard<'_, Wanted> {
-    // The state is two integers and two flags, consistent at every step:
-    // a panic elsewhere cannot leave it half-updated.
+    // The state is a position, a state and two flags, each consistent on
+    // its own: a panic elsewhere cannot leave it half-updated.
     wanted
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -213,6 +213,8 @@ fn wait_for_work(shared: &Shared) -> bool {
                 return false;
             }
             gathering_since = None;
+            // An idle hint that came during the last sync is stale now.
+            wanted.idle = false;
             wanted.state = SyncerState::Idle;
             wanted = wait(shared, wanted);
             continue;
