@@ -335,6 +335,10 @@ def bench_server(server):
         res["startup_ms"] = round(server.start(), 1)
         time.sleep(1.0)
         res["idle_rss_kb"] = proc_status_kb(server.pid, "VmRSS")
+        # VmRSS = private memory (RssAnon) + mapped file pages (RssFile, mostly the binary's
+        # code: clean, shared, reclaimable) + shared memory.
+        res["idle_rss_anon_kb"] = proc_status_kb(server.pid, "RssAnon")
+        res["idle_rss_file_kb"] = proc_status_kb(server.pid, "RssFile")
         log(f"{server.label}: pid {server.pid}, answered after {res['startup_ms']} ms, "
             f"idle RSS {res['idle_rss_kb']} kB")
         p = subprocess.run(["taskset", "-c", LOAD_CPU, sys.executable, os.path.join(HERE, "load.py"),
@@ -413,7 +417,8 @@ def render(results, skipped, started):
         out.append(f"- Query workloads: table `{QUERY_TABLE}` (hash key `pk`, range key `sk`), items of ~{QUERY_ITEM_BYTES:,} B: "
                    f"{QUERY10_PARTITIONS:,} partitions of 10 items and {QUERY100_PARTITIONS:,} partitions of 100 items.")
     out.append("- Start-up: from process start until it answers an HTTP request (DynamoDB Local: through "
-               "scripts/dynamodb-local.sh). Idle RSS: VmRSS 1 s after start-up.")
+               "scripts/dynamodb-local.sh). Idle RSS: VmRSS 1 s after start-up, split into private "
+               "memory (RssAnon) and mapped files (RssFile: mostly the executable's code, clean and shared).")
     out.append("- Latencies are wrk's (closed loop, 32 requests in flight). Ratios: throughput a/b (>1: a faster), "
                "latency a/b (<1: a faster). "
                "CPU: % of one core used during the measured run (wrk near 100%: the load generator was the limit).")
@@ -423,8 +428,9 @@ def render(results, skipped, started):
 
     out.append("## Start-up and memory")
     out.append("")
-    out.append("| Server | Start-up (ms) | Idle RSS (MiB) | RSS after workloads (MiB) | Peak RSS (MiB) | Pre-load |")
-    out.append("|---|---:|---:|---:|---:|---|")
+    out.append("| Server | Start-up (ms) | Idle RSS (MiB) | of which private | of which files | RSS after workloads (MiB) | "
+               "Peak RSS (MiB) | Pre-load |")
+    out.append("|---|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         ld = r.get("load")
         ld = f"{ld['load_s']} s ({ld['method']})" if ld else "n/a"
@@ -432,6 +438,7 @@ def render(results, skipped, started):
         if ql:
             ld += f"; {QUERY_TABLE}: {ql['items']:,} items in {ql['load_s']} s ({ql['method']})"
         out.append(f"| {r['label']} | {r.get('startup_ms', 'n/a')} | {mib(r.get('idle_rss_kb'))} | "
+                   f"{mib(r.get('idle_rss_anon_kb'))} | {mib(r.get('idle_rss_file_kb'))} | "
                    f"{mib(r.get('rss_after_kb'))} | {mib(r.get('peak_rss_kb'))} | {ld} |")
     out.append("")
     ratio_rows = []
