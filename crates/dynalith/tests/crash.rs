@@ -116,3 +116,108 @@ async fn verify(client: &aws_sdk_dynamodb::Client, acknowledged: &HashMap<u64, u
         );
     }
 }
+
+const COUNTERS: u64 = 4;
+const COUNTER_TABLE: &str = "crash_reads";
+/// Each kill catches a read of a not-yet-synced commit only sometimes
+/// (with the read-side wait removed, about half of the kills do), so many
+/// short cycles.
+const READ_CYCLES: usize = 12;
+
+/// A commit returns before its WAL record leaves the process (the sync
+/// thread writes and syncs it), so a SIGKILL takes back every commit not yet
+/// synced. No client may have seen such a commit: not the writer (its
+/// acknowledgement waits for the sync) and not a reader (its answer waits
+/// for the sync covering everything it could have read). So after a crash
+/// each counter is at least the highest value anyone was shown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn nothing_a_client_saw_is_lost_to_sigkill() {
+    if std::env::var("DYNALITH_TEST_ENDPOINT").is_ok() {
+        return; // needs our own process to kill
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // counter -> highest value acknowledged to a writer or shown to a reader
+    let seen: Arc<Mutex<HashMap<u64, u64>>> = Arc::default();
+    for cycle in 0..READ_CYCLES {
+        let mut server = Server::start_durable(dir.path());
+        let client = server.client();
+        if cycle == 0 {
+            create_table(&client, COUNTER_TABLE, None).await;
+        }
+        let floor = seen.lock().unwrap().clone();
+        for counter in 0..COUNTERS {
+            let value = read_counter(&client, counter).await.unwrap();
+            let least = floor.get(&counter).copied().unwrap_or(0);
+            assert!(
+                value >= least,
+                "cycle {cycle}: counter {counter} is {value}, but a client saw {least} before the crash"
+            );
+        }
+
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut clients = Vec::new();
+        for worker in 0..8u64 {
+            let (client, seen, stop) = (client.clone(), seen.clone(), stop.clone());
+            clients.push(tokio::spawn(async move {
+                let counter = worker % COUNTERS;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let value = if worker < 4 {
+                        increment(&client, counter).await
+                    } else {
+                        read_counter(&client, counter).await
+                    };
+                    let Some(value) = value else { break }; // the server died
+                    let mut seen = seen.lock().unwrap();
+                    let highest = seen.entry(counter).or_default();
+                    *highest = (*highest).max(value);
+                }
+            }));
+        }
+        let delay = rand::rng().random_range(100..500);
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        server.kill();
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for c in clients {
+            c.await.unwrap();
+        }
+    }
+}
+
+fn counter_key(counter: u64) -> Av {
+    Av::S(format!("counter{counter}"))
+}
+
+fn counter_value(item: Option<&HashMap<String, Av>>) -> u64 {
+    match item.and_then(|item| item.get("n")) {
+        Some(Av::N(n)) => n.parse().unwrap(),
+        None => 0,
+        Some(other) => panic!("bad counter {other:?}"),
+    }
+}
+
+/// The counter's value after adding one, or `None` if the server is gone.
+async fn increment(client: &aws_sdk_dynamodb::Client, counter: u64) -> Option<u64> {
+    let out = client
+        .update_item()
+        .table_name(COUNTER_TABLE)
+        .key("pk", counter_key(counter))
+        .update_expression("ADD n :one")
+        .expression_attribute_values(":one", Av::N("1".into()))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::UpdatedNew)
+        .send()
+        .await
+        .ok()?;
+    Some(counter_value(out.attributes.as_ref()))
+}
+
+async fn read_counter(client: &aws_sdk_dynamodb::Client, counter: u64) -> Option<u64> {
+    let out = client
+        .get_item()
+        .table_name(COUNTER_TABLE)
+        .key("pk", counter_key(counter))
+        .consistent_read(true)
+        .send()
+        .await
+        .ok()?;
+    Some(counter_value(out.item.as_ref()))
+}
