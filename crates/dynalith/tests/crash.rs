@@ -70,13 +70,7 @@ async fn acknowledged_writes_survive_sigkill() {
                 }
             }));
         }
-        let delay = rand::rng().random_range(200..900);
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-        server.kill();
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        for w in writers {
-            w.await.unwrap();
-        }
+        kill_at_random(&mut server, 200..900, &stop, writers).await;
         assert!(
             !acknowledged.lock().unwrap().is_empty(),
             "cycle {cycle} wrote nothing"
@@ -85,6 +79,23 @@ async fn acknowledged_writes_survive_sigkill() {
     let server = Server::start_durable(dir.path());
     let expected = acknowledged.lock().unwrap().clone();
     verify(&server.client(), &expected).await;
+}
+
+/// SIGKILLs the server after a random number of milliseconds in `range`,
+/// then stops the clients (which end at their first failed request).
+async fn kill_at_random(
+    server: &mut Server,
+    range: std::ops::Range<u64>,
+    stop: &std::sync::atomic::AtomicBool,
+    clients: Vec<tokio::task::JoinHandle<()>>,
+) {
+    let delay = rand::rng().random_range(range);
+    tokio::time::sleep(Duration::from_millis(delay)).await;
+    server.kill();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for client in clients {
+        client.await.unwrap();
+    }
 }
 
 async fn verify(client: &aws_sdk_dynamodb::Client, acknowledged: &HashMap<u64, u64>) {
@@ -173,13 +184,7 @@ async fn nothing_a_client_saw_is_lost_to_sigkill() {
                 }
             }));
         }
-        let delay = rand::rng().random_range(100..500);
-        tokio::time::sleep(Duration::from_millis(delay)).await;
-        server.kill();
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        for c in clients {
-            c.await.unwrap();
-        }
+        kill_at_random(&mut server, 100..500, &stop, clients).await;
     }
 }
 
