@@ -9,8 +9,9 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-# RocksDB's bindings are generated with libclang.
-if ! ldconfig -p | grep -q libclang && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+# RocksDB's bindings are generated with libclang (libclang.so or
+# libclang-N.so; libclang-cpp, which some machines have, does not do).
+if ! ldconfig -p | grep -qE 'libclang(-[0-9.]+)?\.so' && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
   apt-get update -qq && apt-get install -y -qq libclang-dev >/dev/null
 fi
 
