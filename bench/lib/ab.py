@@ -68,6 +68,8 @@ def main():
     for path in binaries.values():
         if not os.access(path, os.X_OK):
             sys.exit(f"not an executable: {path}")
+    if not MODES:
+        sys.exit("BENCH_SERVERS names neither dynalith-mem nor dynalith-disk")
     runs = {sid: {"baseline": [], "candidate": []} for sid, *_ in MODES}
     for round_no in range(ROUNDS):
         order = ["baseline", "candidate"] if round_no % 2 == 0 else ["candidate", "baseline"]
