@@ -116,6 +116,12 @@ impl RocksEngine {
         let mut table_options = BlockBasedOptions::default();
         table_options.set_bloom_filter(10.0, false);
         table_options.set_whole_key_filtering(true);
+        // A hash index inside each data block lets a point read (GetItem,
+        // get-for-update) find its key without the binary search over the
+        // block's restart points: GetItem at 1M items 6-13% faster, in 4 of
+        // 5 alternating rounds (docs/design.md); range reads keep the
+        // binary search.
+        table_options.set_data_block_index_type(rocksdb::DataBlockIndexType::BinaryAndHash);
         db_options.set_block_based_table_factory(&table_options);
         db_options.set_memtable_whole_key_filtering(true);
         db_options.set_memtable_prefix_bloom_ratio(0.02);
