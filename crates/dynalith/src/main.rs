@@ -8,6 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod allocator;
+
 #[derive(Parser)]
 #[command(
     name = "dynalith",
