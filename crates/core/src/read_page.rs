@@ -11,6 +11,7 @@ use crate::catalog::{IndexMeta, KeyAttribute, ScalarType, TableMeta};
 use crate::key_range::KeyRange;
 use crate::{keys, storage_error, stored_item, Database};
 use dynalith_model::{AttributeValue, DynamoError, Item};
+use dynalith_storage::{ControlFlow, ReadView};
 
 /// DynamoDB reads at most this much item data per Query or Scan page.
 pub const MAX_PAGE_BYTES: usize = 1024 * 1024;
@@ -83,49 +84,96 @@ impl Database {
     /// Reads one page from a fresh snapshot. Never holds more than the page
     /// in memory.
     pub fn read_page(&self, spec: &PageSpec<'_>) -> Result<Page, DynamoError> {
-        let mut page = Page::default();
         if spec.range.is_empty() || spec.limit == Some(0) {
-            return Ok(page);
+            return Ok(Page::default());
         }
         let snapshot = self.engine().snapshot();
-        let mut entries = snapshot.scan(&spec.range.start, &spec.range.end, spec.reverse);
-        let mut last_key: Option<Box<[u8]>> = None;
-        let mut stopped_early = false;
-        loop {
-            if spec.limit.is_some_and(|limit| page.scanned_count >= limit) {
-                stopped_early = true;
-                break;
-            }
-            let Some(entry) = entries.next() else {
-                break;
-            };
-            // Only now, knowing that another item follows, does the 1 MB
-            // cap end the page with a LastEvaluatedKey.
-            if page.bytes_read >= MAX_PAGE_BYTES {
-                stopped_early = true;
-                break;
-            }
-            let (key, value) = entry.map_err(storage_error)?;
-            page.bytes_read += stored_item::size(&value)?;
-            page.scanned_count += 1;
-            match &spec.fetch {
-                None => emit(spec, &value, &mut page)?,
-                Some(fetch) => {
-                    let item = snapshot
-                        .get(&fetch.item_key(&key)?)
-                        .map_err(storage_error)?
-                        .ok_or_else(|| DynamoError::internal("index entry without its item"))?;
-                    let size = stored_item::size(&item)?;
-                    page.fetched_bytes += size.div_ceil(READ_UNIT).max(1) * READ_UNIT;
-                    emit(spec, &item, &mut page)?;
-                }
-            }
-            last_key = Some(key);
+        let mut reader = PageReader {
+            spec,
+            snapshot: &*snapshot,
+            page: Page::default(),
+            last_key: None,
+            stopped_early: false,
+            failure: None,
+        };
+        snapshot
+            .visit_range(
+                &spec.range.start,
+                &spec.range.end,
+                spec.reverse,
+                &mut |key, value| reader.next_entry(key, value),
+            )
+            .map_err(storage_error)?;
+        if let Some(failure) = reader.failure {
+            return Err(failure);
         }
-        if stopped_early {
-            page.last_evaluated_key = last_key.map(Vec::from);
+        let mut page = reader.page;
+        if reader.stopped_early {
+            page.last_evaluated_key = reader.last_key;
         }
         Ok(page)
+    }
+}
+
+/// One page being read, fed the range's entries in order.
+struct PageReader<'r, 'p> {
+    spec: &'r PageSpec<'p>,
+    snapshot: &'r dyn ReadView,
+    page: Page,
+    /// The storage key of the last entry read (its buffer reused).
+    last_key: Option<Vec<u8>>,
+    /// The page ended before the range did: Limit or the 1 MB cap.
+    stopped_early: bool,
+    failure: Option<DynamoError>,
+}
+
+impl PageReader<'_, '_> {
+    /// Reads the range's next entry, or ends the page before or after it.
+    fn next_entry(&mut self, key: &[u8], value: &[u8]) -> ControlFlow<()> {
+        // Only now, knowing that another item follows, does the 1 MB cap
+        // end the page with a LastEvaluatedKey.
+        if self.page.bytes_read >= MAX_PAGE_BYTES {
+            self.stopped_early = true;
+            return ControlFlow::Break(());
+        }
+        if let Err(failure) = self.read_entry(key, value) {
+            self.failure = Some(failure);
+            return ControlFlow::Break(());
+        }
+        // Limit counts items evaluated, and a page that reaches it has a
+        // LastEvaluatedKey even if nothing follows, as in DynamoDB.
+        if self
+            .spec
+            .limit
+            .is_some_and(|limit| self.page.scanned_count >= limit)
+        {
+            self.stopped_early = true;
+            return ControlFlow::Break(());
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn read_entry(&mut self, key: &[u8], value: &[u8]) -> Result<(), DynamoError> {
+        let page = &mut self.page;
+        page.bytes_read += stored_item::size(value)?;
+        page.scanned_count += 1;
+        match &self.spec.fetch {
+            None => emit(self.spec, value, page)?,
+            Some(fetch) => {
+                let item = self
+                    .snapshot
+                    .get(&fetch.item_key(key)?)
+                    .map_err(storage_error)?
+                    .ok_or_else(|| DynamoError::internal("index entry without its item"))?;
+                let size = stored_item::size(&item)?;
+                page.fetched_bytes += size.div_ceil(READ_UNIT).max(1) * READ_UNIT;
+                emit(self.spec, &item, page)?;
+            }
+        }
+        let last_key = self.last_key.get_or_insert_with(Vec::new);
+        last_key.clear();
+        last_key.extend_from_slice(key);
+        Ok(())
     }
 }
 

@@ -15,6 +15,7 @@ mod rocks;
 pub use counters::{decode_counters, encode_counters};
 pub use group_sync::DurabilityWait;
 pub use rocks::{RocksEngine, RocksOptions};
+pub use std::ops::ControlFlow;
 
 /// What can go wrong below the core.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +44,25 @@ pub trait ReadView {
 
     /// Keys in `[start, end)`, ascending, or descending when `reverse`.
     fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s>;
+
+    /// The same keys as `scan`, in the same order, lent to `visit` one at a
+    /// time until it breaks. Nothing is copied out of the engine: a Query
+    /// page copies each stored item once, straight into the response.
+    fn visit_range(
+        &self,
+        start: &[u8],
+        end: &[u8],
+        reverse: bool,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    ) -> Result<()> {
+        for entry in self.scan(start, end, reverse) {
+            let (key, value) = entry?;
+            if visit(&key, &value).is_break() {
+                break;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// One atomic unit of writes. Dropping it without `commit` rolls it back.

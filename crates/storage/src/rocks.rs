@@ -12,7 +12,7 @@
 
 use crate::counters::{add_into, decode_counters, encode_counters};
 use crate::group_sync::{DurabilityWait, GroupSync};
-use crate::{Engine, KeyValue, ReadView, Result, ScanIter, StorageError, Transaction};
+use crate::{ControlFlow, Engine, KeyValue, ReadView, Result, ScanIter, StorageError, Transaction};
 use rocksdb::{
     BlockBasedOptions, Direction, Env, ErrorKind as RocksErrorKind, IteratorMode, MergeOperands,
     Options, ReadOptions, SliceTransform, SnapshotWithThreadMode, TransactionDB,
@@ -215,6 +215,43 @@ impl<'k> RangeRead<'k> {
     }
 }
 
+/// Walks a raw iterator over a range read, lending each entry to `visit`.
+fn visit_raw<D: rocksdb::DBAccess>(
+    mut raw: rocksdb::DBRawIteratorWithThreadMode<'_, D>,
+    mode: IteratorMode<'_>,
+    visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+) -> Result<()> {
+    let reverse = match mode {
+        IteratorMode::Start => {
+            raw.seek_to_first();
+            false
+        }
+        IteratorMode::End => {
+            raw.seek_to_last();
+            true
+        }
+        IteratorMode::From(key, Direction::Forward) => {
+            raw.seek(key);
+            false
+        }
+        IteratorMode::From(key, Direction::Reverse) => {
+            raw.seek_for_prev(key);
+            true
+        }
+    };
+    while let Some((key, value)) = raw.item() {
+        if visit(key, value).is_break() {
+            return Ok(());
+        }
+        if reverse {
+            raw.prev();
+        } else {
+            raw.next();
+        }
+    }
+    raw.status().map_err(engine_error)
+}
+
 fn map_iter<'a, I>(iter: I) -> ScanIter<'a>
 where
     I: Iterator<Item = std::result::Result<KeyValue, rocksdb::Error>> + 'a,
@@ -235,6 +272,17 @@ impl ReadView for RocksTransaction<'_> {
     fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s> {
         let read = RangeRead::new(self.range_prefix_len, start, end, reverse);
         map_iter(self.txn.iterator_opt(read.mode, read.options))
+    }
+
+    fn visit_range(
+        &self,
+        start: &[u8],
+        end: &[u8],
+        reverse: bool,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    ) -> Result<()> {
+        let read = RangeRead::new(self.range_prefix_len, start, end, reverse);
+        visit_raw(self.txn.raw_iterator_opt(read.options), read.mode, visit)
     }
 }
 
@@ -275,6 +323,21 @@ impl ReadView for RocksSnapshot<'_> {
     fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s> {
         let read = RangeRead::new(self.range_prefix_len, start, end, reverse);
         map_iter(self.snapshot.iterator_opt(read.mode, read.options))
+    }
+
+    fn visit_range(
+        &self,
+        start: &[u8],
+        end: &[u8],
+        reverse: bool,
+        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    ) -> Result<()> {
+        let read = RangeRead::new(self.range_prefix_len, start, end, reverse);
+        visit_raw(
+            self.snapshot.raw_iterator_opt(read.options),
+            read.mode,
+            visit,
+        )
     }
 }
 

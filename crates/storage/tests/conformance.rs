@@ -1,6 +1,6 @@
 //! One behavioural suite that every storage engine must pass.
 
-use dynalith_storage::{Engine, RocksEngine, RocksOptions, StorageError};
+use dynalith_storage::{ControlFlow, Engine, ReadView, RocksEngine, RocksOptions, StorageError};
 use std::sync::{Arc, Barrier};
 
 /// Short enough that the tests' keys span many prefixes.
@@ -30,12 +30,28 @@ fn engines() -> Vec<(&'static str, Box<dyn Engine>, Option<tempfile::TempDir>)> 
     ]
 }
 
+/// The keys of a range read from a snapshot, after checking that `scan`
+/// and `visit_range` read the same entries.
 fn collect(engine: &dyn Engine, start: &[u8], end: &[u8], reverse: bool) -> Vec<Vec<u8>> {
-    let snapshot = engine.snapshot();
-    snapshot
+    read_both_ways(&*engine.snapshot(), start, end, reverse)
+}
+
+fn read_both_ways(view: &dyn ReadView, start: &[u8], end: &[u8], reverse: bool) -> Vec<Vec<u8>> {
+    let scanned: Vec<(Vec<u8>, Vec<u8>)> = view
         .scan(start, end, reverse)
-        .map(|kv| kv.unwrap().0.to_vec())
-        .collect()
+        .map(|kv| {
+            let (key, value) = kv.unwrap();
+            (key.to_vec(), value.to_vec())
+        })
+        .collect();
+    let mut visited = Vec::new();
+    view.visit_range(start, end, reverse, &mut |key, value| {
+        visited.push((key.to_vec(), value.to_vec()));
+        ControlFlow::Continue(())
+    })
+    .unwrap();
+    assert_eq!(visited, scanned, "visit_range and scan disagree");
+    scanned.into_iter().map(|(key, _)| key).collect()
 }
 
 #[test]
@@ -97,6 +113,45 @@ fn scans_are_ordered_bounded_and_reversible() {
             collect(&*engine, b"k2", b"k\xff", true),
             vec![b"k3".to_vec(), b"k2".to_vec()],
             "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_visited_range_stops_when_the_visitor_breaks_and_shows_own_writes() {
+    for (name, engine, _dir) in engines() {
+        let mut txn = engine.begin();
+        for key in [&b"k1"[..], b"k2", b"k3", b"k4"] {
+            txn.put(key, b"v").unwrap();
+        }
+        txn.commit().unwrap();
+        for (reverse, want) in [(false, [b"k1", b"k2"]), (true, [b"k4", b"k3"])] {
+            let mut seen = Vec::new();
+            engine
+                .snapshot()
+                .visit_range(b"k", b"l", reverse, &mut |key, _| {
+                    seen.push(key.to_vec());
+                    if seen.len() == 2 {
+                        ControlFlow::Break(())
+                    } else {
+                        ControlFlow::Continue(())
+                    }
+                })
+                .unwrap();
+            assert_eq!(seen, want.map(|k| k.to_vec()), "{name}: reverse {reverse}");
+        }
+        let mut txn = engine.begin();
+        txn.delete(b"k2").unwrap();
+        txn.put(b"k25", b"mine").unwrap();
+        assert_eq!(
+            read_both_ways(&*txn, b"k", b"l", false),
+            vec![
+                b"k1".to_vec(),
+                b"k25".to_vec(),
+                b"k3".to_vec(),
+                b"k4".to_vec()
+            ],
+            "{name}: a transaction's range read shows its own writes"
         );
     }
 }
@@ -289,10 +344,7 @@ fn range_reads_match_a_sorted_map_within_and_across_prefixes() {
                 "{name}: {start:?}..{end:?} reversed"
             );
             let txn = engine.begin();
-            let in_txn: Vec<Vec<u8>> = txn
-                .scan(&start, &end, false)
-                .map(|kv| kv.unwrap().0.to_vec())
-                .collect();
+            let in_txn = read_both_ways(&*txn, &start, &end, false);
             assert_eq!(in_txn, want, "{name}: {start:?}..{end:?} in a transaction");
         }
     }
