@@ -38,6 +38,10 @@ pub type KeyValue = (Box<[u8]>, Box<[u8]>);
 /// A boxed iterator over a key range.
 pub type ScanIter<'a> = Box<dyn Iterator<Item = Result<KeyValue>> + 'a>;
 
+/// What `ReadView::visit_range` lends each key and value to; it breaks to
+/// end the read.
+pub type RangeVisitor<'v> = dyn FnMut(&[u8], &[u8]) -> ControlFlow<()> + 'v;
+
 /// Reads: from a transaction (its own writes included) or from a snapshot.
 pub trait ReadView {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>>;
@@ -53,7 +57,7 @@ pub trait ReadView {
         start: &[u8],
         end: &[u8],
         reverse: bool,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+        visit: &mut RangeVisitor<'_>,
     ) -> Result<()> {
         for entry in self.scan(start, end, reverse) {
             let (key, value) = entry?;

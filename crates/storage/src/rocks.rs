@@ -12,7 +12,9 @@
 
 use crate::counters::{add_into, decode_counters, encode_counters};
 use crate::group_sync::{DurabilityWait, GroupSync};
-use crate::{ControlFlow, Engine, KeyValue, ReadView, Result, ScanIter, StorageError, Transaction};
+use crate::{
+    Engine, KeyValue, RangeVisitor, ReadView, Result, ScanIter, StorageError, Transaction,
+};
 use rocksdb::{
     BlockBasedOptions, Direction, Env, ErrorKind as RocksErrorKind, IteratorMode, MergeOperands,
     Options, ReadOptions, SliceTransform, SnapshotWithThreadMode, TransactionDB,
@@ -219,7 +221,7 @@ impl<'k> RangeRead<'k> {
 fn visit_raw<D: rocksdb::DBAccess>(
     mut raw: rocksdb::DBRawIteratorWithThreadMode<'_, D>,
     mode: IteratorMode<'_>,
-    visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+    visit: &mut RangeVisitor<'_>,
 ) -> Result<()> {
     let reverse = match mode {
         IteratorMode::Start => {
@@ -279,7 +281,7 @@ impl ReadView for RocksTransaction<'_> {
         start: &[u8],
         end: &[u8],
         reverse: bool,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+        visit: &mut RangeVisitor<'_>,
     ) -> Result<()> {
         let read = RangeRead::new(self.range_prefix_len, start, end, reverse);
         visit_raw(self.txn.raw_iterator_opt(read.options), read.mode, visit)
@@ -330,7 +332,7 @@ impl ReadView for RocksSnapshot<'_> {
         start: &[u8],
         end: &[u8],
         reverse: bool,
-        visit: &mut dyn FnMut(&[u8], &[u8]) -> ControlFlow<()>,
+        visit: &mut RangeVisitor<'_>,
     ) -> Result<()> {
         let read = RangeRead::new(self.range_prefix_len, start, end, reverse);
         visit_raw(
