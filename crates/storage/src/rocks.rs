@@ -38,7 +38,16 @@ pub struct RocksOptions {
     /// filters and skip the files without that prefix; every other range
     /// read walks the keys in total order.
     pub range_prefix_len: Option<usize>,
+    /// Bytes of uncompressed SST blocks kept in memory. The cache fills only
+    /// as data beyond the memtables is read, so a small database never
+    /// uses it.
+    pub block_cache_bytes: usize,
 }
+
+/// 256 MiB: at 1M items of ~200 B (~250 MB of blocks) GetItem runs 10%
+/// and Query 16% faster than with RocksDB's default of 32 MiB, at 375 MB
+/// instead of 125 MB of RSS (docs/design.md, "Reads at 1M items").
+pub const DEFAULT_BLOCK_CACHE_BYTES: usize = 256 << 20;
 
 impl RocksOptions {
     pub fn durable(path: impl Into<PathBuf>) -> Self {
@@ -47,6 +56,7 @@ impl RocksOptions {
             in_memory: false,
             lock_timeout_ms: 2000,
             range_prefix_len: None,
+            block_cache_bytes: DEFAULT_BLOCK_CACHE_BYTES,
         }
     }
 
@@ -56,7 +66,14 @@ impl RocksOptions {
             in_memory: true,
             lock_timeout_ms: 2000,
             range_prefix_len: None,
+            block_cache_bytes: DEFAULT_BLOCK_CACHE_BYTES,
         }
+    }
+
+    /// See [`RocksOptions::block_cache_bytes`].
+    pub fn with_block_cache_bytes(mut self, bytes: usize) -> Self {
+        self.block_cache_bytes = bytes;
+        self
     }
 
     /// See [`RocksOptions::range_prefix_len`].
@@ -117,6 +134,12 @@ impl RocksEngine {
         // SST files and the memtable that cannot hold the key.
         let mut table_options = BlockBasedOptions::default();
         table_options.set_bloom_filter(10.0, false);
+        // HyperClockCache, sized by its use: 0 lets its table grow with
+        // the cached blocks instead of allocating for the capacity.
+        table_options.set_block_cache(&rocksdb::Cache::new_hyper_clock_cache(
+            options.block_cache_bytes,
+            0,
+        ));
         table_options.set_whole_key_filtering(true);
         // A hash index inside each data block lets a point read (GetItem,
         // get-for-update) find its key without the binary search over the
