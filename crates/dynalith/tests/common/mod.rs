@@ -39,6 +39,13 @@ impl Server {
         Self::spawn(&["--data-dir", dir.to_str().expect("utf-8 temp dir")])
     }
 
+    /// A durable server on `dir` with extra `serve` flags.
+    pub fn start_durable_with(dir: &Path, extra: &[&str]) -> Server {
+        let mut args = vec!["--data-dir", dir.to_str().expect("utf-8 temp dir")];
+        args.extend_from_slice(extra);
+        Self::spawn(&args)
+    }
+
     /// An in-memory server of our own with extra `serve` flags.
     pub fn start_with(extra: &[&str]) -> Server {
         let mut args = vec!["--in-memory"];
