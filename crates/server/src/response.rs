@@ -4,6 +4,7 @@
 use bytes::Bytes;
 use dynalith_model::DynamoError;
 use http_body_util::Full;
+use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Response, StatusCode};
 use rand::Rng;
 
@@ -11,13 +12,31 @@ pub type HttpResponse = Response<Full<Bytes>>;
 
 const JSON_CONTENT_TYPE: &str = "application/x-amz-json-1.0";
 const REQUEST_ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+// Header names are case-insensitive and go out in lower case either way;
+// as constants they are not parsed again for every response.
+const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-amzn-requestid");
+const CRC32_HEADER: HeaderName = HeaderName::from_static("x-amz-crc32");
 
 /// DynamoDB's request ids: 52 upper-case letters and digits.
 pub fn request_id() -> String {
+    const LENGTH: usize = 52;
+    // Ten base-36 digits per random draw rather than one draw per
+    // character (36^10 < 2^64, drawn without bias by `random_range`).
+    const DIGITS_PER_DRAW: u32 = 10;
+    let base = REQUEST_ID_ALPHABET.len() as u64;
     let mut rng = rand::rng();
-    (0..52)
-        .map(|_| REQUEST_ID_ALPHABET[rng.random_range(0..REQUEST_ID_ALPHABET.len())] as char)
-        .collect()
+    let mut id = String::with_capacity(LENGTH);
+    let (mut draw, mut digits_left) = (0u64, 0);
+    for _ in 0..LENGTH {
+        if digits_left == 0 {
+            draw = rng.random_range(0..base.pow(DIGITS_PER_DRAW));
+            digits_left = DIGITS_PER_DRAW;
+        }
+        id.push(REQUEST_ID_ALPHABET[(draw % base) as usize] as char);
+        draw /= base;
+        digits_left -= 1;
+    }
+    id
 }
 
 pub fn with_body(
@@ -30,15 +49,14 @@ pub fn with_body(
     let mut response = Response::new(Full::new(Bytes::from(body)));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert("x-amzn-RequestId", header_value(request_id));
-    headers.insert("x-amz-crc32", header_value(&crc.to_string()));
+    headers.insert(REQUEST_ID_HEADER, header_value(request_id));
+    headers.insert(CRC32_HEADER, HeaderValue::from(crc));
     headers.insert(hyper::header::CONTENT_TYPE, header_value(content_type));
     response
 }
 
-fn header_value(text: &str) -> hyper::header::HeaderValue {
-    hyper::header::HeaderValue::from_str(text)
-        .unwrap_or(hyper::header::HeaderValue::from_static(""))
+fn header_value(text: &str) -> HeaderValue {
+    HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static(""))
 }
 
 pub fn ok(body: Vec<u8>, request_id: &str) -> HttpResponse {
@@ -51,4 +69,32 @@ pub fn error(error: &DynamoError, request_id: &str) -> HttpResponse {
         StatusCode::from_u16(error.kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::to_vec(&error.to_body()).unwrap_or_default();
     with_body(status, body, request_id, JSON_CONTENT_TYPE)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_ids_are_52_letters_and_digits_and_differ() {
+        let ids: std::collections::HashSet<String> = (0..1000).map(|_| request_id()).collect();
+        assert_eq!(ids.len(), 1000, "request ids repeat");
+        for id in &ids {
+            assert_eq!(id.len(), 52, "{id}");
+            assert!(id.bytes().all(|c| REQUEST_ID_ALPHABET.contains(&c)), "{id}");
+        }
+        // Neighbours, often from one draw, match about 1 time in 36.
+        let pairs = ids.len() * 51;
+        let equal: usize = ids
+            .iter()
+            .map(|id| id.as_bytes().windows(2).filter(|w| w[0] == w[1]).count())
+            .sum();
+        assert!(equal * 10 < pairs, "{equal} of {pairs} neighbours equal");
+        // Every position takes many values: no digit of a draw is stuck.
+        for position in 0..52 {
+            let seen: std::collections::HashSet<u8> =
+                ids.iter().map(|id| id.as_bytes()[position]).collect();
+            assert!(seen.len() > 30, "position {position}: {seen:?}");
+        }
+    }
 }
