@@ -3,7 +3,9 @@
 use clap::{Parser, Subcommand};
 use dynalith_core::{Database, Limits};
 use dynalith_server::{AcceptAnyCredentials, Service};
-use dynalith_storage::{Engine, RocksEngine, RocksOptions, DEFAULT_BLOCK_CACHE_BYTES};
+use dynalith_storage::{
+    Engine, RocksEngine, RocksOptions, DEFAULT_BLOCK_CACHE_BYTES, MAX_BLOCK_CACHE_BYTES,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -47,9 +49,14 @@ struct ServeArgs {
     #[arg(long, default_value = "info")]
     log_level: String,
     /// Memory for caching data read from storage, in MiB (uncompressed
-    /// blocks; used only as data beyond the newest writes is read).
-    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_BLOCK_CACHE_BYTES >> 20)]
-    block_cache_mb: usize,
+    /// blocks; used only as data beyond the newest writes is read; 0: none).
+    #[arg(
+        long,
+        value_name = "MIB",
+        default_value_t = (DEFAULT_BLOCK_CACHE_BYTES >> 20) as u64,
+        value_parser = clap::value_parser!(u64).range(0..=(MAX_BLOCK_CACHE_BYTES >> 20) as u64),
+    )]
+    block_cache_mb: u64,
     /// Largest item collection (items and local-index entries sharing a
     /// partition-key value) on tables with local secondary indexes.
     /// DynamoDB's fixed limit is 10 GiB.
@@ -83,7 +90,8 @@ fn run(args: ServeArgs) -> Result<(), String> {
         RocksOptions::durable(&args.data_dir)
     }
     .with_range_prefix_len(dynalith_core::keys::PARTITION_PREFIX_LEN)
-    .with_block_cache_bytes(args.block_cache_mb.saturating_mul(1 << 20));
+    // In range by the argument's parser: at most MAX_BLOCK_CACHE_BYTES.
+    .with_block_cache_bytes((args.block_cache_mb as usize) << 20);
     let engine: Arc<dyn Engine> = Arc::new(RocksEngine::open(&options).map_err(|e| e.to_string())?);
     let limits = Limits {
         item_collection_bytes: args.max_item_collection_bytes,

@@ -620,12 +620,44 @@ async fn paging_is_exact_under_concurrent_writes() {
 /// what was written.
 #[tokio::test]
 async fn reads_from_storage_files_through_a_cache_smaller_than_the_data() {
+    reads_back_from_storage_files("1").await;
+}
+
+/// `--block-cache-mb 0`: no block cache at all, every read decodes blocks
+/// from the files.
+#[tokio::test]
+async fn reads_from_storage_files_without_a_block_cache() {
+    reads_back_from_storage_files("0").await;
+}
+
+/// Out-of-range cache sizes are refused at start-up with clap's usage
+/// error, not by RocksDB aborting.
+#[test]
+fn a_block_cache_larger_than_one_tebibyte_is_refused() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_dynalith"))
+        .args([
+            "serve",
+            "--in-memory",
+            "--port",
+            "0",
+            "--block-cache-mb",
+            "1048577",
+        ])
+        .output()
+        .expect("run dynalith");
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--block-cache-mb"), "{stderr}");
+}
+
+async fn reads_back_from_storage_files(block_cache_mb: &str) {
     let dir = tempfile::tempdir().unwrap();
     let table = unique_table("tinycache");
     let payload = |p: usize, i: usize| format!("{p}-{i}-{}", "x".repeat(1000));
     let (partitions, per_partition) = (30, 100);
     {
-        let mut server = Server::start_durable_with(dir.path(), &["--block-cache-mb", "1"]);
+        let mut server =
+            Server::start_durable_with(dir.path(), &["--block-cache-mb", block_cache_mb]);
         let client = server.client();
         create_table(&client, &table, Some(ScalarAttributeType::N)).await;
         let items = (0..partitions)
@@ -641,7 +673,7 @@ async fn reads_from_storage_files_through_a_cache_smaller_than_the_data() {
         put_all(&client, &table, items).await;
         assert!(server.terminate().success(), "clean shutdown on SIGTERM");
     }
-    let server = Server::start_durable_with(dir.path(), &["--block-cache-mb", "1"]);
+    let server = Server::start_durable_with(dir.path(), &["--block-cache-mb", block_cache_mb]);
     let client = server.client();
     for round in 0..2 {
         for p in 0..partitions {

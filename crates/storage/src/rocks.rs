@@ -38,9 +38,10 @@ pub struct RocksOptions {
     /// filters and skip the files without that prefix; every other range
     /// read walks the keys in total order.
     pub range_prefix_len: Option<usize>,
-    /// Bytes of uncompressed SST blocks kept in memory. The cache fills only
-    /// as data beyond the memtables is read, so a small database never
-    /// uses it.
+    /// Bytes of uncompressed SST blocks kept in memory (0: none). The cache
+    /// fills only as data beyond the memtables is read, so a small database
+    /// never uses it. HyperClockCache reserves address space for its
+    /// capacity: beyond [`MAX_BLOCK_CACHE_BYTES`] that reservation fails.
     pub block_cache_bytes: usize,
 }
 
@@ -48,6 +49,8 @@ pub struct RocksOptions {
 /// and Query 16% faster than with RocksDB's default of 32 MiB, at 375 MB
 /// instead of 125 MB of RSS (docs/design.md, "Reads at 1M items").
 pub const DEFAULT_BLOCK_CACHE_BYTES: usize = 256 << 20;
+/// 1 TiB: 16 TiB made RocksDB abort at start-up on a 24 GiB machine.
+pub const MAX_BLOCK_CACHE_BYTES: usize = 1 << 40;
 
 impl RocksOptions {
     pub fn durable(path: impl Into<PathBuf>) -> Self {
@@ -134,12 +137,18 @@ impl RocksEngine {
         // SST files and the memtable that cannot hold the key.
         let mut table_options = BlockBasedOptions::default();
         table_options.set_bloom_filter(10.0, false);
-        // HyperClockCache, sized by its use: 0 lets its table grow with
-        // the cached blocks instead of allocating for the capacity.
-        table_options.set_block_cache(&rocksdb::Cache::new_hyper_clock_cache(
-            options.block_cache_bytes,
-            0,
-        ));
+        if options.block_cache_bytes == 0 {
+            // RocksDB's HyperClockCache cannot be empty (it aborts).
+            table_options.disable_cache();
+        } else {
+            // HyperClockCache, sized by its use: an estimated entry charge
+            // of 0 lets its table grow with the cached blocks instead of
+            // allocating for the capacity.
+            table_options.set_block_cache(&rocksdb::Cache::new_hyper_clock_cache(
+                options.block_cache_bytes,
+                0,
+            ));
+        }
         table_options.set_whole_key_filtering(true);
         // A hash index inside each data block lets a point read (GetItem,
         // get-for-update) find its key without the binary search over the
