@@ -249,30 +249,15 @@ impl<'k> RangeRead<'k> {
     }
 }
 
-/// Walks a raw iterator over a range read, lending each entry to `visit`.
-fn visit_raw<D: rocksdb::DBAccess>(
-    mut raw: rocksdb::DBRawIteratorWithThreadMode<'_, D>,
-    mode: IteratorMode<'_>,
+/// Lends each entry of a range read to `visit`. The crate's iterator
+/// positions itself from the read's mode; its raw form then steps without
+/// copying entries out.
+fn visit_entries<D: rocksdb::DBAccess>(
+    iter: rocksdb::DBIteratorWithThreadMode<'_, D>,
+    reverse: bool,
     visit: &mut RangeVisitor<'_>,
 ) -> Result<()> {
-    let reverse = match mode {
-        IteratorMode::Start => {
-            raw.seek_to_first();
-            false
-        }
-        IteratorMode::End => {
-            raw.seek_to_last();
-            true
-        }
-        IteratorMode::From(key, Direction::Forward) => {
-            raw.seek(key);
-            false
-        }
-        IteratorMode::From(key, Direction::Reverse) => {
-            raw.seek_for_prev(key);
-            true
-        }
-    };
+    let mut raw: rocksdb::DBRawIteratorWithThreadMode<'_, D> = iter.into();
     while let Some((key, value)) = raw.item() {
         if visit(key, value).is_break() {
             return Ok(());
@@ -316,7 +301,11 @@ impl ReadView for RocksTransaction<'_> {
         visit: &mut RangeVisitor<'_>,
     ) -> Result<()> {
         let read = RangeRead::new(self.range_prefix_len, start, end, reverse);
-        visit_raw(self.txn.raw_iterator_opt(read.options), read.mode, visit)
+        visit_entries(
+            self.txn.iterator_opt(read.mode, read.options),
+            reverse,
+            visit,
+        )
     }
 }
 
@@ -367,9 +356,9 @@ impl ReadView for RocksSnapshot<'_> {
         visit: &mut RangeVisitor<'_>,
     ) -> Result<()> {
         let read = RangeRead::new(self.range_prefix_len, start, end, reverse);
-        visit_raw(
-            self.snapshot.raw_iterator_opt(read.options),
-            read.mode,
+        visit_entries(
+            self.snapshot.iterator_opt(read.mode, read.options),
+            reverse,
             visit,
         )
     }
