@@ -3,7 +3,7 @@
 //! the request path, hottest first. The kernel maps code 64 KB around every
 //! page a process touches, so with start-up code scattered through 10 MB of
 //! text most of it ended up resident; laid out together, idle memory is ~6 MB
-//! smaller (docs/design.md, "Idle memory").
+//! smaller (docs/design.md, "Code layout and idle memory").
 //!
 //! Only where the linker is known to be lld, which takes the file as given:
 //! rustc links x86_64 Linux binaries with its bundled lld since 1.90, unless
