@@ -64,7 +64,8 @@ pub struct PageSpec<'a> {
 /// What one page read.
 #[derive(Debug, Default)]
 pub struct Page {
-    /// The returned items' JSON, comma-separated (the inside of `[...]`).
+    /// The returned items' JSON, comma-separated (the inside of `[...]`),
+    /// appended to the buffer the caller handed to `read_page`.
     pub items_json: Vec<u8>,
     /// Items the filter kept.
     pub count: usize,
@@ -83,15 +84,23 @@ pub struct Page {
 impl Database {
     /// Reads one page from a fresh snapshot. Never holds more than the page
     /// in memory.
-    pub fn read_page(&self, spec: &PageSpec<'_>) -> Result<Page, DynamoError> {
+    ///
+    /// The items' JSON is appended to `items_json`, which a caller may start
+    /// with the beginning of its response so that a page of up to 1 MB is
+    /// not copied once more into the response.
+    pub fn read_page(&self, spec: &PageSpec<'_>, items_json: Vec<u8>) -> Result<Page, DynamoError> {
+        let page = Page {
+            items_json,
+            ..Page::default()
+        };
         if spec.range.is_empty() || spec.limit == Some(0) {
-            return Ok(Page::default());
+            return Ok(page);
         }
         let snapshot = self.engine().snapshot();
         let mut reader = PageReader {
             spec,
             snapshot: &*snapshot,
-            page: Page::default(),
+            page,
             last_key: None,
             stopped_early: false,
             failure: None,

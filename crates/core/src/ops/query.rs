@@ -209,7 +209,8 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         output: common::output(&selection, bindings),
         fetch: target.fetch_from_table(select_all, &selection, filter.as_ref(), bindings)?,
     };
-    let mut page = db.read_page(&spec)?;
+    let with_items = !matches!(selection, Selection::Count);
+    let mut page = db.read_page(&spec, common::response_buffer(with_items))?;
     if let Some(last) = &page.last_evaluated_key {
         if target.index.is_none()
             && ends_at_inclusive_bound(&target.table, &resolved, reverse, last)?
@@ -218,9 +219,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         }
     }
     common::respond(
-        &page,
+        page,
         &target,
-        !matches!(selection, Selection::Count),
+        with_items,
         consistent,
         ReturnCapacity::parse(input.return_consumed_capacity.as_deref()),
     )

@@ -287,10 +287,25 @@ pub fn reject_nested_key_paths(
     Ok(())
 }
 
+/// Where a Query or Scan page writes its items: the start of the response,
+/// so that `respond` finishes it without copying the items again.
+pub fn response_buffer(with_items: bool) -> Vec<u8> {
+    if with_items {
+        let mut out = Vec::with_capacity(4096);
+        out.extend_from_slice(ITEMS_START);
+        out
+    } else {
+        Vec::new()
+    }
+}
+
+const ITEMS_START: &[u8] = b"{\"Items\":[";
+
 /// The Query or Scan response: Items (unless COUNT), Count, ScannedCount,
-/// LastEvaluatedKey and ConsumedCapacity, with the items' JSON copied in.
+/// LastEvaluatedKey and ConsumedCapacity. The page was read into
+/// `response_buffer(with_items)`.
 pub fn respond(
-    page: &Page,
+    page: Page,
     target: &ReadTarget,
     with_items: bool,
     consistent: bool,
@@ -298,12 +313,13 @@ pub fn respond(
 ) -> Result<Vec<u8>, DynamoError> {
     let encode =
         |e: serde_json::Error| DynamoError::internal(format!("response encoding failed: {e}"));
-    let mut out = Vec::with_capacity(page.items_json.len() + 160);
-    out.push(b'{');
+    let mut out = page.items_json;
     if with_items {
-        out.extend_from_slice(b"\"Items\":[");
-        out.extend_from_slice(&page.items_json);
+        debug_assert!(out.starts_with(ITEMS_START));
         out.extend_from_slice(b"],");
+    } else {
+        out.clear();
+        out.push(b'{');
     }
     out.extend_from_slice(
         format!(

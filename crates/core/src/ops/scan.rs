@@ -186,11 +186,12 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             bindings,
         )?,
     };
-    let page = db.read_page(&spec)?;
+    let with_items = !matches!(selection, Selection::Count);
+    let page = db.read_page(&spec, common::response_buffer(with_items))?;
     common::respond(
-        &page,
+        page,
         &target,
-        !matches!(selection, Selection::Count),
+        with_items,
         consistent,
         ReturnCapacity::parse(input.return_consumed_capacity.as_deref()),
     )
