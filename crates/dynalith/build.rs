@@ -15,7 +15,10 @@ use std::process::Command;
 fn main() {
     let order = Path::new(env!("CARGO_MANIFEST_DIR")).join("symbol-order.txt");
     println!("cargo:rerun-if-changed={}", order.display());
-    if !links_with_bundled_lld() || std::env::var("PROFILE").as_deref() != Ok("release") {
+    if !order.exists()
+        || !links_with_bundled_lld()
+        || std::env::var("PROFILE").as_deref() != Ok("release")
+    {
         return;
     }
     println!(
