@@ -4,7 +4,8 @@ use clap::{Parser, Subcommand};
 use dynalith_core::{Database, Limits};
 use dynalith_server::{AcceptAnyCredentials, Service};
 use dynalith_storage::{
-    Engine, RocksEngine, RocksOptions, DEFAULT_BLOCK_CACHE_BYTES, MAX_BLOCK_CACHE_BYTES,
+    Engine, RocksEngine, RocksOptions, DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_MEMTABLE_BYTES,
+    MAX_BLOCK_CACHE_BYTES,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -57,6 +58,15 @@ struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(0..=(MAX_BLOCK_CACHE_BYTES >> 20) as u64),
     )]
     block_cache_mb: u64,
+    /// Writes a memtable takes before it is flushed to storage, in MiB
+    /// (memory in use for recent writes, and the size of each WAL file).
+    #[arg(
+        long,
+        value_name = "MIB",
+        default_value_t = (DEFAULT_MEMTABLE_BYTES >> 20) as u64,
+        value_parser = clap::value_parser!(u64).range(1..=4096),
+    )]
+    memtable_mb: u64,
     /// Largest item collection (items and local-index entries sharing a
     /// partition-key value) on tables with local secondary indexes.
     /// DynamoDB's fixed limit is 10 GiB.
@@ -91,7 +101,8 @@ fn run(args: ServeArgs) -> Result<(), String> {
     }
     .with_range_prefix_len(dynalith_core::keys::PARTITION_PREFIX_LEN)
     // In range by the argument's parser: at most MAX_BLOCK_CACHE_BYTES.
-    .with_block_cache_bytes((args.block_cache_mb as usize) << 20);
+    .with_block_cache_bytes((args.block_cache_mb as usize) << 20)
+    .with_memtable_bytes((args.memtable_mb as usize) << 20);
     let engine: Arc<dyn Engine> = Arc::new(RocksEngine::open(&options).map_err(|e| e.to_string())?);
     let limits = Limits {
         item_collection_bytes: args.max_item_collection_bytes,

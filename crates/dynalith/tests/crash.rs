@@ -25,12 +25,37 @@ async fn acknowledged_writes_survive_sigkill() {
     if std::env::var("DYNALITH_TEST_ENDPOINT").is_ok() {
         return; // needs our own process to kill
     }
+    write_and_kill(CYCLES, &[], KillAfter::Random).await;
+}
+
+/// The same with WAL files reused: a 1 MiB memtable switches WAL files
+/// every ~1,500 writes, obsolete WAL files are recycled (overwritten in
+/// place), and each kill comes after the server has reused one, so
+/// recovery reads a WAL whose tail holds records of its earlier use.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn acknowledged_writes_survive_sigkill_with_recycled_wal_files() {
+    if std::env::var("DYNALITH_TEST_ENDPOINT").is_ok() {
+        return; // needs our own process to kill
+    }
+    write_and_kill(3, &["--memtable-mb", "1"], KillAfter::WalReused).await;
+}
+
+/// When a cycle's server is killed.
+#[derive(Clone, Copy)]
+enum KillAfter {
+    /// 200-900 ms into the cycle.
+    Random,
+    /// 100-500 ms after RocksDB's LOG reports a WAL file reused.
+    WalReused,
+}
+
+async fn write_and_kill(cycles: usize, extra: &[&str], kill_after: KillAfter) {
     let dir = tempfile::tempdir().unwrap();
     // key -> version acknowledged last
     let acknowledged: Arc<Mutex<HashMap<u64, u64>>> = Arc::default();
     let mut created = false;
-    for cycle in 0..CYCLES {
-        let mut server = Server::start_durable(dir.path());
+    for cycle in 0..cycles {
+        let mut server = Server::start_durable_with(dir.path(), extra);
         let client = server.client();
         if !created {
             create_table(&client, TABLE, None).await;
@@ -70,15 +95,39 @@ async fn acknowledged_writes_survive_sigkill() {
                 }
             }));
         }
-        kill_at_random(&mut server, 200..900, &stop, writers).await;
+        match kill_after {
+            KillAfter::Random => kill_at_random(&mut server, 200..900, &stop, writers).await,
+            KillAfter::WalReused => {
+                wait_for_wal_reuse(dir.path()).await;
+                kill_at_random(&mut server, 100..500, &stop, writers).await
+            }
+        }
         assert!(
             !acknowledged.lock().unwrap().is_empty(),
             "cycle {cycle} wrote nothing"
         );
     }
-    let server = Server::start_durable(dir.path());
+    let server = Server::start_durable_with(dir.path(), extra);
     let expected = acknowledged.lock().unwrap().clone();
     verify(&server.client(), &expected).await;
+}
+
+/// Waits until this server process has reused an obsolete WAL file
+/// (RocksDB logs each reuse; a restart starts a new LOG).
+async fn wait_for_wal_reuse(dir: &std::path::Path) {
+    let log = dir.join("LOG");
+    let deadline = std::time::Instant::now() + Duration::from_secs(120);
+    loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if text.contains("from recycle list") {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no WAL file was reused within 120 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// SIGKILLs the server after a random number of milliseconds in `range`,

@@ -630,24 +630,26 @@ async fn reads_from_storage_files_without_a_block_cache() {
     reads_back_from_storage_files("0").await;
 }
 
-/// Out-of-range cache sizes are refused at start-up with clap's usage
+/// Out-of-range storage sizes are refused at start-up with clap's usage
 /// error, not by RocksDB aborting.
 #[test]
 fn a_block_cache_larger_than_one_tebibyte_is_refused() {
+    refused_at_start_up("--block-cache-mb", "1048577");
+}
+
+#[test]
+fn an_empty_memtable_is_refused() {
+    refused_at_start_up("--memtable-mb", "0");
+}
+
+fn refused_at_start_up(flag: &str, value: &str) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_dynalith"))
-        .args([
-            "serve",
-            "--in-memory",
-            "--port",
-            "0",
-            "--block-cache-mb",
-            "1048577",
-        ])
+        .args(["serve", "--in-memory", "--port", "0", flag, value])
         .output()
         .expect("run dynalith");
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--block-cache-mb"), "{stderr}");
+    assert!(stderr.contains(flag), "{stderr}");
 }
 
 async fn reads_back_from_storage_files(block_cache_mb: &str) {

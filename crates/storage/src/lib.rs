@@ -14,7 +14,10 @@ mod rocks;
 
 pub use counters::{decode_counters, encode_counters};
 pub use group_sync::DurabilityWait;
-pub use rocks::{RocksEngine, RocksOptions, DEFAULT_BLOCK_CACHE_BYTES, MAX_BLOCK_CACHE_BYTES};
+pub use rocks::{
+    RocksEngine, RocksOptions, DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_MEMTABLE_BYTES,
+    MAX_BLOCK_CACHE_BYTES,
+};
 pub use std::ops::ControlFlow;
 
 /// What can go wrong below the core.
