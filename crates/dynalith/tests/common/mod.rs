@@ -36,7 +36,7 @@ impl Server {
 
     /// A durable server on `dir` (always our own binary).
     pub fn start_durable(dir: &Path) -> Server {
-        Self::spawn(&["--data-dir", dir.to_str().expect("utf-8 temp dir")])
+        Self::start_durable_with(dir, &[])
     }
 
     /// A durable server on `dir` with extra `serve` flags.
