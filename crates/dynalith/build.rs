@@ -15,6 +15,7 @@ use std::process::Command;
 fn main() {
     let order = Path::new(env!("CARGO_MANIFEST_DIR")).join("symbol-order.txt");
     println!("cargo:rerun-if-changed={}", order.display());
+    println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
     if !order.exists()
         || !links_with_bundled_lld()
         || std::env::var("PROFILE").as_deref() != Ok("release")
