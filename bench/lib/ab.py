@@ -65,6 +65,9 @@ def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     binaries = {"baseline": os.path.abspath(sys.argv[1]), "candidate": os.path.abspath(sys.argv[2])}
+    if bench.UNKNOWN_WORKLOADS:
+        sys.exit(f"unknown workloads {', '.join(bench.UNKNOWN_WORKLOADS)} (known: {bench.DEFAULT_WORKLOADS})")
+    bench.keep_off_the_server_cpu()
     for path in binaries.values():
         if not os.access(path, os.X_OK):
             sys.exit(f"not an executable: {path}")

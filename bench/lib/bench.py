@@ -214,7 +214,7 @@ class Server:
                 raise RuntimeError(f"{DDB_LOCAL_SCRIPT} failed (log {self.logfile})")
             if time.monotonic() > deadline:
                 raise RuntimeError(f"{self.label} did not answer within {START_TIMEOUT}s")
-            time.sleep(0.002)
+            time.sleep(0.0005)
         startup_ms = (time.monotonic() - t0) * 1000
         if self.kind == "ddblocal":
             self.proc.wait(timeout=30)
@@ -499,8 +499,15 @@ def render(results, skipped, started):
     return "\n".join(out)
 
 
+def keep_off_the_server_cpu():
+    """Runs this harness on the load CPU: polling for a starting server from the server's own
+    CPU took time from its start-up (8.8 ms in memory measured 13-16 ms that way)."""
+    os.sched_setaffinity(0, {int(LOAD_CPU)})
+
+
 def main():
     started = datetime.datetime.now(datetime.timezone.utc)
+    keep_off_the_server_cpu()
     if UNKNOWN_WORKLOADS:
         sys.exit(f"unknown workloads {', '.join(UNKNOWN_WORKLOADS)} (known: {DEFAULT_WORKLOADS})")
     for tool in ("wrk", "taskset"):
