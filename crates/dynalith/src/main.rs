@@ -4,8 +4,8 @@ use clap::{Parser, Subcommand};
 use dynalith_core::{Database, Limits};
 use dynalith_server::{AcceptAnyCredentials, Service};
 use dynalith_storage::{
-    Engine, RocksEngine, RocksOptions, DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_MEMTABLE_BYTES,
-    MAX_BLOCK_CACHE_BYTES,
+    default_background_write_bytes_per_sec, Engine, RocksEngine, RocksOptions,
+    DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_MEMTABLE_BYTES, MAX_BLOCK_CACHE_BYTES,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -67,6 +67,12 @@ struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..=4096),
     )]
     memtable_mb: u64,
+    /// Write rate allowed to flushes and compactions together, in MiB/s (0:
+    /// unlimited). Paced, they leave the CPUs to requests within a
+    /// millisecond instead of holding one for a scheduler tick. Default: 24
+    /// per CPU the process may use.
+    #[arg(long, value_name = "MIB_PER_SEC", value_parser = clap::value_parser!(u64).range(0..=1 << 20))]
+    background_write_mb: Option<u64>,
     /// Largest item collection (items and local-index entries sharing a
     /// partition-key value) on tables with local secondary indexes.
     /// DynamoDB's fixed limit is 10 GiB.
@@ -102,7 +108,11 @@ fn run(args: ServeArgs) -> Result<(), String> {
     .with_range_prefix_len(dynalith_core::keys::PARTITION_PREFIX_LEN)
     // In range by the argument's parser: at most MAX_BLOCK_CACHE_BYTES.
     .with_block_cache_bytes((args.block_cache_mb as usize) << 20)
-    .with_memtable_bytes((args.memtable_mb as usize) << 20);
+    .with_memtable_bytes((args.memtable_mb as usize) << 20)
+    .with_background_write_bytes_per_sec(
+        args.background_write_mb
+            .map_or_else(default_background_write_bytes_per_sec, |mb| mb << 20),
+    );
     let engine: Arc<dyn Engine> = Arc::new(RocksEngine::open(&options).map_err(|e| e.to_string())?);
     let limits = Limits {
         item_collection_bytes: args.max_item_collection_bytes,

@@ -15,8 +15,8 @@ mod rocks;
 pub use counters::{decode_counters, encode_counters};
 pub use group_sync::DurabilityWait;
 pub use rocks::{
-    RocksEngine, RocksOptions, DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_MEMTABLE_BYTES,
-    MAX_BLOCK_CACHE_BYTES,
+    default_background_write_bytes_per_sec, RocksEngine, RocksOptions, DEFAULT_BLOCK_CACHE_BYTES,
+    DEFAULT_MEMTABLE_BYTES, MAX_BLOCK_CACHE_BYTES,
 };
 pub use std::ops::ControlFlow;
 
