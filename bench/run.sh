@@ -15,7 +15,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 if [[ "${BENCH_BUILD:-1}" != 0 ]]; then
-  cargo build --release -p dynalith
+  cargo build --release -p dynalith -p dynalith-openloop
 fi
 
 missing=()

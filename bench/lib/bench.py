@@ -51,6 +51,13 @@ DYNALITH_BIN = env("DYNALITH_BIN", os.path.join(ROOT, "target", "release", "dyna
 DYNOXIDE_BIN = env("DYNOXIDE_BIN", shutil.which("dynoxide")
                    or os.path.expanduser("~/.cargo/bin/dynoxide"))
 DDB_LOCAL_SCRIPT = os.path.join(ROOT, "scripts", "dynamodb-local.sh")
+OPENLOOP_BIN = env("OPENLOOP_BIN", os.path.join(ROOT, "target", "release", "openloop"))
+# Latency at a fixed rate (bench/openloop): for these workloads dynalith is also offered
+# FIXED_RATE_FACTOR times DynamoDB Local's throughput of the same run, at a constant rate, and
+# its latency counted from when each request was due (wrk's saturated p99 is the other column).
+FIXED_RATE_WORKLOADS = ("GetItem", "PutItem", "UpdateItemSetIf")
+FIXED_RATE_FACTOR = float(env("BENCH_FIXED_RATE_FACTOR", "10"))
+FIXED_RATE_CONNECTIONS = int(env("BENCH_FIXED_RATE_CONNECTIONS", "64"))
 
 # Query workloads: table QUERY_TABLE (pk S hash key, sk S range key), partitions "q10#<p>" of 10
 # items and "q100#<p>" of 100 items, items of ~QUERY_ITEM_BYTES bytes (layout: bench/wrk/common.lua).
@@ -290,6 +297,22 @@ def run_wrk(server, script, duration, run_id, extra_env=None):
     return r
 
 
+def run_openloop(server, workload, rate, duration, run_id):
+    """dynalith offered `rate` requests/s of `workload` at a constant pace (bench/openloop)."""
+    cmd = ["taskset", "-c", LOAD_CPU, OPENLOOP_BIN, server.endpoint.split("//", 1)[1], workload,
+           f"{rate:.0f}", str(duration), str(FIXED_RATE_CONNECTIONS)]
+    e = dict(os.environ, BENCH_TABLE=TABLE, BENCH_ITEMS=str(ITEMS), BENCH_RUN_ID=run_id)
+    p = subprocess.run(cmd, env=e, capture_output=True, text=True, timeout=duration + 60)
+    m = RESULT_RE.search(p.stdout)
+    if p.returncode != 0 or not m:
+        raise RuntimeError(f"openloop failed (rc={p.returncode}): {p.stdout[-500:]} {p.stderr[-500:]}")
+    r = {k: float(v) for k, v in (kv.split("=") for kv in m.group(1).split())}
+    fe = re.search(r"BENCH_FIRST_ERROR (.*)", p.stdout)
+    if fe:
+        r["first_error"] = fe.group(1)[:300]
+    return r
+
+
 def load_query_table(server):
     """Create QUERY_TABLE and load the partitions of the selected Query workloads with
     bench/wrk/load.lua (BatchWriteItem of 25 if the server implements it, else PutItem)."""
@@ -328,7 +351,9 @@ def create_gsi_table(server):
     conn.close()
 
 
-def bench_server(server):
+def bench_server(server, reference=None):
+    """Runs every selected workload on `server`. `reference`: DynamoDB Local's results of this
+    run, whose throughputs set the fixed rates offered to dynalith (FIXED_RATE_WORKLOADS)."""
     res = {"id": server.id, "label": server.label, "workloads": {}}
     log(f"{server.label}: starting on port {server.port} (CPU {SERVER_CPU})")
     try:
@@ -369,6 +394,15 @@ def bench_server(server):
                 f"wrk {r['wrk_cpu_pct']}%")
             if r.get("first_error"):
                 log(f"{server.label}: {name}: first error: {r['first_error']}")
+            ref = ((reference or {}).get("workloads") or {}).get(name) or {}
+            if server.kind == "dynalith" and name in FIXED_RATE_WORKLOADS and ref.get("rps"):
+                rate = FIXED_RATE_FACTOR * ref["rps"]
+                f = run_openloop(server, name, rate, DURATION, f"f{int(time.time())}")
+                r["fixed_rate"] = f
+                log(f"{server.label}: {name} at a fixed {rate:.0f} req/s ({FIXED_RATE_FACTOR:g}x DynamoDB "
+                    f"Local): {f['rps']:.0f} req/s, p50 {f['p50_us'] / 1000:.2f} ms, p99 "
+                    f"{f['p99_us'] / 1000:.2f} ms, max {f['max_us'] / 1000:.2f} ms, non-2xx {int(f['non200'])}, "
+                    f"errors {int(f['socket_errors'])}")
         res["rss_after_kb"] = proc_status_kb(server.pid, "VmRSS")
         res["peak_rss_kb"] = proc_status_kb(server.pid, "VmHWM")
     except Exception as e:  # noqa: BLE001 - reported in the results
@@ -496,7 +530,32 @@ def render(results, skipped, started):
             out.append("")
             out.append("dynalith/DynamoDB-Local and dynalith/Dynoxide ratios: n/a (dynalith was not run).")
         out.append("")
+    out.extend(render_fixed_rate(results))
     return "\n".join(out)
+
+
+def render_fixed_rate(results):
+    rows = []
+    for r in results:
+        for name in FIXED_RATE_WORKLOADS:
+            f = r["workloads"].get(name, {}).get("fixed_rate")
+            if f:
+                bad = " ⚠ invalid" if f["non200"] or f["socket_errors"] else ""
+                rows.append(f"| {r['label']} | {name} | {f['target_rps']:,.0f} | {f['rps']:,.0f}{bad} | "
+                            f"{f['p50_us'] / 1000:.2f} | {f['p90_us'] / 1000:.2f} | {f['p99_us'] / 1000:.2f} | "
+                            f"{f['max_us'] / 1000:.2f} |")
+    if not rows:
+        return []
+    return [f"## Latency at {FIXED_RATE_FACTOR:g}x DynamoDB Local's throughput",
+            "",
+            f"dynalith offered {FIXED_RATE_FACTOR:g} times DynamoDB Local's throughput of this run, at a constant "
+            f"rate (bench/openloop, {FIXED_RATE_CONNECTIONS} connections): each latency counts from when the "
+            "request was due, so waiting for a free connection counts too.",
+            "",
+            "| Server | Workload | Offered (req/s) | Achieved (req/s) | p50 (ms) | p90 (ms) | p99 (ms) | max (ms) |",
+            "|---|---|---:|---:|---:|---:|---:|---:|",
+            *rows,
+            ""]
 
 
 def keep_off_the_server_cpu():
@@ -514,15 +573,21 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"{tool} is required")
     results, skipped = [], []
-    order = [s for s in SERVERS if s[0] in SELECTED_SERVERS]
-    for i, (sid, label, kind, durable) in enumerate(order):
-        server = Server(sid, label, kind, durable, BASE_PORT + i)
+    # DynamoDB Local first: its throughputs set the fixed rates offered to dynalith.
+    order = sorted((s for s in SERVERS if s[0] in SELECTED_SERVERS), key=lambda s: s[2] != "ddblocal")
+    reference = None
+    for sid, label, kind, durable in order:
+        port = BASE_PORT + [s[0] for s in SERVERS].index(sid)
+        server = Server(sid, label, kind, durable, port)
         why = server.missing()
         if why:
             log(f"skipping {label}: {why}")
             skipped.append((sid, why))
             continue
-        results.append(bench_server(server))
+        results.append(bench_server(server, reference))
+        if kind == "ddblocal":
+            reference = results[-1]
+    results.sort(key=lambda r: [s[0] for s in SERVERS].index(r["id"]))
     md = render(results, skipped, started)
     os.makedirs(RESULTS_DIR, exist_ok=True)
     with open(os.path.join(RESULTS_DIR, "latest.md"), "w") as f:
