@@ -71,8 +71,12 @@ const BACKGROUND_WRITE_BUFFER_BYTES: u64 = 64 << 10;
 /// The default [`RocksOptions::background_write_bytes_per_sec`] for the
 /// CPUs this process may run on (its affinity and cgroup quota).
 pub fn default_background_write_bytes_per_sec() -> u64 {
-    let cpus = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
-    BACKGROUND_WRITE_BYTES_PER_SEC_PER_CPU * cpus
+    BACKGROUND_WRITE_BYTES_PER_SEC_PER_CPU * usable_cpus() as u64
+}
+
+/// The CPUs this process may run on (its affinity and cgroup quota).
+fn usable_cpus() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// 256 MiB: at 1M items of ~200 B (~250 MB of blocks) GetItem runs 10%
@@ -181,8 +185,7 @@ impl RocksEngine {
         // Opening starts this many threads to load the SST files' readers,
         // even when there are none; RocksDB's 16 cost a 2-core machine ~0.5
         // ms of start-up for nothing.
-        let cpus = std::thread::available_parallelism().map_or(1, |n| n.get());
-        db_options.set_max_file_opening_threads(cpus.min(16) as i32);
+        db_options.set_max_file_opening_threads(usable_cpus().min(16) as i32);
         db_options.set_merge_operator_associative(COUNTER_MERGE, merge_counters);
         // Small footprint by default; RocksDB grows its memtables on demand.
         db_options.set_write_buffer_size(options.memtable_bytes);
