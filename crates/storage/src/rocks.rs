@@ -189,6 +189,13 @@ impl RocksEngine {
         db_options.set_merge_operator_associative(COUNTER_MERGE, merge_counters);
         // Small footprint by default; RocksDB grows its memtables on demand.
         db_options.set_write_buffer_size(options.memtable_bytes);
+        // Up to three full memtables may wait for their flush before writes
+        // stop (RocksDB's default: one). Paced flushes finish later, and
+        // with one waiting memtable a write burst stopped all writes for
+        // 100-250 ms; with three, 2-round A/B: in-memory PutItem +22% and
+        // UpdateItem +20% (2/2), durable PutItem p99 24.5 -> 4.5 ms.
+        // Memtables are allocated as they fill: idle memory is unchanged.
+        db_options.set_max_write_buffer_number(4);
         db_options.set_max_background_jobs(2);
         if options.background_write_bytes_per_sec > 0 {
             // Flushes and compactions share the CPUs with the request
