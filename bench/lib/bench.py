@@ -407,7 +407,8 @@ def bench_server(server, reference=None):
             if r.get("first_error"):
                 log(f"{server.label}: {name}: first error: {r['first_error']}")
             ref = ((reference or {}).get("workloads") or {}).get(name) or {}
-            if server.kind == "dynalith" and name in FIXED_RATE_WORKLOADS and ref.get("rps"):
+            if (server.kind == "dynalith" and name in FIXED_RATE_WORKLOADS and ref.get("rps")
+                    and os.access(OPENLOOP_BIN, os.X_OK)):
                 rate = FIXED_RATE_FACTOR * ref["rps"]
                 f = run_openloop(server, name, rate, DURATION, f"f{int(time.time())}")
                 r["fixed_rate"] = f
@@ -586,6 +587,8 @@ def main():
         if not shutil.which(tool):
             sys.exit(f"{tool} is required")
     results, skipped = [], []
+    if not os.access(OPENLOOP_BIN, os.X_OK):
+        log(f"no {OPENLOOP_BIN} (cargo build --release -p dynalith-openloop): no fixed-rate latencies")
     # DynamoDB Local first: its throughputs set the fixed rates offered to dynalith.
     order = sorted((s for s in SERVERS if s[0] in SELECTED_SERVERS), key=lambda s: s[2] != "ddblocal")
     reference = None

@@ -157,6 +157,7 @@ async fn read_more(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> std::io::Res
 #[derive(Default)]
 struct Tally {
     latencies_us: Vec<u64>,
+    responses: u64,
     non200: u64,
     misses: u64,
     errors: u64,
@@ -204,6 +205,9 @@ async fn connection(
         }
         .await;
         local.latencies_us.push(due.elapsed().as_micros() as u64);
+        if outcome.is_ok() {
+            local.responses += 1;
+        }
         match outcome {
             Ok((200..=299, body)) => {
                 if matches!(s.op, Op::GetItem) && !contains(&body, b"\"Item\"") {
@@ -241,6 +245,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn merge(tally: &Mutex<Tally>, local: Tally) {
     let mut t = tally.lock().unwrap_or_else(|p| p.into_inner());
     t.latencies_us.extend(local.latencies_us);
+    t.responses += local.responses;
     t.non200 += local.non200;
     t.misses += local.misses;
     t.errors += local.errors;
@@ -340,7 +345,7 @@ fn main() -> std::process::ExitCode {
         percentile(l, 90.0),
         percentile(l, 99.0),
         l.last().copied().unwrap_or(0),
-        l.len() as u64 - t.errors,
+        t.responses,
         t.non200,
         t.misses,
         t.errors
