@@ -8,13 +8,12 @@
 //! grew to 180 MB. jemalloc's size classes keep both down (docs/design.md,
 //! "Memory allocator"). `unprefixed_malloc_on_supported_platforms` makes it
 //! the process's `malloc`, so RocksDB's `new` and `malloc` use it too.
+//!
+//! jemalloc keeps its default arenas (four per CPU, made as threads first
+//! allocate). One arena per CPU (`percpu_arena`) saved ~0.4 MB of idle
+//! memory, but jemalloc turns it off, with a warning on stderr, whenever
+//! the process may not run on every CPU (`taskset`, a container's cpuset):
+//! every pinned benchmark ran without it, and users saw the warning.
 
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
-
-/// jemalloc's compile-time options, read before `main`. One arena per CPU
-/// rather than jemalloc's default of four: request and RocksDB threads
-/// share them through their thread caches, and each arena left untouched
-/// is memory an idle server does not map.
-#[export_name = "malloc_conf"]
-static JEMALLOC_CONF: &[u8; 20] = b"percpu_arena:percpu\0";

@@ -652,6 +652,19 @@ fn refused_at_start_up(flag: &str, value: &str) {
     assert!(stderr.contains(flag), "{stderr}");
 }
 
+/// Pinned to one CPU (as `taskset`, a container's cpuset or the benchmark
+/// run it), the server starts without the allocator complaining on stderr.
+/// (On a one-CPU machine nothing differs when pinned.)
+#[test]
+fn nothing_on_stderr_when_pinned_to_one_cpu() {
+    let output = std::process::Command::new("taskset")
+        .args(["-c", "0", env!("CARGO_BIN_EXE_dynalith"), "--version"])
+        .output()
+        .expect("run dynalith under taskset (util-linux)");
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
 async fn reads_back_from_storage_files(block_cache_mb: &str) {
     let dir = tempfile::tempdir().unwrap();
     let table = unique_table("tinycache");
