@@ -100,7 +100,7 @@ impl Database {
                         continue;
                     };
                     let entry = stored_item::decode(&stored)
-                        .and_then(|item| index::entry(&current, index, &item))
+                        .and_then(|item| index::entry(&current, index, &item, &stored))
                         .map_err(|e| StorageError::Engine(e.message))?;
                     let Some(entry) = entry else {
                         continue;

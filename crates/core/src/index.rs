@@ -70,11 +70,13 @@ pub fn project(table: &TableMeta, index: &IndexMeta, item: &Item) -> Item {
 /// attribute (indexes are sparse). An index key of the wrong type is
 /// rejected before any write (`check_item`), so here it can only come from
 /// an item written before the index existed, which DynamoDB leaves out of
-/// the index as well.
+/// the index as well. `stored` is the item's own stored form
+/// (`stored_item::encode`): an ALL projection's entry is that, as it is.
 pub fn entry(
     table: &TableMeta,
     index: &IndexMeta,
     item: &Item,
+    stored: &[u8],
 ) -> Result<Option<Entry>, DynamoError> {
     let Some(index_keys) = key_values(&index.key_schema, item) else {
         return Ok(None);
@@ -85,8 +87,10 @@ pub fn entry(
     let table_keys = key_values(&table.key_schema, item)
         .ok_or_else(|| DynamoError::internal("indexed item without its table key"))?;
     let key = keys::index_entry_key(index.id, index_keys, table_keys)?;
-    let projected = project(table, index, item);
-    let (bytes, size) = stored_item::encode(&projected)?;
+    let (bytes, size) = match index.projection {
+        IndexProjection::All => (stored.to_vec(), stored_item::size(stored)?),
+        _ => stored_item::encode(&project(table, index, item))?,
+    };
     Ok(Some(Entry { key, bytes, size }))
 }
 
@@ -233,19 +237,25 @@ mod tests {
         serde_json::from_str(json).unwrap()
     }
 
+    /// `entry` of an item, given its stored form as the write path has it.
+    fn entry_of(t: &TableMeta, index: &IndexMeta, item: &Item) -> Option<Entry> {
+        let (stored, _) = stored_item::encode(item).unwrap();
+        entry(t, index, item, &stored).unwrap()
+    }
+
     #[test]
     fn entries_are_sparse_and_projected() {
         let t = table(IndexProjection::Include(vec!["a".into()]));
         let index = &t.indexes[0];
         let without = item(r#"{"pk":{"S":"p"},"sk":{"S":"s"},"gpk":{"S":"g"}}"#);
-        assert_eq!(entry(&t, index, &without).unwrap(), None);
+        assert_eq!(entry_of(&t, index, &without), None);
         let wrong_type = item(r#"{"pk":{"S":"p"},"sk":{"S":"s"},"gpk":{"S":"g"},"gsk":{"S":"x"}}"#);
-        assert_eq!(entry(&t, index, &wrong_type).unwrap(), None);
+        assert_eq!(entry_of(&t, index, &wrong_type), None);
         assert!(check_item(&t, &wrong_type, Origin::Given).is_err());
         let full = item(
             r#"{"pk":{"S":"p"},"sk":{"S":"s"},"gpk":{"S":"g"},"gsk":{"N":"1"},"a":{"S":"x"},"b":{"S":"y"}}"#,
         );
-        let e = entry(&t, index, &full).unwrap().unwrap();
+        let e = entry_of(&t, index, &full).unwrap();
         let projected = stored_item::decode(&e.bytes).unwrap();
         let mut names: Vec<&str> = projected.keys().map(String::as_str).collect();
         names.sort();
@@ -253,21 +263,33 @@ mod tests {
     }
 
     #[test]
+    fn an_all_projection_entry_is_the_item_as_stored() {
+        let t = table(IndexProjection::All);
+        let index = &t.indexes[0];
+        let full = item(
+            r#"{"pk":{"S":"p"},"sk":{"S":"s"},"gpk":{"S":"g"},"gsk":{"N":"1"},"a":{"L":[{"N":"-0.50"}]}}"#,
+        );
+        let (stored, size) = stored_item::encode(&full).unwrap();
+        let e = entry(&t, index, &full, &stored).unwrap().unwrap();
+        assert_eq!((e.bytes, e.size), (stored, size));
+        let without = item(r#"{"pk":{"S":"p"},"sk":{"S":"s"},"gpk":{"S":"g"}}"#);
+        assert_eq!(entry_of(&t, index, &without), None);
+    }
+
+    #[test]
     fn charges_follow_the_entry_change() {
         let t = table(IndexProjection::KeysOnly);
         let index = &t.indexes[0];
-        let a = entry(
+        let a = entry_of(
             &t,
             index,
             &item(r#"{"pk":{"S":"p"},"sk":{"S":"s"},"gpk":{"S":"g"},"gsk":{"N":"1"}}"#),
-        )
-        .unwrap();
-        let b = entry(
+        );
+        let b = entry_of(
             &t,
             index,
             &item(r#"{"pk":{"S":"p"},"sk":{"S":"s"},"gpk":{"S":"h"},"gsk":{"N":"1"}}"#),
-        )
-        .unwrap();
+        );
         let g = IndexKind::Global;
         assert_eq!(write_units(g, None, None), 0.0);
         assert_eq!(write_units(g, None, a.as_ref()), 1.0);

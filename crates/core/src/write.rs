@@ -193,18 +193,18 @@ impl Database {
             };
             let mutation = (write.decide)(old.as_ref())?;
             let outcome = &mut outcomes[i];
-            let (new, new_size) = match mutation {
+            let (new, new_stored, new_size) = match mutation {
                 Mutation::Put(item) => {
                     index::check_item(&table, &item, index::Origin::Given)?;
                     let (bytes, size) = stored_item::encode(&item)?;
                     txn.put(&write.key, &bytes)?;
-                    (Some(item), size)
+                    (Some(item), bytes, size)
                 }
                 Mutation::Delete => {
                     if old.is_some() {
                         txn.delete(&write.key)?;
                     }
-                    (None, 0)
+                    (None, Vec::new(), 0)
                 }
                 Mutation::Keep => {
                     outcome.new_size = old_size;
@@ -214,9 +214,9 @@ impl Database {
                 }
             };
             let change = ItemChange {
-                old: old.as_ref(),
+                old: old.as_ref().zip(current.as_deref()),
                 old_size,
-                new: new.as_ref(),
+                new: new.as_ref().map(|item| (item, new_stored.as_slice())),
                 new_size,
                 counter_shard,
             };
@@ -264,7 +264,7 @@ impl Database {
         let mut collection_delta = size_delta;
         for index in &table.indexes {
             let mut before = match change.old {
-                Some(item) => index::entry(table, index, item)?,
+                Some((item, stored)) => index::entry(table, index, item, stored)?,
                 None => None,
             };
             // While an index backfills, an old item may not have its entry
@@ -277,7 +277,7 @@ impl Database {
                 }
             }
             let after = match change.new {
-                Some(item) => index::entry(table, index, item)?,
+                Some((item, stored)) => index::entry(table, index, item, stored)?,
                 None => None,
             };
             let units = index::write_units(index.kind, before.as_ref(), after.as_ref());
@@ -313,7 +313,7 @@ impl Database {
             }
         }
         if table.has_local_indexes() {
-            let item = change
+            let (item, _) = change
                 .new
                 .or(change.old)
                 .ok_or_else(|| DynamoError::internal("item change without an item"))?;
@@ -391,11 +391,12 @@ impl PendingCounters {
     }
 }
 
-/// One item's change, as the write path applies it.
+/// One item's change, as the write path applies it: each side's item
+/// with its stored form (`stored_item::encode`).
 struct ItemChange<'a> {
-    old: Option<&'a Item>,
+    old: Option<(&'a Item, &'a [u8])>,
     old_size: usize,
-    new: Option<&'a Item>,
+    new: Option<(&'a Item, &'a [u8])>,
     new_size: usize,
     /// Which shard of the counters the change updates.
     counter_shard: u8,
