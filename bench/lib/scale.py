@@ -1,25 +1,27 @@
 #!/usr/bin/env python3
 """Scale run behind bench/scale.sh (see bench/README.md, "Scale run").
 
-For each server, one after another (pinned to BENCH_SERVER_CPU, load from BENCH_LOAD_CPU):
-start it, create table `scale` (pk S hash key, sk S range key), then
+For each server, one after another: start two processes of it, both pinned to
+BENCH_SERVER_CPU (load from BENCH_LOAD_CPU), create table `scale` (pk S hash key, sk S range key)
+in each, then
 
-1. load items 0 .. SMALL-1 (default 10,000) with bench/wrk/load.lua: BatchWriteItem of 25
-   (PutItem if the server does not implement BatchWriteItem), BENCH_SCALE_LOAD_CONNECTIONS
-   connections; run each workload unmeasured for BENCH_SCALE_EXTRA_WARMUP seconds (default 10:
-   a fresh process, DynamoDB Local's JIT in particular, is slower than one that has loaded 1M
-   items), then measure GetItem (random item) and Query10 (a random partition of 10 items) at
-   that size;
-2. keep loading in chunks of BENCH_SCALE_CHUNK items up to BENCH_SCALE_ITEMS (default
-   1,000,000). Before each chunk the time it would take is estimated from the previous chunk;
-   if the load would then exceed BENCH_SCALE_LOAD_BUDGET seconds (default 600), loading stops
-   there and the report says how many items were loaded;
-3. measure GetItem and Query10 again over everything loaded.
+1. load SMALL items (default 10,000) into the first and up to BENCH_SCALE_ITEMS (default
+   1,000,000) into the second, with bench/wrk/load.lua: BatchWriteItem of 25 (PutItem if the
+   server does not implement BatchWriteItem), BENCH_SCALE_LOAD_CONNECTIONS connections, in chunks
+   of BENCH_SCALE_CHUNK items. Before each chunk the time it would take is estimated from the
+   previous chunk; if the load would then exceed BENCH_SCALE_LOAD_BUDGET seconds (default 600),
+   loading stops there and the report says how many items were loaded;
+2. run each workload unmeasured for BENCH_SCALE_EXTRA_WARMUP seconds (default 10) on each
+   process: a fresh process, DynamoDB Local's JIT in particular, is slower than a warm one, and
+   right after a load the block cache is cold;
+3. measure GetItem (random item) and Query10 (a random partition of 10 items) in
+   BENCH_SCALE_ROUNDS rounds (default 3) alternating between the two sizes, each run starting
+   once the idle process uses no CPU. The machine drifts by 20-30% within minutes; alternating
+   makes the drift hit both sizes alike, and each round's ratio compares neighbouring minutes.
 
 Items are ~200 bytes: item n has pk = "part#<n // 10>", sk = "%04d" % (n % 10) (layout in
-bench/wrk/common.lua). Load rate = items / time spent in load.lua (table creation, the
-measurements at 10k and start-up excluded). Writes bench/results/scale.md (also printed) and
-scale.json.
+bench/wrk/common.lua). Load rate = items / time spent in load.lua loading the full-size
+process. Writes bench/results/scale.md (also printed) and scale.json.
 """
 
 import datetime
@@ -39,9 +41,13 @@ SMALL_ITEMS = int(env("BENCH_SCALE_SMALL", "10000"))
 CHUNK = int(env("BENCH_SCALE_CHUNK", "50000"))
 BUDGET = float(env("BENCH_SCALE_LOAD_BUDGET", "600"))
 LOAD_CONNECTIONS = int(env("BENCH_SCALE_LOAD_CONNECTIONS", "16"))
-# Extra unmeasured seconds per workload before the first (10k) measurement: without it the 10k
-# numbers pay for a cold process (JIT of DynamoDB Local) that the full-size numbers do not.
+# Unmeasured seconds per workload and size before the measured rounds: without them the first
+# rounds pay for a cold process (JIT of DynamoDB Local) and, at full size, a cold block cache.
 EXTRA_WARMUP = int(env("BENCH_SCALE_EXTRA_WARMUP", "10"))
+# Measured rounds per size, alternating which size goes first.
+ROUNDS = int(env("BENCH_SCALE_ROUNDS", "3"))
+# A server is quiet below this share of a CPU (%), measured over a second.
+QUIET_PCT = 3
 PART = 10
 TABLE = env("BENCH_SCALE_TABLE", "scale")
 SERVERS = [s.strip() for s in env("BENCH_SERVERS", "dynalith-mem,dynalith-disk,ddblocal").split(",") if s.strip()]
@@ -58,67 +64,114 @@ def lua_env(items):
             "BENCH_ITEMS": str(items), "BENCH_ITEM_BYTES": "200"}
 
 
-def measure(server, items):
-    out = {}
-    for name, script in WORKLOADS:
-        e = lua_env(items)
-        if bench.WARMUP > 0:
-            bench.run_wrk(server, script, bench.WARMUP, f"w{int(time.time())}", e)
-        r = bench.run_wrk(server, script, bench.DURATION, f"m{int(time.time())}", e)
-        out[name] = r
-        if r.get("unsupported"):
-            log(f"{server.label}: {name} at {items:,} items: not implemented (UnknownOperationException)")
-        else:
-            log(f"{server.label}: {name} at {items:,} items: {r['rps']:.0f} req/s, p99 {r['p99_us'] / 1000:.2f} ms, "
-                f"non-2xx {int(r['non200'])}, misses {int(r['misses'])}")
-    return out
+def wait_quiet(server, timeout=120):
+    """Waits until `server` uses under QUIET_PCT of a CPU over a second (its flushes and
+    compactions done, a JVM's background work settled), so that it takes no CPU from the server
+    measured beside it. False if it is still busy after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        c0 = bench.proc_cpu_s(server.pid)
+        time.sleep(1.0)
+        c1 = bench.proc_cpu_s(server.pid)
+        if c0 is None or c1 is None or (c1 - c0) * 100 < QUIET_PCT:
+            return True
+    return False
 
 
-def scale_server(server):
-    res = {"id": server.id, "label": server.label}
-    log(f"{server.label}: starting on port {server.port}")
-    try:
-        server.start()
-        wrkload.create_table(server.endpoint, TABLE, composite=True)
-        batch = 25 if bench.LOAD_METHOD == "auto" and wrkload.batch_supported(server.endpoint) else 1
-        res["method"] = "BatchWriteItem (25 items)" if batch > 1 else "PutItem (BatchWriteItem not implemented)"
-        e = lua_env(SCALE_ITEMS)
-        load_s = 0.0
-        r = wrkload.wrk_load(server.endpoint, e, 0, SMALL_ITEMS, batch, LOAD_CONNECTIONS, bench.LOAD_CPU)
+def measure(server, items, name, script, idle_neighbour):
+    """One measured run of a workload (after its warm-up), once the other size's server is
+    quiet."""
+    if not wait_quiet(idle_neighbour):
+        log(f"{idle_neighbour.label} on port {idle_neighbour.port} still busy; measuring anyway")
+    e = lua_env(items)
+    if bench.WARMUP > 0:
+        bench.run_wrk(server, script, bench.WARMUP, f"w{int(time.time())}", e)
+    r = bench.run_wrk(server, script, bench.DURATION, f"m{int(time.time())}", e)
+    if r.get("unsupported"):
+        log(f"{server.label}: {name} at {items:,} items: not implemented (UnknownOperationException)")
+    else:
+        log(f"{server.label}: {name} at {items:,} items: {r['rps']:.0f} req/s, p99 {r['p99_us'] / 1000:.2f} ms, "
+            f"non-2xx {int(r['non200'])}, misses {int(r['misses'])}")
+    return r
+
+
+def median_run(runs):
+    """The run with the median throughput (the lower middle one of an even count)."""
+    ordered = sorted(runs, key=lambda r: r["rps"])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def load(server, first, last, batch, res):
+    """Loads items first..last-1 into `server` in chunks, within the load budget. Returns the
+    number of items it holds and the seconds spent loading."""
+    e = lua_env(SCALE_ITEMS)
+    loaded, load_s, last_rate = first, 0.0, None
+    while loaded < last:
+        n = min(CHUNK, last - loaded)
+        if last_rate and load_s + n / last_rate > BUDGET:
+            res["budget_stop"] = True
+            log(f"{server.label}: stopping the load at {loaded:,} items: the next {n:,} would take "
+                f"~{n / last_rate:.0f} s, over the {BUDGET:.0f} s budget ({load_s:.0f} s spent)")
+            break
+        r = wrkload.wrk_load(server.endpoint, e, loaded, loaded + n, batch, LOAD_CONNECTIONS, bench.LOAD_CPU)
         load_s += r["seconds"]
-        loaded = SMALL_ITEMS
-        log(f"{server.label}: loaded {loaded:,} items in {load_s:.1f} s ({res['method']})")
-        if EXTRA_WARMUP > 0:
-            for name, script in WORKLOADS:
-                bench.run_wrk(server, script, EXTRA_WARMUP, f"x{int(time.time())}", lua_env(SMALL_ITEMS))
-        res["small"] = measure(server, SMALL_ITEMS)
-        res["rss_small_kb"] = bench.proc_status_kb(server.pid, "VmRSS")
-        last_rate = loaded / r["seconds"]
-        res["budget_stop"] = False
-        while loaded < SCALE_ITEMS:
-            n = min(CHUNK, SCALE_ITEMS - loaded)
-            if load_s + n / last_rate > BUDGET:
-                res["budget_stop"] = True
-                log(f"{server.label}: stopping the load at {loaded:,} items: the next {n:,} would take "
-                    f"~{n / last_rate:.0f} s, over the {BUDGET:.0f} s budget ({load_s:.0f} s spent)")
-                break
-            r = wrkload.wrk_load(server.endpoint, e, loaded, loaded + n, batch, LOAD_CONNECTIONS, bench.LOAD_CPU)
-            load_s += r["seconds"]
-            loaded += n
-            last_rate = n / r["seconds"]
-            log(f"{server.label}: {loaded:,} items, {load_s:.1f} s, last chunk {last_rate:,.0f} items/s")
+        loaded += n
+        last_rate = n / r["seconds"]
+        log(f"{server.label}: {loaded:,} items, {load_s:.1f} s, last chunk {last_rate:,.0f} items/s")
+    return loaded, load_s
+
+
+def scale_server(sid, label, kind, durable, port):
+    """Two processes of one server, both pinned to the server CPU: `small` holds SMALL_ITEMS
+    items, `large` SCALE_ITEMS. They are measured in alternating rounds (small then large, then
+    large then small, ...), so that the machine's drift over minutes hits both sizes alike and
+    the large/small ratio of each round compares neighbouring minutes."""
+    res = {"id": sid, "label": label, "budget_stop": False}
+    small = bench.Server(sid, label, kind, durable, port)
+    large = bench.Server(sid, label, kind, durable, port + 1)
+    try:
+        for server in (small, large):
+            log(f"{label}: starting on port {server.port}")
+            server.start()
+            wrkload.create_table(server.endpoint, TABLE, composite=True)
+        batch = 25 if bench.LOAD_METHOD == "auto" and wrkload.batch_supported(small.endpoint) else 1
+        res["method"] = "BatchWriteItem (25 items)" if batch > 1 else "PutItem (BatchWriteItem not implemented)"
+        small_items, _ = load(small, 0, SMALL_ITEMS, batch, {})
+        if small_items < SMALL_ITEMS:
+            raise RuntimeError(f"only {small_items:,} of {SMALL_ITEMS:,} items loaded at the small size")
+        res["rss_small_kb"] = bench.proc_status_kb(small.pid, "VmRSS")
+        loaded, load_s = load(large, 0, SCALE_ITEMS, batch, res)
         res["loaded"] = loaded
         res["load_s"] = round(load_s, 2)
         res["load_rate"] = round(loaded / load_s, 1)
-        res["rss_loaded_kb"] = bench.proc_status_kb(server.pid, "VmRSS")
-        res["large"] = measure(server, loaded)
-        res["peak_rss_kb"] = bench.proc_status_kb(server.pid, "VmHWM")
+        res["rss_loaded_kb"] = bench.proc_status_kb(large.pid, "VmRSS")
+        sizes = {"small": (small, SMALL_ITEMS, large), "large": (large, loaded, small)}
+        if EXTRA_WARMUP > 0:
+            for name, script in WORKLOADS:
+                for server, items, _ in sizes.values():
+                    bench.run_wrk(server, script, EXTRA_WARMUP, f"x{int(time.time())}", lua_env(items))
+        runs = {size: {name: [] for name, _ in WORKLOADS} for size in sizes}
+        for round_no in range(ROUNDS):
+            order = ["small", "large"] if round_no % 2 == 0 else ["large", "small"]
+            for name, script in WORKLOADS:
+                for size in order:
+                    server, items, neighbour = sizes[size]
+                    runs[size][name].append(measure(server, items, name, script, neighbour))
+        for size in sizes:
+            res[size] = {name: median_run(rs) for name, rs in runs[size].items()}
+        res["round_ratios"] = {
+            name: [round(lg["rps"] / sm["rps"], 3) if sm["rps"] else None
+                   for sm, lg in zip(runs["small"][name], runs["large"][name])]
+            for name, _ in WORKLOADS}
+        res["rounds"] = runs
+        res["peak_rss_kb"] = bench.proc_status_kb(large.pid, "VmHWM")
     except Exception as ex:  # noqa: BLE001 - reported
         res["error"] = str(ex)
-        log(f"{server.label}: ERROR {ex}")
+        log(f"{label}: ERROR {ex}")
     finally:
-        server.stop()
-        log(f"{server.label}: stopped")
+        for server in (small, large):
+            server.stop()
+        log(f"{label}: stopped")
     return res
 
 
@@ -150,8 +203,11 @@ def render(results, started):
                f"is loaded with fewer items, see 'Items loaded').")
     out.append(f"- Workloads ({bench.WARMUP} s warm-up, {bench.DURATION} s measured, {bench.CONNECTIONS} connections): "
                f"GetItem of a random loaded item, Query10 = Query `pk = :p` of a random partition (10 items). "
-               f"First at {SMALL_ITEMS:,} items (after an extra {EXTRA_WARMUP} s unmeasured run of each workload), "
-               f"then at the full size, in the same server process.")
+               f"Two processes per server, one holding {SMALL_ITEMS:,} items and one the full size, both on the "
+               f"server CPU; after an unmeasured {EXTRA_WARMUP} s run of each workload on each, {ROUNDS} measured "
+               f"rounds alternate between them (which size goes first alternates too), each run starting once the "
+               f"other process is quiet (under {QUIET_PCT}% CPU). Throughput: the median round; full/small: the "
+               f"ratio of the medians, and in brackets the range of the per-round ratios.")
     out.append("")
     out.append("## Load")
     out.append("")
@@ -174,8 +230,11 @@ def render(results, started):
     for r in results:
         cols = []
         for name, _ in WORKLOADS:
-            cols += [cell(r, "small", name), cell(r, "large", name),
-                     bench.fmt_ratio(rps(r, "large", name), rps(r, "small", name))]
+            ratio = bench.fmt_ratio(rps(r, "large", name), rps(r, "small", name))
+            per_round = [x for x in r.get("round_ratios", {}).get(name, []) if x is not None]
+            if per_round:
+                ratio += f" ({min(per_round):.2f}-{max(per_round):.2f})"
+            cols += [cell(r, "small", name), cell(r, "large", name), ratio]
         out.append(f"| {r['label']} | {r.get('loaded', 0):,} | " + " | ".join(cols) + " |")
     out.append("")
     by_id = {r["id"]: r for r in results}
@@ -210,12 +269,11 @@ def main():
     results = []
     order = [s for s in bench.SERVERS if s[0] in SERVERS]
     for i, (sid, label, kind, durable) in enumerate(order):
-        server = bench.Server(sid, label, kind, durable, bench.BASE_PORT + 10 + i)
-        why = server.missing()
+        why = bench.Server(sid, label, kind, durable, 0).missing()
         if why:
             log(f"skipping {label}: {why}")
             continue
-        results.append(scale_server(server))
+        results.append(scale_server(sid, label, kind, durable, bench.BASE_PORT + 10 + 2 * i))
     md = render(results, started)
     os.makedirs(RESULTS_DIR, exist_ok=True)
     with open(os.path.join(RESULTS_DIR, "scale.md"), "w") as f:
