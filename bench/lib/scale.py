@@ -101,24 +101,23 @@ def median_run(runs):
     return ordered[(len(ordered) - 1) // 2]
 
 
-def load(server, first, last, batch, res):
-    """Loads items first..last-1 into `server` in chunks, within the load budget. Returns the
-    number of items it holds and the seconds spent loading."""
+def load(server, last, batch):
+    """Loads items 0..last-1 into `server` in chunks, within the load budget. Returns the number
+    of items it holds, the seconds spent loading and whether the budget stopped the load."""
     e = lua_env(SCALE_ITEMS)
-    loaded, load_s, last_rate = first, 0.0, None
+    loaded, load_s, last_rate = 0, 0.0, None
     while loaded < last:
         n = min(CHUNK, last - loaded)
         if last_rate and load_s + n / last_rate > BUDGET:
-            res["budget_stop"] = True
             log(f"{server.label}: stopping the load at {loaded:,} items: the next {n:,} would take "
                 f"~{n / last_rate:.0f} s, over the {BUDGET:.0f} s budget ({load_s:.0f} s spent)")
-            break
+            return loaded, load_s, True
         r = wrkload.wrk_load(server.endpoint, e, loaded, loaded + n, batch, LOAD_CONNECTIONS, bench.LOAD_CPU)
         load_s += r["seconds"]
         loaded += n
         last_rate = n / r["seconds"]
         log(f"{server.label}: {loaded:,} items, {load_s:.1f} s, last chunk {last_rate:,.0f} items/s")
-    return loaded, load_s
+    return loaded, load_s, False
 
 
 def scale_server(sid, label, kind, durable, port):
@@ -126,7 +125,7 @@ def scale_server(sid, label, kind, durable, port):
     items, `large` SCALE_ITEMS. They are measured in alternating rounds (small then large, then
     large then small, ...), so that the machine's drift over minutes hits both sizes alike and
     the large/small ratio of each round compares neighbouring minutes."""
-    res = {"id": sid, "label": label, "budget_stop": False}
+    res = {"id": sid, "label": label}
     small = bench.Server(sid, label, kind, durable, port)
     large = bench.Server(sid, label, kind, durable, port + 1)
     try:
@@ -136,11 +135,11 @@ def scale_server(sid, label, kind, durable, port):
             wrkload.create_table(server.endpoint, TABLE, composite=True)
         batch = 25 if bench.LOAD_METHOD == "auto" and wrkload.batch_supported(small.endpoint) else 1
         res["method"] = "BatchWriteItem (25 items)" if batch > 1 else "PutItem (BatchWriteItem not implemented)"
-        small_items, _ = load(small, 0, SMALL_ITEMS, batch, {})
+        small_items, _, _ = load(small, SMALL_ITEMS, batch)
         if small_items < SMALL_ITEMS:
             raise RuntimeError(f"only {small_items:,} of {SMALL_ITEMS:,} items loaded at the small size")
         res["rss_small_kb"] = bench.proc_status_kb(small.pid, "VmRSS")
-        loaded, load_s = load(large, 0, SCALE_ITEMS, batch, res)
+        loaded, load_s, res["budget_stop"] = load(large, SCALE_ITEMS, batch)
         res["loaded"] = loaded
         res["load_s"] = round(load_s, 2)
         res["load_rate"] = round(loaded / load_s, 1)
