@@ -215,6 +215,13 @@ impl RocksEngine {
             );
             db_options.set_writable_file_max_buffer_size(BACKGROUND_WRITE_BUFFER_BYTES);
         }
+        // Flushed and compacted files go to disk a megabyte at a time as
+        // they are written. Otherwise a flush's closing fsync writes the
+        // whole file at once, and every WAL sync queued behind it on the
+        // disk waits: durable PutItem with two GSIs (3 alternating rounds)
+        // had a p99 of 22-97 ms and stalls of 70-200 ms; with this, 6-7 ms
+        // and 12 ms, at the same throughput.
+        db_options.set_bytes_per_sync(1 << 20);
         db_options.set_compression_type(rocksdb::DBCompressionType::Lz4);
         db_options.set_keep_log_file_num(2);
         // Every write first reads its item (get-for-update), and most
