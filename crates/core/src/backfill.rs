@@ -11,6 +11,7 @@
 //! of the table's items, and the entry counters count each once.
 
 use crate::catalog::{IndexStatus, TableMeta};
+use crate::counters::{CounterDeltas, CounterPlace};
 use crate::{index, keys, storage_error, stored_item, Database};
 use dynalith_model::DynamoError;
 use dynalith_storage::StorageError;
@@ -94,7 +95,7 @@ impl Database {
             let attempt = (|| -> Result<(), StorageError> {
                 // Counter shards are merged after every row lock is held,
                 // in key order, as the write path does (no deadlock).
-                let mut counters = std::collections::BTreeMap::<Vec<u8>, [i64; 2]>::new();
+                let mut counters = CounterDeltas::default();
                 for key in item_keys {
                     let Some(stored) = txn.get_for_update(key)? else {
                         continue;
@@ -108,16 +109,14 @@ impl Database {
                     if txn.get(&entry.key)?.is_none() {
                         txn.put(&entry.key, &entry.bytes)?;
                         let shard = keys::counter_shard_of_item_key(key);
-                        let counter = counters
-                            .entry(keys::table_counter_shard(index.id, shard))
-                            .or_insert([0, 0]);
-                        counter[0] += 1;
-                        counter[1] += entry.size as i64;
+                        counters.add(
+                            CounterPlace::of_index(&current, index, shard),
+                            1,
+                            entry.size as i64,
+                        );
                     }
                 }
-                for (key, deltas) in counters {
-                    txn.add_counters(&key, &deltas)?;
-                }
+                counters.apply(&mut *txn)?;
                 txn.commit()
             })();
             match attempt {

@@ -139,6 +139,11 @@ pub struct TableMeta {
     /// order they were created.
     #[serde(default)]
     pub indexes: Vec<IndexMeta>,
+    /// How many counter slots (`IndexMeta::counter_slot`) the table's
+    /// indexes have ever taken. A dropped index's slot is not reused: its
+    /// stale counts stay in the table's counter values.
+    #[serde(default)]
+    pub counter_slots_taken: u16,
 }
 
 impl TableMeta {
@@ -149,6 +154,15 @@ impl TableMeta {
             crate::ACCOUNT_ID,
             self.name
         )
+    }
+
+    /// The counter slot for an index being added to the table.
+    pub fn take_counter_slot(&mut self) -> Result<u16, DynamoError> {
+        self.counter_slots_taken = self
+            .counter_slots_taken
+            .checked_add(1)
+            .ok_or_else(|| DynamoError::internal("counter slots exhausted"))?;
+        Ok(self.counter_slots_taken)
     }
 
     pub fn index(&self, name: &str) -> Option<&IndexMeta> {
@@ -207,6 +221,11 @@ pub struct IndexMeta {
     /// Global indexes of provisioned tables have their own throughput.
     pub throughput: Throughput,
     pub status: IndexStatus,
+    /// Which pair of the table's counter values holds the index's item
+    /// count and size (`counters`). None for indexes created before slots
+    /// existed: their counters have shards of their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counter_slot: Option<u16>,
 }
 
 impl IndexMeta {

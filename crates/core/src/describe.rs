@@ -14,7 +14,7 @@ pub fn table_description(
     table: &TableMeta,
     status: &str,
 ) -> Result<Value, DynamoError> {
-    let (item_count, size_bytes) = db.table_counters(table.id)?;
+    let (item_count, size_bytes) = db.table_counters(table)?;
     let mut d = Map::new();
     d.insert(
         "AttributeDefinitions".into(),
@@ -136,7 +136,7 @@ pub fn index_description(
     table: &TableMeta,
     index: &IndexMeta,
 ) -> Result<Value, DynamoError> {
-    let (item_count, size_bytes) = db.table_counters(index.id)?;
+    let (item_count, size_bytes) = db.index_counters(table, index)?;
     let mut d = Map::new();
     d.insert("IndexName".into(), index.name.clone().into());
     d.insert("KeySchema".into(), key_schema(&index.key_schema));

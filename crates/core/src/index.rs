@@ -188,7 +188,7 @@ pub struct IndexUnits {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::catalog::{BillingMode, IndexStatus, KeyAttribute, ScalarType, Throughput};
 
@@ -199,7 +199,8 @@ mod tests {
         }
     }
 
-    fn table(projection: IndexProjection) -> TableMeta {
+    /// A table with one global index `g` (gpk, gsk) of the given projection.
+    pub(crate) fn table(projection: IndexProjection) -> TableMeta {
         let key_schema = KeySchema {
             partition: attr("pk", ScalarType::S),
             sort: Some(attr("sk", ScalarType::S)),
@@ -229,7 +230,9 @@ mod tests {
                 projection,
                 throughput: Throughput::default(),
                 status: IndexStatus::Active,
+                counter_slot: Some(1),
             }],
+            counter_slots_taken: 1,
         }
     }
 

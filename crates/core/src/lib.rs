@@ -16,6 +16,7 @@
 mod backfill;
 pub mod capacity;
 pub mod catalog;
+pub mod counters;
 mod describe;
 pub mod index;
 pub mod key_range;
@@ -204,20 +205,5 @@ impl Database {
                 tracing::error!(table_id, %e, "dropping a deleted table's data failed; will resume at restart");
             }
         });
-    }
-
-    /// [item count, size in bytes] of a table, maintained by every write.
-    /// The sum of the counter shards.
-    pub fn table_counters(&self, table_id: u32) -> Result<(i64, i64), DynamoError> {
-        let (start, end) = keys::table_counters_range(table_id);
-        let snapshot = self.engine.snapshot();
-        let (mut count, mut bytes) = (0, 0);
-        for entry in snapshot.scan(&start, &end, false) {
-            let (_, raw) = entry.map_err(storage_error)?;
-            let values = dynalith_storage::decode_counters(&raw);
-            count += values.first().copied().unwrap_or(0);
-            bytes += values.get(1).copied().unwrap_or(0);
-        }
-        Ok((count, bytes))
     }
 }

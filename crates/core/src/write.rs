@@ -13,6 +13,7 @@
 //! index being backfilled.
 
 use crate::catalog::{IndexStatus, TableMeta};
+use crate::counters::{CounterDeltas, CounterPlace};
 use crate::index::{self, IndexUnits};
 use crate::{keys, storage_error, stored_item, Database};
 use dynalith_model::{AttributeValue, DynamoError, ErrorKind, Item};
@@ -255,8 +256,8 @@ impl Database {
     ) -> Result<Derived, WriteError> {
         let count_delta = i64::from(change.new.is_some()) - i64::from(change.old.is_some());
         let size_delta = change.new_size as i64 - change.old_size as i64;
-        pending.add(
-            keys::table_counter_shard(table.id, change.counter_shard),
+        pending.counters.add(
+            CounterPlace::of_table(table, change.counter_shard),
             count_delta,
             size_delta,
         );
@@ -303,8 +304,8 @@ impl Database {
             let size = |e: &Option<index::Entry>| e.as_ref().map_or(0, |e| e.size as i64);
             let stored =
                 |e: &Option<index::Entry>| e.as_ref().map_or(0, |e| e.storage_size() as i64);
-            pending.add(
-                keys::table_counter_shard(index.id, change.counter_shard),
+            pending.counters.add(
+                CounterPlace::of_index(table, index, change.counter_shard),
                 i64::from(after.is_some()) - i64::from(before.is_some()),
                 size(&after) - size(&before),
             );
@@ -334,21 +335,15 @@ impl Database {
     }
 
     /// Applies the counter changes of a write, in key order and after
-    /// every item is locked. A pessimistic transaction locks the keys it
-    /// merges into, so taking them in one global order — items first, then
-    /// counters sorted — keeps concurrent writes free of deadlocks. Item
-    /// collections may not grow past their limit.
+    /// every item is locked (see `CounterDeltas::apply`). Item collections
+    /// may not grow past their limit.
     fn apply_counters(
         &self,
         txn: &mut dyn Transaction,
         pending: PendingCounters,
         outcomes: &mut [WriteOutcome],
     ) -> Result<(), WriteError> {
-        for (key, [count, bytes]) in pending.counters {
-            if count != 0 || bytes != 0 {
-                txn.add_counters(&key, &[count, bytes])?;
-            }
-        }
+        pending.counters.apply(txn)?;
         for (key, (delta, collection_key, writes)) in pending.collections {
             if delta != 0 {
                 txn.add_counters(&key, &[delta])?;
@@ -376,19 +371,11 @@ impl Database {
 /// Counter changes of one write, applied once every item is locked.
 #[derive(Default)]
 struct PendingCounters {
-    /// Table and index counter shards: [count delta, bytes delta].
-    counters: std::collections::BTreeMap<Vec<u8>, [i64; 2]>,
+    /// The table's and its indexes' item counts and sizes.
+    counters: CounterDeltas,
     /// Item collections: size delta, the collection's key attributes, and
     /// the writes (outcome positions) in it.
     collections: std::collections::BTreeMap<Vec<u8>, (i64, Item, Vec<usize>)>,
-}
-
-impl PendingCounters {
-    fn add(&mut self, key: Vec<u8>, count: i64, bytes: i64) {
-        let entry = self.counters.entry(key).or_insert([0, 0]);
-        entry[0] += count;
-        entry[1] += bytes;
-    }
 }
 
 /// One item's change, as the write path applies it: each side's item

@@ -1366,4 +1366,39 @@ async fn update_table_deletes_and_rejects_index_changes() {
     assert_eq!(error_code(&err), "ValidationException");
     // Writes go on without the index.
     put(&client, &table, item("p", "2", &[("tag", s("t"))])).await;
+
+    // A new index on the same attribute counts its own items only: the
+    // deleted index's counts (one item) do not carry over to it.
+    client
+        .update_table()
+        .table_name(&table)
+        .attribute_definitions(definition("tag", ScalarAttributeType::S))
+        .global_secondary_index_updates(create("ByTagAgain"))
+        .send()
+        .await
+        .unwrap();
+    put(&client, &table, item("p", "3", &[("tag", s("u"))])).await;
+    let mut counted = None;
+    for _ in 0..600 {
+        let described = client
+            .describe_table()
+            .table_name(&table)
+            .send()
+            .await
+            .unwrap()
+            .table
+            .unwrap();
+        let again = described
+            .global_secondary_indexes
+            .unwrap_or_default()
+            .into_iter()
+            .find(|i| i.index_name.as_deref() == Some("ByTagAgain"))
+            .unwrap();
+        if again.index_status == Some(IndexStatus::Active) {
+            counted = Some((described.item_count, again.item_count));
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(counted, Some((Some(3), Some(3))));
 }

@@ -86,10 +86,13 @@ pub fn execute(
         .ok()
         .and_then(|n| id.checked_add(n))
         .ok_or_else(|| DynamoError::internal("table ids exhausted"))?;
+    let counter_slots_taken =
+        u16::try_from(indexes.len()).map_err(|_| DynamoError::internal("too many indexes"))?;
     let indexes = indexes
         .into_iter()
         .zip(id + 1..)
-        .map(|(definition, index_id)| IndexMeta {
+        .zip(1..)
+        .map(|((definition, index_id), counter_slot)| IndexMeta {
             id: index_id,
             name: definition.name,
             kind: definition.kind,
@@ -97,6 +100,7 @@ pub fn execute(
             projection: definition.projection,
             throughput: definition.throughput,
             status: IndexStatus::Active,
+            counter_slot: Some(counter_slot),
         })
         .collect();
     let meta = TableMeta {
@@ -114,6 +118,7 @@ pub fn execute(
         stream,
         table_class: input.table_class.unwrap_or_else(|| "STANDARD".to_string()),
         indexes,
+        counter_slots_taken,
     };
     let encoded = serde_json::to_vec(&meta).map_err(|e| DynamoError::internal(e.to_string()))?;
     txn.put(&id_key, &next.to_be_bytes())

@@ -427,6 +427,7 @@ fn create_index(
     all.push(definition.clone());
     index_definitions::check_all(&all)?;
     let id = next_id(db)?;
+    let counter_slot = Some(table.take_counter_slot()?);
     // Keep only the definitions some key uses, as DynamoDB does.
     table.indexes.push(IndexMeta {
         id,
@@ -436,6 +437,7 @@ fn create_index(
         projection: definition.projection,
         throughput: definition.throughput,
         status: IndexStatus::Creating,
+        counter_slot,
     });
     table.attribute_definitions = definitions
         .into_iter()
