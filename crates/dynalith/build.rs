@@ -13,7 +13,15 @@ use std::path::Path;
 use std::process::Command;
 
 fn main() {
-    let order = Path::new(env!("CARGO_MANIFEST_DIR")).join("symbol-order.txt");
+    // The directory of this build, read when the script runs: `env!` would
+    // bake in where the script was compiled, and cargo reuses a compiled
+    // build script for an identical crate checked out elsewhere (a git
+    // worktree sharing the target directory), which then looked for the
+    // file in a checkout that no longer existed and linked without it.
+    let Some(manifest_dir) = std::env::var_os("CARGO_MANIFEST_DIR") else {
+        return;
+    };
+    let order = Path::new(&manifest_dir).join("symbol-order.txt");
     println!("cargo:rerun-if-changed={}", order.display());
     println!("cargo:rerun-if-env-changed=RUSTC_LINKER");
     if !order.exists()
