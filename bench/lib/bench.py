@@ -4,9 +4,10 @@
 For each server, one after another: start it pinned to BENCH_SERVER_CPU (start-up time = from
 process start until it answers an HTTP request; idle RSS from /proc/PID/status), create the
 table and pre-load the GetItem key space (and, for the Query workloads, the Query table through
-bench/wrk/load.lua), then run each workload with wrk pinned to
-BENCH_LOAD_CPU (a warm-up run, then the measured run), record RSS, stop the server. Writes
-bench/results/latest.md (also printed) and bench/results/latest.json.
+bench/wrk/load.lua), and leave it running. Then each workload runs on every server in turn, with
+wrk pinned to BENCH_LOAD_CPU (a warm-up run, then the measured run), each run starting once every
+server is quiet. Last, record RSS and stop the servers. Writes bench/results/latest.md (also
+printed) and bench/results/latest.json.
 """
 
 import datetime
@@ -62,6 +63,10 @@ FIXED_RATE_WORKLOADS = ("GetItem", "PutItem", "UpdateItemSetIf")
 STARTUP_PROBES = int(env("BENCH_STARTUP_PROBES", "5"))
 FIXED_RATE_FACTOR = float(env("BENCH_FIXED_RATE_FACTOR", "10"))
 FIXED_RATE_CONNECTIONS = int(env("BENCH_FIXED_RATE_CONNECTIONS", "64"))
+# Before each run, every server on the server CPU must have used less than QUIET_PCT of it over a
+# second (up to QUIET_TIMEOUT_S).
+QUIET_PCT = float(env("BENCH_QUIET_PCT", "3"))
+QUIET_TIMEOUT_S = float(env("BENCH_QUIET_TIMEOUT", "120"))
 
 # Query workloads: table QUERY_TABLE (pk S hash key, sk S range key), partitions "q10#<p>" of 10
 # items and "q100#<p>" of 100 items, items of ~QUERY_ITEM_BYTES bytes (layout: bench/wrk/common.lua).
@@ -355,9 +360,9 @@ def create_gsi_table(server):
     conn.close()
 
 
-def bench_server(server, reference=None):
-    """Runs every selected workload on `server`. `reference`: DynamoDB Local's results of this
-    run, whose throughputs set the fixed rates offered to dynalith (FIXED_RATE_WORKLOADS)."""
+def prepare_server(server):
+    """Starts `server` for the run: start-up timed over STARTUP_PROBES starts, idle RSS, then the
+    pre-loads and the tables the selected workloads need. It stays up for the workloads."""
     res = {"id": server.id, "label": server.label, "workloads": {}}
     log(f"{server.label}: starting on port {server.port} (CPU {SERVER_CPU})")
     try:
@@ -393,38 +398,86 @@ def bench_server(server, reference=None):
                 f"{QUERY_TABLE} in {res['query_load']['load_s']} s ({res['query_load']['method']})")
         if any(name in SELECTED_WORKLOADS for name in GSI_WORKLOADS):
             create_gsi_table(server)
-        for name, script, _desc, extra in WORKLOADS:
-            if name not in SELECTED_WORKLOADS:
-                continue
-            if WARMUP > 0:
-                run_wrk(server, script, WARMUP, f"w{int(time.time())}", extra)
-            r = run_wrk(server, script, DURATION, f"m{int(time.time())}", extra)
-            res["workloads"][name] = r
-            log(f"{server.label}: {name}: {r['rps']:.0f} req/s, p50 {r['p50_us'] / 1000:.2f} ms, "
-                f"p99 {r['p99_us'] / 1000:.2f} ms, non-2xx {int(r['non200'])}, misses {int(r['misses'])}, "
-                f"socket errors {int(r['socket_errors'])}, CPU server {r.get('server_cpu_pct', '?')}% "
-                f"wrk {r['wrk_cpu_pct']}%")
-            if r.get("first_error"):
-                log(f"{server.label}: {name}: first error: {r['first_error']}")
-            ref = ((reference or {}).get("workloads") or {}).get(name) or {}
-            if (server.kind == "dynalith" and name in FIXED_RATE_WORKLOADS and ref.get("rps")
-                    and os.access(OPENLOOP_BIN, os.X_OK)):
-                rate = FIXED_RATE_FACTOR * ref["rps"]
-                f = run_openloop(server, name, rate, DURATION, f"f{int(time.time())}")
-                r["fixed_rate"] = f
-                log(f"{server.label}: {name} at a fixed {rate:.0f} req/s ({FIXED_RATE_FACTOR:g}x DynamoDB "
-                    f"Local): {f['rps']:.0f} req/s, p50 {f['p50_us'] / 1000:.2f} ms, p99 "
-                    f"{f['p99_us'] / 1000:.2f} ms, max {f['max_us'] / 1000:.2f} ms, non-2xx {int(f['non200'])}, "
-                    f"errors {int(f['socket_errors'])}")
-        res["rss_after_kb"] = proc_status_kb(server.pid, "VmRSS")
-        res["peak_rss_kb"] = proc_status_kb(server.pid, "VmHWM")
     except Exception as e:  # noqa: BLE001 - reported in the results
-        res["error"] = str(e)
-        log(f"{server.label}: ERROR {e}")
-    finally:
-        server.stop()
-        log(f"{server.label}: stopped")
+        fail(server, res, e)
     return res
+
+
+def fail(server, res, error):
+    res["error"] = str(error)
+    log(f"{server.label}: ERROR {error}")
+    server.stop()
+    log(f"{server.label}: stopped")
+
+
+def wait_quiet(servers, timeout=QUIET_TIMEOUT_S):
+    """Waits until every server on the server CPU uses under QUIET_PCT of it over a second
+    (flushes and compactions done, a JVM's background work settled), so that the run about to
+    start has the CPU to itself. False if one is still busy after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        before = [proc_cpu_s(s.pid) for s in servers]
+        time.sleep(1.0)
+        after = [proc_cpu_s(s.pid) for s in servers]
+        busy = [s.label for s, c0, c1 in zip(servers, before, after)
+                if c0 is not None and c1 is not None and (c1 - c0) * 100 >= QUIET_PCT]
+        if not busy:
+            return True
+        if time.monotonic() > deadline:
+            log(f"still busy after {timeout} s: {', '.join(busy)}; measuring anyway")
+            return False
+
+
+def run_workload(server, res, workload, running, reference=None):
+    """One workload on `server` (a warm-up run, then the measured one), each run started once
+    every running server is quiet. `reference`: DynamoDB Local's results of this run, whose
+    throughput sets the fixed rate then offered to dynalith (FIXED_RATE_WORKLOADS)."""
+    name, script, _desc, extra = workload
+    try:
+        wait_quiet(running)
+        if WARMUP > 0:
+            run_wrk(server, script, WARMUP, f"w{int(time.time())}", extra)
+        r = run_wrk(server, script, DURATION, f"m{int(time.time())}", extra)
+        res["workloads"][name] = r
+        log(f"{server.label}: {name}: {r['rps']:.0f} req/s, p50 {r['p50_us'] / 1000:.2f} ms, "
+            f"p99 {r['p99_us'] / 1000:.2f} ms, non-2xx {int(r['non200'])}, misses {int(r['misses'])}, "
+            f"socket errors {int(r['socket_errors'])}, CPU server {r.get('server_cpu_pct', '?')}% "
+            f"wrk {r['wrk_cpu_pct']}%")
+        if r.get("first_error"):
+            log(f"{server.label}: {name}: first error: {r['first_error']}")
+        ref = ((reference or {}).get("workloads") or {}).get(name) or {}
+        if (server.kind == "dynalith" and name in FIXED_RATE_WORKLOADS and ref.get("rps")
+                and os.access(OPENLOOP_BIN, os.X_OK)):
+            rate = FIXED_RATE_FACTOR * ref["rps"]
+            wait_quiet(running)
+            f = run_openloop(server, name, rate, DURATION, f"f{int(time.time())}")
+            r["fixed_rate"] = f
+            log(f"{server.label}: {name} at a fixed {rate:.0f} req/s ({FIXED_RATE_FACTOR:g}x DynamoDB "
+                f"Local): {f['rps']:.0f} req/s, p50 {f['p50_us'] / 1000:.2f} ms, p99 "
+                f"{f['p99_us'] / 1000:.2f} ms, max {f['max_us'] / 1000:.2f} ms, non-2xx {int(f['non200'])}, "
+                f"errors {int(f['socket_errors'])}")
+    except Exception as e:  # noqa: BLE001 - reported in the results
+        fail(server, res, e)
+
+
+def bench_server(server):
+    """Every selected workload on `server` alone, one after the other (bench/lib/ab.py)."""
+    res = prepare_server(server)
+    if "error" in res:
+        return res
+    for workload in WORKLOADS:
+        if workload[0] in SELECTED_WORKLOADS and "error" not in res:
+            run_workload(server, res, workload, [server])
+    if "error" not in res:
+        finish_server(server, res)
+    return res
+
+
+def finish_server(server, res):
+    res["rss_after_kb"] = proc_status_kb(server.pid, "VmRSS")
+    res["peak_rss_kb"] = proc_status_kb(server.pid, "VmHWM")
+    server.stop()
+    log(f"{server.label}: stopped")
 
 
 def mib(kb):
@@ -591,7 +644,7 @@ def main():
         log(f"no {OPENLOOP_BIN} (cargo build --release -p dynalith-openloop): no fixed-rate latencies")
     # DynamoDB Local first: its throughputs set the fixed rates offered to dynalith.
     order = sorted((s for s in SERVERS if s[0] in SELECTED_SERVERS), key=lambda s: s[2] != "ddblocal")
-    reference = None
+    prepared = []
     for sid, label, kind, durable in order:
         port = BASE_PORT + [s[0] for s in SERVERS].index(sid)
         server = Server(sid, label, kind, durable, port)
@@ -600,9 +653,29 @@ def main():
             log(f"skipping {label}: {why}")
             skipped.append((sid, why))
             continue
-        results.append(bench_server(server, reference))
-        if kind == "ddblocal":
-            reference = results[-1]
+        res = prepare_server(server)
+        results.append(res)
+        if "error" not in res:
+            prepared.append((server, res))
+    # Every server stays up, and each workload runs on one server after the other: the ratios
+    # of a workload compare runs minutes apart at most, where one server after the other spread
+    # them over the whole run and the machine's drift (20-30% within minutes) went into them.
+    try:
+        for workload in WORKLOADS:
+            if workload[0] not in SELECTED_WORKLOADS:
+                continue
+            reference = None
+            for server, res in prepared:
+                running = [s for s, r in prepared if "error" not in r]
+                if "error" in res:
+                    continue
+                run_workload(server, res, workload, running, reference)
+                if server.kind == "ddblocal":
+                    reference = res
+    finally:
+        for server, res in prepared:
+            if "error" not in res:
+                finish_server(server, res)
     results.sort(key=lambda r: [s[0] for s in SERVERS].index(r["id"]))
     md = render(results, skipped, started)
     os.makedirs(RESULTS_DIR, exist_ok=True)

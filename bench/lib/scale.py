@@ -46,8 +46,6 @@ LOAD_CONNECTIONS = int(env("BENCH_SCALE_LOAD_CONNECTIONS", "16"))
 EXTRA_WARMUP = int(env("BENCH_SCALE_EXTRA_WARMUP", "10"))
 # Measured rounds per size, alternating which size goes first.
 ROUNDS = int(env("BENCH_SCALE_ROUNDS", "3"))
-# A server is quiet below this share of a CPU (%), measured over a second.
-QUIET_PCT = 3
 PART = 10
 TABLE = env("BENCH_SCALE_TABLE", "scale")
 SERVERS = [s.strip() for s in env("BENCH_SERVERS", "dynalith-mem,dynalith-disk,ddblocal").split(",") if s.strip()]
@@ -64,25 +62,10 @@ def lua_env(items):
             "BENCH_ITEMS": str(items), "BENCH_ITEM_BYTES": "200"}
 
 
-def wait_quiet(server, timeout=120):
-    """Waits until `server` uses under QUIET_PCT of a CPU over a second (its flushes and
-    compactions done, a JVM's background work settled), so that it takes no CPU from the server
-    measured beside it. False if it is still busy after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        c0 = bench.proc_cpu_s(server.pid)
-        time.sleep(1.0)
-        c1 = bench.proc_cpu_s(server.pid)
-        if c0 is None or c1 is None or (c1 - c0) * 100 < QUIET_PCT:
-            return True
-    return False
-
-
 def measure(server, items, name, script, idle_neighbour):
     """One measured run of a workload (after its warm-up), once the other size's server is
     quiet."""
-    if not wait_quiet(idle_neighbour):
-        log(f"{idle_neighbour.label} on port {idle_neighbour.port} still busy; measuring anyway")
+    bench.wait_quiet([idle_neighbour])
     e = lua_env(items)
     if bench.WARMUP > 0:
         bench.run_wrk(server, script, bench.WARMUP, f"w{int(time.time())}", e)
@@ -205,7 +188,7 @@ def render(results, started):
                f"Two processes per server, one holding {SMALL_ITEMS:,} items and one the full size, both on the "
                f"server CPU; after an unmeasured {EXTRA_WARMUP} s run of each workload on each, {ROUNDS} measured "
                f"rounds alternate between them (which size goes first alternates too), each run starting once the "
-               f"other process is quiet (under {QUIET_PCT}% CPU). Throughput: the median round; full/small: the "
+               f"other process is quiet (under {bench.QUIET_PCT:g}% CPU). Throughput: the median round; full/small: the "
                f"ratio of the medians, and in brackets the range of the per-round ratios.")
     out.append("")
     out.append("## Load")
