@@ -9,9 +9,9 @@ mod common;
 use aws_sdk_dynamodb::types::{
     AttributeValue as Av, BillingMode, CreateGlobalSecondaryIndexAction,
     DeleteGlobalSecondaryIndexAction, DeleteRequest, GlobalSecondaryIndex,
-    GlobalSecondaryIndexUpdate, IndexStatus, KeyType, LocalSecondaryIndex, Projection,
-    ProjectionType, PutRequest, ReturnConsumedCapacity, ReturnItemCollectionMetrics,
-    ScalarAttributeType, Select, WriteRequest,
+    GlobalSecondaryIndexDescription, GlobalSecondaryIndexUpdate, IndexStatus, KeyType,
+    LocalSecondaryIndex, Projection, ProjectionType, PutRequest, ReturnConsumedCapacity,
+    ReturnItemCollectionMetrics, ScalarAttributeType, Select, TableDescription, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
 use common::{
@@ -1140,23 +1140,8 @@ async fn online_index_creation_races_writers() {
     for writer in writers {
         writer.await.unwrap();
     }
-    let mut active = false;
-    for _ in 0..600 {
-        let described = client
-            .describe_table()
-            .table_name(&table)
-            .send()
-            .await
-            .unwrap();
-        let index = &described.table.unwrap().global_secondary_indexes.unwrap()[0];
-        if index.index_status == Some(IndexStatus::Active) {
-            assert_eq!(index.backfilling, None);
-            active = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    assert!(active, "the index never became ACTIVE");
+    let (_, index) = describe_once_active(&client, &table, "ByG").await;
+    assert_eq!(index.backfilling, None);
 
     let mut in_index: Vec<Item> = scan_index(&client, &table, "ByG").await;
     let mut expected: Vec<Item> = scan_all(&client, &table)
@@ -1378,27 +1363,36 @@ async fn update_table_deletes_and_rejects_index_changes() {
         .await
         .unwrap();
     put(&client, &table, item("p", "3", &[("tag", s("u"))])).await;
-    let mut counted = None;
+    let (described, again) = describe_once_active(&client, &table, "ByTagAgain").await;
+    assert_eq!((described.item_count, again.item_count), (Some(3), Some(3)));
+}
+
+/// The table's description once its global index `index` is ACTIVE (an
+/// index created by UpdateTable backfills first), with that index's.
+async fn describe_once_active(
+    client: &Client,
+    table: &str,
+    index: &str,
+) -> (TableDescription, GlobalSecondaryIndexDescription) {
     for _ in 0..600 {
         let described = client
             .describe_table()
-            .table_name(&table)
+            .table_name(table)
             .send()
             .await
             .unwrap()
             .table
             .unwrap();
-        let again = described
-            .global_secondary_indexes
-            .unwrap_or_default()
-            .into_iter()
-            .find(|i| i.index_name.as_deref() == Some("ByTagAgain"))
-            .unwrap();
-        if again.index_status == Some(IndexStatus::Active) {
-            counted = Some((described.item_count, again.item_count));
-            break;
+        let found = described
+            .global_secondary_indexes()
+            .iter()
+            .find(|i| i.index_name() == Some(index))
+            .cloned()
+            .unwrap_or_else(|| panic!("no index {index}"));
+        if found.index_status == Some(IndexStatus::Active) {
+            return (described, found);
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    assert_eq!(counted, Some((Some(3), Some(3))));
+    panic!("index {index} never became ACTIVE");
 }
