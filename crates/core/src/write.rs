@@ -201,13 +201,14 @@ impl Database {
                     txn.put(&write.key, &bytes)?;
                     (Some(item), bytes, size)
                 }
-                Mutation::Delete => {
-                    if old.is_some() {
-                        txn.delete(&write.key)?;
-                    }
+                Mutation::Delete if old.is_some() => {
+                    txn.delete(&write.key)?;
                     (None, Vec::new(), 0)
                 }
-                Mutation::Keep => {
+                // Deleting an item that is not there changes nothing: no
+                // index entry, counter or item collection (DynamoDB reports
+                // no ItemCollectionMetrics for it either).
+                Mutation::Delete | Mutation::Keep => {
                     outcome.new_size = old_size;
                     outcome.old = old;
                     outcome.old_size = old_size;

@@ -675,6 +675,80 @@ async fn writes_report_index_capacity_and_item_collections() {
     );
 }
 
+/// Deleting an item that is not there, on a table with a local index,
+/// changes nothing and reports no item collection (as DynamoDB Local
+/// answers); it once failed with InternalServerError on every write path
+/// (found by `fuzz/`'s data-plane target).
+#[tokio::test]
+async fn deleting_a_missing_item_from_a_table_with_local_indexes() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("delmiss");
+    create_indexed_table(&client, &table).await;
+    let deleted = client
+        .delete_item()
+        .table_name(&table)
+        .key("pk", s("p"))
+        .key("sk", s("absent"))
+        .return_item_collection_metrics(ReturnItemCollectionMetrics::Size)
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
+        .return_consumed_capacity(ReturnConsumedCapacity::Total)
+        .send()
+        .await
+        .expect("DeleteItem of a missing item");
+    assert!(deleted.attributes.is_none());
+    assert!(deleted.item_collection_metrics.is_none());
+    assert_eq!(deleted.consumed_capacity.unwrap().capacity_units, Some(1.0));
+
+    let mut key = Item::new();
+    key.insert("pk".into(), s("p"));
+    key.insert("sk".into(), s("absent-too"));
+    let batch = client
+        .batch_write_item()
+        .request_items(
+            &table,
+            vec![WriteRequest::builder()
+                .delete_request(
+                    DeleteRequest::builder()
+                        .set_key(Some(key.clone()))
+                        .build()
+                        .unwrap(),
+                )
+                .build()],
+        )
+        .return_item_collection_metrics(ReturnItemCollectionMetrics::Size)
+        .send()
+        .await
+        .expect("BatchWriteItem deleting a missing item");
+    assert!(batch.unprocessed_items.unwrap_or_default().is_empty());
+
+    client
+        .transact_write_items()
+        .transact_items(
+            aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                .delete(
+                    aws_sdk_dynamodb::types::Delete::builder()
+                        .table_name(&table)
+                        .set_key(Some(key))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("TransactWriteItems deleting a missing item");
+
+    let described = client
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described.table.unwrap().item_count, Some(0));
+    assert!(scan_index(&client, &table, "ByN").await.is_empty());
+}
+
 #[tokio::test]
 async fn item_collections_are_limited_on_tables_with_local_indexes() {
     let server = Server::start_with(&["--max-item-collection-bytes", "3000"]);
