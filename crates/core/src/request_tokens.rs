@@ -46,8 +46,8 @@ pub enum Seen {
 /// The fingerprint of a request's parameters: its JSON without the token,
 /// with object keys in a canonical order.
 pub fn fingerprint(body: &[u8]) -> Result<u64, DynamoError> {
-    let mut value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| DynamoError::internal(format!("request re-parse failed: {e}")))?;
+    let mut value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| dynalith_model::wire::json_error(&e))?;
     if let Some(object) = value.as_object_mut() {
         object.remove("ClientRequestToken");
     }

@@ -185,3 +185,48 @@ fn hostile_inputs_get_errors_not_crashes() {
     }
     assert_eq!(call(&address, "ListTables", "{}").status, 200);
 }
+
+/// Invalid UTF-8 anywhere in the body, even in a member no operation reads,
+/// is a SerializationException; with a ClientRequestToken it once was an
+/// InternalServerError (found by `fuzz/`'s data-plane target).
+#[test]
+fn bodies_that_are_not_utf8_are_refused() {
+    let server = Server::start();
+    let address = server.address();
+    call(
+        &address,
+        "CreateTable",
+        r#"{"TableName":"utf8","BillingMode":"PAY_PER_REQUEST","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}]}"#,
+    );
+    let bodies: [(&str, &[u8]); 2] = [
+        (
+            "PutItem",
+            b"{\"TableName\":\"utf8\",\"Item\":{\"pk\":{\"S\":\"a\"}},\"Unknown\":\"\xff\xfe\"}",
+        ),
+        (
+            "TransactWriteItems",
+            b"{\"TransactItems\":[{\"Put\":{\"TableName\":\"utf8\",\"Item\":{\"pk\":{\"S\":\"b\"}}}}],\"ClientRequestToken\":\"t1\",\"Unknown\":\"\xc3\x28\"}",
+        ),
+    ];
+    for (operation, body) in bodies {
+        let target = format!("DynamoDB_20120810.{operation}");
+        let response = raw_request(
+            &address,
+            "POST",
+            &[
+                ("X-Amz-Target", &target),
+                ("Content-Type", "application/x-amz-json-1.0"),
+                ("Authorization", AUTH),
+            ],
+            body,
+        );
+        assert_eq!(response.status, 400, "{operation}");
+        assert_eq!(
+            error_type(&response),
+            "com.amazon.coral.service#SerializationException",
+            "{operation}"
+        );
+    }
+    let scanned = call(&address, "Scan", r#"{"TableName":"utf8"}"#);
+    assert_eq!(scanned.json()["Count"], 0, "nothing was written");
+}

@@ -72,6 +72,14 @@ pub(crate) fn execute(
     body: &[u8],
     context: &RequestContext,
 ) -> Result<Vec<u8>, DynamoError> {
+    // JSON is UTF-8, but serde_json checks only the strings it keeps: an
+    // unknown member with invalid UTF-8 would pass the operation's parse and
+    // then fail a later full parse (a request token's fingerprint).
+    if std::str::from_utf8(body).is_err() {
+        return Err(DynamoError::serialization(
+            "The request body is not valid UTF-8",
+        ));
+    }
     match operation {
         Operation::CreateTable => create_table::execute(db, body, context),
         Operation::DescribeTable => describe_table::execute(db, body),
