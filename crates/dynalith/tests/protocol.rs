@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{call, raw_request, Server, AUTH};
+use common::{call, call_bytes, raw_request, Server, AUTH};
 use std::io::Write;
 
 fn error_type(response: &common::RawResponse) -> String {
@@ -209,17 +209,7 @@ fn bodies_that_are_not_utf8_are_refused() {
         ),
     ];
     for (operation, body) in bodies {
-        let target = format!("DynamoDB_20120810.{operation}");
-        let response = raw_request(
-            &address,
-            "POST",
-            &[
-                ("X-Amz-Target", &target),
-                ("Content-Type", "application/x-amz-json-1.0"),
-                ("Authorization", AUTH),
-            ],
-            body,
-        );
+        let response = call_bytes(&address, operation, body);
         assert_eq!(response.status, 400, "{operation}");
         assert_eq!(
             error_type(&response),

@@ -242,6 +242,11 @@ pub fn raw_request(
 
 /// A DynamoDB call over raw HTTP.
 pub fn call(address: &str, operation: &str, body: &str) -> RawResponse {
+    call_bytes(address, operation, body.as_bytes())
+}
+
+/// [`call`] with a body that need not be text.
+pub fn call_bytes(address: &str, operation: &str, body: &[u8]) -> RawResponse {
     let target = format!("DynamoDB_20120810.{operation}");
     raw_request(
         address,
@@ -251,7 +256,7 @@ pub fn call(address: &str, operation: &str, body: &str) -> RawResponse {
             ("Content-Type", "application/x-amz-json-1.0"),
             ("Authorization", AUTH),
         ],
-        body.as_bytes(),
+        body,
     )
 }
 
