@@ -10,7 +10,9 @@
 
 mod counters;
 mod group_sync;
+mod own_writes;
 mod rocks;
+mod row_locks;
 
 pub use counters::{decode_counters, encode_counters};
 pub use group_sync::DurabilityWait;

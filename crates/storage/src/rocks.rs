@@ -1,9 +1,12 @@
-//! The embedded engine: RocksDB's pessimistic TransactionDB.
+//! The embedded engine: a plain RocksDB database, with transactions made
+//! of our own row locks (`row_locks`) and one WriteBatch each.
 //!
-//! Why pessimistic: DynamoDB clients hammer single hot items (counters,
-//! conditional writes); with per-key locks a contended write waits for the
-//! holder instead of failing validation and retrying, and the core takes
-//! locks in key order so multi-item transactions cannot deadlock.
+//! Why locks rather than optimistic validation: DynamoDB clients hammer
+//! single hot items (counters, conditional writes); with per-key locks a
+//! contended write waits for the holder instead of failing validation and
+//! retrying, and the core takes locks in key order so multi-item
+//! transactions cannot deadlock. A transaction's batch is written in one
+//! atomic `Write`, so readers see all of it or nothing.
 //!
 //! Durability: in durable mode every commit is written to the WAL, and the
 //! WAL is fsynced by one background thread that batches every commit
@@ -12,16 +15,20 @@
 
 use crate::counters::{add_into, decode_counters, encode_counters};
 use crate::group_sync::{DurabilityWait, GroupSync};
+use crate::own_writes::OwnWrites;
+use crate::row_locks::{lock_id, RowLocks};
 use crate::{
     Engine, KeyValue, RangeVisitor, ReadView, Result, ScanIter, StorageError, Transaction,
 };
 use rocksdb::{
     BlockBasedOptions, Direction, Env, ErrorKind as RocksErrorKind, IteratorMode, MergeOperands,
-    Options, ReadOptions, SliceTransform, SnapshotWithThreadMode, TransactionDB,
-    TransactionDBOptions, TransactionOptions, WriteBatchWithTransaction, WriteOptions,
+    Options, ReadOptions, SliceTransform, SnapshotWithThreadMode, WriteBatch, WriteBatchIteratorCf,
+    WriteOptions, DB,
 };
+use std::cell::OnceCell;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// How to open the engine.
 #[derive(Clone, Debug)]
@@ -32,7 +39,7 @@ pub struct RocksOptions {
     pub in_memory: bool,
     /// How long a writer waits for another writer's lock before the
     /// operation is retried.
-    pub lock_timeout_ms: i64,
+    pub lock_timeout_ms: u64,
     /// When set, range reads whose bounds share their first `n` bytes
     /// (one partition, for the core's layout) consult per-prefix bloom
     /// filters and skip the files without that prefix; every other range
@@ -140,10 +147,12 @@ pub struct RocksEngine {
     // Declared before `db`: its thread holds the database and must stop
     // first.
     group_sync: Option<GroupSync>,
-    db: Arc<TransactionDB>,
+    db: Arc<DB>,
     durable: bool,
     write_options: WriteOptions,
-    lock_timeout_ms: i64,
+    /// For point reads: one kept, not one made and freed per read.
+    point_read: ReadOptions,
+    locks: RowLocks,
     range_prefix_len: Option<usize>,
     // Keeps the in-memory environment alive as long as the database.
     _env: Option<Env>,
@@ -277,12 +286,7 @@ impl RocksEngine {
                 .map_err(|e| StorageError::Engine(format!("{}: {e}", options.path.display())))?;
             None
         };
-        let mut txn_db_options = TransactionDBOptions::default();
-        txn_db_options.set_txn_lock_timeout(options.lock_timeout_ms);
-        let db = Arc::new(
-            TransactionDB::open(&db_options, &txn_db_options, &options.path)
-                .map_err(engine_error)?,
-        );
+        let db = Arc::new(DB::open(&db_options, &options.path).map_err(engine_error)?);
         let mut write_options = WriteOptions::default();
         // Durable commits go to the WAL unsynced; `group_sync` syncs them
         // before anyone is told about them.
@@ -292,7 +296,7 @@ impl RocksEngine {
         } else {
             let (published, synced) = (db.clone(), db.clone());
             let group_sync = GroupSync::start(
-                move || published.snapshot().sequence_number(),
+                move || published.latest_sequence_number(),
                 move || synced.flush_wal(true).map_err(|e| e.into_string()),
             )
             .map_err(|e| StorageError::Engine(format!("cannot start the WAL sync thread: {e}")))?;
@@ -303,7 +307,8 @@ impl RocksEngine {
             db,
             durable: !options.in_memory,
             write_options,
-            lock_timeout_ms: options.lock_timeout_ms,
+            point_read: ReadOptions::default(),
+            locks: RowLocks::new(Duration::from_millis(options.lock_timeout_ms)),
             range_prefix_len: options.range_prefix_len,
             _env: env,
         })
@@ -381,63 +386,128 @@ where
     Box::new(iter.map(|r| r.map_err(engine_error)))
 }
 
-struct RocksTransaction<'db> {
-    txn: rocksdb::Transaction<'db, TransactionDB>,
-    range_prefix_len: Option<usize>,
+struct RocksTransaction<'e> {
+    engine: &'e RocksEngine,
+    batch: WriteBatch,
+    /// The batch's writes in a searchable form, from the first read on.
+    own_writes: OnceCell<OwnWrites>,
+    /// The row locks this transaction holds (`row_locks::lock_id`).
+    locked: Vec<u64>,
+}
+
+impl RocksTransaction<'_> {
+    /// This transaction's own writes, built from the batch on the first
+    /// read.
+    fn own_writes(&self) -> &OwnWrites {
+        self.own_writes.get_or_init(|| {
+            let mut replay = BatchReplay(OwnWrites::default());
+            self.batch.iterate_cf(&mut replay);
+            replay.0
+        })
+    }
+
+    /// The own writes to keep up to date, once a read has built them.
+    fn own_writes_mut(&mut self) -> Option<&mut OwnWrites> {
+        self.own_writes.get_mut()
+    }
+}
+
+/// Rebuilds a transaction's own writes from its batch.
+struct BatchReplay(OwnWrites);
+
+impl WriteBatchIteratorCf for BatchReplay {
+    fn put_cf(&mut self, _cf: u32, key: &[u8], value: &[u8]) {
+        self.0.put(key, value);
+    }
+
+    fn delete_cf(&mut self, _cf: u32, key: &[u8]) {
+        self.0.delete(key);
+    }
+
+    fn merge_cf(&mut self, _cf: u32, key: &[u8], value: &[u8]) {
+        self.0.add_counters(key, &decode_counters(value));
+    }
 }
 
 impl ReadView for RocksTransaction<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.txn.get(key).map_err(engine_error)
+        if self.batch.is_empty() {
+            return self.engine.get(key);
+        }
+        self.own_writes().read(key, || self.engine.get(key))
     }
 
     fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s> {
-        let read = RangeRead::new(self.range_prefix_len, start, end, reverse);
-        map_iter(self.txn.iterator_opt(read.mode, read.options))
-    }
-
-    fn visit_range(
-        &self,
-        start: &[u8],
-        end: &[u8],
-        reverse: bool,
-        visit: &mut RangeVisitor<'_>,
-    ) -> Result<()> {
-        let read = RangeRead::new(self.range_prefix_len, start, end, reverse);
-        visit_entries(
-            self.txn.iterator_opt(read.mode, read.options),
-            reverse,
-            visit,
-        )
+        let read = RangeRead::new(self.engine.range_prefix_len, start, end, reverse);
+        let committed = map_iter(self.engine.db.iterator_opt(read.mode, read.options));
+        if self.batch.is_empty() {
+            return committed;
+        }
+        self.own_writes()
+            .merge_range(committed, start, end, reverse)
     }
 }
 
 impl Transaction for RocksTransaction<'_> {
     fn get_for_update(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.txn.get_for_update(key, true).map_err(engine_error)
+        let id = lock_id(key);
+        if !self.locked.contains(&id) {
+            if !self.engine.locks.lock(id) {
+                return Err(StorageError::Conflict);
+            }
+            self.locked.push(id);
+        }
+        self.get(key)
     }
 
     fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
-        self.txn.put(key, value).map_err(engine_error)
+        self.batch.put(key, value);
+        if let Some(own) = self.own_writes_mut() {
+            own.put(key, value);
+        }
+        Ok(())
     }
 
     fn delete(&mut self, key: &[u8]) -> Result<()> {
-        self.txn.delete(key).map_err(engine_error)
+        self.batch.delete(key);
+        if let Some(own) = self.own_writes_mut() {
+            own.delete(key);
+        }
+        Ok(())
     }
 
     fn add_counters(&mut self, key: &[u8], deltas: &[i64]) -> Result<()> {
-        self.txn
-            .merge(key, encode_counters(deltas))
-            .map_err(engine_error)
+        self.batch.merge(key, encode_counters(deltas));
+        if let Some(own) = self.own_writes_mut() {
+            own.add_counters(key, deltas);
+        }
+        Ok(())
     }
 
-    fn commit(self: Box<Self>) -> Result<()> {
-        self.txn.commit().map_err(engine_error)
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        if self.batch.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::take(&mut self.batch);
+        self.engine
+            .db
+            .write_opt(batch, &self.engine.write_options)
+            .map_err(engine_error)
+        // The locks are released as the transaction drops, after the write
+        // is visible.
+    }
+}
+
+impl Drop for RocksTransaction<'_> {
+    fn drop(&mut self) {
+        for &id in &self.locked {
+            self.engine.locks.unlock(id);
+        }
     }
 }
 
 struct RocksSnapshot<'db> {
-    snapshot: SnapshotWithThreadMode<'db, TransactionDB>,
+    snapshot: SnapshotWithThreadMode<'db, DB>,
     range_prefix_len: Option<usize>,
 }
 
@@ -469,11 +539,11 @@ impl ReadView for RocksSnapshot<'_> {
 
 impl Engine for RocksEngine {
     fn begin(&self) -> Box<dyn Transaction + '_> {
-        let mut txn_options = TransactionOptions::default();
-        txn_options.set_lock_timeout(self.lock_timeout_ms);
         Box::new(RocksTransaction {
-            txn: self.db.transaction_opt(&self.write_options, &txn_options),
-            range_prefix_len: self.range_prefix_len,
+            engine: self,
+            batch: WriteBatch::default(),
+            own_writes: OnceCell::new(),
+            locked: Vec::new(),
         })
     }
 
@@ -485,13 +555,13 @@ impl Engine for RocksEngine {
     }
 
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.db.get(key).map_err(engine_error)
+        self.db.get_opt(key, &self.point_read).map_err(engine_error)
     }
 
     fn delete_range(&self, start: &[u8], end: &[u8]) -> Result<()> {
         const BATCH: usize = 1000;
         loop {
-            let mut batch = WriteBatchWithTransaction::<true>::default();
+            let mut batch = WriteBatch::default();
             let read = RangeRead::new(self.range_prefix_len, start, end, false);
             let iter = self.db.iterator_opt(read.mode, read.options);
             for entry in iter.take(BATCH) {
@@ -518,7 +588,7 @@ impl Engine for RocksEngine {
 
     fn pending_durability(&self) -> Option<DurabilityWait> {
         let group_sync = self.group_sync.as_ref()?;
-        group_sync.wait_for(self.db.snapshot().sequence_number())
+        group_sync.wait_for(self.db.latest_sequence_number())
     }
 
     fn request_threads_idle(&self) {

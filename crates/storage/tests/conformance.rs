@@ -157,6 +157,52 @@ fn a_visited_range_stops_when_the_visitor_breaks_and_shows_own_writes() {
 }
 
 #[test]
+fn own_writes_stay_visible_to_reads_after_the_first_read() {
+    for (name, engine, _dir) in engines() {
+        let mut committed = engine.begin();
+        committed.put(b"b", b"old").unwrap();
+        committed.add_counters(b"c", &[10]).unwrap();
+        committed.commit().unwrap();
+
+        let mut txn = engine.begin();
+        txn.put(b"a", b"1").unwrap();
+        txn.add_counters(b"c", &[1]).unwrap();
+        // The first read: the transaction's writes so far become readable.
+        assert_eq!(txn.get(b"a").unwrap().as_deref(), Some(&b"1"[..]), "{name}");
+        // Writes after it must be readable too.
+        txn.put(b"a", b"2").unwrap();
+        txn.delete(b"b").unwrap();
+        txn.add_counters(b"c", &[2]).unwrap();
+        assert_eq!(txn.get(b"a").unwrap().as_deref(), Some(&b"2"[..]), "{name}");
+        assert_eq!(txn.get(b"b").unwrap(), None, "{name}");
+        let counters = txn.get(b"c").unwrap().unwrap();
+        assert_eq!(
+            dynalith_storage::decode_counters(&counters),
+            vec![13],
+            "{name}"
+        );
+        assert_eq!(
+            read_both_ways(&*txn, b"a", b"z", false),
+            vec![b"a".to_vec(), b"c".to_vec()],
+            "{name}"
+        );
+        txn.commit().unwrap();
+        assert_eq!(
+            engine.get(b"a").unwrap().as_deref(),
+            Some(&b"2"[..]),
+            "{name}"
+        );
+        assert_eq!(engine.get(b"b").unwrap(), None, "{name}");
+        let counters = engine.get(b"c").unwrap().unwrap();
+        assert_eq!(
+            dynalith_storage::decode_counters(&counters),
+            vec![13],
+            "{name}"
+        );
+    }
+}
+
+#[test]
 fn snapshots_do_not_see_later_writes() {
     for (name, engine, _dir) in engines() {
         let snapshot = engine.snapshot();

@@ -1,0 +1,240 @@
+//! A transaction's own uncommitted writes, laid over what its reads find
+//! committed, so that a transaction reads its own writes.
+//!
+//! The embedded engine's transactions write into a plain WriteBatch, which
+//! cannot be searched. The core rarely reads a key it wrote in the same
+//! transaction, so the map is built from the batch on the first read and
+//! kept up to date from then on; a transaction that never reads pays
+//! nothing for it.
+
+use crate::counters::{add_into, decode_counters, encode_counters};
+use crate::{KeyValue, Result, ScanIter};
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::iter::Peekable;
+use std::ops::Bound;
+
+#[derive(Debug, PartialEq)]
+enum OwnWrite {
+    Put(Vec<u8>),
+    Delete,
+    /// Counter deltas merged into whatever the key holds when committed.
+    Add(Vec<i64>),
+}
+
+#[derive(Default)]
+pub(crate) struct OwnWrites {
+    writes: BTreeMap<Box<[u8]>, OwnWrite>,
+}
+
+impl OwnWrites {
+    pub(crate) fn put(&mut self, key: &[u8], value: &[u8]) {
+        self.writes
+            .insert(key.into(), OwnWrite::Put(value.to_vec()));
+    }
+
+    pub(crate) fn delete(&mut self, key: &[u8]) {
+        self.writes.insert(key.into(), OwnWrite::Delete);
+    }
+
+    pub(crate) fn add_counters(&mut self, key: &[u8], deltas: &[i64]) {
+        let next = match self.writes.remove(key) {
+            None => OwnWrite::Add(deltas.to_vec()),
+            Some(OwnWrite::Add(mut total)) => {
+                add_into(&mut total, deltas);
+                OwnWrite::Add(total)
+            }
+            Some(written) => OwnWrite::Put(
+                apply(&written, None)
+                    .map(|value| add_to_encoded(&value, deltas))
+                    .unwrap_or_else(|| encode_counters(deltas)),
+            ),
+        };
+        self.writes.insert(key.into(), next);
+    }
+
+    /// What a read of `key` sees, given what is committed there (read only
+    /// when this transaction's own write depends on it).
+    pub(crate) fn read(
+        &self,
+        key: &[u8],
+        committed: impl FnOnce() -> Result<Option<Vec<u8>>>,
+    ) -> Result<Option<Vec<u8>>> {
+        match self.writes.get(key) {
+            None => committed(),
+            Some(write @ OwnWrite::Add(_)) => Ok(apply(write, committed()?.as_deref())),
+            Some(write) => Ok(apply(write, None)),
+        }
+    }
+
+    /// A committed range read in `[start, end)` with this transaction's
+    /// writes in that range merged in, in the same order.
+    pub(crate) fn merge_range<'a>(
+        &'a self,
+        committed: ScanIter<'a>,
+        start: &[u8],
+        end: &[u8],
+        reverse: bool,
+    ) -> ScanIter<'a> {
+        if start >= end {
+            return committed;
+        }
+        let range = self
+            .writes
+            .range::<[u8], _>((Bound::Included(start), Bound::Excluded(end)));
+        let own: OwnEntries<'a> = if reverse {
+            Box::new(range.rev())
+        } else {
+            Box::new(range)
+        };
+        Box::new(MergedRange {
+            committed: committed.peekable(),
+            own: own.peekable(),
+            reverse,
+        })
+    }
+}
+
+/// `write` applied over the committed value; `None` when it leaves no value.
+fn apply(write: &OwnWrite, committed: Option<&[u8]>) -> Option<Vec<u8>> {
+    match write {
+        OwnWrite::Put(value) => Some(value.clone()),
+        OwnWrite::Delete => None,
+        OwnWrite::Add(deltas) => Some(match committed {
+            Some(value) => add_to_encoded(value, deltas),
+            None => encode_counters(deltas),
+        }),
+    }
+}
+
+fn add_to_encoded(value: &[u8], deltas: &[i64]) -> Vec<u8> {
+    let mut total = decode_counters(value);
+    add_into(&mut total, deltas);
+    encode_counters(&total)
+}
+
+type OwnEntries<'a> = Box<dyn Iterator<Item = (&'a Box<[u8]>, &'a OwnWrite)> + 'a>;
+
+struct MergedRange<'a> {
+    committed: Peekable<ScanIter<'a>>,
+    own: Peekable<OwnEntries<'a>>,
+    reverse: bool,
+}
+
+impl Iterator for MergedRange<'_> {
+    type Item = Result<KeyValue>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            let order = match (self.committed.peek(), self.own.peek()) {
+                (None, None) => return None,
+                (Some(Err(_)), _) | (Some(_), None) => return self.committed.next(),
+                (None, Some(_)) => Ordering::Greater,
+                (Some(Ok((committed, _))), Some((own, _))) => {
+                    let order = committed.as_ref().cmp(own.as_ref());
+                    if self.reverse {
+                        order.reverse()
+                    } else {
+                        order
+                    }
+                }
+            };
+            match order {
+                Ordering::Less => return self.committed.next(),
+                Ordering::Greater => {
+                    let (key, write) = self.own.next()?;
+                    if let Some(value) = apply(write, None) {
+                        return Some(Ok((key.clone(), value.into())));
+                    }
+                }
+                Ordering::Equal => {
+                    let (key, write) = self.own.next()?;
+                    let committed = match self.committed.next()? {
+                        Ok((_, value)) => value,
+                        Err(e) => return Some(Err(e)),
+                    };
+                    if let Some(value) = apply(write, Some(&committed)) {
+                        return Some(Ok((key.clone(), value.into())));
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn committed(entries: &[(&[u8], &[u8])], reverse: bool) -> ScanIter<'static> {
+        let mut entries: Vec<Result<KeyValue>> = entries
+            .iter()
+            .map(|(k, v)| Ok((Box::from(*k), Box::from(*v))))
+            .collect();
+        if reverse {
+            entries.reverse();
+        }
+        Box::new(entries.into_iter())
+    }
+
+    #[test]
+    fn own_writes_override_insert_and_hide_committed_entries_both_ways() {
+        let mut own = OwnWrites::default();
+        own.put(b"b", b"mine");
+        own.delete(b"c");
+        own.put(b"d", b"new");
+        own.delete(b"x");
+        own.add_counters(b"e", &[2]);
+        own.put(b"z", b"outside");
+        let base: &[(&[u8], &[u8])] = &[
+            (b"a", b"1"),
+            (b"b", b"2"),
+            (b"c", b"3"),
+            (b"e", &encode_counters(&[40])),
+        ];
+        let forward: Vec<KeyValue> = own
+            .merge_range(committed(base, false), b"a", b"f", false)
+            .map(|r| r.unwrap())
+            .collect();
+        let want: Vec<KeyValue> = vec![
+            (b"a"[..].into(), b"1"[..].into()),
+            (b"b"[..].into(), b"mine"[..].into()),
+            (b"d"[..].into(), b"new"[..].into()),
+            (b"e"[..].into(), encode_counters(&[42]).into()),
+        ];
+        assert_eq!(forward, want);
+        let backward: Vec<KeyValue> = own
+            .merge_range(committed(base, true), b"a", b"f", true)
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(backward, want.into_iter().rev().collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn counters_added_after_a_put_or_delete_build_on_it() {
+        let mut own = OwnWrites::default();
+        own.put(b"p", &encode_counters(&[1, 1]));
+        own.add_counters(b"p", &[1, 2, 3]);
+        own.delete(b"q");
+        own.add_counters(b"q", &[5]);
+        own.add_counters(b"r", &[1]);
+        own.add_counters(b"r", &[1]);
+        let nothing = || Ok(None);
+        assert_eq!(
+            own.read(b"p", nothing).unwrap(),
+            Some(encode_counters(&[2, 3, 3]))
+        );
+        assert_eq!(
+            own.read(b"q", nothing).unwrap(),
+            Some(encode_counters(&[5]))
+        );
+        assert_eq!(
+            own.read(b"r", || Ok(Some(encode_counters(&[10])))).unwrap(),
+            Some(encode_counters(&[12]))
+        );
+        assert_eq!(
+            own.read(b"s", || Ok(Some(b"c".to_vec()))).unwrap(),
+            Some(b"c".to_vec())
+        );
+    }
+}
