@@ -6,9 +6,10 @@
 //! their backfills) and DeleteTable meet the writes and reads in between.
 //!
 //! Input: steps separated by the byte 0xFF, which UTF-8 never contains, so
-//! no valid body is cut. In each step the first byte picks the operation,
-//! the rest is its JSON body. Every input runs against a new in-memory
-//! database, so a finding reproduces from its input alone.
+//! no valid body is cut. In each step the first byte picks the operation
+//! (an index into `Operation::ALL`), the rest is its JSON body. Every input
+//! runs against a new in-memory database, so a finding reproduces from its
+//! input alone.
 #![no_main]
 
 use dynalith_core::{Database, Operation, RequestContext};
@@ -16,24 +17,6 @@ use dynalith_model::ErrorKind;
 use dynalith_storage::{Engine, RocksEngine, RocksOptions};
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
-
-const OPERATIONS: &[&str] = &[
-    "CreateTable",
-    "UpdateTable",
-    "DeleteTable",
-    "DescribeTable",
-    "ListTables",
-    "PutItem",
-    "GetItem",
-    "UpdateItem",
-    "DeleteItem",
-    "Query",
-    "Scan",
-    "BatchGetItem",
-    "BatchWriteItem",
-    "TransactGetItems",
-    "TransactWriteItems",
-];
 
 /// Enough for a table, an index change and a few items around them; more
 /// steps only slow the fuzzer down.
@@ -47,13 +30,13 @@ fuzz_target!(|data: &[u8]| {
         let Some((&selector, body)) = step.split_first() else {
             continue;
         };
-        let name = OPERATIONS[selector as usize % OPERATIONS.len()];
-        let operation = Operation::from_name(name).expect("listed operations exist");
+        let operation = Operation::ALL[selector as usize % Operation::ALL.len()];
         if let Err(error) = db.execute(operation, body, &RequestContext::default()) {
             assert_ne!(
                 error.kind,
                 ErrorKind::InternalServerError,
-                "{name} {:?}: {error:?}",
+                "{} {:?}: {error:?}",
+                operation.name(),
                 String::from_utf8_lossy(body)
             );
         }

@@ -33,6 +33,9 @@ macro_rules! operations {
         pub enum Operation { $($name),* }
 
         impl Operation {
+            /// Every operation, in declaration order.
+            pub const ALL: &'static [Operation] = &[$(Operation::$name),*];
+
             /// From the part of `X-Amz-Target` after `DynamoDB_20120810.`.
             pub fn from_name(name: &str) -> Option<Operation> {
                 match name {
