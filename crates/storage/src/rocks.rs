@@ -206,6 +206,14 @@ impl RocksEngine {
         // Memtables are allocated as they fill: idle memory is unchanged.
         db_options.set_max_write_buffer_number(4);
         db_options.set_max_background_jobs(2);
+        // The leader of a group of concurrent writes inserts every batch of
+        // the group into the memtable itself, instead of waking each writer
+        // to insert its own in parallel: with the request threads sharing
+        // one or two cores, those wake-ups were context switches for no
+        // parallelism. Alternating rounds (3 each): durable PutItem +5%,
+        // UpdateItem +3%, PutItem with GSIs +0.5% (3/3 each); in memory,
+        // where fewer writers meet in a group, -1%..+3% (within noise).
+        db_options.set_allow_concurrent_memtable_write(false);
         if options.background_write_bytes_per_sec > 0 {
             // Flushes and compactions share the CPUs with the request
             // threads, and a runnable background thread keeps a CPU for a
