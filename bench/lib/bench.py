@@ -140,6 +140,8 @@ SERVERS = [
     ("dynalith-mem", "dynalith (in-memory)", "dynalith", False),
     ("dynalith-disk", "dynalith (durable, --data-dir)", "dynalith", True),
     ("ddblocal", "DynamoDB Local (in-memory)", "ddblocal", False),
+    # DynamoDB Local's own default: SQLite files, each write committed (and synced) on its own.
+    ("ddblocal-disk", "DynamoDB Local (on disk, -dbPath)", "ddblocal", True),
     ("dynoxide-mem", "Dynoxide (in-memory)", "dynoxide", False),
     ("dynoxide-disk", "Dynoxide (durable, --db-path)", "dynoxide", True),
 ]
@@ -150,6 +152,7 @@ RATIO_PAIRS = [
     ("dynalith-mem", "ddblocal"),
     ("dynalith-mem", "dynoxide-mem"),
     ("dynalith-disk", "ddblocal"),
+    ("dynalith-disk", "ddblocal-disk"),
     ("dynalith-disk", "dynoxide-disk"),
     ("dynoxide-mem", "ddblocal"),  # reference point while dynalith is not built
 ]
@@ -217,7 +220,11 @@ class Server:
             return cmd
         # DynamoDB Local: the script starts java in the background (inheriting the CPU pin),
         # waits until it answers and writes the pid file.
-        return pin + [DDB_LOCAL_SCRIPT, "start", str(self.port)]
+        cmd = pin + [DDB_LOCAL_SCRIPT, "start", str(self.port)]
+        if self.durable:
+            self.tmpdir = tempfile.mkdtemp(prefix="ddblocal-bench-")
+            cmd.append(self.tmpdir)
+        return cmd
 
     def start(self):
         if answers_http("127.0.0.1", self.port):
@@ -678,7 +685,7 @@ def main():
                 if "error" in res:
                     continue
                 run_workload(server, res, workload, running, reference)
-                if server.kind == "ddblocal":
+                if server.id == "ddblocal":
                     reference = res
     finally:
         for server, res in prepared:
