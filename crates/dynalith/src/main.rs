@@ -5,7 +5,8 @@ use dynalith_core::{Database, Limits};
 use dynalith_server::{AcceptAnyCredentials, Service};
 use dynalith_storage::{
     default_background_write_bytes_per_sec, Engine, RocksEngine, RocksOptions,
-    DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_MEMTABLE_BYTES, MAX_BLOCK_CACHE_BYTES,
+    DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_IDLE_BEFORE_LEVEL0_COMPACTION, DEFAULT_MEMTABLE_BYTES,
+    MAX_BLOCK_CACHE_BYTES,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -73,6 +74,16 @@ struct ServeArgs {
     /// per CPU the process may use.
     #[arg(long, value_name = "MIB_PER_SEC", value_parser = clap::value_parser!(u64).range(0..=1 << 20))]
     background_write_mb: Option<u64>,
+    /// Seconds without writes after which recently flushed data (RocksDB's
+    /// level 0) is merged into the levels below, so that reads after a
+    /// burst of writes search fewer files (0: only as writes flow).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = DEFAULT_IDLE_BEFORE_LEVEL0_COMPACTION.as_secs(),
+        value_parser = clap::value_parser!(u64).range(0..=86_400),
+    )]
+    compact_when_idle_secs: u64,
     /// Largest item collection (items and local-index entries sharing a
     /// partition-key value) on tables with local secondary indexes.
     /// DynamoDB's fixed limit is 10 GiB.
@@ -112,6 +123,9 @@ fn run(args: ServeArgs) -> Result<(), String> {
     .with_background_write_bytes_per_sec(
         args.background_write_mb
             .map_or_else(default_background_write_bytes_per_sec, |mb| mb << 20),
+    )
+    .with_level0_compaction_when_idle_for(
+        (args.compact_when_idle_secs > 0).then(|| Duration::from_secs(args.compact_when_idle_secs)),
     );
     let engine: Arc<dyn Engine> = Arc::new(RocksEngine::open(&options).map_err(|e| e.to_string())?);
     let limits = Limits {

@@ -10,6 +10,7 @@
 
 mod counters;
 mod group_sync;
+mod idle_compaction;
 mod own_writes;
 mod rocks;
 mod row_locks;
@@ -18,7 +19,7 @@ pub use counters::{decode_counters, encode_counters};
 pub use group_sync::DurabilityWait;
 pub use rocks::{
     default_background_write_bytes_per_sec, RocksEngine, RocksOptions, DEFAULT_BLOCK_CACHE_BYTES,
-    DEFAULT_MEMTABLE_BYTES, MAX_BLOCK_CACHE_BYTES,
+    DEFAULT_IDLE_BEFORE_LEVEL0_COMPACTION, DEFAULT_MEMTABLE_BYTES, MAX_BLOCK_CACHE_BYTES,
 };
 pub use std::ops::ControlFlow;
 
