@@ -62,8 +62,10 @@ fn watch(db: &DB, quiet: Duration, stop: &(Mutex<bool>, Condvar)) {
     let (stopped, wake) = stop;
     let mut stopped = stopped.lock().unwrap_or_else(|p| p.into_inner());
     loop {
+        // The predicate is checked before waiting: a stop requested before
+        // this thread first got here must not wait out a whole period.
         stopped = wake
-            .wait_timeout(stopped, CHECK_EVERY)
+            .wait_timeout_while(stopped, CHECK_EVERY, |stopped| !*stopped)
             .unwrap_or_else(|p| p.into_inner())
             .0;
         if *stopped {
@@ -129,6 +131,21 @@ mod tests {
             std::thread::sleep(Duration::from_millis(20));
         }
         false
+    }
+
+    #[test]
+    fn stopping_right_after_the_start_does_not_wait_for_a_period() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open(dir.path());
+        let started = Instant::now();
+        for _ in 0..20 {
+            drop(IdleCompaction::start(db.clone(), Duration::from_secs(2)).unwrap());
+        }
+        assert!(
+            started.elapsed() < CHECK_EVERY,
+            "20 starts and stops took {:?}",
+            started.elapsed()
+        );
     }
 
     #[test]
