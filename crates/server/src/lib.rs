@@ -9,6 +9,7 @@ pub mod auth;
 mod body;
 mod handler;
 mod response;
+mod yield_before_response;
 
 pub use auth::{AcceptAnyCredentials, Authenticator};
 
@@ -21,6 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use yield_before_response::YieldBeforeResponse;
 
 /// Everything a request handler needs.
 pub struct Service {
@@ -82,7 +84,7 @@ async fn serve_connection(
     });
     let connection = http1::Builder::new()
         .keep_alive(true)
-        .serve_connection(TokioIo::new(stream), handler);
+        .serve_connection(TokioIo::new(YieldBeforeResponse::new(stream)), handler);
     tokio::pin!(connection);
     tokio::select! {
         result = connection.as_mut() => {
