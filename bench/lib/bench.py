@@ -467,7 +467,8 @@ def run_workload(server, res, workload, running, reference=None):
             r["fixed_rate"] = f
             log(f"{server.label}: {name} at a fixed {rate:.0f} req/s ({FIXED_RATE_FACTOR:g}x DynamoDB "
                 f"Local): {f['rps']:.0f} req/s, p50 {f['p50_us'] / 1000:.2f} ms, p99 "
-                f"{f['p99_us'] / 1000:.2f} ms, max {f['max_us'] / 1000:.2f} ms, non-2xx {int(f['non200'])}, "
+                f"{f['p99_us'] / 1000:.2f} ms, max {f['max_us'] / 1000:.2f} ms, sent late p99 "
+                f"{f.get('send_lag_p99_us', 0) / 1000:.2f} ms, non-2xx {int(f['non200'])}, "
                 f"errors {int(f['socket_errors'])}")
     except Exception as e:  # noqa: BLE001 - reported in the results
         fail(server, res, e)

@@ -12,6 +12,11 @@
 //!
 //!     openloop HOST:PORT OP RATE SECONDS [CONNECTIONS]
 //!
+//! `send_lag` is how late each request left this client (its latency
+//! includes that): late because every connection was still waiting for the
+//! server, or because this client's own CPU was busy. A high one next to
+//! an idle server CPU means the client, not the server, set the tail.
+//!
 //! Environment: BENCH_TABLE, BENCH_ITEMS, BENCH_ITEM_BYTES, BENCH_RUN_ID,
 //! as for the wrk scripts. Prints one `BENCH_RESULT` line like theirs.
 
@@ -157,6 +162,7 @@ async fn read_more(stream: &mut TcpStream, buffer: &mut Vec<u8>) -> std::io::Res
 #[derive(Default)]
 struct Tally {
     latencies_us: Vec<u64>,
+    send_lag_us: Vec<u64>,
     responses: u64,
     non200: u64,
     misses: u64,
@@ -197,6 +203,7 @@ async fn connection(
         while Instant::now() < due {
             tokio::task::yield_now().await;
         }
+        local.send_lag_us.push(due.elapsed().as_micros() as u64);
         seq += 1;
         let message = request(&s, &body(&s, index, seq, &mut rng));
         let outcome = async {
@@ -245,6 +252,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 fn merge(tally: &Mutex<Tally>, local: Tally) {
     let mut t = tally.lock().unwrap_or_else(|p| p.into_inner());
     t.latencies_us.extend(local.latencies_us);
+    t.send_lag_us.extend(local.send_lag_us);
     t.responses += local.responses;
     t.non200 += local.non200;
     t.misses += local.misses;
@@ -333,10 +341,12 @@ fn main() -> std::process::ExitCode {
     let elapsed = start.elapsed();
     let mut t = tally.lock().unwrap_or_else(|p| p.into_inner());
     t.latencies_us.sort_unstable();
+    t.send_lag_us.sort_unstable();
     let l = &t.latencies_us;
+    let lag = &t.send_lag_us;
     println!(
         "BENCH_RESULT requests={} duration_us={} rps={:.1} target_rps={:.1} p50_us={} p90_us={} p99_us={} max_us={} \
-         responses={} non200={} misses={} socket_errors={} returned=0",
+         send_lag_p50_us={} send_lag_p99_us={} responses={} non200={} misses={} socket_errors={} returned=0",
         l.len(),
         elapsed.as_micros(),
         l.len() as f64 / elapsed.as_secs_f64(),
@@ -345,6 +355,8 @@ fn main() -> std::process::ExitCode {
         percentile(l, 90.0),
         percentile(l, 99.0),
         l.last().copied().unwrap_or(0),
+        percentile(lag, 50.0),
+        percentile(lag, 99.0),
         t.responses,
         t.non200,
         t.misses,
