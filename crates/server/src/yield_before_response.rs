@@ -209,14 +209,21 @@ mod tests {
                     .unwrap();
             }
         });
-        for round in 0..50u32 {
-            let message = format!("message {round} ").repeat(round as usize % 7 + 1);
-            client.write_all(message.as_bytes()).await.unwrap();
-            let mut back = vec![0u8; message.len()];
-            client.read_exact(&mut back).await.unwrap();
-            assert_eq!(back, message.as_bytes());
-        }
-        drop(client);
-        echo.await.unwrap();
+        // A yield that forgot to wake its task would stall the echo for
+        // good: the timeout turns that into a failure instead of a hang.
+        let exchange = async {
+            for round in 0..50u32 {
+                let message = format!("message {round} ").repeat(round as usize % 7 + 1);
+                client.write_all(message.as_bytes()).await.unwrap();
+                let mut back = vec![0u8; message.len()];
+                client.read_exact(&mut back).await.unwrap();
+                assert_eq!(back, message.as_bytes());
+            }
+            drop(client);
+            echo.await.unwrap();
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(10), exchange)
+            .await
+            .expect("the echo stalled");
     }
 }

@@ -8,8 +8,8 @@
 //! bulk load the last few flushes can stay in level 0 for good. So a
 //! thread watches the engine's sequence number; when it has not moved for
 //! a while, the trigger drops to one file, and RocksDB merges what level 0
-//! holds into the base level. The first write after that restores the
-//! trigger.
+//! holds into the base level. The thread restores the trigger at its next
+//! look after a write (within `CHECK_EVERY`).
 
 use rocksdb::DB;
 use std::sync::{Arc, Condvar, Mutex};
