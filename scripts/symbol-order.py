@@ -35,7 +35,7 @@ import time
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BINARY = os.path.join(ROOT, "target", "release", "dynalith")
+BINARY = os.path.join(os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target")), "release", "dynalith")
 OUTPUT = os.path.join(ROOT, "crates", "dynalith", "symbol-order.txt")
 PORT = 8199
 
