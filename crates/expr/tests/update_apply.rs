@@ -185,3 +185,31 @@ fn key_attributes_reported_in_schema_order() {
         "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key"
     );
 }
+
+/// ADD and DELETE name list positions as they were before the update, as
+/// REMOVE does: a REMOVE of an earlier element in the same expression does
+/// not shift them. Expected lists recorded from DynamoDB Local.
+#[test]
+fn add_and_delete_index_the_list_before_removes() {
+    let numbers = r#"{"pk":{"S":"u"},"l":{"L":[{"N":"1"},{"N":"2"},{"N":"3"}]}}"#;
+    let with_set = r#"{"pk":{"S":"u"},"l":{"L":[{"N":"1"},{"SS":["a"]},{"N":"3"}]}}"#;
+    let one = r#"{":one":{"N":"1"}}"#;
+    let a = r#"{":a":{"SS":["a"]}}"#;
+    #[rustfmt::skip]
+    let rows: &[(&str, &str, &str, Result<&str, &str>)] = &[
+        (numbers, "REMOVE l[0] ADD l[1] :one", one, Result::Ok(r#"[{"N":"3"},{"N":"3"}]"#)),
+        (numbers, "ADD l[1] :one REMOVE l[0]", one, Result::Ok(r#"[{"N":"3"},{"N":"3"}]"#)),
+        (numbers, "REMOVE l[0] ADD l[5] :one", one, Result::Ok(r#"[{"N":"2"},{"N":"3"},{"N":"1"}]"#)),
+        (with_set, "REMOVE l[0] DELETE l[1] :a", a, Result::Ok(r#"[{"N":"3"}]"#)),
+        (with_set, "DELETE l[1] :a REMOVE l[2]", a, Result::Ok(r#"[{"N":"1"}]"#)),
+        (with_set, "REMOVE l[0] ADD l[2] :a", a, Result::Err("An operand in the update expression has an incorrect data type")),
+    ];
+    for (start, expr, values, expected) in rows {
+        let mut current = item(start);
+        let got = apply(expr, values, &mut current).map(|()| current["l"].clone());
+        let expected = expected
+            .map(|list| AttributeValue::L(serde_json::from_str(list).unwrap()))
+            .map_err(str::to_string);
+        assert_eq!(got, expected, "{expr}");
+    }
+}

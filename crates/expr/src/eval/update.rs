@@ -10,8 +10,9 @@
 //!   there is no order to match;
 //! - SET past the end of a list appends (several appends go in index
 //!   order); a SET whose parent is missing or of the wrong type fails;
-//! - REMOVE indexes refer to the list before the update; out-of-range ones
-//!   do nothing; SET actions apply before REMOVE ones;
+//! - REMOVE, ADD and DELETE indexes refer to the list before the update;
+//!   out-of-range REMOVEs do nothing; SET, ADD and DELETE apply before
+//!   REMOVE;
 //! - ADD adds to a number (missing counts as 0) or unions a set; DELETE
 //!   subtracts from a set and removes the attribute once it is empty.
 
@@ -96,6 +97,17 @@ pub(crate) fn apply(
     for (path, value) in sets {
         slot(item, &path)?.set(value);
     }
+    // ADD and DELETE run before any REMOVE: their list indexes, like
+    // REMOVE's, name positions in the list as it was before the update
+    // (`REMOVE l[0] ADD l[1] :n` adds to the old second element).
+    for (path, value) in adds {
+        add(item, &path, value)?;
+    }
+    for (path, value) in deletes {
+        if delete(item, &path, value)? {
+            removes.push(path);
+        }
+    }
     removes.sort_by(|a, b| b.cmp(a));
     for path in &removes {
         if let [PathStep::Key(name)] = path.steps.as_slice() {
@@ -103,12 +115,6 @@ pub(crate) fn apply(
         } else {
             slot(item, path)?.remove();
         }
-    }
-    for (path, value) in adds {
-        add(item, &path, value)?;
-    }
-    for (path, value) in deletes {
-        delete(item, &path, value)?;
     }
     Ok(outcome)
 }
@@ -291,21 +297,24 @@ fn union<T: PartialEq + Clone>(set: &mut Vec<T>, more: &[T]) {
     }
 }
 
-fn delete(item: &mut Item, path: &DocumentPath, value: &AttributeValue) -> Result<(), DynamoError> {
+/// Subtracts `value` from the set at `path`; true when the set is left
+/// empty, and so must be removed (with the REMOVEs, so that a list keeps
+/// its positions until then).
+fn delete(
+    item: &mut Item,
+    path: &DocumentPath,
+    value: &AttributeValue,
+) -> Result<bool, DynamoError> {
     let mut slot = slot(item, path)?;
     let Some(existing) = slot.get_mut() else {
-        return Ok(());
+        return Ok(false);
     };
-    let now_empty = match (existing, value) {
-        (AttributeValue::Ss(set), AttributeValue::Ss(gone)) => subtract(set, gone),
-        (AttributeValue::Ns(set), AttributeValue::Ns(gone)) => subtract(set, gone),
-        (AttributeValue::Bs(set), AttributeValue::Bs(gone)) => subtract(set, gone),
-        _ => return Err(incorrect_data_type()),
-    };
-    if now_empty {
-        slot.remove();
+    match (existing, value) {
+        (AttributeValue::Ss(set), AttributeValue::Ss(gone)) => Ok(subtract(set, gone)),
+        (AttributeValue::Ns(set), AttributeValue::Ns(gone)) => Ok(subtract(set, gone)),
+        (AttributeValue::Bs(set), AttributeValue::Bs(gone)) => Ok(subtract(set, gone)),
+        _ => Err(incorrect_data_type()),
     }
-    Ok(())
 }
 
 fn subtract<T: PartialEq>(set: &mut Vec<T>, gone: &[T]) -> bool {
