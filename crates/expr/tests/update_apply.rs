@@ -213,3 +213,38 @@ fn add_and_delete_index_the_list_before_removes() {
         assert_eq!(got, expected, "{expr}");
     }
 }
+
+/// With two errors in one SET value, DynamoDB reports a missing
+/// `if_not_exists` fallback first, then reads operands left to right and
+/// checks each one's type before reading the next. Recorded from DynamoDB
+/// Local.
+#[test]
+fn errors_within_one_value_in_dynamodb_order() {
+    let start = r#"{"pk":{"S":"u"},"b":{"B":"eA=="},"n":{"N":"1"},"l":{"L":[]},"s":{"S":"x"}}"#;
+    let missing = "The provided expression refers to an attribute that does not exist in the item";
+    let wrong_type = "An operand in the update expression has an incorrect data type";
+    #[rustfmt::skip]
+    let rows: &[(&str, &str)] = &[
+        ("SET a = b + nope", wrong_type),
+        ("SET a = b - nope", wrong_type),
+        ("SET a = nope + b", missing),
+        ("SET a = n + nope", missing),
+        ("SET a = list_append(s, nope)", wrong_type),
+        ("SET a = list_append(nope, s)", missing),
+        ("SET a = list_append(l, nope)", missing),
+        ("SET a = b + if_not_exists(s, nope)", missing),
+        ("SET a = list_append(s, if_not_exists(l, nope))", missing),
+        ("SET a = if_not_exists(b, :n) + nope", wrong_type),
+        ("SET a = list_append(if_not_exists(s, :n), nope)", wrong_type),
+        ("SET a = list_append(s, if_not_exists(nope, :n))", wrong_type),
+    ];
+    for (expr, expected) in rows {
+        let values = if expr.contains(":n") {
+            r#"{":n":{"N":"1"}}"#
+        } else {
+            ""
+        };
+        let got = apply(expr, values, &mut item(start));
+        assert_eq!(got, Result::Err(expected.to_string()), "{expr}");
+    }
+}

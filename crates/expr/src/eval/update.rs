@@ -119,6 +119,11 @@ pub(crate) fn apply(
     Ok(outcome)
 }
 
+/// DynamoDB's order of checks within one value, when it has several
+/// errors (differential test): first every `if_not_exists` fallback must
+/// exist, used or not; then operands are read left to right, each one's
+/// type checked before the next is read (`b + nope` with a binary `b` is a
+/// type error, `nope + b` a missing attribute).
 fn set_value(
     value: &SetValue,
     item: &Item,
@@ -126,14 +131,20 @@ fn set_value(
 ) -> Result<AttributeValue, DynamoError> {
     let (left, right, plus) = match value {
         SetValue::Operand(operand) => {
-            return Ok(operand_value(operand, item, bindings)?.into_owned())
+            check_fallbacks(operand, item, bindings)?;
+            return Ok(operand_value(operand, item, bindings)?.into_owned());
         }
         SetValue::Plus(l, r) => (l, r, true),
         SetValue::Minus(l, r) => (l, r, false),
     };
+    check_fallbacks(left, item, bindings)?;
+    check_fallbacks(right, item, bindings)?;
     let l = operand_value(left, item, bindings)?;
+    let AttributeValue::N(x) = l.as_ref() else {
+        return Err(incorrect_data_type());
+    };
     let r = operand_value(right, item, bindings)?;
-    let (AttributeValue::N(x), AttributeValue::N(y)) = (l.as_ref(), r.as_ref()) else {
+    let AttributeValue::N(y) = r.as_ref() else {
         return Err(incorrect_data_type());
     };
     let result = if plus {
@@ -142,6 +153,25 @@ fn set_value(
         x.checked_sub(y)
     };
     result.map(AttributeValue::N).map_err(arithmetic_error)
+}
+
+/// Fails when an `if_not_exists` in `operand` has a fallback that names a
+/// missing attribute, even where the fallback is not needed.
+fn check_fallbacks(
+    operand: &Operand,
+    item: &Item,
+    bindings: &Bindings<'_>,
+) -> Result<(), DynamoError> {
+    let Operand::Call(Call { function, args }) = operand else {
+        return Ok(());
+    };
+    for arg in args {
+        check_fallbacks(arg, item, bindings)?;
+    }
+    if let (Function::IfNotExists, [_, fallback]) = (function, args.as_slice()) {
+        operand_value(fallback, item, bindings)?;
+    }
+    Ok(())
 }
 
 fn operand_value<'a>(
@@ -161,15 +191,10 @@ fn operand_value<'a>(
             function: Function::IfNotExists,
             args,
         }) => match args.as_slice() {
-            [Operand::Path(path), fallback] => {
-                // DynamoDB reads the fallback even when it is not needed:
-                // one naming a missing attribute is an error either way.
-                let fallback = operand_value(fallback, item, bindings)?;
-                match lookup(item, path, bindings)? {
-                    Some(existing) => Ok(Cow::Borrowed(existing)),
-                    None => Ok(fallback),
-                }
-            }
+            [Operand::Path(path), fallback] => match lookup(item, path, bindings)? {
+                Some(existing) => Ok(Cow::Borrowed(existing)),
+                None => operand_value(fallback, item, bindings),
+            },
             _ => Err(incorrect_data_type()),
         },
         Operand::Call(Call {
@@ -177,14 +202,16 @@ fn operand_value<'a>(
             args,
         }) => match args.as_slice() {
             [first, second] => {
-                let a = operand_value(first, item, bindings)?;
-                let b = operand_value(second, item, bindings)?;
-                match (a.as_ref(), b.as_ref()) {
-                    (AttributeValue::L(a), AttributeValue::L(b)) => Ok(Cow::Owned(
-                        AttributeValue::L(a.iter().chain(b).cloned().collect()),
-                    )),
+                let list = |operand| match operand_value(operand, item, bindings)? {
+                    Cow::Borrowed(AttributeValue::L(list)) => Ok(Cow::Borrowed(list)),
+                    Cow::Owned(AttributeValue::L(list)) => Ok(Cow::Owned(list)),
                     _ => Err(incorrect_data_type()),
-                }
+                };
+                let a = list(first)?;
+                let b = list(second)?;
+                Ok(Cow::Owned(AttributeValue::L(
+                    a.iter().chain(b.iter()).cloned().collect(),
+                )))
             }
             _ => Err(incorrect_data_type()),
         },
