@@ -285,6 +285,42 @@ async fn update_item_errors() {
         "An operand in the update expression has an incorrect data type"
     );
 
+    // An invalid value names its placeholder, as DynamoDB's message does.
+    let error = update("ADD tags :none")
+        .expression_attribute_values(":none", Av::Ss(vec![]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: An string set  may not be empty for key :none"
+    );
+
+    // Indexes into a list name its elements as they were before the update,
+    // for ADD as for REMOVE.
+    client
+        .put_item()
+        .table_name(&table)
+        .item("pk", s("list"))
+        .item("l", Av::L(vec![n("1"), n("2"), n("3")]))
+        .send()
+        .await
+        .unwrap();
+    let new = client
+        .update_item()
+        .table_name(&table)
+        .key("pk", s("list"))
+        .update_expression("REMOVE l[0] ADD l[1] :one")
+        .expression_attribute_values(":one", n("1"))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        new.attributes().and_then(|a| a.get("l")),
+        Some(&Av::L(vec![n("3"), n("3")]))
+    );
+
     let error = update("SET absent.child = :v")
         .expression_attribute_values(":v", n("1"))
         .send()

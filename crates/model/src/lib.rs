@@ -2,6 +2,7 @@
 //! wire JSON form, size rules and error types. No I/O, no async.
 
 pub mod error;
+pub mod expression_values;
 pub mod number;
 pub mod size;
 pub mod value;

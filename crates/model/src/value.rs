@@ -260,7 +260,7 @@ impl<'de> Visitor<'de> for ValueSeed {
                                 "One or more parameter values were invalid: An string set  may not be empty",
                             ));
                         }
-                        check_unique(&members, |m| m.clone())?;
+                        check_unique(&members, SetKind::Strings, |m| m.clone())?;
                         Some(AttributeValue::Ss(members))
                     }
                     None => None,
@@ -274,7 +274,7 @@ impl<'de> Visitor<'de> for ValueSeed {
                         }
                         let members =
                             texts.iter().map(|t| parse_number(t)).collect::<Result<Vec<_>, _>>()?;
-                        check_unique(&members, |m| m.to_string())?;
+                        check_unique(&members, SetKind::Numbers, |m| m.to_string())?;
                         Some(AttributeValue::Ns(members))
                     }
                     None => None,
@@ -288,7 +288,9 @@ impl<'de> Visitor<'de> for ValueSeed {
                         }
                         let members =
                             texts.iter().map(|t| decode_base64(t)).collect::<Result<Vec<_>, _>>()?;
-                        check_unique(&members, |m| base64::engine::general_purpose::STANDARD.encode(m))?;
+                        check_unique(&members, SetKind::Binaries, |m| {
+                            base64::engine::general_purpose::STANDARD.encode(m)
+                        })?;
                         Some(AttributeValue::Bs(members))
                     }
                     None => None,
@@ -329,20 +331,39 @@ fn decode_base64<E: de::Error>(text: &str) -> Result<Vec<u8>, E> {
         .map_err(|e| E::custom(format_args!("Base64 decoding failed: {e}")))
 }
 
+/// DynamoDB's three messages for a set with a repeated member, as recorded
+/// from DynamoDB in dynalite's suite: string sets list their members,
+/// binary sets list them with "of type BS" glued on, number sets (whose
+/// duplicates may be spelled differently, `1` and `1.0`) list nothing.
+#[derive(Clone, Copy)]
+enum SetKind {
+    Strings,
+    Numbers,
+    Binaries,
+}
+
 fn check_unique<T: Ord + Clone, E: de::Error>(
     members: &[T],
+    kind: SetKind,
     show: impl Fn(&T) -> String,
 ) -> Result<(), E> {
     let mut sorted: Vec<&T> = members.iter().collect();
     sorted.sort();
-    if sorted.windows(2).any(|w| w[0] == w[1]) {
-        let shown: Vec<String> = members.iter().map(show).collect();
-        return Err(validation_error(format_args!(
-            "One or more parameter values were invalid: Input collection [{}] contains duplicates.",
-            shown.join(", ")
-        )));
+    if !sorted.windows(2).any(|w| w[0] == w[1]) {
+        return Ok(());
     }
-    Ok(())
+    let shown = || members.iter().map(&show).collect::<Vec<_>>().join(", ");
+    Err(match kind {
+        SetKind::Strings => validation_error(format_args!(
+            "One or more parameter values were invalid: Input collection [{}] contains duplicates.",
+            shown()
+        )),
+        SetKind::Binaries => validation_error(format_args!(
+            "One or more parameter values were invalid: Input collection [{}]of type BS contains duplicates.",
+            shown()
+        )),
+        SetKind::Numbers => validation_error("Input collection contains duplicates"),
+    })
 }
 
 /// Treats JSON `null` as absent, as Coral does.
@@ -463,7 +484,9 @@ mod tests {
         assert!(err(r#"{"NULL":false}"#).contains("Null attribute value types"));
         assert!(err(r#"{"SS":[]}"#).contains("An string set  may not be empty"));
         assert!(err(r#"{"SS":["a","a"]}"#).contains("Input collection [a, a] contains duplicates"));
-        assert!(err(r#"{"NS":["1","1.0"]}"#).contains("contains duplicates"));
+        assert!(err(r#"{"NS":["1","1.0"]}"#).contains("Input collection contains duplicates"));
+        assert!(err(r#"{"BS":["Yg==","Yg=="]}"#)
+            .contains("Input collection [Yg==, Yg==]of type BS contains duplicates."));
         assert!(err(r#"{"S":1}"#).contains("invalid type"));
         assert!(!err(r#"{"S":1}"#).contains(VALIDATION_TAG));
         assert!(err(r#"{"S":null}"#).contains("is empty"));

@@ -22,6 +22,10 @@ struct DeleteItemInput {
     return_item_collection_metrics: Option<String>,
     condition_expression: Option<String>,
     expression_attribute_names: Option<Names>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::expression_values::deserialize"
+    )]
     expression_attribute_values: Option<Values>,
     expected: Option<HashMap<String, ExpectedAttributeValue>>,
     conditional_operator: Option<String>,

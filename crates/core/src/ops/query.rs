@@ -42,6 +42,10 @@ struct QueryInput {
     filter_expression: Option<String>,
     key_condition_expression: Option<String>,
     expression_attribute_names: Option<HashMap<String, String>>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::expression_values::deserialize"
+    )]
     expression_attribute_values: Option<HashMap<String, AttributeValue>>,
 }
 

@@ -35,6 +35,10 @@ struct ScanInput {
     projection_expression: Option<String>,
     filter_expression: Option<String>,
     expression_attribute_names: Option<HashMap<String, String>>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::expression_values::deserialize"
+    )]
     expression_attribute_values: Option<HashMap<String, AttributeValue>>,
 }
 

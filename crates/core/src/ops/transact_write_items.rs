@@ -57,6 +57,10 @@ struct ActionInput {
     update_expression: Option<String>,
     condition_expression: Option<String>,
     expression_attribute_names: Option<Names>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::expression_values::deserialize"
+    )]
     expression_attribute_values: Option<Values>,
     return_values_on_condition_check_failure: Option<String>,
 }

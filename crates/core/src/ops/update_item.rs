@@ -26,6 +26,10 @@ struct UpdateItemInput {
     update_expression: Option<String>,
     condition_expression: Option<String>,
     expression_attribute_names: Option<Names>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::expression_values::deserialize"
+    )]
     expression_attribute_values: Option<Values>,
     attribute_updates: Option<HashMap<String, AttributeValueUpdate>>,
     expected: Option<HashMap<String, ExpectedAttributeValue>>,
