@@ -26,6 +26,7 @@ pub mod primary_key;
 pub mod read_page;
 pub mod request_tokens;
 pub mod stored_item;
+mod updated_item;
 pub mod validate;
 pub mod write;
 

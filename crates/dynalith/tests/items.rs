@@ -456,9 +456,30 @@ async fn invalid_attribute_values_are_rejected() {
             error_message(&error)
         );
     }
-    // 33 levels of nesting is too deep; 32 is fine.
+    // DynamoDB counts a top-level attribute as level 1 and stops at 32: a
+    // leaf inside 31 lists is fine, inside 32 it is too deep (recorded from
+    // DynamoDB and DynamoDB Local).
     let nest = |levels: usize| (0..levels).fold(s("leaf"), |inner, _| Av::L(vec![inner]));
-    put("deep", nest(32)).await.unwrap();
-    let error = put("deep", nest(33)).await.unwrap_err();
+    put("deep", nest(31)).await.unwrap();
+    let error = put("deep", nest(32)).await.unwrap_err();
     assert_eq!(error_code(&error), "ValidationException");
+    assert_eq!(
+        error_message(&error),
+        "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
+    );
+    // An update may nest a value that was fine on its own one level too deep.
+    let error = client
+        .update_item()
+        .table_name(&table)
+        .key("pk", s("a"))
+        .update_expression("SET deep[0] = :doc")
+        .expression_attribute_values(":doc", nest(31))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+    assert_eq!(
+        error_message(&error),
+        "Nesting Levels have exceeded supported limits"
+    );
 }

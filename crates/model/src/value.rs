@@ -16,8 +16,13 @@ use std::fmt;
 /// An item: attribute names to values.
 pub type Item = BTreeMap<String, AttributeValue>;
 
-/// DynamoDB nests documents at most this deep (a top-level value is depth 0).
+/// DynamoDB nests documents at most this many levels deep, a top-level
+/// attribute being level 1: a value inside 31 lists or maps is accepted, one
+/// inside 32 is not (recorded from DynamoDB and DynamoDB Local alike).
 pub const MAX_NESTING_DEPTH: usize = 32;
+
+/// DynamoDB's message for a value nested too deep in a request.
+pub const NESTED_TOO_DEEP: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
 
 #[derive(Clone, Debug)]
 pub enum AttributeValue {
@@ -88,6 +93,22 @@ impl fmt::Display for ValueType {
 }
 
 impl AttributeValue {
+    /// Levels this value takes, itself included: 1 for a scalar or a set,
+    /// one more than its deepest member for a list or map.
+    pub fn nesting_levels(&self) -> usize {
+        let deepest = |members: &mut dyn Iterator<Item = &AttributeValue>| {
+            members
+                .map(AttributeValue::nesting_levels)
+                .max()
+                .unwrap_or(0)
+        };
+        match self {
+            AttributeValue::L(list) => 1 + deepest(&mut list.iter()),
+            AttributeValue::M(map) => 1 + deepest(&mut map.values()),
+            _ => 1,
+        }
+    }
+
     pub fn value_type(&self) -> ValueType {
         match self {
             AttributeValue::S(_) => ValueType::S,
@@ -207,10 +228,9 @@ impl<'de> DeserializeSeed<'de> for ValueSeed {
     type Value = AttributeValue;
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
-        if self.depth > MAX_NESTING_DEPTH {
-            return Err(validation_error(
-                "Nesting Levels have exceeded supported limits",
-            ));
+        // `depth` counts from 0 at a top-level attribute.
+        if self.depth >= MAX_NESTING_DEPTH {
+            return Err(validation_error(NESTED_TOO_DEEP));
         }
         deserializer.deserialize_map(self)
     }
@@ -501,10 +521,12 @@ mod tests {
             }
             json
         };
-        assert!(parse(&nest(MAX_NESTING_DEPTH)).is_ok());
-        assert!(parse(&nest(MAX_NESTING_DEPTH + 1))
+        // A top-level attribute is level 1: 31 wraps put the leaf at level 32.
+        let deepest = parse(&nest(MAX_NESTING_DEPTH - 1)).unwrap();
+        assert_eq!(deepest.nesting_levels(), MAX_NESTING_DEPTH);
+        assert!(parse(&nest(MAX_NESTING_DEPTH))
             .unwrap_err()
-            .contains("Nesting Levels"));
+            .contains(NESTED_TOO_DEEP));
     }
 
     #[test]

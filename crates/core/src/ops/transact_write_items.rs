@@ -198,12 +198,7 @@ impl Action<'_> {
                 }
                 let mut item = old.cloned().unwrap_or_else(|| self.key_item.clone());
                 update.apply(&mut item)?;
-                crate::index::check_item(&self.table, &item, crate::index::Origin::Updated)?;
-                if item_size(&item) > MAX_ITEM_SIZE {
-                    return Err(DynamoError::validation(
-                        "Item size to update has exceeded the maximum allowed size",
-                    ));
-                }
+                crate::updated_item::check(&self.table, &item)?;
                 Ok(Mutation::Put(item))
             }
         }

@@ -11,7 +11,6 @@ use crate::write::{ItemWrite, Mutation};
 use crate::Database;
 use dynalith_expr::legacy::{self, AttributeValueUpdate, ExpectedAttributeValue, Legacy};
 use dynalith_expr::{project_document_paths, Bindings, DocumentPath, UpdateExpression};
-use dynalith_model::size::{item_size, MAX_ITEM_SIZE};
 use dynalith_model::{wire::parse_input, DynamoError, Item};
 use serde::Deserialize;
 use serde_json::Map;
@@ -131,12 +130,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             // it works on a fresh copy every attempt.
             let mut item = old.cloned().unwrap_or_else(|| key_param.clone());
             touched = update.apply(&mut item)?;
-            crate::index::check_item(&table, &item, crate::index::Origin::Updated)?;
-            if item_size(&item) > MAX_ITEM_SIZE {
-                return Err(DynamoError::validation(
-                    "Item size to update has exceeded the maximum allowed size",
-                ));
-            }
+            crate::updated_item::check(&table, &item)?;
             Ok(Mutation::Put(item))
         }),
     })?;
