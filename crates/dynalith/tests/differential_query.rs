@@ -1,7 +1,8 @@
-//! Differential Query/Scan test: the same generated tables on dynalith and
-//! on a reference server (DynamoDB Local), the same few hundred generated
-//! requests (key conditions, filters, projections, Select, limits,
-//! directions, legacy parameters), every page compared.
+//! Differential Query/Scan test: the same generated tables (with a global
+//! and a local secondary index, sparse) on dynalith and on a reference
+//! server (DynamoDB Local), the same few hundred generated requests (key
+//! conditions, filters, projections, Select, limits, directions, legacy
+//! parameters, index queries), every page compared.
 //!
 //! Runs only when DYNALITH_DIFF_ENDPOINT names the reference server, e.g.
 //!   scripts/dynamodb-local.sh start 8779
@@ -11,6 +12,10 @@
 //! What is compared, and what cannot be:
 //! - Query pages are compared exactly: Items, Count, ScannedCount and
 //!   LastEvaluatedKey. A partition is ordered by sort key on both servers.
+//! - Index Query results are compared as a whole: items with equal index
+//!   keys come in no specified order, so the items as a set, Count and
+//!   ScannedCount, the sequence of index sort-key values, and which key
+//!   attributes LastEvaluatedKey names.
 //! - Scan order is the order of the partition-key hash, which DynamoDB
 //!   does not specify ("Scan ... results are not returned in any particular
 //!   order"; parallel scan segments are "logical segments" of the table,
@@ -86,6 +91,17 @@ fn random_item(rng: &mut StdRng, pk: &str, sort: &Value) -> Value {
     }
     if rng.random_bool(0.3) {
         item["ss"] = json!({"SS": ["x", "y", words[rng.random_range(0..5)]]});
+    }
+    // Index keys, each absent from some items (sparse indexes); few
+    // distinct values, so index keys repeat across items.
+    if rng.random_bool(0.7) {
+        item["gpk"] = json!({"S": format!("g{}", rng.random_range(0..3))});
+    }
+    if rng.random_bool(0.7) {
+        item["gsk"] = json!({"N": rng.random_range(-20..20).to_string()});
+    }
+    if rng.random_bool(0.6) {
+        item["lsk"] = json!({"S": words[rng.random_range(0..words.len() - 3)]});
     }
     // The last partition holds well over 1 MB, so its pages hit the cap.
     let padded = if pk == format!("p{}", PARTITIONS - 1) {
@@ -299,6 +315,85 @@ fn random_scan(rng: &mut StdRng, table: &str) -> Value {
     request
 }
 
+/// The table's secondary indexes: (name, partition key, sort key).
+const INDEXES: [(&str, &str, Option<&str>); 3] = [
+    ("gsi", "gpk", Some("gsk")),
+    ("gsi_keys", "gpk", None),
+    ("lsi", "pk", Some("lsk")),
+];
+
+fn random_index_query(rng: &mut StdRng, table: &str) -> (Value, &'static str) {
+    let (index, hash, range) = INDEXES[rng.random_range(0..INDEXES.len())];
+    let mut request = json!({"TableName": table, "IndexName": index,
+                             "ExpressionAttributeNames": {"#h": hash}});
+    let hash_value = if hash == "pk" {
+        json!({"S": format!("p{}", rng.random_range(0..PARTITIONS))})
+    } else {
+        json!({"S": format!("g{}", rng.random_range(0..4))})
+    };
+    let mut values = json!({":h": hash_value});
+    let mut condition = "#h = :h".to_string();
+    if let Some(range) = range.filter(|_| rng.random_bool(0.6)) {
+        request["ExpressionAttributeNames"]["#r"] = json!(range);
+        let operand = |rng: &mut StdRng| {
+            if range == "gsk" {
+                json!({"N": rng.random_range(-20..20).to_string()})
+            } else {
+                let prefixes = ["a", "ab", "apple", "b", "blue"];
+                json!({"S": prefixes[rng.random_range(0..prefixes.len())]})
+            }
+        };
+        match rng.random_range(0..4) {
+            0 if range == "lsk" => {
+                condition += " AND begins_with(#r, :r)";
+                values[":r"] = json!({"S": "a"});
+            }
+            1 => {
+                let (lo, hi) = if range == "gsk" {
+                    let a = rng.random_range(-20..20);
+                    (
+                        json!({"N": a.to_string()}),
+                        json!({"N": (a + 8).to_string()}),
+                    )
+                } else {
+                    (json!({"S": "a"}), json!({"S": "b"}))
+                };
+                condition += " AND #r BETWEEN :lo AND :hi";
+                values[":lo"] = lo;
+                values[":hi"] = hi;
+            }
+            _ => {
+                let op = ["=", "<", "<=", ">", ">="][rng.random_range(0..5)];
+                condition += &format!(" AND #r {op} :r");
+                values[":r"] = operand(rng);
+            }
+        }
+    }
+    request["KeyConditionExpression"] = json!(condition);
+    request["ExpressionAttributeValues"] = values;
+    if let Some((filter, names, values)) = random_filter(rng) {
+        request["FilterExpression"] = json!(filter);
+        merge(&mut request, "ExpressionAttributeNames", &names);
+        merge(&mut request, "ExpressionAttributeValues", &values);
+    }
+    if rng.random_bool(0.5) {
+        request["Limit"] = json!(rng.random_range(1..25));
+    }
+    match rng.random_range(0..5) {
+        0 => request["Select"] = json!("COUNT"),
+        1 => request["Select"] = json!("ALL_PROJECTED_ATTRIBUTES"),
+        2 => request["ProjectionExpression"] = json!("a, sk, gsk, lsk"),
+        _ => {}
+    }
+    if index == "lsi" && rng.random_bool(0.3) {
+        request["ConsistentRead"] = json!(true);
+    }
+    if rng.random_bool(0.3) {
+        request["ScanIndexForward"] = json!(false);
+    }
+    (request, range.unwrap_or(hash))
+}
+
 /// Every page of a request on one server; for a parallel scan, of every
 /// segment in turn (one segment alone holds different items on each).
 fn pages(address: &str, operation: &str, request: &Value) -> Result<Vec<Value>, (u16, Value)> {
@@ -391,6 +486,21 @@ fn scan_summary(pages: &[Value]) -> (i64, i64, Vec<String>) {
     (count, scanned, items)
 }
 
+/// A paged index Query as far as DynamoDB defines it: items with the same
+/// index key come in no specified order (DynamoDB Local and dynalith order
+/// them differently), so the items are compared as a set, and their order
+/// through the sequence of index sort-key values.
+fn index_summary(pages: &[Value], sort_attribute: &str) -> (i64, i64, Vec<String>, Vec<String>) {
+    let (count, scanned, mut items) = query_summary(pages);
+    let order = pages
+        .iter()
+        .flat_map(|p| p["Items"].as_array().cloned().unwrap_or_default())
+        .map(|i| i[sort_attribute].to_string())
+        .collect();
+    items.sort();
+    (count, scanned, items, order)
+}
+
 #[tokio::test]
 async fn query_and_scan_match_the_reference_server() {
     let Ok(reference) = std::env::var("DYNALITH_DIFF_ENDPOINT") else {
@@ -413,7 +523,18 @@ async fn query_and_scan_match_the_reference_server() {
             "TableName": table, "BillingMode": "PAY_PER_REQUEST",
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
             "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
-                                     {"AttributeName": "sk", "AttributeType": if numeric { "N" } else { "S" }}],
+                                     {"AttributeName": "sk", "AttributeType": if numeric { "N" } else { "S" }},
+                                     {"AttributeName": "gpk", "AttributeType": "S"},
+                                     {"AttributeName": "gsk", "AttributeType": "N"},
+                                     {"AttributeName": "lsk", "AttributeType": "S"}],
+            "GlobalSecondaryIndexes": [
+                {"IndexName": "gsi", "KeySchema": [{"AttributeName": "gpk", "KeyType": "HASH"}, {"AttributeName": "gsk", "KeyType": "RANGE"}],
+                 "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "b"]}},
+                {"IndexName": "gsi_keys", "KeySchema": [{"AttributeName": "gpk", "KeyType": "HASH"}],
+                 "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+            "LocalSecondaryIndexes": [
+                {"IndexName": "lsi", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "lsk", "KeyType": "RANGE"}],
+                 "Projection": {"ProjectionType": "ALL"}}],
         });
         for address in [&ours, &theirs] {
             let (status, body) = call(address, "CreateTable", &create);
@@ -436,18 +557,44 @@ async fn query_and_scan_match_the_reference_server() {
     }
 
     let (mut queries, mut scans, mut compared_pages, mut rejected) = (0, 0, 0, 0);
-    for round in 0..400 {
+    let mut index_queries = 0;
+    for round in 0..500 {
         let (table, numeric, known) = &tables[round % tables.len()];
-        let (operation, request) = if round % 4 == 3 {
-            ("Scan", random_scan(&mut rng, table))
-        } else {
-            ("Query", random_query(&mut rng, table, *numeric, known))
+        let mut index_sort_key = None;
+        let (operation, request) = match round % 5 {
+            3 => ("Scan", random_scan(&mut rng, table)),
+            4 => {
+                let (request, sort_key) = random_index_query(&mut rng, table);
+                index_sort_key = Some(sort_key);
+                ("Query", request)
+            }
+            _ => ("Query", random_query(&mut rng, table, *numeric, known)),
         };
         let (mine, reference) = (
             pages(&ours, operation, &request),
             pages(&theirs, operation, &request),
         );
         match (mine, reference) {
+            (Ok(mine), Ok(reference)) if index_sort_key.is_some() => {
+                let sort_key = index_sort_key.unwrap_or_default();
+                assert_eq!(
+                    index_summary(&mine, sort_key),
+                    index_summary(&reference, sort_key),
+                    "{request}"
+                );
+                // The key attributes a page's LastEvaluatedKey names
+                // (table key and index key), where both stop early.
+                let names = |pages: &[Value]| {
+                    pages[0]["LastEvaluatedKey"]
+                        .as_object()
+                        .map(|key| key.keys().cloned().collect::<Vec<_>>())
+                };
+                if let (Some(m), Some(r)) = (names(&mine), names(&reference)) {
+                    assert_eq!(m, r, "LastEvaluatedKey of {request}");
+                }
+                compared_pages += mine.len();
+                index_queries += 1;
+            }
             (Ok(mine), Ok(reference)) if operation == "Query" && is_filtered(&request) => {
                 // DynamoDB Local applies the 1 MB cap to the items the
                 // filter keeps; DynamoDB applies it to the data read, before
@@ -504,7 +651,7 @@ async fn query_and_scan_match_the_reference_server() {
         }
     }
     eprintln!(
-        "differential: seed {seed}: {queries} queries and {scans} scans agreed over {compared_pages} pages; {rejected} rejected by both"
+        "differential: seed {seed}: {queries} queries, {index_queries} index queries and {scans} scans agreed over {compared_pages} pages; {rejected} rejected by both"
     );
     for (table, ..) in &tables {
         for address in [&ours, &theirs] {

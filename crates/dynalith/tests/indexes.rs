@@ -309,6 +309,23 @@ async fn projections_hold_exactly_their_attributes() {
         "{}",
         error_message(&err)
     );
+
+    // Nor return what it lacks; the attributes are listed in the order
+    // DynamoDB (a Java HashSet) lists them, not the request's.
+    let err = client
+        .query()
+        .table_name(&table)
+        .index_name("ByTag")
+        .key_condition_expression("tag = :t")
+        .expression_attribute_values(":t", s("t"))
+        .projection_expression("size, n, person")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&err),
+        "One or more parameter values were invalid: Global secondary index ByTag does not project [size, person, n]"
+    );
 }
 
 #[tokio::test]

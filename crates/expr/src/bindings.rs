@@ -219,13 +219,14 @@ fn unused_error(parameter: &str, keys: Vec<&str>) -> DynamoError {
     ))
 }
 
-/// DynamoDB lists the unused keys in the iteration order of a Java
+/// DynamoDB lists a set of names in its messages (unused placeholders,
+/// attributes an index does not project) in the iteration order of a Java
 /// `HashSet<String>`; clients (and tests written against DynamoDB) see
 /// that order, so it is reproduced: buckets by the spread `String.hashCode`
 /// in a table grown the way `HashMap` grows it. Keys sharing a bucket keep
 /// insertion order in Java, which the request's map no longer has; they are
 /// ordered by key here.
-pub(crate) fn java_hash_set_order(mut keys: Vec<&str>) -> Vec<&str> {
+pub fn java_hash_set_order(mut keys: Vec<&str>) -> Vec<&str> {
     let mut capacity: usize = 16;
     while keys.len() * 4 > capacity * 3 {
         capacity *= 2;

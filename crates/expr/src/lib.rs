@@ -67,7 +67,7 @@ mod request;
 pub mod reserved;
 mod validate;
 
-pub use bindings::{check_without_expressions, Bindings, Usage};
+pub use bindings::{check_without_expressions, java_hash_set_order, Bindings, Usage};
 pub use cache::clear_cache;
 pub use error::ExpressionKind;
 pub use eval::update::UpdateOutcome;

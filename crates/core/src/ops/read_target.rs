@@ -144,14 +144,18 @@ impl ReadTarget {
         if index.projection == IndexProjection::All {
             return Ok(None);
         }
+        // DynamoDB lists them in a Java HashSet's order.
         let outside = |names: Vec<&str>| -> Vec<String> {
-            let mut missing: Vec<String> = Vec::new();
+            let mut missing: Vec<&str> = Vec::new();
             for name in names {
-                if !index.projects(&self.table, name) && !missing.iter().any(|m| m == name) {
-                    missing.push(name.to_string());
+                if !index.projects(&self.table, name) && !missing.contains(&name) {
+                    missing.push(name);
                 }
             }
-            missing
+            dynalith_expr::java_hash_set_order(missing)
+                .into_iter()
+                .map(String::from)
+                .collect()
         };
         if let Some(filter) = filter {
             let missing = outside(filter.top_level_names(bindings));
