@@ -177,6 +177,15 @@ fn random_filter(rng: &mut StdRng) -> Option<(String, Value, Value)> {
     Some((text.to_string(), names, values))
 }
 
+/// Adds a random filter (or none) with its names and values.
+fn add_random_filter(rng: &mut StdRng, request: &mut Value) {
+    if let Some((filter, names, values)) = random_filter(rng) {
+        request["FilterExpression"] = json!(filter);
+        merge(request, "ExpressionAttributeNames", &names);
+        merge(request, "ExpressionAttributeValues", &values);
+    }
+}
+
 fn merge(into: &mut Value, key: &str, more: &Value) {
     if more.as_object().is_some_and(|m| !m.is_empty()) {
         let target = into
@@ -267,11 +276,7 @@ fn random_query(rng: &mut StdRng, table: &str, numeric: bool, known: &[Value]) -
     } else {
         request["KeyConditionExpression"] = json!(condition);
         request["ExpressionAttributeValues"] = values;
-        if let Some((filter, names, values)) = random_filter(rng) {
-            request["FilterExpression"] = json!(filter);
-            merge(&mut request, "ExpressionAttributeNames", &names);
-            merge(&mut request, "ExpressionAttributeValues", &values);
-        }
+        add_random_filter(rng, &mut request);
     }
     add_read_options(rng, &mut request, legacy);
     if rng.random_bool(0.3) {
@@ -301,10 +306,8 @@ fn random_scan(rng: &mut StdRng, table: &str) -> Value {
     if legacy {
         request["ScanFilter"] =
             json!({"a": {"ComparisonOperator": "LE", "AttributeValueList": [{"N": "10"}]}});
-    } else if let Some((filter, names, values)) = random_filter(rng) {
-        request["FilterExpression"] = json!(filter);
-        merge(&mut request, "ExpressionAttributeNames", &names);
-        merge(&mut request, "ExpressionAttributeValues", &values);
+    } else {
+        add_random_filter(rng, &mut request);
     }
     add_read_options(rng, &mut request, legacy);
     if rng.random_bool(0.3) {
@@ -371,11 +374,7 @@ fn random_index_query(rng: &mut StdRng, table: &str) -> (Value, &'static str) {
     }
     request["KeyConditionExpression"] = json!(condition);
     request["ExpressionAttributeValues"] = values;
-    if let Some((filter, names, values)) = random_filter(rng) {
-        request["FilterExpression"] = json!(filter);
-        merge(&mut request, "ExpressionAttributeNames", &names);
-        merge(&mut request, "ExpressionAttributeValues", &values);
-    }
+    add_random_filter(rng, &mut request);
     if rng.random_bool(0.5) {
         request["Limit"] = json!(rng.random_range(1..25));
     }
