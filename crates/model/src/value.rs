@@ -280,7 +280,12 @@ impl<'de> Visitor<'de> for ValueSeed {
                                 "One or more parameter values were invalid: An string set  may not be empty",
                             ));
                         }
-                        check_unique(&members, SetKind::Strings, |m| m.clone())?;
+                        check_unique(&members, || {
+                            format!(
+                                "One or more parameter values were invalid: Input collection [{}] contains duplicates.",
+                                members.join(", ")
+                            )
+                        })?;
                         Some(AttributeValue::Ss(members))
                     }
                     None => None,
@@ -294,7 +299,7 @@ impl<'de> Visitor<'de> for ValueSeed {
                         }
                         let members =
                             texts.iter().map(|t| parse_number(t)).collect::<Result<Vec<_>, _>>()?;
-                        check_unique(&members, SetKind::Numbers, |m| m.to_string())?;
+                        check_unique(&members, || "Input collection contains duplicates".to_string())?;
                         Some(AttributeValue::Ns(members))
                     }
                     None => None,
@@ -308,8 +313,15 @@ impl<'de> Visitor<'de> for ValueSeed {
                         }
                         let members =
                             texts.iter().map(|t| decode_base64(t)).collect::<Result<Vec<_>, _>>()?;
-                        check_unique(&members, SetKind::Binaries, |m| {
-                            base64::engine::general_purpose::STANDARD.encode(m)
+                        check_unique(&members, || {
+                            let shown: Vec<String> = members
+                                .iter()
+                                .map(|m| base64::engine::general_purpose::STANDARD.encode(m))
+                                .collect();
+                            format!(
+                                "One or more parameter values were invalid: Input collection [{}]of type BS contains duplicates.",
+                                shown.join(", ")
+                            )
                         })?;
                         Some(AttributeValue::Bs(members))
                     }
@@ -351,39 +363,21 @@ fn decode_base64<E: de::Error>(text: &str) -> Result<Vec<u8>, E> {
         .map_err(|e| E::custom(format_args!("Base64 decoding failed: {e}")))
 }
 
-/// DynamoDB's three messages for a set with a repeated member, as recorded
-/// from DynamoDB in dynalite's suite: string sets list their members,
-/// binary sets list them with "of type BS" glued on, number sets (whose
-/// duplicates may be spelled differently, `1` and `1.0`) list nothing.
-#[derive(Clone, Copy)]
-enum SetKind {
-    Strings,
-    Numbers,
-    Binaries,
-}
-
-fn check_unique<T: Ord + Clone, E: de::Error>(
+/// Fails with `message()` when a set repeats a member. DynamoDB words it
+/// per set type, as recorded from DynamoDB in dynalite's suite: string sets
+/// list their members, binary sets list them with "of type BS" glued on,
+/// number sets (whose duplicates may be spelled differently, `1` and `1.0`)
+/// list nothing.
+fn check_unique<T: Ord, E: de::Error>(
     members: &[T],
-    kind: SetKind,
-    show: impl Fn(&T) -> String,
+    message: impl FnOnce() -> String,
 ) -> Result<(), E> {
     let mut sorted: Vec<&T> = members.iter().collect();
     sorted.sort();
-    if !sorted.windows(2).any(|w| w[0] == w[1]) {
-        return Ok(());
+    if sorted.windows(2).any(|w| w[0] == w[1]) {
+        return Err(validation_error(message()));
     }
-    let shown = || members.iter().map(&show).collect::<Vec<_>>().join(", ");
-    Err(match kind {
-        SetKind::Strings => validation_error(format_args!(
-            "One or more parameter values were invalid: Input collection [{}] contains duplicates.",
-            shown()
-        )),
-        SetKind::Binaries => validation_error(format_args!(
-            "One or more parameter values were invalid: Input collection [{}]of type BS contains duplicates.",
-            shown()
-        )),
-        SetKind::Numbers => validation_error("Input collection contains duplicates"),
-    })
+    Ok(())
 }
 
 /// Treats JSON `null` as absent, as Coral does.
