@@ -81,10 +81,16 @@ is_running() {
 }
 
 # Any HTTP answer counts (DynamoDB Local answers 400 to an unsigned GET).
+# Without curl (a bare CI image), an accepted connection counts: Jetty
+# listens only once DynamoDB Local is ready.
 answers() {
-  local code
-  code="$(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$1/" 2>/dev/null || true)"
-  [[ -n "$code" && "$code" != "000" ]]
+  if command -v curl >/dev/null; then
+    local code
+    code="$(curl -s -o /dev/null -m 1 -w '%{http_code}' "http://127.0.0.1:$1/" 2>/dev/null || true)"
+    [[ -n "$code" && "$code" != "000" ]]
+  else
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  fi
 }
 
 start() {
