@@ -172,20 +172,15 @@ fn state(address: &str, table: &str) -> Vec<String> {
 
 #[test]
 fn batches_match_the_reference_server() {
-    let Ok(reference) = std::env::var("DYNALITH_DIFF_ENDPOINT") else {
-        eprintln!("DYNALITH_DIFF_ENDPOINT is not set: skipping the differential batch test");
+    let Some(common::Differential {
+        server: _server,
+        ours,
+        theirs,
+        seed,
+    }) = common::differential("batch", None)
+    else {
         return;
     };
-    let server = common::Server::start();
-    let ours = server.address();
-    let theirs = reference
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_string();
-    let seed: u64 = std::env::var("DYNALITH_DIFF_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20260101);
     let mut rng = StdRng::seed_from_u64(seed);
     let table = common::unique_table("diff_batch");
     let create = json!({

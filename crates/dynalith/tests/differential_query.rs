@@ -36,13 +36,6 @@ use serde_json::{json, Value};
 
 const PARTITIONS: usize = 6;
 
-fn endpoint_address(endpoint: &str) -> String {
-    endpoint
-        .trim_start_matches("http://")
-        .trim_end_matches('/')
-        .to_string()
-}
-
 fn call(address: &str, operation: &str, body: &Value) -> (u16, Value) {
     let response = common::call(address, operation, &body.to_string());
     (response.status, response.json())
@@ -502,18 +495,16 @@ fn index_summary(pages: &[Value], sort_attribute: &str) -> (i64, i64, Vec<String
 
 #[tokio::test]
 async fn query_and_scan_match_the_reference_server() {
-    let Ok(reference) = std::env::var("DYNALITH_DIFF_ENDPOINT") else {
-        eprintln!("DYNALITH_DIFF_ENDPOINT is not set: skipping the differential Query/Scan test");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let Some(common::Differential {
+        server: _server,
+        ours,
+        theirs,
+        seed,
+    }) = common::differential("Query/Scan", Some(dir.path()))
+    else {
         return;
     };
-    let dir = tempfile::tempdir().expect("temp dir");
-    let server = common::Server::start_durable(dir.path());
-    let ours = server.address();
-    let theirs = endpoint_address(&reference);
-    let seed: u64 = std::env::var("DYNALITH_DIFF_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20260101);
     let mut rng = StdRng::seed_from_u64(seed);
     let mut tables = Vec::new();
     for numeric in [true, false] {

@@ -128,6 +128,44 @@ pub fn client_for(endpoint: &str) -> Client {
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
 
+/// The two servers of a differential test: dynalith, started here, and the
+/// reference server named by `DYNALITH_DIFF_ENDPOINT` (DynamoDB Local), with
+/// the workload's seed (`DYNALITH_DIFF_SEED`, default 20260101).
+pub struct Differential {
+    pub server: Server,
+    pub ours: String,
+    pub theirs: String,
+    pub seed: u64,
+}
+
+/// `None`, after a note, when `DYNALITH_DIFF_ENDPOINT` is not set. With a
+/// directory, dynalith runs durable there.
+pub fn differential(test: &str, durable_dir: Option<&Path>) -> Option<Differential> {
+    let Ok(reference) = std::env::var("DYNALITH_DIFF_ENDPOINT") else {
+        eprintln!("DYNALITH_DIFF_ENDPOINT is not set: skipping the differential {test} test");
+        return None;
+    };
+    let server = match durable_dir {
+        Some(dir) => Server::start_durable(dir),
+        None => Server::start(),
+    };
+    let ours = server.address();
+    let theirs = reference
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_string();
+    let seed = std::env::var("DYNALITH_DIFF_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20260101);
+    Some(Differential {
+        server,
+        ours,
+        theirs,
+        seed,
+    })
+}
+
 /// A table name no other test uses.
 pub fn unique_table(prefix: &str) -> String {
     format!(
