@@ -148,6 +148,7 @@ pub fn explain(
     let item_value_problem = o.starts_with("One or more parameter values were invalid:")
         || o.starts_with("Number overflow.")
         || o == "A value provided cannot be converted into a number"
+        || o == "Input collection contains duplicates"
         || o == "Attempting to store more than 38 significant digits in a Number";
     if item_value_problem
         && t.starts_with("ExpressionAttribute")
