@@ -147,6 +147,7 @@ pub fn explain(
     // (crates/model), before looking at which parameters go together.
     let item_value_problem = o.starts_with("One or more parameter values were invalid:")
         || o.starts_with("Number overflow.")
+        || o.starts_with("Number underflow.")
         || o == "A value provided cannot be converted into a number"
         || o == "Input collection contains duplicates"
         || o == "Attempting to store more than 38 significant digits in a Number";
