@@ -44,7 +44,7 @@ if ! python3 -c "import boto3, pytest" 2>/dev/null || ! command -v aws >/dev/nul
 fi
 
 LOG="$(mktemp)"
-target/debug/dynalith serve --in-memory --port 0 --log-level warn >"$LOG" 2>&1 &
+"${CARGO_TARGET_DIR:-target}/debug/dynalith" serve --in-memory --port 0 --log-level warn >"$LOG" 2>&1 &
 SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true; rm -f "$LOG"; stop_ddb_local' EXIT
 for _ in $(seq 1 100); do
