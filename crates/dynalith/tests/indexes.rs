@@ -996,6 +996,18 @@ async fn create_table_validates_index_definitions() {
         (
             indexed_request(&client)
                 .attribute_definitions(g())
+                .global_secondary_indexes(gsi("NoType", "g", None, Projection::builder().build())),
+            "One or more parameter values were invalid: Unknown ProjectionType: null",
+        ),
+        (
+            indexed_request(&client)
+                .attribute_definitions(h())
+                .local_secondary_indexes(lsi("NoType", "h", Projection::builder().non_key_attributes("a").build())),
+            "One or more parameter values were invalid: Unknown ProjectionType: null",
+        ),
+        (
+            indexed_request(&client)
+                .attribute_definitions(g())
                 .global_secondary_indexes(gsi("Two", "g", None, projection(ProjectionType::Include, &["a", "a"]))),
             "Cannot have two attributes with the same name",
         ),

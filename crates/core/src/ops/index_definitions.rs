@@ -156,8 +156,10 @@ fn index_key_schema(
     })
 }
 
-/// The index's projection. A projection without a type projects ALL, and
-/// NonKeyAttributes may name key attributes, as in DynamoDB.
+/// The index's projection. NonKeyAttributes may name key attributes, as in
+/// DynamoDB. A projection without a type is refused as DynamoDB refuses it
+/// (dynalite's recorded answer; DynamoDB Local refuses it too, with its own
+/// message).
 fn index_projection(index: &IndexInput) -> Result<IndexProjection, DynamoError> {
     let projection = index
         .projection
@@ -178,19 +180,22 @@ fn index_projection(index: &IndexInput) -> Result<IndexProjection, DynamoError> 
         }
     }
     match (projection.projection_type.as_deref(), names) {
+        (None, _) => Err(DynamoError::validation(
+            "One or more parameter values were invalid: Unknown ProjectionType: null",
+        )),
         (Some("INCLUDE"), Some(names)) if !names.is_empty() => {
             Ok(IndexProjection::Include(names.to_vec()))
         }
         (Some("INCLUDE"), _) => Err(DynamoError::validation(
             "If Projection type INCLUDE is specified, some non-key attributes to include in the projection must be specified as well",
         )),
-        (Some("KEYS_ONLY" | "ALL") | None, Some(names)) if !names.is_empty() => {
+        (Some("KEYS_ONLY" | "ALL"), Some(names)) if !names.is_empty() => {
             Err(DynamoError::validation(
                 "No attributes should be specified to be projected unless projection type is INCLUDE",
             ))
         }
         (Some("KEYS_ONLY"), _) => Ok(IndexProjection::KeysOnly),
-        (Some("ALL") | None, _) => Ok(IndexProjection::All),
+        (Some("ALL"), _) => Ok(IndexProjection::All),
         (Some(_), _) => Err(DynamoError::validation(
             "Projection type must be INCLUDE, ALL, or KEYS_ONLY",
         )),
