@@ -108,6 +108,24 @@ impl Throughput {
     }
 }
 
+/// The most request units per second an on-demand table or global index
+/// may use (its OnDemandThroughput); -1 is no ceiling. Recorded and
+/// reported as DynamoDB reports it; requests are not throttled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnDemandThroughput {
+    pub max_read_request_units: i64,
+    pub max_write_request_units: i64,
+}
+
+impl Default for OnDemandThroughput {
+    fn default() -> Self {
+        OnDemandThroughput {
+            max_read_request_units: -1,
+            max_write_request_units: -1,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StreamSettings {
     pub enabled: bool,
@@ -130,6 +148,9 @@ pub struct TableMeta {
     pub attribute_definitions: Vec<KeyAttribute>,
     pub billing_mode: BillingMode,
     pub throughput: Throughput,
+    /// Tables written before this was recorded have no ceiling.
+    #[serde(default)]
+    pub on_demand: OnDemandThroughput,
     pub created_at: f64,
     pub billing_mode_changed_at: Option<f64>,
     pub deletion_protection: bool,
@@ -220,6 +241,9 @@ pub struct IndexMeta {
     pub projection: IndexProjection,
     /// Global indexes of provisioned tables have their own throughput.
     pub throughput: Throughput,
+    /// Global indexes of on-demand tables have their own ceiling.
+    #[serde(default)]
+    pub on_demand: OnDemandThroughput,
     pub status: IndexStatus,
     /// Which pair of the table's counter values holds the index's item
     /// count and size (`counters`). None for indexes created before slots

@@ -2,8 +2,8 @@
 //! and DeleteTable return.
 
 use crate::catalog::{
-    BillingMode, IndexKind, IndexMeta, IndexProjection, IndexStatus, KeySchema, TableMeta,
-    Throughput,
+    BillingMode, IndexKind, IndexMeta, IndexProjection, IndexStatus, KeySchema, OnDemandThroughput,
+    TableMeta, Throughput,
 };
 use crate::Database;
 use dynalith_model::DynamoError;
@@ -44,7 +44,7 @@ pub fn table_description(
     }
     d.insert("BillingModeSummary".into(), Value::Object(billing));
     if table.billing_mode == BillingMode::PayPerRequest {
-        d.insert("OnDemandThroughput".into(), unlimited_on_demand());
+        d.insert("OnDemandThroughput".into(), on_demand(&table.on_demand));
     }
     for (kind, member) in [
         (IndexKind::Local, "LocalSecondaryIndexes"),
@@ -85,9 +85,13 @@ pub fn table_description(
     Ok(Value::Object(d))
 }
 
-/// DynamoDB reports the on-demand ceiling as -1 (unlimited) when none is set.
-fn unlimited_on_demand() -> Value {
-    json!({"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": -1})
+/// DynamoDB reports an on-demand table's ceiling, -1 (unlimited) when none
+/// is set.
+fn on_demand(ceiling: &OnDemandThroughput) -> Value {
+    json!({
+        "MaxReadRequestUnits": ceiling.max_read_request_units,
+        "MaxWriteRequestUnits": ceiling.max_write_request_units,
+    })
 }
 
 fn key_schema(schema: &KeySchema) -> Value {
@@ -162,7 +166,7 @@ pub fn index_description(
     d.insert("ItemCount".into(), item_count.max(0).into());
     d.insert("IndexArn".into(), index.arn(table).into());
     if index.kind == IndexKind::Global && table.billing_mode == BillingMode::PayPerRequest {
-        d.insert("OnDemandThroughput".into(), unlimited_on_demand());
+        d.insert("OnDemandThroughput".into(), on_demand(&index.on_demand));
     }
     Ok(Value::Object(d))
 }

@@ -5,8 +5,10 @@ mod common;
 
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ProvisionedThroughput,
-    ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, GlobalSecondaryIndexUpdate,
+    KeySchemaElement, KeyType, OnDemandThroughput, Projection, ProjectionType,
+    ProvisionedThroughput, ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
+    UpdateGlobalSecondaryIndexAction,
 };
 use common::{create_table, error_code, error_message, unique_table, Server};
 
@@ -392,6 +394,125 @@ async fn update_table_changes_billing_throughput_protection_and_streams() {
         .await
         .unwrap_err();
     assert_eq!(error_code(&error), "ResourceNotFoundException");
+}
+
+fn ceiling(read: Option<i64>, write: Option<i64>) -> OnDemandThroughput {
+    OnDemandThroughput::builder()
+        .set_max_read_request_units(read)
+        .set_max_write_request_units(write)
+        .build()
+}
+
+/// (table, index "byG") ceilings as DescribeTable reports them.
+async fn described_ceilings(
+    client: &aws_sdk_dynamodb::Client,
+    name: &str,
+) -> (OnDemandThroughput, OnDemandThroughput) {
+    let table = client
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let index = table.global_secondary_indexes()[0].clone();
+    assert_eq!(index.index_name(), Some("byG"));
+    (
+        table.on_demand_throughput().unwrap().clone(),
+        index.on_demand_throughput().unwrap().clone(),
+    )
+}
+
+#[tokio::test]
+async fn on_demand_ceilings_are_recorded_updated_and_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = unique_table("ceiling");
+    let mut server = Server::start_durable(dir.path());
+    let client = server.client();
+    client
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
+        .on_demand_throughput(ceiling(Some(100), Some(50)))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("byG")
+                .key_schema(key("g", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .on_demand_throughput(ceiling(Some(7), None))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described_ceilings(&client, &name).await,
+        (ceiling(Some(100), Some(50)), ceiling(Some(7), Some(-1)))
+    );
+
+    // A member left out keeps its value; -1 removes a ceiling; an index's
+    // ceiling changes without any throughput.
+    client
+        .update_table()
+        .table_name(&name)
+        .on_demand_throughput(ceiling(None, Some(-1)))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .update(
+                    UpdateGlobalSecondaryIndexAction::builder()
+                        .index_name("byG")
+                        .on_demand_throughput(ceiling(None, Some(3)))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let expected = (ceiling(Some(100), Some(-1)), ceiling(Some(7), Some(3)));
+    assert_eq!(described_ceilings(&client, &name).await, expected);
+
+    for bad in [0, -2] {
+        let error = client
+            .update_table()
+            .table_name(&name)
+            .on_demand_throughput(ceiling(Some(bad), None))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException");
+        assert!(
+            error_message(&error)
+                .contains("MaxReadRequestUnits must be greater than or equal to 1"),
+            "{}",
+            error_message(&error)
+        );
+    }
+    let error = client
+        .create_table()
+        .table_name(unique_table("ceiling"))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
+        .provisioned_throughput(throughput(1, 1))
+        .on_demand_throughput(ceiling(Some(10), None))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+
+    assert!(server.terminate().success(), "clean shutdown on SIGTERM");
+    let server = Server::start_durable(dir.path());
+    assert_eq!(described_ceilings(&server.client(), &name).await, expected);
 }
 
 #[tokio::test]

@@ -3,10 +3,11 @@
 use super::index_definitions::{self, IndexDefinition, IndexInput};
 use super::shapes::{
     check_attribute_definition_members, AttributeDefinitionInput, KeySchemaElementInput,
-    ProvisionedThroughputInput, StreamSpecificationInput, BILLING_MODES,
+    OnDemandThroughputInput, ProvisionedThroughputInput, StreamSpecificationInput, BILLING_MODES,
 };
 use crate::catalog::{
-    BillingMode, IndexMeta, IndexStatus, KeyAttribute, KeySchema, ScalarType, TableMeta, Throughput,
+    BillingMode, IndexMeta, IndexStatus, KeyAttribute, KeySchema, OnDemandThroughput, ScalarType,
+    TableMeta, Throughput,
 };
 use crate::validate::Violations;
 use crate::{describe, keys, now_epoch_seconds, storage_error, Database, RequestContext};
@@ -27,6 +28,7 @@ struct CreateTableInput {
     global_secondary_indexes: Option<Vec<IndexInput>>,
     billing_mode: Option<String>,
     provisioned_throughput: Option<ProvisionedThroughputInput>,
+    on_demand_throughput: Option<OnDemandThroughputInput>,
     stream_specification: Option<StreamSpecificationInput>,
     deletion_protection_enabled: Option<bool>,
     table_class: Option<String>,
@@ -55,6 +57,11 @@ pub fn execute(
         },
         _ => Throughput::default(),
     };
+    let on_demand = index_definitions::on_demand_ceiling(
+        billing_mode,
+        input.on_demand_throughput.as_ref(),
+        OnDemandThroughput::default(),
+    )?;
 
     let _changes = db.catalog().lock_changes();
     if db.catalog().get(&name).is_some() {
@@ -99,6 +106,7 @@ pub fn execute(
             key_schema: definition.key_schema,
             projection: definition.projection,
             throughput: definition.throughput,
+            on_demand: definition.on_demand,
             status: IndexStatus::Active,
             counter_slot: Some(counter_slot),
         })
@@ -112,6 +120,7 @@ pub fn execute(
         attribute_definitions,
         billing_mode,
         throughput,
+        on_demand,
         created_at: now_epoch_seconds(),
         billing_mode_changed_at: None,
         deletion_protection: input.deletion_protection_enabled.unwrap_or(false),

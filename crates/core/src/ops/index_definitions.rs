@@ -4,9 +4,10 @@
 //! keys and projections. Messages are DynamoDB Local's, recorded in
 //! docs/index-behaviour.md.
 
-use super::shapes::{KeySchemaElementInput, ProvisionedThroughputInput};
+use super::shapes::{KeySchemaElementInput, OnDemandThroughputInput, ProvisionedThroughputInput};
 use crate::catalog::{
-    BillingMode, IndexKind, IndexProjection, KeyAttribute, KeySchema, Throughput,
+    BillingMode, IndexKind, IndexProjection, KeyAttribute, KeySchema, OnDemandThroughput,
+    Throughput,
 };
 use crate::validate::Violations;
 use dynalith_model::DynamoError;
@@ -26,7 +27,7 @@ pub struct ProjectionInput {
 }
 
 /// A LocalSecondaryIndex or a GlobalSecondaryIndex (the latter with its
-/// throughput).
+/// provisioned throughput or on-demand ceiling).
 #[derive(Deserialize, Debug, Clone)]
 #[serde(rename_all = "PascalCase")]
 pub struct IndexInput {
@@ -34,6 +35,7 @@ pub struct IndexInput {
     pub key_schema: Option<Vec<KeySchemaElementInput>>,
     pub projection: Option<ProjectionInput>,
     pub provisioned_throughput: Option<ProvisionedThroughputInput>,
+    pub on_demand_throughput: Option<OnDemandThroughputInput>,
 }
 
 /// Coral's checks on a key schema member list, at `path`.
@@ -102,6 +104,7 @@ pub struct IndexDefinition {
     pub key_schema: KeySchema,
     pub projection: IndexProjection,
     pub throughput: Throughput,
+    pub on_demand: OnDemandThroughput,
 }
 
 /// The index's key schema, with DynamoDB's checks against the attribute
@@ -232,6 +235,7 @@ pub fn local_index(
         key_schema,
         projection,
         throughput: Throughput::default(),
+        on_demand: OnDemandThroughput::default(),
     })
 }
 
@@ -273,13 +277,38 @@ pub fn global_index(
         }
         (_, None) => Throughput::default(),
     };
+    let on_demand = on_demand_ceiling(
+        billing,
+        index.on_demand_throughput.as_ref(),
+        OnDemandThroughput::default(),
+    )?;
     Ok(IndexDefinition {
         name,
         kind: IndexKind::Global,
         key_schema,
         projection,
         throughput,
+        on_demand,
     })
+}
+
+/// The on-demand ceiling of a table or global index billed by `billing`,
+/// `current` changed by what `requested` sets. Only on-demand tables take
+/// one, as only provisioned ones take ProvisionedThroughput; DynamoDB's
+/// wording for this case is not known, so it mirrors the recorded one for
+/// ProvisionedThroughput on an on-demand table.
+pub fn on_demand_ceiling(
+    billing: BillingMode,
+    requested: Option<&OnDemandThroughputInput>,
+    current: OnDemandThroughput,
+) -> Result<OnDemandThroughput, DynamoError> {
+    match (billing, requested) {
+        (_, None) => Ok(current),
+        (BillingMode::PayPerRequest, Some(requested)) => requested.applied_to(current),
+        (BillingMode::Provisioned, Some(_)) => Err(DynamoError::invalid_parameter(
+            "Neither MaxReadRequestUnits nor MaxWriteRequestUnits can be specified when BillingMode is PROVISIONED",
+        )),
+    }
 }
 
 /// Rules over all of a table's indexes: unique names, and the quota on

@@ -25,6 +25,13 @@ pub struct ProvisionedThroughputInput {
     pub write_capacity_units: Option<i64>,
 }
 
+#[derive(Deserialize, Debug, Clone, Copy)]
+#[serde(rename_all = "PascalCase")]
+pub struct OnDemandThroughputInput {
+    pub max_read_request_units: Option<i64>,
+    pub max_write_request_units: Option<i64>,
+}
+
 #[derive(Deserialize, Debug, Clone)]
 #[serde(rename_all = "PascalCase")]
 pub struct StreamSpecificationInput {
@@ -83,6 +90,40 @@ impl ProvisionedThroughputInput {
             }
         }
         Ok(())
+    }
+}
+
+impl OnDemandThroughputInput {
+    /// `current` with the ceilings this input sets: a member left out keeps
+    /// its value, -1 removes the ceiling, and anything else must be at
+    /// least 1.
+    pub fn applied_to(
+        &self,
+        current: crate::catalog::OnDemandThroughput,
+    ) -> Result<crate::catalog::OnDemandThroughput, dynalith_model::DynamoError> {
+        for (value, name) in [
+            (self.max_read_request_units, "MaxReadRequestUnits"),
+            (self.max_write_request_units, "MaxWriteRequestUnits"),
+        ] {
+            if let Some(units) = value.filter(|u| *u != -1 && *u < 1) {
+                return Err(dynalith_model::DynamoError::invalid_parameter(format!(
+                    "{name} must be greater than or equal to 1, or -1 to remove the limit; given: {units}"
+                )));
+            }
+            if let Some(units) = value.filter(|u| *u > MAX_CAPACITY_UNITS) {
+                return Err(dynalith_model::DynamoError::validation(format!(
+                    "Given value {units} for {name} is out of bounds"
+                )));
+            }
+        }
+        Ok(crate::catalog::OnDemandThroughput {
+            max_read_request_units: self
+                .max_read_request_units
+                .unwrap_or(current.max_read_request_units),
+            max_write_request_units: self
+                .max_write_request_units
+                .unwrap_or(current.max_write_request_units),
+        })
     }
 }
 

@@ -4,7 +4,8 @@
 
 use super::index_definitions::{self, IndexInput};
 use super::shapes::{
-    AttributeDefinitionInput, ProvisionedThroughputInput, StreamSpecificationInput, BILLING_MODES,
+    AttributeDefinitionInput, OnDemandThroughputInput, ProvisionedThroughputInput,
+    StreamSpecificationInput, BILLING_MODES,
 };
 use crate::catalog::{
     BillingMode, IndexKind, IndexMeta, IndexStatus, KeyAttribute, ScalarType, StreamSettings,
@@ -22,6 +23,7 @@ struct UpdateTableInput {
     table_name: Option<String>,
     billing_mode: Option<String>,
     provisioned_throughput: Option<ProvisionedThroughputInput>,
+    on_demand_throughput: Option<OnDemandThroughputInput>,
     deletion_protection_enabled: Option<bool>,
     stream_specification: Option<StreamSpecificationInput>,
     global_secondary_index_updates: Option<Vec<IndexUpdateInput>>,
@@ -42,6 +44,7 @@ struct IndexUpdateInput {
 struct IndexThroughputInput {
     index_name: Option<String>,
     provisioned_throughput: Option<ProvisionedThroughputInput>,
+    on_demand_throughput: Option<OnDemandThroughputInput>,
 }
 
 #[derive(Deserialize)]
@@ -83,6 +86,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     if input.billing_mode.is_none()
         && input.global_secondary_index_updates.is_none()
         && input.provisioned_throughput.is_none()
+        && input.on_demand_throughput.is_none()
         && input.deletion_protection_enabled.is_none()
         && input.stream_specification.is_none()
         && input.table_class.is_none()
@@ -202,6 +206,11 @@ fn apply_billing(
         }
         _ => {}
     }
+    table.on_demand = index_definitions::on_demand_ceiling(
+        mode,
+        input.on_demand_throughput.as_ref(),
+        table.on_demand,
+    )?;
     if mode != table.billing_mode {
         table.billing_mode = mode;
         table.billing_mode_changed_at = Some(now);
@@ -254,13 +263,15 @@ fn check_index_update_members(v: &mut Violations, input: &UpdateTableInput) {
         let member = format!("globalSecondaryIndexUpdates.{}.member", i + 1);
         if let Some(update) = &update.update {
             let path = format!("{member}.update");
-            if v.require(
-                &update.provisioned_throughput,
-                &format!("{path}.provisionedThroughput"),
-            ) {
-                if let Some(t) = &update.provisioned_throughput {
-                    t.check(v, &format!("{path}.provisionedThroughput"));
-                }
+            // An index's on-demand ceiling may change without throughput.
+            if update.on_demand_throughput.is_none() {
+                v.require(
+                    &update.provisioned_throughput,
+                    &format!("{path}.provisionedThroughput"),
+                );
+            }
+            if let Some(t) = &update.provisioned_throughput {
+                t.check(v, &format!("{path}.provisionedThroughput"));
             }
             v.name(update.index_name.as_deref(), &format!("{path}.indexName"));
         }
@@ -422,6 +433,7 @@ fn create_index(
             key_schema: i.key_schema.clone(),
             projection: i.projection.clone(),
             throughput: i.throughput.clone(),
+            on_demand: i.on_demand,
         })
         .collect();
     all.push(definition.clone());
@@ -436,6 +448,7 @@ fn create_index(
         key_schema: definition.key_schema,
         projection: definition.projection,
         throughput: definition.throughput,
+        on_demand: definition.on_demand,
         status: IndexStatus::Creating,
         counter_slot,
     });
@@ -507,9 +520,14 @@ fn update_index_throughput(
         .iter_mut()
         .find(|i| i.kind == IndexKind::Global && i.name == name)
         .ok_or_else(DynamoError::resource_not_found)?;
-    let requested = change
-        .provisioned_throughput
-        .ok_or_else(|| DynamoError::internal("throughput checked above"))?;
+    index.on_demand = index_definitions::on_demand_ceiling(
+        billing,
+        change.on_demand_throughput.as_ref(),
+        index.on_demand,
+    )?;
+    let Some(requested) = change.provisioned_throughput else {
+        return Ok(());
+    };
     if billing == BillingMode::PayPerRequest {
         return Err(DynamoError::invalid_parameter(format!(
             "ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
