@@ -84,6 +84,15 @@ fn errors_use_dynamodb_namespaces() {
         error_type(&wrong_type),
         "com.amazon.coral.service#SerializationException"
     );
+    assert_eq!(
+        wrong_type.json()["message"],
+        "NUMBER_VALUE can not be converted to a String"
+    );
+    let wrong_type = call(&address, "ListTables", r#"{"Limit":"2"}"#);
+    assert_eq!(
+        wrong_type.json()["message"],
+        "STRING_VALUE can not be converted to an Integer"
+    );
 
     let unknown = call(&address, "FlyToTheMoon", "{}");
     assert_eq!(

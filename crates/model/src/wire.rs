@@ -21,8 +21,49 @@ pub fn json_error(error: &serde_json::Error) -> DynamoError {
     };
     match message.find(VALIDATION_TAG) {
         Some(at) => DynamoError::validation(&message[at + VALIDATION_TAG.len()..]),
-        None => DynamoError::serialization(message),
+        None => DynamoError::serialization(coral_wording(message).as_deref().unwrap_or(message)),
     }
+}
+
+/// serde's "invalid type: <found>, expected <wanted>" in the words AWS's
+/// JSON services use for a member of the wrong JSON type (recorded from
+/// AWS services in 2026: "STRING_VALUE can not be converted to an Integer",
+/// "TRUE_VALUE ...", "NUMBER_VALUE can not be converted to a String",
+/// "Start of list found where not expected", "Start of structure or map
+/// found where not expected."). None when the pair is not one of those.
+fn coral_wording(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("invalid type: ")?;
+    let (found, wanted) = rest.rsplit_once(", expected ")?;
+    if found == "sequence" {
+        return Some("Start of list found where not expected".into());
+    }
+    if found == "map" {
+        return Some("Start of structure or map found where not expected.".into());
+    }
+    let target = match wanted {
+        "a string" => "a String",
+        "a boolean" => "a Boolean",
+        // serde names Rust's integer types: i64, u32, ...
+        w if w.len() > 1
+            && (w.starts_with('i') || w.starts_with('u'))
+            && w[1..].chars().all(|c| c.is_ascii_digit()) =>
+        {
+            "an Integer"
+        }
+        _ => return None,
+    };
+    let value = if found.starts_with("string ") {
+        "STRING_VALUE"
+    } else if found == "boolean `true`" {
+        "TRUE_VALUE"
+    } else if found == "boolean `false`" {
+        "FALSE_VALUE"
+    } else if found.starts_with("integer ") || found.starts_with("floating point ") {
+        "NUMBER_VALUE"
+    } else {
+        return None;
+    };
+    Some(format!("{value} can not be converted to {target}"))
 }
 
 #[cfg(test)]
@@ -43,5 +84,56 @@ mod tests {
         );
         let e = parse_input::<Item>(br#"{"a":{"S":5}}"#).unwrap_err();
         assert_eq!(e.kind, ErrorKind::Serialization);
+        assert_eq!(e.message, "NUMBER_VALUE can not be converted to a String");
+    }
+
+    #[derive(serde::Deserialize, Debug)]
+    #[allow(dead_code)]
+    struct Shape {
+        limit: Option<i64>,
+        name: Option<String>,
+        flag: Option<bool>,
+    }
+
+    #[test]
+    fn wrong_json_types_are_worded_as_aws_words_them() {
+        let message = |body: &str| {
+            let e = parse_input::<Shape>(body.as_bytes()).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Serialization);
+            e.message
+        };
+        for (body, expected) in [
+            (
+                r#"{"limit":"2"}"#,
+                "STRING_VALUE can not be converted to an Integer",
+            ),
+            (
+                r#"{"limit":true}"#,
+                "TRUE_VALUE can not be converted to an Integer",
+            ),
+            (r#"{"limit":[1]}"#, "Start of list found where not expected"),
+            (
+                r#"{"limit":{}}"#,
+                "Start of structure or map found where not expected.",
+            ),
+            (
+                r#"{"name":5}"#,
+                "NUMBER_VALUE can not be converted to a String",
+            ),
+            (
+                r#"{"name":false}"#,
+                "FALSE_VALUE can not be converted to a String",
+            ),
+            (
+                r#"{"flag":"true"}"#,
+                "STRING_VALUE can not be converted to a Boolean",
+            ),
+            (
+                r#"{"flag":1}"#,
+                "NUMBER_VALUE can not be converted to a Boolean",
+            ),
+        ] {
+            assert_eq!(message(body), expected, "{body}");
+        }
     }
 }
