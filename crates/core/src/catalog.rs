@@ -156,6 +156,10 @@ pub struct TableMeta {
     pub deletion_protection: bool,
     pub stream: Option<StreamSettings>,
     pub table_class: String,
+    /// The attribute whose epoch-seconds Number expires an item, while
+    /// Time to Live is enabled (`ttl`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_live_attribute: Option<String>,
     /// Local indexes first (they never change), then global ones in the
     /// order they were created.
     #[serde(default)]

@@ -220,6 +220,7 @@ pub(crate) mod tests {
             deletion_protection: false,
             stream: None,
             table_class: "STANDARD".into(),
+            time_to_live_attribute: None,
             indexes: vec![IndexMeta {
                 id: 2,
                 name: "g".into(),

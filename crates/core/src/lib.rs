@@ -26,6 +26,7 @@ pub mod primary_key;
 pub mod read_page;
 pub mod request_tokens;
 pub mod stored_item;
+mod ttl;
 mod updated_item;
 pub mod validate;
 pub mod write;
@@ -101,8 +102,11 @@ pub struct Database {
     /// creation and deletion (see `write.rs`).
     write_gate: parking_lot::RwLock<()>,
     request_tokens: request_tokens::RequestTokens,
-    /// Lets background work (index backfills) hold the database.
+    /// Lets background work (index backfills, the TTL sweeper) hold the
+    /// database.
     self_ref: std::sync::Weak<Database>,
+    /// Whether the thread deleting expired items runs (`ttl.rs`).
+    ttl_sweeper_started: std::sync::atomic::AtomicBool,
 }
 
 impl Database {
@@ -123,9 +127,11 @@ impl Database {
             limits,
             write_gate: parking_lot::RwLock::new(()),
             self_ref: self_ref.clone(),
+            ttl_sweeper_started: std::sync::atomic::AtomicBool::new(false),
         });
         db.resume_pending_drops()?;
         db.resume_backfills();
+        db.resume_ttl();
         Ok(db)
     }
 

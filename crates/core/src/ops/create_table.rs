@@ -126,6 +126,7 @@ pub fn execute(
         deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
         stream,
         table_class: input.table_class.unwrap_or_else(|| "STANDARD".to_string()),
+        time_to_live_attribute: None,
         indexes,
         counter_slots_taken,
     };

@@ -7,6 +7,7 @@ mod create_table;
 mod delete_item;
 mod delete_table;
 mod describe_table;
+mod describe_time_to_live;
 mod expressions;
 mod get_item;
 mod index_definitions;
@@ -21,6 +22,7 @@ mod transact_get_items;
 mod transact_write_items;
 mod update_item;
 mod update_table;
+mod update_time_to_live;
 
 use crate::{Database, RequestContext};
 use dynalith_model::DynamoError;
@@ -67,6 +69,8 @@ operations!(
     BatchWriteItem,
     TransactWriteItems,
     TransactGetItems,
+    UpdateTimeToLive,
+    DescribeTimeToLive,
 );
 
 pub(crate) fn execute(
@@ -99,6 +103,8 @@ pub(crate) fn execute(
         Operation::BatchWriteItem => batch_write_item::execute(db, body),
         Operation::TransactWriteItems => transact_write_items::execute(db, body),
         Operation::TransactGetItems => transact_get_items::execute(db, body),
+        Operation::UpdateTimeToLive => update_time_to_live::execute(db, body),
+        Operation::DescribeTimeToLive => describe_time_to_live::execute(db, body),
     }
 }
 
