@@ -3,8 +3,10 @@
 #   1. Rust: unit, property and integration tests (the integration tests run
 #      the real binary and drive it through the AWS SDK for Rust), and the
 #      differential tests against DynamoDB Local;
-#   2. the AWS SDK for JavaScript v3 (client-dynamodb + lib-dynamodb), boto3
-#      and AWS CLI client tests against a freshly started server.
+#   2. client tests against a freshly started server: the AWS SDK for
+#      JavaScript v3 (client-dynamodb + lib-dynamodb) and the libraries
+#      ElectroDB, dynamodb-toolbox and Dynamoose; boto3 and PynamoDB; the
+#      AWS CLI.
 # Installs the JavaScript and Python test dependencies when missing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -36,10 +38,11 @@ echo "== Rust tests"
 cargo test --workspace
 
 echo "== client tests (JavaScript, boto3, AWS CLI)"
-if [[ ! -d tests/js/node_modules ]]; then
-  (cd tests/js && npm ci --no-audit --no-fund)
+# node_modules is (re)installed when it was installed from another lock file.
+if ! cmp -s tests/js/package-lock.json tests/js/node_modules/.dynalith-installed-lock; then
+  (cd tests/js && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.dynalith-installed-lock)
 fi
-if ! python3 -c "import boto3, pytest" 2>/dev/null || ! command -v aws >/dev/null; then
+if ! python3 -c "import boto3, pytest, pynamodb" 2>/dev/null || ! command -v aws >/dev/null; then
   python3 -m pip install -q -r tests/py/requirements.txt
 fi
 
