@@ -160,6 +160,9 @@ pub struct TableMeta {
     /// Time to Live is enabled (`ttl`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_to_live_attribute: Option<String>,
+    /// The table's tags (TagResource, CreateTable's Tags), by key.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub tags: std::collections::BTreeMap<String, String>,
     /// Local indexes first (they never change), then global ones in the
     /// order they were created.
     #[serde(default)]

@@ -221,6 +221,7 @@ pub(crate) mod tests {
             stream: None,
             table_class: "STANDARD".into(),
             time_to_live_attribute: None,
+            tags: Default::default(),
             indexes: vec![IndexMeta {
                 id: 2,
                 name: "g".into(),

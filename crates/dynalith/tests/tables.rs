@@ -565,3 +565,124 @@ async fn tables_survive_a_restart() {
         aws_sdk_dynamodb::types::AttributeValue::N("7".into())
     );
 }
+
+#[tokio::test]
+async fn tables_are_tagged_untagged_and_listed() {
+    use aws_sdk_dynamodb::types::Tag;
+    let tag = |key: &str, value: &str| Tag::builder().key(key).value(value).build().unwrap();
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("tags");
+    let arn = client
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
+        .tags(tag("team", "core"))
+        .tags(tag("empty", ""))
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap()
+        .table_arn
+        .unwrap();
+    let listed = || async {
+        client
+            .list_tags_of_resource()
+            .resource_arn(&arn)
+            .send()
+            .await
+            .unwrap()
+            .tags
+            .unwrap_or_default()
+    };
+    assert_eq!(listed().await, vec![tag("empty", ""), tag("team", "core")]);
+
+    client
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags(tag("team", "storage"))
+        .tags(tag("cost", "7"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed().await,
+        vec![tag("cost", "7"), tag("empty", ""), tag("team", "storage")]
+    );
+    client
+        .untag_resource()
+        .resource_arn(&arn)
+        .tag_keys("empty")
+        .tag_keys("never-set")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed().await,
+        vec![tag("cost", "7"), tag("team", "storage")]
+    );
+
+    // Wrong or missing ARNs, index ARNs, empty lists, and the quota.
+    let error = client
+        .list_tags_of_resource()
+        .resource_arn(format!("{arn}-gone"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ResourceNotFoundException");
+    assert_eq!(
+        error_message(&error),
+        format!("Requested resource not found: ResourcArn: {arn}-gone not found")
+    );
+    let error = client
+        .tag_resource()
+        .resource_arn(format!("{arn}/index/byX"))
+        .tags(tag("a", "b"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}/index/byX")
+    );
+    let error = client
+        .list_tags_of_resource()
+        .resource_arn("not-an-arn")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "AccessDeniedException");
+    let error = client
+        .untag_resource()
+        .resource_arn(&arn)
+        .set_tag_keys(Some(vec![]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "Atleast one Tag Key needs to be provided as Input."
+    );
+    let error = client
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags(tag(&"k".repeat(129), "v"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+    let mut too_many = client.tag_resource().resource_arn(&arn);
+    for i in 0..49 {
+        too_many = too_many.tags(tag(&format!("k{i}"), "v"));
+    }
+    let error = too_many.send().await.unwrap_err();
+    assert_eq!(error_code(&error), "LimitExceededException");
+    assert_eq!(
+        listed().await.len(),
+        2,
+        "a refused TagResource changes nothing"
+    );
+}

@@ -5,6 +5,7 @@ use super::shapes::{
     check_attribute_definition_members, AttributeDefinitionInput, KeySchemaElementInput,
     OnDemandThroughputInput, ProvisionedThroughputInput, StreamSpecificationInput, BILLING_MODES,
 };
+use super::tags::{self, TagInput};
 use crate::catalog::{
     BillingMode, IndexMeta, IndexStatus, KeyAttribute, KeySchema, OnDemandThroughput, ScalarType,
     TableMeta, Throughput,
@@ -32,6 +33,7 @@ struct CreateTableInput {
     stream_specification: Option<StreamSpecificationInput>,
     deletion_protection_enabled: Option<bool>,
     table_class: Option<String>,
+    tags: Option<Vec<TagInput>>,
 }
 
 pub fn execute(
@@ -48,6 +50,10 @@ pub fn execute(
         None => None,
     };
     let indexes = check_indexes(&input, &key_schema, &attribute_definitions, billing_mode)?;
+    let table_tags = tags::merged(
+        Default::default(),
+        input.tags.as_deref().unwrap_or_default(),
+    )?;
     let name = input.table_name.unwrap_or_default();
     let throughput = match (billing_mode, input.provisioned_throughput) {
         (BillingMode::Provisioned, Some(t)) => Throughput {
@@ -127,6 +133,7 @@ pub fn execute(
         stream,
         table_class: input.table_class.unwrap_or_else(|| "STANDARD".to_string()),
         time_to_live_attribute: None,
+        tags: table_tags,
         indexes,
         counter_slots_taken,
     };
@@ -183,6 +190,9 @@ fn check_members(input: &CreateTableInput) -> Result<(), DynamoError> {
                 );
             }
         }
+    }
+    if let Some(given) = &input.tags {
+        tags::check_tag_members(&mut v, given, "tags");
     }
     if let Some(throughput) = &input.provisioned_throughput {
         throughput.check(&mut v, "provisionedThroughput");

@@ -12,14 +12,18 @@ mod expressions;
 mod get_item;
 mod index_definitions;
 mod list_tables;
+mod list_tags_of_resource;
 mod put_item;
 mod query;
 mod read_common;
 mod read_target;
 mod scan;
 mod shapes;
+mod tag_resource;
+mod tags;
 mod transact_get_items;
 mod transact_write_items;
+mod untag_resource;
 mod update_item;
 mod update_table;
 mod update_time_to_live;
@@ -71,6 +75,9 @@ operations!(
     TransactGetItems,
     UpdateTimeToLive,
     DescribeTimeToLive,
+    TagResource,
+    UntagResource,
+    ListTagsOfResource,
 );
 
 pub(crate) fn execute(
@@ -105,6 +112,9 @@ pub(crate) fn execute(
         Operation::TransactGetItems => transact_get_items::execute(db, body),
         Operation::UpdateTimeToLive => update_time_to_live::execute(db, body),
         Operation::DescribeTimeToLive => describe_time_to_live::execute(db, body),
+        Operation::TagResource => tag_resource::execute(db, body),
+        Operation::UntagResource => untag_resource::execute(db, body),
+        Operation::ListTagsOfResource => list_tags_of_resource::execute(db, body),
     }
 }
 
