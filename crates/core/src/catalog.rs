@@ -134,6 +134,10 @@ pub struct StreamSettings {
     pub label: String,
 }
 
+fn billing_mode_given_before_recorded() -> bool {
+    true
+}
+
 /// Everything DynamoDB knows about a table, as persisted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TableMeta {
@@ -153,6 +157,12 @@ pub struct TableMeta {
     pub on_demand: OnDemandThroughput,
     pub created_at: f64,
     pub billing_mode_changed_at: Option<f64>,
+    /// Whether a BillingMode was ever asked for (CreateTable, UpdateTable).
+    /// DynamoDB leaves BillingModeSummary out of the description of a table
+    /// created without one and never switched; tables recorded before this
+    /// was kept show it.
+    #[serde(default = "billing_mode_given_before_recorded")]
+    pub billing_mode_given: bool,
     pub deletion_protection: bool,
     pub stream: Option<StreamSettings>,
     pub table_class: String,

@@ -36,13 +36,15 @@ pub fn table_description(
     d.insert("ItemCount".into(), item_count.max(0).into());
     d.insert("TableArn".into(), table.arn().into());
     d.insert("TableId".into(), table.uuid.clone().into());
-    let mut billing = Map::new();
-    billing.insert("BillingMode".into(), table.billing_mode.as_str().into());
-    if table.billing_mode == BillingMode::PayPerRequest {
-        let since = table.billing_mode_changed_at.unwrap_or(table.created_at);
-        billing.insert("LastUpdateToPayPerRequestDateTime".into(), since.into());
+    if table.billing_mode_given {
+        let mut billing = Map::new();
+        billing.insert("BillingMode".into(), table.billing_mode.as_str().into());
+        if table.billing_mode == BillingMode::PayPerRequest {
+            let since = table.billing_mode_changed_at.unwrap_or(table.created_at);
+            billing.insert("LastUpdateToPayPerRequestDateTime".into(), since.into());
+        }
+        d.insert("BillingModeSummary".into(), Value::Object(billing));
     }
-    d.insert("BillingModeSummary".into(), Value::Object(billing));
     if table.billing_mode == BillingMode::PayPerRequest {
         d.insert("OnDemandThroughput".into(), on_demand(&table.on_demand));
     }

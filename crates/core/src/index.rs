@@ -217,6 +217,7 @@ pub(crate) mod tests {
             on_demand: Default::default(),
             created_at: 0.0,
             billing_mode_changed_at: None,
+            billing_mode_given: true,
             deletion_protection: false,
             stream: None,
             table_class: "STANDARD".into(),

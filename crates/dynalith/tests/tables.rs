@@ -686,3 +686,55 @@ async fn tables_are_tagged_untagged_and_listed() {
         "a refused TagResource changes nothing"
     );
 }
+
+#[tokio::test]
+async fn billing_mode_summary_only_when_a_billing_mode_was_given() {
+    let server = Server::start();
+    let client = server.client();
+    let summary = |name: String| {
+        let client = client.clone();
+        async move {
+            client
+                .describe_table()
+                .table_name(name)
+                .send()
+                .await
+                .unwrap()
+                .table
+                .unwrap()
+                .billing_mode_summary
+                .and_then(|s| s.billing_mode)
+        }
+    };
+    let implicit = unique_table("implicit");
+    let explicit = unique_table("explicit");
+    for (name, mode) in [
+        (&implicit, None),
+        (&explicit, Some(BillingMode::Provisioned)),
+    ] {
+        client
+            .create_table()
+            .table_name(name)
+            .attribute_definitions(attr("pk", ScalarAttributeType::S))
+            .key_schema(key("pk", KeyType::Hash))
+            .set_billing_mode(mode)
+            .provisioned_throughput(throughput(1, 1))
+            .send()
+            .await
+            .unwrap();
+    }
+    // DynamoDB leaves the summary out for a table created without a mode.
+    assert_eq!(summary(implicit.clone()).await, None);
+    assert_eq!(
+        summary(explicit.clone()).await,
+        Some(BillingMode::Provisioned)
+    );
+    client
+        .update_table()
+        .table_name(&implicit)
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(summary(implicit).await, Some(BillingMode::PayPerRequest));
+}

@@ -129,6 +129,7 @@ pub fn execute(
         on_demand,
         created_at: now_epoch_seconds(),
         billing_mode_changed_at: None,
+        billing_mode_given: input.billing_mode.is_some(),
         deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
         stream,
         table_class: input.table_class.unwrap_or_else(|| "STANDARD".to_string()),

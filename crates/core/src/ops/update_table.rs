@@ -174,6 +174,7 @@ fn apply_billing(
     input: &UpdateTableInput,
     now: f64,
 ) -> Result<(), DynamoError> {
+    table.billing_mode_given |= input.billing_mode.is_some();
     let mode = match input.billing_mode.as_deref() {
         Some("PAY_PER_REQUEST") => BillingMode::PayPerRequest,
         Some(_) => BillingMode::Provisioned,
