@@ -738,3 +738,13 @@ async fn billing_mode_summary_only_when_a_billing_mode_was_given() {
         .unwrap();
     assert_eq!(summary(implicit).await, Some(BillingMode::PayPerRequest));
 }
+
+#[tokio::test]
+async fn describe_limits_reports_dynamodb_default_quotas() {
+    let server = Server::start();
+    let limits = server.client().describe_limits().send().await.unwrap();
+    assert_eq!(limits.account_max_read_capacity_units(), Some(80_000));
+    assert_eq!(limits.account_max_write_capacity_units(), Some(80_000));
+    assert_eq!(limits.table_max_read_capacity_units(), Some(40_000));
+    assert_eq!(limits.table_max_write_capacity_units(), Some(40_000));
+}

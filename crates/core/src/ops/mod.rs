@@ -6,6 +6,7 @@ mod batch_write_item;
 mod create_table;
 mod delete_item;
 mod delete_table;
+mod describe_limits;
 mod describe_table;
 mod describe_time_to_live;
 mod expressions;
@@ -78,6 +79,7 @@ operations!(
     TagResource,
     UntagResource,
     ListTagsOfResource,
+    DescribeLimits,
 );
 
 pub(crate) fn execute(
@@ -115,6 +117,7 @@ pub(crate) fn execute(
         Operation::TagResource => tag_resource::execute(db, body),
         Operation::UntagResource => untag_resource::execute(db, body),
         Operation::ListTagsOfResource => list_tags_of_resource::execute(db, body),
+        Operation::DescribeLimits => describe_limits::execute(db, body),
     }
 }
 

@@ -1,0 +1,30 @@
+//! DescribeLimits: the account's and each table's provisioned-capacity
+//! quotas, DynamoDB's defaults (what DynamoDB Local answers too). They are
+//! reported, not enforced.
+
+use crate::Database;
+use dynalith_model::{wire::parse_input, DynamoError};
+use serde::Deserialize;
+use serde_json::Map;
+
+/// DynamoDB's default quotas, in capacity units.
+const ACCOUNT_MAX_CAPACITY_UNITS: i64 = 80_000;
+const TABLE_MAX_CAPACITY_UNITS: i64 = 40_000;
+
+/// DescribeLimits has no members; the body must still be a JSON object.
+#[derive(Deserialize)]
+struct DescribeLimitsInput {}
+
+pub fn execute(_db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+    let _: DescribeLimitsInput = parse_input(body)?;
+    let mut response = Map::new();
+    for (member, units) in [
+        ("AccountMaxReadCapacityUnits", ACCOUNT_MAX_CAPACITY_UNITS),
+        ("AccountMaxWriteCapacityUnits", ACCOUNT_MAX_CAPACITY_UNITS),
+        ("TableMaxReadCapacityUnits", TABLE_MAX_CAPACITY_UNITS),
+        ("TableMaxWriteCapacityUnits", TABLE_MAX_CAPACITY_UNITS),
+    ] {
+        response.insert(member.into(), units.into());
+    }
+    super::respond(response)
+}
