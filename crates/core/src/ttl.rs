@@ -7,12 +7,14 @@
 //! (DynamoDB leaves those too, so that a value in milliseconds or a
 //! mistaken zero does not wipe a table). Expired items stay readable until
 //! they are deleted, as in DynamoDB, which deletes them within days; here
-//! a sweep comes by about every second.
+//! within seconds.
 //!
-//! One thread sweeps every table with TTL enabled. Each pass reads at most
-//! `ITEMS_PER_PASS` items of a table from a snapshot, in key order, and
-//! resumes after the last one at the next pass, so a large table costs a
-//! bounded amount of work per second. Each expired item is deleted through
+//! One thread sweeps every table with TTL enabled. Each pass (one a
+//! second) reads at most `ITEMS_PER_PASS` items of a table from a
+//! snapshot, in key order, and the next pass resumes after the last one,
+//! so a large table costs a bounded amount of work per second; a table
+//! swept to its end rests `ROUND_INTERVAL` before its next round, so a
+//! small one is not re-read every second. Each expired item is deleted through
 //! the write path, which checks the expiry again under the item's lock: an
 //! item rewritten meanwhile with a later expiry, or without one, stays.
 //! The delete maintains indexes and counters like any other.
@@ -24,12 +26,15 @@ use dynalith_model::{AttributeValue, DynamoError, Item, Number};
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// How long the sweeper sleeps between passes.
 const PASS_INTERVAL: Duration = Duration::from_secs(1);
 /// Items of one table read per pass.
 const ITEMS_PER_PASS: usize = 10_000;
+/// The shortest time from the start of one round through a table to the
+/// start of the next.
+const ROUND_INTERVAL: Duration = Duration::from_secs(5);
 /// Expiry times further in the past than this are left alone.
 const OLDEST_EXPIRY_SECONDS: i64 = 5 * 365 * 24 * 60 * 60;
 
@@ -133,17 +138,25 @@ fn now_seconds() -> Number {
     Number::from_i64(i64::try_from(seconds).unwrap_or(i64::MAX))
 }
 
-/// Sweeps every TTL-enabled table each pass, until the database is gone.
+/// Where a table's sweep stands.
+struct Round {
+    /// The key the next pass resumes after; None between rounds.
+    resume_after: Option<Vec<u8>>,
+    /// When the next round may start.
+    next_start: Instant,
+}
+
+/// Sweeps the TTL-enabled tables, a pass a second, until the database is
+/// gone.
 fn sweep_until_closed(db: Weak<Database>) {
-    // Where each table's sweep resumes, by table id.
-    let mut resume_after: HashMap<u32, Vec<u8>> = HashMap::new();
+    let mut rounds: HashMap<u32, Round> = HashMap::new();
     loop {
         std::thread::sleep(PASS_INTERVAL);
         let Some(db) = db.upgrade() else {
             return;
         };
         let now = now_seconds();
-        let mut swept = Vec::new();
+        let mut enabled = Vec::new();
         for name in db.catalog().names() {
             let Some(table) = db.catalog().get(&name) else {
                 continue;
@@ -151,19 +164,23 @@ fn sweep_until_closed(db: Weak<Database>) {
             let Some(attribute) = table.time_to_live_attribute.clone() else {
                 continue;
             };
-            swept.push(table.id);
-            let after = resume_after.get(&table.id).map(Vec::as_slice);
-            match db.sweep_table(&table, &attribute, &now, after) {
-                Ok(Some(next)) => {
-                    resume_after.insert(table.id, next);
+            enabled.push(table.id);
+            let round = rounds.entry(table.id).or_insert_with(|| Round {
+                resume_after: None,
+                next_start: Instant::now(),
+            });
+            if round.resume_after.is_none() {
+                if Instant::now() < round.next_start {
+                    continue;
                 }
-                Ok(None) => {
-                    resume_after.remove(&table.id);
-                }
+                round.next_start = Instant::now() + ROUND_INTERVAL;
+            }
+            match db.sweep_table(&table, &attribute, &now, round.resume_after.as_deref()) {
+                Ok(next) => round.resume_after = next,
                 Err(e) => tracing::warn!(table = %name, %e, "TTL sweep failed; retried next pass"),
             }
         }
-        resume_after.retain(|id, _| swept.contains(id));
+        rounds.retain(|id, _| enabled.contains(id));
     }
 }
 
