@@ -2,24 +2,12 @@
 //! removed in the background (their keys carry the dropped table's id, which
 //! is never reused, so nothing can see them meanwhile).
 
-use crate::validate::Violations;
 use crate::{describe, keys, storage_error, Database};
-use dynalith_model::{wire::parse_input, DynamoError};
-use serde::Deserialize;
+use dynalith_model::DynamoError;
 use serde_json::Map;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DeleteTableInput {
-    table_name: Option<String>,
-}
-
 pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
-    let input: DeleteTableInput = parse_input(body)?;
-    let mut v = Violations::new();
-    v.name(input.table_name.as_deref(), "tableName");
-    v.finish()?;
-    let name = input.table_name.unwrap_or_default();
+    let name = super::shapes::table_name_of(body)?;
 
     let _changes = db.catalog().lock_changes();
     let table = db

@@ -1,23 +1,11 @@
 //! DescribeTable.
 
-use crate::validate::Violations;
 use crate::{describe, Database};
-use dynalith_model::{wire::parse_input, DynamoError};
-use serde::Deserialize;
+use dynalith_model::DynamoError;
 use serde_json::Map;
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DescribeTableInput {
-    table_name: Option<String>,
-}
-
 pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
-    let input: DescribeTableInput = parse_input(body)?;
-    let mut v = Violations::new();
-    v.name(input.table_name.as_deref(), "tableName");
-    v.finish()?;
-    let name = input.table_name.unwrap_or_default();
+    let name = super::shapes::table_name_of(body)?;
     let table = db
         .catalog()
         .get(&name)

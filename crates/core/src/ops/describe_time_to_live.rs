@@ -2,24 +2,12 @@
 //! status is ENABLED or DISABLED, never DynamoDB's passing ENABLING or
 //! DISABLING.
 
-use crate::validate::Violations;
 use crate::Database;
-use dynalith_model::{wire::parse_input, DynamoError};
-use serde::Deserialize;
+use dynalith_model::DynamoError;
 use serde_json::{json, Map};
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct DescribeTimeToLiveInput {
-    table_name: Option<String>,
-}
-
 pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
-    let input: DescribeTimeToLiveInput = parse_input(body)?;
-    let mut v = Violations::new();
-    v.name(input.table_name.as_deref(), "tableName");
-    v.finish()?;
-    let name = input.table_name.unwrap_or_default();
+    let name = super::shapes::table_name_of(body)?;
     let table = db
         .catalog()
         .get(&name)

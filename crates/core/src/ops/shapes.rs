@@ -4,6 +4,24 @@
 
 use serde::Deserialize;
 
+/// The input of operations that name only a table (DescribeTable,
+/// DeleteTable, DescribeTimeToLive).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TableNameInput {
+    table_name: Option<String>,
+}
+
+/// The table name such an operation's body gives, checked as Coral checks
+/// it.
+pub fn table_name_of(body: &[u8]) -> Result<String, dynalith_model::DynamoError> {
+    let input: TableNameInput = dynalith_model::wire::parse_input(body)?;
+    let mut v = crate::validate::Violations::new();
+    v.name(input.table_name.as_deref(), "tableName");
+    v.finish()?;
+    Ok(input.table_name.unwrap_or_default())
+}
+
 #[derive(Deserialize, Debug, Clone)]
 #[serde(rename_all = "PascalCase")]
 pub struct AttributeDefinitionInput {
