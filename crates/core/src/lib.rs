@@ -22,6 +22,7 @@ pub mod index;
 pub mod key_range;
 pub mod keys;
 mod ops;
+mod partiql;
 pub mod primary_key;
 pub mod read_page;
 pub mod request_tokens;

@@ -53,6 +53,8 @@ pub enum ErrorKind {
     ItemCollectionSizeLimitExceeded,
     /// Deletion protection is on.
     ResourceInUseDeletionProtection,
+    /// A PartiQL INSERT of an item whose key exists.
+    DuplicateItem,
     /// A bug or storage failure on our side.
     InternalServerError,
 }
@@ -94,6 +96,7 @@ impl ErrorKind {
             ErrorKind::ItemCollectionSizeLimitExceeded => {
                 (DYNAMODB, "ItemCollectionSizeLimitExceededException")
             }
+            ErrorKind::DuplicateItem => (DYNAMODB, "DuplicateItemException"),
             ErrorKind::InternalServerError => (DYNAMODB, "InternalServerError"),
         };
         format!("{namespace}{name}")

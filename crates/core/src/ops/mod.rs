@@ -9,6 +9,7 @@ mod delete_table;
 mod describe_limits;
 mod describe_table;
 mod describe_time_to_live;
+mod execute_statement;
 mod expressions;
 mod get_item;
 mod index_definitions;
@@ -80,6 +81,7 @@ operations!(
     UntagResource,
     ListTagsOfResource,
     DescribeLimits,
+    ExecuteStatement,
 );
 
 pub(crate) fn execute(
@@ -118,6 +120,7 @@ pub(crate) fn execute(
         Operation::UntagResource => untag_resource::execute(db, body),
         Operation::ListTagsOfResource => list_tags_of_resource::execute(db, body),
         Operation::DescribeLimits => describe_limits::execute(db, body),
+        Operation::ExecuteStatement => execute_statement::execute(db, body, context),
     }
 }
 

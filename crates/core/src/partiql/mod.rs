@@ -1,0 +1,6 @@
+//! PartiQL, the SQL-like language of ExecuteStatement: a parser for the
+//! statements DynamoDB accepts, and their translation into the equivalent
+//! DynamoDB expressions.
+
+pub mod parse;
+pub mod translate;

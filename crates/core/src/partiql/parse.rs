@@ -1,0 +1,804 @@
+//! The PartiQL statements DynamoDB runs, parsed into a small syntax tree:
+//!
+//! ```text
+//! SELECT * | path [, path ...] FROM table[.index] [WHERE cond] [ORDER BY path [ASC|DESC]]
+//! INSERT INTO table VALUE {'name': value, ...}
+//! UPDATE table SET path = value [, ...] | REMOVE path [, ...] ... WHERE cond [RETURNING ...]
+//! DELETE FROM table WHERE cond [RETURNING ALL OLD *]
+//! ```
+//!
+//! Names are bare (`name`) or double-quoted (`"name"`); strings are
+//! single-quoted; `?` is the next of the request's Parameters; `{...}` is a
+//! map, `[...]` a list and `<<...>>` a set. Keywords are case-insensitive.
+
+use dynalith_model::{AttributeValue, DynamoError, Item, Number};
+use std::collections::BTreeSet;
+
+/// One element of a document path.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Step {
+    Name(String),
+    Index(u32),
+}
+
+pub type Path = Vec<Step>;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Comparison {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+/// An operand or a condition.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expr {
+    Path(Path),
+    Value(AttributeValue),
+    /// The `n`th `?` of the statement (from 0).
+    Parameter(usize),
+    Compare(Box<Expr>, Comparison, Box<Expr>),
+    And(Box<Expr>, Box<Expr>),
+    Or(Box<Expr>, Box<Expr>),
+    Not(Box<Expr>),
+    Between(Box<Expr>, Box<Expr>, Box<Expr>),
+    In(Box<Expr>, Vec<Expr>),
+    /// `path IS [NOT] MISSING`: whether the attribute is absent.
+    Missing(Path, bool),
+    /// `path IS [NOT] NULL`: whether the attribute is of type NULL.
+    Null(Path, bool),
+    Call(String, Vec<Expr>),
+    /// `a + b` or `a - b` (in SET).
+    Arithmetic(Box<Expr>, char, Box<Expr>),
+}
+
+/// What a write statement returns (`RETURNING ... *`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Returning {
+    AllOld,
+    ModifiedOld,
+    AllNew,
+    ModifiedNew,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Statement {
+    Select {
+        /// None for `*`.
+        projection: Option<Vec<Path>>,
+        table: String,
+        index: Option<String>,
+        condition: Option<Expr>,
+        /// `ORDER BY ... DESC`.
+        descending: bool,
+    },
+    Insert {
+        table: String,
+        item: Expr,
+    },
+    Update {
+        table: String,
+        set: Vec<(Path, Expr)>,
+        remove: Vec<Path>,
+        condition: Expr,
+        returning: Option<Returning>,
+    },
+    Delete {
+        table: String,
+        condition: Expr,
+        returning: Option<Returning>,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Token {
+    /// A bare word: a keyword or a name.
+    Word(String),
+    /// A double-quoted name.
+    Quoted(String),
+    Text(String),
+    Number(String),
+    Symbol(&'static str),
+    Parameter,
+}
+
+/// The error DynamoDB gives for a statement it cannot parse.
+pub fn malformed(detail: impl std::fmt::Display) -> DynamoError {
+    DynamoError::validation(format!(
+        "Statement wasn't well formed, can't be processed: {detail}"
+    ))
+}
+
+const SYMBOLS: [&str; 19] = [
+    "<<", ">>", "<>", "!=", "<=", ">=", "=", "<", ">", "(", ")", "[", "]", "{", "}", ",", ".", ":",
+    "*",
+];
+
+fn tokenize(text: &str) -> Result<Vec<Token>, DynamoError> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+        } else if c == '\'' || c == '"' {
+            // '' inside '...' (and "" inside "...") is the quote itself.
+            let mut value = String::new();
+            i += 1;
+            loop {
+                match chars.get(i) {
+                    None => return Err(malformed("unterminated quoted text")),
+                    Some(&q) if q == c && chars.get(i + 1) == Some(&c) => {
+                        value.push(c);
+                        i += 2;
+                    }
+                    Some(&q) if q == c => {
+                        i += 1;
+                        break;
+                    }
+                    Some(&other) => {
+                        value.push(other);
+                        i += 1;
+                    }
+                }
+            }
+            tokens.push(if c == '\'' {
+                Token::Text(value)
+            } else {
+                Token::Quoted(value)
+            });
+        } else if c.is_ascii_digit() {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_alphanumeric()
+                    || chars[i] == '.'
+                    || ((chars[i] == '-' || chars[i] == '+') && matches!(chars[i - 1], 'e' | 'E')))
+            {
+                i += 1;
+            }
+            tokens.push(Token::Number(chars[start..i].iter().collect()));
+        } else if c.is_alphabetic() || c == '_' {
+            let start = i;
+            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
+                i += 1;
+            }
+            tokens.push(Token::Word(chars[start..i].iter().collect()));
+        } else if c == '?' {
+            tokens.push(Token::Parameter);
+            i += 1;
+        } else if c == '+' || c == '-' {
+            tokens.push(Token::Symbol(if c == '+' { "+" } else { "-" }));
+            i += 1;
+        } else {
+            let rest: String = chars[i..chars.len().min(i + 2)].iter().collect();
+            let symbol = SYMBOLS
+                .iter()
+                .find(|s| rest.starts_with(**s))
+                .ok_or_else(|| malformed(format!("unexpected character '{c}'")))?;
+            tokens.push(Token::Symbol(symbol));
+            i += symbol.len();
+        }
+    }
+    Ok(tokens)
+}
+
+/// Parses one statement.
+pub fn parse(text: &str) -> Result<Statement, DynamoError> {
+    let mut parser = Parser {
+        tokens: tokenize(text)?,
+        at: 0,
+        parameters: 0,
+    };
+    let statement = parser.statement()?;
+    if parser.at < parser.tokens.len() {
+        return Err(malformed("unexpected text after the statement"));
+    }
+    Ok(statement)
+}
+
+/// How many `?` a statement has.
+pub fn parameter_count(text: &str) -> Result<usize, DynamoError> {
+    Ok(tokenize(text)?
+        .iter()
+        .filter(|t| **t == Token::Parameter)
+        .count())
+}
+
+struct Parser {
+    tokens: Vec<Token>,
+    at: usize,
+    parameters: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.at)
+    }
+
+    fn next(&mut self) -> Result<Token, DynamoError> {
+        let token = self
+            .tokens
+            .get(self.at)
+            .cloned()
+            .ok_or_else(|| malformed("unexpected end of statement"))?;
+        self.at += 1;
+        Ok(token)
+    }
+
+    fn at_keyword(&self, keyword: &str) -> bool {
+        matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case(keyword))
+    }
+
+    fn eat_keyword(&mut self, keyword: &str) -> bool {
+        let found = self.at_keyword(keyword);
+        if found {
+            self.at += 1;
+        }
+        found
+    }
+
+    fn keyword(&mut self, keyword: &str) -> Result<(), DynamoError> {
+        if self.eat_keyword(keyword) {
+            Ok(())
+        } else {
+            Err(malformed(format!("expected {keyword}")))
+        }
+    }
+
+    fn eat_symbol(&mut self, symbol: &str) -> bool {
+        let found = matches!(self.peek(), Some(Token::Symbol(s)) if *s == symbol);
+        if found {
+            self.at += 1;
+        }
+        found
+    }
+
+    fn symbol(&mut self, symbol: &str) -> Result<(), DynamoError> {
+        if self.eat_symbol(symbol) {
+            Ok(())
+        } else {
+            Err(malformed(format!("expected '{symbol}'")))
+        }
+    }
+
+    fn statement(&mut self) -> Result<Statement, DynamoError> {
+        if self.eat_keyword("SELECT") {
+            self.select()
+        } else if self.eat_keyword("INSERT") {
+            self.keyword("INTO")?;
+            let table = self.name()?;
+            self.keyword("VALUE")?;
+            let item = self.operand()?;
+            Ok(Statement::Insert { table, item })
+        } else if self.eat_keyword("UPDATE") {
+            self.update()
+        } else if self.eat_keyword("DELETE") {
+            self.keyword("FROM")?;
+            let table = self.name()?;
+            self.keyword("WHERE")?;
+            let condition = self.condition()?;
+            let returning = self.returning()?;
+            Ok(Statement::Delete {
+                table,
+                condition,
+                returning,
+            })
+        } else {
+            Err(malformed(
+                "a statement starts with SELECT, INSERT, UPDATE or DELETE",
+            ))
+        }
+    }
+
+    fn select(&mut self) -> Result<Statement, DynamoError> {
+        let projection = if self.eat_symbol("*") {
+            None
+        } else {
+            let mut paths = vec![self.path()?];
+            while self.eat_symbol(",") {
+                paths.push(self.path()?);
+            }
+            Some(paths)
+        };
+        self.keyword("FROM")?;
+        let table = self.name()?;
+        let index = if self.eat_symbol(".") {
+            Some(self.name()?)
+        } else {
+            None
+        };
+        let condition = if self.eat_keyword("WHERE") {
+            Some(self.condition()?)
+        } else {
+            None
+        };
+        let mut descending = false;
+        if self.eat_keyword("ORDER") {
+            self.keyword("BY")?;
+            self.path()?;
+            descending = self.eat_keyword("DESC");
+            if !descending {
+                self.eat_keyword("ASC");
+            }
+        }
+        Ok(Statement::Select {
+            projection,
+            table,
+            index,
+            condition,
+            descending,
+        })
+    }
+
+    fn update(&mut self) -> Result<Statement, DynamoError> {
+        let table = self.name()?;
+        let (mut set, mut remove) = (Vec::new(), Vec::new());
+        loop {
+            if self.eat_keyword("SET") {
+                loop {
+                    let path = self.path()?;
+                    self.symbol("=")?;
+                    set.push((path, self.sum()?));
+                    if !self.eat_symbol(",") {
+                        break;
+                    }
+                }
+            } else if self.eat_keyword("REMOVE") {
+                loop {
+                    remove.push(self.path()?);
+                    if !self.eat_symbol(",") {
+                        break;
+                    }
+                }
+            } else {
+                break;
+            }
+        }
+        if set.is_empty() && remove.is_empty() {
+            return Err(malformed("UPDATE needs a SET or REMOVE clause"));
+        }
+        self.keyword("WHERE")?;
+        let condition = self.condition()?;
+        let returning = self.returning()?;
+        Ok(Statement::Update {
+            table,
+            set,
+            remove,
+            condition,
+            returning,
+        })
+    }
+
+    fn returning(&mut self) -> Result<Option<Returning>, DynamoError> {
+        if !self.eat_keyword("RETURNING") {
+            return Ok(None);
+        }
+        let all = if self.eat_keyword("ALL") {
+            true
+        } else {
+            self.keyword("MODIFIED")?;
+            false
+        };
+        let old = if self.eat_keyword("OLD") {
+            true
+        } else {
+            self.keyword("NEW")?;
+            false
+        };
+        self.symbol("*")?;
+        Ok(Some(match (all, old) {
+            (true, true) => Returning::AllOld,
+            (false, true) => Returning::ModifiedOld,
+            (true, false) => Returning::AllNew,
+            (false, false) => Returning::ModifiedNew,
+        }))
+    }
+
+    /// A table, index or attribute name.
+    fn name(&mut self) -> Result<String, DynamoError> {
+        match self.next()? {
+            Token::Word(w) | Token::Quoted(w) => Ok(w),
+            _ => Err(malformed("expected a name")),
+        }
+    }
+
+    fn path(&mut self) -> Result<Path, DynamoError> {
+        let mut path = vec![Step::Name(self.name()?)];
+        loop {
+            if self.eat_symbol(".") {
+                path.push(Step::Name(self.name()?));
+            } else if self.eat_symbol("[") {
+                let index = match self.next()? {
+                    Token::Number(n) => n
+                        .parse()
+                        .map_err(|_| malformed(format!("invalid list index {n}")))?,
+                    _ => return Err(malformed("expected a list index")),
+                };
+                self.symbol("]")?;
+                path.push(Step::Index(index));
+            } else {
+                return Ok(path);
+            }
+        }
+    }
+
+    fn condition(&mut self) -> Result<Expr, DynamoError> {
+        let mut left = self.conjunction()?;
+        while self.eat_keyword("OR") {
+            left = Expr::Or(Box::new(left), Box::new(self.conjunction()?));
+        }
+        Ok(left)
+    }
+
+    fn conjunction(&mut self) -> Result<Expr, DynamoError> {
+        let mut left = self.negation()?;
+        while self.eat_keyword("AND") {
+            left = Expr::And(Box::new(left), Box::new(self.negation()?));
+        }
+        Ok(left)
+    }
+
+    fn negation(&mut self) -> Result<Expr, DynamoError> {
+        if self.eat_keyword("NOT") {
+            return Ok(Expr::Not(Box::new(self.negation()?)));
+        }
+        self.predicate()
+    }
+
+    fn predicate(&mut self) -> Result<Expr, DynamoError> {
+        if self.eat_symbol("(") {
+            let inner = self.condition()?;
+            self.symbol(")")?;
+            return Ok(inner);
+        }
+        let left = self.sum()?;
+        if self.eat_keyword("IS") {
+            let negated = self.eat_keyword("NOT");
+            let Expr::Path(path) = left else {
+                return Err(malformed("IS applies to an attribute"));
+            };
+            return if self.eat_keyword("MISSING") {
+                Ok(Expr::Missing(path, !negated))
+            } else {
+                self.keyword("NULL")?;
+                Ok(Expr::Null(path, !negated))
+            };
+        }
+        if self.eat_keyword("BETWEEN") {
+            let low = self.sum()?;
+            self.keyword("AND")?;
+            let high = self.sum()?;
+            return Ok(Expr::Between(Box::new(left), Box::new(low), Box::new(high)));
+        }
+        if self.eat_keyword("IN") {
+            let close = if self.eat_symbol("[") {
+                "]"
+            } else {
+                self.symbol("(")?;
+                ")"
+            };
+            let mut options = vec![self.sum()?];
+            while self.eat_symbol(",") {
+                options.push(self.sum()?);
+            }
+            self.symbol(close)?;
+            return Ok(Expr::In(Box::new(left), options));
+        }
+        let comparison = match self.peek() {
+            Some(Token::Symbol("=")) => Comparison::Eq,
+            Some(Token::Symbol("<>" | "!=")) => Comparison::Ne,
+            Some(Token::Symbol("<")) => Comparison::Lt,
+            Some(Token::Symbol("<=")) => Comparison::Le,
+            Some(Token::Symbol(">")) => Comparison::Gt,
+            Some(Token::Symbol(">=")) => Comparison::Ge,
+            // A function call standing alone (begins_with, contains, ...).
+            _ => return Ok(left),
+        };
+        self.at += 1;
+        let right = self.sum()?;
+        Ok(Expr::Compare(Box::new(left), comparison, Box::new(right)))
+    }
+
+    fn sum(&mut self) -> Result<Expr, DynamoError> {
+        let mut left = self.operand()?;
+        loop {
+            let op = if self.eat_symbol("+") {
+                '+'
+            } else if self.eat_symbol("-") {
+                '-'
+            } else {
+                return Ok(left);
+            };
+            left = Expr::Arithmetic(Box::new(left), op, Box::new(self.operand()?));
+        }
+    }
+
+    fn operand(&mut self) -> Result<Expr, DynamoError> {
+        match self.peek().cloned() {
+            Some(Token::Parameter) => {
+                self.at += 1;
+                self.parameters += 1;
+                Ok(Expr::Parameter(self.parameters - 1))
+            }
+            Some(Token::Text(text)) => {
+                self.at += 1;
+                Ok(Expr::Value(AttributeValue::S(text)))
+            }
+            Some(Token::Number(text)) => {
+                self.at += 1;
+                number(&text)
+            }
+            Some(Token::Symbol("-")) => {
+                self.at += 1;
+                match self.next()? {
+                    Token::Number(text) => number(&format!("-{text}")),
+                    _ => Err(malformed("expected a number after '-'")),
+                }
+            }
+            Some(Token::Symbol("{")) => {
+                self.at += 1;
+                self.map()
+            }
+            Some(Token::Symbol("[")) => {
+                self.at += 1;
+                let items = self.list_until("]")?;
+                Ok(Expr::Call("list".into(), items))
+            }
+            Some(Token::Symbol("<<")) => {
+                self.at += 1;
+                let items = self.list_until(">>")?;
+                Ok(Expr::Call("set".into(), items))
+            }
+            Some(Token::Word(word)) if self.is_literal_word(&word) => {
+                self.at += 1;
+                Ok(Expr::Value(match word.to_ascii_uppercase().as_str() {
+                    "TRUE" => AttributeValue::Bool(true),
+                    "FALSE" => AttributeValue::Bool(false),
+                    _ => AttributeValue::Null,
+                }))
+            }
+            Some(Token::Word(word))
+                if matches!(self.tokens.get(self.at + 1), Some(Token::Symbol("("))) =>
+            {
+                self.at += 2;
+                let arguments = self.list_until(")")?;
+                Ok(Expr::Call(word.to_ascii_lowercase(), arguments))
+            }
+            Some(Token::Word(_) | Token::Quoted(_)) => Ok(Expr::Path(self.path()?)),
+            _ => Err(malformed("expected a value")),
+        }
+    }
+
+    fn is_literal_word(&self, word: &str) -> bool {
+        ["TRUE", "FALSE", "NULL"]
+            .iter()
+            .any(|w| word.eq_ignore_ascii_case(w))
+    }
+
+    /// Comma-separated operands up to `close` (which may come at once).
+    fn list_until(&mut self, close: &str) -> Result<Vec<Expr>, DynamoError> {
+        let mut items = Vec::new();
+        if self.eat_symbol(close) {
+            return Ok(items);
+        }
+        loop {
+            items.push(self.sum()?);
+            if self.eat_symbol(close) {
+                return Ok(items);
+            }
+            self.symbol(",")?;
+        }
+    }
+
+    /// `{'name': value, ...}` after its `{`.
+    fn map(&mut self) -> Result<Expr, DynamoError> {
+        let mut entries = Vec::new();
+        if !self.eat_symbol("}") {
+            loop {
+                let key = match self.next()? {
+                    Token::Text(key) => key,
+                    _ => return Err(malformed("a map key is a quoted string")),
+                };
+                self.symbol(":")?;
+                entries.push(Expr::Value(AttributeValue::S(key)));
+                entries.push(self.sum()?);
+                if self.eat_symbol("}") {
+                    break;
+                }
+                self.symbol(",")?;
+            }
+        }
+        Ok(Expr::Call("map".into(), entries))
+    }
+}
+
+fn number(text: &str) -> Result<Expr, DynamoError> {
+    Number::parse(text)
+        .map(|n| Expr::Value(AttributeValue::N(n)))
+        .map_err(|_| malformed(format!("invalid number {text}")))
+}
+
+/// The value of an operand built only of literals and parameters (a map,
+/// list or set literal included).
+pub fn value_of(expr: &Expr, parameters: &[AttributeValue]) -> Result<AttributeValue, DynamoError> {
+    match expr {
+        Expr::Value(v) => Ok(v.clone()),
+        Expr::Parameter(i) => parameters.get(*i).cloned().ok_or_else(|| {
+            DynamoError::validation("Number of parameters in request and statement don't match.")
+        }),
+        Expr::Call(kind, items) if kind == "map" => {
+            let mut map = Item::new();
+            for pair in items.chunks(2) {
+                let [Expr::Value(AttributeValue::S(key)), value] = pair else {
+                    return Err(malformed("invalid map"));
+                };
+                map.insert(key.clone(), value_of(value, parameters)?);
+            }
+            Ok(AttributeValue::M(map))
+        }
+        Expr::Call(kind, items) if kind == "list" => Ok(AttributeValue::L(
+            items
+                .iter()
+                .map(|i| value_of(i, parameters))
+                .collect::<Result<_, _>>()?,
+        )),
+        Expr::Call(kind, items) if kind == "set" => set_of(
+            items
+                .iter()
+                .map(|i| value_of(i, parameters))
+                .collect::<Result<_, _>>()?,
+        ),
+        _ => Err(malformed("expected a value")),
+    }
+}
+
+/// `<<...>>` of strings, numbers or binaries.
+fn set_of(members: Vec<AttributeValue>) -> Result<AttributeValue, DynamoError> {
+    let mismatch =
+        || DynamoError::validation("Set members must all be strings, numbers or binaries");
+    match members.first() {
+        None => Err(DynamoError::invalid_parameter(
+            "An string set  may not be empty",
+        )),
+        Some(AttributeValue::S(_)) => {
+            let mut set = BTreeSet::new();
+            for m in members {
+                let AttributeValue::S(s) = m else {
+                    return Err(mismatch());
+                };
+                set.insert(s);
+            }
+            Ok(AttributeValue::Ss(set.into_iter().collect()))
+        }
+        Some(AttributeValue::N(_)) => {
+            let mut set = Vec::new();
+            for m in members {
+                let AttributeValue::N(n) = m else {
+                    return Err(mismatch());
+                };
+                if !set.contains(&n) {
+                    set.push(n);
+                }
+            }
+            Ok(AttributeValue::Ns(set))
+        }
+        Some(AttributeValue::B(_)) => {
+            let mut set = Vec::new();
+            for m in members {
+                let AttributeValue::B(b) = m else {
+                    return Err(mismatch());
+                };
+                if !set.contains(&b) {
+                    set.push(b);
+                }
+            }
+            Ok(AttributeValue::Bs(set))
+        }
+        Some(_) => Err(mismatch()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_four_statements() {
+        let select = parse(r#"SELECT "name", a.b[2] FROM "MyTable"."byG" WHERE "PK" = 'U#1' AND begins_with(SK, ?) ORDER BY SK DESC"#).unwrap();
+        let Statement::Select {
+            projection,
+            table,
+            index,
+            condition,
+            descending,
+        } = select
+        else {
+            panic!("not a select");
+        };
+        assert_eq!(table, "MyTable");
+        assert_eq!(index.as_deref(), Some("byG"));
+        assert!(descending);
+        assert_eq!(
+            projection.unwrap()[1],
+            vec![
+                Step::Name("a".into()),
+                Step::Name("b".into()),
+                Step::Index(2)
+            ]
+        );
+        assert!(matches!(condition, Some(Expr::And(..))));
+
+        let insert = parse(
+            "insert into t VALUE {'PK': 'a', 'n': -1.5e3, 's': <<'x','y'>>, 'l': [1, true, null]}",
+        )
+        .unwrap();
+        let Statement::Insert { item, .. } = insert else {
+            panic!("not an insert");
+        };
+        let AttributeValue::M(item) = value_of(&item, &[]).unwrap() else {
+            panic!("not a map");
+        };
+        assert_eq!(
+            item["n"],
+            AttributeValue::N(Number::parse("-1500").unwrap())
+        );
+        assert_eq!(item["s"], AttributeValue::Ss(vec!["x".into(), "y".into()]));
+
+        let update = parse("UPDATE t SET n = n + 1, m.x = ? REMOVE old WHERE PK = 'a' AND SK = 'b' RETURNING ALL NEW *").unwrap();
+        assert!(matches!(
+            update,
+            Statement::Update {
+                returning: Some(Returning::AllNew),
+                ..
+            }
+        ));
+        let delete = parse("DELETE FROM t WHERE PK = 'a' AND x IS NOT MISSING").unwrap();
+        assert!(matches!(
+            delete,
+            Statement::Delete {
+                returning: None,
+                ..
+            }
+        ));
+    }
+
+    #[test]
+    fn quotes_escape_themselves() {
+        let Statement::Insert { item, .. } =
+            parse(r#"INSERT INTO "my""t" VALUE {'k': 'it''s'}"#).unwrap()
+        else {
+            panic!("not an insert");
+        };
+        let AttributeValue::M(item) = value_of(&item, &[]).unwrap() else {
+            panic!("not a map");
+        };
+        assert_eq!(item["k"], AttributeValue::S("it's".into()));
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_statement() {
+        for text in [
+            "SELEC * FROM t",
+            "SELECT * FROM",
+            "SELECT * FROM t WHERE",
+            "UPDATE t WHERE a = 1",
+            "INSERT INTO t VALUE {'a': 1",
+            "DELETE FROM t",
+            "SELECT * FROM t extra",
+            "SELECT * FROM t WHERE a = 'open",
+            "SELECT * FROM t WHERE a ~ 1",
+        ] {
+            let e = parse(text).unwrap_err();
+            assert!(
+                e.message
+                    .starts_with("Statement wasn't well formed, can't be processed"),
+                "{text}: {}",
+                e.message
+            );
+        }
+    }
+}

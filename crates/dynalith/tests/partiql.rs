@@ -1,0 +1,340 @@
+//! PartiQL through the AWS SDK: ExecuteStatement's SELECT, INSERT, UPDATE
+//! and DELETE, with parameters, paging and DynamoDB's errors.
+
+mod common;
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
+    ReturnConsumedCapacity, ScalarAttributeType,
+};
+use aws_sdk_dynamodb::Client;
+use common::{attribute_definition, error_code, error_message, key_element, unique_table, Server};
+use std::collections::HashMap;
+
+type Item = HashMap<String, AttributeValue>;
+
+fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.into())
+}
+
+fn n(v: &str) -> AttributeValue {
+    AttributeValue::N(v.into())
+}
+
+async fn create(client: &Client) -> String {
+    let table = unique_table("pq");
+    client
+        .create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute_definition("PK", ScalarAttributeType::S))
+        .attribute_definitions(attribute_definition("SK", ScalarAttributeType::S))
+        .attribute_definitions(attribute_definition("g", ScalarAttributeType::S))
+        .key_schema(key_element("PK", KeyType::Hash))
+        .key_schema(key_element("SK", KeyType::Range))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("byG")
+                .key_schema(key_element("g", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    table
+}
+
+async fn run(client: &Client, statement: &str, parameters: Vec<AttributeValue>) -> Vec<Item> {
+    client
+        .execute_statement()
+        .statement(statement)
+        .set_parameters((!parameters.is_empty()).then_some(parameters))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{statement}: {}", error_message(&e)))
+        .items
+        .unwrap_or_default()
+}
+
+/// The SK values of `items`, sorted.
+fn sort_keys(items: &[Item]) -> Vec<String> {
+    let mut keys: Vec<String> = items
+        .iter()
+        .map(|i| i["SK"].as_s().unwrap().clone())
+        .collect();
+    keys.sort();
+    keys
+}
+
+#[tokio::test]
+async fn the_seed_statements_insert_select_and_update() {
+    let server = Server::start();
+    let client = server.client();
+    let table = create(&client).await;
+
+    // The statements of the seed's PartiQL example, on this test's table.
+    let inserted = run(
+        &client,
+        &format!(
+            r#"INSERT INTO "{table}" VALUE {{'PK': 'USER#123', 'SK': 'PROFILE', 'name': 'Alice'}}"#
+        ),
+        vec![],
+    )
+    .await;
+    assert!(inserted.is_empty());
+    let selected = run(
+        &client,
+        &format!(r#"SELECT * FROM "{table}" WHERE "PK" = 'USER#123'"#),
+        vec![],
+    )
+    .await;
+    assert_eq!(selected.len(), 1);
+    assert_eq!(selected[0]["name"], s("Alice"));
+    run(
+        &client,
+        &format!(r#"UPDATE "{table}" SET "name" = 'Updated' WHERE "PK" = 'USER#123' AND "SK" = 'PROFILE'"#),
+        vec![],
+    )
+    .await;
+    let item = client
+        .get_item()
+        .table_name(&table)
+        .key("PK", s("USER#123"))
+        .key("SK", s("PROFILE"))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert_eq!(item["name"], s("Updated"));
+
+    // A second INSERT of the same key is refused.
+    let error = client
+        .execute_statement()
+        .statement(format!(
+            r#"INSERT INTO "{table}" VALUE {{'PK': 'USER#123', 'SK': 'PROFILE'}}"#
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "DuplicateItemException");
+    assert_eq!(
+        error_message(&error),
+        "Duplicate primary key exists in table"
+    );
+}
+
+#[tokio::test]
+async fn select_queries_scans_filters_projects_and_pages() {
+    let server = Server::start();
+    let client = server.client();
+    let table = create(&client).await;
+    for i in 0..25 {
+        run(
+            &client,
+            &format!(r#"INSERT INTO "{table}" VALUE {{'PK': ?, 'SK': ?, 'n': ?, 'g': ?, 'tags': <<'a', 'b'>>, 'doc': {{'k': [1, 'x', true, null]}}}}"#),
+            vec![
+                s(if i < 20 { "P" } else { "Q" }),
+                s(&format!("S#{i:02}")),
+                n(&i.to_string()),
+                s(if i % 2 == 0 { "even" } else { "odd" }),
+            ],
+        )
+        .await;
+    }
+    let select = |condition: &str| format!(r#"SELECT * FROM "{table}" WHERE {condition}"#);
+
+    let all_p = run(&client, &select("PK = 'P'"), vec![]).await;
+    assert_eq!(all_p.len(), 20);
+    assert_eq!(all_p[0]["doc"], {
+        let inner = vec![
+            n("1"),
+            s("x"),
+            AttributeValue::Bool(true),
+            AttributeValue::Null(true),
+        ];
+        AttributeValue::M(HashMap::from([("k".to_string(), AttributeValue::L(inner))]))
+    });
+    let cases: Vec<(String, Vec<AttributeValue>, Vec<&str>)> = vec![
+        (select("PK = 'P' AND SK BETWEEN 'S#03' AND 'S#05'"), vec![], vec!["S#03", "S#04", "S#05"]),
+        (select("PK = 'P' AND begins_with(SK, 'S#1') AND n > 16"), vec![], vec!["S#17", "S#18", "S#19"]),
+        (select("PK = ? AND SK >= ?"), vec![s("Q"), s("S#23")], vec!["S#23", "S#24"]),
+        // More conditions on keys than a key condition holds, and a
+        // condition without the partition key: both scan.
+        (select("PK = 'P' AND SK IN ['S#01', 'S#07', 'S#99']"), vec![], vec!["S#01", "S#07"]),
+        (select("n < 2 OR n >= 24"), vec![], vec!["S#00", "S#01", "S#24"]),
+        (select("PK = 'Q' AND NOT n = 21 AND contains(tags, 'b') AND nothing IS MISSING AND n IS NOT MISSING"), vec![], vec!["S#20", "S#22", "S#23", "S#24"]),
+    ];
+    for (statement, parameters, expected) in cases {
+        let items = run(&client, &statement, parameters).await;
+        assert_eq!(sort_keys(&items), expected, "{statement}");
+    }
+
+    // An index, a projection, and descending order.
+    let odd_q = run(
+        &client,
+        &format!(r#"SELECT SK, n FROM "{table}"."byG" WHERE g = 'odd' AND PK = 'Q'"#),
+        vec![],
+    )
+    .await;
+    assert_eq!(sort_keys(&odd_q), vec!["S#21", "S#23"]);
+    assert!(odd_q.iter().all(|i| i.len() == 2));
+    let descending = run(&client, &select("PK = 'Q' ORDER BY SK DESC"), vec![]).await;
+    let order: Vec<&str> = descending
+        .iter()
+        .map(|i| i["SK"].as_s().unwrap().as_str())
+        .collect();
+    assert_eq!(order, vec!["S#24", "S#23", "S#22", "S#21", "S#20"]);
+
+    // Paging with Limit and NextToken, in a query and in a scan: every item
+    // once.
+    for statement in [select("PK = 'P'"), format!(r#"SELECT * FROM "{table}""#)] {
+        let mut seen = Vec::new();
+        let mut token = None;
+        let mut pages = 0;
+        loop {
+            let page = client
+                .execute_statement()
+                .statement(&statement)
+                .limit(4)
+                .set_next_token(token)
+                .return_consumed_capacity(ReturnConsumedCapacity::Total)
+                .send()
+                .await
+                .unwrap();
+            assert!(page.consumed_capacity.is_some());
+            seen.extend(page.items.unwrap_or_default());
+            pages += 1;
+            token = page.next_token;
+            if token.is_none() {
+                break;
+            }
+        }
+        let expected = if statement.contains("WHERE") { 20 } else { 25 };
+        assert_eq!(seen.len(), expected, "{statement}");
+        let mut keys = sort_keys(&seen);
+        keys.dedup();
+        assert_eq!(keys.len(), expected, "{statement}: an item came twice");
+        assert!(pages >= expected / 4, "{statement}: {pages} pages");
+    }
+}
+
+#[tokio::test]
+async fn update_and_delete_need_the_whole_key_and_honour_conditions() {
+    let server = Server::start();
+    let client = server.client();
+    let table = create(&client).await;
+    run(
+        &client,
+        &format!(r#"INSERT INTO "{table}" VALUE {{'PK': 'a', 'SK': '1', 'n': 5, 'old': 'x', 'l': [1, 2]}}"#),
+        vec![],
+    )
+    .await;
+
+    let new = run(
+        &client,
+        &format!(r#"UPDATE "{table}" SET n = n + ?, l[1] = 20 REMOVE old WHERE PK = 'a' AND SK = '1' AND n = 5 RETURNING ALL NEW *"#),
+        vec![n("2")],
+    )
+    .await;
+    assert_eq!(new.len(), 1);
+    assert_eq!(new[0]["n"], n("7"));
+    assert_eq!(new[0]["l"], AttributeValue::L(vec![n("1"), n("20")]));
+    assert!(!new[0].contains_key("old"));
+
+    let failures = [
+        // The condition does not hold.
+        (
+            format!(r#"UPDATE "{table}" SET n = 1 WHERE PK = 'a' AND SK = '1' AND n = 5"#),
+            "ConditionalCheckFailedException",
+        ),
+        // UPDATE changes existing items only.
+        (
+            format!(r#"UPDATE "{table}" SET n = 1 WHERE PK = 'a' AND SK = '2'"#),
+            "ConditionalCheckFailedException",
+        ),
+        (
+            format!(r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '1' AND n = 1"#),
+            "ConditionalCheckFailedException",
+        ),
+        (
+            format!(r#"UPDATE "{table}" SET n = 1 WHERE PK = 'a'"#),
+            "ValidationException",
+        ),
+        (
+            format!(r#"DELETE FROM "{table}" WHERE SK = '1'"#),
+            "ValidationException",
+        ),
+        (format!(r#"SELEC * FROM "{table}""#), "ValidationException"),
+        (
+            "SELECT * FROM \"no-such-table\"".to_string(),
+            "ResourceNotFoundException",
+        ),
+    ];
+    for (statement, code) in failures {
+        let error = client
+            .execute_statement()
+            .statement(&statement)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error_code(&error),
+            code,
+            "{statement}: {}",
+            error_message(&error)
+        );
+    }
+    let error = client
+        .execute_statement()
+        .statement(format!(r#"UPDATE "{table}" SET n = 1 WHERE PK = 'a'"#))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "Where clause does not contain a mandatory equality on all key attributes"
+    );
+    let error = client
+        .execute_statement()
+        .statement(format!(r#"SELECT * FROM "{table}" WHERE PK = ?"#))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "Number of parameters in request and statement don't match."
+    );
+    let error = client
+        .execute_statement()
+        .statement(format!(r#"SELEC * FROM "{table}""#))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(error_message(&error).starts_with("Statement wasn't well formed, can't be processed"));
+
+    let deleted = run(
+        &client,
+        &format!(r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '1' RETURNING ALL OLD *"#),
+        vec![],
+    )
+    .await;
+    assert_eq!(deleted[0]["n"], n("7"));
+    // Deleting an item that is not there is not an error.
+    let none = run(
+        &client,
+        &format!(r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '1'"#),
+        vec![],
+    )
+    .await;
+    assert!(none.is_empty());
+    assert!(run(&client, &format!(r#"SELECT * FROM "{table}""#), vec![])
+        .await
+        .is_empty());
+}
