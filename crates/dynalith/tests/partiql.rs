@@ -338,3 +338,216 @@ async fn update_and_delete_need_the_whole_key_and_honour_conditions() {
         .await
         .is_empty());
 }
+
+#[tokio::test]
+async fn batches_run_each_statement_and_report_each_failure() {
+    use aws_sdk_dynamodb::types::{BatchStatementErrorCodeEnum, BatchStatementRequest};
+    let server = Server::start();
+    let client = server.client();
+    let table = create(&client).await;
+    let request = |statement: String| {
+        BatchStatementRequest::builder()
+            .statement(statement)
+            .build()
+            .unwrap()
+    };
+    for sk in ["1", "4"] {
+        run(
+            &client,
+            &format!(r#"INSERT INTO "{table}" VALUE {{'PK': 'a', 'SK': ?, 'v': 1}}"#),
+            vec![s(sk)],
+        )
+        .await;
+    }
+
+    let writes = client
+        .batch_execute_statement()
+        .statements(request(format!(
+            r#"INSERT INTO "{table}" VALUE {{'PK': 'a', 'SK': '1'}}"#
+        )))
+        .statements(request(format!(
+            r#"INSERT INTO "{table}" VALUE {{'PK': 'a', 'SK': '2', 'v': 2}}"#
+        )))
+        .statements(request(format!(
+            r#"UPDATE "{table}" SET v = 9 WHERE PK = 'a' AND SK = '4' AND v = 5"#
+        )))
+        .statements(request(format!(
+            r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '3'"#
+        )))
+        .send()
+        .await
+        .unwrap()
+        .responses
+        .unwrap();
+    let codes: Vec<Option<&BatchStatementErrorCodeEnum>> = writes
+        .iter()
+        .map(|r| r.error().and_then(|e| e.code()))
+        .collect();
+    assert_eq!(
+        codes,
+        vec![
+            Some(&BatchStatementErrorCodeEnum::DuplicateItem),
+            None,
+            Some(&BatchStatementErrorCodeEnum::ConditionalCheckFailed),
+            None,
+        ]
+    );
+    assert!(writes
+        .iter()
+        .all(|r| r.table_name() == Some(table.as_str())));
+
+    let reads = client
+        .batch_execute_statement()
+        .statements(request(format!(
+            r#"SELECT v FROM "{table}" WHERE PK = 'a' AND SK = '2'"#
+        )))
+        .statements(request(format!(
+            r#"SELECT * FROM "{table}" WHERE PK = 'a' AND SK = '9'"#
+        )))
+        .statements(request(format!(
+            r#"SELECT * FROM "{table}" WHERE PK = 'a'"#
+        )))
+        .send()
+        .await
+        .unwrap()
+        .responses
+        .unwrap();
+    assert_eq!(
+        reads[0].item().unwrap(),
+        &HashMap::from([("v".to_string(), n("2"))])
+    );
+    assert!(reads[1].item().is_none() && reads[1].error().is_none());
+    assert_eq!(
+        reads[2].error().unwrap().code(),
+        Some(&BatchStatementErrorCodeEnum::ValidationError)
+    );
+
+    let error = client
+        .batch_execute_statement()
+        .statements(request(format!(
+            r#"SELECT * FROM "{table}" WHERE PK = 'a' AND SK = '1'"#
+        )))
+        .statements(request(format!(
+            r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '1'"#
+        )))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "Read and write requests together in the same batch is not supported."
+    );
+    // One item written twice in a batch (an INSERT and a DELETE of one key).
+    let error = client
+        .batch_execute_statement()
+        .statements(request(format!(
+            r#"INSERT INTO "{table}" VALUE {{'PK': 'c', 'SK': '1', 'x': 1}}"#
+        )))
+        .statements(request(format!(
+            r#"DELETE FROM "{table}" WHERE SK = '1' AND PK = 'c'"#
+        )))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "Provided list of item keys contains duplicates"
+    );
+}
+
+#[tokio::test]
+async fn transactions_apply_all_statements_or_none() {
+    use aws_sdk_dynamodb::types::ParameterizedStatement;
+    let server = Server::start();
+    let client = server.client();
+    let table = create(&client).await;
+    let statement = |text: String, parameters: Vec<AttributeValue>| {
+        ParameterizedStatement::builder()
+            .statement(text)
+            .set_parameters((!parameters.is_empty()).then_some(parameters))
+            .build()
+            .unwrap()
+    };
+    client
+        .execute_transaction()
+        .transact_statements(statement(
+            format!(r#"INSERT INTO "{table}" VALUE {{'PK': ?, 'SK': '1', 'v': 1}}"#),
+            vec![s("a")],
+        ))
+        .transact_statements(statement(
+            format!(r#"INSERT INTO "{table}" VALUE {{'PK': 'b', 'SK': '1', 'v': 1}}"#),
+            vec![],
+        ))
+        .send()
+        .await
+        .unwrap();
+
+    // One INSERT of an existing key cancels the other statements.
+    let error = client
+        .execute_transaction()
+        .transact_statements(statement(
+            format!(r#"UPDATE "{table}" SET v = v + 1 WHERE PK = 'a' AND SK = '1'"#),
+            vec![],
+        ))
+        .transact_statements(statement(
+            format!(r#"INSERT INTO "{table}" VALUE {{'PK': 'b', 'SK': '1'}}"#),
+            vec![],
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "TransactionCanceledException");
+    let reasons = error
+        .as_service_error()
+        .and_then(|e| match e {
+            aws_sdk_dynamodb::operation::execute_transaction::ExecuteTransactionError::TransactionCanceledException(t) => {
+                Some(t.cancellation_reasons().to_vec())
+            }
+            _ => None,
+        })
+        .unwrap();
+    let codes: Vec<Option<&str>> = reasons.iter().map(|r| r.code()).collect();
+    assert_eq!(codes, vec![Some("None"), Some("ValidationError")]);
+
+    let read = client
+        .execute_transaction()
+        .transact_statements(statement(
+            format!(r#"SELECT v FROM "{table}" WHERE PK = 'a' AND SK = '1'"#),
+            vec![],
+        ))
+        .transact_statements(statement(
+            format!(r#"SELECT * FROM "{table}" WHERE PK = 'zz' AND SK = '1'"#),
+            vec![],
+        ))
+        .send()
+        .await
+        .unwrap()
+        .responses
+        .unwrap();
+    assert_eq!(read.len(), 2);
+    assert_eq!(
+        read[0].item().unwrap()["v"],
+        n("1"),
+        "the cancelled UPDATE left v"
+    );
+    assert!(read[1].item().is_none());
+
+    for (text, message) in [
+        (
+            format!(r#"SELECT * FROM "{table}" WHERE PK = 'a'"#),
+            "Validation failed in TransactStatements[0]: Select statements within ExecuteTransaction must specify the primary key in the where clause.",
+        ),
+        (
+            format!(r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '1' RETURNING ALL OLD *"#),
+            "Validation failed in TransactStatements[0]: RETURNING clause is not supported in ExecuteTransaction.",
+        ),
+    ] {
+        let error = client
+            .execute_transaction()
+            .transact_statements(statement(text, vec![]))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_message(&error), message);
+    }
+}

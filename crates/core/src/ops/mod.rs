@@ -1,6 +1,7 @@
 //! One module per operation: its input type, validation and execution.
 
 mod batch_common;
+mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
 mod create_table;
@@ -10,6 +11,7 @@ mod describe_limits;
 mod describe_table;
 mod describe_time_to_live;
 mod execute_statement;
+mod execute_transaction;
 mod expressions;
 mod get_item;
 mod index_definitions;
@@ -82,6 +84,8 @@ operations!(
     ListTagsOfResource,
     DescribeLimits,
     ExecuteStatement,
+    BatchExecuteStatement,
+    ExecuteTransaction,
 );
 
 pub(crate) fn execute(
@@ -121,6 +125,8 @@ pub(crate) fn execute(
         Operation::ListTagsOfResource => list_tags_of_resource::execute(db, body),
         Operation::DescribeLimits => describe_limits::execute(db, body),
         Operation::ExecuteStatement => execute_statement::execute(db, body, context),
+        Operation::BatchExecuteStatement => batch_execute_statement::execute(db, body, context),
+        Operation::ExecuteTransaction => execute_transaction::execute(db, body, context),
     }
 }
 

@@ -3,4 +3,5 @@
 //! DynamoDB expressions.
 
 pub mod parse;
+pub mod plan;
 pub mod translate;

@@ -1,0 +1,190 @@
+//! ExecuteTransaction: up to 100 PartiQL statements as one transaction,
+//! all reads (each a SELECT of one item by its whole key: a
+//! TransactGetItems) or all writes (a TransactWriteItems of the statements'
+//! Put, Update and Delete). Messages are DynamoDB Local's where the
+//! documentation gives none; an INSERT of an existing key cancels the
+//! transaction with a ValidationError reason, as DynamoDB Local reports it.
+
+use super::execute_statement::{check_statement_members, parsed};
+use super::Operation;
+use crate::partiql::parse::Statement;
+use crate::partiql::plan::{Plan, Planner};
+use crate::validate::Violations;
+use crate::{Database, RequestContext};
+use dynalith_model::{wire::parse_input, AttributeValue, DynamoError, ErrorKind};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+/// DynamoDB's bound on statements per transaction.
+const MAX_STATEMENTS: usize = 100;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ExecuteTransactionInput {
+    transact_statements: Option<Vec<StatementInput>>,
+    client_request_token: Option<String>,
+    return_consumed_capacity: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct StatementInput {
+    statement: Option<String>,
+    parameters: Option<Vec<AttributeValue>>,
+    return_values_on_condition_check_failure: Option<String>,
+}
+
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    let input: ExecuteTransactionInput = parse_input(body)?;
+    let mut v = Violations::new();
+    if v.require(&input.transact_statements, "transactStatements") {
+        let statements = input.transact_statements.as_deref().unwrap_or_default();
+        v.length_between(
+            "'[...]'",
+            statements.len(),
+            "transactStatements",
+            1,
+            MAX_STATEMENTS,
+        );
+        for (i, s) in statements.iter().enumerate() {
+            check_statement_members(
+                &mut v,
+                s.statement.as_deref(),
+                s.parameters.as_deref(),
+                &format!("transactStatements.{}.member.", i + 1),
+            );
+        }
+    }
+    v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
+    v.finish()?;
+    let statements = input.transact_statements.unwrap_or_default();
+
+    let mut plans = Vec::with_capacity(statements.len());
+    for (i, s) in statements.iter().enumerate() {
+        let parameters = s.parameters.as_deref().unwrap_or_default();
+        let statement = parsed(s.statement.as_deref().unwrap_or_default(), parameters)?;
+        let in_statement = |detail: &str| {
+            DynamoError::validation(format!(
+                "Validation failed in TransactStatements[{i}]: {detail}"
+            ))
+        };
+        if matches!(
+            statement,
+            Statement::Update {
+                returning: Some(_),
+                ..
+            } | Statement::Delete {
+                returning: Some(_),
+                ..
+            }
+        ) {
+            return Err(in_statement(
+                "RETURNING clause is not supported in ExecuteTransaction.",
+            ));
+        }
+        let whole_key = "Select statements within ExecuteTransaction must specify the primary key in the where clause.";
+        let mut plan = Planner { db, parameters }
+            .plan_single_item(&statement, whole_key)
+            .map_err(|e| {
+                if e.message == whole_key {
+                    in_statement(whole_key)
+                } else {
+                    e
+                }
+            })?;
+        if let Some(on_failure) = &s.return_values_on_condition_check_failure {
+            if !plan.is_read() {
+                plan.body.insert(
+                    "ReturnValuesOnConditionCheckFailure".into(),
+                    on_failure.clone().into(),
+                );
+            }
+        }
+        plans.push(plan);
+    }
+    let reads = plans.iter().filter(|p| p.is_read()).count();
+    if reads != 0 && reads != plans.len() {
+        return Err(DynamoError::validation(
+            "ExecuteTransaction API does not support both read and write operations in the same request.",
+        ));
+    }
+
+    let member = |plan: &Plan| match plan.operation {
+        Operation::GetItem => "Get",
+        Operation::PutItem => "Put",
+        Operation::UpdateItem => "Update",
+        _ => "Delete",
+    };
+    let items: Vec<Value> = plans
+        .iter()
+        .map(|p| json!({ member(p): Value::Object(p.body.clone()) }))
+        .collect();
+    let mut request = Map::new();
+    request.insert("TransactItems".into(), items.into());
+    if let Some(capacity) = &input.return_consumed_capacity {
+        request.insert("ReturnConsumedCapacity".into(), capacity.clone().into());
+    }
+    let operation = if reads != 0 {
+        Operation::TransactGetItems
+    } else {
+        if let Some(token) = &input.client_request_token {
+            request.insert("ClientRequestToken".into(), token.clone().into());
+        }
+        Operation::TransactWriteItems
+    };
+    let bytes = serde_json::to_vec(&Value::Object(request))
+        .map_err(|e| DynamoError::internal(e.to_string()))?;
+    let response = super::execute(db, operation, &bytes, context)
+        .map_err(|e| with_duplicate_items(e, &plans))?;
+    let mut response: Map<String, Value> =
+        serde_json::from_slice(&response).map_err(|e| DynamoError::internal(e.to_string()))?;
+    let mut out = Map::new();
+    let responses = match response.remove("Responses") {
+        Some(Value::Array(responses)) => responses,
+        _ => Vec::new(),
+    };
+    out.insert("Responses".into(), responses.into());
+    if let Some(capacity) = response.remove("ConsumedCapacity") {
+        out.insert("ConsumedCapacity".into(), capacity);
+    }
+    super::respond(out)
+}
+
+/// A cancellation whose INSERTs failed their condition names them as
+/// duplicate keys.
+fn with_duplicate_items(mut error: DynamoError, plans: &[Plan]) -> DynamoError {
+    if error.kind != ErrorKind::TransactionCanceled {
+        return error;
+    }
+    let Some(extra) = error.extra.as_mut() else {
+        return error;
+    };
+    let Some(Value::Array(reasons)) = extra.get_mut("CancellationReasons") else {
+        return error;
+    };
+    for (reason, plan) in reasons.iter_mut().zip(plans) {
+        if plan.insert && reason["Code"] == "ConditionalCheckFailed" {
+            *reason = json!({
+                "Code": "ValidationError",
+                "Message": "Duplicate primary key exists in table",
+            });
+        }
+    }
+    let codes: Vec<String> = reasons
+        .iter()
+        .map(|r| r["Code"].as_str().unwrap_or("None").to_string())
+        .collect();
+    extra.insert(
+        "Message".into(),
+        format!(
+            "Transaction cancelled, please refer cancellation reasons for specific reasons [{}]",
+            codes.join(", ")
+        )
+        .into(),
+    );
+    error
+}

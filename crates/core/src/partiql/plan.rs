@@ -1,0 +1,437 @@
+//! A parsed statement turned into the JSON-API request it stands for:
+//!
+//! * SELECT is a Query when its WHERE clause fixes the (table's or
+//!   index's) partition key with `=` at its top level (with a sort-key
+//!   condition, when there is one, as the key condition), otherwise a
+//!   Scan; the rest of the clause is the filter. In a batch or a
+//!   transaction a SELECT reads one item, so it must fix the whole key: it
+//!   is a GetItem.
+//! * INSERT is a PutItem on the condition that no item has the key
+//!   (DuplicateItemException otherwise).
+//! * UPDATE is an UpdateItem and DELETE a DeleteItem of the item whose
+//!   whole primary key the WHERE clause fixes with `=`; the rest of the
+//!   clause is the condition (UPDATE also requires the item to exist, as
+//!   DynamoDB does). `RETURNING` chooses ReturnValues.
+
+use super::parse::{self, Comparison, Expr, Path, Returning, Statement, Step};
+use super::translate::{self, Placeholders};
+use crate::catalog::KeySchema;
+use crate::ops::Operation;
+use crate::Database;
+use dynalith_model::{AttributeValue, DynamoError};
+use serde_json::{json, Map, Value};
+
+/// What a statement runs as.
+pub struct Plan {
+    pub operation: Operation,
+    /// The request body, without the members the caller adds (Limit,
+    /// ConsistentRead, ExclusiveStartKey, ReturnConsumedCapacity, ...).
+    pub body: Map<String, Value>,
+    /// An INSERT: a failed condition means a duplicate key.
+    pub insert: bool,
+    /// The key of the one item a write (or a single-item read) touches.
+    pub key: Option<Map<String, Value>>,
+}
+
+impl Plan {
+    pub fn table(&self) -> &str {
+        self.body
+            .get("TableName")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+    }
+
+    pub fn is_read(&self) -> bool {
+        matches!(
+            self.operation,
+            Operation::Query | Operation::Scan | Operation::GetItem
+        )
+    }
+}
+
+/// Plans statements against `db`'s catalog, with the request's parameters.
+pub struct Planner<'a> {
+    pub db: &'a Database,
+    pub parameters: &'a [AttributeValue],
+}
+
+/// The error for a write (or a read in a batch) that does not name one
+/// item.
+fn no_whole_key() -> DynamoError {
+    DynamoError::validation(
+        "Where clause does not contain a mandatory equality on all key attributes",
+    )
+}
+
+impl Planner<'_> {
+    /// The plan of a statement run on its own (ExecuteStatement).
+    pub fn plan(&self, statement: &Statement) -> Result<Plan, DynamoError> {
+        match statement {
+            Statement::Select {
+                projection,
+                table,
+                index,
+                condition,
+                descending,
+            } => self.select(
+                projection.as_deref(),
+                table,
+                index.as_deref(),
+                condition.as_ref(),
+                *descending,
+            ),
+            Statement::Insert { table, item } => self.insert(table, item),
+            Statement::Update {
+                table,
+                set,
+                remove,
+                condition,
+                returning,
+            } => self.update(table, set, remove, condition, *returning),
+            Statement::Delete {
+                table,
+                condition,
+                returning,
+            } => self.delete(table, condition, *returning),
+        }
+    }
+
+    /// The plan of a statement in a batch or a transaction, where a SELECT
+    /// reads the one item whose whole key it fixes (else `whole_key_needed`
+    /// is the error).
+    pub fn plan_single_item(
+        &self,
+        statement: &Statement,
+        whole_key_needed: &str,
+    ) -> Result<Plan, DynamoError> {
+        let Statement::Select {
+            projection,
+            table,
+            index,
+            condition,
+            ..
+        } = statement
+        else {
+            return self.plan(statement);
+        };
+        let refused = || DynamoError::validation(whole_key_needed);
+        if index.is_some() {
+            return Err(refused());
+        }
+        let condition = condition.as_ref().ok_or_else(refused)?;
+        let keyed = self.key_and_rest(table, condition).map_err(|e| {
+            if e.message == no_whole_key().message {
+                refused()
+            } else {
+                e
+            }
+        })?;
+        if !keyed.rest.is_empty() {
+            return Err(refused());
+        }
+        let mut names = Placeholders::new(self.parameters);
+        let mut body = Map::new();
+        body.insert("TableName".into(), table.clone().into());
+        body.insert("Key".into(), Value::Object(keyed.key.clone()));
+        if let Some(paths) = projection {
+            let rendered: Vec<String> = paths.iter().map(|p| names.path(p)).collect();
+            body.insert("ProjectionExpression".into(), rendered.join(", ").into());
+        }
+        names.add_to(&mut body);
+        Ok(Plan {
+            operation: Operation::GetItem,
+            body,
+            insert: false,
+            key: Some(keyed.key),
+        })
+    }
+
+    fn select(
+        &self,
+        projection: Option<&[Path]>,
+        table: &str,
+        index: Option<&str>,
+        condition: Option<&Expr>,
+        descending: bool,
+    ) -> Result<Plan, DynamoError> {
+        let meta = self.db.catalog().require(table)?;
+        let keys = match index {
+            Some(name) => meta
+                .index(name)
+                .ok_or_else(DynamoError::resource_not_found)?
+                .key_schema
+                .clone(),
+            None => meta.key_schema.clone(),
+        };
+        let all_conditions = condition.map(translate::conjuncts).unwrap_or_default();
+        let mut conditions = all_conditions.clone();
+        let partition =
+            translate::take_equality(&mut conditions, &keys.partition.name, self.parameters)?;
+        let mut sort_condition = None;
+        if let Some(sort) = &keys.sort {
+            if let Some(at) = conditions
+                .iter()
+                .position(|c| is_sort_key_condition(c, &sort.name))
+            {
+                sort_condition = Some(conditions.remove(at));
+            }
+        }
+        // A Query's filter may not name a key attribute (its own, or the
+        // table's for an index): a statement with more conditions on keys
+        // than a key condition holds is run as a Scan of them all.
+        let key_names: Vec<&str> = keys
+            .attributes()
+            .chain(meta.key_schema.attributes())
+            .map(|k| k.name.as_str())
+            .collect();
+        let partition = partition.filter(|_| {
+            !conditions
+                .iter()
+                .any(|c| key_names.iter().any(|k| mentions(c, k)))
+        });
+        if partition.is_none() {
+            conditions = all_conditions;
+            sort_condition = None;
+        }
+
+        let mut names = Placeholders::new(self.parameters);
+        let mut body = Map::new();
+        body.insert("TableName".into(), table.into());
+        if let Some(index) = index {
+            body.insert("IndexName".into(), index.into());
+        }
+        let operation = match partition {
+            Some(value) => {
+                let mut key_condition = format!(
+                    "{} = {}",
+                    names.name(&keys.partition.name),
+                    names.value(&value)?
+                );
+                if let Some(sort_condition) = &sort_condition {
+                    key_condition =
+                        format!("{key_condition} AND {}", names.condition(sort_condition)?);
+                }
+                body.insert("KeyConditionExpression".into(), key_condition.into());
+                if descending {
+                    body.insert("ScanIndexForward".into(), false.into());
+                }
+                Operation::Query
+            }
+            None if descending => {
+                return Err(DynamoError::validation(
+                    "Must have WHERE clause in the statement when using ORDER BY clause.",
+                ))
+            }
+            None => Operation::Scan,
+        };
+        if let Some(filter) = translate::joined(conditions) {
+            body.insert("FilterExpression".into(), names.condition(&filter)?.into());
+        }
+        if let Some(paths) = projection {
+            let rendered: Vec<String> = paths.iter().map(|p| names.path(p)).collect();
+            body.insert("ProjectionExpression".into(), rendered.join(", ").into());
+        }
+        names.add_to(&mut body);
+        Ok(Plan {
+            operation,
+            body,
+            insert: false,
+            key: None,
+        })
+    }
+
+    fn insert(&self, table: &str, item: &Expr) -> Result<Plan, DynamoError> {
+        let keys = self.db.catalog().require(table)?.key_schema.clone();
+        let AttributeValue::M(item) = parse::value_of(item, self.parameters)? else {
+            return Err(parse::malformed(
+                "INSERT takes a map: VALUE {'name': value, ...}",
+            ));
+        };
+        let mut key = Map::new();
+        for attribute in keys.attributes() {
+            if let Some(value) = item.get(&attribute.name) {
+                key.insert(
+                    attribute.name.clone(),
+                    serde_json::to_value(value)
+                        .map_err(|e| DynamoError::internal(e.to_string()))?,
+                );
+            }
+        }
+        let mut body = Map::new();
+        body.insert("TableName".into(), table.into());
+        body.insert(
+            "Item".into(),
+            serde_json::to_value(&item).map_err(|e| DynamoError::internal(e.to_string()))?,
+        );
+        body.insert(
+            "ConditionExpression".into(),
+            "attribute_not_exists(#key)".into(),
+        );
+        body.insert(
+            "ExpressionAttributeNames".into(),
+            json!({"#key": keys.partition.name}),
+        );
+        Ok(Plan {
+            operation: Operation::PutItem,
+            body,
+            insert: true,
+            key: Some(key),
+        })
+    }
+
+    /// The table's key fixed by `condition`'s top-level equalities, and
+    /// the conditions left.
+    fn key_and_rest(&self, table: &str, condition: &Expr) -> Result<KeyedWhere, DynamoError> {
+        let keys = self.db.catalog().require(table)?.key_schema.clone();
+        let mut conditions = translate::conjuncts(condition);
+        let mut key = Map::new();
+        for attribute in keys.attributes() {
+            let value =
+                translate::take_equality(&mut conditions, &attribute.name, self.parameters)?
+                    .ok_or_else(no_whole_key)?;
+            key.insert(
+                attribute.name.clone(),
+                serde_json::to_value(&value).map_err(|e| DynamoError::internal(e.to_string()))?,
+            );
+        }
+        Ok(KeyedWhere {
+            keys,
+            key,
+            rest: conditions,
+        })
+    }
+
+    fn update(
+        &self,
+        table: &str,
+        set: &[(Path, Expr)],
+        remove: &[Path],
+        condition: &Expr,
+        returning: Option<Returning>,
+    ) -> Result<Plan, DynamoError> {
+        let KeyedWhere { keys, key, rest } = self.key_and_rest(table, condition)?;
+        let mut names = Placeholders::new(self.parameters);
+        let mut clauses = Vec::new();
+        if !set.is_empty() {
+            let actions = set
+                .iter()
+                .map(|(path, value)| {
+                    Ok(format!("{} = {}", names.path(path), names.operand(value)?))
+                })
+                .collect::<Result<Vec<_>, DynamoError>>()?;
+            clauses.push(format!("SET {}", actions.join(", ")));
+        }
+        if !remove.is_empty() {
+            let paths: Vec<String> = remove.iter().map(|p| names.path(p)).collect();
+            clauses.push(format!("REMOVE {}", paths.join(", ")));
+        }
+        // UPDATE changes an existing item only.
+        let mut condition = format!("attribute_exists({})", names.name(&keys.partition.name));
+        if let Some(rest) = translate::joined(rest) {
+            condition = format!("{condition} AND ({})", names.condition(&rest)?);
+        }
+        let mut body = Map::new();
+        body.insert("TableName".into(), table.into());
+        body.insert("Key".into(), Value::Object(key.clone()));
+        body.insert("UpdateExpression".into(), clauses.join(" ").into());
+        body.insert("ConditionExpression".into(), condition.into());
+        names.add_to(&mut body);
+        if let Some(returning) = returning {
+            let values = match returning {
+                Returning::AllOld => "ALL_OLD",
+                Returning::ModifiedOld => "UPDATED_OLD",
+                Returning::AllNew => "ALL_NEW",
+                Returning::ModifiedNew => "UPDATED_NEW",
+            };
+            body.insert("ReturnValues".into(), values.into());
+        }
+        Ok(Plan {
+            operation: Operation::UpdateItem,
+            body,
+            insert: false,
+            key: Some(key),
+        })
+    }
+
+    fn delete(
+        &self,
+        table: &str,
+        condition: &Expr,
+        returning: Option<Returning>,
+    ) -> Result<Plan, DynamoError> {
+        let KeyedWhere { key, rest, .. } = self.key_and_rest(table, condition)?;
+        let mut names = Placeholders::new(self.parameters);
+        let mut body = Map::new();
+        body.insert("TableName".into(), table.into());
+        body.insert("Key".into(), Value::Object(key.clone()));
+        if let Some(rest) = translate::joined(rest) {
+            body.insert("ConditionExpression".into(), names.condition(&rest)?.into());
+        }
+        names.add_to(&mut body);
+        match returning {
+            None => {}
+            Some(Returning::AllOld) => {
+                body.insert("ReturnValues".into(), "ALL_OLD".into());
+            }
+            Some(_) => {
+                return Err(DynamoError::validation(
+                    "DELETE supports only RETURNING ALL OLD *",
+                ))
+            }
+        }
+        Ok(Plan {
+            operation: Operation::DeleteItem,
+            body,
+            insert: false,
+            key: Some(key),
+        })
+    }
+}
+
+/// A write's WHERE clause: the item's whole key, and the conditions left.
+struct KeyedWhere {
+    keys: KeySchema,
+    key: Map<String, Value>,
+    rest: Vec<Expr>,
+}
+
+/// Whether `expr` refers to the top-level attribute `attribute`.
+fn mentions(expr: &Expr, attribute: &str) -> bool {
+    let names = |path: &Path| matches!(path.first(), Some(Step::Name(n)) if n == attribute);
+    match expr {
+        Expr::Path(path) | Expr::Missing(path, _) | Expr::Null(path, _) => names(path),
+        Expr::Compare(a, _, b) | Expr::And(a, b) | Expr::Or(a, b) | Expr::Arithmetic(a, _, b) => {
+            mentions(a, attribute) || mentions(b, attribute)
+        }
+        Expr::Not(a) => mentions(a, attribute),
+        Expr::Between(a, b, c) => {
+            mentions(a, attribute) || mentions(b, attribute) || mentions(c, attribute)
+        }
+        Expr::In(a, options) => {
+            mentions(a, attribute) || options.iter().any(|o| mentions(o, attribute))
+        }
+        Expr::Call(_, arguments) => arguments.iter().any(|a| mentions(a, attribute)),
+        Expr::Value(_) | Expr::Parameter(_) => false,
+    }
+}
+
+/// Whether `condition` can be a Query's sort-key condition on `sort`.
+fn is_sort_key_condition(condition: &Expr, sort: &str) -> bool {
+    match condition {
+        Expr::Compare(left, comparison, right) => {
+            *comparison != Comparison::Ne
+                && translate::is_attribute(left, sort)
+                && translate::is_value(right)
+        }
+        Expr::Between(subject, low, high) => {
+            translate::is_attribute(subject, sort)
+                && translate::is_value(low)
+                && translate::is_value(high)
+        }
+        Expr::Call(function, arguments) if function == "begins_with" => matches!(
+            arguments.as_slice(),
+            [path, prefix] if translate::is_attribute(path, sort) && translate::is_value(prefix)
+        ),
+        _ => false,
+    }
+}
