@@ -185,6 +185,21 @@ async fn select_queries_scans_filters_projects_and_pages() {
     .await;
     assert_eq!(sort_keys(&odd_q), vec!["S#21", "S#23"]);
     assert!(odd_q.iter().all(|i| i.len() == 2));
+    // A nested path comes back under its last name (with the list indexes
+    // after it), as DynamoDB names it.
+    let nested = run(
+        &client,
+        &format!(r#"SELECT doc.k[1], n FROM "{table}" WHERE PK = 'Q' AND SK = 'S#20'"#),
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        nested,
+        vec![HashMap::from([
+            ("k[1]".to_string(), s("x")),
+            ("n".to_string(), n("20"))
+        ])]
+    );
     let descending = run(&client, &select("PK = 'Q' ORDER BY SK DESC"), vec![]).await;
     let order: Vec<&str> = descending
         .iter()

@@ -95,7 +95,7 @@ pub fn execute(
         match run(db, context, &plan) {
             Ok(mut response) => {
                 if let Some(item) = response.remove("Item") {
-                    entry.insert("Item".into(), item);
+                    entry.insert("Item".into(), plan.project(item));
                 }
                 if let Some(consumed) = response.remove("ConsumedCapacity") {
                     add_capacity(&mut capacity, plan.table(), consumed);

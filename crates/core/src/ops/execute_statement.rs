@@ -69,7 +69,7 @@ pub fn execute(
     }
     let mut response = run(db, context, &plan)?;
     let items: Vec<Value> = match response.remove("Items") {
-        Some(Value::Array(items)) => items,
+        Some(Value::Array(items)) => items.into_iter().map(|i| plan.project(i)).collect(),
         // A write's returned attributes, when it returns them.
         _ => response.remove("Attributes").into_iter().collect(),
     };

@@ -143,8 +143,17 @@ pub fn execute(
     let mut response: Map<String, Value> =
         serde_json::from_slice(&response).map_err(|e| DynamoError::internal(e.to_string()))?;
     let mut out = Map::new();
-    let responses = match response.remove("Responses") {
-        Some(Value::Array(responses)) => responses,
+    let responses: Vec<Value> = match response.remove("Responses") {
+        Some(Value::Array(responses)) => responses
+            .into_iter()
+            .zip(&plans)
+            .map(|(mut entry, plan)| {
+                if let Some(item) = entry.get_mut("Item") {
+                    *item = plan.project(item.take());
+                }
+                entry
+            })
+            .collect(),
         _ => Vec::new(),
     };
     out.insert("Responses".into(), responses.into());

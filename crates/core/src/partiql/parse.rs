@@ -3,7 +3,7 @@
 //! ```text
 //! SELECT * | path [, path ...] FROM table[.index] [WHERE cond] [ORDER BY path [ASC|DESC]]
 //! INSERT INTO table VALUE {'name': value, ...}
-//! UPDATE table SET path = value [, ...] | REMOVE path [, ...] ... WHERE cond [RETURNING ...]
+//! UPDATE table SET path = value [, ...] | REMOVE path ... WHERE cond [RETURNING ...]
 //! DELETE FROM table WHERE cond [RETURNING ALL OLD *]
 //! ```
 //!
@@ -348,12 +348,9 @@ impl Parser {
                     }
                 }
             } else if self.eat_keyword("REMOVE") {
-                loop {
-                    remove.push(self.path()?);
-                    if !self.eat_symbol(",") {
-                        break;
-                    }
-                }
+                // One path per REMOVE (`REMOVE a REMOVE b`), as DynamoDB's
+                // grammar has it; SET takes a list.
+                remove.push(self.path()?);
             } else {
                 break;
             }

@@ -11,7 +11,8 @@
 //! * UPDATE is an UpdateItem and DELETE a DeleteItem of the item whose
 //!   whole primary key the WHERE clause fixes with `=`; the rest of the
 //!   clause is the condition (UPDATE also requires the item to exist, as
-//!   DynamoDB does). `RETURNING` chooses ReturnValues.
+//!   DynamoDB does, while a DELETE of a missing item succeeds whatever the
+//!   conditions). `RETURNING` chooses ReturnValues.
 
 use super::parse::{self, Comparison, Expr, Path, Returning, Statement, Step};
 use super::translate::{self, Placeholders};
@@ -31,6 +32,8 @@ pub struct Plan {
     pub insert: bool,
     /// The key of the one item a write (or a single-item read) touches.
     pub key: Option<Map<String, Value>>,
+    /// A SELECT's nested paths: each is returned under its last name.
+    pub nested_projection: Vec<Path>,
 }
 
 impl Plan {
@@ -134,8 +137,10 @@ impl Planner<'_> {
         body.insert("TableName".into(), table.clone().into());
         body.insert("Key".into(), Value::Object(keyed.key.clone()));
         if let Some(paths) = projection {
-            let rendered: Vec<String> = paths.iter().map(|p| names.path(p)).collect();
-            body.insert("ProjectionExpression".into(), rendered.join(", ").into());
+            body.insert(
+                "ProjectionExpression".into(),
+                projection_expression(paths, &mut names).into(),
+            );
         }
         names.add_to(&mut body);
         Ok(Plan {
@@ -143,6 +148,7 @@ impl Planner<'_> {
             body,
             insert: false,
             key: Some(keyed.key),
+            nested_projection: nested(projection.as_deref()),
         })
     }
 
@@ -228,8 +234,10 @@ impl Planner<'_> {
             body.insert("FilterExpression".into(), names.condition(&filter)?.into());
         }
         if let Some(paths) = projection {
-            let rendered: Vec<String> = paths.iter().map(|p| names.path(p)).collect();
-            body.insert("ProjectionExpression".into(), rendered.join(", ").into());
+            body.insert(
+                "ProjectionExpression".into(),
+                projection_expression(paths, &mut names).into(),
+            );
         }
         names.add_to(&mut body);
         Ok(Plan {
@@ -237,6 +245,7 @@ impl Planner<'_> {
             body,
             insert: false,
             key: None,
+            nested_projection: nested(projection),
         })
     }
 
@@ -276,6 +285,7 @@ impl Planner<'_> {
             body,
             insert: true,
             key: Some(key),
+            nested_projection: Vec::new(),
         })
     }
 
@@ -350,6 +360,7 @@ impl Planner<'_> {
             body,
             insert: false,
             key: Some(key),
+            nested_projection: Vec::new(),
         })
     }
 
@@ -359,13 +370,20 @@ impl Planner<'_> {
         condition: &Expr,
         returning: Option<Returning>,
     ) -> Result<Plan, DynamoError> {
-        let KeyedWhere { key, rest, .. } = self.key_and_rest(table, condition)?;
+        let KeyedWhere { keys, key, rest } = self.key_and_rest(table, condition)?;
         let mut names = Placeholders::new(self.parameters);
         let mut body = Map::new();
         body.insert("TableName".into(), table.into());
         body.insert("Key".into(), Value::Object(key.clone()));
         if let Some(rest) = translate::joined(rest) {
-            body.insert("ConditionExpression".into(), names.condition(&rest)?.into());
+            // Deleting an item that is not there succeeds whatever the
+            // other conditions say (DynamoDB Local's answer).
+            let condition = format!(
+                "attribute_not_exists({}) OR ({})",
+                names.name(&keys.partition.name),
+                names.condition(&rest)?
+            );
+            body.insert("ConditionExpression".into(), condition.into());
         }
         names.add_to(&mut body);
         match returning {
@@ -384,8 +402,98 @@ impl Planner<'_> {
             body,
             insert: false,
             key: Some(key),
+            nested_projection: Vec::new(),
         })
     }
+}
+
+/// A SELECT's projection as a ProjectionExpression. A nested path reads
+/// its whole top-level attribute, from which `Plan::project` takes the
+/// value (a projection expression would return the path inside its
+/// attribute, with list elements renumbered).
+fn projection_expression(paths: &[Path], names: &mut Placeholders<'_>) -> String {
+    let mut tops: Vec<String> = Vec::new();
+    for path in paths {
+        let top = match path.first() {
+            Some(Step::Name(name)) => names.name(name),
+            _ => continue,
+        };
+        if !tops.contains(&top) {
+            tops.push(top);
+        }
+    }
+    tops.join(", ")
+}
+
+/// The projected paths that go deeper than a top-level attribute.
+fn nested(projection: Option<&[Path]>) -> Vec<Path> {
+    projection
+        .unwrap_or_default()
+        .iter()
+        .filter(|p| p.len() > 1)
+        .cloned()
+        .collect()
+}
+
+impl Plan {
+    /// An item a SELECT returned with its projected paths' top-level
+    /// attributes, reduced to the values of the paths themselves, each
+    /// under the name DynamoDB gives it (its last name and the list
+    /// indexes after it: `a.b[1]` is `b[1]`).
+    pub fn project(&self, item: Value) -> Value {
+        let Value::Object(mut item) = item else {
+            return item;
+        };
+        if self.nested_projection.is_empty() {
+            return Value::Object(item);
+        }
+        let found: Vec<(String, Option<Value>)> = self
+            .nested_projection
+            .iter()
+            .map(|path| (column_name(path), value_at(&item, path)))
+            .collect();
+        for path in &self.nested_projection {
+            if let Some(Step::Name(top)) = path.first() {
+                item.remove(top);
+            }
+        }
+        for (name, value) in found {
+            if let Some(value) = value {
+                item.insert(name, value);
+            }
+        }
+        Value::Object(item)
+    }
+}
+
+fn column_name(path: &Path) -> String {
+    let last = path
+        .iter()
+        .rposition(|s| matches!(s, Step::Name(_)))
+        .unwrap_or_default();
+    path[last..]
+        .iter()
+        .map(|s| match s {
+            Step::Name(n) => n.clone(),
+            Step::Index(i) => format!("[{i}]"),
+        })
+        .collect()
+}
+
+/// The attribute value at `path` of an item in wire form.
+fn value_at(item: &Map<String, Value>, path: &Path) -> Option<Value> {
+    let mut steps = path.iter();
+    let Some(Step::Name(top)) = steps.next() else {
+        return None;
+    };
+    let mut current = item.get(top)?.clone();
+    for step in steps {
+        current = match step {
+            Step::Name(name) => current.get("M")?.get(name)?.clone(),
+            Step::Index(i) => current.get("L")?.get(*i as usize)?.clone(),
+        };
+    }
+    Some(current)
 }
 
 /// A write's WHERE clause: the item's whole key, and the conditions left.
