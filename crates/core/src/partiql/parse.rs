@@ -192,6 +192,7 @@ pub fn parse(text: &str) -> Result<Statement, DynamoError> {
         tokens: tokenize(text)?,
         at: 0,
         parameters: 0,
+        depth: 0,
     };
     let statement = parser.statement()?;
     if parser.at < parser.tokens.len() {
@@ -208,13 +209,33 @@ pub fn parameter_count(text: &str) -> Result<usize, DynamoError> {
         .count())
 }
 
+/// How deep parentheses, NOTs, maps, lists and sets may nest: DynamoDB
+/// items nest 32 levels, and the parser's recursion must stay far from the
+/// request thread's stack limit.
+const MAX_DEPTH: usize = 64;
+
 struct Parser {
     tokens: Vec<Token>,
     at: usize,
     parameters: usize,
+    depth: usize,
 }
 
 impl Parser {
+    /// Runs `inner` one nesting level deeper.
+    fn nested<T>(
+        &mut self,
+        inner: impl FnOnce(&mut Self) -> Result<T, DynamoError>,
+    ) -> Result<T, DynamoError> {
+        if self.depth == MAX_DEPTH {
+            return Err(malformed("the statement nests too deeply"));
+        }
+        self.depth += 1;
+        let result = inner(self);
+        self.depth -= 1;
+        result
+    }
+
     fn peek(&self) -> Option<&Token> {
         self.tokens.get(self.at)
     }
@@ -441,14 +462,14 @@ impl Parser {
 
     fn negation(&mut self) -> Result<Expr, DynamoError> {
         if self.eat_keyword("NOT") {
-            return Ok(Expr::Not(Box::new(self.negation()?)));
+            return Ok(Expr::Not(Box::new(self.nested(Self::negation)?)));
         }
         self.predicate()
     }
 
     fn predicate(&mut self) -> Result<Expr, DynamoError> {
         if self.eat_symbol("(") {
-            let inner = self.condition()?;
+            let inner = self.nested(Self::condition)?;
             self.symbol(")")?;
             return Ok(inner);
         }
@@ -538,16 +559,16 @@ impl Parser {
             }
             Some(Token::Symbol("{")) => {
                 self.at += 1;
-                self.map()
+                self.nested(Self::map)
             }
             Some(Token::Symbol("[")) => {
                 self.at += 1;
-                let items = self.list_until("]")?;
+                let items = self.nested(|p| p.list_until("]"))?;
                 Ok(Expr::Call("list".into(), items))
             }
             Some(Token::Symbol("<<")) => {
                 self.at += 1;
-                let items = self.list_until(">>")?;
+                let items = self.nested(|p| p.list_until(">>"))?;
                 Ok(Expr::Call("set".into(), items))
             }
             Some(Token::Word(word)) if self.is_literal_word(&word) => {
@@ -562,7 +583,7 @@ impl Parser {
                 if matches!(self.tokens.get(self.at + 1), Some(Token::Symbol("("))) =>
             {
                 self.at += 2;
-                let arguments = self.list_until(")")?;
+                let arguments = self.nested(|p| p.list_until(")"))?;
                 Ok(Expr::Call(word.to_ascii_lowercase(), arguments))
             }
             Some(Token::Word(_) | Token::Quoted(_)) => Ok(Expr::Path(self.path()?)),
@@ -774,6 +795,37 @@ mod tests {
             panic!("not a map");
         };
         assert_eq!(item["k"], AttributeValue::S("it's".into()));
+    }
+
+    #[test]
+    fn refuses_deep_nesting_without_exhausting_the_stack() {
+        for (open, close) in [("(", ")"), ("NOT ", ""), ("size(", ")")] {
+            let text = format!(
+                "SELECT * FROM t WHERE {}a = 1{}",
+                open.repeat(5000),
+                close.repeat(5000)
+            );
+            assert!(parse(&text).is_err(), "{open}");
+        }
+        let text = format!(
+            "INSERT INTO t VALUE {}1{}",
+            "{'a': ".repeat(5000),
+            "}".repeat(5000)
+        );
+        assert!(parse(&text).is_err());
+        let text = format!(
+            "INSERT INTO t VALUE {{'a': {}1{}}}",
+            "[".repeat(5000),
+            "]".repeat(5000)
+        );
+        assert!(parse(&text).is_err());
+        // Within the limit it parses.
+        let text = format!(
+            "SELECT * FROM t WHERE {}a = 1{}",
+            "(".repeat(60),
+            ")".repeat(60)
+        );
+        assert!(parse(&text).is_ok());
     }
 
     #[test]
