@@ -140,10 +140,12 @@ impl Generator {
             3..=5 => (self.select(&table, &mut parameters), false),
             6..=8 => {
                 let key = self.key(&mut parameters);
-                let set = match self.rng.random_range(0..4) {
+                let set = match self.rng.random_range(0..6) {
                     0 => "SET n = n + 1".to_string(),
                     1 => format!("SET g = '{}'", ["x", "y"][self.rng.random_range(0..2)]),
                     2 => "SET doc.m.k = 'w' REMOVE tags".to_string(),
+                    3 => "SET tags = set_add(tags, <<'c'>>)".to_string(),
+                    4 => "SET tags = set_delete(tags, <<'a', 'z'>>)".to_string(),
                     _ => "REMOVE g REMOVE n".to_string(),
                 };
                 let condition = match self.rng.random_range(0..3) {

@@ -263,6 +263,24 @@ async fn update_and_delete_need_the_whole_key_and_honour_conditions() {
     assert_eq!(new[0]["l"], AttributeValue::L(vec![n("1"), n("20")]));
     assert!(!new[0].contains_key("old"));
 
+    let sets = run(
+        &client,
+        &format!(r#"UPDATE "{table}" SET tags = set_add(tags, <<'b', 'c'>>) WHERE PK = 'a' AND SK = '1' RETURNING ALL NEW *"#),
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        sets[0]["tags"],
+        AttributeValue::Ss(vec!["b".into(), "c".into()])
+    );
+    let sets = run(
+        &client,
+        &format!(r#"UPDATE "{table}" SET tags = set_delete(tags, <<'b'>>) WHERE PK = 'a' AND SK = '1' RETURNING ALL NEW *"#),
+        vec![],
+    )
+    .await;
+    assert_eq!(sets[0]["tags"], AttributeValue::Ss(vec!["c".into()]));
+
     let failures = [
         // The condition does not hold.
         (

@@ -12,7 +12,8 @@
 //!   whole primary key the WHERE clause fixes with `=`; the rest of the
 //!   clause is the condition (UPDATE also requires the item to exist, as
 //!   DynamoDB does, while a DELETE of a missing item succeeds whatever the
-//!   conditions). `RETURNING` chooses ReturnValues.
+//!   conditions). `set_add` and `set_delete` in SET are ADD and DELETE of
+//!   set members. `RETURNING` chooses ReturnValues.
 
 use super::parse::{self, Comparison, Expr, Path, Returning, Statement, Step};
 use super::translate::{self, Placeholders};
@@ -321,15 +322,42 @@ impl Planner<'_> {
     ) -> Result<Plan, DynamoError> {
         let KeyedWhere { keys, key, rest } = self.key_and_rest(table, condition)?;
         let mut names = Placeholders::new(self.parameters);
+        let (mut assignments, mut additions, mut deletions) = (Vec::new(), Vec::new(), Vec::new());
+        for (path, value) in set {
+            // `SET s = set_add(s, <<...>>)` and `set_delete` are ADD and
+            // DELETE of set members.
+            if let Expr::Call(function, arguments) = value {
+                if function == "set_add" || function == "set_delete" {
+                    let [Expr::Path(of), members] = arguments.as_slice() else {
+                        return Err(parse::malformed(format!(
+                            "{function} takes an attribute and a set"
+                        )));
+                    };
+                    if of != path {
+                        return Err(parse::malformed(format!(
+                            "{function} must name the attribute it sets"
+                        )));
+                    }
+                    let action = format!("{} {}", names.path(path), names.operand(members)?);
+                    if function == "set_add" {
+                        additions.push(action);
+                    } else {
+                        deletions.push(action);
+                    }
+                    continue;
+                }
+            }
+            assignments.push(format!("{} = {}", names.path(path), names.operand(value)?));
+        }
         let mut clauses = Vec::new();
-        if !set.is_empty() {
-            let actions = set
-                .iter()
-                .map(|(path, value)| {
-                    Ok(format!("{} = {}", names.path(path), names.operand(value)?))
-                })
-                .collect::<Result<Vec<_>, DynamoError>>()?;
-            clauses.push(format!("SET {}", actions.join(", ")));
+        for (keyword, actions) in [
+            ("SET", assignments),
+            ("ADD", additions),
+            ("DELETE", deletions),
+        ] {
+            if !actions.is_empty() {
+                clauses.push(format!("{keyword} {}", actions.join(", ")));
+            }
         }
         if !remove.is_empty() {
             let paths: Vec<String> = remove.iter().map(|p| names.path(p)).collect();
