@@ -5,11 +5,11 @@
 //! writes, one item written twice) fails as a whole. Messages are DynamoDB
 //! Local's where the documentation gives none.
 
-use super::execute_statement::{check_statement_members, parsed, run};
+use super::execute_statement::{check_listed_statements, parsed, run, ListedStatement};
 use crate::partiql::plan::{Plan, Planner};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
-use dynalith_model::{wire::parse_input, AttributeValue, DynamoError, ErrorKind};
+use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -19,17 +19,8 @@ const MAX_STATEMENTS: usize = 25;
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct BatchExecuteStatementInput {
-    statements: Option<Vec<StatementInput>>,
+    statements: Option<Vec<ListedStatement>>,
     return_consumed_capacity: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct StatementInput {
-    statement: Option<String>,
-    parameters: Option<Vec<AttributeValue>>,
-    consistent_read: Option<bool>,
-    return_values_on_condition_check_failure: Option<String>,
 }
 
 pub fn execute(
@@ -39,18 +30,12 @@ pub fn execute(
 ) -> Result<Vec<u8>, DynamoError> {
     let input: BatchExecuteStatementInput = parse_input(body)?;
     let mut v = Violations::new();
-    if v.require(&input.statements, "statements") {
-        let statements = input.statements.as_deref().unwrap_or_default();
-        v.length_between("'[...]'", statements.len(), "statements", 1, MAX_STATEMENTS);
-        for (i, s) in statements.iter().enumerate() {
-            check_statement_members(
-                &mut v,
-                s.statement.as_deref(),
-                s.parameters.as_deref(),
-                &format!("statements.{}.member.", i + 1),
-            );
-        }
-    }
+    check_listed_statements(
+        &mut v,
+        input.statements.as_deref(),
+        "statements",
+        MAX_STATEMENTS,
+    );
     v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
     v.finish()?;
     let statements = input.statements.unwrap_or_default();
@@ -120,7 +105,7 @@ pub fn execute(
 
 fn plan(
     db: &Database,
-    input: &StatementInput,
+    input: &ListedStatement,
     return_consumed_capacity: Option<&str>,
 ) -> Result<Plan, DynamoError> {
     let parameters = input.parameters.as_deref().unwrap_or_default();

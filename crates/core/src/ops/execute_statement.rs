@@ -85,6 +85,39 @@ pub fn execute(
     super::respond(out)
 }
 
+/// A statement of BatchExecuteStatement or ExecuteTransaction (whose
+/// ParameterizedStatement has no ConsistentRead).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub(crate) struct ListedStatement {
+    pub statement: Option<String>,
+    pub parameters: Option<Vec<AttributeValue>>,
+    pub consistent_read: Option<bool>,
+    pub return_values_on_condition_check_failure: Option<String>,
+}
+
+/// Coral's checks on a list of statements at `path`, of at most `max`.
+pub(crate) fn check_listed_statements(
+    v: &mut Violations,
+    statements: Option<&[ListedStatement]>,
+    path: &str,
+    max: usize,
+) {
+    if !v.require(&statements, path) {
+        return;
+    }
+    let statements = statements.unwrap_or_default();
+    v.length_between("'[...]'", statements.len(), path, 1, max);
+    for (i, s) in statements.iter().enumerate() {
+        check_statement_members(
+            v,
+            s.statement.as_deref(),
+            s.parameters.as_deref(),
+            &format!("{path}.{}.member.", i + 1),
+        );
+    }
+}
+
 /// Coral's checks on a statement and its parameters, at `prefix` (empty,
 /// or a list member's path with its trailing dot).
 pub(crate) fn check_statement_members(

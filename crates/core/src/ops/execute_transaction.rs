@@ -5,13 +5,13 @@
 //! documentation gives none; an INSERT of an existing key cancels the
 //! transaction with a ValidationError reason, as DynamoDB Local reports it.
 
-use super::execute_statement::{check_statement_members, parsed};
+use super::execute_statement::{check_listed_statements, parsed, ListedStatement};
 use super::Operation;
 use crate::partiql::parse::Statement;
 use crate::partiql::plan::{Plan, Planner};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
-use dynalith_model::{wire::parse_input, AttributeValue, DynamoError, ErrorKind};
+use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -21,17 +21,9 @@ const MAX_STATEMENTS: usize = 100;
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ExecuteTransactionInput {
-    transact_statements: Option<Vec<StatementInput>>,
+    transact_statements: Option<Vec<ListedStatement>>,
     client_request_token: Option<String>,
     return_consumed_capacity: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct StatementInput {
-    statement: Option<String>,
-    parameters: Option<Vec<AttributeValue>>,
-    return_values_on_condition_check_failure: Option<String>,
 }
 
 pub fn execute(
@@ -41,24 +33,12 @@ pub fn execute(
 ) -> Result<Vec<u8>, DynamoError> {
     let input: ExecuteTransactionInput = parse_input(body)?;
     let mut v = Violations::new();
-    if v.require(&input.transact_statements, "transactStatements") {
-        let statements = input.transact_statements.as_deref().unwrap_or_default();
-        v.length_between(
-            "'[...]'",
-            statements.len(),
-            "transactStatements",
-            1,
-            MAX_STATEMENTS,
-        );
-        for (i, s) in statements.iter().enumerate() {
-            check_statement_members(
-                &mut v,
-                s.statement.as_deref(),
-                s.parameters.as_deref(),
-                &format!("transactStatements.{}.member.", i + 1),
-            );
-        }
-    }
+    check_listed_statements(
+        &mut v,
+        input.transact_statements.as_deref(),
+        "transactStatements",
+        MAX_STATEMENTS,
+    );
     v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
     v.finish()?;
     let statements = input.transact_statements.unwrap_or_default();
