@@ -3,8 +3,9 @@
 #
 #   DYNALITH_ENDPOINT=http://127.0.0.1:8000 bash tests/cli/smoke.sh
 #
-# Uses only create-table, describe-table, list-tables, put-item, get-item, delete-item and
-# delete-table. Outputs are checked with python3 (json). Prints "N passed, M failed" at the end
+# Uses create-table, describe-table, list-tables, put-item, get-item, delete-item,
+# execute-statement, update-time-to-live, describe-time-to-live and delete-table. Outputs are
+# checked with python3 (json). Prints "N passed, M failed" at the end
 # and exits non-zero on any mismatch.
 set -uo pipefail
 
@@ -224,6 +225,30 @@ assert 'Item' not in d, d
 run delete-item --table-name "$TABLE" --key "$KEY" --return-values ALL_OLD
 check "delete-item of a missing item succeeds with no Attributes" "
 assert 'Attributes' not in d, d
+"
+
+# --- PartiQL, Time to Live ---------------------------------------------------------------------
+run execute-statement --statement "INSERT INTO \"$TABLE\" VALUE {'pk': 'q', 'sk': 1, 'name': 'Alice'}"
+check "execute-statement INSERT succeeds" "
+assert d.get('Items', []) == [], d
+"
+
+run execute-statement --statement "SELECT name FROM \"$TABLE\" WHERE pk = ?" --parameters '[{"S": "q"}]'
+check "execute-statement SELECT with a parameter returns the item" "
+assert d['Items'] == [{'name': {'S': 'Alice'}}], d
+"
+
+run execute-statement --statement "INSERT INTO \"$TABLE\" VALUE {'pk': 'q', 'sk': 1}"
+check_error "execute-statement INSERT of an existing key gives DuplicateItemException" DuplicateItemException
+
+run update-time-to-live --table-name "$TABLE" --time-to-live-specification Enabled=true,AttributeName=expires
+check "update-time-to-live enables TTL" "
+assert d['TimeToLiveSpecification'] == {'Enabled': True, 'AttributeName': 'expires'}, d
+"
+
+run describe-time-to-live --table-name "$TABLE"
+check "describe-time-to-live reports it" "
+assert d['TimeToLiveDescription'] == {'TimeToLiveStatus': 'ENABLED', 'AttributeName': 'expires'}, d
 "
 
 # --- delete-table -----------------------------------------------------------------------------

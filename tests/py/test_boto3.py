@@ -641,3 +641,78 @@ def test_transaction_cancellation_reasons_reach_boto3(client, table):
         {"Get": {"TableName": table, "Key": {"pk": {"S": "acct"}, "sk": {"N": "1"}}}},
     ])
     assert got["Responses"][0]["Item"]["bal"] == {"N": "3"}
+
+
+# ---------------------------------------------------------------------------------------------
+# PartiQL, tags and Time to Live through boto3 (every response is CRC-checked by the checker)
+
+
+def test_partiql_statements_with_parameters_and_next_token(client, table):
+    for i in range(7):
+        client.execute_statement(
+            Statement=f'INSERT INTO "{table}" VALUE {{\'pk\': ?, \'sk\': ?, \'n\': ?}}',
+            Parameters=[{"S": "p"}, {"N": str(i)}, {"N": str(i * i)}],
+        )
+    seen, token = [], None
+    while True:
+        kwargs = {"NextToken": token} if token else {}
+        page = client.execute_statement(
+            Statement=f'SELECT sk, n FROM "{table}" WHERE pk = ? AND sk >= ?',
+            Parameters=[{"S": "p"}, {"N": "2"}],
+            Limit=2,
+            **kwargs,
+        )
+        seen += [int(item["n"]["N"]) for item in page["Items"]]
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert seen == [4, 9, 16, 25, 36]
+
+    with pytest.raises(ClientError) as excinfo:
+        client.execute_statement(
+            Statement=f'INSERT INTO "{table}" VALUE {{\'pk\': \'p\', \'sk\': 0}}'
+        )
+    assert error_code(excinfo) == "DuplicateItemException"
+
+    client.execute_transaction(
+        TransactStatements=[
+            {"Statement": f'UPDATE "{table}" SET n = n + 1 WHERE pk = \'p\' AND sk = 0'},
+            {"Statement": f'DELETE FROM "{table}" WHERE pk = \'p\' AND sk = 1'},
+        ]
+    )
+    got = client.batch_execute_statement(
+        Statements=[
+            {"Statement": f'SELECT n FROM "{table}" WHERE pk = \'p\' AND sk = 0'},
+            {"Statement": f'SELECT n FROM "{table}" WHERE pk = \'p\' AND sk = 1'},
+        ]
+    )["Responses"]
+    assert got[0]["Item"] == {"n": {"N": "1"}}
+    assert "Item" not in got[1] and "Error" not in got[1]
+
+
+def test_tags_and_time_to_live(client, table):
+    arn = client.describe_table(TableName=table)["Table"]["TableArn"]
+    client.tag_resource(ResourceArn=arn, Tags=[{"Key": "team", "Value": "db"}])
+    assert client.list_tags_of_resource(ResourceArn=arn)["Tags"] == [
+        {"Key": "team", "Value": "db"}
+    ]
+    client.untag_resource(ResourceArn=arn, TagKeys=["team"])
+    assert client.list_tags_of_resource(ResourceArn=arn)["Tags"] == []
+
+    answer = client.update_time_to_live(
+        TableName=table,
+        TimeToLiveSpecification={"AttributeName": "expires", "Enabled": True},
+    )
+    assert answer["TimeToLiveSpecification"] == {"AttributeName": "expires", "Enabled": True}
+    described = client.describe_time_to_live(TableName=table)["TimeToLiveDescription"]
+    assert described == {"AttributeName": "expires", "TimeToLiveStatus": "ENABLED"}
+    past = str(int(time.time()) - 60)
+    client.put_item(TableName=table, Item={"pk": {"S": "gone"}, "sk": {"N": "1"}, "expires": {"N": past}})
+    client.put_item(TableName=table, Item={"pk": {"S": "kept"}, "sk": {"N": "1"}})
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        keys = {i["pk"]["S"] for i in client.scan(TableName=table, ConsistentRead=True)["Items"]}
+        if keys == {"kept"}:
+            break
+        time.sleep(0.2)
+    assert keys == {"kept"}
