@@ -14,8 +14,11 @@
 //!
 //! Compared for each statement: success or the error's type (not its
 //! message: DynamoDB Local's PartiQL messages are its own), and the items
-//! returned (as a set: a Scan's order is the server's own). After each
-//! write: the table's items (a consistent Scan). DynamoDB Local calls the
+//! returned (as a set: a Scan's order is the server's own). Every tenth
+//! step is a BatchExecuteStatement (each statement's error code or
+//! success) or an ExecuteTransaction (success or the error's type) of two
+//! to five writes on distinct items. After each write: the table's items
+//! (a consistent Scan). DynamoDB Local calls the
 //! duplicate-key error `DuplicateItem` where DynamoDB's API (and dynalith)
 //! says `DuplicateItemException`. Not generated: `RETURNING MODIFIED`,
 //! whose nested-path answers differ between DynamoDB Local's PartiQL and
@@ -46,6 +49,34 @@ fn outcome(address: &str, body: &Value) -> String {
         .map(|items| items.iter().map(canonical).collect())
         .unwrap_or_default();
     format!("200 {items:?}")
+}
+
+/// A BatchExecuteStatement's status, and per statement its error code or
+/// success.
+fn batch_outcome(address: &str, body: &Value) -> String {
+    let response = common::call(address, "BatchExecuteStatement", &body.to_string());
+    let value = response.json();
+    if response.status != 200 {
+        return format!("{} {}", response.status, value["__type"]);
+    }
+    let codes: Vec<String> = value["Responses"]
+        .as_array()
+        .map(|responses| {
+            responses
+                .iter()
+                .map(|r| r["Error"]["Code"].as_str().unwrap_or("ok").to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    format!("200 {codes:?}")
+}
+
+/// An ExecuteTransaction's status and error type. Not its cancellation
+/// reasons: DynamoDB Local reports `None` for every statement after the
+/// first that fails, where DynamoDB (and dynalith) check each.
+fn transaction_outcome(address: &str, body: &Value) -> String {
+    let response = common::call(address, "ExecuteTransaction", &body.to_string());
+    format!("{} {}", response.status, response.json()["__type"])
 }
 
 /// An item as comparable text: set members sorted (map keys already are).
@@ -83,6 +114,8 @@ fn items(address: &str, table: &str) -> BTreeSet<String> {
 struct Generator {
     rng: StdRng,
     table: String,
+    /// The key of the item the last write statement names.
+    last_key: (&'static str, i64),
 }
 
 impl Generator {
@@ -97,6 +130,7 @@ impl Generator {
     /// A key: literals or parameters.
     fn key(&mut self, parameters: &mut Vec<Value>) -> String {
         let (pk, sk) = (self.pk(), self.sk());
+        self.last_key = (pk, sk);
         if self.rng.random_bool(0.5) {
             parameters.push(json!({"S": pk}));
             parameters.push(json!({"N": sk.to_string()}));
@@ -112,6 +146,7 @@ impl Generator {
         let (text, write) = match self.rng.random_range(0..10) {
             0..=2 => {
                 let (pk, sk) = (self.pk(), self.sk());
+                self.last_key = (pk, sk);
                 let mut members = vec![format!("'PK': '{pk}'"), format!("'SK': {sk}")];
                 if self.rng.random_bool(0.7) {
                     members.push(format!("'n': {}", self.rng.random_range(-5..20)));
@@ -181,6 +216,31 @@ impl Generator {
         (body, write)
     }
 
+    /// Two to five write statements on distinct items (DynamoDB refuses a
+    /// batch or transaction that names an item twice), without RETURNING
+    /// (which a transaction refuses) and without the updates that can fail
+    /// at run time (a nested path without its parent map, `n + 1` without
+    /// `n`): in a transaction DynamoDB reports those as a cancellation with a
+    /// ValidationError reason (as dynalith does) and DynamoDB Local as a
+    /// plain ValidationException (the deviation differential_transactions.rs
+    /// records for invalid index keys).
+    fn writes(&mut self) -> Vec<Value> {
+        let wanted = self.rng.random_range(2..=5);
+        let mut keys = BTreeSet::new();
+        let mut statements = Vec::new();
+        while statements.len() < wanted {
+            let (statement, write) = self.statement();
+            let text = statement["Statement"].as_str().unwrap_or_default();
+            let excluded = ["RETURNING", "doc.m.k", "n + 1"]
+                .iter()
+                .any(|part| text.contains(part));
+            if write && !excluded && keys.insert(self.last_key) {
+                statements.push(statement);
+            }
+        }
+        statements
+    }
+
     fn select(&mut self, table: &str, parameters: &mut Vec<Value>) -> String {
         let projection = ["*", "PK, SK, n", "doc.m, tags", "doc.l[1], doc.m.k, absent"]
             [self.rng.random_range(0..4)];
@@ -238,6 +298,7 @@ fn partiql_statements_match_the_reference_server() {
     let mut generator = Generator {
         rng: StdRng::seed_from_u64(seed),
         table: table.clone(),
+        last_key: ("", 0),
     };
     let count: usize = std::env::var("DYNALITH_DIFF_COUNT")
         .ok()
@@ -245,8 +306,27 @@ fn partiql_statements_match_the_reference_server() {
         .map_or(400, |c: usize| c.min(1500));
     let mut compared = 0;
     for step in 0..count {
-        let (body, write) = generator.statement();
-        let (a, b) = (outcome(&ours, &body), outcome(&theirs, &body));
+        // Every tenth step is a batch or a transaction of writes.
+        let (a, b, body, write) = match step % 20 {
+            9 => {
+                let body = json!({"Statements": generator.writes()});
+                let (a, b) = (batch_outcome(&ours, &body), batch_outcome(&theirs, &body));
+                (a, b, body, true)
+            }
+            19 => {
+                let body = json!({"TransactStatements": generator.writes()});
+                let (a, b) = (
+                    transaction_outcome(&ours, &body),
+                    transaction_outcome(&theirs, &body),
+                );
+                (a, b, body, true)
+            }
+            _ => {
+                let (body, write) = generator.statement();
+                let (a, b) = (outcome(&ours, &body), outcome(&theirs, &body));
+                (a, b, body, write)
+            }
+        };
         assert_eq!(a, b, "step {step} (seed {seed}): {body}");
         if write {
             assert_eq!(
@@ -257,7 +337,7 @@ fn partiql_statements_match_the_reference_server() {
         }
         compared += 1;
     }
-    eprintln!("{compared} PartiQL statements compared (seed {seed})");
+    eprintln!("{compared} PartiQL statements, batches and transactions compared (seed {seed})");
     for address in [&ours, &theirs] {
         common::call(
             address,
