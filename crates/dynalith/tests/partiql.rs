@@ -4,11 +4,14 @@
 mod common;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
-    ReturnConsumedCapacity, ScalarAttributeType,
+    AttributeValue, BillingMode, KeyType, ProjectionType, ReturnConsumedCapacity,
+    ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client;
-use common::{attribute_definition, error_code, error_message, key_element, unique_table, Server};
+use common::{
+    attribute_definition, error_code, error_message, global_index, key_element, unique_table,
+    Server,
+};
 use std::collections::HashMap;
 
 type Item = HashMap<String, AttributeValue>;
@@ -32,18 +35,7 @@ async fn create(client: &Client) -> String {
         .attribute_definitions(attribute_definition("g", ScalarAttributeType::S))
         .key_schema(key_element("PK", KeyType::Hash))
         .key_schema(key_element("SK", KeyType::Range))
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name("byG")
-                .key_schema(key_element("g", KeyType::Hash))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
+        .global_secondary_indexes(global_index("byG", "g", ProjectionType::All))
         .send()
         .await
         .unwrap();

@@ -6,14 +6,14 @@
 mod common;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue as Av, BillingMode, ConditionCheck, Delete, Get, GlobalSecondaryIndex, KeyType,
-    Projection, ProjectionType, Put, ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure,
-    ScalarAttributeType, TransactGetItem, TransactWriteItem, Update,
+    AttributeValue as Av, BillingMode, ConditionCheck, Delete, Get, KeyType, ProjectionType, Put,
+    ReturnConsumedCapacity, ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
+    TransactGetItem, TransactWriteItem, Update,
 };
 use aws_sdk_dynamodb::Client;
 use common::{
-    attribute_definition, create_table, error_code, error_message, key_element, unique_table,
-    Server,
+    attribute_definition, create_table, error_code, error_message, global_index, key_element,
+    unique_table, Server,
 };
 use rand::Rng;
 use std::collections::HashMap;
@@ -63,18 +63,7 @@ async fn create_indexed(client: &Client, name: &str) {
         .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
         .attribute_definitions(attribute_definition("g", ScalarAttributeType::S))
         .key_schema(key_element("pk", KeyType::Hash))
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name("ByG")
-                .key_schema(key_element("g", KeyType::Hash))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
+        .global_secondary_indexes(global_index("ByG", "g", ProjectionType::All))
         .send()
         .await
         .unwrap();

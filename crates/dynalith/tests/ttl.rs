@@ -5,13 +5,13 @@
 mod common;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue, BillingMode, GlobalSecondaryIndex, KeyType, Projection, ProjectionType,
-    ScalarAttributeType, TimeToLiveSpecification, TimeToLiveStatus,
+    AttributeValue, BillingMode, KeyType, ProjectionType, ScalarAttributeType,
+    TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_sdk_dynamodb::Client;
 use common::{
-    attribute_definition, create_table, error_code, error_message, key_element, unique_table,
-    Server,
+    attribute_definition, create_table, error_code, error_message, global_index, key_element,
+    unique_table, Server,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -144,18 +144,7 @@ async fn expired_items_are_deleted_with_their_index_entries_across_a_restart() {
         .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
         .attribute_definitions(attribute_definition("group", ScalarAttributeType::S))
         .key_schema(key_element("pk", KeyType::Hash))
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name("byGroup")
-                .key_schema(key_element("group", KeyType::Hash))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::KeysOnly)
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
+        .global_secondary_indexes(global_index("byGroup", "group", ProjectionType::KeysOnly))
         .send()
         .await
         .unwrap();

@@ -184,6 +184,25 @@ pub fn key_element(name: &str, key_type: KeyType) -> KeySchemaElement {
         .expect("key schema element")
 }
 
+/// A global secondary index on the hash key `hash` with the given
+/// projection type (no non-key attributes, no throughput).
+pub fn global_index(
+    name: &str,
+    hash: &str,
+    projection: aws_sdk_dynamodb::types::ProjectionType,
+) -> aws_sdk_dynamodb::types::GlobalSecondaryIndex {
+    aws_sdk_dynamodb::types::GlobalSecondaryIndex::builder()
+        .index_name(name)
+        .key_schema(key_element(hash, KeyType::Hash))
+        .projection(
+            aws_sdk_dynamodb::types::Projection::builder()
+                .projection_type(projection)
+                .build(),
+        )
+        .build()
+        .expect("global secondary index")
+}
+
 /// An attribute definition.
 pub fn attribute_definition(name: &str, t: ScalarAttributeType) -> AttributeDefinition {
     AttributeDefinition::builder()
