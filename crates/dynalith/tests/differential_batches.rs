@@ -57,36 +57,6 @@ fn strip_write_units(response: &mut Value) {
     }
 }
 
-/// An item as comparable text: set members sorted (map keys already are).
-fn canonical(item: &Value) -> String {
-    fn sort_sets(value: &mut Value) {
-        match value {
-            Value::Object(map) => {
-                for (key, inner) in map.iter_mut() {
-                    match (key.as_str(), inner) {
-                        ("SS" | "NS" | "BS", Value::Array(members)) => {
-                            members.sort_by_key(|m| m.to_string())
-                        }
-                        (_, inner) => sort_sets(inner),
-                    }
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(sort_sets),
-            _ => {}
-        }
-    }
-    let mut item = item.clone();
-    sort_sets(&mut item);
-    item.to_string()
-}
-
-fn item_set(items: &Value) -> BTreeSet<String> {
-    items
-        .as_array()
-        .map(|items| items.iter().map(canonical).collect())
-        .unwrap_or_default()
-}
-
 fn random_key(rng: &mut StdRng) -> Value {
     json!({
         "pk": {"S": PARTITIONS[rng.random_range(0..PARTITIONS.len())]},
@@ -148,7 +118,10 @@ fn state(address: &str, table: &str) -> Vec<String> {
         if let Some(index) = index {
             request["IndexName"] = json!(index);
         }
-        format!("{:?}", item_set(&call(address, "Scan", &request)["Items"]))
+        format!(
+            "{:?}",
+            common::wire_item_set(&call(address, "Scan", &request)["Items"])
+        )
     };
     let described = call(address, "DescribeTable", &json!({"TableName": table}));
     let t = &described["Table"];
@@ -239,7 +212,7 @@ fn batches_match_the_reference_server() {
             call(&ours, "BatchGetItem", &get),
             call(&theirs, "BatchGetItem", &get),
         );
-        let found = |response: &Value| item_set(&response["Responses"][&table]);
+        let found = |response: &Value| common::wire_item_set(&response["Responses"][&table]);
         assert_eq!(found(&mine), found(&reference), "step {step}: {get}");
         assert_eq!(
             mine["UnprocessedKeys"], reference["UnprocessedKeys"],

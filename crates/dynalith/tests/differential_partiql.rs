@@ -44,11 +44,7 @@ fn outcome(address: &str, body: &Value) -> String {
         let kind = kind.rsplit('#').next().unwrap_or_default();
         return format!("{} {}", response.status, kind.trim_end_matches("Exception"));
     }
-    let items: BTreeSet<String> = value["Items"]
-        .as_array()
-        .map(|items| items.iter().map(canonical).collect())
-        .unwrap_or_default();
-    format!("200 {items:?}")
+    format!("200 {:?}", common::wire_item_set(&value["Items"]))
 }
 
 /// A BatchExecuteStatement's status, and per statement its error code or
@@ -79,36 +75,10 @@ fn transaction_outcome(address: &str, body: &Value) -> String {
     format!("{} {}", response.status, response.json()["__type"])
 }
 
-/// An item as comparable text: set members sorted (map keys already are).
-fn canonical(item: &Value) -> String {
-    fn sort_sets(value: &mut Value) {
-        match value {
-            Value::Object(map) => {
-                for (key, inner) in map.iter_mut() {
-                    match (key.as_str(), inner) {
-                        ("SS" | "NS", Value::Array(members)) => {
-                            members.sort_by_key(|m| m.to_string())
-                        }
-                        (_, inner) => sort_sets(inner),
-                    }
-                }
-            }
-            Value::Array(items) => items.iter_mut().for_each(sort_sets),
-            _ => {}
-        }
-    }
-    let mut item = item.clone();
-    sort_sets(&mut item);
-    item.to_string()
-}
-
 fn items(address: &str, table: &str) -> BTreeSet<String> {
     let body = json!({"TableName": table, "ConsistentRead": true});
     let response = common::call(address, "Scan", &body.to_string());
-    response.json()["Items"]
-        .as_array()
-        .map(|items| items.iter().map(canonical).collect())
-        .unwrap_or_default()
+    common::wire_item_set(&response.json()["Items"])
 }
 
 struct Generator {

@@ -361,3 +361,38 @@ fn dechunk(mut data: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// Items in wire JSON (`{"a":{"SS":[...]}}`) as a set of comparable texts:
+/// set members sorted, since servers return them in no particular order
+/// (map keys are sorted already), and the items in any order.
+pub fn wire_item_set(items: &serde_json::Value) -> std::collections::BTreeSet<String> {
+    fn sort_sets(value: &mut serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                for (key, inner) in map.iter_mut() {
+                    match (key.as_str(), inner) {
+                        ("SS" | "NS" | "BS", serde_json::Value::Array(members)) => {
+                            members.sort_by_key(|m| m.to_string())
+                        }
+                        (_, inner) => sort_sets(inner),
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(sort_sets),
+            _ => {}
+        }
+    }
+    items
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .map(|item| {
+                    let mut item = item.clone();
+                    sort_sets(&mut item);
+                    item.to_string()
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
