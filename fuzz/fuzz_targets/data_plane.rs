@@ -11,11 +11,12 @@
 //! the inputs that ran before them.
 #![no_main]
 
-use dynalith_core::{Database, Operation, RequestContext};
+#[path = "fixture.rs"]
+mod fixture;
+
+use dynalith_core::{Operation, RequestContext};
 use dynalith_model::ErrorKind;
-use dynalith_storage::{Engine, RocksEngine, RocksOptions};
 use libfuzzer_sys::fuzz_target;
-use std::sync::{Arc, OnceLock};
 
 const OPERATIONS: &[&str] = &[
     "PutItem",
@@ -71,29 +72,13 @@ const FIXTURE: &[(&str, &str)] = &[
     ),
 ];
 
-fn database() -> &'static Arc<Database> {
-    static DATABASE: OnceLock<Arc<Database>> = OnceLock::new();
-    DATABASE.get_or_init(|| {
-        let engine: Arc<dyn Engine> = Arc::new(
-            RocksEngine::open(&RocksOptions::in_memory()).expect("in-memory engine opens"),
-        );
-        let db = Database::open(engine).expect("database opens");
-        for (name, body) in FIXTURE {
-            let operation = Operation::from_name(name).expect("fixture operation exists");
-            db.execute(operation, body.as_bytes(), &RequestContext::default())
-                .unwrap_or_else(|e| panic!("fixture {name} failed: {e:?}"));
-        }
-        db
-    })
-}
-
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, body)) = data.split_first() else {
         return;
     };
     let name = OPERATIONS[selector as usize % OPERATIONS.len()];
     let operation = Operation::from_name(name).expect("listed operations exist");
-    if let Err(error) = database().execute(operation, body, &RequestContext::default()) {
+    if let Err(error) = fixture::database(FIXTURE).execute(operation, body, &RequestContext::default()) {
         assert_ne!(
             error.kind,
             ErrorKind::InternalServerError,

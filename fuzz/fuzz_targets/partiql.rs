@@ -10,12 +10,13 @@
 //! that statements naming it reach planning and execution.
 #![no_main]
 
-use dynalith_core::{Database, Operation, RequestContext};
+#[path = "fixture.rs"]
+mod fixture;
+
+use dynalith_core::{Operation, RequestContext};
 use dynalith_model::ErrorKind;
-use dynalith_storage::{Engine, RocksEngine, RocksOptions};
 use libfuzzer_sys::fuzz_target;
 use serde_json::json;
-use std::sync::{Arc, OnceLock};
 
 const FIXTURE: &[(&str, &str)] = &[
     (
@@ -42,22 +43,6 @@ const FIXTURE: &[(&str, &str)] = &[
 /// Parameters a statement may take (the first `n` are sent).
 const PARAMETERS: &str = r#"[{"S":"a"},{"N":"1"},{"S":"x"},{"M":{"k":{"N":"2"}}},{"L":[{"BOOL":true}]}]"#;
 
-fn database() -> &'static Arc<Database> {
-    static DATABASE: OnceLock<Arc<Database>> = OnceLock::new();
-    DATABASE.get_or_init(|| {
-        let engine: Arc<dyn Engine> = Arc::new(
-            RocksEngine::open(&RocksOptions::in_memory()).expect("in-memory engine opens"),
-        );
-        let db = Database::open(engine).expect("database opens");
-        for (name, body) in FIXTURE {
-            let operation = Operation::from_name(name).expect("fixture operation exists");
-            db.execute(operation, body.as_bytes(), &RequestContext::default())
-                .unwrap_or_else(|e| panic!("fixture {name} failed: {e:?}"));
-        }
-        db
-    })
-}
-
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, text)) = data.split_first() else {
         return;
@@ -78,7 +63,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let operation = Operation::from_name(name).expect("PartiQL operations exist");
     let body = body.to_string();
-    if let Err(error) = database().execute(operation, body.as_bytes(), &RequestContext::default()) {
+    if let Err(error) = fixture::database(FIXTURE).execute(operation, body.as_bytes(), &RequestContext::default()) {
         assert_ne!(
             error.kind,
             ErrorKind::InternalServerError,
