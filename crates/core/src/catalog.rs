@@ -132,6 +132,10 @@ pub struct StreamSettings {
     pub view_type: String,
     /// The stream's label (its creation time), which names its ARN.
     pub label: String,
+    /// The stream's entry in the stream registry (`streams`); None for a
+    /// stream recorded before records were kept, which has none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<u32>,
 }
 
 fn billing_mode_given_before_recorded() -> bool {

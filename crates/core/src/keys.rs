@@ -8,12 +8,16 @@
 //! next table id   01 'I'                                    -> u32 BE
 //! pending drop    01 'D' <table id u32 BE>                  -> empty
 //! request token   01 'X' <ClientRequestToken>               -> token record
+//! stream entry    01 'S' <stream id u32 BE>                 -> StreamMeta JSON
 //! item            02 <table id> <hash(pk) u64 BE> <pk> [<sk>] -> stored item
 //! table counters  03 <table id> <shard u8>                  -> [item count, bytes]
 //! index entry     02 <index id> <hash(ipk)> <ipk> [<isk>] <pk> [<sk>] -> projected item
 //! index counters  03 <index id> <shard u8>                  -> [entry count, bytes]
 //! item collection 04 <table id> <pk>                        -> [bytes]
+//! stream record   05 <stream id u32 BE> <sequence u64 BE>   -> stream record
 //! ```
+//! Stream ids come from the table-id sequence too; a stream's records are
+//! in sequence order, which is commit order (`streams::sequencer`).
 //! Index ids come from the table-id sequence, so an index is laid out like
 //! a table whose keys are the index keys followed by the table keys (which
 //! make each entry unique): Query, Scan, parallel scan and dropping all work
@@ -29,6 +33,7 @@ const CATALOG: u8 = 0x01;
 const ITEMS: u8 = 0x02;
 const COUNTERS: u8 = 0x03;
 const COLLECTIONS: u8 = 0x04;
+const STREAM_RECORDS: u8 = 0x05;
 
 pub fn table_entry(name: &str) -> Vec<u8> {
     let mut key = vec![CATALOG, b'T'];
@@ -67,6 +72,37 @@ pub fn request_token(token: &str) -> Vec<u8> {
 
 pub fn request_tokens_range() -> (Vec<u8>, Vec<u8>) {
     (vec![CATALOG, b'X'], vec![CATALOG, b'X' + 1])
+}
+
+pub fn stream_entry(stream_id: u32) -> Vec<u8> {
+    let mut key = vec![CATALOG, b'S'];
+    key.extend_from_slice(&stream_id.to_be_bytes());
+    key
+}
+
+pub fn stream_entries_range() -> (Vec<u8>, Vec<u8>) {
+    (vec![CATALOG, b'S'], vec![CATALOG, b'S' + 1])
+}
+
+pub fn stream_record(stream_id: u32, sequence: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(13);
+    key.push(STREAM_RECORDS);
+    key.extend_from_slice(&stream_id.to_be_bytes());
+    key.extend_from_slice(&sequence.to_be_bytes());
+    key
+}
+
+/// The sequence number of a stream record's key.
+pub fn sequence_of_stream_record(key: &[u8]) -> Option<u64> {
+    let raw: [u8; 8] = key.get(5..13)?.try_into().ok()?;
+    Some(u64::from_be_bytes(raw))
+}
+
+/// Every record of a stream lies in `[start, end)`.
+pub fn stream_records_range(stream_id: u32) -> (Vec<u8>, Vec<u8>) {
+    let start = [&[STREAM_RECORDS][..], &stream_id.to_be_bytes()].concat();
+    let end = prefix_end(&start).unwrap_or_else(|| vec![STREAM_RECORDS + 1]);
+    (start, end)
 }
 
 /// Counters are split in shards: a pessimistic transaction locks every key

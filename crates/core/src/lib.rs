@@ -27,6 +27,7 @@ pub mod primary_key;
 pub mod read_page;
 pub mod request_tokens;
 pub mod stored_item;
+pub mod streams;
 mod ttl;
 mod updated_item;
 pub mod validate;
@@ -84,12 +85,16 @@ pub struct Limits {
     /// Largest item collection (items and local-index entries sharing a
     /// partition-key value) on a table with local indexes.
     pub item_collection_bytes: i64,
+    /// How long stream records are kept, and a disabled stream readable
+    /// (DynamoDB: 24 hours).
+    pub stream_retention_seconds: u64,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
             item_collection_bytes: 10 * 1024 * 1024 * 1024,
+            stream_retention_seconds: streams::RETENTION_SECONDS as u64,
         }
     }
 }
@@ -108,6 +113,10 @@ pub struct Database {
     self_ref: std::sync::Weak<Database>,
     /// Whether the thread deleting expired items runs (`ttl.rs`).
     ttl_sweeper_started: std::sync::atomic::AtomicBool,
+    streams: streams::Streams,
+    /// Whether the thread trimming stream records runs
+    /// (`streams/retention.rs`).
+    stream_retention_started: std::sync::atomic::AtomicBool,
 }
 
 impl Database {
@@ -121,6 +130,7 @@ impl Database {
     ) -> Result<Arc<Database>, DynamoError> {
         let catalog = Catalog::load(&*engine)?;
         let request_tokens = request_tokens::RequestTokens::load(&*engine)?;
+        let streams = streams::Streams::load(&*engine)?;
         let db = Arc::new_cyclic(|self_ref| Database {
             engine,
             catalog,
@@ -129,10 +139,15 @@ impl Database {
             write_gate: parking_lot::RwLock::new(()),
             self_ref: self_ref.clone(),
             ttl_sweeper_started: std::sync::atomic::AtomicBool::new(false),
+            streams,
+            stream_retention_started: std::sync::atomic::AtomicBool::new(false),
         });
         db.resume_pending_drops()?;
         db.resume_backfills();
         db.resume_ttl();
+        if !db.streams.all().is_empty() {
+            db.start_stream_retention();
+        }
         Ok(db)
     }
 
@@ -149,6 +164,10 @@ impl Database {
     pub(crate) fn publish_exclusively<T>(&self, publish: impl FnOnce() -> T) -> T {
         let _gate = self.write_gate.write();
         publish()
+    }
+
+    pub fn streams(&self) -> &streams::Streams {
+        &self.streams
     }
 
     pub fn engine(&self) -> &dyn Engine {

@@ -104,7 +104,7 @@ impl Database {
                 key,
                 decide: Box::new(|current| {
                     Ok(match current {
-                        Some(item) if is_expired(item, attribute, now) => Mutation::Delete,
+                        Some(item) if is_expired(item, attribute, now) => Mutation::Expire,
                         _ => Mutation::Keep,
                     })
                 }),

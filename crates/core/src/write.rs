@@ -3,8 +3,8 @@
 //! TTL deletes — goes through [`Database::write_items`]: lock each item's
 //! key in key order, read the current item, let the operation decide what to
 //! write from it, and commit the item together with everything derived from
-//! it (table counters, index entries and item-collection sizes now; stream
-//! records as they land) in one storage transaction.
+//! it (table counters, index entries, item-collection sizes and the
+//! stream record) in one storage transaction.
 //!
 //! Each attempt holds the database's write gate (shared) and takes the
 //! table's index list from the catalog under it. Index creation and
@@ -24,6 +24,9 @@ use std::sync::Arc;
 pub enum Mutation {
     Put(Item),
     Delete,
+    /// Delete on behalf of Time to Live: its stream record names the TTL
+    /// service as the one who deleted it.
+    Expire,
     /// Leave the item as it is (a failed condition, or a no-op).
     Keep,
 }
@@ -176,6 +179,7 @@ impl Database {
         let mut outcomes: Vec<WriteOutcome> =
             (0..writes.len()).map(|_| WriteOutcome::default()).collect();
         let mut pending = PendingCounters::default();
+        let mut stream_records: Vec<(u32, Vec<u8>)> = Vec::new();
         // One counter shard for the whole transaction: the counters only
         // ever need their sum, and a batch of 25 items merging into one
         // shard per table is one storage write (and one lock) where a shard
@@ -193,6 +197,7 @@ impl Database {
                 None => (None, 0),
             };
             let mutation = (write.decide)(old.as_ref())?;
+            let expired = matches!(mutation, Mutation::Expire);
             let outcome = &mut outcomes[i];
             let (new, new_stored, new_size) = match mutation {
                 Mutation::Put(item) => {
@@ -201,14 +206,14 @@ impl Database {
                     txn.put(&write.key, &bytes)?;
                     (Some(item), bytes, size)
                 }
-                Mutation::Delete if old.is_some() => {
+                Mutation::Delete | Mutation::Expire if old.is_some() => {
                     txn.delete(&write.key)?;
                     (None, Vec::new(), 0)
                 }
                 // Deleting an item that is not there changes nothing: no
                 // index entry, counter or item collection (DynamoDB reports
                 // no ItemCollectionMetrics for it either).
-                Mutation::Delete | Mutation::Keep => {
+                Mutation::Delete | Mutation::Expire | Mutation::Keep => {
                     outcome.new_size = old_size;
                     outcome.old = old;
                     outcome.old_size = old_size;
@@ -223,6 +228,11 @@ impl Database {
                 counter_shard,
             };
             let derived = self.apply_derived(&mut *txn, &table, &change, &mut pending, i)?;
+            if let Some(stream) = crate::streams::enabled_stream_id(&table) {
+                if let Some(record) = stream_record(&table, &change, expired)? {
+                    stream_records.push((stream, record));
+                }
+            }
             outcome.index_units = derived.index_units;
             outcome.new = new;
             outcome.new_size = new_size;
@@ -231,7 +241,20 @@ impl Database {
         }
         self.apply_counters(&mut *txn, pending, &mut outcomes)?;
         before_commit(&mut *txn, &outcomes)?;
+        // Sequence numbers are taken last, with every row lock held, and
+        // readers stay below them until the commit is done (`sequencer`).
+        let reservation = (!stream_records.is_empty()).then(|| {
+            self.streams()
+                .sequencer()
+                .reserve(stream_records.len() as u64)
+        });
+        if let Some(reservation) = &reservation {
+            for ((stream, record), sequence) in stream_records.iter().zip(reservation.first()..) {
+                txn.put(&keys::stream_record(*stream, sequence), record)?;
+            }
+        }
         txn.commit()?;
+        drop(reservation);
         Ok(outcomes)
     }
 
@@ -367,6 +390,37 @@ impl Database {
         }
         Ok(())
     }
+}
+
+/// The stream record of an item change, if it changed anything.
+fn stream_record(
+    table: &TableMeta,
+    change: &ItemChange<'_>,
+    expired: bool,
+) -> Result<Option<Vec<u8>>, DynamoError> {
+    let Some(stream) = &table.stream else {
+        return Ok(None);
+    };
+    let (item, _) = change
+        .new
+        .or(change.old)
+        .ok_or_else(|| DynamoError::internal("item change without an item"))?;
+    let keys = crate::primary_key::key_attributes(table, item);
+    fn image<'a>(
+        side: Option<(&Item, &'a [u8])>,
+        size: usize,
+    ) -> Result<Option<(&'a [u8], usize)>, DynamoError> {
+        side.map(|(_, stored)| Ok((stored_item::json(stored)?, size)))
+            .transpose()
+    }
+    let change = crate::streams::record::Change {
+        keys: &keys,
+        old: image(change.old, change.old_size)?,
+        new: image(change.new, change.new_size)?,
+        expired,
+    };
+    let created = crate::now_epoch_seconds().floor() as i64;
+    crate::streams::record::encode(&change, &stream.view_type, created)
 }
 
 /// Counter changes of one write, applied once every item is locked.

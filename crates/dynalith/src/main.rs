@@ -89,6 +89,15 @@ struct ServeArgs {
     /// DynamoDB's fixed limit is 10 GiB.
     #[arg(long, value_name = "BYTES", default_value_t = Limits::default().item_collection_bytes)]
     max_item_collection_bytes: i64,
+    /// How long DynamoDB Streams records are kept, and a disabled stream
+    /// stays readable. DynamoDB's is fixed at 24 hours.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = Limits::default().stream_retention_seconds,
+        value_parser = clap::value_parser!(u64).range(1..),
+    )]
+    stream_retention_secs: u64,
 }
 
 fn main() -> std::process::ExitCode {
@@ -130,6 +139,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
     let engine: Arc<dyn Engine> = Arc::new(RocksEngine::open(&options).map_err(|e| e.to_string())?);
     let limits = Limits {
         item_collection_bytes: args.max_item_collection_bytes,
+        stream_retention_seconds: args.stream_retention_secs,
     };
     let database = Database::open_with(engine.clone(), limits).map_err(|e| e.to_string())?;
     let service = Arc::new(Service {

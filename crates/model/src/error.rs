@@ -55,6 +55,10 @@ pub enum ErrorKind {
     ResourceInUseDeletionProtection,
     /// A PartiQL INSERT of an item whose key exists.
     DuplicateItem,
+    /// A shard iterator older than 15 minutes (DynamoDB Streams).
+    ExpiredIterator,
+    /// A stream read below the stream's trim point (DynamoDB Streams).
+    TrimmedDataAccess,
     /// A bug or storage failure on our side.
     InternalServerError,
 }
@@ -97,6 +101,8 @@ impl ErrorKind {
                 (DYNAMODB, "ItemCollectionSizeLimitExceededException")
             }
             ErrorKind::DuplicateItem => (DYNAMODB, "DuplicateItemException"),
+            ErrorKind::ExpiredIterator => (DYNAMODB, "ExpiredIteratorException"),
+            ErrorKind::TrimmedDataAccess => (DYNAMODB, "TrimmedDataAccessException"),
             ErrorKind::InternalServerError => (DYNAMODB, "InternalServerError"),
         };
         format!("{namespace}{name}")

@@ -8,8 +8,6 @@ use dynalith_model::{DynamoError, ErrorKind};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 
-const TARGET_PREFIX: &str = "DynamoDB_20120810.";
-
 pub async fn handle(service: &Service, request: Request<Incoming>) -> HttpResponse {
     let request_id = response::request_id();
     match request.method() {
@@ -25,8 +23,7 @@ pub async fn handle(service: &Service, request: Request<Incoming>) -> HttpRespon
         .headers
         .get("x-amz-target")
         .and_then(|t| t.to_str().ok())
-        .and_then(|t| t.strip_prefix(TARGET_PREFIX))
-        .and_then(Operation::from_name);
+        .and_then(Operation::from_target);
     let body = match body::read(&parts.headers, incoming).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => {

@@ -8,8 +8,9 @@ use super::shapes::{
 use super::tags::{self, TagInput};
 use crate::catalog::{
     BillingMode, IndexMeta, IndexStatus, KeyAttribute, KeySchema, OnDemandThroughput, ScalarType,
-    TableMeta, Throughput,
+    StreamSettings, TableMeta, Throughput,
 };
+use crate::streams::StreamMeta;
 use crate::validate::Violations;
 use crate::{describe, keys, now_epoch_seconds, storage_error, Database, RequestContext};
 use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
@@ -94,10 +95,18 @@ pub fn execute(
             .map_err(|_| DynamoError::internal("corrupt table id counter"))?,
         None => 1,
     };
-    // The table's indexes take the ids right after its own.
-    let next = u32::try_from(indexes.len() + 1)
+    // The table's indexes take the ids right after its own, then its
+    // stream.
+    let stream_id = u32::try_from(indexes.len() + 1)
         .ok()
         .and_then(|n| id.checked_add(n))
+        .ok_or_else(|| DynamoError::internal("table ids exhausted"))?;
+    let stream = stream.map(|settings| StreamSettings {
+        id: Some(stream_id),
+        ..settings
+    });
+    let next = stream_id
+        .checked_add(u32::from(stream.is_some()))
         .ok_or_else(|| DynamoError::internal("table ids exhausted"))?;
     let counter_slots_taken =
         u16::try_from(indexes.len()).map_err(|_| DynamoError::internal("too many indexes"))?;
@@ -143,7 +152,20 @@ pub fn execute(
         .map_err(storage_error)?;
     txn.put(&keys::table_entry(&name), &encoded)
         .map_err(storage_error)?;
+    let stream = match &meta.stream {
+        Some(settings) => {
+            let first = db.streams().sequencer().peek_next();
+            let stream = StreamMeta::new(stream_id, &meta, settings, first);
+            stream.persist(&mut *txn)?;
+            Some(stream)
+        }
+        None => None,
+    };
     txn.commit().map_err(storage_error)?;
+    if let Some(stream) = stream {
+        db.streams().publish(stream);
+        db.start_stream_retention();
+    }
     // DynamoDB answers CREATING and the table becomes ACTIVE shortly after;
     // here it is usable at once, so DescribeTable reports ACTIVE.
     let description = describe::table_description(db, &meta, "CREATING")?;

@@ -31,10 +31,15 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         txn.put(&keys::pending_drop(id), b"")
             .map_err(storage_error)?;
     }
+    // The table's stream stays readable, disabled, for its retention time.
+    let stream = crate::streams::disable(db.streams(), &table, &mut *txn)?;
     txn.commit().map_err(storage_error)?;
     // No write may straddle the drop: one that started earlier could
     // otherwise land after the data is gone.
     db.publish_exclusively(|| db.catalog().unpublish(&name));
+    if let Some(stream) = stream {
+        db.streams().publish(stream);
+    }
     for id in ids {
         db.drop_table_data(id);
     }

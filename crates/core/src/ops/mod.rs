@@ -8,13 +8,17 @@ mod create_table;
 mod delete_item;
 mod delete_table;
 mod describe_limits;
+mod describe_stream;
 mod describe_table;
 mod describe_time_to_live;
 mod execute_statement;
 mod execute_transaction;
 mod expressions;
 mod get_item;
+mod get_records;
+mod get_shard_iterator;
 mod index_definitions;
+mod list_streams;
 mod list_tables;
 mod list_tags_of_resource;
 mod put_item;
@@ -23,6 +27,7 @@ mod read_common;
 mod read_target;
 mod scan;
 mod shapes;
+mod streams_common;
 mod tag_resource;
 mod tags;
 mod transact_get_items;
@@ -37,14 +42,16 @@ use dynalith_model::DynamoError;
 use serde_json::{Map, Value};
 
 macro_rules! operations {
-    ($($name:ident),* $(,)?) => {
-        /// Every operation of the DynamoDB_20120810 API this server knows.
+    ($($name:ident),* $(,)?; streams: $($stream_op:ident),* $(,)?) => {
+        /// Every operation this server knows: DynamoDB_20120810's, then
+        /// DynamoDBStreams_20120810's.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Operation { $($name),* }
+        pub enum Operation { $($name,)* $($stream_op),* }
 
         impl Operation {
             /// Every operation, in declaration order.
-            pub const ALL: &'static [Operation] = &[$(Operation::$name),*];
+            pub const ALL: &'static [Operation] =
+                &[$(Operation::$name,)* $(Operation::$stream_op),*];
 
             /// From the part of `X-Amz-Target` after `DynamoDB_20120810.`.
             pub fn from_name(name: &str) -> Option<Operation> {
@@ -54,8 +61,32 @@ macro_rules! operations {
                 }
             }
 
+            /// From the part of `X-Amz-Target` after
+            /// `DynamoDBStreams_20120810.`.
+            pub fn from_streams_name(name: &str) -> Option<Operation> {
+                match name {
+                    $(stringify!($stream_op) => Some(Operation::$stream_op),)*
+                    _ => None,
+                }
+            }
+
+            /// From a whole `X-Amz-Target`: each API answers only its own
+            /// operations.
+            pub fn from_target(target: &str) -> Option<Operation> {
+                if let Some(name) = target.strip_prefix("DynamoDB_20120810.") {
+                    Operation::from_name(name)
+                } else {
+                    target
+                        .strip_prefix("DynamoDBStreams_20120810.")
+                        .and_then(Operation::from_streams_name)
+                }
+            }
+
             pub fn name(self) -> &'static str {
-                match self { $(Operation::$name => stringify!($name)),* }
+                match self {
+                    $(Operation::$name => stringify!($name),)*
+                    $(Operation::$stream_op => stringify!($stream_op)),*
+                }
             }
         }
     };
@@ -85,7 +116,12 @@ operations!(
     DescribeLimits,
     ExecuteStatement,
     BatchExecuteStatement,
-    ExecuteTransaction,
+    ExecuteTransaction;
+    streams:
+    ListStreams,
+    DescribeStream,
+    GetShardIterator,
+    GetRecords,
 );
 
 pub(crate) fn execute(
@@ -127,6 +163,10 @@ pub(crate) fn execute(
         Operation::ExecuteStatement => execute_statement::execute(db, body, context),
         Operation::BatchExecuteStatement => batch_execute_statement::execute(db, body, context),
         Operation::ExecuteTransaction => execute_transaction::execute(db, body, context),
+        Operation::ListStreams => list_streams::execute(db, body),
+        Operation::DescribeStream => describe_stream::execute(db, body),
+        Operation::GetShardIterator => get_shard_iterator::execute(db, body),
+        Operation::GetRecords => get_records::execute(db, body),
     }
 }
 

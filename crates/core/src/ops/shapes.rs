@@ -165,6 +165,7 @@ impl StreamSpecificationInput {
                 enabled: true,
                 view_type: view_type.clone(),
                 label: stream_label(),
+                id: None,
             })),
             (Some(true), None) => Err(dynalith_model::DynamoError::validation(
                 "StreamSpecification must specify a StreamViewType when StreamEnabled is true",

@@ -11,6 +11,7 @@ use crate::catalog::{
     BillingMode, IndexKind, IndexMeta, IndexStatus, KeyAttribute, ScalarType, StreamSettings,
     TableMeta,
 };
+use crate::streams::StreamMeta;
 use crate::validate::Violations;
 use crate::{describe, keys, now_epoch_seconds, storage_error, Database};
 use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
@@ -105,9 +106,10 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let mut table = (*current).clone();
     let now = now_epoch_seconds();
     apply_billing(&mut table, &input, now)?;
-    if let Some(spec) = &input.stream_specification {
-        apply_stream(&mut table, spec)?;
-    }
+    let stream_change = match &input.stream_specification {
+        Some(spec) => Some(apply_stream(&mut table, spec)?),
+        None => None,
+    };
     if let Some(protect) = input.deletion_protection_enabled {
         table.deletion_protection = protect;
     }
@@ -119,11 +121,34 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         None => IndexChanges::default(),
     };
 
-    let encoded = serde_json::to_vec(&table).map_err(|e| DynamoError::internal(e.to_string()))?;
+    // A new index takes the next id, and a new stream the one after.
+    let mut next_id = changes.created.as_ref().map(|(_, id)| *id);
     let mut txn = db.engine().begin();
+    let stream = match stream_change {
+        Some(StreamChange::Enabled) => {
+            let id = match next_id {
+                Some(id) => id.checked_add(1),
+                None => Some(self::next_id(db)?),
+            }
+            .ok_or_else(|| DynamoError::internal("table ids exhausted"))?;
+            next_id = Some(id);
+            let settings = table
+                .stream
+                .as_mut()
+                .ok_or_else(|| DynamoError::internal("enabled stream without settings"))?;
+            settings.id = Some(id);
+            let first = db.streams().sequencer().peek_next();
+            let stream = StreamMeta::new(id, &current, settings, first);
+            stream.persist(&mut *txn)?;
+            Some(stream)
+        }
+        Some(StreamChange::Disabled) => crate::streams::disable(db.streams(), &current, &mut *txn)?,
+        None => None,
+    };
+    let encoded = serde_json::to_vec(&table).map_err(|e| DynamoError::internal(e.to_string()))?;
     txn.put(&keys::table_entry(&name), &encoded)
         .map_err(storage_error)?;
-    if let Some((_, id)) = &changes.created {
+    if let Some(id) = next_id {
         let next = id
             .checked_add(1)
             .ok_or_else(|| DynamoError::internal("table ids exhausted"))?;
@@ -151,10 +176,18 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             description["GlobalSecondaryIndexes"] = vec![entry].into();
         }
     }
-    if changes.created.is_some() || changes.deleted.is_some() {
+    if changes.created.is_some() || changes.deleted.is_some() || stream.is_some() {
         // Every write from now on maintains the new index (or stops
-        // maintaining the deleted one); none is in flight across the switch.
-        db.publish_exclusively(|| db.catalog().publish(table));
+        // maintaining the deleted one), and every write's stream record
+        // goes to the stream now enabled (none to one disabled); no write
+        // is in flight across the switch.
+        db.publish_exclusively(|| {
+            db.catalog().publish(table);
+            if let Some(stream) = stream {
+                db.streams().publish(stream);
+            }
+        });
+        db.start_stream_retention();
     } else {
         db.catalog().publish(table);
     }
@@ -227,7 +260,16 @@ fn apply_billing(
     Ok(())
 }
 
-fn apply_stream(table: &mut TableMeta, spec: &StreamSpecificationInput) -> Result<(), DynamoError> {
+/// What UpdateTable's StreamSpecification did.
+enum StreamChange {
+    Enabled,
+    Disabled,
+}
+
+fn apply_stream(
+    table: &mut TableMeta,
+    spec: &StreamSpecificationInput,
+) -> Result<StreamChange, DynamoError> {
     let enabled_now = table.stream.as_ref().is_some_and(|s| s.enabled);
     match spec.settings()? {
         Some(settings) => {
@@ -238,6 +280,7 @@ fn apply_stream(table: &mut TableMeta, spec: &StreamSpecificationInput) -> Resul
                 )));
             }
             table.stream = Some(settings);
+            Ok(StreamChange::Enabled)
         }
         None => {
             if !enabled_now {
@@ -249,9 +292,9 @@ fn apply_stream(table: &mut TableMeta, spec: &StreamSpecificationInput) -> Resul
             if let Some(StreamSettings { enabled, .. }) = &mut table.stream {
                 *enabled = false;
             }
+            Ok(StreamChange::Disabled)
         }
     }
-    Ok(())
 }
 
 fn check_index_update_members(v: &mut Violations, input: &UpdateTableInput) {

@@ -1,0 +1,270 @@
+//! Stream records: the stored form written with each item change, and the
+//! wire form GetRecords returns.
+//!
+//! The stored form is compact JSON that embeds the old and new item's
+//! stored wire JSON as it is, so the write path copies the images rather
+//! than serializing them again, and only the images the stream's view type
+//! asks for are kept. Its sequence number is in its key.
+
+use crate::streams::StreamMeta;
+use dynalith_model::{size::item_size, DynamoError, Item};
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+/// One item change, as the write path hands it over.
+pub struct Change<'a> {
+    /// The item's key attributes.
+    pub keys: &'a Item,
+    /// Wire JSON and DynamoDB size of the item before and after.
+    pub old: Option<(&'a [u8], usize)>,
+    pub new: Option<(&'a [u8], usize)>,
+    /// Deleted by Time to Live rather than by a request.
+    pub expired: bool,
+}
+
+/// The stored record of `change` for a stream of `view_type`, or None when
+/// nothing changed: DynamoDB writes no record for a write that leaves the
+/// item as it was.
+pub fn encode(
+    change: &Change<'_>,
+    view_type: &str,
+    created: i64,
+) -> Result<Option<Vec<u8>>, DynamoError> {
+    let event = match (&change.old, &change.new) {
+        (None, Some(_)) => "INSERT",
+        (Some(old), Some(new)) if old.0 == new.0 => return Ok(None),
+        (Some(_), Some(_)) => "MODIFY",
+        (Some(_), None) => "REMOVE",
+        (None, None) => return Ok(None),
+    };
+    let old = change
+        .old
+        .filter(|_| matches!(view_type, "OLD_IMAGE" | "NEW_AND_OLD_IMAGES"));
+    let new = change
+        .new
+        .filter(|_| matches!(view_type, "NEW_IMAGE" | "NEW_AND_OLD_IMAGES"));
+    let keys = serde_json::to_vec(change.keys)
+        .map_err(|e| DynamoError::internal(format!("stream record encoding failed: {e}")))?;
+    let size = item_size(change.keys) + old.map_or(0, |o| o.1) + new.map_or(0, |n| n.1);
+    let mut out = Vec::with_capacity(
+        64 + keys.len() + old.map_or(0, |o| o.0.len()) + new.map_or(0, |n| n.0.len()),
+    );
+    out.extend_from_slice(
+        format!(r#"{{"e":"{event}","t":{created},"s":{size},"v":"{view_type}""#).as_bytes(),
+    );
+    if change.expired {
+        out.extend_from_slice(br#","u":true"#);
+    }
+    out.extend_from_slice(br#","k":"#);
+    out.extend_from_slice(&keys);
+    for (name, image) in [(b"o", old), (b"n", new)] {
+        if let Some((json, _)) = image {
+            out.extend_from_slice(b",\"");
+            out.extend_from_slice(name);
+            out.extend_from_slice(b"\":");
+            out.extend_from_slice(json);
+        }
+    }
+    out.push(b'}');
+    Ok(Some(out))
+}
+
+#[derive(Deserialize)]
+struct Stored<'a> {
+    e: &'a str,
+    t: i64,
+    s: u64,
+    v: &'a str,
+    #[serde(default)]
+    u: bool,
+    #[serde(borrow)]
+    k: &'a RawValue,
+    #[serde(borrow, default)]
+    o: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    n: Option<&'a RawValue>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct WireRecord<'a> {
+    #[serde(rename = "eventID")]
+    event_id: String,
+    event_name: &'a str,
+    event_version: &'static str,
+    event_source: &'static str,
+    aws_region: &'a str,
+    dynamodb: WireChange<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_identity: Option<Identity>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireChange<'a> {
+    approximate_creation_date_time: f64,
+    keys: &'a RawValue,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_image: Option<&'a RawValue>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_image: Option<&'a RawValue>,
+    sequence_number: String,
+    size_bytes: u64,
+    stream_view_type: &'a str,
+}
+
+/// Who made a change that no request made: the TTL service.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Identity {
+    principal_id: &'static str,
+    #[serde(rename = "Type")]
+    kind: &'static str,
+}
+
+/// A sequence number as the Streams API spells it: at least 21 digits.
+pub fn sequence_text(sequence: u64) -> String {
+    format!("{sequence:021}")
+}
+
+/// Parses a SequenceNumber parameter (21 to 40 digits).
+pub fn parse_sequence(text: &str) -> Option<u64> {
+    if !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let digits = text.trim_start_matches('0');
+    if digits.is_empty() {
+        return Some(0);
+    }
+    digits.parse().ok()
+}
+
+/// Appends the wire JSON of a stored record to `out`.
+pub fn render(
+    out: &mut Vec<u8>,
+    stream: &StreamMeta,
+    sequence: u64,
+    stored: &[u8],
+) -> Result<(), DynamoError> {
+    let corrupt =
+        |e: serde_json::Error| DynamoError::internal(format!("corrupt stream record: {e}"));
+    let record: Stored<'_> = serde_json::from_slice(stored).map_err(corrupt)?;
+    let id = xxhash_rust::xxh3::xxh3_128(
+        format!("{}/{}/{sequence}", stream.label, stream.id).as_bytes(),
+    );
+    let wire = WireRecord {
+        event_id: format!("{id:032x}"),
+        event_name: record.e,
+        event_version: "1.1",
+        event_source: "aws:dynamodb",
+        aws_region: &stream.region,
+        dynamodb: WireChange {
+            approximate_creation_date_time: record.t as f64,
+            keys: record.k,
+            new_image: record.n,
+            old_image: record.o,
+            sequence_number: sequence_text(sequence),
+            size_bytes: record.s,
+            stream_view_type: record.v,
+        },
+        user_identity: record.u.then_some(Identity {
+            principal_id: "dynamodb.amazonaws.com",
+            kind: "Service",
+        }),
+    };
+    serde_json::to_writer(out, &wire).map_err(corrupt)
+}
+
+/// The creation time stored in a record (whole seconds since the epoch).
+pub fn created_at(stored: &[u8]) -> Result<i64, DynamoError> {
+    let record: Stored<'_> = serde_json::from_slice(stored)
+        .map_err(|e| DynamoError::internal(format!("corrupt stream record: {e}")))?;
+    Ok(record.t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use dynalith_model::AttributeValue;
+
+    fn item(pairs: &[(&str, &str)]) -> Item {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), AttributeValue::S(v.to_string())))
+            .collect()
+    }
+
+    #[test]
+    fn records_carry_only_the_images_their_view_type_asks_for() {
+        let keys = item(&[("pk", "a")]);
+        let old = serde_json::to_vec(&item(&[("pk", "a"), ("v", "x")])).unwrap();
+        let new = serde_json::to_vec(&item(&[("pk", "a"), ("v", "y")])).unwrap();
+        let change = Change {
+            keys: &keys,
+            old: Some((&old, 4)),
+            new: Some((&new, 4)),
+            expired: false,
+        };
+        let stream = StreamMeta {
+            id: 7,
+            label: "2026-01-01T00:00:00.000".into(),
+            view_type: "NEW_IMAGE".into(),
+            table_name: "t".into(),
+            table_id: 1,
+            region: "us-east-1".into(),
+            key_schema: crate::catalog::KeySchema {
+                partition: crate::catalog::KeyAttribute {
+                    name: "pk".into(),
+                    scalar_type: crate::catalog::ScalarType::S,
+                },
+                sort: None,
+            },
+            created_at: 0.0,
+            first_sequence: 1,
+            trimmed_before: 0,
+            disabled_at: None,
+        };
+        for (view, has_old, has_new, size) in [
+            ("KEYS_ONLY", false, false, 3),
+            ("NEW_IMAGE", false, true, 7),
+            ("OLD_IMAGE", true, false, 7),
+            ("NEW_AND_OLD_IMAGES", true, true, 11),
+        ] {
+            let stored = encode(&change, view, 1_700_000_000).unwrap().unwrap();
+            let mut out = Vec::new();
+            render(&mut out, &stream, 5, &stored).unwrap();
+            let wire: serde_json::Value = serde_json::from_slice(&out).unwrap();
+            let body = &wire["dynamodb"];
+            assert_eq!(wire["eventName"], "MODIFY");
+            assert_eq!(body["SequenceNumber"], "000000000000000000005");
+            assert_eq!(body["Keys"]["pk"]["S"], "a");
+            assert_eq!(body.get("OldImage").is_some(), has_old, "{view}");
+            assert_eq!(body.get("NewImage").is_some(), has_new, "{view}");
+            assert_eq!(body["SizeBytes"], size, "{view}");
+            assert_eq!(body["StreamViewType"], view);
+            assert!(wire.get("userIdentity").is_none());
+        }
+    }
+
+    #[test]
+    fn an_unchanged_item_writes_no_record() {
+        let keys = item(&[("pk", "a")]);
+        let same = serde_json::to_vec(&item(&[("pk", "a")])).unwrap();
+        let change = Change {
+            keys: &keys,
+            old: Some((&same, 3)),
+            new: Some((&same, 3)),
+            expired: false,
+        };
+        assert!(encode(&change, "KEYS_ONLY", 0).unwrap().is_none());
+    }
+
+    #[test]
+    fn sequence_numbers_round_trip_through_their_text() {
+        for n in [0, 1, 42, u64::MAX] {
+            assert_eq!(parse_sequence(&sequence_text(n)), Some(n));
+        }
+        assert_eq!(parse_sequence("00000000000000000000x"), None);
+        assert_eq!(parse_sequence("99999999999999999999999999"), None);
+    }
+}
