@@ -9,6 +9,7 @@
 //! pending drop    01 'D' <table id u32 BE>                  -> empty
 //! request token   01 'X' <ClientRequestToken>               -> token record
 //! stream entry    01 'S' <stream id u32 BE>                 -> StreamMeta JSON
+//! trigger cursor  01 'G' <stream id u32 BE> <trigger target> -> next sequence u64 BE
 //! item            02 <table id> <hash(pk) u64 BE> <pk> [<sk>] -> stored item
 //! table counters  03 <table id> <shard u8>                  -> [item count, bytes]
 //! index entry     02 <index id> <hash(ipk)> <ipk> [<isk>] <pk> [<sk>] -> projected item
@@ -82,6 +83,21 @@ pub fn stream_entry(stream_id: u32) -> Vec<u8> {
 
 pub fn stream_entries_range() -> (Vec<u8>, Vec<u8>) {
     (vec![CATALOG, b'S'], vec![CATALOG, b'S' + 1])
+}
+
+/// Where a trigger delivering to `target` resumes in a stream.
+pub fn trigger_cursor(stream_id: u32, target: &str) -> Vec<u8> {
+    let mut key = vec![CATALOG, b'G'];
+    key.extend_from_slice(&stream_id.to_be_bytes());
+    key.extend_from_slice(target.as_bytes());
+    key
+}
+
+/// Every trigger cursor of a stream lies in `[start, end)`.
+pub fn trigger_cursors_range(stream_id: u32) -> (Vec<u8>, Vec<u8>) {
+    let start = trigger_cursor(stream_id, "");
+    let end = prefix_end(&start).unwrap_or_else(|| vec![CATALOG, b'G' + 1]);
+    (start, end)
 }
 
 pub fn stream_record(stream_id: u32, sequence: u64) -> Vec<u8> {

@@ -2,6 +2,7 @@
 
 use clap::{Parser, Subcommand};
 use dynalith_core::{Database, Limits};
+use dynalith_server::triggers::Trigger;
 use dynalith_server::{AcceptAnyCredentials, Service};
 use dynalith_storage::{
     default_background_write_bytes_per_sec, Engine, RocksEngine, RocksOptions,
@@ -98,6 +99,14 @@ struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(1..),
     )]
     stream_retention_secs: u64,
+    /// Deliver TABLE's stream records, as Lambda's DynamoDB event, in HTTP
+    /// POSTs to URL (a handler's HTTP wrapper, or a local Lambda's Invoke
+    /// URL); repeatable. The table needs a stream (StreamSpecification).
+    #[arg(long = "stream-trigger", value_name = "TABLE=URL")]
+    stream_triggers: Vec<String>,
+    /// Most records per triggered event (Lambda's BatchSize).
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=10_000))]
+    stream_trigger_batch_size: u16,
 }
 
 fn main() -> std::process::ExitCode {
@@ -141,7 +150,13 @@ fn run(args: ServeArgs) -> Result<(), String> {
         item_collection_bytes: args.max_item_collection_bytes,
         stream_retention_seconds: args.stream_retention_secs,
     };
+    let triggers = args
+        .stream_triggers
+        .iter()
+        .map(|t| Trigger::parse(t, usize::from(args.stream_trigger_batch_size)))
+        .collect::<Result<Vec<_>, _>>()?;
     let database = Database::open_with(engine.clone(), limits).map_err(|e| e.to_string())?;
+    let trigger_database = database.clone();
     let service = Arc::new(Service {
         database,
         authenticator: Box::new(AcceptAnyCredentials),
@@ -160,6 +175,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         // Tests and scripts read this line to find the port.
         println!("dynalith listening on http://{address}");
+        dynalith_server::triggers::spawn(trigger_database, triggers);
         tracing::info!(%address, in_memory = args.in_memory, data_dir = %args.data_dir.display(), "listening");
         dynalith_server::serve(listener, service, shutdown_signal(), Duration::from_secs(10))
             .await

@@ -1008,3 +1008,212 @@ async fn records_older_than_the_retention_are_trimmed() {
         .unwrap();
     assert!(listed.streams().is_empty());
 }
+
+/// How long a test waits for a trigger's deliveries.
+const PATIENCE: Duration = Duration::from_secs(30);
+
+/// An HTTP endpoint standing in for a Lambda function: records every POST
+/// body and answers 500 to the first `failures` of them, 200 after.
+struct Receiver {
+    url: String,
+    bodies: std::sync::Arc<std::sync::Mutex<Vec<serde_json::Value>>>,
+}
+
+impl Receiver {
+    fn start(failures: usize) -> Receiver {
+        use std::io::{BufRead, BufReader, Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!(
+            "http://{}/2015-03-31/functions/handler/invocations",
+            listener.local_addr().unwrap()
+        );
+        let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = bodies.clone();
+        std::thread::spawn(move || {
+            let mut answered = 0;
+            for connection in listener.incoming() {
+                let Ok(mut connection) = connection else {
+                    return;
+                };
+                let mut reader = BufReader::new(connection.try_clone().unwrap());
+                let mut length = 0usize;
+                let mut request_line = String::new();
+                reader.read_line(&mut request_line).unwrap();
+                assert!(
+                    request_line.starts_with("POST /2015-03-31/functions/handler/invocations "),
+                    "{request_line}"
+                );
+                loop {
+                    let mut line = String::new();
+                    reader.read_line(&mut line).unwrap();
+                    if line.trim().is_empty() {
+                        break;
+                    }
+                    if let Some((name, value)) = line.split_once(':') {
+                        if name.eq_ignore_ascii_case("content-length") {
+                            length = value.trim().parse().unwrap();
+                        }
+                    }
+                }
+                let mut body = vec![0; length];
+                reader.read_exact(&mut body).unwrap();
+                seen.lock()
+                    .unwrap()
+                    .push(serde_json::from_slice(&body).unwrap());
+                answered += 1;
+                let status = if answered <= failures {
+                    "500 Internal Server Error"
+                } else {
+                    "200 OK"
+                };
+                let _ = connection.write_all(
+                    format!(
+                        "HTTP/1.1 {status}\r\nContent-Length: 4\r\nConnection: close\r\n\r\nnull"
+                    )
+                    .as_bytes(),
+                );
+            }
+        });
+        Receiver { url, bodies }
+    }
+
+    /// Every event received so far.
+    fn events(&self) -> Vec<serde_json::Value> {
+        self.bodies.lock().unwrap().clone()
+    }
+
+    /// Waits (at most `patience`) until the confirmed events (all but the
+    /// first `failures`) hold `count` records, and returns those records.
+    async fn records_after(
+        &self,
+        failures: usize,
+        count: usize,
+        patience: Duration,
+    ) -> Vec<serde_json::Value> {
+        let deadline = Instant::now() + patience;
+        loop {
+            let records: Vec<_> = self
+                .events()
+                .iter()
+                .skip(failures)
+                .flat_map(|e| e["Records"].as_array().unwrap().clone())
+                .collect();
+            if records.len() >= count || Instant::now() > deadline {
+                return records;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn triggers_deliver_lambda_events_in_order_and_retry_failures() {
+    let receiver = Receiver::start(1);
+    let name = unique_table("trigger");
+    let trigger = format!("{name}={}", receiver.url);
+    let server = Server::start_with(&[
+        "--stream-trigger",
+        &trigger,
+        "--stream-trigger-batch-size",
+        "3",
+    ]);
+    let client = server.client();
+    let arn = create_streamed_table(&client, &name, StreamViewType::NewAndOldImages).await;
+    for sk in 0..10 {
+        client
+            .put_item()
+            .table_name(&name)
+            .set_item(Some(item(
+                "t",
+                sk,
+                &[("v", AttributeValue::N(sk.to_string()))],
+            )))
+            .send()
+            .await
+            .unwrap();
+    }
+    client
+        .delete_item()
+        .table_name(&name)
+        .set_key(Some(key("t", 0)))
+        .send()
+        .await
+        .unwrap();
+
+    let records = receiver.records_after(1, 11, PATIENCE).await;
+    assert_eq!(records.len(), 11, "{:#?}", receiver.events());
+    let events = receiver.events();
+    // The refused first event came again, unchanged, and later ones
+    // followed in order, at most three records each.
+    assert_eq!(events[0], events[1]);
+    assert!(events
+        .iter()
+        .all(|e| e["Records"].as_array().unwrap().len() <= 3));
+    for (sk, record) in records.iter().take(10).enumerate() {
+        assert_eq!(record["eventName"], "INSERT");
+        assert_eq!(record["eventSource"], "aws:dynamodb");
+        assert_eq!(record["eventSourceARN"], arn.as_str());
+        assert_eq!(record["dynamodb"]["NewImage"]["v"]["N"], sk.to_string());
+        assert_eq!(record["dynamodb"]["StreamViewType"], "NEW_AND_OLD_IMAGES");
+    }
+    assert_eq!(records[10]["eventName"], "REMOVE");
+    assert_eq!(records[10]["dynamodb"]["OldImage"]["v"]["N"], "0");
+    // The same records GetRecords returns, with the same ids.
+    let read = read_from_start(&streams_client(&server), &arn).await;
+    let delivered: Vec<_> = records
+        .iter()
+        .map(|r| r["eventID"].as_str().unwrap().to_string())
+        .collect();
+    let listed: Vec<_> = read
+        .iter()
+        .map(|r| r.event_id().unwrap().to_string())
+        .collect();
+    assert_eq!(delivered, listed);
+}
+
+#[tokio::test]
+async fn a_trigger_resumes_after_a_restart_without_delivering_twice() {
+    let dir = tempfile::tempdir().unwrap();
+    let receiver = Receiver::start(0);
+    let name = unique_table("resume");
+    let trigger = format!("{name}={}", receiver.url);
+    let args = ["--stream-trigger", trigger.as_str()];
+    {
+        let mut server = Server::start_durable_with(dir.path(), &args);
+        let client = server.client();
+        create_streamed_table(&client, &name, StreamViewType::KeysOnly).await;
+        for sk in 0..3 {
+            client
+                .put_item()
+                .table_name(&name)
+                .set_item(Some(key("r", sk)))
+                .send()
+                .await
+                .unwrap();
+        }
+        assert_eq!(receiver.records_after(0, 3, PATIENCE).await.len(), 3);
+        assert!(server.terminate().success());
+    }
+    let server = Server::start_durable_with(dir.path(), &args);
+    let client = server.client();
+    client
+        .put_item()
+        .table_name(&name)
+        .set_item(Some(key("r", 3)))
+        .send()
+        .await
+        .unwrap();
+    let records = receiver.records_after(0, 4, PATIENCE).await;
+    let keys: Vec<_> = records
+        .iter()
+        .map(|r| {
+            r["dynamodb"]["Keys"]["sk"]["N"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(keys, ["0", "1", "2", "3"]);
+    let settled = receiver.records_after(0, 5, Duration::from_secs(1)).await;
+    assert_eq!(settled.len(), 4, "nothing is delivered twice");
+}

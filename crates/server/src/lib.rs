@@ -9,6 +9,7 @@ pub mod auth;
 mod body;
 mod handler;
 mod response;
+pub mod triggers;
 mod yield_before_response;
 
 pub use auth::{AcceptAnyCredentials, Authenticator};

@@ -4,11 +4,11 @@
 //! yet (`streams::sequencer`), so following `NextShardIterator` sees every
 //! record exactly once, in order.
 
-use crate::streams::{iterator, record};
+use crate::streams::iterator;
+use crate::streams::reader::PageLimits;
 use crate::validate::Violations;
-use crate::{keys, storage_error, Database};
+use crate::Database;
 use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
-use dynalith_storage::ControlFlow;
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -47,51 +47,25 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         return Err(trimmed());
     }
 
-    let readable_end = db.streams().sequencer().readable_end();
-    let start = keys::stream_record(stream.id, position.sequence);
-    let end = keys::stream_record(stream.id, readable_end.max(position.sequence));
-    let mut out = Vec::with_capacity(1024);
+    let page = db.read_stream(
+        &stream,
+        position.sequence,
+        &PageLimits {
+            records: limit,
+            bytes: MAX_BYTES,
+            event_source_arn: None,
+        },
+    )?;
+    let mut out = Vec::with_capacity(page.json.len() + 256);
     out.extend_from_slice(br#"{"Records":["#);
-    let mut returned = 0usize;
-    let mut bytes = 0usize;
-    let mut next = position.sequence;
-    let mut stopped_early = false;
-    let mut failure = None;
-    db.engine()
-        .snapshot()
-        .visit_range(&start, &end, false, &mut |key, value| {
-            if returned == limit || (returned > 0 && bytes + value.len() > MAX_BYTES) {
-                stopped_early = true;
-                return ControlFlow::Break(());
-            }
-            let Some(sequence) = keys::sequence_of_stream_record(key) else {
-                failure = Some(DynamoError::internal("corrupt stream record key"));
-                return ControlFlow::Break(());
-            };
-            if returned > 0 {
-                out.push(b',');
-            }
-            if let Err(e) = record::render(&mut out, &stream, sequence, value) {
-                failure = Some(e);
-                return ControlFlow::Break(());
-            }
-            returned += 1;
-            bytes += value.len();
-            next = sequence + 1;
-            ControlFlow::Continue(())
-        })
-        .map_err(storage_error)?;
-    if let Some(e) = failure {
-        return Err(e);
-    }
+    out.extend_from_slice(&page.json);
     out.push(b']');
     // A closed shard read to its end has no next iterator: that is how a
     // reader learns the shard is done.
-    let exhausted = !stream.is_enabled() && !stopped_early;
-    if !exhausted {
+    if !page.exhausted {
         let next = iterator::Position {
             stream_id: stream.id,
-            sequence: next.max(position.sequence),
+            sequence: page.next,
             issued_at: iterator::now_seconds(),
         };
         out.extend_from_slice(br#","NextShardIterator":"#);

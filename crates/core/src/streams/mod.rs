@@ -14,9 +14,11 @@
 //! the order of its changes, as DynamoDB promises.
 
 pub mod iterator;
+pub mod reader;
 pub mod record;
 pub mod retention;
 pub mod sequencer;
+pub mod triggers;
 
 use crate::catalog::{KeySchema, StreamSettings, TableMeta};
 use crate::{keys, storage_error};

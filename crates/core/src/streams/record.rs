@@ -97,6 +97,8 @@ struct WireRecord<'a> {
     dynamodb: WireChange<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
     user_identity: Option<Identity>,
+    #[serde(rename = "eventSourceARN", skip_serializing_if = "Option::is_none")]
+    event_source_arn: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -139,12 +141,14 @@ pub fn parse_sequence(text: &str) -> Option<u64> {
     digits.parse().ok()
 }
 
-/// Appends the wire JSON of a stored record to `out`.
+/// Appends the wire JSON of a stored record to `out`; with
+/// `event_source_arn` as a Lambda event's record.
 pub fn render(
     out: &mut Vec<u8>,
     stream: &StreamMeta,
     sequence: u64,
     stored: &[u8],
+    event_source_arn: Option<&str>,
 ) -> Result<(), DynamoError> {
     let corrupt =
         |e: serde_json::Error| DynamoError::internal(format!("corrupt stream record: {e}"));
@@ -171,6 +175,7 @@ pub fn render(
             principal_id: "dynamodb.amazonaws.com",
             kind: "Service",
         }),
+        event_source_arn,
     };
     serde_json::to_writer(out, &wire).map_err(corrupt)
 }
@@ -232,7 +237,7 @@ mod tests {
         ] {
             let stored = encode(&change, view, 1_700_000_000).unwrap().unwrap();
             let mut out = Vec::new();
-            render(&mut out, &stream, 5, &stored).unwrap();
+            render(&mut out, &stream, 5, &stored, None).unwrap();
             let wire: serde_json::Value = serde_json::from_slice(&out).unwrap();
             let body = &wire["dynamodb"];
             assert_eq!(wire["eventName"], "MODIFY");

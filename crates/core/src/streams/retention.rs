@@ -84,10 +84,15 @@ impl Database {
             .map_err(storage_error)?;
         txn.commit().map_err(storage_error)?;
         self.streams().unpublish(stream.id);
-        let (start, end) = keys::stream_records_range(stream.id);
-        self.engine()
-            .delete_range(&start, &end)
-            .map_err(storage_error)
+        for (start, end) in [
+            keys::stream_records_range(stream.id),
+            keys::trigger_cursors_range(stream.id),
+        ] {
+            self.engine()
+                .delete_range(&start, &end)
+                .map_err(storage_error)?;
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,150 @@
+//! Lambda-style triggers: the delivery half (the core hands out batches,
+//! `dynalith_core::streams::triggers`). Each trigger is a task that sends
+//! its table's stream records, as Lambda's DynamoDB event, in an HTTP POST
+//! to a URL: a small HTTP server around a Lambda handler, or the Invoke
+//! API of a local Lambda runtime (`.../2015-03-31/functions/<name>/invocations`
+//! of `sam local start-lambda` or LocalStack), which takes the event as
+//! its body. A 2xx answer without `X-Amz-Function-Error` confirms the
+//! batch; anything else is retried, with backoff, until it succeeds, so
+//! records arrive in order and at least once, as from Lambda's event source
+//! mappings.
+
+use bytes::Bytes;
+use dynalith_core::Database;
+use http_body_util::{BodyExt, Full};
+use hyper::Uri;
+use hyper_util::rt::TokioIo;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One trigger: a table's stream records go to `url`.
+#[derive(Clone, Debug)]
+pub struct Trigger {
+    pub table: String,
+    pub url: Uri,
+    /// Records per event at most (Lambda's BatchSize).
+    pub batch_size: usize,
+}
+
+impl Trigger {
+    /// Parses `TABLE=URL`; only plain `http://` URLs are delivered to.
+    pub fn parse(text: &str, batch_size: usize) -> Result<Trigger, String> {
+        let (table, url) = text
+            .split_once('=')
+            .ok_or_else(|| format!("expected TABLE=URL, got {text:?}"))?;
+        let url: Uri = url
+            .parse()
+            .map_err(|e| format!("bad trigger URL {url:?}: {e}"))?;
+        if url.scheme_str() != Some("http") || url.host().is_none() {
+            return Err(format!(
+                "trigger URLs are http://host[:port]/path, got {url}"
+            ));
+        }
+        if table.is_empty() {
+            return Err(format!("no table name in {text:?}"));
+        }
+        Ok(Trigger {
+            table: table.to_string(),
+            url,
+            batch_size,
+        })
+    }
+}
+
+/// How often a trigger with nothing to deliver looks again.
+const POLL_INTERVAL: Duration = Duration::from_millis(100);
+const FIRST_RETRY: Duration = Duration::from_millis(100);
+const LAST_RETRY: Duration = Duration::from_secs(30);
+/// How long one delivery may take (a handler's run included).
+const DELIVERY_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Starts every trigger on the current runtime.
+pub fn spawn(database: Arc<Database>, triggers: Vec<Trigger>) {
+    for trigger in triggers {
+        tokio::spawn(run(database.clone(), trigger));
+    }
+}
+
+async fn run(database: Arc<Database>, trigger: Trigger) {
+    let target = trigger.url.to_string();
+    let mut retry = FIRST_RETRY;
+    loop {
+        let batch = match database.next_trigger_batch(&trigger.table, &target, trigger.batch_size) {
+            Ok(Some(batch)) => batch,
+            Ok(None) => {
+                tokio::time::sleep(POLL_INTERVAL).await;
+                continue;
+            }
+            Err(e) => {
+                tracing::error!(table = %trigger.table, message = %e.message, "trigger cannot read its stream");
+                tokio::time::sleep(LAST_RETRY).await;
+                continue;
+            }
+        };
+        // Records are delivered only once they are durable: a handler must
+        // never see a change that a crash could take back.
+        if let Some(durable) = database.engine().pending_durability() {
+            if let Err(e) = durable.wait().await {
+                tracing::error!(%e, "trigger: waiting for durability failed");
+                tokio::time::sleep(retry).await;
+                continue;
+            }
+        }
+        match deliver(&trigger.url, batch.event.clone()).await {
+            Ok(()) => {
+                retry = FIRST_RETRY;
+                if let Err(e) = database.confirm_trigger_batch(&target, &batch) {
+                    tracing::error!(message = %e.message, "trigger: cannot store its position");
+                }
+                tracing::debug!(table = %trigger.table, records = batch.records, "trigger delivered");
+            }
+            Err(why) => {
+                tracing::warn!(table = %trigger.table, url = %target, %why, "trigger delivery failed; retrying");
+                tokio::time::sleep(retry).await;
+                retry = (retry * 2).min(LAST_RETRY);
+            }
+        }
+    }
+}
+
+/// POSTs one event; Ok when the receiver took it.
+async fn deliver(url: &Uri, event: Vec<u8>) -> Result<(), String> {
+    let host = url.host().ok_or("no host")?;
+    let port = url.port_u16().unwrap_or(80);
+    let exchange = async {
+        let stream = tokio::net::TcpStream::connect((host, port))
+            .await
+            .map_err(|e| format!("connect: {e}"))?;
+        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .map_err(|e| format!("handshake: {e}"))?;
+        tokio::spawn(connection);
+        let authority = url.authority().map_or(host, |a| a.as_str());
+        let request = hyper::Request::post(url.path_and_query().map_or("/", |p| p.as_str()))
+            .header(hyper::header::HOST, authority)
+            .header(hyper::header::CONTENT_TYPE, "application/json")
+            .body(Full::new(Bytes::from(event)))
+            .map_err(|e| e.to_string())?;
+        let response = sender
+            .send_request(request)
+            .await
+            .map_err(|e| format!("request: {e}"))?;
+        let status = response.status();
+        let function_error = response.headers().contains_key("x-amz-function-error");
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map(|b| b.to_bytes())
+            .unwrap_or_default();
+        if status.is_success() && !function_error {
+            Ok(())
+        } else {
+            let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+            Err(format!("answered {status}: {text}"))
+        }
+    };
+    tokio::time::timeout(DELIVERY_TIMEOUT, exchange)
+        .await
+        .map_err(|_| "timed out".to_string())?
+}
