@@ -304,12 +304,24 @@ pub fn call(address: &str, operation: &str, body: &str) -> RawResponse {
 
 /// [`call`] with a body that need not be text.
 pub fn call_bytes(address: &str, operation: &str, body: &[u8]) -> RawResponse {
-    let target = format!("DynamoDB_20120810.{operation}");
+    call_target(address, &format!("DynamoDB_20120810.{operation}"), body)
+}
+
+/// A DynamoDB Streams call over raw HTTP.
+pub fn call_streams(address: &str, operation: &str, body: &str) -> RawResponse {
+    call_target(
+        address,
+        &format!("DynamoDBStreams_20120810.{operation}"),
+        body.as_bytes(),
+    )
+}
+
+fn call_target(address: &str, target: &str, body: &[u8]) -> RawResponse {
     raw_request(
         address,
         "POST",
         &[
-            ("X-Amz-Target", &target),
+            ("X-Amz-Target", target),
             ("Content-Type", "application/x-amz-json-1.0"),
             ("Authorization", AUTH),
         ],
