@@ -37,7 +37,8 @@ async fn stream_records_commit_with_their_items_across_sigkill() {
         if cycle == 0 {
             create(&client).await;
         }
-        verify(&server, &acknowledged.lock().unwrap()).await;
+        let seen = acknowledged.lock().unwrap().clone();
+        verify(&server, &seen).await;
         let mut writers = Vec::new();
         for _ in 0..WRITERS {
             let client = client.clone();
@@ -62,7 +63,8 @@ async fn stream_records_commit_with_their_items_across_sigkill() {
         }
     }
     let server = Server::start_durable(dir.path());
-    verify(&server, &acknowledged.lock().unwrap()).await;
+    let seen = acknowledged.lock().unwrap().clone();
+    verify(&server, &seen).await;
     assert!(
         acknowledged.lock().unwrap().values().sum::<u64>() > 0,
         "no write was acknowledged"
