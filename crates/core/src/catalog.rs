@@ -292,6 +292,22 @@ impl IndexMeta {
     }
 }
 
+/// The next id of the table-id sequence (the caller holds the catalog's
+/// change lock and commits the advanced counter).
+pub(crate) fn next_id(engine: &dyn Engine) -> Result<u32, DynamoError> {
+    let raw = engine
+        .get(&keys::next_table_id())
+        .map_err(crate::storage_error)?;
+    match raw {
+        Some(raw) => raw
+            .as_slice()
+            .try_into()
+            .map(u32::from_be_bytes)
+            .map_err(|_| DynamoError::internal("corrupt table id counter")),
+        None => Ok(1),
+    }
+}
+
 /// The in-memory catalog. Control-plane changes are serialized by
 /// `change_lock`; readers only take the short `tables` read lock.
 pub struct Catalog {

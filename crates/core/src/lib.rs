@@ -145,6 +145,7 @@ impl Database {
         db.resume_pending_drops()?;
         db.resume_backfills();
         db.resume_ttl();
+        db.register_unrecorded_streams()?;
         if !db.streams.all().is_empty() {
             db.start_stream_retention();
         }

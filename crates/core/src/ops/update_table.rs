@@ -128,7 +128,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         Some(StreamChange::Enabled) => {
             let id = match next_id {
                 Some(id) => id.checked_add(1),
-                None => Some(self::next_id(db)?),
+                None => Some(crate::catalog::next_id(db.engine())?),
             }
             .ok_or_else(|| DynamoError::internal("table ids exhausted"))?;
             next_id = Some(id);
@@ -482,7 +482,7 @@ fn create_index(
         .collect();
     all.push(definition.clone());
     index_definitions::check_all(&all)?;
-    let id = next_id(db)?;
+    let id = crate::catalog::next_id(db.engine())?;
     let counter_slot = Some(table.take_counter_slot()?);
     // Keep only the definitions some key uses, as DynamoDB does.
     table.indexes.push(IndexMeta {
@@ -534,23 +534,6 @@ fn merged_definitions(
         }
     }
     Ok(definitions)
-}
-
-/// The next id of the table-id sequence (the caller holds the catalog's
-/// change lock and commits the advanced counter).
-fn next_id(db: &Database) -> Result<u32, DynamoError> {
-    let raw = db
-        .engine()
-        .get(&keys::next_table_id())
-        .map_err(storage_error)?;
-    match raw {
-        Some(raw) => raw
-            .as_slice()
-            .try_into()
-            .map(u32::from_be_bytes)
-            .map_err(|_| DynamoError::internal("corrupt table id counter")),
-        None => Ok(1),
-    }
 }
 
 fn update_index_throughput(

@@ -73,3 +73,67 @@ pub fn now_seconds() -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{KeyAttribute, KeySchema, ScalarType};
+
+    fn stream() -> StreamMeta {
+        StreamMeta {
+            id: 9,
+            label: "2026-01-01T00:00:00.000".into(),
+            view_type: "KEYS_ONLY".into(),
+            table_name: "t".into(),
+            table_id: 1,
+            region: "us-east-1".into(),
+            key_schema: KeySchema {
+                partition: KeyAttribute {
+                    name: "pk".into(),
+                    scalar_type: ScalarType::S,
+                },
+                sort: None,
+            },
+            created_at: 0.0,
+            first_sequence: 1,
+            trimmed_before: 0,
+            disabled_at: None,
+        }
+    }
+
+    #[test]
+    fn iterators_round_trip_and_tampering_is_refused() {
+        let position = Position {
+            stream_id: 9,
+            sequence: 1234,
+            issued_at: 1_800_000_000,
+        };
+        let text = encode(&stream(), position);
+        assert!(text.starts_with(&format!("{}|1|", stream().arn())));
+        let (decoded, arn) = decode(&text).unwrap();
+        assert_eq!(decoded, position);
+        assert_eq!(arn, stream().arn());
+        let mut token = STANDARD.decode(text.rsplit_once("|1|").unwrap().1).unwrap();
+        token[11] ^= 1; // another sequence number, same checksum
+        let forged = format!("{arn}|1|{}", STANDARD.encode(token));
+        assert_eq!(
+            decode(&forged).unwrap_err().message,
+            "Invalid ShardIterator"
+        );
+        for garbage in ["", "x", "a|1|", "a|1|!!!", "a|1|AAAA"] {
+            assert!(decode(garbage).is_err(), "{garbage:?}");
+        }
+    }
+
+    #[test]
+    fn iterators_expire_after_fifteen_minutes() {
+        let position = Position {
+            stream_id: 9,
+            sequence: 1,
+            issued_at: 1_000,
+        };
+        assert!(check_age(&position, 1_000 + LIFETIME_SECONDS).is_ok());
+        let expired = check_age(&position, 1_001 + LIFETIME_SECONDS).unwrap_err();
+        assert_eq!(expired.kind, ErrorKind::ExpiredIterator);
+    }
+}

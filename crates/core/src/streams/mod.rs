@@ -205,3 +205,125 @@ pub(crate) fn disable(
     meta.persist(txn)?;
     Ok(Some(meta))
 }
+
+impl crate::Database {
+    /// Gives every table whose stream was enabled before streams kept
+    /// records (its settings have no id) a registered stream, so that the
+    /// ARN its description names can be read; records start now.
+    pub(crate) fn register_unrecorded_streams(&self) -> Result<(), DynamoError> {
+        let _changes = self.catalog().lock_changes();
+        for name in self.catalog().names() {
+            let Some(table) = self.catalog().get(&name) else {
+                continue;
+            };
+            let Some(settings) = table
+                .stream
+                .as_ref()
+                .filter(|s| s.enabled && s.id.is_none())
+            else {
+                continue;
+            };
+            let id = crate::catalog::next_id(self.engine())?;
+            let next = id
+                .checked_add(1)
+                .ok_or_else(|| DynamoError::internal("table ids exhausted"))?;
+            let mut updated = (*table).clone();
+            let settings = StreamSettings {
+                id: Some(id),
+                ..settings.clone()
+            };
+            let first = self.streams().sequencer().peek_next();
+            let stream = StreamMeta::new(id, &updated, &settings, first);
+            updated.stream = Some(settings);
+            let encoded =
+                serde_json::to_vec(&updated).map_err(|e| DynamoError::internal(e.to_string()))?;
+            let mut txn = self.engine().begin();
+            txn.put(&keys::next_table_id(), &next.to_be_bytes())
+                .map_err(storage_error)?;
+            txn.put(&keys::table_entry(&name), &encoded)
+                .map_err(storage_error)?;
+            stream.persist(&mut *txn)?;
+            txn.commit().map_err(storage_error)?;
+            self.catalog().publish(updated);
+            self.streams().publish(stream);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{keys, Database, Operation, RequestContext};
+    use dynalith_storage::{Engine, RocksEngine, RocksOptions};
+    use std::sync::Arc;
+
+    fn open(dir: &std::path::Path) -> Arc<Database> {
+        let engine: Arc<dyn Engine> =
+            Arc::new(RocksEngine::open(&RocksOptions::durable(dir)).unwrap());
+        Database::open(engine).unwrap()
+    }
+
+    fn run(db: &Database, operation: Operation, body: &str) -> serde_json::Value {
+        let response = db
+            .execute(operation, body.as_bytes(), &RequestContext::default())
+            .unwrap();
+        serde_json::from_slice(&response).unwrap()
+    }
+
+    #[test]
+    fn a_stream_recorded_before_records_were_kept_is_registered_at_start_up() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let db = open(dir.path());
+            run(
+                &db,
+                Operation::CreateTable,
+                r#"{"TableName":"old","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
+                   "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+                   "BillingMode":"PAY_PER_REQUEST"}"#,
+            );
+            // The catalog entry as an earlier version wrote it: stream
+            // settings without an id.
+            let key = keys::table_entry("old");
+            let mut entry: serde_json::Value =
+                serde_json::from_slice(&db.engine().get(&key).unwrap().unwrap()).unwrap();
+            entry["stream"] = serde_json::json!({
+                "enabled": true, "view_type": "KEYS_ONLY", "label": "2020-01-01T00:00:00.000"
+            });
+            let mut txn = db.engine().begin();
+            txn.put(&key, &serde_json::to_vec(&entry).unwrap()).unwrap();
+            txn.commit().unwrap();
+            db.engine().flush().unwrap();
+        }
+        let db = open(dir.path());
+        let arn =
+            "arn:aws:dynamodb:us-east-1:000000000000:table/old/stream/2020-01-01T00:00:00.000";
+        let described = run(&db, Operation::DescribeTable, r#"{"TableName":"old"}"#);
+        assert_eq!(described["Table"]["LatestStreamArn"], arn);
+        run(
+            &db,
+            Operation::PutItem,
+            r#"{"TableName":"old","Item":{"pk":{"S":"a"}}}"#,
+        );
+        let stream = run(
+            &db,
+            Operation::DescribeStream,
+            &format!(r#"{{"StreamArn":"{arn}"}}"#),
+        );
+        let shard = &stream["StreamDescription"]["Shards"][0]["ShardId"];
+        let iterator = run(
+            &db,
+            Operation::GetShardIterator,
+            &format!(
+                r#"{{"StreamArn":"{arn}","ShardId":{shard},"ShardIteratorType":"TRIM_HORIZON"}}"#
+            ),
+        );
+        let records = run(
+            &db,
+            Operation::GetRecords,
+            &serde_json::json!({"ShardIterator": iterator["ShardIterator"]}).to_string(),
+        );
+        assert_eq!(records["Records"].as_array().unwrap().len(), 1);
+        assert_eq!(records["Records"][0]["eventName"], "INSERT");
+    }
+}
