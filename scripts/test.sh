@@ -59,6 +59,11 @@ DYNALITH_ENDPOINT="$(sed -n 's/^dynalith listening on //p' "$LOG" | head -n1)"
 [[ -n "$DYNALITH_ENDPOINT" ]] || { echo "server did not start:"; cat "$LOG"; exit 1; }
 echo "server at $DYNALITH_ENDPOINT"
 
+# The binary the JavaScript trigger test (tests/js/seed-streams.test.mjs) starts
+# a second server from, with --stream-trigger.
+export DYNALITH_BIN="${CARGO_TARGET_DIR:-target}/debug/dynalith"
+[[ "$DYNALITH_BIN" == /* ]] || DYNALITH_BIN="$ROOT/$DYNALITH_BIN"
+
 # DYNALITH_SKIP names JS test groups to skip (see tests/js/helpers.mjs);
 # every group runs by default.
 export DYNALITH_SKIP="${DYNALITH_SKIP-}"

@@ -4,8 +4,9 @@
 #   DYNALITH_ENDPOINT=http://127.0.0.1:8000 bash tests/cli/smoke.sh
 #
 # Uses create-table, describe-table, list-tables, put-item, get-item, delete-item,
-# execute-statement, update-time-to-live, describe-time-to-live and delete-table. Outputs are
-# checked with python3 (json). Prints "N passed, M failed" at the end
+# execute-statement, update-time-to-live, describe-time-to-live and delete-table, and the
+# dynamodbstreams commands list-streams, describe-stream, get-shard-iterator and get-records.
+# Outputs are checked with python3 (json). Prints "N passed, M failed" at the end
 # and exits non-zero on any mismatch.
 set -uo pipefail
 
@@ -21,6 +22,7 @@ export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_PAGER
 unset AWS_PROFILE AWS_SESSION_TOKEN
 
 TABLE="dynalith_cli_smoke_$$_$RANDOM"
+STREAM_TABLE="${TABLE}_stream"
 PASSED=0
 FAILED=0
 OUT=""   # stdout of the last `run`
@@ -28,12 +30,24 @@ ERR=""   # stderr of the last `run`
 RC=0     # exit code of the last `run`
 
 ddb() { aws dynamodb --endpoint-url "$DYNALITH_ENDPOINT" --output json "$@"; }
+ddbs() { aws dynamodbstreams --endpoint-url "$DYNALITH_ENDPOINT" --output json "$@"; }
 
 run() {
   local errf; errf="$(mktemp)"
   OUT="$(ddb "$@" 2>"$errf")"; RC=$?
   ERR="$(cat "$errf")"; rm -f "$errf"
 }
+
+# run_streams ARGS...: like run, with `aws dynamodbstreams`.
+run_streams() {
+  local errf; errf="$(mktemp)"
+  OUT="$(ddbs "$@" 2>"$errf")"; RC=$?
+  ERR="$(cat "$errf")"; rm -f "$errf"
+}
+
+# value EXPR: prints the python expression EXPR of `d` = the JSON of the last command's output
+# (nothing when that fails).
+value() { printf '%s' "$OUT" | python3 -c "import json, sys; d = json.load(sys.stdin); print($1)" 2>/dev/null; }
 
 pass() { PASSED=$((PASSED + 1)); echo "ok   - $1"; }
 fail() { FAILED=$((FAILED + 1)); echo "FAIL - $1"; [[ -n "${2:-}" ]] && echo "       $2"; }
@@ -68,7 +82,10 @@ check_error() {
   fi
 }
 
-cleanup() { ddb delete-table --table-name "$TABLE" >/dev/null 2>&1 || true; }
+cleanup() {
+  ddb delete-table --table-name "$TABLE" >/dev/null 2>&1 || true
+  ddb delete-table --table-name "$STREAM_TABLE" >/dev/null 2>&1 || true
+}
 trap cleanup EXIT
 
 echo "# AWS CLI smoke test against $DYNALITH_ENDPOINT (table $TABLE)"
@@ -249,6 +266,83 @@ assert d['TimeToLiveSpecification'] == {'Enabled': True, 'AttributeName': 'expir
 run describe-time-to-live --table-name "$TABLE"
 check "describe-time-to-live reports it" "
 assert d['TimeToLiveDescription'] == {'TimeToLiveStatus': 'ENABLED', 'AttributeName': 'expires'}, d
+"
+
+# --- DynamoDB Streams -------------------------------------------------------------------------
+run create-table --table-name "$STREAM_TABLE" \
+  --attribute-definitions AttributeName=pk,AttributeType=S \
+  --key-schema AttributeName=pk,KeyType=HASH \
+  --billing-mode PAY_PER_REQUEST \
+  --stream-specification StreamEnabled=true,StreamViewType=NEW_IMAGE
+check "create-table with --stream-specification reports the stream" "
+t = d['TableDescription']
+assert t['StreamSpecification'] == {'StreamEnabled': True, 'StreamViewType': 'NEW_IMAGE'}, t
+assert t['LatestStreamArn'] == t['TableArn'] + '/stream/' + t['LatestStreamLabel'], t
+"
+STREAM_ARN="$(value "d['TableDescription']['LatestStreamArn']")"
+STREAM_TABLE_ARN="$(value "d['TableDescription']['TableArn']")"
+for _ in $(seq 1 100); do
+  run describe-table --table-name "$STREAM_TABLE"
+  [[ $RC -eq 0 && "$OUT" == *'"TableStatus": "ACTIVE"'* ]] && break
+  sleep 0.1
+done
+
+run put-item --table-name "$STREAM_TABLE" --item '{"pk": {"S": "s#1"}, "v": {"N": "1.50"}, "tags": {"SS": ["a"]}}'
+check "put-item into the table with a stream" "
+assert d == {}, d
+"
+
+run_streams list-streams --table-name "$STREAM_TABLE"
+check "list-streams lists the table's stream" "
+assert [(s['StreamArn'], s['TableName']) for s in d['Streams']] == [('$STREAM_ARN', '$STREAM_TABLE')], d
+"
+
+run_streams describe-stream --stream-arn "$STREAM_ARN"
+check "describe-stream shows an ENABLED NEW_IMAGE stream with one open shard" "
+s = d['StreamDescription']
+assert s['StreamArn'] == '$STREAM_ARN', s
+assert s['StreamStatus'] == 'ENABLED', s
+assert s['StreamViewType'] == 'NEW_IMAGE', s
+assert s['TableName'] == '$STREAM_TABLE', s
+assert s['KeySchema'] == [{'AttributeName': 'pk', 'KeyType': 'HASH'}], s
+assert len(s['Shards']) == 1, s
+assert 'EndingSequenceNumber' not in s['Shards'][0]['SequenceNumberRange'], s
+"
+SHARD_ID="$(value "d['StreamDescription']['Shards'][0]['ShardId']")"
+
+run_streams get-shard-iterator --stream-arn "$STREAM_ARN" --shard-id "$SHARD_ID" \
+  --shard-iterator-type TRIM_HORIZON
+check "get-shard-iterator TRIM_HORIZON returns an iterator" "
+assert d['ShardIterator'], d
+"
+SHARD_ITERATOR="$(value "d['ShardIterator']")"
+
+run_streams get-records --shard-iterator "$SHARD_ITERATOR"
+check "get-records returns the INSERT with the new image" "
+r = d['Records']
+assert len(r) == 1, r
+assert r[0]['eventName'] == 'INSERT', r
+assert r[0]['eventSource'] == 'aws:dynamodb', r
+c = r[0]['dynamodb']
+assert c['Keys'] == {'pk': {'S': 's#1'}}, c
+assert c['NewImage'] == {'pk': {'S': 's#1'}, 'v': {'N': '1.5'}, 'tags': {'SS': ['a']}}, c
+assert 'OldImage' not in c, c
+assert c['StreamViewType'] == 'NEW_IMAGE', c
+assert d['NextShardIterator'], d
+"
+SHARD_ITERATOR="$(value "d['NextShardIterator']")"
+
+run_streams get-records --shard-iterator "$SHARD_ITERATOR"
+check "get-records from the next iterator returns no more records" "
+assert d['Records'] == [], d
+"
+
+run_streams describe-stream --stream-arn "$STREAM_TABLE_ARN/stream/2000-01-01T00:00:00.000"
+check_error "describe-stream of an unknown stream gives ResourceNotFoundException" ResourceNotFoundException
+
+run delete-table --table-name "$STREAM_TABLE"
+check "delete-table of the table with a stream" "
+assert d['TableDescription']['TableName'] == '$STREAM_TABLE', d
 "
 
 # --- delete-table -----------------------------------------------------------------------------

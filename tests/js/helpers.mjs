@@ -1,7 +1,7 @@
 // Shared helpers for the JavaScript client tests.
 //
 // DYNALITH_ENDPOINT  endpoint of the server under test (e.g. http://127.0.0.1:8000), required.
-// DYNALITH_SKIP      tokens (comma/space separated) naming features to skip, e.g. "query,gsi,transact,condition,partiql".
+// DYNALITH_SKIP      tokens (comma/space separated) naming features to skip, e.g. "query,gsi,transact,condition,partiql,streams".
 import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -716,3 +716,155 @@ def test_tags_and_time_to_live(client, table):
             break
         time.sleep(0.2)
     assert keys == {"kept"}
+
+
+# ---------------------------------------------------------------------------------------------
+# DynamoDB Streams
+
+
+@pytest.fixture
+def streams(checker):
+    """A DynamoDB Streams client on the same endpoint; its responses are checked too."""
+    c = boto3.client("dynamodbstreams", **_session_kwargs())
+    service = c.meta.service_model.service_id.hyphenize()  # "dynamodb-streams"
+    c.meta.events.register(f"after-call.{service}.*", checker)
+    return c
+
+
+def read_stream(streams, shard_iterator, limit):
+    """Follows NextShardIterator until a page comes back empty; returns (records, pages, next)."""
+    records, pages = [], 0
+    while True:
+        assert pages < 1000, "GetRecords never returned an empty page"
+        page = streams.get_records(ShardIterator=shard_iterator, Limit=limit)
+        pages += 1
+        assert page["ResponseMetadata"]["HTTPStatusCode"] == 200
+        assert len(page["Records"]) <= limit
+        records.extend(page["Records"])
+        if not page["Records"] or "NextShardIterator" not in page:
+            return records, pages, page.get("NextShardIterator")
+        shard_iterator = page["NextShardIterator"]
+
+
+def test_streams_record_every_write_with_its_images(client, streams, checker):
+    name = unique_name("streams")
+    key_schema = [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    try:
+        out = client.create_table(
+            TableName=name,
+            AttributeDefinitions=[
+                {"AttributeName": "pk", "AttributeType": "S"},
+                {"AttributeName": "sk", "AttributeType": "N"},
+            ],
+            KeySchema=key_schema,
+            BillingMode="PAY_PER_REQUEST",
+            StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+        )
+        desc = out["TableDescription"]
+        assert desc["StreamSpecification"] == {
+            "StreamEnabled": True,
+            "StreamViewType": "NEW_AND_OLD_IMAGES",
+        }
+        arn = desc["LatestStreamArn"]
+        assert arn == f"{desc['TableArn']}/stream/{desc['LatestStreamLabel']}"
+        assert wait_active(client, name)["LatestStreamArn"] == arn
+
+        key = {"pk": {"S": "s#1"}, "sk": {"N": "1"}}
+        written = {**key, "v": {"S": "one"}, "b": {"B": b"\x00\x01\xff"}, "n": {"N": "1.50"}}
+        # The images hold the item as stored (numbers normalized), then as updated.
+        first = {**written, "n": {"N": "1.5"}}
+        second = {**first, "v": {"S": "two"}}
+        started = time.time()
+        client.put_item(TableName=name, Item=written)
+        client.update_item(
+            TableName=name,
+            Key=key,
+            UpdateExpression="SET v = :v",
+            ExpressionAttributeValues={":v": {"S": "two"}},
+        )
+        client.delete_item(TableName=name, Key=key)
+
+        # ListStreams
+        listed = streams.list_streams(TableName=name)
+        assert [(s["StreamArn"], s["TableName"]) for s in listed["Streams"]] == [(arn, name)]
+        assert arn.endswith("/stream/" + listed["Streams"][0]["StreamLabel"])
+        assert "LastEvaluatedStreamArn" not in listed
+        every, start = [], {}
+        while True:
+            page = streams.list_streams(**start)
+            every.extend(s["StreamArn"] for s in page["Streams"])
+            if "LastEvaluatedStreamArn" not in page:
+                break
+            start = {"ExclusiveStartStreamArn": page["LastEvaluatedStreamArn"]}
+        assert arn in every
+
+        # DescribeStream
+        d = streams.describe_stream(StreamArn=arn)["StreamDescription"]
+        assert d["StreamArn"] == arn
+        assert d["StreamStatus"] == "ENABLED"
+        assert d["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+        assert d["TableName"] == name
+        assert d["KeySchema"] == key_schema
+        assert d["CreationRequestDateTime"].year >= 2020
+        assert len(d["Shards"]) == 1, d["Shards"]
+        shard = d["Shards"][0]
+        assert "StartingSequenceNumber" in shard["SequenceNumberRange"]
+        assert "EndingSequenceNumber" not in shard["SequenceNumberRange"], "the shard is open"
+
+        # GetShardIterator + GetRecords, one record a page, until an empty page.
+        it = streams.get_shard_iterator(
+            StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+        )["ShardIterator"]
+        records, pages, nxt = read_stream(streams, it, 1)
+        assert [r["eventName"] for r in records] == ["INSERT", "MODIFY", "REMOVE"], records
+        assert pages == 4
+        assert nxt, "an open shard gives a NextShardIterator even on an empty page"
+
+        sequence_numbers = []
+        for r in records:
+            assert r["eventSource"] == "aws:dynamodb"
+            assert r["awsRegion"] == REGION
+            assert r["eventID"]
+            c = r["dynamodb"]
+            assert c["Keys"] == key
+            assert c["StreamViewType"] == "NEW_AND_OLD_IMAGES"
+            assert c["SizeBytes"] > 0
+            when = c["ApproximateCreationDateTime"].timestamp()
+            assert started - 5 <= when <= time.time() + 5, c["ApproximateCreationDateTime"]
+            sequence_numbers.append(int(c["SequenceNumber"]))
+        assert sequence_numbers == sorted(set(sequence_numbers)), sequence_numbers
+        assert len({r["eventID"] for r in records}) == 3
+
+        insert, modify, remove = (r["dynamodb"] for r in records)
+        # boto3 decodes the stream's binary values to bytes, like DynamoDB's.
+        assert "OldImage" not in insert and insert["NewImage"] == first
+        assert modify["OldImage"] == first and modify["NewImage"] == second
+        assert remove["OldImage"] == second and "NewImage" not in remove
+
+        # Later writes are read from the last NextShardIterator, and only they.
+        client.put_item(TableName=name, Item={**key, "v": {"S": "three"}})
+        later, _, _ = read_stream(streams, nxt, 100)
+        assert [(r["eventName"], r["dynamodb"]["NewImage"]) for r in later] == [
+            ("INSERT", {**key, "v": {"S": "three"}})
+        ]
+
+        # Errors come back as the modeled exception classes.
+        with pytest.raises(streams.exceptions.ResourceNotFoundException) as ei:
+            streams.describe_stream(StreamArn=f"{desc['TableArn']}/stream/2000-01-01T00:00:00.000")
+        assert error_code(ei) == "ResourceNotFoundException"
+        assert http_status(ei) == 400
+        with pytest.raises(streams.exceptions.ResourceNotFoundException) as ei:
+            streams.get_shard_iterator(
+                StreamArn=arn, ShardId="shardId-00000000000000000000-00000000",
+                ShardIteratorType="TRIM_HORIZON",
+            )
+        assert error_code(ei) == "ResourceNotFoundException"
+
+        # Every Streams response went through the header checker (x-amz-crc32, request id).
+        seen = {op for op, _, _ in checker.responses}
+        assert {"ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"} <= seen, seen
+    finally:
+        drop_table(client, name)
