@@ -86,6 +86,8 @@ SCAN_LIMIT = int(env("BENCH_SCAN_LIMIT", "100"))
 GSI_TABLE = env("BENCH_GSI_TABLE", "benchgsi")
 GSI_PARTITIONS = int(env("BENCH_GSI_PARTITIONS", "100"))
 GSI_WORKLOADS = {"PutItemGSI", "QueryGSI"}
+# The PutItemStream table: like TABLE, with a NEW_AND_OLD_IMAGES stream.
+STREAM_TABLE = env("BENCH_STREAM_TABLE", "benchstream")
 
 
 def query_env(size, partitions):
@@ -109,6 +111,9 @@ WORKLOADS = [
      f"Scan, one page of Limit {SCAN_LIMIT} after a random ExclusiveStartKey, over {ITEMS:,} pre-loaded "
      f"items (~200 B)", {"BENCH_SCAN_LIMIT": str(SCAN_LIMIT)}),
     ("PutItem", "putitem.lua", "PutItem, a new key per request (~200 B items)", {}),
+    ("PutItemStream", "putitem.lua",
+     "PutItem, a new key per request (~200 B items), into a table with a NEW_AND_OLD_IMAGES stream "
+     "(a stream record per write)", {"BENCH_TABLE": STREAM_TABLE}),
     # Read-modify-writes of pre-loaded items; they run after GetItem, which then sees the items
     # as loaded.
     ("UpdateItemAdd", "updateitem_add.lua",
@@ -372,6 +377,20 @@ def create_gsi_table(server):
     conn.close()
 
 
+def create_stream_table(server):
+    """Create STREAM_TABLE, keyed like TABLE, with a NEW_AND_OLD_IMAGES stream."""
+    conn = Conn(server.endpoint)
+    conn.call("CreateTable", {
+        "TableName": STREAM_TABLE,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
+    })
+    wait_table_active(conn, STREAM_TABLE)
+    conn.close()
+
+
 def prepare_server(server):
     """Starts `server` for the run: start-up timed over STARTUP_PROBES starts, idle RSS, then the
     pre-loads and the tables the selected workloads need. It stays up for the workloads."""
@@ -410,6 +429,12 @@ def prepare_server(server):
                 f"{QUERY_TABLE} in {res['query_load']['load_s']} s ({res['query_load']['method']})")
         if any(name in SELECTED_WORKLOADS for name in GSI_WORKLOADS):
             create_gsi_table(server)
+        if "PutItemStream" in SELECTED_WORKLOADS:
+            try:
+                create_stream_table(server)
+            except Exception as e:  # noqa: BLE001 - a server without streams skips the workload
+                res["workloads"]["PutItemStream"] = {"unsupported": f"no streams: {e}"}
+                log(f"{server.label}: cannot create a table with a stream ({e}); PutItemStream skipped")
     except Exception as e:  # noqa: BLE001 - reported in the results
         fail(server, res, e)
     return res
@@ -445,6 +470,8 @@ def run_workload(server, res, workload, running, reference=None):
     every running server is quiet. `reference`: DynamoDB Local's results of this run, whose
     throughput sets the fixed rate then offered to dynalith (FIXED_RATE_WORKLOADS)."""
     name, script, _desc, extra = workload
+    if (res["workloads"].get(name) or {}).get("unsupported"):
+        return
     try:
         wait_quiet(running)
         warmup = max(WARMUP, JVM_WARMUP) if server.kind == "ddblocal" else WARMUP
@@ -588,7 +615,9 @@ def render(results, skipped, started):
                 out.append(f"| {r['label']} | failed: {r.get('error', 'not run')} |{blanks}")
                 continue
             if w.get("unsupported"):
-                out.append(f"| {r['label']} | not implemented by this binary (UnknownOperationException) |{blanks}")
+                why = w["unsupported"] if isinstance(w["unsupported"], str) else \
+                    "not implemented by this binary (UnknownOperationException)"
+                out.append(f"| {r['label']} | {why} |{blanks}")
                 continue
             bad = w["non200"] or w["misses"] or w["socket_errors"]
             flag = " ⚠ invalid" if bad else ""
