@@ -868,3 +868,37 @@ def test_streams_record_every_write_with_its_images(client, streams, checker):
         assert {"ListStreams", "DescribeStream", "GetShardIterator", "GetRecords"} <= seen, seen
     finally:
         drop_table(client, name)
+
+
+# ---------------------------------------------------------------------------------------------
+# Backups
+
+
+def test_backup_and_restore(client, table):
+    for sk in range(5):
+        client.put_item(TableName=table, Item={"pk": {"S": "b"}, "sk": {"N": str(sk)}})
+    details = client.create_backup(TableName=table, BackupName="py-backup")["BackupDetails"]
+    arn = details["BackupArn"]
+    client.put_item(TableName=table, Item={"pk": {"S": "after"}, "sk": {"N": "0"}})
+    described = client.describe_backup(BackupArn=arn)["BackupDescription"]
+    assert described["BackupDetails"]["BackupStatus"] == "AVAILABLE"
+    assert described["SourceTableDetails"]["ItemCount"] == 5
+    listed = client.list_backups(TableName=table)["BackupSummaries"]
+    assert [b["BackupArn"] for b in listed] == [arn]
+    restored = unique_name("restored")
+    try:
+        out = client.restore_table_from_backup(TargetTableName=restored, BackupArn=arn)
+        assert out["TableDescription"]["RestoreSummary"]["SourceBackupArn"] == arn
+        wait_active(client, restored)
+        items = client.scan(TableName=restored, ConsistentRead=True)["Items"]
+        assert sorted(int(i["sk"]["N"]) for i in items) == list(range(5))
+        assert {i["pk"]["S"] for i in items} == {"b"}
+        with pytest.raises(client.exceptions.TableAlreadyExistsException):
+            client.restore_table_from_backup(TargetTableName=restored, BackupArn=arn)
+    finally:
+        drop_table(client, restored)
+    client.delete_backup(BackupArn=arn)
+    with pytest.raises(client.exceptions.BackupNotFoundException):
+        client.describe_backup(BackupArn=arn)
+    with pytest.raises(client.exceptions.TableNotFoundException):
+        client.create_backup(TableName=unique_name("missing"), BackupName="nope")

@@ -186,6 +186,20 @@ pub struct TableMeta {
     /// stale counts stay in the table's counter values.
     #[serde(default)]
     pub counter_slots_taken: u16,
+    /// Set on a table made by RestoreTableFromBackup.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restore: Option<RestoreSummary>,
+}
+
+/// Where a restored table came from (DescribeTable's RestoreSummary).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct RestoreSummary {
+    pub source_backup_arn: String,
+    pub source_table_arn: String,
+    pub restored_at: f64,
+    /// The items are still being written; a table left so by a crash is
+    /// dropped at the next start.
+    pub in_progress: bool,
 }
 
 impl TableMeta {

@@ -76,6 +76,17 @@ pub fn table_description(
             format!("{}/stream/{}", table.arn(), stream.label).into(),
         );
     }
+    if let Some(restore) = &table.restore {
+        d.insert(
+            "RestoreSummary".into(),
+            json!({
+                "SourceBackupArn": restore.source_backup_arn,
+                "SourceTableArn": restore.source_table_arn,
+                "RestoreDateTime": restore.restored_at,
+                "RestoreInProgress": restore.in_progress,
+            }),
+        );
+    }
     d.insert(
         "TableClassSummary".into(),
         json!({"TableClass": table.table_class}),
@@ -89,14 +100,14 @@ pub fn table_description(
 
 /// DynamoDB reports an on-demand table's ceiling, -1 (unlimited) when none
 /// is set.
-fn on_demand(ceiling: &OnDemandThroughput) -> Value {
+pub fn on_demand(ceiling: &OnDemandThroughput) -> Value {
     json!({
         "MaxReadRequestUnits": ceiling.max_read_request_units,
         "MaxWriteRequestUnits": ceiling.max_write_request_units,
     })
 }
 
-fn key_schema(schema: &KeySchema) -> Value {
+pub fn key_schema(schema: &KeySchema) -> Value {
     let mut elements = vec![json!({"AttributeName": schema.partition.name, "KeyType": "HASH"})];
     if let Some(sort) = &schema.sort {
         elements.push(json!({"AttributeName": sort.name, "KeyType": "RANGE"}));

@@ -238,6 +238,7 @@ pub(crate) mod tests {
                 counter_slot: Some(1),
             }],
             counter_slots_taken: 1,
+            restore: None,
         }
     }
 

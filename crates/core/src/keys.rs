@@ -10,6 +10,7 @@
 //! request token   01 'X' <ClientRequestToken>               -> token record
 //! stream entry    01 'S' <stream id u32 BE>                 -> StreamMeta JSON
 //! trigger cursor  01 'G' <stream id u32 BE> <trigger target> -> next sequence u64 BE
+//! backup entry    01 'B' <backup id u32 BE>                 -> BackupMeta JSON
 //! item            02 <table id> <hash(pk) u64 BE> <pk> [<sk>] -> stored item
 //! table counters  03 <table id> <shard u8>                  -> [item count, bytes]
 //! index entry     02 <index id> <hash(ipk)> <ipk> [<isk>] <pk> [<sk>] -> projected item
@@ -17,6 +18,9 @@
 //! item collection 04 <table id> <pk>                        -> [bytes]
 //! stream record   05 <stream id u32 BE> <sequence u64 BE>   -> stream record
 //! ```
+//! A backup's items are laid out as a table's, under the backup's id (from
+//! the table-id sequence): `02 <backup id> <hash(pk)> <pk> [<sk>]`, so a
+//! partial copy is dropped like a deleted table's data.
 //! Stream ids come from the table-id sequence too; a stream's records are
 //! in sequence order, which is commit order (`streams::sequencer`).
 //! Index ids come from the table-id sequence, so an index is laid out like
@@ -83,6 +87,26 @@ pub fn stream_entry(stream_id: u32) -> Vec<u8> {
 
 pub fn stream_entries_range() -> (Vec<u8>, Vec<u8>) {
     (vec![CATALOG, b'S'], vec![CATALOG, b'S' + 1])
+}
+
+pub fn backup_entry(backup_id: u32) -> Vec<u8> {
+    let mut key = vec![CATALOG, b'B'];
+    key.extend_from_slice(&backup_id.to_be_bytes());
+    key
+}
+
+pub fn backup_entries_range() -> (Vec<u8>, Vec<u8>) {
+    (vec![CATALOG, b'B'], vec![CATALOG, b'B' + 1])
+}
+
+/// `item_key` (of any table or backup) moved under `table_id`.
+pub fn item_key_in(table_id: u32, item_key: &[u8]) -> Option<Vec<u8>> {
+    let rest = item_key.get(5..)?;
+    let mut key = Vec::with_capacity(item_key.len());
+    key.push(ITEMS);
+    key.extend_from_slice(&table_id.to_be_bytes());
+    key.extend_from_slice(rest);
+    Some(key)
 }
 
 /// Where a trigger delivering to `target` resumes in a stream.

@@ -14,6 +14,7 @@
 //! ```
 
 mod backfill;
+pub mod backups;
 pub mod capacity;
 pub mod catalog;
 pub mod counters;
@@ -143,6 +144,7 @@ impl Database {
             stream_retention_started: std::sync::atomic::AtomicBool::new(false),
         });
         db.resume_pending_drops()?;
+        db.drop_unfinished_restores()?;
         db.resume_backfills();
         db.resume_ttl();
         db.register_unrecorded_streams()?;
@@ -207,6 +209,49 @@ impl Database {
         };
         for id in pending {
             self.drop_table_data(id);
+        }
+        Ok(())
+    }
+
+    /// Removes a table: its catalog entry at once (its stream stays
+    /// readable, disabled, for its retention time), its data in the
+    /// background. The caller holds the catalog's change lock.
+    pub(crate) fn drop_table(&self, table: &catalog::TableMeta) -> Result<(), DynamoError> {
+        let ids: Vec<u32> = std::iter::once(table.id)
+            .chain(table.indexes.iter().map(|i| i.id))
+            .collect();
+        let mut txn = self.engine.begin();
+        txn.delete(&keys::table_entry(&table.name))
+            .map_err(storage_error)?;
+        for &id in &ids {
+            txn.put(&keys::pending_drop(id), b"")
+                .map_err(storage_error)?;
+        }
+        let stream = streams::disable(&self.streams, table, &mut *txn)?;
+        txn.commit().map_err(storage_error)?;
+        // No write may straddle the drop: one that started earlier could
+        // otherwise land after the data is gone.
+        self.publish_exclusively(|| self.catalog.unpublish(&table.name));
+        if let Some(stream) = stream {
+            self.streams.publish(stream);
+        }
+        for id in ids {
+            self.drop_table_data(id);
+        }
+        Ok(())
+    }
+
+    /// Drops the tables whose restore a crash interrupted.
+    fn drop_unfinished_restores(&self) -> Result<(), DynamoError> {
+        let _changes = self.catalog.lock_changes();
+        for name in self.catalog.names() {
+            let Some(table) = self.catalog.get(&name) else {
+                continue;
+            };
+            if table.restore.as_ref().is_some_and(|r| r.in_progress) {
+                tracing::warn!(table = %name, "dropping a table whose restore did not finish");
+                self.drop_table(&table)?;
+            }
         }
         Ok(())
     }

@@ -59,6 +59,12 @@ pub enum ErrorKind {
     ExpiredIterator,
     /// A stream read below the stream's trim point (DynamoDB Streams).
     TrimmedDataAccess,
+    /// CreateBackup of a table that does not exist.
+    TableNotFound,
+    /// RestoreTableFromBackup onto a table name in use.
+    TableAlreadyExists,
+    /// A backup ARN that names no backup.
+    BackupNotFound,
     /// A bug or storage failure on our side.
     InternalServerError,
 }
@@ -103,6 +109,9 @@ impl ErrorKind {
             ErrorKind::DuplicateItem => (DYNAMODB, "DuplicateItemException"),
             ErrorKind::ExpiredIterator => (DYNAMODB, "ExpiredIteratorException"),
             ErrorKind::TrimmedDataAccess => (DYNAMODB, "TrimmedDataAccessException"),
+            ErrorKind::TableNotFound => (DYNAMODB, "TableNotFoundException"),
+            ErrorKind::TableAlreadyExists => (DYNAMODB, "TableAlreadyExistsException"),
+            ErrorKind::BackupNotFound => (DYNAMODB, "BackupNotFoundException"),
             ErrorKind::InternalServerError => (DYNAMODB, "InternalServerError"),
         };
         format!("{namespace}{name}")

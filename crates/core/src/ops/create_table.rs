@@ -146,6 +146,7 @@ pub fn execute(
         tags: table_tags,
         indexes,
         counter_slots_taken,
+        restore: None,
     };
     let encoded = serde_json::to_vec(&meta).map_err(|e| DynamoError::internal(e.to_string()))?;
     txn.put(&id_key, &next.to_be_bytes())

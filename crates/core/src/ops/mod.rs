@@ -1,12 +1,16 @@
 //! One module per operation: its input type, validation and execution.
 
+mod backup_shapes;
 mod batch_common;
 mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
+mod create_backup;
 mod create_table;
+mod delete_backup;
 mod delete_item;
 mod delete_table;
+mod describe_backup;
 mod describe_limits;
 mod describe_stream;
 mod describe_table;
@@ -18,6 +22,7 @@ mod get_item;
 mod get_records;
 mod get_shard_iterator;
 mod index_definitions;
+mod list_backups;
 mod list_streams;
 mod list_tables;
 mod list_tags_of_resource;
@@ -25,6 +30,7 @@ mod put_item;
 mod query;
 mod read_common;
 mod read_target;
+mod restore_table_from_backup;
 mod scan;
 mod shapes;
 mod streams_common;
@@ -116,7 +122,12 @@ operations!(
     DescribeLimits,
     ExecuteStatement,
     BatchExecuteStatement,
-    ExecuteTransaction;
+    ExecuteTransaction,
+    CreateBackup,
+    DescribeBackup,
+    ListBackups,
+    DeleteBackup,
+    RestoreTableFromBackup;
     streams:
     ListStreams,
     DescribeStream,
@@ -163,6 +174,11 @@ pub(crate) fn execute(
         Operation::ExecuteStatement => execute_statement::execute(db, body, context),
         Operation::BatchExecuteStatement => batch_execute_statement::execute(db, body, context),
         Operation::ExecuteTransaction => execute_transaction::execute(db, body, context),
+        Operation::CreateBackup => create_backup::execute(db, body),
+        Operation::DescribeBackup => describe_backup::execute(db, body),
+        Operation::ListBackups => list_backups::execute(db, body),
+        Operation::DeleteBackup => delete_backup::execute(db, body),
+        Operation::RestoreTableFromBackup => restore_table_from_backup::execute(db, body, context),
         Operation::ListStreams => list_streams::execute(db, body),
         Operation::DescribeStream => describe_stream::execute(db, body),
         Operation::GetShardIterator => get_shard_iterator::execute(db, body),
