@@ -4,7 +4,8 @@
 #   DYNALITH_ENDPOINT=http://127.0.0.1:8000 bash tests/cli/smoke.sh
 #
 # Uses create-table, describe-table, list-tables, put-item, get-item, delete-item,
-# execute-statement, update-time-to-live, describe-time-to-live and delete-table, and the
+# execute-statement, update-time-to-live, describe-time-to-live, create-backup,
+# describe-backup, restore-table-from-backup, delete-backup and delete-table, and the
 # dynamodbstreams commands list-streams, describe-stream, get-shard-iterator and get-records.
 # Outputs are checked with python3 (json). Prints "N passed, M failed" at the end
 # and exits non-zero on any mismatch.
@@ -23,6 +24,7 @@ unset AWS_PROFILE AWS_SESSION_TOKEN
 
 TABLE="dynalith_cli_smoke_$$_$RANDOM"
 STREAM_TABLE="${TABLE}_stream"
+RESTORED_TABLE="${TABLE}_restored"
 PASSED=0
 FAILED=0
 OUT=""   # stdout of the last `run`
@@ -85,6 +87,7 @@ check_error() {
 cleanup() {
   ddb delete-table --table-name "$TABLE" >/dev/null 2>&1 || true
   ddb delete-table --table-name "$STREAM_TABLE" >/dev/null 2>&1 || true
+  ddb delete-table --table-name "$RESTORED_TABLE" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -344,6 +347,42 @@ run delete-table --table-name "$STREAM_TABLE"
 check "delete-table of the table with a stream" "
 assert d['TableDescription']['TableName'] == '$STREAM_TABLE', d
 "
+
+# --- backups ----------------------------------------------------------------------------------
+run create-backup --table-name "$TABLE" --backup-name cli-backup
+check "create-backup returns the backup's details" "
+assert d['BackupDetails']['BackupName'] == 'cli-backup', d
+assert d['BackupDetails']['BackupArn'].startswith('arn:aws:dynamodb:'), d
+"
+BACKUP_ARN="$(value "d['BackupDetails']['BackupArn']")"
+
+run describe-backup --backup-arn "$BACKUP_ARN"
+check "describe-backup shows an AVAILABLE backup of the table" "
+b = d['BackupDescription']
+assert b['BackupDetails']['BackupStatus'] == 'AVAILABLE', d
+assert b['SourceTableDetails']['TableName'] == '$TABLE', d
+"
+
+run restore-table-from-backup --target-table-name "$RESTORED_TABLE" --backup-arn "$BACKUP_ARN"
+check "restore-table-from-backup creates the table" "
+assert d['TableDescription']['TableName'] == '$RESTORED_TABLE', d
+assert d['TableDescription']['RestoreSummary']['SourceBackupArn'] == '$BACKUP_ARN', d
+"
+run scan --table-name "$RESTORED_TABLE" --consistent-read
+SOURCE_SCAN="$(ddb scan --table-name "$TABLE" --consistent-read 2>/dev/null)"
+check "the restored table holds the backed-up items" "
+source = json.loads('''$SOURCE_SCAN''')
+assert source['Items'], source
+assert sorted(map(json.dumps, d['Items'])) == sorted(map(json.dumps, source['Items'])), (d, source)
+"
+run delete-table --table-name "$RESTORED_TABLE"
+
+run delete-backup --backup-arn "$BACKUP_ARN"
+check "delete-backup marks the backup DELETED" "
+assert d['BackupDescription']['BackupDetails']['BackupStatus'] == 'DELETED', d
+"
+run describe-backup --backup-arn "$BACKUP_ARN"
+check_error "describe-backup of a deleted backup gives BackupNotFoundException" BackupNotFoundException
 
 # --- delete-table -----------------------------------------------------------------------------
 run delete-table --table-name "$TABLE"
