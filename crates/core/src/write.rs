@@ -413,11 +413,20 @@ fn stream_record(
         side.map(|(_, stored)| Ok((stored_item::json(stored)?, size)))
             .transpose()
     }
+    // Equal stored forms are equal items; otherwise compare the items,
+    // whose sets are equal whatever the order of their members.
+    let unchanged = match (change.old, change.new) {
+        (Some((old, old_stored)), Some((new, new_stored))) => {
+            old_stored == new_stored || old == new
+        }
+        _ => false,
+    };
     let change = crate::streams::record::Change {
         keys: &keys,
         old: image(change.old, change.old_size)?,
         new: image(change.new, change.new_size)?,
         expired,
+        unchanged,
     };
     let created = crate::now_epoch_seconds().floor() as i64;
     crate::streams::record::encode(&change, &stream.view_type, created)

@@ -208,6 +208,30 @@ async fn every_kind_of_write_leaves_its_record_in_order() {
         .send()
         .await
         .unwrap();
+    // The same set with its members in another order is the same item.
+    let set =
+        |members: &[&str]| AttributeValue::Ss(members.iter().map(|m| m.to_string()).collect());
+    client
+        .put_item()
+        .table_name(&name)
+        .set_item(Some(item("s", 1, &[("set", set(&["p", "q"]))])))
+        .send()
+        .await
+        .unwrap();
+    client
+        .put_item()
+        .table_name(&name)
+        .set_item(Some(item("s", 1, &[("set", set(&["q", "p"]))])))
+        .send()
+        .await
+        .unwrap();
+    client
+        .delete_item()
+        .table_name(&name)
+        .set_key(Some(key("s", 1)))
+        .send()
+        .await
+        .unwrap();
     // An update to the value it has: no record either.
     client
         .update_item()
@@ -309,6 +333,8 @@ async fn every_kind_of_write_leaves_its_record_in_order() {
     let mut expected = vec![
         (Insert, "a".into(), "1".into(), None, Some(s("x"))),
         (Modify, "a".into(), "1".into(), Some(s("x")), Some(s("y"))),
+        (Insert, "s".into(), "1".into(), None, None),
+        (Remove, "s".into(), "1".into(), None, None),
         (Remove, "a".into(), "1".into(), Some(s("y")), None),
     ];
     // A batch's items are written in key order; a transaction's too.
@@ -324,18 +350,18 @@ async fn every_kind_of_write_leaves_its_record_in_order() {
         ),
         (Insert, "c".into(), "1".into(), None, Some(s("c1"))),
     ];
-    assert_eq!(summaries[..5], expected[..], "{records:#?}");
-    let mut in_transaction = summaries[5..7].to_vec();
+    assert_eq!(summaries[..7], expected[..], "{records:#?}");
+    let mut in_transaction = summaries[7..9].to_vec();
     in_transaction.sort_by(|a, b| (&a.1, &a.2).cmp(&(&b.1, &b.2)));
     assert_eq!(in_transaction, transaction);
     assert_eq!(
-        summaries[7..],
+        summaries[9..],
         [
             (Modify, "c".into(), "1".into(), Some(s("c1")), Some(s("c2"))),
             (Remove, "b".into(), "2".into(), Some(s("b2")), None),
         ]
     );
-    assert_eq!(records.len(), 9);
+    assert_eq!(records.len(), 11);
 
     // Sequence numbers grow, event ids differ, every record says what it is.
     let mut previous = String::new();

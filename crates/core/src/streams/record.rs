@@ -20,6 +20,8 @@ pub struct Change<'a> {
     pub new: Option<(&'a [u8], usize)>,
     /// Deleted by Time to Live rather than by a request.
     pub expired: bool,
+    /// The new item equals the old one (sets compared as sets).
+    pub unchanged: bool,
 }
 
 /// The stored record of `change` for a stream of `view_type`, or None when
@@ -32,7 +34,7 @@ pub fn encode(
 ) -> Result<Option<Vec<u8>>, DynamoError> {
     let event = match (&change.old, &change.new) {
         (None, Some(_)) => "INSERT",
-        (Some(old), Some(new)) if old.0 == new.0 => return Ok(None),
+        (Some(_), Some(_)) if change.unchanged => return Ok(None),
         (Some(_), Some(_)) => "MODIFY",
         (Some(_), None) => "REMOVE",
         (None, None) => return Ok(None),
@@ -209,6 +211,7 @@ mod tests {
             old: Some((&old, 4)),
             new: Some((&new, 4)),
             expired: false,
+            unchanged: false,
         };
         let stream = StreamMeta {
             id: 7,
@@ -260,6 +263,7 @@ mod tests {
             old: Some((&same, 3)),
             new: Some((&same, 3)),
             expired: false,
+            unchanged: true,
         };
         assert!(encode(&change, "KEYS_ONLY", 0).unwrap().is_none());
     }
