@@ -25,7 +25,7 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { makeClient, clientConfig, ensureTable, deleteTable, describeTable, skipFor } from './helpers.mjs';
+import { makeClient, clientConfig, ensureTable, deleteTable, describeTable, myTableInput, skipFor } from './helpers.mjs';
 import { handler } from './seed-stream-handler.mjs';
 
 const SKIP = skipFor('streams');
@@ -35,16 +35,8 @@ const RUN = `${process.pid}_${Date.now()}`;
 /** A PK/SK (strings) on-demand table with a NEW_AND_OLD_IMAGES stream. */
 function streamedTableInput(TableName) {
   return {
+    ...myTableInput(),
     TableName,
-    AttributeDefinitions: [
-      { AttributeName: 'PK', AttributeType: 'S' },
-      { AttributeName: 'SK', AttributeType: 'S' },
-    ],
-    KeySchema: [
-      { AttributeName: 'PK', KeyType: 'HASH' },
-      { AttributeName: 'SK', KeyType: 'RANGE' },
-    ],
-    BillingMode: 'PAY_PER_REQUEST',
     StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
   };
 }

@@ -195,22 +195,8 @@ impl Database {
 
 #[cfg(test)]
 mod tests {
-    use crate::{keys, Database, Operation, RequestContext};
-    use dynalith_storage::{Engine, RocksEngine, RocksOptions};
-    use std::sync::Arc;
-
-    fn open(dir: &std::path::Path) -> Arc<Database> {
-        let engine: Arc<dyn Engine> =
-            Arc::new(RocksEngine::open(&RocksOptions::durable(dir)).unwrap());
-        Database::open(engine).unwrap()
-    }
-
-    fn run(db: &Database, operation: Operation, body: &str) -> serde_json::Value {
-        let response = db
-            .execute(operation, body.as_bytes(), &RequestContext::default())
-            .unwrap();
-        serde_json::from_slice(&response).unwrap()
-    }
+    use crate::test_support::{open_durable as open, run};
+    use crate::{keys, Operation};
 
     #[test]
     fn a_restore_cut_short_by_a_crash_leaves_no_table() {

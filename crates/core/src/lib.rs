@@ -29,6 +29,8 @@ pub mod read_page;
 pub mod request_tokens;
 pub mod stored_item;
 pub mod streams;
+#[cfg(test)]
+mod test_support;
 mod ttl;
 mod updated_item;
 pub mod validate;

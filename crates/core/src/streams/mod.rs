@@ -253,22 +253,8 @@ impl crate::Database {
 
 #[cfg(test)]
 mod tests {
-    use crate::{keys, Database, Operation, RequestContext};
-    use dynalith_storage::{Engine, RocksEngine, RocksOptions};
-    use std::sync::Arc;
-
-    fn open(dir: &std::path::Path) -> Arc<Database> {
-        let engine: Arc<dyn Engine> =
-            Arc::new(RocksEngine::open(&RocksOptions::durable(dir)).unwrap());
-        Database::open(engine).unwrap()
-    }
-
-    fn run(db: &Database, operation: Operation, body: &str) -> serde_json::Value {
-        let response = db
-            .execute(operation, body.as_bytes(), &RequestContext::default())
-            .unwrap();
-        serde_json::from_slice(&response).unwrap()
-    }
+    use crate::test_support::{open_durable as open, run};
+    use crate::{keys, Operation};
 
     #[test]
     fn a_stream_recorded_before_records_were_kept_is_registered_at_start_up() {

@@ -1,0 +1,20 @@
+//! What the core's unit tests that drive whole operations share.
+
+use crate::{Database, Operation, RequestContext};
+use dynalith_storage::{Engine, RocksEngine, RocksOptions};
+use std::sync::Arc;
+
+/// A durable database in `dir`; opening it again reads what it kept.
+pub fn open_durable(dir: &std::path::Path) -> Arc<Database> {
+    let engine: Arc<dyn Engine> =
+        Arc::new(RocksEngine::open(&RocksOptions::durable(dir)).expect("engine opens"));
+    Database::open(engine).expect("database opens")
+}
+
+/// Runs an operation that must succeed; its response as JSON.
+pub fn run(db: &Database, operation: Operation, body: &str) -> serde_json::Value {
+    let response = db
+        .execute(operation, body.as_bytes(), &RequestContext::default())
+        .unwrap_or_else(|e| panic!("{} failed: {e:?}", operation.name()));
+    serde_json::from_slice(&response).expect("JSON response")
+}
