@@ -33,6 +33,11 @@ pub struct BackupMeta {
     pub source: TableMeta,
 }
 
+/// The backup APIs' answer for a table that does not exist.
+pub fn table_not_found(name: &str) -> DynamoError {
+    DynamoError::new(ErrorKind::TableNotFound, format!("Table not found: {name}"))
+}
+
 pub fn backup_not_found(arn: &str) -> DynamoError {
     DynamoError::new(
         ErrorKind::BackupNotFound,

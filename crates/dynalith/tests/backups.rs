@@ -455,3 +455,62 @@ async fn backups_survive_a_restart_and_the_deletion_of_their_table() {
     assert_eq!(keys(&client, &name).await.len(), 12);
     assert_eq!(index_count(&client, &name, "ByG", "g = :v", "g1").await, 4);
 }
+
+#[tokio::test]
+async fn continuous_backups_report_point_in_time_recovery_off() {
+    use aws_sdk_dynamodb::types::{
+        ContinuousBackupsStatus, PointInTimeRecoverySpecification, PointInTimeRecoveryStatus,
+    };
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("continuous");
+    common::create_table(&client, &name, None).await;
+    let described = client
+        .describe_continuous_backups()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .continuous_backups_description
+        .unwrap();
+    assert_eq!(
+        described.continuous_backups_status(),
+        &ContinuousBackupsStatus::Enabled
+    );
+    let pitr = described.point_in_time_recovery_description().unwrap();
+    assert_eq!(
+        pitr.point_in_time_recovery_status(),
+        Some(&PointInTimeRecoveryStatus::Disabled)
+    );
+
+    let spec = |enabled| {
+        PointInTimeRecoverySpecification::builder()
+            .point_in_time_recovery_enabled(enabled)
+            .build()
+            .unwrap()
+    };
+    let off = client
+        .update_continuous_backups()
+        .table_name(&name)
+        .point_in_time_recovery_specification(spec(false))
+        .send()
+        .await
+        .unwrap();
+    assert!(off.continuous_backups_description.is_some());
+    // Turning it on is refused: there is no history to restore from.
+    let on = client
+        .update_continuous_backups()
+        .table_name(&name)
+        .point_in_time_recovery_specification(spec(true))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&on), "ValidationException");
+    let missing = client
+        .describe_continuous_backups()
+        .table_name("no_such_table")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&missing), "TableNotFoundException");
+}

@@ -2,7 +2,7 @@
 
 use crate::validate::Violations;
 use crate::Database;
-use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
+use dynalith_model::{wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::Map;
 
@@ -23,9 +23,10 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     // The copy is taken under the catalog's change lock, so the table's
     // definition cannot change (nor the table go) while it is made.
     let _changes = db.catalog().lock_changes();
-    let table = db.catalog().get(&name).ok_or_else(|| {
-        DynamoError::new(ErrorKind::TableNotFound, format!("Table not found: {name}"))
-    })?;
+    let table = db
+        .catalog()
+        .get(&name)
+        .ok_or_else(|| crate::backups::table_not_found(&name))?;
     let backup = db.create_backup(&table, &input.backup_name.unwrap_or_default())?;
     let mut response = Map::new();
     // DynamoDB answers CREATING; the copy here is complete already, and

@@ -11,6 +11,7 @@ mod delete_backup;
 mod delete_item;
 mod delete_table;
 mod describe_backup;
+mod describe_continuous_backups;
 mod describe_limits;
 mod describe_stream;
 mod describe_table;
@@ -39,6 +40,7 @@ mod tags;
 mod transact_get_items;
 mod transact_write_items;
 mod untag_resource;
+mod update_continuous_backups;
 mod update_item;
 mod update_table;
 mod update_time_to_live;
@@ -127,7 +129,9 @@ operations!(
     DescribeBackup,
     ListBackups,
     DeleteBackup,
-    RestoreTableFromBackup;
+    RestoreTableFromBackup,
+    DescribeContinuousBackups,
+    UpdateContinuousBackups;
     streams:
     ListStreams,
     DescribeStream,
@@ -179,6 +183,8 @@ pub(crate) fn execute(
         Operation::ListBackups => list_backups::execute(db, body),
         Operation::DeleteBackup => delete_backup::execute(db, body),
         Operation::RestoreTableFromBackup => restore_table_from_backup::execute(db, body, context),
+        Operation::DescribeContinuousBackups => describe_continuous_backups::execute(db, body),
+        Operation::UpdateContinuousBackups => update_continuous_backups::execute(db, body),
         Operation::ListStreams => list_streams::execute(db, body),
         Operation::DescribeStream => describe_stream::execute(db, body),
         Operation::GetShardIterator => get_shard_iterator::execute(db, body),
