@@ -12,6 +12,7 @@ ChecksumError on a mismatch.
 
 import binascii
 import os
+import subprocess
 import time
 import uuid
 from decimal import Decimal
@@ -902,3 +903,46 @@ def test_backup_and_restore(client, table):
         client.describe_backup(BackupArn=arn)
     with pytest.raises(client.exceptions.TableNotFoundException):
         client.create_backup(TableName=unique_name("missing"), BackupName="nope")
+
+
+# ---------------------------------------------------------------------------------------------
+# SigV4 verification
+
+
+@pytest.fixture
+def verifying_endpoint():
+    """A dynalith of its own, started with --credentials (DYNALITH_BIN, as scripts/test.sh sets)."""
+    binary = os.environ.get("DYNALITH_BIN")
+    if not binary:
+        pytest.fail("DYNALITH_BIN is not set (scripts/test.sh sets it)")
+    server = subprocess.Popen(
+        [binary, "serve", "--in-memory", "--port", "0", "--log-level", "warn",
+         "--credentials", "AKIDPY:py/secret+1"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        line = server.stdout.readline().strip()
+        assert line.startswith("dynalith listening on "), line
+        yield line.removeprefix("dynalith listening on ")
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_signatures_are_verified_when_credentials_are_configured(verifying_endpoint):
+    def client_with(key, secret):
+        return boto3.client("dynamodb", endpoint_url=verifying_endpoint, region_name=REGION,
+                            aws_access_key_id=key, aws_secret_access_key=secret,
+                            config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+
+    good = client_with("AKIDPY", "py/secret+1")
+    name = unique_name("signed")
+    create_table(good, name)
+    good.put_item(TableName=name, Item={"pk": {"S": "k"}, "v": {"S": "x y"}})
+    assert good.get_item(TableName=name, Key={"pk": {"S": "k"}})["Item"]["v"] == {"S": "x y"}
+
+    with pytest.raises(ClientError) as wrong_secret:
+        client_with("AKIDPY", "not-it").list_tables()
+    assert error_code(wrong_secret) == "InvalidSignatureException"
+    with pytest.raises(ClientError) as unknown_key:
+        client_with("AKIDNOBODY", "py/secret+1").list_tables()
+    assert error_code(unknown_key) == "UnrecognizedClientException"

@@ -2,8 +2,9 @@
 
 use clap::{Parser, Subcommand};
 use dynalith_core::{Database, Limits};
+use dynalith_server::sigv4::VerifySignatures;
 use dynalith_server::triggers::Trigger;
-use dynalith_server::{AcceptAnyCredentials, Service};
+use dynalith_server::{AcceptAnyCredentials, Authenticator, Service};
 use dynalith_storage::{
     default_background_write_bytes_per_sec, Engine, RocksEngine, RocksOptions,
     DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_IDLE_BEFORE_LEVEL0_COMPACTION, DEFAULT_MEMTABLE_BYTES,
@@ -104,6 +105,11 @@ struct ServeArgs {
     /// URL); repeatable. The table needs a stream (StreamSpecification).
     #[arg(long = "stream-trigger", value_name = "TABLE=URL")]
     stream_triggers: Vec<String>,
+    /// Verify SigV4 signatures: only requests signed with one of these
+    /// credentials are served (repeatable). Without it, any credentials are
+    /// accepted, as DynamoDB Local does.
+    #[arg(long = "credentials", value_name = "ACCESS_KEY:SECRET")]
+    credentials: Vec<String>,
     /// Most records per triggered event (Lambda's BatchSize).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=10_000))]
     stream_trigger_batch_size: u16,
@@ -155,11 +161,16 @@ fn run(args: ServeArgs) -> Result<(), String> {
         .iter()
         .map(|t| Trigger::parse(t, usize::from(args.stream_trigger_batch_size)))
         .collect::<Result<Vec<_>, _>>()?;
+    let authenticator: Box<dyn Authenticator> = if args.credentials.is_empty() {
+        Box::new(AcceptAnyCredentials)
+    } else {
+        Box::new(VerifySignatures::new(&args.credentials)?)
+    };
     let database = Database::open_with(engine.clone(), limits).map_err(|e| e.to_string())?;
     let trigger_database = database.clone();
     let service = Arc::new(Service {
         database,
-        authenticator: Box::new(AcceptAnyCredentials),
+        authenticator,
     });
 
     let idle_engine = engine.clone();

@@ -15,7 +15,14 @@ pub enum BodyError {
     BadEncoding(String),
 }
 
-pub async fn read(headers: &HeaderMap, body: Incoming) -> Result<Bytes, BodyError> {
+/// A request body as sent (what a signature covers) and as the operation
+/// reads it (decompressed).
+pub struct Body {
+    pub raw: Bytes,
+    pub decoded: Bytes,
+}
+
+pub async fn read(headers: &HeaderMap, body: Incoming) -> Result<Body, BodyError> {
     let declared = headers
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -38,7 +45,10 @@ pub async fn read(headers: &HeaderMap, body: Incoming) -> Result<Bytes, BodyErro
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|e| e.trim().eq_ignore_ascii_case("gzip")));
     if !gzipped {
-        return Ok(raw);
+        return Ok(Body {
+            decoded: raw.clone(),
+            raw,
+        });
     }
     // The limit applies to the decoded body too, so a small bomb can't
     // expand past it.
@@ -50,5 +60,8 @@ pub async fn read(headers: &HeaderMap, body: Incoming) -> Result<Bytes, BodyErro
     if decoded.len() > MAX_REQUEST_BYTES {
         return Err(BodyError::TooLarge);
     }
-    Ok(Bytes::from(decoded))
+    Ok(Body {
+        raw,
+        decoded: Bytes::from(decoded),
+    })
 }

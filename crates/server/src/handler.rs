@@ -57,7 +57,7 @@ pub async fn handle(service: &Service, request: Request<Incoming>) -> HttpRespon
         let error = DynamoError::new(ErrorKind::UnknownOperation, "");
         return response::error(&error, &request_id);
     };
-    let caller = match service.authenticator.authenticate(&parts, &body) {
+    let caller = match service.authenticator.authenticate(&parts, &body.raw) {
         Ok(caller) => caller,
         Err(e) => return response::error(&e, &request_id),
     };
@@ -72,7 +72,7 @@ pub async fn handle(service: &Service, request: Request<Incoming>) -> HttpRespon
     let database = &service.database;
     // A bug must cost one request a 500, not the connection.
     let mut result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        database.execute(operation, &body, &context)
+        database.execute(operation, &body.decoded, &context)
     }))
     .unwrap_or_else(|_| Err(DynamoError::internal("operation panicked")));
     // Acknowledge nothing, written or read, before it is on disk: commits

@@ -9,6 +9,7 @@ pub mod auth;
 mod body;
 mod handler;
 mod response;
+pub mod sigv4;
 pub mod triggers;
 mod yield_before_response;
 
