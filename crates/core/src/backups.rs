@@ -155,14 +155,15 @@ impl Database {
         Ok(())
     }
 
-    /// Writes a backup's items into `table` (new and empty) through the
-    /// write path, which makes their index entries and counts.
+    /// Writes the items stored under `from` (a backup's id, or a point-in-
+    /// time recovery base's) into `table` (new and empty) through the write
+    /// path, which makes their index entries and counts.
     pub(crate) fn restore_items(
         &self,
-        backup: &BackupMeta,
+        from: u32,
         table: &std::sync::Arc<TableMeta>,
     ) -> Result<(), DynamoError> {
-        let (start, end) = keys::table_items_range(backup.id);
+        let (start, end) = keys::table_items_range(from);
         let snapshot = self.engine().snapshot();
         let mut batch = Vec::with_capacity(COPY_BATCH);
         for entry in snapshot.scan(&start, &end, false) {

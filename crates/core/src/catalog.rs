@@ -194,7 +194,9 @@ pub struct TableMeta {
 /// Where a restored table came from (DescribeTable's RestoreSummary).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RestoreSummary {
-    pub source_backup_arn: String,
+    /// None for a point-in-time restore.
+    #[serde(default)]
+    pub source_backup_arn: Option<String>,
     pub source_table_arn: String,
     pub restored_at: f64,
     /// The items are still being written; a table left so by a crash is

@@ -77,15 +77,15 @@ pub fn table_description(
         );
     }
     if let Some(restore) = &table.restore {
-        d.insert(
-            "RestoreSummary".into(),
-            json!({
-                "SourceBackupArn": restore.source_backup_arn,
-                "SourceTableArn": restore.source_table_arn,
-                "RestoreDateTime": restore.restored_at,
-                "RestoreInProgress": restore.in_progress,
-            }),
-        );
+        let mut summary = json!({
+            "SourceTableArn": restore.source_table_arn,
+            "RestoreDateTime": restore.restored_at,
+            "RestoreInProgress": restore.in_progress,
+        });
+        if let Some(arn) = &restore.source_backup_arn {
+            summary["SourceBackupArn"] = arn.clone().into();
+        }
+        d.insert("RestoreSummary".into(), summary);
     }
     d.insert(
         "TableClassSummary".into(),

@@ -31,6 +31,7 @@ mod put_item;
 mod query;
 mod read_common;
 mod read_target;
+mod restore_common;
 mod restore_table_from_backup;
 mod scan;
 mod shapes;

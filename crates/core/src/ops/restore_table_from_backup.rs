@@ -1,40 +1,19 @@
 //! RestoreTableFromBackup: a new table with the backup's key schema,
-//! indexes (all, or those the overrides keep) and items. As in DynamoDB,
-//! the restored table has no stream, Time to Live or tags of its source.
-//!
-//! The items are written within the request, through the write path (so
-//! the indexes and counts are made as for any write), while the table's
-//! RestoreSummary says RestoreInProgress; a table a crash leaves so is
-//! dropped at the next start, so a restore is whole or absent.
+//! indexes (all, or those the overrides keep) and items (`restore_common`).
 
-use super::shapes::{OnDemandThroughputInput, ProvisionedThroughputInput, BILLING_MODES};
-use crate::catalog::{BillingMode, IndexKind, RestoreSummary, TableMeta, Throughput};
+use super::restore_common::{restore_table, Overrides, Source};
 use crate::validate::Violations;
-use crate::{describe, keys, now_epoch_seconds, storage_error, Database, RequestContext};
-use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
+use crate::{Database, RequestContext};
+use dynalith_model::{wire::parse_input, DynamoError};
 use serde::Deserialize;
-use serde_json::Map;
-use std::sync::Arc;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct RestoreTableFromBackupInput {
     target_table_name: Option<String>,
     backup_arn: Option<String>,
-    billing_mode_override: Option<String>,
-    provisioned_throughput_override: Option<ProvisionedThroughputInput>,
-    on_demand_throughput_override: Option<OnDemandThroughputInput>,
-    global_secondary_index_override: Option<Vec<IndexOverride>>,
-    local_secondary_index_override: Option<Vec<IndexOverride>>,
-}
-
-/// An index the restored table keeps; only its name and, for a global
-/// index of a provisioned table, its throughput are taken.
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct IndexOverride {
-    index_name: Option<String>,
-    provisioned_throughput: Option<ProvisionedThroughputInput>,
+    #[serde(flatten)]
+    overrides: Overrides,
 }
 
 pub fn execute(
@@ -49,162 +28,18 @@ pub fn execute(
         let arn = input.backup_arn.as_deref().unwrap_or_default();
         v.length_between(format_args!("'{arn}'"), arn.len(), "backupArn", 37, 1024);
     }
-    v.one_of(
-        input.billing_mode_override.as_deref(),
-        "billingModeOverride",
-        BILLING_MODES,
-    );
-    if let Some(throughput) = &input.provisioned_throughput_override {
-        throughput.check(&mut v, "provisionedThroughputOverride");
-    }
+    input.overrides.check(&mut v);
     v.finish()?;
     let name = input.target_table_name.clone().unwrap_or_default();
     let arn = input.backup_arn.clone().unwrap_or_default();
 
     let _changes = db.catalog().lock_changes();
     let backup = db.backup(&arn)?;
-    if db.catalog().get(&name).is_some() {
-        return Err(DynamoError::new(
-            ErrorKind::TableAlreadyExists,
-            format!("Table already exists: {name}"),
-        ));
-    }
-    let mut table = restored_definition(&backup.source, &input)?;
-    let id = crate::catalog::next_id(db.engine())?;
-    let next = u32::try_from(table.indexes.len() + 1)
-        .ok()
-        .and_then(|n| id.checked_add(n))
-        .ok_or_else(|| DynamoError::internal("table ids exhausted"))?;
-    table.id = id;
-    for ((index, index_id), slot) in table.indexes.iter_mut().zip(id + 1..).zip(1..) {
-        index.id = index_id;
-        index.counter_slot = Some(slot);
-    }
-    table.counter_slots_taken = u16::try_from(table.indexes.len())
-        .map_err(|_| DynamoError::internal("too many indexes"))?;
-    table.name = name.clone();
-    table.uuid = uuid::Uuid::new_v4().to_string();
-    table.region = context.region.clone();
-    table.created_at = now_epoch_seconds();
-    table.restore = Some(RestoreSummary {
-        source_backup_arn: backup.arn.clone(),
-        source_table_arn: backup.source.arn(),
-        restored_at: table.created_at,
-        in_progress: true,
-    });
-    persist(db, &table, Some(next))?;
-    db.catalog().publish(table.clone());
-    let restoring = Arc::new(table.clone());
-    if let Err(e) = db.restore_items(&backup, &restoring) {
-        // Leave nothing half-restored behind.
-        db.drop_table(&table)?;
-        return Err(e);
-    }
-    if let Some(restore) = &mut table.restore {
-        restore.in_progress = false;
-    }
-    persist(db, &table, None)?;
-    db.catalog().publish(table.clone());
-    let mut description = describe::table_description(db, &table, "CREATING")?;
-    description["RestoreSummary"]["RestoreInProgress"] = true.into();
-    let mut response = Map::new();
-    response.insert("TableDescription".into(), description);
-    super::respond(response)
-}
-
-/// The backed-up table's definition with the request's overrides applied;
-/// ids and names are the caller's to set.
-fn restored_definition(
-    source: &TableMeta,
-    input: &RestoreTableFromBackupInput,
-) -> Result<TableMeta, DynamoError> {
-    let mut table = source.clone();
-    table.stream = None;
-    table.time_to_live_attribute = None;
-    table.tags.clear();
-    table.deletion_protection = false;
-    table.billing_mode_changed_at = None;
-    table.throughput = Throughput {
-        read_capacity_units: table.throughput.read_capacity_units,
-        write_capacity_units: table.throughput.write_capacity_units,
-        ..Throughput::default()
+    let source = Source {
+        table: &backup.source,
+        backup_arn: Some(backup.arn.clone()),
     };
-    for (kind, overrides) in [
-        (IndexKind::Global, &input.global_secondary_index_override),
-        (IndexKind::Local, &input.local_secondary_index_override),
-    ] {
-        let Some(overrides) = overrides else {
-            continue;
-        };
-        for wanted in overrides {
-            let name = wanted.index_name.as_deref().unwrap_or_default();
-            let Some(index) = table
-                .indexes
-                .iter_mut()
-                .find(|i| i.kind == kind && i.name == name)
-            else {
-                return Err(DynamoError::invalid_parameter(format!(
-                    "Index {name} is not an index of the backed-up table"
-                )));
-            };
-            if let Some(throughput) = &wanted.provisioned_throughput {
-                throughput.check_bounds()?;
-                index.throughput.read_capacity_units = throughput.read_capacity_units.unwrap_or(0);
-                index.throughput.write_capacity_units =
-                    throughput.write_capacity_units.unwrap_or(0);
-            }
-        }
-        table.indexes.retain(|i| {
-            i.kind != kind
-                || overrides
-                    .iter()
-                    .any(|o| o.index_name.as_deref() == Some(&i.name))
-        });
-    }
-    let mode = match input.billing_mode_override.as_deref() {
-        Some("PAY_PER_REQUEST") => BillingMode::PayPerRequest,
-        Some(_) => BillingMode::Provisioned,
-        None => table.billing_mode,
-    };
-    if input.billing_mode_override.is_some() {
-        table.billing_mode_given = true;
-    }
-    table.billing_mode = mode;
-    match (mode, &input.provisioned_throughput_override) {
-        (BillingMode::Provisioned, Some(throughput)) => {
-            throughput.check_bounds()?;
-            table.throughput.read_capacity_units = throughput.read_capacity_units.unwrap_or(0);
-            table.throughput.write_capacity_units = throughput.write_capacity_units.unwrap_or(0);
-        }
-        (BillingMode::PayPerRequest, Some(_)) => {
-            return Err(DynamoError::invalid_parameter(
-                "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
-            ))
-        }
-        (BillingMode::Provisioned, None) if table.throughput.read_capacity_units == 0 => {
-            return Err(DynamoError::invalid_parameter(
-                "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
-            ))
-        }
-        (BillingMode::PayPerRequest, None) => table.throughput = Throughput::default(),
-        _ => {}
-    }
-    if let Some(ceiling) = &input.on_demand_throughput_override {
-        table.on_demand =
-            super::index_definitions::on_demand_ceiling(mode, Some(ceiling), table.on_demand)?;
-    }
-    Ok(table)
-}
-
-/// Writes the table's catalog entry (and the advanced id counter).
-fn persist(db: &Database, table: &TableMeta, next_id: Option<u32>) -> Result<(), DynamoError> {
-    let encoded = serde_json::to_vec(table).map_err(|e| DynamoError::internal(e.to_string()))?;
-    let mut txn = db.engine().begin();
-    if let Some(next) = next_id {
-        txn.put(&keys::next_table_id(), &next.to_be_bytes())
-            .map_err(storage_error)?;
-    }
-    txn.put(&keys::table_entry(&table.name), &encoded)
-        .map_err(storage_error)?;
-    txn.commit().map_err(storage_error)
+    restore_table(db, context, &name, source, &input.overrides, |table| {
+        db.restore_items(backup.id, table)
+    })
 }
