@@ -946,3 +946,31 @@ def test_signatures_are_verified_when_credentials_are_configured(verifying_endpo
     with pytest.raises(ClientError) as unknown_key:
         client_with("AKIDNOBODY", "py/secret+1").list_tables()
     assert error_code(unknown_key) == "UnrecognizedClientException"
+
+
+def test_point_in_time_recovery(client, table):
+    client.put_item(TableName=table, Item={"pk": {"S": "before"}, "sk": {"N": "1"}})
+    out = client.update_continuous_backups(
+        TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    pitr = out["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+    assert pitr["PointInTimeRecoveryStatus"] == "ENABLED"
+    assert pitr["EarliestRestorableDateTime"] <= pitr["LatestRestorableDateTime"]
+    client.put_item(TableName=table, Item={"pk": {"S": "after"}, "sk": {"N": "1"}})
+    restored = unique_name("pitr")
+    try:
+        client.restore_table_to_point_in_time(
+            SourceTableName=table, TargetTableName=restored, UseLatestRestorableTime=True)
+        wait_active(client, restored)
+        items = client.scan(TableName=restored, ConsistentRead=True)["Items"]
+        assert sorted(i["pk"]["S"] for i in items) == ["after", "before"]
+    finally:
+        drop_table(client, restored)
+    with pytest.raises(client.exceptions.InvalidRestoreTimeException):
+        client.restore_table_to_point_in_time(
+            SourceTableName=table, TargetTableName=unique_name("never"),
+            RestoreDateTime=pitr["EarliestRestorableDateTime"].timestamp() - 3600)
+    client.update_continuous_backups(
+        TableName=table, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": False})
+    with pytest.raises(client.exceptions.PointInTimeRecoveryUnavailableException):
+        client.restore_table_to_point_in_time(
+            SourceTableName=table, TargetTableName=unique_name("never"), UseLatestRestorableTime=True)

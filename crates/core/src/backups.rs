@@ -91,8 +91,17 @@ impl Database {
     /// Copies every item of `from` (a table or backup id) under `to`, from
     /// one snapshot; returns the items' count and DynamoDB size.
     fn copy_items(&self, from: u32, to: u32) -> Result<(i64, i64), DynamoError> {
+        self.copy_items_from(&*self.engine().snapshot(), from, to)
+    }
+
+    /// `copy_items` from a snapshot the caller took.
+    pub(crate) fn copy_items_from(
+        &self,
+        snapshot: &dyn dynalith_storage::ReadView,
+        from: u32,
+        to: u32,
+    ) -> Result<(i64, i64), DynamoError> {
         let (start, end) = keys::table_items_range(from);
-        let snapshot = self.engine().snapshot();
         let mut batch = Vec::with_capacity(COPY_BATCH);
         let (mut count, mut size) = (0i64, 0i64);
         for entry in snapshot.scan(&start, &end, false) {

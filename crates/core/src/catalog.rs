@@ -186,9 +186,23 @@ pub struct TableMeta {
     /// stale counts stay in the table's counter values.
     #[serde(default)]
     pub counter_slots_taken: u16,
+    /// Set while point-in-time recovery is enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub point_in_time_recovery: Option<PointInTimeRecovery>,
     /// Set on a table made by RestoreTableFromBackup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore: Option<RestoreSummary>,
+}
+
+/// A table's point-in-time recovery (`point_in_time`): a copy of its items
+/// when recovery was enabled, and every change since.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PointInTimeRecovery {
+    /// Where the copy is kept, an id of the table-id sequence.
+    pub base_id: u32,
+    /// The earliest time a restore may ask for (seconds since the epoch).
+    pub earliest: f64,
+    pub recovery_period_days: i64,
 }
 
 /// Where a restored table came from (DescribeTable's RestoreSummary).

@@ -17,6 +17,7 @@
 //! index counters  03 <index id> <shard u8>                  -> [entry count, bytes]
 //! item collection 04 <table id> <pk>                        -> [bytes]
 //! stream record   05 <stream id u32 BE> <sequence u64 BE>   -> stream record
+//! history record  07 <table id u32 BE> <sequence u64 BE>    -> point-in-time recovery change
 //! ```
 //! A backup's items are laid out as a table's, under the backup's id (from
 //! the table-id sequence): `02 <backup id> <hash(pk)> <pk> [<sk>]`, so a
@@ -39,6 +40,7 @@ const ITEMS: u8 = 0x02;
 const COUNTERS: u8 = 0x03;
 const COLLECTIONS: u8 = 0x04;
 const STREAM_RECORDS: u8 = 0x05;
+const HISTORY: u8 = 0x07;
 
 pub fn table_entry(name: &str) -> Vec<u8> {
     let mut key = vec![CATALOG, b'T'];
@@ -136,6 +138,22 @@ pub fn stream_record(stream_id: u32, sequence: u64) -> Vec<u8> {
 pub fn sequence_of_stream_record(key: &[u8]) -> Option<u64> {
     let raw: [u8; 8] = key.get(5..13)?.try_into().ok()?;
     Some(u64::from_be_bytes(raw))
+}
+
+/// A change to a table with point-in-time recovery, in sequence order.
+pub fn history_record(table_id: u32, sequence: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(13);
+    key.push(HISTORY);
+    key.extend_from_slice(&table_id.to_be_bytes());
+    key.extend_from_slice(&sequence.to_be_bytes());
+    key
+}
+
+/// Every history record of a table lies in `[start, end)`.
+pub fn history_range(table_id: u32) -> (Vec<u8>, Vec<u8>) {
+    let start = [&[HISTORY][..], &table_id.to_be_bytes()].concat();
+    let end = prefix_end(&start).unwrap_or_else(|| vec![HISTORY + 1]);
+    (start, end)
 }
 
 /// Every record of a stream lies in `[start, end)`.

@@ -24,6 +24,7 @@ pub mod key_range;
 pub mod keys;
 mod ops;
 mod partiql;
+pub mod point_in_time;
 pub mod primary_key;
 pub mod read_page;
 pub mod request_tokens;
@@ -117,9 +118,9 @@ pub struct Database {
     /// Whether the thread deleting expired items runs (`ttl.rs`).
     ttl_sweeper_started: std::sync::atomic::AtomicBool,
     streams: streams::Streams,
-    /// Whether the thread trimming stream records runs
+    /// Whether the thread trimming stream records and folding history runs
     /// (`streams/retention.rs`).
-    stream_retention_started: std::sync::atomic::AtomicBool,
+    retention_started: std::sync::atomic::AtomicBool,
 }
 
 impl Database {
@@ -143,15 +144,20 @@ impl Database {
             self_ref: self_ref.clone(),
             ttl_sweeper_started: std::sync::atomic::AtomicBool::new(false),
             streams,
-            stream_retention_started: std::sync::atomic::AtomicBool::new(false),
+            retention_started: std::sync::atomic::AtomicBool::new(false),
         });
         db.resume_pending_drops()?;
         db.drop_unfinished_restores()?;
         db.resume_backfills();
         db.resume_ttl();
         db.register_unrecorded_streams()?;
-        if !db.streams.all().is_empty() {
-            db.start_stream_retention();
+        let recovering = db.catalog.names().iter().any(|name| {
+            db.catalog
+                .get(name)
+                .is_some_and(|t| t.point_in_time_recovery.is_some())
+        });
+        if recovering || !db.streams.all().is_empty() {
+            db.start_retention();
         }
         Ok(db)
     }
@@ -221,6 +227,7 @@ impl Database {
     pub(crate) fn drop_table(&self, table: &catalog::TableMeta) -> Result<(), DynamoError> {
         let ids: Vec<u32> = std::iter::once(table.id)
             .chain(table.indexes.iter().map(|i| i.id))
+            .chain(table.point_in_time_recovery.as_ref().map(|r| r.base_id))
             .collect();
         let mut txn = self.engine.begin();
         txn.delete(&keys::table_entry(&table.name))
@@ -267,10 +274,12 @@ impl Database {
             let (start, end) = keys::table_items_range(table_id);
             let (collections_start, collections_end) = keys::item_collections_range(table_id);
             let (counters_start, counters_end) = keys::table_counters_range(table_id);
+            let (history_start, history_end) = keys::history_range(table_id);
             let result = engine
                 .delete_range(&start, &end)
                 .and_then(|()| engine.delete_range(&collections_start, &collections_end))
                 .and_then(|()| engine.delete_range(&counters_start, &counters_end))
+                .and_then(|()| engine.delete_range(&history_start, &history_end))
                 .and_then(|()| {
                     let mut txn = engine.begin();
                     txn.delete(&keys::pending_drop(table_id))?;

@@ -3,8 +3,9 @@
 //! TTL deletes — goes through [`Database::write_items`]: lock each item's
 //! key in key order, read the current item, let the operation decide what to
 //! write from it, and commit the item together with everything derived from
-//! it (table counters, index entries, item-collection sizes and the
-//! stream record) in one storage transaction.
+//! it (table counters, index entries, item-collection sizes, the stream
+//! record and the point-in-time recovery history) in one storage
+//! transaction.
 //!
 //! Each attempt holds the database's write gate (shared) and takes the
 //! table's index list from the catalog under it. Index creation and
@@ -179,7 +180,9 @@ impl Database {
         let mut outcomes: Vec<WriteOutcome> =
             (0..writes.len()).map(|_| WriteOutcome::default()).collect();
         let mut pending = PendingCounters::default();
-        let mut stream_records: Vec<(u32, Vec<u8>)> = Vec::new();
+        // Keys (less their sequence numbers) and values of stream records
+        // and history records.
+        let mut sequenced: Vec<(SequencedKey, Vec<u8>)> = Vec::new();
         // One counter shard for the whole transaction: the counters only
         // ever need their sum, and a batch of 25 items merging into one
         // shard per table is one storage write (and one lock) where a shard
@@ -230,8 +233,12 @@ impl Database {
             let derived = self.apply_derived(&mut *txn, &table, &change, &mut pending, i)?;
             if let Some(stream) = crate::streams::enabled_stream_id(&table) {
                 if let Some(record) = stream_record(&table, &change, expired)? {
-                    stream_records.push((stream, record));
+                    sequenced.push((SequencedKey::Stream(stream), record));
                 }
+            }
+            if table.point_in_time_recovery.is_some() {
+                let record = crate::point_in_time::history_record(&write.key, change.new);
+                sequenced.push((SequencedKey::History(table.id), record));
             }
             outcome.index_units = derived.index_units;
             outcome.new = new;
@@ -243,14 +250,15 @@ impl Database {
         before_commit(&mut *txn, &outcomes)?;
         // Sequence numbers are taken last, with every row lock held, and
         // readers stay below them until the commit is done (`sequencer`).
-        let reservation = (!stream_records.is_empty()).then(|| {
-            self.streams()
-                .sequencer()
-                .reserve(stream_records.len() as u64)
-        });
+        let reservation = (!sequenced.is_empty())
+            .then(|| self.streams().sequencer().reserve(sequenced.len() as u64));
         if let Some(reservation) = &reservation {
-            for ((stream, record), sequence) in stream_records.iter().zip(reservation.first()..) {
-                txn.put(&keys::stream_record(*stream, sequence), record)?;
+            for ((key, record), sequence) in sequenced.iter().zip(reservation.first()..) {
+                let key = match *key {
+                    SequencedKey::Stream(stream) => keys::stream_record(stream, sequence),
+                    SequencedKey::History(table) => keys::history_record(table, sequence),
+                };
+                txn.put(&key, record)?;
             }
         }
         txn.commit()?;
@@ -390,6 +398,12 @@ impl Database {
         }
         Ok(())
     }
+}
+
+/// Where a record numbered by the sequencer goes.
+enum SequencedKey {
+    Stream(u32),
+    History(u32),
 }
 
 /// The stream record of an item change, if it changed anything.

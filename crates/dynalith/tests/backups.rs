@@ -456,56 +456,219 @@ async fn backups_survive_a_restart_and_the_deletion_of_their_table() {
     assert_eq!(index_count(&client, &name, "ByG", "g = :v", "g1").await, 4);
 }
 
-#[tokio::test]
-async fn continuous_backups_report_point_in_time_recovery_off() {
-    use aws_sdk_dynamodb::types::{
-        ContinuousBackupsStatus, PointInTimeRecoverySpecification, PointInTimeRecoveryStatus,
-    };
-    let server = Server::start();
-    let client = server.client();
-    let name = unique_table("continuous");
-    common::create_table(&client, &name, None).await;
-    let described = client
-        .describe_continuous_backups()
-        .table_name(&name)
+/// Seconds since the epoch, as the SDK's timestamps take them.
+fn now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+}
+
+async fn set_recovery(
+    client: &Client,
+    table: &str,
+    enabled: bool,
+) -> aws_sdk_dynamodb::types::ContinuousBackupsDescription {
+    client
+        .update_continuous_backups()
+        .table_name(table)
+        .point_in_time_recovery_specification(
+            aws_sdk_dynamodb::types::PointInTimeRecoverySpecification::builder()
+                .point_in_time_recovery_enabled(enabled)
+                .build()
+                .unwrap(),
+        )
         .send()
         .await
         .unwrap()
         .continuous_backups_description
-        .unwrap();
-    assert_eq!(
-        described.continuous_backups_status(),
-        &ContinuousBackupsStatus::Enabled
-    );
-    let pitr = described.point_in_time_recovery_description().unwrap();
-    assert_eq!(
-        pitr.point_in_time_recovery_status(),
-        Some(&PointInTimeRecoveryStatus::Disabled)
-    );
+        .unwrap()
+}
 
-    let spec = |enabled| {
-        PointInTimeRecoverySpecification::builder()
-            .point_in_time_recovery_enabled(enabled)
-            .build()
-            .unwrap()
+async fn restore_at(client: &Client, source: &str, at: Option<f64>) -> Result<String, String> {
+    let target = unique_table("pitr_restored");
+    let request = client
+        .restore_table_to_point_in_time()
+        .source_table_name(source)
+        .target_table_name(&target);
+    let request = match at {
+        Some(at) => {
+            request.restore_date_time(aws_sdk_dynamodb::primitives::DateTime::from_secs_f64(at))
+        }
+        None => request.use_latest_restorable_time(true),
     };
-    let off = client
-        .update_continuous_backups()
-        .table_name(&name)
-        .point_in_time_recovery_specification(spec(false))
+    match request.send().await {
+        Ok(_) => Ok(target),
+        Err(e) => Err(error_code(&e)),
+    }
+}
+
+async fn value_of(client: &Client, table: &str, pk: &str, sk: i64) -> Option<String> {
+    let got = client
+        .get_item()
+        .table_name(table)
+        .key("pk", AttributeValue::S(pk.into()))
+        .key("sk", AttributeValue::N(sk.to_string()))
+        .consistent_read(true)
         .send()
         .await
         .unwrap();
-    assert!(off.continuous_backups_description.is_some());
-    // Turning it on is refused: there is no history to restore from.
-    let on = client
-        .update_continuous_backups()
+    got.item().map(|i| i["g"].as_s().unwrap().clone())
+}
+
+#[tokio::test]
+async fn point_in_time_recovery_restores_any_moment_since_it_was_enabled() {
+    use aws_sdk_dynamodb::types::{ContinuousBackupsStatus, PointInTimeRecoveryStatus};
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("pitr");
+    create_indexed_table(&client, &name).await;
+    for sk in 0..10 {
+        put(&client, &name, "p", sk).await;
+    }
+    let off = client
+        .describe_continuous_backups()
         .table_name(&name)
-        .point_in_time_recovery_specification(spec(true))
+        .send()
+        .await
+        .unwrap();
+    let off = off.continuous_backups_description.unwrap();
+    assert_eq!(
+        off.continuous_backups_status(),
+        &ContinuousBackupsStatus::Enabled
+    );
+    assert_eq!(
+        off.point_in_time_recovery_description()
+            .unwrap()
+            .point_in_time_recovery_status(),
+        Some(&PointInTimeRecoveryStatus::Disabled)
+    );
+    assert_eq!(
+        restore_at(&client, &name, None).await.unwrap_err(),
+        "PointInTimeRecoveryUnavailableException"
+    );
+
+    let before_enabling = now();
+    let on = set_recovery(&client, &name, true).await;
+    let recovery = on.point_in_time_recovery_description().unwrap();
+    assert_eq!(
+        recovery.point_in_time_recovery_status(),
+        Some(&PointInTimeRecoveryStatus::Enabled)
+    );
+    assert_eq!(recovery.recovery_period_in_days(), Some(35));
+    let earliest = recovery
+        .earliest_restorable_date_time()
+        .unwrap()
+        .as_secs_f64();
+
+    // Changes after enabling: new items, an update, a delete.
+    for sk in 10..15 {
+        put(&client, &name, "p", sk).await;
+    }
+    let set_g = |sk: i64, g: &'static str| {
+        client
+            .update_item()
+            .table_name(&name)
+            .key("pk", AttributeValue::S("p".into()))
+            .key("sk", AttributeValue::N(sk.to_string()))
+            .update_expression("SET g = :g")
+            .expression_attribute_values(":g", AttributeValue::S(g.into()))
+            .send()
+    };
+    set_g(0, "first").await.unwrap();
+    let delete = |sk: i64| {
+        client
+            .delete_item()
+            .table_name(&name)
+            .key("pk", AttributeValue::S("p".into()))
+            .key("sk", AttributeValue::N(sk.to_string()))
+            .send()
+    };
+    delete(1).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    let moment = now();
+    tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+    for sk in 15..20 {
+        put(&client, &name, "p", sk).await;
+    }
+    set_g(0, "second").await.unwrap();
+    delete(2).await.unwrap();
+
+    let at_moment = restore_at(&client, &name, Some(moment)).await.unwrap();
+    let expected: BTreeSet<_> = (0..15)
+        .filter(|&sk| sk != 1)
+        .map(|sk| ("p".to_string(), sk.to_string()))
+        .collect();
+    assert_eq!(keys(&client, &at_moment).await, expected);
+    assert_eq!(
+        value_of(&client, &at_moment, "p", 0).await.as_deref(),
+        Some("first")
+    );
+    let table = client
+        .describe_table()
+        .table_name(&at_moment)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(table.item_count(), Some(14));
+    assert_eq!(table.restore_summary().unwrap().source_backup_arn(), None);
+    assert_eq!(table.global_secondary_indexes()[0].item_count(), Some(14));
+
+    let latest = restore_at(&client, &name, None).await.unwrap();
+    let expected: BTreeSet<_> = (0..20)
+        .filter(|&sk| sk != 1 && sk != 2)
+        .map(|sk| ("p".to_string(), sk.to_string()))
+        .collect();
+    assert_eq!(keys(&client, &latest).await, expected);
+    assert_eq!(
+        value_of(&client, &latest, "p", 0).await.as_deref(),
+        Some("second")
+    );
+    // What was there before recovery was enabled comes from its copy.
+    let at_start = restore_at(&client, &name, Some(earliest)).await.unwrap();
+    assert_eq!(keys(&client, &at_start).await.len(), 10);
+
+    assert_eq!(
+        restore_at(&client, &name, Some(before_enabling - 60.0))
+            .await
+            .unwrap_err(),
+        "InvalidRestoreTimeException"
+    );
+    assert_eq!(
+        restore_at(&client, &name, Some(now() + 3600.0))
+            .await
+            .unwrap_err(),
+        "InvalidRestoreTimeException"
+    );
+    assert_eq!(
+        restore_at(&client, "no_such_table", None)
+            .await
+            .unwrap_err(),
+        "SourceTableNotFoundException"
+    );
+    let taken = client
+        .restore_table_to_point_in_time()
+        .source_table_name(&name)
+        .target_table_name(&latest)
+        .use_latest_restorable_time(true)
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error_code(&on), "ValidationException");
+    assert_eq!(error_code(&taken), "TableAlreadyExistsException");
+
+    let off = set_recovery(&client, &name, false).await;
+    assert_eq!(
+        off.point_in_time_recovery_description()
+            .unwrap()
+            .point_in_time_recovery_status(),
+        Some(&PointInTimeRecoveryStatus::Disabled)
+    );
+    assert_eq!(
+        restore_at(&client, &name, None).await.unwrap_err(),
+        "PointInTimeRecoveryUnavailableException"
+    );
     let missing = client
         .describe_continuous_backups()
         .table_name("no_such_table")
@@ -513,4 +676,32 @@ async fn continuous_backups_report_point_in_time_recovery_off() {
         .await
         .unwrap_err();
     assert_eq!(error_code(&missing), "TableNotFoundException");
+}
+
+#[tokio::test]
+async fn point_in_time_recovery_survives_sigkill() {
+    let dir = tempfile::tempdir().unwrap();
+    let name = unique_table("pitr_durable");
+    let moment = {
+        let server = Server::start_durable(dir.path());
+        let client = server.client();
+        create_indexed_table(&client, &name).await;
+        put(&client, &name, "d", 0).await;
+        set_recovery(&client, &name, true).await;
+        put(&client, &name, "d", 1).await;
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        let moment = now();
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        put(&client, &name, "d", 2).await;
+        moment
+        // SIGKILL on drop.
+    };
+    let server = Server::start_durable(dir.path());
+    let client = server.client();
+    let restored = restore_at(&client, &name, Some(moment)).await.unwrap();
+    let expected: BTreeSet<_> = [0, 1]
+        .iter()
+        .map(|sk| ("d".to_string(), sk.to_string()))
+        .collect();
+    assert_eq!(keys(&client, &restored).await, expected);
 }

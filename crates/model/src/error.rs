@@ -65,6 +65,12 @@ pub enum ErrorKind {
     TableAlreadyExists,
     /// A backup ARN that names no backup.
     BackupNotFound,
+    /// RestoreTableToPointInTime of a table that does not exist.
+    SourceTableNotFound,
+    /// RestoreTableToPointInTime of a table without point-in-time recovery.
+    PointInTimeRecoveryUnavailable,
+    /// A restore time outside the recoverable window.
+    InvalidRestoreTime,
     /// A bug or storage failure on our side.
     InternalServerError,
 }
@@ -112,6 +118,11 @@ impl ErrorKind {
             ErrorKind::TableNotFound => (DYNAMODB, "TableNotFoundException"),
             ErrorKind::TableAlreadyExists => (DYNAMODB, "TableAlreadyExistsException"),
             ErrorKind::BackupNotFound => (DYNAMODB, "BackupNotFoundException"),
+            ErrorKind::SourceTableNotFound => (DYNAMODB, "SourceTableNotFoundException"),
+            ErrorKind::PointInTimeRecoveryUnavailable => {
+                (DYNAMODB, "PointInTimeRecoveryUnavailableException")
+            }
+            ErrorKind::InvalidRestoreTime => (DYNAMODB, "InvalidRestoreTimeException"),
             ErrorKind::InternalServerError => (DYNAMODB, "InternalServerError"),
         };
         format!("{namespace}{name}")

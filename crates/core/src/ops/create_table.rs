@@ -147,6 +147,7 @@ pub fn execute(
         indexes,
         counter_slots_taken,
         restore: None,
+        point_in_time_recovery: None,
     };
     let encoded = serde_json::to_vec(&meta).map_err(|e| DynamoError::internal(e.to_string()))?;
     txn.put(&id_key, &next.to_be_bytes())
@@ -165,7 +166,7 @@ pub fn execute(
     txn.commit().map_err(storage_error)?;
     if let Some(stream) = stream {
         db.streams().publish(stream);
-        db.start_stream_retention();
+        db.start_retention();
     }
     // DynamoDB answers CREATING and the table becomes ACTIVE shortly after;
     // here it is usable at once, so DescribeTable reports ACTIVE.

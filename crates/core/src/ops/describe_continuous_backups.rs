@@ -1,32 +1,33 @@
 //! DescribeContinuousBackups: on-demand backups are always available
-//! (`backups`); point-in-time recovery is not offered, so it is DISABLED.
-//! Tools that describe every aspect of a table (Terraform's provider reads
-//! this after each change) get DynamoDB's answer for such a table.
+//! (`backups`); point-in-time recovery as the table has it
+//! (`point_in_time`). Terraform's provider reads this after each change to
+//! a table.
 
+use crate::catalog::TableMeta;
 use crate::Database;
 use dynalith_model::DynamoError;
 use serde_json::{json, Map, Value};
+use std::sync::Arc;
 
 pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let name = super::shapes::table_name_of(body)?;
-    require_table(db, &name)?;
+    let table = require_table(db, &name)?;
     let mut response = Map::new();
-    response.insert("ContinuousBackupsDescription".into(), description());
+    response.insert("ContinuousBackupsDescription".into(), description(&table));
     super::respond(response)
 }
 
 /// The table named, or DynamoDB's TableNotFoundException for the backup
 /// APIs.
-pub(super) fn require_table(db: &Database, name: &str) -> Result<(), DynamoError> {
-    match db.catalog().get(name) {
-        Some(_) => Ok(()),
-        None => Err(crate::backups::table_not_found(name)),
-    }
+pub(super) fn require_table(db: &Database, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
+    db.catalog()
+        .get(name)
+        .ok_or_else(|| crate::backups::table_not_found(name))
 }
 
-pub(super) fn description() -> Value {
+pub(super) fn description(table: &TableMeta) -> Value {
     json!({
         "ContinuousBackupsStatus": "ENABLED",
-        "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"},
+        "PointInTimeRecoveryDescription": crate::point_in_time::description(table),
     })
 }

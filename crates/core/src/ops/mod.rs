@@ -33,6 +33,7 @@ mod read_common;
 mod read_target;
 mod restore_common;
 mod restore_table_from_backup;
+mod restore_table_to_point_in_time;
 mod scan;
 mod shapes;
 mod streams_common;
@@ -132,7 +133,8 @@ operations!(
     DeleteBackup,
     RestoreTableFromBackup,
     DescribeContinuousBackups,
-    UpdateContinuousBackups;
+    UpdateContinuousBackups,
+    RestoreTableToPointInTime;
     streams:
     ListStreams,
     DescribeStream,
@@ -186,6 +188,9 @@ pub(crate) fn execute(
         Operation::RestoreTableFromBackup => restore_table_from_backup::execute(db, body, context),
         Operation::DescribeContinuousBackups => describe_continuous_backups::execute(db, body),
         Operation::UpdateContinuousBackups => update_continuous_backups::execute(db, body),
+        Operation::RestoreTableToPointInTime => {
+            restore_table_to_point_in_time::execute(db, body, context)
+        }
         Operation::ListStreams => list_streams::execute(db, body),
         Operation::DescribeStream => describe_stream::execute(db, body),
         Operation::GetShardIterator => get_shard_iterator::execute(db, body),

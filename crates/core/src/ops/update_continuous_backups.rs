@@ -1,10 +1,11 @@
-//! UpdateContinuousBackups: point-in-time recovery may be turned off (it
-//! is off), not on: dynalith keeps no history to restore from, and says so
-//! rather than report a protection it does not give.
+//! UpdateContinuousBackups: point-in-time recovery on (a copy of the
+//! table now, and its history from now on; `point_in_time`) or off (both
+//! dropped). Turning it on again while on changes only the recovery
+//! period.
 
 use super::describe_continuous_backups::{description, require_table};
 use crate::validate::Violations;
-use crate::Database;
+use crate::{keys, storage_error, Database};
 use dynalith_model::{wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::Map;
@@ -22,6 +23,9 @@ struct Specification {
     point_in_time_recovery_enabled: Option<bool>,
     recovery_period_in_days: Option<i64>,
 }
+
+/// DynamoDB's recovery period when none is given, and its longest.
+const MAX_RECOVERY_DAYS: i64 = 35;
 
 pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let input: UpdateContinuousBackupsInput = parse_input(body)?;
@@ -45,21 +49,50 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         v.at_most(
             days,
             "pointInTimeRecoverySpecification.recoveryPeriodInDays",
-            35,
+            MAX_RECOVERY_DAYS,
         );
     }
     v.finish()?;
-    require_table(db, input.table_name.as_deref().unwrap_or_default())?;
-    let enable = input
-        .point_in_time_recovery_specification
+    let spec = input.point_in_time_recovery_specification;
+    let enable = spec
+        .as_ref()
         .and_then(|s| s.point_in_time_recovery_enabled)
         .unwrap_or(false);
-    if enable {
-        return Err(DynamoError::validation(
-            "Point-in-time recovery is not supported by this server; use CreateBackup for on-demand backups",
-        ));
-    }
+    let days = spec.and_then(|s| s.recovery_period_in_days);
+
+    let _changes = db.catalog().lock_changes();
+    let table = require_table(db, input.table_name.as_deref().unwrap_or_default())?;
+    let updated = match (enable, &table.point_in_time_recovery) {
+        (true, None) => {
+            let updated =
+                db.enable_point_in_time_recovery(&table, days.unwrap_or(MAX_RECOVERY_DAYS))?;
+            db.start_retention();
+            updated
+        }
+        (true, Some(_)) => {
+            let mut updated = (*table).clone();
+            if let (Some(days), Some(recovery)) = (days, &mut updated.point_in_time_recovery) {
+                recovery.recovery_period_days = days;
+            }
+            let encoded =
+                serde_json::to_vec(&updated).map_err(|e| DynamoError::internal(e.to_string()))?;
+            let mut txn = db.engine().begin();
+            txn.put(&keys::table_entry(&updated.name), &encoded)
+                .map_err(storage_error)?;
+            txn.commit().map_err(storage_error)?;
+            db.catalog().publish(updated.clone());
+            updated
+        }
+        (false, _) => {
+            if days.is_some() {
+                return Err(DynamoError::validation(
+                    "One or more parameter values were invalid: RecoveryPeriodInDays can only be specified when PointInTimeRecoveryEnabled is true",
+                ));
+            }
+            db.disable_point_in_time_recovery(&table)?
+        }
+    };
     let mut response = Map::new();
-    response.insert("ContinuousBackupsDescription".into(), description());
+    response.insert("ContinuousBackupsDescription".into(), description(&updated));
     super::respond(response)
 }

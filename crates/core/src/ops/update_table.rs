@@ -187,7 +187,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
                 db.streams().publish(stream);
             }
         });
-        db.start_stream_retention();
+        db.start_retention();
     } else {
         db.catalog().publish(table);
     }

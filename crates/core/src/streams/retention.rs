@@ -3,8 +3,10 @@
 //! stream that is no longer enabled is forgotten, records and all, that
 //! long after it was disabled.
 //!
-//! One background thread, started with the first stream, looks at every
-//! stream a few times per retention period. A trim first records the new
+//! One background thread, started with the first stream (or table with
+//! point-in-time recovery), looks at every stream a few times per retention
+//! period; it also folds point-in-time recovery history older than its
+//! recovery period into its copy (`point_in_time`). A trim first records the new
 //! trim point in the stream's entry and only then deletes the records
 //! below it, so a reader behind the trim point is told so
 //! (TrimmedDataAccessException) instead of silently skipping records.
@@ -18,19 +20,18 @@ use std::time::Duration;
 
 impl Database {
     /// Starts the retention thread unless it runs already.
-    pub(crate) fn start_stream_retention(&self) {
-        if self.stream_retention_started.swap(true, Ordering::AcqRel) {
+    pub(crate) fn start_retention(&self) {
+        if self.retention_started.swap(true, Ordering::AcqRel) {
             return;
         }
         let db = self.self_ref.clone();
         let every = pass_interval(self.limits().stream_retention_seconds);
         let spawned = std::thread::Builder::new()
-            .name("dynalith-streams".into())
+            .name("dynalith-retention".into())
             .spawn(move || trim_until_closed(db, every));
         if let Err(e) = spawned {
-            tracing::error!(%e, "cannot start stream retention; records are kept");
-            self.stream_retention_started
-                .store(false, Ordering::Release);
+            tracing::error!(%e, "cannot start the retention thread; records are kept");
+            self.retention_started.store(false, Ordering::Release);
         }
     }
 
@@ -108,6 +109,9 @@ fn trim_until_closed(db: Weak<Database>, every: Duration) {
         let Some(db) = db.upgrade() else { return };
         if let Err(e) = db.trim_streams() {
             tracing::warn!(message = %e.message, "stream retention pass failed");
+        }
+        if let Err(e) = db.fold_histories() {
+            tracing::warn!(message = %e.message, "point-in-time history fold failed");
         }
         drop::<Arc<Database>>(db);
     }
