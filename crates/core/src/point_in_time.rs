@@ -319,7 +319,11 @@ mod tests {
         let cutoff = crate::now_epoch_seconds();
         std::thread::sleep(std::time::Duration::from_millis(20));
         put("c");
-        run(&db, Operation::DeleteItem, r#"{"TableName":"src","Key":{"pk":{"S":"a"}}}"#);
+        run(
+            &db,
+            Operation::DeleteItem,
+            r#"{"TableName":"src","Key":{"pk":{"S":"a"}}}"#,
+        );
 
         let table = db.catalog().get("src").unwrap();
         let recovery = table.point_in_time_recovery.clone().unwrap();
@@ -340,7 +344,9 @@ mod tests {
         run(
             &db,
             Operation::RestoreTableToPointInTime,
-            &format!(r#"{{"SourceTableName":"src","TargetTableName":"at_cutoff","RestoreDateTime":{cutoff}}}"#),
+            &format!(
+                r#"{{"SourceTableName":"src","TargetTableName":"at_cutoff","RestoreDateTime":{cutoff}}}"#
+            ),
         );
         assert_eq!(count(&db, "at_cutoff"), 2);
         run(
@@ -349,7 +355,11 @@ mod tests {
             r#"{"SourceTableName":"src","TargetTableName":"latest","UseLatestRestorableTime":true}"#,
         );
         assert_eq!(count(&db, "latest"), 2);
-        let got = run(&db, Operation::GetItem, r#"{"TableName":"latest","Key":{"pk":{"S":"a"}}}"#);
+        let got = run(
+            &db,
+            Operation::GetItem,
+            r#"{"TableName":"latest","Key":{"pk":{"S":"a"}}}"#,
+        );
         assert!(got.get("Item").is_none(), "a was deleted after the cutoff");
     }
 }
