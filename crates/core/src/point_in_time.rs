@@ -40,26 +40,28 @@ pub(crate) fn history_record(item_key: &[u8], new: Option<(&Item, &[u8])>) -> Ve
     record
 }
 
-/// A history record's time (milliseconds), item key and new stored item.
-fn parse_history(record: &[u8]) -> Result<(u64, &[u8], Option<&[u8]>), DynamoError> {
+/// One history record, read.
+struct Change<'a> {
+    time_millis: u64,
+    item_key: &'a [u8],
+    /// The item's new stored form; None for a delete.
+    stored: Option<&'a [u8]>,
+}
+
+fn parse_history(record: &[u8]) -> Result<Change<'_>, DynamoError> {
     let corrupt = || DynamoError::internal("corrupt history record");
-    let time = u64::from_be_bytes(
-        record
-            .get(..8)
-            .ok_or_else(corrupt)?
-            .try_into()
-            .map_err(|_| corrupt())?,
-    );
-    let length = u32::from_be_bytes(
-        record
-            .get(8..12)
-            .ok_or_else(corrupt)?
-            .try_into()
-            .map_err(|_| corrupt())?,
-    ) as usize;
-    let key = record.get(12..12 + length).ok_or_else(corrupt)?;
+    let word = |range: std::ops::Range<usize>| -> Result<&[u8], DynamoError> {
+        record.get(range).ok_or_else(corrupt)
+    };
+    let time_millis = u64::from_be_bytes(word(0..8)?.try_into().map_err(|_| corrupt())?);
+    let length = u32::from_be_bytes(word(8..12)?.try_into().map_err(|_| corrupt())?) as usize;
+    let item_key = word(12..12 + length)?;
     let stored = &record[12 + length..];
-    Ok((time, key, (!stored.is_empty()).then_some(stored)))
+    Ok(Change {
+        time_millis,
+        item_key,
+        stored: (!stored.is_empty()).then_some(stored),
+    })
 }
 
 impl Database {
@@ -163,9 +165,9 @@ impl Database {
             let snapshot = self.engine().snapshot();
             for entry in snapshot.scan(&start, &end, false) {
                 let (_, record) = entry.map_err(storage_error)?;
-                let (time, key, stored) = parse_history(&record)?;
-                if time <= at_millis {
-                    last.insert(key.to_vec(), stored.map(<[u8]>::to_vec));
+                let change = parse_history(&record)?;
+                if change.time_millis <= at_millis {
+                    last.insert(change.item_key.to_vec(), change.stored.map(<[u8]>::to_vec));
                 }
             }
         }
@@ -232,13 +234,13 @@ impl Database {
             let snapshot = self.engine().snapshot();
             for entry in snapshot.scan(&start, &end, false) {
                 let (history_key, record) = entry.map_err(storage_error)?;
-                let (time, key, stored) = parse_history(&record)?;
-                if time > cutoff_millis {
+                let change = parse_history(&record)?;
+                if change.time_millis > cutoff_millis {
                     break;
                 }
-                let base_key = keys::item_key_in(recovery.base_id, key)
+                let base_key = keys::item_key_in(recovery.base_id, change.item_key)
                     .ok_or_else(|| DynamoError::internal("corrupt history record key"))?;
-                match stored {
+                match change.stored {
                     Some(stored) => txn.put(&base_key, stored),
                     None => txn.delete(&base_key),
                 }
