@@ -210,7 +210,7 @@ impl Database {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::{open_durable as open, run};
+    use crate::test_support::{create_table, open_durable as open, run};
     use crate::{keys, Operation};
 
     #[test]
@@ -218,13 +218,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let db = open(dir.path());
-            run(
-                &db,
-                Operation::CreateTable,
-                r#"{"TableName":"src","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
-                   "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
-                   "BillingMode":"PAY_PER_REQUEST"}"#,
-            );
+            create_table(&db, "src");
             run(
                 &db,
                 Operation::PutItem,

@@ -280,7 +280,7 @@ pub fn description(table: &TableMeta) -> serde_json::Value {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::{open_durable, run};
+    use crate::test_support::{create_table, open_durable, run};
     use crate::{keys, Operation};
 
     fn count(db: &crate::Database, table: &str) -> i64 {
@@ -296,13 +296,7 @@ mod tests {
     fn folding_old_history_keeps_every_later_moment_restorable() {
         let dir = tempfile::tempdir().unwrap();
         let db = open_durable(dir.path());
-        run(
-            &db,
-            Operation::CreateTable,
-            r#"{"TableName":"src","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
-               "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
-               "BillingMode":"PAY_PER_REQUEST"}"#,
-        );
+        create_table(&db, "src");
         run(
             &db,
             Operation::UpdateContinuousBackups,

@@ -18,3 +18,16 @@ pub fn run(db: &Database, operation: Operation, body: &str) -> serde_json::Value
         .unwrap_or_else(|e| panic!("{} failed: {e:?}", operation.name()));
     serde_json::from_slice(&response).expect("JSON response")
 }
+
+/// Creates an on-demand table keyed by a string `pk`.
+pub fn create_table(db: &Database, name: &str) {
+    run(
+        db,
+        Operation::CreateTable,
+        &format!(
+            r#"{{"TableName":"{name}","KeySchema":[{{"AttributeName":"pk","KeyType":"HASH"}}],
+               "AttributeDefinitions":[{{"AttributeName":"pk","AttributeType":"S"}}],
+               "BillingMode":"PAY_PER_REQUEST"}}"#
+        ),
+    );
+}

@@ -253,7 +253,7 @@ impl crate::Database {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::{open_durable as open, run};
+    use crate::test_support::{create_table, open_durable as open, run};
     use crate::{keys, Operation};
 
     #[test]
@@ -261,13 +261,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let db = open(dir.path());
-            run(
-                &db,
-                Operation::CreateTable,
-                r#"{"TableName":"old","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
-                   "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
-                   "BillingMode":"PAY_PER_REQUEST"}"#,
-            );
+            create_table(&db, "old");
             // The catalog entry as an earlier version wrote it: stream
             // settings without an id.
             let key = keys::table_entry("old");
