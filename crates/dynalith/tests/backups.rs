@@ -595,6 +595,22 @@ async fn point_in_time_recovery_restores_any_moment_since_it_was_enabled() {
     delete(2).await.unwrap();
 
     let at_moment = restore_at(&client, &name, Some(moment)).await.unwrap();
+    // The restored table does not inherit the source's recovery.
+    let restored_recovery = client
+        .describe_continuous_backups()
+        .table_name(&at_moment)
+        .send()
+        .await
+        .unwrap()
+        .continuous_backups_description
+        .unwrap();
+    assert_eq!(
+        restored_recovery
+            .point_in_time_recovery_description()
+            .unwrap()
+            .point_in_time_recovery_status(),
+        Some(&PointInTimeRecoveryStatus::Disabled)
+    );
     let expected: BTreeSet<_> = (0..15)
         .filter(|&sk| sk != 1)
         .map(|sk| ("p".to_string(), sk.to_string()))

@@ -1,7 +1,7 @@
 //! What RestoreTableFromBackup and RestoreTableToPointInTime share: the
 //! overrides a restore may ask for, and making the new table. As in
-//! DynamoDB, a restored table has no stream, Time to Live or tags of its
-//! source.
+//! DynamoDB, a restored table has no stream, Time to Live, tags or
+//! point-in-time recovery of its source.
 //!
 //! The items are written within the request, through the write path (so
 //! the indexes and counts are made as for any write), while the table's
@@ -120,6 +120,7 @@ pub fn restore_table(
 fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMeta, DynamoError> {
     let mut table = source.clone();
     table.stream = None;
+    table.point_in_time_recovery = None;
     table.time_to_live_attribute = None;
     table.tags.clear();
     table.deletion_protection = false;
