@@ -6,19 +6,12 @@
 
 mod common;
 
-use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 use common::{error_code, unique_table, Server};
 
 fn client(server: &Server, key: &str, secret: &str) -> Client {
-    let config = aws_sdk_dynamodb::Config::builder()
-        .behavior_version(BehaviorVersion::latest())
-        .endpoint_url(&server.endpoint)
-        .region(Region::new("eu-west-1"))
-        .credentials_provider(Credentials::new(key, secret, None, None, "test"))
-        .build();
-    Client::from_conf(config)
+    common::signed_client(&server.endpoint, "eu-west-1", key, secret)
 }
 
 #[tokio::test]
@@ -97,18 +90,11 @@ async fn only_requests_signed_with_a_configured_secret_are_served() {
     );
 
     // The Streams API checks signatures the same way.
-    let config = aws_sdk_dynamodbstreams::Config::builder()
-        .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
-        .endpoint_url(&server.endpoint)
-        .region(aws_sdk_dynamodbstreams::config::Region::new("eu-west-1"))
-        .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
-            "AKIDGOOD",
-            "s3cr3t/with+chars",
-            None,
-            None,
-            "test",
-        ))
-        .build();
-    let streams = aws_sdk_dynamodbstreams::Client::from_conf(config);
+    let streams = common::signed_streams_client(
+        &server.endpoint,
+        "eu-west-1",
+        "AKIDGOOD",
+        "s3cr3t/with+chars",
+    );
     streams.list_streams().send().await.unwrap();
 }

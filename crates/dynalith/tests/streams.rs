@@ -22,15 +22,7 @@ use std::time::{Duration, Instant};
 type Streams = aws_sdk_dynamodbstreams::Client;
 
 fn streams_client(server: &Server) -> Streams {
-    let config = aws_sdk_dynamodbstreams::Config::builder()
-        .behavior_version(aws_sdk_dynamodbstreams::config::BehaviorVersion::latest())
-        .endpoint_url(&server.endpoint)
-        .region(aws_sdk_dynamodbstreams::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodbstreams::config::Credentials::new(
-            "AKIDTEST", "secret", None, None, "test",
-        ))
-        .build();
-    Streams::from_conf(config)
+    common::signed_streams_client(&server.endpoint, "us-east-1", "AKIDTEST", "secret")
 }
 
 fn stream_spec(view: StreamViewType) -> StreamSpecification {

@@ -117,13 +117,36 @@ impl Drop for Server {
 }
 
 pub fn client_for(endpoint: &str) -> Client {
+    signed_client(endpoint, "us-east-1", "AKIDTEST", "secret")
+}
+
+/// A client signing with this region, access key and secret.
+pub fn signed_client(endpoint: &str, region: &str, key: &str, secret: &str) -> Client {
     let config = aws_sdk_dynamodb::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .endpoint_url(endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIDTEST", "secret", None, None, "test"))
+        .region(Region::new(region.to_string()))
+        .credentials_provider(Credentials::new(key, secret, None, None, "test"))
         .build();
     Client::from_conf(config)
+}
+
+/// A DynamoDB Streams client (`aws-sdk-dynamodbstreams`), signing as
+/// `signed_client` does.
+pub fn signed_streams_client(
+    endpoint: &str,
+    region: &str,
+    key: &str,
+    secret: &str,
+) -> aws_sdk_dynamodbstreams::Client {
+    use aws_sdk_dynamodbstreams::config;
+    let config = aws_sdk_dynamodbstreams::Config::builder()
+        .behavior_version(config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(config::Region::new(region.to_string()))
+        .credentials_provider(config::Credentials::new(key, secret, None, None, "test"))
+        .build();
+    aws_sdk_dynamodbstreams::Client::from_conf(config)
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
