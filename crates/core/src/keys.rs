@@ -134,7 +134,8 @@ pub fn stream_record(stream_id: u32, sequence: u64) -> Vec<u8> {
     key
 }
 
-/// The sequence number of a stream record's key.
+/// The sequence number of a stream record's key (or a history record's:
+/// both are a tag, a u32 id and the u64 number).
 pub fn sequence_of_stream_record(key: &[u8]) -> Option<u64> {
     let raw: [u8; 8] = key.get(5..13)?.try_into().ok()?;
     Some(u64::from_be_bytes(raw))

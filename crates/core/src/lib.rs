@@ -151,6 +151,7 @@ impl Database {
         db.resume_backfills();
         db.resume_ttl();
         db.register_unrecorded_streams()?;
+        db.resume_history_sequence()?;
         let recovering = db.catalog.names().iter().any(|name| {
             db.catalog
                 .get(name)

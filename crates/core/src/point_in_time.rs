@@ -65,6 +65,29 @@ fn parse_history(record: &[u8]) -> Result<Change<'_>, DynamoError> {
 }
 
 impl Database {
+    /// History records share the stream sequencer: at start-up its next
+    /// number must follow every history record kept, or a later change
+    /// would sort before (or replace) an earlier one.
+    pub(crate) fn resume_history_sequence(&self) -> Result<(), DynamoError> {
+        let snapshot = self.engine().snapshot();
+        for name in self.catalog().names() {
+            let Some(table) = self.catalog().get(&name) else {
+                continue;
+            };
+            if table.point_in_time_recovery.is_none() {
+                continue;
+            }
+            let (start, end) = keys::history_range(table.id);
+            if let Some(last) = snapshot.scan(&start, &end, true).next() {
+                let (key, _) = last.map_err(storage_error)?;
+                if let Some(sequence) = keys::sequence_of_stream_record(&key) {
+                    self.streams().sequencer().advance_past(sequence);
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Turns point-in-time recovery on for `table` (the caller holds the
     /// catalog's change lock); returns the table as published.
     pub(crate) fn enable_point_in_time_recovery(

@@ -720,4 +720,28 @@ async fn point_in_time_recovery_survives_sigkill() {
         .map(|sk| ("d".to_string(), sk.to_string()))
         .collect();
     assert_eq!(keys(&client, &restored).await, expected);
+
+    // History written after the restart follows, and does not replace,
+    // what was written before it.
+    client
+        .delete_item()
+        .table_name(&name)
+        .key("pk", AttributeValue::S("d".into()))
+        .key("sk", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .unwrap();
+    put(&client, &name, "d", 3).await;
+    let latest = restore_at(&client, &name, None).await.unwrap();
+    let expected: BTreeSet<_> = [0, 2, 3]
+        .iter()
+        .map(|sk| ("d".to_string(), sk.to_string()))
+        .collect();
+    assert_eq!(keys(&client, &latest).await, expected);
+    let again = restore_at(&client, &name, Some(moment)).await.unwrap();
+    assert_eq!(
+        keys(&client, &again).await.len(),
+        2,
+        "the moment before the restart is still restorable"
+    );
 }

@@ -54,6 +54,13 @@ impl Sequencer {
         state.in_flight.keys().next().copied().unwrap_or(state.next)
     }
 
+    /// Makes the next number follow `used` (one found in storage at
+    /// start-up), so numbers never repeat.
+    pub fn advance_past(&self, used: u64) {
+        let mut state = self.state.lock();
+        state.next = state.next.max(used.saturating_add(1));
+    }
+
     /// The number the next reservation gets (a new stream's first).
     pub fn peek_next(&self) -> u64 {
         self.state.lock().next
