@@ -6,13 +6,6 @@ mod common;
 use common::{call, call_bytes, raw_request, Server, AUTH};
 use std::io::Write;
 
-fn error_type(response: &common::RawResponse) -> String {
-    response.json()["__type"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
 #[test]
 fn health_check_answers_get() {
     let server = Server::start();
@@ -48,7 +41,7 @@ fn errors_use_dynamodb_namespaces() {
     let missing = call(&address, "DescribeTable", r#"{"TableName":"nope"}"#);
     assert_eq!(missing.status, 400);
     assert_eq!(
-        error_type(&missing),
+        missing.error_type(),
         "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
     );
     assert_eq!(
@@ -58,7 +51,7 @@ fn errors_use_dynamodb_namespaces() {
 
     let invalid = call(&address, "DescribeTable", r#"{"TableName":"a"}"#);
     assert_eq!(
-        error_type(&invalid),
+        invalid.error_type(),
         "com.amazon.coral.validate#ValidationException"
     );
     assert_eq!(
@@ -75,13 +68,13 @@ fn errors_use_dynamodb_namespaces() {
     let malformed = call(&address, "ListTables", "{not json");
     assert_eq!(malformed.status, 400);
     assert_eq!(
-        error_type(&malformed),
+        malformed.error_type(),
         "com.amazon.coral.service#SerializationException"
     );
 
     let wrong_type = call(&address, "DescribeTable", r#"{"TableName":5}"#);
     assert_eq!(
-        error_type(&wrong_type),
+        wrong_type.error_type(),
         "com.amazon.coral.service#SerializationException"
     );
     assert_eq!(
@@ -96,7 +89,7 @@ fn errors_use_dynamodb_namespaces() {
 
     let unknown = call(&address, "FlyToTheMoon", "{}");
     assert_eq!(
-        error_type(&unknown),
+        unknown.error_type(),
         "com.amazon.coral.service#UnknownOperationException"
     );
 
@@ -110,7 +103,7 @@ fn errors_use_dynamodb_namespaces() {
         b"{}",
     );
     assert_eq!(
-        error_type(&unsigned),
+        unsigned.error_type(),
         "com.amazon.coral.service#MissingAuthenticationTokenException"
     );
 }
@@ -221,7 +214,7 @@ fn bodies_that_are_not_utf8_are_refused() {
         let response = call_bytes(&address, operation, body);
         assert_eq!(response.status, 400, "{operation}");
         assert_eq!(
-            error_type(&response),
+            response.error_type(),
             "com.amazon.coral.service#SerializationException",
             "{operation}"
         );

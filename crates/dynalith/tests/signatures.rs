@@ -73,17 +73,15 @@ async fn only_requests_signed_with_a_configured_secret_are_served() {
         b"{}",
     );
     assert_eq!(unsigned.status, 400);
-    assert!(unsigned.json()["__type"]
-        .as_str()
-        .unwrap()
+    assert!(unsigned
+        .error_type()
         .ends_with("#MissingAuthenticationTokenException"));
     // A well-formed header with a signature made up.
     let forged = common::call(&server.address(), "ListTables", "{}");
     assert_eq!(forged.status, 400);
     assert!(
-        forged.json()["__type"]
-            .as_str()
-            .unwrap()
+        forged
+            .error_type()
             .ends_with("#UnrecognizedClientException"),
         "{}",
         forged.json()
