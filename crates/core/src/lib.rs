@@ -26,6 +26,7 @@ mod ops;
 mod partiql;
 pub mod point_in_time;
 pub mod primary_key;
+pub mod read_cache;
 pub mod read_page;
 pub mod request_tokens;
 pub mod stored_item;
@@ -103,6 +104,13 @@ impl Default for Limits {
     }
 }
 
+/// What an operator chooses when opening a database.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub limits: Limits,
+    pub read_cache: read_cache::ReadCacheOptions,
+}
+
 /// One database: an engine and its catalog.
 pub struct Database {
     engine: Arc<dyn Engine>,
@@ -121,16 +129,17 @@ pub struct Database {
     /// Whether the thread trimming stream records and folding history runs
     /// (`streams/retention.rs`).
     retention_started: std::sync::atomic::AtomicBool,
+    read_cache: read_cache::ReadCache,
 }
 
 impl Database {
     pub fn open(engine: Arc<dyn Engine>) -> Result<Arc<Database>, DynamoError> {
-        Database::open_with(engine, Limits::default())
+        Database::open_with(engine, Settings::default())
     }
 
     pub fn open_with(
         engine: Arc<dyn Engine>,
-        limits: Limits,
+        settings: Settings,
     ) -> Result<Arc<Database>, DynamoError> {
         let catalog = Catalog::load(&*engine)?;
         let request_tokens = request_tokens::RequestTokens::load(&*engine)?;
@@ -139,12 +148,13 @@ impl Database {
             engine,
             catalog,
             request_tokens,
-            limits,
+            limits: settings.limits,
             write_gate: parking_lot::RwLock::new(()),
             self_ref: self_ref.clone(),
             ttl_sweeper_started: std::sync::atomic::AtomicBool::new(false),
             streams,
             retention_started: std::sync::atomic::AtomicBool::new(false),
+            read_cache: read_cache::ReadCache::new(settings.read_cache),
         });
         db.resume_pending_drops()?;
         db.drop_unfinished_restores()?;
@@ -188,6 +198,10 @@ impl Database {
 
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
+    }
+
+    pub fn read_cache(&self) -> &read_cache::ReadCache {
+        &self.read_cache
     }
 
     /// Runs one operation on a JSON request body; returns the JSON response

@@ -31,3 +31,17 @@ pub fn create_table(db: &Database, name: &str) {
         ),
     );
 }
+
+/// An in-memory database with both read caches on.
+pub fn open_cached() -> Arc<Database> {
+    let engine: Arc<dyn Engine> =
+        Arc::new(RocksEngine::open(&RocksOptions::in_memory()).expect("engine opens"));
+    let settings = crate::Settings {
+        read_cache: crate::read_cache::ReadCacheOptions {
+            item_bytes: 1 << 20,
+            query_bytes: 1 << 20,
+        },
+        ..Default::default()
+    };
+    Database::open_with(engine, settings).expect("database opens")
+}

@@ -183,6 +183,8 @@ impl Database {
         // Keys (less their sequence numbers) and values of stream records
         // and history records.
         let mut sequenced: Vec<(SequencedKey, Vec<u8>)> = Vec::new();
+        // Which writes change their item.
+        let mut changed: Vec<usize> = Vec::new();
         // One counter shard for the whole transaction: the counters only
         // ever need their sum, and a batch of 25 items merging into one
         // shard per table is one storage write (and one lock) where a shard
@@ -223,6 +225,7 @@ impl Database {
                     continue;
                 }
             };
+            changed.push(i);
             let change = ItemChange {
                 old: old.as_ref().zip(current.as_deref()),
                 old_size,
@@ -261,7 +264,17 @@ impl Database {
                 txn.put(&key, record)?;
             }
         }
+        // The read cache learns of the changed items and tables before they
+        // change and again after (`read_cache`).
+        let in_flight = self.read_cache().enabled().then(|| {
+            let mut table_ids: Vec<u32> = changed.iter().map(|&i| writes[i].table.id).collect();
+            table_ids.sort_unstable();
+            table_ids.dedup();
+            let item_keys = changed.iter().map(|&i| writes[i].key.as_slice()).collect();
+            self.read_cache().begin_write(item_keys, table_ids)
+        });
         txn.commit()?;
+        drop(in_flight);
         drop(reservation);
         Ok(outcomes)
     }

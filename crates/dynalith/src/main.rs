@@ -1,7 +1,8 @@
 //! The `dynalith` server binary.
 
 use clap::{Parser, Subcommand};
-use dynalith_core::{Database, Limits};
+use dynalith_core::read_cache::ReadCacheOptions;
+use dynalith_core::{Database, Limits, Settings};
 use dynalith_server::sigv4::VerifySignatures;
 use dynalith_server::triggers::Trigger;
 use dynalith_server::{AcceptAnyCredentials, Authenticator, Service};
@@ -61,6 +62,15 @@ struct ServeArgs {
         value_parser = clap::value_parser!(u64).range(0..=(MAX_BLOCK_CACHE_BYTES >> 20) as u64),
     )]
     block_cache_mb: u64,
+    /// Memory for the item cache, in MiB (0: off): GetItem and BatchGetItem
+    /// answered from memory, DAX-style, but never stale, as every write
+    /// updates it.
+    #[arg(long, value_name = "MIB", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1 << 20))]
+    item_cache_mb: u64,
+    /// Memory for the query cache, in MiB (0: off): whole Query and Scan
+    /// pages answered from memory until the next write to their table.
+    #[arg(long, value_name = "MIB", default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=1 << 20))]
+    query_cache_mb: u64,
     /// Writes a memtable takes before it is flushed to storage, in MiB
     /// (memory in use for recent writes, and the size of each WAL file).
     #[arg(
@@ -166,7 +176,12 @@ fn run(args: ServeArgs) -> Result<(), String> {
     } else {
         Box::new(VerifySignatures::new(&args.credentials)?)
     };
-    let database = Database::open_with(engine.clone(), limits).map_err(|e| e.to_string())?;
+    let read_cache = ReadCacheOptions {
+        item_bytes: (args.item_cache_mb as usize) << 20,
+        query_bytes: (args.query_cache_mb as usize) << 20,
+    };
+    let settings = Settings { limits, read_cache };
+    let database = Database::open_with(engine.clone(), settings).map_err(|e| e.to_string())?;
     let trigger_database = database.clone();
     let service = Arc::new(Service {
         database,

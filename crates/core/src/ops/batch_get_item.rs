@@ -8,6 +8,7 @@ use super::read_common;
 use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::key_of_key_param;
+use crate::read_cache::Stored;
 use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
 use dynalith_expr::{Bindings, Projection, RequestExpressions};
@@ -158,7 +159,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     }
 
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
-    let snapshot = db.engine().snapshot();
+    // Without the item cache, one snapshot serves every key; the cache
+    // reads each key it misses on its own, after it looked (`read_cache`).
+    let snapshot = (!db.read_cache().items_enabled()).then(|| db.engine().snapshot());
     let mut response_bytes = 0usize;
     let mut full = false;
     let mut responses: Vec<u8> = b"{".to_vec();
@@ -180,7 +183,13 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
                 left_over.push(key.clone());
                 continue;
             }
-            let Some(stored) = snapshot.get(storage_key).map_err(storage_error)? else {
+            let stored = match &snapshot {
+                Some(snapshot) => snapshot.get(storage_key).map(|s| s.map(Stored::Loaded)),
+                None => db
+                    .read_cache()
+                    .get_item(storage_key, || db.engine().get(storage_key)),
+            };
+            let Some(stored) = stored.map_err(storage_error)? else {
                 // A missing item still costs the minimum read.
                 units += capacity::read_units(0, consistent);
                 continue;

@@ -53,7 +53,10 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     // After the key itself, as DynamoDB (Local) does.
     expressions::check_scalar_keys(&prepared, &table)?;
 
-    let stored = db.engine().get(&key).map_err(storage_error)?;
+    let stored = db
+        .read_cache()
+        .get_item(&key, || db.engine().get(&key))
+        .map_err(storage_error)?;
     let consistent = input.consistent_read.unwrap_or(false);
     let size = stored
         .as_deref()

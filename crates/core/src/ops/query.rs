@@ -11,6 +11,7 @@ use super::read_target::ReadTarget;
 use crate::capacity::ReturnCapacity;
 use crate::catalog::{KeySchema, ScalarType, TableMeta};
 use crate::key_range::query_range;
+use crate::read_cache::CachedRead;
 use crate::read_page::PageSpec;
 use crate::validate::Violations;
 use crate::Database;
@@ -75,6 +76,13 @@ enum KeyConditionForm {
 
 pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let input: QueryInput = parse_input(body)?;
+    let table_name = input.table_name.clone();
+    common::through_query_cache(db, table_name.as_deref(), CachedRead::Query, body, || {
+        read(db, input)
+    })
+}
+
+fn read(db: &Database, input: QueryInput) -> Result<Vec<u8>, DynamoError> {
     check_members(&input)?;
     // KeyConditions may accompany the other expressions as long as there
     // is no KeyConditionExpression.

@@ -7,8 +7,10 @@ use super::read_target::ReadTarget;
 use crate::capacity::{Consumed, ReturnCapacity};
 use crate::catalog::{KeySchema, TableMeta};
 use crate::index::IndexUnits;
+use crate::read_cache::{CachedRead, QueryLookup};
 use crate::read_page::{ItemFilter, Output, Page};
 use crate::validate::Violations;
+use crate::Database;
 use dynalith_expr::ast::{Condition, NameRef, Operand, Path, PathElement};
 use dynalith_expr::legacy::{FilterCondition, Legacy};
 use dynalith_expr::{Bindings, ConditionExpression, Projection};
@@ -304,6 +306,35 @@ const ITEMS_START: &[u8] = b"{\"Items\":[";
 /// The Query or Scan response: Items (unless COUNT), Count, ScannedCount,
 /// LastEvaluatedKey and ConsumedCapacity. The page was read into
 /// `response_buffer(with_items)`.
+/// Answers from the query cache when it holds this request's response;
+/// otherwise runs `read` and offers its response to the cache. A hit only
+/// ever answers a request that succeeded before, so validation comes first
+/// for every request that could fail.
+pub fn through_query_cache(
+    db: &Database,
+    table_name: Option<&str>,
+    kind: CachedRead,
+    body: &[u8],
+    read: impl FnOnce() -> Result<Vec<u8>, DynamoError>,
+) -> Result<Vec<u8>, DynamoError> {
+    let cache = db.read_cache();
+    if !cache.queries_enabled() {
+        return read();
+    }
+    let Some(table) = table_name.and_then(|name| db.catalog().get(name)) else {
+        return read();
+    };
+    match cache.lookup_query(&table, kind, body) {
+        QueryLookup::Hit(response) => Ok(response),
+        QueryLookup::Uncached => read(),
+        QueryLookup::Miss(ticket) => {
+            let response = read()?;
+            cache.store_query(ticket, &response);
+            Ok(response)
+        }
+    }
+}
+
 pub fn respond(
     page: Page,
     target: &ReadTarget,

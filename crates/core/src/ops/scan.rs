@@ -5,6 +5,7 @@ use super::read_common::{self as common, Conditions, Filter, Selection};
 use super::read_target::ReadTarget;
 use crate::capacity::ReturnCapacity;
 use crate::key_range::scan_range;
+use crate::read_cache::CachedRead;
 use crate::read_page::PageSpec;
 use crate::validate::Violations;
 use crate::Database;
@@ -85,6 +86,13 @@ fn segment(input: &ScanInput) -> Result<Option<(u32, u32)>, DynamoError> {
 
 pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let input: ScanInput = parse_input(body)?;
+    let table_name = input.table_name.clone();
+    common::through_query_cache(db, table_name.as_deref(), CachedRead::Scan, body, || {
+        read(db, input)
+    })
+}
+
+fn read(db: &Database, input: ScanInput) -> Result<Vec<u8>, DynamoError> {
     check_members(&input)?;
     common::reject_mixing(
         &[
