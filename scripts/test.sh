@@ -2,7 +2,8 @@
 # The whole test suite:
 #   1. Rust: unit, property and integration tests (the integration tests run
 #      the real binary and drive it through the AWS SDK for Rust), and the
-#      differential tests against DynamoDB Local;
+#      differential tests against DynamoDB Local, then those once more with
+#      the read caches on;
 #   2. client tests against a freshly started server: the AWS SDK for
 #      JavaScript v3 (client-dynamodb + lib-dynamodb) and the libraries
 #      ElectroDB, dynamodb-toolbox and Dynamoose; boto3 and PynamoDB; the
@@ -36,6 +37,13 @@ export DYNALITH_DIFF_COUNT="${DYNALITH_DIFF_COUNT:-3000}"
 
 echo "== Rust tests"
 cargo test --workspace
+
+# The read caches change how fast reads are, never what they return: the
+# differential tests run again with both on, against the same DynamoDB Local.
+echo "== differential tests with the read caches on"
+DYNALITH_TEST_SERVE_ARGS="--item-cache-mb 64 --query-cache-mb 64" cargo test -p dynalith \
+  --test differential_query --test differential_batches --test differential_expressions \
+  --test differential_transactions --test differential_partiql --test differential_streams
 
 echo "== client tests (JavaScript, boto3, AWS CLI)"
 # node_modules is (re)installed when it was installed from another lock file.

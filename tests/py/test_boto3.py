@@ -909,15 +909,14 @@ def test_backup_and_restore(client, table):
 # SigV4 verification
 
 
-@pytest.fixture
-def verifying_endpoint():
-    """A dynalith of its own, started with --credentials (DYNALITH_BIN, as scripts/test.sh sets)."""
+def own_server(*flags):
+    """A dynalith of its own, in memory, with extra serve flags (DYNALITH_BIN, as
+    scripts/test.sh sets); yields its endpoint."""
     binary = os.environ.get("DYNALITH_BIN")
     if not binary:
         pytest.fail("DYNALITH_BIN is not set (scripts/test.sh sets it)")
     server = subprocess.Popen(
-        [binary, "serve", "--in-memory", "--port", "0", "--log-level", "warn",
-         "--credentials", "AKIDPY:py/secret+1"],
+        [binary, "serve", "--in-memory", "--port", "0", "--log-level", "warn", *flags],
         stdout=subprocess.PIPE, text=True)
     try:
         line = server.stdout.readline().strip()
@@ -926,6 +925,11 @@ def verifying_endpoint():
     finally:
         server.kill()
         server.wait()
+
+
+@pytest.fixture
+def verifying_endpoint():
+    yield from own_server("--credentials", "AKIDPY:py/secret+1")
 
 
 def test_signatures_are_verified_when_credentials_are_configured(verifying_endpoint):
@@ -974,3 +978,47 @@ def test_point_in_time_recovery(client, table):
     with pytest.raises(client.exceptions.PointInTimeRecoveryUnavailableException):
         client.restore_table_to_point_in_time(
             SourceTableName=table, TargetTableName=unique_name("never"), UseLatestRestorableTime=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# The read cache (--item-cache-mb, --query-cache-mb)
+
+
+@pytest.fixture
+def caching_client(checker):
+    for endpoint in own_server("--item-cache-mb", "8", "--query-cache-mb", "8"):
+        c = boto3.client("dynamodb", **{**_session_kwargs(), "endpoint_url": endpoint})
+        c.meta.events.register("after-call.dynamodb.*", checker)
+        yield c
+
+
+def test_cached_reads_follow_writes(caching_client):
+    client = caching_client
+    name = unique_name("cached")
+    create_table(client, name, sort_key=("sk", "N"))
+    def pages():
+        return [
+            [int(item["sk"]["N"]) for item in page["Items"]]
+            for page in client.get_paginator("query").paginate(
+                TableName=name, KeyConditionExpression="pk = :p",
+                ExpressionAttributeValues={":p": {"S": "a"}}, PaginationConfig={"PageSize": 3})
+        ]
+
+    for i in range(7):
+        client.put_item(TableName=name, Item={"pk": {"S": "a"}, "sk": {"N": str(i)}})
+    # The second pass is answered from the cache, checksums and all.
+    assert pages() == pages() == [[0, 1, 2], [3, 4, 5], [6]]
+    client.put_item(TableName=name, Item={"pk": {"S": "a"}, "sk": {"N": "7"}, "v": {"S": "new"}})
+    assert pages() == [[0, 1, 2], [3, 4, 5], [6, 7]]
+
+    key = {"pk": {"S": "a"}, "sk": {"N": "7"}}
+    for _ in range(2):
+        assert client.get_item(TableName=name, Key=key)["Item"]["v"] == {"S": "new"}
+        got = client.batch_get_item(RequestItems={name: {"Keys": [key]}})
+        assert got["Responses"][name][0]["v"] == {"S": "new"}
+    client.update_item(TableName=name, Key=key, UpdateExpression="SET v = :v",
+                       ExpressionAttributeValues={":v": {"S": "newer"}})
+    assert client.get_item(TableName=name, Key=key)["Item"]["v"] == {"S": "newer"}
+    client.delete_item(TableName=name, Key=key)
+    assert "Item" not in client.get_item(TableName=name, Key=key)
+    assert pages() == [[0, 1, 2], [3, 4, 5], [6]]

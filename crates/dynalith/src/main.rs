@@ -183,6 +183,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
     let settings = Settings { limits, read_cache };
     let database = Database::open_with(engine.clone(), settings).map_err(|e| e.to_string())?;
     let trigger_database = database.clone();
+    let cache_database = database.clone();
     let service = Arc::new(Service {
         database,
         authenticator,
@@ -208,6 +209,11 @@ fn run(args: ServeArgs) -> Result<(), String> {
             .map_err(|e| e.to_string())
     })?;
     engine.flush().map_err(|e| e.to_string())?;
+    let cache = cache_database.read_cache();
+    if cache.enabled() {
+        let (items, queries) = (cache.item_stats(), cache.query_stats());
+        tracing::info!(?items, ?queries, "read cache since start");
+    }
     tracing::info!("shut down cleanly");
     Ok(())
 }

@@ -53,10 +53,15 @@ impl Server {
         Self::spawn(&args)
     }
 
+    /// Starts our binary; `DYNALITH_TEST_SERVE_ARGS` adds flags to every
+    /// server the tests start (scripts/test.sh runs the differential tests
+    /// again with the read caches on).
     fn spawn(extra: &[&str]) -> Server {
+        let from_env = std::env::var("DYNALITH_TEST_SERVE_ARGS").unwrap_or_default();
         let mut child = Command::new(env!("CARGO_BIN_EXE_dynalith"))
             .args(["serve", "--port", "0", "--log-level", "warn"])
             .args(extra)
+            .args(from_env.split_whitespace())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
