@@ -316,6 +316,32 @@ mod tests {
     }
 
     #[test]
+    fn the_earliest_restorable_time_as_a_client_renders_it_is_restorable() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = open_durable(dir.path());
+        create_table(&db, "src");
+        let enabled = run(
+            &db,
+            Operation::UpdateContinuousBackups,
+            r#"{"TableName":"src","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}"#,
+        );
+        let earliest = enabled["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]
+            ["EarliestRestorableDateTime"]
+            .as_f64()
+            .unwrap();
+        // Just under the millisecond, as the Rust SDK sends most of them back.
+        let restored = run(
+            &db,
+            Operation::RestoreTableToPointInTime,
+            &format!(
+                r#"{{"SourceTableName":"src","TargetTableName":"dst","RestoreDateTime":{}}}"#,
+                earliest - 0.000_000_5
+            ),
+        );
+        assert_eq!(restored["TableDescription"]["TableName"], "dst");
+    }
+
+    #[test]
     fn folding_old_history_keeps_every_later_moment_restorable() {
         let dir = tempfile::tempdir().unwrap();
         let db = open_durable(dir.path());
