@@ -144,6 +144,8 @@ UNKNOWN_WORKLOADS = [w for w in SELECTED_WORKLOADS if w not in {x[0] for x in WO
 SERVERS = [
     ("dynalith-mem", "dynalith (in-memory)", "dynalith", False),
     ("dynalith-disk", "dynalith (durable, --data-dir)", "dynalith", True),
+    # The same in-memory server with its DAX-style read caches on.
+    ("dynalith-cache", "dynalith (in-memory, read caches of 64 MiB each)", "dynalith", False),
     ("ddblocal", "DynamoDB Local (in-memory)", "ddblocal", False),
     # DynamoDB Local's own default: SQLite files, each write committed (and synced) on its own.
     ("ddblocal-disk", "DynamoDB Local (on disk, -dbPath)", "ddblocal", True),
@@ -156,6 +158,8 @@ SELECTED_SERVERS = [s.strip() for s in env("BENCH_SERVERS", ",".join(s[0] for s 
 RATIO_PAIRS = [
     ("dynalith-mem", "ddblocal"),
     ("dynalith-mem", "dynoxide-mem"),
+    ("dynalith-cache", "ddblocal"),
+    ("dynalith-cache", "dynalith-mem"),
     ("dynalith-disk", "ddblocal"),
     ("dynalith-disk", "ddblocal-disk"),
     ("dynalith-disk", "dynoxide-disk"),
@@ -216,7 +220,10 @@ class Server:
             if self.durable:
                 self.tmpdir = tempfile.mkdtemp(prefix="dynalith-bench-")
                 return pin + [DYNALITH_BIN, "serve", "--port", str(self.port), "--data-dir", self.tmpdir]
-            return pin + [DYNALITH_BIN, "serve", "--port", str(self.port), "--in-memory"]
+            cmd = pin + [DYNALITH_BIN, "serve", "--port", str(self.port), "--in-memory"]
+            if self.id == "dynalith-cache":
+                cmd += ["--item-cache-mb", "64", "--query-cache-mb", "64"]
+            return cmd
         if self.kind == "dynoxide":
             cmd = pin + [DYNOXIDE_BIN, "serve", "--port", str(self.port)]
             if self.durable:
