@@ -55,13 +55,18 @@ impl Server {
 
     /// Starts our binary; `DYNALITH_TEST_SERVE_ARGS` adds flags to every
     /// server the tests start (scripts/test.sh runs the differential tests
-    /// again with the read caches on).
+    /// again with the read caches on), unless the test gives flags of its
+    /// own that it names.
     fn spawn(extra: &[&str]) -> Server {
         let from_env = std::env::var("DYNALITH_TEST_SERVE_ARGS").unwrap_or_default();
+        let from_env: Vec<&str> = from_env.split_whitespace().collect();
+        let overridden = from_env
+            .iter()
+            .any(|arg| arg.starts_with("--") && extra.contains(arg));
         let mut child = Command::new(env!("CARGO_BIN_EXE_dynalith"))
             .args(["serve", "--port", "0", "--log-level", "warn"])
             .args(extra)
-            .args(from_env.split_whitespace())
+            .args(if overridden { &[][..] } else { &from_env[..] })
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
