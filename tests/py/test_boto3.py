@@ -219,6 +219,11 @@ def test_table_lifecycle(client):
         drop_table(client, name)
 
 
+def test_describe_endpoints_points_back_at_the_server(client):
+    endpoints = client.describe_endpoints()["Endpoints"]
+    assert endpoints == [{"Address": _endpoint().removeprefix("http://"), "CachePeriodInMinutes": 1440}]
+
+
 def test_create_existing_table_is_resource_in_use(client, table):
     with pytest.raises(client.exceptions.ResourceInUseException) as ei:
         create_table(client, table, sort_key=("sk", "N"))

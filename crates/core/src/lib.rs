@@ -53,12 +53,16 @@ pub const ACCOUNT_ID: &str = "000000000000";
 pub struct RequestContext {
     /// From the signature's credential scope; names ARNs.
     pub region: String,
+    /// The authority the client addressed (`Host`), which DescribeEndpoints
+    /// hands back.
+    pub host: Option<String>,
 }
 
 impl Default for RequestContext {
     fn default() -> Self {
         RequestContext {
             region: "us-east-1".to_string(),
+            host: None,
         }
     }
 }

@@ -222,3 +222,22 @@ fn bodies_that_are_not_utf8_are_refused() {
     let scanned = call(&address, "Scan", r#"{"TableName":"utf8"}"#);
     assert_eq!(scanned.json()["Count"], 0, "nothing was written");
 }
+
+/// Clients with endpoint discovery on ask first where to send requests:
+/// here, where they already are.
+#[tokio::test]
+async fn describe_endpoints_names_the_address_the_client_used() {
+    let server = Server::start();
+    let described = server.client().describe_endpoints().send().await.unwrap();
+    let endpoints = described.endpoints();
+    assert_eq!(endpoints.len(), 1);
+    assert_eq!(endpoints[0].address(), server.address());
+    assert_eq!(endpoints[0].cache_period_in_minutes(), 1440);
+
+    let refused = call(&server.address(), "DescribeEndpoints", "[]");
+    assert_eq!(refused.status, 400);
+    assert_eq!(
+        refused.error_type(),
+        "com.amazon.coral.service#SerializationException"
+    );
+}

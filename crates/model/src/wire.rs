@@ -8,6 +8,13 @@ use serde::de::DeserializeOwned;
 
 /// Parses a request body into an operation's input type.
 pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, DynamoError> {
+    // serde's derived structs also accept an array of their fields in
+    // order; a request is a JSON object or nothing DynamoDB accepts.
+    if body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(DynamoError::serialization(
+            "Start of list found where not expected",
+        ));
+    }
     serde_json::from_slice(body).map_err(|e| json_error(&e))
 }
 
@@ -71,6 +78,19 @@ mod tests {
     use super::*;
     use crate::error::ErrorKind;
     use crate::value::Item;
+
+    #[test]
+    fn a_request_that_is_an_array_is_refused() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Input {
+            table_name: Option<String>,
+        }
+        let e = parse_input::<Input>(b" [\"t\"]").unwrap_err();
+        assert_eq!(e.kind, ErrorKind::Serialization);
+        assert_eq!(e.message, "Start of list found where not expected");
+        assert!(parse_input::<Input>(b" {}").is_ok());
+    }
 
     #[test]
     fn classifies_errors() {

@@ -8,7 +8,11 @@ use dynalith_model::{DynamoError, ErrorKind};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
 
-pub async fn handle(service: &Service, request: Request<Incoming>) -> HttpResponse {
+pub async fn handle(
+    service: &Service,
+    request: Request<Incoming>,
+    local: Option<std::net::SocketAddr>,
+) -> HttpResponse {
     let request_id = response::request_id();
     match request.method() {
         &Method::POST => {}
@@ -61,8 +65,16 @@ pub async fn handle(service: &Service, request: Request<Incoming>) -> HttpRespon
         Ok(caller) => caller,
         Err(e) => return response::error(&e, &request_id),
     };
+    let host = parts
+        .headers
+        .get(hyper::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+        .or_else(|| local.map(|a| a.to_string()));
     let context = RequestContext {
         region: caller.region,
+        host,
     };
     // Operations run inline on the runtime's thread: they are CPU work over
     // memory and the page cache (commits do not wait for the disk, see

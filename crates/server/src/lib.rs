@@ -80,9 +80,11 @@ async fn serve_connection(
     service: Arc<Service>,
     mut closing: watch::Receiver<bool>,
 ) {
+    // Where a request without a Host header was sent (DescribeEndpoints).
+    let local = stream.local_addr().ok();
     let handler = hyper::service::service_fn(move |request| {
         let service = service.clone();
-        async move { Ok::<_, std::convert::Infallible>(handler::handle(&service, request).await) }
+        async move { Ok::<_, std::convert::Infallible>(handler::handle(&service, request, local).await) }
     });
     let connection = http1::Builder::new()
         .keep_alive(true)

@@ -12,6 +12,7 @@ mod delete_item;
 mod delete_table;
 mod describe_backup;
 mod describe_continuous_backups;
+mod describe_endpoints;
 mod describe_limits;
 mod describe_stream;
 mod describe_table;
@@ -124,6 +125,7 @@ operations!(
     UntagResource,
     ListTagsOfResource,
     DescribeLimits,
+    DescribeEndpoints,
     ExecuteStatement,
     BatchExecuteStatement,
     ExecuteTransaction,
@@ -178,6 +180,7 @@ pub(crate) fn execute(
         Operation::UntagResource => untag_resource::execute(db, body),
         Operation::ListTagsOfResource => list_tags_of_resource::execute(db, body),
         Operation::DescribeLimits => describe_limits::execute(db, body),
+        Operation::DescribeEndpoints => describe_endpoints::execute(body, context),
         Operation::ExecuteStatement => execute_statement::execute(db, body, context),
         Operation::BatchExecuteStatement => batch_execute_statement::execute(db, body, context),
         Operation::ExecuteTransaction => execute_transaction::execute(db, body, context),
