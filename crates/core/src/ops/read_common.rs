@@ -303,9 +303,6 @@ pub fn response_buffer(with_items: bool) -> Vec<u8> {
 
 const ITEMS_START: &[u8] = b"{\"Items\":[";
 
-/// The Query or Scan response: Items (unless COUNT), Count, ScannedCount,
-/// LastEvaluatedKey and ConsumedCapacity. The page was read into
-/// `response_buffer(with_items)`.
 /// Answers from the query cache when it holds this request's response;
 /// otherwise runs `read` and offers its response to the cache. A hit only
 /// ever answers a request that succeeded before, so validation comes first
@@ -335,6 +332,9 @@ pub fn through_query_cache(
     }
 }
 
+/// The Query or Scan response: Items (unless COUNT), Count, ScannedCount,
+/// LastEvaluatedKey and ConsumedCapacity. The page was read into
+/// `response_buffer(with_items)`.
 pub fn respond(
     page: Page,
     target: &ReadTarget,
