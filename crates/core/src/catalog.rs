@@ -189,6 +189,9 @@ pub struct TableMeta {
     /// Set while point-in-time recovery is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub point_in_time_recovery: Option<PointInTimeRecovery>,
+    /// Set while the table asks for a KMS key (SSESpecification).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<crate::encryption::KmsEncryption>,
     /// Set on a table made by RestoreTableFromBackup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore: Option<RestoreSummary>,

@@ -87,6 +87,12 @@ pub fn table_description(
         }
         d.insert("RestoreSummary".into(), summary);
     }
+    if let Some(encryption) = &table.encryption {
+        d.insert(
+            "SSEDescription".into(),
+            crate::encryption::description(encryption),
+        );
+    }
     d.insert(
         "TableClassSummary".into(),
         json!({"TableClass": table.table_class}),

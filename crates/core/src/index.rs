@@ -223,6 +223,7 @@ pub(crate) mod tests {
             table_class: "STANDARD".into(),
             time_to_live_attribute: None,
             tags: Default::default(),
+            encryption: None,
             indexes: vec![IndexMeta {
                 id: 2,
                 name: "g".into(),

@@ -19,6 +19,7 @@ pub mod capacity;
 pub mod catalog;
 pub mod counters;
 mod describe;
+pub mod encryption;
 pub mod index;
 pub mod key_range;
 pub mod keys;

@@ -748,3 +748,141 @@ async fn describe_limits_reports_dynamodb_default_quotas() {
     assert_eq!(limits.table_max_read_capacity_units(), Some(40_000));
     assert_eq!(limits.table_max_write_capacity_units(), Some(40_000));
 }
+
+/// SSESpecification is recorded and described (SSEDescription) as
+/// DynamoDB does, through CreateTable, UpdateTable, a restart and a restore.
+#[tokio::test]
+async fn encryption_settings_are_recorded_described_and_kept() {
+    use aws_sdk_dynamodb::types::{SseSpecification, SseStatus, SseType};
+    let dir = tempfile::tempdir().unwrap();
+    let name = unique_table("sse");
+    let described = |client: aws_sdk_dynamodb::Client, name: String| async move {
+        client
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .unwrap()
+            .table
+            .unwrap()
+            .sse_description
+    };
+    {
+        let mut server = Server::start_durable(dir.path());
+        let client = server.client();
+        let created = client
+            .create_table()
+            .table_name(&name)
+            .key_schema(key("pk", KeyType::Hash))
+            .attribute_definitions(attr("pk", ScalarAttributeType::S))
+            .billing_mode(BillingMode::PayPerRequest)
+            .sse_specification(SseSpecification::builder().enabled(true).build())
+            .send()
+            .await
+            .unwrap();
+        let sse = created.table_description.unwrap().sse_description.unwrap();
+        assert_eq!(sse.status(), Some(&SseStatus::Enabled));
+        assert_eq!(sse.sse_type(), Some(&SseType::Kms));
+        let managed_key = sse.kms_master_key_arn().unwrap().to_string();
+        assert!(
+            managed_key.starts_with("arn:aws:kms:us-east-1:000000000000:key/"),
+            "{managed_key}"
+        );
+
+        // Only encryption changes: a valid UpdateTable.
+        client
+            .update_table()
+            .table_name(&name)
+            .sse_specification(
+                SseSpecification::builder()
+                    .enabled(true)
+                    .sse_type(SseType::Kms)
+                    .kms_master_key_id("alias/app-key")
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let sse = described(client.clone(), name.clone()).await.unwrap();
+        assert_eq!(
+            sse.kms_master_key_arn(),
+            Some("arn:aws:kms:us-east-1:000000000000:alias/app-key")
+        );
+
+        let refused = client
+            .update_table()
+            .table_name(&name)
+            .sse_specification(
+                SseSpecification::builder()
+                    .sse_type(SseType::from("SHA1"))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&refused), "ValidationException");
+        assert!(
+            error_message(&refused).contains(
+                "Value 'SHA1' at 'sSESpecification.sSEType' failed to satisfy constraint: \
+                 Member must satisfy enum value set: [AES256, KMS]"
+            ),
+            "{}",
+            error_message(&refused)
+        );
+        assert!(server.terminate().success());
+    }
+    let server = Server::start_durable(dir.path());
+    let client = server.client();
+    let sse = described(client.clone(), name.clone()).await.unwrap();
+    assert_eq!(
+        sse.kms_master_key_arn(),
+        Some("arn:aws:kms:us-east-1:000000000000:alias/app-key")
+    );
+
+    // A restore keeps the source's key unless told otherwise.
+    let arn = client
+        .create_backup()
+        .table_name(&name)
+        .backup_name("sse-backup")
+        .send()
+        .await
+        .unwrap()
+        .backup_details
+        .unwrap()
+        .backup_arn;
+    let kept = format!("{name}_kept");
+    client
+        .restore_table_from_backup()
+        .backup_arn(&arn)
+        .target_table_name(&kept)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described(client.clone(), kept)
+            .await
+            .unwrap()
+            .kms_master_key_arn(),
+        Some("arn:aws:kms:us-east-1:000000000000:alias/app-key")
+    );
+    let owned = format!("{name}_owned");
+    client
+        .restore_table_from_backup()
+        .backup_arn(&arn)
+        .target_table_name(&owned)
+        .sse_specification_override(SseSpecification::builder().enabled(false).build())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described(client.clone(), owned).await, None);
+
+    // Back to the key AWS owns: DynamoDB describes nothing then.
+    client
+        .update_table()
+        .table_name(&name)
+        .sse_specification(SseSpecification::builder().enabled(false).build())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described(client.clone(), name.clone()).await, None);
+}

@@ -78,6 +78,12 @@ pub fn description(backup: &BackupMeta, status: &str) -> Value {
             json!({"TimeToLiveStatus": "ENABLED", "AttributeName": attribute}),
         );
     }
+    if let Some(encryption) = &table.encryption {
+        features.insert(
+            "SSEDescription".into(),
+            crate::encryption::description(encryption),
+        );
+    }
     json!({
         "BackupDetails": details(backup, status),
         "SourceTableDetails": source,

@@ -10,6 +10,7 @@ use crate::catalog::{
     BillingMode, IndexMeta, IndexStatus, KeyAttribute, KeySchema, OnDemandThroughput, ScalarType,
     StreamSettings, TableMeta, Throughput,
 };
+use crate::encryption::SseSpecificationInput;
 use crate::streams::StreamMeta;
 use crate::validate::Violations;
 use crate::{describe, keys, now_epoch_seconds, storage_error, Database, RequestContext};
@@ -35,6 +36,8 @@ struct CreateTableInput {
     deletion_protection_enabled: Option<bool>,
     table_class: Option<String>,
     tags: Option<Vec<TagInput>>,
+    #[serde(rename = "SSESpecification")]
+    sse_specification: Option<SseSpecificationInput>,
 }
 
 pub fn execute(
@@ -144,6 +147,10 @@ pub fn execute(
         table_class: input.table_class.unwrap_or_else(|| "STANDARD".to_string()),
         time_to_live_attribute: None,
         tags: table_tags,
+        encryption: input
+            .sse_specification
+            .as_ref()
+            .and_then(|spec| spec.encryption(&context.region)),
         indexes,
         counter_slots_taken,
         restore: None,
@@ -225,6 +232,9 @@ fn check_members(input: &CreateTableInput) -> Result<(), DynamoError> {
     v.one_of(input.billing_mode.as_deref(), "billingMode", BILLING_MODES);
     if let Some(spec) = &input.stream_specification {
         spec.check(&mut v, "streamSpecification");
+    }
+    if let Some(spec) = &input.sse_specification {
+        spec.check(&mut v, "sSESpecification");
     }
     v.one_of(
         input.table_class.as_deref(),

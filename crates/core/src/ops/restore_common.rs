@@ -10,6 +10,7 @@
 
 use super::shapes::{OnDemandThroughputInput, ProvisionedThroughputInput, BILLING_MODES};
 use crate::catalog::{BillingMode, IndexKind, RestoreSummary, TableMeta, Throughput};
+use crate::encryption::SseSpecificationInput;
 use crate::validate::Violations;
 use crate::{describe, keys, now_epoch_seconds, storage_error, Database, RequestContext};
 use dynalith_model::{DynamoError, ErrorKind};
@@ -26,6 +27,8 @@ pub struct Overrides {
     on_demand_throughput_override: Option<OnDemandThroughputInput>,
     global_secondary_index_override: Option<Vec<IndexOverride>>,
     local_secondary_index_override: Option<Vec<IndexOverride>>,
+    #[serde(rename = "SSESpecificationOverride")]
+    sse_specification_override: Option<SseSpecificationInput>,
 }
 
 /// An index the restored table keeps; only its name and, for a global
@@ -46,6 +49,9 @@ impl Overrides {
         );
         if let Some(throughput) = &self.provisioned_throughput_override {
             throughput.check(v, "provisionedThroughputOverride");
+        }
+        if let Some(spec) = &self.sse_specification_override {
+            spec.check(v, "sSESpecificationOverride");
         }
     }
 }
@@ -89,6 +95,10 @@ pub fn restore_table(
     table.name = name.to_string();
     table.uuid = uuid::Uuid::new_v4().to_string();
     table.region = context.region.clone();
+    // Without an override, the source's key stays, as DynamoDB keeps it.
+    if let Some(spec) = &overrides.sse_specification_override {
+        table.encryption = spec.encryption(&context.region);
+    }
     table.created_at = now_epoch_seconds();
     table.restore = Some(RestoreSummary {
         source_backup_arn: source.backup_arn,

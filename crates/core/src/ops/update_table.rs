@@ -1,5 +1,5 @@
 //! UpdateTable: billing mode, provisioned throughput, deletion protection,
-//! stream specification, table class, and global secondary indexes
+//! stream specification, table class, encryption, and global secondary indexes
 //! (created with a background backfill, updated, deleted).
 
 use super::index_definitions::{self, IndexInput};
@@ -11,6 +11,7 @@ use crate::catalog::{
     BillingMode, IndexKind, IndexMeta, IndexStatus, KeyAttribute, ScalarType, StreamSettings,
     TableMeta,
 };
+use crate::encryption::SseSpecificationInput;
 use crate::streams::StreamMeta;
 use crate::validate::Violations;
 use crate::{describe, keys, now_epoch_seconds, storage_error, Database};
@@ -30,6 +31,8 @@ struct UpdateTableInput {
     global_secondary_index_updates: Option<Vec<IndexUpdateInput>>,
     attribute_definitions: Option<Vec<AttributeDefinitionInput>>,
     table_class: Option<String>,
+    #[serde(rename = "SSESpecification")]
+    sse_specification: Option<SseSpecificationInput>,
 }
 
 #[derive(Deserialize)]
@@ -79,6 +82,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         "tableClass",
         &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
     );
+    if let Some(spec) = &input.sse_specification {
+        spec.check(&mut v, "sSESpecification");
+    }
     check_index_update_members(&mut v, &input);
     v.finish()?;
     if let Some(t) = &input.provisioned_throughput {
@@ -91,6 +97,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         && input.deletion_protection_enabled.is_none()
         && input.stream_specification.is_none()
         && input.table_class.is_none()
+        && input.sse_specification.is_none()
     {
         return Err(DynamoError::validation(
             "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
@@ -115,6 +122,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     }
     if let Some(class) = &input.table_class {
         table.table_class = class.clone();
+    }
+    if let Some(spec) = &input.sse_specification {
+        table.encryption = spec.encryption(&table.region);
     }
     let changes = match &input.global_secondary_index_updates {
         Some(updates) => apply_index_updates(db, &mut table, &input, updates)?,
