@@ -6,69 +6,22 @@
 //! Input: requests separated by NUL bytes, each a byte that picks the
 //! operation followed by its JSON body. The databases live as long as the
 //! process, so reads meet entries cached by earlier inputs' reads and
-//! invalidated (or not) by their writes. Operations whose answers name
-//! creation times (DescribeTable) are left out: the two databases were
-//! made at different instants.
+//! invalidated (or not) by their writes. Both hold
+//! `fixture::INDEXED_TABLES`. Operations whose answers name creation times
+//! (DescribeTable) are left out: the two databases were made at different
+//! instants.
 #![no_main]
+
+#[path = "fixture.rs"]
+mod fixture;
 
 use dynalith_core::read_cache::ReadCacheOptions;
 use dynalith_core::{Database, Operation, RequestContext, Settings};
-use dynalith_storage::{Engine, RocksEngine, RocksOptions};
 use libfuzzer_sys::fuzz_target;
 use std::sync::{Arc, OnceLock};
 
-const OPERATIONS: &[&str] = &[
-    "PutItem",
-    "GetItem",
-    "UpdateItem",
-    "DeleteItem",
-    "Query",
-    "Scan",
-    "BatchGetItem",
-    "BatchWriteItem",
-    "TransactGetItems",
-    "TransactWriteItems",
-    "ExecuteStatement",
-    "BatchExecuteStatement",
-];
-
-/// `tab`: hash key `pk` (S). `comp`: hash key `pk` (S), range key `sk` (N)
-/// and a global index `gsi` on `gk` (S).
-const FIXTURE: &[(&str, &str)] = &[
-    (
-        "CreateTable",
-        r#"{"TableName":"tab","BillingMode":"PAY_PER_REQUEST",
-            "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
-            "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}"#,
-    ),
-    (
-        "CreateTable",
-        r#"{"TableName":"comp","BillingMode":"PAY_PER_REQUEST",
-            "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},
-                {"AttributeName":"sk","AttributeType":"N"},
-                {"AttributeName":"gk","AttributeType":"S"}],
-            "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},{"AttributeName":"sk","KeyType":"RANGE"}],
-            "GlobalSecondaryIndexes":[{"IndexName":"gsi",
-                "KeySchema":[{"AttributeName":"gk","KeyType":"HASH"}],
-                "Projection":{"ProjectionType":"ALL"}}]}"#,
-    ),
-];
-
-fn database(cache: ReadCacheOptions) -> Arc<Database> {
-    let engine: Arc<dyn Engine> =
-        Arc::new(RocksEngine::open(&RocksOptions::in_memory()).expect("in-memory engine opens"));
-    let settings = Settings {
-        read_cache: cache,
-        ..Default::default()
-    };
-    let db = Database::open_with(engine, settings).expect("database opens");
-    for (name, body) in FIXTURE {
-        let operation = Operation::from_name(name).expect("fixture operation exists");
-        db.execute(operation, body.as_bytes(), &RequestContext::default())
-            .unwrap_or_else(|e| panic!("fixture {name} failed: {e:?}"));
-    }
-    db
-}
+/// After the item operations: PartiQL, which reads and writes items too.
+const MORE_OPERATIONS: &[&str] = &["ExecuteStatement", "BatchExecuteStatement"];
 
 /// (without caches, with them)
 fn databases() -> &'static (Arc<Database>, Arc<Database>) {
@@ -78,7 +31,14 @@ fn databases() -> &'static (Arc<Database>, Arc<Database>) {
             item_bytes: 64 << 10,
             query_bytes: 256 << 10,
         };
-        (database(ReadCacheOptions::default()), database(cached))
+        let with = |read_cache| Settings {
+            read_cache,
+            ..Default::default()
+        };
+        (
+            fixture::open(fixture::INDEXED_TABLES, with(ReadCacheOptions::default())),
+            fixture::open(fixture::INDEXED_TABLES, with(cached)),
+        )
     })
 }
 
@@ -88,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
         let Some((&selector, body)) = request.split_first() else {
             continue;
         };
-        let name = OPERATIONS[selector as usize % OPERATIONS.len()];
+        let name = fixture::pick(selector, MORE_OPERATIONS);
         let operation = Operation::from_name(name).expect("listed operations exist");
         let context = RequestContext::default();
         let expected = plain.execute(operation, body, &context);
