@@ -183,7 +183,8 @@ impl Database {
         // Keys (less their sequence numbers) and values of stream records
         // and history records.
         let mut sequenced: Vec<(SequencedKey, Vec<u8>)> = Vec::new();
-        // Which writes change their item.
+        // Which writes change their item, for the read cache when it is on.
+        let track_changes = self.read_cache().enabled();
         let mut changed: Vec<usize> = Vec::new();
         // One counter shard for the whole transaction: the counters only
         // ever need their sum, and a batch of 25 items merging into one
@@ -225,7 +226,9 @@ impl Database {
                     continue;
                 }
             };
-            changed.push(i);
+            if track_changes {
+                changed.push(i);
+            }
             let change = ItemChange {
                 old: old.as_ref().zip(current.as_deref()),
                 old_size,
@@ -266,7 +269,7 @@ impl Database {
         }
         // The read cache learns of the changed items and tables before they
         // change and again after (`read_cache`).
-        let in_flight = self.read_cache().enabled().then(|| {
+        let in_flight = track_changes.then(|| {
             let mut table_ids: Vec<u32> = changed.iter().map(|&i| writes[i].table.id).collect();
             table_ids.sort_unstable();
             table_ids.dedup();
