@@ -11,6 +11,7 @@ ChecksumError on a mismatch.
 """
 
 import binascii
+import json
 import os
 import subprocess
 import time
@@ -222,6 +223,22 @@ def test_table_lifecycle(client):
 def test_describe_endpoints_points_back_at_the_server(client):
     endpoints = client.describe_endpoints()["Endpoints"]
     assert endpoints == [{"Address": _endpoint().removeprefix("http://"), "CachePeriodInMinutes": 1440}]
+
+
+def test_resource_policy_revisions(client, table):
+    arn = client.describe_table(TableName=table)["Table"]["TableArn"]
+    doc = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "000000000000"}, "Action": ["dynamodb:GetItem"],
+         "Resource": "*"}]})
+    revision = client.put_resource_policy(ResourceArn=arn, Policy=doc, ExpectedRevisionId="NO_POLICY")[
+        "RevisionId"]
+    assert client.get_resource_policy(ResourceArn=arn) | {"ResponseMetadata": None} == {
+        "Policy": doc, "RevisionId": revision, "ResponseMetadata": None}
+    with pytest.raises(client.exceptions.PolicyNotFoundException):
+        client.delete_resource_policy(ResourceArn=arn, ExpectedRevisionId="0")
+    client.delete_resource_policy(ResourceArn=arn, ExpectedRevisionId=revision)
+    with pytest.raises(client.exceptions.PolicyNotFoundException):
+        client.get_resource_policy(ResourceArn=arn)
 
 
 def test_create_existing_table_is_resource_in_use(client, table):

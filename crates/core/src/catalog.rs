@@ -189,6 +189,11 @@ pub struct TableMeta {
     /// Set while point-in-time recovery is enabled.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub point_in_time_recovery: Option<PointInTimeRecovery>,
+    /// Resource-based policies of the table and of its stream, by the ARN
+    /// each was put on (`resource_policies`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub resource_policies:
+        std::collections::BTreeMap<String, crate::resource_policies::ResourcePolicy>,
     /// Set while the table asks for a KMS key (SSESpecification).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<crate::encryption::KmsEncryption>,

@@ -224,6 +224,7 @@ pub(crate) mod tests {
             time_to_live_attribute: None,
             tags: Default::default(),
             encryption: None,
+            resource_policies: Default::default(),
             indexes: vec![IndexMeta {
                 id: 2,
                 name: "g".into(),

@@ -30,6 +30,7 @@ pub mod primary_key;
 pub mod read_cache;
 pub mod read_page;
 pub mod request_tokens;
+pub mod resource_policies;
 pub mod stored_item;
 pub mod streams;
 #[cfg(test)]

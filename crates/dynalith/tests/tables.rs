@@ -886,3 +886,178 @@ async fn encryption_settings_are_recorded_described_and_kept() {
         .unwrap();
     assert_eq!(described(client.clone(), name.clone()).await, None);
 }
+
+/// Resource-based policies with their revisions, as DynamoDB answers them
+/// (the messages moto's AWS-verified tests record).
+#[tokio::test]
+async fn resource_policies_are_kept_with_their_revisions() {
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("policy");
+    let policy = |action: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"000000000000"}},"Action":["{action}"],"Resource":"*"}}]}}"#
+        )
+    };
+    let created = client
+        .create_table()
+        .table_name(&name)
+        .key_schema(key("pk", KeyType::Hash))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .billing_mode(BillingMode::PayPerRequest)
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::KeysOnly)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    let arn = created.table_arn().unwrap().to_string();
+    let stream_arn = created.latest_stream_arn().unwrap().to_string();
+
+    let missing = client
+        .get_resource_policy()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&missing), "PolicyNotFoundException");
+    assert_eq!(
+        error_message(&missing),
+        format!("Resource-based policy not found for the provided ResourceArn: {arn}")
+    );
+
+    let put = |document: String, expected: Option<&str>| {
+        client
+            .put_resource_policy()
+            .resource_arn(&arn)
+            .policy(document)
+            .set_expected_revision_id(expected.map(str::to_string))
+            .send()
+    };
+    let first = put(policy("dynamodb:*"), Some("NO_POLICY"))
+        .await
+        .unwrap()
+        .revision_id
+        .unwrap();
+    let got = client
+        .get_resource_policy()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(got.policy(), Some(policy("dynamodb:*").as_str()));
+    assert_eq!(got.revision_id(), Some(first.as_str()));
+    // The same document again is no change.
+    let same = put(policy("dynamodb:*"), None).await.unwrap().revision_id;
+    assert_eq!(same.as_deref(), Some(first.as_str()));
+    let second = put(policy("dynamodb:PutItem"), Some(&first))
+        .await
+        .unwrap()
+        .revision_id
+        .unwrap();
+    assert!(second.parse::<u64>().unwrap() > first.parse::<u64>().unwrap());
+
+    let stale = put(policy("dynamodb:GetItem"), Some(&first))
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&stale), "PolicyNotFoundException");
+    assert_eq!(
+        error_message(&stale),
+        format!(
+            "Resource-based policy not found for the provided ResourceArn: Requested update for policy with revision id {first}, but the policy associated to target table {name} has revision id {second}."
+        )
+    );
+    let expecting_none = put(policy("dynamodb:GetItem"), Some("NO_POLICY"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&expecting_none),
+        format!(
+            "Resource-based policy not found for the provided ResourceArn: Requested policy update expecting none to be present for table {name}, but a policy exists with revision id {second}."
+        )
+    );
+
+    // The stream has a policy of its own.
+    client
+        .put_resource_policy()
+        .resource_arn(&stream_arn)
+        .policy(policy("dynamodb:GetRecords"))
+        .send()
+        .await
+        .unwrap();
+    let stream_policy = client
+        .get_resource_policy()
+        .resource_arn(&stream_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        stream_policy.policy(),
+        Some(policy("dynamodb:GetRecords").as_str())
+    );
+
+    let wrong = client
+        .delete_resource_policy()
+        .resource_arn(&arn)
+        .expected_revision_id("unknown")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&wrong), "PolicyNotFoundException");
+    client
+        .delete_resource_policy()
+        .resource_arn(&arn)
+        .expected_revision_id(&second)
+        .send()
+        .await
+        .unwrap();
+    let gone = client
+        .get_resource_policy()
+        .resource_arn(&arn)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&gone), "PolicyNotFoundException");
+
+    let unknown = client
+        .get_resource_policy()
+        .resource_arn(format!("{arn}unknown"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&unknown), "ResourceNotFoundException");
+    assert_eq!(
+        error_message(&unknown),
+        format!("Requested resource not found: Table: {name}unknown not found")
+    );
+
+    // CreateTable may attach one.
+    let other = unique_table("policy_at_creation");
+    let other_arn = client
+        .create_table()
+        .table_name(&other)
+        .key_schema(key("pk", KeyType::Hash))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .billing_mode(BillingMode::PayPerRequest)
+        .resource_policy(policy("dynamodb:Query"))
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap()
+        .table_arn
+        .unwrap();
+    let attached = client
+        .get_resource_policy()
+        .resource_arn(other_arn)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attached.policy(), Some(policy("dynamodb:Query").as_str()));
+}

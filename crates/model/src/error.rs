@@ -71,6 +71,8 @@ pub enum ErrorKind {
     PointInTimeRecoveryUnavailable,
     /// A restore time outside the recoverable window.
     InvalidRestoreTime,
+    /// No resource-based policy, or not the revision the request expected.
+    PolicyNotFound,
     /// A bug or storage failure on our side.
     InternalServerError,
 }
@@ -123,6 +125,7 @@ impl ErrorKind {
                 (DYNAMODB, "PointInTimeRecoveryUnavailableException")
             }
             ErrorKind::InvalidRestoreTime => (DYNAMODB, "InvalidRestoreTimeException"),
+            ErrorKind::PolicyNotFound => (DYNAMODB, "PolicyNotFoundException"),
             ErrorKind::InternalServerError => (DYNAMODB, "InternalServerError"),
         };
         format!("{namespace}{name}")

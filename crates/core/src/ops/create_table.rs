@@ -11,6 +11,7 @@ use crate::catalog::{
     StreamSettings, TableMeta, Throughput,
 };
 use crate::encryption::SseSpecificationInput;
+use crate::resource_policies::{self, ResourcePolicy};
 use crate::streams::StreamMeta;
 use crate::validate::Violations;
 use crate::{describe, keys, now_epoch_seconds, storage_error, Database, RequestContext};
@@ -38,6 +39,7 @@ struct CreateTableInput {
     tags: Option<Vec<TagInput>>,
     #[serde(rename = "SSESpecification")]
     sse_specification: Option<SseSpecificationInput>,
+    resource_policy: Option<String>,
 }
 
 pub fn execute(
@@ -129,7 +131,7 @@ pub fn execute(
             counter_slot: Some(counter_slot),
         })
         .collect();
-    let meta = TableMeta {
+    let mut meta = TableMeta {
         id,
         name: name.clone(),
         uuid: uuid::Uuid::new_v4().to_string(),
@@ -151,11 +153,19 @@ pub fn execute(
             .sse_specification
             .as_ref()
             .and_then(|spec| spec.encryption(&context.region)),
+        resource_policies: Default::default(),
         indexes,
         counter_slots_taken,
         restore: None,
         point_in_time_recovery: None,
     };
+    if let Some(document) = input.resource_policy {
+        let policy = ResourcePolicy {
+            document,
+            revision_id: resource_policies::next_revision(None),
+        };
+        meta.resource_policies.insert(meta.arn(), policy);
+    }
     let encoded = serde_json::to_vec(&meta).map_err(|e| DynamoError::internal(e.to_string()))?;
     txn.put(&id_key, &next.to_be_bytes())
         .map_err(storage_error)?;
@@ -236,6 +246,7 @@ fn check_members(input: &CreateTableInput) -> Result<(), DynamoError> {
     if let Some(spec) = &input.sse_specification {
         spec.check(&mut v, "sSESpecification");
     }
+    resource_policies::check_document(&mut v, input.resource_policy.as_deref(), "resourcePolicy");
     v.one_of(
         input.table_class.as_deref(),
         "tableClass",
