@@ -21,6 +21,14 @@ pub(super) struct ItemCache {
     pub counters: Counters,
 }
 
+enum Lookup {
+    Hit(Option<Arc<[u8]>>),
+    /// A write of the key is in flight.
+    Writing,
+    /// Not cached; the shard's generation when the read began.
+    Miss(u64),
+}
+
 struct Shard {
     entries: BudgetedLru<Box<[u8]>, Option<Arc<[u8]>>>,
     /// Bumped by every mark and unmark.
@@ -55,17 +63,27 @@ impl ItemCache {
         load: impl FnOnce() -> Result<Option<Vec<u8>>, StorageError>,
     ) -> Result<Option<Stored>, StorageError> {
         let shard = self.shard(key);
-        let generation = {
+        // Decided under the lock; storage is read without it.
+        let looked_up = {
             let mut shard = shard.lock();
             if let Some(cached) = shard.entries.get(key) {
-                self.counters.hit();
-                return Ok(cached.clone().map(Stored::Cached));
+                Lookup::Hit(cached.clone())
+            } else if shard.writing.contains_key(key) {
+                Lookup::Writing
+            } else {
+                Lookup::Miss(shard.generation)
             }
-            if shard.writing.contains_key(key) {
+        };
+        let generation = match looked_up {
+            Lookup::Hit(cached) => {
+                self.counters.hit();
+                return Ok(cached.map(Stored::Cached));
+            }
+            Lookup::Writing => {
                 self.counters.bypass();
                 return Ok(load()?.map(Stored::Loaded));
             }
-            shard.generation
+            Lookup::Miss(generation) => generation,
         };
         self.counters.miss();
         let loaded: Option<Arc<[u8]>> = load()?.map(Arc::from);
