@@ -65,13 +65,19 @@ pub async fn handle(
         Ok(caller) => caller,
         Err(e) => return response::error(&e, &request_id),
     };
-    let host = parts
-        .headers
-        .get(hyper::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| parts.uri.authority().map(|a| a.to_string()))
-        .or_else(|| local.map(|a| a.to_string()));
+    // Only DescribeEndpoints answers with it; other requests do not pay
+    // for the copy.
+    let host = (operation == Operation::DescribeEndpoints)
+        .then(|| {
+            parts
+                .headers
+                .get(hyper::header::HOST)
+                .and_then(|h| h.to_str().ok())
+                .map(str::to_string)
+                .or_else(|| parts.uri.authority().map(|a| a.to_string()))
+                .or_else(|| local.map(|a| a.to_string()))
+        })
+        .flatten();
     let context = RequestContext {
         region: caller.region,
         host,
