@@ -194,6 +194,11 @@ pub struct TableMeta {
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub resource_policies:
         std::collections::BTreeMap<String, crate::resource_policies::ResourcePolicy>,
+    /// Contributor Insights settings that are on: the table's under "",
+    /// its global indexes' under their names (`contributor_insights`).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub contributor_insights:
+        std::collections::BTreeMap<String, crate::contributor_insights::ContributorInsights>,
     /// Set while the table asks for a KMS key (SSESpecification).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<crate::encryption::KmsEncryption>,

@@ -225,6 +225,7 @@ pub(crate) mod tests {
             tags: Default::default(),
             encryption: None,
             resource_policies: Default::default(),
+            contributor_insights: Default::default(),
             indexes: vec![IndexMeta {
                 id: 2,
                 name: "g".into(),

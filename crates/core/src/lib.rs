@@ -17,6 +17,7 @@ mod backfill;
 pub mod backups;
 pub mod capacity;
 pub mod catalog;
+pub mod contributor_insights;
 pub mod counters;
 mod describe;
 pub mod encryption;

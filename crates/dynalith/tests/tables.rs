@@ -1061,3 +1061,157 @@ async fn resource_policies_are_kept_with_their_revisions() {
         .unwrap();
     assert_eq!(attached.policy(), Some(policy("dynamodb:Query").as_str()));
 }
+
+/// Contributor Insights settings of a table and its global index: turned
+/// on and off, described with DynamoDB's rule names, listed, and gone with
+/// a deleted index.
+#[tokio::test]
+async fn contributor_insights_settings_are_kept_and_listed() {
+    use aws_sdk_dynamodb::types::{
+        ContributorInsightsAction, ContributorInsightsMode, ContributorInsightsStatus,
+    };
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("insights");
+    client
+        .create_table()
+        .table_name(&name)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("sk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g", ScalarAttributeType::S))
+        .billing_mode(BillingMode::PayPerRequest)
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("by_g")
+                .key_schema(key("g", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let described = client
+        .describe_contributor_insights()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.contributor_insights_status(),
+        Some(&ContributorInsightsStatus::Disabled)
+    );
+    assert!(described.contributor_insights_rule_list().is_empty());
+
+    let updated = client
+        .update_contributor_insights()
+        .table_name(&name)
+        .contributor_insights_action(ContributorInsightsAction::Enable)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        updated.contributor_insights_status(),
+        Some(&ContributorInsightsStatus::Enabling)
+    );
+    client
+        .update_contributor_insights()
+        .table_name(&name)
+        .index_name("by_g")
+        .contributor_insights_action(ContributorInsightsAction::Enable)
+        .contributor_insights_mode(ContributorInsightsMode::ThrottledKeys)
+        .send()
+        .await
+        .unwrap();
+    let described = client
+        .describe_contributor_insights()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described.contributor_insights_status(),
+        Some(&ContributorInsightsStatus::Enabled)
+    );
+    assert_eq!(
+        described.contributor_insights_mode(),
+        Some(&ContributorInsightsMode::AccessedAndThrottledKeys)
+    );
+    let rules = described.contributor_insights_rule_list();
+    assert_eq!(rules.len(), 4, "partition and sort key rules: {rules:?}");
+    assert!(rules[0].starts_with(&format!("DynamoDBContributorInsights-PKC-{name}-")));
+    let index = client
+        .describe_contributor_insights()
+        .table_name(&name)
+        .index_name("by_g")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(index.index_name(), Some("by_g"));
+    assert_eq!(index.contributor_insights_rule_list().len(), 2);
+
+    let listed = client
+        .list_contributor_insights()
+        .table_name(&name)
+        .max_results(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(listed.contributor_insights_summaries().len(), 1);
+    let rest = client
+        .list_contributor_insights()
+        .table_name(&name)
+        .next_token(listed.next_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(rest.contributor_insights_summaries().len(), 1);
+    assert_eq!(rest.next_token(), None);
+
+    let missing = client
+        .describe_contributor_insights()
+        .table_name(&name)
+        .index_name("nope")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&missing), "ResourceNotFoundException");
+
+    // Deleting the index takes its setting; disabling the table's turns it off.
+    client
+        .update_table()
+        .table_name(&name)
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .delete(
+                    aws_sdk_dynamodb::types::DeleteGlobalSecondaryIndexAction::builder()
+                        .index_name("by_g")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    client
+        .update_contributor_insights()
+        .table_name(&name)
+        .contributor_insights_action(ContributorInsightsAction::Disable)
+        .send()
+        .await
+        .unwrap();
+    let listed = client
+        .list_contributor_insights()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.contributor_insights_summaries().is_empty());
+}

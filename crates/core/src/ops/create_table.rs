@@ -154,6 +154,7 @@ pub fn execute(
             .as_ref()
             .and_then(|spec| spec.encryption(&context.region)),
         resource_policies: Default::default(),
+        contributor_insights: Default::default(),
         indexes,
         counter_slots_taken,
         restore: None,

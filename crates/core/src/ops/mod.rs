@@ -13,6 +13,7 @@ mod delete_resource_policy;
 mod delete_table;
 mod describe_backup;
 mod describe_continuous_backups;
+mod describe_contributor_insights;
 mod describe_endpoints;
 mod describe_limits;
 mod describe_stream;
@@ -27,6 +28,7 @@ mod get_resource_policy;
 mod get_shard_iterator;
 mod index_definitions;
 mod list_backups;
+mod list_contributor_insights;
 mod list_streams;
 mod list_tables;
 mod list_tags_of_resource;
@@ -47,6 +49,7 @@ mod transact_get_items;
 mod transact_write_items;
 mod untag_resource;
 mod update_continuous_backups;
+mod update_contributor_insights;
 mod update_item;
 mod update_table;
 mod update_time_to_live;
@@ -146,7 +149,10 @@ operations!(
     DescribeEndpoints,
     PutResourcePolicy,
     GetResourcePolicy,
-    DeleteResourcePolicy;
+    DeleteResourcePolicy,
+    DescribeContributorInsights,
+    UpdateContributorInsights,
+    ListContributorInsights;
     streams:
     ListStreams,
     DescribeStream,
@@ -194,6 +200,9 @@ pub(crate) fn execute(
         Operation::PutResourcePolicy => put_resource_policy::execute(db, body),
         Operation::GetResourcePolicy => get_resource_policy::execute(db, body),
         Operation::DeleteResourcePolicy => delete_resource_policy::execute(db, body),
+        Operation::DescribeContributorInsights => describe_contributor_insights::execute(db, body),
+        Operation::UpdateContributorInsights => update_contributor_insights::execute(db, body),
+        Operation::ListContributorInsights => list_contributor_insights::execute(db, body),
         Operation::ExecuteStatement => execute_statement::execute(db, body, context),
         Operation::BatchExecuteStatement => batch_execute_statement::execute(db, body, context),
         Operation::ExecuteTransaction => execute_transaction::execute(db, body, context),

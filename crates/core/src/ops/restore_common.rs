@@ -134,6 +134,7 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
     table.time_to_live_attribute = None;
     table.tags.clear();
     table.resource_policies.clear();
+    table.contributor_insights.clear();
     table.deletion_protection = false;
     table.billing_mode_changed_at = None;
     table.throughput = Throughput {

@@ -130,6 +130,10 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         Some(updates) => apply_index_updates(db, &mut table, &input, updates)?,
         None => IndexChanges::default(),
     };
+    // A deleted index's Contributor Insights go with it.
+    table
+        .contributor_insights
+        .retain(|index, _| index.is_empty() || table.indexes.iter().any(|i| &i.name == index));
 
     // A new index takes the next id, and a new stream the one after.
     let mut next_id = changes.created.as_ref().map(|(_, id)| *id);

@@ -1,0 +1,69 @@
+//! ListContributorInsights: the tables and global indexes with
+//! Contributor Insights on, of one table or of all, in name order, paged
+//! (`contributor_insights`).
+
+use crate::contributor_insights;
+use crate::validate::Violations;
+use crate::Database;
+use dynalith_model::{wire::parse_input, DynamoError};
+use serde::Deserialize;
+use serde_json::Map;
+
+/// DynamoDB's page size and its largest.
+const DEFAULT_PAGE: i64 = 100;
+const MAX_PAGE: i64 = 100;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListContributorInsightsInput {
+    table_name: Option<String>,
+    next_token: Option<String>,
+    max_results: Option<i64>,
+}
+
+pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+    let input: ListContributorInsightsInput = parse_input(body)?;
+    let mut v = Violations::new();
+    if input.table_name.is_some() {
+        v.name(input.table_name.as_deref(), "tableName");
+    }
+    v.at_most(input.max_results, "maxResults", MAX_PAGE);
+    v.finish()?;
+    let tables = match &input.table_name {
+        Some(name) => vec![db.catalog().require(name)?],
+        None => {
+            let mut names = db.catalog().names();
+            names.sort();
+            names
+                .iter()
+                .filter_map(|name| db.catalog().get(name))
+                .collect()
+        }
+    };
+    // The token is the position of the next entry in this order; a list
+    // that changed between pages may skip or repeat an entry, as listing
+    // tables may.
+    let start: usize = match input.next_token.as_deref() {
+        Some(token) => token
+            .parse()
+            .map_err(|_| DynamoError::validation("Invalid NextToken"))?,
+        None => 0,
+    };
+    let page = usize::try_from(input.max_results.unwrap_or(DEFAULT_PAGE).max(1)).unwrap_or(1);
+    let entries: Vec<_> = tables
+        .iter()
+        .flat_map(|table| {
+            table
+                .contributor_insights
+                .iter()
+                .map(move |(index, setting)| contributor_insights::summary(table, index, setting))
+        })
+        .collect();
+    let mut response = Map::new();
+    let shown: Vec<_> = entries.iter().skip(start).take(page).cloned().collect();
+    if start + shown.len() < entries.len() {
+        response.insert("NextToken".into(), (start + shown.len()).to_string().into());
+    }
+    response.insert("ContributorInsightsSummaries".into(), shown.into());
+    super::respond(response)
+}
