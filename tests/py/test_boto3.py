@@ -241,6 +241,24 @@ def test_resource_policy_revisions(client, table):
         client.get_resource_policy(ResourceArn=arn)
 
 
+def test_encryption_and_contributor_insights_settings(client, table):
+    client.update_table(TableName=table, SSESpecification={"Enabled": True, "KMSMasterKeyId": "alias/py"})
+    sse = client.describe_table(TableName=table)["Table"]["SSEDescription"]
+    assert sse == {"Status": "ENABLED", "SSEType": "KMS",
+                   "KMSMasterKeyArn": f"arn:aws:kms:{REGION}:000000000000:alias/py"}
+    client.update_table(TableName=table, SSESpecification={"Enabled": False})
+    assert "SSEDescription" not in client.describe_table(TableName=table)["Table"]
+
+    assert client.describe_contributor_insights(TableName=table)["ContributorInsightsStatus"] == "DISABLED"
+    out = client.update_contributor_insights(TableName=table, ContributorInsightsAction="ENABLE")
+    assert out["ContributorInsightsStatus"] == "ENABLING"
+    described = client.describe_contributor_insights(TableName=table)
+    assert described["ContributorInsightsStatus"] == "ENABLED"
+    assert len(described["ContributorInsightsRuleList"]) == 4  # pk and sk, accessed and throttled
+    listed = client.list_contributor_insights(TableName=table)["ContributorInsightsSummaries"]
+    assert [s["TableName"] for s in listed] == [table]
+
+
 def test_create_existing_table_is_resource_in_use(client, table):
     with pytest.raises(client.exceptions.ResourceInUseException) as ei:
         create_table(client, table, sort_key=("sk", "N"))
