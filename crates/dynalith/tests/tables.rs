@@ -1082,18 +1082,7 @@ async fn contributor_insights_settings_are_kept_and_listed() {
         .attribute_definitions(attr("sk", ScalarAttributeType::S))
         .attribute_definitions(attr("g", ScalarAttributeType::S))
         .billing_mode(BillingMode::PayPerRequest)
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name("by_g")
-                .key_schema(key("g", KeyType::Hash))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::KeysOnly)
-                        .build(),
-                )
-                .build()
-                .unwrap(),
-        )
+        .global_secondary_indexes(common::global_index("by_g", "g", ProjectionType::KeysOnly))
         .send()
         .await
         .unwrap();
