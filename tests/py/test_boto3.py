@@ -1062,3 +1062,65 @@ def test_cached_reads_follow_writes(caching_client):
     client.delete_item(TableName=name, Key=key)
     assert "Item" not in client.get_item(TableName=name, Key=key)
     assert pages() == [[0, 1, 2], [3, 4, 5], [6]]
+
+
+# ---------------------------------------------------------------------------------------------
+# Export to and import from the local stand-in for S3 (--s3-dir)
+
+
+@pytest.fixture
+def s3_dir(tmp_path):
+    return tmp_path / "s3"
+
+
+@pytest.fixture
+def s3_client(checker, s3_dir):
+    for endpoint in own_server("--s3-dir", str(s3_dir)):
+        c = boto3.client("dynamodb", **{**_session_kwargs(), "endpoint_url": endpoint})
+        c.meta.events.register("after-call.dynamodb.*", checker)
+        yield c
+
+
+def test_export_and_import_with_the_sdk_waiters(s3_client, s3_dir):
+    client = s3_client
+    name = unique_name("exported")
+    create_table(client, name, sort_key=("sk", "N"))
+    client.update_continuous_backups(
+        TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    for i in range(30):
+        client.put_item(TableName=name, Item={"pk": {"S": f"p{i % 3}"}, "sk": {"N": str(i)},
+                                              "v": {"S": f"value {i}"}})
+    arn = client.describe_table(TableName=name)["Table"]["TableArn"]
+    export = client.export_table_to_point_in_time(
+        TableArn=arn, S3Bucket="backups", S3Prefix="daily")["ExportDescription"]
+    client.get_waiter("export_completed").wait(
+        ExportArn=export["ExportArn"], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    done = client.describe_export(ExportArn=export["ExportArn"])["ExportDescription"]
+    assert done["ExportStatus"] == "COMPLETED" and done["ItemCount"] == 30
+    summary = json.loads((s3_dir / "backups" / done["ExportManifest"]).read_text())
+    assert summary["itemCount"] == 30 and summary["outputFormat"] == "DYNAMODB_JSON"
+
+    # A CSV file written by hand imports too: key columns take their declared types.
+    (s3_dir / "sheets").mkdir(parents=True)
+    (s3_dir / "sheets" / "people.csv").write_text("pk,sk,city\nann,1,Oslo\nbob,2,\n")
+    copy = unique_name("fromcsv")
+    started = client.import_table(
+        S3BucketSource={"S3Bucket": "sheets"}, InputFormat="CSV",
+        TableCreationParameters={
+            "TableName": copy,
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                          {"AttributeName": "sk", "KeyType": "RANGE"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"},
+                                     {"AttributeName": "sk", "AttributeType": "N"}],
+            "BillingMode": "PAY_PER_REQUEST"})["ImportTableDescription"]
+    client.get_waiter("import_completed").wait(
+        ImportArn=started["ImportArn"], WaiterConfig={"Delay": 1, "MaxAttempts": 30})
+    items = client.scan(TableName=copy)["Items"]
+    assert sorted(items, key=lambda i: i["pk"]["S"]) == [
+        {"pk": {"S": "ann"}, "sk": {"N": "1"}, "city": {"S": "Oslo"}},
+        {"pk": {"S": "bob"}, "sk": {"N": "2"}},
+    ]
+    listed = client.list_imports(TableArn=started["TableArn"])["ImportSummaryList"]
+    assert [i["ImportStatus"] for i in listed] == ["COMPLETED"]
+    with pytest.raises(client.exceptions.ExportNotFoundException):
+        client.describe_export(ExportArn=export["ExportArn"] + "0")

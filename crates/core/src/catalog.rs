@@ -205,6 +205,10 @@ pub struct TableMeta {
     /// Set on a table made by RestoreTableFromBackup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub restore: Option<RestoreSummary>,
+    /// An ImportTable is still writing the table's items; a table left so
+    /// by a crash is dropped at the next start.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub importing: bool,
 }
 
 /// A table's point-in-time recovery (`point_in_time`): a copy of its items

@@ -243,6 +243,7 @@ pub(crate) mod tests {
             counter_slots_taken: 1,
             restore: None,
             point_in_time_recovery: None,
+            importing: false,
         }
     }
 

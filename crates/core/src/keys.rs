@@ -11,6 +11,8 @@
 //! stream entry    01 'S' <stream id u32 BE>                 -> StreamMeta JSON
 //! trigger cursor  01 'G' <stream id u32 BE> <trigger target> -> next sequence u64 BE
 //! backup entry    01 'B' <backup id u32 BE>                 -> BackupMeta JSON
+//! export entry    01 'E' <export id>                        -> ExportMeta JSON
+//! import entry    01 'M' <import id>                        -> ImportMeta JSON
 //! item            02 <table id> <hash(pk) u64 BE> <pk> [<sk>] -> stored item
 //! table counters  03 <table id> <shard u8>                  -> [item count, bytes]
 //! index entry     02 <index id> <hash(ipk)> <ipk> [<isk>] <pk> [<sk>] -> projected item
@@ -99,6 +101,28 @@ pub fn backup_entry(backup_id: u32) -> Vec<u8> {
 
 pub fn backup_entries_range() -> (Vec<u8>, Vec<u8>) {
     (vec![CATALOG, b'B'], vec![CATALOG, b'B' + 1])
+}
+
+/// Export ids start with their time, so exports list oldest first.
+pub fn export_entry(export_id: &str) -> Vec<u8> {
+    let mut key = vec![CATALOG, b'E'];
+    key.extend_from_slice(export_id.as_bytes());
+    key
+}
+
+pub fn export_entries_range() -> (Vec<u8>, Vec<u8>) {
+    (vec![CATALOG, b'E'], vec![CATALOG, b'E' + 1])
+}
+
+/// Import ids start with their time, so imports list oldest first.
+pub fn import_entry(import_id: &str) -> Vec<u8> {
+    let mut key = vec![CATALOG, b'M'];
+    key.extend_from_slice(import_id.as_bytes());
+    key
+}
+
+pub fn import_entries_range() -> (Vec<u8>, Vec<u8>) {
+    (vec![CATALOG, b'M'], vec![CATALOG, b'M' + 1])
 }
 
 /// `item_key` (of any table or backup) moved under `table_id`.

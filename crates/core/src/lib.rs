@@ -21,9 +21,12 @@ pub mod contributor_insights;
 pub mod counters;
 mod describe;
 pub mod encryption;
+pub mod exports;
+pub mod imports;
 pub mod index;
 pub mod key_range;
 pub mod keys;
+pub mod local_s3;
 mod ops;
 mod partiql;
 pub mod point_in_time;
@@ -116,6 +119,9 @@ impl Default for Limits {
 pub struct Settings {
     pub limits: Limits,
     pub read_cache: read_cache::ReadCacheOptions,
+    /// The directory standing in for S3 (`local_s3`); None: exports fail
+    /// and imports find no bucket.
+    pub s3_dir: Option<std::path::PathBuf>,
 }
 
 /// One database: an engine and its catalog.
@@ -137,6 +143,7 @@ pub struct Database {
     /// (`streams/retention.rs`).
     retention_started: std::sync::atomic::AtomicBool,
     read_cache: read_cache::ReadCache,
+    local_s3: local_s3::LocalS3,
 }
 
 impl Database {
@@ -162,9 +169,12 @@ impl Database {
             streams,
             retention_started: std::sync::atomic::AtomicBool::new(false),
             read_cache: read_cache::ReadCache::new(settings.read_cache),
+            local_s3: local_s3::LocalS3::new(settings.s3_dir),
         });
         db.resume_pending_drops()?;
         db.drop_unfinished_restores()?;
+        db.fail_unfinished_exports()?;
+        db.fail_unfinished_imports()?;
         db.resume_backfills();
         db.resume_ttl();
         db.register_unrecorded_streams()?;
@@ -209,6 +219,10 @@ impl Database {
 
     pub fn read_cache(&self) -> &read_cache::ReadCache {
         &self.read_cache
+    }
+
+    pub(crate) fn local_s3(&self) -> &local_s3::LocalS3 {
+        &self.local_s3
     }
 
     /// Runs one operation on a JSON request body; returns the JSON response
@@ -279,8 +293,8 @@ impl Database {
             let Some(table) = self.catalog.get(&name) else {
                 continue;
             };
-            if table.restore.as_ref().is_some_and(|r| r.in_progress) {
-                tracing::warn!(table = %name, "dropping a table whose restore did not finish");
+            if table.restore.as_ref().is_some_and(|r| r.in_progress) || table.importing {
+                tracing::warn!(table = %name, "dropping a table whose restore or import did not finish");
                 self.drop_table(&table)?;
             }
         }

@@ -221,6 +221,56 @@ impl Database {
         Ok(())
     }
 
+    /// Visits the stored form of each of `table`'s items as it was at
+    /// `at_millis`, reading the recovery copy and the history from one
+    /// snapshot (a fold moves records from one to the other). The table's
+    /// recovery must still be on once the snapshot is taken, or the copy
+    /// may already be gone: the caller learns so from the error.
+    pub(crate) fn visit_items_at(
+        &self,
+        table: &TableMeta,
+        at_millis: u64,
+        visit: &mut dyn FnMut(&[u8]) -> Result<(), DynamoError>,
+    ) -> Result<(), DynamoError> {
+        let snapshot = self.engine().snapshot();
+        let recovery = self
+            .catalog()
+            .get(&table.name)
+            .filter(|t| t.id == table.id)
+            .and_then(|t| t.point_in_time_recovery.clone())
+            .ok_or_else(|| {
+                DynamoError::internal(
+                    "the table was deleted, or its point-in-time recovery disabled, during the export",
+                )
+            })?;
+        // Each changed item's last state at or before the time, by its key
+        // in the table.
+        let mut last: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
+        let (start, end) = keys::history_range(table.id);
+        for entry in snapshot.scan(&start, &end, false) {
+            let (_, record) = entry.map_err(storage_error)?;
+            let change = parse_history(&record)?;
+            if change.time_millis <= at_millis {
+                last.insert(change.item_key.to_vec(), change.stored.map(<[u8]>::to_vec));
+            }
+        }
+        let (start, end) = keys::table_items_range(recovery.base_id);
+        for entry in snapshot.scan(&start, &end, false) {
+            let (base_key, stored) = entry.map_err(storage_error)?;
+            let key = keys::item_key_in(table.id, &base_key)
+                .ok_or_else(|| DynamoError::internal("corrupt recovery copy key"))?;
+            match last.remove(&key) {
+                Some(Some(changed)) => visit(&changed)?,
+                Some(None) => {}
+                None => visit(&stored)?,
+            }
+        }
+        for stored in last.into_values().flatten() {
+            visit(&stored)?;
+        }
+        Ok(())
+    }
+
     /// Folds the history of every table older than its recovery period
     /// into its copy (the retention thread's pass).
     pub(crate) fn fold_histories(&self) -> Result<(), DynamoError> {

@@ -11,6 +11,17 @@ pub fn open_durable(dir: &std::path::Path) -> Arc<Database> {
     Database::open(engine).expect("database opens")
 }
 
+/// An in-memory database whose S3 stand-in is `s3_dir`.
+pub fn open_with_s3(s3_dir: &std::path::Path) -> Arc<Database> {
+    let engine: Arc<dyn Engine> =
+        Arc::new(RocksEngine::open(&RocksOptions::in_memory()).expect("engine opens"));
+    let settings = crate::Settings {
+        s3_dir: Some(s3_dir.to_path_buf()),
+        ..Default::default()
+    };
+    Database::open_with(engine, settings).expect("database opens")
+}
+
 /// Runs an operation that must succeed; its response as JSON.
 pub fn run(db: &Database, operation: Operation, body: &str) -> serde_json::Value {
     let response = db

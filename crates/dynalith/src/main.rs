@@ -120,6 +120,12 @@ struct ServeArgs {
     /// accepted, as DynamoDB Local does.
     #[arg(long = "credentials", value_name = "ACCESS_KEY:SECRET")]
     credentials: Vec<String>,
+    /// The directory standing in for Amazon S3: table exports are written
+    /// to, and imports read from, bucket B at DIR/B (object keys are paths
+    /// below it). Default: DATA_DIR/s3; an in-memory server has none unless
+    /// given.
+    #[arg(long, value_name = "DIR")]
+    s3_dir: Option<PathBuf>,
     /// Most records per triggered event (Lambda's BatchSize).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=10_000))]
     stream_trigger_batch_size: u16,
@@ -180,7 +186,15 @@ fn run(args: ServeArgs) -> Result<(), String> {
         item_bytes: (args.item_cache_mb as usize) << 20,
         query_bytes: (args.query_cache_mb as usize) << 20,
     };
-    let settings = Settings { limits, read_cache };
+    let s3_dir = args
+        .s3_dir
+        .clone()
+        .or_else(|| (!args.in_memory).then(|| args.data_dir.join("s3")));
+    let settings = Settings {
+        limits,
+        read_cache,
+        s3_dir,
+    };
     let database = Database::open_with(engine.clone(), settings).map_err(|e| e.to_string())?;
     let trigger_database = database.clone();
     let cache_database = database.clone();

@@ -73,6 +73,16 @@ pub enum ErrorKind {
     InvalidRestoreTime,
     /// No resource-based policy, or not the revision the request expected.
     PolicyNotFound,
+    /// An export ARN that names no export.
+    ExportNotFound,
+    /// An export's ClientToken reused with other parameters.
+    ExportConflict,
+    /// An export time outside the table's recoverable window.
+    InvalidExportTime,
+    /// An import ARN that names no import.
+    ImportNotFound,
+    /// An import's ClientToken reused with other parameters.
+    ImportConflict,
     /// A bug or storage failure on our side.
     InternalServerError,
 }
@@ -126,6 +136,11 @@ impl ErrorKind {
             }
             ErrorKind::InvalidRestoreTime => (DYNAMODB, "InvalidRestoreTimeException"),
             ErrorKind::PolicyNotFound => (DYNAMODB, "PolicyNotFoundException"),
+            ErrorKind::ExportNotFound => (DYNAMODB, "ExportNotFoundException"),
+            ErrorKind::ExportConflict => (DYNAMODB, "ExportConflictException"),
+            ErrorKind::InvalidExportTime => (DYNAMODB, "InvalidExportTimeException"),
+            ErrorKind::ImportNotFound => (DYNAMODB, "ImportNotFoundException"),
+            ErrorKind::ImportConflict => (DYNAMODB, "ImportConflictException"),
             ErrorKind::InternalServerError => (DYNAMODB, "InternalServerError"),
         };
         format!("{namespace}{name}")

@@ -24,7 +24,7 @@ const MAX_TABLES: usize = 2500;
 
 #[derive(Deserialize, Debug)]
 #[serde(rename_all = "PascalCase")]
-struct CreateTableInput {
+pub(super) struct CreateTableInput {
     attribute_definitions: Option<Vec<AttributeDefinitionInput>>,
     table_name: Option<String>,
     key_schema: Option<Vec<KeySchemaElementInput>>,
@@ -48,6 +48,25 @@ pub fn execute(
     context: &RequestContext,
 ) -> Result<Vec<u8>, DynamoError> {
     let input: CreateTableInput = parse_input(body)?;
+    let meta = create(db, input, context, false)?;
+    // DynamoDB answers CREATING and the table becomes ACTIVE shortly after;
+    // here it is usable at once, so DescribeTable reports ACTIVE.
+    let description = describe::table_description(db, &meta, "CREATING")?;
+    let mut response = Map::new();
+    response.insert("TableDescription".into(), description);
+    super::respond(response)
+}
+
+/// Validates a CreateTable request (or ImportTable's
+/// TableCreationParameters, a subset of its members) and creates the
+/// table; `importing`: marked as being filled by an import, and dropped at
+/// the next start if a crash interrupts it.
+pub(super) fn create(
+    db: &Database,
+    input: CreateTableInput,
+    context: &RequestContext,
+    importing: bool,
+) -> Result<TableMeta, DynamoError> {
     check_members(&input)?;
     let (key_schema, attribute_definitions) = check_keys(&input)?;
     let billing_mode = check_billing(&input)?;
@@ -159,6 +178,7 @@ pub fn execute(
         counter_slots_taken,
         restore: None,
         point_in_time_recovery: None,
+        importing,
     };
     if let Some(document) = input.resource_policy {
         let policy = ResourcePolicy {
@@ -186,13 +206,8 @@ pub fn execute(
         db.streams().publish(stream);
         db.start_retention();
     }
-    // DynamoDB answers CREATING and the table becomes ACTIVE shortly after;
-    // here it is usable at once, so DescribeTable reports ACTIVE.
-    let description = describe::table_description(db, &meta, "CREATING")?;
-    db.catalog().publish(meta);
-    let mut response = Map::new();
-    response.insert("TableDescription".into(), description);
-    super::respond(response)
+    db.catalog().publish(meta.clone());
+    Ok(meta)
 }
 
 fn check_members(input: &CreateTableInput) -> Result<(), DynamoError> {

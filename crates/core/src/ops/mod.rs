@@ -15,20 +15,26 @@ mod describe_backup;
 mod describe_continuous_backups;
 mod describe_contributor_insights;
 mod describe_endpoints;
+mod describe_export;
+mod describe_import;
 mod describe_limits;
 mod describe_stream;
 mod describe_table;
 mod describe_time_to_live;
 mod execute_statement;
 mod execute_transaction;
+mod export_table_to_point_in_time;
 mod expressions;
 mod get_item;
 mod get_records;
 mod get_resource_policy;
 mod get_shard_iterator;
+mod import_table;
 mod index_definitions;
 mod list_backups;
 mod list_contributor_insights;
+mod list_exports;
+mod list_imports;
 mod list_streams;
 mod list_tables;
 mod list_tags_of_resource;
@@ -152,7 +158,13 @@ operations!(
     DeleteResourcePolicy,
     DescribeContributorInsights,
     UpdateContributorInsights,
-    ListContributorInsights;
+    ListContributorInsights,
+    ExportTableToPointInTime,
+    DescribeExport,
+    ListExports,
+    ImportTable,
+    DescribeImport,
+    ListImports;
     streams:
     ListStreams,
     DescribeStream,
@@ -216,6 +228,12 @@ pub(crate) fn execute(
         Operation::RestoreTableToPointInTime => {
             restore_table_to_point_in_time::execute(db, body, context)
         }
+        Operation::ExportTableToPointInTime => export_table_to_point_in_time::execute(db, body),
+        Operation::DescribeExport => describe_export::execute(db, body),
+        Operation::ListExports => list_exports::execute(db, body),
+        Operation::ImportTable => import_table::execute(db, body, context),
+        Operation::DescribeImport => describe_import::execute(db, body),
+        Operation::ListImports => list_imports::execute(db, body),
         Operation::ListStreams => list_streams::execute(db, body),
         Operation::DescribeStream => describe_stream::execute(db, body),
         Operation::GetShardIterator => get_shard_iterator::execute(db, body),

@@ -100,6 +100,7 @@ pub fn restore_table(
         table.encryption = spec.encryption(&context.region);
     }
     table.created_at = now_epoch_seconds();
+    table.importing = false;
     table.restore = Some(RestoreSummary {
         source_backup_arn: source.backup_arn,
         source_table_arn: source.table.arn(),

@@ -1,0 +1,562 @@
+//! Table exports (ExportTableToPointInTime): a table's items as they were
+//! at one moment, written as DynamoDB writes them to S3 — into the local
+//! stand-in for S3 (`local_s3`):
+//!
+//! ```text
+//! <prefix>/AWSDynamoDB/<export id>/_started
+//! <prefix>/AWSDynamoDB/<export id>/data/<name>.json.gz   (or .ion.gz)
+//! <prefix>/AWSDynamoDB/<export id>/manifest-files.json   (+ .checksum)
+//! <prefix>/AWSDynamoDB/<export id>/manifest-summary.json (+ .checksum)
+//! ```
+//!
+//! As in DynamoDB, the table needs point-in-time recovery: the items come
+//! from its recovery copy and history (`point_in_time`), so an export never
+//! slows the table's writes and sees exactly the requested moment. The
+//! request answers IN_PROGRESS; a background thread writes the files and
+//! then records COMPLETED (or FAILED, with DynamoDB's FailureCode and
+//! FailureMessage). An export a crash interrupts is recorded FAILED at the
+//! next start.
+
+pub mod item_lines;
+
+use crate::catalog::TableMeta;
+use crate::local_s3::S3Failure;
+use crate::{keys, storage_error, stored_item, Database};
+use dynalith_model::{DynamoError, ErrorKind};
+use item_lines::Format;
+use md5::Digest as _;
+use serde::{Deserialize, Serialize};
+use std::io::Write as _;
+use std::sync::Arc;
+
+/// Items per data file. DynamoDB writes at least one file per partition;
+/// one file per this many items keeps each file's buffer small.
+const ITEMS_PER_FILE: u64 = 100_000;
+
+pub const IN_PROGRESS: &str = "IN_PROGRESS";
+pub const COMPLETED: &str = "COMPLETED";
+pub const FAILED: &str = "FAILED";
+
+/// One export, as persisted at `keys::export_entry`.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct ExportMeta {
+    pub id: String,
+    pub arn: String,
+    pub status: String,
+    pub table_name: String,
+    /// The exported table's storage id, which its ARN alone does not name
+    /// once a table of the same name replaced it.
+    pub table_storage_id: u32,
+    pub table_arn: String,
+    /// TableId, the table's UUID.
+    pub table_id: String,
+    pub start_time: f64,
+    pub end_time: Option<f64>,
+    pub export_time: f64,
+    pub client_token: String,
+    pub s3_bucket: String,
+    pub s3_bucket_owner: Option<String>,
+    pub s3_prefix: Option<String>,
+    pub s3_sse_algorithm: Option<String>,
+    pub s3_sse_kms_key_id: Option<String>,
+    pub export_format: String,
+    pub export_type: String,
+    pub manifest: Option<String>,
+    pub billed_size_bytes: Option<i64>,
+    pub item_count: Option<i64>,
+    pub failure_code: Option<String>,
+    pub failure_message: Option<String>,
+    /// The request as sent, to tell a retry (same ClientToken, same
+    /// parameters) from a conflict.
+    pub request: Option<serde_json::Value>,
+}
+
+impl ExportMeta {
+    /// The key under which this export's files lie.
+    fn base_key(&self) -> String {
+        match self.s3_prefix.as_deref().map(|p| p.trim_end_matches('/')) {
+            Some(prefix) if !prefix.is_empty() => format!("{prefix}/AWSDynamoDB/{}", self.id),
+            _ => format!("AWSDynamoDB/{}", self.id),
+        }
+    }
+
+    /// ExportDescription.
+    pub fn description(&self) -> serde_json::Value {
+        let mut d = serde_json::json!({
+            "ExportArn": self.arn,
+            "ExportStatus": self.status,
+            "StartTime": self.start_time,
+            "TableArn": self.table_arn,
+            "TableId": self.table_id,
+            "ExportTime": self.export_time,
+            "ClientToken": self.client_token,
+            "S3Bucket": self.s3_bucket,
+            "ExportFormat": self.export_format,
+            "ExportType": self.export_type,
+        });
+        let optional = [
+            ("EndTime", self.end_time.map(serde_json::Value::from)),
+            (
+                "S3BucketOwner",
+                self.s3_bucket_owner.clone().map(Into::into),
+            ),
+            ("S3Prefix", self.s3_prefix.clone().map(Into::into)),
+            (
+                "S3SseAlgorithm",
+                self.s3_sse_algorithm.clone().map(Into::into),
+            ),
+            (
+                "S3SseKmsKeyId",
+                self.s3_sse_kms_key_id.clone().map(Into::into),
+            ),
+            ("ExportManifest", self.manifest.clone().map(Into::into)),
+            ("BilledSizeBytes", self.billed_size_bytes.map(Into::into)),
+            ("ItemCount", self.item_count.map(Into::into)),
+            ("FailureCode", self.failure_code.clone().map(Into::into)),
+            (
+                "FailureMessage",
+                self.failure_message.clone().map(Into::into),
+            ),
+        ];
+        for (name, value) in optional {
+            if let Some(value) = value {
+                d[name] = value;
+            }
+        }
+        d
+    }
+
+    /// ExportSummary, as ListExports gives it.
+    pub fn summary(&self) -> serde_json::Value {
+        serde_json::json!({
+            "ExportArn": self.arn,
+            "ExportStatus": self.status,
+            "ExportType": self.export_type,
+        })
+    }
+}
+
+pub fn export_not_found(arn: &str) -> DynamoError {
+    DynamoError::new(
+        ErrorKind::ExportNotFound,
+        format!("Export not found: {arn}"),
+    )
+}
+
+/// A new export id: the time in milliseconds, 14 digits, and 8 random
+/// hexadecimal digits, as DynamoDB's look.
+pub fn new_export_id(now: f64) -> String {
+    let random = uuid::Uuid::new_v4().as_u128() as u32;
+    format!("{:014}-{random:08x}", (now * 1000.0) as u64)
+}
+
+/// What the data files of an export add up to.
+#[derive(Default)]
+struct Written {
+    item_count: i64,
+    billed_size_bytes: i64,
+    /// manifest-files.json, one line per data file.
+    manifest_lines: Vec<u8>,
+}
+
+/// One data file being filled.
+struct DataFile {
+    encoder: flate2::write::GzEncoder<Vec<u8>>,
+    items: u64,
+}
+
+impl DataFile {
+    fn new(format: Format) -> Result<DataFile, S3Failure> {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        encoder
+            .write_all(format.file_header())
+            .map_err(compression_failure)?;
+        Ok(DataFile { encoder, items: 0 })
+    }
+}
+
+fn compression_failure(e: std::io::Error) -> S3Failure {
+    S3Failure {
+        code: "UNKNOWN",
+        message: format!("compressing a data file failed: {e}"),
+    }
+}
+
+fn internal_failure(e: DynamoError) -> S3Failure {
+    S3Failure {
+        code: "UNKNOWN",
+        message: e.message,
+    }
+}
+
+fn md5_hex(bytes: &[u8]) -> String {
+    md5::Md5::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+fn md5_base64(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(bytes))
+}
+
+/// ISO 8601 in UTC with milliseconds, as the manifests write times.
+fn iso_time(epoch_seconds: f64) -> String {
+    let nanos = (epoch_seconds * 1000.0).round() as i128 * 1_000_000;
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+    );
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .unwrap_or_default()
+}
+
+impl Database {
+    /// Every export, oldest first.
+    pub(crate) fn exports(&self) -> Result<Vec<ExportMeta>, DynamoError> {
+        let (start, end) = keys::export_entries_range();
+        let snapshot = self.engine().snapshot();
+        let mut exports = Vec::new();
+        for entry in snapshot.scan(&start, &end, false) {
+            let (_, value) = entry.map_err(storage_error)?;
+            exports.push(
+                serde_json::from_slice(&value)
+                    .map_err(|e| DynamoError::internal(format!("corrupt export entry: {e}")))?,
+            );
+        }
+        Ok(exports)
+    }
+
+    pub(crate) fn export(&self, arn: &str) -> Result<ExportMeta, DynamoError> {
+        self.exports()?
+            .into_iter()
+            .find(|e| e.arn == arn)
+            .ok_or_else(|| export_not_found(arn))
+    }
+
+    pub(crate) fn save_export(&self, export: &ExportMeta) -> Result<(), DynamoError> {
+        let encoded =
+            serde_json::to_vec(export).map_err(|e| DynamoError::internal(e.to_string()))?;
+        let mut txn = self.engine().begin();
+        txn.put(&keys::export_entry(&export.id), &encoded)
+            .map_err(storage_error)?;
+        txn.commit().map_err(storage_error)
+    }
+
+    /// Records the exports a crash interrupted as failed.
+    pub(crate) fn fail_unfinished_exports(&self) -> Result<(), DynamoError> {
+        for mut export in self.exports()? {
+            if export.status == IN_PROGRESS {
+                export.status = FAILED.into();
+                export.end_time = Some(crate::now_epoch_seconds());
+                export.failure_code = Some("UNKNOWN".into());
+                export.failure_message =
+                    Some("The server stopped before the export finished".into());
+                self.save_export(&export)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Writes the export's files in the background, then records how it
+    /// ended. `export` is already saved IN_PROGRESS.
+    pub(crate) fn start_export(&self, export: ExportMeta, table: Arc<TableMeta>) {
+        let Some(db) = self.self_ref.upgrade() else {
+            return;
+        };
+        std::thread::spawn(move || {
+            let mut export = export;
+            match db.write_export(&export, &table) {
+                Ok(written) => {
+                    export.status = COMPLETED.into();
+                    export.item_count = Some(written.item_count);
+                    export.billed_size_bytes = Some(written.billed_size_bytes);
+                    export.manifest = Some(format!("{}/manifest-summary.json", export.base_key()));
+                }
+                Err(failure) => {
+                    tracing::warn!(export = %export.arn, code = failure.code, message = %failure.message, "export failed");
+                    export.status = FAILED.into();
+                    export.failure_code = Some(failure.code.into());
+                    export.failure_message = Some(failure.message);
+                }
+            }
+            export.end_time = Some(crate::now_epoch_seconds());
+            if let Err(e) = db.save_export(&export) {
+                tracing::error!(export = %export.arn, %e, "recording the end of an export failed");
+            }
+        });
+    }
+
+    fn write_export(&self, export: &ExportMeta, table: &TableMeta) -> Result<Written, S3Failure> {
+        let s3 = self.local_s3();
+        let bucket = &export.s3_bucket;
+        let base = export.base_key();
+        s3.put(bucket, &format!("{base}/_started"), b"")?;
+        let format = Format::parse(&export.export_format).unwrap_or(Format::DynamoDbJson);
+        let mut written = Written::default();
+        let mut file = DataFile::new(format)?;
+        let mut line = Vec::new();
+        let mut failure = None;
+        let at_millis = (export.export_time * 1000.0).round() as u64;
+        let visited = self.visit_items_at(table, at_millis, &mut |stored| {
+            let json = stored_item::json(stored)?;
+            let item = if format.needs_item() {
+                Some(stored_item::decode(stored)?)
+            } else {
+                None
+            };
+            line.clear();
+            format.write_line(&mut line, json, item.as_ref());
+            let result = file.encoder.write_all(&line).map_err(compression_failure);
+            let result = result.and_then(|()| {
+                file.items += 1;
+                written.item_count += 1;
+                written.billed_size_bytes +=
+                    stored_item::size(stored).map_err(internal_failure)? as i64;
+                if file.items == ITEMS_PER_FILE {
+                    let full = std::mem::replace(&mut file, DataFile::new(format)?);
+                    self.put_data_file(export, format, full, &mut written)?;
+                }
+                Ok(())
+            });
+            result.map_err(|f: S3Failure| {
+                let error = DynamoError::internal(f.message.clone());
+                failure = Some(f);
+                error
+            })
+        });
+        if let Some(failure) = failure {
+            return Err(failure);
+        }
+        visited.map_err(internal_failure)?;
+        // The last file, which is the only one, and empty, for an empty
+        // table (DynamoDB writes a file even for an empty partition).
+        if file.items > 0 || written.manifest_lines.is_empty() {
+            self.put_data_file(export, format, file, &mut written)?;
+        }
+        let files_key = format!("{base}/manifest-files.json");
+        s3.put(bucket, &files_key, &written.manifest_lines)?;
+        s3.put(
+            bucket,
+            &format!("{base}/manifest-files.checksum"),
+            md5_hex(&written.manifest_lines).as_bytes(),
+        )?;
+        let summary = serde_json::json!({
+            "version": "2020-06-30",
+            "exportArn": export.arn,
+            "startTime": iso_time(export.start_time),
+            "endTime": iso_time(crate::now_epoch_seconds()),
+            "tableArn": export.table_arn,
+            "tableId": export.table_id,
+            "exportTime": iso_time(export.export_time),
+            "s3Bucket": export.s3_bucket,
+            "s3Prefix": export.s3_prefix,
+            "s3SseAlgorithm": export.s3_sse_algorithm.as_deref().unwrap_or("AES256"),
+            "s3SseKmsKeyId": export.s3_sse_kms_key_id,
+            "manifestFilesS3Key": files_key,
+            "billedSizeBytes": written.billed_size_bytes,
+            "itemCount": written.item_count,
+            "outputFormat": export.export_format,
+            "exportType": export.export_type,
+        });
+        let summary = serde_json::to_vec(&summary).map_err(|e| S3Failure {
+            code: "UNKNOWN",
+            message: e.to_string(),
+        })?;
+        s3.put(
+            bucket,
+            &format!("{base}/manifest-summary.checksum"),
+            md5_hex(&summary).as_bytes(),
+        )?;
+        s3.put(bucket, &format!("{base}/manifest-summary.json"), &summary)?;
+        Ok(written)
+    }
+
+    fn put_data_file(
+        &self,
+        export: &ExportMeta,
+        format: Format,
+        file: DataFile,
+        written: &mut Written,
+    ) -> Result<(), S3Failure> {
+        let bytes = file.encoder.finish().map_err(compression_failure)?;
+        // A random name, as DynamoDB's: 26 characters of [a-z0-9].
+        let name: String = uuid::Uuid::new_v4()
+            .as_u128()
+            .to_be_bytes()
+            .iter()
+            .chain(uuid::Uuid::new_v4().as_u128().to_be_bytes().iter())
+            .take(26)
+            .map(|b| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[usize::from(*b) % 36]))
+            .collect();
+        let key = format!("{}/data/{name}.{}", export.base_key(), format.extension());
+        self.local_s3().put(&export.s3_bucket, &key, &bytes)?;
+        let line = serde_json::json!({
+            "itemCount": file.items,
+            "md5": md5_base64(&bytes),
+            "etag": md5_hex(&bytes),
+            "dataFileS3Key": key,
+        });
+        written
+            .manifest_lines
+            .extend_from_slice(line.to_string().as_bytes());
+        written.manifest_lines.push(b'\n');
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::{create_table, open_with_s3, run};
+    use crate::Operation;
+    use std::io::Read as _;
+
+    fn wait_until_done(db: &crate::Database, arn: &str) -> serde_json::Value {
+        for _ in 0..500 {
+            let d = run(
+                db,
+                Operation::DescribeExport,
+                &format!(r#"{{"ExportArn":"{arn}"}}"#),
+            );
+            if d["ExportDescription"]["ExportStatus"] != "IN_PROGRESS" {
+                return d["ExportDescription"].clone();
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("export {arn} did not finish");
+    }
+
+    /// The items of a completed export, as the data files hold them.
+    fn exported_lines(s3: &std::path::Path, description: &serde_json::Value) -> Vec<String> {
+        let bucket = s3.join(description["S3Bucket"].as_str().unwrap());
+        let manifest = description["ExportManifest"].as_str().unwrap();
+        let summary: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(bucket.join(manifest)).unwrap()).unwrap();
+        let files_key = summary["manifestFilesS3Key"].as_str().unwrap();
+        let mut lines = Vec::new();
+        for line in std::fs::read_to_string(bucket.join(files_key))
+            .unwrap()
+            .lines()
+        {
+            let entry: serde_json::Value = serde_json::from_str(line).unwrap();
+            let data =
+                std::fs::read(bucket.join(entry["dataFileS3Key"].as_str().unwrap())).unwrap();
+            let mut text = String::new();
+            flate2::read::GzDecoder::new(&data[..])
+                .read_to_string(&mut text)
+                .unwrap();
+            let count = text.lines().count();
+            assert_eq!(entry["itemCount"], count as u64);
+            lines.extend(text.lines().map(str::to_string));
+        }
+        lines.sort();
+        assert_eq!(summary["itemCount"], lines.len() as u64);
+        lines
+    }
+
+    #[test]
+    fn an_export_holds_the_items_of_its_moment() {
+        let s3 = tempfile::tempdir().unwrap();
+        let db = open_with_s3(s3.path());
+        create_table(&db, "tbl");
+        run(
+            &db,
+            Operation::UpdateContinuousBackups,
+            r#"{"TableName":"tbl","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}"#,
+        );
+        let put = |item: &str| {
+            run(
+                &db,
+                Operation::PutItem,
+                &format!(r#"{{"TableName":"tbl","Item":{item}}}"#),
+            );
+        };
+        put(r#"{"pk":{"S":"a"},"v":{"N":"1"}}"#);
+        put(r#"{"pk":{"S":"b"}}"#);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let before = crate::now_epoch_seconds();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        put(r#"{"pk":{"S":"a"},"v":{"N":"2"}}"#);
+        put(r#"{"pk":{"S":"c"}}"#);
+        run(
+            &db,
+            Operation::DeleteItem,
+            r#"{"TableName":"tbl","Key":{"pk":{"S":"b"}}}"#,
+        );
+
+        let arn = "arn:aws:dynamodb:us-east-1:000000000000:table/tbl";
+        let then = run(
+            &db,
+            Operation::ExportTableToPointInTime,
+            &format!(
+                r#"{{"TableArn":"{arn}","S3Bucket":"bk","S3Prefix":"p/","ExportTime":{before}}}"#
+            ),
+        );
+        assert_eq!(then["ExportDescription"]["ExportStatus"], "IN_PROGRESS");
+        let then = wait_until_done(
+            &db,
+            then["ExportDescription"]["ExportArn"].as_str().unwrap(),
+        );
+        assert_eq!(then["ExportStatus"], "COMPLETED", "{then}");
+        assert_eq!(
+            exported_lines(s3.path(), &then),
+            vec![
+                r#"{"Item":{"pk":{"S":"a"},"v":{"N":"1"}}}"#,
+                r#"{"Item":{"pk":{"S":"b"}}}"#
+            ]
+        );
+        assert!(then["ExportManifest"]
+            .as_str()
+            .unwrap()
+            .starts_with("p/AWSDynamoDB/"));
+
+        let now = run(
+            &db,
+            Operation::ExportTableToPointInTime,
+            &format!(r#"{{"TableArn":"{arn}","S3Bucket":"bk","ExportFormat":"ION"}}"#),
+        );
+        let now = wait_until_done(&db, now["ExportDescription"]["ExportArn"].as_str().unwrap());
+        assert_eq!(now["ItemCount"], 2);
+        assert_eq!(
+            exported_lines(s3.path(), &now),
+            vec![
+                r#"$ion_1_0 {Item:{"pk":"a","v":2.}}"#.to_string(),
+                r#"{Item:{"pk":"c"}}"#.to_string()
+            ]
+        );
+        let listed = run(
+            &db,
+            Operation::ListExports,
+            &format!(r#"{{"TableArn":"{arn}"}}"#),
+        );
+        assert_eq!(listed["ExportSummaries"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn without_a_directory_for_s3_the_export_fails_as_for_a_missing_bucket() {
+        let engine: std::sync::Arc<dyn dynalith_storage::Engine> = std::sync::Arc::new(
+            dynalith_storage::RocksEngine::open(&dynalith_storage::RocksOptions::in_memory())
+                .unwrap(),
+        );
+        let db = crate::Database::open(engine).unwrap();
+        create_table(&db, "tbl");
+        run(
+            &db,
+            Operation::UpdateContinuousBackups,
+            r#"{"TableName":"tbl","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}"#,
+        );
+        let started = run(
+            &db,
+            Operation::ExportTableToPointInTime,
+            r#"{"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/tbl","S3Bucket":"bk"}"#,
+        );
+        let done = wait_until_done(
+            &db,
+            started["ExportDescription"]["ExportArn"].as_str().unwrap(),
+        );
+        assert_eq!(done["ExportStatus"], "FAILED");
+        assert_eq!(done["FailureCode"], "S3NoSuchBucket");
+    }
+}

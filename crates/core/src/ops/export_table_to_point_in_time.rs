@@ -1,0 +1,192 @@
+//! ExportTableToPointInTime: starts writing a table's items, as they were
+//! at a moment since point-in-time recovery was enabled, to the local
+//! stand-in for S3 (`exports`).
+
+use crate::exports::{self, item_lines::Format, ExportMeta};
+use crate::validate::Violations;
+use crate::Database;
+use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
+use serde::Deserialize;
+use serde_json::Map;
+
+#[derive(Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+struct ExportTableToPointInTimeInput {
+    table_arn: Option<String>,
+    export_time: Option<f64>,
+    client_token: Option<String>,
+    s3_bucket: Option<String>,
+    s3_bucket_owner: Option<String>,
+    s3_prefix: Option<String>,
+    s3_sse_algorithm: Option<String>,
+    s3_sse_kms_key_id: Option<String>,
+    export_format: Option<String>,
+    export_type: Option<String>,
+    incremental_export_specification: Option<serde_json::Value>,
+}
+
+fn check(input: &ExportTableToPointInTimeInput) -> Result<(), DynamoError> {
+    let mut v = Violations::new();
+    if v.require(&input.table_arn, "tableArn") {
+        let arn = input.table_arn.as_deref().unwrap_or_default();
+        v.length_between(format_args!("'{arn}'"), arn.len(), "tableArn", 1, 1024);
+    }
+    if let Some(token) = &input.client_token {
+        if token.contains('$') || token.is_empty() {
+            v.push(
+                format_args!("'{token}'"),
+                "clientToken",
+                "Member must satisfy regular expression pattern: ^[^\\$]+$",
+            );
+        }
+    }
+    if v.require(&input.s3_bucket, "s3Bucket") {
+        let bucket = input.s3_bucket.as_deref().unwrap_or_default();
+        v.length_between(format_args!("'{bucket}'"), bucket.len(), "s3Bucket", 0, 255);
+        crate::local_s3::check_bucket_name(&mut v, bucket, "s3Bucket");
+    }
+    if let Some(owner) = &input.s3_bucket_owner {
+        if owner.len() != 12 || !owner.bytes().all(|b| b.is_ascii_digit()) {
+            v.push(
+                format_args!("'{owner}'"),
+                "s3BucketOwner",
+                "Member must satisfy regular expression pattern: [0-9]{12}",
+            );
+        }
+    }
+    if let Some(prefix) = &input.s3_prefix {
+        v.length_between(
+            format_args!("'{prefix}'"),
+            prefix.len(),
+            "s3Prefix",
+            0,
+            1024,
+        );
+    }
+    v.one_of(
+        input.s3_sse_algorithm.as_deref(),
+        "s3SseAlgorithm",
+        &["AES256", "KMS"],
+    );
+    if let Some(key) = &input.s3_sse_kms_key_id {
+        v.length_between(format_args!("'{key}'"), key.len(), "s3SseKmsKeyId", 1, 2048);
+    }
+    v.one_of(
+        input.export_format.as_deref(),
+        "exportFormat",
+        &["DYNAMODB_JSON", "ION"],
+    );
+    v.one_of(
+        input.export_type.as_deref(),
+        "exportType",
+        &["FULL_EXPORT", "INCREMENTAL_EXPORT"],
+    );
+    v.finish()?;
+    if input.export_type.as_deref() == Some("INCREMENTAL_EXPORT") {
+        return Err(DynamoError::validation(
+            "Incremental exports are not supported by this server; export the table in full (ExportType FULL_EXPORT)",
+        ));
+    }
+    if input.incremental_export_specification.is_some() {
+        return Err(DynamoError::validation(
+            "IncrementalExportSpecification is only valid with ExportType INCREMENTAL_EXPORT",
+        ));
+    }
+    Ok(())
+}
+
+pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+    let input: ExportTableToPointInTimeInput = parse_input(body)?;
+    check(&input)?;
+    let arn = input.table_arn.clone().unwrap_or_default();
+    let _changes = db.catalog().lock_changes();
+    let table = db
+        .catalog()
+        .names()
+        .iter()
+        .filter_map(|n| db.catalog().get(n))
+        .find(|t| t.arn() == arn)
+        .ok_or_else(|| {
+            DynamoError::new(ErrorKind::TableNotFound, format!("Table not found: {arn}"))
+        })?;
+    let Some(recovery) = table.point_in_time_recovery.clone() else {
+        return Err(DynamoError::new(
+            ErrorKind::PointInTimeRecoveryUnavailable,
+            format!(
+                "Point in time recovery is not enabled for table '{}'",
+                table.name
+            ),
+        ));
+    };
+    let client_token = input
+        .client_token
+        .clone()
+        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    // A token names one request: the same parameters again get the same
+    // export, other parameters a conflict.
+    if input.client_token.is_some() {
+        if let Some(earlier) = db
+            .exports()?
+            .into_iter()
+            .find(|e| e.client_token == client_token)
+        {
+            if earlier.request != serde_json::from_slice::<serde_json::Value>(body).ok() {
+                return Err(DynamoError::new(
+                    ErrorKind::ExportConflict,
+                    "There was a conflict when writing to the specified S3 bucket: an export with the same client token and different parameters exists",
+                ));
+            }
+            return respond(&earlier);
+        }
+    }
+    let now = crate::now_epoch_seconds();
+    // Kept to the millisecond, as the recovery history is (see
+    // RestoreTableToPointInTime).
+    let at = (input.export_time.unwrap_or(now) * 1000.0).round() / 1000.0;
+    if at < recovery.earliest || at > now {
+        return Err(DynamoError::new(
+            ErrorKind::InvalidExportTime,
+            format!("ExportTime must be between {} and {now}", recovery.earliest),
+        ));
+    }
+    let id = exports::new_export_id(now);
+    let export = ExportMeta {
+        arn: format!("{}/export/{id}", table.arn()),
+        id,
+        status: exports::IN_PROGRESS.into(),
+        table_name: table.name.clone(),
+        table_storage_id: table.id,
+        table_arn: table.arn(),
+        table_id: table.uuid.clone(),
+        start_time: now,
+        end_time: None,
+        export_time: at,
+        client_token,
+        s3_bucket: input.s3_bucket.clone().unwrap_or_default(),
+        s3_bucket_owner: input.s3_bucket_owner.clone(),
+        s3_prefix: input.s3_prefix.clone(),
+        s3_sse_algorithm: input.s3_sse_algorithm.clone(),
+        s3_sse_kms_key_id: input.s3_sse_kms_key_id.clone(),
+        export_format: input
+            .export_format
+            .clone()
+            .filter(|f| Format::parse(f).is_some())
+            .unwrap_or_else(|| "DYNAMODB_JSON".into()),
+        export_type: "FULL_EXPORT".into(),
+        manifest: None,
+        billed_size_bytes: None,
+        item_count: None,
+        failure_code: None,
+        failure_message: None,
+        request: serde_json::from_slice(body).ok(),
+    };
+    db.save_export(&export)?;
+    db.start_export(export.clone(), table);
+    respond(&export)
+}
+
+fn respond(export: &ExportMeta) -> Result<Vec<u8>, DynamoError> {
+    let mut response = Map::new();
+    response.insert("ExportDescription".into(), export.description());
+    super::respond(response)
+}

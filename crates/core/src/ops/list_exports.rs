@@ -1,0 +1,55 @@
+//! ListExports: the exports made, oldest first, of one table or all,
+//! paged by an opaque token (the last export's id).
+
+use crate::validate::Violations;
+use crate::Database;
+use dynalith_model::{wire::parse_input, DynamoError};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListExportsInput {
+    table_arn: Option<String>,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+const MAX_RESULTS: i64 = 25;
+
+pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+    let input: ListExportsInput = parse_input(body)?;
+    let mut v = Violations::new();
+    if let Some(arn) = &input.table_arn {
+        v.length_between(format_args!("'{arn}'"), arn.len(), "tableArn", 1, 1024);
+    }
+    v.at_least(input.max_results, "maxResults", 1);
+    v.at_most(input.max_results, "maxResults", MAX_RESULTS);
+    v.finish()?;
+    let limit = input.max_results.unwrap_or(MAX_RESULTS) as usize;
+    let mut exports: Vec<_> = db
+        .exports()?
+        .into_iter()
+        .filter(|e| input.table_arn.as_ref().is_none_or(|t| &e.table_arn == t))
+        .collect();
+    if let Some(token) = &input.next_token {
+        let after = exports
+            .iter()
+            .position(|e| &e.id == token)
+            .ok_or_else(|| DynamoError::validation("Invalid NextToken"))?;
+        exports.drain(..=after);
+    }
+    let more = exports.len() > limit;
+    exports.truncate(limit);
+    let mut response = Map::new();
+    response.insert(
+        "ExportSummaries".into(),
+        Value::Array(exports.iter().map(|e| e.summary()).collect()),
+    );
+    if more {
+        if let Some(last) = exports.last() {
+            response.insert("NextToken".into(), last.id.clone().into());
+        }
+    }
+    super::respond(response)
+}

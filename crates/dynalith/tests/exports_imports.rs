@@ -1,0 +1,373 @@
+//! ExportTableToPointInTime, DescribeExport, ListExports, ImportTable,
+//! DescribeImport and ListImports through the SDK, against a durable
+//! server whose stand-in for S3 is the default `<data-dir>/s3`: an export
+//! of a table imports back into an equal table, in both export formats.
+
+mod common;
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue as Av, BillingMode, ExportFormat, ExportStatus, ImportStatus,
+    InputCompressionType, InputFormat, KeyType, PointInTimeRecoverySpecification, S3BucketSource,
+    ScalarAttributeType, TableCreationParameters,
+};
+use aws_sdk_dynamodb::Client;
+use common::{attribute_definition, error_code, key_element, Server};
+use std::collections::HashMap;
+
+const TABLE_ARN_PREFIX: &str = "arn:aws:dynamodb:us-east-1:000000000000:table/";
+
+async fn create_table(client: &Client, name: &str) {
+    client
+        .create_table()
+        .table_name(name)
+        .key_schema(key_element("pk", KeyType::Hash))
+        .key_schema(key_element("sk", KeyType::Range))
+        .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+        .attribute_definitions(attribute_definition("sk", ScalarAttributeType::N))
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn enable_recovery(client: &Client, table: &str) {
+    client
+        .update_continuous_backups()
+        .table_name(table)
+        .point_in_time_recovery_specification(
+            PointInTimeRecoverySpecification::builder()
+                .point_in_time_recovery_enabled(true)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+fn item(i: usize) -> HashMap<String, Av> {
+    HashMap::from([
+        ("pk".to_string(), Av::S(format!("user#{}", i % 10))),
+        ("sk".to_string(), Av::N(i.to_string())),
+        ("name".to_string(), Av::S(format!("ünï \"{i}\"\n"))),
+        (
+            "tags".to_string(),
+            Av::Ss(vec!["a".into(), format!("t{i}")]),
+        ),
+        (
+            "scores".to_string(),
+            Av::Ns(vec!["1.5".into(), "-2".into()]),
+        ),
+        ("blob".to_string(), Av::B(vec![0, 1, 2, i as u8].into())),
+        (
+            "doc".to_string(),
+            Av::M(HashMap::from([
+                ("ok".to_string(), Av::Bool(i.is_multiple_of(2))),
+                ("none".to_string(), Av::Null(true)),
+                (
+                    "list".to_string(),
+                    Av::L(vec![Av::N("1e3".into()), Av::S("x".into())]),
+                ),
+            ])),
+        ),
+    ])
+}
+
+async fn all_items(client: &Client, table: &str) -> Vec<HashMap<String, Av>> {
+    let mut items: Vec<_> = client
+        .scan()
+        .table_name(table)
+        .into_paginator()
+        .items()
+        .send()
+        .collect::<Result<Vec<_>, _>>()
+        .await
+        .unwrap();
+    items.sort_by_key(|i| {
+        (
+            i["pk"].as_s().unwrap().clone(),
+            i["sk"].as_n().unwrap().parse::<u64>().unwrap(),
+        )
+    });
+    items
+}
+
+async fn finished_export(client: &Client, arn: &str) -> aws_sdk_dynamodb::types::ExportDescription {
+    for _ in 0..500 {
+        let described = client
+            .describe_export()
+            .export_arn(arn)
+            .send()
+            .await
+            .unwrap();
+        let export = described.export_description.unwrap();
+        if export.export_status != Some(ExportStatus::InProgress) {
+            return export;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("export {arn} did not finish");
+}
+
+#[tokio::test]
+async fn an_export_imports_back_into_an_equal_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_durable(dir.path());
+    let client = server.client();
+    create_table(&client, "orders").await;
+    enable_recovery(&client, "orders").await;
+    for i in 0..120 {
+        client
+            .put_item()
+            .table_name("orders")
+            .set_item(Some(item(i)))
+            .send()
+            .await
+            .unwrap();
+    }
+    let expected = all_items(&client, "orders").await;
+    let table_arn = format!("{TABLE_ARN_PREFIX}orders");
+
+    for (format, input_format) in [
+        (ExportFormat::DynamodbJson, InputFormat::DynamodbJson),
+        (ExportFormat::Ion, InputFormat::Ion),
+    ] {
+        let started = client
+            .export_table_to_point_in_time()
+            .table_arn(&table_arn)
+            .s3_bucket("exports")
+            .s3_prefix(format!("nightly-{}", format.as_str()))
+            .export_format(format.clone())
+            .send()
+            .await
+            .unwrap()
+            .export_description
+            .unwrap();
+        assert_eq!(started.export_status, Some(ExportStatus::InProgress));
+        let export = finished_export(&client, started.export_arn().unwrap()).await;
+        assert_eq!(
+            export.export_status,
+            Some(ExportStatus::Completed),
+            "{export:?}"
+        );
+        assert_eq!(export.item_count, Some(120));
+        assert_eq!(export.table_arn(), Some(table_arn.as_str()));
+        let manifest = export.export_manifest().unwrap();
+        assert!(
+            dir.path().join("s3/exports").join(manifest).is_file(),
+            "{manifest}"
+        );
+
+        let export_id = export
+            .export_arn()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap()
+            .to_string();
+        let copy = format!(
+            "orders-{}",
+            format.as_str().to_lowercase().replace('_', "-")
+        );
+        let import = client
+            .import_table()
+            .s3_bucket_source(
+                S3BucketSource::builder()
+                    .s3_bucket("exports")
+                    .s3_key_prefix(format!(
+                        "nightly-{}/AWSDynamoDB/{export_id}/data/",
+                        format.as_str()
+                    ))
+                    .build()
+                    .unwrap(),
+            )
+            .input_format(input_format)
+            .input_compression_type(InputCompressionType::Gzip)
+            .table_creation_parameters(
+                TableCreationParameters::builder()
+                    .table_name(&copy)
+                    .key_schema(key_element("pk", KeyType::Hash))
+                    .key_schema(key_element("sk", KeyType::Range))
+                    .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+                    .attribute_definitions(attribute_definition("sk", ScalarAttributeType::N))
+                    .billing_mode(BillingMode::PayPerRequest)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap()
+            .import_table_description
+            .unwrap();
+        let described = client
+            .describe_import()
+            .import_arn(import.import_arn().unwrap())
+            .send()
+            .await
+            .unwrap()
+            .import_table_description
+            .unwrap();
+        assert_eq!(
+            described.import_status,
+            Some(ImportStatus::Completed),
+            "{described:?}"
+        );
+        assert_eq!(
+            (described.imported_item_count, described.error_count),
+            (120, 0)
+        );
+        assert_eq!(all_items(&client, &copy).await, expected, "{format:?}");
+    }
+
+    // Both exports are listed, one page at a time.
+    let first = client
+        .list_exports()
+        .table_arn(&table_arn)
+        .max_results(1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(first.export_summaries().len(), 1);
+    let second = client
+        .list_exports()
+        .table_arn(&table_arn)
+        .max_results(1)
+        .next_token(first.next_token().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(second.export_summaries().len(), 1);
+    assert!(second.next_token().is_none());
+    let imports = client.list_imports().send().await.unwrap();
+    assert_eq!(imports.import_summary_list().len(), 2);
+
+    // Exports and imports outlive a restart.
+    let exports_before = client
+        .list_exports()
+        .send()
+        .await
+        .unwrap()
+        .export_summaries()
+        .len();
+    drop(client);
+    drop(server);
+    let server = Server::start_durable(dir.path());
+    let client = server.client();
+    assert_eq!(
+        client
+            .list_exports()
+            .send()
+            .await
+            .unwrap()
+            .export_summaries()
+            .len(),
+        exports_before
+    );
+    assert_eq!(all_items(&client, "orders-ion").await, expected);
+}
+
+#[tokio::test]
+async fn exports_and_imports_answer_with_dynamodb_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_durable(dir.path());
+    let client = server.client();
+    create_table(&client, "plain").await;
+    let arn = format!("{TABLE_ARN_PREFIX}plain");
+
+    let error = client
+        .export_table_to_point_in_time()
+        .table_arn(&arn)
+        .s3_bucket("bk")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_code(&error),
+        "PointInTimeRecoveryUnavailableException"
+    );
+    let error = client
+        .export_table_to_point_in_time()
+        .table_arn(format!("{TABLE_ARN_PREFIX}absent"))
+        .s3_bucket("bk")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "TableNotFoundException");
+
+    enable_recovery(&client, "plain").await;
+    let future = aws_sdk_dynamodb::primitives::DateTime::from_secs(4_000_000_000);
+    let error = client
+        .export_table_to_point_in_time()
+        .table_arn(&arn)
+        .s3_bucket("bk")
+        .export_time(future)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "InvalidExportTimeException");
+
+    // A client token names one request.
+    let first = client
+        .export_table_to_point_in_time()
+        .table_arn(&arn)
+        .s3_bucket("bk")
+        .client_token("token-1")
+        .send()
+        .await
+        .unwrap();
+    let again = client
+        .export_table_to_point_in_time()
+        .table_arn(&arn)
+        .s3_bucket("bk")
+        .client_token("token-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        first.export_description.unwrap().export_arn,
+        again.export_description.unwrap().export_arn
+    );
+    let error = client
+        .export_table_to_point_in_time()
+        .table_arn(&arn)
+        .s3_bucket("other")
+        .client_token("token-1")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ExportConflictException");
+
+    let error = client
+        .describe_export()
+        .export_arn(format!("{arn}/export/01234567890123-abcdef01"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ExportNotFoundException");
+    let error = client
+        .describe_import()
+        .import_arn(format!("{arn}/import/01234567890123-abcdef01"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ImportNotFoundException");
+
+    // Importing into a table name in use is refused as CreateTable is.
+    let error = client
+        .import_table()
+        .s3_bucket_source(S3BucketSource::builder().s3_bucket("bk").build().unwrap())
+        .input_format(InputFormat::Csv)
+        .table_creation_parameters(
+            TableCreationParameters::builder()
+                .table_name("plain")
+                .key_schema(key_element("pk", KeyType::Hash))
+                .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+                .billing_mode(BillingMode::PayPerRequest)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ResourceInUseException");
+}
