@@ -6,9 +6,9 @@
 mod common;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue as Av, BillingMode, ExportFormat, ExportStatus, ImportStatus,
-    InputCompressionType, InputFormat, KeyType, PointInTimeRecoverySpecification, S3BucketSource,
-    ScalarAttributeType, TableCreationParameters,
+    AttributeValue as Av, BillingMode, ExportFormat, ExportStatus, ExportType, ExportViewType,
+    ImportStatus, IncrementalExportSpecification, InputCompressionType, InputFormat, KeyType,
+    PointInTimeRecoverySpecification, S3BucketSource, ScalarAttributeType, TableCreationParameters,
 };
 use aws_sdk_dynamodb::Client;
 use common::{attribute_definition, error_code, key_element, Server};
@@ -304,6 +304,32 @@ async fn exports_and_imports_answer_with_dynamodb_errors() {
         .send()
         .await
         .unwrap_err();
+    assert_eq!(error_code(&error), "InvalidExportTimeException");
+
+    // An incremental export needs a window of 15 minutes to a day, all
+    // of it covered by point-in-time recovery.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64();
+    let incremental = |from: f64, to: f64| {
+        client
+            .export_table_to_point_in_time()
+            .table_arn(&arn)
+            .s3_bucket("bk")
+            .export_type(ExportType::IncrementalExport)
+            .incremental_export_specification(
+                IncrementalExportSpecification::builder()
+                    .export_from_time(aws_sdk_dynamodb::primitives::DateTime::from_secs_f64(from))
+                    .export_to_time(aws_sdk_dynamodb::primitives::DateTime::from_secs_f64(to))
+                    .export_view_type(ExportViewType::NewImage)
+                    .build(),
+            )
+            .send()
+    };
+    let error = incremental(now - 1.0, now).await.unwrap_err();
+    assert_eq!(error_code(&error), "InvalidExportTimeException");
+    let error = incremental(now - 7200.0, now - 3600.0).await.unwrap_err();
     assert_eq!(error_code(&error), "InvalidExportTimeException");
 
     // A client token names one request.

@@ -55,10 +55,60 @@ impl Format {
         }
     }
 
+    /// Appends the line of one item's change in an incremental export:
+    /// the time of its last write, its keys and its images.
+    pub fn write_change_line(
+        self,
+        out: &mut Vec<u8>,
+        micros: u64,
+        keys: &Item,
+        old: Option<&Item>,
+        new: Option<&Item>,
+    ) {
+        let images = [("OldImage", old), ("NewImage", new)];
+        match self {
+            Format::DynamoDbJson => {
+                let mut line = serde_json::Map::new();
+                line.insert(
+                    "Metadata".into(),
+                    serde_json::json!({"WriteTimestampMicros": {"N": micros.to_string()}}),
+                );
+                line.insert("Keys".into(), item_json(keys));
+                for (name, image) in images {
+                    if let Some(image) = image {
+                        line.insert(name.into(), item_json(image));
+                    }
+                }
+                out.extend_from_slice(serde_json::Value::Object(line).to_string().as_bytes());
+            }
+            Format::Ion => {
+                out.extend_from_slice(
+                    format!("{{Metadata:{{WriteTimestampMicros:{micros}.}},Keys:").as_bytes(),
+                );
+                ion_struct(out, keys.iter());
+                for (name, image) in images {
+                    if let Some(image) = image {
+                        out.push(b',');
+                        out.extend_from_slice(name.as_bytes());
+                        out.push(b':');
+                        ion_struct(out, image.iter());
+                    }
+                }
+                out.push(b'}');
+            }
+        }
+        out.push(b'\n');
+    }
+
     /// Whether `write_line` needs the decoded item.
     pub fn needs_item(self) -> bool {
         self == Format::Ion
     }
+}
+
+fn item_json(item: &Item) -> serde_json::Value {
+    // An item in memory is valid, so it always serializes.
+    serde_json::to_value(item).unwrap_or_default()
 }
 
 /// An Ion string: JSON's escapes are all valid Ion escapes.
@@ -151,6 +201,28 @@ mod tests {
         let mut out = Vec::new();
         Format::DynamoDbJson.write_line(&mut out, br#"{"pk":{"S":"a"}}"#, None);
         assert_eq!(out, b"{\"Item\":{\"pk\":{\"S\":\"a\"}}}\n");
+    }
+
+    #[test]
+    fn change_lines_carry_the_time_keys_and_images() {
+        let keys = item(r#"{"pk":{"S":"a"}}"#);
+        let new = item(r#"{"pk":{"S":"a"},"v":{"N":"2"}}"#);
+        let mut out = Vec::new();
+        Format::DynamoDbJson.write_change_line(&mut out, 7_000, &keys, None, Some(&new));
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            concat!(
+                r#"{"Keys":{"pk":{"S":"a"}},"Metadata":{"WriteTimestampMicros":{"N":"7000"}},"#,
+                r#""NewImage":{"pk":{"S":"a"},"v":{"N":"2"}}}"#,
+                "\n"
+            )
+        );
+        let mut out = Vec::new();
+        Format::Ion.write_change_line(&mut out, 7_000, &keys, Some(&new), None);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "{Metadata:{WriteTimestampMicros:7000.},Keys:{\"pk\":\"a\"},OldImage:{\"pk\":\"a\",\"v\":2.}}\n"
+        );
     }
 
     #[test]

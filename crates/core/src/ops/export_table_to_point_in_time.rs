@@ -2,7 +2,7 @@
 //! at a moment since point-in-time recovery was enabled, to the local
 //! stand-in for S3 (`exports`).
 
-use crate::exports::{self, item_lines::Format, ExportMeta};
+use crate::exports::{self, item_lines::Format, ExportMeta, IncrementalExport};
 use crate::validate::Violations;
 use crate::Database;
 use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
@@ -22,8 +22,21 @@ struct ExportTableToPointInTimeInput {
     s3_sse_kms_key_id: Option<String>,
     export_format: Option<String>,
     export_type: Option<String>,
-    incremental_export_specification: Option<serde_json::Value>,
+    incremental_export_specification: Option<IncrementalExportSpecificationInput>,
 }
+
+#[derive(Deserialize, PartialEq)]
+#[serde(rename_all = "PascalCase")]
+struct IncrementalExportSpecificationInput {
+    export_from_time: Option<f64>,
+    export_to_time: Option<f64>,
+    export_view_type: Option<String>,
+}
+
+/// An incremental export covers at least this and at most a day, as in
+/// DynamoDB.
+const MIN_WINDOW_SECONDS: f64 = 15.0 * 60.0;
+const MAX_WINDOW_SECONDS: f64 = 24.0 * 3600.0;
 
 fn check(input: &ExportTableToPointInTimeInput) -> Result<(), DynamoError> {
     let mut v = Violations::new();
@@ -81,18 +94,68 @@ fn check(input: &ExportTableToPointInTimeInput) -> Result<(), DynamoError> {
         "exportType",
         &["FULL_EXPORT", "INCREMENTAL_EXPORT"],
     );
+    if let Some(spec) = &input.incremental_export_specification {
+        v.one_of(
+            spec.export_view_type.as_deref(),
+            "incrementalExportSpecification.exportViewType",
+            &["NEW_IMAGE", "NEW_AND_OLD_IMAGES"],
+        );
+    }
     v.finish()?;
-    if input.export_type.as_deref() == Some("INCREMENTAL_EXPORT") {
+    let incremental = input.export_type.as_deref() == Some("INCREMENTAL_EXPORT");
+    if incremental && input.export_time.is_some() {
         return Err(DynamoError::validation(
-            "Incremental exports are not supported by this server; export the table in full (ExportType FULL_EXPORT)",
+            "ExportTime cannot be specified for an incremental export; use IncrementalExportSpecification",
         ));
     }
-    if input.incremental_export_specification.is_some() {
+    if incremental && input.incremental_export_specification.is_none() {
+        return Err(DynamoError::validation(
+            "IncrementalExportSpecification is required when ExportType is INCREMENTAL_EXPORT",
+        ));
+    }
+    if !incremental && input.incremental_export_specification.is_some() {
         return Err(DynamoError::validation(
             "IncrementalExportSpecification is only valid with ExportType INCREMENTAL_EXPORT",
         ));
     }
     Ok(())
+}
+
+/// The window of an incremental export: from its start, which recovery
+/// must cover, to its end (now when not given), 15 minutes to 24 hours.
+fn incremental_window(
+    spec: &IncrementalExportSpecificationInput,
+    earliest: f64,
+    now: f64,
+) -> Result<IncrementalExport, DynamoError> {
+    let to_millis = |t: f64| (t * 1000.0).round() / 1000.0;
+    let Some(from) = spec.export_from_time.map(to_millis) else {
+        return Err(DynamoError::validation(
+            "ExportFromTime is required for an incremental export",
+        ));
+    };
+    let to = spec.export_to_time.map_or(now, to_millis);
+    if from < earliest || to > now || from >= to {
+        return Err(DynamoError::new(
+            ErrorKind::InvalidExportTime,
+            format!(
+                "ExportFromTime and ExportToTime must be between {earliest} and {now}, ExportFromTime first"
+            ),
+        ));
+    }
+    if !(MIN_WINDOW_SECONDS..=MAX_WINDOW_SECONDS).contains(&(to - from)) {
+        return Err(DynamoError::validation(
+            "The incremental export period between ExportFromTime and ExportToTime must be at least 15 minutes and at most 24 hours",
+        ));
+    }
+    Ok(IncrementalExport {
+        from,
+        to,
+        view_type: spec
+            .export_view_type
+            .clone()
+            .unwrap_or_else(|| "NEW_AND_OLD_IMAGES".into()),
+    })
 }
 
 pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
@@ -142,7 +205,15 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let now = crate::now_epoch_seconds();
     // Kept to the millisecond, as the recovery history is (see
     // RestoreTableToPointInTime).
-    let at = (input.export_time.unwrap_or(now) * 1000.0).round() / 1000.0;
+    let incremental = input
+        .incremental_export_specification
+        .as_ref()
+        .map(|spec| incremental_window(spec, recovery.earliest, now))
+        .transpose()?;
+    let at = match &incremental {
+        Some(window) => window.to,
+        None => (input.export_time.unwrap_or(now) * 1000.0).round() / 1000.0,
+    };
     if at < recovery.earliest || at > now {
         return Err(DynamoError::new(
             ErrorKind::InvalidExportTime,
@@ -172,7 +243,11 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             .clone()
             .filter(|f| Format::parse(f).is_some())
             .unwrap_or_else(|| "DYNAMODB_JSON".into()),
-        export_type: "FULL_EXPORT".into(),
+        export_type: input
+            .export_type
+            .clone()
+            .unwrap_or_else(|| "FULL_EXPORT".into()),
+        incremental,
         manifest: None,
         billed_size_bytes: None,
         item_count: None,
@@ -189,4 +264,41 @@ fn respond(export: &ExportMeta) -> Result<Vec<u8>, DynamoError> {
     let mut response = Map::new();
     response.insert("ExportDescription".into(), export.description());
     super::respond(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn window(from: f64, to: Option<f64>) -> Result<IncrementalExport, DynamoError> {
+        let spec = IncrementalExportSpecificationInput {
+            export_from_time: Some(from),
+            export_to_time: to,
+            export_view_type: None,
+        };
+        incremental_window(&spec, 1_000.0, 100_000.0)
+    }
+
+    #[test]
+    fn an_incremental_window_is_recoverable_and_15_minutes_to_a_day_long() {
+        let ok = window(2_000.0, Some(2_900.0)).unwrap();
+        assert_eq!(
+            (ok.from, ok.to, ok.view_type.as_str()),
+            (2_000.0, 2_900.0, "NEW_AND_OLD_IMAGES")
+        );
+        assert_eq!(window(99_000.0, None).unwrap().to, 100_000.0);
+        for (from, to, kind) in [
+            (2_000.0, 2_899.0, ErrorKind::Validation),
+            (2_000.0, 2_000.0 + 86_401.0, ErrorKind::Validation),
+            (999.0, 2_000.0, ErrorKind::InvalidExportTime),
+            (2_000.0, 100_001.0, ErrorKind::InvalidExportTime),
+            (5_000.0, 4_000.0, ErrorKind::InvalidExportTime),
+        ] {
+            assert_eq!(
+                window(from, Some(to)).unwrap_err().kind,
+                kind,
+                "{from}..{to}"
+            );
+        }
+    }
 }
