@@ -227,10 +227,14 @@ impl Database {
     }
 
     /// Visits the stored form of each of `table`'s items as it was at
-    /// `at_millis`, reading the recovery copy and the history from one
-    /// snapshot (a fold moves records from one to the other). The table's
-    /// recovery must still be on once the snapshot is taken, or the copy
-    /// may already be gone: the caller learns so from the error.
+    /// `at_millis`. Every write since recovery was enabled left a history
+    /// record, so the table as one snapshot holds it, less the changes
+    /// recorded after that time, is the table at that time: the live items
+    /// are streamed, and only the items changed since are held in memory
+    /// with their state at the time (their last earlier record, or the
+    /// recovery copy's) — few for an export of a recent moment. The
+    /// table's recovery must still be on once the snapshot is taken, or
+    /// the copy may already be gone: the caller learns so from the error.
     pub(crate) fn visit_items_at(
         &self,
         table: &TableMeta,
@@ -238,8 +242,54 @@ impl Database {
         visit: &mut dyn FnMut(&[u8]) -> Result<(), DynamoError>,
     ) -> Result<(), DynamoError> {
         let snapshot = self.engine().snapshot();
-        let recovery = self
-            .catalog()
+        let recovery = self.recovery_in_snapshot(table)?;
+        let (history_start, history_end) = keys::history_range(table.id);
+        // The items changed after the time, and then (None until known)
+        // their state at it, by their key in the table.
+        let mut changed: BTreeMap<Vec<u8>, Option<Option<Vec<u8>>>> = BTreeMap::new();
+        for entry in snapshot.scan(&history_start, &history_end, false) {
+            let (_, record) = entry.map_err(storage_error)?;
+            let change = parse_history(&record)?;
+            if change.time_millis > at_millis {
+                changed.entry(change.item_key.to_vec()).or_insert(None);
+            }
+        }
+        if !changed.is_empty() {
+            for entry in snapshot.scan(&history_start, &history_end, false) {
+                let (_, record) = entry.map_err(storage_error)?;
+                let change = parse_history(&record)?;
+                if change.time_millis <= at_millis {
+                    if let Some(state) = changed.get_mut(change.item_key) {
+                        *state = Some(change.stored.map(<[u8]>::to_vec));
+                    }
+                }
+            }
+            for (key, state) in changed.iter_mut().filter(|(_, state)| state.is_none()) {
+                let base_key = keys::item_key_in(recovery.base_id, key)
+                    .ok_or_else(|| DynamoError::internal("corrupt history record key"))?;
+                *state = Some(snapshot.get(&base_key).map_err(storage_error)?);
+            }
+        }
+        let (start, end) = keys::table_items_range(table.id);
+        for entry in snapshot.scan(&start, &end, false) {
+            let (key, stored) = entry.map_err(storage_error)?;
+            match changed.remove(&key[..]) {
+                Some(Some(Some(then))) => visit(&then)?,
+                Some(_) => {}
+                None => visit(&stored)?,
+            }
+        }
+        // Items deleted since the time.
+        for then in changed.into_values().flatten().flatten() {
+            visit(&then)?;
+        }
+        Ok(())
+    }
+
+    /// The table's recovery settings as of a snapshot just taken: the
+    /// catalog still showing them means the snapshot holds the copy.
+    fn recovery_in_snapshot(&self, table: &TableMeta) -> Result<PointInTimeRecovery, DynamoError> {
+        self.catalog()
             .get(&table.name)
             .filter(|t| t.id == table.id)
             .and_then(|t| t.point_in_time_recovery.clone())
@@ -247,33 +297,7 @@ impl Database {
                 DynamoError::internal(
                     "the table was deleted, or its point-in-time recovery disabled, during the export",
                 )
-            })?;
-        // Each changed item's last state at or before the time, by its key
-        // in the table.
-        let mut last: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
-        let (start, end) = keys::history_range(table.id);
-        for entry in snapshot.scan(&start, &end, false) {
-            let (_, record) = entry.map_err(storage_error)?;
-            let change = parse_history(&record)?;
-            if change.time_millis <= at_millis {
-                last.insert(change.item_key.to_vec(), change.stored.map(<[u8]>::to_vec));
-            }
-        }
-        let (start, end) = keys::table_items_range(recovery.base_id);
-        for entry in snapshot.scan(&start, &end, false) {
-            let (base_key, stored) = entry.map_err(storage_error)?;
-            let key = keys::item_key_in(table.id, &base_key)
-                .ok_or_else(|| DynamoError::internal("corrupt recovery copy key"))?;
-            match last.remove(&key) {
-                Some(Some(changed)) => visit(&changed)?,
-                Some(None) => {}
-                None => visit(&stored)?,
-            }
-        }
-        for stored in last.into_values().flatten() {
-            visit(&stored)?;
-        }
-        Ok(())
+            })
     }
 
     /// Visits each item of `table` that changed at or after `from_millis`
@@ -289,16 +313,7 @@ impl Database {
         visit: &mut VisitChange<'_>,
     ) -> Result<(), DynamoError> {
         let snapshot = self.engine().snapshot();
-        let recovery = self
-            .catalog()
-            .get(&table.name)
-            .filter(|t| t.id == table.id)
-            .and_then(|t| t.point_in_time_recovery.clone())
-            .ok_or_else(|| {
-                DynamoError::internal(
-                    "the table was deleted, or its point-in-time recovery disabled, during the export",
-                )
-            })?;
+        let recovery = self.recovery_in_snapshot(table)?;
         let mut before: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
         let mut after: BTreeMap<Vec<u8>, (Option<Vec<u8>>, u64)> = BTreeMap::new();
         let (start, end) = keys::history_range(table.id);
