@@ -9,9 +9,10 @@
 //! <prefix>/AWSDynamoDB/<export id>/manifest-summary.json (+ .checksum)
 //! ```
 //!
-//! As in DynamoDB, the table needs point-in-time recovery: the items come
-//! from its recovery copy and history (`point_in_time`), so an export never
-//! slows the table's writes and sees exactly the requested moment. The
+//! As in DynamoDB, the table needs point-in-time recovery: the items are
+//! the table's as one snapshot holds them, less the changes its recovery
+//! history records after the requested moment (`point_in_time`), so an
+//! export never holds up the table's writes and sees exactly that moment. The
 //! request answers IN_PROGRESS; a background thread writes the files and
 //! then records COMPLETED (or FAILED, with DynamoDB's FailureCode and
 //! FailureMessage). An export a crash interrupts is recorded FAILED at the
