@@ -259,6 +259,9 @@ fn a_table_an_import_left_unfinished_is_dropped_at_the_next_start() {
         let mut txn = db.engine().begin();
         txn.put(&key, &serde_json::to_vec(&entry).unwrap()).unwrap();
         txn.commit().unwrap();
+        db.catalog().publish(serde_json::from_value(entry).unwrap());
+        let described = run(&db, Operation::DescribeTable, r#"{"TableName":"half"}"#);
+        assert_eq!(described["Table"]["TableStatus"], "CREATING");
         let import = crate::imports::ImportMeta {
             id: "00000000000001-00000000".into(),
             arn:

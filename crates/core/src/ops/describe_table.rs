@@ -10,10 +10,13 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         .catalog()
         .get(&name)
         .ok_or_else(|| DynamoError::table_not_found(&name))?;
+    // A table an ImportTable is still filling is CREATING, as DynamoDB's
+    // is until its import ends.
+    let status = if table.importing { "CREATING" } else { "ACTIVE" };
     let mut response = Map::new();
     response.insert(
         "Table".into(),
-        describe::table_description(db, &table, "ACTIVE")?,
+        describe::table_description(db, &table, status)?,
     );
     super::respond(response)
 }
