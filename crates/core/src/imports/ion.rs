@@ -95,24 +95,31 @@ impl Value {
     }
 }
 
-/// Every top-level value of `text`, less the version marker `$ion_1_0`.
-pub fn parse_values(text: &str) -> Result<Vec<Value>, String> {
+/// Every top-level value of `text`, less the version marker `$ion_1_0`,
+/// one at a time; stops at the first that cannot be read.
+pub fn visit_values(text: &str, visit: &mut dyn FnMut(Value)) -> Result<(), String> {
     let mut reader = Reader {
         bytes: text.as_bytes(),
         at: 0,
     };
-    let mut values = Vec::new();
     loop {
         reader.skip_blank()?;
         if reader.at == reader.bytes.len() {
-            return Ok(values);
+            return Ok(());
         }
         if reader.rest().starts_with(b"$ion_1_0") && !reader.continues_symbol(8) {
             reader.at += 8;
             continue;
         }
-        values.push(reader.value(0)?);
+        visit(reader.value(0)?);
     }
+}
+
+/// Every top-level value of `text`, all at once.
+pub fn parse_values(text: &str) -> Result<Vec<Value>, String> {
+    let mut values = Vec::new();
+    visit_values(text, &mut |value| values.push(value))?;
+    Ok(values)
 }
 
 struct Reader<'a> {

@@ -24,20 +24,37 @@ pub enum InputFormat {
 /// An item read, or why a record is not one (the import's ErrorCount).
 pub type Record = Result<Item, String>;
 
-/// The records of one (decompressed) source object.
-pub fn records(format: &InputFormat, table: &TableMeta, text: &str) -> Vec<Record> {
+/// The records of one (decompressed) source object, one at a time, so that
+/// only one item of a large object is held at once.
+pub fn visit_records(
+    format: &InputFormat,
+    table: &TableMeta,
+    text: &str,
+    visit: &mut dyn FnMut(Record),
+) {
     match format {
         InputFormat::DynamoDbJson => text
             .lines()
             .filter(|line| !line.trim().is_empty())
-            .map(dynamodb_json_record)
-            .collect(),
-        InputFormat::Ion => match ion::parse_values(text) {
-            Ok(values) => values.into_iter().map(ion_record).collect(),
-            Err(e) => vec![Err(e)],
-        },
-        InputFormat::Csv { delimiter, header } => csv_records(table, text, *delimiter, header),
+            .for_each(|line| visit(dynamodb_json_record(line))),
+        InputFormat::Ion => {
+            // A value that cannot be read ends the object: Ion text has no
+            // line structure to resume at.
+            if let Err(e) = ion::visit_values(text, &mut |value| visit(ion_record(value))) {
+                visit(Err(e));
+            }
+        }
+        InputFormat::Csv { delimiter, header } => {
+            csv_records(table, text, *delimiter, header, visit)
+        }
     }
+}
+
+/// The records of one source object, all at once.
+pub fn records(format: &InputFormat, table: &TableMeta, text: &str) -> Vec<Record> {
+    let mut all = Vec::new();
+    visit_records(format, table, text, &mut |record| all.push(record));
+    all
 }
 
 fn dynamodb_json_record(line: &str) -> Record {
@@ -75,7 +92,8 @@ fn csv_records(
     text: &str,
     delimiter: u8,
     header: &Option<Vec<String>>,
-) -> Vec<Record> {
+    visit: &mut dyn FnMut(Record),
+) {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(header.is_none())
@@ -85,29 +103,34 @@ fn csv_records(
         Some(names) => names.clone(),
         None => match reader.headers() {
             Ok(h) => h.iter().map(str::to_string).collect(),
-            Err(e) => return vec![Err(format!("unreadable CSV header: {e}"))],
+            Err(e) => return visit(Err(format!("unreadable CSV header: {e}"))),
         },
     };
-    reader
-        .records()
-        .map(|row| {
-            let row = row.map_err(|e| format!("unreadable CSV row: {e}"))?;
-            if row.len() != names.len() {
-                return Err(format!(
-                    "a CSV row has {} columns where the header has {}",
-                    row.len(),
-                    names.len()
-                ));
-            }
-            let mut item = Item::new();
-            for (name, cell) in names.iter().zip(row.iter()) {
-                if let Some(value) = csv_value(table, name, cell)? {
-                    item.insert(name.clone(), value);
-                }
-            }
-            Ok(item)
-        })
-        .collect()
+    for row in reader.records() {
+        visit(csv_record(table, &names, row));
+    }
+}
+
+fn csv_record(
+    table: &TableMeta,
+    names: &[String],
+    row: Result<csv::StringRecord, csv::Error>,
+) -> Record {
+    let row = row.map_err(|e| format!("unreadable CSV row: {e}"))?;
+    if row.len() != names.len() {
+        return Err(format!(
+            "a CSV row has {} columns where the header has {}",
+            row.len(),
+            names.len()
+        ));
+    }
+    let mut item = Item::new();
+    for (name, cell) in names.iter().zip(row.iter()) {
+        if let Some(value) = csv_value(table, name, cell)? {
+            item.insert(name.clone(), value);
+        }
+    }
+    Ok(item)
 }
 
 /// A CSV cell as an attribute: typed as the table defines the attribute

@@ -289,23 +289,19 @@ impl Database {
         for key in keys {
             let bytes = s3.get(&source.bucket, &key)?;
             import.processed_size_bytes += bytes.len() as i64;
-            let records: Vec<Record> = match source
+            let text = source
                 .compression
                 .decompress(bytes)
                 .map_err(|e| e.to_string())
-                .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()))
-            {
-                Ok(text) => item_sources::records(&source.format, table, &text),
-                Err(e) => vec![Err(format!("{key}: cannot be read as text: {e}"))],
-            };
-            for record in records {
+                .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()));
+            let mut take = |record: Record| {
                 import.processed_item_count += 1;
                 match record.and_then(|item| checked(table, item)) {
-                    Ok((key, item)) => {
+                    Ok((item_key, item)) => {
                         // A key met twice keeps its last item; both
                         // records count as imported.
-                        let records = batch.get(&key).map_or(0, |(_, n)| *n);
-                        batch.insert(key, (item, records + 1));
+                        let records = batch.get(&item_key).map_or(0, |(_, n)| *n);
+                        batch.insert(item_key, (item, records + 1));
                         if batch.len() == WRITE_BATCH {
                             self.write_imported(import, table, std::mem::take(&mut batch));
                         }
@@ -315,6 +311,10 @@ impl Database {
                         import.error_count += 1;
                     }
                 }
+            };
+            match text {
+                Ok(text) => item_sources::visit_records(&source.format, table, &text, &mut take),
+                Err(e) => take(Err(format!("{key}: cannot be read as text: {e}"))),
             }
         }
         self.write_imported(import, table, batch);

@@ -12,7 +12,11 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         .ok_or_else(|| DynamoError::table_not_found(&name))?;
     // A table an ImportTable is still filling is CREATING, as DynamoDB's
     // is until its import ends.
-    let status = if table.importing { "CREATING" } else { "ACTIVE" };
+    let status = if table.importing {
+        "CREATING"
+    } else {
+        "ACTIVE"
+    };
     let mut response = Map::new();
     response.insert(
         "Table".into(),
