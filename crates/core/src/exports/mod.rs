@@ -330,7 +330,7 @@ impl Database {
         let mut file = DataFile::new(format)?;
         let mut line = Vec::new();
         let mut failure = None;
-        // Each item's lines, then its storage into the current data file.
+        // Adds one item's line to the current data file, stored once full.
         let mut add = |line: &[u8], size: usize| -> Result<(), S3Failure> {
             file.encoder.write_all(line).map_err(compression_failure)?;
             file.items += 1;
@@ -342,7 +342,8 @@ impl Database {
             }
             Ok(())
         };
-        // Failures of the files stop the walk as an error of its own kind.
+        // A failure to store a file stops the walk; it is reported as the
+        // export's failure, not as the walk's internal error.
         let mut stop = |f: S3Failure| {
             let error = DynamoError::internal(f.message.clone());
             failure = Some(f);
