@@ -174,9 +174,9 @@ pub fn export_not_found(arn: &str) -> DynamoError {
     )
 }
 
-/// A new export id: the time in milliseconds, 14 digits, and 8 random
-/// hexadecimal digits, as DynamoDB's look.
-pub fn new_export_id(now: f64) -> String {
+/// A new export or import id: the time in milliseconds, 14 digits, and 8
+/// random hexadecimal digits, as DynamoDB's look.
+pub fn new_job_id(now: f64) -> String {
     let random = uuid::Uuid::new_v4().as_u128() as u32;
     format!("{:014}-{random:08x}", (now * 1000.0) as u64)
 }
@@ -652,7 +652,7 @@ mod tests {
             full["ExportDescription"]["ExportArn"].as_str().unwrap(),
         );
         let mut export = db.exports().unwrap().remove(0);
-        export.id = super::new_export_id(crate::now_epoch_seconds());
+        export.id = super::new_job_id(crate::now_epoch_seconds());
         export.arn = format!("{}/export/{}", export.table_arn, export.id);
         export.status = super::IN_PROGRESS.into();
         export.export_type = "INCREMENTAL_EXPORT".into();

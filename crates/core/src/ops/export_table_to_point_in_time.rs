@@ -220,7 +220,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             format!("ExportTime must be between {} and {now}", recovery.earliest),
         ));
     }
-    let id = exports::new_export_id(now);
+    let id = exports::new_job_id(now);
     let export = ExportMeta {
         arn: format!("{}/export/{id}", table.arn()),
         id,

@@ -175,11 +175,7 @@ pub fn execute(
         .map_err(|e| DynamoError::serialization(e.to_string()))?;
     let table = Arc::new(create_table::create(db, creation, context, true)?);
     let now = crate::now_epoch_seconds();
-    let id = format!(
-        "{:014}-{:08x}",
-        (now * 1000.0) as u64,
-        uuid::Uuid::new_v4().as_u128() as u32
-    );
+    let id = crate::exports::new_job_id(now);
     let source = input.s3_bucket_source.as_ref();
     let mut bucket_source = Map::new();
     if let Some(owner) = source.and_then(|s| s.s3_bucket_owner.clone()) {
