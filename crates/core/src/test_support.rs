@@ -22,6 +22,17 @@ pub fn open_with_s3(s3_dir: &std::path::Path) -> Arc<Database> {
     Database::open_with(engine, settings).expect("database opens")
 }
 
+/// Turns on point-in-time recovery for table `name`.
+pub fn enable_recovery(db: &Database, name: &str) {
+    run(
+        db,
+        Operation::UpdateContinuousBackups,
+        &format!(
+            r#"{{"TableName":"{name}","PointInTimeRecoverySpecification":{{"PointInTimeRecoveryEnabled":true}}}}"#
+        ),
+    );
+}
+
 /// Runs an operation that must succeed; its response as JSON.
 pub fn run(db: &Database, operation: Operation, body: &str) -> serde_json::Value {
     let response = db

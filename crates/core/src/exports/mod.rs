@@ -476,7 +476,7 @@ impl Database {
 
 #[cfg(test)]
 mod tests {
-    use crate::test_support::{create_table, open_with_s3, run};
+    use crate::test_support::{create_table, enable_recovery, open_with_s3, run};
     use crate::Operation;
     use std::io::Read as _;
 
@@ -528,11 +528,7 @@ mod tests {
         let s3 = tempfile::tempdir().unwrap();
         let db = open_with_s3(s3.path());
         create_table(&db, "tbl");
-        run(
-            &db,
-            Operation::UpdateContinuousBackups,
-            r#"{"TableName":"tbl","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}"#,
-        );
+        enable_recovery(&db, "tbl");
         let put = |item: &str| {
             run(
                 &db,
@@ -606,11 +602,7 @@ mod tests {
         let s3 = tempfile::tempdir().unwrap();
         let db = open_with_s3(s3.path());
         create_table(&db, "tbl");
-        run(
-            &db,
-            Operation::UpdateContinuousBackups,
-            r#"{"TableName":"tbl","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}"#,
-        );
+        enable_recovery(&db, "tbl");
         let write = |operation, body: &str| {
             run(&db, operation, &format!(r#"{{"TableName":"tbl",{body}}}"#));
         };
@@ -721,11 +713,7 @@ mod tests {
         );
         let db = crate::Database::open(engine).unwrap();
         create_table(&db, "tbl");
-        run(
-            &db,
-            Operation::UpdateContinuousBackups,
-            r#"{"TableName":"tbl","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}"#,
-        );
+        enable_recovery(&db, "tbl");
         let started = run(
             &db,
             Operation::ExportTableToPointInTime,

@@ -1,4 +1,4 @@
-use crate::test_support::{open_with_s3, run};
+use crate::test_support::{enable_recovery, open_with_s3, run};
 use crate::{Database, Operation};
 use std::io::Write as _;
 
@@ -182,11 +182,7 @@ fn an_export_imports_back_into_an_equal_table_in_both_formats() {
             "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"n","AttributeType":"N"}],
             "BillingMode":"PAY_PER_REQUEST"}"#,
     );
-    run(
-        &db,
-        Operation::UpdateContinuousBackups,
-        r#"{"TableName":"source","PointInTimeRecoverySpecification":{"PointInTimeRecoveryEnabled":true}}"#,
-    );
+    enable_recovery(&db, "source");
     for i in 0..250 {
         run(
             &db,
