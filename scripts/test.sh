@@ -55,9 +55,13 @@ if ! python3 -c "import boto3, pytest, pynamodb" 2>/dev/null || ! command -v aws
 fi
 
 LOG="$(mktemp)"
-"${CARGO_TARGET_DIR:-target}/debug/dynalith" serve --in-memory --port 0 --log-level warn >"$LOG" 2>&1 &
+# Where the server's exports go and imports come from (the AWS CLI checks use it).
+export DYNALITH_S3_DIR
+DYNALITH_S3_DIR="$(mktemp -d)"
+"${CARGO_TARGET_DIR:-target}/debug/dynalith" serve --in-memory --port 0 --log-level warn \
+  --s3-dir "$DYNALITH_S3_DIR" >"$LOG" 2>&1 &
 SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; rm -f "$LOG"; stop_ddb_local' EXIT
+trap 'kill $SERVER 2>/dev/null || true; rm -rf "$LOG" "$DYNALITH_S3_DIR"; stop_ddb_local' EXIT
 for _ in $(seq 1 100); do
   grep -q "listening on" "$LOG" && break
   sleep 0.05

@@ -25,6 +25,7 @@ unset AWS_PROFILE AWS_SESSION_TOKEN
 TABLE="dynalith_cli_smoke_$$_$RANDOM"
 STREAM_TABLE="${TABLE}_stream"
 RESTORED_TABLE="${TABLE}_restored"
+IMPORTED_TABLE="${TABLE}_imported"
 PASSED=0
 FAILED=0
 OUT=""   # stdout of the last `run`
@@ -88,6 +89,7 @@ cleanup() {
   ddb delete-table --table-name "$TABLE" >/dev/null 2>&1 || true
   ddb delete-table --table-name "$STREAM_TABLE" >/dev/null 2>&1 || true
   ddb delete-table --table-name "$RESTORED_TABLE" >/dev/null 2>&1 || true
+  ddb delete-table --table-name "$IMPORTED_TABLE" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -383,6 +385,54 @@ assert d['BackupDescription']['BackupDetails']['BackupStatus'] == 'DELETED', d
 "
 run describe-backup --backup-arn "$BACKUP_ARN"
 check_error "describe-backup of a deleted backup gives BackupNotFoundException" BackupNotFoundException
+
+# --- export and import (DYNALITH_S3_DIR: the server's --s3-dir, as scripts/test.sh starts it) ---
+if [[ -n "${DYNALITH_S3_DIR:-}" ]]; then
+  run update-continuous-backups --table-name "$TABLE" \
+    --point-in-time-recovery-specification PointInTimeRecoveryEnabled=true
+  TABLE_ARN="$(ddb describe-table --table-name "$TABLE" --query Table.TableArn --output text)"
+  run export-table-to-point-in-time --table-arn "$TABLE_ARN" --s3-bucket cli-exports \
+    --s3-prefix smoke --export-format DYNAMODB_JSON
+  check "export-table-to-point-in-time starts an export" "
+assert d['ExportDescription']['ExportStatus'] == 'IN_PROGRESS', d
+assert d['ExportDescription']['TableArn'] == '$TABLE_ARN', d
+"
+  EXPORT_ARN="$(value "d['ExportDescription']['ExportArn']")"
+  for _ in $(seq 1 100); do
+    run describe-export --export-arn "$EXPORT_ARN"
+    [[ "$(value "d['ExportDescription']['ExportStatus']")" != IN_PROGRESS ]] && break
+    sleep 0.1
+  done
+  check "describe-export shows the export COMPLETED with its items and manifest" "
+e = d['ExportDescription']
+assert e['ExportStatus'] == 'COMPLETED', e
+assert e['ItemCount'] >= 1, e
+assert e['ExportManifest'].startswith('smoke/AWSDynamoDB/'), e
+import os
+assert os.path.isfile(os.path.join('$DYNALITH_S3_DIR', 'cli-exports', e['ExportManifest'])), e
+"
+  EXPORT_ID="${EXPORT_ARN##*/}"
+  run import-table --s3-bucket-source "S3Bucket=cli-exports,S3KeyPrefix=smoke/AWSDynamoDB/$EXPORT_ID/data/" \
+    --input-format DYNAMODB_JSON --input-compression-type GZIP \
+    --table-creation-parameters "{\"TableName\": \"$IMPORTED_TABLE\", \"BillingMode\": \"PAY_PER_REQUEST\",
+      \"AttributeDefinitions\": [{\"AttributeName\": \"pk\", \"AttributeType\": \"S\"},
+                               {\"AttributeName\": \"sk\", \"AttributeType\": \"N\"}],
+      \"KeySchema\": [{\"AttributeName\": \"pk\", \"KeyType\": \"HASH\"},
+                     {\"AttributeName\": \"sk\", \"KeyType\": \"RANGE\"}]}"
+  check "import-table imports the export into a new table" "
+i = d['ImportTableDescription']
+assert i['ImportStatus'] == 'COMPLETED', i
+assert i['ErrorCount'] == 0 and i['ImportedItemCount'] >= 1, i
+"
+  run scan --table-name "$IMPORTED_TABLE" --consistent-read
+  SOURCE_SCAN="$(ddb scan --table-name "$TABLE" --consistent-read 2>/dev/null)"
+  check "the imported table holds the exported items" "
+source = json.loads('''$SOURCE_SCAN''')
+assert sorted(map(json.dumps, d['Items'])) == sorted(map(json.dumps, source['Items'])), (d, source)
+"
+  run describe-export --export-arn "$TABLE_ARN/export/01234567890123-abcdef01"
+  check_error "describe-export of an unknown export gives ExportNotFoundException" ExportNotFoundException
+fi
 
 # --- delete-table -----------------------------------------------------------------------------
 run delete-table --table-name "$TABLE"
