@@ -428,6 +428,82 @@ mod tests {
     use crate::test_support::{create_table, open_durable, run};
     use crate::{keys, Operation};
 
+    mod exports_at_any_moment {
+        use crate::test_support::{create_table, enable_recovery, run};
+        use crate::Operation;
+        use proptest::prelude::*;
+        use std::collections::BTreeMap;
+
+        fn pause() {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+
+        fn millis_now() -> u64 {
+            (crate::now_epoch_seconds() * 1000.0) as u64
+        }
+
+        /// The items `visit_items_at` gives for the moment, as `pk -> v`.
+        fn items_at(db: &crate::Database, at_millis: u64) -> BTreeMap<String, String> {
+            let table = db.catalog().get("tbl").unwrap();
+            let mut items = BTreeMap::new();
+            db.visit_items_at(&table, at_millis, &mut |stored| {
+                let item = crate::stored_item::decode(stored)?;
+                let text = |name: &str| serde_json::to_value(&item[name]).unwrap().to_string();
+                assert!(
+                    items.insert(text("pk"), text("v")).is_none(),
+                    "an item visited twice"
+                );
+                Ok(())
+            })
+            .unwrap();
+            items
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 16, ..ProptestConfig::default() })]
+
+            /// Whatever the writes after recovery was enabled, the table read
+            /// for any moment between them is the table as it was then.
+            #[test]
+            fn the_table_at_each_moment_is_the_one_the_writes_made(
+                writes in proptest::collection::vec((0u8..5, any::<bool>(), 0u8..3), 1..12),
+            ) {
+                let db = crate::test_support::open_cached();
+                create_table(&db, "tbl");
+                let mut model: BTreeMap<String, String> = BTreeMap::new();
+                let pk = |k: u8| serde_json::json!({"S": format!("k{k}")}).to_string();
+                let v = |n: u8| serde_json::json!({"N": n.to_string()}).to_string();
+                let put = |db: &crate::Database, k: u8, n: u8| {
+                    run(db, Operation::PutItem, &format!(r#"{{"TableName":"tbl","Item":{{"pk":{},"v":{}}}}}"#, pk(k), v(n)));
+                };
+                // Items from before recovery live in its copy.
+                for k in 0..2 {
+                    put(&db, k, 9);
+                    model.insert(pk(k), v(9));
+                }
+                enable_recovery(&db, "tbl");
+                // Each moment is taken right after a write, often in the
+                // write's own millisecond (which includes it), and the next
+                // write comes a pause later.
+                let mut moments = vec![(millis_now(), model.clone())];
+                for (k, is_put, n) in writes {
+                    pause();
+                    if is_put {
+                        put(&db, k, n);
+                        model.insert(pk(k), v(n));
+                    } else {
+                        run(&db, Operation::DeleteItem, &format!(r#"{{"TableName":"tbl","Key":{{"pk":{}}}}}"#, pk(k)));
+                        model.remove(&pk(k));
+                    }
+                    moments.push((millis_now(), model.clone()));
+                }
+                for (at, expected) in moments {
+                    prop_assert_eq!(items_at(&db, at), expected);
+                }
+            }
+        }
+    }
+
     fn count(db: &crate::Database, table: &str) -> i64 {
         let scanned = run(
             db,
