@@ -187,7 +187,7 @@ impl Database {
         self.write_restored(table, batch)
     }
 
-    fn write_restored(
+    pub(crate) fn write_restored(
         &self,
         table: &std::sync::Arc<TableMeta>,
         items: Vec<(Vec<u8>, dynalith_model::Item)>,

@@ -6,16 +6,15 @@
 //! flight, and from then on every write to the table also writes a history
 //! record in its own storage transaction: the item's key and its new
 //! stored form (nothing for a delete), with the time, numbered by the
-//! stream sequencer, so an item's records follow its changes. A restore to
-//! time T writes the copy into a new table, then the last change at or
-//! before T of each item that changed.
+//! stream sequencer, so an item's records follow its changes. So the table
+//! at time T is the live table less the changes recorded after T: restores
+//! and exports stream it from one snapshot (`visit_items_at`).
 //!
 //! Records older than the recovery period (35 days by default) are folded
 //! into the copy by the retention thread, which moves the earliest
 //! restorable time forward.
 
 use crate::catalog::{PointInTimeRecovery, TableMeta};
-use crate::write::{ItemWrite, Mutation};
 use crate::{keys, storage_error, stored_item, Database};
 use dynalith_model::{DynamoError, Item};
 use std::collections::BTreeMap;
@@ -176,54 +175,25 @@ impl Database {
     }
 
     /// Fills `target` (new and empty) with `source`'s items as they were
-    /// at `at` (seconds since the epoch).
+    /// at `at` (seconds since the epoch, to the millisecond), streamed
+    /// from one snapshot (`visit_items_at`).
     pub(crate) fn restore_to_point_in_time(
         &self,
         source: &TableMeta,
-        recovery: &PointInTimeRecovery,
         at: f64,
         target: &Arc<TableMeta>,
     ) -> Result<(), DynamoError> {
-        let at_millis = (at * 1000.0) as u64;
-        // Each changed item's last state at or before `at`, read before the
-        // copy is written so that both come from before the restore.
-        let mut last: BTreeMap<Vec<u8>, Option<Vec<u8>>> = BTreeMap::new();
-        {
-            let (start, end) = keys::history_range(source.id);
-            let snapshot = self.engine().snapshot();
-            for entry in snapshot.scan(&start, &end, false) {
-                let (_, record) = entry.map_err(storage_error)?;
-                let change = parse_history(&record)?;
-                if change.time_millis <= at_millis {
-                    last.insert(change.item_key.to_vec(), change.stored.map(<[u8]>::to_vec));
-                }
-            }
-        }
-        self.restore_items(recovery.base_id, target)?;
+        let at_millis = (at * 1000.0).round() as u64;
         let mut batch = Vec::with_capacity(RESTORE_BATCH);
-        for (key, stored) in last {
-            let key = keys::item_key_in(target.id, &key)
-                .ok_or_else(|| DynamoError::internal("corrupt history record key"))?;
-            let item = stored.map(|s| stored_item::decode(&s)).transpose()?;
-            batch.push(ItemWrite {
-                table: Arc::clone(target),
-                key,
-                // Called again if the write is retried after a conflict.
-                decide: Box::new(move |_| {
-                    Ok(match &item {
-                        Some(item) => Mutation::Put(item.clone()),
-                        None => Mutation::Delete,
-                    })
-                }),
-            });
+        self.visit_items_at(source, at_millis, &mut |stored| {
+            let item = stored_item::decode(stored)?;
+            batch.push((crate::primary_key::key_of_item(target, &item)?, item));
             if batch.len() == RESTORE_BATCH {
-                self.write_items(std::mem::take(&mut batch))?;
+                self.write_restored(target, std::mem::take(&mut batch))?;
             }
-        }
-        if !batch.is_empty() {
-            self.write_items(batch)?;
-        }
-        Ok(())
+            Ok(())
+        })?;
+        self.write_restored(target, batch)
     }
 
     /// Visits the stored form of each of `table`'s items as it was at
@@ -295,7 +265,7 @@ impl Database {
             .and_then(|t| t.point_in_time_recovery.clone())
             .ok_or_else(|| {
                 DynamoError::internal(
-                    "the table was deleted, or its point-in-time recovery disabled, during the export",
+                    "the table was deleted, or its point-in-time recovery disabled, as it was read",
                 )
             })
     }

@@ -93,7 +93,7 @@ pub fn execute(
         backup_arn: None,
     };
     restore_table(db, context, &name, from, &input.overrides, |target| {
-        db.restore_to_point_in_time(&source, &recovery, at, target)
+        db.restore_to_point_in_time(&source, at, target)
     })
 }
 
