@@ -419,7 +419,16 @@ assert os.path.isfile(os.path.join('$DYNALITH_S3_DIR', 'cli-exports', e['ExportM
                                {\"AttributeName\": \"sk\", \"AttributeType\": \"N\"}],
       \"KeySchema\": [{\"AttributeName\": \"pk\", \"KeyType\": \"HASH\"},
                      {\"AttributeName\": \"sk\", \"KeyType\": \"RANGE\"}]}"
-  check "import-table imports the export into a new table" "
+  check "import-table starts an import into a new table" "
+assert d['ImportTableDescription']['ImportStatus'] == 'IN_PROGRESS', d
+"
+  IMPORT_ARN="$(value "d['ImportTableDescription']['ImportArn']")"
+  for _ in $(seq 1 100); do
+    run describe-import --import-arn "$IMPORT_ARN"
+    [[ "$(value "d['ImportTableDescription']['ImportStatus']")" != IN_PROGRESS ]] && break
+    sleep 0.1
+  done
+  check "describe-import shows the import COMPLETED without errors" "
 i = d['ImportTableDescription']
 assert i['ImportStatus'] == 'COMPLETED', i
 assert i['ErrorCount'] == 0 and i['ImportedItemCount'] >= 1, i

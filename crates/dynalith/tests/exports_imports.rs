@@ -9,6 +9,7 @@ use aws_sdk_dynamodb::types::{
     AttributeValue as Av, BillingMode, ExportFormat, ExportStatus, ExportType, ExportViewType,
     ImportStatus, IncrementalExportSpecification, InputCompressionType, InputFormat, KeyType,
     PointInTimeRecoverySpecification, S3BucketSource, ScalarAttributeType, TableCreationParameters,
+    TableStatus,
 };
 use aws_sdk_dynamodb::Client;
 use common::{attribute_definition, error_code, key_element, Server};
@@ -109,6 +110,26 @@ async fn finished_export(client: &Client, arn: &str) -> aws_sdk_dynamodb::types:
     panic!("export {arn} did not finish");
 }
 
+async fn finished_import(
+    client: &Client,
+    arn: &str,
+) -> aws_sdk_dynamodb::types::ImportTableDescription {
+    for _ in 0..500 {
+        let described = client
+            .describe_import()
+            .import_arn(arn)
+            .send()
+            .await
+            .unwrap();
+        let import = described.import_table_description.unwrap();
+        if import.import_status != Some(ImportStatus::InProgress) {
+            return import;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("import {arn} did not finish");
+}
+
 #[tokio::test]
 async fn an_export_imports_back_into_an_equal_table() {
     let dir = tempfile::tempdir().unwrap();
@@ -199,14 +220,15 @@ async fn an_export_imports_back_into_an_equal_table() {
             .unwrap()
             .import_table_description
             .unwrap();
-        let described = client
-            .describe_import()
-            .import_arn(import.import_arn().unwrap())
+        assert_eq!(import.import_status, Some(ImportStatus::InProgress));
+        let described = finished_import(&client, import.import_arn().unwrap()).await;
+        let table = client
+            .describe_table()
+            .table_name(&copy)
             .send()
             .await
-            .unwrap()
-            .import_table_description
             .unwrap();
+        assert_eq!(table.table.unwrap().table_status, Some(TableStatus::Active));
         assert_eq!(
             described.import_status,
             Some(ImportStatus::Completed),

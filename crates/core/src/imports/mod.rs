@@ -2,9 +2,10 @@
 //! a key prefix of a bucket in the local stand-in for S3 (`local_s3`), in
 //! DynamoDB JSON, Ion or CSV, uncompressed, gzip or zstd.
 //!
-//! The table is created marked `importing` and the items are written
-//! within the request through the write path (so indexes and counts are
-//! made as for any write), as restores are; a record that is not a valid
+//! The table is created marked `importing` (DescribeTable says CREATING)
+//! and the request answers IN_PROGRESS; a background thread writes the
+//! items through the write path (so indexes and counts are made as for any
+//! write); a record that is not a valid
 //! item for the table counts in ErrorCount and is skipped, as DynamoDB
 //! does. The end commits the table's unmarking and the import's COMPLETED
 //! state together; a crash before leaves a marked table, which the next
@@ -216,6 +217,20 @@ impl Database {
             }
         }
         Ok(())
+    }
+
+    /// Runs the import in the background (`run_import`); `import` is
+    /// already saved IN_PROGRESS and `table` created, marked importing.
+    pub(crate) fn start_import(&self, import: ImportMeta, table: Arc<TableMeta>, source: Source) {
+        let Some(db) = self.self_ref.upgrade() else {
+            return;
+        };
+        std::thread::spawn(move || {
+            let mut import = import;
+            if let Err(e) = db.run_import(&mut import, table, &source) {
+                tracing::error!(import = %import.arn, %e, "recording the end of an import failed");
+            }
+        });
     }
 
     /// Fills `table` (new, marked importing) from `source`, counting into

@@ -14,7 +14,33 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
     encoder.finish().unwrap()
 }
 
+/// Runs an ImportTable and waits for its end; the final description.
 fn import(
+    db: &Database,
+    table: &str,
+    source: &str,
+    format: &str,
+    extra: &str,
+) -> serde_json::Value {
+    let started = start_import(db, table, source, format, extra);
+    assert_eq!(started["ImportStatus"], "IN_PROGRESS", "{started}");
+    let arn = started["ImportArn"].as_str().unwrap().to_string();
+    for _ in 0..1000 {
+        let described = run(
+            db,
+            Operation::DescribeImport,
+            &format!(r#"{{"ImportArn":"{arn}"}}"#),
+        );
+        let description = &described["ImportTableDescription"];
+        if description["ImportStatus"] != "IN_PROGRESS" {
+            return description.clone();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    panic!("import {arn} did not end");
+}
+
+fn start_import(
     db: &Database,
     table: &str,
     source: &str,
@@ -101,15 +127,11 @@ fn dynamodb_json_lines_are_imported_and_bad_records_counted() {
             r#"{"n":{"N":"2"},"pk":{"S":"b"}}"#
         ]
     );
-    let described = run(
-        &db,
-        Operation::DescribeImport,
-        &format!(
-            r#"{{"ImportArn":"{}"}}"#,
-            done["ImportArn"].as_str().unwrap()
-        ),
+    let listed = run(&db, Operation::ListImports, "{}");
+    assert_eq!(
+        listed["ImportSummaryList"][0]["ImportArn"],
+        done["ImportArn"]
     );
-    assert_eq!(described["ImportTableDescription"], done);
     let table = run(&db, Operation::DescribeTable, r#"{"TableName":"imported"}"#);
     assert_eq!(table["Table"]["ItemCount"], 2);
 }

@@ -1,7 +1,7 @@
 //! ImportTable: a new table filled from objects in the local stand-in for
-//! S3 (`imports`). The items are written within the request, so the answer
-//! already says COMPLETED (or FAILED): a client that polls DescribeImport,
-//! as DynamoDB's asynchronous imports need, sees the end at once.
+//! S3 (`imports`). As in DynamoDB, the answer says IN_PROGRESS and the
+//! table CREATING; DescribeImport (or the SDKs' `import_completed` waiter)
+//! tells when it is done, and the table is then ACTIVE.
 
 use super::create_table::{self, CreateTableInput};
 use crate::imports::item_sources::InputFormat;
@@ -191,7 +191,7 @@ pub fn execute(
         .input_compression_type
         .clone()
         .unwrap_or_else(|| "NONE".into());
-    let mut import = ImportMeta {
+    let import = ImportMeta {
         arn: format!("{}/import/{id}", table.arn()),
         id,
         status: imports::IN_PROGRESS.into(),
@@ -222,8 +222,9 @@ pub fn execute(
         format: input_format(&input),
         compression: Compression::parse(&compression).unwrap_or(Compression::None),
     };
-    db.run_import(&mut import, table, &source)?;
-    respond(&import)
+    let answer = respond(&import);
+    db.start_import(import, table, source);
+    answer
 }
 
 fn respond(import: &ImportMeta) -> Result<Vec<u8>, DynamoError> {
