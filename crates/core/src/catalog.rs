@@ -384,8 +384,13 @@ impl Catalog {
     }
 
     /// The table, or the ResourceNotFoundException data-plane operations give.
+    /// A table for the data plane. One an import is still filling is not
+    /// there yet: DynamoDB answers ResourceNotFoundException for a table
+    /// that is CREATING.
     pub fn require(&self, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
-        self.get(name).ok_or_else(DynamoError::resource_not_found)
+        self.get(name)
+            .filter(|table| !table.importing)
+            .ok_or_else(DynamoError::resource_not_found)
     }
 
     pub fn names(&self) -> Vec<String> {

@@ -280,6 +280,16 @@ fn a_table_an_import_left_unfinished_is_dropped_at_the_next_start() {
         db.catalog().publish(serde_json::from_value(entry).unwrap());
         let described = run(&db, Operation::DescribeTable, r#"{"TableName":"half"}"#);
         assert_eq!(described["Table"]["TableStatus"], "CREATING");
+        // Not there yet for the data plane.
+        let put = db.execute(
+            Operation::PutItem,
+            br#"{"TableName":"half","Item":{"pk":{"S":"x"}}}"#,
+            &crate::RequestContext::default(),
+        );
+        assert_eq!(
+            put.unwrap_err().kind,
+            dynalith_model::ErrorKind::ResourceNotFound
+        );
         let import = crate::imports::ImportMeta {
             id: "00000000000001-00000000".into(),
             arn:
