@@ -384,6 +384,21 @@ impl Catalog {
     }
 
     /// The table, or the ResourceNotFoundException data-plane operations give.
+    /// A table the control plane may change: not one an import is still
+    /// filling, which DynamoDB reports CREATING and refuses to change.
+    pub fn require_changeable(&self, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
+        let table = self
+            .get(name)
+            .ok_or_else(|| DynamoError::table_not_found(name))?;
+        if table.importing {
+            return Err(DynamoError::new(
+                dynalith_model::ErrorKind::ResourceInUse,
+                format!("Attempt to change a resource which is still in use: Table is being created: {name}"),
+            ));
+        }
+        Ok(table)
+    }
+
     /// A table for the data plane. One an import is still filling is not
     /// there yet: DynamoDB answers ResourceNotFoundException for a table
     /// that is CREATING.

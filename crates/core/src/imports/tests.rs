@@ -290,6 +290,16 @@ fn a_table_an_import_left_unfinished_is_dropped_at_the_next_start() {
             put.unwrap_err().kind,
             dynalith_model::ErrorKind::ResourceNotFound
         );
+        // Nor may the control plane change it.
+        let delete = db.execute(
+            Operation::DeleteTable,
+            br#"{"TableName":"half"}"#,
+            &crate::RequestContext::default(),
+        );
+        assert_eq!(
+            delete.unwrap_err().kind,
+            dynalith_model::ErrorKind::ResourceInUse
+        );
         let import = crate::imports::ImportMeta {
             id: "00000000000001-00000000".into(),
             arn:

@@ -10,10 +10,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let name = super::shapes::table_name_of(body)?;
 
     let _changes = db.catalog().lock_changes();
-    let table = db
-        .catalog()
-        .get(&name)
-        .ok_or_else(|| DynamoError::table_not_found(&name))?;
+    let table = db.catalog().require_changeable(&name)?;
     if table.deletion_protection {
         return Err(DynamoError::validation(format!(
             "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first. Table: {}",

@@ -106,10 +106,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let name = input.table_name.clone().unwrap_or_default();
 
     let _changes = db.catalog().lock_changes();
-    let current = db
-        .catalog()
-        .get(&name)
-        .ok_or_else(|| DynamoError::table_not_found(&name))?;
+    let current = db.catalog().require_changeable(&name)?;
     let mut table = (*current).clone();
     let now = now_epoch_seconds();
     apply_billing(&mut table, &input, now)?;
