@@ -419,3 +419,85 @@ async fn exports_and_imports_answer_with_dynamodb_errors() {
         .unwrap_err();
     assert_eq!(error_code(&error), "ResourceInUseException");
 }
+
+/// SIGKILL in the middle of an import, then a restart: the import is
+/// recorded FAILED and its half-filled table is gone (or, had it finished
+/// first, it is COMPLETED with every item), never a table with part of the
+/// items.
+#[tokio::test]
+async fn an_import_cut_short_by_sigkill_leaves_no_half_table() {
+    const ROWS: usize = 200_000;
+    let dir = tempfile::tempdir().unwrap();
+    let bucket = dir.path().join("s3").join("rows");
+    std::fs::create_dir_all(&bucket).unwrap();
+    let mut csv = String::from("pk,sk,v\n");
+    for i in 0..ROWS {
+        csv.push_str(&format!("p{},{i},value {i}\n", i % 1000));
+    }
+    std::fs::write(bucket.join("rows.csv"), csv).unwrap();
+
+    let mut server = Server::start_durable(dir.path());
+    let client = server.client();
+    let started = client
+        .import_table()
+        .s3_bucket_source(S3BucketSource::builder().s3_bucket("rows").build().unwrap())
+        .input_format(InputFormat::Csv)
+        .table_creation_parameters(
+            TableCreationParameters::builder()
+                .table_name("big")
+                .key_schema(key_element("pk", KeyType::Hash))
+                .key_schema(key_element("sk", KeyType::Range))
+                .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+                .attribute_definitions(attribute_definition("sk", ScalarAttributeType::N))
+                .billing_mode(BillingMode::PayPerRequest)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .import_table_description
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    server.kill();
+
+    let server = Server::start_durable(dir.path());
+    let client = server.client();
+    let import = client
+        .describe_import()
+        .import_arn(started.import_arn().unwrap())
+        .send()
+        .await
+        .unwrap()
+        .import_table_description
+        .unwrap();
+    match import.import_status {
+        Some(ImportStatus::Failed) => {
+            let error = client
+                .describe_table()
+                .table_name("big")
+                .send()
+                .await
+                .unwrap_err();
+            assert_eq!(error_code(&error), "ResourceNotFoundException");
+            let names = client.list_tables().send().await.unwrap();
+            assert!(!names.table_names().contains(&"big".to_string()));
+        }
+        Some(ImportStatus::Completed) => {
+            let counted = client
+                .scan()
+                .table_name("big")
+                .select(aws_sdk_dynamodb::types::Select::Count)
+                .into_paginator()
+                .send()
+                .collect::<Result<Vec<_>, _>>()
+                .await
+                .unwrap();
+            assert_eq!(
+                counted.iter().map(|p| p.count as usize).sum::<usize>(),
+                ROWS
+            );
+        }
+        other => panic!("import after a restart: {other:?}"),
+    }
+}
