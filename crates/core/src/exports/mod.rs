@@ -706,6 +706,39 @@ mod tests {
     }
 
     #[test]
+    fn an_export_a_crash_interrupts_is_recorded_failed_at_the_next_start() {
+        let dir = tempfile::tempdir().unwrap();
+        let arn = {
+            let db = crate::test_support::open_durable(dir.path());
+            create_table(&db, "tbl");
+            enable_recovery(&db, "tbl");
+            let started = run(
+                &db,
+                Operation::ExportTableToPointInTime,
+                r#"{"TableArn":"arn:aws:dynamodb:us-east-1:000000000000:table/tbl","S3Bucket":"bk"}"#,
+            );
+            // The state a crash before the export's end leaves.
+            let mut export = db.exports().unwrap().remove(0);
+            wait_until_done(&db, &export.arn);
+            export.status = super::IN_PROGRESS.into();
+            db.save_export(&export).unwrap();
+            db.engine().flush().unwrap();
+            started["ExportDescription"]["ExportArn"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        };
+        let db = crate::test_support::open_durable(dir.path());
+        let described = run(
+            &db,
+            Operation::DescribeExport,
+            &format!(r#"{{"ExportArn":"{arn}"}}"#),
+        );
+        assert_eq!(described["ExportDescription"]["ExportStatus"], "FAILED");
+        assert!(described["ExportDescription"]["EndTime"].is_number());
+    }
+
+    #[test]
     fn without_a_directory_for_s3_the_export_fails_as_for_a_missing_bucket() {
         let engine: std::sync::Arc<dyn dynalith_storage::Engine> = std::sync::Arc::new(
             dynalith_storage::RocksEngine::open(&dynalith_storage::RocksOptions::in_memory())
