@@ -17,6 +17,19 @@ use std::collections::HashMap;
 
 const TABLE_ARN_PREFIX: &str = "arn:aws:dynamodb:us-east-1:000000000000:table/";
 
+/// The tables' key schema (`pk` S, `sk` N, on demand), for ImportTable.
+fn table_keys(name: &str) -> TableCreationParameters {
+    TableCreationParameters::builder()
+        .table_name(name)
+        .key_schema(key_element("pk", KeyType::Hash))
+        .key_schema(key_element("sk", KeyType::Range))
+        .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+        .attribute_definitions(attribute_definition("sk", ScalarAttributeType::N))
+        .billing_mode(BillingMode::PayPerRequest)
+        .build()
+        .unwrap()
+}
+
 async fn create_table(client: &Client, name: &str) {
     client
         .create_table()
@@ -204,17 +217,7 @@ async fn an_export_imports_back_into_an_equal_table() {
             )
             .input_format(input_format)
             .input_compression_type(InputCompressionType::Gzip)
-            .table_creation_parameters(
-                TableCreationParameters::builder()
-                    .table_name(&copy)
-                    .key_schema(key_element("pk", KeyType::Hash))
-                    .key_schema(key_element("sk", KeyType::Range))
-                    .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
-                    .attribute_definitions(attribute_definition("sk", ScalarAttributeType::N))
-                    .billing_mode(BillingMode::PayPerRequest)
-                    .build()
-                    .unwrap(),
-            )
+            .table_creation_parameters(table_keys(&copy))
             .send()
             .await
             .unwrap()
@@ -405,15 +408,7 @@ async fn exports_and_imports_answer_with_dynamodb_errors() {
         .import_table()
         .s3_bucket_source(S3BucketSource::builder().s3_bucket("bk").build().unwrap())
         .input_format(InputFormat::Csv)
-        .table_creation_parameters(
-            TableCreationParameters::builder()
-                .table_name("plain")
-                .key_schema(key_element("pk", KeyType::Hash))
-                .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
-                .billing_mode(BillingMode::PayPerRequest)
-                .build()
-                .unwrap(),
-        )
+        .table_creation_parameters(table_keys("plain"))
         .send()
         .await
         .unwrap_err();
@@ -442,17 +437,7 @@ async fn an_import_cut_short_by_sigkill_leaves_no_half_table() {
         .import_table()
         .s3_bucket_source(S3BucketSource::builder().s3_bucket("rows").build().unwrap())
         .input_format(InputFormat::Csv)
-        .table_creation_parameters(
-            TableCreationParameters::builder()
-                .table_name("big")
-                .key_schema(key_element("pk", KeyType::Hash))
-                .key_schema(key_element("sk", KeyType::Range))
-                .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
-                .attribute_definitions(attribute_definition("sk", ScalarAttributeType::N))
-                .billing_mode(BillingMode::PayPerRequest)
-                .build()
-                .unwrap(),
-        )
+        .table_creation_parameters(table_keys("big"))
         .send()
         .await
         .unwrap()
