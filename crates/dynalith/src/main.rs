@@ -7,7 +7,7 @@ use dynalith_server::sigv4::VerifySignatures;
 use dynalith_server::triggers::Trigger;
 use dynalith_server::{AcceptAnyCredentials, Authenticator, Service};
 use dynalith_storage::{
-    default_background_write_bytes_per_sec, Engine, RocksEngine, RocksOptions,
+    default_background_write_bytes_per_sec, Engine, PgEngine, PgOptions, RocksEngine, RocksOptions,
     DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_IDLE_BEFORE_LEVEL0_COMPACTION, DEFAULT_MEMTABLE_BYTES,
     MAX_BLOCK_CACHE_BYTES,
 };
@@ -50,6 +50,19 @@ struct ServeArgs {
     /// Keep everything in memory; nothing is written to disk.
     #[arg(long)]
     in_memory: bool,
+    /// Keep the data in a PostgreSQL-protocol database instead of the
+    /// embedded engine: a URL such as postgres://user:password@host/db (or a
+    /// libpq key=value string). The embedded engine's options then do not
+    /// apply.
+    #[arg(long, value_name = "URL", conflicts_with = "in_memory")]
+    postgres: Option<String>,
+    /// The schema that holds dynalith's data in that database, created when
+    /// missing.
+    #[arg(long, value_name = "NAME", default_value = "dynalith")]
+    postgres_schema: String,
+    /// Connections to that database; requests beyond that many wait for one.
+    #[arg(long, value_name = "N", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    postgres_connections: u32,
     /// Log filter: error, warn, info, debug, trace (or a tracing filter).
     #[arg(long, default_value = "info")]
     log_level: String,
@@ -150,7 +163,15 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run(args: ServeArgs) -> Result<(), String> {
+fn open_engine(args: &ServeArgs) -> Result<Arc<dyn Engine>, String> {
+    if let Some(url) = &args.postgres {
+        let options = PgOptions::new(url.as_str())
+            .with_schema(args.postgres_schema.as_str())
+            .with_pool_size(args.postgres_connections);
+        return Ok(Arc::new(
+            PgEngine::open(&options).map_err(|e| e.to_string())?,
+        ));
+    }
     let options = if args.in_memory {
         RocksOptions::in_memory()
     } else {
@@ -167,7 +188,13 @@ fn run(args: ServeArgs) -> Result<(), String> {
     .with_level0_compaction_when_idle_for(
         (args.compact_when_idle_secs > 0).then(|| Duration::from_secs(args.compact_when_idle_secs)),
     );
-    let engine: Arc<dyn Engine> = Arc::new(RocksEngine::open(&options).map_err(|e| e.to_string())?);
+    Ok(Arc::new(
+        RocksEngine::open(&options).map_err(|e| e.to_string())?,
+    ))
+}
+
+fn run(args: ServeArgs) -> Result<(), String> {
+    let engine = open_engine(&args)?;
     let limits = Limits {
         item_collection_bytes: args.max_item_collection_bytes,
         stream_retention_seconds: args.stream_retention_secs,

@@ -1,9 +1,10 @@
 //! One request: route, read, authenticate, dispatch, respond.
 
 use crate::body::{self, BodyError};
+use crate::database_calls;
 use crate::response::{self, HttpResponse};
 use crate::Service;
-use dynalith_core::{Operation, RequestContext};
+use dynalith_core::{Database, Operation, RequestContext};
 use dynalith_model::{DynamoError, ErrorKind};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
@@ -82,17 +83,17 @@ pub async fn handle(
         region: caller.region,
         host,
     };
-    // Operations run inline on the runtime's thread: they are CPU work over
-    // memory and the page cache (commits do not wait for the disk, see
-    // below), and a hop to a blocking thread costs two context switches,
-    // more than a typical request. A page is capped at 1 MB read, which
-    // bounds how long one request holds the thread.
+    // With the embedded engine the operation runs inline on this thread
+    // (`database_calls`): commits do not wait for the disk (see below), and
+    // a page is capped at 1 MB read, which bounds how long one request
+    // holds the thread.
     let database = &service.database;
-    // A bug must cost one request a 500, not the connection.
-    let mut result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        database.execute(operation, &body.decoded, &context)
-    }))
-    .unwrap_or_else(|_| Err(DynamoError::internal("operation panicked")));
+    let body = body.decoded;
+    let mut result = database_calls::run(database, move |database| {
+        execute(database, operation, &body, &context)
+    })
+    .await
+    .unwrap_or_else(|| Err(DynamoError::internal("operation panicked")));
     // Acknowledge nothing, written or read, before it is on disk: commits
     // return before the WAL sync that makes them durable.
     if let Some(durable) = database.engine().pending_durability() {
@@ -111,6 +112,20 @@ pub async fn handle(
             response::error(&error, &request_id)
         }
     }
+}
+
+/// Runs one operation. A bug must cost one request a 500, not the
+/// connection.
+fn execute(
+    database: &Database,
+    operation: Operation,
+    body: &[u8],
+    context: &RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        database.execute(operation, body, context)
+    }))
+    .unwrap_or_else(|_| Err(DynamoError::internal("operation panicked")))
 }
 
 /// DynamoDB answers `GET /` with a plain health line.

@@ -7,6 +7,7 @@
 
 pub mod auth;
 mod body;
+mod database_calls;
 mod handler;
 mod response;
 pub mod sigv4;

@@ -9,8 +9,10 @@
 //! records arrive in order and at least once, as from Lambda's event source
 //! mappings.
 
+use crate::database_calls;
 use bytes::Bytes;
 use dynalith_core::Database;
+use dynalith_model::DynamoError;
 use http_body_util::{BodyExt, Full};
 use hyper::Uri;
 use hyper_util::rt::TokioIo;
@@ -69,7 +71,15 @@ async fn run(database: Arc<Database>, trigger: Trigger) {
     let target = trigger.url.to_string();
     let mut retry = FIRST_RETRY;
     loop {
-        let batch = match database.next_trigger_batch(&trigger.table, &target, trigger.batch_size) {
+        let (table, reader, batch_size) =
+            (trigger.table.clone(), target.clone(), trigger.batch_size);
+        let next = database_calls::run(&database, move |database| {
+            database.next_trigger_batch(&table, &reader, batch_size)
+        });
+        let batch = match next
+            .await
+            .unwrap_or_else(|| Err(DynamoError::internal("panicked")))
+        {
             Ok(Some(batch)) => batch,
             Ok(None) => {
                 tokio::time::sleep(POLL_INTERVAL).await;
@@ -93,10 +103,17 @@ async fn run(database: Arc<Database>, trigger: Trigger) {
         match deliver(&trigger.url, batch.event.clone()).await {
             Ok(()) => {
                 retry = FIRST_RETRY;
-                if let Err(e) = database.confirm_trigger_batch(&target, &batch) {
+                let (reader, records) = (target.clone(), batch.records);
+                let confirmed = database_calls::run(&database, move |database| {
+                    database.confirm_trigger_batch(&reader, &batch)
+                });
+                let confirmed = confirmed
+                    .await
+                    .unwrap_or_else(|| Err(DynamoError::internal("panicked")));
+                if let Err(e) = confirmed {
                     tracing::error!(message = %e.message, "trigger: cannot store its position");
                 }
-                tracing::debug!(table = %trigger.table, records = batch.records, "trigger delivered");
+                tracing::debug!(table = %trigger.table, records, "trigger delivered");
             }
             Err(why) => {
                 tracing::warn!(table = %trigger.table, url = %target, %why, "trigger delivery failed; retrying");

@@ -3,8 +3,8 @@
 //!
 //! Everything DynamoDB-specific (key layout, indexes, streams, TTL) lives
 //! above this trait, in the core, so that every engine behaves the same and
-//! a second engine (a PostgreSQL-protocol database) can be added without
-//! touching the operations. An engine provides ordered keys, atomic
+//! the second engine, a PostgreSQL-protocol database (`postgres`), needs
+//! nothing of the operations. An engine provides ordered keys, atomic
 //! multi-key transactions with per-key locking (`get_for_update`), snapshot
 //! reads, and commutative counters.
 
@@ -12,11 +12,13 @@ mod counters;
 mod group_sync;
 mod idle_compaction;
 mod own_writes;
+mod postgres;
 mod rocks;
 mod row_locks;
 
 pub use counters::{decode_counters, encode_counters};
 pub use group_sync::DurabilityWait;
+pub use postgres::{PgEngine, PgOptions};
 pub use rocks::{
     default_background_write_bytes_per_sec, RocksEngine, RocksOptions, DEFAULT_BLOCK_CACHE_BYTES,
     DEFAULT_IDLE_BEFORE_LEVEL0_COMPACTION, DEFAULT_MEMTABLE_BYTES, MAX_BLOCK_CACHE_BYTES,
@@ -112,4 +114,10 @@ pub trait Engine: Send + Sync {
     /// every request in flight is waiting: a durable engine syncs now
     /// rather than wait for more commits to share the sync.
     fn request_threads_idle(&self) {}
+    /// Whether calls wait on the network (a database server) rather than
+    /// on memory and local files: the server then runs operations on
+    /// threads made for blocking, not on its request threads.
+    fn waits_on_network(&self) -> bool {
+        false
+    }
 }

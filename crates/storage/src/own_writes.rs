@@ -67,6 +67,22 @@ impl OwnWrites {
         }
     }
 
+    /// Every key written, with the value it is left with (`None`: deleted),
+    /// in key order; counter additions build on `committed`, the value the
+    /// key held when the transaction locked it.
+    pub(crate) fn into_final_values<'c>(
+        self,
+        committed: impl Fn(&[u8]) -> Option<&'c [u8]>,
+    ) -> Vec<(Box<[u8]>, Option<Vec<u8>>)> {
+        self.writes
+            .into_iter()
+            .map(|(key, write)| {
+                let value = apply(&write, committed(&key));
+                (key, value)
+            })
+            .collect()
+    }
+
     /// A committed range read in `[start, end)` with this transaction's
     /// writes in that range merged in, in the same order.
     pub(crate) fn merge_range<'a>(

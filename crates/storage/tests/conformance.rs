@@ -1,6 +1,13 @@
 //! One behavioural suite that every storage engine must pass.
+//!
+//! The PostgreSQL engine joins in when `DYNALITH_TEST_POSTGRES` names a
+//! database (scripts/test.sh starts one); each test gets a schema of its
+//! own there.
 
-use dynalith_storage::{ControlFlow, Engine, ReadView, RocksEngine, RocksOptions, StorageError};
+use dynalith_storage::{
+    ControlFlow, Engine, PgEngine, PgOptions, ReadView, RocksEngine, RocksOptions, StorageError,
+};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
 
 /// Short enough that the tests' keys span many prefixes.
@@ -18,7 +25,7 @@ fn engines() -> Vec<(&'static str, Box<dyn Engine>, Option<tempfile::TempDir>)> 
     let memory_prefix =
         RocksEngine::open(&RocksOptions::in_memory().with_range_prefix_len(TEST_PREFIX_LEN))
             .unwrap();
-    vec![
+    let rocks: Vec<(&'static str, Box<dyn Engine>, Option<tempfile::TempDir>)> = vec![
         ("rocks-durable", Box::new(durable), Some(dir)),
         ("rocks-memory", Box::new(memory), None),
         (
@@ -27,7 +34,35 @@ fn engines() -> Vec<(&'static str, Box<dyn Engine>, Option<tempfile::TempDir>)> 
             Some(prefix_dir),
         ),
         ("rocks-memory-prefix", Box::new(memory_prefix), None),
-    ]
+    ];
+    rocks
+        .into_iter()
+        .chain(postgres_engine().map(|engine| ("postgres", engine, None)))
+        .collect()
+}
+
+/// The database `DYNALITH_TEST_POSTGRES` names, if any.
+fn postgres_url() -> Option<String> {
+    std::env::var("DYNALITH_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// A schema no other test of this run uses.
+fn fresh_schema() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "conformance_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn postgres_engine() -> Option<Box<dyn Engine>> {
+    let options = PgOptions::new(postgres_url()?).with_schema(fresh_schema());
+    Some(Box::new(
+        PgEngine::open(&options).expect("PostgreSQL engine opens"),
+    ))
 }
 
 /// The keys of a range read from a snapshot, after checking that `scan`
@@ -414,4 +449,113 @@ fn durable_commits_are_awaited_and_memory_has_nothing_to_await() {
             (false, pending) => assert!(pending.is_none(), "{name}: nothing to sync in memory"),
         }
     }
+}
+
+#[test]
+fn concurrent_inserts_of_an_absent_key_admit_exactly_one() {
+    for (name, engine, _dir) in engines() {
+        let engine: Arc<dyn Engine> = Arc::from(engine);
+        for round in 0..10u8 {
+            let key = [b"new".as_slice(), &[round]].concat();
+            let threads = 4;
+            let barrier = Arc::new(Barrier::new(threads));
+            let handles: Vec<_> = (0..threads)
+                .map(|id| {
+                    let (engine, barrier, key) = (engine.clone(), barrier.clone(), key.clone());
+                    std::thread::spawn(move || {
+                        barrier.wait();
+                        loop {
+                            let mut txn = engine.begin();
+                            match txn.get_for_update(&key) {
+                                Ok(Some(_)) => return false,
+                                Ok(None) => {}
+                                Err(StorageError::Conflict) => continue,
+                                Err(e) => panic!("{e}"),
+                            }
+                            txn.put(&key, &[id as u8]).unwrap();
+                            match txn.commit() {
+                                Ok(()) => return true,
+                                Err(StorageError::Conflict) => continue,
+                                Err(e) => panic!("{e}"),
+                            }
+                        }
+                    })
+                })
+                .collect();
+            let wins = handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .filter(|&won| won)
+                .count();
+            assert_eq!(wins, 1, "{name}: round {round}");
+        }
+    }
+}
+
+#[test]
+fn postgres_front_ends_sharing_a_schema_share_data_and_locks() {
+    let Some(url) = postgres_url() else {
+        eprintln!("DYNALITH_TEST_POSTGRES is not set: no PostgreSQL engine to test");
+        return;
+    };
+    let options = PgOptions::new(url).with_schema(fresh_schema());
+    let engines: Vec<Arc<dyn Engine>> = (0..2)
+        .map(|_| Arc::new(PgEngine::open(&options).unwrap()) as Arc<dyn Engine>)
+        .collect();
+    let per_thread = 40;
+    let handles: Vec<_> = (0..4)
+        .map(|i| {
+            let engine = engines[i % 2].clone();
+            std::thread::spawn(move || {
+                for _ in 0..per_thread {
+                    loop {
+                        let mut txn = engine.begin();
+                        let current = match txn.get_for_update(b"shared") {
+                            Ok(v) => v.map_or(0, |v| u64::from_le_bytes(v.try_into().unwrap())),
+                            Err(StorageError::Conflict) => continue,
+                            Err(e) => panic!("{e}"),
+                        };
+                        txn.put(b"shared", &(current + 1).to_le_bytes()).unwrap();
+                        txn.add_counters(b"total", &[1]).unwrap();
+                        match txn.commit() {
+                            Ok(()) => break,
+                            Err(StorageError::Conflict) => continue,
+                            Err(e) => panic!("{e}"),
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    for engine in &engines {
+        let value = engine.get(b"shared").unwrap().unwrap();
+        assert_eq!(
+            u64::from_le_bytes(value.try_into().unwrap()),
+            4 * per_thread
+        );
+        let total = engine.get(b"total").unwrap().unwrap();
+        assert_eq!(
+            dynalith_storage::decode_counters(&total),
+            vec![4 * per_thread as i64]
+        );
+    }
+}
+
+#[test]
+fn postgres_refuses_a_bad_schema_name_and_an_unreachable_server() {
+    let bad = PgOptions::new("postgres://127.0.0.1:1/none").with_schema("x; DROP TABLE kv");
+    let error = PgEngine::open(&bad).err().expect("refused");
+    assert!(
+        error.to_string().contains("invalid PostgreSQL schema name"),
+        "{error}"
+    );
+    let unreachable = PgOptions::new("postgres://postgres@127.0.0.1:1/none");
+    let error = PgEngine::open(&unreachable).err().expect("refused");
+    assert!(
+        error.to_string().contains("cannot connect to PostgreSQL"),
+        "{error}"
+    );
 }

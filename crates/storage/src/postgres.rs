@@ -1,0 +1,610 @@
+//! The PostgreSQL engine: dynalith's data in a PostgreSQL-protocol database
+//! (PostgreSQL itself, or a compatible distributed one), for deployments
+//! that want that database's replication, backups and operations rather
+//! than files of dynalith's own.
+//!
+//! Everything lives in one table of the chosen schema, `kv (k bytea primary
+//! key, v bytea)`: bytea compares as unsigned bytes, the order the core's
+//! key layout is built for, so a range read is a range scan of the primary
+//! key's index.
+//!
+//! Transactions behave as the embedded engine's do. `get_for_update` takes
+//! a transaction-scoped advisory lock on the key's 64-bit hash, then reads
+//! the latest committed value: unlike a row lock it also covers keys that do
+//! not exist yet (two conditional puts of a new item must not both see it
+//! absent), and every front end sharing the database honours it. Writes are
+//! buffered and sent in one statement at commit. Counter additions lock
+//! their key too and write the sum (the core takes those locks in key
+//! order, after the items', so they cannot deadlock). A lock wait that
+//! times out, or a deadlock PostgreSQL breaks, is a `Conflict`, which the
+//! core retries.
+//!
+//! Snapshots are REPEATABLE READ, read-only transactions. Durability is the
+//! database's: a commit returns once its WAL record is flushed (with
+//! PostgreSQL's default `synchronous_commit`), so nothing waits afterwards.
+
+use crate::own_writes::OwnWrites;
+use crate::{
+    DurabilityWait, Engine, KeyValue, ReadView, Result, ScanIter, StorageError, Transaction,
+};
+use postgres::error::SqlState;
+use postgres::{Client, NoTls, Statement};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// How to reach the database.
+#[derive(Clone, Debug)]
+pub struct PgOptions {
+    /// A libpq-style connection string or `postgres://` URL.
+    pub url: String,
+    /// The schema that holds dynalith's table, created when missing. Several
+    /// dynalith deployments can share a database under different schemas.
+    pub schema: String,
+    /// Connections kept open; requests beyond that many wait for one.
+    pub pool_size: u32,
+    /// How long a writer waits for another writer's lock before the
+    /// operation is retried.
+    pub lock_timeout: Duration,
+}
+
+impl PgOptions {
+    pub fn new(url: impl Into<String>) -> Self {
+        PgOptions {
+            url: url.into(),
+            schema: "dynalith".to_string(),
+            pool_size: 16,
+            lock_timeout: Duration::from_secs(2),
+        }
+    }
+
+    pub fn with_schema(mut self, schema: impl Into<String>) -> Self {
+        self.schema = schema.into();
+        self
+    }
+
+    pub fn with_pool_size(mut self, size: u32) -> Self {
+        self.pool_size = size;
+        self
+    }
+}
+
+/// Rows a range read asks for first; each further page asks for more, up
+/// to `LAST_PAGE_ROWS`, so a Query of 10 items does not fetch thousands and
+/// a Scan does not pay a round trip per handful of items.
+const FIRST_PAGE_ROWS: i64 = 32;
+const LAST_PAGE_ROWS: i64 = 2048;
+/// Keys a dropped table's cleanup deletes per statement.
+const DELETE_BATCH: i64 = 1000;
+/// The advisory lock that serializes the schema's creation between front
+/// ends starting together.
+const SETUP_LOCK: i64 = 0x6479_6e61_6c69_7468; // "dynalith"
+
+pub struct PgEngine {
+    pool: r2d2::Pool<Connector>,
+    /// Mixed into every key's lock id, so that deployments in different
+    /// schemas of one database do not share locks.
+    lock_seed: u64,
+}
+
+impl PgEngine {
+    /// Connects, creates the schema, its table and its function when
+    /// missing, and opens the pool.
+    pub fn open(options: &PgOptions) -> Result<Self> {
+        let schema = quoted_schema(&options.schema)?;
+        let config = postgres::Config::from_str(&options.url)
+            .map_err(|e| StorageError::Engine(format!("invalid PostgreSQL URL: {e}")))?;
+        let mut setup = config.connect(NoTls).map_err(|e| {
+            StorageError::Engine(format!("cannot connect to PostgreSQL: {}", describe(&e)))
+        })?;
+        setup
+            .batch_execute(&schema_sql(&schema))
+            .map_err(pg_error)?;
+        drop(setup);
+        let connector = Connector {
+            config,
+            schema,
+            lock_timeout: options.lock_timeout,
+        };
+        let pool = r2d2::Pool::builder()
+            .max_size(options.pool_size.max(1))
+            .min_idle(Some(1))
+            // A checked-out connection is used at once and a broken one
+            // fails that use, so no round trip is spent testing it first.
+            .test_on_check_out(false)
+            .connection_timeout(Duration::from_secs(10))
+            .build(connector)
+            .map_err(|e| StorageError::Engine(format!("PostgreSQL pool: {e}")))?;
+        Ok(PgEngine {
+            pool,
+            lock_seed: xxhash_rust::xxh3::xxh3_64(options.schema.as_bytes()),
+        })
+    }
+
+    fn connection(&self) -> Result<Pooled> {
+        self.pool
+            .get()
+            .map_err(|e| StorageError::Engine(format!("no PostgreSQL connection: {e}")))
+    }
+
+    fn lock_id(&self, key: &[u8]) -> i64 {
+        xxhash_rust::xxh3::xxh3_64_with_seed(key, self.lock_seed) as i64
+    }
+}
+
+/// The schema's name as an SQL identifier. Only plain names are taken, so
+/// quoting never has to escape anything.
+fn quoted_schema(schema: &str) -> Result<String> {
+    let plain = !schema.is_empty()
+        && schema.len() <= 63
+        && schema
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        && !schema.as_bytes()[0].is_ascii_digit();
+    if !plain {
+        return Err(StorageError::Engine(format!(
+            "invalid PostgreSQL schema name {schema:?}: letters, digits and _ only"
+        )));
+    }
+    Ok(format!("\"{schema}\""))
+}
+
+fn schema_sql(schema: &str) -> String {
+    format!(
+        "SELECT pg_advisory_lock({SETUP_LOCK});
+         CREATE SCHEMA IF NOT EXISTS {schema};
+         CREATE TABLE IF NOT EXISTS {schema}.kv (k bytea PRIMARY KEY, v bytea NOT NULL);
+         CREATE OR REPLACE FUNCTION {schema}.lock_and_get(lock_id bigint, wanted bytea)
+           RETURNS bytea LANGUAGE plpgsql AS $$
+           BEGIN
+             PERFORM pg_advisory_xact_lock(lock_id);
+             -- A new statement: in READ COMMITTED it sees every commit made
+             -- before the lock was granted.
+             RETURN (SELECT v FROM {schema}.kv WHERE k = wanted);
+           END $$;
+         SELECT pg_advisory_unlock({SETUP_LOCK});"
+    )
+}
+
+/// Makes the pool's connections, each with its statements prepared once.
+struct Connector {
+    config: postgres::Config,
+    schema: String,
+    lock_timeout: Duration,
+}
+
+struct PgConnection {
+    client: Client,
+    statements: Statements,
+    /// Set when a rollback failed: the connection may still be inside a
+    /// transaction and must not be handed out again.
+    poisoned: bool,
+}
+
+type Pooled = r2d2::PooledConnection<Connector>;
+
+struct Statements {
+    get: Statement,
+    lock_and_get: Statement,
+    range_forward: Statement,
+    range_backward: Statement,
+    write: Statement,
+    delete_batch: Statement,
+}
+
+impl Statements {
+    fn prepare(client: &mut Client, schema: &str) -> std::result::Result<Self, postgres::Error> {
+        let range = "SELECT k, v FROM {schema}.kv WHERE k >= $1 AND k < $2 ORDER BY k";
+        let range = range.replace("{schema}", schema);
+        Ok(Statements {
+            get: client.prepare(&format!("SELECT v FROM {schema}.kv WHERE k = $1"))?,
+            lock_and_get: client.prepare(&format!("SELECT {schema}.lock_and_get($1, $2)"))?,
+            range_forward: client.prepare(&format!("{range} LIMIT $3"))?,
+            range_backward: client.prepare(&format!("{range} DESC LIMIT $3"))?,
+            // The keys of a transaction's writes are distinct, so the
+            // deletes and the upserts never touch the same row.
+            write: client.prepare(&format!(
+                "WITH gone AS (DELETE FROM {schema}.kv WHERE k = ANY($1::bytea[]))
+                 INSERT INTO {schema}.kv (k, v) SELECT * FROM unnest($2::bytea[], $3::bytea[])
+                 ON CONFLICT (k) DO UPDATE SET v = excluded.v"
+            ))?,
+            delete_batch: client.prepare(&format!(
+                "DELETE FROM {schema}.kv WHERE k IN
+                   (SELECT k FROM {schema}.kv WHERE k >= $1 AND k < $2 ORDER BY k LIMIT $3)"
+            ))?,
+        })
+    }
+}
+
+impl r2d2::ManageConnection for Connector {
+    type Connection = PgConnection;
+    type Error = postgres::Error;
+
+    fn connect(&self) -> std::result::Result<PgConnection, postgres::Error> {
+        let mut client = self.config.connect(NoTls)?;
+        client.batch_execute(&format!(
+            "SET lock_timeout = {}",
+            self.lock_timeout.as_millis().max(1)
+        ))?;
+        let statements = Statements::prepare(&mut client, &self.schema)?;
+        Ok(PgConnection {
+            client,
+            statements,
+            poisoned: false,
+        })
+    }
+
+    fn is_valid(&self, conn: &mut PgConnection) -> std::result::Result<(), postgres::Error> {
+        conn.client.simple_query("").map(|_| ())
+    }
+
+    fn has_broken(&self, conn: &mut PgConnection) -> bool {
+        conn.poisoned || conn.client.is_closed()
+    }
+}
+
+/// The error message PostgreSQL gave, without the driver's wrapping.
+fn describe(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => error.to_string(),
+    }
+}
+
+fn pg_error(error: postgres::Error) -> StorageError {
+    let retry = [
+        SqlState::LOCK_NOT_AVAILABLE,
+        SqlState::T_R_DEADLOCK_DETECTED,
+        SqlState::T_R_SERIALIZATION_FAILURE,
+    ];
+    match error.code() {
+        Some(code) if retry.contains(code) => StorageError::Conflict,
+        _ => StorageError::Engine(format!("PostgreSQL: {}", describe(&error))),
+    }
+}
+
+impl PgConnection {
+    fn get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let row = self
+            .client
+            .query_opt(&self.statements.get, &[&key])
+            .map_err(pg_error)?;
+        Ok(row.map(|row| row.get(0)))
+    }
+
+    fn lock_and_get(&mut self, lock_id: i64, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let row = self
+            .client
+            .query_one(&self.statements.lock_and_get, &[&lock_id, &key])
+            .map_err(pg_error)?;
+        Ok(row.get(0))
+    }
+
+    fn range(
+        &mut self,
+        start: &[u8],
+        end: &[u8],
+        reverse: bool,
+        rows: i64,
+    ) -> Result<Vec<KeyValue>> {
+        let statement = if reverse {
+            &self.statements.range_backward
+        } else {
+            &self.statements.range_forward
+        };
+        let found = self
+            .client
+            .query(statement, &[&start, &end, &rows])
+            .map_err(pg_error)?;
+        Ok(found
+            .into_iter()
+            .map(|row| {
+                let key: Vec<u8> = row.get(0);
+                let value: Vec<u8> = row.get(1);
+                (key.into_boxed_slice(), value.into_boxed_slice())
+            })
+            .collect())
+    }
+
+    fn write(&mut self, values: Vec<(Box<[u8]>, Option<Vec<u8>>)>) -> Result<()> {
+        let mut deleted: Vec<&[u8]> = Vec::new();
+        let mut keys: Vec<&[u8]> = Vec::new();
+        let mut written: Vec<&[u8]> = Vec::new();
+        for (key, value) in &values {
+            match value {
+                Some(value) => {
+                    keys.push(key);
+                    written.push(value);
+                }
+                None => deleted.push(key),
+            }
+        }
+        self.client
+            .execute(&self.statements.write, &[&deleted, &keys, &written])
+            .map_err(pg_error)?;
+        Ok(())
+    }
+}
+
+/// A range read, a page of rows at a time, each page from `fetch`.
+struct Pages<'s> {
+    fetch: Box<dyn FnMut(&[u8], &[u8], bool, i64) -> Result<Vec<KeyValue>> + 's>,
+    start: Vec<u8>,
+    end: Vec<u8>,
+    reverse: bool,
+    page: std::vec::IntoIter<KeyValue>,
+    rows: i64,
+    done: bool,
+}
+
+impl<'s> Pages<'s> {
+    fn new(
+        start: &[u8],
+        end: &[u8],
+        reverse: bool,
+        fetch: impl FnMut(&[u8], &[u8], bool, i64) -> Result<Vec<KeyValue>> + 's,
+    ) -> Self {
+        Pages {
+            fetch: Box::new(fetch),
+            start: start.to_vec(),
+            end: end.to_vec(),
+            reverse,
+            page: Vec::new().into_iter(),
+            rows: FIRST_PAGE_ROWS,
+            done: start >= end,
+        }
+    }
+}
+
+impl Iterator for Pages<'_> {
+    type Item = Result<KeyValue>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if let Some(entry) = self.page.next() {
+            return Some(Ok(entry));
+        }
+        if self.done {
+            return None;
+        }
+        let page = match (self.fetch)(&self.start, &self.end, self.reverse, self.rows) {
+            Ok(page) => page,
+            Err(e) => {
+                self.done = true;
+                return Some(Err(e));
+            }
+        };
+        self.done = (page.len() as i64) < self.rows;
+        if let Some((last, _)) = page.last() {
+            if self.reverse {
+                self.end = last.to_vec();
+            } else {
+                // The least key after `last`.
+                self.start = last.to_vec();
+                self.start.push(0);
+            }
+        }
+        self.rows = (self.rows * 4).min(LAST_PAGE_ROWS);
+        self.page = page.into_iter();
+        self.page.next().map(Ok)
+    }
+}
+
+struct PgTransaction<'e> {
+    engine: &'e PgEngine,
+    /// The connection of the open PostgreSQL transaction, from the first
+    /// lock on; reads before that use any connection.
+    open: RefCell<Option<Pooled>>,
+    own_writes: OwnWrites,
+    /// What each counter key held when this transaction locked it.
+    counter_bases: HashMap<Box<[u8]>, Option<Vec<u8>>>,
+}
+
+impl PgTransaction<'_> {
+    /// Runs `f` on the open transaction's connection, or on a pooled one
+    /// when none is open.
+    fn with_connection<T>(&self, f: impl FnOnce(&mut PgConnection) -> Result<T>) -> Result<T> {
+        if let Some(conn) = self.open.borrow_mut().as_mut() {
+            return f(conn);
+        }
+        let mut conn = self.engine.connection()?;
+        f(&mut conn)
+    }
+
+    /// Locks `key` for the rest of the transaction (opening it first) and
+    /// reads its latest committed value.
+    fn lock_and_get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let open = self.open.get_mut();
+        if open.is_none() {
+            let mut conn = self.engine.connection()?;
+            conn.client.batch_execute("BEGIN").map_err(pg_error)?;
+            *open = Some(conn);
+        }
+        let conn = open.as_mut().expect("opened above");
+        conn.lock_and_get(self.engine.lock_id(key), key)
+    }
+}
+
+impl ReadView for PgTransaction<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.own_writes
+            .read(key, || self.with_connection(|conn| conn.get(key)))
+    }
+
+    fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s> {
+        let committed = Pages::new(start, end, reverse, move |start, end, reverse, rows| {
+            self.with_connection(|conn| conn.range(start, end, reverse, rows))
+        });
+        self.own_writes
+            .merge_range(Box::new(committed), start, end, reverse)
+    }
+}
+
+impl Transaction for PgTransaction<'_> {
+    fn get_for_update(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let committed = self.lock_and_get(key)?;
+        self.own_writes.read(key, || Ok(committed))
+    }
+
+    fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.own_writes.put(key, value);
+        Ok(())
+    }
+
+    fn delete(&mut self, key: &[u8]) -> Result<()> {
+        self.own_writes.delete(key);
+        Ok(())
+    }
+
+    fn add_counters(&mut self, key: &[u8], deltas: &[i64]) -> Result<()> {
+        if !self.counter_bases.contains_key(key) {
+            let committed = self.lock_and_get(key)?;
+            self.counter_bases.insert(key.into(), committed);
+        }
+        self.own_writes.add_counters(key, deltas);
+        Ok(())
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        let bases = std::mem::take(&mut self.counter_bases);
+        let own_writes = std::mem::take(&mut self.own_writes);
+        let values = own_writes.into_final_values(|key| bases.get(key).and_then(|v| v.as_deref()));
+        match self.open.get_mut().take() {
+            // Nothing was locked: one statement is its own transaction.
+            None if values.is_empty() => Ok(()),
+            None => self.engine.connection()?.write(values),
+            Some(mut conn) => {
+                let written = if values.is_empty() {
+                    Ok(())
+                } else {
+                    conn.write(values)
+                };
+                let finished = match written {
+                    Ok(()) => "COMMIT",
+                    Err(_) => "ROLLBACK",
+                };
+                if let Err(e) = conn.client.batch_execute(finished) {
+                    conn.poisoned = true;
+                    written?;
+                    return Err(pg_error(e));
+                }
+                written
+            }
+        }
+    }
+}
+
+impl Drop for PgTransaction<'_> {
+    fn drop(&mut self) {
+        if let Some(mut conn) = self.open.get_mut().take() {
+            if conn.client.batch_execute("ROLLBACK").is_err() {
+                conn.poisoned = true;
+            }
+        }
+    }
+}
+
+/// A REPEATABLE READ, read-only transaction: every read sees the database
+/// as it was when the snapshot was taken.
+struct PgSnapshot {
+    conn: RefCell<Result<Pooled, String>>,
+}
+
+impl PgSnapshot {
+    fn take(engine: &PgEngine) -> PgSnapshot {
+        let conn = engine.connection().and_then(|mut conn| {
+            // The snapshot is fixed by the transaction's first statement,
+            // so one is run now rather than at the first read.
+            conn.client
+                .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SELECT 1")
+                .map_err(pg_error)?;
+            Ok(conn)
+        });
+        PgSnapshot {
+            conn: RefCell::new(conn.map_err(|e| e.to_string())),
+        }
+    }
+
+    fn with_connection<T>(&self, f: impl FnOnce(&mut PgConnection) -> Result<T>) -> Result<T> {
+        match &mut *self.conn.borrow_mut() {
+            Ok(conn) => f(conn),
+            Err(failure) => Err(StorageError::Engine(failure.clone())),
+        }
+    }
+}
+
+impl ReadView for PgSnapshot {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.with_connection(|conn| conn.get(key))
+    }
+
+    fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s> {
+        Box::new(Pages::new(
+            start,
+            end,
+            reverse,
+            move |start, end, reverse, rows| {
+                self.with_connection(|conn| conn.range(start, end, reverse, rows))
+            },
+        ))
+    }
+}
+
+impl Drop for PgSnapshot {
+    fn drop(&mut self) {
+        if let Ok(conn) = self.conn.get_mut() {
+            if conn.client.batch_execute("ROLLBACK").is_err() {
+                conn.poisoned = true;
+            }
+        }
+    }
+}
+
+impl Engine for PgEngine {
+    fn begin(&self) -> Box<dyn Transaction + '_> {
+        Box::new(PgTransaction {
+            engine: self,
+            open: RefCell::new(None),
+            own_writes: OwnWrites::default(),
+            counter_bases: HashMap::new(),
+        })
+    }
+
+    fn snapshot(&self) -> Box<dyn ReadView + '_> {
+        Box::new(PgSnapshot::take(self))
+    }
+
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        self.connection()?.get(key)
+    }
+
+    fn delete_range(&self, start: &[u8], end: &[u8]) -> Result<()> {
+        let mut pooled = self.connection()?;
+        let conn: &mut PgConnection = &mut pooled;
+        loop {
+            let deleted = conn
+                .client
+                .execute(
+                    &conn.statements.delete_batch,
+                    &[&start, &end, &DELETE_BATCH],
+                )
+                .map_err(pg_error)?;
+            if deleted == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    fn flush(&self) -> Result<()> {
+        // Every commit is durable in the database when it returns.
+        Ok(())
+    }
+
+    fn pending_durability(&self) -> Option<DurabilityWait> {
+        None
+    }
+
+    fn waits_on_network(&self) -> bool {
+        true
+    }
+}
