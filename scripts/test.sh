@@ -3,7 +3,9 @@
 #   1. Rust: unit, property and integration tests (the integration tests run
 #      the real binary and drive it through the AWS SDK for Rust), and the
 #      differential tests against DynamoDB Local, then those once more with
-#      the read caches on;
+#      the read caches on; the storage conformance suite and the integration
+#      tests once more on the PostgreSQL engine, against a throwaway
+#      PostgreSQL server (scripts/postgres.sh);
 #   2. client tests against a freshly started server: the AWS SDK for
 #      JavaScript v3 (client-dynamodb + lib-dynamodb) and the libraries
 #      ElectroDB, dynamodb-toolbox and Dynamoose; boto3 and PynamoDB; the
@@ -25,6 +27,7 @@ fi
 # installed and started here. Fixed seeds keep the run reproducible.
 DDB_LOCAL_PORT="${DYNALITH_DDB_LOCAL_PORT:-8779}"
 stop_ddb_local() { :; }
+stop_postgres() { :; }
 if ! scripts/dynamodb-local.sh status "$DDB_LOCAL_PORT" >/dev/null 2>&1; then
   scripts/dynamodb-local.sh start "$DDB_LOCAL_PORT"
   # Only an instance started here is stopped at the end.
@@ -44,6 +47,22 @@ echo "== differential tests with the read caches on"
 DYNALITH_TEST_SERVE_ARGS="--item-cache-mb 64 --query-cache-mb 64" cargo test -p dynalith \
   --test differential_query --test differential_batches --test differential_expressions \
   --test differential_transactions --test differential_partiql --test differential_streams
+
+# The PostgreSQL engine: the storage conformance suite, then every Rust
+# integration test again with each test server's data in PostgreSQL (a
+# throwaway server started here unless DYNALITH_TEST_POSTGRES names one;
+# tests of the embedded engine's own options keep it). The differential
+# tests send fewer requests this time.
+echo "== the PostgreSQL engine"
+if [[ -z "${DYNALITH_TEST_POSTGRES:-}" ]]; then
+  PG_DIR="$(mktemp -d)"
+  stop_postgres() { scripts/postgres.sh stop "$PG_DIR" 2>/dev/null || true; rm -rf "$PG_DIR"; }
+  trap 'stop_postgres; stop_ddb_local' EXIT
+  DYNALITH_TEST_POSTGRES="$(scripts/postgres.sh start "$PG_DIR" "${DYNALITH_PG_PORT:-54329}")"
+fi
+DYNALITH_TEST_POSTGRES="$DYNALITH_TEST_POSTGRES" cargo test -p dynalith-storage --test conformance
+DYNALITH_TEST_POSTGRES="$DYNALITH_TEST_POSTGRES" DYNALITH_DIFF_COUNT=1000 cargo test -p dynalith --tests
+stop_postgres
 
 echo "== client tests (JavaScript, boto3, AWS CLI)"
 # node_modules is (re)installed when it was installed from another lock file.

@@ -29,7 +29,7 @@ use crate::{
 };
 use postgres::error::SqlState;
 use postgres::{Client, NoTls, Statement};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
@@ -83,6 +83,8 @@ const SETUP_LOCK: i64 = 0x6479_6e61_6c69_7468; // "dynalith"
 
 pub struct PgEngine {
     pool: r2d2::Pool<Connector>,
+    /// For connections beyond the pool's (see `connection`).
+    connector: Connector,
     /// Mixed into every key's lock id, so that deployments in different
     /// schemas of one database do not share locks.
     lock_seed: u64,
@@ -114,18 +116,36 @@ impl PgEngine {
             // fails that use, so no round trip is spent testing it first.
             .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(10))
-            .build(connector)
+            .build(connector.clone())
             .map_err(|e| StorageError::Engine(format!("PostgreSQL pool: {e}")))?;
         Ok(PgEngine {
             pool,
+            connector,
             lock_seed: xxhash_rust::xxh3::xxh3_64(options.schema.as_bytes()),
         })
     }
 
-    fn connection(&self) -> Result<Pooled> {
-        self.pool
-            .get()
-            .map_err(|e| StorageError::Engine(format!("no PostgreSQL connection: {e}")))
+    /// A connection for this thread. One operation may hold several at
+    /// once (a transaction's and a snapshot's, say), so a thread that
+    /// already holds one never waits for the pool: when the pool has none
+    /// free it opens one of its own for the while. Otherwise operations
+    /// that each hold one connection could wait forever for their second.
+    fn connection(&self) -> Result<Connection> {
+        let held = CONNECTIONS_HELD.get();
+        let connection = if held == 0 {
+            Connection::Pooled(
+                self.pool
+                    .get()
+                    .map_err(|e| StorageError::Engine(format!("no PostgreSQL connection: {e}")))?,
+            )
+        } else if let Some(pooled) = self.pool.try_get() {
+            Connection::Pooled(pooled)
+        } else {
+            let own = r2d2::ManageConnection::connect(&self.connector);
+            Connection::Overflow(Box::new(own.map_err(pg_error)?))
+        };
+        CONNECTIONS_HELD.set(held + 1);
+        Ok(connection)
     }
 
     fn lock_id(&self, key: &[u8]) -> i64 {
@@ -168,6 +188,7 @@ fn schema_sql(schema: &str) -> String {
 }
 
 /// Makes the pool's connections, each with its statements prepared once.
+#[derive(Clone)]
 struct Connector {
     config: postgres::Config,
     schema: String,
@@ -182,7 +203,43 @@ struct PgConnection {
     poisoned: bool,
 }
 
-type Pooled = r2d2::PooledConnection<Connector>;
+thread_local! {
+    /// Connections the current thread holds (see `PgEngine::connection`).
+    static CONNECTIONS_HELD: Cell<usize> = const { Cell::new(0) };
+}
+
+/// A connection from the pool, or one opened beyond it for a thread that
+/// already holds one.
+enum Connection {
+    Pooled(r2d2::PooledConnection<Connector>),
+    Overflow(Box<PgConnection>),
+}
+
+impl std::ops::Deref for Connection {
+    type Target = PgConnection;
+
+    fn deref(&self) -> &PgConnection {
+        match self {
+            Connection::Pooled(pooled) => pooled,
+            Connection::Overflow(own) => own,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Connection {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        match self {
+            Connection::Pooled(pooled) => pooled,
+            Connection::Overflow(own) => own,
+        }
+    }
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        CONNECTIONS_HELD.set(CONNECTIONS_HELD.get().saturating_sub(1));
+    }
+}
 
 struct Statements {
     get: Statement,
@@ -394,7 +451,7 @@ struct PgTransaction<'e> {
     engine: &'e PgEngine,
     /// The connection of the open PostgreSQL transaction, from the first
     /// lock on; reads before that use any connection.
-    open: RefCell<Option<Pooled>>,
+    open: RefCell<Option<Connection>>,
     own_writes: OwnWrites,
     /// What each counter key held when this transaction locked it.
     counter_bases: HashMap<Box<[u8]>, Option<Vec<u8>>>,
@@ -507,7 +564,7 @@ impl Drop for PgTransaction<'_> {
 /// A REPEATABLE READ, read-only transaction: every read sees the database
 /// as it was when the snapshot was taken.
 struct PgSnapshot {
-    conn: RefCell<Result<Pooled, String>>,
+    conn: RefCell<Result<Connection, String>>,
 }
 
 impl PgSnapshot {

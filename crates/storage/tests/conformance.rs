@@ -559,3 +559,28 @@ fn postgres_refuses_a_bad_schema_name_and_an_unreachable_server() {
         "{error}"
     );
 }
+
+#[test]
+fn postgres_an_operation_may_hold_more_connections_than_the_pool_has() {
+    let Some(url) = postgres_url() else {
+        eprintln!("DYNALITH_TEST_POSTGRES is not set: no PostgreSQL engine to test");
+        return;
+    };
+    let options = PgOptions::new(url)
+        .with_schema(fresh_schema())
+        .with_pool_size(1);
+    let engine = PgEngine::open(&options).unwrap();
+    let mut txn = engine.begin();
+    txn.get_for_update(b"held").unwrap();
+    txn.put(b"held", b"1").unwrap();
+    // The transaction holds the pool's only connection; a snapshot and a
+    // plain read on the same thread must not wait for it.
+    let started = std::time::Instant::now();
+    let snapshot = engine.snapshot();
+    assert_eq!(snapshot.get(b"held").unwrap(), None);
+    assert_eq!(engine.get(b"held").unwrap(), None);
+    drop(snapshot);
+    txn.commit().unwrap();
+    assert_eq!(engine.get(b"held").unwrap().as_deref(), Some(&b"1"[..]));
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}

@@ -57,15 +57,31 @@ impl Server {
     /// server the tests start (scripts/test.sh runs the differential tests
     /// again with the read caches on), unless the test gives flags of its
     /// own that it names.
+    ///
+    /// With `DYNALITH_TEST_POSTGRES` set to a database URL, every server
+    /// keeps its data there instead: an in-memory server in a schema of its
+    /// own, a durable one in the schema its data directory names (so that a
+    /// restart on the same directory finds its data again).
     fn spawn(extra: &[&str]) -> Server {
         let from_env = std::env::var("DYNALITH_TEST_SERVE_ARGS").unwrap_or_default();
         let from_env: Vec<&str> = from_env.split_whitespace().collect();
         let overridden = from_env
             .iter()
             .any(|arg| arg.starts_with("--") && extra.contains(arg));
+        let engine = postgres_args(extra);
+        let extra: Vec<&str> = if engine.is_empty() {
+            extra.to_vec()
+        } else {
+            extra
+                .iter()
+                .copied()
+                .filter(|&a| a != "--in-memory")
+                .collect()
+        };
         let mut child = Command::new(env!("CARGO_BIN_EXE_dynalith"))
             .args(["serve", "--port", "0", "--log-level", "warn"])
-            .args(extra)
+            .args(&extra)
+            .args(&engine)
             .args(if overridden { &[][..] } else { &from_env[..] })
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -118,6 +134,53 @@ impl Server {
             .expect("kill -TERM");
         child.wait().expect("wait")
     }
+}
+
+/// Flags only the embedded engine has: a test that gives one tests that
+/// engine and keeps it.
+const EMBEDDED_ENGINE_FLAGS: [&str; 4] = [
+    "--background-write-mb",
+    "--block-cache-mb",
+    "--memtable-mb",
+    "--compact-when-idle-secs",
+];
+
+/// The flags that put a server's data in the PostgreSQL database named by
+/// `DYNALITH_TEST_POSTGRES`, if set (see `Server::spawn`).
+fn postgres_args(extra: &[&str]) -> Vec<String> {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    let Some(url) = std::env::var("DYNALITH_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+    else {
+        return Vec::new();
+    };
+    if extra.iter().any(|arg| EMBEDDED_ENGINE_FLAGS.contains(arg)) {
+        return Vec::new();
+    }
+    let data_dir = extra
+        .iter()
+        .position(|&arg| arg == "--data-dir")
+        .and_then(|at| extra.get(at + 1));
+    let schema = match data_dir {
+        Some(dir) => {
+            use std::hash::{Hash, Hasher};
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            dir.hash(&mut hasher);
+            format!("test_dir_{}_{:016x}", std::process::id(), hasher.finish())
+        }
+        None => format!(
+            "test_{}_{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        ),
+    };
+    vec![
+        "--postgres".to_string(),
+        url,
+        "--postgres-schema".to_string(),
+        schema,
+    ]
 }
 
 impl Drop for Server {

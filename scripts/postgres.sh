@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# A throwaway PostgreSQL server for the tests of the PostgreSQL engine.
+#   scripts/postgres.sh start DIR PORT   create a cluster in DIR (unless one
+#                                        is there), start it on 127.0.0.1:PORT
+#                                        and print its URL
+#   scripts/postgres.sh stop DIR
+# Installs Debian's postgresql package when no server is found and it may
+# (root, with apt-get). As root the cluster belongs to the postgres user,
+# since PostgreSQL refuses to run as root.
+set -euo pipefail
+command="${1:?start or stop}"
+dir="${2:?data directory}"
+
+server_bin() {
+  ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1
+}
+
+as_owner() {
+  if [[ "$(id -u)" == 0 ]]; then
+    runuser -u postgres -- "$@"
+  else
+    "$@"
+  fi
+}
+
+bin="$(server_bin)"
+if [[ -z "$bin" || ! -x "$bin/initdb" ]]; then
+  if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+    apt-get update -qq && apt-get install -y -qq postgresql >/dev/null
+    bin="$(server_bin)"
+  fi
+fi
+if [[ -z "$bin" || ! -x "$bin/initdb" ]]; then
+  echo "PostgreSQL's server is not installed (Debian: apt-get install postgresql)" >&2
+  exit 1
+fi
+
+case "$command" in
+  start)
+    port="${3:?port}"
+    mkdir -p "$dir"
+    [[ "$(id -u)" == 0 ]] && chown postgres "$dir"
+    if [[ ! -f "$dir/PG_VERSION" ]]; then
+      as_owner "$bin/initdb" -D "$dir" -A trust -U postgres >/dev/null
+    fi
+    # Each test server keeps up to 16 connections open.
+    as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -o \
+      "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400" start >/dev/null
+    echo "postgres://postgres@127.0.0.1:$port/postgres"
+    ;;
+  stop)
+    as_owner "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null
+    ;;
+  *)
+    echo "usage: $0 start DIR PORT | stop DIR" >&2
+    exit 2
+    ;;
+esac
