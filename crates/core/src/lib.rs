@@ -79,6 +79,9 @@ pub(crate) fn storage_error(error: StorageError) -> DynamoError {
         StorageError::Conflict => {
             DynamoError::internal("the request conflicted with another; retry it")
         }
+        StorageError::Unsupported(why) => {
+            DynamoError::validation(format!("One or more parameter values were invalid: {why}"))
+        }
         other => {
             tracing::error!(%other, "storage failure");
             DynamoError::internal("Internal server error")

@@ -483,3 +483,53 @@ async fn invalid_attribute_values_are_rejected() {
         "Nesting Levels have exceeded supported limits"
     );
 }
+
+/// Keys at DynamoDB's limits (a 2048-byte partition key and a 1024-byte
+/// sort key) of incompressible text: stored by the embedded engine; the
+/// PostgreSQL engine's index rows cannot hold them, and it says so with a
+/// ValidationException, writing nothing (never a 500, which SDKs retry).
+#[tokio::test]
+async fn the_longest_keys_are_stored_or_refused_cleanly() {
+    let server = Server::start();
+    if !server.is_ours() {
+        return;
+    }
+    let client = server.client();
+    let table = unique_table("longkeys");
+    create_table(&client, &table, Some(ScalarAttributeType::S)).await;
+    // Pseudo-random characters, so that no compression shortens them.
+    let mut state = 0x9e37_79b9_7f4a_7c15u64;
+    let mut text = |len: usize| -> String {
+        (0..len)
+            .map(|_| {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                char::from(b'!' + (state % 90) as u8)
+            })
+            .collect()
+    };
+    let (pk, sk) = (text(2048), text(1024));
+    let put = client
+        .put_item()
+        .table_name(&table)
+        .item("pk", s(&pk))
+        .item("sk", s(&sk))
+        .send()
+        .await;
+    let on_postgres = std::env::var("DYNALITH_TEST_POSTGRES").is_ok_and(|url| !url.is_empty());
+    let stored = client.scan().table_name(&table).send().await.unwrap().count;
+    if on_postgres {
+        let error = put.expect_err("refused");
+        assert_eq!(error_code(&error), "ValidationException");
+        assert!(
+            error_message(&error).contains("cannot hold it"),
+            "{}",
+            error_message(&error)
+        );
+        assert_eq!(stored, 0);
+    } else {
+        put.unwrap();
+        assert_eq!(stored, 1);
+    }
+}

@@ -33,6 +33,11 @@ pub enum StorageError {
     /// one read. The core retries the whole operation.
     #[error("transaction conflict")]
     Conflict,
+    /// The data is beyond what the engine can store, though DynamoDB would
+    /// take it (a PostgreSQL index row holds at most 2704 bytes, so the
+    /// longest keys do not fit). Nothing is written; not retried.
+    #[error("{0}")]
+    Unsupported(String),
     /// The engine failed (I/O error, corruption). Not retried.
     #[error("storage failure: {0}")]
     Engine(String),

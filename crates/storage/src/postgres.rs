@@ -317,6 +317,10 @@ fn pg_error(error: postgres::Error) -> StorageError {
     ];
     match error.code() {
         Some(code) if retry.contains(code) => StorageError::Conflict,
+        Some(&SqlState::PROGRAM_LIMIT_EXCEEDED) => StorageError::Unsupported(format!(
+            "the PostgreSQL storage of this server cannot hold it: {}",
+            describe(&error)
+        )),
         _ => StorageError::Engine(format!("PostgreSQL: {}", describe(&error))),
     }
 }
