@@ -5,7 +5,8 @@
 #
 # Configuration (environment):
 #   BENCH_DURATION=10  BENCH_WARMUP=3  BENCH_CONNECTIONS=32  BENCH_THREADS=1  BENCH_ITEMS=10000
-#   BENCH_SERVERS=dynalith-mem,dynalith-disk,dynalith-cache,ddblocal,ddblocal-disk,dynoxide-mem,dynoxide-disk
+#   BENCH_SERVERS=dynalith-mem,dynalith-disk,dynalith-cache,dynalith-pg,ddblocal,ddblocal-disk,dynoxide-mem,dynoxide-disk
+#   (dynalith-pg needs BENCH_POSTGRES: a PostgreSQL URL, e.g. from scripts/postgres.sh)
 #   BENCH_WORKLOADS=GetItem,PutItem,UpdateItemAdd,UpdateItemSetIf
 #   BENCH_SERVER_CPU=0  BENCH_LOAD_CPU=1  BENCH_PORT=18600
 #   BENCH_BUILD=0 (skip the cargo build)  DYNALITH_BIN=...  DYNOXIDE_BIN=...

@@ -146,6 +146,8 @@ SERVERS = [
     ("dynalith-disk", "dynalith (durable, --data-dir)", "dynalith", True),
     # The same in-memory server with its DAX-style read caches on.
     ("dynalith-cache", "dynalith (in-memory, read caches of 64 MiB each)", "dynalith", False),
+    # Data in the PostgreSQL server BENCH_POSTGRES names (scripts/postgres.sh starts one).
+    ("dynalith-pg", "dynalith (PostgreSQL engine, --postgres)", "dynalith", True),
     ("ddblocal", "DynamoDB Local (in-memory)", "ddblocal", False),
     # DynamoDB Local's own default: SQLite files, each write committed (and synced) on its own.
     ("ddblocal-disk", "DynamoDB Local (on disk, -dbPath)", "ddblocal", True),
@@ -163,6 +165,8 @@ RATIO_PAIRS = [
     ("dynalith-disk", "ddblocal"),
     ("dynalith-disk", "ddblocal-disk"),
     ("dynalith-disk", "dynoxide-disk"),
+    ("dynalith-pg", "ddblocal"),
+    ("dynalith-pg", "ddblocal-disk"),
     ("dynoxide-mem", "ddblocal"),  # reference point while dynalith is not built
 ]
 
@@ -206,6 +210,8 @@ class Server:
         if self.kind == "dynalith":
             if not os.access(DYNALITH_BIN, os.X_OK):
                 return f"binary {DYNALITH_BIN} not found (cargo build --release -p dynalith)"
+            if self.id == "dynalith-pg" and not os.environ.get("BENCH_POSTGRES"):
+                return "BENCH_POSTGRES names no PostgreSQL server (scripts/postgres.sh start DIR PORT)"
         elif self.kind == "dynoxide":
             if not DYNOXIDE_BIN or not os.access(DYNOXIDE_BIN, os.X_OK):
                 return "dynoxide not found (cargo install dynoxide-rs, or set DYNOXIDE_BIN)"
@@ -217,6 +223,10 @@ class Server:
     def command(self):
         pin = ["taskset", "-c", SERVER_CPU]
         if self.kind == "dynalith":
+            if self.id == "dynalith-pg":
+                schema = f"bench_{self.port}_{int(time.time())}"
+                return pin + [DYNALITH_BIN, "serve", "--port", str(self.port),
+                              "--postgres", os.environ["BENCH_POSTGRES"], "--postgres-schema", schema]
             if self.durable:
                 self.tmpdir = tempfile.mkdtemp(prefix="dynalith-bench-")
                 return pin + [DYNALITH_BIN, "serve", "--port", str(self.port), "--data-dir", self.tmpdir]
