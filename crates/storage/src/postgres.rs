@@ -32,7 +32,8 @@ use postgres::{Client, NoTls, Statement};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::time::Duration;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// How to reach the database.
 #[derive(Clone, Debug)]
@@ -47,6 +48,12 @@ pub struct PgOptions {
     /// How long a writer waits for another writer's lock before the
     /// operation is retried.
     pub lock_timeout: Duration,
+    /// Refuse to open while another engine holds the schema, and hold it
+    /// until dropped. Several engines on one schema share data and locks
+    /// correctly, but a server keeps state beside them (its catalog cache,
+    /// and at start-up it clears what a crash left half-done, which would
+    /// be another live server's work in progress).
+    pub exclusive: bool,
 }
 
 impl PgOptions {
@@ -56,7 +63,14 @@ impl PgOptions {
             schema: "dynalith".to_string(),
             pool_size: 16,
             lock_timeout: Duration::from_secs(2),
+            exclusive: true,
         }
+    }
+
+    /// Lets other engines open the same schema at the same time.
+    pub fn shared(mut self) -> Self {
+        self.exclusive = false;
+        self
     }
 
     pub fn with_schema(mut self, schema: impl Into<String>) -> Self {
@@ -75,6 +89,8 @@ impl PgOptions {
 /// a Scan does not pay a round trip per handful of items.
 const FIRST_PAGE_ROWS: i64 = 32;
 const LAST_PAGE_ROWS: i64 = 2048;
+/// How long opening waits for a schema another engine holds.
+const OWNER_WAIT: Duration = Duration::from_secs(3);
 /// Keys a dropped table's cleanup deletes per statement.
 const DELETE_BATCH: i64 = 1000;
 /// The advisory lock that serializes the schema's creation between front
@@ -88,6 +104,8 @@ pub struct PgEngine {
     /// Mixed into every key's lock id, so that deployments in different
     /// schemas of one database do not share locks.
     lock_seed: u64,
+    /// The connection holding the schema, when exclusive.
+    _owner: Option<Mutex<Client>>,
 }
 
 impl PgEngine {
@@ -103,7 +121,33 @@ impl PgEngine {
         setup
             .batch_execute(&schema_sql(&schema))
             .map_err(pg_error)?;
-        drop(setup);
+        let lock_seed = xxhash_rust::xxh3::xxh3_64(options.schema.as_bytes());
+        let owner = if options.exclusive {
+            // A session lock, released when this connection closes: with
+            // the engine, or when the process dies.
+            // A server that just exited may still hold it for a moment:
+            // PostgreSQL ends its session once it notices the disconnect.
+            let owner_lock = lock_seed as i64 ^ SETUP_LOCK;
+            let deadline = Instant::now() + OWNER_WAIT;
+            loop {
+                let row = setup
+                    .query_one("SELECT pg_try_advisory_lock($1)", &[&owner_lock])
+                    .map_err(pg_error)?;
+                if row.get::<_, bool>(0) {
+                    break;
+                }
+                if Instant::now() >= deadline {
+                    return Err(StorageError::Engine(format!(
+                        "another dynalith server is using schema {:?} of this database",
+                        options.schema
+                    )));
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Some(Mutex::new(setup))
+        } else {
+            None
+        };
         let connector = Connector {
             config,
             schema,
@@ -121,7 +165,8 @@ impl PgEngine {
         Ok(PgEngine {
             pool,
             connector,
-            lock_seed: xxhash_rust::xxh3::xxh3_64(options.schema.as_bytes()),
+            lock_seed,
+            _owner: owner,
         })
     }
 

@@ -498,7 +498,7 @@ fn postgres_front_ends_sharing_a_schema_share_data_and_locks() {
         eprintln!("DYNALITH_TEST_POSTGRES is not set: no PostgreSQL engine to test");
         return;
     };
-    let options = PgOptions::new(url).with_schema(fresh_schema());
+    let options = PgOptions::new(url).with_schema(fresh_schema()).shared();
     let engines: Vec<Arc<dyn Engine>> = (0..2)
         .map(|_| Arc::new(PgEngine::open(&options).unwrap()) as Arc<dyn Engine>)
         .collect();
@@ -583,4 +583,21 @@ fn postgres_an_operation_may_hold_more_connections_than_the_pool_has() {
     txn.commit().unwrap();
     assert_eq!(engine.get(b"held").unwrap().as_deref(), Some(&b"1"[..]));
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
+}
+
+#[test]
+fn postgres_a_schema_serves_one_exclusive_engine_at_a_time() {
+    let Some(url) = postgres_url() else {
+        eprintln!("DYNALITH_TEST_POSTGRES is not set: no PostgreSQL engine to test");
+        return;
+    };
+    let options = PgOptions::new(url).with_schema(fresh_schema());
+    let first = PgEngine::open(&options).unwrap();
+    let error = PgEngine::open(&options).err().expect("schema in use");
+    assert!(
+        error.to_string().contains("another dynalith server"),
+        "{error}"
+    );
+    drop(first);
+    PgEngine::open(&options).expect("free again once the first is gone");
 }
