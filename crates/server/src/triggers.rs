@@ -11,6 +11,7 @@
 
 use crate::database_calls;
 use bytes::Bytes;
+use dynalith_core::streams::triggers::TriggerBatch;
 use dynalith_core::Database;
 use dynalith_model::DynamoError;
 use http_body_util::{BodyExt, Full};
@@ -70,32 +71,31 @@ pub fn spawn(database: Arc<Database>, triggers: Vec<Trigger>) {
 async fn run(database: Arc<Database>, trigger: Trigger) {
     let target = trigger.url.to_string();
     let mut retry = FIRST_RETRY;
+    // A refused batch is offered again as it was, as Lambda retries a
+    // batch, even if more records have arrived since.
+    let mut refused: Option<TriggerBatch> = None;
     loop {
-        let (table, reader, batch_size) =
-            (trigger.table.clone(), target.clone(), trigger.batch_size);
-        let next = database_calls::run(&database, move |database| {
-            database.next_trigger_batch(&table, &reader, batch_size)
-        });
-        let batch = match next
-            .await
-            .unwrap_or_else(|| Err(DynamoError::internal("panicked")))
-        {
-            Ok(Some(batch)) => batch,
-            Ok(None) => {
-                tokio::time::sleep(POLL_INTERVAL).await;
-                continue;
-            }
-            Err(e) => {
-                tracing::error!(table = %trigger.table, message = %e.message, "trigger cannot read its stream");
-                tokio::time::sleep(LAST_RETRY).await;
-                continue;
-            }
+        let batch = match refused.take() {
+            Some(batch) => batch,
+            None => match next_batch(&database, &trigger, &target).await {
+                Ok(Some(batch)) => batch,
+                Ok(None) => {
+                    tokio::time::sleep(POLL_INTERVAL).await;
+                    continue;
+                }
+                Err(e) => {
+                    tracing::error!(table = %trigger.table, message = %e.message, "trigger cannot read its stream");
+                    tokio::time::sleep(LAST_RETRY).await;
+                    continue;
+                }
+            },
         };
         // Records are delivered only once they are durable: a handler must
         // never see a change that a crash could take back.
         if let Some(durable) = database.engine().pending_durability() {
             if let Err(e) = durable.wait().await {
                 tracing::error!(%e, "trigger: waiting for durability failed");
+                refused = Some(batch);
                 tokio::time::sleep(retry).await;
                 continue;
             }
@@ -117,11 +117,30 @@ async fn run(database: Arc<Database>, trigger: Trigger) {
             }
             Err(why) => {
                 tracing::warn!(table = %trigger.table, url = %target, %why, "trigger delivery failed; retrying");
+                refused = Some(batch);
                 tokio::time::sleep(retry).await;
                 retry = (retry * 2).min(LAST_RETRY);
             }
         }
     }
+}
+
+/// The records after the trigger's position, if any.
+async fn next_batch(
+    database: &Arc<Database>,
+    trigger: &Trigger,
+    target: &str,
+) -> Result<Option<TriggerBatch>, DynamoError> {
+    let (table, reader, batch_size) = (
+        trigger.table.clone(),
+        target.to_string(),
+        trigger.batch_size,
+    );
+    database_calls::run(database, move |database| {
+        database.next_trigger_batch(&table, &reader, batch_size)
+    })
+    .await
+    .unwrap_or_else(|| Err(DynamoError::internal("panicked")))
 }
 
 /// POSTs one event; Ok when the receiver took it.
