@@ -28,7 +28,7 @@ use crate::{
     DurabilityWait, Engine, KeyValue, ReadView, Result, ScanIter, StorageError, Transaction,
 };
 use postgres::error::SqlState;
-use postgres::{Client, NoTls, Statement};
+use postgres::{Client, NoTls, SimpleQueryMessage, Statement};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::str::FromStr;
@@ -85,10 +85,12 @@ impl PgOptions {
 }
 
 /// Rows a range read asks for first; each further page asks for more, up
-/// to `LAST_PAGE_ROWS`, so a Query of 10 items does not fetch thousands and
-/// a Scan does not pay a round trip per handful of items.
+/// to `LAST_PAGE_ROWS` or about `PAGE_BYTES`, so a Query of 10 items does
+/// not fetch thousands and a Scan does not pay a round trip per handful of
+/// items.
 const FIRST_PAGE_ROWS: i64 = 32;
 const LAST_PAGE_ROWS: i64 = 2048;
+const PAGE_BYTES: i64 = 1 << 20;
 /// How long opening waits for a schema another engine holds.
 const OWNER_WAIT: Duration = Duration::from_secs(3);
 /// Keys a dropped table's cleanup deletes per statement.
@@ -242,6 +244,8 @@ struct Connector {
 
 struct PgConnection {
     client: Client,
+    /// The schema, quoted, for the statements sent as text.
+    schema: String,
     statements: Statements,
     /// Set when a rollback failed: the connection may still be inside a
     /// transaction and must not be handed out again.
@@ -326,12 +330,13 @@ impl r2d2::ManageConnection for Connector {
     fn connect(&self) -> std::result::Result<PgConnection, postgres::Error> {
         let mut client = self.config.connect(NoTls)?;
         client.batch_execute(&format!(
-            "SET lock_timeout = {}",
+            "SET lock_timeout = {}; SET bytea_output = 'hex'",
             self.lock_timeout.as_millis().max(1)
         ))?;
         let statements = Statements::prepare(&mut client, &self.schema)?;
         Ok(PgConnection {
             client,
+            schema: self.schema.clone(),
             statements,
             poisoned: false,
         })
@@ -344,6 +349,19 @@ impl r2d2::ManageConnection for Connector {
     fn has_broken(&self, conn: &mut PgConnection) -> bool {
         conn.poisoned || conn.client.is_closed()
     }
+}
+
+/// A bytea value as SQL text. `decode` rather than a `'\x..'` literal,
+/// whose meaning depends on `standard_conforming_strings`.
+fn bytea_literal(bytes: &[u8]) -> String {
+    format!("decode('{}','hex')", hex::encode(bytes))
+}
+
+/// A bytea value as the simple query protocol returns it (hex output).
+fn decode_bytea_text(text: &str) -> Result<Vec<u8>> {
+    text.strip_prefix("\\x")
+        .and_then(|digits| hex::decode(digits).ok())
+        .ok_or_else(|| StorageError::Engine("unexpected bytea text from PostgreSQL".into()))
 }
 
 /// The error message PostgreSQL gave, without the driver's wrapping.
@@ -385,6 +403,64 @@ impl PgConnection {
             .query_one(&self.statements.lock_and_get, &[&lock_id, &key])
             .map_err(pg_error)?;
         Ok(row.get(0))
+    }
+
+    /// BEGIN and `lock_and_get` in one round trip: a simple query may
+    /// carry both, with the key as a hex literal.
+    fn begin_lock_and_get(&mut self, lock_id: i64, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let sql = format!(
+            "BEGIN; SELECT {}.lock_and_get({lock_id}, {})",
+            self.schema,
+            bytea_literal(key)
+        );
+        let messages = self.client.simple_query(&sql).map_err(pg_error)?;
+        let text = messages.iter().find_map(|message| match message {
+            SimpleQueryMessage::Row(row) => Some(row.get(0)),
+            _ => None,
+        });
+        match text {
+            Some(Some(text)) => decode_bytea_text(text).map(Some),
+            Some(None) => Ok(None),
+            None => Err(StorageError::Engine("lock_and_get returned no row".into())),
+        }
+    }
+
+    /// The transaction's writes and its COMMIT in one round trip. On an
+    /// error the transaction is rolled back here.
+    fn write_and_commit(&mut self, values: &[(Box<[u8]>, Option<Vec<u8>>)]) -> Result<()> {
+        let mut deleted = Vec::new();
+        let mut written = Vec::new();
+        for (key, value) in values {
+            match value {
+                Some(value) => written.push(format!(
+                    "({}, {})",
+                    bytea_literal(key),
+                    bytea_literal(value)
+                )),
+                None => deleted.push(bytea_literal(key)),
+            }
+        }
+        let mut sql = String::new();
+        if !deleted.is_empty() {
+            sql += &format!(
+                "DELETE FROM {}.kv WHERE k IN ({});",
+                self.schema,
+                deleted.join(",")
+            );
+        }
+        if !written.is_empty() {
+            sql += &format!(
+                "INSERT INTO {}.kv (k, v) VALUES {} ON CONFLICT (k) DO UPDATE SET v = excluded.v;",
+                self.schema,
+                written.join(",")
+            );
+        }
+        sql += "COMMIT";
+        let committed = self.client.batch_execute(&sql).map_err(pg_error);
+        if committed.is_err() && self.client.batch_execute("ROLLBACK").is_err() {
+            self.poisoned = true;
+        }
+        committed
     }
 
     fn range(
@@ -490,7 +566,13 @@ impl Iterator for Pages<'_> {
                 self.start.push(0);
             }
         }
-        self.rows = (self.rows * 4).min(LAST_PAGE_ROWS);
+        // Big rows make for fewer per page: a page holds about what one
+        // DynamoDB page reads, not thousands of 400 KB items.
+        let bytes: usize = page.iter().map(|(k, v)| k.len() + v.len()).sum();
+        let per_row = (bytes / page.len().max(1)).max(1) as i64;
+        self.rows = (self.rows * 4)
+            .min(LAST_PAGE_ROWS)
+            .min((PAGE_BYTES / per_row).max(1));
         self.page = page.into_iter();
         self.page.next().map(Ok)
     }
@@ -520,14 +602,15 @@ impl PgTransaction<'_> {
     /// Locks `key` for the rest of the transaction (opening it first) and
     /// reads its latest committed value.
     fn lock_and_get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let lock_id = self.engine.lock_id(key);
         let open = self.open.get_mut();
-        if open.is_none() {
-            let mut conn = self.engine.connection()?;
-            conn.client.batch_execute("BEGIN").map_err(pg_error)?;
-            *open = Some(conn);
+        if let Some(conn) = open.as_mut() {
+            return conn.lock_and_get(lock_id, key);
         }
-        let conn = open.as_mut().expect("opened above");
-        conn.lock_and_get(self.engine.lock_id(key), key)
+        // Kept as open before BEGIN runs: whatever fails after it, the
+        // transaction is rolled back when this one drops.
+        let conn = open.insert(self.engine.connection()?);
+        conn.begin_lock_and_get(lock_id, key)
     }
 }
 
@@ -579,23 +662,7 @@ impl Transaction for PgTransaction<'_> {
             // Nothing was locked: one statement is its own transaction.
             None if values.is_empty() => Ok(()),
             None => self.engine.connection()?.write(values),
-            Some(mut conn) => {
-                let written = if values.is_empty() {
-                    Ok(())
-                } else {
-                    conn.write(values)
-                };
-                let finished = match written {
-                    Ok(()) => "COMMIT",
-                    Err(_) => "ROLLBACK",
-                };
-                if let Err(e) = conn.client.batch_execute(finished) {
-                    conn.poisoned = true;
-                    written?;
-                    return Err(pg_error(e));
-                }
-                written
-            }
+            Some(mut conn) => conn.write_and_commit(&values),
         }
     }
 }
