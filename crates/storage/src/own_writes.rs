@@ -22,6 +22,9 @@ enum OwnWrite {
     Add(Vec<i64>),
 }
 
+/// A key and the value a transaction leaves it with (`None`: deleted).
+pub(crate) type FinalWrite = (Box<[u8]>, Option<Vec<u8>>);
+
 #[derive(Default)]
 pub(crate) struct OwnWrites {
     writes: BTreeMap<Box<[u8]>, OwnWrite>,
@@ -73,7 +76,7 @@ impl OwnWrites {
     pub(crate) fn into_final_values<'c>(
         self,
         committed: impl Fn(&[u8]) -> Option<&'c [u8]>,
-    ) -> Vec<(Box<[u8]>, Option<Vec<u8>>)> {
+    ) -> Vec<FinalWrite> {
         self.writes
             .into_iter()
             .map(|(key, write)| {

@@ -23,7 +23,7 @@
 //! database's: a commit returns once its WAL record is flushed (with
 //! PostgreSQL's default `synchronous_commit`), so nothing waits afterwards.
 
-use crate::own_writes::OwnWrites;
+use crate::own_writes::{FinalWrite, OwnWrites};
 use crate::{
     DurabilityWait, Engine, KeyValue, ReadView, Result, ScanIter, StorageError, Transaction,
 };
@@ -258,7 +258,9 @@ thread_local! {
 }
 
 /// A connection from the pool, or one opened beyond it for a thread that
-/// already holds one.
+/// already holds one. (The overflow is boxed as the rare case; the pooled
+/// one is not, to save an allocation per operation.)
+#[allow(clippy::large_enum_variant)]
 enum Connection {
     Pooled(r2d2::PooledConnection<Connector>),
     Overflow(Box<PgConnection>),
@@ -427,7 +429,7 @@ impl PgConnection {
 
     /// The transaction's writes and its COMMIT in one round trip. On an
     /// error the transaction is rolled back here.
-    fn write_and_commit(&mut self, values: &[(Box<[u8]>, Option<Vec<u8>>)]) -> Result<()> {
+    fn write_and_commit(&mut self, values: &[FinalWrite]) -> Result<()> {
         let mut deleted = Vec::new();
         let mut written = Vec::new();
         for (key, value) in values {
@@ -489,7 +491,7 @@ impl PgConnection {
             .collect())
     }
 
-    fn write(&mut self, values: Vec<(Box<[u8]>, Option<Vec<u8>>)>) -> Result<()> {
+    fn write(&mut self, values: Vec<FinalWrite>) -> Result<()> {
         let mut deleted: Vec<&[u8]> = Vec::new();
         let mut keys: Vec<&[u8]> = Vec::new();
         let mut written: Vec<&[u8]> = Vec::new();
@@ -509,9 +511,12 @@ impl PgConnection {
     }
 }
 
+/// Reads up to `rows` entries of `[start, end)`, descending when asked.
+type FetchPage<'s> = Box<dyn FnMut(&[u8], &[u8], bool, i64) -> Result<Vec<KeyValue>> + 's>;
+
 /// A range read, a page of rows at a time, each page from `fetch`.
 struct Pages<'s> {
-    fetch: Box<dyn FnMut(&[u8], &[u8], bool, i64) -> Result<Vec<KeyValue>> + 's>,
+    fetch: FetchPage<'s>,
     start: Vec<u8>,
     end: Vec<u8>,
     reverse: bool,
