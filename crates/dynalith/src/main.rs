@@ -244,7 +244,12 @@ fn run(args: ServeArgs) -> Result<(), String> {
         // Tests and scripts read this line to find the port.
         println!("dynalith listening on http://{address}");
         dynalith_server::triggers::spawn(trigger_database, triggers);
-        tracing::info!(%address, in_memory = args.in_memory, data_dir = %args.data_dir.display(), "listening");
+        let storage = match (&args.postgres, args.in_memory) {
+            (Some(_), _) => format!("PostgreSQL, schema {}", args.postgres_schema),
+            (None, true) => "in memory".to_string(),
+            (None, false) => args.data_dir.display().to_string(),
+        };
+        tracing::info!(%address, %storage, "listening");
         dynalith_server::serve(listener, service, shutdown_signal(), Duration::from_secs(10))
             .await
             .map_err(|e| e.to_string())
