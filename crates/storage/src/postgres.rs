@@ -368,10 +368,18 @@ fn decode_bytea_text(text: &str) -> Result<Vec<u8>> {
 
 /// The error message PostgreSQL gave, without the driver's wrapping.
 fn describe(error: &postgres::Error) -> String {
-    match error.as_db_error() {
-        Some(db) => format!("{}: {}", db.code().code(), db.message()),
-        None => error.to_string(),
+    if let Some(db) = error.as_db_error() {
+        return format!("{}: {}", db.code().code(), db.message());
     }
+    // The driver's message names the step; its source says what failed
+    // ("Connection refused").
+    let mut text = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text += &format!(": {cause}");
+        source = cause.source();
+    }
+    text
 }
 
 fn pg_error(error: postgres::Error) -> StorageError {
