@@ -126,9 +126,9 @@ impl PgEngine {
         let lock_seed = xxhash_rust::xxh3::xxh3_64(options.schema.as_bytes());
         let owner = if options.exclusive {
             // A session lock, released when this connection closes: with
-            // the engine, or when the process dies.
-            // A server that just exited may still hold it for a moment:
-            // PostgreSQL ends its session once it notices the disconnect.
+            // the engine, or when the process dies. A server that just
+            // exited may still hold it for a moment, until PostgreSQL
+            // notices the disconnect.
             let owner_lock = lock_seed as i64 ^ SETUP_LOCK;
             let deadline = Instant::now() + OWNER_WAIT;
             loop {
