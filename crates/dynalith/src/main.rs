@@ -250,9 +250,14 @@ fn run(args: ServeArgs) -> Result<(), String> {
             (None, false) => args.data_dir.display().to_string(),
         };
         tracing::info!(%address, %storage, "listening");
-        dynalith_server::serve(listener, service, shutdown_signal(), Duration::from_secs(10))
-            .await
-            .map_err(|e| e.to_string())
+        dynalith_server::serve(
+            listener,
+            service,
+            shutdown_signal(),
+            Duration::from_secs(10),
+        )
+        .await
+        .map_err(|e| e.to_string())
     })?;
     engine.flush().map_err(|e| e.to_string())?;
     let cache = cache_database.read_cache();

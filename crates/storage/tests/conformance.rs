@@ -308,22 +308,7 @@ fn concurrent_read_modify_write_loses_no_update() {
                 std::thread::spawn(move || {
                     barrier.wait();
                     for _ in 0..per_thread {
-                        loop {
-                            let mut txn = engine.begin();
-                            let current = match txn.get_for_update(b"n") {
-                                Ok(v) => v
-                                    .map(|v| u64::from_le_bytes(v.try_into().unwrap()))
-                                    .unwrap_or(0),
-                                Err(StorageError::Conflict) => continue,
-                                Err(e) => panic!("{e}"),
-                            };
-                            txn.put(b"n", &(current + 1).to_le_bytes()).unwrap();
-                            match txn.commit() {
-                                Ok(()) => break,
-                                Err(StorageError::Conflict) => continue,
-                                Err(e) => panic!("{e}"),
-                            }
-                        }
+                        increment(&*engine, b"n", None);
                     }
                 })
             })
@@ -337,6 +322,28 @@ fn concurrent_read_modify_write_loses_no_update() {
             (threads * per_thread) as u64,
             "{name}"
         );
+    }
+}
+
+/// Adds one to the u64 at `key` by read-modify-write (and to the counter
+/// at `counter`, if given), retrying conflicts as the core does.
+fn increment(engine: &dyn Engine, key: &[u8], counter: Option<&[u8]>) {
+    loop {
+        let mut txn = engine.begin();
+        let current = match txn.get_for_update(key) {
+            Ok(v) => v.map_or(0, |v| u64::from_le_bytes(v.try_into().unwrap())),
+            Err(StorageError::Conflict) => continue,
+            Err(e) => panic!("{e}"),
+        };
+        txn.put(key, &(current + 1).to_le_bytes()).unwrap();
+        if let Some(counter) = counter {
+            txn.add_counters(counter, &[1]).unwrap();
+        }
+        match txn.commit() {
+            Ok(()) => return,
+            Err(StorageError::Conflict) => continue,
+            Err(e) => panic!("{e}"),
+        }
     }
 }
 
@@ -508,21 +515,7 @@ fn postgres_front_ends_sharing_a_schema_share_data_and_locks() {
             let engine = engines[i % 2].clone();
             std::thread::spawn(move || {
                 for _ in 0..per_thread {
-                    loop {
-                        let mut txn = engine.begin();
-                        let current = match txn.get_for_update(b"shared") {
-                            Ok(v) => v.map_or(0, |v| u64::from_le_bytes(v.try_into().unwrap())),
-                            Err(StorageError::Conflict) => continue,
-                            Err(e) => panic!("{e}"),
-                        };
-                        txn.put(b"shared", &(current + 1).to_le_bytes()).unwrap();
-                        txn.add_counters(b"total", &[1]).unwrap();
-                        match txn.commit() {
-                            Ok(()) => break,
-                            Err(StorageError::Conflict) => continue,
-                            Err(e) => panic!("{e}"),
-                        }
-                    }
+                    increment(&*engine, b"shared", Some(b"total"));
                 }
             })
         })
