@@ -30,15 +30,15 @@ fn table_keys(name: &str) -> TableCreationParameters {
         .unwrap()
 }
 
+/// Creates a table with the same keys as `table_keys`.
 async fn create_table(client: &Client, name: &str) {
+    let keys = table_keys(name);
     client
         .create_table()
         .table_name(name)
-        .key_schema(key_element("pk", KeyType::Hash))
-        .key_schema(key_element("sk", KeyType::Range))
-        .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
-        .attribute_definitions(attribute_definition("sk", ScalarAttributeType::N))
-        .billing_mode(BillingMode::PayPerRequest)
+        .set_key_schema(Some(keys.key_schema))
+        .set_attribute_definitions(Some(keys.attribute_definitions))
+        .set_billing_mode(keys.billing_mode)
         .send()
         .await
         .unwrap();
