@@ -38,12 +38,16 @@ export DYNALITH_DIFF_ENDPOINT="http://127.0.0.1:$DDB_LOCAL_PORT"
 export DYNALITH_DIFF_SEED="${DYNALITH_DIFF_SEED:-20260101}"
 export DYNALITH_DIFF_COUNT="${DYNALITH_DIFF_COUNT:-3000}"
 
-echo "== Rust tests"
+# Each phase's heading says when it began, so a slow CI run shows where the
+# time went.
+phase() { echo "== $1 (at ${SECONDS}s)"; }
+
+phase "Rust tests"
 cargo test --workspace
 
 # The read caches change how fast reads are, never what they return: the
 # differential tests run again with both on, against the same DynamoDB Local.
-echo "== differential tests with the read caches on"
+phase "differential tests with the read caches on"
 DYNALITH_TEST_SERVE_ARGS="--item-cache-mb 64 --query-cache-mb 64" cargo test -p dynalith \
   --test differential_query --test differential_batches --test differential_expressions \
   --test differential_transactions --test differential_partiql --test differential_streams
@@ -55,14 +59,16 @@ DYNALITH_TEST_SERVE_ARGS="--item-cache-mb 64 --query-cache-mb 64" cargo test -p 
 # time, the differential tests send fewer requests this time and crash.rs
 # is left out (crash_indexes and crash_streams SIGKILL PostgreSQL-backed
 # servers too).
-echo "== the PostgreSQL engine"
+phase "the PostgreSQL engine"
 if [[ -z "${DYNALITH_TEST_POSTGRES:-}" ]]; then
   PG_DIR="$(mktemp -d)"
   stop_postgres() { scripts/postgres.sh stop "$PG_DIR" 2>/dev/null || true; rm -rf "$PG_DIR"; }
   trap 'stop_postgres; stop_ddb_local' EXIT
   DYNALITH_TEST_POSTGRES="$(scripts/postgres.sh start "$PG_DIR" "${DYNALITH_PG_PORT:-54329}")"
 fi
-DYNALITH_TEST_POSTGRES="$DYNALITH_TEST_POSTGRES" cargo test -p dynalith-storage --test conformance
+# --workspace, not -p dynalith-storage: a package on its own resolves other
+# features of its dependencies and would rebuild them.
+DYNALITH_TEST_POSTGRES="$DYNALITH_TEST_POSTGRES" cargo test --workspace --test conformance
 PG_TESTS=()
 for file in crates/dynalith/tests/*.rs; do
   name="$(basename "$file" .rs)"
@@ -72,7 +78,7 @@ DYNALITH_TEST_POSTGRES="$DYNALITH_TEST_POSTGRES" DYNALITH_DIFF_COUNT=500 \
   cargo test -p dynalith "${PG_TESTS[@]}"
 stop_postgres
 
-echo "== client tests (JavaScript, boto3, AWS CLI)"
+phase "client tests (JavaScript, boto3, AWS CLI)"
 # node_modules is (re)installed when it was installed from another lock file.
 if ! cmp -s tests/js/package-lock.json tests/js/node_modules/.dynalith-installed-lock; then
   (cd tests/js && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.dynalith-installed-lock)
@@ -109,3 +115,4 @@ export DYNALITH_SKIP="${DYNALITH_SKIP-}"
 (cd tests/js && npm test)
 python3 -m pytest -q tests/py
 bash tests/cli/smoke.sh
+echo "== all tests passed (at ${SECONDS}s)"
