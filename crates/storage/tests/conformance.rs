@@ -594,3 +594,103 @@ fn postgres_a_schema_serves_one_exclusive_engine_at_a_time() {
     drop(first);
     PgEngine::open(&options).expect("free again once the first is gone");
 }
+
+/// An admin connection, and the backend holding `schema` for its
+/// exclusive engine (its connection is named after the schema).
+fn schema_owner(url: &str, schema: &str) -> (postgres::Client, Option<i32>) {
+    let mut admin = postgres::Client::connect(url, postgres::NoTls).unwrap();
+    let name = format!("dynalith owner of schema {schema}");
+    let pid = admin
+        .query_opt(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = $1",
+            &[&name],
+        )
+        .unwrap()
+        .map(|row| row.get(0));
+    (admin, pid)
+}
+
+/// Waits up to 10 s for `done`.
+fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "never happened: {what}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn postgres_an_exclusive_engine_takes_its_schema_back_after_its_connection_drops() {
+    let Some(url) = postgres_url() else {
+        eprintln!("DYNALITH_TEST_POSTGRES is not set: no PostgreSQL engine to test");
+        return;
+    };
+    let schema = fresh_schema();
+    let options = PgOptions::new(url.clone()).with_schema(schema.clone());
+    let engine = PgEngine::open(&options).unwrap();
+    let (mut admin, owner) = schema_owner(&url, &schema);
+    let owner = owner.expect("the owner's connection is named");
+    // What a PostgreSQL restart or a dropped connection does to the lock.
+    let terminated: bool = admin
+        .query_one("SELECT pg_terminate_backend($1)", &[&owner])
+        .unwrap()
+        .get(0);
+    assert!(terminated);
+    eventually("the schema is held by a new connection", || {
+        schema_owner(&url, &schema)
+            .1
+            .is_some_and(|pid| pid != owner)
+    });
+    let error = PgEngine::open(&options).err().expect("schema still in use");
+    assert!(
+        error.to_string().contains("another dynalith server"),
+        "{error}"
+    );
+    let mut txn = engine.begin();
+    txn.put(b"k", b"v").unwrap();
+    txn.commit().unwrap();
+    assert_eq!(engine.get(b"k").unwrap().as_deref(), Some(&b"v"[..]));
+}
+
+#[test]
+fn postgres_an_exclusive_engine_whose_schema_was_taken_refuses_to_go_on() {
+    let Some(url) = postgres_url() else {
+        eprintln!("DYNALITH_TEST_POSTGRES is not set: no PostgreSQL engine to test");
+        return;
+    };
+    let schema = fresh_schema();
+    let options = PgOptions::new(url.clone()).with_schema(schema.clone());
+    let engine = PgEngine::open(&options).unwrap();
+    let (mut admin, owner) = schema_owner(&url, &schema);
+    let owner = owner.expect("the owner's connection is named");
+    let lock: i64 = admin
+        .query_one(
+            "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks
+             WHERE pid = $1 AND locktype = 'advisory' AND objsubid = 1",
+            &[&owner],
+        )
+        .unwrap()
+        .get(0);
+    // Another server takes the schema the moment the owner's connection
+    // ends (this session queues for the lock before the backend exits).
+    admin
+        .execute(
+            "SELECT pg_terminate_backend($1), pg_advisory_lock($2)",
+            &[&owner, &lock],
+        )
+        .unwrap();
+    eventually("the engine notices that it lost the schema", || {
+        engine.get(b"k").is_err_and(|e| {
+            e.to_string()
+                .contains("another dynalith server took schema")
+        })
+    });
+    let mut txn = engine.begin();
+    assert!(txn.put(b"k", b"v").is_ok(), "buffered, not sent");
+    assert!(txn.commit().is_err(), "nothing is written any more");
+    drop(admin);
+    assert!(engine.snapshot().get(b"k").is_err(), "for good");
+}

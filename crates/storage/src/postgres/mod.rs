@@ -23,17 +23,19 @@
 //! database's: a commit returns once its WAL record is flushed (with
 //! PostgreSQL's default `synchronous_commit`), so nothing waits afterwards.
 
+mod ownership;
+
 use crate::own_writes::{FinalWrite, OwnWrites};
 use crate::{
     DurabilityWait, Engine, KeyValue, ReadView, Result, ScanIter, StorageError, Transaction,
 };
+use ownership::Ownership;
 use postgres::error::SqlState;
 use postgres::{Client, NoTls, SimpleQueryMessage, Statement};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// How to reach the database.
 #[derive(Clone, Debug)]
@@ -91,8 +93,6 @@ impl PgOptions {
 const FIRST_PAGE_ROWS: i64 = 32;
 const LAST_PAGE_ROWS: i64 = 2048;
 const PAGE_BYTES: i64 = 1 << 20;
-/// How long opening waits for a schema another engine holds.
-const OWNER_WAIT: Duration = Duration::from_secs(3);
 /// Keys a dropped table's cleanup deletes per statement.
 const DELETE_BATCH: i64 = 1000;
 /// The advisory lock that serializes the schema's creation between front
@@ -106,8 +106,8 @@ pub struct PgEngine {
     /// Mixed into every key's lock id, so that deployments in different
     /// schemas of one database do not share locks.
     lock_seed: u64,
-    /// The connection holding the schema, when exclusive.
-    _owner: Option<Mutex<Client>>,
+    /// The schema's lock, when exclusive.
+    owner: Option<Ownership>,
 }
 
 impl PgEngine {
@@ -117,7 +117,11 @@ impl PgEngine {
         let schema = quoted_schema(&options.schema)?;
         let config = postgres::Config::from_str(&options.url)
             .map_err(|e| StorageError::Engine(format!("invalid PostgreSQL URL: {e}")))?;
-        let mut setup = config.connect(NoTls).map_err(|e| {
+        // The set-up connection goes on to hold the schema; its name tells
+        // PostgreSQL's activity views (and an operator) what it is.
+        let mut owner_config = config.clone();
+        owner_config.application_name(&format!("dynalith owner of schema {}", options.schema));
+        let mut setup = owner_config.connect(NoTls).map_err(|e| {
             StorageError::Engine(format!("cannot connect to PostgreSQL: {}", describe(&e)))
         })?;
         setup
@@ -125,28 +129,13 @@ impl PgEngine {
             .map_err(pg_error)?;
         let lock_seed = xxhash_rust::xxh3::xxh3_64(options.schema.as_bytes());
         let owner = if options.exclusive {
-            // A session lock, released when this connection closes: with
-            // the engine, or when the process dies. A server that just
-            // exited may still hold it for a moment, until PostgreSQL
-            // notices the disconnect.
             let owner_lock = lock_seed as i64 ^ SETUP_LOCK;
-            let deadline = Instant::now() + OWNER_WAIT;
-            loop {
-                let row = setup
-                    .query_one("SELECT pg_try_advisory_lock($1)", &[&owner_lock])
-                    .map_err(pg_error)?;
-                if row.get::<_, bool>(0) {
-                    break;
-                }
-                if Instant::now() >= deadline {
-                    return Err(StorageError::Engine(format!(
-                        "another dynalith server is using schema {:?} of this database",
-                        options.schema
-                    )));
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Some(Mutex::new(setup))
+            Some(Ownership::take(
+                &owner_config,
+                setup,
+                owner_lock,
+                &options.schema,
+            )?)
         } else {
             None
         };
@@ -168,7 +157,7 @@ impl PgEngine {
             pool,
             connector,
             lock_seed,
-            _owner: owner,
+            owner,
         })
     }
 
@@ -178,6 +167,9 @@ impl PgEngine {
     /// free it opens one of its own for the while. Otherwise operations
     /// that each hold one connection could wait forever for their second.
     fn connection(&self) -> Result<Connection> {
+        if let Some(owner) = &self.owner {
+            owner.check()?;
+        }
         let held = CONNECTIONS_HELD.get();
         let connection = if held == 0 {
             Connection::Pooled(

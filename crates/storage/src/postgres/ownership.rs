@@ -1,0 +1,160 @@
+//! One server per schema: a session advisory lock, held on a connection of
+//! its own for as long as the engine lives.
+//!
+//! A session lock lasts only as long as its connection. A PostgreSQL
+//! restart, a failover or a dropped connection ends it silently, and a
+//! second server could then take the schema while this one still serves
+//! it. So a keeper thread pings the connection; when it is gone, the keeper
+//! reconnects and takes the lock again. If another server took it in the
+//! meantime, this engine refuses every further operation: its catalog and
+//! its background work would now compete with that server's.
+
+use super::{describe, pg_error};
+use crate::{Result, StorageError};
+use postgres::{Client, Config, NoTls};
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// How long opening waits for a schema another engine holds: a server that
+/// just exited holds it until PostgreSQL notices the disconnect.
+const OWNER_WAIT: Duration = Duration::from_secs(3);
+/// How often the keeper checks the lock's connection.
+const CHECK_EVERY: Duration = Duration::from_millis(500);
+
+pub(super) struct Ownership {
+    /// Why the schema was lost, once it was.
+    lost: Arc<OnceLock<String>>,
+    /// Dropped to stop the keeper, which then closes its connection.
+    stop: Option<mpsc::Sender<()>>,
+    keeper: Option<JoinHandle<()>>,
+}
+
+impl Ownership {
+    /// Takes the schema's lock on `client` (waiting a little for a server
+    /// that just exited) and starts keeping it.
+    pub(super) fn take(
+        config: &Config,
+        mut client: Client,
+        lock_id: i64,
+        schema: &str,
+    ) -> Result<Ownership> {
+        let deadline = Instant::now() + OWNER_WAIT;
+        while !try_lock(&mut client, lock_id)? {
+            if Instant::now() >= deadline {
+                return Err(StorageError::Engine(format!(
+                    "another dynalith server is using schema {schema:?} of this database"
+                )));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let lost = Arc::new(OnceLock::new());
+        let (stop, stopped) = mpsc::channel();
+        let keeper = Keeper {
+            config: config.clone(),
+            client,
+            lock_id,
+            schema: schema.to_string(),
+            lost: Arc::clone(&lost),
+        };
+        let keeper = std::thread::Builder::new()
+            .name("pg-schema-owner".into())
+            .spawn(move || keeper.run(stopped))
+            .map_err(|e| StorageError::Engine(format!("cannot start a thread: {e}")))?;
+        Ok(Ownership {
+            lost,
+            stop: Some(stop),
+            keeper: Some(keeper),
+        })
+    }
+
+    /// An error for every operation once another server owns the schema.
+    pub(super) fn check(&self) -> Result<()> {
+        match self.lost.get() {
+            None => Ok(()),
+            Some(why) => Err(StorageError::Engine(why.clone())),
+        }
+    }
+}
+
+impl Drop for Ownership {
+    /// Releases the schema before returning, so that a server started
+    /// right after this engine is dropped finds it free.
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(keeper) = self.keeper.take() {
+            let _ = keeper.join();
+        }
+    }
+}
+
+fn try_lock(client: &mut Client, lock_id: i64) -> Result<bool> {
+    let row = client
+        .query_one("SELECT pg_try_advisory_lock($1)", &[&lock_id])
+        .map_err(pg_error)?;
+    Ok(row.get(0))
+}
+
+struct Keeper {
+    config: Config,
+    client: Client,
+    lock_id: i64,
+    schema: String,
+    lost: Arc<OnceLock<String>>,
+}
+
+impl Keeper {
+    fn run(mut self, stopped: mpsc::Receiver<()>) {
+        let mut broken_since: Option<Instant> = None;
+        loop {
+            match stopped.recv_timeout(CHECK_EVERY) {
+                Err(RecvTimeoutError::Timeout) => {}
+                // The engine is gone: returning closes the connection,
+                // which releases the lock.
+                Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+            }
+            if !self.client.is_closed() && self.client.simple_query("").is_ok() {
+                continue;
+            }
+            if broken_since.is_none() {
+                tracing::warn!(schema = %self.schema, "lost the connection that holds this server's PostgreSQL schema; reconnecting");
+                broken_since = Some(Instant::now());
+            }
+            match self.retake() {
+                Ok(true) => {
+                    tracing::info!(
+                        schema = %self.schema,
+                        after = ?broken_since.take().map(|since| since.elapsed()),
+                        "holding the PostgreSQL schema again"
+                    );
+                }
+                Ok(false) => {
+                    let why = format!(
+                        "another dynalith server took schema {:?} while this server's connection to \
+                         PostgreSQL was down; restart this server",
+                        self.schema
+                    );
+                    tracing::error!("{why}");
+                    let _ = self.lost.set(why);
+                    return;
+                }
+                // PostgreSQL is still unreachable (every operation fails
+                // meanwhile); try again at the next check.
+                Err(e) => tracing::debug!(error = %e, "PostgreSQL still unreachable"),
+            }
+        }
+    }
+
+    /// A new connection with the lock, if the schema is still free.
+    fn retake(&mut self) -> Result<bool> {
+        let mut client = self.config.connect(NoTls).map_err(|e| {
+            StorageError::Engine(format!("cannot connect to PostgreSQL: {}", describe(&e)))
+        })?;
+        let taken = try_lock(&mut client, self.lock_id)?;
+        if taken {
+            self.client = client;
+        }
+        Ok(taken)
+    }
+}
