@@ -4,6 +4,10 @@
 #                                        is there), start it on 127.0.0.1:PORT
 #                                        and print its URL
 #   scripts/postgres.sh stop DIR
+#   scripts/postgres.sh crash DIR        stop it the way a crash does: every
+#                                        process killed at once, no
+#                                        checkpoint, WAL replayed at the
+#                                        next start
 # Installs Debian's postgresql package when no server is found and it may
 # (root, with apt-get). As root the cluster belongs to the postgres user,
 # since PostgreSQL refuses to run as root.
@@ -44,18 +48,23 @@ case "$command" in
       as_owner "$bin/initdb" -D "$dir" -A trust -U postgres >/dev/null
     fi
     # Each test server keeps up to 16 connections open. The cluster is
-    # thrown away after the tests and never crashes under them (the crash
-    # tests kill dynalith, not PostgreSQL), so it skips flushing to disk:
-    # on a slow CI disk every commit's fsync would dominate the tests.
+    # thrown away after the tests, and the machine under it does not crash
+    # during them, so it does not fsync (on a slow CI disk every commit's
+    # fsync would dominate the tests). Commits still write their WAL before
+    # they return, so a crash of PostgreSQL itself (`crash`) loses nothing
+    # committed: tests/postgres_crash.rs relies on that.
     as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -o \
-      "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start >/dev/null
+      "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c full_page_writes=off" start >/dev/null
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
   stop)
     as_owner "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null
     ;;
+  crash)
+    as_owner "$bin/pg_ctl" -D "$dir" -m immediate -w stop >/dev/null
+    ;;
   *)
-    echo "usage: $0 start DIR PORT | stop DIR" >&2
+    echo "usage: $0 start DIR PORT | stop DIR | crash DIR" >&2
     exit 2
     ;;
 esac

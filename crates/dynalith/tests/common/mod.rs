@@ -53,6 +53,12 @@ impl Server {
         Self::spawn(&args)
     }
 
+    /// A server with its data in `schema` of the PostgreSQL database at
+    /// `url` (whatever `DYNALITH_TEST_POSTGRES` says).
+    pub fn start_on_postgres(url: &str, schema: &str) -> Server {
+        Self::spawn(&["--postgres", url, "--postgres-schema", schema])
+    }
+
     /// Starts our binary; `DYNALITH_TEST_SERVE_ARGS` adds flags to every
     /// server the tests start (scripts/test.sh runs the differential tests
     /// again with the read caches on), unless the test gives flags of its
@@ -137,7 +143,7 @@ impl Server {
 }
 
 /// Flags only the embedded engine has: a test that gives one tests that
-/// engine and keeps it.
+/// engine and keeps it (as one that names its own database keeps that).
 const EMBEDDED_ENGINE_FLAGS: [&str; 4] = [
     "--background-write-mb",
     "--block-cache-mb",
@@ -155,7 +161,10 @@ fn postgres_args(extra: &[&str]) -> Vec<String> {
     else {
         return Vec::new();
     };
-    if extra.iter().any(|arg| EMBEDDED_ENGINE_FLAGS.contains(arg)) {
+    if extra
+        .iter()
+        .any(|arg| EMBEDDED_ENGINE_FLAGS.contains(arg) || *arg == "--postgres")
+    {
         return Vec::new();
     }
     let data_dir = extra

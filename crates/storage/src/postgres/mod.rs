@@ -151,6 +151,7 @@ impl PgEngine {
             // fails that use, so no round trip is spent testing it first.
             .test_on_check_out(false)
             .connection_timeout(Duration::from_secs(10))
+            .error_handler(Box::new(ConnectErrors))
             .build(connector.clone())
             .map_err(|e| StorageError::Engine(format!("PostgreSQL pool: {e}")))?;
         Ok(PgEngine {
@@ -314,6 +315,18 @@ impl Statements {
                    (SELECT k FROM {schema}.kv WHERE k >= $1 AND k < $2 ORDER BY k LIMIT $3)"
             ))?,
         })
+    }
+}
+
+/// The pool retries a failed connect until a request's wait runs out, and
+/// that request then fails with the last error; logging each attempt as
+/// well would flood the log while the database is down.
+#[derive(Debug)]
+struct ConnectErrors;
+
+impl r2d2::HandleError<postgres::Error> for ConnectErrors {
+    fn handle_error(&self, error: postgres::Error) {
+        tracing::debug!(error = %describe(&error), "cannot open a PostgreSQL connection");
     }
 }
 
