@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # A throwaway PostgreSQL server for the tests of the PostgreSQL engine.
-#   scripts/postgres.sh start DIR PORT   create a cluster in DIR (unless one
+#   scripts/postgres.sh start DIR PORT [durable]
+#                                        create a cluster in DIR (unless one
 #                                        is there), start it on 127.0.0.1:PORT
-#                                        and print its URL
+#                                        and print its URL; `durable` keeps
+#                                        PostgreSQL's own fsync settings (for
+#                                        benchmarks), see below
 #   scripts/postgres.sh stop DIR
 #   scripts/postgres.sh crash DIR        stop it the way a crash does: every
 #                                        process killed at once, no
@@ -52,9 +55,12 @@ case "$command" in
     # during them, so it does not fsync (on a slow CI disk every commit's
     # fsync would dominate the tests). Commits still write their WAL before
     # they return, so a crash of PostgreSQL itself (`crash`) loses nothing
-    # committed: tests/postgres_crash.rs relies on that.
+    # committed: tests/postgres_crash.rs relies on that. A benchmark asks
+    # for `durable`, or its durable writes would not be.
+    settings="-c fsync=off -c full_page_writes=off"
+    [[ "${4:-}" == durable ]] && settings=""
     as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -o \
-      "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c fsync=off -c full_page_writes=off" start >/dev/null
+      "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 $settings" start >/dev/null
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
   stop)
@@ -64,7 +70,7 @@ case "$command" in
     as_owner "$bin/pg_ctl" -D "$dir" -m immediate -w stop >/dev/null
     ;;
   *)
-    echo "usage: $0 start DIR PORT | stop DIR | crash DIR" >&2
+    echo "usage: $0 start DIR PORT [durable] | stop DIR | crash DIR" >&2
     exit 2
     ;;
 esac

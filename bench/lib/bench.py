@@ -211,7 +211,7 @@ class Server:
             if not os.access(DYNALITH_BIN, os.X_OK):
                 return f"binary {DYNALITH_BIN} not found (cargo build --release -p dynalith)"
             if self.id == "dynalith-pg" and not os.environ.get("BENCH_POSTGRES"):
-                return "BENCH_POSTGRES names no PostgreSQL server (scripts/postgres.sh start DIR PORT)"
+                return "BENCH_POSTGRES names no PostgreSQL server (scripts/postgres.sh start DIR PORT durable)"
         elif self.kind == "dynoxide":
             if not DYNOXIDE_BIN or not os.access(DYNOXIDE_BIN, os.X_OK):
                 return "dynoxide not found (cargo install dynoxide-rs, or set DYNOXIDE_BIN)"
