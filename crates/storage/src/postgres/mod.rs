@@ -93,6 +93,8 @@ impl PgOptions {
 const FIRST_PAGE_ROWS: i64 = 32;
 const LAST_PAGE_ROWS: i64 = 2048;
 const PAGE_BYTES: i64 = 1 << 20;
+/// How long a connection attempt may take, unless the URL says otherwise.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Keys a dropped table's cleanup deletes per statement.
 const DELETE_BATCH: i64 = 1000;
 /// The advisory lock that serializes the schema's creation between front
@@ -115,8 +117,15 @@ impl PgEngine {
     /// missing, and opens the pool.
     pub fn open(options: &PgOptions) -> Result<Self> {
         let schema = quoted_schema(&options.schema)?;
-        let config = postgres::Config::from_str(&options.url)
+        let mut config = postgres::Config::from_str(&options.url)
             .map_err(|e| StorageError::Engine(format!("invalid PostgreSQL URL: {e}")))?;
+        // Without a timeout, a connect to a host that drops packets waits
+        // for the kernel's (minutes): the pool's and the schema keeper's
+        // reconnects while the network is down would hang that long, and
+        // shutdown with them. The URL's `connect_timeout` wins.
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(CONNECT_TIMEOUT);
+        }
         // The set-up connection goes on to hold the schema; its name tells
         // PostgreSQL's activity views (and an operator) what it is.
         let mut owner_config = config.clone();
