@@ -602,7 +602,9 @@ fn schema_owner(url: &str, schema: &str) -> (postgres::Client, Option<i32>) {
     let name = format!("dynalith owner of schema {schema}");
     let pid = admin
         .query_opt(
-            "SELECT pid FROM pg_stat_activity WHERE application_name = $1",
+            // The newest: a terminated backend may linger a moment.
+            "SELECT pid FROM pg_stat_activity WHERE application_name = $1
+             ORDER BY backend_start DESC LIMIT 1",
             &[&name],
         )
         .unwrap()
