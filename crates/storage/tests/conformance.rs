@@ -612,6 +612,16 @@ fn schema_owner(url: &str, schema: &str) -> (postgres::Client, Option<i32>) {
     (admin, pid)
 }
 
+/// An exclusive engine on a fresh schema, its options, an admin
+/// connection, and the backend that holds the schema.
+fn exclusive_engine(url: &str) -> (PgEngine, PgOptions, postgres::Client, i32) {
+    let options = PgOptions::new(url).with_schema(fresh_schema());
+    let engine = PgEngine::open(&options).unwrap();
+    let (admin, owner) = schema_owner(url, &options.schema);
+    let owner = owner.expect("the owner's connection is named");
+    (engine, options, admin, owner)
+}
+
 /// Waits up to 10 s for `done`.
 fn eventually(what: &str, mut done: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
@@ -630,11 +640,7 @@ fn postgres_an_exclusive_engine_takes_its_schema_back_after_its_connection_drops
         eprintln!("DYNALITH_TEST_POSTGRES is not set: no PostgreSQL engine to test");
         return;
     };
-    let schema = fresh_schema();
-    let options = PgOptions::new(url.clone()).with_schema(schema.clone());
-    let engine = PgEngine::open(&options).unwrap();
-    let (mut admin, owner) = schema_owner(&url, &schema);
-    let owner = owner.expect("the owner's connection is named");
+    let (engine, options, mut admin, owner) = exclusive_engine(&url);
     // What a PostgreSQL restart or a dropped connection does to the lock.
     let terminated: bool = admin
         .query_one("SELECT pg_terminate_backend($1)", &[&owner])
@@ -642,7 +648,7 @@ fn postgres_an_exclusive_engine_takes_its_schema_back_after_its_connection_drops
         .get(0);
     assert!(terminated);
     eventually("the schema is held by a new connection", || {
-        schema_owner(&url, &schema)
+        schema_owner(&url, &options.schema)
             .1
             .is_some_and(|pid| pid != owner)
     });
@@ -663,11 +669,7 @@ fn postgres_an_exclusive_engine_whose_schema_was_taken_refuses_to_go_on() {
         eprintln!("DYNALITH_TEST_POSTGRES is not set: no PostgreSQL engine to test");
         return;
     };
-    let schema = fresh_schema();
-    let options = PgOptions::new(url.clone()).with_schema(schema.clone());
-    let engine = PgEngine::open(&options).unwrap();
-    let (mut admin, owner) = schema_owner(&url, &schema);
-    let owner = owner.expect("the owner's connection is named");
+    let (engine, _, mut admin, owner) = exclusive_engine(&url);
     let lock: i64 = admin
         .query_one(
             "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks
