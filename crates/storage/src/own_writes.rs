@@ -22,8 +22,15 @@ enum OwnWrite {
     Add(Vec<i64>),
 }
 
-/// A key and the value a transaction leaves it with (`None`: deleted).
-pub(crate) type FinalWrite = (Box<[u8]>, Option<Vec<u8>>);
+/// What a transaction does to a key when it commits.
+#[derive(Debug, PartialEq)]
+pub(crate) enum FinalWrite {
+    Put(Vec<u8>),
+    Delete,
+    /// Adds these counters (encoded) to whatever is committed by then, so
+    /// that the transaction never had to read or lock the key.
+    Add(Vec<u8>),
+}
 
 #[derive(Default)]
 pub(crate) struct OwnWrites {
@@ -70,18 +77,17 @@ impl OwnWrites {
         }
     }
 
-    /// Every key written, with the value it is left with (`None`: deleted),
-    /// in key order; counter additions build on `committed`, the value the
-    /// key held when the transaction locked it.
-    pub(crate) fn into_final_values<'c>(
-        self,
-        committed: impl Fn(&[u8]) -> Option<&'c [u8]>,
-    ) -> Vec<FinalWrite> {
+    /// Every key written and what the commit does to it, in key order.
+    pub(crate) fn into_final_writes(self) -> Vec<(Box<[u8]>, FinalWrite)> {
         self.writes
             .into_iter()
             .map(|(key, write)| {
-                let value = apply(&write, committed(&key));
-                (key, value)
+                let last = match write {
+                    OwnWrite::Put(value) => FinalWrite::Put(value),
+                    OwnWrite::Delete => FinalWrite::Delete,
+                    OwnWrite::Add(deltas) => FinalWrite::Add(encode_counters(&deltas)),
+                };
+                (key, last)
             })
             .collect()
     }
@@ -254,6 +260,19 @@ mod tests {
         assert_eq!(
             own.read(b"s", || Ok(Some(b"c".to_vec()))).unwrap(),
             Some(b"c".to_vec())
+        );
+        // Only counters added to a key the transaction did not write stay
+        // additions at commit.
+        assert_eq!(
+            own.into_final_writes(),
+            vec![
+                (
+                    b"p"[..].into(),
+                    FinalWrite::Put(encode_counters(&[2, 3, 3]))
+                ),
+                (b"q"[..].into(), FinalWrite::Put(encode_counters(&[5]))),
+                (b"r"[..].into(), FinalWrite::Add(encode_counters(&[2]))),
+            ]
         );
     }
 }

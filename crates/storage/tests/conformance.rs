@@ -266,6 +266,69 @@ fn counters_add_without_locking() {
     }
 }
 
+/// Two open transactions add to the same counters: neither waits for the
+/// other (a lock would make the second time out), and both additions count,
+/// whichever commits first and whether or not the transaction locked items.
+#[test]
+fn open_transactions_add_to_one_counter_without_waiting() {
+    for (name, engine, _dir) in engines() {
+        let mut first = engine.begin();
+        first.get_for_update(b"item-1").unwrap();
+        first.put(b"item-1", b"x").unwrap();
+        first.add_counters(b"c", &[1, 10]).unwrap();
+        let mut second = engine.begin();
+        second.get_for_update(b"item-2").unwrap();
+        second.add_counters(b"c", &[2]).unwrap();
+        second.add_counters(b"d", &[-5, i64::MAX]).unwrap();
+        let mut lockless = engine.begin();
+        lockless.add_counters(b"c", &[4, 0, 7]).unwrap();
+        second.commit().unwrap();
+        lockless.commit().unwrap();
+        first.commit().unwrap();
+        let value =
+            |key: &[u8]| dynalith_storage::decode_counters(&engine.get(key).unwrap().unwrap());
+        assert_eq!(value(b"c"), vec![7, 10, 7], "{name}");
+        assert_eq!(value(b"d"), vec![-5, i64::MAX], "{name}");
+    }
+}
+
+#[test]
+fn concurrent_counter_additions_lose_nothing() {
+    for (name, engine, _dir) in engines() {
+        let engine: Arc<dyn Engine> = Arc::from(engine);
+        let threads = 8;
+        let per_thread = 40;
+        let barrier = Arc::new(Barrier::new(threads));
+        let handles: Vec<_> = (0..threads)
+            .map(|t| {
+                let engine = engine.clone();
+                let barrier = barrier.clone();
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    for i in 0..per_thread {
+                        let mut txn = engine.begin();
+                        if i % 2 == 0 {
+                            txn.get_for_update(format!("item-{t}").as_bytes()).unwrap();
+                            txn.put(format!("item-{t}").as_bytes(), b"x").unwrap();
+                        }
+                        txn.add_counters(b"a", &[1, -3]).unwrap();
+                        txn.add_counters(b"b", &[2]).unwrap();
+                        txn.commit().unwrap();
+                    }
+                })
+            })
+            .collect();
+        for h in handles {
+            h.join().unwrap();
+        }
+        let total = (threads * per_thread) as i64;
+        let value =
+            |key: &[u8]| dynalith_storage::decode_counters(&engine.get(key).unwrap().unwrap());
+        assert_eq!(value(b"a"), vec![total, -3 * total], "{name}");
+        assert_eq!(value(b"b"), vec![2 * total], "{name}");
+    }
+}
+
 #[test]
 fn get_for_update_locks_until_commit() {
     for (name, engine, _dir) in engines() {

@@ -13,11 +13,11 @@
 //! the latest committed value: unlike a row lock it also covers keys that do
 //! not exist yet (two conditional puts of a new item must not both see it
 //! absent), and every front end sharing the database honours it. Writes are
-//! buffered and sent in one statement at commit. Counter additions lock
-//! their key too and write the sum (the core takes those locks in key
-//! order, after the items', so they cannot deadlock). A lock wait that
-//! times out, or a deadlock PostgreSQL breaks, is a `Conflict`, which the
-//! core retries.
+//! buffered and sent in one round trip with the COMMIT. Counter additions
+//! neither read nor lock their key: the commit adds them to whatever is
+//! committed by then (`add_counters` in SQL), as RocksDB's merge operator
+//! does. A lock wait that times out, or a deadlock PostgreSQL breaks, is a
+//! `Conflict`, which the core retries.
 //!
 //! Snapshots are REPEATABLE READ, read-only transactions. Durability is the
 //! database's: a commit returns once its WAL record is flushed (with
@@ -33,7 +33,6 @@ use ownership::Ownership;
 use postgres::error::SqlState;
 use postgres::{Client, NoTls, SimpleQueryMessage, Statement};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -232,6 +231,35 @@ fn schema_sql(schema: &str) -> String {
              -- before the lock was granted.
              RETURN (SELECT v FROM {schema}.kv WHERE k = wanted);
            END $$;
+         -- Counters as `dynalith_storage::encode_counters` lays them out
+         -- (i64s, little-endian), added element-wise; the shorter operand
+         -- counts as zeros.
+         CREATE OR REPLACE FUNCTION {schema}.add_counters(current bytea, delta bytea)
+           RETURNS bytea LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+           DECLARE
+             n int := greatest(length(current), length(delta)) / 8;
+             total bytea := decode(repeat('00', n * 8), 'hex');
+             a bigint;
+             b bigint;
+           BEGIN
+             FOR i IN 0 .. n - 1 LOOP
+               a := 0;
+               b := 0;
+               FOR j IN 0 .. 7 LOOP
+                 IF i * 8 + 8 <= length(current) THEN
+                   a := a | (get_byte(current, i * 8 + j)::bigint << (8 * j));
+                 END IF;
+                 IF i * 8 + 8 <= length(delta) THEN
+                   b := b | (get_byte(delta, i * 8 + j)::bigint << (8 * j));
+                 END IF;
+               END LOOP;
+               a := a + b;
+               FOR j IN 0 .. 7 LOOP
+                 total := set_byte(total, i * 8 + j, ((a >> (8 * j)) & 255)::int);
+               END LOOP;
+             END LOOP;
+             RETURN total;
+           END $$;
          SELECT pg_advisory_unlock({SETUP_LOCK});"
     )
 }
@@ -313,11 +341,14 @@ impl Statements {
             range_forward: client.prepare(&format!("{range} LIMIT $3"))?,
             range_backward: client.prepare(&format!("{range} DESC LIMIT $3"))?,
             // The keys of a transaction's writes are distinct, so the
-            // deletes and the upserts never touch the same row.
+            // deletes, the upserts and the counter additions never touch
+            // the same row.
             write: client.prepare(&format!(
-                "WITH gone AS (DELETE FROM {schema}.kv WHERE k = ANY($1::bytea[]))
+                "WITH gone AS (DELETE FROM {schema}.kv WHERE k = ANY($1::bytea[])),
+                 added AS ({})
                  INSERT INTO {schema}.kv (k, v) SELECT * FROM unnest($2::bytea[], $3::bytea[])
-                 ON CONFLICT (k) DO UPDATE SET v = excluded.v"
+                 ON CONFLICT (k) DO UPDATE SET v = excluded.v",
+                add_counters_sql(schema, "SELECT * FROM unnest($4::bytea[], $5::bytea[])")
             ))?,
             delete_batch: client.prepare(&format!(
                 "DELETE FROM {schema}.kv WHERE k IN
@@ -325,6 +356,17 @@ impl Statements {
             ))?,
         })
     }
+}
+
+/// An upsert adding the counters `rows` (key, encoded deltas) yields to what
+/// each key holds. Only the commit's own statement locks a counter's row,
+/// and it waits for nothing else while holding it, so counters cannot take
+/// part in a deadlock.
+fn add_counters_sql(schema: &str, rows: &str) -> String {
+    format!(
+        "INSERT INTO {schema}.kv (k, v) {rows}
+         ON CONFLICT (k) DO UPDATE SET v = {schema}.add_counters({schema}.kv.v, excluded.v)"
+    )
 }
 
 /// The pool retries a failed connect until a request's wait runs out, and
@@ -451,17 +493,20 @@ impl PgConnection {
 
     /// The transaction's writes and its COMMIT in one round trip. On an
     /// error the transaction is rolled back here.
-    fn write_and_commit(&mut self, values: &[FinalWrite]) -> Result<()> {
+    fn write_and_commit(&mut self, writes: &[(Box<[u8]>, FinalWrite)]) -> Result<()> {
         let mut deleted = Vec::new();
         let mut written = Vec::new();
-        for (key, value) in values {
-            match value {
-                Some(value) => written.push(format!(
-                    "({}, {})",
-                    bytea_literal(key),
-                    bytea_literal(value)
-                )),
-                None => deleted.push(bytea_literal(key)),
+        let mut added = Vec::new();
+        for (key, write) in writes {
+            let key = bytea_literal(key);
+            match write {
+                FinalWrite::Put(value) => {
+                    written.push(format!("({key}, {})", bytea_literal(value)))
+                }
+                FinalWrite::Delete => deleted.push(key),
+                FinalWrite::Add(deltas) => {
+                    added.push(format!("({key}, {})", bytea_literal(deltas)))
+                }
             }
         }
         let mut sql = String::new();
@@ -478,6 +523,10 @@ impl PgConnection {
                 self.schema,
                 written.join(",")
             );
+        }
+        if !added.is_empty() {
+            sql += &add_counters_sql(&self.schema, &format!("VALUES {}", added.join(",")));
+            sql += ";";
         }
         sql += "COMMIT";
         let committed = self.client.batch_execute(&sql).map_err(pg_error);
@@ -513,21 +562,30 @@ impl PgConnection {
             .collect())
     }
 
-    fn write(&mut self, values: Vec<FinalWrite>) -> Result<()> {
+    fn write(&mut self, writes: &[(Box<[u8]>, FinalWrite)]) -> Result<()> {
         let mut deleted: Vec<&[u8]> = Vec::new();
         let mut keys: Vec<&[u8]> = Vec::new();
-        let mut written: Vec<&[u8]> = Vec::new();
-        for (key, value) in &values {
-            match value {
-                Some(value) => {
+        let mut values: Vec<&[u8]> = Vec::new();
+        let mut counter_keys: Vec<&[u8]> = Vec::new();
+        let mut counter_deltas: Vec<&[u8]> = Vec::new();
+        for (key, write) in writes {
+            match write {
+                FinalWrite::Put(value) => {
                     keys.push(key);
-                    written.push(value);
+                    values.push(value);
                 }
-                None => deleted.push(key),
+                FinalWrite::Delete => deleted.push(key),
+                FinalWrite::Add(deltas) => {
+                    counter_keys.push(key);
+                    counter_deltas.push(deltas);
+                }
             }
         }
         self.client
-            .execute(&self.statements.write, &[&deleted, &keys, &written])
+            .execute(
+                &self.statements.write,
+                &[&deleted, &keys, &values, &counter_keys, &counter_deltas],
+            )
             .map_err(pg_error)?;
         Ok(())
     }
@@ -611,8 +669,6 @@ struct PgTransaction<'e> {
     /// lock on; reads before that use any connection.
     open: RefCell<Option<Connection>>,
     own_writes: OwnWrites,
-    /// What each counter key held when this transaction locked it.
-    counter_bases: HashMap<Box<[u8]>, Option<Vec<u8>>>,
 }
 
 impl PgTransaction<'_> {
@@ -673,23 +729,17 @@ impl Transaction for PgTransaction<'_> {
     }
 
     fn add_counters(&mut self, key: &[u8], deltas: &[i64]) -> Result<()> {
-        if !self.counter_bases.contains_key(key) {
-            let committed = self.lock_and_get(key)?;
-            self.counter_bases.insert(key.into(), committed);
-        }
         self.own_writes.add_counters(key, deltas);
         Ok(())
     }
 
     fn commit(mut self: Box<Self>) -> Result<()> {
-        let bases = std::mem::take(&mut self.counter_bases);
-        let own_writes = std::mem::take(&mut self.own_writes);
-        let values = own_writes.into_final_values(|key| bases.get(key).and_then(|v| v.as_deref()));
+        let writes = std::mem::take(&mut self.own_writes).into_final_writes();
         match self.open.get_mut().take() {
             // Nothing was locked: one statement is its own transaction.
-            None if values.is_empty() => Ok(()),
-            None => self.engine.connection()?.write(values),
-            Some(mut conn) => conn.write_and_commit(&values),
+            None if writes.is_empty() => Ok(()),
+            None => self.engine.connection()?.write(&writes),
+            Some(mut conn) => conn.write_and_commit(&writes),
         }
     }
 }
@@ -766,7 +816,6 @@ impl Engine for PgEngine {
             engine: self,
             open: RefCell::new(None),
             own_writes: OwnWrites::default(),
-            counter_bases: HashMap::new(),
         })
     }
 
