@@ -359,9 +359,11 @@ impl Statements {
 }
 
 /// An upsert adding the counters `rows` (key, encoded deltas) yields to what
-/// each key holds. Only the commit's own statement locks a counter's row,
-/// and it waits for nothing else while holding it, so counters cannot take
-/// part in a deadlock.
+/// each key holds. Only such a statement locks a counter's row, and in a
+/// transaction's commit it runs last, right before COMMIT, so a counter row
+/// is never held while its holder waits for another lock. (Should
+/// PostgreSQL still find a deadlock, it is a `Conflict`, which the core
+/// retries.)
 fn add_counters_sql(schema: &str, rows: &str) -> String {
     format!(
         "INSERT INTO {schema}.kv (k, v) {rows}
