@@ -298,29 +298,18 @@ fn concurrent_counter_additions_lose_nothing() {
         let engine: Arc<dyn Engine> = Arc::from(engine);
         let threads = 8;
         let per_thread = 40;
-        let barrier = Arc::new(Barrier::new(threads));
-        let handles: Vec<_> = (0..threads)
-            .map(|t| {
-                let engine = engine.clone();
-                let barrier = barrier.clone();
-                std::thread::spawn(move || {
-                    barrier.wait();
-                    for i in 0..per_thread {
-                        let mut txn = engine.begin();
-                        if i % 2 == 0 {
-                            txn.get_for_update(format!("item-{t}").as_bytes()).unwrap();
-                            txn.put(format!("item-{t}").as_bytes(), b"x").unwrap();
-                        }
-                        txn.add_counters(b"a", &[1, -3]).unwrap();
-                        txn.add_counters(b"b", &[2]).unwrap();
-                        txn.commit().unwrap();
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join().unwrap();
-        }
+        on_threads(&engine, threads, move |engine, t| {
+            for i in 0..per_thread {
+                let mut txn = engine.begin();
+                if i % 2 == 0 {
+                    txn.get_for_update(format!("item-{t}").as_bytes()).unwrap();
+                    txn.put(format!("item-{t}").as_bytes(), b"x").unwrap();
+                }
+                txn.add_counters(b"a", &[1, -3]).unwrap();
+                txn.add_counters(b"b", &[2]).unwrap();
+                txn.commit().unwrap();
+            }
+        });
         let total = (threads * per_thread) as i64;
         let value =
             |key: &[u8]| dynalith_storage::decode_counters(&engine.get(key).unwrap().unwrap());
@@ -363,28 +352,39 @@ fn concurrent_read_modify_write_loses_no_update() {
         let engine: Arc<dyn Engine> = Arc::from(engine);
         let threads = 8;
         let per_thread = 50;
-        let barrier = Arc::new(Barrier::new(threads));
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let engine = engine.clone();
-                let barrier = barrier.clone();
-                std::thread::spawn(move || {
-                    barrier.wait();
-                    for _ in 0..per_thread {
-                        increment(&*engine, b"n", None);
-                    }
-                })
-            })
-            .collect();
-        for h in handles {
-            h.join().unwrap();
-        }
+        on_threads(&engine, threads, move |engine, _| {
+            for _ in 0..per_thread {
+                increment(engine, b"n", None);
+            }
+        });
         let value = engine.get(b"n").unwrap().unwrap();
         assert_eq!(
             u64::from_le_bytes(value.try_into().unwrap()),
             (threads * per_thread) as u64,
             "{name}"
         );
+    }
+}
+
+/// Runs `work(engine, thread number)` on `threads` threads that start
+/// together, and waits for them all.
+fn on_threads(
+    engine: &Arc<dyn Engine>,
+    threads: usize,
+    work: impl Fn(&dyn Engine, usize) + Send + Clone + 'static,
+) {
+    let barrier = Arc::new(Barrier::new(threads));
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (engine, barrier, work) = (engine.clone(), barrier.clone(), work.clone());
+            std::thread::spawn(move || {
+                barrier.wait();
+                work(&*engine, t);
+            })
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
     }
 }
 
