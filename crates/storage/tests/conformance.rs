@@ -228,12 +228,7 @@ fn own_writes_stay_visible_to_reads_after_the_first_read() {
             "{name}"
         );
         assert_eq!(engine.get(b"b").unwrap(), None, "{name}");
-        let counters = engine.get(b"c").unwrap().unwrap();
-        assert_eq!(
-            dynalith_storage::decode_counters(&counters),
-            vec![13],
-            "{name}"
-        );
+        assert_eq!(committed_counters(&*engine, b"c"), vec![13], "{name}");
     }
 }
 
@@ -257,12 +252,7 @@ fn counters_add_without_locking() {
             txn.add_counters(b"c", &deltas).unwrap();
             txn.commit().unwrap();
         }
-        let value = engine.get(b"c").unwrap().unwrap();
-        assert_eq!(
-            dynalith_storage::decode_counters(&value),
-            vec![1, 120],
-            "{name}"
-        );
+        assert_eq!(committed_counters(&*engine, b"c"), vec![1, 120], "{name}");
     }
 }
 
@@ -285,10 +275,12 @@ fn open_transactions_add_to_one_counter_without_waiting() {
         second.commit().unwrap();
         lockless.commit().unwrap();
         first.commit().unwrap();
-        let value =
-            |key: &[u8]| dynalith_storage::decode_counters(&engine.get(key).unwrap().unwrap());
-        assert_eq!(value(b"c"), vec![7, 10, 7], "{name}");
-        assert_eq!(value(b"d"), vec![-5, i64::MAX], "{name}");
+        assert_eq!(committed_counters(&*engine, b"c"), vec![7, 10, 7], "{name}");
+        assert_eq!(
+            committed_counters(&*engine, b"d"),
+            vec![-5, i64::MAX],
+            "{name}"
+        );
     }
 }
 
@@ -311,10 +303,16 @@ fn concurrent_counter_additions_lose_nothing() {
             }
         });
         let total = (threads * per_thread) as i64;
-        let value =
-            |key: &[u8]| dynalith_storage::decode_counters(&engine.get(key).unwrap().unwrap());
-        assert_eq!(value(b"a"), vec![total, -3 * total], "{name}");
-        assert_eq!(value(b"b"), vec![2 * total], "{name}");
+        assert_eq!(
+            committed_counters(&*engine, b"a"),
+            vec![total, -3 * total],
+            "{name}"
+        );
+        assert_eq!(
+            committed_counters(&*engine, b"b"),
+            vec![2 * total],
+            "{name}"
+        );
     }
 }
 
@@ -364,6 +362,11 @@ fn concurrent_read_modify_write_loses_no_update() {
             "{name}"
         );
     }
+}
+
+/// The counters committed at `key`.
+fn committed_counters(engine: &dyn Engine, key: &[u8]) -> Vec<i64> {
+    dynalith_storage::decode_counters(&engine.get(key).unwrap().expect("counters at the key"))
 }
 
 /// Runs `work(engine, thread number)` on `threads` threads that start
@@ -592,9 +595,8 @@ fn postgres_front_ends_sharing_a_schema_share_data_and_locks() {
             u64::from_le_bytes(value.try_into().unwrap()),
             4 * per_thread
         );
-        let total = engine.get(b"total").unwrap().unwrap();
         assert_eq!(
-            dynalith_storage::decode_counters(&total),
+            committed_counters(&**engine, b"total"),
             vec![4 * per_thread as i64]
         );
     }
