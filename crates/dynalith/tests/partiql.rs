@@ -232,6 +232,144 @@ async fn select_queries_scans_filters_projects_and_pages() {
     }
 }
 
+/// Every item of a SELECT, page by page (`Limit` 3), as (PK, SK) pairs.
+async fn paged_keys(client: &Client, statement: &str) -> Vec<(String, String)> {
+    let mut keys = Vec::new();
+    let mut token = None;
+    loop {
+        let page = client
+            .execute_statement()
+            .statement(statement)
+            .limit(3)
+            .set_next_token(token)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{statement}: {}", error_message(&e)));
+        for item in page.items.unwrap_or_default() {
+            keys.push((
+                item["PK"].as_s().unwrap().clone(),
+                item["SK"].as_s().unwrap().clone(),
+            ));
+        }
+        token = page.next_token;
+        if token.is_none() {
+            return keys;
+        }
+    }
+}
+
+/// The runs of `keys` that share a partition, in the order they came.
+fn runs_by_partition(keys: &[(String, String)]) -> Vec<(String, Vec<String>)> {
+    let mut runs: Vec<(String, Vec<String>)> = Vec::new();
+    for (partition, sort) in keys {
+        match runs.last_mut() {
+            Some((last, sorts)) if last == partition => sorts.push(sort.clone()),
+            _ => runs.push((partition.clone(), vec![sort.clone()])),
+        }
+    }
+    runs
+}
+
+#[tokio::test]
+async fn order_by_orders_each_named_partition_by_its_keys() {
+    let server = Server::start();
+    let client = server.client();
+    let table = create(&client).await;
+    // Sort keys that interleave across the partitions.
+    for (partition, sorts) in [
+        ("A", ["1", "4", "7"]),
+        ("B", ["2", "5", "8"]),
+        ("C", ["3", "6", "9"]),
+    ] {
+        for sort in sorts {
+            run(
+                &client,
+                &format!(r#"INSERT INTO "{table}" VALUE {{'PK': ?, 'SK': ?, 'g': ?}}"#),
+                vec![
+                    s(partition),
+                    s(sort),
+                    s(if partition == "B" { "y" } else { "x" }),
+                ],
+            )
+            .await;
+        }
+    }
+    let sorted = |partition: &str, descending: bool| {
+        let mut sorts: Vec<String> = match partition {
+            "A" => vec!["1", "4", "7"],
+            "B" => vec!["2", "5", "8"],
+            _ => vec!["3", "6", "9"],
+        }
+        .into_iter()
+        .map(String::from)
+        .collect();
+        if descending {
+            sorts.reverse();
+        }
+        sorts
+    };
+    // Several partitions (IN, or an OR of equalities): each partition's
+    // items come together, in key order; across pages too.
+    for (condition, order, descending) in [
+        ("PK IN ['A', 'B', 'C']", "SK DESC", true),
+        ("PK IN ['A', 'B', 'C']", "SK", false),
+        ("(PK = 'A' OR PK = 'C') AND g = 'x'", "PK, SK DESC", true),
+        ("PK IN ['A', 'B', 'C']", "PK DESC, SK ASC", false),
+    ] {
+        let statement = format!(r#"SELECT * FROM "{table}" WHERE {condition} ORDER BY {order}"#);
+        let runs = runs_by_partition(&paged_keys(&client, &statement).await);
+        let expected = if condition.contains("OR") { 2 } else { 3 };
+        assert_eq!(runs.len(), expected, "{statement}: {runs:?}");
+        for (partition, sorts) in runs {
+            assert_eq!(sorts, sorted(&partition, descending), "{statement}");
+        }
+    }
+    // One partition: a Query, descending when asked.
+    let one = format!(r#"SELECT * FROM "{table}" WHERE PK = 'B' ORDER BY SK DESC"#);
+    assert_eq!(
+        runs_by_partition(&paged_keys(&client, &one).await),
+        vec![("B".to_string(), sorted("B", true))]
+    );
+    // An index orders by its own keys: each index partition's entries
+    // come together (B's items are the index partition 'y').
+    let index = format!(r#"SELECT * FROM "{table}"."byG" WHERE g IN ['x', 'y'] ORDER BY g DESC"#);
+    let keys = paged_keys(&client, &index).await;
+    assert_eq!(keys.len(), 9);
+    let in_y: Vec<bool> = keys.iter().map(|(partition, _)| partition == "B").collect();
+    assert_eq!(
+        in_y.windows(2).filter(|w| w[0] != w[1]).count(),
+        1,
+        "{keys:?}"
+    );
+    let y: Vec<String> = keys
+        .iter()
+        .filter(|(partition, _)| partition == "B")
+        .map(|(_, sort)| sort.clone())
+        .collect();
+    assert_eq!(y, sorted("B", true));
+
+    // DynamoDB's refusals, in its order of checks.
+    let select = |rest: &str| format!(r#"SELECT * FROM "{table}" {rest}"#);
+    for (statement, message) in [
+        (select("ORDER BY SK"), "Must have WHERE clause in the statement when using ORDER BY clause."),
+        (select("WHERE SK = '1' ORDER BY SK"), "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause."),
+        (select("WHERE PK = 'A' OR g = 'x' ORDER BY SK"), "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause."),
+        (select("WHERE PK = 'A' ORDER BY doc.k"), "Argument to ORDER BY must be of type VariableReference. Type: PATH"),
+        (select("WHERE PK = 'A' ORDER BY g"), "Variable reference g in ORDER BY clause must be part of the primary key"),
+        (format!(r#"SELECT * FROM "{table}"."byG" WHERE g = 'x' ORDER BY SK"#), "Variable reference SK in ORDER BY clause must be part of the primary key"),
+        (format!(r#"SELECT * FROM "{table}"."nope" WHERE g = 'x'"#), "The table does not have the specified index: nope"),
+    ] {
+        let error = client
+            .execute_statement()
+            .statement(&statement)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException", "{statement}");
+        assert_eq!(error_message(&error), message, "{statement}");
+    }
+}
+
 #[tokio::test]
 async fn update_and_delete_need_the_whole_key_and_honour_conditions() {
     let server = Server::start();

@@ -170,7 +170,11 @@ pub(crate) fn run(
 ) -> Result<Map<String, Value>, DynamoError> {
     let request = serde_json::to_vec(&Value::Object(plan.body.clone()))
         .map_err(|e| DynamoError::internal(e.to_string()))?;
-    let response = match super::execute(db, plan.operation, &request, context) {
+    let result = match plan.descending_scan {
+        true => super::scan::execute_descending(db, &request),
+        false => super::execute(db, plan.operation, &request, context),
+    };
+    let response = match result {
         Err(e) if plan.insert && e.kind == ErrorKind::ConditionalCheckFailed => {
             return Err(duplicate_item())
         }

@@ -88,11 +88,19 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let input: ScanInput = parse_input(body)?;
     let table_name = input.table_name.clone();
     common::through_query_cache(db, table_name.as_deref(), CachedRead::Scan, body, || {
-        read(db, input)
+        read(db, input, false)
     })
 }
 
-fn read(db: &Database, input: ScanInput) -> Result<Vec<u8>, DynamoError> {
+/// A Scan that reads each partition's items, and the partitions, in
+/// descending key order: a PartiQL `SELECT ... ORDER BY key DESC` over
+/// several partitions. The JSON API has no such Scan, so it bypasses the
+/// query cache, whose entries are keyed by the request body alone.
+pub(crate) fn execute_descending(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+    read(db, parse_input(body)?, true)
+}
+
+fn read(db: &Database, input: ScanInput, descending: bool) -> Result<Vec<u8>, DynamoError> {
     check_members(&input)?;
     common::reject_mixing(
         &[
@@ -183,11 +191,11 @@ fn read(db: &Database, input: ScanInput) -> Result<Vec<u8>, DynamoError> {
                 )));
             }
         }
-        range.resume_after(&key, false);
+        range.resume_after(&key, descending);
     }
     let spec = PageSpec {
         range,
-        reverse: false,
+        reverse: descending,
         limit: input.limit.map(|l| l.max(0) as usize),
         filter: filter.as_ref().map(|f| f.item_filter(bindings)),
         output: common::output(&selection, bindings),

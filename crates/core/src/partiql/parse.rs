@@ -1,7 +1,7 @@
 //! The PartiQL statements DynamoDB runs, parsed into a small syntax tree:
 //!
 //! ```text
-//! SELECT * | path [, path ...] FROM table[.index] [WHERE cond] [ORDER BY path [ASC|DESC]]
+//! SELECT * | path [, path ...] FROM table[.index] [WHERE cond] [ORDER BY path [ASC|DESC] [, ...]]
 //! INSERT INTO table VALUE {'name': value, ...}
 //! UPDATE table SET path = value [, ...] | REMOVE path ... WHERE cond [RETURNING ...]
 //! DELETE FROM table WHERE cond [RETURNING ALL OLD *]
@@ -55,6 +55,14 @@ pub enum Expr {
     Arithmetic(Box<Expr>, char, Box<Expr>),
 }
 
+/// One key of `ORDER BY`: a path (the planner checks that it names a key
+/// attribute) and its direction.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OrderKey {
+    pub path: Path,
+    pub descending: bool,
+}
+
 /// What a write statement returns (`RETURNING ... *`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Returning {
@@ -72,8 +80,8 @@ pub enum Statement {
         table: String,
         index: Option<String>,
         condition: Option<Expr>,
-        /// `ORDER BY ... DESC`.
-        descending: bool,
+        /// `ORDER BY`'s keys, in the order written.
+        order_by: Vec<OrderKey>,
     },
     Insert {
         table: String,
@@ -337,13 +345,19 @@ impl Parser {
         } else {
             None
         };
-        let mut descending = false;
+        let mut order_by = Vec::new();
         if self.eat_keyword("ORDER") {
             self.keyword("BY")?;
-            self.path()?;
-            descending = self.eat_keyword("DESC");
-            if !descending {
-                self.eat_keyword("ASC");
+            loop {
+                let path = self.path()?;
+                let descending = self.eat_keyword("DESC");
+                if !descending {
+                    self.eat_keyword("ASC");
+                }
+                order_by.push(OrderKey { path, descending });
+                if !self.eat_symbol(",") {
+                    break;
+                }
             }
         }
         Ok(Statement::Select {
@@ -351,7 +365,7 @@ impl Parser {
             table,
             index,
             condition,
-            descending,
+            order_by,
         })
     }
 
@@ -732,14 +746,20 @@ mod tests {
             table,
             index,
             condition,
-            descending,
+            order_by,
         } = select
         else {
             panic!("not a select");
         };
         assert_eq!(table, "MyTable");
         assert_eq!(index.as_deref(), Some("byG"));
-        assert!(descending);
+        assert_eq!(
+            order_by,
+            vec![OrderKey {
+                path: vec![Step::Name("SK".into())],
+                descending: true
+            }]
+        );
         assert_eq!(
             projection.unwrap()[1],
             vec![

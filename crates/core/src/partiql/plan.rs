@@ -15,7 +15,8 @@
 //!   conditions). `set_add` and `set_delete` in SET are ADD and DELETE of
 //!   set members. `RETURNING` chooses ReturnValues.
 
-use super::parse::{self, Comparison, Expr, Path, Returning, Statement, Step};
+use super::order_by;
+use super::parse::{self, Comparison, Expr, OrderKey, Path, Returning, Statement, Step};
 use super::translate::{self, Placeholders};
 use crate::catalog::KeySchema;
 use crate::ops::Operation;
@@ -35,6 +36,9 @@ pub struct Plan {
     pub key: Option<Map<String, Value>>,
     /// A SELECT's nested paths: each is returned under its last name.
     pub nested_projection: Vec<Path>,
+    /// A Scan that reads every partition in descending key order (`ORDER
+    /// BY ... DESC` over several partitions); a Query says so in its body.
+    pub descending_scan: bool,
 }
 
 impl Plan {
@@ -76,13 +80,13 @@ impl Planner<'_> {
                 table,
                 index,
                 condition,
-                descending,
+                order_by,
             } => self.select(
                 projection.as_deref(),
                 table,
                 index.as_deref(),
                 condition.as_ref(),
-                *descending,
+                order_by,
             ),
             Statement::Insert { table, item } => self.insert(table, item),
             Statement::Update {
@@ -150,6 +154,7 @@ impl Planner<'_> {
             insert: false,
             key: Some(keyed.key),
             nested_projection: nested(projection.as_deref()),
+            descending_scan: false,
         })
     }
 
@@ -159,17 +164,22 @@ impl Planner<'_> {
         table: &str,
         index: Option<&str>,
         condition: Option<&Expr>,
-        descending: bool,
+        order_by: &[OrderKey],
     ) -> Result<Plan, DynamoError> {
         let meta = self.db.catalog().require(table)?;
         let keys = match index {
             Some(name) => meta
                 .index(name)
-                .ok_or_else(DynamoError::resource_not_found)?
+                .ok_or_else(|| {
+                    DynamoError::validation(format!(
+                        "The table does not have the specified index: {name}"
+                    ))
+                })?
                 .key_schema
                 .clone(),
             None => meta.key_schema.clone(),
         };
+        let descending = order_by::descending(order_by, condition, &keys)?;
         let all_conditions = condition.map(translate::conjuncts).unwrap_or_default();
         let mut conditions = all_conditions.clone();
         let partition =
@@ -224,11 +234,6 @@ impl Planner<'_> {
                 }
                 Operation::Query
             }
-            None if descending => {
-                return Err(DynamoError::validation(
-                    "Must have WHERE clause in the statement when using ORDER BY clause.",
-                ))
-            }
             None => Operation::Scan,
         };
         if let Some(filter) = translate::joined(conditions) {
@@ -247,6 +252,7 @@ impl Planner<'_> {
             insert: false,
             key: None,
             nested_projection: nested(projection),
+            descending_scan: descending && operation == Operation::Scan,
         })
     }
 
@@ -287,6 +293,7 @@ impl Planner<'_> {
             insert: true,
             key: Some(key),
             nested_projection: Vec::new(),
+            descending_scan: false,
         })
     }
 
@@ -389,6 +396,7 @@ impl Planner<'_> {
             insert: false,
             key: Some(key),
             nested_projection: Vec::new(),
+            descending_scan: false,
         })
     }
 
@@ -431,6 +439,7 @@ impl Planner<'_> {
             insert: false,
             key: Some(key),
             nested_projection: Vec::new(),
+            descending_scan: false,
         })
     }
 }
