@@ -714,3 +714,223 @@ async fn transactions_apply_all_statements_or_none() {
         assert_eq!(error_message(&error), message);
     }
 }
+
+#[tokio::test]
+async fn exists_is_a_condition_check_of_one_item_in_a_transaction() {
+    use aws_sdk_dynamodb::operation::execute_transaction::ExecuteTransactionError;
+    use aws_sdk_dynamodb::types::{
+        ParameterizedStatement, ReturnValuesOnConditionCheckFailure as OnFailure,
+    };
+    let server = Server::start();
+    let client = server.client();
+    let table = create(&client).await;
+    run(
+        &client,
+        &format!(r#"INSERT INTO "{table}" VALUE {{'PK': 'a', 'SK': '1', 'v': 1}}"#),
+        vec![],
+    )
+    .await;
+    let statement = |text: String| {
+        ParameterizedStatement::builder()
+            .statement(text)
+            .build()
+            .unwrap()
+    };
+    let exists = |condition: &str| {
+        statement(format!(
+            r#"EXISTS(SELECT * FROM "{table}" WHERE PK = 'a' AND SK = '1' AND {condition})"#
+        ))
+    };
+    let bump = || {
+        statement(format!(
+            r#"UPDATE "{table}" SET v = v + 1 WHERE PK = 'a' AND SK = '2'"#
+        ))
+    };
+    let v_of_2 = || async {
+        run(
+            &client,
+            &format!(r#"SELECT v FROM "{table}" WHERE PK = 'a' AND SK = '2'"#),
+            vec![],
+        )
+        .await
+    };
+    run(
+        &client,
+        &format!(r#"INSERT INTO "{table}" VALUE {{'PK': 'a', 'SK': '2', 'v': 0}};"#),
+        vec![],
+    )
+    .await;
+
+    // The condition holds: the other statements apply.
+    client
+        .execute_transaction()
+        .transact_statements(exists("v = 1"))
+        .transact_statements(bump())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(v_of_2().await[0]["v"], n("1"));
+
+    // It fails, or the item is not there (whatever the condition): the
+    // transaction is cancelled, and the failed check returns the item when
+    // asked.
+    let missing = statement(format!(
+        r#"EXISTS(SELECT * FROM "{table}" WHERE PK = 'zz' AND SK = '1' AND attribute_not_exists(v))"#
+    ));
+    let failing = ParameterizedStatement::builder()
+        .statement(format!(
+            r#"EXISTS(SELECT * FROM "{table}" WHERE PK = 'a' AND SK = '1' AND v > ?)"#
+        ))
+        .parameters(n("5"))
+        .return_values_on_condition_check_failure(OnFailure::AllOld)
+        .build()
+        .unwrap();
+    for (check, returns_item) in [(missing, false), (failing, true)] {
+        let error = client
+            .execute_transaction()
+            .transact_statements(check)
+            .transact_statements(bump())
+            .send()
+            .await
+            .unwrap_err();
+        let Some(ExecuteTransactionError::TransactionCanceledException(cancelled)) =
+            error.as_service_error()
+        else {
+            panic!("{error:?}");
+        };
+        let reasons = cancelled.cancellation_reasons();
+        let codes: Vec<Option<&str>> = reasons.iter().map(|r| r.code()).collect();
+        assert_eq!(codes, vec![Some("ConditionalCheckFailed"), Some("None")]);
+        match returns_item {
+            true => assert_eq!(reasons[0].item().unwrap()["v"], n("1")),
+            false => assert!(reasons[0].item().is_none()),
+        }
+    }
+    assert_eq!(v_of_2().await[0]["v"], n("1"), "cancelled updates left v");
+
+    // What DynamoDB refuses.
+    let refusals = [
+        (
+            vec![statement(format!(
+                r#"EXISTS(SELECT * FROM "{table}" WHERE PK = 'a' AND SK = '1')"#
+            ))],
+            "Validation failed in TransactStatements[0]: EXISTS() must contain a single item read with additional condition",
+        ),
+        (
+            vec![
+                bump(),
+                statement(format!(
+                    r#"EXISTS(SELECT * FROM "{table}" WHERE PK = 'a' AND v = 1)"#
+                )),
+            ],
+            "Validation failed in TransactStatements[1]: EXISTS() must contain a single item read with additional condition",
+        ),
+        (
+            vec![statement(format!(
+                r#"EXISTS(SELECT * FROM "{table}"."byG" WHERE g = 'x' AND v = 1)"#
+            ))],
+            "Validation failed in TransactStatements[0]: Operations on indices are not supported in transactions",
+        ),
+        (
+            vec![
+                exists("v = 1"),
+                statement(format!(
+                    r#"SELECT * FROM "{table}" WHERE PK = 'a' AND SK = '2'"#
+                )),
+            ],
+            "ExecuteTransaction API does not support both read and write operations in the same request.",
+        ),
+        (
+            vec![
+                exists("v = 1"),
+                statement(format!(
+                    r#"UPDATE "{table}" SET w = 1 WHERE PK = 'a' AND SK = '1'"#
+                )),
+            ],
+            "Transaction request cannot include multiple operations on one item",
+        ),
+    ];
+    for (statements, message) in refusals {
+        let error = client
+            .execute_transaction()
+            .set_transact_statements(Some(statements))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException");
+        assert_eq!(error_message(&error), message);
+    }
+    // Outside a transaction's writes, EXISTS has no place.
+    let text = format!(r#"EXISTS(SELECT * FROM "{table}" WHERE PK = 'a' AND SK = '1' AND v = 1)"#);
+    let error = client
+        .execute_statement()
+        .statement(&text)
+        .send()
+        .await
+        .unwrap_err();
+    let outside = "EXISTS can only be used in ExecuteTransaction write requests.";
+    assert_eq!(error_message(&error), outside);
+    let batch = client
+        .batch_execute_statement()
+        .statements(
+            aws_sdk_dynamodb::types::BatchStatementRequest::builder()
+                .statement(&text)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let answer = batch.responses()[0].error().unwrap();
+    assert_eq!(answer.message(), Some(outside));
+}
+
+#[tokio::test]
+async fn statements_are_refused_with_dynamodbs_messages() {
+    let server = Server::start();
+    let client = server.client();
+    let table = create(&client).await;
+    run(
+        &client,
+        &format!(
+            r#"INSERT INTO "{table}" VALUE {{'PK': 'a', 'SK': '1', 'm': {{'x': 1}}, 'l': [1]}}"#
+        ),
+        vec![],
+    )
+    .await;
+    let t = |rest: &str| rest.replace("$T", &format!(r#""{table}""#));
+    for (statement, parameters, message) in [
+        (t("SELECT v, m.x, v FROM $T WHERE PK = 'a'"), vec![], "Duplicate identifiers in select clause: v".to_string()),
+        (t("SELECT m.x, m FROM $T WHERE PK = 'a'"), vec![], "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, x]".to_string()),
+        (t("SELECT l, l[0] FROM $T WHERE PK = 'a'"), vec![], "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [l, [0]], path two: [l]".to_string()),
+        (t("SELECT * FROM $T WHERE v - 1 = 0"), vec![], "Unsupported operator in Condition Expression. Operator: -".to_string()),
+        (t("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1', 'x': 1, 'x': 2}"), vec![], "Duplicate keys in tuple. Key: x under root".to_string()),
+        (t("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1', 'm': {'l': [{'y': 1, 'y': 2}]}}"), vec![], "Duplicate keys in tuple. Key: y under root.m.l.0".to_string()),
+        (t("UPDATE $T SET m = {'y': 1, 'y': 2} WHERE PK = 'a' AND SK = '1'"), vec![], "Duplicate keys in tuple. Key: y under root".to_string()),
+        (t("INSERT INTO $T VALUE ?"), vec![AttributeValue::M(HashMap::from([("PK".to_string(), s("b")), ("SK".to_string(), s("1"))]))], "Unsupported format in item expression. Please use struct format {...} to express item values for insert statement.".to_string()),
+        (t("UPDATE $T SET v = 1"), vec![], "Where clause does not contain a mandatory equality on all key attributes".to_string()),
+        (t("DELETE FROM $T"), vec![], "Where clause does not contain a mandatory equality on all key attributes".to_string()),
+        (t("DELETE FROM $T WHERE PK = 'a' AND SK = '1' RETURNING ALL NEW *"), vec![], "Invalid returning clause: RETURNING ALL NEW *. Only RETURNING ALL OLD * is allowed in DELETE statements.".to_string()),
+        // Errors of the operation a statement runs as do not name the
+        // expressions its writer never wrote.
+        (t("UPDATE $T SET v = 1 REMOVE v WHERE PK = 'a' AND SK = '1'"), vec![], "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [v], path two: [v]".to_string()),
+        (t(&format!("SELECT * FROM $T WHERE v IN [{}]", (0..101).map(|i| i.to_string()).collect::<Vec<_>>().join(","))), vec![], "The IN operator is provided with too many operands; number of operands: 101".to_string()),
+    ] {
+        let error = client
+            .execute_statement()
+            .statement(&statement)
+            .set_parameters((!parameters.is_empty()).then_some(parameters))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException", "{statement}");
+        assert_eq!(error_message(&error), message, "{statement}");
+    }
+    // Nothing was written by the refused statements.
+    let all = run(&client, &format!(r#"SELECT * FROM "{table}""#), vec![]).await;
+    assert_eq!(all.len(), 1);
+    assert_eq!(
+        all[0]["m"],
+        AttributeValue::M(HashMap::from([("x".to_string(), n("1"))]))
+    );
+}

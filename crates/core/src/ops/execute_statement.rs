@@ -178,12 +178,32 @@ pub(crate) fn run(
         Err(e) if plan.insert && e.kind == ErrorKind::ConditionalCheckFailed => {
             return Err(duplicate_item())
         }
-        other => other?,
+        other => other.map_err(in_statement_terms)?,
     };
     match serde_json::from_slice(&response) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(DynamoError::internal("unreadable operation response")),
     }
+}
+
+/// An error of the operation a statement ran as, in the statement's terms:
+/// its writer wrote no FilterExpression or UpdateExpression, and DynamoDB's
+/// PartiQL messages do not name them.
+pub(crate) fn in_statement_terms(mut error: DynamoError) -> DynamoError {
+    const EXPRESSIONS: [&str; 5] = [
+        "Invalid FilterExpression: ",
+        "Invalid ConditionExpression: ",
+        "Invalid UpdateExpression: ",
+        "Invalid KeyConditionExpression: ",
+        "Invalid ProjectionExpression: ",
+    ];
+    if let Some(rest) = EXPRESSIONS
+        .iter()
+        .find_map(|prefix| error.message.strip_prefix(prefix))
+    {
+        error.message = rest.to_string();
+    }
+    error
 }
 
 pub(crate) fn duplicate_item() -> DynamoError {

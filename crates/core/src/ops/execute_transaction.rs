@@ -1,11 +1,14 @@
 //! ExecuteTransaction: up to 100 PartiQL statements as one transaction,
 //! all reads (each a SELECT of one item by its whole key: a
 //! TransactGetItems) or all writes (a TransactWriteItems of the statements'
-//! Put, Update and Delete). Messages are DynamoDB Local's where the
+//! Put, Update and Delete, and the ConditionCheck of each
+//! `EXISTS(SELECT ...)`). Messages are DynamoDB Local's where the
 //! documentation gives none; an INSERT of an existing key cancels the
 //! transaction with a ValidationError reason, as DynamoDB Local reports it.
 
-use super::execute_statement::{check_listed_statements, parsed, ListedStatement};
+use super::execute_statement::{
+    check_listed_statements, in_statement_terms, parsed, ListedStatement,
+};
 use super::Operation;
 use crate::partiql::parse::Statement;
 use crate::partiql::plan::{Plan, Planner};
@@ -43,7 +46,7 @@ pub fn execute(
     v.finish()?;
     let statements = input.transact_statements.unwrap_or_default();
 
-    let mut plans = Vec::with_capacity(statements.len());
+    let mut plans: Vec<TransactStatement> = Vec::with_capacity(statements.len());
     for (i, s) in statements.iter().enumerate() {
         let parameters = s.parameters.as_deref().unwrap_or_default();
         let statement = parsed(s.statement.as_deref().unwrap_or_default(), parameters)?;
@@ -66,25 +69,33 @@ pub fn execute(
                 "RETURNING clause is not supported in ExecuteTransaction.",
             ));
         }
-        let whole_key = "Select statements within ExecuteTransaction must specify the primary key in the where clause.";
-        let mut plan = Planner { db, parameters }
-            .plan_single_item(&statement, whole_key)
-            .map_err(|e| {
-                if e.message == whole_key {
-                    in_statement(whole_key)
-                } else {
-                    e
-                }
-            })?;
+        let planner = Planner { db, parameters };
+        let mut planned = match &statement {
+            Statement::Exists(select) => {
+                TransactStatement::ConditionCheck(planner.condition_check(select, &in_statement)?)
+            }
+            _ => {
+                let whole_key = "Select statements within ExecuteTransaction must specify the primary key in the where clause.";
+                TransactStatement::Plan(planner.plan_single_item(&statement, whole_key).map_err(
+                    |e| {
+                        if e.message == whole_key {
+                            in_statement(whole_key)
+                        } else {
+                            e
+                        }
+                    },
+                )?)
+            }
+        };
         if let Some(on_failure) = &s.return_values_on_condition_check_failure {
-            if !plan.is_read() {
-                plan.body.insert(
+            if let Some(body) = planned.write_body() {
+                body.insert(
                     "ReturnValuesOnConditionCheckFailure".into(),
                     on_failure.clone().into(),
                 );
             }
         }
-        plans.push(plan);
+        plans.push(planned);
     }
     let reads = plans.iter().filter(|p| p.is_read()).count();
     if reads != 0 && reads != plans.len() {
@@ -93,16 +104,7 @@ pub fn execute(
         ));
     }
 
-    let member = |plan: &Plan| match plan.operation {
-        Operation::GetItem => "Get",
-        Operation::PutItem => "Put",
-        Operation::UpdateItem => "Update",
-        _ => "Delete",
-    };
-    let items: Vec<Value> = plans
-        .iter()
-        .map(|p| json!({ member(p): Value::Object(p.body.clone()) }))
-        .collect();
+    let items: Vec<Value> = plans.iter().map(TransactStatement::item).collect();
     let mut request = Map::new();
     request.insert("TransactItems".into(), items.into());
     if let Some(capacity) = &input.return_consumed_capacity {
@@ -119,7 +121,7 @@ pub fn execute(
     let bytes = serde_json::to_vec(&Value::Object(request))
         .map_err(|e| DynamoError::internal(e.to_string()))?;
     let response = super::execute(db, operation, &bytes, context)
-        .map_err(|e| with_duplicate_items(e, &plans))?;
+        .map_err(|e| with_duplicate_items(in_statement_terms(e), &plans))?;
     let mut response: Map<String, Value> =
         serde_json::from_slice(&response).map_err(|e| DynamoError::internal(e.to_string()))?;
     let mut out = Map::new();
@@ -127,8 +129,10 @@ pub fn execute(
         Some(Value::Array(responses)) => responses
             .into_iter()
             .zip(&plans)
-            .map(|(mut entry, plan)| {
-                if let Some(item) = entry.get_mut("Item") {
+            .map(|(mut entry, planned)| {
+                if let (Some(item), TransactStatement::Plan(plan)) =
+                    (entry.get_mut("Item"), planned)
+                {
                     *item = plan.project(item.take());
                 }
                 entry
@@ -143,9 +147,52 @@ pub fn execute(
     super::respond(out)
 }
 
+/// What one statement of the transaction runs as.
+enum TransactStatement {
+    Plan(Plan),
+    /// An `EXISTS(SELECT ...)`: the ConditionCheck's body.
+    ConditionCheck(Map<String, Value>),
+}
+
+impl TransactStatement {
+    fn is_read(&self) -> bool {
+        matches!(self, TransactStatement::Plan(plan) if plan.is_read())
+    }
+
+    fn is_insert(&self) -> bool {
+        matches!(self, TransactStatement::Plan(plan) if plan.insert)
+    }
+
+    /// The body of a write, for the members a statement adds to it.
+    fn write_body(&mut self) -> Option<&mut Map<String, Value>> {
+        match self {
+            TransactStatement::Plan(plan) if plan.is_read() => None,
+            TransactStatement::Plan(plan) => Some(&mut plan.body),
+            TransactStatement::ConditionCheck(body) => Some(body),
+        }
+    }
+
+    /// Its entry in TransactItems.
+    fn item(&self) -> Value {
+        let (member, body) = match self {
+            TransactStatement::ConditionCheck(body) => ("ConditionCheck", body),
+            TransactStatement::Plan(plan) => (
+                match plan.operation {
+                    Operation::GetItem => "Get",
+                    Operation::PutItem => "Put",
+                    Operation::UpdateItem => "Update",
+                    _ => "Delete",
+                },
+                &plan.body,
+            ),
+        };
+        json!({ member: Value::Object(body.clone()) })
+    }
+}
+
 /// A cancellation whose INSERTs failed their condition names them as
 /// duplicate keys.
-fn with_duplicate_items(mut error: DynamoError, plans: &[Plan]) -> DynamoError {
+fn with_duplicate_items(mut error: DynamoError, plans: &[TransactStatement]) -> DynamoError {
     if error.kind != ErrorKind::TransactionCanceled {
         return error;
     }
@@ -156,7 +203,7 @@ fn with_duplicate_items(mut error: DynamoError, plans: &[Plan]) -> DynamoError {
         return error;
     };
     for (reason, plan) in reasons.iter_mut().zip(plans) {
-        if plan.insert && reason["Code"] == "ConditionalCheckFailed" {
+        if plan.is_insert() && reason["Code"] == "ConditionalCheckFailed" {
             *reason = json!({
                 "Code": "ValidationError",
                 "Message": "Duplicate primary key exists in table",

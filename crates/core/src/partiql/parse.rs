@@ -5,7 +5,10 @@
 //! INSERT INTO table VALUE {'name': value, ...}
 //! UPDATE table SET path = value [, ...] | REMOVE path ... WHERE cond [RETURNING ...]
 //! DELETE FROM table WHERE cond [RETURNING ALL OLD *]
+//! EXISTS(SELECT * FROM table WHERE cond)      (in ExecuteTransaction only)
 //! ```
+//!
+//! A statement may end with `;`.
 //!
 //! Names are bare (`name`) or double-quoted (`"name"`); strings are
 //! single-quoted; `?` is the next of the request's Parameters; `{...}` is a
@@ -94,6 +97,8 @@ pub enum Statement {
         condition: Expr,
         returning: Option<Returning>,
     },
+    /// `EXISTS(SELECT ...)`: a transaction's condition check.
+    Exists(Box<Statement>),
     Delete {
         table: String,
         condition: Expr,
@@ -113,6 +118,14 @@ enum Token {
     Parameter,
 }
 
+/// The error for a write (or a read that must be of one item) whose WHERE
+/// clause does not name one item.
+pub fn no_whole_key() -> DynamoError {
+    DynamoError::validation(
+        "Where clause does not contain a mandatory equality on all key attributes",
+    )
+}
+
 /// The error DynamoDB gives for a statement it cannot parse.
 pub fn malformed(detail: impl std::fmt::Display) -> DynamoError {
     DynamoError::validation(format!(
@@ -120,9 +133,9 @@ pub fn malformed(detail: impl std::fmt::Display) -> DynamoError {
     ))
 }
 
-const SYMBOLS: [&str; 19] = [
+const SYMBOLS: [&str; 20] = [
     "<<", ">>", "<>", "!=", "<=", ">=", "=", "<", ">", "(", ")", "[", "]", "{", "}", ",", ".", ":",
-    "*",
+    "*", ";",
 ];
 
 fn tokenize(text: &str) -> Result<Vec<Token>, DynamoError> {
@@ -203,6 +216,7 @@ pub fn parse(text: &str) -> Result<Statement, DynamoError> {
         depth: 0,
     };
     let statement = parser.statement()?;
+    parser.eat_symbol(";");
     if parser.at < parser.tokens.len() {
         return Err(malformed("unexpected text after the statement"));
     }
@@ -308,19 +322,32 @@ impl Parser {
         } else if self.eat_keyword("DELETE") {
             self.keyword("FROM")?;
             let table = self.name()?;
-            self.keyword("WHERE")?;
-            let condition = self.condition()?;
+            let condition = self.where_clause()?;
             let returning = self.returning()?;
             Ok(Statement::Delete {
                 table,
                 condition,
                 returning,
             })
+        } else if self.eat_keyword("EXISTS") {
+            self.symbol("(")?;
+            self.keyword("SELECT")?;
+            let select = self.select()?;
+            self.symbol(")")?;
+            Ok(Statement::Exists(Box::new(select)))
         } else {
             Err(malformed(
-                "a statement starts with SELECT, INSERT, UPDATE or DELETE",
+                "a statement starts with SELECT, INSERT, UPDATE, DELETE or EXISTS",
             ))
         }
+    }
+
+    /// The WHERE clause a write must have: without one it names no item.
+    fn where_clause(&mut self) -> Result<Expr, DynamoError> {
+        if !self.eat_keyword("WHERE") {
+            return Err(no_whole_key());
+        }
+        self.condition()
     }
 
     fn select(&mut self) -> Result<Statement, DynamoError> {
@@ -393,8 +420,7 @@ impl Parser {
         if set.is_empty() && remove.is_empty() {
             return Err(malformed("UPDATE needs a SET or REMOVE clause"));
         }
-        self.keyword("WHERE")?;
-        let condition = self.condition()?;
+        let condition = self.where_clause()?;
         let returning = self.returning()?;
         Ok(Statement::Update {
             table,
@@ -657,6 +683,16 @@ fn number(text: &str) -> Result<Expr, DynamoError> {
 /// The value of an operand built only of literals and parameters (a map,
 /// list or set literal included).
 pub fn value_of(expr: &Expr, parameters: &[AttributeValue]) -> Result<AttributeValue, DynamoError> {
+    value_at(expr, parameters, &mut || "root".to_string())
+}
+
+/// `value_of` for the literal at `path` (`root`, `root.name`, `root.0`:
+/// how DynamoDB names a map literal whose key repeats).
+fn value_at(
+    expr: &Expr,
+    parameters: &[AttributeValue],
+    path: &mut dyn FnMut() -> String,
+) -> Result<AttributeValue, DynamoError> {
     match expr {
         Expr::Value(v) => Ok(v.clone()),
         Expr::Parameter(i) => parameters.get(*i).cloned().ok_or_else(|| {
@@ -668,14 +704,22 @@ pub fn value_of(expr: &Expr, parameters: &[AttributeValue]) -> Result<AttributeV
                 let [Expr::Value(AttributeValue::S(key)), value] = pair else {
                     return Err(malformed("invalid map"));
                 };
-                map.insert(key.clone(), value_of(value, parameters)?);
+                if map.contains_key(key) {
+                    return Err(DynamoError::validation(format!(
+                        "Duplicate keys in tuple. Key: {key} under {}",
+                        path()
+                    )));
+                }
+                let value = value_at(value, parameters, &mut || format!("{}.{key}", path()))?;
+                map.insert(key.clone(), value);
             }
             Ok(AttributeValue::M(map))
         }
         Expr::Call(kind, items) if kind == "list" => Ok(AttributeValue::L(
             items
                 .iter()
-                .map(|i| value_of(i, parameters))
+                .enumerate()
+                .map(|(i, item)| value_at(item, parameters, &mut || format!("{}.{i}", path())))
                 .collect::<Result<_, _>>()?,
         )),
         Expr::Call(kind, items) if kind == "set" => set_of(
@@ -849,6 +893,20 @@ mod tests {
     }
 
     #[test]
+    fn parses_exists_and_a_closing_semicolon() {
+        let Statement::Exists(select) =
+            parse("exists (SELECT * FROM t WHERE a = 1 AND b = 2);").unwrap()
+        else {
+            panic!("not an EXISTS");
+        };
+        assert!(matches!(*select, Statement::Select { .. }));
+        // A write without WHERE names no item: DynamoDB's message for that.
+        for text in ["DELETE FROM t", "UPDATE t SET a = 1"] {
+            assert_eq!(parse(text).unwrap_err().message, no_whole_key().message);
+        }
+    }
+
+    #[test]
     fn refuses_what_is_not_a_statement() {
         for text in [
             "SELEC * FROM t",
@@ -856,7 +914,9 @@ mod tests {
             "SELECT * FROM t WHERE",
             "UPDATE t WHERE a = 1",
             "INSERT INTO t VALUE {'a': 1",
-            "DELETE FROM t",
+            "EXISTS(SELECT * FROM t WHERE a = 1",
+            "EXISTS(DELETE FROM t WHERE a = 1)",
+            "SELECT * FROM t; extra",
             "SELECT * FROM t extra",
             "SELECT * FROM t WHERE a = 'open",
             "SELECT * FROM t WHERE a ~ 1",

@@ -16,7 +16,9 @@
 //!   set members. `RETURNING` chooses ReturnValues.
 
 use super::order_by;
-use super::parse::{self, Comparison, Expr, OrderKey, Path, Returning, Statement, Step};
+use super::parse::{
+    self, no_whole_key, Comparison, Expr, OrderKey, Path, Returning, Statement, Step,
+};
 use super::translate::{self, Placeholders};
 use crate::catalog::KeySchema;
 use crate::ops::Operation;
@@ -63,14 +65,6 @@ pub struct Planner<'a> {
     pub parameters: &'a [AttributeValue],
 }
 
-/// The error for a write (or a read in a batch) that does not name one
-/// item.
-fn no_whole_key() -> DynamoError {
-    DynamoError::validation(
-        "Where clause does not contain a mandatory equality on all key attributes",
-    )
-}
-
 impl Planner<'_> {
     /// The plan of a statement run on its own (ExecuteStatement).
     pub fn plan(&self, statement: &Statement) -> Result<Plan, DynamoError> {
@@ -101,7 +95,59 @@ impl Planner<'_> {
                 condition,
                 returning,
             } => self.delete(table, condition, *returning),
+            Statement::Exists(_) => Err(DynamoError::validation(
+                "EXISTS can only be used in ExecuteTransaction write requests.",
+            )),
         }
+    }
+
+    /// The ConditionCheck (of a TransactWriteItems) that an ExecuteTransaction's
+    /// `EXISTS(SELECT ...)` stands for: the SELECT must name one item by its
+    /// whole key and add a condition, and holds when the item exists and
+    /// meets it. `refusal` makes the error for a statement that is not such
+    /// an EXISTS (DynamoDB names the statement).
+    pub fn condition_check(
+        &self,
+        select: &Statement,
+        refusal: &dyn Fn(&str) -> DynamoError,
+    ) -> Result<Map<String, Value>, DynamoError> {
+        let Statement::Select {
+            table,
+            index,
+            condition,
+            ..
+        } = select
+        else {
+            return Err(DynamoError::internal("EXISTS holds a SELECT"));
+        };
+        let refused =
+            || refusal("EXISTS() must contain a single item read with additional condition");
+        if index.is_some() {
+            return Err(refusal(
+                "Operations on indices are not supported in transactions",
+            ));
+        }
+        let condition = condition.as_ref().ok_or_else(refused)?;
+        let keyed = self.key_and_rest(table, condition).map_err(|e| {
+            if e.message == no_whole_key().message {
+                refused()
+            } else {
+                e
+            }
+        })?;
+        let rest = translate::joined(keyed.rest).ok_or_else(refused)?;
+        let mut names = Placeholders::new(self.parameters);
+        let exists = format!(
+            "attribute_exists({})",
+            names.name(&keyed.keys.partition.name)
+        );
+        let condition = format!("{exists} AND ({})", names.condition(&rest)?);
+        let mut body = Map::new();
+        body.insert("TableName".into(), table.clone().into());
+        body.insert("Key".into(), Value::Object(keyed.key));
+        body.insert("ConditionExpression".into(), condition.into());
+        names.add_to(&mut body);
+        Ok(body)
     }
 
     /// The plan of a statement in a batch or a transaction, where a SELECT
@@ -144,7 +190,7 @@ impl Planner<'_> {
         if let Some(paths) = projection {
             body.insert(
                 "ProjectionExpression".into(),
-                projection_expression(paths, &mut names).into(),
+                projection_expression(paths, &mut names)?.into(),
             );
         }
         names.add_to(&mut body);
@@ -242,7 +288,7 @@ impl Planner<'_> {
         if let Some(paths) = projection {
             body.insert(
                 "ProjectionExpression".into(),
-                projection_expression(paths, &mut names).into(),
+                projection_expression(paths, &mut names)?.into(),
             );
         }
         names.add_to(&mut body);
@@ -258,6 +304,11 @@ impl Planner<'_> {
 
     fn insert(&self, table: &str, item: &Expr) -> Result<Plan, DynamoError> {
         let keys = self.db.catalog().require(table)?.key_schema.clone();
+        if !matches!(item, Expr::Call(kind, _) if kind == "map") {
+            return Err(DynamoError::validation(
+                "Unsupported format in item expression. Please use struct format {...} to express item values for insert statement.",
+            ));
+        }
         let AttributeValue::M(item) = parse::value_of(item, self.parameters)? else {
             return Err(parse::malformed(
                 "INSERT takes a map: VALUE {'name': value, ...}",
@@ -427,10 +478,15 @@ impl Planner<'_> {
             Some(Returning::AllOld) => {
                 body.insert("ReturnValues".into(), "ALL_OLD".into());
             }
-            Some(_) => {
-                return Err(DynamoError::validation(
-                    "DELETE supports only RETURNING ALL OLD *",
-                ))
+            Some(other) => {
+                let clause = match other {
+                    Returning::ModifiedOld => "MODIFIED OLD",
+                    Returning::AllNew => "ALL NEW",
+                    _ => "MODIFIED NEW",
+                };
+                return Err(DynamoError::validation(format!(
+                    "Invalid returning clause: RETURNING {clause} *. Only RETURNING ALL OLD * is allowed in DELETE statements."
+                )));
             }
         }
         Ok(Plan {
@@ -448,7 +504,11 @@ impl Planner<'_> {
 /// its whole top-level attribute, from which `Plan::project` takes the
 /// value (a projection expression would return the path inside its
 /// attribute, with list elements renumbered).
-fn projection_expression(paths: &[Path], names: &mut Placeholders<'_>) -> String {
+fn projection_expression(
+    paths: &[Path],
+    names: &mut Placeholders<'_>,
+) -> Result<String, DynamoError> {
+    check_projection(paths)?;
     let mut tops: Vec<String> = Vec::new();
     for path in paths {
         let top = match path.first() {
@@ -459,7 +519,42 @@ fn projection_expression(paths: &[Path], names: &mut Placeholders<'_>) -> String
             tops.push(top);
         }
     }
-    tops.join(", ")
+    Ok(tops.join(", "))
+}
+
+/// DynamoDB's checks of a SELECT list: every column's name once, and no
+/// path inside another (each would hide the other's value).
+fn check_projection(paths: &[Path]) -> Result<(), DynamoError> {
+    for (i, path) in paths.iter().enumerate() {
+        let name = column_name(path);
+        if paths[..i].iter().any(|p| column_name(p) == name) {
+            return Err(DynamoError::validation(format!(
+                "Duplicate identifiers in select clause: {name}"
+            )));
+        }
+    }
+    for (i, later) in paths.iter().enumerate() {
+        if let Some(earlier) = paths[..i]
+            .iter()
+            .find(|earlier| later.starts_with(earlier) || earlier.starts_with(later))
+        {
+            let steps = |path: &Path| {
+                path.iter()
+                    .map(|s| match s {
+                        Step::Name(n) => n.clone(),
+                        Step::Index(i) => format!("[{i}]"),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            return Err(DynamoError::validation(format!(
+                "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [{}], path two: [{}]",
+                steps(later),
+                steps(earlier)
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// The projected paths that go deeper than a top-level attribute.

@@ -100,11 +100,21 @@ impl<'p> Placeholders<'p> {
         }
     }
 
+    /// An operand of a condition, where arithmetic has no place.
+    fn condition_operand(&mut self, expr: &Expr) -> Result<String, DynamoError> {
+        if let Expr::Arithmetic(_, op, _) = expr {
+            return Err(DynamoError::validation(format!(
+                "Unsupported operator in Condition Expression. Operator: {op}"
+            )));
+        }
+        self.operand(expr)
+    }
+
     pub fn condition(&mut self, expr: &Expr) -> Result<String, DynamoError> {
         Ok(match expr {
             Expr::Compare(left, comparison, right) => format!(
                 "{} {} {}",
-                self.operand(left)?,
+                self.condition_operand(left)?,
                 match comparison {
                     Comparison::Eq => "=",
                     Comparison::Ne => "<>",
@@ -113,7 +123,7 @@ impl<'p> Placeholders<'p> {
                     Comparison::Gt => ">",
                     Comparison::Ge => ">=",
                 },
-                self.operand(right)?
+                self.condition_operand(right)?
             ),
             Expr::And(left, right) => {
                 format!(
@@ -132,15 +142,15 @@ impl<'p> Placeholders<'p> {
             Expr::Not(inner) => format!("NOT ({})", self.condition(inner)?),
             Expr::Between(subject, low, high) => format!(
                 "{} BETWEEN {} AND {}",
-                self.operand(subject)?,
-                self.operand(low)?,
-                self.operand(high)?
+                self.condition_operand(subject)?,
+                self.condition_operand(low)?,
+                self.condition_operand(high)?
             ),
             Expr::In(subject, options) => {
-                let subject = self.operand(subject)?;
+                let subject = self.condition_operand(subject)?;
                 let options = options
                     .iter()
-                    .map(|o| self.operand(o))
+                    .map(|o| self.condition_operand(o))
                     .collect::<Result<Vec<_>, _>>()?;
                 format!("{subject} IN ({})", options.join(", "))
             }
@@ -174,7 +184,7 @@ impl<'p> Placeholders<'p> {
             {
                 let rendered = arguments
                     .iter()
-                    .map(|a| self.operand(a))
+                    .map(|a| self.condition_operand(a))
                     .collect::<Result<Vec<_>, _>>()?;
                 format!("{function}({})", rendered.join(", "))
             }
