@@ -189,9 +189,16 @@ fn check_arguments(op: ComparisonOperator, args: &[AttributeValue]) -> Result<()
     }
     let scalars: &[ValueType] = &[ValueType::S, ValueType::N, ValueType::B];
     let allowed: Option<&[ValueType]> = match op {
-        C::Lt | C::Le | C::Gt | C::Ge | C::Contains | C::NotContains | C::In | C::Between => {
-            Some(scalars)
-        }
+        C::Lt | C::Le | C::Gt | C::Ge | C::In | C::Between => Some(scalars),
+        // A list may hold any value, so DynamoDB lets CONTAINS look for a
+        // BOOL or a NULL too (not for a set, a map or a list).
+        C::Contains | C::NotContains => Some(&[
+            ValueType::S,
+            ValueType::N,
+            ValueType::B,
+            ValueType::Bool,
+            ValueType::Null,
+        ]),
         C::BeginsWith => Some(&[ValueType::S, ValueType::B]),
         _ => None,
     };

@@ -49,6 +49,10 @@ fn expected_validation() {
         (r#"{"a":{"ComparisonOperator":"LT","AttributeValueList":[{"SS":["1"]}]}}"#, format!("{p}ComparisonOperator LT is not valid for SS AttributeValue type")),
         (r#"{"a":{"ComparisonOperator":"CONTAINS","AttributeValueList":[{"L":[]}]}}"#, format!("{p}ComparisonOperator CONTAINS is not valid for L AttributeValue type")),
         (r#"{"a":{"ComparisonOperator":"LT","AttributeValueList":[{"BOOL":true}]}}"#, format!("{p}ComparisonOperator LT is not valid for BOOL AttributeValue type")),
+        // A list may hold a BOOL or a NULL: CONTAINS may look for one.
+        (r#"{"a":{"ComparisonOperator":"CONTAINS","AttributeValueList":[{"BOOL":true}]}}"#, "OK".into()),
+        (r#"{"a":{"ComparisonOperator":"NOT_CONTAINS","AttributeValueList":[{"NULL":true}]}}"#, "OK".into()),
+        (r#"{"a":{"ComparisonOperator":"NOT_CONTAINS","AttributeValueList":[{"M":{}}]}}"#, format!("{p}ComparisonOperator NOT_CONTAINS is not valid for M AttributeValue type")),
         (r#"{"a":{"ComparisonOperator":"EQ","Value":{"S":"x"},"AttributeValueList":[{"S":"x"}]}}"#, format!("{p}Value and AttributeValueList cannot be used together for Attribute: a")),
         (r#"{"a":{"ComparisonOperator":"EQ","Exists":true,"AttributeValueList":[{"S":"x"}]}}"#, format!("{p}Exists and ComparisonOperator cannot be used together for Attribute: a")),
         (r#"{"a":{"ComparisonOperator":"EQ","AttributeValueList":[{"SS":["1"]}]}}"#, "OK".into()),
@@ -73,8 +77,9 @@ fn expected_validation() {
 
 #[test]
 fn expected_semantics() {
-    let item =
-        item(r#"{"pk":{"S":"k"},"s":{"S":"abc"},"n":{"N":"5"},"ss":{"SS":["a"]},"a.b":{"S":"x"}}"#);
+    let item = item(
+        r#"{"pk":{"S":"k"},"s":{"S":"abc"},"n":{"N":"5"},"ss":{"SS":["a"]},"a.b":{"S":"x"},"l":{"L":[{"BOOL":true},{"NULL":true}]}}"#,
+    );
     let eval = |json: &str, op: Option<&str>| {
         let converted = convert_expected(Some(&expected(json)), op)
             .unwrap()
@@ -103,6 +108,23 @@ fn expected_semantics() {
     ));
     assert!(eval(
         r#"{"n":{"ComparisonOperator":"IN","AttributeValueList":[{"N":"5"},{"N":"6"}]}}"#,
+        None
+    ));
+    // A list's BOOL and NULL members (as DynamoDB Local answers).
+    assert!(eval(
+        r#"{"l":{"ComparisonOperator":"CONTAINS","AttributeValueList":[{"BOOL":true}]}}"#,
+        None
+    ));
+    assert!(eval(
+        r#"{"l":{"ComparisonOperator":"NOT_CONTAINS","AttributeValueList":[{"BOOL":false}]}}"#,
+        None
+    ));
+    assert!(!eval(
+        r#"{"l":{"ComparisonOperator":"NOT_CONTAINS","AttributeValueList":[{"NULL":true}]}}"#,
+        None
+    ));
+    assert!(!eval(
+        r#"{"s":{"ComparisonOperator":"CONTAINS","AttributeValueList":[{"BOOL":true}]}}"#,
         None
     ));
     assert!(eval(r#"{"nope":{"ComparisonOperator":"NULL"}}"#, None));
