@@ -50,7 +50,8 @@ cargo test --workspace
 phase "differential tests with the read caches on"
 DYNALITH_TEST_SERVE_ARGS="--item-cache-mb 64 --query-cache-mb 64" cargo test -p dynalith \
   --test differential_query --test differential_batches --test differential_expressions \
-  --test differential_transactions --test differential_partiql --test differential_streams
+  --test differential_transactions --test differential_partiql --test differential_streams \
+  --test differential_legacy
 
 # The PostgreSQL engine: the storage conformance suite, then the Rust
 # integration tests again with each test server's data in PostgreSQL (a

@@ -202,6 +202,10 @@ fn check_arguments(op: ComparisonOperator, args: &[AttributeValue]) -> Result<()
         C::BeginsWith => Some(&[ValueType::S, ValueType::B]),
         _ => None,
     };
+    // Argument by argument, its type and then its likeness to the first:
+    // with a valid and an invalid type after a different first one, the
+    // first difference is what DynamoDB names.
+    let first = args.first().map(AttributeValue::value_type);
     for arg in args {
         let t = arg.value_type();
         if allowed.is_some_and(|allowed| !allowed.contains(&t)) {
@@ -211,14 +215,11 @@ fn check_arguments(op: ComparisonOperator, args: &[AttributeValue]) -> Result<()
                 t.descriptor()
             )));
         }
-    }
-    if args
-        .windows(2)
-        .any(|w| w[0].value_type() != w[1].value_type())
-    {
-        return Err(invalid(
-            "AttributeValues inside AttributeValueList must be of same type",
-        ));
+        if Some(t) != first {
+            return Err(invalid(
+                "AttributeValues inside AttributeValueList must be of same type",
+            ));
+        }
     }
     if let (C::Between, [low, high]) = (op, args) {
         if compare_scalars(low, high).is_some_and(|o| o.is_gt()) {

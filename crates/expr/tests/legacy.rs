@@ -49,6 +49,9 @@ fn expected_validation() {
         (r#"{"a":{"ComparisonOperator":"LT","AttributeValueList":[{"SS":["1"]}]}}"#, format!("{p}ComparisonOperator LT is not valid for SS AttributeValue type")),
         (r#"{"a":{"ComparisonOperator":"CONTAINS","AttributeValueList":[{"L":[]}]}}"#, format!("{p}ComparisonOperator CONTAINS is not valid for L AttributeValue type")),
         (r#"{"a":{"ComparisonOperator":"LT","AttributeValueList":[{"BOOL":true}]}}"#, format!("{p}ComparisonOperator LT is not valid for BOOL AttributeValue type")),
+        // Each argument's type, then its likeness to the first, in order.
+        (r#"{"a":{"ComparisonOperator":"IN","AttributeValueList":[{"N":"1"},{"S":"a"},{"L":[]}]}}"#, format!("{p}AttributeValues inside AttributeValueList must be of same type")),
+        (r#"{"a":{"ComparisonOperator":"IN","AttributeValueList":[{"N":"1"},{"L":[]},{"S":"a"}]}}"#, format!("{p}ComparisonOperator IN is not valid for L AttributeValue type")),
         // A list may hold a BOOL or a NULL: CONTAINS may look for one.
         (r#"{"a":{"ComparisonOperator":"CONTAINS","AttributeValueList":[{"BOOL":true}]}}"#, "OK".into()),
         (r#"{"a":{"ComparisonOperator":"NOT_CONTAINS","AttributeValueList":[{"NULL":true}]}}"#, "OK".into()),
