@@ -911,6 +911,15 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         (t("UPDATE $T SET v = 1"), vec![], "Where clause does not contain a mandatory equality on all key attributes".to_string()),
         (t("DELETE FROM $T"), vec![], "Where clause does not contain a mandatory equality on all key attributes".to_string()),
         (t("DELETE FROM $T WHERE PK = 'a' AND SK = '1' RETURNING ALL NEW *"), vec![], "Invalid returning clause: RETURNING ALL NEW *. Only RETURNING ALL OLD * is allowed in DELETE statements.".to_string()),
+        (t("SELECT * FROM $T WHERE PK = 'a' LIMIT 5"), vec![], "Unsupported clause: LIMIT".to_string()),
+        (t("SELECT * FROM $T WHERE PK = 'a' AND v = MISSING"), vec![], "MISSING must be compared using IS operator".to_string()),
+        (t("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1', 'v': MISSING}"), vec![], "Unsupported data type: MISSING".to_string()),
+        (t("SELECT * FROM $T WHERE PK = `a`"), vec![], "Ion Literals are not supported".to_string()),
+        // A key value of another type than the key's, wherever it is given.
+        (t("SELECT * FROM $T WHERE PK = 1"), vec![], "Key attribute's data type should match its data type in table's schema: Key PK".to_string()),
+        (t("SELECT * FROM $T WHERE PK = 'a' AND SK BETWEEN 1 AND 2"), vec![], "Key attribute's data type should match its data type in table's schema: Key SK".to_string()),
+        (t("INSERT INTO $T VALUE {'PK': 'b', 'SK': 1}"), vec![], "Key attribute's data type should match its data type in table's schema: Key SK".to_string()),
+        (t("UPDATE $T SET v = 1 WHERE PK = ? AND SK = '1'"), vec![n("1")], "Key attribute's data type should match its data type in table's schema: Key PK".to_string()),
         // Errors of the operation a statement runs as do not name the
         // expressions its writer never wrote.
         (t("UPDATE $T SET v = 1 REMOVE v WHERE PK = 'a' AND SK = '1'"), vec![], "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [v], path two: [v]".to_string()),

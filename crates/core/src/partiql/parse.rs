@@ -138,6 +138,17 @@ const SYMBOLS: [&str; 20] = [
     "*", ";",
 ];
 
+/// Whether the `.` at `i` begins a number (`.5`) rather than a path's next
+/// name, which follows a name or a list index.
+fn starts_fraction(chars: &[char], i: usize, previous: Option<&Token>) -> bool {
+    chars[i] == '.'
+        && chars.get(i + 1).is_some_and(char::is_ascii_digit)
+        && !matches!(
+            previous,
+            Some(Token::Word(_) | Token::Quoted(_) | Token::Symbol("]"))
+        )
+}
+
 fn tokenize(text: &str) -> Result<Vec<Token>, DynamoError> {
     let chars: Vec<char> = text.chars().collect();
     let mut tokens = Vec::new();
@@ -172,7 +183,7 @@ fn tokenize(text: &str) -> Result<Vec<Token>, DynamoError> {
             } else {
                 Token::Quoted(value)
             });
-        } else if c.is_ascii_digit() {
+        } else if c.is_ascii_digit() || starts_fraction(&chars, i, tokens.last()) {
             let start = i;
             while i < chars.len()
                 && (chars[i].is_ascii_alphanumeric()
@@ -191,6 +202,8 @@ fn tokenize(text: &str) -> Result<Vec<Token>, DynamoError> {
         } else if c == '?' {
             tokens.push(Token::Parameter);
             i += 1;
+        } else if c == '`' {
+            return Err(DynamoError::validation("Ion Literals are not supported"));
         } else if c == '+' || c == '-' {
             tokens.push(Token::Symbol(if c == '+' { "+" } else { "-" }));
             i += 1;
@@ -217,6 +230,12 @@ pub fn parse(text: &str) -> Result<Statement, DynamoError> {
     };
     let statement = parser.statement()?;
     parser.eat_symbol(";");
+    if let Some(Token::Word(word)) = parser.tokens.get(parser.at) {
+        if word.eq_ignore_ascii_case("LIMIT") {
+            // The request's Limit member limits a SELECT, not the text.
+            return Err(DynamoError::validation("Unsupported clause: LIMIT"));
+        }
+    }
     if parser.at < parser.tokens.len() {
         return Err(malformed("unexpected text after the statement"));
     }
@@ -626,6 +645,10 @@ impl Parser {
                 let arguments = self.nested(|p| p.list_until(")"))?;
                 Ok(Expr::Call(word.to_ascii_lowercase(), arguments))
             }
+            // MISSING is not a value: only `IS [NOT] MISSING` tests it.
+            Some(Token::Word(word)) if word.eq_ignore_ascii_case("MISSING") => Err(
+                DynamoError::validation("MISSING must be compared using IS operator"),
+            ),
             Some(Token::Word(_) | Token::Quoted(_)) => Ok(Expr::Path(self.path()?)),
             _ => Err(malformed("expected a value")),
         }
@@ -662,6 +685,10 @@ impl Parser {
                     _ => return Err(malformed("a map key is a quoted string")),
                 };
                 self.symbol(":")?;
+                if matches!(self.tokens.get(self.at), Some(Token::Word(w)) if w.eq_ignore_ascii_case("MISSING"))
+                {
+                    return Err(DynamoError::validation("Unsupported data type: MISSING"));
+                }
                 entries.push(Expr::Value(AttributeValue::S(key)));
                 entries.push(self.sum()?);
                 if self.eat_symbol("}") {
@@ -890,6 +917,24 @@ mod tests {
             ")".repeat(60)
         );
         assert!(parse(&text).is_ok());
+    }
+
+    #[test]
+    fn a_number_may_start_with_its_point() {
+        let Statement::Select {
+            condition: Some(Expr::Compare(left, _, right)),
+            ..
+        } = parse("SELECT * FROM t WHERE a.b = .5").unwrap()
+        else {
+            panic!("not a comparison");
+        };
+        assert_eq!(
+            *left,
+            Expr::Path(vec![Step::Name("a".into()), Step::Name("b".into())])
+        );
+        assert!(matches!(*right, Expr::Value(AttributeValue::N(_))));
+        // After a list index, a point goes on with the path.
+        assert!(parse("SELECT * FROM t WHERE l[0].x = 1").is_ok());
     }
 
     #[test]

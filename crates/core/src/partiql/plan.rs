@@ -20,7 +20,7 @@ use super::parse::{
     self, no_whole_key, Comparison, Expr, OrderKey, Path, Returning, Statement, Step,
 };
 use super::translate::{self, Placeholders};
-use crate::catalog::KeySchema;
+use crate::catalog::{KeyAttribute, KeySchema};
 use crate::ops::Operation;
 use crate::Database;
 use dynalith_model::{AttributeValue, DynamoError};
@@ -230,12 +230,18 @@ impl Planner<'_> {
         let mut conditions = all_conditions.clone();
         let partition =
             translate::take_equality(&mut conditions, &keys.partition.name, self.parameters)?;
+        if let Some(value) = &partition {
+            check_key_type(&keys.partition, value)?;
+        }
         let mut sort_condition = None;
         if let Some(sort) = &keys.sort {
             if let Some(at) = conditions
                 .iter()
                 .position(|c| is_sort_key_condition(c, &sort.name))
             {
+                for value in compared_values(&conditions[at]) {
+                    check_key_type(sort, &parse::value_of(value, self.parameters)?)?;
+                }
                 sort_condition = Some(conditions.remove(at));
             }
         }
@@ -317,6 +323,7 @@ impl Planner<'_> {
         let mut key = Map::new();
         for attribute in keys.attributes() {
             if let Some(value) = item.get(&attribute.name) {
+                check_key_type(attribute, value)?;
                 key.insert(
                     attribute.name.clone(),
                     serde_json::to_value(value)
@@ -358,6 +365,7 @@ impl Planner<'_> {
             let value =
                 translate::take_equality(&mut conditions, &attribute.name, self.parameters)?
                     .ok_or_else(no_whole_key)?;
+            check_key_type(attribute, &value)?;
             key.insert(
                 attribute.name.clone(),
                 serde_json::to_value(&value).map_err(|e| DynamoError::internal(e.to_string()))?,
@@ -653,6 +661,32 @@ fn mentions(expr: &Expr, attribute: &str) -> bool {
         Expr::Call(_, arguments) => arguments.iter().any(|a| mentions(a, attribute)),
         Expr::Value(_) | Expr::Parameter(_) => false,
     }
+}
+
+/// DynamoDB's PartiQL refusal of a key value of another type than the
+/// key's.
+fn check_key_type(attribute: &KeyAttribute, value: &AttributeValue) -> Result<(), DynamoError> {
+    if attribute.scalar_type.matches(value) {
+        return Ok(());
+    }
+    Err(DynamoError::validation(format!(
+        "Key attribute's data type should match its data type in table's schema: Key {}",
+        attribute.name
+    )))
+}
+
+/// The values a sort-key condition compares the key with.
+fn compared_values(condition: &Expr) -> Vec<&Expr> {
+    let operands: Vec<&Expr> = match condition {
+        Expr::Compare(left, _, right) => vec![left, right],
+        Expr::Between(_, low, high) => vec![low, high],
+        Expr::Call(_, arguments) => arguments.iter().collect(),
+        _ => Vec::new(),
+    };
+    operands
+        .into_iter()
+        .filter(|e| translate::is_value(e))
+        .collect()
 }
 
 /// Whether `condition` can be a Query's sort-key condition on `sort`.
