@@ -54,6 +54,18 @@ async fn run(client: &Client, statement: &str, parameters: Vec<AttributeValue>) 
         .unwrap_or_default()
 }
 
+/// A statement of a transaction.
+fn parameterized(
+    text: String,
+    parameters: Vec<AttributeValue>,
+) -> aws_sdk_dynamodb::types::ParameterizedStatement {
+    aws_sdk_dynamodb::types::ParameterizedStatement::builder()
+        .statement(text)
+        .set_parameters((!parameters.is_empty()).then_some(parameters))
+        .build()
+        .unwrap()
+}
+
 /// The SK values of `items`, sorted.
 fn sort_keys(items: &[Item]) -> Vec<String> {
     let mut keys: Vec<String> = items
@@ -620,17 +632,10 @@ async fn batches_run_each_statement_and_report_each_failure() {
 
 #[tokio::test]
 async fn transactions_apply_all_statements_or_none() {
-    use aws_sdk_dynamodb::types::ParameterizedStatement;
     let server = Server::start();
     let client = server.client();
     let table = create(&client).await;
-    let statement = |text: String, parameters: Vec<AttributeValue>| {
-        ParameterizedStatement::builder()
-            .statement(text)
-            .set_parameters((!parameters.is_empty()).then_some(parameters))
-            .build()
-            .unwrap()
-    };
+    let statement = parameterized;
     client
         .execute_transaction()
         .transact_statements(statement(
@@ -730,12 +735,7 @@ async fn exists_is_a_condition_check_of_one_item_in_a_transaction() {
         vec![],
     )
     .await;
-    let statement = |text: String| {
-        ParameterizedStatement::builder()
-            .statement(text)
-            .build()
-            .unwrap()
-    };
+    let statement = |text: String| parameterized(text, vec![]);
     let exists = |condition: &str| {
         statement(format!(
             r#"EXISTS(SELECT * FROM "{table}" WHERE PK = 'a' AND SK = '1' AND {condition})"#

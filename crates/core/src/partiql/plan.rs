@@ -127,14 +127,7 @@ impl Planner<'_> {
                 "Operations on indices are not supported in transactions",
             ));
         }
-        let condition = condition.as_ref().ok_or_else(refused)?;
-        let keyed = self.key_and_rest(table, condition).map_err(|e| {
-            if e.message == no_whole_key().message {
-                refused()
-            } else {
-                e
-            }
-        })?;
+        let keyed = self.one_item(table, condition.as_ref(), refused)?;
         let rest = translate::joined(keyed.rest).ok_or_else(refused)?;
         let mut names = Placeholders::new(self.parameters);
         let exists = format!(
@@ -172,14 +165,7 @@ impl Planner<'_> {
         if index.is_some() {
             return Err(refused());
         }
-        let condition = condition.as_ref().ok_or_else(refused)?;
-        let keyed = self.key_and_rest(table, condition).map_err(|e| {
-            if e.message == no_whole_key().message {
-                refused()
-            } else {
-                e
-            }
-        })?;
+        let keyed = self.one_item(table, condition.as_ref(), refused)?;
         if !keyed.rest.is_empty() {
             return Err(refused());
         }
@@ -357,6 +343,24 @@ impl Planner<'_> {
 
     /// The table's key fixed by `condition`'s top-level equalities, and
     /// the conditions left.
+    /// `key_and_rest` of a read that must name one item, with `refused`'s
+    /// error where the WHERE clause does not fix the whole key.
+    fn one_item(
+        &self,
+        table: &str,
+        condition: Option<&Expr>,
+        refused: impl Fn() -> DynamoError,
+    ) -> Result<KeyedWhere, DynamoError> {
+        let condition = condition.ok_or_else(&refused)?;
+        self.key_and_rest(table, condition).map_err(|e| {
+            if e.message == no_whole_key().message {
+                refused()
+            } else {
+                e
+            }
+        })
+    }
+
     fn key_and_rest(&self, table: &str, condition: &Expr) -> Result<KeyedWhere, DynamoError> {
         let keys = self.db.catalog().require(table)?.key_schema.clone();
         let mut conditions = translate::conjuncts(condition);
