@@ -33,6 +33,69 @@ fn responses_carry_request_id_and_crc32() {
     );
 }
 
+/// A web page's JavaScript SDK on another origin: the browser's preflight
+/// and then the request itself, with the headers Chrome sends for
+/// `@aws-sdk/client-dynamodb`.
+#[test]
+fn browsers_of_any_origin_may_call() {
+    let server = Server::start();
+    let address = server.address();
+    let asked = "amz-sdk-invocation-id,amz-sdk-request,authorization,content-type,x-amz-content-sha256,x-amz-date,x-amz-target,x-amz-user-agent";
+    let preflight = raw_request(
+        &address,
+        "OPTIONS",
+        &[
+            ("Origin", "http://localhost:5173"),
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", asked),
+        ],
+        b"",
+    );
+    assert_eq!(preflight.status, 200);
+    assert!(preflight.body.is_empty());
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("*"));
+    assert_eq!(
+        preflight.header("access-control-allow-methods"),
+        Some("POST")
+    );
+    assert_eq!(
+        preflight.header("access-control-allow-headers"),
+        Some(asked)
+    );
+    assert_eq!(preflight.header("access-control-max-age"), Some("172800"));
+
+    let exposed = "x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date";
+    let target_and_auth = [
+        ("Origin", "http://localhost:5173"),
+        ("Content-Type", "application/x-amz-json-1.0"),
+        ("X-Amz-Target", "DynamoDB_20120810.ListTables"),
+        ("Authorization", AUTH),
+    ];
+    let listed = raw_request(&address, "POST", &target_and_auth, b"{}");
+    assert_eq!(listed.status, 200);
+    let refused = raw_request(&address, "POST", &target_and_auth, b"{\"Limit\": 0}");
+    assert_eq!(refused.status, 400);
+    for answer in [&listed, &refused] {
+        assert_eq!(answer.header("access-control-allow-origin"), Some("*"));
+        assert_eq!(
+            answer.header("access-control-expose-headers"),
+            Some(exposed)
+        );
+        // What only a preflight asks for.
+        assert_eq!(answer.header("access-control-max-age"), None);
+        assert_eq!(answer.header("access-control-allow-methods"), None);
+    }
+
+    // Without Origin (every SDK outside a browser) no CORS header at all.
+    let plain = call(&address, "ListTables", "{}");
+    let options = raw_request(&address, "OPTIONS", &[], b"");
+    assert_eq!(options.status, 200);
+    for answer in [&plain, &options] {
+        assert_eq!(answer.header("access-control-allow-origin"), None);
+        assert_eq!(answer.header("access-control-expose-headers"), None);
+    }
+}
+
 #[test]
 fn errors_use_dynamodb_namespaces() {
     let server = Server::start();

@@ -1,6 +1,7 @@
 //! One request: route, read, authenticate, dispatch, respond.
 
 use crate::body::{self, BodyError};
+use crate::cors::{self, Cors};
 use crate::database_calls;
 use crate::response::{self, HttpResponse};
 use crate::Service;
@@ -14,10 +15,24 @@ pub async fn handle(
     request: Request<Incoming>,
     local: Option<std::net::SocketAddr>,
 ) -> HttpResponse {
+    let cors = Cors::of(request.headers(), request.method() == Method::OPTIONS);
+    let mut response = respond(service, request, local).await;
+    if let Some(cors) = cors {
+        cors.apply(&mut response);
+    }
+    response
+}
+
+async fn respond(
+    service: &Service,
+    request: Request<Incoming>,
+    local: Option<std::net::SocketAddr>,
+) -> HttpResponse {
     let request_id = response::request_id();
     match request.method() {
         &Method::POST => {}
         &Method::GET | &Method::HEAD => return health(&request_id),
+        &Method::OPTIONS => return cors::preflight_response(&request_id),
         _ => {
             let error = DynamoError::new(ErrorKind::UnknownOperation, "");
             return response::error(&error, &request_id);
