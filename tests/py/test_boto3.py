@@ -1124,3 +1124,47 @@ def test_export_and_import_with_the_sdk_waiters(s3_client, s3_dir):
     assert [i["ImportStatus"] for i in listed] == ["COMPLETED"]
     with pytest.raises(client.exceptions.ExportNotFoundException):
         client.describe_export(ExportArn=export["ExportArn"] + "0")
+
+
+def test_large_responses_come_compressed_when_the_client_accepts_it(client, table, checker):
+    """DynamoDB compresses a response of 4 KB or more when Accept-Encoding names gzip or
+    deflate (the Go SDK asks for gzip, browsers always do). The x-amz-crc32 boto3 checks,
+    and the checker fixture too, covers the bytes on the wire: the compressed ones."""
+    import gzip
+    import zlib
+
+    big = "x" * 5000
+    client.put_item(TableName=table, Item={"pk": {"S": "big"}, "sk": {"N": "1"}, "v": {"S": big}})
+    accept = {"value": None}
+    wire = []
+
+    def add_accept_encoding(params, **kwargs):
+        if accept["value"] is not None:
+            params["headers"]["Accept-Encoding"] = accept["value"]
+
+    def decompress(response_dict, **kwargs):
+        encoding = response_dict["headers"].get("content-encoding")
+        wire.append((encoding, len(response_dict["body"])))
+        if encoding == "gzip":
+            response_dict["body"] = gzip.decompress(response_dict["body"])
+        elif encoding == "deflate":
+            response_dict["body"] = zlib.decompress(response_dict["body"])
+
+    client.meta.events.register("before-call.dynamodb.*", add_accept_encoding)
+    client.meta.events.register("before-parse.dynamodb.*", decompress)
+    key = {"pk": {"S": "big"}, "sk": {"N": "1"}}
+    for value, expected in [(None, None), ("gzip", "gzip"), ("deflate", "deflate"),
+                            ("br, deflate;q=0.5, gzip;q=0.8", "gzip"), ("identity", None)]:
+        accept["value"] = value
+        wire.clear()
+        item = client.get_item(TableName=table, Key=key)["Item"]
+        assert item["v"]["S"] == big
+        assert wire[-1][0] == expected, value
+        if expected:
+            assert wire[-1][1] * 30 < len(big), "compressed on the wire"
+        # A small response is not compressed, whatever the client accepts.
+        wire.clear()
+        small = client.get_item(TableName=table, Key=key, ProjectionExpression="pk")["Item"]
+        assert small == {"pk": {"S": "big"}}
+        assert wire[-1][0] is None
+    assert not checker.problems

@@ -96,6 +96,64 @@ fn browsers_of_any_origin_may_call() {
     }
 }
 
+/// A response of 4 KB or more goes out compressed when the client accepts
+/// gzip or deflate, with the CRC32 of the bytes on the wire; a smaller one
+/// as it is.
+#[test]
+fn large_responses_are_compressed_for_clients_that_accept_it() {
+    use std::io::Read;
+    let server = Server::start();
+    let address = server.address();
+    let create = r#"{"TableName":"zipped","BillingMode":"PAY_PER_REQUEST",
+        "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],
+        "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}]}"#;
+    assert_eq!(call(&address, "CreateTable", create).status, 200);
+    let big = "x".repeat(6000);
+    let put =
+        format!(r#"{{"TableName":"zipped","Item":{{"pk":{{"S":"k"}},"v":{{"S":"{big}"}}}}}}"#);
+    assert_eq!(call(&address, "PutItem", &put).status, 200);
+    let get = |accept: &str, projection: &str| {
+        let body = format!(
+            r#"{{"TableName":"zipped","Key":{{"pk":{{"S":"k"}}}},"ProjectionExpression":"{projection}"}}"#
+        );
+        raw_request(
+            &address,
+            "POST",
+            &[
+                ("Content-Type", "application/x-amz-json-1.0"),
+                ("X-Amz-Target", "DynamoDB_20120810.GetItem"),
+                ("Authorization", AUTH),
+                ("Accept-Encoding", accept),
+            ],
+            body.as_bytes(),
+        )
+    };
+    let plain = get("identity", "pk, v");
+    assert_eq!(plain.header("content-encoding"), None);
+    for (accept, encoding) in [("gzip", "gzip"), ("deflate, gzip;q=0.9", "deflate")] {
+        let answer = get(accept, "pk, v");
+        assert_eq!(answer.status, 200);
+        assert_eq!(answer.header("content-encoding"), Some(encoding));
+        let crc: u32 = answer.header("x-amz-crc32").unwrap().parse().unwrap();
+        assert_eq!(
+            crc,
+            crc32fast::hash(&answer.body),
+            "the CRC of the wire bytes"
+        );
+        let mut inflated = Vec::new();
+        match encoding {
+            "gzip" => flate2::read::GzDecoder::new(&answer.body[..]).read_to_end(&mut inflated),
+            _ => flate2::read::ZlibDecoder::new(&answer.body[..]).read_to_end(&mut inflated),
+        }
+        .unwrap();
+        assert_eq!(inflated, plain.body);
+        assert!(answer.body.len() * 30 < plain.body.len());
+    }
+    let small = get("gzip", "pk");
+    assert_eq!(small.header("content-encoding"), None);
+    assert_eq!(small.body, br#"{"Item":{"pk":{"S":"k"}}}"#);
+}
+
 #[test]
 fn errors_use_dynamodb_namespaces() {
     let server = Server::start();

@@ -1,6 +1,7 @@
 //! One request: route, read, authenticate, dispatch, respond.
 
 use crate::body::{self, BodyError};
+use crate::compression;
 use crate::cors::{self, Cors};
 use crate::database_calls;
 use crate::response::{self, HttpResponse};
@@ -39,6 +40,14 @@ async fn respond(
         }
     }
     let (parts, incoming) = request.into_parts();
+    // DynamoDB reads the last Accept-Encoding header when there are several.
+    let encoding = parts
+        .headers
+        .get_all(hyper::header::ACCEPT_ENCODING)
+        .iter()
+        .next_back()
+        .and_then(|value| value.to_str().ok())
+        .and_then(compression::negotiate);
     let operation = parts
         .headers
         .get("x-amz-target")
@@ -117,14 +126,14 @@ async fn respond(
         }
     }
     match result {
-        Ok(body) => response::ok(body, &request_id),
+        Ok(body) => response::ok(body, &request_id, encoding),
         Err(error) => {
             if error.kind == ErrorKind::InternalServerError {
                 tracing::error!(operation = operation.name(), message = %error.message, "internal error");
             } else {
                 tracing::debug!(operation = operation.name(), kind = ?error.kind, message = %error.message, "request rejected");
             }
-            response::error(&error, &request_id)
+            response::error_encoded(&error, &request_id, encoding)
         }
     }
 }

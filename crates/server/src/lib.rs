@@ -7,6 +7,7 @@
 
 pub mod auth;
 mod body;
+mod compression;
 mod cors;
 mod database_calls;
 mod handler;

@@ -1,6 +1,7 @@
 //! Building responses: headers every DynamoDB response carries, and the one
 //! mapping from errors to HTTP.
 
+use crate::compression::{self, Encoding};
 use bytes::Bytes;
 use dynalith_model::DynamoError;
 use http_body_util::Full;
@@ -59,16 +60,48 @@ fn header_value(text: &str) -> HeaderValue {
     HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static(""))
 }
 
-pub fn ok(body: Vec<u8>, request_id: &str) -> HttpResponse {
-    with_body(StatusCode::OK, body, request_id, JSON_CONTENT_TYPE)
+/// An operation's JSON answer, compressed with `encoding` when it is large
+/// enough to be (see `compression`).
+fn json(
+    status: StatusCode,
+    body: Vec<u8>,
+    request_id: &str,
+    encoding: Option<Encoding>,
+) -> HttpResponse {
+    let compressed = encoding
+        .filter(|_| body.len() >= compression::THRESHOLD)
+        .and_then(|encoding| Some((encoding, encoding.compress(&body)?)));
+    let Some((encoding, compressed)) = compressed else {
+        return with_body(status, body, request_id, JSON_CONTENT_TYPE);
+    };
+    let mut response = with_body(status, compressed, request_id, JSON_CONTENT_TYPE);
+    response.headers_mut().insert(
+        hyper::header::CONTENT_ENCODING,
+        HeaderValue::from_static(encoding.name()),
+    );
+    response
+}
+
+pub fn ok(body: Vec<u8>, request_id: &str, encoding: Option<Encoding>) -> HttpResponse {
+    json(StatusCode::OK, body, request_id, encoding)
 }
 
 /// The single place an error becomes an HTTP response.
 pub fn error(error: &DynamoError, request_id: &str) -> HttpResponse {
+    error_encoded(error, request_id, None)
+}
+
+/// `error`, compressed with `encoding` when it is large enough (a
+/// cancellation that returns items can be).
+pub fn error_encoded(
+    error: &DynamoError,
+    request_id: &str,
+    encoding: Option<Encoding>,
+) -> HttpResponse {
     let status =
         StatusCode::from_u16(error.kind.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = serde_json::to_vec(&error.to_body()).unwrap_or_default();
-    with_body(status, body, request_id, JSON_CONTENT_TYPE)
+    json(status, body, request_id, encoding)
 }
 
 #[cfg(test)]
