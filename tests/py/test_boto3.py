@@ -1065,6 +1065,66 @@ def test_cached_reads_follow_writes(caching_client):
 
 
 # ---------------------------------------------------------------------------------------------
+# Throughput enforcement (--enforce-throughput)
+
+
+@pytest.fixture
+def throttling_endpoint():
+    yield from own_server("--enforce-throughput")
+
+
+def test_batch_writer_rides_out_provisioned_throughput(throttling_endpoint, checker):
+    """boto3's batch_writer re-sends UnprocessedItems and botocore retries
+    ProvisionedThroughputExceededException with backoff (DynamoDB's legacy
+    retry mode: 10 attempts from 50 ms), so 100 writes of 1 KB reach a table
+    of 20 write units a second, throttled on the way."""
+    kwargs = {**_session_kwargs(), "endpoint_url": throttling_endpoint,
+              "config": Config(retries={"mode": "legacy", "total_max_attempts": 10})}
+    client = boto3.client("dynamodb", **kwargs)
+    resource = boto3.resource("dynamodb", **kwargs)
+    throttled = []
+
+    # needs-retry sees every attempt; after-call only the last one.
+    def count_throttling(response, **_):
+        parsed = response[1] if response else {}
+        code = parsed.get("Error", {}).get("Code")
+        if code == "ProvisionedThroughputExceededException" or parsed.get("UnprocessedItems"):
+            throttled.append(code or "UnprocessedItems")
+
+    client.meta.events.register("after-call.dynamodb.*", checker)
+    resource.meta.client.meta.events.register("after-call.dynamodb.*", checker)
+    resource.meta.client.meta.events.register("needs-retry.dynamodb.BatchWriteItem",
+                                              count_throttling)
+    name = unique_name("throttled")
+    client.create_table(
+        TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        ProvisionedThroughput={"ReadCapacityUnits": 100, "WriteCapacityUnits": 20})
+    wait_active(client, name)
+    with resource.Table(name).batch_writer() as batch:
+        for i in range(100):
+            batch.put_item(Item={"pk": f"item{i:03}", "pad": "x" * 900})
+    assert throttled, "the table was never throttled"
+    items = client.get_paginator("scan").paginate(TableName=name, ConsistentRead=True)
+    assert sorted(i["pk"]["S"] for page in items for i in page["Items"]) == \
+        [f"item{i:03}" for i in range(100)]
+
+    # Without retries the error itself shows: 30 units take the bucket well
+    # below zero if the first write still finds capacity.
+    once = boto3.client("dynamodb", **{**kwargs, "config": Config(
+        retries={"mode": "standard", "total_max_attempts": 1})})
+    refusals = []
+    for i in range(2):
+        try:
+            once.put_item(TableName=name, Item={"pk": {"S": f"big{i}"}, "pad": {"S": "x" * 30000}})
+        except ClientError as e:
+            refusals.append(e.response)
+    assert refusals, "30 KB writes at 20 units a second were never throttled"
+    assert refusals[-1]["Error"]["Code"] == "ProvisionedThroughputExceededException"
+    assert refusals[-1]["ThrottlingReasons"][0]["reason"] == "TableWriteProvisionedThroughputExceeded"
+
+
+# ---------------------------------------------------------------------------------------------
 # Export to and import from the local stand-in for S3 (--s3-dir)
 
 

@@ -92,6 +92,20 @@ impl Consumed {
         self
     }
 
+    /// Adds what another request (or part of one) on the same table
+    /// consumed.
+    pub fn add(&mut self, other: &Consumed) {
+        self.table_units += other.table_units;
+        self.read_units += other.read_units;
+        self.write_units += other.write_units;
+        for charge in &other.indexes {
+            match self.indexes.iter_mut().find(|c| c.name == charge.name) {
+                Some(existing) => existing.units += charge.units,
+                None => self.indexes.push(charge.clone()),
+            }
+        }
+    }
+
     fn total_units(&self) -> f64 {
         self.table_units + self.indexes.iter().map(|i| i.units).sum::<f64>()
     }

@@ -110,7 +110,8 @@ impl Throughput {
 
 /// The most request units per second an on-demand table or global index
 /// may use (its OnDemandThroughput); -1 is no ceiling. Recorded and
-/// reported as DynamoDB reports it; requests are not throttled.
+/// reported as DynamoDB reports it, and enforced with `--enforce-throughput`
+/// (`throughput`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OnDemandThroughput {
     pub max_read_request_units: i64,

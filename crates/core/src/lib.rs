@@ -39,6 +39,7 @@ pub mod stored_item;
 pub mod streams;
 #[cfg(test)]
 mod test_support;
+pub mod throughput;
 mod ttl;
 mod updated_item;
 pub mod validate;
@@ -125,6 +126,9 @@ pub struct Settings {
     /// The directory standing in for S3 (`local_s3`); None: exports fail
     /// and imports find no bucket.
     pub s3_dir: Option<std::path::PathBuf>,
+    /// Throttle requests over provisioned capacity and on-demand maximums
+    /// (`throughput`).
+    pub enforce_throughput: bool,
 }
 
 /// One database: an engine and its catalog.
@@ -147,6 +151,7 @@ pub struct Database {
     retention_started: std::sync::atomic::AtomicBool,
     read_cache: read_cache::ReadCache,
     local_s3: local_s3::LocalS3,
+    throughput: throughput::ThroughputLimits,
 }
 
 impl Database {
@@ -173,6 +178,7 @@ impl Database {
             retention_started: std::sync::atomic::AtomicBool::new(false),
             read_cache: read_cache::ReadCache::new(settings.read_cache),
             local_s3: local_s3::LocalS3::new(settings.s3_dir),
+            throughput: throughput::ThroughputLimits::new(settings.enforce_throughput),
         });
         db.resume_pending_drops()?;
         db.drop_unfinished_restores()?;
@@ -222,6 +228,10 @@ impl Database {
 
     pub fn read_cache(&self) -> &read_cache::ReadCache {
         &self.read_cache
+    }
+
+    pub fn throughput(&self) -> &throughput::ThroughputLimits {
+        &self.throughput
     }
 
     pub(crate) fn local_s3(&self) -> &local_s3::LocalS3 {

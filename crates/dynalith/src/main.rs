@@ -139,6 +139,14 @@ struct ServeArgs {
     /// given.
     #[arg(long, value_name = "DIR")]
     s3_dir: Option<PathBuf>,
+    /// Throttle as DynamoDB does: requests over a provisioned table's or
+    /// global index's capacity (after its burst capacity) get
+    /// ProvisionedThroughputExceededException, and over an on-demand
+    /// table's MaxRead/WriteRequestUnits ThrottlingException; batches
+    /// return what they could not do as UnprocessedKeys / UnprocessedItems.
+    /// Off by default, as in DynamoDB Local.
+    #[arg(long)]
+    enforce_throughput: bool,
     /// Most records per triggered event (Lambda's BatchSize).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=10_000))]
     stream_trigger_batch_size: u16,
@@ -221,6 +229,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
         limits,
         read_cache,
         s3_dir,
+        enforce_throughput: args.enforce_throughput,
     };
     let database = Database::open_with(engine.clone(), settings).map_err(|e| e.to_string())?;
     let trigger_database = database.clone();

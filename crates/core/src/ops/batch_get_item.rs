@@ -9,6 +9,7 @@ use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::key_of_key_param;
 use crate::read_cache::Stored;
+use crate::throughput::Direction;
 use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
 use dynalith_expr::{Bindings, Projection, RequestExpressions};
@@ -167,6 +168,10 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let mut responses: Vec<u8> = b"{".to_vec();
     let mut unprocessed = Map::new();
     let mut consumed = Vec::new();
+    // With throughput enforced, a table that has run out of capacity
+    // leaves its remaining keys unprocessed.
+    let mut throttled = None;
+    let mut processed_any = false;
     for (t, read) in tables.iter().enumerate() {
         let consistent = read.request.consistent_read.unwrap_or(false);
         let mut units = 0.0;
@@ -183,6 +188,12 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
                 left_over.push(key.clone());
                 continue;
             }
+            if let Err(refused) = db.throughput().admit_read(&read.table, None) {
+                throttled.get_or_insert(refused);
+                left_over.push(key.clone());
+                continue;
+            }
+            processed_any = true;
             let stored = match &snapshot {
                 Some(snapshot) => snapshot.get(storage_key).map(|s| s.map(Stored::Loaded)),
                 None => db
@@ -191,7 +202,10 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             };
             let Some(stored) = stored.map_err(storage_error)? else {
                 // A missing item still costs the minimum read.
-                units += capacity::read_units(0, consistent);
+                let unit = capacity::read_units(0, consistent);
+                db.throughput()
+                    .charge(&read.table, &Consumed::read(unit), Direction::Read);
+                units += unit;
                 continue;
             };
             let size = stored_item::size(&stored)?;
@@ -201,7 +215,10 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
                 continue;
             }
             response_bytes += size;
-            units += capacity::read_units(size, consistent);
+            let item_units = capacity::read_units(size, consistent);
+            db.throughput()
+                .charge(&read.table, &Consumed::read(item_units), Direction::Read);
+            units += item_units;
             if returned > 0 {
                 responses.push(b',');
             }
@@ -221,6 +238,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         consumed.extend(Consumed::read(units).report(read.name, mode));
     }
     responses.push(b'}');
+    if let (Some(refused), false) = (throttled, processed_any) {
+        return Err(refused.error());
+    }
 
     let mut out = Vec::with_capacity(responses.len() + 64);
     out.extend_from_slice(b"{\"Responses\":");

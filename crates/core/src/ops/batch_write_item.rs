@@ -3,18 +3,22 @@
 //! written, then all of them go through the read-modify-write path in one
 //! `write_items` call (DynamoDB does not promise atomicity across the
 //! items of a batch; one transaction is simply the cheapest way to write
-//! them). Nothing is ever left unprocessed, so UnprocessedItems is `{}`.
+//! them). Requests are left unprocessed only when throughput is enforced
+//! (`throughput`): a table without capacity left has all of its requests
+//! in UnprocessedItems, and when no table has any the call fails as
+//! DynamoDB fails it, with the throttling error.
 
 use super::batch_common::{self, DUPLICATE_KEYS};
 use crate::capacity::{Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::{key_of_item, key_of_key_param};
+use crate::throughput::Direction;
 use crate::validate::Violations;
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
 use dynalith_model::size::{item_size, MAX_ITEM_SIZE};
 use dynalith_model::{wire::parse_input, DynamoError, Item};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -29,20 +33,23 @@ struct BatchWriteItemInput {
     return_item_collection_metrics: Option<String>,
 }
 
-#[derive(Deserialize)]
+/// Serialized back for UnprocessedItems.
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct WriteRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
     put_request: Option<PutRequest>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     delete_request: Option<DeleteRequest>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct PutRequest {
     item: Option<Item>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct DeleteRequest {
     key: Option<Item>,
@@ -138,6 +145,10 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         tables.push(db.catalog().require(name)?);
     }
 
+    let throttled: Vec<Option<_>> = tables
+        .iter()
+        .map(|table| db.throughput().admit_write(table).err())
+        .collect();
     let empty = Item::new();
     let mut seen = HashSet::new();
     let mut writes = Vec::with_capacity(total);
@@ -159,6 +170,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             if !seen.insert(key.clone()) {
                 return Err(DynamoError::validation(DUPLICATE_KEYS));
             }
+            if throttled[t].is_some() {
+                continue;
+            }
             let table = Arc::clone(table);
             writes.push(match write {
                 Write::Put(item) => ItemWrite {
@@ -176,20 +190,36 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         }
     }
 
+    if let Some(Some(first)) = throttled
+        .first()
+        .filter(|_| throttled.iter().all(Option::is_some))
+    {
+        return Err(first.error());
+    }
+
     let outcomes = db.write_items(writes)?;
 
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
     let mut consumed = vec![Consumed::default(); tables.len()];
     let mut metrics: Vec<Vec<serde_json::Value>> = vec![Vec::new(); tables.len()];
     for (outcome, &t) in outcomes.iter().zip(&table_of_write) {
-        let c = outcome.consumed();
-        consumed[t].table_units += c.table_units;
-        consumed[t].write_units += c.table_units;
-        consumed[t] = std::mem::take(&mut consumed[t]).with_indexes(&c.indexes, false);
+        consumed[t].add(&outcome.consumed());
         metrics[t].extend(outcome.item_collection_metrics());
     }
+    for (table, consumed) in tables.iter().zip(&consumed) {
+        db.throughput().charge(table, consumed, Direction::Write);
+    }
+    let mut unprocessed = serde_json::Map::new();
+    for ((table, requests), throttled) in tables.iter().zip(request_items.values()).zip(&throttled)
+    {
+        if throttled.is_some() {
+            let requests = serde_json::to_value(requests)
+                .map_err(|e| DynamoError::internal(format!("response encoding failed: {e}")))?;
+            unprocessed.insert(table.name.clone(), requests);
+        }
+    }
     let mut response = serde_json::Map::new();
-    response.insert("UnprocessedItems".into(), serde_json::json!({}));
+    response.insert("UnprocessedItems".into(), unprocessed.into());
     if mode != ReturnCapacity::None {
         let consumed: Vec<serde_json::Value> = tables
             .iter()

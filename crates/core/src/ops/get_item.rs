@@ -4,6 +4,7 @@
 use super::expressions::{self, ExpressionTexts, Names};
 use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::primary_key::key_of_key_param;
+use crate::throughput::Direction;
 use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
 use dynalith_model::{wire::parse_input, DynamoError, Item};
@@ -52,6 +53,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let key = key_of_key_param(&table, input.key.as_ref().unwrap_or(&Item::new()))?;
     // After the key itself, as DynamoDB (Local) does.
     expressions::check_scalar_keys(&prepared, &table)?;
+    db.throughput().admit_read(&table, None)?;
 
     let stored = db
         .read_cache()
@@ -65,12 +67,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         .unwrap_or(0);
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
     let mut rest = Map::new();
-    capacity::attach(
-        &mut rest,
-        &Consumed::read(capacity::read_units(size, consistent)),
-        &table.name,
-        mode,
-    )?;
+    let consumed = Consumed::read(capacity::read_units(size, consistent));
+    db.throughput().charge(&table, &consumed, Direction::Read);
+    capacity::attach(&mut rest, &consumed, &table.name, mode)?;
 
     let Some(stored) = stored else {
         return super::respond(rest);

@@ -3,6 +3,7 @@
 use super::expressions::{self, ConditionParameters, Names, PreparedCondition, Values};
 use crate::capacity::{self, ReturnCapacity};
 use crate::primary_key::key_of_item;
+use crate::throughput::Direction;
 use crate::validate::{self, Violations};
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
@@ -81,14 +82,17 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     // Before the condition: a bad index key wins over a failed condition.
     crate::index::check_item(&table, item, crate::index::Origin::Given)?;
 
-    let outcome = db.write_item(ItemWrite {
-        table: table.clone(),
-        key,
-        decide: Box::new(|old: Option<&Item>| {
-            condition.check(old, return_on_failure)?;
-            Ok(Mutation::Put(item.clone()))
-        }),
-    })?;
+    db.throughput().admit_write(&table)?;
+    let outcome = db
+        .write_item(ItemWrite {
+            table: table.clone(),
+            key,
+            decide: Box::new(|old: Option<&Item>| {
+                condition.check(old, return_on_failure)?;
+                Ok(Mutation::Put(item.clone()))
+            }),
+        })
+        .inspect_err(|e| db.throughput().charge_failed_write(&table, e))?;
 
     let mut response = Map::new();
     if return_old {
@@ -97,7 +101,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         }
     }
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
-    capacity::attach(&mut response, &outcome.consumed(), &table.name, mode)?;
+    let consumed = outcome.consumed();
+    db.throughput().charge(&table, &consumed, Direction::Write);
+    capacity::attach(&mut response, &consumed, &table.name, mode)?;
     super::attach_item_collection_metrics(
         &mut response,
         &outcome,

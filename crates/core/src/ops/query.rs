@@ -13,6 +13,7 @@ use crate::catalog::{KeySchema, ScalarType, TableMeta};
 use crate::key_range::query_range;
 use crate::read_cache::CachedRead;
 use crate::read_page::PageSpec;
+use crate::throughput::Direction;
 use crate::validate::Violations;
 use crate::Database;
 use dynalith_expr::legacy::{self, ComparisonOperator, Legacy};
@@ -222,6 +223,10 @@ fn read(db: &Database, input: QueryInput) -> Result<Vec<u8>, DynamoError> {
         fetch: target.fetch_from_table(select_all, &selection, filter.as_ref(), bindings)?,
     };
     let with_items = !matches!(selection, Selection::Count);
+    db.throughput().admit_read(
+        &target.table,
+        target.index.as_ref().map(|i| i.name.as_str()),
+    )?;
     let mut page = db.read_page(&spec, common::response_buffer(with_items))?;
     if let Some(last) = &page.last_evaluated_key {
         if target.index.is_none()
@@ -230,11 +235,14 @@ fn read(db: &Database, input: QueryInput) -> Result<Vec<u8>, DynamoError> {
             page.last_evaluated_key = None;
         }
     }
+    let consumed = common::consumed(&page, &target, consistent);
+    db.throughput()
+        .charge(&target.table, &consumed, Direction::Read);
     common::respond(
         page,
         &target,
         with_items,
-        consistent,
+        &consumed,
         ReturnCapacity::parse(input.return_consumed_capacity.as_deref()),
     )
 }

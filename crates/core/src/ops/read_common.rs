@@ -315,7 +315,8 @@ pub fn through_query_cache(
     read: impl FnOnce() -> Result<Vec<u8>, DynamoError>,
 ) -> Result<Vec<u8>, DynamoError> {
     let cache = db.read_cache();
-    if !cache.queries_enabled() {
+    // A cached page would be served without paying for its read.
+    if !cache.queries_enabled() || db.throughput().enforced() {
         return read();
     }
     let Some(table) = table_name.and_then(|name| db.catalog().get(name)) else {
@@ -332,6 +333,28 @@ pub fn through_query_cache(
     }
 }
 
+/// What reading a Query or Scan page consumed: charged on the data read,
+/// rounded up once for the page; items a local index fetches from the
+/// table are charged to the table.
+pub fn consumed(page: &Page, target: &ReadTarget, consistent: bool) -> Consumed {
+    let units = crate::capacity::read_units(page.bytes_read, consistent);
+    match &target.index {
+        None => Consumed::read(units),
+        Some(index) => {
+            let fetched = match page.fetched_bytes {
+                0 => 0.0,
+                bytes => crate::capacity::read_units(bytes, consistent),
+            };
+            let charge = IndexUnits {
+                name: index.name.clone(),
+                kind: index.kind,
+                units,
+            };
+            Consumed::read(fetched).with_indexes(&[charge], true)
+        }
+    }
+}
+
 /// The Query or Scan response: Items (unless COUNT), Count, ScannedCount,
 /// LastEvaluatedKey and ConsumedCapacity. The page was read into
 /// `response_buffer(with_items)`.
@@ -339,7 +362,7 @@ pub fn respond(
     page: Page,
     target: &ReadTarget,
     with_items: bool,
-    consistent: bool,
+    consumed: &Consumed,
     mode: ReturnCapacity,
 ) -> Result<Vec<u8>, DynamoError> {
     let encode =
@@ -364,24 +387,6 @@ pub fn respond(
         let key = target.last_evaluated_key(key)?;
         serde_json::to_writer(&mut out, &key).map_err(encode)?;
     }
-    // Capacity is charged on the data read, rounded up once for the page;
-    // items a local index fetches from the table are charged to the table.
-    let units = crate::capacity::read_units(page.bytes_read, consistent);
-    let consumed = match &target.index {
-        None => Consumed::read(units),
-        Some(index) => {
-            let fetched = match page.fetched_bytes {
-                0 => 0.0,
-                bytes => crate::capacity::read_units(bytes, consistent),
-            };
-            let charge = IndexUnits {
-                name: index.name.clone(),
-                kind: index.kind,
-                units,
-            };
-            Consumed::read(fetched).with_indexes(&[charge], true)
-        }
-    };
     if let Some(report) = consumed.report(&target.table.name, mode) {
         out.extend_from_slice(b",\"ConsumedCapacity\":");
         serde_json::to_writer(&mut out, &report).map_err(encode)?;

@@ -7,6 +7,7 @@ use crate::capacity::ReturnCapacity;
 use crate::key_range::scan_range;
 use crate::read_cache::CachedRead;
 use crate::read_page::PageSpec;
+use crate::throughput::Direction;
 use crate::validate::Violations;
 use crate::Database;
 use dynalith_expr::legacy;
@@ -207,12 +208,19 @@ fn read(db: &Database, input: ScanInput, descending: bool) -> Result<Vec<u8>, Dy
         )?,
     };
     let with_items = !matches!(selection, Selection::Count);
+    db.throughput().admit_read(
+        &target.table,
+        target.index.as_ref().map(|i| i.name.as_str()),
+    )?;
     let page = db.read_page(&spec, common::response_buffer(with_items))?;
+    let consumed = common::consumed(&page, &target, consistent);
+    db.throughput()
+        .charge(&target.table, &consumed, Direction::Read);
     common::respond(
         page,
         &target,
         with_items,
-        consistent,
+        &consumed,
         ReturnCapacity::parse(input.return_consumed_capacity.as_deref()),
     )
 }

@@ -6,6 +6,7 @@ use super::expressions::{self, ExpressionTexts, Names};
 use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::key_of_key_param;
+use crate::throughput::Direction;
 use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
 use dynalith_expr::{Bindings, Projection};
@@ -100,6 +101,19 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         ));
     }
 
+    let refused: Vec<Option<Value>> = gets
+        .iter()
+        .map(|get| {
+            db.throughput()
+                .admit_read(&get.table, None)
+                .err()
+                .map(|throttled| throttled.cancellation_reason())
+        })
+        .collect();
+    if refused.iter().any(Option::is_some) {
+        return Err(super::transact_write_items::cancellation(refused));
+    }
+
     let snapshot = db.engine().snapshot();
     let mut responses = Vec::with_capacity(gets.len());
     let mut consumed: Vec<(&str, f64)> = Vec::new();
@@ -111,6 +125,8 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             .transpose()?
             .unwrap_or(0);
         let units = 2.0 * capacity::read_units(size, true);
+        db.throughput()
+            .charge(&get.table, &Consumed::read(units), Direction::Read);
         match consumed
             .iter_mut()
             .find(|(name, _)| *name == get.table.name)

@@ -15,6 +15,7 @@ use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::{key_attributes, key_of_item, key_of_key_param};
 use crate::request_tokens::{self, Seen};
+use crate::throughput::Direction;
 use crate::validate::{self, Violations};
 use crate::write::{BeforeCommitError, ItemWrite, Mutation, WriteOutcome};
 use crate::Database;
@@ -283,6 +284,21 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         .collect::<Result<Vec<_>, _>>()?;
     check_distinct_items(&actions)?;
     check_payload(&actions)?;
+    let refused: Vec<Option<Value>> = actions
+        .iter()
+        .map(|action| {
+            let admitted = match action.kind {
+                Kind::ConditionCheck => db.throughput().admit_read(&action.table, None),
+                _ => db.throughput().admit_write(&action.table),
+            };
+            admitted
+                .err()
+                .map(|throttled| throttled.cancellation_reason())
+        })
+        .collect();
+    if refused.iter().any(Option::is_some) {
+        return Err(cancellation(refused));
+    }
 
     let capacity_mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
     let with_metrics = input.return_item_collection_metrics.as_deref() == Some("SIZE");
@@ -315,6 +331,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
 
     let repeated: RefCell<Option<Vec<u8>>> = RefCell::new(None);
     let response: RefCell<Vec<u8>> = RefCell::new(Vec::new());
+    let charges: RefCell<Vec<(Direction, Consumed)>> = RefCell::new(Vec::new());
     let result = db.write_items_then(writes, &mut |txn, outcomes| {
         if let Some(token) = token {
             if let Seen::Repeat(previous) = db.request_tokens().check(txn, token, fingerprint)? {
@@ -327,6 +344,11 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             return Err(BeforeCommitError::Refused(cancellation(cancelled)));
         }
         let body = respond(&actions, outcomes, capacity_mode, with_metrics)?;
+        *charges.borrow_mut() = actions
+            .iter()
+            .zip(outcomes)
+            .map(|(action, outcome)| consumed_by(action, outcome))
+            .collect();
         if let Some(token) = token {
             db.request_tokens().record(txn, token, fingerprint, &body)?;
         }
@@ -338,6 +360,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     }
     match result {
         Ok(_) => {
+            for (action, (direction, consumed)) in actions.iter().zip(charges.into_inner()) {
+                db.throughput().charge(&action.table, &consumed, direction);
+            }
             if let Some(token) = token {
                 db.request_tokens().committed(token);
                 db.request_tokens().purge_expired(db.engine());
@@ -414,7 +439,7 @@ fn cancellation_reason(error: DynamoError) -> Result<Value, DynamoError> {
 
 /// TransactionCanceledException with one reason per action, in request
 /// order (`None` for the actions that would have succeeded).
-fn cancellation(reasons: Vec<Option<Value>>) -> DynamoError {
+pub(super) fn cancellation(reasons: Vec<Option<Value>>) -> DynamoError {
     let codes: Vec<&str> = reasons
         .iter()
         .map(|r| {
@@ -435,6 +460,25 @@ fn cancellation(reasons: Vec<Option<Value>>) -> DynamoError {
     DynamoError::new(ErrorKind::TransactionCanceled, "")
         .with_extra("CancellationReasons", reasons.into())
         .with_extra("Message", message.into())
+}
+
+/// What one action consumed (transactional units cost double): a
+/// condition check reads, the other actions write.
+fn consumed_by(action: &Action<'_>, outcome: &WriteOutcome) -> (Direction, Consumed) {
+    if action.kind == Kind::ConditionCheck {
+        let units = 2.0 * capacity::read_units(outcome.old_size, true);
+        return (Direction::Read, Consumed::read(units));
+    }
+    let doubled: Vec<_> = outcome
+        .index_units
+        .iter()
+        .map(|i| crate::index::IndexUnits {
+            units: 2.0 * i.units,
+            ..i.clone()
+        })
+        .collect();
+    let consumed = Consumed::write(2.0 * outcome.table_units()).with_indexes(&doubled, false);
+    (Direction::Write, consumed)
 }
 
 /// The response: ConsumedCapacity per table (transactional units cost
@@ -458,25 +502,10 @@ fn respond(
             }
         };
         let (_, consumed, metrics) = &mut tables[position];
-        if action.kind == Kind::ConditionCheck {
-            let units = 2.0 * capacity::read_units(outcome.old_size, true);
-            consumed.table_units += units;
-            consumed.read_units += units;
-            continue;
+        consumed.add(&consumed_by(action, outcome).1);
+        if action.kind != Kind::ConditionCheck {
+            metrics.extend(outcome.item_collection_metrics());
         }
-        let units = 2.0 * outcome.table_units();
-        consumed.table_units += units;
-        consumed.write_units += units;
-        let doubled: Vec<_> = outcome
-            .index_units
-            .iter()
-            .map(|i| crate::index::IndexUnits {
-                units: 2.0 * i.units,
-                ..i.clone()
-            })
-            .collect();
-        *consumed = std::mem::take(consumed).with_indexes(&doubled, false);
-        metrics.extend(outcome.item_collection_metrics());
     }
     let mut response = Map::new();
     if mode != ReturnCapacity::None {

@@ -1,0 +1,477 @@
+//! Throughput enforcement (off unless asked for): the provisioned capacity
+//! of provisioned tables and global indexes, and the maximum throughput
+//! (OnDemandThroughput) of on-demand ones, throttled as DynamoDB throttles
+//! them, so that an application's retries, backoff and batch re-sends can
+//! be tested before production does it for them. DynamoDB Local records
+//! both settings and throttles nothing, which stays the default.
+//!
+//! Each table and global index has a token bucket per direction that fills
+//! at its capacity per second and keeps up to 300 seconds of unused
+//! capacity (DynamoDB's burst capacity). A new bucket (a new table, or a
+//! restarted server) starts with one second's worth. A request is let in
+//! while the buckets it needs hold anything, and pays what it consumed once
+//! it has run, as DynamoDB does: the cost of a Query is not known before it
+//! reads, so one large request may take a bucket below zero and hold back
+//! the requests after it until the deficit is refilled. Writes need the
+//! buckets of the table and of every global index it has, as a global
+//! index short of write capacity throttles writes to its table.
+
+use crate::capacity::Consumed;
+use crate::catalog::{BillingMode, IndexKind, IndexMeta, TableMeta};
+use dynalith_model::{DynamoError, ErrorKind};
+use parking_lot::Mutex;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::time::Instant;
+
+/// How much unused capacity a bucket keeps, in seconds of capacity.
+const BURST_SECONDS: f64 = 300.0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Direction {
+    Read,
+    Write,
+}
+
+impl Direction {
+    fn name(self) -> &'static str {
+        match self {
+            Direction::Read => "Read",
+            Direction::Write => "Write",
+        }
+    }
+}
+
+/// Which limit refused a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Limit {
+    /// A provisioned table's or global index's capacity units.
+    Provisioned,
+    /// An on-demand table's or global index's MaxRead/WriteRequestUnits.
+    MaxOnDemand,
+}
+
+/// A refused request: what ran out, for the error and its
+/// ThrottlingReasons.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Throttled {
+    limit: Limit,
+    direction: Direction,
+    /// The index's ARN when a global index ran out, else the table's.
+    resource: String,
+    on_index: bool,
+}
+
+impl Throttled {
+    /// The message DynamoDB gives for this limit.
+    fn message(&self) -> &'static str {
+        match (self.limit, self.on_index, self.direction) {
+            (Limit::Provisioned, false, _) => "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
+            (Limit::Provisioned, true, Direction::Write) => "The level of configured provisioned throughput for one or more global secondary indexes of the table was exceeded. Consider increasing your provisioning level for the under-provisioned global secondary indexes with the UpdateTable API",
+            (Limit::Provisioned, true, Direction::Read) => "The level of configured provisioned throughput for the index was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
+            (Limit::MaxOnDemand, ..) => "Throughput exceeds the maximum OnDemandThroughput configured on table or index",
+        }
+    }
+
+    /// `ResourceType + OperationType + LimitType`, e.g.
+    /// TableReadProvisionedThroughputExceeded.
+    fn reason(&self) -> String {
+        format!(
+            "{}{}{}",
+            if self.on_index { "Index" } else { "Table" },
+            self.direction.name(),
+            match self.limit {
+                Limit::Provisioned => "ProvisionedThroughputExceeded",
+                Limit::MaxOnDemand => "MaxOnDemandThroughputExceeded",
+            }
+        )
+    }
+
+    /// ProvisionedThroughputExceededException for provisioned capacity,
+    /// ThrottlingException for an on-demand maximum, with ThrottlingReasons.
+    pub fn error(&self) -> DynamoError {
+        // DynamoDB's model spells the member differently in the two.
+        let (kind, member) = match self.limit {
+            Limit::Provisioned => (
+                ErrorKind::ProvisionedThroughputExceeded,
+                "ThrottlingReasons",
+            ),
+            Limit::MaxOnDemand => (ErrorKind::Throttling, "throttlingReasons"),
+        };
+        DynamoError::new(kind, self.message()).with_extra(
+            member,
+            json!([{"reason": self.reason(), "resource": self.resource}]),
+        )
+    }
+
+    /// The CancellationReasons entry of a transaction action it refused.
+    pub fn cancellation_reason(&self) -> Value {
+        let code = match self.limit {
+            Limit::Provisioned => "ProvisionedThroughputExceeded",
+            Limit::MaxOnDemand => "ThrottlingError",
+        };
+        json!({"Code": code, "Message": self.message()})
+    }
+}
+
+impl From<Throttled> for DynamoError {
+    fn from(throttled: Throttled) -> DynamoError {
+        throttled.error()
+    }
+}
+
+struct Bucket {
+    tokens: f64,
+    refilled: Instant,
+}
+
+impl Bucket {
+    fn new(rate: f64, now: Instant) -> Bucket {
+        Bucket {
+            tokens: rate,
+            refilled: now,
+        }
+    }
+
+    fn refill(&mut self, rate: f64, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.refilled).as_secs_f64();
+        self.tokens = (self.tokens + rate * elapsed).min(rate * BURST_SECONDS);
+        self.refilled = now;
+    }
+}
+
+/// The limit a table (index None) or index has in one direction: units
+/// per second, or None when nothing limits it.
+fn limit_of(
+    table: &TableMeta,
+    index: Option<&IndexMeta>,
+    direction: Direction,
+) -> Option<(f64, Limit)> {
+    let (throughput, on_demand) = match index {
+        Some(index) => (&index.throughput, &index.on_demand),
+        None => (&table.throughput, &table.on_demand),
+    };
+    let (units, limit) = match (table.billing_mode, direction) {
+        (BillingMode::Provisioned, Direction::Read) => {
+            (throughput.read_capacity_units, Limit::Provisioned)
+        }
+        (BillingMode::Provisioned, Direction::Write) => {
+            (throughput.write_capacity_units, Limit::Provisioned)
+        }
+        (BillingMode::PayPerRequest, Direction::Read) => {
+            (on_demand.max_read_request_units, Limit::MaxOnDemand)
+        }
+        (BillingMode::PayPerRequest, Direction::Write) => {
+            (on_demand.max_write_request_units, Limit::MaxOnDemand)
+        }
+    };
+    (units > 0).then_some((units as f64, limit))
+}
+
+/// The token buckets, by table or index id (ids are never reused) and
+/// direction; empty and untouched unless enforcement is on.
+pub struct ThroughputLimits {
+    enforced: bool,
+    buckets: Mutex<HashMap<(u32, Direction), Bucket>>,
+}
+
+impl ThroughputLimits {
+    pub fn new(enforced: bool) -> ThroughputLimits {
+        ThroughputLimits {
+            enforced,
+            buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn enforced(&self) -> bool {
+        self.enforced
+    }
+
+    /// Whether a read of the table, or of one of its indexes, may run.
+    /// A local index shares its table's capacity.
+    pub fn admit_read(&self, table: &TableMeta, index: Option<&str>) -> Result<(), Throttled> {
+        if !self.enforced {
+            return Ok(());
+        }
+        let index = index
+            .and_then(|name| table.index(name))
+            .filter(|index| index.kind == IndexKind::Global);
+        self.admit_at(table, index, Direction::Read, Instant::now())
+    }
+
+    /// Whether a write to the table may run: the table and each of its
+    /// global indexes must have capacity left.
+    pub fn admit_write(&self, table: &TableMeta) -> Result<(), Throttled> {
+        if !self.enforced {
+            return Ok(());
+        }
+        let now = Instant::now();
+        self.admit_at(table, None, Direction::Write, now)?;
+        for index in table.indexes.iter().filter(|i| i.kind == IndexKind::Global) {
+            self.admit_at(table, Some(index), Direction::Write, now)?;
+        }
+        Ok(())
+    }
+
+    /// Takes what a request consumed from the buckets it used: the
+    /// table's units and its local indexes' from the table's bucket, each
+    /// global index's from its own.
+    pub fn charge(&self, table: &TableMeta, consumed: &Consumed, direction: Direction) {
+        if self.enforced {
+            self.charge_at(table, consumed, direction, Instant::now());
+        }
+    }
+
+    /// A write refused by its condition still costs a write unit.
+    pub fn charge_failed_write(&self, table: &TableMeta, error: &DynamoError) {
+        if error.kind == ErrorKind::ConditionalCheckFailed {
+            self.charge(table, &Consumed::write(1.0), Direction::Write);
+        }
+    }
+
+    fn admit_at(
+        &self,
+        table: &TableMeta,
+        index: Option<&IndexMeta>,
+        direction: Direction,
+        now: Instant,
+    ) -> Result<(), Throttled> {
+        let Some((rate, limit)) = limit_of(table, index, direction) else {
+            return Ok(());
+        };
+        let id = index.map_or(table.id, |i| i.id);
+        let mut buckets = self.buckets.lock();
+        let bucket = buckets
+            .entry((id, direction))
+            .or_insert_with(|| Bucket::new(rate, now));
+        bucket.refill(rate, now);
+        if bucket.tokens > 0.0 {
+            return Ok(());
+        }
+        Err(Throttled {
+            limit,
+            direction,
+            resource: match index {
+                Some(index) => index.arn(table),
+                None => table.arn(),
+            },
+            on_index: index.is_some(),
+        })
+    }
+
+    fn charge_at(
+        &self,
+        table: &TableMeta,
+        consumed: &Consumed,
+        direction: Direction,
+        now: Instant,
+    ) {
+        let mut buckets = self.buckets.lock();
+        let mut take = |index: Option<&IndexMeta>, units: f64| {
+            let Some((rate, _)) = limit_of(table, index, direction) else {
+                return;
+            };
+            if units <= 0.0 {
+                return;
+            }
+            let id = index.map_or(table.id, |i| i.id);
+            let bucket = buckets
+                .entry((id, direction))
+                .or_insert_with(|| Bucket::new(rate, now));
+            bucket.refill(rate, now);
+            bucket.tokens -= units;
+        };
+        let mut on_table = consumed.table_units;
+        for charge in &consumed.indexes {
+            match table.index(&charge.name) {
+                Some(index) if index.kind == IndexKind::Global => take(Some(index), charge.units),
+                _ => on_table += charge.units,
+            }
+        }
+        take(None, on_table);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::{IndexProjection, Throughput};
+    use crate::index::IndexUnits;
+    use std::time::Duration;
+
+    fn throughput(read: i64, write: i64) -> Throughput {
+        Throughput {
+            read_capacity_units: read,
+            write_capacity_units: write,
+            ..Throughput::default()
+        }
+    }
+
+    /// A provisioned table without indexes.
+    fn provisioned_table(read: i64, write: i64) -> TableMeta {
+        let mut table = crate::index::tests::table(IndexProjection::All);
+        table.indexes.clear();
+        table.billing_mode = BillingMode::Provisioned;
+        table.throughput = throughput(read, write);
+        table
+    }
+
+    /// `table` with a provisioned global index (id 2) named `name`.
+    fn with_global_index(table: TableMeta, name: &str, read: i64, write: i64) -> TableMeta {
+        let mut index = crate::index::tests::table(IndexProjection::All).indexes[0].clone();
+        index.name = name.into();
+        index.throughput = throughput(read, write);
+        TableMeta {
+            indexes: vec![index],
+            ..table
+        }
+    }
+
+    fn limits() -> ThroughputLimits {
+        ThroughputLimits::new(true)
+    }
+
+    #[test]
+    fn a_new_bucket_holds_one_second_of_capacity() {
+        let table = provisioned_table(2, 1);
+        let limits = limits();
+        let t0 = Instant::now();
+        assert!(limits.admit_at(&table, None, Direction::Read, t0).is_ok());
+        limits.charge_at(&table, &Consumed::read(2.0), Direction::Read, t0);
+        let refused = limits
+            .admit_at(&table, None, Direction::Read, t0)
+            .unwrap_err();
+        assert_eq!(refused.reason(), "TableReadProvisionedThroughputExceeded");
+        assert_eq!(refused.resource, table.arn());
+        // Reads and writes have buckets of their own.
+        assert!(limits.admit_at(&table, None, Direction::Write, t0).is_ok());
+        // Half a second at 2 units a second pays the deficit back.
+        let later = t0 + Duration::from_millis(501);
+        assert!(limits
+            .admit_at(&table, None, Direction::Read, later)
+            .is_ok());
+    }
+
+    #[test]
+    fn unused_capacity_accumulates_up_to_five_minutes() {
+        let table = provisioned_table(10, 1);
+        let limits = limits();
+        let t0 = Instant::now();
+        assert!(limits.admit_at(&table, None, Direction::Read, t0).is_ok());
+        // An hour idle keeps only 300 s of capacity: 3,000 units.
+        let later = t0 + Duration::from_secs(3600);
+        limits.charge_at(&table, &Consumed::read(2999.0), Direction::Read, later);
+        assert!(limits
+            .admit_at(&table, None, Direction::Read, later)
+            .is_ok());
+        limits.charge_at(&table, &Consumed::read(1.0), Direction::Read, later);
+        assert!(limits
+            .admit_at(&table, None, Direction::Read, later)
+            .is_err());
+    }
+
+    #[test]
+    fn one_large_request_runs_and_holds_back_the_next_ones() {
+        let table = provisioned_table(1, 1);
+        let limits = limits();
+        let t0 = Instant::now();
+        assert!(limits.admit_at(&table, None, Direction::Read, t0).is_ok());
+        limits.charge_at(&table, &Consumed::read(10.0), Direction::Read, t0);
+        // 9 units of deficit at 1 unit a second.
+        assert!(limits
+            .admit_at(&table, None, Direction::Read, t0 + Duration::from_secs(8))
+            .is_err());
+        assert!(limits
+            .admit_at(
+                &table,
+                None,
+                Direction::Read,
+                t0 + Duration::from_millis(9001)
+            )
+            .is_ok());
+    }
+
+    #[test]
+    fn a_global_index_short_of_write_capacity_throttles_its_table() {
+        let table = with_global_index(provisioned_table(5, 5), "byColor", 1, 1);
+        let index = table.index("byColor").unwrap().clone();
+        let limits = limits();
+        let t0 = Instant::now();
+        assert!(limits.admit_at(&table, None, Direction::Write, t0).is_ok());
+        let consumed = Consumed::write(1.0).with_indexes(
+            &[IndexUnits {
+                name: "byColor".into(),
+                kind: IndexKind::Global,
+                units: 3.0,
+            }],
+            false,
+        );
+        limits.charge_at(&table, &consumed, Direction::Write, t0);
+        // The table has 4 units left; the index is 2 short.
+        assert!(limits.admit_at(&table, None, Direction::Write, t0).is_ok());
+        let refused = limits
+            .admit_at(&table, Some(&index), Direction::Write, t0)
+            .unwrap_err();
+        assert_eq!(refused.reason(), "IndexWriteProvisionedThroughputExceeded");
+        assert_eq!(refused.resource, index.arn(&table));
+        assert_eq!(
+            refused.error().kind,
+            ErrorKind::ProvisionedThroughputExceeded
+        );
+        // Reads of the index have a bucket of their own.
+        assert!(limits
+            .admit_at(&table, Some(&index), Direction::Read, t0)
+            .is_ok());
+    }
+
+    #[test]
+    fn local_index_units_come_out_of_the_table() {
+        let table = provisioned_table(3, 3);
+        let limits = limits();
+        let t0 = Instant::now();
+        let consumed = Consumed::read(1.0).with_indexes(
+            &[IndexUnits {
+                name: "local".into(),
+                kind: IndexKind::Local,
+                units: 2.0,
+            }],
+            true,
+        );
+        limits.charge_at(&table, &consumed, Direction::Read, t0);
+        assert!(limits.admit_at(&table, None, Direction::Read, t0).is_err());
+    }
+
+    #[test]
+    fn on_demand_tables_are_limited_only_by_a_maximum() {
+        let mut table = provisioned_table(1, 1);
+        table.billing_mode = BillingMode::PayPerRequest;
+        let limits = limits();
+        let t0 = Instant::now();
+        limits.charge_at(&table, &Consumed::read(1_000_000.0), Direction::Read, t0);
+        assert!(limits.admit_at(&table, None, Direction::Read, t0).is_ok());
+
+        table.on_demand.max_read_request_units = 4;
+        limits.charge_at(&table, &Consumed::read(5.0), Direction::Read, t0);
+        let refused = limits
+            .admit_at(&table, None, Direction::Read, t0)
+            .unwrap_err();
+        assert_eq!(refused.reason(), "TableReadMaxOnDemandThroughputExceeded");
+        let error = refused.error();
+        assert_eq!(error.kind, ErrorKind::Throttling);
+        assert_eq!(
+            error.to_body()["throttlingReasons"][0]["reason"],
+            "TableReadMaxOnDemandThroughputExceeded"
+        );
+    }
+
+    #[test]
+    fn nothing_is_refused_unless_enforced() {
+        let table = provisioned_table(1, 1);
+        let limits = ThroughputLimits::new(false);
+        for _ in 0..10 {
+            limits.charge(&table, &Consumed::write(100.0), Direction::Write);
+            assert!(limits.admit_write(&table).is_ok());
+        }
+        assert!(limits.buckets.lock().is_empty());
+    }
+}

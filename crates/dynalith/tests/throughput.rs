@@ -1,0 +1,548 @@
+//! Throughput enforcement (`--enforce-throughput`) through the SDK:
+//! provisioned tables and global indexes throttle with
+//! ProvisionedThroughputExceededException and its ThrottlingReasons,
+//! on-demand maximums with ThrottlingException, batches hand back what they
+//! could not do, transactions cancel, and raising the capacity lets
+//! requests through again. Each test drives a bucket well below zero with
+//! a large item, so the refill between two requests (milliseconds) cannot
+//! make the second one pass.
+
+mod common;
+
+use aws_sdk_dynamodb::config::retry::RetryConfig;
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::get_item::GetItemError;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue as Av, BillingMode, KeyType, KeysAndAttributes, OnDemandThroughput,
+    ProjectionType, ProvisionedThroughput, Put, PutRequest, ScalarAttributeType, TransactWriteItem,
+    WriteRequest,
+};
+use aws_sdk_dynamodb::Client;
+use common::{attribute_definition, error_code, global_index, key_element, unique_table, Server};
+use std::collections::HashMap;
+use std::time::Duration;
+
+type Item = HashMap<String, Av>;
+
+/// A client that reports throttling instead of retrying it.
+fn without_retries(server: &Server) -> Client {
+    let client = server.client();
+    let config = client
+        .config()
+        .to_builder()
+        .retry_config(RetryConfig::disabled())
+        .build();
+    Client::from_conf(config)
+}
+
+fn throughput(read: i64, write: i64) -> ProvisionedThroughput {
+    ProvisionedThroughput::builder()
+        .read_capacity_units(read)
+        .write_capacity_units(write)
+        .build()
+        .unwrap()
+}
+
+/// A provisioned table keyed by `pk`.
+async fn provisioned_table(client: &Client, read: i64, write: i64) -> String {
+    let name = unique_table("throughput");
+    client
+        .create_table()
+        .table_name(&name)
+        .key_schema(key_element("pk", KeyType::Hash))
+        .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+        .provisioned_throughput(throughput(read, write))
+        .send()
+        .await
+        .unwrap();
+    name
+}
+
+/// An item whose size is about `kb` KB.
+fn item(pk: &str, kb: usize) -> Item {
+    HashMap::from([
+        ("pk".to_string(), Av::S(pk.to_string())),
+        ("data".to_string(), Av::S("x".repeat(kb * 1024 - 100))),
+    ])
+}
+
+fn key(pk: &str) -> Item {
+    HashMap::from([("pk".to_string(), Av::S(pk.to_string()))])
+}
+
+async fn consistent_get(
+    client: &Client,
+    table: &str,
+    pk: &str,
+) -> Result<(), SdkError<GetItemError>> {
+    client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key(pk)))
+        .consistent_read(true)
+        .send()
+        .await
+        .map(|_| ())
+}
+
+#[tokio::test]
+async fn reads_over_provisioned_capacity_are_throttled_until_it_refills() {
+    let server = Server::start_with(&["--enforce-throughput"]);
+    let client = without_retries(&server);
+    let table = provisioned_table(&client, 5, 100).await;
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item("big", 40)))
+        .send()
+        .await
+        .unwrap();
+
+    // A new table has one second of capacity (5 units); the 40 KB read
+    // costs 10 and still runs, leaving a deficit of 5.
+    consistent_get(&client, &table, "big").await.unwrap();
+    let refused = consistent_get(&client, &table, "big").await.unwrap_err();
+    assert_eq!(
+        error_code(&refused),
+        "ProvisionedThroughputExceededException"
+    );
+    let GetItemError::ProvisionedThroughputExceededException(exception) =
+        refused.into_service_error()
+    else {
+        panic!("not ProvisionedThroughputExceededException");
+    };
+    assert_eq!(
+        exception.message(),
+        Some("The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.")
+    );
+    let reasons = exception.throttling_reasons();
+    assert_eq!(reasons.len(), 1);
+    assert_eq!(
+        reasons[0].reason(),
+        Some("TableReadProvisionedThroughputExceeded")
+    );
+    assert!(reasons[0]
+        .resource()
+        .unwrap()
+        .ends_with(&format!(":table/{table}")));
+
+    // Queries and scans share the table's read capacity; writes do not.
+    let query = client
+        .query()
+        .table_name(&table)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", Av::S("big".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&query), "ProvisionedThroughputExceededException");
+    let scan = client.scan().table_name(&table).send().await.unwrap_err();
+    assert_eq!(error_code(&scan), "ProvisionedThroughputExceededException");
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item("small", 1)))
+        .send()
+        .await
+        .unwrap();
+
+    // Five units a second pay the deficit back within about a second.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    consistent_get(&client, &table, "small").await.unwrap();
+}
+
+#[tokio::test]
+async fn raising_the_capacity_lets_requests_through_at_once() {
+    let server = Server::start_with(&["--enforce-throughput"]);
+    let client = without_retries(&server);
+    let table = provisioned_table(&client, 1, 100).await;
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item("big", 40)))
+        .send()
+        .await
+        .unwrap();
+    consistent_get(&client, &table, "big").await.unwrap();
+    // 9 units short at 1 unit a second.
+    assert!(consistent_get(&client, &table, "big").await.is_err());
+
+    client
+        .update_table()
+        .table_name(&table)
+        .provisioned_throughput(throughput(10_000, 100))
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    consistent_get(&client, &table, "big").await.unwrap();
+}
+
+#[tokio::test]
+async fn writes_over_provisioned_capacity_are_throttled_and_not_written() {
+    let server = Server::start_with(&["--enforce-throughput"]);
+    let client = without_retries(&server);
+    let table = provisioned_table(&client, 100, 5).await;
+    // 10 KB costs 10 write units: the first write runs on 5.
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item("first", 10)))
+        .send()
+        .await
+        .unwrap();
+    let refused = client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item("second", 1)))
+        .send()
+        .await
+        .unwrap_err();
+    let PutItemError::ProvisionedThroughputExceededException(exception) =
+        refused.into_service_error()
+    else {
+        panic!("not ProvisionedThroughputExceededException");
+    };
+    assert_eq!(
+        exception.throttling_reasons()[0].reason(),
+        Some("TableWriteProvisionedThroughputExceeded")
+    );
+    for operation in ["update", "delete"] {
+        let error = match operation {
+            "update" => client
+                .update_item()
+                .table_name(&table)
+                .set_key(Some(key("first")))
+                .update_expression("SET n = :n")
+                .expression_attribute_values(":n", Av::N("1".into()))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error_code(&e)),
+            _ => client
+                .delete_item()
+                .table_name(&table)
+                .set_key(Some(key("first")))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| error_code(&e)),
+        };
+        assert_eq!(
+            error,
+            Err("ProvisionedThroughputExceededException".to_string()),
+            "{operation}"
+        );
+    }
+    // Reads have capacity of their own; nothing refused was written.
+    let first = client
+        .get_item()
+        .table_name(&table)
+        .set_key(Some(key("first")))
+        .send()
+        .await
+        .unwrap();
+    assert!(!first.item.unwrap().contains_key("n"));
+    let second = client
+        .get_item()
+        .table_name(&table)
+        .set_key(Some(key("second")))
+        .send()
+        .await
+        .unwrap();
+    assert!(second.item.is_none());
+}
+
+#[tokio::test]
+async fn a_global_index_short_of_write_capacity_throttles_writes_to_its_table() {
+    let server = Server::start_with(&["--enforce-throughput"]);
+    let client = without_retries(&server);
+    let table = unique_table("throughput");
+    let mut index = global_index("byColor", "color", ProjectionType::All);
+    index.provisioned_throughput = Some(throughput(100, 2));
+    client
+        .create_table()
+        .table_name(&table)
+        .key_schema(key_element("pk", KeyType::Hash))
+        .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+        .attribute_definitions(attribute_definition("color", ScalarAttributeType::S))
+        .global_secondary_indexes(index)
+        .provisioned_throughput(throughput(100, 100))
+        .send()
+        .await
+        .unwrap();
+    let mut indexed = item("a", 8);
+    indexed.insert("color".into(), Av::S("red".into()));
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(indexed))
+        .send()
+        .await
+        .unwrap();
+    // The index took 8 units of its 2: even a write it would not see waits.
+    let refused = client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item("b", 1)))
+        .send()
+        .await
+        .unwrap_err();
+    let PutItemError::ProvisionedThroughputExceededException(exception) =
+        refused.into_service_error()
+    else {
+        panic!("not ProvisionedThroughputExceededException");
+    };
+    assert_eq!(
+        exception.message(),
+        Some("The level of configured provisioned throughput for one or more global secondary indexes of the table was exceeded. Consider increasing your provisioning level for the under-provisioned global secondary indexes with the UpdateTable API")
+    );
+    let reason = &exception.throttling_reasons()[0];
+    assert_eq!(
+        reason.reason(),
+        Some("IndexWriteProvisionedThroughputExceeded")
+    );
+    assert!(reason
+        .resource()
+        .unwrap()
+        .ends_with(&format!(":table/{table}/index/byColor")));
+    // Reads of the index have capacity of their own.
+    client
+        .query()
+        .table_name(&table)
+        .index_name("byColor")
+        .key_condition_expression("color = :c")
+        .expression_attribute_values(":c", Av::S("red".into()))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn on_demand_maximums_throttle_with_throttling_exception() {
+    let server = Server::start_with(&["--enforce-throughput"]);
+    let client = without_retries(&server);
+    let table = unique_table("throughput");
+    client
+        .create_table()
+        .table_name(&table)
+        .key_schema(key_element("pk", KeyType::Hash))
+        .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+        .billing_mode(BillingMode::PayPerRequest)
+        .on_demand_throughput(
+            OnDemandThroughput::builder()
+                .max_read_request_units(2)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    // No maximum on writes: any number of them run.
+    for i in 0..5 {
+        client
+            .put_item()
+            .table_name(&table)
+            .set_item(Some(item(&format!("big{i}"), 40)))
+            .send()
+            .await
+            .unwrap();
+    }
+    consistent_get(&client, &table, "big0").await.unwrap();
+    let refused = consistent_get(&client, &table, "big0").await.unwrap_err();
+    assert_eq!(error_code(&refused), "ThrottlingException");
+    let GetItemError::ThrottlingException(exception) = refused.into_service_error() else {
+        panic!("not ThrottlingException");
+    };
+    assert_eq!(
+        exception.throttling_reasons()[0].reason(),
+        Some("TableReadMaxOnDemandThroughputExceeded")
+    );
+}
+
+#[tokio::test]
+async fn batch_get_item_leaves_what_capacity_did_not_cover_unprocessed() {
+    let server = Server::start_with(&["--enforce-throughput"]);
+    let client = without_retries(&server);
+    let table = provisioned_table(&client, 5, 1000).await;
+    for pk in ["a", "b", "c", "d"] {
+        client
+            .put_item()
+            .table_name(&table)
+            .set_item(Some(item(pk, 8)))
+            .send()
+            .await
+            .unwrap();
+    }
+    // Two units each (consistent, 8 KB): 5 -> 3 -> 1 -> -1, then none left.
+    let keys = KeysAndAttributes::builder()
+        .set_keys(Some(["a", "b", "c", "d"].map(key).to_vec()))
+        .consistent_read(true)
+        .build()
+        .unwrap();
+    let response = client
+        .batch_get_item()
+        .request_items(&table, keys.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.responses.unwrap()[&table].len(), 3);
+    let unprocessed = response.unprocessed_keys.unwrap();
+    let left = &unprocessed[&table];
+    assert_eq!(left.keys(), &[key("d")]);
+    assert_eq!(left.consistent_read(), Some(true));
+
+    // With nothing left on any table, the whole call is throttled.
+    let refused = client
+        .batch_get_item()
+        .request_items(&table, keys)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_code(&refused),
+        "ProvisionedThroughputExceededException"
+    );
+}
+
+#[tokio::test]
+async fn batch_write_item_hands_back_the_requests_of_a_throttled_table() {
+    let server = Server::start_with(&["--enforce-throughput"]);
+    let client = without_retries(&server);
+    let starved = provisioned_table(&client, 100, 1).await;
+    let roomy = provisioned_table(&client, 100, 100).await;
+    client
+        .put_item()
+        .table_name(&starved)
+        .set_item(Some(item("big", 10)))
+        .send()
+        .await
+        .unwrap();
+    let put = |pk: &str| {
+        WriteRequest::builder()
+            .put_request(
+                PutRequest::builder()
+                    .set_item(Some(item(pk, 1)))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let response = client
+        .batch_write_item()
+        .request_items(&starved, vec![put("s1"), put("s2")])
+        .request_items(&roomy, vec![put("r1")])
+        .send()
+        .await
+        .unwrap();
+    let unprocessed = response.unprocessed_items.unwrap();
+    assert_eq!(unprocessed.len(), 1);
+    let left: Vec<_> = unprocessed[&starved]
+        .iter()
+        .map(|w| {
+            w.put_request().unwrap().item()["pk"]
+                .as_s()
+                .unwrap()
+                .clone()
+        })
+        .collect();
+    assert_eq!(left, ["s1", "s2"]);
+    let written = |table: &str, pk: &str| {
+        let client = client.clone();
+        let (table, pk) = (table.to_string(), pk.to_string());
+        async move {
+            client
+                .get_item()
+                .table_name(table)
+                .set_key(Some(key(&pk)))
+                .send()
+                .await
+                .unwrap()
+                .item
+                .is_some()
+        }
+    };
+    assert!(written(&roomy, "r1").await);
+    assert!(!written(&starved, "s1").await);
+
+    let refused = client
+        .batch_write_item()
+        .request_items(&starved, vec![put("s1")])
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_code(&refused),
+        "ProvisionedThroughputExceededException"
+    );
+}
+
+#[tokio::test]
+async fn transactions_on_a_throttled_table_are_cancelled() {
+    let server = Server::start_with(&["--enforce-throughput"]);
+    let client = without_retries(&server);
+    let starved = provisioned_table(&client, 100, 1).await;
+    let roomy = provisioned_table(&client, 100, 100).await;
+    client
+        .put_item()
+        .table_name(&starved)
+        .set_item(Some(item("big", 10)))
+        .send()
+        .await
+        .unwrap();
+    let put = |table: &str, pk: &str| {
+        TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(table)
+                    .set_item(Some(item(pk, 1)))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let refused = client
+        .transact_write_items()
+        .transact_items(put(&roomy, "r1"))
+        .transact_items(put(&starved, "s1"))
+        .send()
+        .await
+        .unwrap_err();
+    let service = refused.into_service_error();
+    let aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(cancelled) = service else {
+        panic!("not TransactionCanceledException: {service:?}");
+    };
+    let codes: Vec<_> = cancelled
+        .cancellation_reasons()
+        .iter()
+        .map(|r| r.code().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(codes, ["None", "ProvisionedThroughputExceeded"]);
+    let r1 = client
+        .get_item()
+        .table_name(&roomy)
+        .set_key(Some(key("r1")))
+        .send()
+        .await
+        .unwrap();
+    assert!(r1.item.is_none(), "a cancelled transaction wrote nothing");
+}
+
+#[tokio::test]
+async fn without_the_flag_nothing_is_throttled() {
+    let server = Server::start();
+    let client = without_retries(&server);
+    let table = provisioned_table(&client, 1, 1).await;
+    for i in 0..5 {
+        client
+            .put_item()
+            .table_name(&table)
+            .set_item(Some(item(&format!("big{i}"), 40)))
+            .send()
+            .await
+            .unwrap();
+        consistent_get(&client, &table, &format!("big{i}"))
+            .await
+            .unwrap();
+    }
+}
