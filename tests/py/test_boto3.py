@@ -1125,6 +1125,38 @@ def test_batch_writer_rides_out_provisioned_throughput(throttling_endpoint, chec
 
 
 # ---------------------------------------------------------------------------------------------
+# Prometheus metrics (GET /metrics)
+
+
+def test_metrics_parse_with_the_prometheus_client(client, table):
+    """The exposition is strict OpenMetrics (the Python Prometheus client's parser
+    rejects anything else) and counts what this client just did."""
+    from urllib.request import urlopen
+    from prometheus_client.openmetrics.parser import text_string_to_metric_families
+
+    def scrape():
+        with urlopen(_endpoint() + "/metrics") as response:
+            assert response.headers["Content-Type"].startswith("application/openmetrics-text")
+            families = list(text_string_to_metric_families(response.read().decode()))
+        return {f.name: f for f in families}
+
+    def value(families, family, **labels):
+        return sum(s.value for s in families[family].samples
+                   if s.name == family + "_total" and labels.items() <= s.labels.items())
+
+    before = scrape()
+    for i in range(3):
+        client.put_item(TableName=table, Item={"pk": {"S": f"m{i}"}, "sk": {"N": "1"}})
+    after = scrape()
+    assert value(after, "dynalith_requests", operation="PutItem", outcome="ok") - \
+        value(before, "dynalith_requests", operation="PutItem", outcome="ok") >= 3
+    assert value(after, "dynalith_consumed_write_capacity_units", table=table, index="") == 3
+    assert after["dynalith_request_duration_seconds"].type == "histogram"
+    items = [s for s in after["dynalith_table_items"].samples if s.labels == {"table": table}]
+    assert [s.value for s in items] == [3]
+
+
+# ---------------------------------------------------------------------------------------------
 # Export to and import from the local stand-in for S3 (--s3-dir)
 
 

@@ -1,4 +1,9 @@
-//! Throughput enforcement (off unless asked for): the provisioned capacity
+//! Capacity accounting: what each table and global index consumed and how
+//! often it was throttled, counted always (the metrics endpoint reports
+//! it, as CloudWatch reports ConsumedReadCapacityUnits and
+//! ReadThrottleEvents), and throughput enforcement, off unless asked for.
+//!
+//! Enforcement throttles the provisioned capacity
 //! of provisioned tables and global indexes, and the maximum throughput
 //! (OnDemandThroughput) of on-demand ones, throttled as DynamoDB throttles
 //! them, so that an application's retries, backoff and batch re-sends can
@@ -22,6 +27,7 @@ use dynalith_model::{DynamoError, ErrorKind};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 /// How much unused capacity a bucket keeps, in seconds of capacity.
@@ -168,11 +174,49 @@ fn limit_of(
     (units > 0).then_some((units as f64, limit))
 }
 
-/// The token buckets, by table or index id (ids are never reused) and
-/// direction; empty and untouched unless enforcement is on.
+/// What a table (its own units and its local indexes') or a global index
+/// consumed and was refused since the server started.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Usage {
+    pub read_units: f64,
+    pub write_units: f64,
+    pub read_throttles: u64,
+    pub write_throttles: u64,
+}
+
+/// Usage counters of one table or index. Units are multiples of half a
+/// unit, counted in halves so that an atomic integer holds them exactly.
+#[derive(Default)]
+struct UsageCounters {
+    read_half_units: AtomicU64,
+    write_half_units: AtomicU64,
+    read_throttles: AtomicU64,
+    write_throttles: AtomicU64,
+}
+
+impl UsageCounters {
+    fn units(&self, direction: Direction) -> &AtomicU64 {
+        match direction {
+            Direction::Read => &self.read_half_units,
+            Direction::Write => &self.write_half_units,
+        }
+    }
+
+    fn throttles(&self, direction: Direction) -> &AtomicU64 {
+        match direction {
+            Direction::Read => &self.read_throttles,
+            Direction::Write => &self.write_throttles,
+        }
+    }
+}
+
+/// The usage counters and token buckets, by table or index id (ids are
+/// never reused) and direction; the buckets stay empty and untouched
+/// unless enforcement is on.
 pub struct ThroughputLimits {
     enforced: bool,
     buckets: Mutex<HashMap<(u32, Direction), Bucket>>,
+    usage: parking_lot::RwLock<HashMap<u32, UsageCounters>>,
 }
 
 impl ThroughputLimits {
@@ -180,7 +224,33 @@ impl ThroughputLimits {
         ThroughputLimits {
             enforced,
             buckets: Mutex::new(HashMap::new()),
+            usage: parking_lot::RwLock::new(HashMap::new()),
         }
+    }
+
+    /// What the table or global index with this id has consumed and been
+    /// refused (a table's counts include its local indexes').
+    pub fn usage(&self, id: u32) -> Usage {
+        let usage = self.usage.read();
+        let Some(counters) = usage.get(&id) else {
+            return Usage::default();
+        };
+        let halves = |counter: &AtomicU64| counter.load(Ordering::Relaxed) as f64 / 2.0;
+        Usage {
+            read_units: halves(&counters.read_half_units),
+            write_units: halves(&counters.write_half_units),
+            read_throttles: counters.read_throttles.load(Ordering::Relaxed),
+            write_throttles: counters.write_throttles.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Runs `count` on the counters of `id`, under the read lock but for
+    /// the first time: a request pays no allocation and no reference count.
+    fn count(&self, id: u32, count: impl Fn(&UsageCounters)) {
+        if let Some(counters) = self.usage.read().get(&id) {
+            return count(counters);
+        }
+        count(self.usage.write().entry(id).or_default());
     }
 
     pub fn enforced(&self) -> bool {
@@ -213,10 +283,18 @@ impl ThroughputLimits {
         Ok(())
     }
 
-    /// Takes what a request consumed from the buckets it used: the
-    /// table's units and its local indexes' from the table's bucket, each
-    /// global index's from its own.
+    /// Counts what a request consumed and, when enforcing, takes it from
+    /// the buckets it used.
     pub fn charge(&self, table: &TableMeta, consumed: &Consumed, direction: Direction) {
+        for (index, units) in charged_parts(table, consumed) {
+            if units > 0.0 {
+                let id = index.map_or(table.id, |i| i.id);
+                let halves = (units * 2.0).round() as u64;
+                self.count(id, |c| {
+                    c.units(direction).fetch_add(halves, Ordering::Relaxed);
+                });
+            }
+        }
         if self.enforced {
             self.charge_at(table, consumed, direction, Instant::now());
         }
@@ -248,6 +326,10 @@ impl ThroughputLimits {
         if bucket.tokens > 0.0 {
             return Ok(());
         }
+        drop(buckets);
+        self.count(id, |c| {
+            c.throttles(direction).fetch_add(1, Ordering::Relaxed);
+        });
         Err(Throttled {
             limit,
             direction,
@@ -267,12 +349,12 @@ impl ThroughputLimits {
         now: Instant,
     ) {
         let mut buckets = self.buckets.lock();
-        let mut take = |index: Option<&IndexMeta>, units: f64| {
+        for (index, units) in charged_parts(table, consumed) {
             let Some((rate, _)) = limit_of(table, index, direction) else {
-                return;
+                continue;
             };
             if units <= 0.0 {
-                return;
+                continue;
             }
             let id = index.map_or(table.id, |i| i.id);
             let bucket = buckets
@@ -280,16 +362,27 @@ impl ThroughputLimits {
                 .or_insert_with(|| Bucket::new(rate, now));
             bucket.refill(rate, now);
             bucket.tokens -= units;
-        };
-        let mut on_table = consumed.table_units;
-        for charge in &consumed.indexes {
-            match table.index(&charge.name) {
-                Some(index) if index.kind == IndexKind::Global => take(Some(index), charge.units),
-                _ => on_table += charge.units,
-            }
         }
-        take(None, on_table);
     }
+}
+
+/// Who pays for what a request consumed: the table (None) its own units
+/// and its local indexes', each global index its own.
+fn charged_parts<'t>(
+    table: &'t TableMeta,
+    consumed: &Consumed,
+) -> impl Iterator<Item = (Option<&'t IndexMeta>, f64)> {
+    let mut on_table = consumed.table_units;
+    let mut global = Vec::new();
+    for charge in &consumed.indexes {
+        match table.index(&charge.name) {
+            Some(index) if index.kind == IndexKind::Global => {
+                global.push((Some(index), charge.units))
+            }
+            _ => on_table += charge.units,
+        }
+    }
+    std::iter::once((None, on_table)).chain(global)
 }
 
 #[cfg(test)]
@@ -465,6 +558,30 @@ mod tests {
     }
 
     #[test]
+    fn usage_is_counted_per_table_and_global_index_enforced_or_not() {
+        let table = with_global_index(provisioned_table(5, 5), "byColor", 1, 1);
+        let index_id = table.index("byColor").unwrap().id;
+        for limits in [ThroughputLimits::new(false), limits()] {
+            let consumed = Consumed::write(1.0).with_indexes(
+                &[IndexUnits {
+                    name: "byColor".into(),
+                    kind: IndexKind::Global,
+                    units: 2.0,
+                }],
+                false,
+            );
+            limits.charge(&table, &consumed, Direction::Write);
+            limits.charge(&table, &Consumed::read(0.5), Direction::Read);
+            assert_eq!(limits.usage(table.id).write_units, 1.0);
+            assert_eq!(limits.usage(table.id).read_units, 0.5);
+            assert_eq!(limits.usage(index_id).write_units, 2.0);
+            let refused = limits.admit_write(&table).is_err();
+            assert_eq!(refused, limits.enforced());
+            assert_eq!(limits.usage(index_id).write_throttles, u64::from(refused));
+        }
+    }
+
+    #[test]
     fn nothing_is_refused_unless_enforced() {
         let table = provisioned_table(1, 1);
         let limits = ThroughputLimits::new(false);
@@ -473,5 +590,6 @@ mod tests {
             assert!(limits.admit_write(&table).is_ok());
         }
         assert!(limits.buckets.lock().is_empty());
+        assert_eq!(limits.usage(table.id).write_units, 1000.0);
     }
 }

@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use dynalith_core::read_cache::ReadCacheOptions;
 use dynalith_core::{Database, Limits, Settings};
+use dynalith_server::metrics::Metrics;
 use dynalith_server::sigv4::VerifySignatures;
 use dynalith_server::triggers::Trigger;
 use dynalith_server::{AcceptAnyCredentials, Authenticator, Service};
@@ -147,6 +148,10 @@ struct ServeArgs {
     /// Off by default, as in DynamoDB Local.
     #[arg(long)]
     enforce_throughput: bool,
+    /// Serve no Prometheus metrics at GET /metrics (and count no requests
+    /// for them).
+    #[arg(long)]
+    no_metrics: bool,
     /// Most records per triggered event (Lambda's BatchSize).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=10_000))]
     stream_trigger_batch_size: u16,
@@ -234,9 +239,11 @@ fn run(args: ServeArgs) -> Result<(), String> {
     let database = Database::open_with(engine.clone(), settings).map_err(|e| e.to_string())?;
     let trigger_database = database.clone();
     let cache_database = database.clone();
+    let metrics = (!args.no_metrics).then(|| Metrics::new(database.clone()));
     let service = Arc::new(Service {
         database,
         authenticator,
+        metrics,
     });
 
     let idle_engine = engine.clone();

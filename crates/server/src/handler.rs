@@ -29,9 +29,21 @@ async fn respond(
     request: Request<Incoming>,
     local: Option<std::net::SocketAddr>,
 ) -> HttpResponse {
+    let started = std::time::Instant::now();
     let request_id = response::request_id();
     match request.method() {
         &Method::POST => {}
+        &Method::GET if request.uri().path() == "/metrics" => {
+            if let Some(metrics) = &service.metrics {
+                return response::with_body(
+                    StatusCode::OK,
+                    metrics.render().into_bytes(),
+                    &request_id,
+                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                );
+            }
+            return health(&request_id);
+        }
         &Method::GET | &Method::HEAD => return health(&request_id),
         &Method::OPTIONS => return cors::preflight_response(&request_id),
         _ => {
@@ -124,6 +136,9 @@ async fn respond(
         if let Err(e) = durable.wait().await {
             result = Err(DynamoError::internal(e.to_string()));
         }
+    }
+    if let Some(metrics) = &service.metrics {
+        metrics.observe(operation, result.as_ref().map(|_| ()), started.elapsed());
     }
     match result {
         Ok(body) => response::ok(body, &request_id, encoding),

@@ -11,6 +11,7 @@ mod compression;
 mod cors;
 mod database_calls;
 mod handler;
+pub mod metrics;
 mod response;
 pub mod sigv4;
 pub mod triggers;
@@ -33,6 +34,9 @@ use yield_before_response::YieldBeforeResponse;
 pub struct Service {
     pub database: Arc<Database>,
     pub authenticator: Box<dyn Authenticator>,
+    /// Request counters and the `GET /metrics` endpoint; None turns both
+    /// off.
+    pub metrics: Option<metrics::Metrics>,
 }
 
 /// Serves connections until `shutdown` resolves, then stops accepting and

@@ -394,9 +394,20 @@ pub fn raw_request(
     headers: &[(&str, &str)],
     body: &[u8],
 ) -> RawResponse {
+    raw_request_to(address, method, "/", headers, body)
+}
+
+/// [`raw_request`] to another path than `/`.
+pub fn raw_request_to(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> RawResponse {
     let mut stream = TcpStream::connect(address).expect("connect");
     let mut request = format!(
-        "{method} / HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\nConnection: close\r\n",
         body.len()
     );
     for (name, value) in headers {
