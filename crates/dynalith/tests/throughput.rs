@@ -528,6 +528,114 @@ async fn transactions_on_a_throttled_table_are_cancelled() {
     assert!(r1.item.is_none(), "a cancelled transaction wrote nothing");
 }
 
+/// An on-demand table keyed by `pk` and `sk`, with no maximum.
+async fn on_demand_table(client: &Client) -> String {
+    let name = unique_table("throughput");
+    client
+        .create_table()
+        .table_name(&name)
+        .key_schema(key_element("pk", KeyType::Hash))
+        .key_schema(key_element("sk", KeyType::Range))
+        .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+        .attribute_definitions(attribute_definition("sk", ScalarAttributeType::N))
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    name
+}
+
+/// An item of about 390 KB in partition `pk`.
+fn large_item(pk: &str, sk: usize) -> Item {
+    HashMap::from([
+        ("pk".to_string(), Av::S(pk.to_string())),
+        ("sk".to_string(), Av::N(sk.to_string())),
+        ("data".to_string(), Av::S("x".repeat(390 * 1024))),
+    ])
+}
+
+#[tokio::test]
+async fn a_hot_partition_key_is_throttled_and_write_sharding_gets_past_it() {
+    let server = Server::start_with(&["--enforce-throughput"]);
+    let client = without_retries(&server);
+    let table = on_demand_table(&client).await;
+    // 390 write units a write against 1,000 a second for one partition:
+    // a few back-to-back writes run it dry, however much the table has.
+    let mut refused = None;
+    for sk in 0..50 {
+        match client
+            .put_item()
+            .table_name(&table)
+            .set_item(Some(large_item("hot", sk)))
+            .send()
+            .await
+        {
+            Ok(_) => {}
+            Err(e) => {
+                refused = Some(e);
+                break;
+            }
+        }
+    }
+    let refused = refused.expect("50 writes of 390 KB to one partition key were never throttled");
+    let PutItemError::ThrottlingException(exception) = refused.into_service_error() else {
+        panic!("not ThrottlingException");
+    };
+    assert!(exception
+        .message()
+        .unwrap()
+        .contains("check if you have a hot key"));
+    assert_eq!(
+        exception.throttling_reasons()[0].reason(),
+        Some("TableWriteKeyRangeThroughputExceeded")
+    );
+    // A random suffix on the hot key spreads the writes: its shards each
+    // have a partition's capacity.
+    for shard in 0..3 {
+        client
+            .put_item()
+            .table_name(&table)
+            .set_item(Some(large_item(&format!("hot#{shard}"), 0)))
+            .send()
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn reads_of_a_hot_partition_key_are_throttled_too() {
+    let server = Server::start_with(&["--enforce-throughput"]);
+    let client = without_retries(&server);
+    let table = on_demand_table(&client).await;
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(large_item("hot", 0)))
+        .send()
+        .await
+        .unwrap();
+    // 98 read units a strongly consistent read against 3,000 a second.
+    let mut refused = None;
+    for _ in 0..300 {
+        let read = client
+            .query()
+            .table_name(&table)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", Av::S("hot".into()))
+            .consistent_read(true)
+            .send()
+            .await;
+        if let Err(e) = read {
+            refused = Some(e);
+            break;
+        }
+    }
+    let refused = refused.expect("300 reads of 390 KB from one partition were never throttled");
+    assert_eq!(error_code(&refused), "ThrottlingException");
+    // Scans spread over partitions: only the table's capacity limits them.
+    client.scan().table_name(&table).send().await.unwrap();
+}
+
 #[tokio::test]
 async fn without_the_flag_nothing_is_throttled() {
     let server = Server::start();

@@ -9,7 +9,7 @@ use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::key_of_key_param;
 use crate::read_cache::Stored;
-use crate::throughput::Direction;
+use crate::throughput::{Direction, Partition};
 use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
 use dynalith_expr::{Bindings, Projection, RequestExpressions};
@@ -188,7 +188,8 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
                 left_over.push(key.clone());
                 continue;
             }
-            if let Err(refused) = db.throughput().admit_read(&read.table, None) {
+            let partition = Partition::of_key(storage_key);
+            if let Err(refused) = db.throughput().admit_read(&read.table, None, partition) {
                 throttled.get_or_insert(refused);
                 left_over.push(key.clone());
                 continue;
@@ -203,8 +204,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             let Some(stored) = stored.map_err(storage_error)? else {
                 // A missing item still costs the minimum read.
                 let unit = capacity::read_units(0, consistent);
+                let consumed = Consumed::read(unit);
                 db.throughput()
-                    .charge(&read.table, &Consumed::read(unit), Direction::Read);
+                    .charge(&read.table, &consumed, Direction::Read, partition);
                 units += unit;
                 continue;
             };
@@ -216,8 +218,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             }
             response_bytes += size;
             let item_units = capacity::read_units(size, consistent);
+            let consumed = Consumed::read(item_units);
             db.throughput()
-                .charge(&read.table, &Consumed::read(item_units), Direction::Read);
+                .charge(&read.table, &consumed, Direction::Read, partition);
             units += item_units;
             if returned > 0 {
                 responses.push(b',');

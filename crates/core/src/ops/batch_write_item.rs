@@ -4,15 +4,15 @@
 //! `write_items` call (DynamoDB does not promise atomicity across the
 //! items of a batch; one transaction is simply the cheapest way to write
 //! them). Requests are left unprocessed only when throughput is enforced
-//! (`throughput`): a table without capacity left has all of its requests
-//! in UnprocessedItems, and when no table has any the call fails as
-//! DynamoDB fails it, with the throttling error.
+//! (`throughput`): a request whose table, global indexes or partition has
+//! no capacity left goes back in UnprocessedItems, and when none could be
+//! done the call fails as DynamoDB fails it, with the throttling error.
 
 use super::batch_common::{self, DUPLICATE_KEYS};
 use crate::capacity::{Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::{key_of_item, key_of_key_param};
-use crate::throughput::Direction;
+use crate::throughput::{Direction, Partition};
 use crate::validate::Violations;
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
@@ -145,14 +145,13 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         tables.push(db.catalog().require(name)?);
     }
 
-    let throttled: Vec<Option<_>> = tables
-        .iter()
-        .map(|table| db.throughput().admit_write(table).err())
-        .collect();
     let empty = Item::new();
     let mut seen = HashSet::new();
     let mut writes = Vec::with_capacity(total);
-    let mut table_of_write = Vec::with_capacity(total);
+    // Per write: its table's position and its partition.
+    let mut write_places = Vec::with_capacity(total);
+    let mut unprocessed: Vec<Vec<&WriteRequest>> = vec![Vec::new(); tables.len()];
+    let mut throttled = None;
     for (t, (table, requests)) in tables.iter().zip(request_items.values()).enumerate() {
         for request in requests {
             let (key, write) = match (&request.put_request, &request.delete_request) {
@@ -170,7 +169,10 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             if !seen.insert(key.clone()) {
                 return Err(DynamoError::validation(DUPLICATE_KEYS));
             }
-            if throttled[t].is_some() {
+            let partition = Partition::of_key(&key);
+            if let Err(refused) = db.throughput().admit_write(table, partition) {
+                throttled.get_or_insert(refused);
+                unprocessed[t].push(request);
                 continue;
             }
             let table = Arc::clone(table);
@@ -186,15 +188,11 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
                     decide: Box::new(|_| Ok(Mutation::Delete)),
                 },
             });
-            table_of_write.push(t);
+            write_places.push((t, partition));
         }
     }
-
-    if let Some(Some(first)) = throttled
-        .first()
-        .filter(|_| throttled.iter().all(Option::is_some))
-    {
-        return Err(first.error());
+    if let (Some(refused), true) = (throttled, writes.is_empty()) {
+        return Err(refused.error());
     }
 
     let outcomes = db.write_items(writes)?;
@@ -202,24 +200,23 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
     let mut consumed = vec![Consumed::default(); tables.len()];
     let mut metrics: Vec<Vec<serde_json::Value>> = vec![Vec::new(); tables.len()];
-    for (outcome, &t) in outcomes.iter().zip(&table_of_write) {
-        consumed[t].add(&outcome.consumed());
+    for (outcome, &(t, partition)) in outcomes.iter().zip(&write_places) {
+        let charge = outcome.consumed();
+        db.throughput()
+            .charge(&tables[t], &charge, Direction::Write, partition);
+        consumed[t].add(&charge);
         metrics[t].extend(outcome.item_collection_metrics());
     }
-    for (table, consumed) in tables.iter().zip(&consumed) {
-        db.throughput().charge(table, consumed, Direction::Write);
-    }
-    let mut unprocessed = serde_json::Map::new();
-    for ((table, requests), throttled) in tables.iter().zip(request_items.values()).zip(&throttled)
-    {
-        if throttled.is_some() {
+    let mut left = serde_json::Map::new();
+    for (table, requests) in tables.iter().zip(&unprocessed) {
+        if !requests.is_empty() {
             let requests = serde_json::to_value(requests)
                 .map_err(|e| DynamoError::internal(format!("response encoding failed: {e}")))?;
-            unprocessed.insert(table.name.clone(), requests);
+            left.insert(table.name.clone(), requests);
         }
     }
     let mut response = serde_json::Map::new();
-    response.insert("UnprocessedItems".into(), unprocessed.into());
+    response.insert("UnprocessedItems".into(), left.into());
     if mode != ReturnCapacity::None {
         let consumed: Vec<serde_json::Value> = tables
             .iter()

@@ -3,7 +3,7 @@
 use super::expressions::{self, ConditionParameters, Names, PreparedCondition, Values};
 use crate::capacity::{self, ReturnCapacity};
 use crate::primary_key::key_of_key_param;
-use crate::throughput::Direction;
+use crate::throughput::{Direction, Partition};
 use crate::validate::{self, Violations};
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
@@ -70,7 +70,8 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     // After the key itself, as DynamoDB (Local) does.
     expressions::check_scalar_keys(&prepared, &table)?;
 
-    db.throughput().admit_write(&table)?;
+    let partition = Partition::of_key(&key);
+    db.throughput().admit_write(&table, partition)?;
     let outcome = db
         .write_item(ItemWrite {
             table: table.clone(),
@@ -80,7 +81,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
                 Ok(Mutation::Delete)
             }),
         })
-        .inspect_err(|e| db.throughput().charge_failed_write(&table, e))?;
+        .inspect_err(|e| db.throughput().charge_failed_write(&table, e, partition))?;
 
     let mut response = Map::new();
     if return_old {
@@ -90,7 +91,8 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     }
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
     let consumed = outcome.consumed();
-    db.throughput().charge(&table, &consumed, Direction::Write);
+    db.throughput()
+        .charge(&table, &consumed, Direction::Write, partition);
     capacity::attach(&mut response, &consumed, &table.name, mode)?;
     super::attach_item_collection_metrics(
         &mut response,

@@ -4,7 +4,7 @@
 use super::expressions::{self, ExpressionTexts, Names};
 use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::primary_key::key_of_key_param;
-use crate::throughput::Direction;
+use crate::throughput::{Direction, Partition};
 use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
 use dynalith_model::{wire::parse_input, DynamoError, Item};
@@ -53,7 +53,8 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let key = key_of_key_param(&table, input.key.as_ref().unwrap_or(&Item::new()))?;
     // After the key itself, as DynamoDB (Local) does.
     expressions::check_scalar_keys(&prepared, &table)?;
-    db.throughput().admit_read(&table, None)?;
+    let partition = Partition::of_key(&key);
+    db.throughput().admit_read(&table, None, partition)?;
 
     let stored = db
         .read_cache()
@@ -68,7 +69,8 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
     let mut rest = Map::new();
     let consumed = Consumed::read(capacity::read_units(size, consistent));
-    db.throughput().charge(&table, &consumed, Direction::Read);
+    db.throughput()
+        .charge(&table, &consumed, Direction::Read, partition);
     capacity::attach(&mut rest, &consumed, &table.name, mode)?;
 
     let Some(stored) = stored else {

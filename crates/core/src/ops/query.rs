@@ -9,11 +9,11 @@
 use super::read_common::{self as common, Conditions, Filter, Selection};
 use super::read_target::ReadTarget;
 use crate::capacity::ReturnCapacity;
-use crate::catalog::{KeySchema, ScalarType, TableMeta};
+use crate::catalog::{IndexKind, KeySchema, ScalarType, TableMeta};
 use crate::key_range::query_range;
 use crate::read_cache::CachedRead;
 use crate::read_page::PageSpec;
-use crate::throughput::Direction;
+use crate::throughput::{Direction, Partition};
 use crate::validate::Violations;
 use crate::Database;
 use dynalith_expr::legacy::{self, ComparisonOperator, Legacy};
@@ -223,9 +223,18 @@ fn read(db: &Database, input: QueryInput) -> Result<Vec<u8>, DynamoError> {
         fetch: target.fetch_from_table(select_all, &selection, filter.as_ref(), bindings)?,
     };
     let with_items = !matches!(selection, Selection::Count);
+    // A local index's partition is its table's: the same partition key.
+    let partition = Partition::of_key(&spec.range.start).map(|p| match &target.index {
+        Some(index) if index.kind == IndexKind::Local => Partition {
+            id: target.table.id,
+            ..p
+        },
+        _ => p,
+    });
     db.throughput().admit_read(
         &target.table,
         target.index.as_ref().map(|i| i.name.as_str()),
+        partition,
     )?;
     let mut page = db.read_page(&spec, common::response_buffer(with_items))?;
     if let Some(last) = &page.last_evaluated_key {
@@ -237,7 +246,7 @@ fn read(db: &Database, input: QueryInput) -> Result<Vec<u8>, DynamoError> {
     }
     let consumed = common::consumed(&page, &target, consistent);
     db.throughput()
-        .charge(&target.table, &consumed, Direction::Read);
+        .charge(&target.table, &consumed, Direction::Read, partition);
     common::respond(
         page,
         &target,

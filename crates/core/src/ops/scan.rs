@@ -208,14 +208,16 @@ fn read(db: &Database, input: ScanInput, descending: bool) -> Result<Vec<u8>, Dy
         )?,
     };
     let with_items = !matches!(selection, Selection::Count);
+    // A Scan spreads over partitions: only the table's capacity limits it.
     db.throughput().admit_read(
         &target.table,
         target.index.as_ref().map(|i| i.name.as_str()),
+        None,
     )?;
     let page = db.read_page(&spec, common::response_buffer(with_items))?;
     let consumed = common::consumed(&page, &target, consistent);
     db.throughput()
-        .charge(&target.table, &consumed, Direction::Read);
+        .charge(&target.table, &consumed, Direction::Read, None);
     common::respond(
         page,
         &target,

@@ -6,7 +6,7 @@ use super::expressions::{self, ExpressionTexts, Names};
 use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::key_of_key_param;
-use crate::throughput::Direction;
+use crate::throughput::{Direction, Partition};
 use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
 use dynalith_expr::{Bindings, Projection};
@@ -105,7 +105,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         .iter()
         .map(|get| {
             db.throughput()
-                .admit_read(&get.table, None)
+                .admit_read(&get.table, None, Partition::of_key(&get.key))
                 .err()
                 .map(|throttled| throttled.cancellation_reason())
         })
@@ -125,8 +125,12 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             .transpose()?
             .unwrap_or(0);
         let units = 2.0 * capacity::read_units(size, true);
-        db.throughput()
-            .charge(&get.table, &Consumed::read(units), Direction::Read);
+        db.throughput().charge(
+            &get.table,
+            &Consumed::read(units),
+            Direction::Read,
+            Partition::of_key(&get.key),
+        );
         match consumed
             .iter_mut()
             .find(|(name, _)| *name == get.table.name)

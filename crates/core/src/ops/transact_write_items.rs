@@ -15,7 +15,7 @@ use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::{key_attributes, key_of_item, key_of_key_param};
 use crate::request_tokens::{self, Seen};
-use crate::throughput::Direction;
+use crate::throughput::{Direction, Partition};
 use crate::validate::{self, Violations};
 use crate::write::{BeforeCommitError, ItemWrite, Mutation, WriteOutcome};
 use crate::Database;
@@ -287,9 +287,10 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let refused: Vec<Option<Value>> = actions
         .iter()
         .map(|action| {
+            let partition = Partition::of_key(&action.key);
             let admitted = match action.kind {
-                Kind::ConditionCheck => db.throughput().admit_read(&action.table, None),
-                _ => db.throughput().admit_write(&action.table),
+                Kind::ConditionCheck => db.throughput().admit_read(&action.table, None, partition),
+                _ => db.throughput().admit_write(&action.table, partition),
             };
             admitted
                 .err()
@@ -361,7 +362,12 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     match result {
         Ok(_) => {
             for (action, (direction, consumed)) in actions.iter().zip(charges.into_inner()) {
-                db.throughput().charge(&action.table, &consumed, direction);
+                db.throughput().charge(
+                    &action.table,
+                    &consumed,
+                    direction,
+                    Partition::of_key(&action.key),
+                );
             }
             if let Some(token) = token {
                 db.request_tokens().committed(token);

@@ -6,7 +6,7 @@ use super::expressions::{self, ExpressionTexts, Names, Values, WriteCondition};
 use crate::capacity::{self, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::key_of_key_param;
-use crate::throughput::Direction;
+use crate::throughput::{Direction, Partition};
 use crate::validate::{self, Violations};
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
@@ -119,7 +119,8 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         resolve_update(&table, &prepared, input.attribute_updates.as_ref())?;
 
     let mut touched: Vec<DocumentPath> = Vec::new();
-    db.throughput().admit_write(&table)?;
+    let partition = Partition::of_key(&key);
+    db.throughput().admit_write(&table, partition)?;
     let outcome = db
         .write_item(ItemWrite {
             table: table.clone(),
@@ -137,7 +138,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
                 Ok(Mutation::Put(item))
             }),
         })
-        .inspect_err(|e| db.throughput().charge_failed_write(&table, e))?;
+        .inspect_err(|e| db.throughput().charge_failed_write(&table, e, partition))?;
 
     let mut response = Map::new();
     let attributes = match return_values {
@@ -158,7 +159,8 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     }
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
     let consumed = outcome.consumed();
-    db.throughput().charge(&table, &consumed, Direction::Write);
+    db.throughput()
+        .charge(&table, &consumed, Direction::Write, partition);
     capacity::attach(&mut response, &consumed, &table.name, mode)?;
     super::attach_item_collection_metrics(
         &mut response,

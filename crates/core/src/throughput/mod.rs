@@ -21,6 +21,10 @@
 //! buckets of the table and of every global index it has, as a global
 //! index short of write capacity throttles writes to its table.
 
+mod partitions;
+
+pub use partitions::Partition;
+
 use crate::capacity::Consumed;
 use crate::catalog::{BillingMode, IndexKind, IndexMeta, TableMeta};
 use dynalith_model::{DynamoError, ErrorKind};
@@ -55,6 +59,20 @@ enum Limit {
     Provisioned,
     /// An on-demand table's or global index's MaxRead/WriteRequestUnits.
     MaxOnDemand,
+    /// What one partition serves (`partitions`), on a provisioned table
+    /// (true) or an on-demand one.
+    KeyRange { provisioned: bool },
+}
+
+impl Limit {
+    /// ProvisionedThroughputExceededException for what provisioning sets,
+    /// ThrottlingException for the rest.
+    fn is_provisioned(self) -> bool {
+        matches!(
+            self,
+            Limit::Provisioned | Limit::KeyRange { provisioned: true }
+        )
+    }
 }
 
 /// A refused request: what ran out, for the error and its
@@ -72,9 +90,10 @@ impl Throttled {
     /// The message DynamoDB gives for this limit.
     fn message(&self) -> &'static str {
         match (self.limit, self.on_index, self.direction) {
-            (Limit::Provisioned, false, _) => "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
-            (Limit::Provisioned, true, Direction::Write) => "The level of configured provisioned throughput for one or more global secondary indexes of the table was exceeded. Consider increasing your provisioning level for the under-provisioned global secondary indexes with the UpdateTable API",
-            (Limit::Provisioned, true, Direction::Read) => "The level of configured provisioned throughput for the index was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
+            (Limit::KeyRange { provisioned: false }, ..) => "Throughput exceeds the current capacity of your table or index. DynamoDB is automatically scaling your table or index so please try again shortly. If exceptions persist, check if you have a hot key: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/bp-partition-key-design.html",
+            (Limit::Provisioned | Limit::KeyRange { .. }, false, _) => "The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
+            (Limit::Provisioned | Limit::KeyRange { .. }, true, Direction::Write) => "The level of configured provisioned throughput for one or more global secondary indexes of the table was exceeded. Consider increasing your provisioning level for the under-provisioned global secondary indexes with the UpdateTable API",
+            (Limit::Provisioned | Limit::KeyRange { .. }, true, Direction::Read) => "The level of configured provisioned throughput for the index was exceeded. Consider increasing your provisioning level with the UpdateTable API.",
             (Limit::MaxOnDemand, ..) => "Throughput exceeds the maximum OnDemandThroughput configured on table or index",
         }
     }
@@ -89,20 +108,21 @@ impl Throttled {
             match self.limit {
                 Limit::Provisioned => "ProvisionedThroughputExceeded",
                 Limit::MaxOnDemand => "MaxOnDemandThroughputExceeded",
+                Limit::KeyRange { .. } => "KeyRangeThroughputExceeded",
             }
         )
     }
 
-    /// ProvisionedThroughputExceededException for provisioned capacity,
-    /// ThrottlingException for an on-demand maximum, with ThrottlingReasons.
+    /// ProvisionedThroughputExceededException on provisioned tables,
+    /// ThrottlingException on on-demand ones, with ThrottlingReasons.
     pub fn error(&self) -> DynamoError {
         // DynamoDB's model spells the member differently in the two.
-        let (kind, member) = match self.limit {
-            Limit::Provisioned => (
+        let (kind, member) = match self.limit.is_provisioned() {
+            true => (
                 ErrorKind::ProvisionedThroughputExceeded,
                 "ThrottlingReasons",
             ),
-            Limit::MaxOnDemand => (ErrorKind::Throttling, "throttlingReasons"),
+            false => (ErrorKind::Throttling, "throttlingReasons"),
         };
         DynamoError::new(kind, self.message()).with_extra(
             member,
@@ -112,9 +132,9 @@ impl Throttled {
 
     /// The CancellationReasons entry of a transaction action it refused.
     pub fn cancellation_reason(&self) -> Value {
-        let code = match self.limit {
-            Limit::Provisioned => "ProvisionedThroughputExceeded",
-            Limit::MaxOnDemand => "ThrottlingError",
+        let code = match self.limit.is_provisioned() {
+            true => "ProvisionedThroughputExceeded",
+            false => "ThrottlingError",
         };
         json!({"Code": code, "Message": self.message()})
     }
@@ -132,6 +152,7 @@ struct Bucket {
 }
 
 impl Bucket {
+    /// A bucket holding one second of capacity.
     fn new(rate: f64, now: Instant) -> Bucket {
         Bucket {
             tokens: rate,
@@ -139,9 +160,10 @@ impl Bucket {
         }
     }
 
-    fn refill(&mut self, rate: f64, now: Instant) {
+    /// Adds what `rate` gave since the last refill, keeping at most `cap`.
+    fn refill(&mut self, rate: f64, cap: f64, now: Instant) {
         let elapsed = now.saturating_duration_since(self.refilled).as_secs_f64();
-        self.tokens = (self.tokens + rate * elapsed).min(rate * BURST_SECONDS);
+        self.tokens = (self.tokens + rate * elapsed).min(cap);
         self.refilled = now;
     }
 }
@@ -216,6 +238,7 @@ impl UsageCounters {
 pub struct ThroughputLimits {
     enforced: bool,
     buckets: Mutex<HashMap<(u32, Direction), Bucket>>,
+    partitions: partitions::PartitionLimits,
     usage: parking_lot::RwLock<HashMap<u32, UsageCounters>>,
 }
 
@@ -224,6 +247,7 @@ impl ThroughputLimits {
         ThroughputLimits {
             enforced,
             buckets: Mutex::new(HashMap::new()),
+            partitions: partitions::PartitionLimits::new(enforced),
             usage: parking_lot::RwLock::new(HashMap::new()),
         }
     }
@@ -257,21 +281,33 @@ impl ThroughputLimits {
         self.enforced
     }
 
-    /// Whether a read of the table, or of one of its indexes, may run.
-    /// A local index shares its table's capacity.
-    pub fn admit_read(&self, table: &TableMeta, index: Option<&str>) -> Result<(), Throttled> {
+    /// Whether a read of the table, or of one of its indexes, may run; a
+    /// read of one partition (GetItem, Query) needs that partition's
+    /// capacity too. A local index shares its table's capacity.
+    pub fn admit_read(
+        &self,
+        table: &TableMeta,
+        index: Option<&str>,
+        partition: Option<Partition>,
+    ) -> Result<(), Throttled> {
         if !self.enforced {
             return Ok(());
         }
+        let now = Instant::now();
         let index = index
             .and_then(|name| table.index(name))
             .filter(|index| index.kind == IndexKind::Global);
-        self.admit_at(table, index, Direction::Read, Instant::now())
+        self.admit_at(table, index, Direction::Read, now)?;
+        self.admit_partition(table, partition, Direction::Read, now)
     }
 
-    /// Whether a write to the table may run: the table and each of its
-    /// global indexes must have capacity left.
-    pub fn admit_write(&self, table: &TableMeta) -> Result<(), Throttled> {
+    /// Whether a write to the table may run: the table, each of its
+    /// global indexes and the item's partition must have capacity left.
+    pub fn admit_write(
+        &self,
+        table: &TableMeta,
+        partition: Option<Partition>,
+    ) -> Result<(), Throttled> {
         if !self.enforced {
             return Ok(());
         }
@@ -280,19 +316,29 @@ impl ThroughputLimits {
         for index in table.indexes.iter().filter(|i| i.kind == IndexKind::Global) {
             self.admit_at(table, Some(index), Direction::Write, now)?;
         }
-        Ok(())
+        self.admit_partition(table, partition, Direction::Write, now)
     }
 
     /// Counts what a request consumed and, when enforcing, takes it from
-    /// the buckets it used.
-    pub fn charge(&self, table: &TableMeta, consumed: &Consumed, direction: Direction) {
+    /// the buckets it used, the partition's included.
+    pub fn charge(
+        &self,
+        table: &TableMeta,
+        consumed: &Consumed,
+        direction: Direction,
+        partition: Option<Partition>,
+    ) {
         for (index, units) in charged_parts(table, consumed) {
+            let id = index.map_or(table.id, |i| i.id);
             if units > 0.0 {
-                let id = index.map_or(table.id, |i| i.id);
                 let halves = (units * 2.0).round() as u64;
                 self.count(id, |c| {
                     c.units(direction).fetch_add(halves, Ordering::Relaxed);
                 });
+            }
+            if let Some(partition) = partition.filter(|p| p.id == id && self.enforced) {
+                self.partitions
+                    .charge(partition, direction, units, Instant::now());
             }
         }
         if self.enforced {
@@ -301,10 +347,45 @@ impl ThroughputLimits {
     }
 
     /// A write refused by its condition still costs a write unit.
-    pub fn charge_failed_write(&self, table: &TableMeta, error: &DynamoError) {
+    pub fn charge_failed_write(
+        &self,
+        table: &TableMeta,
+        error: &DynamoError,
+        partition: Option<Partition>,
+    ) {
         if error.kind == ErrorKind::ConditionalCheckFailed {
-            self.charge(table, &Consumed::write(1.0), Direction::Write);
+            self.charge(table, &Consumed::write(1.0), Direction::Write, partition);
         }
+    }
+
+    fn admit_partition(
+        &self,
+        table: &TableMeta,
+        partition: Option<Partition>,
+        direction: Direction,
+        now: Instant,
+    ) -> Result<(), Throttled> {
+        let Some(partition) = partition else {
+            return Ok(());
+        };
+        if self.partitions.admit(partition, direction, now) {
+            return Ok(());
+        }
+        self.count(partition.id, |c| {
+            c.throttles(direction).fetch_add(1, Ordering::Relaxed);
+        });
+        let index = table.indexes.iter().find(|i| i.id == partition.id);
+        Err(Throttled {
+            limit: Limit::KeyRange {
+                provisioned: table.billing_mode == BillingMode::Provisioned,
+            },
+            direction,
+            resource: match index {
+                Some(index) => index.arn(table),
+                None => table.arn(),
+            },
+            on_index: index.is_some(),
+        })
     }
 
     fn admit_at(
@@ -322,7 +403,7 @@ impl ThroughputLimits {
         let bucket = buckets
             .entry((id, direction))
             .or_insert_with(|| Bucket::new(rate, now));
-        bucket.refill(rate, now);
+        bucket.refill(rate, rate * BURST_SECONDS, now);
         if bucket.tokens > 0.0 {
             return Ok(());
         }
@@ -360,7 +441,7 @@ impl ThroughputLimits {
             let bucket = buckets
                 .entry((id, direction))
                 .or_insert_with(|| Bucket::new(rate, now));
-            bucket.refill(rate, now);
+            bucket.refill(rate, rate * BURST_SECONDS, now);
             bucket.tokens -= units;
         }
     }
@@ -570,14 +651,58 @@ mod tests {
                 }],
                 false,
             );
-            limits.charge(&table, &consumed, Direction::Write);
-            limits.charge(&table, &Consumed::read(0.5), Direction::Read);
+            limits.charge(&table, &consumed, Direction::Write, None);
+            limits.charge(&table, &Consumed::read(0.5), Direction::Read, None);
             assert_eq!(limits.usage(table.id).write_units, 1.0);
             assert_eq!(limits.usage(table.id).read_units, 0.5);
             assert_eq!(limits.usage(index_id).write_units, 2.0);
-            let refused = limits.admit_write(&table).is_err();
+            let refused = limits.admit_write(&table, None).is_err();
             assert_eq!(refused, limits.enforced());
             assert_eq!(limits.usage(index_id).write_throttles, u64::from(refused));
+        }
+    }
+
+    #[test]
+    fn a_hot_partition_is_throttled_whatever_the_table_has() {
+        for billing_mode in [BillingMode::PayPerRequest, BillingMode::Provisioned] {
+            let mut table = provisioned_table(100_000, 100_000);
+            table.billing_mode = billing_mode;
+            let limits = limits();
+            let hot = Partition {
+                id: table.id,
+                hash: 42,
+            };
+            assert!(limits.admit_write(&table, Some(hot)).is_ok());
+            limits.charge(
+                &table,
+                &Consumed::write(1500.0),
+                Direction::Write,
+                Some(hot),
+            );
+            let refused = limits.admit_write(&table, Some(hot)).unwrap_err();
+            assert_eq!(refused.reason(), "TableWriteKeyRangeThroughputExceeded");
+            let error = refused.error();
+            match billing_mode {
+                BillingMode::PayPerRequest => {
+                    assert_eq!(error.kind, ErrorKind::Throttling);
+                    assert!(error.message.contains("check if you have a hot key"));
+                    assert_eq!(refused.cancellation_reason()["Code"], "ThrottlingError");
+                }
+                BillingMode::Provisioned => {
+                    assert_eq!(error.kind, ErrorKind::ProvisionedThroughputExceeded);
+                    assert_eq!(
+                        refused.cancellation_reason()["Code"],
+                        "ProvisionedThroughputExceeded"
+                    );
+                }
+            }
+            // Another partition key, a shard of the hot one, goes through.
+            let shard = Partition {
+                id: table.id,
+                hash: 43,
+            };
+            assert!(limits.admit_write(&table, Some(shard)).is_ok());
+            assert_eq!(limits.usage(table.id).write_throttles, 1);
         }
     }
 
@@ -586,8 +711,8 @@ mod tests {
         let table = provisioned_table(1, 1);
         let limits = ThroughputLimits::new(false);
         for _ in 0..10 {
-            limits.charge(&table, &Consumed::write(100.0), Direction::Write);
-            assert!(limits.admit_write(&table).is_ok());
+            limits.charge(&table, &Consumed::write(100.0), Direction::Write, None);
+            assert!(limits.admit_write(&table, None).is_ok());
         }
         assert!(limits.buckets.lock().is_empty());
         assert_eq!(limits.usage(table.id).write_units, 1000.0);
