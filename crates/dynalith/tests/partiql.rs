@@ -173,7 +173,9 @@ async fn select_queries_scans_filters_projects_and_pages() {
         // condition without the partition key: both scan.
         (select("PK = 'P' AND SK IN ['S#01', 'S#07', 'S#99']"), vec![], vec!["S#01", "S#07"]),
         (select("n < 2 OR n >= 24"), vec![], vec!["S#00", "S#01", "S#24"]),
-        (select("PK = 'Q' AND NOT n = 21 AND contains(tags, 'b') AND nothing IS MISSING AND n IS NOT MISSING"), vec![], vec!["S#20", "S#22", "S#23", "S#24"]),
+        (select("PK = 'Q' AND NOT n = 21 AND contains(tags, 'b') AND absent IS MISSING AND n IS NOT MISSING"), vec![], vec!["S#20", "S#22", "S#23", "S#24"]),
+        // `['k']` names a map key as `.k` does.
+        (select("PK = 'Q' AND doc['k'][1] = 'x' AND doc.k[0] = 1 AND n < 22"), vec![], vec!["S#20", "S#21"]),
     ];
     for (statement, parameters, expected) in cases {
         let items = run(&client, &statement, parameters).await;
@@ -389,21 +391,21 @@ async fn update_and_delete_need_the_whole_key_and_honour_conditions() {
     let table = create(&client).await;
     run(
         &client,
-        &format!(r#"INSERT INTO "{table}" VALUE {{'PK': 'a', 'SK': '1', 'n': 5, 'old': 'x', 'l': [1, 2]}}"#),
+        &format!(r#"INSERT INTO "{table}" VALUE {{'PK': 'a', 'SK': '1', 'n': 5, 'gone': 'x', 'l': [1, 2]}}"#),
         vec![],
     )
     .await;
 
     let new = run(
         &client,
-        &format!(r#"UPDATE "{table}" SET n = n + ?, l[1] = 20 REMOVE old WHERE PK = 'a' AND SK = '1' AND n = 5 RETURNING ALL NEW *"#),
+        &format!(r#"UPDATE "{table}" SET n = n + ?, l[1] = 20 REMOVE gone WHERE PK = 'a' AND SK = '1' AND n = 5 RETURNING ALL NEW *"#),
         vec![n("2")],
     )
     .await;
     assert_eq!(new.len(), 1);
     assert_eq!(new[0]["n"], n("7"));
     assert_eq!(new[0]["l"], AttributeValue::L(vec![n("1"), n("20")]));
-    assert!(!new[0].contains_key("old"));
+    assert!(!new[0].contains_key("gone"));
 
     let sets = run(
         &client,
@@ -911,7 +913,14 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         (t("UPDATE $T SET v = 1"), vec![], "Where clause does not contain a mandatory equality on all key attributes".to_string()),
         (t("DELETE FROM $T"), vec![], "Where clause does not contain a mandatory equality on all key attributes".to_string()),
         (t("DELETE FROM $T WHERE PK = 'a' AND SK = '1' RETURNING ALL NEW *"), vec![], "Invalid returning clause: RETURNING ALL NEW *. Only RETURNING ALL OLD * is allowed in DELETE statements.".to_string()),
-        (t("SELECT * FROM $T WHERE PK = 'a' LIMIT 5"), vec![], "Unsupported clause: LIMIT".to_string()),
+        // Positions are line:column:length, here of the limit's value.
+        (t("SELECT * FROM $T WHERE PK = 'a'\n  LIMIT 5"), vec![], "Unsupported clause: LIMIT at 2:9:1".to_string()),
+        (t("SELECT size(v) FROM $T WHERE PK = 'a'"), vec![], "Unexpected path component at 1:8:4".to_string()),
+        (t("SELECT * FROM $T WHERE PK = 'a' AND upper(v) = 'A'"), vec![], "Unrecognized function: upper".to_string()),
+        (t("SELECT v AS w FROM $T WHERE PK = 'a'"), vec![], "Aliasing is not supported".to_string()),
+        // PartiQL reserves `value` (and `date`, `count`, ...): bare, it is
+        // no name; quoted, it is.
+        (t("SELECT value FROM $T WHERE PK = 'a'"), vec![], "Statement wasn't well formed, can't be processed: value is a reserved word; quote it to use it as a name: \"value\"".to_string()),
         (t("SELECT * FROM $T WHERE PK = 'a' AND v = MISSING"), vec![], "MISSING must be compared using IS operator".to_string()),
         (t("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1', 'v': MISSING}"), vec![], "Unsupported data type: MISSING".to_string()),
         (t("SELECT * FROM $T WHERE PK = `a`"), vec![], "Ion Literals are not supported".to_string()),

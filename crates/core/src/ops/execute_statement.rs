@@ -148,17 +148,19 @@ pub(crate) fn check_statement_members(
     }
 }
 
-/// A statement parsed, with as many parameters as it has `?`.
+/// A statement parsed, with as many parameters as it has `?`. A statement
+/// that does not parse is refused for that first, as DynamoDB does.
 pub(crate) fn parsed(
     text: &str,
     parameters: &[AttributeValue],
 ) -> Result<parse::Statement, DynamoError> {
+    let statement = parse::parse(text)?;
     if parse::parameter_count(text)? != parameters.len() {
         return Err(DynamoError::validation(
             "Number of parameters in request and statement don't match.",
         ));
     }
-    parse::parse(text)
+    Ok(statement)
 }
 
 /// Runs a plan; returns the operation's response object. An INSERT's

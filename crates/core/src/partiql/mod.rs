@@ -2,6 +2,7 @@
 //! statements DynamoDB accepts, and their translation into the equivalent
 //! DynamoDB expressions.
 
+mod keywords;
 pub mod order_by;
 pub mod parse;
 pub mod plan;

@@ -14,6 +14,7 @@
 //! single-quoted; `?` is the next of the request's Parameters; `{...}` is a
 //! map, `[...]` a list and `<<...>>` a set. Keywords are case-insensitive.
 
+use super::keywords;
 use dynalith_model::{AttributeValue, DynamoError, Item, Number};
 use std::collections::BTreeSet;
 
@@ -133,6 +134,20 @@ pub fn malformed(detail: impl std::fmt::Display) -> DynamoError {
     ))
 }
 
+/// The functions DynamoDB's PartiQL has: in conditions, and in SET.
+const FUNCTIONS: [&str; 10] = [
+    "attribute_exists",
+    "attribute_not_exists",
+    "attribute_type",
+    "begins_with",
+    "contains",
+    "size",
+    "list_append",
+    "if_not_exists",
+    "set_add",
+    "set_delete",
+];
+
 const SYMBOLS: [&str; 20] = [
     "<<", ">>", "<>", "!=", "<=", ">=", "=", "<", ">", "(", ")", "[", "]", "{", "}", ",", ".", ":",
     "*", ";",
@@ -149,13 +164,38 @@ fn starts_fraction(chars: &[char], i: usize, previous: Option<&Token>) -> bool {
         )
 }
 
-fn tokenize(text: &str) -> Result<Vec<Token>, DynamoError> {
+/// Where a token is, as DynamoDB reports it: `line:column:length`, from
+/// 1, in characters.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct Span {
+    line: usize,
+    column: usize,
+    length: usize,
+}
+
+impl std::fmt::Display for Span {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}:{}", self.line, self.column, self.length)
+    }
+}
+
+/// The tokens of a statement and where each is.
+fn tokenize(text: &str) -> Result<(Vec<Token>, Vec<Span>), DynamoError> {
     let chars: Vec<char> = text.chars().collect();
     let mut tokens = Vec::new();
+    let mut spans = Vec::new();
+    // Where each line starts, to turn a character index into a column.
+    let mut line = 1;
+    let mut line_start = 0;
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
-        if c.is_whitespace() {
+        let start = i;
+        if c == '\n' {
+            line += 1;
+            line_start = i + 1;
+            i += 1;
+        } else if c.is_whitespace() {
             i += 1;
         } else if c == '\'' || c == '"' {
             // '' inside '...' (and "" inside "...") is the quote itself.
@@ -216,26 +256,40 @@ fn tokenize(text: &str) -> Result<Vec<Token>, DynamoError> {
             tokens.push(Token::Symbol(symbol));
             i += symbol.len();
         }
+        if tokens.len() > spans.len() {
+            spans.push(Span {
+                line,
+                column: start - line_start + 1,
+                length: i - start,
+            });
+        }
     }
-    Ok(tokens)
+    Ok((tokens, spans))
 }
 
 /// Parses one statement.
 pub fn parse(text: &str) -> Result<Statement, DynamoError> {
+    let (tokens, spans) = tokenize(text)?;
     let mut parser = Parser {
-        tokens: tokenize(text)?,
+        tokens,
+        spans,
         at: 0,
         parameters: 0,
         depth: 0,
     };
     let statement = parser.statement()?;
-    parser.eat_symbol(";");
-    if let Some(Token::Word(word)) = parser.tokens.get(parser.at) {
-        if word.eq_ignore_ascii_case("LIMIT") {
-            // The request's Limit member limits a SELECT, not the text.
-            return Err(DynamoError::validation("Unsupported clause: LIMIT"));
-        }
+    if parser.at_keyword("LIMIT") && !parser.at_keyword_ahead(2, "OFFSET") {
+        // The request's Limit member limits a SELECT, not the text.
+        // DynamoDB points at the limit's value.
+        return Err(DynamoError::validation(format!(
+            "Unsupported clause: LIMIT at {}",
+            parser.span(parser.at + 1)
+        )));
     }
+    if parser.at_keyword("GROUP") && parser.at_keyword_ahead(1, "BY") {
+        return Err(DynamoError::validation("Unsupported clause: GROUP BY"));
+    }
+    parser.eat_symbol(";");
     if parser.at < parser.tokens.len() {
         return Err(malformed("unexpected text after the statement"));
     }
@@ -245,6 +299,7 @@ pub fn parse(text: &str) -> Result<Statement, DynamoError> {
 /// How many `?` a statement has.
 pub fn parameter_count(text: &str) -> Result<usize, DynamoError> {
     Ok(tokenize(text)?
+        .0
         .iter()
         .filter(|t| **t == Token::Parameter)
         .count())
@@ -257,6 +312,7 @@ const MAX_DEPTH: usize = 64;
 
 struct Parser {
     tokens: Vec<Token>,
+    spans: Vec<Span>,
     at: usize,
     parameters: usize,
     depth: usize,
@@ -292,7 +348,31 @@ impl Parser {
     }
 
     fn at_keyword(&self, keyword: &str) -> bool {
-        matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case(keyword))
+        self.at_keyword_ahead(0, keyword)
+    }
+
+    /// Whether the token `ahead` places on is `keyword`.
+    fn at_keyword_ahead(&self, ahead: usize, keyword: &str) -> bool {
+        matches!(self.tokens.get(self.at + ahead), Some(Token::Word(w)) if w.eq_ignore_ascii_case(keyword))
+    }
+
+    /// Where token `i` is; the end of the statement for none.
+    fn span(&self, i: usize) -> Span {
+        self.spans
+            .get(i)
+            .or(self.spans.last())
+            .copied()
+            .unwrap_or(Span {
+                line: 1,
+                column: 1,
+                length: 0,
+            })
+    }
+
+    /// DynamoDB's error for what has no place in a path (a SELECT list's
+    /// items and a path's steps are paths only).
+    fn unexpected_path_component(&self, i: usize) -> DynamoError {
+        DynamoError::validation(format!("Unexpected path component at {}", self.span(i)))
     }
 
     fn eat_keyword(&mut self, keyword: &str) -> bool {
@@ -373,9 +453,14 @@ impl Parser {
         let projection = if self.eat_symbol("*") {
             None
         } else {
-            let mut paths = vec![self.path()?];
+            if self.at_keyword("DISTINCT") {
+                return Err(DynamoError::validation(
+                    "Unsupported token in expression: DISTINCT",
+                ));
+            }
+            let mut paths = vec![self.projected_path()?];
             while self.eat_symbol(",") {
-                paths.push(self.path()?);
+                paths.push(self.projected_path()?);
             }
             Some(paths)
         };
@@ -386,6 +471,12 @@ impl Parser {
         } else {
             None
         };
+        // `FROM t AS x` or `FROM t x`.
+        if self.at_keyword("AS")
+            || matches!(self.peek(), Some(Token::Word(w)) if !keywords::is_reserved(w))
+        {
+            return Err(DynamoError::validation("Aliasing is not supported"));
+        }
         let condition = if self.eat_keyword("WHERE") {
             Some(self.condition()?)
         } else {
@@ -475,11 +566,40 @@ impl Parser {
         }))
     }
 
-    /// A table, index or attribute name.
+    /// A table, index or attribute name: quoted, or a bare word PartiQL
+    /// does not reserve.
     fn name(&mut self) -> Result<String, DynamoError> {
         match self.next()? {
+            Token::Word(w) if keywords::is_reserved(&w) => Err(malformed(format!(
+                "{w} is a reserved word; quote it to use it as a name: \"{w}\""
+            ))),
             Token::Word(w) | Token::Quoted(w) => Ok(w),
             _ => Err(malformed("expected a name")),
+        }
+    }
+
+    /// One item of a SELECT list: a path and nothing else.
+    fn projected_path(&mut self) -> Result<Path, DynamoError> {
+        let is_name = match self.peek() {
+            Some(Token::Quoted(_)) => true,
+            Some(Token::Word(w)) => {
+                !self.is_literal_word(w)
+                    && !w.eq_ignore_ascii_case("MISSING")
+                    && !matches!(self.tokens.get(self.at + 1), Some(Token::Symbol("(")))
+            }
+            _ => false,
+        };
+        if !is_name {
+            return Err(self.unexpected_path_component(self.at));
+        }
+        let path = self.path()?;
+        match self.peek() {
+            None | Some(Token::Symbol(",")) => Ok(path),
+            Some(Token::Word(w)) if w.eq_ignore_ascii_case("FROM") => Ok(path),
+            Some(Token::Word(w)) if w.eq_ignore_ascii_case("AS") || !keywords::is_reserved(w) => {
+                Err(DynamoError::validation("Aliasing is not supported"))
+            }
+            Some(_) => Err(self.unexpected_path_component(self.at)),
         }
     }
 
@@ -489,14 +609,27 @@ impl Parser {
             if self.eat_symbol(".") {
                 path.push(Step::Name(self.name()?));
             } else if self.eat_symbol("[") {
-                let index = match self.next()? {
-                    Token::Number(n) => n
-                        .parse()
-                        .map_err(|_| malformed(format!("invalid list index {n}")))?,
-                    _ => return Err(malformed("expected a list index")),
+                // `[n]` indexes a list; `['key']` (or `["key"]`) names a
+                // map's key, as `.key` does.
+                let step = match self.next()? {
+                    Token::Number(n) if n.bytes().all(|b| b.is_ascii_digit()) => Step::Index(
+                        n.parse()
+                            .map_err(|_| malformed(format!("invalid list index {n}")))?,
+                    ),
+                    Token::Text(key) | Token::Quoted(key) => Step::Name(key),
+                    Token::Symbol("-") if matches!(self.peek(), Some(Token::Number(_))) => {
+                        let Some(Token::Number(n)) = self.peek().cloned() else {
+                            unreachable!("checked above");
+                        };
+                        return Err(DynamoError::validation(format!(
+                            "List index is not within the allowable range; index: [-{n}] at {}",
+                            self.span(self.at)
+                        )));
+                    }
+                    _ => return Err(self.unexpected_path_component(self.at - 1)),
                 };
                 self.symbol("]")?;
-                path.push(Step::Index(index));
+                path.push(step);
             } else {
                 return Ok(path);
             }
@@ -639,11 +772,25 @@ impl Parser {
                 }))
             }
             Some(Token::Word(word))
-                if matches!(self.tokens.get(self.at + 1), Some(Token::Symbol("("))) =>
+                if matches!(self.tokens.get(self.at + 1), Some(Token::Symbol("(")))
+                    && !self.is_literal_word(&word)
+                    && !word.eq_ignore_ascii_case("MISSING") =>
             {
+                let function = word.to_ascii_lowercase();
+                if !FUNCTIONS.contains(&function.as_str()) {
+                    return Err(DynamoError::validation(format!(
+                        "Unrecognized function: {function}"
+                    )));
+                }
                 self.at += 2;
                 let arguments = self.nested(|p| p.list_until(")"))?;
-                Ok(Expr::Call(word.to_ascii_lowercase(), arguments))
+                Ok(Expr::Call(function, arguments))
+            }
+            Some(Token::Word(word))
+                if word.eq_ignore_ascii_case("MISSING")
+                    && matches!(self.tokens.get(self.at + 1), Some(Token::Symbol("("))) =>
+            {
+                Err(malformed("MISSING is not a function"))
             }
             // MISSING is not a value: only `IS [NOT] MISSING` tests it.
             Some(Token::Word(word)) if word.eq_ignore_ascii_case("MISSING") => Err(
@@ -857,7 +1004,7 @@ mod tests {
         );
         assert_eq!(item["s"], AttributeValue::Ss(vec!["x".into(), "y".into()]));
 
-        let update = parse("UPDATE t SET n = n + 1, m.x = ? REMOVE old WHERE PK = 'a' AND SK = 'b' RETURNING ALL NEW *").unwrap();
+        let update = parse("UPDATE t SET n = n + 1, m.x = ? REMOVE gone WHERE PK = 'a' AND SK = 'b' RETURNING ALL NEW *").unwrap();
         assert!(matches!(
             update,
             Statement::Update {
@@ -952,6 +1099,83 @@ mod tests {
     }
 
     #[test]
+    fn gives_dynamodbs_messages_and_positions() {
+        let message = |text: &str| parse(text).unwrap_err().message;
+        assert_eq!(
+            message("SELECT * FROM t WHERE k = 'a'\n  LIMIT 5"),
+            "Unsupported clause: LIMIT at 2:9:1"
+        );
+        assert_eq!(
+            message("SELECT a, size(b) FROM t"),
+            "Unexpected path component at 1:11:4"
+        );
+        assert_eq!(
+            message("SELECT a + 1 FROM t"),
+            "Unexpected path component at 1:10:1"
+        );
+        assert_eq!(
+            message("SELECT 'x' FROM t"),
+            "Unexpected path component at 1:8:3"
+        );
+        assert_eq!(
+            message("SELECT missing FROM t"),
+            "Unexpected path component at 1:8:7"
+        );
+        assert_eq!(
+            message("SELECT * FROM t WHERE k = 'a' AND l[1.5] = 1"),
+            "Unexpected path component at 1:37:3"
+        );
+        assert_eq!(
+            message("SELECT * FROM t WHERE k = 'a' AND l[-1] = 1"),
+            "List index is not within the allowable range; index: [-1] at 1:38:1"
+        );
+        assert_eq!(
+            message("SELECT * FROM t WHERE upper(a) = 'A'"),
+            "Unrecognized function: upper"
+        );
+        assert_eq!(
+            message("SELECT * FROM t WHERE exists(a)"),
+            "Unrecognized function: exists"
+        );
+        assert_eq!(message("SELECT a AS b FROM t"), "Aliasing is not supported");
+        assert_eq!(message("SELECT * FROM t AS x"), "Aliasing is not supported");
+        assert_eq!(
+            message("SELECT * FROM t x WHERE k = 1"),
+            "Aliasing is not supported"
+        );
+        assert_eq!(
+            message("SELECT DISTINCT a FROM t"),
+            "Unsupported token in expression: DISTINCT"
+        );
+        assert_eq!(
+            message("SELECT * FROM t GROUP BY a"),
+            "Unsupported clause: GROUP BY"
+        );
+        // Quoted, a reserved word is a name like any other.
+        assert!(parse(r#"SELECT "value", "date" FROM "table" WHERE "count" = 1"#).is_ok());
+    }
+
+    #[test]
+    fn brackets_name_map_keys_as_dots_do() {
+        let Statement::Select {
+            condition: Some(Expr::Compare(left, ..)),
+            ..
+        } = parse(r#"SELECT * FROM t WHERE a['b']["c"][0] = 1"#).unwrap()
+        else {
+            panic!("not a comparison");
+        };
+        assert_eq!(
+            *left,
+            Expr::Path(vec![
+                Step::Name("a".into()),
+                Step::Name("b".into()),
+                Step::Name("c".into()),
+                Step::Index(0)
+            ])
+        );
+    }
+
+    #[test]
     fn refuses_what_is_not_a_statement() {
         for text in [
             "SELEC * FROM t",
@@ -962,7 +1186,9 @@ mod tests {
             "EXISTS(SELECT * FROM t WHERE a = 1",
             "EXISTS(DELETE FROM t WHERE a = 1)",
             "SELECT * FROM t; extra",
-            "SELECT * FROM t extra",
+            "SELECT * FROM t WHERE value = 1",
+            "UPDATE t SET a.date = 1 WHERE k = 1",
+            "SELECT * FROM t WHERE a = 1 LIMIT 1 OFFSET 1",
             "SELECT * FROM t WHERE a = 'open",
             "SELECT * FROM t WHERE a ~ 1",
         ] {
