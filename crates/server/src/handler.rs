@@ -35,12 +35,20 @@ async fn respond(
         &Method::POST => {}
         &Method::GET if request.uri().path() == "/metrics" => {
             if let Some(metrics) = &service.metrics {
-                return response::with_body(
-                    StatusCode::OK,
-                    metrics.render().into_bytes(),
-                    &request_id,
-                    "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                );
+                let scrape = metrics.scrape();
+                return match database_calls::run(&service.database, move |_| scrape.render()).await
+                {
+                    Some(text) => response::with_body(
+                        StatusCode::OK,
+                        text.into_bytes(),
+                        &request_id,
+                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
+                    ),
+                    None => response::error(
+                        &DynamoError::internal("metrics could not be read"),
+                        &request_id,
+                    ),
+                };
             }
             return health(&request_id);
         }

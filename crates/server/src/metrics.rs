@@ -111,24 +111,19 @@ impl Metrics {
         }
     }
 
-    /// The OpenMetrics text of everything, as of now.
-    pub fn render(&self) -> String {
-        let mut registry = Registry::default();
-        registry.register_collector(Box::new(Scrape {
+    /// What a scrape reads, to render where database calls may block
+    /// (the table counters are storage reads).
+    pub fn scrape(&self) -> Scrape {
+        Scrape {
             database: Arc::clone(&self.database),
             operations: Arc::clone(&self.operations),
             started_at: self.started_at,
-        }));
-        let mut out = String::new();
-        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &registry) {
-            tracing::error!(%e, "metrics could not be encoded");
         }
-        out
     }
 }
 
 /// What one scrape reads.
-struct Scrape {
+pub struct Scrape {
     database: Arc<Database>,
     operations: Arc<Vec<OperationStats>>,
     started_at: f64,
@@ -183,6 +178,17 @@ impl Collector for Scrape {
 }
 
 impl Scrape {
+    /// The OpenMetrics text of everything, as of now.
+    pub fn render(self) -> String {
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(self));
+        let mut out = String::new();
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &registry) {
+            tracing::error!(%e, "metrics could not be encoded");
+        }
+        out
+    }
+
     fn encode_requests(&self, encoder: &mut DescriptorEncoder) -> std::fmt::Result {
         let used = || {
             Operation::ALL
