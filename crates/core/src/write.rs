@@ -16,6 +16,7 @@
 use crate::catalog::{IndexStatus, TableMeta};
 use crate::counters::{CounterDeltas, CounterPlace};
 use crate::index::{self, IndexUnits};
+use crate::throughput::{Direction, Partition};
 use crate::{keys, storage_error, stored_item, Database};
 use dynalith_model::{AttributeValue, DynamoError, ErrorKind, Item};
 use dynalith_storage::{StorageError, Transaction};
@@ -135,6 +136,28 @@ impl Database {
         outcomes
             .pop()
             .ok_or_else(|| DynamoError::internal("write produced no outcome"))
+    }
+
+    /// A client's single-item write (PutItem, UpdateItem, DeleteItem):
+    /// admitted against its table's throughput, then charged what it
+    /// consumed, or a unit when its condition refused it (`throughput`).
+    /// Writes of the server's own (TTL deletions, imports) cost nothing.
+    pub fn write_client_item(&self, write: ItemWrite<'_>) -> Result<WriteOutcome, DynamoError> {
+        let table = Arc::clone(&write.table);
+        let partition = Partition::of_key(&write.key);
+        self.throughput().admit_write(&table, partition)?;
+        match self.write_item(write) {
+            Ok(outcome) => {
+                self.throughput()
+                    .charge(&table, &outcome.consumed(), Direction::Write, partition);
+                Ok(outcome)
+            }
+            Err(error) => {
+                self.throughput()
+                    .charge_failed_write(&table, &error, partition);
+                Err(error)
+            }
+        }
     }
 
     /// Writes several items atomically. Outcomes come back in request

@@ -3,7 +3,6 @@
 use super::expressions::{self, ConditionParameters, Names, PreparedCondition, Values};
 use crate::capacity::{self, ReturnCapacity};
 use crate::primary_key::key_of_key_param;
-use crate::throughput::{Direction, Partition};
 use crate::validate::{self, Violations};
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
@@ -70,18 +69,14 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     // After the key itself, as DynamoDB (Local) does.
     expressions::check_scalar_keys(&prepared, &table)?;
 
-    let partition = Partition::of_key(&key);
-    db.throughput().admit_write(&table, partition)?;
-    let outcome = db
-        .write_item(ItemWrite {
-            table: table.clone(),
-            key,
-            decide: Box::new(|old: Option<&Item>| {
-                condition.check(old, return_on_failure)?;
-                Ok(Mutation::Delete)
-            }),
-        })
-        .inspect_err(|e| db.throughput().charge_failed_write(&table, e, partition))?;
+    let outcome = db.write_client_item(ItemWrite {
+        table: table.clone(),
+        key,
+        decide: Box::new(|old: Option<&Item>| {
+            condition.check(old, return_on_failure)?;
+            Ok(Mutation::Delete)
+        }),
+    })?;
 
     let mut response = Map::new();
     if return_old {
@@ -90,10 +85,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         }
     }
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
-    let consumed = outcome.consumed();
-    db.throughput()
-        .charge(&table, &consumed, Direction::Write, partition);
-    capacity::attach(&mut response, &consumed, &table.name, mode)?;
+    capacity::attach(&mut response, &outcome.consumed(), &table.name, mode)?;
     super::attach_item_collection_metrics(
         &mut response,
         &outcome,

@@ -3,7 +3,6 @@
 use super::expressions::{self, ConditionParameters, Names, PreparedCondition, Values};
 use crate::capacity::{self, ReturnCapacity};
 use crate::primary_key::key_of_item;
-use crate::throughput::{Direction, Partition};
 use crate::validate::{self, Violations};
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
@@ -82,18 +81,14 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     // Before the condition: a bad index key wins over a failed condition.
     crate::index::check_item(&table, item, crate::index::Origin::Given)?;
 
-    let partition = Partition::of_key(&key);
-    db.throughput().admit_write(&table, partition)?;
-    let outcome = db
-        .write_item(ItemWrite {
-            table: table.clone(),
-            key,
-            decide: Box::new(|old: Option<&Item>| {
-                condition.check(old, return_on_failure)?;
-                Ok(Mutation::Put(item.clone()))
-            }),
-        })
-        .inspect_err(|e| db.throughput().charge_failed_write(&table, e, partition))?;
+    let outcome = db.write_client_item(ItemWrite {
+        table: table.clone(),
+        key,
+        decide: Box::new(|old: Option<&Item>| {
+            condition.check(old, return_on_failure)?;
+            Ok(Mutation::Put(item.clone()))
+        }),
+    })?;
 
     let mut response = Map::new();
     if return_old {
@@ -102,10 +97,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         }
     }
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
-    let consumed = outcome.consumed();
-    db.throughput()
-        .charge(&table, &consumed, Direction::Write, partition);
-    capacity::attach(&mut response, &consumed, &table.name, mode)?;
+    capacity::attach(&mut response, &outcome.consumed(), &table.name, mode)?;
     super::attach_item_collection_metrics(
         &mut response,
         &outcome,

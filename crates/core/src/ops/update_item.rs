@@ -6,7 +6,6 @@ use super::expressions::{self, ExpressionTexts, Names, Values, WriteCondition};
 use crate::capacity::{self, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::key_of_key_param;
-use crate::throughput::{Direction, Partition};
 use crate::validate::{self, Violations};
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
@@ -119,26 +118,22 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         resolve_update(&table, &prepared, input.attribute_updates.as_ref())?;
 
     let mut touched: Vec<DocumentPath> = Vec::new();
-    let partition = Partition::of_key(&key);
-    db.throughput().admit_write(&table, partition)?;
-    let outcome = db
-        .write_item(ItemWrite {
-            table: table.clone(),
-            key,
-            decide: Box::new(|old: Option<&Item>| {
-                condition.check(old, return_on_failure)?;
-                if let Some(error) = &key_attribute_error {
-                    return Err(error.clone());
-                }
-                // A failed update must not leave a half-applied copy behind, so
-                // it works on a fresh copy every attempt.
-                let mut item = old.cloned().unwrap_or_else(|| key_param.clone());
-                touched = update.apply(&mut item)?;
-                crate::updated_item::check(&table, &item)?;
-                Ok(Mutation::Put(item))
-            }),
-        })
-        .inspect_err(|e| db.throughput().charge_failed_write(&table, e, partition))?;
+    let outcome = db.write_client_item(ItemWrite {
+        table: table.clone(),
+        key,
+        decide: Box::new(|old: Option<&Item>| {
+            condition.check(old, return_on_failure)?;
+            if let Some(error) = &key_attribute_error {
+                return Err(error.clone());
+            }
+            // A failed update must not leave a half-applied copy behind, so
+            // it works on a fresh copy every attempt.
+            let mut item = old.cloned().unwrap_or_else(|| key_param.clone());
+            touched = update.apply(&mut item)?;
+            crate::updated_item::check(&table, &item)?;
+            Ok(Mutation::Put(item))
+        }),
+    })?;
 
     let mut response = Map::new();
     let attributes = match return_values {
@@ -158,10 +153,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         response.insert("Attributes".into(), super::attributes_value(&attributes)?);
     }
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
-    let consumed = outcome.consumed();
-    db.throughput()
-        .charge(&table, &consumed, Direction::Write, partition);
-    capacity::attach(&mut response, &consumed, &table.name, mode)?;
+    capacity::attach(&mut response, &outcome.consumed(), &table.name, mode)?;
     super::attach_item_collection_metrics(
         &mut response,
         &outcome,
