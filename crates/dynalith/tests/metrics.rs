@@ -5,13 +5,10 @@
 
 mod common;
 
-use aws_sdk_dynamodb::config::retry::RetryConfig;
-use aws_sdk_dynamodb::types::{
-    AttributeValue as Av, KeyType, ProjectionType, ProvisionedThroughput, ScalarAttributeType,
-};
-use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::types::{AttributeValue as Av, KeyType, ProjectionType, ScalarAttributeType};
 use common::{
-    attribute_definition, global_index, key_element, raw_request_to, unique_table, Server,
+    attribute_definition, global_index, key_element, provisioned_throughput, raw_request_to,
+    unique_table, without_retries, Server,
 };
 use std::collections::HashMap;
 
@@ -37,17 +34,6 @@ fn scrape(server: &Server) -> String {
     text
 }
 
-fn without_retries(server: &Server) -> Client {
-    let client = server.client();
-    Client::from_conf(
-        client
-            .config()
-            .to_builder()
-            .retry_config(RetryConfig::disabled())
-            .build(),
-    )
-}
-
 fn item(pk: &str, color: &str, bytes: usize) -> HashMap<String, Av> {
     HashMap::from([
         ("pk".to_string(), Av::S(pk.to_string())),
@@ -61,15 +47,8 @@ async fn requests_items_and_capacity_show_in_the_metrics() {
     let server = Server::start_with(&["--enforce-throughput"]);
     let client = without_retries(&server);
     let table = unique_table("metrics");
-    let throughput = |read, write| {
-        ProvisionedThroughput::builder()
-            .read_capacity_units(read)
-            .write_capacity_units(write)
-            .build()
-            .unwrap()
-    };
     let mut index = global_index("byColor", "color", ProjectionType::KeysOnly);
-    index.provisioned_throughput = Some(throughput(50, 50));
+    index.provisioned_throughput = Some(provisioned_throughput(50, 50));
     client
         .create_table()
         .table_name(&table)
@@ -77,7 +56,7 @@ async fn requests_items_and_capacity_show_in_the_metrics() {
         .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
         .attribute_definitions(attribute_definition("color", ScalarAttributeType::S))
         .global_secondary_indexes(index)
-        .provisioned_throughput(throughput(2, 50))
+        .provisioned_throughput(provisioned_throughput(2, 50))
         .send()
         .await
         .unwrap();

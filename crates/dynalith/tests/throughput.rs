@@ -9,40 +9,22 @@
 
 mod common;
 
-use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::get_item::GetItemError;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::{
     AttributeValue as Av, BillingMode, KeyType, KeysAndAttributes, OnDemandThroughput,
-    ProjectionType, ProvisionedThroughput, Put, PutRequest, ScalarAttributeType, TransactWriteItem,
-    WriteRequest,
+    ProjectionType, Put, PutRequest, ScalarAttributeType, TransactWriteItem, WriteRequest,
 };
 use aws_sdk_dynamodb::Client;
-use common::{attribute_definition, error_code, global_index, key_element, unique_table, Server};
+use common::{
+    attribute_definition, error_code, global_index, key_element, provisioned_throughput,
+    unique_table, without_retries, Server,
+};
 use std::collections::HashMap;
 use std::time::Duration;
 
 type Item = HashMap<String, Av>;
-
-/// A client that reports throttling instead of retrying it.
-fn without_retries(server: &Server) -> Client {
-    let client = server.client();
-    let config = client
-        .config()
-        .to_builder()
-        .retry_config(RetryConfig::disabled())
-        .build();
-    Client::from_conf(config)
-}
-
-fn throughput(read: i64, write: i64) -> ProvisionedThroughput {
-    ProvisionedThroughput::builder()
-        .read_capacity_units(read)
-        .write_capacity_units(write)
-        .build()
-        .unwrap()
-}
 
 /// A provisioned table keyed by `pk`.
 async fn provisioned_table(client: &Client, read: i64, write: i64) -> String {
@@ -52,7 +34,7 @@ async fn provisioned_table(client: &Client, read: i64, write: i64) -> String {
         .table_name(&name)
         .key_schema(key_element("pk", KeyType::Hash))
         .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
-        .provisioned_throughput(throughput(read, write))
+        .provisioned_throughput(provisioned_throughput(read, write))
         .send()
         .await
         .unwrap();
@@ -171,7 +153,7 @@ async fn raising_the_capacity_lets_requests_through_at_once() {
     client
         .update_table()
         .table_name(&table)
-        .provisioned_throughput(throughput(10_000, 100))
+        .provisioned_throughput(provisioned_throughput(10_000, 100))
         .send()
         .await
         .unwrap();
@@ -260,7 +242,7 @@ async fn a_global_index_short_of_write_capacity_throttles_writes_to_its_table() 
     let client = without_retries(&server);
     let table = unique_table("throughput");
     let mut index = global_index("byColor", "color", ProjectionType::All);
-    index.provisioned_throughput = Some(throughput(100, 2));
+    index.provisioned_throughput = Some(provisioned_throughput(100, 2));
     client
         .create_table()
         .table_name(&table)
@@ -268,7 +250,7 @@ async fn a_global_index_short_of_write_capacity_throttles_writes_to_its_table() 
         .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
         .attribute_definitions(attribute_definition("color", ScalarAttributeType::S))
         .global_secondary_indexes(index)
-        .provisioned_throughput(throughput(100, 100))
+        .provisioned_throughput(provisioned_throughput(100, 100))
         .send()
         .await
         .unwrap();
@@ -405,12 +387,11 @@ async fn batch_get_item_leaves_what_capacity_did_not_cover_unprocessed() {
     );
 }
 
-#[tokio::test]
-async fn batch_write_item_hands_back_the_requests_of_a_throttled_table() {
-    let server = Server::start_with(&["--enforce-throughput"]);
-    let client = without_retries(&server);
-    let starved = provisioned_table(&client, 100, 1).await;
-    let roomy = provisioned_table(&client, 100, 100).await;
+/// Two provisioned tables: one whose write capacity a 10 KB write has
+/// taken 9 units below zero, one with capacity to spare.
+async fn starved_and_roomy(client: &Client) -> (String, String) {
+    let starved = provisioned_table(client, 100, 1).await;
+    let roomy = provisioned_table(client, 100, 100).await;
     client
         .put_item()
         .table_name(&starved)
@@ -418,6 +399,14 @@ async fn batch_write_item_hands_back_the_requests_of_a_throttled_table() {
         .send()
         .await
         .unwrap();
+    (starved, roomy)
+}
+
+#[tokio::test]
+async fn batch_write_item_hands_back_the_requests_of_a_throttled_table() {
+    let server = Server::start_with(&["--enforce-throughput"]);
+    let client = without_retries(&server);
+    let (starved, roomy) = starved_and_roomy(&client).await;
     let put = |pk: &str| {
         WriteRequest::builder()
             .put_request(
@@ -481,15 +470,7 @@ async fn batch_write_item_hands_back_the_requests_of_a_throttled_table() {
 async fn transactions_on_a_throttled_table_are_cancelled() {
     let server = Server::start_with(&["--enforce-throughput"]);
     let client = without_retries(&server);
-    let starved = provisioned_table(&client, 100, 1).await;
-    let roomy = provisioned_table(&client, 100, 100).await;
-    client
-        .put_item()
-        .table_name(&starved)
-        .set_item(Some(item("big", 10)))
-        .send()
-        .await
-        .unwrap();
+    let (starved, roomy) = starved_and_roomy(&client).await;
     let put = |table: &str, pk: &str| {
         TransactWriteItem::builder()
             .put(

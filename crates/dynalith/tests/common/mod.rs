@@ -198,6 +198,29 @@ impl Drop for Server {
     }
 }
 
+/// A client of `server` that reports throttling instead of retrying it.
+pub fn without_retries(server: &Server) -> Client {
+    let client = server.client();
+    let config = client
+        .config()
+        .to_builder()
+        .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+        .build();
+    Client::from_conf(config)
+}
+
+/// Provisioned capacity of `read` and `write` units a second.
+pub fn provisioned_throughput(
+    read: i64,
+    write: i64,
+) -> aws_sdk_dynamodb::types::ProvisionedThroughput {
+    aws_sdk_dynamodb::types::ProvisionedThroughput::builder()
+        .read_capacity_units(read)
+        .write_capacity_units(write)
+        .build()
+        .expect("provisioned throughput")
+}
+
 pub fn client_for(endpoint: &str) -> Client {
     signed_client(endpoint, "us-east-1", "AKIDTEST", "secret")
 }
