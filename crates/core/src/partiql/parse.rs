@@ -617,15 +617,15 @@ impl Parser {
                             .map_err(|_| malformed(format!("invalid list index {n}")))?,
                     ),
                     Token::Text(key) | Token::Quoted(key) => Step::Name(key),
-                    Token::Symbol("-") if matches!(self.peek(), Some(Token::Number(_))) => {
-                        let Some(Token::Number(n)) = self.peek().cloned() else {
-                            unreachable!("checked above");
-                        };
-                        return Err(DynamoError::validation(format!(
-                            "List index is not within the allowable range; index: [-{n}] at {}",
-                            self.span(self.at)
-                        )));
-                    }
+                    Token::Symbol("-") => match self.peek().cloned() {
+                        Some(Token::Number(n)) => {
+                            return Err(DynamoError::validation(format!(
+                                "List index is not within the allowable range; index: [-{n}] at {}",
+                                self.span(self.at)
+                            )))
+                        }
+                        _ => return Err(self.unexpected_path_component(self.at - 1)),
+                    },
                     _ => return Err(self.unexpected_path_component(self.at - 1)),
                 };
                 self.symbol("]")?;
