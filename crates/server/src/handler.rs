@@ -34,23 +34,7 @@ async fn respond(
     match request.method() {
         &Method::POST => {}
         &Method::GET if request.uri().path() == "/metrics" => {
-            if let Some(metrics) = &service.metrics {
-                let scrape = metrics.scrape();
-                return match database_calls::run(&service.database, move |_| scrape.render()).await
-                {
-                    Some(text) => response::with_body(
-                        StatusCode::OK,
-                        text.into_bytes(),
-                        &request_id,
-                        "application/openmetrics-text; version=1.0.0; charset=utf-8",
-                    ),
-                    None => response::error(
-                        &DynamoError::internal("metrics could not be read"),
-                        &request_id,
-                    ),
-                };
-            }
-            return health(&request_id);
+            return metrics(service, &request_id).await
         }
         &Method::GET | &Method::HEAD => return health(&request_id),
         &Method::OPTIONS => return cors::preflight_response(&request_id),
@@ -173,6 +157,28 @@ fn execute(
         database.execute(operation, body, context)
     }))
     .unwrap_or_else(|_| Err(DynamoError::internal("operation panicked")))
+}
+
+/// `GET /metrics`: the Prometheus exposition, read where database calls
+/// may block (the table counters are storage reads); with metrics off,
+/// the health line any other GET gets.
+async fn metrics(service: &Service, request_id: &str) -> HttpResponse {
+    let Some(metrics) = &service.metrics else {
+        return health(request_id);
+    };
+    let scrape = metrics.scrape();
+    match database_calls::run(&service.database, move |_| scrape.render()).await {
+        Some(text) => response::with_body(
+            StatusCode::OK,
+            text.into_bytes(),
+            request_id,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        ),
+        None => response::error(
+            &DynamoError::internal("metrics could not be read"),
+            request_id,
+        ),
+    }
 }
 
 /// DynamoDB answers `GET /` with a plain health line.

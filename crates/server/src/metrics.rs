@@ -190,17 +190,19 @@ impl Scrape {
     }
 
     fn encode_requests(&self, encoder: &mut DescriptorEncoder) -> std::fmt::Result {
-        let used = || {
-            Operation::ALL
-                .iter()
-                .zip(self.operations.iter())
-                .filter(|(_, stats)| stats.count() > 0)
-        };
-        let mut outcomes: Vec<(Labels, u64)> = Vec::new();
-        let failures: Vec<(&str, Vec<(String, u64)>)> = used()
-            .map(|(operation, stats)| (operation.name(), stats.failed.lock().clone()))
+        // The operations asked for so far, once: requests keep arriving.
+        let used: Vec<(&Operation, &OperationStats)> = Operation::ALL
+            .iter()
+            .zip(self.operations.iter())
+            .filter(|(_, stats)| stats.count() > 0)
             .collect();
-        for ((operation, stats), (_, failed)) in used().zip(&failures) {
+        // Owned here: the labels borrow the error types' names.
+        let failures: Vec<Vec<(String, u64)>> = used
+            .iter()
+            .map(|(_, stats)| stats.failed.lock().clone())
+            .collect();
+        let mut outcomes: Vec<(Labels, u64)> = Vec::new();
+        for ((operation, stats), failed) in used.iter().zip(&failures) {
             let succeeded = stats.succeeded.load(Ordering::Relaxed);
             if succeeded > 0 {
                 outcomes.push((
@@ -223,7 +225,7 @@ impl Scrape {
             outcomes,
             counter,
         )?;
-        let latencies = used().map(|(operation, stats)| {
+        let latencies = used.iter().map(|(operation, stats)| {
             let buckets: Vec<(f64, u64)> = LATENCY_BOUNDS
                 .iter()
                 .copied()
