@@ -16,7 +16,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 if [[ "${BENCH_BUILD:-1}" != 0 ]]; then
-  cargo build --release -p dynalith -p dynalith-openloop
+  # Never the -O0 RocksDB of scripts/rocksdb-unity.sh (for test builds).
+  env -u ROCKSDB_LIB_DIR -u ROCKSDB_STATIC cargo build --release -p dynalith -p dynalith-openloop
 fi
 
 missing=()

@@ -15,7 +15,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 if [[ "${BENCH_BUILD:-1}" != 0 ]]; then
-  cargo build --release -p dynalith
+  # Never the -O0 RocksDB of scripts/rocksdb-unity.sh (for test builds).
+  env -u ROCKSDB_LIB_DIR -u ROCKSDB_STATIC cargo build --release -p dynalith
 fi
 for tool in wrk taskset python3; do
   command -v "$tool" >/dev/null || { echo "[scale] missing tool: $tool (see bench/README.md)" >&2; exit 1; }

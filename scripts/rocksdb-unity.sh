@@ -14,6 +14,11 @@
 # and handed to librocksdb-sys through its documented ROCKSDB_LIB_DIR and
 # ROCKSDB_STATIC, which make it link this library instead of building one.
 #
+# For test (debug) builds only: a `cargo build --release` in a shell with
+# these exports links the same -O0 RocksDB, and that server writes at about
+# a third of its speed (PutItem with two GSIs: ~8k instead of ~25k req/s).
+# Benchmark binaries are built in a shell without them.
+#
 # Prints the two `export` lines on stdout (progress goes to stderr); prints
 # nothing, and the crate builds RocksDB itself as usual, where this does not
 # apply: another target than x86_64 Linux, or librocksdb-sys features other
