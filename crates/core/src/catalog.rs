@@ -3,6 +3,7 @@
 //! key schema and must not pay a storage read for it.
 
 use crate::keys;
+use crate::warm_throughput::{self, WarmThroughput};
 use dynalith_model::{AttributeValue, DynamoError, ValueType};
 use dynalith_storage::Engine;
 use parking_lot::{Mutex, MutexGuard, RwLock};
@@ -160,6 +161,11 @@ pub struct TableMeta {
     /// Tables written before this was recorded have no ceiling.
     #[serde(default)]
     pub on_demand: OnDemandThroughput,
+    /// The warm throughput last recorded (`warm_throughput`); read it with
+    /// `TableMeta::warm_throughput`, which raises it to what the billing
+    /// gives now. None for tables written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_throughput: Option<WarmThroughput>,
     pub created_at: f64,
     pub billing_mode_changed_at: Option<f64>,
     /// Whether a BillingMode was ever asked for (CreateTable, UpdateTable).
@@ -255,6 +261,25 @@ impl TableMeta {
         Ok(self.counter_slots_taken)
     }
 
+    /// The warm throughput DynamoDB would report for the table now.
+    pub fn warm_throughput(&self) -> WarmThroughput {
+        warm_throughput::effective(self.warm_throughput, self.billing_mode, &self.throughput)
+    }
+
+    /// Records the warm throughput of the table and of its global indexes
+    /// as they are now, so that a drop of provisioned capacity leaves them
+    /// where they were: warm throughput never goes down. UpdateTable, the
+    /// one way to change a table's capacity, calls it before a change.
+    pub fn record_warm_throughput(&mut self) {
+        self.warm_throughput = Some(self.warm_throughput());
+        let billing = self.billing_mode;
+        for index in &mut self.indexes {
+            if index.kind == IndexKind::Global {
+                index.warm_throughput = Some(index.warm_throughput(billing));
+            }
+        }
+    }
+
     pub fn index(&self, name: &str) -> Option<&IndexMeta> {
         self.indexes.iter().find(|i| i.name == name)
     }
@@ -313,6 +338,9 @@ pub struct IndexMeta {
     /// Global indexes of on-demand tables have their own ceiling.
     #[serde(default)]
     pub on_demand: OnDemandThroughput,
+    /// A global index's warm throughput last recorded, as the table's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub warm_throughput: Option<WarmThroughput>,
     pub status: IndexStatus,
     /// Which pair of the table's counter values holds the index's item
     /// count and size (`counters`). None for indexes created before slots
@@ -324,6 +352,12 @@ pub struct IndexMeta {
 impl IndexMeta {
     pub fn arn(&self, table: &TableMeta) -> String {
         format!("{}/index/{}", table.arn(), self.name)
+    }
+
+    /// The warm throughput DynamoDB would report for this global index of
+    /// a table billed `billing`.
+    pub fn warm_throughput(&self, billing: BillingMode) -> WarmThroughput {
+        warm_throughput::effective(self.warm_throughput, billing, &self.throughput)
     }
 
     /// Whether the index holds `attribute` of its items (keys of the index

@@ -101,6 +101,13 @@ pub fn table_description(
         "DeletionProtectionEnabled".into(),
         table.deletion_protection.into(),
     );
+    // The table's status is the warm throughput's too: CREATING and
+    // DELETING with the table, UPDATING in UpdateTable's answer (applied by
+    // the time anyone asks again), ACTIVE otherwise.
+    d.insert(
+        "WarmThroughput".into(),
+        table.warm_throughput().description(status),
+    );
     Ok(Value::Object(d))
 }
 
@@ -186,6 +193,18 @@ pub fn index_description(
     d.insert("IndexArn".into(), index.arn(table).into());
     if index.kind == IndexKind::Global && table.billing_mode == BillingMode::PayPerRequest {
         d.insert("OnDemandThroughput".into(), on_demand(&index.on_demand));
+    }
+    if index.kind == IndexKind::Global {
+        let status = match index.status {
+            IndexStatus::Creating => "CREATING",
+            IndexStatus::Active => "ACTIVE",
+        };
+        d.insert(
+            "WarmThroughput".into(),
+            index
+                .warm_throughput(table.billing_mode)
+                .description(status),
+        );
     }
     Ok(Value::Object(d))
 }

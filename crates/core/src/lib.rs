@@ -43,6 +43,7 @@ pub mod throughput;
 mod ttl;
 mod updated_item;
 pub mod validate;
+pub mod warm_throughput;
 pub mod write;
 
 pub use ops::Operation;

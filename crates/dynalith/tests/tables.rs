@@ -1204,3 +1204,284 @@ async fn contributor_insights_settings_are_kept_and_listed() {
         .unwrap();
     assert!(listed.contributor_insights_summaries().is_empty());
 }
+
+fn warm(read: i64, write: i64) -> aws_sdk_dynamodb::types::WarmThroughput {
+    aws_sdk_dynamodb::types::WarmThroughput::builder()
+        .read_units_per_second(read)
+        .write_units_per_second(write)
+        .build()
+}
+
+/// (table, index "byG") warm throughput as DescribeTable reports it:
+/// (read, write, status) each.
+async fn described_warm(
+    client: &aws_sdk_dynamodb::Client,
+    name: &str,
+) -> ((i64, i64, String), Option<(i64, i64, String)>) {
+    let table = client
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let warm = table.warm_throughput().expect("the table's WarmThroughput");
+    let index = table.global_secondary_indexes().first().map(|index| {
+        let warm = index.warm_throughput().expect("the index's WarmThroughput");
+        (
+            warm.read_units_per_second().unwrap(),
+            warm.write_units_per_second().unwrap(),
+            warm.status().unwrap().as_str().to_string(),
+        )
+    });
+    (
+        (
+            warm.read_units_per_second().unwrap(),
+            warm.write_units_per_second().unwrap(),
+            warm.status().unwrap().as_str().to_string(),
+        ),
+        index,
+    )
+}
+
+fn active(read: i64, write: i64) -> (i64, i64, String) {
+    (read, write, "ACTIVE".to_string())
+}
+
+#[tokio::test]
+async fn warm_throughput_is_reported_raised_and_never_lowered() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = Server::start_durable(dir.path());
+    let client = server.client();
+    let by_g = |warm_throughput: Option<aws_sdk_dynamodb::types::WarmThroughput>,
+                provisioned: Option<ProvisionedThroughput>| {
+        GlobalSecondaryIndex::builder()
+            .index_name("byG")
+            .key_schema(key("g", KeyType::Hash))
+            .projection(
+                Projection::builder()
+                    .projection_type(ProjectionType::KeysOnly)
+                    .build(),
+            )
+            .set_provisioned_throughput(provisioned)
+            .set_warm_throughput(warm_throughput)
+            .build()
+            .unwrap()
+    };
+
+    // An on-demand table and its index start at 12,000 reads and 4,000
+    // writes a second; CreateTable's answer says CREATING, as the table's
+    // status does.
+    let on_demand = unique_table("warm");
+    let created = client
+        .create_table()
+        .table_name(&on_demand)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
+        .global_secondary_indexes(by_g(None, None))
+        .send()
+        .await
+        .unwrap();
+    let warm_created = created
+        .table_description()
+        .unwrap()
+        .warm_throughput()
+        .unwrap();
+    assert_eq!(
+        (
+            warm_created.read_units_per_second(),
+            warm_created.status().map(|s| s.as_str())
+        ),
+        (Some(12_000), Some("CREATING"))
+    );
+    assert_eq!(
+        described_warm(&client, &on_demand).await,
+        (active(12_000, 4_000), Some(active(12_000, 4_000)))
+    );
+
+    // A provisioned table and index are warm for their provisioned
+    // capacity; one may ask for more at creation (Terraform's example:
+    // 5,000 / 2,000 over 5 / 5 units), on-demand or provisioned.
+    let provisioned = unique_table("warm");
+    client
+        .create_table()
+        .table_name(&provisioned)
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
+        .provisioned_throughput(throughput(5, 5))
+        .warm_throughput(warm(5_000, 2_000))
+        .global_secondary_indexes(by_g(None, Some(throughput(50, 25))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described_warm(&client, &provisioned).await,
+        (active(5_000, 2_000), Some(active(50, 25)))
+    );
+    let prewarmed = unique_table("warm");
+    client
+        .create_table()
+        .table_name(&prewarmed)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
+        .warm_throughput(warm(15_000, 5_000))
+        .global_secondary_indexes(by_g(Some(warm(13_000, 4_000)), None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described_warm(&client, &prewarmed).await,
+        (active(15_000, 5_000), Some(active(13_000, 4_000)))
+    );
+
+    // Less than a new table starts with, or less than it has, is refused,
+    // and so is a value below 1 (Coral's member check).
+    let error = client
+        .create_table()
+        .table_name(unique_table("warm"))
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
+        .warm_throughput(warm(5_000, 2_000))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+    assert_eq!(
+        error_message(&error),
+        "decreasing WarmThroughput is not supported"
+    );
+    let error = client
+        .update_table()
+        .table_name(&prewarmed)
+        .warm_throughput(warm(14_000, 5_000))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "decreasing WarmThroughput is not supported"
+    );
+    let error = client
+        .update_table()
+        .table_name(&prewarmed)
+        .warm_throughput(warm(0, 5_000))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "1 validation error detected: Value '0' at 'warmThroughput.readUnitsPerSecond' failed to satisfy constraint: Member must have value greater than or equal to 1"
+    );
+
+    // UpdateTable raises the table's (one value at a time) and an index's
+    // warm throughput, the index's alone in its update action. Its answer
+    // says UPDATING; DescribeTable, ACTIVE.
+    let updated = client
+        .update_table()
+        .table_name(&on_demand)
+        .warm_throughput(
+            aws_sdk_dynamodb::types::WarmThroughput::builder()
+                .read_units_per_second(20_000)
+                .build(),
+        )
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .update(
+                    UpdateGlobalSecondaryIndexAction::builder()
+                        .index_name("byG")
+                        .warm_throughput(warm(12_000, 6_000))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let answered = updated
+        .table_description()
+        .unwrap()
+        .warm_throughput()
+        .unwrap();
+    assert_eq!(answered.status().map(|s| s.as_str()), Some("UPDATING"));
+    assert_eq!(
+        described_warm(&client, &on_demand).await,
+        (active(20_000, 4_000), Some(active(12_000, 6_000)))
+    );
+
+    // Provisioned capacity past the warm throughput raises it, and it
+    // stays when the capacity comes down again.
+    for (read, write) in [(30_000, 5), (10, 5)] {
+        client
+            .update_table()
+            .table_name(&provisioned)
+            .provisioned_throughput(throughput(read, write))
+            .send()
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        described_warm(&client, &provisioned).await,
+        (active(30_000, 2_000), Some(active(50, 25)))
+    );
+
+    // A table restored from a backup is a new table: warm for what its
+    // billing gives it, and for what its index overrides ask.
+    let backup = client
+        .create_backup()
+        .table_name(&prewarmed)
+        .backup_name("warm")
+        .send()
+        .await
+        .unwrap()
+        .backup_details
+        .unwrap()
+        .backup_arn;
+    for (override_warm, expected_index) in [
+        (None, (12_000, 4_000)),
+        (Some(warm(14_000, 4_500)), (14_000, 4_500)),
+    ] {
+        let restored = unique_table("warm");
+        client
+            .restore_table_from_backup()
+            .target_table_name(&restored)
+            .backup_arn(&backup)
+            .global_secondary_index_override(by_g(override_warm, None))
+            .send()
+            .await
+            .unwrap();
+        client
+            .wait_until_table_exists()
+            .table_name(&restored)
+            .wait(std::time::Duration::from_secs(10))
+            .await
+            .unwrap();
+        assert_eq!(
+            described_warm(&client, &restored).await,
+            (
+                active(12_000, 4_000),
+                Some(active(expected_index.0, expected_index.1))
+            )
+        );
+    }
+
+    // All of it is kept across a restart.
+    assert!(server.terminate().success(), "clean shutdown on SIGTERM");
+    let server = Server::start_durable(dir.path());
+    let client = server.client();
+    assert_eq!(
+        described_warm(&client, &on_demand).await,
+        (active(20_000, 4_000), Some(active(12_000, 6_000)))
+    );
+    assert_eq!(
+        described_warm(&client, &provisioned).await,
+        (active(30_000, 2_000), Some(active(50, 25)))
+    );
+}

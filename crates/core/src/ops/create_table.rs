@@ -14,6 +14,7 @@ use crate::encryption::SseSpecificationInput;
 use crate::resource_policies::{self, ResourcePolicy};
 use crate::streams::StreamMeta;
 use crate::validate::Violations;
+use crate::warm_throughput::{WarmThroughput, WarmThroughputInput};
 use crate::{describe, keys, now_epoch_seconds, storage_error, Database, RequestContext};
 use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
 use serde::Deserialize;
@@ -33,6 +34,7 @@ pub(super) struct CreateTableInput {
     billing_mode: Option<String>,
     provisioned_throughput: Option<ProvisionedThroughputInput>,
     on_demand_throughput: Option<OnDemandThroughputInput>,
+    warm_throughput: Option<WarmThroughputInput>,
     stream_specification: Option<StreamSpecificationInput>,
     deletion_protection_enabled: Option<bool>,
     table_class: Option<String>,
@@ -93,6 +95,10 @@ pub(super) fn create(
         input.on_demand_throughput.as_ref(),
         OnDemandThroughput::default(),
     )?;
+    let warm_throughput = input
+        .warm_throughput
+        .map(|wanted| wanted.applied_to(WarmThroughput::floor(billing_mode, &throughput)))
+        .transpose()?;
 
     let _changes = db.catalog().lock_changes();
     if db.catalog().get(&name).is_some() {
@@ -146,6 +152,7 @@ pub(super) fn create(
             projection: definition.projection,
             throughput: definition.throughput,
             on_demand: definition.on_demand,
+            warm_throughput: definition.warm_throughput,
             status: IndexStatus::Active,
             counter_slot: Some(counter_slot),
         })
@@ -160,6 +167,7 @@ pub(super) fn create(
         billing_mode,
         throughput,
         on_demand,
+        warm_throughput,
         created_at: now_epoch_seconds(),
         billing_mode_changed_at: None,
         billing_mode_given: input.billing_mode.is_some(),
@@ -224,6 +232,11 @@ fn check_members(input: &CreateTableInput) -> Result<(), DynamoError> {
     }
     if let Some(indexes) = &input.global_secondary_indexes {
         index_definitions::check_index_members(&mut v, indexes, "globalSecondaryIndexes");
+        index_definitions::check_global_index_warm_throughput(
+            &mut v,
+            indexes,
+            "globalSecondaryIndexes",
+        );
     }
     if v.require(&input.key_schema, "keySchema") {
         let schema = input.key_schema.as_deref().unwrap_or_default();
@@ -254,6 +267,9 @@ fn check_members(input: &CreateTableInput) -> Result<(), DynamoError> {
     }
     if let Some(throughput) = &input.provisioned_throughput {
         throughput.check(&mut v, "provisionedThroughput");
+    }
+    if let Some(warm) = &input.warm_throughput {
+        warm.check(&mut v, "warmThroughput");
     }
     v.one_of(input.billing_mode.as_deref(), "billingMode", BILLING_MODES);
     if let Some(spec) = &input.stream_specification {

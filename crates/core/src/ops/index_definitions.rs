@@ -10,6 +10,7 @@ use crate::catalog::{
     Throughput,
 };
 use crate::validate::Violations;
+use crate::warm_throughput::{WarmThroughput, WarmThroughputInput};
 use dynalith_model::DynamoError;
 use serde::Deserialize;
 
@@ -27,7 +28,7 @@ pub struct ProjectionInput {
 }
 
 /// A LocalSecondaryIndex or a GlobalSecondaryIndex (the latter with its
-/// provisioned throughput or on-demand ceiling).
+/// provisioned throughput or on-demand ceiling, and warm throughput).
 #[derive(Deserialize, Debug, Clone)]
 #[serde(rename_all = "PascalCase")]
 pub struct IndexInput {
@@ -36,6 +37,7 @@ pub struct IndexInput {
     pub projection: Option<ProjectionInput>,
     pub provisioned_throughput: Option<ProvisionedThroughputInput>,
     pub on_demand_throughput: Option<OnDemandThroughputInput>,
+    pub warm_throughput: Option<WarmThroughputInput>,
 }
 
 /// Coral's checks on a key schema member list, at `path`.
@@ -96,6 +98,16 @@ pub fn check_one_index_members(v: &mut Violations, index: &IndexInput, member: &
     );
 }
 
+/// Coral's checks on the warm throughput of global index definitions, at
+/// `path` (`globalSecondaryIndexes`); a local index has none to check.
+pub fn check_global_index_warm_throughput(v: &mut Violations, indexes: &[IndexInput], path: &str) {
+    for (i, index) in indexes.iter().enumerate() {
+        if let Some(warm) = &index.warm_throughput {
+            warm.check(v, &format!("{path}.{}.member.warmThroughput", i + 1));
+        }
+    }
+}
+
 /// A validated index definition, ready to become an `IndexMeta`.
 #[derive(Clone, Debug)]
 pub struct IndexDefinition {
@@ -105,6 +117,9 @@ pub struct IndexDefinition {
     pub projection: IndexProjection,
     pub throughput: Throughput,
     pub on_demand: OnDemandThroughput,
+    /// What the definition asked for, from the index's starting value; None
+    /// when it asked for nothing.
+    pub warm_throughput: Option<WarmThroughput>,
 }
 
 /// The index's key schema, with DynamoDB's checks against the attribute
@@ -236,6 +251,7 @@ pub fn local_index(
         projection,
         throughput: Throughput::default(),
         on_demand: OnDemandThroughput::default(),
+        warm_throughput: None,
     })
 }
 
@@ -282,6 +298,10 @@ pub fn global_index(
         index.on_demand_throughput.as_ref(),
         OnDemandThroughput::default(),
     )?;
+    let warm_throughput = index
+        .warm_throughput
+        .map(|wanted| wanted.applied_to(WarmThroughput::floor(billing, &throughput)))
+        .transpose()?;
     Ok(IndexDefinition {
         name,
         kind: IndexKind::Global,
@@ -289,6 +309,7 @@ pub fn global_index(
         projection,
         throughput,
         on_demand,
+        warm_throughput,
     })
 }
 

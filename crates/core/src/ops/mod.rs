@@ -47,7 +47,7 @@ mod restore_common;
 mod restore_table_from_backup;
 mod restore_table_to_point_in_time;
 mod scan;
-mod shapes;
+pub(crate) mod shapes;
 mod streams_common;
 mod tag_resource;
 mod tags;

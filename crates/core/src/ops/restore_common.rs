@@ -32,12 +32,14 @@ pub struct Overrides {
 }
 
 /// An index the restored table keeps; only its name and, for a global
-/// index of a provisioned table, its throughput are taken.
+/// index, its provisioned throughput (of a provisioned table) and warm
+/// throughput are taken.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct IndexOverride {
     index_name: Option<String>,
     provisioned_throughput: Option<ProvisionedThroughputInput>,
+    warm_throughput: Option<crate::warm_throughput::WarmThroughputInput>,
 }
 
 impl Overrides {
@@ -52,6 +54,20 @@ impl Overrides {
         }
         if let Some(spec) = &self.sse_specification_override {
             spec.check(v, "sSESpecificationOverride");
+        }
+        for (i, index) in self
+            .global_secondary_index_override
+            .iter()
+            .flatten()
+            .enumerate()
+        {
+            if let Some(warm) = &index.warm_throughput {
+                let path = format!(
+                    "globalSecondaryIndexOverride.{}.member.warmThroughput",
+                    i + 1
+                );
+                warm.check(v, &path);
+            }
         }
     }
 }
@@ -143,6 +159,12 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
         write_capacity_units: table.throughput.write_capacity_units,
         ..Throughput::default()
     };
+    // A restored table is a new table: it starts warm for what its billing
+    // gives it, whatever the source had reached.
+    table.warm_throughput = None;
+    for index in &mut table.indexes {
+        index.warm_throughput = None;
+    }
     for (kind, overrides) in [
         (IndexKind::Global, &input.global_secondary_index_override),
         (IndexKind::Local, &input.local_secondary_index_override),
@@ -206,6 +228,19 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
     if let Some(ceiling) = &input.on_demand_throughput_override {
         table.on_demand =
             super::index_definitions::on_demand_ceiling(mode, Some(ceiling), table.on_demand)?;
+    }
+    for wanted in input.global_secondary_index_override.iter().flatten() {
+        let Some(warm) = &wanted.warm_throughput else {
+            continue;
+        };
+        let name = wanted.index_name.as_deref().unwrap_or_default();
+        if let Some(index) = table
+            .indexes
+            .iter_mut()
+            .find(|i| i.kind == IndexKind::Global && i.name == name)
+        {
+            index.warm_throughput = Some(warm.applied_to(index.warm_throughput(mode))?);
+        }
     }
     Ok(table)
 }

@@ -14,6 +14,7 @@ use crate::catalog::{
 use crate::encryption::SseSpecificationInput;
 use crate::streams::StreamMeta;
 use crate::validate::Violations;
+use crate::warm_throughput::WarmThroughputInput;
 use crate::{describe, keys, now_epoch_seconds, storage_error, Database};
 use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
 use serde::Deserialize;
@@ -26,6 +27,7 @@ struct UpdateTableInput {
     billing_mode: Option<String>,
     provisioned_throughput: Option<ProvisionedThroughputInput>,
     on_demand_throughput: Option<OnDemandThroughputInput>,
+    warm_throughput: Option<WarmThroughputInput>,
     deletion_protection_enabled: Option<bool>,
     stream_specification: Option<StreamSpecificationInput>,
     global_secondary_index_updates: Option<Vec<IndexUpdateInput>>,
@@ -49,6 +51,7 @@ struct IndexThroughputInput {
     index_name: Option<String>,
     provisioned_throughput: Option<ProvisionedThroughputInput>,
     on_demand_throughput: Option<OnDemandThroughputInput>,
+    warm_throughput: Option<WarmThroughputInput>,
 }
 
 #[derive(Deserialize)]
@@ -85,6 +88,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     if let Some(spec) = &input.sse_specification {
         spec.check(&mut v, "sSESpecification");
     }
+    if let Some(warm) = &input.warm_throughput {
+        warm.check(&mut v, "warmThroughput");
+    }
     check_index_update_members(&mut v, &input);
     v.finish()?;
     if let Some(t) = &input.provisioned_throughput {
@@ -98,6 +104,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         && input.stream_specification.is_none()
         && input.table_class.is_none()
         && input.sse_specification.is_none()
+        && input.warm_throughput.is_none()
     {
         return Err(DynamoError::validation(
             "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
@@ -108,6 +115,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let _changes = db.catalog().lock_changes();
     let current = db.catalog().require_changeable(&name)?;
     let mut table = (*current).clone();
+    // Warm throughput as it stands before the change: a new provisioned
+    // peak or a request may raise it, nothing lowers it.
+    table.record_warm_throughput();
     let now = now_epoch_seconds();
     apply_billing(&mut table, &input, now)?;
     let stream_change = match &input.stream_specification {
@@ -127,6 +137,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         Some(updates) => apply_index_updates(db, &mut table, &input, updates)?,
         None => IndexChanges::default(),
     };
+    if let Some(wanted) = &input.warm_throughput {
+        table.warm_throughput = Some(wanted.applied_to(table.warm_throughput())?);
+    }
     // A deleted index's Contributor Insights go with it.
     table
         .contributor_insights
@@ -178,6 +191,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     if let Some(deleted) = &changes.deleted {
         let mut entry = describe::index_description(db, &table, deleted)?;
         entry["IndexStatus"] = "DELETING".into();
+        entry["WarmThroughput"]["Status"] = "DELETING".into();
         if let Some(list) = description
             .get_mut("GlobalSecondaryIndexes")
             .and_then(|l| l.as_array_mut())
@@ -318,8 +332,9 @@ fn check_index_update_members(v: &mut Violations, input: &UpdateTableInput) {
         let member = format!("globalSecondaryIndexUpdates.{}.member", i + 1);
         if let Some(update) = &update.update {
             let path = format!("{member}.update");
-            // An index's on-demand ceiling may change without throughput.
-            if update.on_demand_throughput.is_none() {
+            // An index's on-demand ceiling or warm throughput may change
+            // without its provisioned throughput.
+            if update.on_demand_throughput.is_none() && update.warm_throughput.is_none() {
                 v.require(
                     &update.provisioned_throughput,
                     &format!("{path}.provisionedThroughput"),
@@ -328,10 +343,16 @@ fn check_index_update_members(v: &mut Violations, input: &UpdateTableInput) {
             if let Some(t) = &update.provisioned_throughput {
                 t.check(v, &format!("{path}.provisionedThroughput"));
             }
+            if let Some(warm) = &update.warm_throughput {
+                warm.check(v, &format!("{path}.warmThroughput"));
+            }
             v.name(update.index_name.as_deref(), &format!("{path}.indexName"));
         }
         if let Some(create) = &update.create {
             index_definitions::check_one_index_members(v, create, &format!("{member}.create"));
+            if let Some(warm) = &create.warm_throughput {
+                warm.check(v, &format!("{member}.create.warmThroughput"));
+            }
         }
         if let Some(delete) = &update.delete {
             v.name(
@@ -489,6 +510,7 @@ fn create_index(
             projection: i.projection.clone(),
             throughput: i.throughput.clone(),
             on_demand: i.on_demand,
+            warm_throughput: i.warm_throughput,
         })
         .collect();
     all.push(definition.clone());
@@ -504,6 +526,7 @@ fn create_index(
         projection: definition.projection,
         throughput: definition.throughput,
         on_demand: definition.on_demand,
+        warm_throughput: definition.warm_throughput,
         status: IndexStatus::Creating,
         counter_slot,
     });
@@ -563,18 +586,20 @@ fn update_index_throughput(
         change.on_demand_throughput.as_ref(),
         index.on_demand,
     )?;
-    let Some(requested) = change.provisioned_throughput else {
-        return Ok(());
-    };
-    if billing == BillingMode::PayPerRequest {
-        return Err(DynamoError::invalid_parameter(format!(
-            "ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
-        )));
+    if let Some(requested) = change.provisioned_throughput {
+        if billing == BillingMode::PayPerRequest {
+            return Err(DynamoError::invalid_parameter(format!(
+                "ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
+            )));
+        }
+        requested.check_bounds()?;
+        let now = now_epoch_seconds();
+        let read = requested.read_capacity_units.unwrap_or(0);
+        let write = requested.write_capacity_units.unwrap_or(0);
+        index.throughput.change_to(read, write, now);
     }
-    requested.check_bounds()?;
-    let now = now_epoch_seconds();
-    let read = requested.read_capacity_units.unwrap_or(0);
-    let write = requested.write_capacity_units.unwrap_or(0);
-    index.throughput.change_to(read, write, now);
+    if let Some(wanted) = &change.warm_throughput {
+        index.warm_throughput = Some(wanted.applied_to(index.warm_throughput(billing))?);
+    }
     Ok(())
 }

@@ -1,0 +1,228 @@
+//! Warm throughput (DynamoDB's `WarmThroughput`): the read and write units
+//! per second a table or global index can serve at once. DynamoDB reports
+//! it for every table and global index, raises it as provisioned capacity
+//! (or usage) reaches new peaks, lets a client raise it ahead of a peak
+//! (CreateTable, UpdateTable) and never lowers it. Here it is kept and
+//! reported by those rules; it throttles nothing (`--enforce-throughput`
+//! applies provisioned capacity and on-demand ceilings, and a server here
+//! has no partitions to warm). Tools read it back: Terraform's AWS provider
+//! waits for its `Status` to be ACTIVE after creating or updating a table,
+//! and never stops waiting when DescribeTable leaves it out, as DynamoDB
+//! Local does.
+
+use crate::catalog::{BillingMode, Throughput};
+use crate::validate::Violations;
+use dynalith_model::DynamoError;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// Read and write units per second.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarmThroughput {
+    pub read_units_per_second: i64,
+    pub write_units_per_second: i64,
+}
+
+/// What a new on-demand table or global index can serve at once
+/// (DynamoDB Developer Guide, "Warm throughput for an on-demand table").
+pub const ON_DEMAND_START: WarmThroughput = WarmThroughput {
+    read_units_per_second: 12_000,
+    write_units_per_second: 4_000,
+};
+
+impl WarmThroughput {
+    /// The least a table or global index billed `billing` is warm for:
+    /// on-demand's starting values, or its provisioned capacity (raising
+    /// provisioned capacity past the warm throughput raises the warm
+    /// throughput with it).
+    pub fn floor(billing: BillingMode, provisioned: &Throughput) -> WarmThroughput {
+        match billing {
+            BillingMode::PayPerRequest => ON_DEMAND_START,
+            BillingMode::Provisioned => WarmThroughput {
+                read_units_per_second: provisioned.read_capacity_units,
+                write_units_per_second: provisioned.write_capacity_units,
+            },
+        }
+    }
+
+    /// Each value the larger of the two: warm throughput only rises.
+    pub fn max(self, other: WarmThroughput) -> WarmThroughput {
+        WarmThroughput {
+            read_units_per_second: self.read_units_per_second.max(other.read_units_per_second),
+            write_units_per_second: self
+                .write_units_per_second
+                .max(other.write_units_per_second),
+        }
+    }
+
+    /// DescribeTable's `WarmThroughput` member (of the table or of a global
+    /// index), with the table's or the index's status.
+    pub fn description(self, status: &str) -> Value {
+        json!({
+            "ReadUnitsPerSecond": self.read_units_per_second,
+            "WriteUnitsPerSecond": self.write_units_per_second,
+            "Status": status,
+        })
+    }
+}
+
+/// A table's or global index's effective warm throughput: what it was last
+/// recorded at (None where nothing was ever recorded, as for tables written
+/// before warm throughput was kept), raised to what its billing gives it now.
+pub fn effective(
+    recorded: Option<WarmThroughput>,
+    billing: BillingMode,
+    provisioned: &Throughput,
+) -> WarmThroughput {
+    let floor = WarmThroughput::floor(billing, provisioned);
+    recorded.map_or(floor, |recorded| recorded.max(floor))
+}
+
+/// The `WarmThroughput` member of CreateTable, UpdateTable, a global index
+/// definition or a global index update.
+#[derive(Deserialize, Debug, Clone, Copy)]
+#[serde(rename_all = "PascalCase")]
+pub struct WarmThroughputInput {
+    pub read_units_per_second: Option<i64>,
+    pub write_units_per_second: Option<i64>,
+}
+
+/// The largest value taken before "out of bounds", as for provisioned
+/// capacity.
+const MAX_UNITS_PER_SECOND: i64 = crate::ops::shapes::MAX_CAPACITY_UNITS;
+
+impl WarmThroughputInput {
+    /// Coral's member checks, at `path`: DynamoDB describes warm
+    /// throughput values of at least 1.
+    pub fn check(&self, v: &mut Violations, path: &str) {
+        v.at_least(
+            self.read_units_per_second,
+            &format!("{path}.readUnitsPerSecond"),
+            1,
+        );
+        v.at_least(
+            self.write_units_per_second,
+            &format!("{path}.writeUnitsPerSecond"),
+            1,
+        );
+    }
+
+    /// `current` with the values this asks for; a value left out keeps its
+    /// current one. Asking for less than the current value is refused, in
+    /// DynamoDB's words (quoted from its answer to an UpdateTable that
+    /// lowered a table's warm throughput); a new table or index starts at
+    /// its floor (`WarmThroughput::floor`), so asking for less at creation
+    /// is refused the same way.
+    pub fn applied_to(&self, current: WarmThroughput) -> Result<WarmThroughput, DynamoError> {
+        for (value, name) in [
+            (self.read_units_per_second, "ReadUnitsPerSecond"),
+            (self.write_units_per_second, "WriteUnitsPerSecond"),
+        ] {
+            if let Some(units) = value.filter(|u| *u > MAX_UNITS_PER_SECOND) {
+                return Err(DynamoError::validation(format!(
+                    "Given value {units} for {name} is out of bounds"
+                )));
+            }
+        }
+        let wanted = WarmThroughput {
+            read_units_per_second: self
+                .read_units_per_second
+                .unwrap_or(current.read_units_per_second),
+            write_units_per_second: self
+                .write_units_per_second
+                .unwrap_or(current.write_units_per_second),
+        };
+        if wanted.read_units_per_second < current.read_units_per_second
+            || wanted.write_units_per_second < current.write_units_per_second
+        {
+            return Err(DynamoError::validation(
+                "decreasing WarmThroughput is not supported",
+            ));
+        }
+        Ok(wanted)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn provisioned(read: i64, write: i64) -> Throughput {
+        Throughput {
+            read_capacity_units: read,
+            write_capacity_units: write,
+            ..Throughput::default()
+        }
+    }
+
+    fn warm(read: i64, write: i64) -> WarmThroughput {
+        WarmThroughput {
+            read_units_per_second: read,
+            write_units_per_second: write,
+        }
+    }
+
+    fn input(read: Option<i64>, write: Option<i64>) -> WarmThroughputInput {
+        WarmThroughputInput {
+            read_units_per_second: read,
+            write_units_per_second: write,
+        }
+    }
+
+    #[test]
+    fn on_demand_starts_at_twelve_thousand_reads_and_four_thousand_writes() {
+        let floor = WarmThroughput::floor(BillingMode::PayPerRequest, &Throughput::default());
+        assert_eq!(floor, warm(12_000, 4_000));
+    }
+
+    #[test]
+    fn provisioned_capacity_is_the_floor_and_raises_what_was_recorded() {
+        let capacity = provisioned(50, 25);
+        assert_eq!(
+            effective(None, BillingMode::Provisioned, &capacity),
+            warm(50, 25)
+        );
+        let raised = provisioned(50_000, 10);
+        assert_eq!(
+            effective(
+                Some(warm(30_000, 10_000)),
+                BillingMode::Provisioned,
+                &raised
+            ),
+            warm(50_000, 10_000)
+        );
+    }
+
+    #[test]
+    fn a_request_raises_either_value_and_keeps_the_other() {
+        let current = warm(12_000, 4_000);
+        assert_eq!(
+            input(Some(15_000), None).applied_to(current).unwrap(),
+            warm(15_000, 4_000)
+        );
+        assert_eq!(
+            input(None, Some(5_000)).applied_to(current).unwrap(),
+            warm(12_000, 5_000)
+        );
+        assert_eq!(input(None, None).applied_to(current).unwrap(), current);
+    }
+
+    #[test]
+    fn a_request_below_the_current_value_is_refused() {
+        let current = warm(12_000, 4_000);
+        for request in [input(Some(11_999), None), input(Some(20_000), Some(3_999))] {
+            let error = request.applied_to(current).unwrap_err();
+            assert_eq!(error.message, "decreasing WarmThroughput is not supported");
+        }
+    }
+
+    #[test]
+    fn values_beyond_provisioned_capacity_bounds_are_refused() {
+        let error = input(Some(MAX_UNITS_PER_SECOND + 1), None)
+            .applied_to(ON_DEMAND_START)
+            .unwrap_err();
+        assert!(error
+            .message
+            .ends_with("for ReadUnitsPerSecond is out of bounds"));
+    }
+}
