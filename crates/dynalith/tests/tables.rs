@@ -1485,3 +1485,45 @@ async fn warm_throughput_is_reported_raised_and_never_lowered() {
         (active(30_000, 2_000), Some(active(50, 25)))
     );
 }
+
+#[tokio::test]
+async fn replica_updates_are_refused_not_ignored() {
+    use aws_sdk_dynamodb::types::{CreateReplicationGroupMemberAction, ReplicationGroupUpdate};
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("replicas");
+    create_table(&client, &name, None).await;
+    let replica = ReplicationGroupUpdate::builder()
+        .create(
+            CreateReplicationGroupMemberAction::builder()
+                .region_name("eu-west-1")
+                .build()
+                .unwrap(),
+        )
+        .build();
+    let error = client
+        .update_table()
+        .table_name(&name)
+        .deletion_protection_enabled(true)
+        .replica_updates(replica)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+    assert!(
+        error_message(&error).starts_with("ReplicaUpdates are not supported"),
+        "{}",
+        error_message(&error)
+    );
+    // Nothing else of the request was applied either.
+    let table = client
+        .describe_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(table.deletion_protection_enabled(), Some(false));
+    assert!(table.replicas().is_empty());
+}

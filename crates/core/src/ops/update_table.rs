@@ -35,6 +35,8 @@ struct UpdateTableInput {
     table_class: Option<String>,
     #[serde(rename = "SSESpecification")]
     sse_specification: Option<SseSpecificationInput>,
+    /// Global-table replicas: refused, not ignored (below).
+    replica_updates: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +97,14 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     v.finish()?;
     if let Some(t) = &input.provisioned_throughput {
         t.check_bounds()?;
+    }
+    if input.replica_updates.is_some() {
+        // Ignoring them would leave a client (Terraform's replica blocks)
+        // waiting for replicas that never come; DynamoDB Local answers
+        // "Nothing to update" and applies nothing.
+        return Err(DynamoError::validation(
+            "ReplicaUpdates are not supported: this server keeps every table in one Region (no global tables)",
+        ));
     }
     if input.billing_mode.is_none()
         && input.global_secondary_index_updates.is_none()
