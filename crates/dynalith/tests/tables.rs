@@ -1511,7 +1511,7 @@ async fn replica_updates_are_refused_not_ignored() {
         .unwrap_err();
     assert_eq!(error_code(&error), "ValidationException");
     assert!(
-        error_message(&error).starts_with("ReplicaUpdates are not supported"),
+        error_message(&error).starts_with("ReplicaUpdates is not supported"),
         "{}",
         error_message(&error)
     );

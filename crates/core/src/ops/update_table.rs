@@ -35,8 +35,10 @@ struct UpdateTableInput {
     table_class: Option<String>,
     #[serde(rename = "SSESpecification")]
     sse_specification: Option<SseSpecificationInput>,
-    /// Global-table replicas: refused, not ignored (below).
+    /// Global-table settings: refused, not ignored (below).
     replica_updates: Option<serde_json::Value>,
+    global_table_witness_updates: Option<serde_json::Value>,
+    multi_region_consistency: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -98,13 +100,25 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     if let Some(t) = &input.provisioned_throughput {
         t.check_bounds()?;
     }
-    if input.replica_updates.is_some() {
-        // Ignoring them would leave a client (Terraform's replica blocks)
-        // waiting for replicas that never come; DynamoDB Local answers
-        // "Nothing to update" and applies nothing.
-        return Err(DynamoError::validation(
-            "ReplicaUpdates are not supported: this server keeps every table in one Region (no global tables)",
-        ));
+    for (given, member) in [
+        (input.replica_updates.is_some(), "ReplicaUpdates"),
+        (
+            input.global_table_witness_updates.is_some(),
+            "GlobalTableWitnessUpdates",
+        ),
+        (
+            input.multi_region_consistency.is_some(),
+            "MultiRegionConsistency",
+        ),
+    ] {
+        if given {
+            // Ignoring them would leave a client (Terraform's replica
+            // blocks) waiting for replicas that never come; DynamoDB Local
+            // answers "Nothing to update" and applies nothing.
+            return Err(DynamoError::validation(format!(
+                "{member} is not supported: this server keeps every table in one Region (no global tables)"
+            )));
+        }
     }
     if input.billing_mode.is_none()
         && input.global_secondary_index_updates.is_none()
