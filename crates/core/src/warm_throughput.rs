@@ -87,10 +87,6 @@ pub struct WarmThroughputInput {
     pub write_units_per_second: Option<i64>,
 }
 
-/// The largest value taken before "out of bounds", as for provisioned
-/// capacity.
-const MAX_UNITS_PER_SECOND: i64 = crate::ops::shapes::MAX_CAPACITY_UNITS;
-
 impl WarmThroughputInput {
     /// Coral's member checks, at `path`: DynamoDB describes warm
     /// throughput values of at least 1.
@@ -114,16 +110,10 @@ impl WarmThroughputInput {
     /// its floor (`WarmThroughput::floor`), so asking for less at creation
     /// is refused the same way.
     pub fn applied_to(&self, current: WarmThroughput) -> Result<WarmThroughput, DynamoError> {
-        for (value, name) in [
+        crate::ops::shapes::check_capacity_bounds([
             (self.read_units_per_second, "ReadUnitsPerSecond"),
             (self.write_units_per_second, "WriteUnitsPerSecond"),
-        ] {
-            if let Some(units) = value.filter(|u| *u > MAX_UNITS_PER_SECOND) {
-                return Err(DynamoError::validation(format!(
-                    "Given value {units} for {name} is out of bounds"
-                )));
-            }
-        }
+        ])?;
         let wanted = WarmThroughput {
             read_units_per_second: self
                 .read_units_per_second
@@ -218,7 +208,7 @@ mod tests {
 
     #[test]
     fn values_beyond_provisioned_capacity_bounds_are_refused() {
-        let error = input(Some(MAX_UNITS_PER_SECOND + 1), None)
+        let error = input(Some(crate::ops::shapes::MAX_CAPACITY_UNITS + 1), None)
             .applied_to(ON_DEMAND_START)
             .unwrap_err();
         assert!(error

@@ -82,6 +82,21 @@ pub const BILLING_MODES: &[&str] = &["PROVISIONED", "PAY_PER_REQUEST"];
 /// The largest provisioned value DynamoDB accepts before "out of bounds".
 pub const MAX_CAPACITY_UNITS: i64 = 1_000_000_000_000;
 
+/// DynamoDB's bound on capacity values (provisioned throughput, on-demand
+/// ceilings, warm throughput), each given with its member's name.
+pub fn check_capacity_bounds(
+    values: [(Option<i64>, &str); 2],
+) -> Result<(), dynalith_model::DynamoError> {
+    for (value, name) in values {
+        if let Some(units) = value.filter(|u| *u > MAX_CAPACITY_UNITS) {
+            return Err(dynalith_model::DynamoError::validation(format!(
+                "Given value {units} for {name} is out of bounds"
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl ProvisionedThroughputInput {
     /// Coral's member checks, at `path`.
     pub fn check(&self, v: &mut crate::validate::Violations, path: &str) {
@@ -97,17 +112,10 @@ impl ProvisionedThroughputInput {
 
     /// DynamoDB's bound on either value.
     pub fn check_bounds(&self) -> Result<(), dynalith_model::DynamoError> {
-        for (value, name) in [
+        check_capacity_bounds([
             (self.read_capacity_units, "ReadCapacityUnits"),
             (self.write_capacity_units, "WriteCapacityUnits"),
-        ] {
-            if let Some(units) = value.filter(|u| *u > MAX_CAPACITY_UNITS) {
-                return Err(dynalith_model::DynamoError::validation(format!(
-                    "Given value {units} for {name} is out of bounds"
-                )));
-            }
-        }
-        Ok(())
+        ])
     }
 }
 
@@ -119,21 +127,18 @@ impl OnDemandThroughputInput {
         &self,
         current: crate::catalog::OnDemandThroughput,
     ) -> Result<crate::catalog::OnDemandThroughput, dynalith_model::DynamoError> {
-        for (value, name) in [
+        let values = [
             (self.max_read_request_units, "MaxReadRequestUnits"),
             (self.max_write_request_units, "MaxWriteRequestUnits"),
-        ] {
+        ];
+        for (value, name) in values {
             if let Some(units) = value.filter(|u| *u != -1 && *u < 1) {
                 return Err(dynalith_model::DynamoError::invalid_parameter(format!(
                     "{name} must be greater than or equal to 1, or -1 to remove the limit; given: {units}"
                 )));
             }
-            if let Some(units) = value.filter(|u| *u > MAX_CAPACITY_UNITS) {
-                return Err(dynalith_model::DynamoError::validation(format!(
-                    "Given value {units} for {name} is out of bounds"
-                )));
-            }
         }
+        check_capacity_bounds(values)?;
         Ok(crate::catalog::OnDemandThroughput {
             max_read_request_units: self
                 .max_read_request_units
