@@ -259,6 +259,20 @@ def test_encryption_and_contributor_insights_settings(client, table):
     assert [s["TableName"] for s in listed] == [table]
 
 
+def test_warm_throughput_reads_back_through_the_table_resource(client, resource, table):
+    # boto3's Table resource exposes DescribeTable's WarmThroughput as an attribute.
+    assert resource.Table(table).warm_throughput == {
+        "ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+    out = client.update_table(TableName=table, WarmThroughput={"WriteUnitsPerSecond": 4500})
+    assert out["TableDescription"]["WarmThroughput"]["Status"] == "UPDATING"
+    assert resource.Table(table).warm_throughput == {
+        "ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4500, "Status": "ACTIVE"}
+    with pytest.raises(ClientError) as excinfo:
+        client.update_table(TableName=table, WarmThroughput={"WriteUnitsPerSecond": 4000})
+    assert error_code(excinfo) == "ValidationException"
+    assert excinfo.value.response["Error"]["Message"] == "decreasing WarmThroughput is not supported"
+
+
 def test_create_existing_table_is_resource_in_use(client, table):
     with pytest.raises(client.exceptions.ResourceInUseException) as ei:
         create_table(client, table, sort_key=("sk", "N"))
