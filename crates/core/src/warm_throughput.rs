@@ -4,8 +4,9 @@
 //! (or usage) reaches new peaks, lets a client raise it ahead of a peak
 //! (CreateTable, UpdateTable) and never lowers it. Here it is kept and
 //! reported by those rules; it throttles nothing (`--enforce-throughput`
-//! applies provisioned capacity and on-demand ceilings, and a server here
-//! has no partitions to warm). Tools read it back: Terraform's AWS provider
+//! applies provisioned capacity, on-demand ceilings and per-key limits, and
+//! a server here has no storage partitions that would need warming). Tools
+//! read it back: Terraform's AWS provider
 //! waits for its `Status` to be ACTIVE after creating or updating a table,
 //! and never stops waiting when DescribeTable leaves it out, as DynamoDB
 //! Local does.
