@@ -99,6 +99,18 @@ pub(crate) fn now_epoch_seconds() -> f64 {
         .unwrap_or(0.0)
 }
 
+/// A time a client sent (epoch seconds), to the millisecond, as every time
+/// here is kept. A time read from an answer (an EarliestRestorableDateTime,
+/// a backup's creation time) may come back a hair off: the SDKs carry it
+/// through whole seconds and nanoseconds (the Rust SDK sent
+/// 1764652800.122999906 for 1764652800.123), and parsing the decimal may
+/// round to a neighbouring float (a ListBackups bound once missed the
+/// backup whose creation time it was). It must still name that
+/// millisecond and compare equal to it.
+pub(crate) fn to_the_millisecond(epoch_seconds: f64) -> f64 {
+    (epoch_seconds * 1000.0).round() / 1000.0
+}
+
 /// Quotas that DynamoDB fixes and dynalith lets an operator choose.
 #[derive(Clone, Debug)]
 pub struct Limits {
@@ -339,5 +351,21 @@ impl Database {
                 tracing::error!(table_id, %e, "dropping a deleted table's data failed; will resume at restart");
             }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_time_sent_back_a_hair_off_names_its_millisecond() {
+        let created = 1_764_652_800_123_f64 / 1000.0;
+        for sent_back in [
+            f64::from_bits(created.to_bits() + 1),
+            f64::from_bits(created.to_bits() - 1),
+            "1764652800.122999906".parse().unwrap(),
+        ] {
+            assert_eq!(super::to_the_millisecond(sent_back), created);
+        }
+        assert!(super::to_the_millisecond(1_764_652_800.122_4) < created);
     }
 }

@@ -745,3 +745,56 @@ async fn point_in_time_recovery_survives_sigkill() {
         "the moment before the restart is still restorable"
     );
 }
+
+/// A backup's creation time, as a client reads it and sends it back as a
+/// ListBackups bound, may differ from the server's in the last bits of the
+/// float (the SDKs carry times through seconds and nanoseconds, and a
+/// decimal-to-float parse may round either way): the bound still names
+/// that backup's millisecond.
+#[tokio::test]
+async fn a_time_range_bound_read_from_a_backup_names_its_millisecond() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("bound");
+    common::create_table(&client, &table, None).await;
+    client
+        .create_backup()
+        .table_name(&table)
+        .backup_name("only")
+        .send()
+        .await
+        .unwrap();
+    let listed = common::call(
+        &server.address(),
+        "ListBackups",
+        &format!(r#"{{"TableName":"{table}"}}"#),
+    )
+    .json();
+    let created = listed["BackupSummaries"][0]["BackupCreationDateTime"]
+        .as_f64()
+        .unwrap();
+    // A microsecond either way: a few units in the last place at today's
+    // epoch seconds, clear of any rounding in parsing the number.
+    for sent in [created + 1e-6, created - 1e-6] {
+        let listed = common::call(
+            &server.address(),
+            "ListBackups",
+            &format!(r#"{{"TableName":"{table}","TimeRangeLowerBound":{sent}}}"#),
+        )
+        .json();
+        let found = listed["BackupSummaries"].as_array().unwrap().len();
+        assert_eq!(
+            found, 1,
+            "lower bound {sent} for a backup made at {created}"
+        );
+    }
+    // The upper bound is exclusive, a hair off or not.
+    let sent = created - 1e-6;
+    let listed = common::call(
+        &server.address(),
+        "ListBackups",
+        &format!(r#"{{"TableName":"{table}","TimeRangeUpperBound":{sent}}}"#),
+    )
+    .json();
+    assert_eq!(listed["BackupSummaries"].as_array().unwrap().len(), 0);
+}

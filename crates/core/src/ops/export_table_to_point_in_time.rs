@@ -128,13 +128,12 @@ fn incremental_window(
     earliest: f64,
     now: f64,
 ) -> Result<IncrementalExport, DynamoError> {
-    let to_millis = |t: f64| (t * 1000.0).round() / 1000.0;
-    let Some(from) = spec.export_from_time.map(to_millis) else {
+    let Some(from) = spec.export_from_time.map(crate::to_the_millisecond) else {
         return Err(DynamoError::validation(
             "ExportFromTime is required for an incremental export",
         ));
     };
-    let to = spec.export_to_time.map_or(now, to_millis);
+    let to = spec.export_to_time.map_or(now, crate::to_the_millisecond);
     if from < earliest || to > now || from >= to {
         return Err(DynamoError::new(
             ErrorKind::InvalidExportTime,
@@ -203,8 +202,8 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         }
     }
     let now = crate::now_epoch_seconds();
-    // Kept to the millisecond, as the recovery history is (see
-    // RestoreTableToPointInTime).
+    // Kept to the millisecond, as the recovery history is
+    // (`to_the_millisecond`).
     let incremental = input
         .incremental_export_specification
         .as_ref()
@@ -212,7 +211,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         .transpose()?;
     let at = match &incremental {
         Some(window) => window.to,
-        None => (input.export_time.unwrap_or(now) * 1000.0).round() / 1000.0,
+        None => crate::to_the_millisecond(input.export_time.unwrap_or(now)),
     };
     if at < recovery.earliest || at > now {
         return Err(DynamoError::new(

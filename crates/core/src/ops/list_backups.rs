@@ -54,16 +54,18 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
                 .as_ref()
                 .is_none_or(|t| &b.source.name == t)
         })
-        // The lower bound is inclusive, the upper one exclusive.
+        // The lower bound is inclusive, the upper one exclusive; a bound
+        // that is a backup's own creation time, as a client read it, names
+        // that backup's millisecond.
         .filter(|b| {
             input
                 .time_range_lower_bound
-                .is_none_or(|t| b.created_at >= t)
+                .is_none_or(|t| b.created_at >= crate::to_the_millisecond(t))
         })
         .filter(|b| {
             input
                 .time_range_upper_bound
-                .is_none_or(|t| b.created_at < t)
+                .is_none_or(|t| b.created_at < crate::to_the_millisecond(t))
         })
         .collect();
     if let Some(start) = &input.exclusive_start_backup_arn {

@@ -75,10 +75,7 @@ pub fn execute(
         ));
     };
     let now = crate::now_epoch_seconds();
-    // Times are kept to the millisecond. A client may send one back a hair
-    // off (the Rust SDK renders EarliestRestorableDateTime's 1764652800.123
-    // as 1764652800.122999906), which must still name that millisecond.
-    let at = (input.restore_date_time.unwrap_or(now) * 1000.0).round() / 1000.0;
+    let at = crate::to_the_millisecond(input.restore_date_time.unwrap_or(now));
     if at < recovery.earliest || at > now {
         return Err(DynamoError::new(
             ErrorKind::InvalidRestoreTime,
