@@ -36,6 +36,21 @@ fn throughput(read: i64, write: i64) -> ProvisionedThroughput {
         .unwrap()
 }
 
+/// The table's description, as DescribeTable gives it.
+async fn described(
+    client: &aws_sdk_dynamodb::Client,
+    name: &str,
+) -> aws_sdk_dynamodb::types::TableDescription {
+    client
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap()
+}
+
 #[tokio::test]
 async fn create_describe_and_delete_a_table() {
     let server = Server::start();
@@ -66,14 +81,7 @@ async fn create_describe_and_delete_a_table() {
         .wait(std::time::Duration::from_secs(30))
         .await
         .unwrap();
-    let table = client
-        .describe_table()
-        .table_name(&name)
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
+    let table = described(&client, &name).await;
     assert_eq!(table.table_status(), Some(&TableStatus::Active));
     assert_eq!(table.key_schema().len(), 2);
     assert_eq!(table.key_schema()[0].attribute_name(), "pk");
@@ -347,14 +355,7 @@ async fn update_table_changes_billing_throughput_protection_and_streams() {
         .send()
         .await
         .unwrap();
-    let table = client
-        .describe_table()
-        .table_name(&name)
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
+    let table = described(&client, &name).await;
     assert_eq!(table.deletion_protection_enabled(), Some(true));
     assert_eq!(
         table.stream_specification().unwrap().stream_view_type(),
@@ -408,14 +409,7 @@ async fn described_ceilings(
     client: &aws_sdk_dynamodb::Client,
     name: &str,
 ) -> (OnDemandThroughput, OnDemandThroughput) {
-    let table = client
-        .describe_table()
-        .table_name(name)
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
+    let table = described(client, name).await;
     let index = table.global_secondary_indexes()[0].clone();
     assert_eq!(index.index_name(), Some("byG"));
     (
@@ -540,14 +534,7 @@ async fn tables_survive_a_restart() {
     }
     let server = Server::start_durable(dir.path());
     let client = server.client();
-    let table = client
-        .describe_table()
-        .table_name(&name)
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
+    let table = described(&client, &name).await;
     assert_eq!(table.item_count(), Some(10));
     assert!(table.table_size_bytes().unwrap() > 0);
     let item = client
@@ -694,14 +681,8 @@ async fn billing_mode_summary_only_when_a_billing_mode_was_given() {
     let summary = |name: String| {
         let client = client.clone();
         async move {
-            client
-                .describe_table()
-                .table_name(name)
-                .send()
+            described(&client, &name)
                 .await
-                .unwrap()
-                .table
-                .unwrap()
                 .billing_mode_summary
                 .and_then(|s| s.billing_mode)
         }
@@ -756,16 +737,8 @@ async fn encryption_settings_are_recorded_described_and_kept() {
     use aws_sdk_dynamodb::types::{SseSpecification, SseStatus, SseType};
     let dir = tempfile::tempdir().unwrap();
     let name = unique_table("sse");
-    let described = |client: aws_sdk_dynamodb::Client, name: String| async move {
-        client
-            .describe_table()
-            .table_name(name)
-            .send()
-            .await
-            .unwrap()
-            .table
-            .unwrap()
-            .sse_description
+    let described_sse = |client: aws_sdk_dynamodb::Client, name: String| async move {
+        described(&client, &name).await.sse_description
     };
     {
         let mut server = Server::start_durable(dir.path());
@@ -803,7 +776,7 @@ async fn encryption_settings_are_recorded_described_and_kept() {
             .send()
             .await
             .unwrap();
-        let sse = described(client.clone(), name.clone()).await.unwrap();
+        let sse = described_sse(client.clone(), name.clone()).await.unwrap();
         assert_eq!(
             sse.kms_master_key_arn(),
             Some("arn:aws:kms:us-east-1:000000000000:alias/app-key")
@@ -833,7 +806,7 @@ async fn encryption_settings_are_recorded_described_and_kept() {
     }
     let server = Server::start_durable(dir.path());
     let client = server.client();
-    let sse = described(client.clone(), name.clone()).await.unwrap();
+    let sse = described_sse(client.clone(), name.clone()).await.unwrap();
     assert_eq!(
         sse.kms_master_key_arn(),
         Some("arn:aws:kms:us-east-1:000000000000:alias/app-key")
@@ -859,7 +832,7 @@ async fn encryption_settings_are_recorded_described_and_kept() {
         .await
         .unwrap();
     assert_eq!(
-        described(client.clone(), kept)
+        described_sse(client.clone(), kept)
             .await
             .unwrap()
             .kms_master_key_arn(),
@@ -874,7 +847,7 @@ async fn encryption_settings_are_recorded_described_and_kept() {
         .send()
         .await
         .unwrap();
-    assert_eq!(described(client.clone(), owned).await, None);
+    assert_eq!(described_sse(client.clone(), owned).await, None);
 
     // Back to the key AWS owns: DynamoDB describes nothing then.
     client
@@ -884,7 +857,7 @@ async fn encryption_settings_are_recorded_described_and_kept() {
         .send()
         .await
         .unwrap();
-    assert_eq!(described(client.clone(), name.clone()).await, None);
+    assert_eq!(described_sse(client.clone(), name.clone()).await, None);
 }
 
 /// Resource-based policies with their revisions, as DynamoDB answers them
@@ -1218,14 +1191,7 @@ async fn described_warm(
     client: &aws_sdk_dynamodb::Client,
     name: &str,
 ) -> ((i64, i64, String), Option<(i64, i64, String)>) {
-    let table = client
-        .describe_table()
-        .table_name(name)
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
+    let table = described(client, name).await;
     let warm = table.warm_throughput().expect("the table's WarmThroughput");
     let index = table.global_secondary_indexes().first().map(|index| {
         let warm = index.warm_throughput().expect("the index's WarmThroughput");
@@ -1357,28 +1323,23 @@ async fn warm_throughput_is_reported_raised_and_never_lowered() {
         error_message(&error),
         "decreasing WarmThroughput is not supported"
     );
-    let error = client
-        .update_table()
-        .table_name(&prewarmed)
-        .warm_throughput(warm(14_000, 5_000))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error_message(&error),
-        "decreasing WarmThroughput is not supported"
-    );
-    let error = client
-        .update_table()
-        .table_name(&prewarmed)
-        .warm_throughput(warm(0, 5_000))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error_message(&error),
-        "1 validation error detected: Value '0' at 'warmThroughput.readUnitsPerSecond' failed to satisfy constraint: Member must have value greater than or equal to 1"
-    );
+    for (asked, refusal) in [
+        (warm(14_000, 5_000), "decreasing WarmThroughput is not supported"),
+        (
+            warm(0, 5_000),
+            "1 validation error detected: Value '0' at 'warmThroughput.readUnitsPerSecond' failed to satisfy constraint: Member must have value greater than or equal to 1",
+        ),
+    ] {
+        let error = client
+            .update_table()
+            .table_name(&prewarmed)
+            .warm_throughput(asked)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException");
+        assert_eq!(error_message(&error), refusal);
+    }
 
     // UpdateTable raises the table's (one value at a time) and an index's
     // warm throughput, the index's alone in its update action. Its answer
@@ -1516,14 +1477,7 @@ async fn replica_updates_are_refused_not_ignored() {
         error_message(&error)
     );
     // Nothing else of the request was applied either.
-    let table = client
-        .describe_table()
-        .table_name(&name)
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
+    let table = described(&client, &name).await;
     assert_eq!(table.deletion_protection_enabled(), Some(false));
     assert!(table.replicas().is_empty());
 }
