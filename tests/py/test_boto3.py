@@ -270,7 +270,10 @@ def test_warm_throughput_reads_back_through_the_table_resource(client, resource,
     with pytest.raises(ClientError) as excinfo:
         client.update_table(TableName=table, WarmThroughput={"WriteUnitsPerSecond": 4000})
     assert error_code(excinfo) == "ValidationException"
-    assert excinfo.value.response["Error"]["Message"] == "decreasing WarmThroughput is not supported"
+    assert excinfo.value.response["Error"]["Message"] == (
+        "One or more parameter values were invalid: Requested WriteUnitsPerSecond for WarmThroughput"
+        " for table is lower than current WarmThroughput, decreasing WarmThroughput is not supported"
+    )
 
 
 def test_create_existing_table_is_resource_in_use(client, table):

@@ -146,6 +146,19 @@ impl Database {
     }
 
     pub(crate) fn backup(&self, arn: &str) -> Result<BackupMeta, DynamoError> {
+        // What names no backup at all (a table's ARN, say) is DynamoDB's
+        // "Invalid Backup ARN"; a backup's that is not kept, not found.
+        let resource = arn.splitn(6, ':').collect::<Vec<_>>();
+        let shaped = resource.len() == 6
+            && resource[0] == "arn"
+            && resource[2] == "dynamodb"
+            && matches!(
+                resource[5].split('/').collect::<Vec<_>>().as_slice(),
+                ["table", name, "backup", id] if !name.is_empty() && !id.is_empty()
+            );
+        if !shaped {
+            return Err(DynamoError::validation("Invalid Backup ARN"));
+        }
         self.backups()?
             .into_iter()
             .find(|b| b.arn == arn)

@@ -177,6 +177,15 @@ pub struct TableMeta {
     pub deletion_protection: bool,
     pub stream: Option<StreamSettings>,
     pub table_class: String,
+    /// Whether CreateTable named a class or UpdateTable changed it:
+    /// DynamoDB leaves TableClassSummary out of the description of a table
+    /// whose class was never set (STANDARD).
+    #[serde(default)]
+    pub table_class_given: bool,
+    /// When UpdateTable last changed the class (TableClassSummary's
+    /// LastUpdateDateTime).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_class_changed_at: Option<f64>,
     /// The attribute whose epoch-seconds Number expires an item, while
     /// Time to Live is enabled (`ttl`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

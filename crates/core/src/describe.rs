@@ -93,10 +93,9 @@ pub fn table_description(
             crate::encryption::description(encryption),
         );
     }
-    d.insert(
-        "TableClassSummary".into(),
-        json!({"TableClass": table.table_class}),
-    );
+    if let Some(summary) = table_class_summary(table) {
+        d.insert("TableClassSummary".into(), summary);
+    }
     d.insert(
         "DeletionProtectionEnabled".into(),
         table.deletion_protection.into(),
@@ -113,6 +112,19 @@ pub fn table_description(
 
 /// DynamoDB reports an on-demand table's ceiling, -1 (unlimited) when none
 /// is set.
+/// TableClassSummary: absent while the class was never set (STANDARD, as
+/// DynamoDB answers), with LastUpdateDateTime once UpdateTable changed it.
+pub fn table_class_summary(table: &TableMeta) -> Option<Value> {
+    if !table.table_class_given && table.table_class == "STANDARD" {
+        return None;
+    }
+    let mut summary = json!({"TableClass": table.table_class});
+    if let Some(at) = table.table_class_changed_at {
+        summary["LastUpdateDateTime"] = at.into();
+    }
+    Some(summary)
+}
+
 pub fn on_demand(ceiling: &OnDemandThroughput) -> Value {
     json!({
         "MaxReadRequestUnits": ceiling.max_read_request_units,

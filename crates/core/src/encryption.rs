@@ -7,6 +7,7 @@
 //! on disk is protected by what protects the data directory.
 
 use crate::validate::Violations;
+use dynalith_model::DynamoError;
 use serde::{Deserialize, Serialize};
 
 /// A table encrypted with a KMS key; tables without one use the key AWS
@@ -35,6 +36,24 @@ impl SseSpecificationInput {
         );
     }
 
+    /// DynamoDB's rules on how the members go together (CreateTable,
+    /// UpdateTable), in its words; run after the member checks.
+    pub fn validate(&self) -> Result<(), DynamoError> {
+        let disabled = self.enabled == Some(false);
+        let rule = if disabled && self.sse_type.is_some() {
+            "SSEType can not be specified if Enabled is false"
+        } else if disabled && self.kms_master_key_id.is_some() {
+            "KMSMasterKeyId can not be specified if Enabled is false"
+        } else if self.kms_master_key_id.is_some() && self.sse_type.as_deref() != Some("KMS") {
+            "SSEType KMS is required if KMSMasterKeyId is specified"
+        } else if self.sse_type.as_deref() == Some("AES256") {
+            "SSEType AES256 is not supported"
+        } else {
+            return Ok(());
+        };
+        Err(DynamoError::invalid_parameter(rule))
+    }
+
     /// The encryption this asks for: a KMS key when enabled (SSEType KMS
     /// alone enables it too), else the key AWS owns (None).
     pub fn encryption(&self, region: &str) -> Option<KmsEncryption> {
@@ -44,6 +63,13 @@ impl SseSpecificationInput {
         kms.then(|| KmsEncryption {
             kms_master_key_arn: key_arn(self.kms_master_key_id.as_deref(), region),
         })
+    }
+
+    /// Whether this names `arn` itself as its key: the one form DynamoDB
+    /// compares with the key a table uses (an alias or key id is resolved
+    /// and applied again).
+    pub fn names_key_arn(&self, arn: &str) -> bool {
+        arn.starts_with("arn:") && self.kms_master_key_id.as_deref() == Some(arn)
     }
 }
 
@@ -111,5 +137,43 @@ mod tests {
                 .kms_master_key_arn,
             "arn:aws:kms:eu-west-1:000000000000:key/1234abcd-12ab-34cd-56ef-1234567890ab"
         );
+    }
+
+    #[test]
+    fn members_that_do_not_go_together_are_refused() {
+        let refused = [
+            (
+                r#"{"Enabled":false,"SSEType":"KMS"}"#,
+                "SSEType can not be specified if Enabled is false",
+            ),
+            (
+                r#"{"Enabled":false,"KMSMasterKeyId":"k"}"#,
+                "KMSMasterKeyId can not be specified if Enabled is false",
+            ),
+            (
+                r#"{"Enabled":true,"KMSMasterKeyId":"k"}"#,
+                "SSEType KMS is required if KMSMasterKeyId is specified",
+            ),
+            (
+                r#"{"Enabled":true,"SSEType":"AES256"}"#,
+                "SSEType AES256 is not supported",
+            ),
+        ];
+        for (json, rule) in refused {
+            assert_eq!(
+                spec(json).validate().unwrap_err().message,
+                format!("One or more parameter values were invalid: {rule}"),
+                "{json}"
+            );
+        }
+        for json in [
+            r#"{}"#,
+            r#"{"Enabled":false}"#,
+            r#"{"Enabled":true}"#,
+            r#"{"SSEType":"KMS"}"#,
+            r#"{"Enabled":true,"SSEType":"KMS","KMSMasterKeyId":"k"}"#,
+        ] {
+            assert!(spec(json).validate().is_ok(), "{json}");
+        }
     }
 }

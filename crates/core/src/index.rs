@@ -222,6 +222,8 @@ pub(crate) mod tests {
             deletion_protection: false,
             stream: None,
             table_class: "STANDARD".into(),
+            table_class_given: false,
+            table_class_changed_at: None,
             time_to_live_attribute: None,
             tags: Default::default(),
             encryption: None,

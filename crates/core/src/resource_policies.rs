@@ -43,21 +43,70 @@ pub fn next_revision(previous: Option<&ResourcePolicy>) -> String {
     now.max(after).to_string()
 }
 
+/// DynamoDB's checks on a policy document (PutResourcePolicy), in its
+/// words: its size, then that it is JSON, an object, with a Statement that
+/// is not empty, whose statements have an Effect and a Resource and
+/// distinct Sids. dynalith does not judge what a policy grants.
+pub fn check_policy(document: &str) -> Result<(), DynamoError> {
+    if document.len() > MAX_POLICY_BYTES {
+        return Err(DynamoError::invalid_parameter(format!(
+            "Maximum policy size of {MAX_POLICY_BYTES} bytes exceeded"
+        )));
+    }
+    let invalid =
+        |detail: &str| DynamoError::invalid_parameter(format!("Invalid policy document: {detail}"));
+    let policy: serde_json::Value =
+        serde_json::from_str(document).map_err(|_| invalid("This policy contains invalid Json"))?;
+    let policy = match policy {
+        serde_json::Value::Object(policy) => policy,
+        serde_json::Value::Null => return Err(invalid("This text appears not to be a policy")),
+        _ => return Err(invalid("This policy contains invalid Json")),
+    };
+    let statements = match policy.get("Statement") {
+        Some(serde_json::Value::Array(statements)) => statements.clone(),
+        Some(statement) => vec![statement.clone()],
+        None => Vec::new(),
+    };
+    if statements.is_empty() {
+        return Err(invalid("Could not parse the policy: Statement is empty!"));
+    }
+    let mut sids = std::collections::BTreeSet::new();
+    for statement in &statements {
+        for field in ["Effect", "Resource"] {
+            if statement.get(field).is_none() {
+                return Err(invalid(&format!("Missing required field {field}")));
+            }
+        }
+        if let Some(sid) = statement.get("Sid") {
+            if !sids.insert(sid.to_string()) {
+                return Err(invalid("The Statement Ids in the policy are not unique"));
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The table an ARN belongs to (the table's or its stream's), with the ARN
-/// the policy is kept under.
+/// the policy is kept under. DynamoDB's answers, as recorded: no ARN at
+/// all, not a DynamoDB table's, stream's or index's, another partition, an
+/// index's, no such table, another region (the table's own is the only
+/// one), no such stream.
 pub fn owner_of(db: &Database, arn: Option<&str>) -> Result<(Arc<TableMeta>, String), DynamoError> {
+    use crate::ops::tags::{self, DynamoResource};
     let arn = arn.unwrap_or_default();
-    let resource = arn
-        .splitn(6, ':')
-        .nth(5)
-        .filter(|_| arn.starts_with("arn:aws:dynamodb:"))
-        .and_then(|r| r.strip_prefix("table/"))
-        .ok_or_else(|| {
-            DynamoError::validation(format!("Invalid ResourceArn provided as input {arn}"))
-        })?;
-    let (name, stream) = match resource.split_once("/stream/") {
-        Some((name, label)) => (name, Some(label)),
-        None => (resource, None),
+    if !arn.starts_with("arn:") {
+        return Err(tags::not_an_arn(arn));
+    }
+    let resource = tags::dynamodb_resource(arn)?;
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    let invalid = || DynamoError::invalid_parameter(format!("Invalid resource Arn: {arn}"));
+    if parts[1] != "aws" {
+        return Err(invalid());
+    }
+    let (name, stream) = match resource {
+        DynamoResource::Table(name) => (name, None),
+        DynamoResource::Stream(name, label) => (name, Some(label)),
+        DynamoResource::Index => return Err(tags::only_table_or_stream(arn)),
     };
     let table = db.catalog().get(name).ok_or_else(|| {
         DynamoError::new(
@@ -65,11 +114,17 @@ pub fn owner_of(db: &Database, arn: Option<&str>) -> Result<(Arc<TableMeta>, Str
             format!("Requested resource not found: Table: {name} not found"),
         )
     })?;
+    // The region the table lives in is the only one its ARN may name.
+    if parts[3] != table.region {
+        return Err(invalid());
+    }
     if let Some(label) = stream {
         if table.stream.as_ref().map(|s| s.label.as_str()) != Some(label) {
             return Err(DynamoError::new(
                 ErrorKind::ResourceNotFound,
-                format!("Requested resource not found: Stream: {arn} not found"),
+                format!(
+                    "Requested resource not found: Stream: {label} not found for Table: {name}"
+                ),
             ));
         }
     }

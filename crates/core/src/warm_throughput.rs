@@ -12,6 +12,7 @@
 //! Local does.
 
 use crate::catalog::{BillingMode, Throughput};
+pub use crate::ops::shapes::Target;
 use crate::validate::Violations;
 use dynalith_model::DynamoError;
 use serde::{Deserialize, Serialize};
@@ -104,13 +105,52 @@ impl WarmThroughputInput {
         );
     }
 
-    /// `current` with the values this asks for; a value left out keeps its
-    /// current one. Asking for less than the current value is refused, in
-    /// DynamoDB's words (quoted from its answer to an UpdateTable that
-    /// lowered a table's warm throughput); a new table or index starts at
-    /// its floor (`WarmThroughput::floor`), so asking for less at creation
-    /// is refused the same way.
+    /// The table's `current` warm throughput with the values this asks for
+    /// (`applied_to_for` with the table as the target).
     pub fn applied_to(&self, current: WarmThroughput) -> Result<WarmThroughput, DynamoError> {
+        self.applied_to_for(current, Target::Table)
+    }
+
+    /// `target`'s `current` warm throughput with the values this asks
+    /// for; a value left out keeps its current one. Asking for less than
+    /// the current value is refused, in DynamoDB's words.
+    pub fn applied_to_for(
+        &self,
+        current: WarmThroughput,
+        target: Target,
+    ) -> Result<WarmThroughput, DynamoError> {
+        self.raised(current, target, Baseline::Current)
+    }
+
+    /// What a new `target` (table or global index) billed `billing`, with
+    /// `provisioned` capacity, asks for. It starts at its floor
+    /// (`WarmThroughput::floor`): asking for less than its provisioned
+    /// capacity is refused in DynamoDB's words; asking an on-demand one
+    /// for less than on-demand's starting values is refused as a decrease
+    /// (DynamoDB's wording for that case is not recorded).
+    pub fn at_creation(
+        &self,
+        billing: BillingMode,
+        provisioned: &Throughput,
+        target: Target,
+    ) -> Result<WarmThroughput, DynamoError> {
+        let baseline = match billing {
+            BillingMode::Provisioned => Baseline::Provisioned,
+            BillingMode::PayPerRequest => Baseline::Current,
+        };
+        self.raised(
+            WarmThroughput::floor(billing, provisioned),
+            target,
+            baseline,
+        )
+    }
+
+    fn raised(
+        &self,
+        current: WarmThroughput,
+        target: Target,
+        baseline: Baseline,
+    ) -> Result<WarmThroughput, DynamoError> {
         crate::ops::shapes::check_capacity_bounds([
             (self.read_units_per_second, "ReadUnitsPerSecond"),
             (self.write_units_per_second, "WriteUnitsPerSecond"),
@@ -123,15 +163,36 @@ impl WarmThroughputInput {
                 .write_units_per_second
                 .unwrap_or(current.write_units_per_second),
         };
-        if wanted.read_units_per_second < current.read_units_per_second
-            || wanted.write_units_per_second < current.write_units_per_second
-        {
-            return Err(DynamoError::validation(
-                "decreasing WarmThroughput is not supported",
-            ));
-        }
-        Ok(wanted)
+        let lowered = if wanted.read_units_per_second < current.read_units_per_second {
+            ("ReadUnitsPerSecond", "ReadCapacityUnits")
+        } else if wanted.write_units_per_second < current.write_units_per_second {
+            ("WriteUnitsPerSecond", "WriteCapacityUnits")
+        } else {
+            return Ok(wanted);
+        };
+        let (member, capacity) = lowered;
+        let target = match target {
+            Target::Table => "table".to_string(),
+            Target::Index(index) => format!("index {index}"),
+        };
+        let than = match baseline {
+            Baseline::Current => {
+                "current WarmThroughput, decreasing WarmThroughput is not supported".to_string()
+            }
+            Baseline::Provisioned => format!("{capacity} of ProvisionedThroughput"),
+        };
+        Err(DynamoError::invalid_parameter(format!(
+            "Requested {member} for WarmThroughput for {target} is lower than {than}"
+        )))
     }
+}
+
+/// What a warm throughput request may not go below.
+enum Baseline {
+    /// The current warm throughput.
+    Current,
+    /// The provisioned capacity of a table or index being created.
+    Provisioned,
 }
 
 #[cfg(test)]
@@ -201,10 +262,44 @@ mod tests {
     #[test]
     fn a_request_below_the_current_value_is_refused() {
         let current = warm(12_000, 4_000);
-        for request in [input(Some(11_999), None), input(Some(20_000), Some(3_999))] {
-            let error = request.applied_to(current).unwrap_err();
-            assert_eq!(error.message, "decreasing WarmThroughput is not supported");
+        let cases = [
+            (
+                input(Some(11_999), None),
+                Target::Table,
+                "ReadUnitsPerSecond for WarmThroughput for table",
+            ),
+            (
+                input(Some(20_000), Some(3_999)),
+                Target::Index("byColor"),
+                "WriteUnitsPerSecond for WarmThroughput for index byColor",
+            ),
+        ];
+        for (request, target, what) in cases {
+            let error = request.applied_to_for(current, target).unwrap_err();
+            assert_eq!(
+                error.message,
+                format!("One or more parameter values were invalid: Requested {what} is lower than current WarmThroughput, decreasing WarmThroughput is not supported")
+            );
         }
+    }
+
+    #[test]
+    fn a_new_provisioned_table_is_not_warmed_below_its_capacity() {
+        let capacity = provisioned(50, 25);
+        let request = input(Some(100), Some(24));
+        let error = request
+            .at_creation(BillingMode::Provisioned, &capacity, Target::Table)
+            .unwrap_err();
+        assert_eq!(
+            error.message,
+            "One or more parameter values were invalid: Requested WriteUnitsPerSecond for WarmThroughput for table is lower than WriteCapacityUnits of ProvisionedThroughput"
+        );
+        assert_eq!(
+            input(Some(100), None)
+                .at_creation(BillingMode::Provisioned, &capacity, Target::Index("i"))
+                .unwrap(),
+            warm(100, 25)
+        );
     }
 
     #[test]

@@ -7,11 +7,14 @@ mod common;
 
 use aws_sdk_dynamodb::types::{
     AttributeValue, BackupStatus, BackupTypeFilter, BillingMode, GlobalSecondaryIndex, KeyType,
-    LocalSecondaryIndex, Projection, ProjectionType, ProvisionedThroughput, ScalarAttributeType,
-    Select,
+    LocalSecondaryIndex, OnDemandThroughput, Projection, ProjectionType, ProvisionedThroughput,
+    ScalarAttributeType, Select,
 };
 use aws_sdk_dynamodb::Client;
-use common::{attribute_definition, error_code, global_index, key_element, unique_table, Server};
+use common::{
+    attribute_definition, error_code, error_message, global_index, key_element, unique_table,
+    Server,
+};
 use std::collections::BTreeSet;
 
 /// A table keyed by pk/sk with a global index on `g` and a local one on `l`.
@@ -258,6 +261,101 @@ async fn a_restore_holds_the_items_of_the_backup_with_working_indexes() {
         .await
         .unwrap_err();
     assert_eq!(error_code(&taken), "TableAlreadyExistsException");
+    // Overrides DynamoDB refuses (the source is on-demand), in its words.
+    let throughput = || {
+        ProvisionedThroughput::builder()
+            .read_capacity_units(5)
+            .write_capacity_units(5)
+            .build()
+            .unwrap()
+    };
+    let by_g = |throughput: Option<ProvisionedThroughput>| {
+        let mut index = global_index("ByG", "g", ProjectionType::All);
+        index.provisioned_throughput = throughput;
+        index
+    };
+    let refused = || {
+        client
+            .restore_table_from_backup()
+            .target_table_name(unique_table("refused"))
+            .backup_arn(&arn)
+    };
+    let ceiling = |units: i64| {
+        OnDemandThroughput::builder()
+            .max_read_request_units(units)
+            .max_write_request_units(units)
+            .build()
+    };
+    for (request, message) in [
+        (
+            refused().global_secondary_index_override(global_index("Nope", "g", ProjectionType::All)),
+            "Index Nope does not match a secondary index that existed in the source table and cannot be created during the restore operation",
+        ),
+        (
+            refused()
+                .billing_mode_override(BillingMode::PayPerRequest)
+                .provisioned_throughput_override(throughput()),
+            "Cannot override ProvisionedThroughput if BillingMode is overridden to PAY_PER_REQUEST",
+        ),
+        (
+            refused().provisioned_throughput_override(throughput()),
+            "Cannot override ProvisionedThroughput unless BillingMode is PROVISIONED",
+        ),
+        (
+            refused().billing_mode_override(BillingMode::Provisioned),
+            "Must override ProvisionedThroughput if BillingMode is overridden to PROVISIONED",
+        ),
+        (
+            refused()
+                .billing_mode_override(BillingMode::Provisioned)
+                .provisioned_throughput_override(throughput())
+                .global_secondary_index_override(by_g(None)),
+            "Must specify provisioned throughput for index ByG",
+        ),
+        (
+            refused()
+                .billing_mode_override(BillingMode::PayPerRequest)
+                .global_secondary_index_override(by_g(Some(throughput()))),
+            "Cannot override ProvisionedThroughput if BillingMode is overridden to PAY_PER_REQUEST for index ByG",
+        ),
+        (
+            refused()
+                .billing_mode_override(BillingMode::Provisioned)
+                .provisioned_throughput_override(throughput())
+                .on_demand_throughput_override(ceiling(10)),
+            "Cannot override MaxReadRequestUnits for OnDemandThroughput unless BillingModeOverride is PAY_PER_REQUEST",
+        ),
+        (
+            refused().on_demand_throughput_override(ceiling(0)),
+            "Requested MaxReadRequestUnits for OnDemandThroughput is outside of valid range",
+        ),
+    ] {
+        let error = request.send().await.unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException");
+        assert_eq!(error_message(&error), format!("Invalid Request: {message}"));
+    }
+    // What names no backup at all.
+    let table_arn = arn.split("/backup/").next().unwrap().to_string();
+    let errors = [
+        error_message(&refused().backup_arn(&table_arn).send().await.unwrap_err()),
+        error_message(
+            &client
+                .describe_backup()
+                .backup_arn(&table_arn)
+                .send()
+                .await
+                .unwrap_err(),
+        ),
+        error_message(
+            &client
+                .delete_backup()
+                .backup_arn(&table_arn)
+                .send()
+                .await
+                .unwrap_err(),
+        ),
+    ];
+    assert_eq!(errors, ["Invalid Backup ARN"; 3]);
     let missing = client
         .create_backup()
         .table_name("no_such_table")
@@ -407,6 +505,17 @@ async fn backups_are_listed_by_table_time_and_type_and_paged() {
     );
     let bad = client.list_backups().limit(101).send().await.unwrap_err();
     assert_eq!(error_code(&bad), "ValidationException");
+    let bad = client
+        .list_backups()
+        .time_range_lower_bound(*created)
+        .time_range_upper_bound(aws_sdk_dynamodb::primitives::DateTime::from_secs(0))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&bad),
+        "One or more parameter values were invalid: Time range lower bound must be less than or equal to upper bound"
+    );
 }
 
 #[tokio::test]
@@ -673,6 +782,53 @@ async fn point_in_time_recovery_restores_any_moment_since_it_was_enabled() {
         .await
         .unwrap_err();
     assert_eq!(error_code(&taken), "TableAlreadyExistsException");
+    // Requests of the wrong shape, in DynamoDB's words.
+    let request = || {
+        client
+            .restore_table_to_point_in_time()
+            .target_table_name(unique_table("pitr_refused"))
+    };
+    let at = aws_sdk_dynamodb::primitives::DateTime::from_secs_f64(now());
+    for (request, message) in [
+        (
+            request()
+                .source_table_name(&name)
+                .use_latest_restorable_time(true)
+                .restore_date_time(at),
+            "Both RestoreDateTime and UseLatestRestorableTime cannot be set".to_string(),
+        ),
+        (
+            request().source_table_name(&name),
+            "Invalid Request: Either one of RestoreDateTime or UseLatestRestorableTime must be specified, but not both".to_string(),
+        ),
+        (
+            request()
+                .source_table_name(&name)
+                .use_latest_restorable_time(false),
+            "Invalid Request: Either one of RestoreDateTime or UseLatestRestorableTime must be specified, but not both".to_string(),
+        ),
+        (
+            request()
+                .source_table_name(&name)
+                .source_table_arn(format!("arn:aws:dynamodb:us-east-1:000000000000:table/{name}"))
+                .use_latest_restorable_time(true),
+            "Must provide exactly one of: sourceTableArn, sourceTableName".to_string(),
+        ),
+        (
+            request().use_latest_restorable_time(true),
+            "The parameter 'TableName' is required but was not present in the request".to_string(),
+        ),
+        (
+            request()
+                .source_table_arn(&name)
+                .use_latest_restorable_time(true),
+            format!("One or more parameter values were invalid: ARNs must start with 'arn:': {name}"),
+        ),
+    ] {
+        let error = request.send().await.unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException");
+        assert_eq!(error_message(&error), message);
+    }
 
     let off = set_recovery(&client, &name, false).await;
     assert_eq!(
@@ -684,6 +840,23 @@ async fn point_in_time_recovery_restores_any_moment_since_it_was_enabled() {
     assert_eq!(
         restore_at(&client, &name, None).await.unwrap_err(),
         "PointInTimeRecoveryUnavailableException"
+    );
+    let error = client
+        .update_continuous_backups()
+        .table_name(&name)
+        .point_in_time_recovery_specification(
+            aws_sdk_dynamodb::types::PointInTimeRecoverySpecification::builder()
+                .point_in_time_recovery_enabled(false)
+                .recovery_period_in_days(7)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time recovery."
     );
     let missing = client
         .describe_continuous_backups()

@@ -6,13 +6,13 @@
 mod common;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue as Av, BillingMode, ExportFormat, ExportStatus, ExportType, ExportViewType,
-    ImportStatus, IncrementalExportSpecification, InputCompressionType, InputFormat, KeyType,
-    PointInTimeRecoverySpecification, S3BucketSource, ScalarAttributeType, TableCreationParameters,
-    TableStatus,
+    AttributeValue as Av, BillingMode, CsvOptions, ExportFormat, ExportStatus, ExportType,
+    ExportViewType, ImportStatus, IncrementalExportSpecification, InputCompressionType,
+    InputFormat, InputFormatOptions, KeyType, PointInTimeRecoverySpecification, S3BucketSource,
+    S3SseAlgorithm, ScalarAttributeType, TableCreationParameters, TableStatus,
 };
 use aws_sdk_dynamodb::Client;
-use common::{attribute_definition, error_code, key_element, Server};
+use common::{attribute_definition, error_code, error_message, key_element, Server};
 use std::collections::HashMap;
 
 const TABLE_ARN_PREFIX: &str = "arn:aws:dynamodb:us-east-1:000000000000:table/";
@@ -356,6 +356,70 @@ async fn exports_and_imports_answer_with_dynamodb_errors() {
     assert_eq!(error_code(&error), "InvalidExportTimeException");
     let error = incremental(now - 7200.0, now - 3600.0).await.unwrap_err();
     assert_eq!(error_code(&error), "InvalidExportTimeException");
+
+    // Shape rules, in DynamoDB's words.
+    let without_start = client
+        .export_table_to_point_in_time()
+        .table_arn(&arn)
+        .s3_bucket("bk")
+        .export_type(ExportType::IncrementalExport)
+        .incremental_export_specification(IncrementalExportSpecification::builder().build());
+    let kms_key_for_aes = client
+        .export_table_to_point_in_time()
+        .table_arn(&arn)
+        .s3_bucket("bk")
+        .s3_sse_algorithm(S3SseAlgorithm::Aes256)
+        .s3_sse_kms_key_id("alias/mine");
+    for (error, message) in [
+        (
+            without_start.send().await.unwrap_err(),
+            "ExportFromTime must be provided in IncrementalExportSpecification",
+        ),
+        (
+            kms_key_for_aes.send().await.unwrap_err(),
+            "KMS Key Id is not supported for this encryption type",
+        ),
+    ] {
+        assert_eq!(error_code(&error), "ValidationException");
+        assert_eq!(error_message(&error), format!("Invalid Request: {message}"));
+    }
+    let error = client
+        .list_exports()
+        .next_token("abc")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "Invalid Request: Provided nextToken is invalid: abc"
+    );
+    let error = client
+        .list_imports()
+        .next_token("abc")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "Invalid Request: Provided nextToken is invalid: abc"
+    );
+    let error = client
+        .import_table()
+        .s3_bucket_source(S3BucketSource::builder().s3_bucket("bk").build().unwrap())
+        .input_format(InputFormat::DynamodbJson)
+        .input_format_options(
+            InputFormatOptions::builder()
+                .csv(CsvOptions::builder().delimiter(";").build())
+                .build(),
+        )
+        .table_creation_parameters(table_keys("from_json"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "Invalid Request: Unsupported InputFormatOptions for the given input format: DYNAMODB_JSON."
+    );
 
     // A client token names one request.
     let first = client

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
     ProvisionedThroughput, ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
     UpdateGlobalSecondaryIndexAction,
 };
-use common::{create_table, error_code, error_message, unique_table, Server};
+use common::{call, create_table, error_code, error_message, unique_table, Server};
 
 fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
     KeySchemaElement::builder()
@@ -167,6 +167,7 @@ async fn creating_an_existing_table_is_resource_in_use() {
 
 #[tokio::test]
 async fn create_table_validation() {
+    use aws_sdk_dynamodb::types::{SseSpecification, SseType, TableClass, WarmThroughput};
     let server = Server::start();
     let client = server.client();
     let base = || {
@@ -200,6 +201,25 @@ async fn create_table_validation() {
         error_message(&error).contains("Some index key attributes are not defined"),
         "{}",
         error_message(&error)
+    );
+
+    // Tags are checked as TagResource checks them.
+    let error = base()
+        .key_schema(key("pk", KeyType::Hash))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .tags(
+            aws_sdk_dynamodb::types::Tag::builder()
+                .key("aws:x")
+                .value("v")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "Tag Key cannot be prefixed with aws:, Key: aws:x"
     );
 
     // Extra attribute definitions.
@@ -247,6 +267,78 @@ async fn create_table_validation() {
         .unwrap_err();
     assert!(error_message(&error)
         .contains("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified"));
+
+    // DynamoDB's words (DynamoDB Local words most of these its own way).
+    let keyed = || {
+        base()
+            .key_schema(key("pk", KeyType::Hash))
+            .attribute_definitions(attr("pk", ScalarAttributeType::S))
+    };
+    let provisioned = || {
+        client
+            .create_table()
+            .table_name(unique_table("v"))
+            .key_schema(key("pk", KeyType::Hash))
+            .attribute_definitions(attr("pk", ScalarAttributeType::S))
+            .provisioned_throughput(throughput(5, 5))
+    };
+    let sse = |enabled: bool, kind: Option<SseType>, key: Option<&str>| {
+        SseSpecification::builder()
+            .enabled(enabled)
+            .set_sse_type(kind)
+            .set_kms_master_key_id(key.map(str::to_string))
+            .build()
+    };
+    let invalid = "One or more parameter values were invalid:";
+    let cases = [
+        (
+            keyed().attribute_definitions(attr("pk", ScalarAttributeType::N)),
+            "Attribute Name is duplicated: pk".to_string(),
+        ),
+        (
+            keyed().table_class(TableClass::from("GLACIER")),
+            "Invalid table-class parameter provided. Please try again with a valid table-class value: [STANDARD, STANDARD_INFREQUENT_ACCESS].".to_string(),
+        ),
+        (
+            keyed().sse_specification(sse(false, Some(SseType::Kms), None)),
+            format!("{invalid} SSEType can not be specified if Enabled is false"),
+        ),
+        (
+            keyed().sse_specification(sse(false, None, Some("alias/k"))),
+            format!("{invalid} KMSMasterKeyId can not be specified if Enabled is false"),
+        ),
+        (
+            keyed().sse_specification(sse(true, None, Some("alias/k"))),
+            format!("{invalid} SSEType KMS is required if KMSMasterKeyId is specified"),
+        ),
+        (
+            keyed().sse_specification(sse(true, Some(SseType::Aes256), None)),
+            format!("{invalid} SSEType AES256 is not supported"),
+        ),
+        (
+            provisioned().on_demand_throughput(ceiling(None, Some(10))),
+            format!("{invalid} MaxWriteRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED"),
+        ),
+        (
+            keyed().on_demand_throughput(ceiling(Some(0), None)),
+            format!("{invalid} Requested MaxReadRequestUnits for OnDemandThroughput for table is outside of valid range"),
+        ),
+        (
+            provisioned().warm_throughput(
+                WarmThroughput::builder()
+                    .read_units_per_second(4)
+                    .build(),
+            ),
+            format!("{invalid} Requested ReadUnitsPerSecond for WarmThroughput for table is lower than ReadCapacityUnits of ProvisionedThroughput"),
+        ),
+    ];
+    for (request, expected) in cases {
+        let error = request.send().await.unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException", "{expected}");
+        if server.is_ours() {
+            assert_eq!(error_message(&error), expected);
+        }
+    }
 }
 
 #[tokio::test]
@@ -341,10 +433,21 @@ async fn update_table_changes_billing_throughput_protection_and_streams() {
         error_message(&error)
     );
 
-    client
+    // One kind of change per request, as DynamoDB requires. Deletion
+    // protection changes at once: the answer says ACTIVE.
+    let answer = client
         .update_table()
         .table_name(&name)
         .deletion_protection_enabled(true)
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    assert_eq!(answer.table_status(), Some(&TableStatus::Active));
+    client
+        .update_table()
+        .table_name(&name)
         .stream_specification(
             StreamSpecification::builder()
                 .stream_enabled(true)
@@ -373,6 +476,10 @@ async fn update_table_changes_billing_throughput_protection_and_streams() {
         .await
         .unwrap_err();
     assert_eq!(error_code(&error), "ValidationException");
+    assert_eq!(
+        error_message(&error),
+        "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first."
+    );
     client
         .update_table()
         .table_name(&name)
@@ -485,11 +592,9 @@ async fn on_demand_ceilings_are_recorded_updated_and_kept() {
             .await
             .unwrap_err();
         assert_eq!(error_code(&error), "ValidationException");
-        assert!(
-            error_message(&error)
-                .contains("MaxReadRequestUnits must be greater than or equal to 1"),
-            "{}",
-            error_message(&error)
+        assert_eq!(
+            error_message(&error),
+            "One or more parameter values were invalid: Requested MaxReadRequestUnits for OnDemandThroughput for table is outside of valid range"
         );
     }
     let error = client
@@ -503,6 +608,10 @@ async fn on_demand_ceilings_are_recorded_updated_and_kept() {
         .await
         .unwrap_err();
     assert_eq!(error_code(&error), "ValidationException");
+    assert_eq!(
+        error_message(&error),
+        "One or more parameter values were invalid: MaxReadRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED"
+    );
 
     assert!(server.terminate().success(), "clean shutdown on SIGTERM");
     let server = Server::start_durable(dir.path());
@@ -624,20 +733,47 @@ async fn tables_are_tagged_untagged_and_listed() {
         error_message(&error),
         format!("Requested resource not found: ResourcArn: {arn}-gone not found")
     );
-    let error = client
-        .tag_resource()
-        .resource_arn(format!("{arn}/index/byX"))
-        .tags(tag("a", "b"))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(
-        error_message(&error),
-        format!("Invalid TableArn: Invalid ResourceArn provided as input {arn}/index/byX")
-    );
+    let invalid = "One or more parameter values were invalid";
+    let region = arn.split(':').nth(3).unwrap();
+    let elsewhere = arn.replacen(region, "eu-west-3", 1);
+    for (given, message) in [
+        (
+            format!("{arn}/index/byX"),
+            format!("{invalid}: Invalid resource arn provided, only table or stream is accepted. Provided resource arn: {arn}/index/byX"),
+        ),
+        (
+            "not-an-arn".to_string(),
+            format!("{invalid}: ARNs must start with 'arn:': not-an-arn"),
+        ),
+        (
+            format!("{arn}/backup/01234567890123-0123abcd"),
+            format!("{invalid}: Provided Arn is not a DynamoDB resource arn: {arn}/backup/01234567890123-0123abcd"),
+        ),
+        (
+            elsewhere.clone(),
+            format!("Invalid TableArn: Invalid ResourceArn provided as input {elsewhere}"),
+        ),
+    ] {
+        let error = client
+            .list_tags_of_resource()
+            .resource_arn(&given)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException", "{given}");
+        assert_eq!(error_message(&error), message);
+        let error = client
+            .tag_resource()
+            .resource_arn(&given)
+            .tags(tag("a", "b"))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_message(&error), message);
+    }
     let error = client
         .list_tags_of_resource()
-        .resource_arn("not-an-arn")
+        .resource_arn("arn:aws:dynamodb")
         .send()
         .await
         .unwrap_err();
@@ -656,17 +792,119 @@ async fn tables_are_tagged_untagged_and_listed() {
     let error = client
         .tag_resource()
         .resource_arn(&arn)
-        .tags(tag(&"k".repeat(129), "v"))
+        .set_tags(Some(vec![]))
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error_code(&error), "ValidationException");
+    assert_eq!(
+        error_message(&error),
+        "Atleast one Tag needs to be provided as Input."
+    );
+    // Bad tags, in DynamoDB's words; a good tag beside one is not applied.
+    let long_key = "k".repeat(129);
+    let long_value = "v".repeat(257);
+    for (tags, message) in [
+        (
+            vec![tag("fine", "1"), tag(&long_key, "v")],
+            format!("The Tag Key provided is invalid, Key: {long_key}"),
+        ),
+        (
+            vec![tag("", "v")],
+            "The Tag Key provided is invalid, Key: ".to_string(),
+        ),
+        (
+            vec![tag("a,b", "v")],
+            "The Tag Key provided is invalid, Key: a,b".to_string(),
+        ),
+        (
+            vec![tag("fine", &long_value)],
+            format!("The Tag Value provided is invalid, Value: {long_value}"),
+        ),
+        (
+            vec![tag("fine", "100%")],
+            "The Tag Value provided is invalid, Value: 100%".to_string(),
+        ),
+        (
+            vec![tag("fine", "1"), tag("aws:zzz", "v")],
+            "Tag Key cannot be prefixed with aws:, Key: aws:zzz".to_string(),
+        ),
+        (
+            vec![tag("dup", "1"), tag("dup", "2")],
+            "Duplicate Tag Keys provided as input: Duplicate Tag Key found dup".to_string(),
+        ),
+    ] {
+        let error = client
+            .tag_resource()
+            .resource_arn(&arn)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException");
+        assert_eq!(error_message(&error), message);
+    }
+    // Letters of any script, spaces and + - = . _ : / @ are fine.
+    client
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags(tag("ключ 表", "a+b-c=d.e_f:g/h@i"))
+        .send()
+        .await
+        .unwrap();
+    client
+        .untag_resource()
+        .resource_arn(&arn)
+        .tag_keys("ключ 表")
+        .send()
+        .await
+        .unwrap();
+    // Members the SDK cannot leave out.
+    let raw = |body: String| {
+        let response = call(&server.address(), "TagResource", &body);
+        (response.error_type(), response.json()["message"].clone())
+    };
+    assert_eq!(
+        raw(format!(r#"{{"ResourceArn":"{arn}","Tags":[{{}}]}}"#)).1,
+        "The Tag Key provided is invalid, Key: null"
+    );
+    assert_eq!(
+        raw(format!(
+            r#"{{"ResourceArn":"{arn}","Tags":[{{"Key":"k"}}]}}"#
+        ))
+        .1,
+        "The Tag Value provided is invalid, Value: null"
+    );
+    let error = client
+        .untag_resource()
+        .resource_arn(&arn)
+        .tag_keys(&long_key)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        format!("The Tag Key provided is invalid, Key: {long_key}")
+    );
+    // The quota: 50 tags after the merge, and at most 50 keys to remove.
     let mut too_many = client.tag_resource().resource_arn(&arn);
     for i in 0..49 {
         too_many = too_many.tags(tag(&format!("k{i}"), "v"));
     }
     let error = too_many.send().await.unwrap_err();
-    assert_eq!(error_code(&error), "LimitExceededException");
+    assert_eq!(error_code(&error), "ValidationException");
+    assert_eq!(
+        error_message(&error),
+        "Number of Tags exceed the current limit for the provided ResourceArn"
+    );
+    let mut too_many = client.untag_resource().resource_arn(&arn);
+    for i in 0..51 {
+        too_many = too_many.tag_keys(format!("k{i}"));
+    }
+    let error = too_many.send().await.unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "Number of Tags exceed the current limit for the provided ResourceArn"
+    );
     assert_eq!(
         listed().await.len(),
         2,
@@ -1010,6 +1248,96 @@ async fn resource_policies_are_kept_with_their_revisions() {
         format!("Requested resource not found: Table: {name}unknown not found")
     );
 
+    // ARNs that name no table or stream of this region, in DynamoDB's words.
+    let region = arn.split(':').nth(3).unwrap();
+    let invalid = "One or more parameter values were invalid";
+    let label = "2000-01-01T00:00:00.000";
+    for (given, code, message) in [
+        (
+            "not-an-arn".to_string(),
+            "ValidationException",
+            format!("{invalid}: ARNs must start with 'arn:': not-an-arn"),
+        ),
+        (
+            format!("{arn}/backup/01234567890123-0123abcd"),
+            "ValidationException",
+            format!("{invalid}: Provided Arn is not a DynamoDB resource arn: {arn}/backup/01234567890123-0123abcd"),
+        ),
+        (
+            format!("{arn}/index/byX"),
+            "ValidationException",
+            format!("{invalid}: Invalid resource arn provided, only table or stream is accepted. Provided resource arn: {arn}/index/byX"),
+        ),
+        (
+            arn.replacen(region, "eu-west-3", 1),
+            "ValidationException",
+            format!("{invalid}: Invalid resource Arn: {}", arn.replacen(region, "eu-west-3", 1)),
+        ),
+        (
+            arn.replacen("arn:aws:", "arn:aws-cn:", 1),
+            "ValidationException",
+            format!("{invalid}: Invalid resource Arn: {}", arn.replacen("arn:aws:", "arn:aws-cn:", 1)),
+        ),
+        (
+            format!("{arn}/stream/{label}"),
+            "ResourceNotFoundException",
+            format!("Requested resource not found: Stream: {label} not found for Table: {name}"),
+        ),
+    ] {
+        let error = client
+            .get_resource_policy()
+            .resource_arn(&given)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!((error_code(&error), error_message(&error)), (code.to_string(), message), "{given}");
+    }
+
+    // Documents DynamoDB refuses, in its words.
+    let statement = r#"{"Sid":"s","Effect":"Allow","Principal":"*","Action":"dynamodb:GetItem","Resource":"*"}"#;
+    for (document, detail) in [
+        (
+            String::new(),
+            "Invalid policy document: This policy contains invalid Json",
+        ),
+        (
+            "[]".into(),
+            "Invalid policy document: This policy contains invalid Json",
+        ),
+        (
+            "null".into(),
+            "Invalid policy document: This text appears not to be a policy",
+        ),
+        (
+            r#"{"Version":"2012-10-17","Statement":[]}"#.into(),
+            "Invalid policy document: Could not parse the policy: Statement is empty!",
+        ),
+        (
+            r#"{"Statement":[{}]}"#.into(),
+            "Invalid policy document: Missing required field Effect",
+        ),
+        (
+            r#"{"Statement":[{"Effect":"Allow","Principal":"*","Action":"dynamodb:GetItem"}]}"#
+                .into(),
+            "Invalid policy document: Missing required field Resource",
+        ),
+        (
+            format!(r#"{{"Statement":[{statement},{statement}]}}"#),
+            "Invalid policy document: The Statement Ids in the policy are not unique",
+        ),
+        (
+            format!(
+                r#"{{"Statement":[{statement}],"Padding":"{}"}}"#,
+                "x".repeat(20 * 1024)
+            ),
+            "Maximum policy size of 20480 bytes exceeded",
+        ),
+    ] {
+        let error = put(document, None).await.unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException");
+        assert_eq!(error_message(&error), format!("{invalid}: {detail}"));
+    }
+
     // CreateTable may attach one.
     let other = unique_table("policy_at_creation");
     let other_arn = client
@@ -1321,10 +1649,27 @@ async fn warm_throughput_is_reported_raised_and_never_lowered() {
     assert_eq!(error_code(&error), "ValidationException");
     assert_eq!(
         error_message(&error),
-        "decreasing WarmThroughput is not supported"
+        "One or more parameter values were invalid: Requested ReadUnitsPerSecond for WarmThroughput for table is lower than current WarmThroughput, decreasing WarmThroughput is not supported"
+    );
+    let error = client
+        .create_table()
+        .table_name(unique_table("warm"))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
+        .provisioned_throughput(throughput(50, 25))
+        .warm_throughput(warm(100, 24))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "One or more parameter values were invalid: Requested WriteUnitsPerSecond for WarmThroughput for table is lower than WriteCapacityUnits of ProvisionedThroughput"
     );
     for (asked, refusal) in [
-        (warm(14_000, 5_000), "decreasing WarmThroughput is not supported"),
+        (
+            warm(14_000, 5_000),
+            "One or more parameter values were invalid: Requested ReadUnitsPerSecond for WarmThroughput for table is lower than current WarmThroughput, decreasing WarmThroughput is not supported",
+        ),
         (
             warm(0, 5_000),
             "1 validation error detected: Value '0' at 'warmThroughput.readUnitsPerSecond' failed to satisfy constraint: Member must have value greater than or equal to 1",
@@ -1341,9 +1686,10 @@ async fn warm_throughput_is_reported_raised_and_never_lowered() {
         assert_eq!(error_message(&error), refusal);
     }
 
-    // UpdateTable raises the table's (one value at a time) and an index's
-    // warm throughput, the index's alone in its update action. Its answer
-    // says UPDATING; DescribeTable, ACTIVE.
+    // UpdateTable raises the table's (one value at a time) and, in a
+    // request of its own (warm throughput comes alone), an index's warm
+    // throughput, alone in its update action. Its answer says UPDATING;
+    // DescribeTable, ACTIVE.
     let updated = client
         .update_table()
         .table_name(&on_demand)
@@ -1352,6 +1698,18 @@ async fn warm_throughput_is_reported_raised_and_never_lowered() {
                 .read_units_per_second(20_000)
                 .build(),
         )
+        .send()
+        .await
+        .unwrap();
+    let answered = updated
+        .table_description()
+        .unwrap()
+        .warm_throughput()
+        .unwrap();
+    assert_eq!(answered.status().map(|s| s.as_str()), Some("UPDATING"));
+    client
+        .update_table()
+        .table_name(&on_demand)
         .global_secondary_index_updates(
             GlobalSecondaryIndexUpdate::builder()
                 .update(
@@ -1366,12 +1724,6 @@ async fn warm_throughput_is_reported_raised_and_never_lowered() {
         .send()
         .await
         .unwrap();
-    let answered = updated
-        .table_description()
-        .unwrap()
-        .warm_throughput()
-        .unwrap();
-    assert_eq!(answered.status().map(|s| s.as_str()), Some("UPDATING"));
     assert_eq!(
         described_warm(&client, &on_demand).await,
         (active(20_000, 4_000), Some(active(12_000, 6_000)))
@@ -1480,4 +1832,522 @@ async fn replica_updates_are_refused_not_ignored() {
     let table = described(&client, &name).await;
     assert_eq!(table.deletion_protection_enabled(), Some(false));
     assert!(table.replicas().is_empty());
+}
+
+/// DynamoDB applies one kind of change per UpdateTable; each pair below is
+/// refused with the message DynamoDB gives (recorded answers), and nothing
+/// of a refused request is applied.
+#[tokio::test]
+async fn update_table_takes_one_kind_of_change_per_request() {
+    use aws_sdk_dynamodb::operation::update_table::builders::UpdateTableFluentBuilder;
+    use aws_sdk_dynamodb::types::{
+        CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction, SseSpecification,
+        TableClass, WarmThroughput,
+    };
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("one_kind");
+    client
+        .create_table()
+        .table_name(&name)
+        .key_schema(key("pk", KeyType::Hash))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g", ScalarAttributeType::S))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("gsi1")
+                .key_schema(key("g", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .provisioned_throughput(throughput(1, 1))
+                .build()
+                .unwrap(),
+        )
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(throughput(5, 5))
+        .send()
+        .await
+        .unwrap();
+    let stream = || {
+        StreamSpecification::builder()
+            .stream_enabled(true)
+            .stream_view_type(StreamViewType::NewImage)
+            .build()
+            .unwrap()
+    };
+    let sse = || SseSpecification::builder().enabled(true).build();
+    let warm = || {
+        WarmThroughput::builder()
+            .read_units_per_second(20_000)
+            .build()
+    };
+    let ceiling = || {
+        OnDemandThroughput::builder()
+            .max_read_request_units(100)
+            .build()
+    };
+    let create_index = || {
+        GlobalSecondaryIndexUpdate::builder()
+            .create(
+                CreateGlobalSecondaryIndexAction::builder()
+                    .index_name("gsi2")
+                    .key_schema(key("g", KeyType::Hash))
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::KeysOnly)
+                            .build(),
+                    )
+                    .provisioned_throughput(throughput(1, 1))
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    let delete_index = || {
+        GlobalSecondaryIndexUpdate::builder()
+            .delete(
+                DeleteGlobalSecondaryIndexAction::builder()
+                    .index_name("gsi1")
+                    .build()
+                    .unwrap(),
+            )
+            .build()
+    };
+    type With = Box<dyn Fn(UpdateTableFluentBuilder) -> UpdateTableFluentBuilder>;
+    let cases: Vec<(&str, With, &str)> = vec![
+        (
+            "SSE + protection",
+            Box::new(move |r| r.sse_specification(sse()).deletion_protection_enabled(true)),
+            "Server-Side Encryption modification must be the only operation in the request",
+        ),
+        (
+            "SSE + class",
+            Box::new(move |r| {
+                r.sse_specification(sse())
+                    .table_class(TableClass::StandardInfrequentAccess)
+            }),
+            "Server-Side Encryption modification must be the only operation in the request",
+        ),
+        (
+            "class + protection",
+            Box::new(|r| {
+                r.table_class(TableClass::StandardInfrequentAccess)
+                    .deletion_protection_enabled(true)
+            }),
+            "TableClass modification must be the only operation in the request",
+        ),
+        (
+            "class + throughput",
+            Box::new(|r| {
+                r.table_class(TableClass::StandardInfrequentAccess)
+                    .provisioned_throughput(throughput(6, 6))
+            }),
+            "TableClass modification must be the only operation in the request",
+        ),
+        (
+            "protection + billing",
+            Box::new(|r| {
+                r.deletion_protection_enabled(true)
+                    .billing_mode(BillingMode::Provisioned)
+            }),
+            "DeletionProtection modification must be the only operation in the request",
+        ),
+        (
+            "protection + stream",
+            Box::new(move |r| {
+                r.deletion_protection_enabled(true)
+                    .stream_specification(stream())
+            }),
+            "DeletionProtection modification must be the only operation in the request",
+        ),
+        (
+            "protection + warm",
+            Box::new(move |r| r.deletion_protection_enabled(true).warm_throughput(warm())),
+            "DeletionProtection modification must be the only operation in the request",
+        ),
+        (
+            "ceiling + stream",
+            Box::new(move |r| {
+                r.on_demand_throughput(ceiling())
+                    .stream_specification(stream())
+            }),
+            "OnDemandThroughput can only be combined with BillingMode in an UpdateTable request",
+        ),
+        (
+            "ceiling + warm",
+            Box::new(move |r| r.on_demand_throughput(ceiling()).warm_throughput(warm())),
+            "OnDemandThroughput can only be combined with BillingMode in an UpdateTable request",
+        ),
+        (
+            "warm + index create",
+            Box::new(move |r| {
+                r.warm_throughput(warm())
+                    .global_secondary_index_updates(create_index())
+                    .attribute_definitions(attr("g", ScalarAttributeType::S))
+            }),
+            "Create global secondary index cannot be specified when updating WarmThroughput",
+        ),
+        (
+            "warm + throughput",
+            Box::new(move |r| {
+                r.warm_throughput(warm())
+                    .provisioned_throughput(throughput(6, 6))
+            }),
+            "WarmThroughput must be the only operation in the request",
+        ),
+        (
+            "stream + throughput",
+            Box::new(move |r| {
+                r.stream_specification(stream())
+                    .provisioned_throughput(throughput(6, 6))
+            }),
+            "You cannot modify stream status while updating table IOPS",
+        ),
+        (
+            "stream + PROVISIONED",
+            Box::new(move |r| {
+                r.stream_specification(stream())
+                    .billing_mode(BillingMode::Provisioned)
+                    .provisioned_throughput(throughput(6, 6))
+            }),
+            "You cannot modify stream status while updating table IOPS",
+        ),
+        (
+            "index delete + throughput",
+            Box::new(move |r| {
+                r.global_secondary_index_updates(delete_index())
+                    .provisioned_throughput(throughput(6, 6))
+            }),
+            "You cannot create or delete index while updating table IOPS",
+        ),
+        (
+            "index create + stream",
+            Box::new(move |r| {
+                r.global_secondary_index_updates(create_index())
+                    .attribute_definitions(attr("g", ScalarAttributeType::S))
+                    .stream_specification(stream())
+            }),
+            "You cannot create or delete index while changing stream status",
+        ),
+    ];
+    for (what, with, message) in &cases {
+        let error = with(client.update_table().table_name(&name))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException", "{what}");
+        assert_eq!(
+            error_message(&error),
+            format!("One or more parameter values were invalid: {message}"),
+            "{what}"
+        );
+    }
+    // Nothing of any of them was applied.
+    let table = described(&client, &name).await;
+    assert_eq!(table.deletion_protection_enabled(), Some(false));
+    assert!(table.stream_specification().is_none());
+    assert!(table.sse_description().is_none());
+    assert!(table.table_class_summary().is_none());
+    assert_eq!(table.global_secondary_indexes().len(), 1);
+    assert_eq!(
+        table
+            .provisioned_throughput()
+            .unwrap()
+            .read_capacity_units(),
+        Some(5)
+    );
+
+    // The pairs DynamoDB does take: a switch to on-demand with a stream,
+    // or with an on-demand ceiling.
+    client
+        .update_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .stream_specification(stream())
+        .send()
+        .await
+        .unwrap();
+    client
+        .update_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .on_demand_throughput(ceiling())
+        .send()
+        .await
+        .unwrap();
+    let table = described(&client, &name).await;
+    assert_eq!(
+        table.billing_mode_summary().unwrap().billing_mode(),
+        Some(&BillingMode::PayPerRequest)
+    );
+    assert!(table.stream_specification().unwrap().stream_enabled());
+    assert_eq!(
+        table
+            .on_demand_throughput()
+            .unwrap()
+            .max_read_request_units(),
+        Some(100)
+    );
+}
+
+/// The answers DynamoDB gives to a change that is no change, or half of
+/// one, for streams and encryption.
+#[tokio::test]
+async fn stream_and_encryption_changes_that_change_nothing_are_refused() {
+    use aws_sdk_dynamodb::types::SseSpecification;
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("no_change");
+    create_table(&client, &name, None).await;
+    let refused =
+        |request: aws_sdk_dynamodb::operation::update_table::builders::UpdateTableFluentBuilder| async move {
+            let error = request.send().await.unwrap_err();
+            assert_eq!(error_code(&error), "ValidationException");
+            error_message(&error)
+        };
+    let spec = |enabled: bool, view: Option<StreamViewType>| {
+        StreamSpecification::builder()
+            .stream_enabled(enabled)
+            .set_stream_view_type(view)
+            .build()
+            .unwrap()
+    };
+    let update = || client.update_table().table_name(&name);
+    assert_eq!(
+        refused(update().stream_specification(spec(false, None))).await,
+        format!("Table has no stream to disable: TableName: {name}")
+    );
+    assert_eq!(
+        refused(update().stream_specification(spec(true, None))).await,
+        "One or more parameter values were invalid: If stream is being enabled then UpdateViewType is required"
+    );
+    assert_eq!(
+        refused(update().stream_specification(spec(false, Some(StreamViewType::KeysOnly)))).await,
+        "One or more parameter values were invalid: If stream is being disabled, then UpdateViewType must not be specified"
+    );
+    update()
+        .stream_specification(spec(true, Some(StreamViewType::KeysOnly)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        refused(update().stream_specification(spec(true, Some(StreamViewType::NewImage)))).await,
+        format!("Table already has an enabled stream: TableName: {name}")
+    );
+    let created = |enabled: bool, view: Option<StreamViewType>| {
+        client
+            .create_table()
+            .table_name(format!("{name}_created"))
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key("pk", KeyType::Hash))
+            .attribute_definitions(attr("pk", ScalarAttributeType::S))
+            .stream_specification(spec(enabled, view))
+            .send()
+    };
+    let error = created(true, None).await.unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "One or more parameter values were invalid: Table is being created with a stream enabled, UpdateViewType is required"
+    );
+    let error = created(false, Some(StreamViewType::NewImage))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified"
+    );
+
+    // Encryption: the default key again, or the KMS key in use named by
+    // its ARN; naming it by alias applies it again.
+    let sse = |enabled: bool, key: Option<&str>| {
+        SseSpecification::builder()
+            .enabled(enabled)
+            .set_sse_type(key.map(|_| aws_sdk_dynamodb::types::SseType::Kms))
+            .set_kms_master_key_id(key.map(str::to_string))
+            .build()
+    };
+    assert_eq!(
+        refused(update().sse_specification(sse(false, None))).await,
+        "One or more parameter values were invalid: Table is already encrypted by default"
+    );
+    let key_arn = "arn:aws:kms:us-east-1:000000000000:key/7d0c3a47-54b9-4a5c-9b8e-3d8e2f0c1a11";
+    // The answer: the table ACTIVE, its encryption UPDATING, with the key
+    // it had (none here).
+    let answer = update()
+        .sse_specification(sse(true, Some(key_arn)))
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    assert_eq!(answer.table_status(), Some(&TableStatus::Active));
+    let sse_answer = answer.sse_description().unwrap();
+    assert_eq!(sse_answer.status().map(|s| s.as_str()), Some("UPDATING"));
+    assert_eq!(sse_answer.kms_master_key_arn(), None);
+    assert_eq!(
+        refused(update().sse_specification(sse(true, Some(key_arn)))).await,
+        "One or more parameter values were invalid: Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key"
+    );
+    let answer = update()
+        .sse_specification(sse(true, Some("alias/app-key")))
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    assert_eq!(
+        answer.sse_description().unwrap().kms_master_key_arn(),
+        Some(key_arn),
+        "the answer names the key being replaced"
+    );
+    update()
+        .sse_specification(sse(true, Some("alias/app-key")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described(&client, &name)
+            .await
+            .sse_description()
+            .unwrap()
+            .kms_master_key_arn(),
+        Some("arn:aws:kms:us-east-1:000000000000:alias/app-key")
+    );
+}
+
+/// TableClassSummary as DynamoDB describes it: absent while the class was
+/// never set, LastUpdateDateTime once UpdateTable changed it, the old class
+/// in UpdateTable's own answer, and gone again in a restored table.
+#[tokio::test]
+async fn table_class_summary_appears_once_a_class_is_set() {
+    use aws_sdk_dynamodb::types::TableClass;
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("class");
+    create_table(&client, &name, None).await;
+    assert!(described(&client, &name)
+        .await
+        .table_class_summary()
+        .is_none());
+
+    let error = client
+        .update_table()
+        .table_name(&name)
+        .table_class(TableClass::from("GLACIER"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "Invalid table-class parameter provided. Please try again with a valid table-class \
+         value: [STANDARD, STANDARD_INFREQUENT_ACCESS]."
+    );
+
+    // STANDARD on a table never given a class changes nothing.
+    client
+        .update_table()
+        .table_name(&name)
+        .table_class(TableClass::Standard)
+        .send()
+        .await
+        .unwrap();
+    assert!(described(&client, &name)
+        .await
+        .table_class_summary()
+        .is_none());
+
+    let before = std::time::SystemTime::now();
+    let answer = client
+        .update_table()
+        .table_name(&name)
+        .table_class(TableClass::StandardInfrequentAccess)
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    assert!(
+        answer.table_class_summary().is_none(),
+        "the answer shows the old class"
+    );
+    let table = described(&client, &name).await;
+    let summary = table.table_class_summary().unwrap();
+    assert_eq!(
+        summary.table_class(),
+        Some(&TableClass::StandardInfrequentAccess)
+    );
+    let changed =
+        std::time::SystemTime::try_from(*summary.last_update_date_time().unwrap()).unwrap();
+    assert!(changed >= before - std::time::Duration::from_secs(1));
+
+    let answer = client
+        .update_table()
+        .table_name(&name)
+        .table_class(TableClass::Standard)
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    assert_eq!(
+        answer.table_class_summary().unwrap().table_class(),
+        Some(&TableClass::StandardInfrequentAccess)
+    );
+    let summary = described(&client, &name)
+        .await
+        .table_class_summary()
+        .cloned()
+        .unwrap();
+    assert_eq!(summary.table_class(), Some(&TableClass::Standard));
+    assert!(summary.last_update_date_time().is_some());
+
+    // A class named at creation is described, without an update time.
+    let named = format!("{name}_named");
+    client
+        .create_table()
+        .table_name(&named)
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .table_class(TableClass::StandardInfrequentAccess)
+        .send()
+        .await
+        .unwrap();
+    let summary = described(&client, &named)
+        .await
+        .table_class_summary()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        summary.table_class(),
+        Some(&TableClass::StandardInfrequentAccess)
+    );
+    assert!(summary.last_update_date_time().is_none());
+
+    // A restore does not keep the class.
+    let backup = client
+        .create_backup()
+        .table_name(&named)
+        .backup_name("class")
+        .send()
+        .await
+        .unwrap()
+        .backup_details
+        .unwrap()
+        .backup_arn;
+    let restored = format!("{name}_restored");
+    client
+        .restore_table_from_backup()
+        .backup_arn(backup)
+        .target_table_name(&restored)
+        .send()
+        .await
+        .unwrap();
+    assert!(described(&client, &restored)
+        .await
+        .table_class_summary()
+        .is_none());
 }

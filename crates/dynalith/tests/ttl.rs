@@ -78,7 +78,7 @@ async fn time_to_live_is_enabled_described_and_disabled() {
         let error = update("other", enabled).await.unwrap_err();
         assert_eq!(
             error_message(&error),
-            "TimeToLive is active on a different AttributeName"
+            "TimeToLive is active on a different AttributeName: current AttributeName is expires"
         );
     }
 

@@ -280,6 +280,15 @@ fn a_table_an_import_left_unfinished_is_dropped_at_the_next_start() {
         db.catalog().publish(serde_json::from_value(entry).unwrap());
         let described = run(&db, Operation::DescribeTable, r#"{"TableName":"half"}"#);
         assert_eq!(described["Table"]["TableStatus"], "CREATING");
+        let ttl = db.execute(
+            Operation::DescribeTimeToLive,
+            br#"{"TableName":"half"}"#,
+            &crate::RequestContext::default(),
+        );
+        assert_eq!(
+            ttl.unwrap_err().message,
+            "Cannot describe time to live while table is in CREATING state: Current table state is CREATING"
+        );
         // Not there yet for the data plane.
         let put = db.execute(
             Operation::PutItem,

@@ -3,7 +3,8 @@
 use super::index_definitions::{self, IndexDefinition, IndexInput};
 use super::shapes::{
     check_attribute_definition_members, AttributeDefinitionInput, KeySchemaElementInput,
-    OnDemandThroughputInput, ProvisionedThroughputInput, StreamSpecificationInput, BILLING_MODES,
+    OnDemandThroughputInput, ProvisionedThroughputInput, StreamSpecificationInput, Target,
+    BILLING_MODES,
 };
 use super::tags::{self, TagInput};
 use crate::catalog::{
@@ -14,7 +15,7 @@ use crate::encryption::SseSpecificationInput;
 use crate::resource_policies::{self, ResourcePolicy};
 use crate::streams::StreamMeta;
 use crate::validate::Violations;
-use crate::warm_throughput::{WarmThroughput, WarmThroughputInput};
+use crate::warm_throughput::WarmThroughputInput;
 use crate::{describe, keys, now_epoch_seconds, storage_error, Database, RequestContext};
 use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
 use serde::Deserialize;
@@ -73,9 +74,12 @@ pub(super) fn create(
     let (key_schema, attribute_definitions) = check_keys(&input)?;
     let billing_mode = check_billing(&input)?;
     let stream = match &input.stream_specification {
-        Some(spec) => spec.settings()?,
+        Some(spec) => spec.settings(true)?,
         None => None,
     };
+    if let Some(spec) = &input.sse_specification {
+        spec.validate()?;
+    }
     let indexes = check_indexes(&input, &key_schema, &attribute_definitions, billing_mode)?;
     let table_tags = tags::merged(
         Default::default(),
@@ -97,7 +101,7 @@ pub(super) fn create(
     )?;
     let warm_throughput = input
         .warm_throughput
-        .map(|wanted| wanted.applied_to(WarmThroughput::floor(billing_mode, &throughput)))
+        .map(|wanted| wanted.at_creation(billing_mode, &throughput, Target::Table))
         .transpose()?;
 
     let _changes = db.catalog().lock_changes();
@@ -173,7 +177,9 @@ pub(super) fn create(
         billing_mode_given: input.billing_mode.is_some(),
         deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
         stream,
+        table_class_given: input.table_class.is_some(),
         table_class: input.table_class.unwrap_or_else(|| "STANDARD".to_string()),
+        table_class_changed_at: None,
         time_to_live_attribute: None,
         tags: table_tags,
         encryption: input
@@ -279,12 +285,24 @@ fn check_members(input: &CreateTableInput) -> Result<(), DynamoError> {
         spec.check(&mut v, "sSESpecification");
     }
     resource_policies::check_document(&mut v, input.resource_policy.as_deref(), "resourcePolicy");
-    v.one_of(
-        input.table_class.as_deref(),
-        "tableClass",
-        &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
-    );
-    v.finish()
+    v.finish()?;
+    // DynamoDB checks the table class itself, not as an enum member.
+    check_table_class(input.table_class.as_deref())
+}
+
+/// The table classes DynamoDB offers.
+pub const TABLE_CLASSES: &[&str] = &["STANDARD", "STANDARD_INFREQUENT_ACCESS"];
+
+/// A TableClass (of CreateTable or UpdateTable) must be one DynamoDB
+/// offers; refused in DynamoDB's words.
+pub(crate) fn check_table_class(class: Option<&str>) -> Result<(), DynamoError> {
+    match class {
+        Some(class) if !TABLE_CLASSES.contains(&class) => Err(DynamoError::validation(format!(
+            "Invalid table-class parameter provided. Please try again with a valid table-class value: [{}].",
+            TABLE_CLASSES.join(", ")
+        ))),
+        _ => Ok(()),
+    }
 }
 
 fn check_billing(input: &CreateTableInput) -> Result<BillingMode, DynamoError> {
@@ -370,8 +388,8 @@ fn check_keys(input: &CreateTableInput) -> Result<(KeySchema, Vec<KeyAttribute>)
     }
     let mut seen = std::collections::HashSet::new();
     if let Some(dup) = definitions.iter().find(|d| !seen.insert(d.name.as_str())) {
-        return Err(DynamoError::invalid_parameter(format!(
-            "Duplicate AttributeName in AttributeDefinitions: {}",
+        return Err(DynamoError::validation(format!(
+            "Attribute Name is duplicated: {}",
             dup.name
         )));
     }
@@ -412,12 +430,15 @@ fn check_indexes(
     billing: BillingMode,
 ) -> Result<Vec<IndexDefinition>, DynamoError> {
     let mut indexes = Vec::new();
-    // An empty list of local indexes is accepted, an empty list of global
-    // ones is not.
     if let Some(local) = &input.local_secondary_indexes {
+        if local.is_empty() {
+            return Err(DynamoError::invalid_parameter(
+                "List of LocalSecondaryIndexes is empty",
+            ));
+        }
         if local.len() > index_definitions::MAX_LOCAL_INDEXES {
-            return Err(DynamoError::validation(format!(
-                "Cannot have more than {} local secondary indexes per table",
+            return Err(DynamoError::invalid_parameter(format!(
+                "Number of LocalSecondaryIndexes exceeds per-table limit of {}",
                 index_definitions::MAX_LOCAL_INDEXES
             )));
         }
@@ -431,12 +452,15 @@ fn check_indexes(
     }
     if let Some(global) = &input.global_secondary_indexes {
         if global.is_empty() {
-            return Err(DynamoError::validation("GSI list is empty/invalid"));
+            return Err(DynamoError::invalid_parameter(
+                "List of GlobalSecondaryIndexes is empty",
+            ));
         }
         if global.len() > index_definitions::MAX_GLOBAL_INDEXES {
-            return Err(DynamoError::validation(
-                "GlobalSecondaryIndex count exceeds the per-table limit",
-            ));
+            return Err(DynamoError::invalid_parameter(format!(
+                "GlobalSecondaryIndex count exceeds the per-table limit of {}",
+                index_definitions::MAX_GLOBAL_INDEXES
+            )));
         }
         for index in global {
             indexes.push(index_definitions::global_index(
@@ -448,14 +472,21 @@ fn check_indexes(
     }
     index_definitions::check_all(&indexes)?;
     if !indexes.is_empty() {
-        let used = |name: &str| {
-            key_schema.is_key_attribute(name)
-                || indexes.iter().any(|i| i.key_schema.is_key_attribute(name))
-        };
-        if definitions.iter().any(|d| !used(&d.name)) {
-            return Err(DynamoError::validation(
-                "The number of attributes in key schema must match the number of attributes defined in attribute definitions.",
-            ));
+        // The table's keys, then each index's, each named once.
+        let mut used: Vec<&str> = Vec::new();
+        let schemas = std::iter::once(key_schema).chain(indexes.iter().map(|i| &i.key_schema));
+        for attribute in schemas.flat_map(KeySchema::attributes) {
+            if !used.contains(&attribute.name.as_str()) {
+                used.push(&attribute.name);
+            }
+        }
+        if definitions.iter().any(|d| !used.contains(&d.name.as_str())) {
+            let defined: Vec<&str> = definitions.iter().map(|d| d.name.as_str()).collect();
+            return Err(DynamoError::invalid_parameter(format!(
+                "Some AttributeDefinitions are not used. AttributeDefinitions: [{}], keys used: [{}]",
+                defined.join(", "),
+                used.join(", ")
+            )));
         }
     }
     Ok(indexes)

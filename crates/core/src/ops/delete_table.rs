@@ -12,10 +12,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let _changes = db.catalog().lock_changes();
     let table = db.catalog().require_changeable(&name)?;
     if table.deletion_protection {
-        return Err(DynamoError::validation(format!(
-            "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first. Table: {}",
-            table.arn()
-        )));
+        return Err(DynamoError::validation(
+            "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
+        ));
     }
     let description = describe::table_description(db, &table, "DELETING")?;
     db.drop_table(&table)?;

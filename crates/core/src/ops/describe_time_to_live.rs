@@ -12,6 +12,12 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         .catalog()
         .get(&name)
         .ok_or_else(|| DynamoError::table_not_found(&name))?;
+    // A table an ImportTable is still filling is CREATING (DescribeTable).
+    if table.importing {
+        return Err(DynamoError::validation(
+            "Cannot describe time to live while table is in CREATING state: Current table state is CREATING",
+        ));
+    }
     let description = match &table.time_to_live_attribute {
         Some(attribute) => json!({"TimeToLiveStatus": "ENABLED", "AttributeName": attribute}),
         None => json!({"TimeToLiveStatus": "DISABLED"}),

@@ -102,6 +102,12 @@ fn check(input: &ExportTableToPointInTimeInput) -> Result<(), DynamoError> {
         );
     }
     v.finish()?;
+    // A key is for KMS encryption only (AES256 is the default).
+    if input.s3_sse_kms_key_id.is_some() && input.s3_sse_algorithm.as_deref() != Some("KMS") {
+        return Err(DynamoError::validation(
+            "Invalid Request: KMS Key Id is not supported for this encryption type",
+        ));
+    }
     let incremental = input.export_type.as_deref() == Some("INCREMENTAL_EXPORT");
     if incremental && input.export_time.is_some() {
         return Err(DynamoError::validation(
@@ -130,7 +136,7 @@ fn incremental_window(
 ) -> Result<IncrementalExport, DynamoError> {
     let Some(from) = spec.export_from_time.map(crate::to_the_millisecond) else {
         return Err(DynamoError::validation(
-            "ExportFromTime is required for an incremental export",
+            "Invalid Request: ExportFromTime must be provided in IncrementalExportSpecification",
         ));
     };
     let to = spec.export_to_time.map_or(now, crate::to_the_millisecond);

@@ -120,7 +120,16 @@ fn check(input: &ImportTableInput) -> Result<(), DynamoError> {
         }
     }
     v.require(&input.table_creation_parameters, "tableCreationParameters");
-    v.finish()
+    v.finish()?;
+    // Only CSV takes options.
+    match input.input_format.as_deref() {
+        Some(format @ ("DYNAMODB_JSON" | "ION")) if input.input_format_options.is_some() => {
+            Err(DynamoError::validation(format!(
+                "Invalid Request: Unsupported InputFormatOptions for the given input format: {format}."
+            )))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn input_format(input: &ImportTableInput) -> InputFormat {

@@ -1,10 +1,12 @@
 //! Secondary-index definitions, as CreateTable (LocalSecondaryIndexes,
 //! GlobalSecondaryIndexes) and UpdateTable (GlobalSecondaryIndexUpdates)
 //! take them: their shapes, Coral's member checks, and DynamoDB's rules on
-//! keys and projections. Messages are DynamoDB Local's, recorded in
-//! docs/index-behaviour.md.
+//! keys and projections. Messages are DynamoDB's where recorded from it,
+//! else DynamoDB Local's (docs/index-behaviour.md).
 
-use super::shapes::{KeySchemaElementInput, OnDemandThroughputInput, ProvisionedThroughputInput};
+use super::shapes::{
+    KeySchemaElementInput, OnDemandThroughputInput, ProvisionedThroughputInput, Target,
+};
 use crate::catalog::{
     BillingMode, IndexKind, IndexProjection, KeyAttribute, KeySchema, OnDemandThroughput,
     Throughput,
@@ -126,7 +128,6 @@ pub struct IndexDefinition {
 /// definitions.
 fn index_key_schema(
     index: &IndexInput,
-    kind: IndexKind,
     definitions: &[KeyAttribute],
 ) -> Result<KeySchema, DynamoError> {
     let schema = index.key_schema.as_deref().unwrap_or_default();
@@ -142,8 +143,8 @@ fn index_key_schema(
         ));
     }
     if types.first() != Some(&Some("HASH")) {
-        return Err(DynamoError::validation(
-            "Invalid key order. Hash Key must be specified first in key schema, Range Key must be specifed second",
+        return Err(DynamoError::invalid_parameter(
+            "All HASH key attributes must precede RANGE key attributes in the KeySchema",
         ));
     }
     if types.get(1).is_some_and(|t| *t != Some("RANGE")) {
@@ -153,18 +154,16 @@ fn index_key_schema(
     }
     if names.len() == 2 && names[0] == names[1] {
         return Err(DynamoError::validation(
-            "Two keys can not have the same name",
+            "The KeySchema contains multiple key attributes with the same name",
         ));
     }
-    if let Some(missing) = names.iter().find(|n| definition(n).is_none()) {
-        return Err(match kind {
-            IndexKind::Local if names.first() != Some(missing) => DynamoError::validation(
-                "Local Secondary Index range key not specified in Attribute Definitions.Type unknown.",
-            ),
-            _ => DynamoError::validation(format!(
-                "Attribute {missing} is not defined in AttributeDefinitions"
-            )),
-        });
+    if names.iter().any(|n| definition(n).is_none()) {
+        let defined: Vec<&str> = definitions.iter().map(|d| d.name.as_str()).collect();
+        return Err(DynamoError::invalid_parameter(format!(
+            "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+            names.join(", "),
+            defined.join(", ")
+        )));
     }
     let attribute =
         |n: &str| definition(n).ok_or_else(|| DynamoError::internal("index key checked above"));
@@ -191,10 +190,10 @@ fn index_projection(index: &IndexInput) -> Result<IndexProjection, DynamoError> 
             ));
         }
         let mut seen = std::collections::HashSet::new();
-        if names.iter().any(|n| !seen.insert(n.as_str())) {
-            return Err(DynamoError::validation(
-                "Cannot have two attributes with the same name",
-            ));
+        if let Some(repeated) = names.iter().find(|n| !seen.insert(n.as_str())) {
+            return Err(DynamoError::invalid_parameter(format!(
+                "Duplicate element in NonKeyAttributes: {repeated}"
+            )));
         }
     }
     match (projection.projection_type.as_deref(), names) {
@@ -204,13 +203,13 @@ fn index_projection(index: &IndexInput) -> Result<IndexProjection, DynamoError> 
         (Some("INCLUDE"), Some(names)) if !names.is_empty() => {
             Ok(IndexProjection::Include(names.to_vec()))
         }
-        (Some("INCLUDE"), _) => Err(DynamoError::validation(
-            "If Projection type INCLUDE is specified, some non-key attributes to include in the projection must be specified as well",
+        (Some("INCLUDE"), _) => Err(DynamoError::invalid_parameter(
+            "ProjectionType is INCLUDE, but NonKeyAttributes is not specified",
         )),
-        (Some("KEYS_ONLY" | "ALL"), Some(names)) if !names.is_empty() => {
-            Err(DynamoError::validation(
-                "No attributes should be specified to be projected unless projection type is INCLUDE",
-            ))
+        (Some(kind @ ("KEYS_ONLY" | "ALL")), Some(names)) if !names.is_empty() => {
+            Err(DynamoError::invalid_parameter(format!(
+                "ProjectionType is {kind}, but NonKeyAttributes is specified"
+            )))
         }
         (Some("KEYS_ONLY"), _) => Ok(IndexProjection::KeysOnly),
         (Some("ALL"), _) => Ok(IndexProjection::All),
@@ -228,20 +227,21 @@ pub fn local_index(
 ) -> Result<IndexDefinition, DynamoError> {
     let name = index.index_name.clone().unwrap_or_default();
     if table_keys.sort.is_none() {
-        return Err(DynamoError::validation(
-            "Local Secondary indices are not allowed on hash tables, only hash and range tables",
+        return Err(DynamoError::invalid_parameter(
+            "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
         ));
     }
-    let key_schema = index_key_schema(index, IndexKind::Local, definitions)?;
+    let key_schema = index_key_schema(index, definitions)?;
     if key_schema.sort.is_none() {
-        return Err(DynamoError::validation(
-            "Local secondary indices must have a range key",
-        ));
+        return Err(DynamoError::invalid_parameter(format!(
+            "Index KeySchema does not have a range key for index: {name}"
+        )));
     }
     if key_schema.partition.name != table_keys.partition.name {
-        return Err(DynamoError::validation(
-            "Local Secondary indices must have the same hash key as the main table",
-        ));
+        return Err(DynamoError::invalid_parameter(format!(
+            "Index KeySchema does not have the same leading hash key as table KeySchema for index: {name}. index hash key: {}, table hash key: {}",
+            key_schema.partition.name, table_keys.partition.name
+        )));
     }
     let projection = index_projection(index)?;
     Ok(IndexDefinition {
@@ -262,13 +262,13 @@ pub fn global_index(
     billing: BillingMode,
 ) -> Result<IndexDefinition, DynamoError> {
     let name = index.index_name.clone().unwrap_or_default();
-    let key_schema = index_key_schema(index, IndexKind::Global, definitions)?;
+    let key_schema = index_key_schema(index, definitions)?;
     let projection = index_projection(index)?;
     let throughput = match (billing, &index.provisioned_throughput) {
         (BillingMode::Provisioned, None) => {
-            return Err(DynamoError::validation(
-                "No provisioned throughput specified for the global secondary index",
-            ))
+            return Err(DynamoError::invalid_parameter(format!(
+                "ProvisionedThroughput is not specified for index: {name}"
+            )))
         }
         (BillingMode::Provisioned, Some(requested))
             if requested.read_capacity_units.unwrap_or(0) < 1
@@ -293,14 +293,15 @@ pub fn global_index(
         }
         (_, None) => Throughput::default(),
     };
-    let on_demand = on_demand_ceiling(
+    let on_demand = on_demand_ceiling_for(
         billing,
         index.on_demand_throughput.as_ref(),
         OnDemandThroughput::default(),
+        Target::Index(&name),
     )?;
     let warm_throughput = index
         .warm_throughput
-        .map(|wanted| wanted.applied_to(WarmThroughput::floor(billing, &throughput)))
+        .map(|wanted| wanted.at_creation(billing, &throughput, Target::Index(&name)))
         .transpose()?;
     Ok(IndexDefinition {
         name,
@@ -313,22 +314,48 @@ pub fn global_index(
     })
 }
 
-/// The on-demand ceiling of a table or global index billed by `billing`,
-/// `current` changed by what `requested` sets. Only on-demand tables take
-/// one, as only provisioned ones take ProvisionedThroughput; DynamoDB's
-/// wording for this case is not known, so it mirrors the recorded one for
-/// ProvisionedThroughput on an on-demand table.
+/// The on-demand ceiling of a table billed by `billing`, `current` changed
+/// by what `requested` sets (`on_demand_ceiling_for` with the table as the
+/// target).
 pub fn on_demand_ceiling(
     billing: BillingMode,
     requested: Option<&OnDemandThroughputInput>,
     current: OnDemandThroughput,
 ) -> Result<OnDemandThroughput, DynamoError> {
-    match (billing, requested) {
-        (_, None) => Ok(current),
-        (BillingMode::PayPerRequest, Some(requested)) => requested.applied_to(current),
-        (BillingMode::Provisioned, Some(_)) => Err(DynamoError::invalid_parameter(
-            "Neither MaxReadRequestUnits nor MaxWriteRequestUnits can be specified when BillingMode is PROVISIONED",
-        )),
+    on_demand_ceiling_for(billing, requested, current, Target::Table)
+}
+
+/// The on-demand ceiling of `target` (the table or one of its global
+/// indexes) when the table is billed by `billing`, `current` changed by
+/// what `requested` sets. Only on-demand tables take one, as only
+/// provisioned ones take ProvisionedThroughput; an OnDemandThroughput that
+/// sets neither member sets nothing. Messages are DynamoDB's.
+pub fn on_demand_ceiling_for(
+    billing: BillingMode,
+    requested: Option<&OnDemandThroughputInput>,
+    current: OnDemandThroughput,
+    target: Target,
+) -> Result<OnDemandThroughput, DynamoError> {
+    let Some(requested) = requested else {
+        return Ok(current);
+    };
+    if billing == BillingMode::PayPerRequest {
+        return requested.applied_to(current, target);
+    }
+    let given = [
+        (requested.max_read_request_units, "MaxReadRequestUnits"),
+        (requested.max_write_request_units, "MaxWriteRequestUnits"),
+    ];
+    match given.iter().find(|(value, _)| value.is_some()) {
+        Some((_, name)) => Err(DynamoError::invalid_parameter(match target {
+            Target::Table => format!(
+                "{name} for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED"
+            ),
+            Target::Index(index) => format!(
+                "{name} for OnDemandThroughput for index : {index} cannot be specified when the table BillingMode is PROVISIONED"
+            ),
+        })),
+        None => Ok(current),
     }
 }
 
@@ -337,18 +364,12 @@ pub fn on_demand_ceiling(
 /// included).
 pub fn check_all(indexes: &[IndexDefinition]) -> Result<(), DynamoError> {
     for (i, index) in indexes.iter().enumerate() {
-        let Some(other) = indexes[..i].iter().find(|o| o.name == index.name) else {
-            continue;
-        };
-        return Err(DynamoError::validation(match (other.kind, index.kind) {
-            (IndexKind::Global, IndexKind::Global) => {
-                "Two global secondary indices have the same name"
-            }
-            (IndexKind::Local, IndexKind::Local) => {
-                "Two local secondary indices have the same name"
-            }
-            _ => "Local Secondary Indices AND Global Secondary Indices must have different names",
-        }));
+        if indexes[..i].iter().any(|o| o.name == index.name) {
+            return Err(DynamoError::invalid_parameter(format!(
+                "Duplicate index name: {}",
+                index.name
+            )));
+        }
     }
     let projected: usize = indexes
         .iter()

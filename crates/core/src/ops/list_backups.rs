@@ -41,6 +41,14 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         &["USER", "SYSTEM", "AWS_BACKUP", "ALL"],
     );
     v.finish()?;
+    if let (Some(lower), Some(upper)) = (input.time_range_lower_bound, input.time_range_upper_bound)
+    {
+        if crate::to_the_millisecond(lower) > crate::to_the_millisecond(upper) {
+            return Err(DynamoError::invalid_parameter(
+                "Time range lower bound must be less than or equal to upper bound",
+            ));
+        }
+    }
     let limit = input.limit.unwrap_or(MAX_LIMIT) as usize;
     // Every backup here is a user's (CreateBackup).
     let user = matches!(input.backup_type.as_deref(), None | Some("USER" | "ALL"));

@@ -33,10 +33,11 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         .filter(|e| input.table_arn.as_ref().is_none_or(|t| &e.table_arn == t))
         .collect();
     if let Some(token) = &input.next_token {
-        let after = exports
-            .iter()
-            .position(|e| &e.id == token)
-            .ok_or_else(|| DynamoError::validation("Invalid NextToken"))?;
+        let after = exports.iter().position(|e| &e.id == token).ok_or_else(|| {
+            DynamoError::validation(format!(
+                "Invalid Request: Provided nextToken is invalid: {token}"
+            ))
+        })?;
         exports.drain(..=after);
     }
     let more = exports.len() > limit;

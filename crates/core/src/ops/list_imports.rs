@@ -33,10 +33,11 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         .filter(|i| input.table_arn.as_ref().is_none_or(|t| &i.table_arn == t))
         .collect();
     if let Some(token) = &input.next_token {
-        let after = imports
-            .iter()
-            .position(|i| &i.id == token)
-            .ok_or_else(|| DynamoError::validation("Invalid NextToken"))?;
+        let after = imports.iter().position(|i| &i.id == token).ok_or_else(|| {
+            DynamoError::validation(format!(
+                "Invalid Request: Provided nextToken is invalid: {token}"
+            ))
+        })?;
         imports.drain(..=after);
     }
     let more = imports.len() > limit;

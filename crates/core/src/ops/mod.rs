@@ -50,7 +50,7 @@ mod scan;
 pub(crate) mod shapes;
 mod streams_common;
 mod tag_resource;
-mod tags;
+pub(crate) mod tags;
 mod transact_get_items;
 mod transact_write_items;
 mod untag_resource;

@@ -26,9 +26,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let mut v = Violations::new();
     v.require(&input.resource_arn, "resourceArn");
     v.require(&input.policy, "policy");
-    resource_policies::check_document(&mut v, input.policy.as_deref(), "policy");
     v.finish()?;
     let document = input.policy.unwrap_or_default();
+    resource_policies::check_policy(&document)?;
 
     let _changes = db.catalog().lock_changes();
     let (current, arn) = resource_policies::owner_of(db, input.resource_arn.as_deref())?;

@@ -153,6 +153,10 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
     table.resource_policies.clear();
     table.contributor_insights.clear();
     table.deletion_protection = false;
+    // Nor its table class: a restore is STANDARD, described without one.
+    table.table_class = "STANDARD".into();
+    table.table_class_given = false;
+    table.table_class_changed_at = None;
     table.billing_mode_changed_at = None;
     table.throughput = Throughput {
         read_capacity_units: table.throughput.read_capacity_units,
@@ -179,8 +183,8 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
                 .iter_mut()
                 .find(|i| i.kind == kind && i.name == name)
             else {
-                return Err(DynamoError::invalid_parameter(format!(
-                    "Index {name} is not an index of the source table"
+                return Err(DynamoError::validation(format!(
+                    "Invalid Request: Index {name} does not match a secondary index that existed in the source table and cannot be created during the restore operation"
                 )));
             };
             if let Some(throughput) = &wanted.provisioned_throughput {
@@ -202,6 +206,7 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
         Some(_) => BillingMode::Provisioned,
         None => table.billing_mode,
     };
+    check_throughput_overrides(input, source.billing_mode, mode)?;
     if input.billing_mode_override.is_some() {
         table.billing_mode_given = true;
     }
@@ -212,17 +217,7 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
             table.throughput.read_capacity_units = throughput.read_capacity_units.unwrap_or(0);
             table.throughput.write_capacity_units = throughput.write_capacity_units.unwrap_or(0);
         }
-        (BillingMode::PayPerRequest, Some(_)) => {
-            return Err(DynamoError::invalid_parameter(
-                "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
-            ))
-        }
-        (BillingMode::Provisioned, None) if table.throughput.read_capacity_units == 0 => {
-            return Err(DynamoError::invalid_parameter(
-                "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
-            ))
-        }
-        (BillingMode::PayPerRequest, None) => table.throughput = Throughput::default(),
+        (BillingMode::PayPerRequest, _) => table.throughput = Throughput::default(),
         _ => {}
     }
     if let Some(ceiling) = &input.on_demand_throughput_override {
@@ -239,10 +234,85 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
             .iter_mut()
             .find(|i| i.kind == IndexKind::Global && i.name == name)
         {
-            index.warm_throughput = Some(warm.applied_to(index.warm_throughput(mode))?);
+            index.warm_throughput = Some(warm.applied_to_for(
+                index.warm_throughput(mode),
+                super::shapes::Target::Index(name),
+            )?);
         }
     }
     Ok(table)
+}
+
+/// DynamoDB's checks on the throughput overrides against the billing mode
+/// the restored table will have (`mode`), in its words: provisioned
+/// throughput only for a provisioned table (and then required, when the
+/// billing mode is overridden; for the indexes of an on-demand source
+/// too), on-demand ceilings only for an on-demand table, and within their
+/// range.
+fn check_throughput_overrides(
+    input: &Overrides,
+    source_mode: BillingMode,
+    mode: BillingMode,
+) -> Result<(), DynamoError> {
+    let invalid = |detail: String| DynamoError::validation(format!("Invalid Request: {detail}"));
+    let overridden = input.billing_mode_override.is_some();
+    let provisioned = input.provisioned_throughput_override.is_some();
+    match (mode, overridden, provisioned) {
+        (BillingMode::PayPerRequest, true, true) => return Err(invalid(
+            "Cannot override ProvisionedThroughput if BillingMode is overridden to PAY_PER_REQUEST"
+                .into(),
+        )),
+        (BillingMode::PayPerRequest, false, true) => {
+            return Err(invalid(
+                "Cannot override ProvisionedThroughput unless BillingMode is PROVISIONED".into(),
+            ))
+        }
+        (BillingMode::Provisioned, true, false) => {
+            return Err(invalid(
+                "Must override ProvisionedThroughput if BillingMode is overridden to PROVISIONED"
+                    .into(),
+            ))
+        }
+        _ => {}
+    }
+    for index in input.global_secondary_index_override.iter().flatten() {
+        let name = index.index_name.as_deref().unwrap_or_default();
+        match (mode, &index.provisioned_throughput) {
+            (BillingMode::PayPerRequest, Some(_)) if overridden => {
+                return Err(invalid(format!(
+                    "Cannot override ProvisionedThroughput if BillingMode is overridden to PAY_PER_REQUEST for index {name}"
+                )))
+            }
+            (BillingMode::Provisioned, None)
+                if overridden && source_mode == BillingMode::PayPerRequest =>
+            {
+                return Err(invalid(format!(
+                    "Must specify provisioned throughput for index {name}"
+                )))
+            }
+            _ => {}
+        }
+    }
+    if let Some(ceiling) = &input.on_demand_throughput_override {
+        if mode != BillingMode::PayPerRequest {
+            return Err(invalid(
+                "Cannot override MaxReadRequestUnits for OnDemandThroughput unless BillingModeOverride is PAY_PER_REQUEST".into(),
+            ));
+        }
+        for (units, name) in [
+            (ceiling.max_read_request_units, "MaxReadRequestUnits"),
+            (ceiling.max_write_request_units, "MaxWriteRequestUnits"),
+        ] {
+            if units
+                .is_some_and(|u| u != -1 && !(1..=super::shapes::MAX_CAPACITY_UNITS).contains(&u))
+            {
+                return Err(invalid(format!(
+                    "Requested {name} for OnDemandThroughput is outside of valid range"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Writes the table's catalog entry (and the advanced id counter).

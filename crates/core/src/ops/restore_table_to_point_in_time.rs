@@ -36,16 +36,33 @@ pub fn execute(
     v.name(input.target_table_name.as_deref(), "targetTableName");
     input.overrides.check(&mut v);
     v.finish()?;
+    // DynamoDB's checks on the request's shape, in its order and words.
     let latest = input.use_latest_restorable_time.unwrap_or(false);
     if latest && input.restore_date_time.is_some() {
         return Err(DynamoError::validation(
-            "Only one of RestoreDateTime or UseLatestRestorableTime may be specified",
+            "Both RestoreDateTime and UseLatestRestorableTime cannot be set",
         ));
     }
     if !latest && input.restore_date_time.is_none() {
         return Err(DynamoError::validation(
-            "Either RestoreDateTime or UseLatestRestorableTime must be specified",
+            "Invalid Request: Either one of RestoreDateTime or UseLatestRestorableTime must be specified, but not both",
         ));
+    }
+    match (&input.source_table_name, &input.source_table_arn) {
+        (Some(_), Some(_)) => {
+            return Err(DynamoError::validation(
+                "Must provide exactly one of: sourceTableArn, sourceTableName",
+            ))
+        }
+        (None, None) => {
+            return Err(DynamoError::validation(
+                "The parameter 'TableName' is required but was not present in the request",
+            ))
+        }
+        (None, Some(arn)) if !arn.starts_with("arn:") => {
+            return Err(super::tags::not_an_arn(arn));
+        }
+        _ => {}
     }
     let name = input.target_table_name.clone().unwrap_or_default();
 
@@ -59,11 +76,7 @@ pub fn execute(
             .filter_map(|n| db.catalog().get(n))
             .find(|t| &t.arn() == arn)
             .ok_or_else(|| not_found(arn))?,
-        (None, None) => {
-            return Err(DynamoError::validation(
-                "Either SourceTableName or SourceTableArn must be specified",
-            ))
-        }
+        (None, None) => return Err(DynamoError::internal("source checked above")),
     };
     let Some(recovery) = source.point_in_time_recovery.clone() else {
         return Err(DynamoError::new(

@@ -119,22 +119,35 @@ impl ProvisionedThroughputInput {
     }
 }
 
+/// What a throughput setting applies to, as DynamoDB's messages name it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target<'a> {
+    Table,
+    /// A global secondary index, by name.
+    Index(&'a str),
+}
+
 impl OnDemandThroughputInput {
-    /// `current` with the ceilings this input sets: a member left out keeps
-    /// its value, -1 removes the ceiling, and anything else must be at
-    /// least 1.
+    /// `current` with the ceilings this input sets for `target`: a member
+    /// left out keeps its value, -1 removes the ceiling, and anything else
+    /// must be at least 1.
     pub fn applied_to(
         &self,
         current: crate::catalog::OnDemandThroughput,
+        target: Target,
     ) -> Result<crate::catalog::OnDemandThroughput, dynalith_model::DynamoError> {
         let values = [
             (self.max_read_request_units, "MaxReadRequestUnits"),
             (self.max_write_request_units, "MaxWriteRequestUnits"),
         ];
         for (value, name) in values {
-            if let Some(units) = value.filter(|u| *u != -1 && *u < 1) {
+            if value.is_some_and(|u| u != -1 && u < 1) {
+                let target = match target {
+                    Target::Table => "table".to_string(),
+                    Target::Index(index) => format!("index : {index}"),
+                };
                 return Err(dynalith_model::DynamoError::invalid_parameter(format!(
-                    "{name} must be greater than or equal to 1, or -1 to remove the limit; given: {units}"
+                    "Requested {name} for OnDemandThroughput for {target} is outside of valid range"
                 )));
             }
         }
@@ -161,10 +174,13 @@ impl StreamSpecificationInput {
     }
 
     /// The stream settings this specification asks for, or the error
-    /// DynamoDB gives for an inconsistent one.
+    /// DynamoDB gives for an inconsistent one: CreateTable (`creating`) and
+    /// UpdateTable word it differently.
     pub fn settings(
         &self,
+        creating: bool,
     ) -> Result<Option<crate::catalog::StreamSettings>, dynalith_model::DynamoError> {
+        use dynalith_model::DynamoError;
         match (self.stream_enabled, &self.stream_view_type) {
             (Some(true), Some(view_type)) => Ok(Some(crate::catalog::StreamSettings {
                 enabled: true,
@@ -172,12 +188,16 @@ impl StreamSpecificationInput {
                 label: stream_label(),
                 id: None,
             })),
-            (Some(true), None) => Err(dynalith_model::DynamoError::validation(
-                "StreamSpecification must specify a StreamViewType when StreamEnabled is true",
-            )),
-            (_, Some(_)) => Err(dynalith_model::DynamoError::validation(
-                "One or more parameter values were invalid: StreamViewType can only be specified when StreamEnabled is true",
-            )),
+            (Some(true), None) => Err(DynamoError::invalid_parameter(if creating {
+                "Table is being created with a stream enabled, UpdateViewType is required"
+            } else {
+                "If stream is being enabled then UpdateViewType is required"
+            })),
+            (_, Some(_)) => Err(DynamoError::invalid_parameter(if creating {
+                "Table is being created with a stream disabled, UpdateViewType should not be specified"
+            } else {
+                "If stream is being disabled, then UpdateViewType must not be specified"
+            })),
             _ => Ok(None),
         }
     }

@@ -18,9 +18,7 @@ struct TagResourceInput {
 pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let input: TagResourceInput = parse_input(body)?;
     let mut v = Violations::new();
-    if v.require(&input.tags, "tags") {
-        tags::check_tag_members(&mut v, input.tags.as_deref().unwrap_or_default(), "tags");
-    }
+    v.require(&input.tags, "tags");
     v.finish()?;
     let given = input.tags.unwrap_or_default();
     if given.is_empty() {
@@ -28,6 +26,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             "Atleast one Tag needs to be provided as Input.",
         ));
     }
+    tags::check_tags(&given)?;
     let _changes = db.catalog().lock_changes();
     let current = tags::table_of_arn(db, input.resource_arn.as_deref(), "TagResource")?;
     let mut table = (*current).clone();

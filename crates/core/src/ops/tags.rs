@@ -2,13 +2,17 @@
 //! share: the Tag shape, its checks, and finding a table by its ARN.
 //!
 //! Answers follow what DynamoDB was recorded answering (dynalite's test
-//! suite): "Invalid TableArn" without an ARN, AccessDeniedException for a
-//! string that is no ARN at all, "Invalid TableArn: Invalid ResourceArn
-//! provided as input ..." for an ARN that names no table (an index's, for
-//! one: DynamoDB tags tables only), and ResourceNotFoundException
-//! "Requested resource not found: ResourcArn: ... not found" (DynamoDB's
-//! spelling) for a table that does not exist. DynamoDB Local does not
-//! implement tagging.
+//! suite, and DynamoDB's answers recorded in October 2026): "Invalid
+//! TableArn" without an ARN, "ARNs must start with 'arn:'" for a string
+//! that is no ARN, AccessDeniedException for one too short to be any,
+//! "Provided Arn is not a DynamoDB resource arn" for one that names no
+//! DynamoDB table, stream or index, "only table or stream is accepted" for
+//! an index's, "Invalid TableArn: Invalid ResourceArn provided as input
+//! ..." for one of another partition or region, and
+//! ResourceNotFoundException "Requested resource not found: ResourcArn:
+//! ... not found" (DynamoDB's spelling) for a table that does not exist.
+//! Tags are checked with DynamoDB's own texts, not Coral's. DynamoDB Local
+//! does not implement tagging.
 
 use crate::catalog::TableMeta;
 use crate::validate::Violations;
@@ -28,39 +32,84 @@ pub struct TagInput {
     pub value: Option<String>,
 }
 
-/// Coral's checks on a list of tags at `path` (`tags`).
-pub fn check_tag_members(v: &mut Violations, tags: &[TagInput], path: &str) {
-    for (i, tag) in tags.iter().enumerate() {
-        let member = format!("{path}.{}.member", i + 1);
-        if v.require(&tag.key, &format!("{member}.key")) {
-            let key = tag.key.as_deref().unwrap_or_default();
-            v.length_between(
-                format_args!("'{key}'"),
-                key.chars().count(),
-                &format!("{member}.key"),
-                1,
-                128,
-            );
-        }
-        if v.require(&tag.value, &format!("{member}.value")) {
-            let value = tag.value.as_deref().unwrap_or_default();
-            v.length_between(
-                format_args!("'{value}'"),
-                value.chars().count(),
-                &format!("{member}.value"),
-                0,
-                256,
-            );
-        }
+/// Coral's checks on a list of tags at `path`: none. DynamoDB checks the
+/// members of Tags itself, with its own texts (`check_tags`), even those
+/// the model constrains (a missing Value, a key of 129 characters).
+pub fn check_tag_members(_v: &mut Violations, _tags: &[TagInput], _path: &str) {}
+
+/// What a tag key or value may hold (the AWS tag pattern
+/// `[\p{L}\p{Z}\p{N}_.:/=+\-@]*`).
+fn is_tag_text(text: &str) -> bool {
+    text.chars().all(|c| {
+        c.is_alphabetic()
+            || c.is_numeric()
+            || (c.is_whitespace() && !c.is_control())
+            || matches!(c, '_' | '.' | ':' | '/' | '=' | '+' | '-' | '@')
+    })
+}
+
+/// A tag key as TagResource, UntagResource and CreateTable take it: 1 to
+/// 128 characters of the tag pattern.
+pub fn check_tag_key(key: Option<&str>) -> Result<(), DynamoError> {
+    match key {
+        Some(key) if (1..=128).contains(&key.chars().count()) && is_tag_text(key) => Ok(()),
+        _ => Err(DynamoError::validation(format!(
+            "The Tag Key provided is invalid, Key: {}",
+            key.unwrap_or("null")
+        ))),
     }
 }
 
+/// DynamoDB's checks on the tags of a TagResource or CreateTable, in its
+/// order: each tag's key, the aws: prefix and its value, then repeated
+/// keys, then the quota.
+pub fn check_tags(tags: &[TagInput]) -> Result<(), DynamoError> {
+    for tag in tags {
+        check_tag_key(tag.key.as_deref())?;
+        let key = tag.key.as_deref().unwrap_or_default();
+        if key.starts_with("aws:") {
+            return Err(DynamoError::validation(format!(
+                "Tag Key cannot be prefixed with aws:, Key: {key}"
+            )));
+        }
+        match tag.value.as_deref() {
+            Some(value) if value.chars().count() <= 256 && is_tag_text(value) => {}
+            value => {
+                return Err(DynamoError::validation(format!(
+                    "The Tag Value provided is invalid, Value: {}",
+                    value.unwrap_or("null")
+                )))
+            }
+        }
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for tag in tags {
+        let key = tag.key.as_deref().unwrap_or_default();
+        if !seen.insert(key) {
+            return Err(DynamoError::validation(format!(
+                "Duplicate Tag Keys provided as input: Duplicate Tag Key found {key}"
+            )));
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(too_many_tags());
+    }
+    Ok(())
+}
+
+/// The quota's answer: a ValidationException in DynamoDB, not a
+/// LimitExceededException.
+pub fn too_many_tags() -> DynamoError {
+    DynamoError::validation("Number of Tags exceed the current limit for the provided ResourceArn")
+}
+
 /// `current` with `tags` added (a key given again takes the new value),
-/// within the quota.
+/// once they pass `check_tags` and within the quota.
 pub fn merged(
     mut current: BTreeMap<String, String>,
     tags: &[TagInput],
 ) -> Result<BTreeMap<String, String>, DynamoError> {
+    check_tags(tags)?;
     for tag in tags {
         current.insert(
             tag.key.clone().unwrap_or_default(),
@@ -68,12 +117,7 @@ pub fn merged(
         );
     }
     if current.len() > MAX_TAGS {
-        return Err(DynamoError::new(
-            ErrorKind::LimitExceeded,
-            format!(
-                "Subscriber limit exceeded: The number of tags exceeds the limit of {MAX_TAGS}"
-            ),
-        ));
+        return Err(too_many_tags());
     }
     Ok(current)
 }
@@ -88,6 +132,9 @@ pub fn table_of_arn(
     let Some(arn) = arn else {
         return Err(DynamoError::validation("Invalid TableArn"));
     };
+    if !arn.starts_with("arn:") {
+        return Err(not_an_arn(arn));
+    }
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     if parts.len() < 6 || parts.iter().any(|p| p.is_empty()) || !parts[5].contains('/') {
         return Err(DynamoError::new(
@@ -99,22 +146,70 @@ pub fn table_of_arn(
             ),
         ));
     }
-    let name = match (parts[0], parts[1], parts[2], parts[5].split_once('/')) {
-        ("arn", "aws", "dynamodb", Some(("table", name)))
-            if name.len() >= 3 && !name.contains('/') =>
-        {
-            name
-        }
-        _ => {
-            return Err(DynamoError::validation(format!(
-                "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
-            )))
-        }
+    let invalid = || {
+        DynamoError::validation(format!(
+            "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
+        ))
     };
-    db.catalog().get(name).ok_or_else(|| {
+    let name = match dynamodb_resource(arn)? {
+        DynamoResource::Table(name) if parts[1] == "aws" && name.len() >= 3 => name,
+        DynamoResource::Index => return Err(only_table_or_stream(arn)),
+        _ => return Err(invalid()),
+    };
+    let table = db.catalog().get(name).ok_or_else(|| {
         DynamoError::new(
             ErrorKind::ResourceNotFound,
             format!("Requested resource not found: ResourcArn: {arn} not found"),
         )
-    })
+    })?;
+    // The region the table lives in is the only one its ARN may name.
+    if parts[3] != table.region {
+        return Err(invalid());
+    }
+    Ok(table)
+}
+
+/// What the resource part of a DynamoDB ARN names.
+pub enum DynamoResource<'a> {
+    Table(&'a str),
+    Stream(&'a str, &'a str),
+    Index,
+}
+
+/// The DynamoDB resource `arn` (which starts with "arn:") names: a table,
+/// a stream or an index, or DynamoDB's "Provided Arn is not a DynamoDB
+/// resource arn" (a backup's or an export's, another service's).
+pub fn dynamodb_resource(arn: &str) -> Result<DynamoResource<'_>, DynamoError> {
+    let not_dynamodb = || {
+        DynamoError::invalid_parameter(format!(
+            "Provided Arn is not a DynamoDB resource arn: {arn}"
+        ))
+    };
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    if parts.len() < 6 || parts[2] != "dynamodb" {
+        return Err(not_dynamodb());
+    }
+    let segments: Vec<&str> = parts[5].split('/').collect();
+    match segments.as_slice() {
+        ["table", name] if !name.is_empty() => Ok(DynamoResource::Table(name)),
+        ["table", name, "stream", label] if !name.is_empty() && !label.is_empty() => {
+            Ok(DynamoResource::Stream(name, label))
+        }
+        ["table", name, "index", index] if !name.is_empty() && !index.is_empty() => {
+            Ok(DynamoResource::Index)
+        }
+        _ => Err(not_dynamodb()),
+    }
+}
+
+/// DynamoDB's answer to a ResourceArn that is no ARN at all.
+pub fn not_an_arn(arn: &str) -> DynamoError {
+    DynamoError::invalid_parameter(format!("ARNs must start with 'arn:': {arn}"))
+}
+
+/// DynamoDB's answer to an index's ARN where a table's is wanted.
+pub fn only_table_or_stream(arn: &str) -> DynamoError {
+    DynamoError::invalid_parameter(format!(
+        "Invalid resource arn provided, only table or stream is accepted. Provided resource arn: {arn}"
+    ))
 }

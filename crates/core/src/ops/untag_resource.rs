@@ -18,23 +18,21 @@ struct UntagResourceInput {
 pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let input: UntagResourceInput = parse_input(body)?;
     let mut v = Violations::new();
-    if v.require(&input.tag_keys, "tagKeys") {
-        for (i, key) in input.tag_keys.iter().flatten().enumerate() {
-            v.length_between(
-                format_args!("'{key}'"),
-                key.chars().count(),
-                &format!("tagKeys.{}.member", i + 1),
-                1,
-                128,
-            );
-        }
-    }
+    v.require(&input.tag_keys, "tagKeys");
     v.finish()?;
     let keys = input.tag_keys.unwrap_or_default();
     if keys.is_empty() {
         return Err(DynamoError::validation(
             "Atleast one Tag Key needs to be provided as Input.",
         ));
+    }
+    // DynamoDB checks the keys with its own texts, not Coral's, and
+    // refuses more keys than a table may have tags.
+    for key in &keys {
+        tags::check_tag_key(Some(key))?;
+    }
+    if keys.len() > tags::MAX_TAGS {
+        return Err(tags::too_many_tags());
     }
     let _changes = db.catalog().lock_changes();
     let current = tags::table_of_arn(db, input.resource_arn.as_deref(), "UntagResource")?;

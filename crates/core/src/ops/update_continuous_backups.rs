@@ -86,7 +86,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         (false, _) => {
             if days.is_some() {
                 return Err(DynamoError::validation(
-                    "One or more parameter values were invalid: RecoveryPeriodInDays can only be specified when PointInTimeRecoveryEnabled is true",
+                    "Invalid Request: Cannot specify RecoveryPeriodInDays when disabling point-in-time recovery.",
                 ));
             }
             db.disable_point_in_time_recovery(&table)?

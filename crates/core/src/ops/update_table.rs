@@ -5,7 +5,7 @@
 use super::index_definitions::{self, IndexInput};
 use super::shapes::{
     AttributeDefinitionInput, OnDemandThroughputInput, ProvisionedThroughputInput,
-    StreamSpecificationInput, BILLING_MODES,
+    StreamSpecificationInput, Target, BILLING_MODES,
 };
 use crate::catalog::{
     BillingMode, IndexKind, IndexMeta, IndexStatus, KeyAttribute, ScalarType, StreamSettings,
@@ -84,11 +84,6 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     if let Some(spec) = &input.stream_specification {
         spec.check(&mut v, "streamSpecification");
     }
-    v.one_of(
-        input.table_class.as_deref(),
-        "tableClass",
-        &["STANDARD", "STANDARD_INFREQUENT_ACCESS"],
-    );
     if let Some(spec) = &input.sse_specification {
         spec.check(&mut v, "sSESpecification");
     }
@@ -99,6 +94,10 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     v.finish()?;
     if let Some(t) = &input.provisioned_throughput {
         t.check_bounds()?;
+    }
+    super::create_table::check_table_class(input.table_class.as_deref())?;
+    if let Some(spec) = &input.sse_specification {
+        spec.validate()?;
     }
     for (given, member) in [
         (input.replica_updates.is_some(), "ReplicaUpdates"),
@@ -131,9 +130,10 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         && input.warm_throughput.is_none()
     {
         return Err(DynamoError::validation(
-            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
+            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required",
         ));
     }
+    check_one_concern(&input)?;
     let name = input.table_name.clone().unwrap_or_default();
 
     let _changes = db.catalog().lock_changes();
@@ -152,10 +152,16 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         table.deletion_protection = protect;
     }
     if let Some(class) = &input.table_class {
-        table.table_class = class.clone();
+        // Asking for the class the table has changes nothing (a table
+        // never given one stays described without one).
+        if *class != table.table_class {
+            table.table_class = class.clone();
+            table.table_class_given = true;
+            table.table_class_changed_at = Some(now);
+        }
     }
     if let Some(spec) = &input.sse_specification {
-        table.encryption = spec.encryption(&table.region);
+        table.encryption = changed_encryption(&table, spec)?;
     }
     let changes = match &input.global_secondary_index_updates {
         Some(updates) => apply_index_updates(db, &mut table, &input, updates)?,
@@ -210,8 +216,35 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     txn.commit().map_err(storage_error)?;
     // DynamoDB reports UPDATING while it applies the change; ours is
     // applied already (or backfilling), and the next DescribeTable says
-    // ACTIVE.
-    let mut description = describe::table_description(db, &table, "UPDATING")?;
+    // ACTIVE. Deletion protection changes at once, and an encryption
+    // change leaves the table ACTIVE while its SSEDescription, still
+    // naming the old key, is UPDATING (recorded DynamoDB answers).
+    // (Either comes alone: `check_one_concern`.)
+    let status = if input.deletion_protection_enabled.is_some() || input.sse_specification.is_some()
+    {
+        "ACTIVE"
+    } else {
+        "UPDATING"
+    };
+    let mut description = describe::table_description(db, &table, status)?;
+    if input.sse_specification.is_some() {
+        let mut sse = match &current.encryption {
+            Some(old) => crate::encryption::description(old),
+            None => serde_json::json!({}),
+        };
+        sse["Status"] = "UPDATING".into();
+        description["SSEDescription"] = sse;
+    }
+    // DynamoDB's answer still shows the class the table had: the new one
+    // appears once the switch is done.
+    match describe::table_class_summary(&current) {
+        Some(summary) => description["TableClassSummary"] = summary,
+        None => {
+            if let Some(d) = description.as_object_mut() {
+                d.remove("TableClassSummary");
+            }
+        }
+    }
     if let Some(deleted) = &changes.deleted {
         let mut entry = describe::index_description(db, &table, deleted)?;
         entry["IndexStatus"] = "DELETING".into();
@@ -249,6 +282,90 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let mut response = Map::new();
     response.insert("TableDescription".into(), description);
     super::respond(response)
+}
+
+/// DynamoDB applies one kind of change per UpdateTable: deletion
+/// protection, encryption, table class and warm throughput each come
+/// alone, an on-demand ceiling only with BillingMode, and a stream or index
+/// change not beside a provisioned-throughput change (or each other).
+/// Recorded answers of DynamoDB to each pair; the first rule that applies
+/// names the error, in DynamoDB's order.
+fn check_one_concern(input: &UpdateTableInput) -> Result<(), DynamoError> {
+    let index_updates = input.global_secondary_index_updates.as_deref();
+    let creates_index =
+        index_updates.is_some_and(|updates| updates.iter().any(|u| u.create.is_some()));
+    let creates_or_deletes_index = index_updates.is_some_and(|updates| {
+        updates
+            .iter()
+            .any(|u| u.create.is_some() || u.delete.is_some())
+    });
+    let with_others = change_kinds(input) > 1;
+    let iops = input.provisioned_throughput.is_some()
+        || input.billing_mode.as_deref() == Some("PROVISIONED");
+    let stream = input.stream_specification.is_some();
+    let rule = if with_others && input.sse_specification.is_some() {
+        "Server-Side Encryption modification must be the only operation in the request"
+    } else if with_others && input.table_class.is_some() {
+        "TableClass modification must be the only operation in the request"
+    } else if with_others && input.deletion_protection_enabled.is_some() {
+        "DeletionProtection modification must be the only operation in the request"
+    } else if input.on_demand_throughput.is_some() && (stream || input.warm_throughput.is_some()) {
+        "OnDemandThroughput can only be combined with BillingMode in an UpdateTable request"
+    } else if input.warm_throughput.is_some() && creates_index {
+        "Create global secondary index cannot be specified when updating WarmThroughput"
+    } else if with_others && input.warm_throughput.is_some() {
+        "WarmThroughput must be the only operation in the request"
+    } else if stream && iops {
+        "You cannot modify stream status while updating table IOPS"
+    } else if creates_or_deletes_index && input.provisioned_throughput.is_some() {
+        "You cannot create or delete index while updating table IOPS"
+    } else if creates_or_deletes_index && stream {
+        "You cannot create or delete index while changing stream status"
+    } else {
+        return Ok(());
+    };
+    Err(DynamoError::invalid_parameter(rule))
+}
+
+/// How many kinds of change a request asks for (AttributeDefinitions only
+/// accompanies an index's creation).
+fn change_kinds(input: &UpdateTableInput) -> usize {
+    [
+        input.provisioned_throughput.is_some(),
+        input.billing_mode.is_some(),
+        input.on_demand_throughput.is_some(),
+        input.warm_throughput.is_some(),
+        input.deletion_protection_enabled.is_some(),
+        input.stream_specification.is_some(),
+        input.global_secondary_index_updates.is_some(),
+        input.table_class.is_some(),
+        input.sse_specification.is_some(),
+    ]
+    .into_iter()
+    .filter(|&given| given)
+    .count()
+}
+
+/// The encryption an SSESpecification moves the table to. Asking for what
+/// the table has already is refused as DynamoDB refuses it: the default
+/// key again, or the KMS key it uses named by that key's ARN (a key named
+/// by alias or id is re-applied, as DynamoDB does).
+fn changed_encryption(
+    table: &TableMeta,
+    spec: &SseSpecificationInput,
+) -> Result<Option<crate::encryption::KmsEncryption>, DynamoError> {
+    let wanted = spec.encryption(&table.region);
+    match (&table.encryption, &wanted) {
+        (None, None) => Err(DynamoError::invalid_parameter(
+            "Table is already encrypted by default",
+        )),
+        (Some(current), Some(_)) if spec.names_key_arn(&current.kms_master_key_arn) => {
+            Err(DynamoError::invalid_parameter(
+                "Table is already encrypted with given KMSMasterKeyId. Use KMSMasterKeyId parameter if you want to change Master Key",
+            ))
+        }
+        _ => Ok(wanted),
+    }
 }
 
 fn apply_billing(
@@ -320,7 +437,7 @@ fn apply_stream(
     spec: &StreamSpecificationInput,
 ) -> Result<StreamChange, DynamoError> {
     let enabled_now = table.stream.as_ref().is_some_and(|s| s.enabled);
-    match spec.settings()? {
+    match spec.settings(false)? {
         Some(settings) => {
             if enabled_now {
                 return Err(DynamoError::validation(format!(
@@ -334,7 +451,7 @@ fn apply_stream(
         None => {
             if !enabled_now {
                 return Err(DynamoError::validation(format!(
-                    "Table does not have a stream to disable: TableName: {}",
+                    "Table has no stream to disable: TableName: {}",
                     table.name
                 )));
             }
@@ -399,7 +516,24 @@ fn apply_index_updates(
     updates: &[IndexUpdateInput],
 ) -> Result<IndexChanges, DynamoError> {
     if updates.is_empty() {
-        return Err(DynamoError::validation("Nothing to update"));
+        return Err(DynamoError::invalid_parameter(
+            "List of GlobalSecondaryIndexUpdates is empty",
+        ));
+    }
+    for update in updates {
+        let actions = usize::from(update.create.is_some())
+            + usize::from(update.update.is_some())
+            + usize::from(update.delete.is_some());
+        if actions == 0 {
+            return Err(DynamoError::invalid_parameter(
+                "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null",
+            ));
+        }
+        if actions > 1 {
+            return Err(DynamoError::invalid_parameter(
+                "Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object",
+            ));
+        }
     }
     let limit = || {
         DynamoError::new(
@@ -419,9 +553,9 @@ fn apply_index_updates(
     });
     for name in names {
         if !named.insert(name) {
-            return Err(DynamoError::validation(
-                "Only one global secondary index update per index is allowed simultaneously.",
-            ));
+            return Err(DynamoError::invalid_parameter(format!(
+                "Only one global secondary index update per index is allowed simultaneously. Index: {name}"
+            )));
         }
     }
     let structural = updates
@@ -438,11 +572,6 @@ fn apply_index_updates(
         .map(|i| i.name.clone());
     let mut changes = IndexChanges::default();
     for update in updates {
-        if update.create.is_none() && update.update.is_none() && update.delete.is_none() {
-            return Err(DynamoError::validation(
-                "Update global secondary index action is null",
-            ));
-        }
         if let Some(create) = &update.create {
             if creating.is_some() {
                 return Err(limit());
@@ -450,7 +579,8 @@ fn apply_index_updates(
             changes.created = Some(create_index(db, table, input, create)?);
         }
         if let Some(change) = &update.update {
-            update_index_throughput(table, change)?;
+            let billing_asked = input.billing_mode.is_some();
+            update_index_throughput(table, change, billing_asked)?;
         }
         if let Some(delete) = &update.delete {
             let name = delete.index_name.as_deref().unwrap_or_default();
@@ -594,9 +724,13 @@ fn merged_definitions(
     Ok(definitions)
 }
 
+/// Applies a global index's Update action. `billing_asked`: the request
+/// sets BillingMode too, which words a misplaced ProvisionedThroughput
+/// differently.
 fn update_index_throughput(
     table: &mut TableMeta,
     change: &IndexThroughputInput,
+    billing_asked: bool,
 ) -> Result<(), DynamoError> {
     let name = change.index_name.as_deref().unwrap_or_default();
     let billing = table.billing_mode;
@@ -605,16 +739,19 @@ fn update_index_throughput(
         .iter_mut()
         .find(|i| i.kind == IndexKind::Global && i.name == name)
         .ok_or_else(DynamoError::resource_not_found)?;
-    index.on_demand = index_definitions::on_demand_ceiling(
+    index.on_demand = index_definitions::on_demand_ceiling_for(
         billing,
         change.on_demand_throughput.as_ref(),
         index.on_demand,
+        Target::Index(name),
     )?;
     if let Some(requested) = change.provisioned_throughput {
         if billing == BillingMode::PayPerRequest {
-            return Err(DynamoError::invalid_parameter(format!(
-                "ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
-            )));
+            return Err(DynamoError::invalid_parameter(if billing_asked {
+                format!("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: {name} when BillingMode is PAY_PER_REQUEST")
+            } else {
+                format!("The only Updates for index: {name} when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput")
+            }));
         }
         requested.check_bounds()?;
         let now = now_epoch_seconds();
@@ -623,7 +760,8 @@ fn update_index_throughput(
         index.throughput.change_to(read, write, now);
     }
     if let Some(wanted) = &change.warm_throughput {
-        index.warm_throughput = Some(wanted.applied_to(index.warm_throughput(billing))?);
+        index.warm_throughput =
+            Some(wanted.applied_to_for(index.warm_throughput(billing), Target::Index(name))?);
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! DynamoDB lets a table's TTL setting change once an hour; dynalith, like
 //! DynamoDB Local, lets it change at once, so that test suites can set up
 //! and tear down tables freely. The messages for a setting that does not
-//! change are DynamoDB Local's.
+//! change are DynamoDB's.
 
 use crate::validate::Violations;
 use crate::Database;
@@ -64,9 +64,10 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let mut table = (*current).clone();
     match (&table.time_to_live_attribute, enable) {
         (Some(active), _) if *active != attribute => {
-            return Err(DynamoError::validation(
-                "TimeToLive is active on a different AttributeName",
-            ))
+            let current = format!("current AttributeName is {active}");
+            return Err(DynamoError::validation(format!(
+                "TimeToLive is active on a different AttributeName: {current}"
+            )));
         }
         (Some(_), true) => return Err(DynamoError::validation("TimeToLive is already enabled")),
         (None, false) => return Err(DynamoError::validation("TimeToLive is already disabled")),
