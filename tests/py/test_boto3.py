@@ -242,7 +242,7 @@ def test_resource_policy_revisions(client, table):
 
 
 def test_encryption_and_contributor_insights_settings(client, table):
-    client.update_table(TableName=table, SSESpecification={"Enabled": True, "KMSMasterKeyId": "alias/py"})
+    client.update_table(TableName=table, SSESpecification={"Enabled": True, "SSEType": "KMS", "KMSMasterKeyId": "alias/py"})
     sse = client.describe_table(TableName=table)["Table"]["SSEDescription"]
     assert sse == {"Status": "ENABLED", "SSEType": "KMS",
                    "KMSMasterKeyArn": f"arn:aws:kms:{REGION}:000000000000:alias/py"}
