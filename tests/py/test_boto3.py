@@ -543,6 +543,41 @@ def test_consumed_capacity_total(client, table):
 
 
 # ---------------------------------------------------------------------------------------------
+# A table's ARN in place of its name
+
+
+def test_table_arn_reads_and_writes_like_the_name(client, resource, table):
+    arn = client.describe_table(TableName=table)["Table"]["TableArn"]
+    assert client.describe_table(TableName=arn)["Table"]["TableName"] == table
+
+    key = {"pk": {"S": "arn"}, "sk": {"N": "1"}}
+    client.put_item(TableName=arn, Item={**key, "v": {"S": "low-level"}})
+    out = client.get_item(TableName=table, Key=key)
+    assert out["Item"]["v"] == {"S": "low-level"}
+    out = client.get_item(TableName=arn, Key=key, ReturnConsumedCapacity="TOTAL")
+    assert out["Item"]["v"] == {"S": "low-level"}
+    assert out["ConsumedCapacity"]["TableName"] == arn
+
+    # The resource layer sends the ARN as TableName; batch answers are keyed by it.
+    by_arn = resource.Table(arn)
+    by_arn.put_item(Item={"pk": "arn", "sk": 2, "v": "resource"})
+    assert by_arn.get_item(Key={"pk": "arn", "sk": 2})["Item"]["v"] == "resource"
+    out = resource.batch_get_item(
+        RequestItems={arn: {"Keys": [{"pk": "arn", "sk": 1}, {"pk": "arn", "sk": 2}]}}
+    )
+    assert list(out["Responses"]) == [arn]
+    assert len(out["Responses"][arn]) == 2
+
+    other_region = arn.replace(f":{REGION}:", ":eu-west-1:")
+    with pytest.raises(ClientError) as ei:
+        client.describe_table(TableName=other_region)
+    assert error_code(ei) == "ValidationException"
+    assert ei.value.response["Error"]["Message"] == (
+        f"1 validation error detected: Invalid AWS region in '{other_region}'"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
 # Response checksum
 
 

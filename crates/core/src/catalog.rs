@@ -101,11 +101,21 @@ impl Throughput {
             self.last_increase = Some(now);
         }
         if read < self.read_capacity_units || write < self.write_capacity_units {
+            self.decreases_today = self.decreases_on(now) + 1;
             self.last_decrease = Some(now);
-            self.decreases_today += 1;
         }
         self.read_capacity_units = read;
         self.write_capacity_units = write;
+    }
+
+    /// NumberOfDecreasesToday as of `now`: the count starts again at 00:00
+    /// UTC, as DynamoDB's does (LastDecreaseDateTime stays).
+    pub fn decreases_on(&self, now: f64) -> i64 {
+        let day = |t: f64| (t / 86_400.0).floor() as i64;
+        match self.last_decrease {
+            Some(last) if day(last) == day(now) => self.decreases_today,
+            _ => 0,
+        }
     }
 }
 
@@ -481,5 +491,40 @@ impl Catalog {
 
     pub fn unpublish(&self, name: &str) {
         self.tables.write().remove(name);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Throughput;
+
+    const DAY: f64 = 86_400.0;
+
+    #[test]
+    fn decreases_are_counted_per_utc_day() {
+        // 2026-10-08 23:20 UTC, a few seconds before and after midnight.
+        let evening = 20_369.0 * DAY + 84_000.0;
+        let before_midnight = 20_370.0 * DAY - 5.0;
+        let midnight = 20_370.0 * DAY;
+        let mut t = Throughput {
+            read_capacity_units: 10,
+            write_capacity_units: 10,
+            ..Default::default()
+        };
+        assert_eq!(t.decreases_on(evening), 0);
+        for (i, units) in (6..10).rev().enumerate() {
+            t.change_to(units, units, evening);
+            assert_eq!(t.decreases_on(evening), i as i64 + 1);
+        }
+        assert_eq!(t.decreases_on(before_midnight), 4);
+        // At 00:00 UTC the count is 0 again; the date stays.
+        assert_eq!(t.decreases_on(midnight), 0);
+        assert_eq!(t.last_decrease, Some(evening));
+        // The next decrease counts from 0; an increase counts none.
+        t.change_to(5, 5, midnight + 46.0);
+        assert_eq!(t.decreases_on(midnight + 46.0), 1);
+        t.change_to(7, 7, midnight + 50.0);
+        assert_eq!(t.decreases_on(midnight + 50.0), 1);
+        assert_eq!(t.last_increase, Some(midnight + 50.0));
     }
 }

@@ -16,11 +16,13 @@ pub fn table_description(
 ) -> Result<Value, DynamoError> {
     let (item_count, size_bytes) = db.table_counters(table)?;
     let mut d = Map::new();
+    // DynamoDB lists the definitions by name, whatever the order given.
+    let mut definitions: Vec<_> = table.attribute_definitions.iter().collect();
+    definitions.sort_by(|a, b| a.name.cmp(&b.name));
     d.insert(
         "AttributeDefinitions".into(),
-        table
-            .attribute_definitions
-            .iter()
+        definitions
+            .into_iter()
             .map(|a| json!({"AttributeName": a.name, "AttributeType": a.scalar_type.as_str()}))
             .collect(),
     );
@@ -110,6 +112,61 @@ pub fn table_description(
     Ok(Value::Object(d))
 }
 
+/// CreateTable's TableDescription, as DynamoDB was recorded answering it
+/// (October 2026): CREATING, with every global index CREATING (without
+/// Backfilling, which only an index added by UpdateTable has) and without
+/// its WarmThroughput; the table's WarmThroughput only when the request
+/// asked for some (`warm_requested`), then UPDATING; BillingModeSummary
+/// without LastUpdateToPayPerRequestDateTime. DescribeTable then reports
+/// all of them.
+pub fn created_table_description(
+    db: &Database,
+    table: &TableMeta,
+    warm_requested: bool,
+) -> Result<Value, DynamoError> {
+    let mut description = table_description(db, table, "CREATING")?;
+    let Some(d) = description.as_object_mut() else {
+        return Ok(description);
+    };
+    match d.get_mut("WarmThroughput") {
+        Some(warm) if warm_requested => warm["Status"] = "UPDATING".into(),
+        _ => {
+            d.remove("WarmThroughput");
+        }
+    }
+    if let Some(Value::Object(billing)) = d.get_mut("BillingModeSummary") {
+        billing.remove("LastUpdateToPayPerRequestDateTime");
+    }
+    if let Some(Value::Array(indexes)) = d.get_mut("GlobalSecondaryIndexes") {
+        for index in indexes.iter_mut().filter_map(Value::as_object_mut) {
+            index.insert("IndexStatus".into(), "CREATING".into());
+            index.remove("Backfilling");
+            index.remove("WarmThroughput");
+        }
+    }
+    Ok(description)
+}
+
+/// DeleteTable's TableDescription: DELETING, and reduced as DynamoDB's
+/// is (recorded October 2026): without KeySchema, AttributeDefinitions,
+/// the index lists, CreationDateTime and WarmThroughput.
+pub fn deleted_table_description(db: &Database, table: &TableMeta) -> Result<Value, DynamoError> {
+    let mut description = table_description(db, table, "DELETING")?;
+    if let Some(d) = description.as_object_mut() {
+        for member in [
+            "KeySchema",
+            "AttributeDefinitions",
+            "LocalSecondaryIndexes",
+            "GlobalSecondaryIndexes",
+            "CreationDateTime",
+            "WarmThroughput",
+        ] {
+            d.remove(member);
+        }
+    }
+    Ok(description)
+}
+
 /// DynamoDB reports an on-demand table's ceiling, -1 (unlimited) when none
 /// is set.
 /// TableClassSummary: absent while the class was never set (STANDARD, as
@@ -150,7 +207,7 @@ fn throughput_description(throughput: &Throughput) -> Value {
     }
     out.insert(
         "NumberOfDecreasesToday".into(),
-        throughput.decreases_today.into(),
+        throughput.decreases_on(crate::now_epoch_seconds()).into(),
     );
     out.insert(
         "ReadCapacityUnits".into(),
@@ -166,6 +223,9 @@ fn throughput_description(throughput: &Throughput) -> Value {
 pub fn projection_description(projection: &IndexProjection) -> Value {
     match projection {
         IndexProjection::Include(names) => {
+            // By name, as DynamoDB lists them.
+            let mut names = names.clone();
+            names.sort();
             json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": names})
         }
         other => json!({"ProjectionType": other.type_name()}),

@@ -37,6 +37,7 @@ pub mod request_tokens;
 pub mod resource_policies;
 pub mod stored_item;
 pub mod streams;
+pub mod table_reference;
 #[cfg(test)]
 mod test_support;
 pub mod throughput;

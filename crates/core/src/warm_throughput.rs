@@ -125,9 +125,9 @@ impl WarmThroughputInput {
     /// What a new `target` (table or global index) billed `billing`, with
     /// `provisioned` capacity, asks for. It starts at its floor
     /// (`WarmThroughput::floor`): asking for less than its provisioned
-    /// capacity is refused in DynamoDB's words; asking an on-demand one
-    /// for less than on-demand's starting values is refused as a decrease
-    /// (DynamoDB's wording for that case is not recorded).
+    /// capacity, or an on-demand one for less than on-demand's starting
+    /// values (0 included: CreateTable has no member check of its own on
+    /// warm throughput), is refused in DynamoDB's words.
     pub fn at_creation(
         &self,
         billing: BillingMode,
@@ -136,7 +136,7 @@ impl WarmThroughputInput {
     ) -> Result<WarmThroughput, DynamoError> {
         let baseline = match billing {
             BillingMode::Provisioned => Baseline::Provisioned,
-            BillingMode::PayPerRequest => Baseline::Current,
+            BillingMode::PayPerRequest => Baseline::OnDemandStart,
         };
         self.raised(
             WarmThroughput::floor(billing, provisioned),
@@ -180,6 +180,7 @@ impl WarmThroughputInput {
                 "current WarmThroughput, decreasing WarmThroughput is not supported".to_string()
             }
             Baseline::Provisioned => format!("{capacity} of ProvisionedThroughput"),
+            Baseline::OnDemandStart => "initial throughput for OnDemand. See: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html#on-demand-capacity-mode-initial".to_string(),
         };
         Err(DynamoError::invalid_parameter(format!(
             "Requested {member} for WarmThroughput for {target} is lower than {than}"
@@ -193,6 +194,9 @@ enum Baseline {
     Current,
     /// The provisioned capacity of a table or index being created.
     Provisioned,
+    /// On-demand's starting values, for an on-demand table or index being
+    /// created.
+    OnDemandStart,
 }
 
 #[cfg(test)]
@@ -300,6 +304,31 @@ mod tests {
                 .unwrap(),
             warm(100, 25)
         );
+    }
+
+    #[test]
+    fn a_new_on_demand_table_is_not_warmed_below_the_initial_throughput() {
+        let free = Throughput::default();
+        for (request, target, what) in [
+            (
+                input(Some(0), Some(0)),
+                Target::Table,
+                "ReadUnitsPerSecond for WarmThroughput for table",
+            ),
+            (
+                input(None, Some(3_999)),
+                Target::Index("g-a"),
+                "WriteUnitsPerSecond for WarmThroughput for index g-a",
+            ),
+        ] {
+            let error = request
+                .at_creation(BillingMode::PayPerRequest, &free, target)
+                .unwrap_err();
+            assert_eq!(
+                error.message,
+                format!("One or more parameter values were invalid: Requested {what} is lower than initial throughput for OnDemand. See: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html#on-demand-capacity-mode-initial")
+            );
+        }
     }
 
     #[test]

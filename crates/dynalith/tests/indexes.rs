@@ -981,7 +981,109 @@ async fn create_table_validates_index_definitions() {
         .attribute_definitions(h())
         .key_schema(key("pk", KeyType::Hash))
         .local_secondary_indexes(lsi("ByH", "h", all()));
+    let twenty_one: Vec<String> = (0..21).map(|i| format!("n{i}")).collect();
+    let twenty_one: Vec<&str> = twenty_one.iter().map(String::as_str).collect();
     let cases: Vec<(_, &str)> = vec![
+        // Coral's member checks on an index come first, in either billing
+        // mode (DDB-TABLE-126, 128).
+        (
+            indexed_request(&client).attribute_definitions(g()).global_secondary_indexes(
+                g_index("Zero")
+                    .provisioned_throughput(
+                        ProvisionedThroughput::builder()
+                            .read_capacity_units(0)
+                            .write_capacity_units(1)
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            ),
+            "1 validation error detected: Value '0' at 'globalSecondaryIndexes.1.member.provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1",
+        ),
+        (
+            provisioned().global_secondary_indexes(
+                g_index("Zero")
+                    .provisioned_throughput(
+                        ProvisionedThroughput::builder()
+                            .read_capacity_units(1)
+                            .write_capacity_units(0)
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()
+                    .unwrap(),
+            ),
+            "1 validation error detected: Value '0' at 'globalSecondaryIndexes.1.member.provisionedThroughput.writeCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1",
+        ),
+        (
+            indexed_request(&client).attribute_definitions(g()).global_secondary_indexes(gsi(
+                "Wide",
+                "g",
+                None,
+                projection(ProjectionType::Include, &twenty_one),
+            )),
+            "1 validation error detected: Value '[n0, n1, n2, n3, n4, n5, n6, n7, n8, n9, n10, n11, n12, n13, n14, n15, n16, n17, n18, n19, n20]' at 'globalSecondaryIndexes.1.member.projection.nonKeyAttributes' failed to satisfy constraint: Member must have length less than or equal to 20",
+        ),
+        (
+            indexed_request(&client).attribute_definitions(h()).local_secondary_indexes(lsi(
+                "Lower",
+                "h",
+                Projection::builder()
+                    .projection_type(ProjectionType::from("all"))
+                    .build(),
+            )),
+            "1 validation error detected: Value 'all' at 'localSecondaryIndexes.1.member.projection.projectionType' failed to satisfy constraint: Member must satisfy enum value set: [ALL, KEYS_ONLY, INCLUDE]",
+        ),
+        // An unused definition masks the index's own errors (DDB-TABLE-127).
+        (
+            indexed_request(&client)
+                .attribute_definitions(g())
+                .attribute_definitions(h())
+                .global_secondary_indexes(gsi("Masked", "g", None, projection(ProjectionType::All, &["a"]))),
+            "One or more parameter values were invalid: Some AttributeDefinitions are not used. AttributeDefinitions: [pk, sk, g, h], keys used: [g, sk, pk]",
+        ),
+        // RANGE only, or RANGE first (DDB-TABLE-124).
+        (
+            indexed_request(&client).attribute_definitions(g()).global_secondary_indexes(
+                GlobalSecondaryIndex::builder()
+                    .index_name("RangeOnly")
+                    .key_schema(key("g", KeyType::Range))
+                    .projection(all())
+                    .build()
+                    .unwrap(),
+            ),
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        ),
+        // CreateTable refuses -1 (UpdateTable's "no ceiling"), and warm
+        // throughput below on-demand's start, 0 included (DDB-TABLE-128).
+        (
+            indexed_request(&client).attribute_definitions(g()).global_secondary_indexes(
+                g_index("Ceil")
+                    .on_demand_throughput(
+                        OnDemandThroughput::builder()
+                            .max_read_request_units(-1)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            ),
+            "One or more parameter values were invalid: Requested MaxReadRequestUnits for OnDemandThroughput for index : Ceil is outside of valid range",
+        ),
+        (
+            indexed_request(&client).attribute_definitions(g()).global_secondary_indexes(
+                g_index("g-a")
+                    .warm_throughput(
+                        WarmThroughput::builder()
+                            .read_units_per_second(0)
+                            .write_units_per_second(0)
+                            .build(),
+                    )
+                    .build()
+                    .unwrap(),
+            ),
+            "One or more parameter values were invalid: Requested ReadUnitsPerSecond for WarmThroughput for index g-a is lower than initial throughput for OnDemand. See: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html#on-demand-capacity-mode-initial",
+        ),
         (
             hash_only,
             "One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
@@ -1089,7 +1191,8 @@ async fn create_table_validates_index_definitions() {
                 .attribute_definitions(g())
                 .attribute_definitions(h())
                 .global_secondary_indexes(gsi("Gix", "g", None, all())),
-            "One or more parameter values were invalid: Some AttributeDefinitions are not used. AttributeDefinitions: [pk, sk, g, h], keys used: [pk, sk, g]",
+            // Keys used in DynamoDB's order (a Java HashSet's).
+            "One or more parameter values were invalid: Some AttributeDefinitions are not used. AttributeDefinitions: [pk, sk, g, h], keys used: [g, sk, pk]",
         ),
         (
             indexed_request(&client)
@@ -1103,7 +1206,7 @@ async fn create_table_validates_index_definitions() {
                         .build()
                         .unwrap(),
                 ),
-            "One or more parameter values were invalid: All HASH key attributes must precede RANGE key attributes in the KeySchema",
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
         ),
         (
             client
@@ -1134,7 +1237,7 @@ async fn create_table_validates_index_definitions() {
                     .build()
                     .unwrap(),
             ),
-            "One or more parameter values were invalid: MaxReadRequestUnits for OnDemandThroughput for index : Ceil cannot be specified when the table BillingMode is PROVISIONED",
+            "One or more parameter values were invalid: MaxReadRequestUnits for OnDemandThroughput for index: Ceil cannot be specified when table BillingMode is PROVISIONED.",
         ),
         (
             indexed_request(&client).attribute_definitions(g()).global_secondary_indexes(
@@ -1195,22 +1298,18 @@ async fn create_table_validates_index_definitions() {
             "One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the per-table limit of 20"
         );
     }
-    let names: Vec<String> = (0..51).map(|i| format!("a{i}")).collect();
+    // At most 20 per index (Coral's check), 100 over all of them.
+    let names: Vec<String> = (0..17).map(|i| format!("a{i}")).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
-    let projected = indexed_request(&client)
-        .attribute_definitions(g())
-        .global_secondary_indexes(gsi(
-            "One",
-            "g",
-            None,
-            projection(ProjectionType::Include, &names),
-        ))
-        .global_secondary_indexes(gsi(
-            "Two",
+    let mut projected = indexed_request(&client).attribute_definitions(g());
+    for i in 0..6 {
+        projected = projected.global_secondary_indexes(gsi(
+            &format!("Inc{i}"),
             "g",
             None,
             projection(ProjectionType::Include, &names),
         ));
+    }
     assert!(validation_message(projected)
         .await
         .starts_with("No more than"));
@@ -1444,6 +1543,10 @@ async fn update_table_deletes_and_rejects_index_changes() {
         .await
         .unwrap_err();
     assert_eq!(error_code(&err), "ResourceNotFoundException");
+    assert_eq!(
+        error_message(&err),
+        format!("Requested resource not found: Index Nope for table {table}")
+    );
 
     let err = client
         .update_table()
@@ -1463,7 +1566,10 @@ async fn update_table_deletes_and_rejects_index_changes() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error_message(&err), "No Attribute Schema Defined");
+    assert_eq!(
+        error_message(&err),
+        "One or more parameter values were invalid: AttributeDefinitions is not specified for index: ByTag"
+    );
 
     // The shape of GlobalSecondaryIndexUpdates, in DynamoDB's words.
     let create_action = || {
@@ -1508,7 +1614,8 @@ async fn update_table_deletes_and_rejects_index_changes() {
             client
                 .update_table()
                 .table_name(&table)
-                .set_global_secondary_index_updates(Some(vec![])),
+                .set_global_secondary_index_updates(Some(vec![]))
+                .deletion_protection_enabled(true),
             "List of GlobalSecondaryIndexUpdates is empty".to_string(),
         ),
         (
@@ -1702,4 +1809,442 @@ async fn describe_once_active(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!("index {index} never became ACTIVE");
+}
+
+fn index_update(
+    name: &str,
+) -> aws_sdk_dynamodb::types::builders::UpdateGlobalSecondaryIndexActionBuilder {
+    UpdateGlobalSecondaryIndexAction::builder().index_name(name)
+}
+
+fn capacity(read: i64, write: i64) -> ProvisionedThroughput {
+    ProvisionedThroughput::builder()
+        .read_capacity_units(read)
+        .write_capacity_units(write)
+        .build()
+        .unwrap()
+}
+
+fn updates(
+    actions: Vec<UpdateGlobalSecondaryIndexAction>,
+) -> Option<Vec<GlobalSecondaryIndexUpdate>> {
+    Some(
+        actions
+            .into_iter()
+            .map(|a| GlobalSecondaryIndexUpdate::builder().update(a).build())
+            .collect(),
+    )
+}
+
+fn described_index<'a>(
+    table: &'a TableDescription,
+    name: &str,
+) -> &'a GlobalSecondaryIndexDescription {
+    table
+        .global_secondary_indexes()
+        .iter()
+        .find(|i| i.index_name() == Some(name))
+        .unwrap_or_else(|| panic!("no index {name}"))
+}
+
+#[tokio::test]
+async fn index_updates_follow_the_billing_mode_and_quotas() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("gsibill");
+    create_indexed_table(&client, &table).await;
+    let update = || client.update_table().table_name(&table);
+    let region = {
+        let described = client
+            .describe_table()
+            .table_name(&table)
+            .send()
+            .await
+            .unwrap()
+            .table
+            .unwrap();
+        described
+            .table_arn()
+            .unwrap()
+            .split(':')
+            .nth(3)
+            .unwrap()
+            .to_string()
+    };
+    let invalid = |detail: String| format!("One or more parameter values were invalid: {detail}");
+    let empty_warm = || WarmThroughput::builder().build();
+    let empty_ceiling = || OnDemandThroughput::builder().build();
+
+    // Refused before the table is looked up: a WarmThroughput naming no
+    // value.
+    for table_name in [table.clone(), unique_table("missing")] {
+        let err = client
+            .update_table()
+            .table_name(table_name)
+            .set_global_secondary_index_updates(updates(vec![index_update("ghost")
+                .warm_throughput(empty_warm())
+                .build()
+                .unwrap()]))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&err), "ValidationException");
+        assert_eq!(
+            error_message(&err),
+            invalid("WarmThroughput must have at least one of ReadUnitsPerSecond or WriteUnitsPerSecond specified for index: ghost".into())
+        );
+    }
+    // No such index; a local index; nothing an on-demand table's index
+    // can change.
+    let err = update()
+        .set_global_secondary_index_updates(updates(vec![index_update("ghost")
+            .on_demand_throughput(empty_ceiling())
+            .build()
+            .unwrap()]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ResourceNotFoundException");
+    assert_eq!(
+        error_message(&err),
+        format!("Requested resource not found: Index ghost for table {table}")
+    );
+    let err = update()
+        .set_global_secondary_index_updates(updates(vec![index_update("ByN")
+            .on_demand_throughput(
+                OnDemandThroughput::builder()
+                    .max_read_request_units(5)
+                    .build(),
+            )
+            .build()
+            .unwrap()]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+    assert_eq!(
+        error_message(&err),
+        "Cannot update an index that is not a GlobalSecondaryIndex: ByN"
+    );
+    let err = update()
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .delete(
+                    DeleteGlobalSecondaryIndexAction::builder()
+                        .index_name("ByN")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&err),
+        "Cannot delete an index that is not a GlobalSecondaryIndex: ByN"
+    );
+    for action in [
+        index_update("ByTag").build().unwrap(),
+        index_update("ByTag")
+            .on_demand_throughput(empty_ceiling())
+            .build()
+            .unwrap(),
+    ] {
+        let err = update()
+            .set_global_secondary_index_updates(updates(vec![action]))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            error_message(&err),
+            invalid("The only Updates for index: ByTag when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput".into())
+        );
+    }
+
+    // An index's ceiling: the table stays ACTIVE, the index UPDATING; the
+    // per-table quota applies to it.
+    let ceiling = |read: i64, write: i64| {
+        OnDemandThroughput::builder()
+            .max_read_request_units(read)
+            .max_write_request_units(write)
+            .build()
+    };
+    let answer = update()
+        .set_global_secondary_index_updates(updates(vec![index_update("ByTag")
+            .on_demand_throughput(ceiling(5_000, 5_000))
+            .build()
+            .unwrap()]))
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    assert_eq!(
+        answer.table_status(),
+        Some(&aws_sdk_dynamodb::types::TableStatus::Active)
+    );
+    assert_eq!(
+        described_index(&answer, "ByTag").index_status(),
+        Some(&IndexStatus::Updating)
+    );
+    assert_eq!(
+        described_index(&answer, "ByKind").index_status(),
+        Some(&IndexStatus::Active)
+    );
+    let err = update()
+        .set_global_secondary_index_updates(updates(vec![index_update("ByTag")
+            .on_demand_throughput(ceiling(40_001, 5))
+            .build()
+            .unwrap()]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "LimitExceededException");
+    assert_eq!(
+        error_message(&err),
+        format!("Subscriber limit exceeded: Requested MaxReadRequestUnits for OnDemandThroughput for index : ByTag exceeds TableMaxReadCapacityUnits of the account in region {region}")
+    );
+
+    // An index's warm throughput: index ACTIVE, its old values UPDATING.
+    let answer = update()
+        .set_global_secondary_index_updates(updates(vec![index_update("ByTag")
+            .warm_throughput(
+                WarmThroughput::builder()
+                    .read_units_per_second(13_000)
+                    .write_units_per_second(5_000)
+                    .build(),
+            )
+            .build()
+            .unwrap()]))
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    let entry = described_index(&answer, "ByTag");
+    assert_eq!(entry.index_status(), Some(&IndexStatus::Active));
+    let warm = entry.warm_throughput().unwrap();
+    assert_eq!(
+        (
+            warm.read_units_per_second(),
+            warm.write_units_per_second(),
+            warm.status().map(|s| s.as_str())
+        ),
+        (Some(12_000), Some(4_000), Some("UPDATING"))
+    );
+
+    // To provisioned: every global index needs its capacity, in index
+    // order; nothing is applied until all have it.
+    let switch = |indexes: &[&str]| {
+        update()
+            .billing_mode(BillingMode::Provisioned)
+            .provisioned_throughput(capacity(5, 5))
+            .set_global_secondary_index_updates(updates(
+                indexes
+                    .iter()
+                    .map(|name| {
+                        index_update(name)
+                            .provisioned_throughput(capacity(5, 5))
+                            .build()
+                            .unwrap()
+                    })
+                    .collect(),
+            ))
+    };
+    for (given, missing) in [(&[][..], "ByKind"), (&["ByKind", "ByTag"][..], "ByOwner")] {
+        let request = if given.is_empty() {
+            update()
+                .billing_mode(BillingMode::Provisioned)
+                .provisioned_throughput(capacity(5, 5))
+        } else {
+            switch(given)
+        };
+        let err = request.send().await.unwrap_err();
+        assert_eq!(error_code(&err), "ValidationException");
+        assert_eq!(
+            error_message(&err),
+            invalid(format!(
+                "ProvisionedThroughput must be specified for index: {missing}"
+            ))
+        );
+    }
+    let before = client
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(
+        before.billing_mode_summary().unwrap().billing_mode(),
+        Some(&BillingMode::PayPerRequest)
+    );
+    assert_eq!(
+        described_index(&before, "ByTag").on_demand_throughput(),
+        Some(&ceiling(5_000, 5_000))
+    );
+    let answer = switch(&["ByKind", "ByTag", "ByOwner"])
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    // A switch answers with the new capacity.
+    let entry = described_index(&answer, "ByTag");
+    assert_eq!(entry.index_status(), Some(&IndexStatus::Updating));
+    assert_eq!(
+        entry
+            .provisioned_throughput()
+            .unwrap()
+            .read_capacity_units(),
+        Some(5)
+    );
+
+    // Provisioned: the same capacity again is refused; a change answers
+    // with the old capacity, the index UPDATING and the table ACTIVE.
+    let err = update()
+        .set_global_secondary_index_updates(updates(vec![index_update("ByTag")
+            .provisioned_throughput(capacity(5, 5))
+            .build()
+            .unwrap()]))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+    assert_eq!(
+        error_message(&err),
+        "The provisioned throughput for the index ByTag will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for index ByTag: 5. Requested ReadCapacityUnits: 5. Current WriteCapacityUnits provisioned for index ByTag: 5. Requested WriteCapacityUnits: 5. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits."
+    );
+    let answer = update()
+        .set_global_secondary_index_updates(updates(vec![index_update("ByTag")
+            .provisioned_throughput(capacity(5, 6))
+            .build()
+            .unwrap()]))
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    assert_eq!(
+        answer.table_status(),
+        Some(&aws_sdk_dynamodb::types::TableStatus::Active)
+    );
+    let entry = described_index(&answer, "ByTag");
+    assert_eq!(entry.index_status(), Some(&IndexStatus::Updating));
+    let echoed = entry.provisioned_throughput().unwrap();
+    assert_eq!(
+        (echoed.read_capacity_units(), echoed.write_capacity_units()),
+        (Some(5), Some(5))
+    );
+    assert!(echoed.last_increase_date_time().is_some());
+    for (read, write, member) in [
+        (40_001, 1, "ReadCapacityUnits"),
+        (1, 40_001, "WriteCapacityUnits"),
+    ] {
+        let err = update()
+            .set_global_secondary_index_updates(updates(vec![index_update("ByTag")
+                .provisioned_throughput(capacity(read, write))
+                .build()
+                .unwrap()]))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&err), "LimitExceededException");
+        assert_eq!(
+            error_message(&err),
+            format!("The requested {member} for index ByTag, 40001, is above the per index maximum for the account in {region}. Per table maximum: 40000. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.")
+        );
+    }
+    let err = update()
+        .attribute_definitions(definition("color", ScalarAttributeType::S))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("ByColor")
+                        .key_schema(key("color", KeyType::Hash))
+                        .projection(projection(ProjectionType::All, &[]))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&err),
+        invalid(
+            "Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: ByColor"
+                .into()
+        )
+    );
+
+    // Back on demand, the ceilings the switch dropped are gone.
+    update()
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let after = client
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert_eq!(
+        described_index(&after, "ByTag").on_demand_throughput(),
+        Some(&ceiling(-1, -1))
+    );
+}
+
+#[tokio::test]
+async fn a_twenty_first_global_index_exceeds_the_limit() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("gsi21");
+    let mut request = client
+        .create_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(definition("pk", ScalarAttributeType::S))
+        .attribute_definitions(definition("g", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash));
+    for i in 0..20 {
+        request = request.global_secondary_indexes(gsi(
+            &format!("gsi{i}"),
+            "g",
+            None,
+            projection(ProjectionType::KeysOnly, &[]),
+        ));
+    }
+    request.send().await.unwrap();
+    let err = client
+        .update_table()
+        .table_name(&table)
+        .attribute_definitions(definition("g", ScalarAttributeType::S))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("gsi20")
+                        .key_schema(key("g", KeyType::Hash))
+                        .projection(projection(ProjectionType::KeysOnly, &[]))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "LimitExceededException");
+    assert_eq!(
+        error_message(&err),
+        "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table limit of 20"
+    );
 }

@@ -317,7 +317,7 @@ async fn create_table_validation() {
         ),
         (
             provisioned().on_demand_throughput(ceiling(None, Some(10))),
-            format!("{invalid} MaxWriteRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED"),
+            format!("{invalid} MaxWriteRequestUnits for OnDemandThroughput cannot be specified when table BillingMode is PROVISIONED."),
         ),
         (
             keyed().on_demand_throughput(ceiling(Some(0), None)),
@@ -610,7 +610,7 @@ async fn on_demand_ceilings_are_recorded_updated_and_kept() {
     assert_eq!(error_code(&error), "ValidationException");
     assert_eq!(
         error_message(&error),
-        "One or more parameter values were invalid: MaxReadRequestUnits for OnDemandThroughput cannot be specified when the table BillingMode is PROVISIONED"
+        "One or more parameter values were invalid: MaxReadRequestUnits for OnDemandThroughput cannot be specified when table BillingMode is PROVISIONED."
     );
 
     assert!(server.terminate().success(), "clean shutdown on SIGTERM");
@@ -731,7 +731,7 @@ async fn tables_are_tagged_untagged_and_listed() {
     assert_eq!(error_code(&error), "ResourceNotFoundException");
     assert_eq!(
         error_message(&error),
-        format!("Requested resource not found: ResourcArn: {arn}-gone not found")
+        format!("Requested resource not found: ResourceArn: {arn}-gone not found")
     );
     let invalid = "One or more parameter values were invalid";
     let region = arn.split(':').nth(3).unwrap();
@@ -828,6 +828,11 @@ async fn tables_are_tagged_untagged_and_listed() {
             vec![tag("fine", "1"), tag("aws:zzz", "v")],
             "Tag Key cannot be prefixed with aws:, Key: aws:zzz".to_string(),
         ),
+        // In any case (DDB-TABLE-105).
+        (
+            vec![tag("AWS:foo", "v")],
+            "Tag Key cannot be prefixed with aws:, Key: AWS:foo".to_string(),
+        ),
         (
             vec![tag("dup", "1"), tag("dup", "2")],
             "Duplicate Tag Keys provided as input: Duplicate Tag Key found dup".to_string(),
@@ -843,6 +848,33 @@ async fn tables_are_tagged_untagged_and_listed() {
         assert_eq!(error_code(&error), "ValidationException");
         assert_eq!(error_message(&error), message);
     }
+    // UntagResource refuses such a key too; "myaws:" is no such prefix.
+    let error = client
+        .untag_resource()
+        .resource_arn(&arn)
+        .tag_keys("Aws:foo")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+    assert_eq!(
+        error_message(&error),
+        "Tag Key cannot be prefixed with aws:, Key: Aws:foo"
+    );
+    client
+        .tag_resource()
+        .resource_arn(&arn)
+        .tags(tag("myaws:foo", "v"))
+        .send()
+        .await
+        .unwrap();
+    client
+        .untag_resource()
+        .resource_arn(&arn)
+        .tag_keys("myaws:foo")
+        .send()
+        .await
+        .unwrap();
     // Letters of any script, spaces and + - = . _ : / @ are fine.
     client
         .tag_resource()
@@ -1444,7 +1476,8 @@ async fn contributor_insights_settings_are_kept_and_listed() {
         .await
         .unwrap();
     assert_eq!(index.index_name(), Some("by_g"));
-    assert_eq!(index.contributor_insights_rule_list().len(), 2);
+    // THROTTLED_KEYS on a hash-only index: its throttled-key rule alone.
+    assert_eq!(index.contributor_insights_rule_list().len(), 1);
 
     let listed = client
         .list_contributor_insights()
@@ -1506,6 +1539,367 @@ async fn contributor_insights_settings_are_kept_and_listed() {
     assert!(listed.contributor_insights_summaries().is_empty());
 }
 
+/// Contributor Insights as DynamoDB was recorded answering (DDB-TABLE-089,
+/// 091, 094, 097, 098, 137, 341): a missing table and a local index are not
+/// found, a repeated ENABLE or DISABLE changes nothing and says so, and a
+/// disabled setting keeps its mode and time.
+#[tokio::test]
+async fn contributor_insights_no_ops_and_not_found() {
+    use aws_sdk_dynamodb::types::{
+        ContributorInsightsAction, ContributorInsightsMode, ContributorInsightsStatus,
+        LocalSecondaryIndex,
+    };
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("insights");
+    client
+        .create_table()
+        .table_name(&name)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("sk", ScalarAttributeType::S))
+        .attribute_definitions(attr("l", ScalarAttributeType::S))
+        .billing_mode(BillingMode::PayPerRequest)
+        .local_secondary_indexes(
+            LocalSecondaryIndex::builder()
+                .index_name("by_l")
+                .key_schema(key("pk", KeyType::Hash))
+                .key_schema(key("l", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let missing = format!("{name}-gone");
+    let not_found = format!("Requested resource not found: Table: {missing} not found");
+    let error = client
+        .describe_contributor_insights()
+        .table_name(&missing)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ResourceNotFoundException");
+    assert_eq!(error_message(&error), not_found);
+    let error = client
+        .update_contributor_insights()
+        .table_name(&missing)
+        .contributor_insights_action(ContributorInsightsAction::Enable)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ResourceNotFoundException");
+    assert_eq!(error_message(&error), not_found);
+    let error = client
+        .list_contributor_insights()
+        .table_name(&missing)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ResourceNotFoundException");
+    assert_eq!(error_message(&error), not_found);
+
+    let local = format!("Requested resource not found: Index: by_l not found for table: {name}");
+    let error = client
+        .update_contributor_insights()
+        .table_name(&name)
+        .index_name("by_l")
+        .contributor_insights_action(ContributorInsightsAction::Enable)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ResourceNotFoundException");
+    assert_eq!(error_message(&error), local);
+    let error = client
+        .describe_contributor_insights()
+        .table_name(&name)
+        .index_name("by_l")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ResourceNotFoundException");
+    assert_eq!(error_message(&error), local);
+
+    // DISABLE of a never-configured table: DISABLED at once.
+    let update = |action: ContributorInsightsAction| {
+        client
+            .update_contributor_insights()
+            .table_name(&name)
+            .contributor_insights_action(action)
+    };
+    let answered = update(ContributorInsightsAction::Disable)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answered.contributor_insights_status(),
+        Some(&ContributorInsightsStatus::Disabled)
+    );
+    let describe = || {
+        client
+            .describe_contributor_insights()
+            .table_name(&name)
+            .send()
+    };
+    let fresh = describe().await.unwrap();
+    assert_eq!(fresh.last_update_date_time(), None);
+    assert_eq!(fresh.contributor_insights_mode(), None);
+
+    // ENABLE, then ENABLE again in the same mode: ENABLED, nothing changed.
+    let answered = update(ContributorInsightsAction::Enable)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answered.contributor_insights_status(),
+        Some(&ContributorInsightsStatus::Enabling)
+    );
+    let enabled = describe().await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    let answered = update(ContributorInsightsAction::Enable)
+        .contributor_insights_mode(ContributorInsightsMode::AccessedAndThrottledKeys)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answered.contributor_insights_status(),
+        Some(&ContributorInsightsStatus::Enabled)
+    );
+    assert_eq!(
+        answered.contributor_insights_mode(),
+        Some(&ContributorInsightsMode::AccessedAndThrottledKeys)
+    );
+    let again = describe().await.unwrap();
+    assert_eq!(
+        again.last_update_date_time(),
+        enabled.last_update_date_time()
+    );
+    assert_eq!(
+        again.contributor_insights_rule_list(),
+        enabled.contributor_insights_rule_list()
+    );
+
+    // DISABLE: DISABLING with the mode; then DISABLED keeping the mode and
+    // a time, unlisted; DISABLE again: DISABLED.
+    let answered = update(ContributorInsightsAction::Disable)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answered.contributor_insights_status(),
+        Some(&ContributorInsightsStatus::Disabling)
+    );
+    assert_eq!(
+        answered.contributor_insights_mode(),
+        Some(&ContributorInsightsMode::AccessedAndThrottledKeys)
+    );
+    let disabled = describe().await.unwrap();
+    assert_eq!(
+        disabled.contributor_insights_status(),
+        Some(&ContributorInsightsStatus::Disabled)
+    );
+    assert_eq!(
+        disabled.contributor_insights_mode(),
+        Some(&ContributorInsightsMode::AccessedAndThrottledKeys)
+    );
+    assert!(disabled.last_update_date_time().is_some());
+    assert!(disabled.contributor_insights_rule_list().is_empty());
+    let listed = client
+        .list_contributor_insights()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.contributor_insights_summaries().is_empty());
+    let answered = update(ContributorInsightsAction::Disable)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answered.contributor_insights_status(),
+        Some(&ContributorInsightsStatus::Disabled)
+    );
+    assert_eq!(
+        describe().await.unwrap().last_update_date_time(),
+        disabled.last_update_date_time()
+    );
+}
+
+/// What CreateTable, DescribeTable and DeleteTable answer, as DynamoDB was
+/// recorded answering (DDB-TABLE-042, 125, 039, 363): definitions and
+/// projected attributes by name, -1 refused as a ceiling at creation, and
+/// DeleteTable's reduced description.
+#[tokio::test]
+async fn table_descriptions_sort_names_and_delete_answers_less() {
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("sorted");
+    let created = client
+        .create_table()
+        .table_name(&name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attr("z", ScalarAttributeType::S))
+        .attribute_definitions(attr("a", ScalarAttributeType::S))
+        .attribute_definitions(attr("m", ScalarAttributeType::S))
+        .attribute_definitions(attr("sk", ScalarAttributeType::N))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("g-z")
+                .key_schema(key("z", KeyType::Hash))
+                .key_schema(key("m", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::Include)
+                        .non_key_attributes("zz")
+                        .non_key_attributes("aa")
+                        .non_key_attributes("mm")
+                        .non_key_attributes("sk")
+                        .build(),
+                )
+                .build()
+                .unwrap(),
+        )
+        .global_secondary_indexes(common::global_index("g-a", "a", ProjectionType::KeysOnly))
+        .send()
+        .await
+        .unwrap();
+    let names = |table: &aws_sdk_dynamodb::types::TableDescription| {
+        let definitions: Vec<String> = table
+            .attribute_definitions()
+            .iter()
+            .map(|d| d.attribute_name().to_string())
+            .collect();
+        let indexes: Vec<String> = table
+            .global_secondary_indexes()
+            .iter()
+            .map(|i| i.index_name().unwrap().to_string())
+            .collect();
+        let projected: Vec<String> = table.global_secondary_indexes()[0]
+            .projection()
+            .unwrap()
+            .non_key_attributes()
+            .to_vec();
+        (definitions, indexes, projected)
+    };
+    let expected = (
+        vec!["a", "m", "pk", "sk", "z"],
+        vec!["g-z", "g-a"],
+        vec!["aa", "mm", "sk", "zz"],
+    );
+    let expected = (
+        expected.0.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        expected.1.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+        expected.2.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+    );
+    assert_eq!(names(created.table_description().unwrap()), expected);
+    assert_eq!(names(&described(&client, &name).await), expected);
+
+    // DeleteTable: no keys, definitions, indexes, creation time or warm
+    // throughput.
+    let deleted = client
+        .delete_table()
+        .table_name(&name)
+        .send()
+        .await
+        .unwrap();
+    let deleted = deleted.table_description().unwrap();
+    assert_eq!(deleted.table_name(), Some(name.as_str()));
+    assert_eq!(deleted.table_status(), Some(&TableStatus::Deleting));
+    assert!(deleted.table_arn().is_some());
+    assert!(deleted.table_id().is_some());
+    assert!(deleted.provisioned_throughput().is_some());
+    assert!(deleted.key_schema().is_empty());
+    assert!(deleted.attribute_definitions().is_empty());
+    assert!(deleted.global_secondary_indexes().is_empty());
+    assert!(deleted.local_secondary_indexes().is_empty());
+    assert!(deleted.creation_date_time().is_none());
+    assert!(deleted.warm_throughput().is_none());
+
+    // CreateTable refuses -1 (UpdateTable's "no ceiling"), empty
+    // definitions and an empty key schema.
+    let base = || {
+        client
+            .create_table()
+            .table_name(unique_table("sorted"))
+            .billing_mode(BillingMode::PayPerRequest)
+    };
+    let cases = [
+        (
+            base()
+                .attribute_definitions(attr("pk", ScalarAttributeType::S))
+                .key_schema(key("pk", KeyType::Hash))
+                .on_demand_throughput(
+                    OnDemandThroughput::builder()
+                        .max_read_request_units(-1)
+                        .max_write_request_units(-1)
+                        .build(),
+                ),
+            "One or more parameter values were invalid: Requested MaxReadRequestUnits for OnDemandThroughput for table is outside of valid range",
+        ),
+        (
+            base()
+                .set_attribute_definitions(Some(Vec::new()))
+                .key_schema(key("pk", KeyType::Hash)),
+            "Invalid KeySchema: Some index key attribute have no definition",
+        ),
+        (
+            base()
+                .attribute_definitions(attr("pk", ScalarAttributeType::S))
+                .set_key_schema(Some(Vec::new())),
+            "1 validation error detected: Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length greater than or equal to 1",
+        ),
+    ];
+    for (request, expected) in cases {
+        let error = request.send().await.unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException", "{expected}");
+        assert_eq!(error_message(&error), expected);
+    }
+
+    // UpdateTable's Create action gets Coral's checks on the index's
+    // throughput, as CreateTable's indexes do (DDB-TABLE-128).
+    let provisioned = unique_table("sorted");
+    create_table(&client, &provisioned, None).await;
+    let error = client
+        .update_table()
+        .table_name(&provisioned)
+        .attribute_definitions(attr("g", ScalarAttributeType::S))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("by_g")
+                        .key_schema(key("g", KeyType::Hash))
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::All)
+                                .build(),
+                        )
+                        .provisioned_throughput(throughput(0, 1))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+    assert_eq!(
+        error_message(&error),
+        "1 validation error detected: Value '0' at 'globalSecondaryIndexUpdates.1.member.create.provisionedThroughput.readCapacityUnits' failed to satisfy constraint: Member must have value greater than or equal to 1"
+    );
+}
+
 fn warm(read: i64, write: i64) -> aws_sdk_dynamodb::types::WarmThroughput {
     aws_sdk_dynamodb::types::WarmThroughput::builder()
         .read_units_per_second(read)
@@ -1565,8 +1959,8 @@ async fn warm_throughput_is_reported_raised_and_never_lowered() {
     };
 
     // An on-demand table and its index start at 12,000 reads and 4,000
-    // writes a second; CreateTable's answer says CREATING, as the table's
-    // status does.
+    // writes a second; CreateTable's answer leaves them out, as
+    // DynamoDB's does (DDB-TABLE-033, 138).
     let on_demand = unique_table("warm");
     let created = client
         .create_table()
@@ -1579,17 +1973,21 @@ async fn warm_throughput_is_reported_raised_and_never_lowered() {
         .send()
         .await
         .unwrap();
-    let warm_created = created
-        .table_description()
-        .unwrap()
-        .warm_throughput()
-        .unwrap();
+    let answered = created.table_description().unwrap();
+    assert!(answered.warm_throughput().is_none());
+    let index = &answered.global_secondary_indexes()[0];
+    assert!(index.warm_throughput().is_none());
     assert_eq!(
-        (
-            warm_created.read_units_per_second(),
-            warm_created.status().map(|s| s.as_str())
-        ),
-        (Some(12_000), Some("CREATING"))
+        index.index_status(),
+        Some(&aws_sdk_dynamodb::types::IndexStatus::Creating)
+    );
+    assert_eq!(index.backfilling(), None);
+    assert_eq!(
+        answered
+            .billing_mode_summary()
+            .unwrap()
+            .last_update_to_pay_per_request_date_time(),
+        None
     );
     assert_eq!(
         described_warm(&client, &on_demand).await,
@@ -1617,7 +2015,7 @@ async fn warm_throughput_is_reported_raised_and_never_lowered() {
         (active(5_000, 2_000), Some(active(50, 25)))
     );
     let prewarmed = unique_table("warm");
-    client
+    let created = client
         .create_table()
         .table_name(&prewarmed)
         .billing_mode(BillingMode::PayPerRequest)
@@ -1629,28 +2027,46 @@ async fn warm_throughput_is_reported_raised_and_never_lowered() {
         .send()
         .await
         .unwrap();
+    // Asked for, the table's is in the answer, UPDATING (DDB-TABLE-032);
+    // the index's is not, even asked for (DDB-TABLE-134).
+    let answered = created.table_description().unwrap();
+    let warm_answered = answered.warm_throughput().unwrap();
+    assert_eq!(
+        (
+            warm_answered.read_units_per_second(),
+            warm_answered.write_units_per_second(),
+            warm_answered.status().map(|s| s.as_str())
+        ),
+        (Some(15_000), Some(5_000), Some("UPDATING"))
+    );
+    assert!(answered.global_secondary_indexes()[0]
+        .warm_throughput()
+        .is_none());
     assert_eq!(
         described_warm(&client, &prewarmed).await,
         (active(15_000, 5_000), Some(active(13_000, 4_000)))
     );
 
-    // Less than a new table starts with, or less than it has, is refused,
-    // and so is a value below 1 (Coral's member check).
-    let error = client
-        .create_table()
-        .table_name(unique_table("warm"))
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attr("pk", ScalarAttributeType::S))
-        .key_schema(key("pk", KeyType::Hash))
-        .warm_throughput(warm(5_000, 2_000))
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error_code(&error), "ValidationException");
-    assert_eq!(
-        error_message(&error),
-        "One or more parameter values were invalid: Requested ReadUnitsPerSecond for WarmThroughput for table is lower than current WarmThroughput, decreasing WarmThroughput is not supported"
-    );
+    // Less than a new table starts with (0 too: CreateTable has no member
+    // check, DDB-TABLE-039), or less than it has, is refused, and so is a
+    // value below 1 in UpdateTable (Coral's member check).
+    for asked in [warm(5_000, 2_000), warm(0, 0)] {
+        let error = client
+            .create_table()
+            .table_name(unique_table("warm"))
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr("pk", ScalarAttributeType::S))
+            .key_schema(key("pk", KeyType::Hash))
+            .warm_throughput(asked)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException");
+        assert_eq!(
+            error_message(&error),
+            "One or more parameter values were invalid: Requested ReadUnitsPerSecond for WarmThroughput for table is lower than initial throughput for OnDemand. See: https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html#on-demand-capacity-mode-initial"
+        );
+    }
     let error = client
         .create_table()
         .table_name(unique_table("warm"))
@@ -2350,4 +2766,305 @@ async fn table_class_summary_appears_once_a_class_is_set() {
         .await
         .table_class_summary()
         .is_none());
+}
+
+/// The Region a table's ARN names.
+fn region_of(table: &aws_sdk_dynamodb::types::TableDescription) -> String {
+    table
+        .table_arn()
+        .unwrap()
+        .split(':')
+        .nth(3)
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn update_table_billing_rules_quotas_and_answers() {
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("bill");
+    create_table(&client, &name, None).await;
+    let region = region_of(&described(&client, &name).await);
+    let invalid = |detail: &str| format!("One or more parameter values were invalid: {detail}");
+    let at_least_one = "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required";
+
+    // On demand: capacity needs the switch, and the switch needs capacity.
+    let update = || client.update_table().table_name(&name);
+    for (request, message) in [
+        (
+            update().billing_mode(BillingMode::Provisioned),
+            invalid("ProvisionedThroughput must be specified when BillingMode is PROVISIONED"),
+        ),
+        (
+            update().provisioned_throughput(throughput(1, 1)),
+            invalid("Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"),
+        ),
+        // An empty list of index updates counts as absent, and is refused
+        // beside another change (which is not applied).
+        (
+            update().set_global_secondary_index_updates(Some(vec![])),
+            at_least_one.to_string(),
+        ),
+        (
+            update()
+                .set_global_secondary_index_updates(Some(vec![]))
+                .attribute_definitions(attr("pk", ScalarAttributeType::S)),
+            at_least_one.to_string(),
+        ),
+        (
+            update()
+                .set_global_secondary_index_updates(Some(vec![]))
+                .deletion_protection_enabled(true),
+            invalid("List of GlobalSecondaryIndexUpdates is empty"),
+        ),
+        (
+            update()
+                .set_global_secondary_index_updates(Some(vec![]))
+                .billing_mode(BillingMode::PayPerRequest),
+            invalid("List of GlobalSecondaryIndexUpdates is empty"),
+        ),
+        (
+            update()
+                .set_global_secondary_index_updates(Some(vec![]))
+                .on_demand_throughput(ceiling(Some(10), None)),
+            invalid("List of GlobalSecondaryIndexUpdates is empty"),
+        ),
+    ] {
+        let error = request.send().await.unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException");
+        assert_eq!(error_message(&error), message);
+    }
+    let table = described(&client, &name).await;
+    assert_eq!(table.deletion_protection_enabled(), Some(false));
+    assert_eq!(
+        table.on_demand_throughput(),
+        Some(&ceiling(Some(-1), Some(-1)))
+    );
+
+    // An empty WarmThroughput or OnDemandThroughput beside another change
+    // is ignored (not one more kind of change); alone it changes nothing.
+    for request in [
+        update()
+            .warm_throughput(aws_sdk_dynamodb::types::WarmThroughput::builder().build())
+            .table_class(aws_sdk_dynamodb::types::TableClass::Standard),
+        update()
+            .on_demand_throughput(ceiling(None, None))
+            .billing_mode(BillingMode::PayPerRequest),
+        update().warm_throughput(aws_sdk_dynamodb::types::WarmThroughput::builder().build()),
+        update().on_demand_throughput(ceiling(None, None)),
+    ] {
+        request.send().await.unwrap();
+    }
+    assert_eq!(
+        described_warm(&client, &name).await.0,
+        active(12_000, 4_000)
+    );
+
+    // An on-demand ceiling changes at once: ACTIVE, with the new values;
+    // above the per-table quota DescribeLimits reports it is refused.
+    let answer = update()
+        .on_demand_throughput(ceiling(Some(100), Some(50)))
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    assert_eq!(answer.table_status(), Some(&TableStatus::Active));
+    assert_eq!(
+        answer.on_demand_throughput(),
+        Some(&ceiling(Some(100), Some(50)))
+    );
+    for (read, write, member, quota) in [
+        (
+            Some(40_001),
+            None,
+            "MaxReadRequestUnits",
+            "TableMaxReadCapacityUnits",
+        ),
+        (
+            None,
+            Some(40_001),
+            "MaxWriteRequestUnits",
+            "TableMaxWriteCapacityUnits",
+        ),
+    ] {
+        let error = update()
+            .on_demand_throughput(ceiling(read, write))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&error), "LimitExceededException");
+        assert_eq!(
+            error_message(&error),
+            format!("Subscriber limit exceeded: Requested {member} for OnDemandThroughput for table exceeds {quota} of the account in region {region}")
+        );
+    }
+    update()
+        .on_demand_throughput(ceiling(Some(40_000), Some(-1)))
+        .send()
+        .await
+        .unwrap();
+
+    // Warm throughput: ACTIVE, the old values UPDATING; applied after.
+    let answer = update()
+        .warm_throughput(warm(13_000, 5_000))
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    assert_eq!(answer.table_status(), Some(&TableStatus::Active));
+    let old = answer.warm_throughput().unwrap();
+    assert_eq!(
+        (
+            old.read_units_per_second(),
+            old.write_units_per_second(),
+            old.status().map(|s| s.as_str())
+        ),
+        (Some(12_000), Some(4_000), Some("UPDATING"))
+    );
+    assert_eq!(
+        described_warm(&client, &name).await.0,
+        active(13_000, 5_000)
+    );
+
+    // A switch to provisioned drops the ceilings: back on demand, none.
+    update()
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(throughput(1, 1))
+        .send()
+        .await
+        .unwrap();
+    assert!(described(&client, &name)
+        .await
+        .on_demand_throughput()
+        .is_none());
+
+    // Provisioned: the switch still needs capacity; capacity may not come
+    // with a switch to on demand; the per-table quota holds.
+    for (request, message) in [
+        (
+            update().billing_mode(BillingMode::Provisioned),
+            invalid("ProvisionedThroughput must be specified when BillingMode is PROVISIONED"),
+        ),
+        (
+            update()
+                .billing_mode(BillingMode::PayPerRequest)
+                .provisioned_throughput(throughput(2, 2)),
+            invalid(
+                "ProvisionedThroughput cannot be specified when BillingMode is PAY_PER_REQUEST",
+            ),
+        ),
+    ] {
+        let error = request.send().await.unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException");
+        assert_eq!(error_message(&error), message);
+    }
+    for (read, write, member) in [
+        (40_001, 1, "ReadCapacityUnits"),
+        (1, 40_001, "WriteCapacityUnits"),
+    ] {
+        let error = update()
+            .provisioned_throughput(throughput(read, write))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&error), "LimitExceededException");
+        assert_eq!(
+            error_message(&error),
+            format!("The requested {member}, 40001, is above the per table maximum for the account in {region}. Per table maximum: 40000. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.")
+        );
+    }
+
+    // CreateTable holds the table and each global index to the same quota.
+    let over_quota = client
+        .create_table()
+        .table_name(unique_table("quota"))
+        .key_schema(key("pk", KeyType::Hash))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g", ScalarAttributeType::S))
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(throughput(5, 5))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("big")
+                .key_schema(key("g", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
+                .provisioned_throughput(throughput(5, 40_001))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&over_quota), "LimitExceededException");
+    assert_eq!(
+        error_message(&over_quota),
+        format!("The requested WriteCapacityUnits for index big, 40001, is above the per index maximum for the account in {region}. Per table maximum: 40000. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.")
+    );
+
+    // A capacity change answers UPDATING with the old capacity and count
+    // of decreases, and the new date.
+    let answer = update()
+        .provisioned_throughput(throughput(40_000, 3))
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    assert_eq!(answer.table_status(), Some(&TableStatus::Updating));
+    let echoed = answer.provisioned_throughput().unwrap();
+    assert_eq!(
+        (
+            echoed.read_capacity_units(),
+            echoed.write_capacity_units(),
+            echoed.number_of_decreases_today()
+        ),
+        (Some(1), Some(1), Some(0))
+    );
+    let increased = echoed.last_increase_date_time().cloned();
+    assert!(increased.is_some());
+    let answer = update()
+        .provisioned_throughput(throughput(2, 2))
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    let echoed = answer.provisioned_throughput().unwrap();
+    assert_eq!(
+        (
+            echoed.read_capacity_units(),
+            echoed.write_capacity_units(),
+            echoed.number_of_decreases_today()
+        ),
+        (Some(40_000), Some(3), Some(0))
+    );
+    assert!(echoed.last_decrease_date_time().is_some());
+    assert_eq!(echoed.last_increase_date_time().cloned(), increased);
+    let now = described(&client, &name).await;
+    let described_throughput = now.provisioned_throughput().unwrap();
+    assert_eq!(
+        (
+            described_throughput.read_capacity_units(),
+            described_throughput.write_capacity_units(),
+            described_throughput.number_of_decreases_today()
+        ),
+        (Some(2), Some(2), Some(1))
+    );
+
+    update()
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        described(&client, &name).await.on_demand_throughput(),
+        Some(&ceiling(Some(-1), Some(-1)))
+    );
 }

@@ -38,7 +38,12 @@ pub fn raw_request_items(body: &[u8]) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// A RequestItems key: a table's name, or its ARN (1 to 1024 characters,
+/// checked further by `table_reference::table_name`).
 fn valid_table_name(name: &str) -> bool {
+    if crate::table_reference::is_arn(name) {
+        return name.chars().count() <= crate::table_reference::MAX_ARN_LENGTH;
+    }
     (3..=255).contains(&name.chars().count())
         && name
             .chars()

@@ -119,7 +119,11 @@ struct TableRead<'r> {
     storage_keys: Vec<Vec<u8>>,
 }
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: BatchGetItemInput = parse_input(body)?;
     check_members(&input, body)?;
     let request_items = input.request_items.as_ref().ok_or_else(|| {
@@ -142,7 +146,11 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     for ((name, request), projection) in request_items.iter().zip(projections) {
         tables.push(TableRead {
             name,
-            table: db.catalog().require(name)?,
+            table: db.catalog().require(crate::table_reference::table_name(
+                name,
+                "requestItems",
+                context,
+            )?)?,
             request,
             projection,
             storage_keys: Vec::new(),

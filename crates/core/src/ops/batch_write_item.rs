@@ -106,7 +106,11 @@ fn put_key(table: &TableMeta, item: &Item) -> Result<Vec<u8>, DynamoError> {
     key_of_item(table, item)
 }
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: BatchWriteItemInput = parse_input(body)?;
     check_members(&input, body)?;
     let request_items = input.request_items.as_ref().ok_or_else(|| {
@@ -141,7 +145,10 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     }
     // Every table must exist before any key is looked at.
     let mut tables: Vec<Arc<TableMeta>> = Vec::with_capacity(request_items.len());
-    for name in request_items.keys() {
+    // The answer names each table as the request did (name or ARN).
+    let given: Vec<&String> = request_items.keys().collect();
+    for name in &given {
+        let name = crate::table_reference::table_name(name, "requestItems", context)?;
         tables.push(db.catalog().require(name)?);
     }
 
@@ -208,29 +215,29 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         metrics[t].extend(outcome.item_collection_metrics());
     }
     let mut left = serde_json::Map::new();
-    for (table, requests) in tables.iter().zip(&unprocessed) {
+    for (name, requests) in given.iter().zip(&unprocessed) {
         if !requests.is_empty() {
             let requests = serde_json::to_value(requests)
                 .map_err(|e| DynamoError::internal(format!("response encoding failed: {e}")))?;
-            left.insert(table.name.clone(), requests);
+            left.insert(name.to_string(), requests);
         }
     }
     let mut response = serde_json::Map::new();
     response.insert("UnprocessedItems".into(), left.into());
     if mode != ReturnCapacity::None {
-        let consumed: Vec<serde_json::Value> = tables
+        let consumed: Vec<serde_json::Value> = given
             .iter()
             .zip(consumed)
-            .filter_map(|(table, consumed)| consumed.report(&table.name, mode))
+            .filter_map(|(name, consumed)| consumed.report(name, mode))
             .collect();
         response.insert("ConsumedCapacity".into(), consumed.into());
     }
     if input.return_item_collection_metrics.as_deref() == Some("SIZE") {
-        let by_table: serde_json::Map<String, serde_json::Value> = tables
+        let by_table: serde_json::Map<String, serde_json::Value> = given
             .iter()
             .zip(metrics)
             .filter(|(_, m)| !m.is_empty())
-            .map(|(table, m)| (table.name.clone(), m.into()))
+            .map(|(name, m)| (name.to_string(), m.into()))
             .collect();
         response.insert("ItemCollectionMetrics".into(), by_table.into());
     }

@@ -13,13 +13,18 @@ struct CreateBackupInput {
     backup_name: Option<String>,
 }
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: CreateBackupInput = parse_input(body)?;
     let mut v = Violations::new();
-    v.name(input.table_name.as_deref(), "tableName");
+    crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
     v.name(input.backup_name.as_deref(), "backupName");
     v.finish()?;
-    let name = input.table_name.unwrap_or_default();
+    let name = crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?
+        .to_string();
     // The copy is taken under the catalog's change lock, so the table's
     // definition cannot change (nor the table go) while it is made.
     let _changes = db.catalog().lock_changes();

@@ -8,8 +8,8 @@ use super::shapes::{
 };
 use super::tags::{self, TagInput};
 use crate::catalog::{
-    BillingMode, IndexMeta, IndexStatus, KeyAttribute, KeySchema, OnDemandThroughput, ScalarType,
-    StreamSettings, TableMeta, Throughput,
+    BillingMode, IndexMeta, IndexStatus, KeyAttribute, KeySchema, ScalarType, StreamSettings,
+    TableMeta, Throughput,
 };
 use crate::encryption::SseSpecificationInput;
 use crate::resource_policies::{self, ResourcePolicy};
@@ -51,10 +51,11 @@ pub fn execute(
     context: &RequestContext,
 ) -> Result<Vec<u8>, DynamoError> {
     let input: CreateTableInput = parse_input(body)?;
+    let warm_requested = input.warm_throughput.is_some();
     let meta = create(db, input, context, false)?;
     // DynamoDB answers CREATING and the table becomes ACTIVE shortly after;
     // here it is usable at once, so DescribeTable reports ACTIVE.
-    let description = describe::table_description(db, &meta, "CREATING")?;
+    let description = describe::created_table_description(db, &meta, warm_requested)?;
     let mut response = Map::new();
     response.insert("TableDescription".into(), description);
     super::respond(response)
@@ -81,11 +82,12 @@ pub(super) fn create(
         spec.validate()?;
     }
     let indexes = check_indexes(&input, &key_schema, &attribute_definitions, billing_mode)?;
+    check_quotas(&input, &context.region)?;
     let table_tags = tags::merged(
         Default::default(),
         input.tags.as_deref().unwrap_or_default(),
     )?;
-    let name = input.table_name.unwrap_or_default();
+    let name = crate::table_reference::owned(&input.table_name, context)?;
     let throughput = match (billing_mode, input.provisioned_throughput) {
         (BillingMode::Provisioned, Some(t)) => Throughput {
             read_capacity_units: t.read_capacity_units.unwrap_or(0),
@@ -94,10 +96,10 @@ pub(super) fn create(
         },
         _ => Throughput::default(),
     };
-    let on_demand = index_definitions::on_demand_ceiling(
+    let on_demand = index_definitions::on_demand_at_creation(
         billing_mode,
         input.on_demand_throughput.as_ref(),
-        OnDemandThroughput::default(),
+        Target::Table,
     )?;
     let warm_throughput = input
         .warm_throughput
@@ -232,21 +234,24 @@ fn check_members(input: &CreateTableInput) -> Result<(), DynamoError> {
             input.attribute_definitions.as_deref().unwrap_or_default(),
         );
     }
-    v.name(input.table_name.as_deref(), "tableName");
+    crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
     if let Some(indexes) = &input.local_secondary_indexes {
         index_definitions::check_index_members(&mut v, indexes, "localSecondaryIndexes");
     }
+    // Warm throughput has no member check here: CreateTable refuses a 0
+    // as below the initial throughput (`WarmThroughputInput::at_creation`).
     if let Some(indexes) = &input.global_secondary_indexes {
         index_definitions::check_index_members(&mut v, indexes, "globalSecondaryIndexes");
-        index_definitions::check_global_index_warm_throughput(
-            &mut v,
-            indexes,
-            "globalSecondaryIndexes",
-        );
     }
     if v.require(&input.key_schema, "keySchema") {
         let schema = input.key_schema.as_deref().unwrap_or_default();
-        v.length_between("'[...]'", schema.len(), "keySchema", 1, 2);
+        v.length_between(
+            index_definitions::shown_list(schema.len()),
+            schema.len(),
+            "keySchema",
+            1,
+            2,
+        );
         for (i, element) in schema.iter().enumerate() {
             let path = format!("keySchema.{}.member", i + 1);
             if let Some(name) = &element.attribute_name {
@@ -274,9 +279,6 @@ fn check_members(input: &CreateTableInput) -> Result<(), DynamoError> {
     if let Some(throughput) = &input.provisioned_throughput {
         throughput.check(&mut v, "provisionedThroughput");
     }
-    if let Some(warm) = &input.warm_throughput {
-        warm.check(&mut v, "warmThroughput");
-    }
     v.one_of(input.billing_mode.as_deref(), "billingMode", BILLING_MODES);
     if let Some(spec) = &input.stream_specification {
         spec.check(&mut v, "streamSpecification");
@@ -303,6 +305,43 @@ pub(crate) fn check_table_class(class: Option<&str>) -> Result<(), DynamoError> 
         ))),
         _ => Ok(()),
     }
+}
+
+/// The per-table capacity quotas, for the table and each global index.
+fn check_quotas(input: &CreateTableInput, region: &str) -> Result<(), DynamoError> {
+    use super::capacity_quotas::{check_capacity_quota, check_on_demand_quota};
+    let targets = std::iter::once((
+        Target::Table,
+        input.provisioned_throughput.as_ref(),
+        input.on_demand_throughput.as_ref(),
+    ))
+    .chain(
+        input
+            .global_secondary_indexes
+            .iter()
+            .flatten()
+            .map(|index| {
+                (
+                    Target::Index(index.index_name.as_deref().unwrap_or_default()),
+                    index.provisioned_throughput.as_ref(),
+                    index.on_demand_throughput.as_ref(),
+                )
+            }),
+    );
+    for (target, provisioned, ceiling) in targets {
+        if let Some(t) = provisioned {
+            check_capacity_quota(
+                t.read_capacity_units,
+                t.write_capacity_units,
+                target,
+                region,
+            )?;
+        }
+        if let Some(ceiling) = ceiling {
+            check_on_demand_quota(ceiling, target, region)?;
+        }
+    }
+    Ok(())
 }
 
 fn check_billing(input: &CreateTableInput) -> Result<BillingMode, DynamoError> {
@@ -345,6 +384,11 @@ fn check_keys(input: &CreateTableInput) -> Result<(KeySchema, Vec<KeyAttribute>)
         .iter()
         .map(|k| k.attribute_name.as_deref().unwrap_or_default())
         .collect();
+    if definitions.is_empty() {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: Some index key attribute have no definition",
+        ));
+    }
     let defined = |name: &str| definitions.iter().any(|d| d.name == name);
     let defined_names = || {
         definitions
@@ -429,6 +473,7 @@ fn check_indexes(
     definitions: &[KeyAttribute],
     billing: BillingMode,
 ) -> Result<Vec<IndexDefinition>, DynamoError> {
+    check_definitions_used(input, definitions)?;
     let mut indexes = Vec::new();
     if let Some(local) = &input.local_secondary_indexes {
         if local.is_empty() {
@@ -471,23 +516,78 @@ fn check_indexes(
         }
     }
     index_definitions::check_all(&indexes)?;
-    if !indexes.is_empty() {
-        // The table's keys, then each index's, each named once.
-        let mut used: Vec<&str> = Vec::new();
-        let schemas = std::iter::once(key_schema).chain(indexes.iter().map(|i| &i.key_schema));
-        for attribute in schemas.flat_map(KeySchema::attributes) {
-            if !used.contains(&attribute.name.as_str()) {
-                used.push(&attribute.name);
-            }
-        }
-        if definitions.iter().any(|d| !used.contains(&d.name.as_str())) {
-            let defined: Vec<&str> = definitions.iter().map(|d| d.name.as_str()).collect();
-            return Err(DynamoError::invalid_parameter(format!(
-                "Some AttributeDefinitions are not used. AttributeDefinitions: [{}], keys used: [{}]",
-                defined.join(", "),
-                used.join(", ")
-            )));
+    Ok(indexes)
+}
+
+/// With indexes, every attribute defined must be some key's (without, the
+/// count check of `check_keys` answers). DynamoDB checks this before any
+/// index's own rules (projection, throughput, names), over the key schemas
+/// as given: the table's, then each local and global index's.
+fn check_definitions_used(
+    input: &CreateTableInput,
+    definitions: &[KeyAttribute],
+) -> Result<(), DynamoError> {
+    if input.local_secondary_indexes.is_none() && input.global_secondary_indexes.is_none() {
+        return Ok(());
+    }
+    let local = input.local_secondary_indexes.as_deref().unwrap_or_default();
+    let global = input
+        .global_secondary_indexes
+        .as_deref()
+        .unwrap_or_default();
+    let schemas = std::iter::once(input.key_schema.as_deref().unwrap_or_default()).chain(
+        local
+            .iter()
+            .chain(global)
+            .map(|index| index.key_schema.as_deref().unwrap_or_default()),
+    );
+    let mut used: Vec<&str> = Vec::new();
+    for element in schemas.flatten() {
+        let name = element.attribute_name.as_deref().unwrap_or_default();
+        if !used.contains(&name) {
+            used.push(name);
         }
     }
-    Ok(indexes)
+    if definitions.iter().all(|d| used.contains(&d.name.as_str())) {
+        return Ok(());
+    }
+    let defined: Vec<&str> = definitions.iter().map(|d| d.name.as_str()).collect();
+    Err(DynamoError::invalid_parameter(format!(
+        "Some AttributeDefinitions are not used. AttributeDefinitions: [{}], keys used: [{}]",
+        defined.join(", "),
+        java_hash_set_order(&used).join(", ")
+    )))
+}
+
+/// `names` (distinct, in insertion order) in the order a Java `HashSet`
+/// of them iterates, as DynamoDB's message lists the keys used ("keys
+/// used: [a, sk, pk]" for pk, sk, a): by bucket of the spread
+/// `String.hashCode`, in a table of 16 buckets doubled past 3/4 full.
+fn java_hash_set_order<'a>(names: &[&'a str]) -> Vec<&'a str> {
+    let hash = |name: &str| {
+        let h = name.encode_utf16().fold(0i32, |h, unit| {
+            h.wrapping_mul(31).wrapping_add(i32::from(unit))
+        });
+        let h = h as u32;
+        h ^ (h >> 16)
+    };
+    let mut buckets = 16usize;
+    while names.len() * 4 > buckets * 3 {
+        buckets *= 2;
+    }
+    let mut ordered = names.to_vec();
+    // A stable sort keeps the insertion order within a bucket.
+    ordered.sort_by_key(|name| hash(name) as usize & (buckets - 1));
+    ordered
+}
+
+#[cfg(test)]
+mod tests {
+    use super::java_hash_set_order;
+
+    #[test]
+    fn keys_used_are_listed_in_java_hash_set_order() {
+        assert_eq!(java_hash_set_order(&["pk", "sk", "a"]), ["a", "sk", "pk"]);
+        assert_eq!(java_hash_set_order(&["pk", "sk", "g"]), ["g", "sk", "pk"]);
+    }
 }

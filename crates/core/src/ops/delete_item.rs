@@ -32,10 +32,14 @@ struct DeleteItemInput {
     return_values_on_condition_check_failure: Option<String>,
 }
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: DeleteItemInput = parse_input(body)?;
     let mut v = Violations::new();
-    v.name(input.table_name.as_deref(), "tableName");
+    crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
     v.require(&input.key, "key");
     v.one_of(
         input.return_values.as_deref(),
@@ -56,15 +60,15 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     };
     condition_parameters.check_members(&mut v);
     v.finish()?;
+    let table_name =
+        crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
     let return_old = expressions::return_old_only(input.return_values.as_deref())?;
     let PreparedCondition {
         expressions: prepared,
         condition,
         return_item_on_failure: return_on_failure,
     } = condition_parameters.prepare()?;
-    let table = db
-        .catalog()
-        .require(input.table_name.as_deref().unwrap_or_default())?;
+    let table = db.catalog().require(table_name)?;
     let key = key_of_key_param(&table, input.key.as_ref().unwrap_or(&Item::new()))?;
     // After the key itself, as DynamoDB (Local) does.
     expressions::check_scalar_keys(&prepared, &table)?;
@@ -85,7 +89,12 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         }
     }
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
-    capacity::attach(&mut response, &outcome.consumed(), &table.name, mode)?;
+    capacity::attach(
+        &mut response,
+        &outcome.consumed(),
+        input.table_name.as_deref().unwrap_or(&table.name),
+        mode,
+    )?;
     super::attach_item_collection_metrics(
         &mut response,
         &outcome,

@@ -2,24 +2,86 @@
 //! removed in the background (their keys carry the dropped table's id, which
 //! is never reused, so nothing can see them meanwhile).
 
+use crate::catalog::IndexStatus;
 use crate::{describe, Database};
-use dynalith_model::DynamoError;
+use dynalith_model::{DynamoError, ErrorKind};
 use serde_json::Map;
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
-    let name = super::shapes::table_name_of(body)?;
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    let name = super::shapes::table_name_of(body, context)?;
 
     let _changes = db.catalog().lock_changes();
     let table = db.catalog().require_changeable(&name)?;
+    // An index still being built holds the table (DynamoDB: while any
+    // global index is CREATING, UPDATING or DELETING; here only a
+    // backfill lasts).
+    if table
+        .indexes
+        .iter()
+        .any(|i| i.status != IndexStatus::Active)
+    {
+        return Err(DynamoError::new(
+            ErrorKind::ResourceInUse,
+            "Attempt to change a resource which is still in use: Cannot delete table while indexes are being created, updated, or deleted.",
+        ));
+    }
     if table.deletion_protection {
         return Err(DynamoError::validation(
             "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
         ));
     }
-    let description = describe::table_description(db, &table, "DELETING")?;
+    let description = describe::deleted_table_description(db, &table)?;
     db.drop_table(&table)?;
 
     let mut response = Map::new();
     response.insert("TableDescription".into(), description);
     super::respond(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::catalog::{IndexKind, IndexMeta, IndexProjection, IndexStatus};
+    use crate::test_support::{create_table, open_cached, run};
+    use crate::{Operation, RequestContext};
+    use dynalith_model::ErrorKind;
+
+    #[test]
+    fn a_table_whose_index_is_being_built_is_not_deleted() {
+        let db = open_cached();
+        create_table(&db, "building");
+        let mut table = (*db.catalog().get("building").unwrap()).clone();
+        table.indexes.push(IndexMeta {
+            id: 9_999,
+            name: "gsi".into(),
+            kind: IndexKind::Global,
+            key_schema: table.key_schema.clone(),
+            projection: IndexProjection::All,
+            throughput: Default::default(),
+            on_demand: Default::default(),
+            warm_throughput: None,
+            status: IndexStatus::Creating,
+            counter_slot: None,
+        });
+        db.catalog().publish(table.clone());
+        let body = br#"{"TableName":"building"}"#;
+        let error = db
+            .execute(Operation::DeleteTable, body, &RequestContext::default())
+            .unwrap_err();
+        assert_eq!(error.kind, ErrorKind::ResourceInUse);
+        assert_eq!(
+            error.message,
+            "Attempt to change a resource which is still in use: Cannot delete table while indexes are being created, updated, or deleted."
+        );
+        assert!(db.catalog().get("building").is_some());
+
+        // Once the index is built, the table goes.
+        table.indexes[0].status = IndexStatus::Active;
+        db.catalog().publish(table);
+        run(&db, Operation::DeleteTable, r#"{"TableName":"building"}"#);
+        assert!(db.catalog().get("building").is_none());
+    }
 }

@@ -9,8 +9,12 @@ use dynalith_model::DynamoError;
 use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
-    let name = super::shapes::table_name_of(body)?;
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    let name = super::shapes::table_name_of(body, context)?;
     let table = require_table(db, &name)?;
     let mut response = Map::new();
     response.insert("ContinuousBackupsDescription".into(), description(&table));

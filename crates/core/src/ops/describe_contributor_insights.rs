@@ -14,15 +14,19 @@ struct DescribeContributorInsightsInput {
     index_name: Option<String>,
 }
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: DescribeContributorInsightsInput = parse_input(body)?;
     let mut v = Violations::new();
-    v.name(input.table_name.as_deref(), "tableName");
+    crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
     v.name_with_min(input.index_name.as_deref(), "indexName", 3, false);
     v.finish()?;
-    let table = db
-        .catalog()
-        .require(input.table_name.as_deref().unwrap_or_default())?;
+    let table_name =
+        crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
+    let table = contributor_insights::table(db, table_name)?;
     let index = contributor_insights::target(&table, input.index_name.as_deref())?;
     serde_json::to_vec(&contributor_insights::description(&table, &index))
         .map_err(|e| DynamoError::internal(e.to_string()))

@@ -1,6 +1,8 @@
 //! DescribeLimits: the account's and each table's provisioned-capacity
-//! quotas, DynamoDB's defaults (what DynamoDB Local answers too). They are
-//! reported, not enforced.
+//! quotas, DynamoDB's defaults (what DynamoDB Local answers too). The
+//! per-table ones hold for UpdateTable's capacity and on-demand ceilings
+//! (`update_table::check_capacity_quota`); the account's are reported
+//! only.
 
 use crate::Database;
 use dynalith_model::{wire::parse_input, DynamoError};
@@ -9,7 +11,7 @@ use serde_json::Map;
 
 /// DynamoDB's default quotas, in capacity units.
 const ACCOUNT_MAX_CAPACITY_UNITS: i64 = 80_000;
-const TABLE_MAX_CAPACITY_UNITS: i64 = 40_000;
+pub(crate) const TABLE_MAX_CAPACITY_UNITS: i64 = 40_000;
 
 /// DescribeLimits has no members; the body must still be a JSON object.
 #[derive(Deserialize)]

@@ -4,8 +4,12 @@ use crate::{describe, Database};
 use dynalith_model::DynamoError;
 use serde_json::Map;
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
-    let name = super::shapes::table_name_of(body)?;
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    let name = super::shapes::table_name_of(body, context)?;
     let table = db
         .catalog()
         .get(&name)

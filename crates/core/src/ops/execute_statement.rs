@@ -173,7 +173,7 @@ pub(crate) fn run(
     let request = serde_json::to_vec(&Value::Object(plan.body.clone()))
         .map_err(|e| DynamoError::internal(e.to_string()))?;
     let result = match plan.descending_scan {
-        true => super::scan::execute_descending(db, &request),
+        true => super::scan::execute_descending(db, &request, context),
         false => super::execute(db, plan.operation, &request, context),
     };
     let response = match result {

@@ -23,14 +23,20 @@ struct GetItemInput {
     expression_attribute_names: Option<Names>,
 }
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: GetItemInput = parse_input(body)?;
     let mut v = Violations::new();
     v.attributes_to_get(input.attributes_to_get.as_deref());
-    v.name(input.table_name.as_deref(), "tableName");
+    crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
     v.require(&input.key, "key");
     v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
     v.finish()?;
+    let table_name =
+        crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
     expressions::reject_mixing(
         &[("AttributesToGet", input.attributes_to_get.is_some())],
         &[(
@@ -47,9 +53,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         },
         &[],
     )?;
-    let table = db
-        .catalog()
-        .require(input.table_name.as_deref().unwrap_or_default())?;
+    let table = db.catalog().require(table_name)?;
     let key = key_of_key_param(&table, input.key.as_ref().unwrap_or(&Item::new()))?;
     // After the key itself, as DynamoDB (Local) does.
     expressions::check_scalar_keys(&prepared, &table)?;
@@ -71,7 +75,12 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let consumed = Consumed::read(capacity::read_units(size, consistent));
     db.throughput()
         .charge(&table, &consumed, Direction::Read, partition);
-    capacity::attach(&mut rest, &consumed, &table.name, mode)?;
+    capacity::attach(
+        &mut rest,
+        &consumed,
+        input.table_name.as_deref().unwrap_or(&table.name),
+        mode,
+    )?;
 
     let Some(stored) = stored else {
         return super::respond(rest);

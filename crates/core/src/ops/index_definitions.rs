@@ -52,7 +52,7 @@ pub fn check_key_schema_members(
         v.push("null", path, "Member must not be null");
         return;
     };
-    v.length_between("'[...]'", schema.len(), path, 1, 2);
+    v.length_between(shown_list(schema.len()), schema.len(), path, 1, 2);
     for (i, element) in schema.iter().enumerate() {
         let member = format!("{path}.{}.member", i + 1);
         if let Some(name) = &element.attribute_name {
@@ -84,13 +84,35 @@ pub fn check_index_members(v: &mut Violations, indexes: &[IndexInput], path: &st
     }
 }
 
+/// How Coral shows a list value it refuses for its length: `'[]'` when
+/// empty (DynamoDB's recorded answer); DynamoDB prints other lists'
+/// elements as Java objects, which are shown here as `'[...]'`.
+pub fn shown_list(length: usize) -> &'static str {
+    if length == 0 {
+        "'[]'"
+    } else {
+        "'[...]'"
+    }
+}
+
+/// The projection types, in the order of the API model (Coral's enum
+/// message lists them so).
+pub const PROJECTION_TYPES: &[&str] = &["ALL", "KEYS_ONLY", "INCLUDE"];
+
+/// The most NonKeyAttributes one index's projection may name.
+pub const MAX_NON_KEY_ATTRIBUTES: usize = 20;
+
+/// Coral's checks on one index definition at `member` (a local index's
+/// path starts with `localSecondaryIndexes`; only a global index has
+/// provisioned throughput).
 pub fn check_one_index_members(v: &mut Violations, index: &IndexInput, member: &str) {
-    if index.projection.is_none() {
-        v.push(
+    match &index.projection {
+        None => v.push(
             "null",
             &format!("{member}.projection"),
             "Member must not be null",
-        );
+        ),
+        Some(projection) => check_projection_members(v, projection, member),
     }
     v.name(index.index_name.as_deref(), &format!("{member}.indexName"));
     check_key_schema_members(
@@ -98,16 +120,31 @@ pub fn check_one_index_members(v: &mut Violations, index: &IndexInput, member: &
         index.key_schema.as_deref(),
         &format!("{member}.keySchema"),
     );
-}
-
-/// Coral's checks on the warm throughput of global index definitions, at
-/// `path` (`globalSecondaryIndexes`); a local index has none to check.
-pub fn check_global_index_warm_throughput(v: &mut Violations, indexes: &[IndexInput], path: &str) {
-    for (i, index) in indexes.iter().enumerate() {
-        if let Some(warm) = &index.warm_throughput {
-            warm.check(v, &format!("{path}.{}.member.warmThroughput", i + 1));
+    if !member.starts_with("localSecondaryIndexes") {
+        if let Some(throughput) = &index.provisioned_throughput {
+            throughput.check(v, &format!("{member}.provisionedThroughput"));
         }
     }
+}
+
+/// Coral's checks on a projection: its type is one of the enum's, and
+/// NonKeyAttributes, when given, names 1 to 20 attributes.
+fn check_projection_members(v: &mut Violations, projection: &ProjectionInput, member: &str) {
+    if let Some(names) = &projection.non_key_attributes {
+        let shown = format!("'[{}]'", names.join(", "));
+        v.length_between(
+            shown,
+            names.len(),
+            &format!("{member}.projection.nonKeyAttributes"),
+            1,
+            MAX_NON_KEY_ATTRIBUTES,
+        );
+    }
+    v.one_of(
+        projection.projection_type.as_deref(),
+        &format!("{member}.projection.projectionType"),
+        PROJECTION_TYPES,
+    );
 }
 
 /// A validated index definition, ready to become an `IndexMeta`.
@@ -137,14 +174,13 @@ fn index_key_schema(
         .collect();
     let definition = |n: &str| definitions.iter().find(|d| d.name == n).cloned();
     let types: Vec<Option<&str>> = schema.iter().map(|k| k.key_type.as_deref()).collect();
-    if !types.contains(&Some("HASH")) {
-        return Err(DynamoError::validation(
-            "No Hash Key specified in schema.  All Dynamo DB tables must have exactly one hash key",
-        ));
-    }
+    // DynamoDB's answer for a RANGE-only key and for RANGE before HASH
+    // alike. ("All HASH key attributes must precede RANGE key attributes"
+    // answers [HASH, RANGE, HASH], longer than the two elements Coral lets
+    // through here.)
     if types.first() != Some(&Some("HASH")) {
-        return Err(DynamoError::invalid_parameter(
-            "All HASH key attributes must precede RANGE key attributes in the KeySchema",
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
         ));
     }
     if types.get(1).is_some_and(|t| *t != Some("RANGE")) {
@@ -213,9 +249,8 @@ fn index_projection(index: &IndexInput) -> Result<IndexProjection, DynamoError> 
         }
         (Some("KEYS_ONLY"), _) => Ok(IndexProjection::KeysOnly),
         (Some("ALL"), _) => Ok(IndexProjection::All),
-        (Some(_), _) => Err(DynamoError::validation(
-            "Projection type must be INCLUDE, ALL, or KEYS_ONLY",
-        )),
+        // Refused by Coral's enum check before this.
+        (Some(_), _) => Err(DynamoError::internal("projection type checked above")),
     }
 }
 
@@ -270,14 +305,6 @@ pub fn global_index(
                 "ProvisionedThroughput is not specified for index: {name}"
             )))
         }
-        (BillingMode::Provisioned, Some(requested))
-            if requested.read_capacity_units.unwrap_or(0) < 1
-                || requested.write_capacity_units.unwrap_or(0) < 1 =>
-        {
-            return Err(DynamoError::validation(
-                "Global Secondary Index's read and write throughput must be at least 1, and cannot be null",
-            ))
-        }
         (BillingMode::PayPerRequest, Some(_)) => {
             return Err(DynamoError::invalid_parameter(format!(
                 "ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
@@ -293,10 +320,9 @@ pub fn global_index(
         }
         (_, None) => Throughput::default(),
     };
-    let on_demand = on_demand_ceiling_for(
+    let on_demand = on_demand_at_creation(
         billing,
         index.on_demand_throughput.as_ref(),
-        OnDemandThroughput::default(),
         Target::Index(&name),
     )?;
     let warm_throughput = index
@@ -312,6 +338,49 @@ pub fn global_index(
         on_demand,
         warm_throughput,
     })
+}
+
+/// The on-demand ceiling a new `target` (a table, or a global index of
+/// CreateTable or of UpdateTable's Create action) billed by `billing` asks
+/// for. As DynamoDB was recorded answering CreateTable: a provisioned
+/// table takes none ("... cannot be specified when table BillingMode is
+/// PROVISIONED.", its own wording), and -1, which UpdateTable takes to
+/// remove a ceiling, is out of range like 0.
+pub fn on_demand_at_creation(
+    billing: BillingMode,
+    requested: Option<&OnDemandThroughputInput>,
+    target: Target,
+) -> Result<OnDemandThroughput, DynamoError> {
+    let Some(requested) = requested else {
+        return Ok(OnDemandThroughput::default());
+    };
+    let given = [
+        (requested.max_read_request_units, "MaxReadRequestUnits"),
+        (requested.max_write_request_units, "MaxWriteRequestUnits"),
+    ];
+    if billing == BillingMode::Provisioned {
+        return match given.iter().find(|(value, _)| value.is_some()) {
+            Some((_, name)) => Err(DynamoError::invalid_parameter(match target {
+                Target::Table => format!(
+                    "{name} for OnDemandThroughput cannot be specified when table BillingMode is PROVISIONED."
+                ),
+                Target::Index(index) => format!(
+                    "{name} for OnDemandThroughput for index: {index} cannot be specified when table BillingMode is PROVISIONED."
+                ),
+            })),
+            None => Ok(OnDemandThroughput::default()),
+        };
+    }
+    if let Some((_, name)) = given.iter().find(|(value, _)| value.is_some_and(|u| u < 1)) {
+        let target = match target {
+            Target::Table => "table".to_string(),
+            Target::Index(index) => format!("index : {index}"),
+        };
+        return Err(DynamoError::invalid_parameter(format!(
+            "Requested {name} for OnDemandThroughput for {target} is outside of valid range"
+        )));
+    }
+    requested.applied_to(OnDemandThroughput::default(), target)
 }
 
 /// The on-demand ceiling of a table billed by `billing`, `current` changed

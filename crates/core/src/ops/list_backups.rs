@@ -20,10 +20,16 @@ struct ListBackupsInput {
 
 const MAX_LIMIT: i64 = 100;
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: ListBackupsInput = parse_input(body)?;
     let mut v = Violations::new();
-    v.name_with_min(input.table_name.as_deref(), "tableName", 3, false);
+    if input.table_name.is_some() {
+        crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
+    }
     v.at_least(input.limit, "limit", 1);
     v.at_most(input.limit, "limit", MAX_LIMIT);
     if let Some(arn) = &input.exclusive_start_backup_arn {
@@ -41,6 +47,11 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         &["USER", "SYSTEM", "AWS_BACKUP", "ALL"],
     );
     v.finish()?;
+    let table_name = input
+        .table_name
+        .as_deref()
+        .map(|t| crate::table_reference::table_name(t, "tableName", context))
+        .transpose()?;
     if let (Some(lower), Some(upper)) = (input.time_range_lower_bound, input.time_range_upper_bound)
     {
         if crate::to_the_millisecond(lower) > crate::to_the_millisecond(upper) {
@@ -56,12 +67,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         .backups()?
         .into_iter()
         .filter(|_| user)
-        .filter(|b| {
-            input
-                .table_name
-                .as_ref()
-                .is_none_or(|t| &b.source.name == t)
-        })
+        .filter(|b| table_name.is_none_or(|t| b.source.name == t))
         // The lower bound is inclusive, the upper one exclusive; a bound
         // that is a backup's own creation time, as a client read it, names
         // that backup's millisecond.

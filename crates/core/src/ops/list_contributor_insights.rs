@@ -21,16 +21,23 @@ struct ListContributorInsightsInput {
     max_results: Option<i64>,
 }
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: ListContributorInsightsInput = parse_input(body)?;
     let mut v = Violations::new();
     if input.table_name.is_some() {
-        v.name(input.table_name.as_deref(), "tableName");
+        crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
     }
     v.at_most(input.max_results, "maxResults", MAX_PAGE);
     v.finish()?;
     let tables = match &input.table_name {
-        Some(name) => vec![db.catalog().require(name)?],
+        Some(name) => vec![contributor_insights::table(
+            db,
+            crate::table_reference::table_name(name, "tableName", context)?,
+        )?],
         None => {
             let mut names = db.catalog().names();
             names.sort();
@@ -56,6 +63,8 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             table
                 .contributor_insights
                 .iter()
+                // A disabled setting is not listed, as in DynamoDB.
+                .filter(|(_, setting)| setting.is_enabled())
                 .map(move |(index, setting)| contributor_insights::summary(table, index, setting))
         })
         .collect();

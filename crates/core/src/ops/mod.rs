@@ -5,6 +5,7 @@ mod batch_common;
 mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
+mod capacity_quotas;
 mod create_backup;
 mod create_table;
 mod delete_backup;
@@ -188,22 +189,22 @@ pub(crate) fn execute(
     }
     match operation {
         Operation::CreateTable => create_table::execute(db, body, context),
-        Operation::DescribeTable => describe_table::execute(db, body),
+        Operation::DescribeTable => describe_table::execute(db, body, context),
         Operation::ListTables => list_tables::execute(db, body),
-        Operation::DeleteTable => delete_table::execute(db, body),
-        Operation::UpdateTable => update_table::execute(db, body),
-        Operation::PutItem => put_item::execute(db, body),
-        Operation::GetItem => get_item::execute(db, body),
-        Operation::DeleteItem => delete_item::execute(db, body),
-        Operation::UpdateItem => update_item::execute(db, body),
-        Operation::Query => query::execute(db, body),
-        Operation::Scan => scan::execute(db, body),
-        Operation::BatchGetItem => batch_get_item::execute(db, body),
-        Operation::BatchWriteItem => batch_write_item::execute(db, body),
-        Operation::TransactWriteItems => transact_write_items::execute(db, body),
-        Operation::TransactGetItems => transact_get_items::execute(db, body),
-        Operation::UpdateTimeToLive => update_time_to_live::execute(db, body),
-        Operation::DescribeTimeToLive => describe_time_to_live::execute(db, body),
+        Operation::DeleteTable => delete_table::execute(db, body, context),
+        Operation::UpdateTable => update_table::execute(db, body, context),
+        Operation::PutItem => put_item::execute(db, body, context),
+        Operation::GetItem => get_item::execute(db, body, context),
+        Operation::DeleteItem => delete_item::execute(db, body, context),
+        Operation::UpdateItem => update_item::execute(db, body, context),
+        Operation::Query => query::execute(db, body, context),
+        Operation::Scan => scan::execute(db, body, context),
+        Operation::BatchGetItem => batch_get_item::execute(db, body, context),
+        Operation::BatchWriteItem => batch_write_item::execute(db, body, context),
+        Operation::TransactWriteItems => transact_write_items::execute(db, body, context),
+        Operation::TransactGetItems => transact_get_items::execute(db, body, context),
+        Operation::UpdateTimeToLive => update_time_to_live::execute(db, body, context),
+        Operation::DescribeTimeToLive => describe_time_to_live::execute(db, body, context),
         Operation::TagResource => tag_resource::execute(db, body),
         Operation::UntagResource => untag_resource::execute(db, body),
         Operation::ListTagsOfResource => list_tags_of_resource::execute(db, body),
@@ -212,19 +213,25 @@ pub(crate) fn execute(
         Operation::PutResourcePolicy => put_resource_policy::execute(db, body),
         Operation::GetResourcePolicy => get_resource_policy::execute(db, body),
         Operation::DeleteResourcePolicy => delete_resource_policy::execute(db, body),
-        Operation::DescribeContributorInsights => describe_contributor_insights::execute(db, body),
-        Operation::UpdateContributorInsights => update_contributor_insights::execute(db, body),
-        Operation::ListContributorInsights => list_contributor_insights::execute(db, body),
+        Operation::DescribeContributorInsights => {
+            describe_contributor_insights::execute(db, body, context)
+        }
+        Operation::UpdateContributorInsights => {
+            update_contributor_insights::execute(db, body, context)
+        }
+        Operation::ListContributorInsights => list_contributor_insights::execute(db, body, context),
         Operation::ExecuteStatement => execute_statement::execute(db, body, context),
         Operation::BatchExecuteStatement => batch_execute_statement::execute(db, body, context),
         Operation::ExecuteTransaction => execute_transaction::execute(db, body, context),
-        Operation::CreateBackup => create_backup::execute(db, body),
+        Operation::CreateBackup => create_backup::execute(db, body, context),
         Operation::DescribeBackup => describe_backup::execute(db, body),
-        Operation::ListBackups => list_backups::execute(db, body),
+        Operation::ListBackups => list_backups::execute(db, body, context),
         Operation::DeleteBackup => delete_backup::execute(db, body),
         Operation::RestoreTableFromBackup => restore_table_from_backup::execute(db, body, context),
-        Operation::DescribeContinuousBackups => describe_continuous_backups::execute(db, body),
-        Operation::UpdateContinuousBackups => update_continuous_backups::execute(db, body),
+        Operation::DescribeContinuousBackups => {
+            describe_continuous_backups::execute(db, body, context)
+        }
+        Operation::UpdateContinuousBackups => update_continuous_backups::execute(db, body, context),
         Operation::RestoreTableToPointInTime => {
             restore_table_to_point_in_time::execute(db, body, context)
         }

@@ -64,7 +64,7 @@ fn check_members(input: &QueryInput) -> Result<(), DynamoError> {
         &["OR", "AND"],
     );
     common::check_condition_members(&mut v, input.key_conditions.as_ref(), "keyConditions");
-    v.name(input.table_name.as_deref(), "tableName");
+    crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
     v.name_with_min(input.index_name.as_deref(), "indexName", 3, false);
     v.finish()
 }
@@ -75,16 +75,26 @@ enum KeyConditionForm {
     Legacy(Legacy<KeyCondition>),
 }
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: QueryInput = parse_input(body)?;
     let table_name = input.table_name.clone();
     common::through_query_cache(db, table_name.as_deref(), CachedRead::Query, body, || {
-        read(db, input)
+        read(db, input, context)
     })
 }
 
-fn read(db: &Database, input: QueryInput) -> Result<Vec<u8>, DynamoError> {
+fn read(
+    db: &Database,
+    input: QueryInput,
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     check_members(&input)?;
+    let table_name =
+        crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
     // KeyConditions may accompany the other expressions as long as there
     // is no KeyConditionExpression.
     let legacy_key_conditions =
@@ -173,9 +183,7 @@ fn read(db: &Database, input: QueryInput) -> Result<Vec<u8>, DynamoError> {
         input.index_name.is_some(),
     )?;
 
-    let table = db
-        .catalog()
-        .require(input.table_name.as_deref().unwrap_or_default())?;
+    let table = db.catalog().require(table_name)?;
     let consistent = input.consistent_read.unwrap_or(false);
     let target = ReadTarget::resolve(table, input.index_name.as_deref(), consistent)?;
     let key_schema = target.key_schema();
@@ -250,6 +258,7 @@ fn read(db: &Database, input: QueryInput) -> Result<Vec<u8>, DynamoError> {
     common::respond(
         page,
         &target,
+        input.table_name.as_deref().unwrap_or(&target.table.name),
         with_items,
         &consumed,
         ReturnCapacity::parse(input.return_consumed_capacity.as_deref()),

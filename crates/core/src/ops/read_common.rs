@@ -361,6 +361,7 @@ pub fn consumed(page: &Page, target: &ReadTarget, consistent: bool) -> Consumed 
 pub fn respond(
     page: Page,
     target: &ReadTarget,
+    table_name: &str,
     with_items: bool,
     consumed: &Consumed,
     mode: ReturnCapacity,
@@ -387,7 +388,7 @@ pub fn respond(
         let key = target.last_evaluated_key(key)?;
         serde_json::to_writer(&mut out, &key).map_err(encode)?;
     }
-    if let Some(report) = consumed.report(&target.table.name, mode) {
+    if let Some(report) = consumed.report(table_name, mode) {
         out.extend_from_slice(b",\"ConsumedCapacity\":");
         serde_json::to_writer(&mut out, &report).map_err(encode)?;
     }

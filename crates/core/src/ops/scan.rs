@@ -59,7 +59,7 @@ fn check_members(input: &ScanInput) -> Result<(), DynamoError> {
     );
     v.at_least(input.total_segments, "totalSegments", 1);
     v.at_most(input.total_segments, "totalSegments", MAX_TOTAL_SEGMENTS);
-    v.name(input.table_name.as_deref(), "tableName");
+    crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
     v.name_with_min(input.index_name.as_deref(), "indexName", 3, false);
     v.finish()
 }
@@ -85,11 +85,15 @@ fn segment(input: &ScanInput) -> Result<Option<(u32, u32)>, DynamoError> {
     }
 }
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: ScanInput = parse_input(body)?;
     let table_name = input.table_name.clone();
     common::through_query_cache(db, table_name.as_deref(), CachedRead::Scan, body, || {
-        read(db, input, false)
+        read(db, input, false, context)
     })
 }
 
@@ -97,12 +101,23 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
 /// descending key order: a PartiQL `SELECT ... ORDER BY key DESC` over
 /// several partitions. The JSON API has no such Scan, so it bypasses the
 /// query cache, whose entries are keyed by the request body alone.
-pub(crate) fn execute_descending(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
-    read(db, parse_input(body)?, true)
+pub(crate) fn execute_descending(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    read(db, parse_input(body)?, true, context)
 }
 
-fn read(db: &Database, input: ScanInput, descending: bool) -> Result<Vec<u8>, DynamoError> {
+fn read(
+    db: &Database,
+    input: ScanInput,
+    descending: bool,
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     check_members(&input)?;
+    let table_name =
+        crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
     common::reject_mixing(
         &[
             ("AttributesToGet", input.attributes_to_get.is_some()),
@@ -158,9 +173,7 @@ fn read(db: &Database, input: ScanInput, descending: bool) -> Result<Vec<u8>, Dy
         input.index_name.is_some(),
     )?;
 
-    let table = db
-        .catalog()
-        .require(input.table_name.as_deref().unwrap_or_default())?;
+    let table = db.catalog().require(table_name)?;
     let consistent = input.consistent_read.unwrap_or(false);
     let target = ReadTarget::resolve(table, input.index_name.as_deref(), consistent)?;
     if let Some(f) = &filter {
@@ -221,6 +234,7 @@ fn read(db: &Database, input: ScanInput, descending: bool) -> Result<Vec<u8>, Dy
     common::respond(
         page,
         &target,
+        input.table_name.as_deref().unwrap_or(&target.table.name),
         with_items,
         &consumed,
         ReturnCapacity::parse(input.return_consumed_capacity.as_deref()),

@@ -12,14 +12,18 @@ struct TableNameInput {
     table_name: Option<String>,
 }
 
-/// The table name such an operation's body gives, checked as Coral checks
-/// it.
-pub fn table_name_of(body: &[u8]) -> Result<String, dynalith_model::DynamoError> {
+/// The name of the table such an operation's body gives (by name or ARN),
+/// checked as Coral and DynamoDB check it.
+pub fn table_name_of(
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<String, dynalith_model::DynamoError> {
     let input: TableNameInput = dynalith_model::wire::parse_input(body)?;
     let mut v = crate::validate::Violations::new();
-    v.name(input.table_name.as_deref(), "tableName");
+    crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
     v.finish()?;
-    Ok(input.table_name.unwrap_or_default())
+    let given = input.table_name.as_deref();
+    crate::table_reference::required(given, "tableName", context).map(str::to_string)
 }
 
 #[derive(Deserialize, Debug, Clone)]

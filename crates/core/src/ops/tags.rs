@@ -9,8 +9,8 @@
 //! DynamoDB table, stream or index, "only table or stream is accepted" for
 //! an index's, "Invalid TableArn: Invalid ResourceArn provided as input
 //! ..." for one of another partition or region, and
-//! ResourceNotFoundException "Requested resource not found: ResourcArn:
-//! ... not found" (DynamoDB's spelling) for a table that does not exist.
+//! ResourceNotFoundException "Requested resource not found: ResourceArn:
+//! ... not found" for a table that does not exist.
 //! Tags are checked with DynamoDB's own texts, not Coral's. DynamoDB Local
 //! does not implement tagging.
 
@@ -60,18 +60,27 @@ pub fn check_tag_key(key: Option<&str>) -> Result<(), DynamoError> {
     }
 }
 
+/// Keys starting with aws: are AWS's, in any case ("AWS:foo" too), and
+/// refused by TagResource, CreateTable and UntagResource alike.
+pub fn check_not_reserved(key: &str) -> Result<(), DynamoError> {
+    if key
+        .get(..4)
+        .is_some_and(|prefix| prefix.eq_ignore_ascii_case("aws:"))
+    {
+        return Err(DynamoError::validation(format!(
+            "Tag Key cannot be prefixed with aws:, Key: {key}"
+        )));
+    }
+    Ok(())
+}
+
 /// DynamoDB's checks on the tags of a TagResource or CreateTable, in its
 /// order: each tag's key, the aws: prefix and its value, then repeated
 /// keys, then the quota.
 pub fn check_tags(tags: &[TagInput]) -> Result<(), DynamoError> {
     for tag in tags {
         check_tag_key(tag.key.as_deref())?;
-        let key = tag.key.as_deref().unwrap_or_default();
-        if key.starts_with("aws:") {
-            return Err(DynamoError::validation(format!(
-                "Tag Key cannot be prefixed with aws:, Key: {key}"
-            )));
-        }
+        check_not_reserved(tag.key.as_deref().unwrap_or_default())?;
         match tag.value.as_deref() {
             Some(value) if value.chars().count() <= 256 && is_tag_text(value) => {}
             value => {
@@ -159,7 +168,7 @@ pub fn table_of_arn(
     let table = db.catalog().get(name).ok_or_else(|| {
         DynamoError::new(
             ErrorKind::ResourceNotFound,
-            format!("Requested resource not found: ResourcArn: {arn} not found"),
+            format!("Requested resource not found: ResourceArn: {arn} not found"),
         )
     })?;
     // The region the table lives in is the only one its ARN may name.

@@ -51,7 +51,11 @@ fn check_members(input: &TransactGetItemsInput) -> Result<(), DynamoError> {
             }
             if let Some(get) = &element.get {
                 v.require(&get.key, &format!("{path}.key"));
-                v.name(get.table_name.as_deref(), &format!("{path}.tableName"));
+                crate::table_reference::check_member(
+                    &mut v,
+                    get.table_name.as_deref(),
+                    &format!("{path}.tableName"),
+                );
             }
         }
     }
@@ -65,7 +69,11 @@ struct Get<'a> {
     projection: Option<(Arc<Projection>, Bindings<'a>)>,
 }
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: TransactGetItemsInput = parse_input(body)?;
     check_members(&input)?;
     let mut gets = Vec::new();
@@ -83,9 +91,11 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             },
             &[],
         )?;
-        let table = db
-            .catalog()
-            .require(get.table_name.as_deref().unwrap_or_default())?;
+        let table = db.catalog().require(crate::table_reference::required(
+            get.table_name.as_deref(),
+            "tableName",
+            context,
+        )?)?;
         let key = key_of_key_param(&table, get.key.as_ref().unwrap_or(&Item::new()))?;
         expressions::check_scalar_keys(&prepared, &table)?;
         gets.push(Get {

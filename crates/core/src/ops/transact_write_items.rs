@@ -119,7 +119,11 @@ fn check_members(input: &TransactWriteItemsInput) -> Result<(), DynamoError> {
                 continue;
             };
             let path = format!("transactItems.{}.member.{}", i + 1, kind.member());
-            v.name(action.table_name.as_deref(), &format!("{path}.tableName"));
+            crate::table_reference::check_member(
+                &mut v,
+                action.table_name.as_deref(),
+                &format!("{path}.tableName"),
+            );
             match kind {
                 Kind::Put => {
                     v.require(&action.item, &format!("{path}.item"));
@@ -210,6 +214,7 @@ fn prepare<'a>(
     db: &Database,
     kind: Kind,
     input: &'a ActionInput,
+    context: &crate::RequestContext,
 ) -> Result<Action<'a>, DynamoError> {
     let value_parameters: &[&str] = match kind {
         Kind::Update => &["UpdateExpression", "ConditionExpression"],
@@ -226,9 +231,11 @@ fn prepare<'a>(
         value_parameters,
     )?;
     let condition = WriteCondition::new(&prepared, None, None)?;
-    let table = db
-        .catalog()
-        .require(input.table_name.as_deref().unwrap_or_default())?;
+    let table = db.catalog().require(crate::table_reference::required(
+        input.table_name.as_deref(),
+        "tableName",
+        context,
+    )?)?;
     let (key, key_item) = match kind {
         Kind::Put => {
             let item = input
@@ -270,7 +277,11 @@ fn prepare<'a>(
     })
 }
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: TransactWriteItemsInput = parse_input(body)?;
     check_members(&input)?;
     let elements = input.transact_items.as_deref().unwrap_or_default();
@@ -280,7 +291,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         .collect::<Result<Vec<_>, _>>()?;
     let actions = kinds
         .iter()
-        .map(|(kind, action)| prepare(db, *kind, action))
+        .map(|(kind, action)| prepare(db, *kind, action, context))
         .collect::<Result<Vec<_>, _>>()?;
     check_distinct_items(&actions)?;
     check_payload(&actions)?;

@@ -30,6 +30,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     // refuses more keys than a table may have tags.
     for key in &keys {
         tags::check_tag_key(Some(key))?;
+        tags::check_not_reserved(key)?;
     }
     if keys.len() > tags::MAX_TAGS {
         return Err(tags::too_many_tags());

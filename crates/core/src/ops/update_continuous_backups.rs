@@ -27,10 +27,14 @@ struct Specification {
 /// DynamoDB's recovery period when none is given, and its longest.
 const MAX_RECOVERY_DAYS: i64 = 35;
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: UpdateContinuousBackupsInput = parse_input(body)?;
     let mut v = Violations::new();
-    v.name(input.table_name.as_deref(), "tableName");
+    crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
     if v.require(
         &input.point_in_time_recovery_specification,
         "pointInTimeRecoverySpecification",
@@ -53,6 +57,8 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         );
     }
     v.finish()?;
+    let table_name =
+        crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
     let spec = input.point_in_time_recovery_specification;
     let enable = spec
         .as_ref()
@@ -61,7 +67,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     let days = spec.and_then(|s| s.recovery_period_in_days);
 
     let _changes = db.catalog().lock_changes();
-    let table = require_table(db, input.table_name.as_deref().unwrap_or_default())?;
+    let table = require_table(db, table_name)?;
     let updated = match (enable, &table.point_in_time_recovery) {
         (true, None) => {
             let updated =

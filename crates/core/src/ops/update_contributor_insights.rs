@@ -1,7 +1,8 @@
 //! UpdateContributorInsights: turns Contributor Insights on or off for a
 //! table or one of its global indexes (`contributor_insights`). The answer
-//! says ENABLING or DISABLING, as DynamoDB's does; the change is complete
-//! at once, so DescribeContributorInsights then says ENABLED or DISABLED.
+//! says ENABLING or DISABLING, as DynamoDB's does (ENABLED or DISABLED
+//! when nothing changes); the change is complete at once, so
+//! DescribeContributorInsights then says ENABLED or DISABLED.
 
 use crate::contributor_insights::{self, ContributorInsights, MODES};
 use crate::validate::Violations;
@@ -19,10 +20,14 @@ struct UpdateContributorInsightsInput {
     contributor_insights_mode: Option<String>,
 }
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: UpdateContributorInsightsInput = parse_input(body)?;
     let mut v = Violations::new();
-    v.name(input.table_name.as_deref(), "tableName");
+    crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
     v.name_with_min(input.index_name.as_deref(), "indexName", 3, false);
     if v.require(
         &input.contributor_insights_action,
@@ -40,37 +45,67 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         MODES,
     );
     v.finish()?;
+    let table_name =
+        crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
     let enable = input.contributor_insights_action.as_deref() == Some("ENABLE");
 
     let _changes = db.catalog().lock_changes();
-    let current = db
-        .catalog()
-        .require(input.table_name.as_deref().unwrap_or_default())?;
+    let current = contributor_insights::table(db, table_name)?;
     let index = contributor_insights::target(&current, input.index_name.as_deref())?;
     let mut table = (*current).clone();
-    let mode = if enable {
-        let mode = input
-            .contributor_insights_mode
-            .unwrap_or_else(|| MODES[0].to_string());
-        let setting = ContributorInsights {
-            mode: mode.clone(),
-            enabled_at: now_epoch_seconds(),
-        };
-        table.contributor_insights.insert(index.clone(), setting);
-        Some(mode)
-    } else {
-        table.contributor_insights.remove(&index);
-        None
+    let now = now_epoch_seconds();
+    let previous = table
+        .contributor_insights
+        .get(&index)
+        .filter(|setting| setting.is_enabled())
+        .cloned();
+    // What DynamoDB was recorded answering: ENABLE in the mode already on,
+    // and DISABLE of a setting that is not on, change nothing and answer
+    // ENABLED or DISABLED; a change answers ENABLING or DISABLING. A
+    // change of mode keeps the rules (and their names); a disable keeps
+    // the mode.
+    let (status, mode, setting) = match (enable, previous) {
+        (true, previous) => {
+            let mode = input
+                .contributor_insights_mode
+                .unwrap_or_else(|| MODES[0].to_string());
+            match previous {
+                Some(on) if on.mode == mode => ("ENABLED", Some(mode), None),
+                Some(on) => {
+                    let changed = ContributorInsights {
+                        mode: mode.clone(),
+                        updated_at: Some(now),
+                        ..on
+                    };
+                    ("ENABLING", Some(mode), Some(changed))
+                }
+                None => {
+                    let on = ContributorInsights::enabled(mode.clone(), now);
+                    ("ENABLING", Some(mode), Some(on))
+                }
+            }
+        }
+        (false, Some(on)) => {
+            let off = ContributorInsights {
+                disabled: true,
+                updated_at: Some(now),
+                ..on.clone()
+            };
+            ("DISABLING", Some(on.mode), Some(off))
+        }
+        (false, None) => ("DISABLED", None, None),
     };
-    db.save_table(&table)?;
-    db.catalog().publish(table);
+    if let Some(setting) = setting {
+        table.contributor_insights.insert(index.clone(), setting);
+        db.save_table(&table)?;
+        db.catalog().publish(table);
+    }
 
     let mut response = Map::new();
     response.insert("TableName".into(), current.name.clone().into());
     if !index.is_empty() {
         response.insert("IndexName".into(), index.into());
     }
-    let status = if enable { "ENABLING" } else { "DISABLING" };
     response.insert("ContributorInsightsStatus".into(), status.into());
     if let Some(mode) = mode {
         response.insert("ContributorInsightsMode".into(), mode.into());

@@ -66,9 +66,15 @@ enum ReturnValues {
     UpdatedNew,
 }
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: UpdateItemInput = parse_input(body)?;
     check_members(&input)?;
+    let table_name =
+        crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
     expressions::reject_mixing(
         &[
             ("AttributeUpdates", input.attribute_updates.is_some()),
@@ -104,9 +110,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         Some("UPDATED_NEW") => ReturnValues::UpdatedNew,
         _ => ReturnValues::None,
     };
-    let table = db
-        .catalog()
-        .require(input.table_name.as_deref().unwrap_or_default())?;
+    let table = db.catalog().require(table_name)?;
     let key_param = input
         .key
         .as_ref()
@@ -153,7 +157,12 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         response.insert("Attributes".into(), super::attributes_value(&attributes)?);
     }
     let mode = ReturnCapacity::parse(input.return_consumed_capacity.as_deref());
-    capacity::attach(&mut response, &outcome.consumed(), &table.name, mode)?;
+    capacity::attach(
+        &mut response,
+        &outcome.consumed(),
+        input.table_name.as_deref().unwrap_or(&table.name),
+        mode,
+    )?;
     super::attach_item_collection_metrics(
         &mut response,
         &outcome,
@@ -164,7 +173,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
 
 fn check_members(input: &UpdateItemInput) -> Result<(), DynamoError> {
     let mut v = Violations::new();
-    v.name(input.table_name.as_deref(), "tableName");
+    crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
     v.require(&input.key, "key");
     v.one_of(
         input.return_values.as_deref(),

@@ -2,6 +2,7 @@
 //! stream specification, table class, encryption, and global secondary indexes
 //! (created with a background backfill, updated, deleted).
 
+use super::capacity_quotas::{check_capacity_quota, check_on_demand_quota};
 use super::index_definitions::{self, IndexInput};
 use super::shapes::{
     AttributeDefinitionInput, OnDemandThroughputInput, ProvisionedThroughputInput,
@@ -9,7 +10,7 @@ use super::shapes::{
 };
 use crate::catalog::{
     BillingMode, IndexKind, IndexMeta, IndexStatus, KeyAttribute, ScalarType, StreamSettings,
-    TableMeta,
+    TableMeta, Throughput,
 };
 use crate::encryption::SseSpecificationInput;
 use crate::streams::StreamMeta;
@@ -71,12 +72,45 @@ struct IndexChanges {
     /// The new index's name and id.
     created: Option<(String, u32)>,
     deleted: Option<IndexMeta>,
+    updated: Vec<UpdatedIndex>,
 }
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+/// An index an Update action changed, and how (for the answer).
+struct UpdatedIndex {
+    name: String,
+    /// Its provisioned throughput or on-demand ceiling: UPDATING.
+    capacity: bool,
+    /// Its provisioned throughput.
+    provisioned: bool,
+    /// Its warm throughput: the old values, UPDATING.
+    warm: bool,
+}
+
+/// Sets a ProvisionedThroughput description back to the `old` capacity
+/// and count of decreases, keeping its dates (DynamoDB's answer to a
+/// capacity change).
+fn echo_old_capacity(described: &mut serde_json::Value, old: &Throughput, now: f64) {
+    described["ReadCapacityUnits"] = old.read_capacity_units.into();
+    described["WriteCapacityUnits"] = old.write_capacity_units.into();
+    described["NumberOfDecreasesToday"] = old.decreases_on(now).into();
+}
+
+fn sets_warm(warm: &WarmThroughputInput) -> bool {
+    warm.read_units_per_second.is_some() || warm.write_units_per_second.is_some()
+}
+
+fn sets_on_demand(ceiling: &OnDemandThroughputInput) -> bool {
+    ceiling.max_read_request_units.is_some() || ceiling.max_write_request_units.is_some()
+}
+
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: UpdateTableInput = parse_input(body)?;
     let mut v = Violations::new();
-    v.name(input.table_name.as_deref(), "tableName");
+    crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
     if let Some(t) = &input.provisioned_throughput {
         t.check(&mut v, "provisionedThroughput");
     }
@@ -92,6 +126,18 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     }
     check_index_update_members(&mut v, &input);
     v.finish()?;
+    // Checked before the table is looked up (a missing table or index
+    // gets this answer too).
+    for update in input.global_secondary_index_updates.iter().flatten() {
+        if let Some(change) = &update.update {
+            if change.warm_throughput.is_some_and(|w| !sets_warm(&w)) {
+                return Err(DynamoError::invalid_parameter(format!(
+                    "WarmThroughput must have at least one of ReadUnitsPerSecond or WriteUnitsPerSecond specified for index: {}",
+                    change.index_name.as_deref().unwrap_or_default()
+                )));
+            }
+        }
+    }
     if let Some(t) = &input.provisioned_throughput {
         t.check_bounds()?;
     }
@@ -119,8 +165,14 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             )));
         }
     }
+    // An empty GlobalSecondaryIndexUpdates counts as absent here, and is
+    // refused once something else makes the request one.
+    let index_updates_given = input
+        .global_secondary_index_updates
+        .as_ref()
+        .is_some_and(|u| !u.is_empty());
     if input.billing_mode.is_none()
-        && input.global_secondary_index_updates.is_none()
+        && !index_updates_given
         && input.provisioned_throughput.is_none()
         && input.on_demand_throughput.is_none()
         && input.deletion_protection_enabled.is_none()
@@ -133,8 +185,24 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required",
         ));
     }
+    if input
+        .global_secondary_index_updates
+        .as_ref()
+        .is_some_and(|u| u.is_empty())
+    {
+        return Err(DynamoError::invalid_parameter(
+            "List of GlobalSecondaryIndexUpdates is empty",
+        ));
+    }
     check_one_concern(&input)?;
-    let name = input.table_name.clone().unwrap_or_default();
+    let name = crate::table_reference::owned(&input.table_name, context)?;
+    // A WarmThroughput or OnDemandThroughput that sets no member is
+    // ignored beside another change (DynamoDB's answer to one sent alone
+    // is an HTTP 500; here it is taken as a change to nothing).
+    let alone = change_kinds(&input) == 0;
+    let warm_change = input
+        .warm_throughput
+        .is_some_and(|w| sets_warm(&w) || alone);
 
     let _changes = db.catalog().lock_changes();
     let current = db.catalog().require_changeable(&name)?;
@@ -167,7 +235,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         Some(updates) => apply_index_updates(db, &mut table, &input, updates)?,
         None => IndexChanges::default(),
     };
-    if let Some(wanted) = &input.warm_throughput {
+    if let Some(wanted) = input.warm_throughput.filter(|_| warm_change) {
         table.warm_throughput = Some(wanted.applied_to(table.warm_throughput())?);
     }
     // A deleted index's Contributor Insights go with it.
@@ -214,19 +282,64 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
             .map_err(storage_error)?;
     }
     txn.commit().map_err(storage_error)?;
-    // DynamoDB reports UPDATING while it applies the change; ours is
-    // applied already (or backfilling), and the next DescribeTable says
-    // ACTIVE. Deletion protection changes at once, and an encryption
-    // change leaves the table ACTIVE while its SSEDescription, still
-    // naming the old key, is UPDATING (recorded DynamoDB answers).
-    // (Either comes alone: `check_one_concern`.)
-    let status = if input.deletion_protection_enabled.is_some() || input.sse_specification.is_some()
-    {
-        "ACTIVE"
-    } else {
-        "UPDATING"
-    };
+    // DynamoDB reports UPDATING while it applies a change of billing,
+    // capacity, stream, class or the set of indexes; ours is applied
+    // already (or backfilling), and the next DescribeTable says ACTIVE.
+    // Deletion protection and on-demand ceilings change at once; an
+    // encryption change leaves the table ACTIVE while its SSEDescription,
+    // still naming the old key, is UPDATING; a warm throughput change
+    // leaves it ACTIVE while its WarmThroughput, still the old values, is
+    // UPDATING; an index's throughput change leaves it ACTIVE while that
+    // index is UPDATING (recorded DynamoDB answers).
+    let table_updating = input.billing_mode.is_some()
+        || input.provisioned_throughput.is_some()
+        || input.stream_specification.is_some()
+        || input.table_class.is_some()
+        || changes.created.is_some()
+        || changes.deleted.is_some();
+    let status = if table_updating { "UPDATING" } else { "ACTIVE" };
     let mut description = describe::table_description(db, &table, status)?;
+    if warm_change {
+        description["WarmThroughput"] = current.warm_throughput().description("UPDATING");
+    }
+    // A capacity change of a provisioned table answers with the old
+    // capacity and count of decreases, and the new date of the change.
+    let was_provisioned = current.billing_mode == BillingMode::Provisioned;
+    if was_provisioned && input.provisioned_throughput.is_some() {
+        echo_old_capacity(
+            &mut description["ProvisionedThroughput"],
+            &current.throughput,
+            now,
+        );
+    }
+    if let Some(list) = description
+        .get_mut("GlobalSecondaryIndexes")
+        .and_then(|l| l.as_array_mut())
+    {
+        for entry in list.iter_mut() {
+            let Some(update) = changes
+                .updated
+                .iter()
+                .find(|u| entry["IndexName"].as_str() == Some(u.name.as_str()))
+            else {
+                continue;
+            };
+            let Some(old) = current.index(&update.name) else {
+                continue;
+            };
+            if update.capacity {
+                entry["IndexStatus"] = "UPDATING".into();
+                if was_provisioned && update.provisioned {
+                    echo_old_capacity(&mut entry["ProvisionedThroughput"], &old.throughput, now);
+                }
+            }
+            if update.warm {
+                entry["WarmThroughput"] = old
+                    .warm_throughput(current.billing_mode)
+                    .description("UPDATING");
+            }
+        }
+    }
     if input.sse_specification.is_some() {
         let mut sse = match &current.encryption {
             Some(old) => crate::encryption::description(old),
@@ -303,17 +416,23 @@ fn check_one_concern(input: &UpdateTableInput) -> Result<(), DynamoError> {
     let iops = input.provisioned_throughput.is_some()
         || input.billing_mode.as_deref() == Some("PROVISIONED");
     let stream = input.stream_specification.is_some();
+    // A ceiling or warm throughput that sets nothing does not count.
+    let on_demand = input
+        .on_demand_throughput
+        .as_ref()
+        .is_some_and(sets_on_demand);
+    let warm = input.warm_throughput.as_ref().is_some_and(sets_warm);
     let rule = if with_others && input.sse_specification.is_some() {
         "Server-Side Encryption modification must be the only operation in the request"
     } else if with_others && input.table_class.is_some() {
         "TableClass modification must be the only operation in the request"
     } else if with_others && input.deletion_protection_enabled.is_some() {
         "DeletionProtection modification must be the only operation in the request"
-    } else if input.on_demand_throughput.is_some() && (stream || input.warm_throughput.is_some()) {
+    } else if on_demand && (stream || warm) {
         "OnDemandThroughput can only be combined with BillingMode in an UpdateTable request"
-    } else if input.warm_throughput.is_some() && creates_index {
+    } else if warm && creates_index {
         "Create global secondary index cannot be specified when updating WarmThroughput"
-    } else if with_others && input.warm_throughput.is_some() {
+    } else if with_others && warm {
         "WarmThroughput must be the only operation in the request"
     } else if stream && iops {
         "You cannot modify stream status while updating table IOPS"
@@ -328,16 +447,23 @@ fn check_one_concern(input: &UpdateTableInput) -> Result<(), DynamoError> {
 }
 
 /// How many kinds of change a request asks for (AttributeDefinitions only
-/// accompanies an index's creation).
+/// accompanies an index's creation; an empty list of index updates, and a
+/// ceiling or warm throughput that sets nothing, ask for none).
 fn change_kinds(input: &UpdateTableInput) -> usize {
     [
         input.provisioned_throughput.is_some(),
         input.billing_mode.is_some(),
-        input.on_demand_throughput.is_some(),
-        input.warm_throughput.is_some(),
+        input
+            .on_demand_throughput
+            .as_ref()
+            .is_some_and(sets_on_demand),
+        input.warm_throughput.as_ref().is_some_and(sets_warm),
         input.deletion_protection_enabled.is_some(),
         input.stream_specification.is_some(),
-        input.global_secondary_index_updates.is_some(),
+        input
+            .global_secondary_index_updates
+            .as_ref()
+            .is_some_and(|u| !u.is_empty()),
         input.table_class.is_some(),
         input.sse_specification.is_some(),
     ]
@@ -381,11 +507,19 @@ fn apply_billing(
     };
     match (mode, &input.provisioned_throughput) {
         (BillingMode::PayPerRequest, Some(_)) => {
+            // Asked of a provisioned table moving to on-demand, DynamoDB
+            // words it otherwise.
             return Err(DynamoError::invalid_parameter(
-                "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
-            ))
+                if input.billing_mode.is_some() && table.billing_mode == BillingMode::Provisioned {
+                    "ProvisionedThroughput cannot be specified when BillingMode is PAY_PER_REQUEST"
+                } else {
+                    "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
+                },
+            ));
         }
-        (BillingMode::Provisioned, None) if table.billing_mode == BillingMode::PayPerRequest => {
+        // Whatever the table's mode now (DynamoDB: also when it is
+        // provisioned already).
+        (BillingMode::Provisioned, None) if input.billing_mode.is_some() => {
             return Err(DynamoError::invalid_parameter(
                 "ProvisionedThroughput must be specified when BillingMode is PROVISIONED",
             ))
@@ -402,18 +536,54 @@ fn apply_billing(
                     "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {read}. Requested ReadCapacityUnits: {read}. Current WriteCapacityUnits provisioned for the table: {write}. Requested WriteCapacityUnits: {write}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits."
                 )));
             }
+            check_capacity_quota(Some(read), Some(write), Target::Table, &table.region)?;
             old.change_to(read, write, now);
         }
         _ => {}
+    }
+    // On-demand to provisioned: every global index needs its capacity in
+    // the same request (DynamoDB assigns none).
+    if mode == BillingMode::Provisioned && table.billing_mode == BillingMode::PayPerRequest {
+        let given = |name: &str| {
+            input
+                .global_secondary_index_updates
+                .iter()
+                .flatten()
+                .any(|u| {
+                    u.update.as_ref().is_some_and(|c| {
+                        c.index_name.as_deref() == Some(name) && c.provisioned_throughput.is_some()
+                    })
+                })
+        };
+        if let Some(index) = table
+            .indexes
+            .iter()
+            .find(|i| i.kind == IndexKind::Global && !given(&i.name))
+        {
+            return Err(DynamoError::invalid_parameter(format!(
+                "ProvisionedThroughput must be specified for index: {}",
+                index.name
+            )));
+        }
     }
     table.on_demand = index_definitions::on_demand_ceiling(
         mode,
         input.on_demand_throughput.as_ref(),
         table.on_demand,
     )?;
+    if let Some(ceiling) = input.on_demand_throughput.as_ref() {
+        check_on_demand_quota(ceiling, Target::Table, &table.region)?;
+    }
     if mode != table.billing_mode {
         table.billing_mode = mode;
         table.billing_mode_changed_at = Some(now);
+        if mode == BillingMode::Provisioned {
+            // A switch to provisioned drops the on-demand ceilings.
+            table.on_demand = Default::default();
+            for index in &mut table.indexes {
+                index.on_demand = Default::default();
+            }
+        }
         if mode == BillingMode::PayPerRequest {
             table.throughput.read_capacity_units = 0;
             table.throughput.write_capacity_units = 0;
@@ -473,14 +643,8 @@ fn check_index_update_members(v: &mut Violations, input: &UpdateTableInput) {
         let member = format!("globalSecondaryIndexUpdates.{}.member", i + 1);
         if let Some(update) = &update.update {
             let path = format!("{member}.update");
-            // An index's on-demand ceiling or warm throughput may change
-            // without its provisioned throughput.
-            if update.on_demand_throughput.is_none() && update.warm_throughput.is_none() {
-                v.require(
-                    &update.provisioned_throughput,
-                    &format!("{path}.provisionedThroughput"),
-                );
-            }
+            // What an update must carry depends on the table's billing
+            // (`update_index_throughput`).
             if let Some(t) = &update.provisioned_throughput {
                 t.check(v, &format!("{path}.provisionedThroughput"));
             }
@@ -571,7 +735,7 @@ fn apply_index_updates(
         .find(|i| i.status == IndexStatus::Creating)
         .map(|i| i.name.clone());
     let mut changes = IndexChanges::default();
-    for update in updates {
+    for (position, update) in updates.iter().enumerate() {
         if let Some(create) = &update.create {
             if creating.is_some() {
                 return Err(limit());
@@ -580,10 +744,12 @@ fn apply_index_updates(
         }
         if let Some(change) = &update.update {
             let billing_asked = input.billing_mode.is_some();
-            update_index_throughput(table, change, billing_asked)?;
+            let updated = update_index_throughput(table, change, billing_asked, position)?;
+            changes.updated.push(updated);
         }
         if let Some(delete) = &update.delete {
             let name = delete.index_name.as_deref().unwrap_or_default();
+            global_index_position(table, name, "delete")?;
             match &creating {
                 Some(c) if c == name => return Err(DynamoError::new(
                     ErrorKind::ResourceInUse,
@@ -592,16 +758,41 @@ fn apply_index_updates(
                 Some(_) => return Err(limit()),
                 None => {}
             }
-            let position = table
-                .indexes
-                .iter()
-                .position(|i| i.kind == IndexKind::Global && i.name == name)
-                .ok_or_else(DynamoError::resource_not_found)?;
+            let position = global_index_position(table, name, "delete")?;
             changes.deleted = Some(table.indexes.remove(position));
             prune_definitions(table);
         }
     }
     Ok(changes)
+}
+
+/// Where the global index an Update or Delete action (`action`) names is
+/// among the table's indexes; DynamoDB's answers for no such index and
+/// for a local one.
+fn global_index_position(
+    table: &TableMeta,
+    name: &str,
+    action: &str,
+) -> Result<usize, DynamoError> {
+    let position = table
+        .indexes
+        .iter()
+        .position(|i| i.name == name)
+        .ok_or_else(|| {
+            DynamoError::new(
+                ErrorKind::ResourceNotFound,
+                format!(
+                    "Requested resource not found: Index {name} for table {}",
+                    table.name
+                ),
+            )
+        })?;
+    if table.indexes[position].kind != IndexKind::Global {
+        return Err(DynamoError::validation(format!(
+            "Cannot {action} an index that is not a GlobalSecondaryIndex: {name}"
+        )));
+    }
+    Ok(position)
 }
 
 /// Keeps only the attribute definitions some key still uses, as DynamoDB
@@ -630,11 +821,30 @@ fn create_index(
     input: &UpdateTableInput,
     create: &IndexInput,
 ) -> Result<(String, u32), DynamoError> {
+    let index_name = create.index_name.as_deref().unwrap_or_default();
     let Some(requested) = input.attribute_definitions.as_deref() else {
-        return Err(DynamoError::validation("No Attribute Schema Defined"));
+        return Err(DynamoError::invalid_parameter(format!(
+            "AttributeDefinitions is not specified for index: {index_name}"
+        )));
     };
+    if table.billing_mode == BillingMode::Provisioned && create.provisioned_throughput.is_none() {
+        return Err(DynamoError::invalid_parameter(format!(
+            "Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: {index_name}"
+        )));
+    }
     let definitions = merged_definitions(table, requested)?;
     let definition = index_definitions::global_index(create, &definitions, table.billing_mode)?;
+    if let Some(t) = &create.provisioned_throughput {
+        check_capacity_quota(
+            t.read_capacity_units,
+            t.write_capacity_units,
+            Target::Index(index_name),
+            &table.region,
+        )?;
+    }
+    if let Some(ceiling) = &create.on_demand_throughput {
+        check_on_demand_quota(ceiling, Target::Index(index_name), &table.region)?;
+    }
     if table.index(&definition.name).is_some() {
         return Err(DynamoError::validation(
             "Attempting to create an index which already exists",
@@ -649,7 +859,7 @@ fn create_index(
         return Err(DynamoError::new(
             ErrorKind::LimitExceeded,
             format!(
-                "Subscriber limit exceeded: The number of global secondary indexes exceeds the limit of {}",
+                "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table limit of {}",
                 index_definitions::MAX_GLOBAL_INDEXES
             ),
         ));
@@ -727,24 +937,50 @@ fn merged_definitions(
 /// Applies a global index's Update action. `billing_asked`: the request
 /// sets BillingMode too, which words a misplaced ProvisionedThroughput
 /// differently.
+/// `position`: the action's place in GlobalSecondaryIndexUpdates.
 fn update_index_throughput(
     table: &mut TableMeta,
     change: &IndexThroughputInput,
     billing_asked: bool,
-) -> Result<(), DynamoError> {
+    position: usize,
+) -> Result<UpdatedIndex, DynamoError> {
     let name = change.index_name.as_deref().unwrap_or_default();
     let billing = table.billing_mode;
-    let index = table
-        .indexes
-        .iter_mut()
-        .find(|i| i.kind == IndexKind::Global && i.name == name)
-        .ok_or_else(DynamoError::resource_not_found)?;
+    let region = table.region.clone();
+    let at = global_index_position(table, name, "update")?;
+    let index = &mut table.indexes[at];
+    let sets_ceiling = change
+        .on_demand_throughput
+        .as_ref()
+        .is_some_and(sets_on_demand);
+    if change.provisioned_throughput.is_none() && change.warm_throughput.is_none() {
+        if billing == BillingMode::PayPerRequest && !sets_ceiling {
+            return Err(DynamoError::invalid_parameter(format!(
+                "The only Updates for index: {name} when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput"
+            )));
+        }
+        if billing == BillingMode::Provisioned && change.on_demand_throughput.is_none() {
+            // A provisioned table's index update needs its capacity.
+            let mut v = Violations::new();
+            v.require(
+                &change.provisioned_throughput,
+                &format!(
+                    "globalSecondaryIndexUpdates.{}.member.update.provisionedThroughput",
+                    position + 1
+                ),
+            );
+            v.finish()?;
+        }
+    }
     index.on_demand = index_definitions::on_demand_ceiling_for(
         billing,
         change.on_demand_throughput.as_ref(),
         index.on_demand,
         Target::Index(name),
     )?;
+    if let Some(ceiling) = change.on_demand_throughput.as_ref() {
+        check_on_demand_quota(ceiling, Target::Index(name), &region)?;
+    }
     if let Some(requested) = change.provisioned_throughput {
         if billing == BillingMode::PayPerRequest {
             return Err(DynamoError::invalid_parameter(if billing_asked {
@@ -757,11 +993,23 @@ fn update_index_throughput(
         let now = now_epoch_seconds();
         let read = requested.read_capacity_units.unwrap_or(0);
         let write = requested.write_capacity_units.unwrap_or(0);
+        let current = &index.throughput;
+        if read == current.read_capacity_units && write == current.write_capacity_units {
+            return Err(DynamoError::validation(format!(
+                "The provisioned throughput for the index {name} will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for index {name}: {read}. Requested ReadCapacityUnits: {read}. Current WriteCapacityUnits provisioned for index {name}: {write}. Requested WriteCapacityUnits: {write}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits."
+            )));
+        }
+        check_capacity_quota(Some(read), Some(write), Target::Index(name), &region)?;
         index.throughput.change_to(read, write, now);
     }
     if let Some(wanted) = &change.warm_throughput {
         index.warm_throughput =
             Some(wanted.applied_to_for(index.warm_throughput(billing), Target::Index(name))?);
     }
-    Ok(())
+    Ok(UpdatedIndex {
+        name: name.to_string(),
+        capacity: change.provisioned_throughput.is_some() || sets_ceiling,
+        provisioned: change.provisioned_throughput.is_some(),
+        warm: change.warm_throughput.is_some(),
+    })
 }

@@ -27,10 +27,14 @@ struct SpecificationInput {
     enabled: Option<bool>,
 }
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: UpdateTimeToLiveInput = parse_input(body)?;
     let mut v = Violations::new();
-    v.name(input.table_name.as_deref(), "tableName");
+    crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
     if v.require(&input.time_to_live_specification, "timeToLiveSpecification") {
         if let Some(spec) = &input.time_to_live_specification {
             v.require(&spec.enabled, "timeToLiveSpecification.enabled");
@@ -50,7 +54,8 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         }
     }
     v.finish()?;
-    let name = input.table_name.unwrap_or_default();
+    let name = crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?
+        .to_string();
     let (attribute, enable) = input
         .time_to_live_specification
         .and_then(|s| Some((s.attribute_name?, s.enabled?)))
