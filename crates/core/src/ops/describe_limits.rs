@@ -1,7 +1,8 @@
 //! DescribeLimits: the account's and each table's provisioned-capacity
 //! quotas, DynamoDB's defaults (what DynamoDB Local answers too). The
-//! per-table ones hold for UpdateTable's capacity and on-demand ceilings
-//! (`update_table::check_capacity_quota`); the account's are reported
+//! per-table ones hold for the capacity and on-demand ceilings CreateTable
+//! and UpdateTable set
+//! (`capacity_quotas::check_capacity_quota`); the account's are reported
 //! only.
 
 use crate::Database;
