@@ -53,15 +53,53 @@ pub struct KeyAttribute {
     pub scalar_type: ScalarType,
 }
 
+/// A table's or index's key. Tables and local indexes have one partition
+/// attribute and at most one sort attribute; a global index may have up to
+/// four of each (DynamoDB's multi-attribute keys), whose values are
+/// compared as tuples in key-schema order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeySchema {
     pub partition: KeyAttribute,
     pub sort: Option<KeyAttribute>,
+    /// The partition attributes after the first (multi-attribute keys).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_partition: Vec<KeyAttribute>,
+    /// The sort attributes after the first (multi-attribute keys); empty
+    /// when `sort` is None.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_sort: Vec<KeyAttribute>,
 }
 
 impl KeySchema {
+    /// A key of one partition attribute and at most one sort attribute.
+    pub fn single(partition: KeyAttribute, sort: Option<KeyAttribute>) -> KeySchema {
+        KeySchema {
+            partition,
+            sort,
+            more_partition: Vec::new(),
+            more_sort: Vec::new(),
+        }
+    }
+
+    /// The partition attributes, in key-schema order.
+    pub fn partition_attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
+        std::iter::once(&self.partition).chain(&self.more_partition)
+    }
+
+    /// The sort attributes, in key-schema order.
+    pub fn sort_attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
+        self.sort.iter().chain(&self.more_sort)
+    }
+
+    /// Whether the key has more than one partition or sort attribute.
+    pub fn is_multi_attribute(&self) -> bool {
+        !self.more_partition.is_empty() || !self.more_sort.is_empty()
+    }
+
+    /// Every key attribute in storage-key order: the partition attributes,
+    /// then the sort attributes.
     pub fn attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
-        std::iter::once(&self.partition).chain(self.sort.as_ref())
+        self.partition_attributes().chain(self.sort_attributes())
     }
 
     pub fn is_key_attribute(&self, name: &str) -> bool {

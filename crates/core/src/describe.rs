@@ -190,11 +190,12 @@ pub fn on_demand(ceiling: &OnDemandThroughput) -> Value {
 }
 
 pub fn key_schema(schema: &KeySchema) -> Value {
-    let mut elements = vec![json!({"AttributeName": schema.partition.name, "KeyType": "HASH"})];
-    if let Some(sort) = &schema.sort {
-        elements.push(json!({"AttributeName": sort.name, "KeyType": "RANGE"}));
-    }
-    elements.into()
+    let element = |name: &str, key_type: &str| json!({"AttributeName": name, "KeyType": key_type});
+    let hash = schema
+        .partition_attributes()
+        .map(|a| element(&a.name, "HASH"));
+    let range = schema.sort_attributes().map(|a| element(&a.name, "RANGE"));
+    hash.chain(range).collect::<Vec<_>>().into()
 }
 
 fn throughput_description(throughput: &Throughput) -> Value {

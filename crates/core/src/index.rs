@@ -2,7 +2,7 @@
 //! which storage key, and which of its attributes the entry carries. Pure
 //! functions; the write path (`write.rs`) and the backfill apply them.
 
-use crate::catalog::{IndexKind, IndexMeta, IndexProjection, KeySchema, TableMeta};
+use crate::catalog::{IndexKind, IndexMeta, IndexProjection, KeyAttribute, KeySchema, TableMeta};
 use crate::{keys, stored_item};
 use dynalith_model::{AttributeValue, DynamoError, Item};
 
@@ -31,6 +31,20 @@ impl Entry {
 fn is_empty(value: &AttributeValue) -> bool {
     matches!(value, AttributeValue::S(s) if s.is_empty())
         || matches!(value, AttributeValue::B(b) if b.is_empty())
+}
+
+/// The item's values of the key attributes `attributes`, or None when it
+/// lacks one or has one of another type.
+fn values_of<'s, 'i>(
+    attributes: impl Iterator<Item = &'s KeyAttribute>,
+    item: &'i Item,
+) -> Option<Vec<&'i AttributeValue>> {
+    attributes
+        .map(|attribute| {
+            item.get(&attribute.name)
+                .filter(|value| attribute.scalar_type.matches(value))
+        })
+        .collect()
 }
 
 fn key_values<'i>(
@@ -78,15 +92,19 @@ pub fn entry(
     item: &Item,
     stored: &[u8],
 ) -> Result<Option<Entry>, DynamoError> {
-    let Some(index_keys) = key_values(&index.key_schema, item) else {
+    let schema = &index.key_schema;
+    let (Some(partition), Some(sort)) = (
+        values_of(schema.partition_attributes(), item),
+        values_of(schema.sort_attributes(), item),
+    ) else {
         return Ok(None);
     };
-    if is_empty(index_keys.0) || index_keys.1.is_some_and(is_empty) {
+    if partition.iter().chain(&sort).any(|value| is_empty(value)) {
         return Ok(None);
     }
     let table_keys = key_values(&table.key_schema, item)
         .ok_or_else(|| DynamoError::internal("indexed item without its table key"))?;
-    let key = keys::index_entry_key(index.id, index_keys, table_keys)?;
+    let key = keys::index_entry_key(index.id, &partition, &sort, table_keys)?;
     let (bytes, size) = match index.projection {
         IndexProjection::All => (stored.to_vec(), stored_item::size(stored)?),
         _ => stored_item::encode(&project(table, index, item))?,
@@ -109,6 +127,7 @@ pub enum Origin {
 /// messages.
 pub fn check_item(table: &TableMeta, item: &Item, origin: Origin) -> Result<(), DynamoError> {
     for index in &table.indexes {
+        let partition_attributes = index.key_schema.partition_attributes().count();
         for (position, attribute) in index.key_schema.attributes().enumerate() {
             if table.key_schema.is_key_attribute(&attribute.name) {
                 continue;
@@ -141,7 +160,7 @@ pub fn check_item(table: &TableMeta, item: &Item, origin: Origin) -> Result<(), 
                     ),
                 }));
             }
-            let limit = if position == 0 {
+            let limit = if position < partition_attributes {
                 crate::primary_key::MAX_PARTITION_KEY_BYTES
             } else {
                 crate::primary_key::MAX_SORT_KEY_BYTES
@@ -151,6 +170,44 @@ pub fn check_item(table: &TableMeta, item: &Item, origin: Origin) -> Result<(), 
                     "One or more parameter values were invalid: Size limit exceeded",
                 ));
             }
+        }
+        if index.key_schema.is_multi_attribute() {
+            check_aggregate_sizes(index, item)?;
+        }
+    }
+    Ok(())
+}
+
+/// A multi-attribute key's partition values together may take at most the
+/// bytes one partition value may, and its sort values those of one sort
+/// value: the values the item has count, whether or not it has them all
+/// (DynamoDB's rule and message).
+fn check_aggregate_sizes(index: &IndexMeta, item: &Item) -> Result<(), DynamoError> {
+    let schema = &index.key_schema;
+    let kinds = [
+        (
+            "HASH",
+            schema.partition_attributes().collect::<Vec<_>>(),
+            crate::primary_key::MAX_PARTITION_KEY_BYTES,
+        ),
+        (
+            "RANGE",
+            schema.sort_attributes().collect(),
+            crate::primary_key::MAX_SORT_KEY_BYTES,
+        ),
+    ];
+    for (kind, attributes, limit) in kinds {
+        let size: usize = (attributes.iter())
+            .filter_map(|a| item.get(&a.name))
+            .map(crate::primary_key::key_value_length)
+            .sum();
+        if size > limit {
+            let names: Vec<&str> = attributes.iter().map(|a| a.name.as_str()).collect();
+            return Err(DynamoError::validation(format!(
+                "Aggregate size for {kind} key attributes {} of index {} has exceeded limit {limit} bytes, with actual size {size} bytes",
+                names.join(", "),
+                index.name
+            )));
         }
     }
     Ok(())
@@ -201,10 +258,8 @@ pub(crate) mod tests {
 
     /// A table with one global index `g` (gpk, gsk) of the given projection.
     pub(crate) fn table(projection: IndexProjection) -> TableMeta {
-        let key_schema = KeySchema {
-            partition: attr("pk", ScalarType::S),
-            sort: Some(attr("sk", ScalarType::S)),
-        };
+        let key_schema =
+            KeySchema::single(attr("pk", ScalarType::S), Some(attr("sk", ScalarType::S)));
         TableMeta {
             id: 1,
             name: "t".into(),
@@ -233,10 +288,10 @@ pub(crate) mod tests {
                 id: 2,
                 name: "g".into(),
                 kind: IndexKind::Global,
-                key_schema: KeySchema {
-                    partition: attr("gpk", ScalarType::S),
-                    sort: Some(attr("gsk", ScalarType::N)),
-                },
+                key_schema: KeySchema::single(
+                    attr("gpk", ScalarType::S),
+                    Some(attr("gsk", ScalarType::N)),
+                ),
                 projection,
                 throughput: Throughput::default(),
                 on_demand: Default::default(),

@@ -44,38 +44,47 @@ impl KeyRange {
     }
 }
 
-/// The keys of one partition that satisfy the sort-key condition.
+/// The keys of one partition (of a key with `partition` values) whose
+/// leading sort values equal `sort_prefix` and whose next sort value
+/// satisfies `sort`. Sort values are encoded one after the other, so the
+/// keys with a given leading tuple are one prefix range, and within it the
+/// next value orders the keys as a lone sort key does.
 pub fn query_range(
     table_id: u32,
-    partition: &AttributeValue,
+    partition: &[&AttributeValue],
+    sort_prefix: &[&AttributeValue],
     sort: Option<&SortKeyCondition<'_>>,
 ) -> Result<KeyRange, DynamoError> {
-    let prefix = keys::partition_prefix(table_id, partition)?;
+    let mut prefix = keys::partition_prefix_of(table_id, partition)?;
+    for value in sort_prefix {
+        encode_key_value(&mut prefix, value)?;
+    }
     // The prefix starts with the item tag 0x02, so it always has an end.
-    let partition_end = prefix_end(&prefix)
+    let prefix_end_key = prefix_end(&prefix)
         .ok_or_else(|| DynamoError::internal("partition prefix without an end"))?;
     let with = |value: &AttributeValue| -> Result<Vec<u8>, DynamoError> {
         let mut key = prefix.clone();
         encode_key_value(&mut key, value)?;
         Ok(key)
     };
-    // Index entries continue after the sort key with the table's key, so
-    // the keys "at" a sort-key value are every key with that prefix.
+    // Index entries continue after the sort key with the table's key (and
+    // a multi-attribute sort key with its next values), so the keys "at" a
+    // sort-key value are every key with that prefix.
     let after = |value: &AttributeValue| -> Result<Vec<u8>, DynamoError> {
         prefix_end(&with(value)?).ok_or_else(|| DynamoError::internal("sort key without an end"))
     };
     let (start, end) = match sort {
-        None => (prefix.clone(), partition_end),
+        None => (prefix.clone(), prefix_end_key),
         Some(SortKeyCondition::Eq(v)) => (with(v)?, after(v)?),
         Some(SortKeyCondition::Lt(v)) => (prefix.clone(), with(v)?),
         Some(SortKeyCondition::Le(v)) => (prefix.clone(), after(v)?),
-        Some(SortKeyCondition::Gt(v)) => (after(v)?, partition_end),
-        Some(SortKeyCondition::Ge(v)) => (with(v)?, partition_end),
+        Some(SortKeyCondition::Gt(v)) => (after(v)?, prefix_end_key),
+        Some(SortKeyCondition::Ge(v)) => (with(v)?, prefix_end_key),
         Some(SortKeyCondition::Between(low, high)) => (with(low)?, after(high)?),
         Some(SortKeyCondition::BeginsWith(value)) => {
             let mut start = prefix.clone();
             start.extend_from_slice(&unterminated_encoding(value)?);
-            let end = prefix_end(&start).unwrap_or(partition_end);
+            let end = prefix_end(&start).unwrap_or(prefix_end_key);
             (start, end)
         }
     };
@@ -145,7 +154,13 @@ mod tests {
     #[test]
     fn begins_with_selects_exactly_the_prefixed_strings() {
         let prefix = s("ab\u{0}");
-        let range = query_range(9, &s("p"), Some(&SortKeyCondition::BeginsWith(&prefix))).unwrap();
+        let range = query_range(
+            9,
+            &[&s("p")],
+            &[],
+            Some(&SortKeyCondition::BeginsWith(&prefix)),
+        )
+        .unwrap();
         for (value, inside) in [
             ("ab\u{0}", true),
             ("ab\u{0}\u{0}", true),
@@ -165,9 +180,14 @@ mod tests {
     fn numeric_bounds_follow_numeric_order() {
         let n = |v: i64| AttributeValue::N(Number::from_i64(v));
         let (low, high) = (n(-5), n(10));
-        let between =
-            query_range(9, &s("p"), Some(&SortKeyCondition::Between(&low, &high))).unwrap();
-        let gt = query_range(9, &s("p"), Some(&SortKeyCondition::Gt(&low))).unwrap();
+        let between = query_range(
+            9,
+            &[&s("p")],
+            &[],
+            Some(&SortKeyCondition::Between(&low, &high)),
+        )
+        .unwrap();
+        let gt = query_range(9, &[&s("p")], &[], Some(&SortKeyCondition::Gt(&low))).unwrap();
         for v in [-100, -6, -5, -1, 0, 9, 10, 11, 1000] {
             let k = key("p", &n(v));
             assert_eq!(between.contains(&k), (-5..=10).contains(&v), "between {v}");
@@ -179,15 +199,20 @@ mod tests {
     fn index_entries_at_a_bound_are_inside_it() {
         // An index entry key: index keys, then the table's key.
         let entry = |isk: &AttributeValue, table_pk: &str| {
-            keys::index_entry_key(9, (&s("p"), Some(isk)), (&s(table_pk), None)).unwrap()
+            keys::index_entry_key(9, &[&s("p")], &[isk], (&s(table_pk), None)).unwrap()
         };
         let n = |v: i64| AttributeValue::N(Number::from_i64(v));
         let (low, high) = (n(1), n(3));
-        let eq = query_range(9, &s("p"), Some(&SortKeyCondition::Eq(&low))).unwrap();
-        let le = query_range(9, &s("p"), Some(&SortKeyCondition::Le(&low))).unwrap();
-        let gt = query_range(9, &s("p"), Some(&SortKeyCondition::Gt(&low))).unwrap();
-        let between =
-            query_range(9, &s("p"), Some(&SortKeyCondition::Between(&low, &high))).unwrap();
+        let eq = query_range(9, &[&s("p")], &[], Some(&SortKeyCondition::Eq(&low))).unwrap();
+        let le = query_range(9, &[&s("p")], &[], Some(&SortKeyCondition::Le(&low))).unwrap();
+        let gt = query_range(9, &[&s("p")], &[], Some(&SortKeyCondition::Gt(&low))).unwrap();
+        let between = query_range(
+            9,
+            &[&s("p")],
+            &[],
+            Some(&SortKeyCondition::Between(&low, &high)),
+        )
+        .unwrap();
         for table_pk in ["", "\u{0}", "a", "\u{ff}zz"] {
             for v in 0..5 {
                 let k = entry(&n(v), table_pk);
@@ -195,6 +220,59 @@ mod tests {
                 assert_eq!(le.contains(&k), v <= 1, "le {v} {table_pk:?}");
                 assert_eq!(gt.contains(&k), v > 1, "gt {v} {table_pk:?}");
                 assert_eq!(between.contains(&k), (1..=3).contains(&v), "between {v}");
+            }
+        }
+    }
+
+    /// A sort value from a small alphabet, so that values often tie or
+    /// share prefixes.
+    fn small_string() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        prop::collection::vec(prop::sample::select(vec!['\u{0}', 'a', 'b']), 0..3)
+            .prop_map(|cs| cs.into_iter().collect())
+    }
+
+    proptest::proptest! {
+        /// On a (partition₁, partition₂) / (S, N, S) key, the range of
+        /// "sort₁ = a AND sort₂ <op> b" holds exactly the index entries of
+        /// that partition whose first sort value is `a` and whose second
+        /// satisfies the condition, whatever follows them.
+        #[test]
+        fn multi_attribute_ranges_hold_exactly_the_matching_entries(
+            first in small_string(),
+            bound in -3i64..3,
+            high in -3i64..3,
+            op in 0usize..6,
+            entries in proptest::collection::vec(
+                (small_string(), -4i64..4, small_string(), small_string(), proptest::bool::ANY),
+                1..30,
+            ),
+        ) {
+            let n = |v: i64| AttributeValue::N(Number::from_i64(v));
+            let (wanted, bound, high) = (s(&first), n(bound), n(high));
+            let condition = match op {
+                0 => SortKeyCondition::Eq(&bound),
+                1 => SortKeyCondition::Lt(&bound),
+                2 => SortKeyCondition::Le(&bound),
+                3 => SortKeyCondition::Gt(&bound),
+                4 => SortKeyCondition::Ge(&bound),
+                _ => SortKeyCondition::Between(&bound, &high),
+            };
+            let partition = [&s("p"), &n(1)];
+            let range = query_range(9, &partition, &[&wanted], Some(&condition)).unwrap();
+            for (sort1, sort2, sort3, table_pk, same_partition) in entries {
+                let other = n(2);
+                let entry_partition = if same_partition { partition } else { [&s("p"), &other] };
+                let (v1, v2, v3) = (s(&sort1), n(sort2), s(&sort3));
+                let key = keys::index_entry_key(
+                    9,
+                    &entry_partition,
+                    &[&v1, &v2, &v3],
+                    (&s(&table_pk), None),
+                )
+                .unwrap();
+                let expected = same_partition && sort1 == first && condition.matches(&v2);
+                proptest::prop_assert_eq!(range.contains(&key), expected);
             }
         }
     }

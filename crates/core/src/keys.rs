@@ -15,7 +15,7 @@
 //! import entry    01 'M' <import id>                        -> ImportMeta JSON
 //! item            02 <table id> <hash(pk) u64 BE> <pk> [<sk>] -> stored item
 //! table counters  03 <table id> <shard u8>                  -> [item count, bytes]
-//! index entry     02 <index id> <hash(ipk)> <ipk> [<isk>] <pk> [<sk>] -> projected item
+//! index entry     02 <index id> <hash(ipk…)> <ipk…> [<isk…>] <pk> [<sk>] -> projected item
 //! index counters  03 <index id> <shard u8>                  -> [entry count, bytes]
 //! item collection 04 <table id> <pk>                        -> [bytes]
 //! stream record   05 <stream id u32 BE> <sequence u64 BE>   -> stream record
@@ -249,30 +249,52 @@ pub fn item_key(
     partition: &AttributeValue,
     sort: Option<&AttributeValue>,
 ) -> Result<Vec<u8>, DynamoError> {
-    let mut encoded_partition = Vec::with_capacity(32);
-    encode_key_value(&mut encoded_partition, partition)?;
-    let mut key = Vec::with_capacity(13 + encoded_partition.len() + 16);
-    key.push(ITEMS);
-    key.extend_from_slice(&table_id.to_be_bytes());
-    key.extend_from_slice(&dynalith_codec::partition_hash(&encoded_partition).to_be_bytes());
-    key.extend_from_slice(&encoded_partition);
+    let mut key = partition_prefix_of(table_id, &[partition])?;
     if let Some(sort) = sort {
         encode_key_value(&mut key, sort)?;
     }
     Ok(key)
 }
 
-/// The storage key of an item's entry in an index: the index's key
-/// values, then the table's, so that entries sharing index keys stay apart.
+/// `02 | id | hash | enc(pk₁) … enc(pkₙ)`: the prefix of every key of one
+/// partition whose key has the partition values `partition` (one value
+/// but for a global index with a multi-attribute partition key, whose
+/// values are hashed and ordered together as one). Encodings are
+/// prefix-free, so no other partition's key starts with it.
+pub fn partition_prefix_of(
+    table_id: u32,
+    partition: &[&AttributeValue],
+) -> Result<Vec<u8>, DynamoError> {
+    let mut encoded_partition = Vec::with_capacity(32);
+    for value in partition {
+        encode_key_value(&mut encoded_partition, value)?;
+    }
+    let mut key = Vec::with_capacity(ITEM_KEY_HASH_END + encoded_partition.len() + 16);
+    key.push(ITEMS);
+    key.extend_from_slice(&table_id.to_be_bytes());
+    key.extend_from_slice(&dynalith_codec::partition_hash(&encoded_partition).to_be_bytes());
+    key.extend_from_slice(&encoded_partition);
+    Ok(key)
+}
+
+/// The storage key of an item's entry in an index: the index's partition
+/// and sort values, then the table's key values, so that entries sharing
+/// index keys stay apart. Encodings are self-delimiting, so several sort
+/// values in a row order as the tuple of them.
 pub fn index_entry_key(
     index_id: u32,
-    index_keys: (&AttributeValue, Option<&AttributeValue>),
+    index_partition: &[&AttributeValue],
+    index_sort: &[&AttributeValue],
     table_keys: (&AttributeValue, Option<&AttributeValue>),
 ) -> Result<Vec<u8>, DynamoError> {
-    let mut key = item_key(index_id, index_keys.0, index_keys.1)?;
-    encode_key_value(&mut key, table_keys.0)?;
-    if let Some(sort) = table_keys.1 {
-        encode_key_value(&mut key, sort)?;
+    let mut key = partition_prefix_of(index_id, index_partition)?;
+    for value in index_sort
+        .iter()
+        .copied()
+        .chain([table_keys.0])
+        .chain(table_keys.1)
+    {
+        encode_key_value(&mut key, value)?;
     }
     Ok(key)
 }
@@ -302,13 +324,6 @@ const ITEM_KEY_HASH_END: usize = 13;
 /// within one such prefix: the storage engine keeps per-prefix bloom
 /// filters so that a Query skips the files that cannot hold its partition.
 pub const PARTITION_PREFIX_LEN: usize = ITEM_KEY_HASH_END;
-
-/// The key prefix shared by every item of one partition:
-/// `02 | table id | hash(pk) | enc(pk)`. Encodings are prefix-free, so no
-/// other partition's key starts with it.
-pub fn partition_prefix(table_id: u32, partition: &AttributeValue) -> Result<Vec<u8>, DynamoError> {
-    item_key(table_id, partition, None)
-}
 
 /// The first key of the slice of a table's hash space that starts at
 /// `hash` (parallel-scan segments).

@@ -20,10 +20,13 @@ pub struct KeyAttribute<'s> {
     pub value_type: ValueType,
 }
 
-#[derive(Clone, Copy, Debug)]
+/// The key schema a condition is matched to: one partition attribute and
+/// at most one sort attribute, but for a global index's multi-attribute
+/// key (up to four of each, compared as tuples in this order).
+#[derive(Clone, Debug)]
 pub struct KeySchema<'s> {
-    pub partition: KeyAttribute<'s>,
-    pub sort: Option<KeyAttribute<'s>>,
+    pub partition: Vec<KeyAttribute<'s>>,
+    pub sort: Vec<KeyAttribute<'s>>,
 }
 
 /// The condition on the sort key.
@@ -74,9 +77,14 @@ impl SortKeyCondition<'_> {
 }
 
 /// What a key condition selects.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ResolvedKeyCondition<'a> {
-    pub partition_value: &'a AttributeValue,
+    /// One value per partition attribute, in key-schema order.
+    pub partition_values: Vec<&'a AttributeValue>,
+    /// The values the leading sort attributes equal, before the one `sort`
+    /// is on (multi-attribute sort keys only; else empty).
+    pub sort_prefix: Vec<&'a AttributeValue>,
+    /// The condition on the sort attribute after `sort_prefix`.
     pub sort: Option<SortKeyCondition<'a>>,
 }
 
@@ -128,46 +136,172 @@ impl KeyCondition {
             }
             leaves.push((name, leaf));
         }
+        if schema.partition.len() > 1 || schema.sort.len() > 1 {
+            return resolve_multi_attribute(leaves, schema);
+        }
+        let (Some(partition_attribute), sort_attribute) =
+            (schema.partition.first(), schema.sort.first())
+        else {
+            return Err(DynamoError::internal("key schema without a partition key"));
+        };
         // DynamoDB reports a repeated key before counting conditions.
         if leaves.len() > 2 {
             return Err(DynamoError::validation(
                 "Conditions can be of length 1 or 2 only",
             ));
         }
-        let missed = |name: &str| {
-            DynamoError::validation(format!("Query condition missed key schema element: {name}"))
-        };
-        let partition_name = schema.partition.name;
+        let partition_name = partition_attribute.name;
         let Some(position) = leaves.iter().position(|(n, _)| *n == partition_name) else {
             return Err(missed(partition_name));
         };
         let (_, partition) = leaves.remove(position);
         let SortKeyCondition::Eq(partition_value) = partition.condition else {
-            return Err(DynamoError::validation("Query key condition not supported"));
+            return Err(not_supported());
         };
-        let sort = match (leaves.pop(), schema.sort) {
+        let sort = match (leaves.pop(), sort_attribute) {
             (None, _) => None,
             (Some((name, leaf)), Some(sort)) if name == sort.name => {
-                if leaf
-                    .condition
-                    .values()
-                    .iter()
-                    .any(|v| v.value_type() != sort.value_type)
-                {
-                    return Err(type_mismatch());
-                }
+                check_types(&leaf.condition, sort)?;
                 Some(leaf.condition)
             }
             (Some((name, _)), sort) => return Err(missed(sort.map_or(name, |s| s.name))),
         };
-        if partition_value.value_type() != schema.partition.value_type {
+        if partition_value.value_type() != partition_attribute.value_type {
             return Err(type_mismatch());
         }
         Ok(ResolvedKeyCondition {
-            partition_value,
+            partition_values: vec![partition_value],
+            sort_prefix: Vec::new(),
             sort,
         })
     }
+}
+
+/// A condition on a key with several partition or sort attributes: every
+/// partition attribute compared with `=`; conditions on the sort
+/// attributes from the first on, without a gap, all `=` but the last. The
+/// checks and their messages are DynamoDB's (the answers of DynamoDB Local
+/// 3.x, which match those recorded from DynamoDB itself), in its order:
+/// the count, the partition, the sort attributes, other attributes, then
+/// the values' types.
+fn resolve_multi_attribute<'a>(
+    leaves: Vec<(&str, Leaf<'_, 'a>)>,
+    schema: &KeySchema<'_>,
+) -> Result<ResolvedKeyCondition<'a>, DynamoError> {
+    if leaves.len() > schema.partition.len() + schema.sort.len() {
+        return Err(not_supported());
+    }
+    let condition_on = |name: &str| {
+        leaves
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, leaf)| leaf.condition)
+    };
+    let is_equality = |name: &str| matches!(condition_on(name), Some(SortKeyCondition::Eq(_)));
+    let names = |attributes: Vec<&KeyAttribute<'_>>| {
+        attributes
+            .iter()
+            .map(|a| a.name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let unequal: Vec<&KeyAttribute<'_>> = (schema.partition.iter())
+        .filter(|a| !is_equality(a.name))
+        .collect();
+    if !unequal.is_empty() {
+        return Err(DynamoError::validation(format!(
+            "HASH key attributes {} must have equality conditions specified in the query",
+            names(unequal)
+        )));
+    }
+    // A condition on a sort attribute needs conditions on all the ones
+    // before it (the first such gap is reported), and those must all be
+    // equalities (reported against the last attribute with a condition).
+    let range_error = |named: Vec<&KeyAttribute<'_>>, present: &str| {
+        DynamoError::validation(format!(
+            "RANGE key attributes {} must have equality conditions specified in the query because a condition is present on key attribute {present}",
+            names(named)
+        ))
+    };
+    let mut missing = Vec::new();
+    for attribute in &schema.sort {
+        match condition_on(attribute.name) {
+            None => missing.push(attribute),
+            Some(_) if !missing.is_empty() => return Err(range_error(missing, attribute.name)),
+            Some(_) => {}
+        }
+    }
+    let last = (schema.sort.iter()).rposition(|a| condition_on(a.name).is_some());
+    if let Some(last) = last {
+        let unequal: Vec<&KeyAttribute<'_>> = (schema.sort[..last].iter())
+            .filter(|a| !is_equality(a.name))
+            .collect();
+        if !unequal.is_empty() {
+            return Err(range_error(unequal, schema.sort[last].name));
+        }
+    }
+    let is_key = |name: &str| {
+        schema
+            .partition
+            .iter()
+            .chain(&schema.sort)
+            .any(|a| a.name == name)
+    };
+    if leaves.iter().any(|(name, _)| !is_key(name)) {
+        return Err(DynamoError::validation(
+            "Query condition missed key schema element",
+        ));
+    }
+    let mut partition_values = Vec::with_capacity(schema.partition.len());
+    for attribute in &schema.partition {
+        let condition = condition_on(attribute.name);
+        if let Some(condition @ SortKeyCondition::Eq(value)) = condition {
+            check_types(&condition, attribute)?;
+            partition_values.push(value);
+        }
+    }
+    let named_sort = last.map_or(0, |last| last + 1);
+    let mut sort_prefix = Vec::new();
+    let mut sort = None;
+    for (position, attribute) in schema.sort[..named_sort].iter().enumerate() {
+        let Some(condition) = condition_on(attribute.name) else {
+            return Err(DynamoError::internal("sort condition checked above"));
+        };
+        check_types(&condition, attribute)?;
+        match condition {
+            SortKeyCondition::Eq(value) if position + 1 < named_sort => sort_prefix.push(value),
+            condition => sort = Some(condition),
+        }
+    }
+    Ok(ResolvedKeyCondition {
+        partition_values,
+        sort_prefix,
+        sort,
+    })
+}
+
+fn missed(name: &str) -> DynamoError {
+    DynamoError::validation(format!("Query condition missed key schema element: {name}"))
+}
+
+fn not_supported() -> DynamoError {
+    DynamoError::validation("Query key condition not supported")
+}
+
+/// Every value the condition compares the key attribute with has the
+/// attribute's type.
+fn check_types(
+    condition: &SortKeyCondition<'_>,
+    attribute: &KeyAttribute<'_>,
+) -> Result<(), DynamoError> {
+    if condition
+        .values()
+        .iter()
+        .any(|v| v.value_type() != attribute.value_type)
+    {
+        return Err(type_mismatch());
+    }
+    Ok(())
 }
 
 fn type_mismatch() -> DynamoError {

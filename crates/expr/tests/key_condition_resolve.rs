@@ -34,12 +34,12 @@ fn selects_partition_and_sort_conditions() {
     );
     let s = schema();
     resolve_with("pk = :p AND sk BETWEEN :a AND :b", v, &s, |r| {
-        assert_eq!(r.partition_value, &p);
+        assert_eq!(r.partition_values, [&p]);
         assert_eq!(r.sort, Some(SortKeyCondition::Between(&a, &b)));
     });
     let v = r#"{":p":{"S":"x"},":a":{"N":"1"}}"#;
     resolve_with(":a < sk AND :p = pk", v, &s, |r| {
-        assert_eq!(r.partition_value, &p);
+        assert_eq!(r.partition_values, [&p]);
         assert_eq!(r.sort, Some(SortKeyCondition::Gt(&a)));
     });
     resolve_with("pk = :p AND sk <= :a", v, &s, |r| {
@@ -49,14 +49,14 @@ fn selects_partition_and_sort_conditions() {
         assert_eq!(r.sort, None)
     });
     let string_sort = KeySchema {
-        partition: KeyAttribute {
+        partition: vec![KeyAttribute {
             name: "pk",
             value_type: ValueType::S,
-        },
-        sort: Some(KeyAttribute {
+        }],
+        sort: vec![KeyAttribute {
             name: "sk",
             value_type: ValueType::S,
-        }),
+        }],
     };
     resolve_with(
         "pk = :p AND begins_with(sk, :p)",
@@ -92,11 +92,11 @@ fn sort_conditions_match_like_dynamodb() {
 #[test]
 fn hash_only_table() {
     let hash_only = KeySchema {
-        partition: KeyAttribute {
+        partition: vec![KeyAttribute {
             name: "pk",
             value_type: ValueType::S,
-        },
-        sort: None,
+        }],
+        sort: vec![],
     };
     let values = values(r#"{":p":{"S":"x"},":a":{"N":"1"}}"#);
     let mut request = RequestExpressions::new(None, values.as_ref()).unwrap();

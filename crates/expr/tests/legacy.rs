@@ -193,7 +193,7 @@ fn key_conditions() {
     let key = convert_key_conditions(&conditions).unwrap();
     let bindings = key.bindings();
     let resolved = key.expression.resolve(&bindings, &schema()).unwrap();
-    assert_eq!(resolved.partition_value, &value(r#"{"S":"x"}"#));
+    assert_eq!(resolved.partition_values, [&value(r#"{"S":"x"}"#)]);
     let (one, two) = (value(r#"{"N":"1"}"#), value(r#"{"N":"2"}"#));
     assert_eq!(resolved.sort, Some(SortKeyCondition::Between(&one, &two)));
 

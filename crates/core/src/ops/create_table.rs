@@ -458,10 +458,10 @@ fn check_keys(input: &CreateTableInput) -> Result<(KeySchema, Vec<KeyAttribute>)
     let first = names
         .first()
         .ok_or_else(|| DynamoError::validation("Invalid KeySchema: empty"))?;
-    let key_schema = KeySchema {
-        partition: attribute(first)?,
-        sort: names.get(1).map(|n| attribute(n)).transpose()?,
-    };
+    let key_schema = KeySchema::single(
+        attribute(first)?,
+        names.get(1).map(|n| attribute(n)).transpose()?,
+    );
     Ok((key_schema, definitions))
 }
 

@@ -42,17 +42,25 @@ pub struct IndexInput {
     pub warm_throughput: Option<WarmThroughputInput>,
 }
 
-/// Coral's checks on a key schema member list, at `path`.
+/// Coral's checks on an index's key schema member list, at `path`. A
+/// local index's key has at most two elements; a global index's has no
+/// member limit (multi-attribute keys: DynamoDB's own rules count its
+/// HASH and RANGE elements, `index_key_schema`).
 pub fn check_key_schema_members(
     v: &mut Violations,
     schema: Option<&[KeySchemaElementInput]>,
     path: &str,
+    kind: IndexKind,
 ) {
     let Some(schema) = schema else {
         v.push("null", path, "Member must not be null");
         return;
     };
-    v.length_between(shown_list(schema.len()), schema.len(), path, 1, 2);
+    let max = match kind {
+        IndexKind::Local => 2,
+        IndexKind::Global => usize::MAX,
+    };
+    v.length_between(shown_list(schema.len()), schema.len(), path, 1, max);
     for (i, element) in schema.iter().enumerate() {
         let member = format!("{path}.{}.member", i + 1);
         if let Some(name) = &element.attribute_name {
@@ -115,12 +123,18 @@ pub fn check_one_index_members(v: &mut Violations, index: &IndexInput, member: &
         Some(projection) => check_projection_members(v, projection, member),
     }
     v.name(index.index_name.as_deref(), &format!("{member}.indexName"));
+    let kind = if member.starts_with("localSecondaryIndexes") {
+        IndexKind::Local
+    } else {
+        IndexKind::Global
+    };
     check_key_schema_members(
         v,
         index.key_schema.as_deref(),
         &format!("{member}.keySchema"),
+        kind,
     );
-    if !member.starts_with("localSecondaryIndexes") {
+    if kind == IndexKind::Global {
         if let Some(throughput) = &index.provisioned_throughput {
             throughput.check(v, &format!("{member}.provisionedThroughput"));
         }
@@ -161,11 +175,19 @@ pub struct IndexDefinition {
     pub warm_throughput: Option<WarmThroughput>,
 }
 
-/// The index's key schema, with DynamoDB's checks against the attribute
-/// definitions.
+/// The most partition and the most sort attributes of a global index's
+/// key (multi-attribute keys).
+pub const MAX_INDEX_KEY_ATTRIBUTES_PER_KIND: usize = 4;
+
+/// The index's key schema, with DynamoDB's checks on its element order
+/// and against the attribute definitions. A local index's key is one HASH
+/// then one RANGE element; a global index's is one to four HASH elements
+/// then up to four RANGE elements (DynamoDB's answers recorded by the
+/// ack-api-quirks lab, DDB-TABLE-123/124).
 fn index_key_schema(
     index: &IndexInput,
     definitions: &[KeyAttribute],
+    kind: IndexKind,
 ) -> Result<KeySchema, DynamoError> {
     let schema = index.key_schema.as_deref().unwrap_or_default();
     let names: Vec<&str> = schema
@@ -173,22 +195,43 @@ fn index_key_schema(
         .map(|k| k.attribute_name.as_deref().unwrap_or_default())
         .collect();
     let definition = |n: &str| definitions.iter().find(|d| d.name == n).cloned();
-    let types: Vec<Option<&str>> = schema.iter().map(|k| k.key_type.as_deref()).collect();
+    let is_hash: Vec<bool> = schema
+        .iter()
+        .map(|k| k.key_type.as_deref() == Some("HASH"))
+        .collect();
     // DynamoDB's answer for a RANGE-only key and for RANGE before HASH
-    // alike. ("All HASH key attributes must precede RANGE key attributes"
-    // answers [HASH, RANGE, HASH], longer than the two elements Coral lets
-    // through here.)
-    if types.first() != Some(&Some("HASH")) {
+    // alike.
+    if is_hash.first() != Some(&true) {
         return Err(DynamoError::validation(
             "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
         ));
     }
-    if types.get(1).is_some_and(|t| *t != Some("RANGE")) {
-        return Err(DynamoError::validation(
-            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
-        ));
+    let hash_count = is_hash.iter().take_while(|h| **h).count();
+    match kind {
+        IndexKind::Local => {
+            if is_hash.get(1) == Some(&true) {
+                return Err(DynamoError::validation(
+                    "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+                ));
+            }
+        }
+        IndexKind::Global => {
+            if is_hash[hash_count..].iter().any(|h| *h) {
+                return Err(DynamoError::validation(
+                    "All HASH key attributes must precede RANGE key attributes in the KeySchema",
+                ));
+            }
+            for (count, key_type) in [(hash_count, "HASH"), (names.len() - hash_count, "RANGE")] {
+                if count > MAX_INDEX_KEY_ATTRIBUTES_PER_KIND {
+                    return Err(DynamoError::validation(format!(
+                        "The KeySchema exceeds the maximum allowed number of {key_type} key attributes"
+                    )));
+                }
+            }
+        }
     }
-    if names.len() == 2 && names[0] == names[1] {
+    let mut seen = std::collections::HashSet::new();
+    if names.iter().any(|n| !seen.insert(*n)) {
         return Err(DynamoError::validation(
             "The KeySchema contains multiple key attributes with the same name",
         ));
@@ -201,11 +244,16 @@ fn index_key_schema(
             defined.join(", ")
         )));
     }
-    let attribute =
-        |n: &str| definition(n).ok_or_else(|| DynamoError::internal("index key checked above"));
+    let attributes = names
+        .iter()
+        .map(|n| definition(n).ok_or_else(|| DynamoError::internal("index key checked above")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let (partition, sort) = attributes.split_at(hash_count);
     Ok(KeySchema {
-        partition: attribute(names[0])?,
-        sort: names.get(1).map(|n| attribute(n)).transpose()?,
+        partition: partition[0].clone(),
+        more_partition: partition[1..].to_vec(),
+        sort: sort.first().cloned(),
+        more_sort: sort.get(1..).unwrap_or_default().to_vec(),
     })
 }
 
@@ -266,7 +314,7 @@ pub fn local_index(
             "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
         ));
     }
-    let key_schema = index_key_schema(index, definitions)?;
+    let key_schema = index_key_schema(index, definitions, IndexKind::Local)?;
     if key_schema.sort.is_none() {
         return Err(DynamoError::invalid_parameter(format!(
             "Index KeySchema does not have a range key for index: {name}"
@@ -297,7 +345,7 @@ pub fn global_index(
     billing: BillingMode,
 ) -> Result<IndexDefinition, DynamoError> {
     let name = index.index_name.clone().unwrap_or_default();
-    let key_schema = index_key_schema(index, definitions)?;
+    let key_schema = index_key_schema(index, definitions, IndexKind::Global)?;
     let projection = index_projection(index)?;
     let throughput = match (billing, &index.provisioned_throughput) {
         (BillingMode::Provisioned, None) => {

@@ -9,7 +9,7 @@
 use super::read_common::{self as common, Conditions, Filter, Selection};
 use super::read_target::ReadTarget;
 use crate::capacity::ReturnCapacity;
-use crate::catalog::{IndexKind, KeySchema, ScalarType, TableMeta};
+use crate::catalog::{IndexKind, KeyAttribute, KeySchema, ScalarType, TableMeta};
 use crate::key_range::query_range;
 use crate::read_cache::CachedRead;
 use crate::read_page::PageSpec;
@@ -167,7 +167,9 @@ fn read(
         let conditions = input.key_conditions.as_ref().ok_or_else(|| {
             DynamoError::internal("query without key condition passed validation")
         })?;
-        if conditions.is_empty() || conditions.len() > 2 {
+        // More than two is refused once the key schema is known (an index
+        // with a multi-attribute key takes more), as DynamoDB does.
+        if conditions.is_empty() {
             return Err(DynamoError::validation(
                 "Conditions can be of length 1 or 2 only",
             ));
@@ -215,7 +217,12 @@ fn read(
 
     let reverse = input.scan_index_forward == Some(false);
     let storage_id = target.storage_id();
-    let mut range = query_range(storage_id, resolved.partition_value, resolved.sort.as_ref())?;
+    let mut range = query_range(
+        storage_id,
+        &resolved.partition_values,
+        &resolved.sort_prefix,
+        resolved.sort.as_ref(),
+    )?;
     if let Some(start) = &input.exclusive_start_key {
         let key = target.start_storage_key(start)?;
         check_start_key_bounds(key_schema, storage_id, start, &resolved)?;
@@ -279,18 +286,15 @@ fn resolve<'a>(
     bindings: Bindings<'a>,
     key_schema: &KeySchema,
 ) -> Result<ResolvedKeyCondition<'a>, DynamoError> {
+    fn attribute(a: &KeyAttribute) -> dynalith_expr::KeyAttribute<'_> {
+        dynalith_expr::KeyAttribute {
+            name: &a.name,
+            value_type: value_type(a.scalar_type),
+        }
+    }
     let schema = dynalith_expr::KeySchema {
-        partition: dynalith_expr::KeyAttribute {
-            name: &key_schema.partition.name,
-            value_type: value_type(key_schema.partition.scalar_type),
-        },
-        sort: key_schema
-            .sort
-            .as_ref()
-            .map(|s| dynalith_expr::KeyAttribute {
-                name: &s.name,
-                value_type: value_type(s.scalar_type),
-            }),
+        partition: key_schema.partition_attributes().map(attribute).collect(),
+        sort: key_schema.sort_attributes().map(attribute).collect(),
     };
     condition.resolve(&bindings, &schema).map_err(|e| {
         // On a table without a sort key a second condition is simply not
@@ -354,7 +358,10 @@ fn ends_at_inclusive_bound(
         (Some(SortKeyCondition::Between(low, _)), true) => low,
         _ => return Ok(false),
     };
-    Ok(crate::keys::item_key(table.id, resolved.partition_value, Some(bound))? == last)
+    let [partition] = resolved.partition_values.as_slice() else {
+        return Ok(false);
+    };
+    Ok(crate::keys::item_key(table.id, partition, Some(bound))? == last)
 }
 
 /// The starting key must lie inside what the key condition selects:
@@ -365,20 +372,35 @@ fn check_start_key_bounds(
     start: &Item,
     resolved: &ResolvedKeyCondition<'_>,
 ) -> Result<(), DynamoError> {
-    if let (Some(sort), Some(sort_key)) = (&resolved.sort, &key_schema.sort) {
-        let matches = start
-            .get(&sort_key.name)
-            .is_some_and(|value| sort.matches(value));
-        if !matches {
-            return Err(DynamoError::validation(
-                "The provided starting key does not match the range key predicate",
-            ));
-        }
+    // The sort attributes the condition names: equalities on the leading
+    // ones, then the condition on the next.
+    let mut sort_attributes = key_schema.sort_attributes();
+    let prefix_matches = resolved.sort_prefix.iter().all(|wanted| {
+        sort_attributes.next().is_some_and(|attribute| {
+            start
+                .get(&attribute.name)
+                .is_some_and(|value| SortKeyCondition::Eq(wanted).matches(value))
+        })
+    });
+    let condition_matches = match (&resolved.sort, sort_attributes.next()) {
+        (Some(sort), Some(attribute)) => start
+            .get(&attribute.name)
+            .is_some_and(|value| sort.matches(value)),
+        _ => true,
+    };
+    if !(prefix_matches && condition_matches) {
+        return Err(DynamoError::validation(
+            "The provided starting key does not match the range key predicate",
+        ));
     }
-    let same_partition = match start.get(&key_schema.partition.name) {
-        Some(value) => {
-            crate::keys::partition_prefix(storage_id, value)?
-                == crate::keys::partition_prefix(storage_id, resolved.partition_value)?
+    let start_partition: Option<Vec<&AttributeValue>> = key_schema
+        .partition_attributes()
+        .map(|attribute| start.get(&attribute.name))
+        .collect();
+    let same_partition = match start_partition {
+        Some(values) => {
+            crate::keys::partition_prefix_of(storage_id, &values)?
+                == crate::keys::partition_prefix_of(storage_id, &resolved.partition_values)?
         }
         None => false,
     };

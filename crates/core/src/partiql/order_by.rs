@@ -84,10 +84,7 @@ mod tests {
             name: name.into(),
             scalar_type: ScalarType::S,
         };
-        KeySchema {
-            partition: key("pk"),
-            sort: Some(key("sk")),
-        }
+        KeySchema::single(key("pk"), Some(key("sk")))
     }
 
     fn direction(statement: &str) -> Result<bool, String> {

@@ -211,6 +211,13 @@ impl Planner<'_> {
                 .clone(),
             None => meta.key_schema.clone(),
         };
+        // DynamoDB does not read an index with a multi-attribute key
+        // through PartiQL (DynamoDB Local 3.x's answer).
+        if keys.is_multi_attribute() {
+            return Err(DynamoError::validation(
+                "PartiQL statements cannot be executed on tables with composite HASH keys or composite RANGE keys.",
+            ));
+        }
         let descending = order_by::descending(order_by, condition, &keys)?;
         let all_conditions = condition.map(translate::conjuncts).unwrap_or_default();
         let mut conditions = all_conditions.clone();

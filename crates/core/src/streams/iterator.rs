@@ -87,13 +87,13 @@ mod tests {
             table_name: "t".into(),
             table_id: 1,
             region: "us-east-1".into(),
-            key_schema: KeySchema {
-                partition: KeyAttribute {
+            key_schema: KeySchema::single(
+                KeyAttribute {
                     name: "pk".into(),
                     scalar_type: ScalarType::S,
                 },
-                sort: None,
-            },
+                None,
+            ),
             created_at: 0.0,
             first_sequence: 1,
             trimmed_before: 0,

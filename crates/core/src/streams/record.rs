@@ -220,13 +220,13 @@ mod tests {
             table_name: "t".into(),
             table_id: 1,
             region: "us-east-1".into(),
-            key_schema: crate::catalog::KeySchema {
-                partition: crate::catalog::KeyAttribute {
+            key_schema: crate::catalog::KeySchema::single(
+                crate::catalog::KeyAttribute {
                     name: "pk".into(),
                     scalar_type: crate::catalog::ScalarType::S,
                 },
-                sort: None,
-            },
+                None,
+            ),
             created_at: 0.0,
             first_sequence: 1,
             trimmed_before: 0,

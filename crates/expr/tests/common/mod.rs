@@ -26,14 +26,14 @@ pub fn values(json: &str) -> Option<HashMap<String, AttributeValue>> {
 /// The table key schema the key-condition tables use: pk (S), sk (N).
 pub fn schema() -> KeySchema<'static> {
     KeySchema {
-        partition: KeyAttribute {
+        partition: vec![KeyAttribute {
             name: "pk",
             value_type: ValueType::S,
-        },
-        sort: Some(KeyAttribute {
+        }],
+        sort: vec![KeyAttribute {
             name: "sk",
             value_type: ValueType::N,
-        }),
+        }],
     }
 }
 
