@@ -206,9 +206,11 @@ pub struct TableMeta {
     pub attribute_definitions: Vec<KeyAttribute>,
     pub billing_mode: BillingMode,
     pub throughput: Throughput,
-    /// Tables written before this was recorded have no ceiling.
+    /// The on-demand ceiling, once one was set (CreateTable, UpdateTable, a
+    /// restore's override): DynamoDB describes OnDemandThroughput only
+    /// then, and drops it on a switch to provisioned. None is no ceiling.
     #[serde(default)]
-    pub on_demand: OnDemandThroughput,
+    pub on_demand: Option<OnDemandThroughput>,
     /// The warm throughput last recorded (`warm_throughput`); read it with
     /// `TableMeta::warm_throughput`, which raises it to what the billing
     /// gives now. None for tables written before it was kept.
@@ -392,9 +394,10 @@ pub struct IndexMeta {
     pub projection: IndexProjection,
     /// Global indexes of provisioned tables have their own throughput.
     pub throughput: Throughput,
-    /// Global indexes of on-demand tables have their own ceiling.
+    /// Global indexes of on-demand tables have their own ceiling, once set
+    /// (as the table's).
     #[serde(default)]
-    pub on_demand: OnDemandThroughput,
+    pub on_demand: Option<OnDemandThroughput>,
     /// A global index's warm throughput last recorded, as the table's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warm_throughput: Option<WarmThroughput>,

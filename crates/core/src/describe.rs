@@ -47,8 +47,8 @@ pub fn table_description(
         }
         d.insert("BillingModeSummary".into(), Value::Object(billing));
     }
-    if table.billing_mode == BillingMode::PayPerRequest {
-        d.insert("OnDemandThroughput".into(), on_demand(&table.on_demand));
+    if let (BillingMode::PayPerRequest, Some(ceiling)) = (table.billing_mode, &table.on_demand) {
+        d.insert("OnDemandThroughput".into(), on_demand(ceiling));
     }
     for (kind, member) in [
         (IndexKind::Local, "LocalSecondaryIndexes"),
@@ -264,8 +264,10 @@ pub fn index_description(
     d.insert("IndexSizeBytes".into(), size_bytes.max(0).into());
     d.insert("ItemCount".into(), item_count.max(0).into());
     d.insert("IndexArn".into(), index.arn(table).into());
-    if index.kind == IndexKind::Global && table.billing_mode == BillingMode::PayPerRequest {
-        d.insert("OnDemandThroughput".into(), on_demand(&index.on_demand));
+    if let (IndexKind::Global, BillingMode::PayPerRequest, Some(ceiling)) =
+        (index.kind, table.billing_mode, &index.on_demand)
+    {
+        d.insert("OnDemandThroughput".into(), on_demand(ceiling));
     }
     if index.kind == IndexKind::Global {
         let status = match index.status {

@@ -2182,7 +2182,8 @@ async fn index_updates_follow_the_billing_mode_and_quotas() {
         )
     );
 
-    // Back on demand, the ceilings the switch dropped are gone.
+    // Back on demand, the ceilings the switch dropped are gone: DynamoDB
+    // describes no OnDemandThroughput until one is set again (DDB-TABLE-153).
     update()
         .billing_mode(BillingMode::PayPerRequest)
         .send()
@@ -2198,8 +2199,9 @@ async fn index_updates_follow_the_billing_mode_and_quotas() {
         .unwrap();
     assert_eq!(
         described_index(&after, "ByTag").on_demand_throughput(),
-        Some(&ceiling(-1, -1))
+        None
     );
+    assert_eq!(after.on_demand_throughput(), None);
 }
 
 #[tokio::test]

@@ -2837,10 +2837,8 @@ async fn update_table_billing_rules_quotas_and_answers() {
     }
     let table = described(&client, &name).await;
     assert_eq!(table.deletion_protection_enabled(), Some(false));
-    assert_eq!(
-        table.on_demand_throughput(),
-        Some(&ceiling(Some(-1), Some(-1)))
-    );
+    // No ceiling was ever set, so none is described.
+    assert_eq!(table.on_demand_throughput(), None);
 
     // An empty WarmThroughput or OnDemandThroughput beside another change
     // is ignored (not one more kind of change); alone it changes nothing.
@@ -3058,8 +3056,16 @@ async fn update_table_billing_rules_quotas_and_answers() {
         (Some(2), Some(2), Some(1))
     );
 
+    // Back on demand: no ceiling until one is set; then it is described,
+    // -1 (no ceiling) included.
     update()
         .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(described(&client, &name).await.on_demand_throughput(), None);
+    update()
+        .on_demand_throughput(ceiling(Some(-1), None))
         .send()
         .await
         .unwrap();

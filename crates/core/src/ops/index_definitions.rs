@@ -169,7 +169,7 @@ pub struct IndexDefinition {
     pub key_schema: KeySchema,
     pub projection: IndexProjection,
     pub throughput: Throughput,
-    pub on_demand: OnDemandThroughput,
+    pub on_demand: Option<OnDemandThroughput>,
     /// What the definition asked for, from the index's starting value; None
     /// when it asked for nothing.
     pub warm_throughput: Option<WarmThroughput>,
@@ -333,7 +333,7 @@ pub fn local_index(
         key_schema,
         projection,
         throughput: Throughput::default(),
-        on_demand: OnDemandThroughput::default(),
+        on_demand: None,
         warm_throughput: None,
     })
 }
@@ -398,9 +398,9 @@ pub fn on_demand_at_creation(
     billing: BillingMode,
     requested: Option<&OnDemandThroughputInput>,
     target: Target,
-) -> Result<OnDemandThroughput, DynamoError> {
+) -> Result<Option<OnDemandThroughput>, DynamoError> {
     let Some(requested) = requested else {
-        return Ok(OnDemandThroughput::default());
+        return Ok(None);
     };
     let given = [
         (requested.max_read_request_units, "MaxReadRequestUnits"),
@@ -416,7 +416,7 @@ pub fn on_demand_at_creation(
                     "{name} for OnDemandThroughput for index: {index} cannot be specified when table BillingMode is PROVISIONED."
                 ),
             })),
-            None => Ok(OnDemandThroughput::default()),
+            None => Ok(None),
         };
     }
     if let Some((_, name)) = given.iter().find(|(value, _)| value.is_some_and(|u| u < 1)) {
@@ -428,7 +428,7 @@ pub fn on_demand_at_creation(
             "Requested {name} for OnDemandThroughput for {target} is outside of valid range"
         )));
     }
-    requested.applied_to(OnDemandThroughput::default(), target)
+    requested.applied_to(None, target)
 }
 
 /// The on-demand ceiling of a table billed by `billing`, `current` changed
@@ -437,8 +437,8 @@ pub fn on_demand_at_creation(
 pub fn on_demand_ceiling(
     billing: BillingMode,
     requested: Option<&OnDemandThroughputInput>,
-    current: OnDemandThroughput,
-) -> Result<OnDemandThroughput, DynamoError> {
+    current: Option<OnDemandThroughput>,
+) -> Result<Option<OnDemandThroughput>, DynamoError> {
     on_demand_ceiling_for(billing, requested, current, Target::Table)
 }
 
@@ -450,9 +450,9 @@ pub fn on_demand_ceiling(
 pub fn on_demand_ceiling_for(
     billing: BillingMode,
     requested: Option<&OnDemandThroughputInput>,
-    current: OnDemandThroughput,
+    current: Option<OnDemandThroughput>,
     target: Target,
-) -> Result<OnDemandThroughput, DynamoError> {
+) -> Result<Option<OnDemandThroughput>, DynamoError> {
     let Some(requested) = requested else {
         return Ok(current);
     };

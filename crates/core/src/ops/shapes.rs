@@ -134,12 +134,13 @@ pub enum Target<'a> {
 impl OnDemandThroughputInput {
     /// `current` with the ceilings this input sets for `target`: a member
     /// left out keeps its value, -1 removes the ceiling, and anything else
-    /// must be at least 1.
+    /// must be at least 1. An input that sets neither member leaves
+    /// `current` as it is (unset stays unset, as DynamoDB describes it).
     pub fn applied_to(
         &self,
-        current: crate::catalog::OnDemandThroughput,
+        current: Option<crate::catalog::OnDemandThroughput>,
         target: Target,
-    ) -> Result<crate::catalog::OnDemandThroughput, dynalith_model::DynamoError> {
+    ) -> Result<Option<crate::catalog::OnDemandThroughput>, dynalith_model::DynamoError> {
         let values = [
             (self.max_read_request_units, "MaxReadRequestUnits"),
             (self.max_write_request_units, "MaxWriteRequestUnits"),
@@ -156,14 +157,18 @@ impl OnDemandThroughputInput {
             }
         }
         check_capacity_bounds(values)?;
-        Ok(crate::catalog::OnDemandThroughput {
+        if self.max_read_request_units.is_none() && self.max_write_request_units.is_none() {
+            return Ok(current);
+        }
+        let current = current.unwrap_or_default();
+        Ok(Some(crate::catalog::OnDemandThroughput {
             max_read_request_units: self
                 .max_read_request_units
                 .unwrap_or(current.max_read_request_units),
             max_write_request_units: self
                 .max_write_request_units
                 .unwrap_or(current.max_write_request_units),
-        })
+        }))
     }
 }
 

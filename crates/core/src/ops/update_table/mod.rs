@@ -498,9 +498,9 @@ fn apply_billing(
         table.billing_mode_changed_at = Some(now);
         if mode == BillingMode::Provisioned {
             // A switch to provisioned drops the on-demand ceilings.
-            table.on_demand = Default::default();
+            table.on_demand = None;
             for index in &mut table.indexes {
-                index.on_demand = Default::default();
+                index.on_demand = None;
             }
         }
         if mode == BillingMode::PayPerRequest {
