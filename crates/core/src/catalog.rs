@@ -188,10 +188,6 @@ pub struct StreamSettings {
     pub id: Option<u32>,
 }
 
-fn billing_mode_given_before_recorded() -> bool {
-    true
-}
-
 /// Everything DynamoDB knows about a table, as persisted.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TableMeta {
@@ -206,24 +202,22 @@ pub struct TableMeta {
     pub attribute_definitions: Vec<KeyAttribute>,
     pub billing_mode: BillingMode,
     pub throughput: Throughput,
-    /// The on-demand ceiling, once one was set (CreateTable, UpdateTable, a
-    /// restore's override): DynamoDB describes OnDemandThroughput only
-    /// then, and drops it on a switch to provisioned. None is no ceiling.
+    /// Tables written before this was recorded have no ceiling.
     #[serde(default)]
-    pub on_demand: Option<OnDemandThroughput>,
+    pub on_demand: OnDemandThroughput,
     /// The warm throughput last recorded (`warm_throughput`); read it with
     /// `TableMeta::warm_throughput`, which raises it to what the billing
     /// gives now. None for tables written before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warm_throughput: Option<WarmThroughput>,
     pub created_at: f64,
-    pub billing_mode_changed_at: Option<f64>,
-    /// Whether a BillingMode was ever asked for (CreateTable, UpdateTable).
-    /// DynamoDB leaves BillingModeSummary out of the description of a table
-    /// created without one and never switched; tables recorded before this
-    /// was kept show it.
-    #[serde(default = "billing_mode_given_before_recorded")]
-    pub billing_mode_given: bool,
+    /// When the table last became on-demand (created so, switched, restored
+    /// so); None if it never was. DynamoDB describes BillingModeSummary only
+    /// for a table that was ever on demand, with this time, even after a
+    /// switch to provisioned (DDB-TABLE-025, -055). Tables recorded before
+    /// it was kept have the time of their last switch.
+    #[serde(default, alias = "billing_mode_changed_at")]
+    pub pay_per_request_at: Option<f64>,
     pub deletion_protection: bool,
     pub stream: Option<StreamSettings>,
     pub table_class: String,
@@ -394,10 +388,9 @@ pub struct IndexMeta {
     pub projection: IndexProjection,
     /// Global indexes of provisioned tables have their own throughput.
     pub throughput: Throughput,
-    /// Global indexes of on-demand tables have their own ceiling, once set
-    /// (as the table's).
+    /// Global indexes of on-demand tables have their own ceiling.
     #[serde(default)]
-    pub on_demand: Option<OnDemandThroughput>,
+    pub on_demand: OnDemandThroughput,
     /// A global index's warm throughput last recorded, as the table's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warm_throughput: Option<WarmThroughput>,

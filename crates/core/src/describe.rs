@@ -38,17 +38,23 @@ pub fn table_description(
     d.insert("ItemCount".into(), item_count.max(0).into());
     d.insert("TableArn".into(), table.arn().into());
     d.insert("TableId".into(), table.uuid.clone().into());
-    if table.billing_mode_given {
-        let mut billing = Map::new();
-        billing.insert("BillingMode".into(), table.billing_mode.as_str().into());
-        if table.billing_mode == BillingMode::PayPerRequest {
-            let since = table.billing_mode_changed_at.unwrap_or(table.created_at);
-            billing.insert("LastUpdateToPayPerRequestDateTime".into(), since.into());
-        }
-        d.insert("BillingModeSummary".into(), Value::Object(billing));
+    let on_demand_since = match (table.pay_per_request_at, table.billing_mode) {
+        (None, BillingMode::PayPerRequest) => Some(table.created_at),
+        (since, _) => since,
+    };
+    if let Some(since) = on_demand_since {
+        d.insert(
+            "BillingModeSummary".into(),
+            json!({
+                "BillingMode": table.billing_mode.as_str(),
+                "LastUpdateToPayPerRequestDateTime": since,
+            }),
+        );
     }
-    if let (BillingMode::PayPerRequest, Some(ceiling)) = (table.billing_mode, &table.on_demand) {
-        d.insert("OnDemandThroughput".into(), on_demand(ceiling));
+    if table.billing_mode == BillingMode::PayPerRequest {
+        if let Some(ceiling) = on_demand(&table.on_demand) {
+            d.insert("OnDemandThroughput".into(), ceiling);
+        }
     }
     for (kind, member) in [
         (IndexKind::Local, "LocalSecondaryIndexes"),
@@ -167,8 +173,6 @@ pub fn deleted_table_description(db: &Database, table: &TableMeta) -> Result<Val
     Ok(description)
 }
 
-/// DynamoDB reports an on-demand table's ceiling, -1 (unlimited) when none
-/// is set.
 /// TableClassSummary: absent while the class was never set (STANDARD, as
 /// DynamoDB answers), with LastUpdateDateTime once UpdateTable changed it.
 pub fn table_class_summary(table: &TableMeta) -> Option<Value> {
@@ -182,11 +186,28 @@ pub fn table_class_summary(table: &TableMeta) -> Option<Value> {
     Some(summary)
 }
 
-pub fn on_demand(ceiling: &OnDemandThroughput) -> Value {
-    json!({
-        "MaxReadRequestUnits": ceiling.max_read_request_units,
-        "MaxWriteRequestUnits": ceiling.max_write_request_units,
-    })
+/// OnDemandThroughput as DescribeTable reports it: the ceilings that are
+/// set, a member at -1 (no ceiling) left out, and nothing when neither is
+/// set (recorded from DynamoDB, DDB-TABLE-178/182; DynamoDB Local 3.3
+/// agrees for tables never given one).
+pub fn on_demand(ceiling: &OnDemandThroughput) -> Option<Value> {
+    on_demand_with(ceiling, [false, false])
+}
+
+/// OnDemandThroughput with the members `echoed` (read, write) shown even
+/// at -1: UpdateTable's answer echoes the ceilings it was asked to clear.
+pub fn on_demand_with(ceiling: &OnDemandThroughput, echoed: [bool; 2]) -> Option<Value> {
+    let members = [
+        ("MaxReadRequestUnits", ceiling.max_read_request_units),
+        ("MaxWriteRequestUnits", ceiling.max_write_request_units),
+    ];
+    let shown: Map<String, Value> = members
+        .into_iter()
+        .zip(echoed)
+        .filter(|((_, value), echo)| *value != -1 || *echo)
+        .map(|((name, value), _)| (name.to_string(), value.into()))
+        .collect();
+    (!shown.is_empty()).then_some(Value::Object(shown))
 }
 
 pub fn key_schema(schema: &KeySchema) -> Value {
@@ -264,10 +285,10 @@ pub fn index_description(
     d.insert("IndexSizeBytes".into(), size_bytes.max(0).into());
     d.insert("ItemCount".into(), item_count.max(0).into());
     d.insert("IndexArn".into(), index.arn(table).into());
-    if let (IndexKind::Global, BillingMode::PayPerRequest, Some(ceiling)) =
-        (index.kind, table.billing_mode, &index.on_demand)
-    {
-        d.insert("OnDemandThroughput".into(), on_demand(ceiling));
+    if index.kind == IndexKind::Global && table.billing_mode == BillingMode::PayPerRequest {
+        if let Some(ceiling) = on_demand(&index.on_demand) {
+            d.insert("OnDemandThroughput".into(), ceiling);
+        }
     }
     if index.kind == IndexKind::Global {
         let status = match index.status {

@@ -555,14 +555,16 @@ async fn on_demand_ceilings_are_recorded_updated_and_kept() {
         .send()
         .await
         .unwrap();
+    // A member without a ceiling (-1) is left out of the description.
     assert_eq!(
         described_ceilings(&client, &name).await,
-        (ceiling(Some(100), Some(50)), ceiling(Some(7), Some(-1)))
+        (ceiling(Some(100), Some(50)), ceiling(Some(7), None))
     );
 
-    // A member left out keeps its value; -1 removes a ceiling; an index's
-    // ceiling changes without any throughput.
-    client
+    // A member left out keeps its value; -1 removes a ceiling (echoed in
+    // the answer, left out of descriptions); an index's ceiling changes
+    // without any throughput.
+    let answer = client
         .update_table()
         .table_name(&name)
         .on_demand_throughput(ceiling(None, Some(-1)))
@@ -579,8 +581,14 @@ async fn on_demand_ceilings_are_recorded_updated_and_kept() {
         )
         .send()
         .await
+        .unwrap()
+        .table_description
         .unwrap();
-    let expected = (ceiling(Some(100), Some(-1)), ceiling(Some(7), Some(3)));
+    assert_eq!(
+        answer.on_demand_throughput(),
+        Some(&ceiling(Some(100), Some(-1)))
+    );
+    let expected = (ceiling(Some(100), None), ceiling(Some(7), Some(3)));
     assert_eq!(described_ceilings(&client, &name).await, expected);
 
     for bad in [0, -2] {
@@ -945,7 +953,7 @@ async fn tables_are_tagged_untagged_and_listed() {
 }
 
 #[tokio::test]
-async fn billing_mode_summary_only_when_a_billing_mode_was_given() {
+async fn billing_mode_summary_only_once_a_table_was_on_demand() {
     let server = Server::start();
     let client = server.client();
     let summary = |name: String| {
@@ -974,20 +982,48 @@ async fn billing_mode_summary_only_when_a_billing_mode_was_given() {
             .await
             .unwrap();
     }
-    // DynamoDB leaves the summary out for a table created without a mode.
+    // DynamoDB leaves the summary out for a provisioned table, created with
+    // or without the mode named (DDB-TABLE-025).
     assert_eq!(summary(implicit.clone()).await, None);
-    assert_eq!(
-        summary(explicit.clone()).await,
-        Some(BillingMode::Provisioned)
-    );
-    client
+    assert_eq!(summary(explicit.clone()).await, None);
+    // A switch answers with the new mode alone; DescribeTable adds when the
+    // table became on-demand, and keeps it after a switch back (-055, -060).
+    let answer = client
         .update_table()
         .table_name(&implicit)
         .billing_mode(BillingMode::PayPerRequest)
         .send()
         .await
+        .unwrap()
+        .table_description
         .unwrap();
-    assert_eq!(summary(implicit).await, Some(BillingMode::PayPerRequest));
+    let answered = answer.billing_mode_summary().unwrap();
+    assert_eq!(answered.billing_mode(), Some(&BillingMode::PayPerRequest));
+    assert_eq!(answered.last_update_to_pay_per_request_date_time(), None);
+    assert_eq!(
+        summary(implicit.clone()).await,
+        Some(BillingMode::PayPerRequest)
+    );
+    let since = described(&client, &implicit)
+        .await
+        .billing_mode_summary()
+        .and_then(|s| s.last_update_to_pay_per_request_date_time().cloned());
+    assert!(since.is_some());
+    client
+        .update_table()
+        .table_name(&implicit)
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(throughput(1, 1))
+        .send()
+        .await
+        .unwrap();
+    let after = described(&client, &implicit).await;
+    let kept = after.billing_mode_summary().unwrap();
+    assert_eq!(kept.billing_mode(), Some(&BillingMode::Provisioned));
+    assert_eq!(
+        kept.last_update_to_pay_per_request_date_time().cloned(),
+        since
+    );
 }
 
 #[tokio::test]
@@ -3056,21 +3092,36 @@ async fn update_table_billing_rules_quotas_and_answers() {
         (Some(2), Some(2), Some(1))
     );
 
-    // Back on demand: no ceiling until one is set; then it is described,
-    // -1 (no ceiling) included.
+    // Back on demand: no ceiling until one is set; a ceiling set and then
+    // cleared with -1 is echoed in the answer and gone from descriptions
+    // (DDB-TABLE-182).
     update()
         .billing_mode(BillingMode::PayPerRequest)
         .send()
         .await
         .unwrap();
     assert_eq!(described(&client, &name).await.on_demand_throughput(), None);
-    update()
+    let answer = update()
+        .on_demand_throughput(ceiling(Some(300), None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.table_description().unwrap().on_demand_throughput(),
+        Some(&ceiling(Some(300), None))
+    );
+    assert_eq!(
+        described(&client, &name).await.on_demand_throughput(),
+        Some(&ceiling(Some(300), None))
+    );
+    let answer = update()
         .on_demand_throughput(ceiling(Some(-1), None))
         .send()
         .await
         .unwrap();
     assert_eq!(
-        described(&client, &name).await.on_demand_throughput(),
-        Some(&ceiling(Some(-1), Some(-1)))
+        answer.table_description().unwrap().on_demand_throughput(),
+        Some(&ceiling(Some(-1), None))
     );
+    assert_eq!(described(&client, &name).await.on_demand_throughput(), None);
 }

@@ -35,8 +35,10 @@ pub fn description(backup: &BackupMeta, status: &str) -> Value {
         "ItemCount": backup.item_count,
         "BillingMode": table.billing_mode.as_str(),
     });
-    if let (BillingMode::PayPerRequest, Some(ceiling)) = (table.billing_mode, &table.on_demand) {
-        source["OnDemandThroughput"] = on_demand(ceiling);
+    if table.billing_mode == BillingMode::PayPerRequest {
+        if let Some(ceiling) = on_demand(&table.on_demand) {
+            source["OnDemandThroughput"] = ceiling;
+        }
     }
     let mut features = Map::new();
     for (kind, member) in [

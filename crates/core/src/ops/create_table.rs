@@ -88,6 +88,7 @@ pub(super) fn create(
         input.tags.as_deref().unwrap_or_default(),
     )?;
     let name = crate::table_reference::owned(&input.table_name, context)?;
+    let now = now_epoch_seconds();
     let throughput = match (billing_mode, input.provisioned_throughput) {
         (BillingMode::Provisioned, Some(t)) => Throughput {
             read_capacity_units: t.read_capacity_units.unwrap_or(0),
@@ -174,9 +175,8 @@ pub(super) fn create(
         throughput,
         on_demand,
         warm_throughput,
-        created_at: now_epoch_seconds(),
-        billing_mode_changed_at: None,
-        billing_mode_given: input.billing_mode.is_some(),
+        created_at: now,
+        pay_per_request_at: (billing_mode == BillingMode::PayPerRequest).then_some(now),
         deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
         stream,
         table_class_given: input.table_class.is_some(),

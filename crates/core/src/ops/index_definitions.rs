@@ -169,7 +169,7 @@ pub struct IndexDefinition {
     pub key_schema: KeySchema,
     pub projection: IndexProjection,
     pub throughput: Throughput,
-    pub on_demand: Option<OnDemandThroughput>,
+    pub on_demand: OnDemandThroughput,
     /// What the definition asked for, from the index's starting value; None
     /// when it asked for nothing.
     pub warm_throughput: Option<WarmThroughput>,
@@ -333,7 +333,7 @@ pub fn local_index(
         key_schema,
         projection,
         throughput: Throughput::default(),
-        on_demand: None,
+        on_demand: OnDemandThroughput::default(),
         warm_throughput: None,
     })
 }
@@ -398,9 +398,9 @@ pub fn on_demand_at_creation(
     billing: BillingMode,
     requested: Option<&OnDemandThroughputInput>,
     target: Target,
-) -> Result<Option<OnDemandThroughput>, DynamoError> {
+) -> Result<OnDemandThroughput, DynamoError> {
     let Some(requested) = requested else {
-        return Ok(None);
+        return Ok(OnDemandThroughput::default());
     };
     let given = [
         (requested.max_read_request_units, "MaxReadRequestUnits"),
@@ -416,7 +416,7 @@ pub fn on_demand_at_creation(
                     "{name} for OnDemandThroughput for index: {index} cannot be specified when table BillingMode is PROVISIONED."
                 ),
             })),
-            None => Ok(None),
+            None => Ok(OnDemandThroughput::default()),
         };
     }
     if let Some((_, name)) = given.iter().find(|(value, _)| value.is_some_and(|u| u < 1)) {
@@ -428,7 +428,7 @@ pub fn on_demand_at_creation(
             "Requested {name} for OnDemandThroughput for {target} is outside of valid range"
         )));
     }
-    requested.applied_to(None, target)
+    requested.applied_to(OnDemandThroughput::default(), target)
 }
 
 /// The on-demand ceiling of a table billed by `billing`, `current` changed
@@ -437,8 +437,8 @@ pub fn on_demand_at_creation(
 pub fn on_demand_ceiling(
     billing: BillingMode,
     requested: Option<&OnDemandThroughputInput>,
-    current: Option<OnDemandThroughput>,
-) -> Result<Option<OnDemandThroughput>, DynamoError> {
+    current: OnDemandThroughput,
+) -> Result<OnDemandThroughput, DynamoError> {
     on_demand_ceiling_for(billing, requested, current, Target::Table)
 }
 
@@ -450,9 +450,9 @@ pub fn on_demand_ceiling(
 pub fn on_demand_ceiling_for(
     billing: BillingMode,
     requested: Option<&OnDemandThroughputInput>,
-    current: Option<OnDemandThroughput>,
+    current: OnDemandThroughput,
     target: Target,
-) -> Result<Option<OnDemandThroughput>, DynamoError> {
+) -> Result<OnDemandThroughput, DynamoError> {
     let Some(requested) = requested else {
         return Ok(current);
     };

@@ -157,7 +157,6 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
     table.table_class = "STANDARD".into();
     table.table_class_given = false;
     table.table_class_changed_at = None;
-    table.billing_mode_changed_at = None;
     table.throughput = Throughput {
         read_capacity_units: table.throughput.read_capacity_units,
         write_capacity_units: table.throughput.write_capacity_units,
@@ -207,10 +206,8 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
         None => table.billing_mode,
     };
     check_throughput_overrides(input, source.billing_mode, mode)?;
-    if input.billing_mode_override.is_some() {
-        table.billing_mode_given = true;
-    }
     table.billing_mode = mode;
+    table.pay_per_request_at = (mode == BillingMode::PayPerRequest).then_some(table.created_at);
     match (mode, &input.provisioned_throughput_override) {
         (BillingMode::Provisioned, Some(throughput)) => {
             throughput.check_bounds()?;

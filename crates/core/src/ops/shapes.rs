@@ -134,13 +134,12 @@ pub enum Target<'a> {
 impl OnDemandThroughputInput {
     /// `current` with the ceilings this input sets for `target`: a member
     /// left out keeps its value, -1 removes the ceiling, and anything else
-    /// must be at least 1. An input that sets neither member leaves
-    /// `current` as it is (unset stays unset, as DynamoDB describes it).
+    /// must be at least 1.
     pub fn applied_to(
         &self,
-        current: Option<crate::catalog::OnDemandThroughput>,
+        current: crate::catalog::OnDemandThroughput,
         target: Target,
-    ) -> Result<Option<crate::catalog::OnDemandThroughput>, dynalith_model::DynamoError> {
+    ) -> Result<crate::catalog::OnDemandThroughput, dynalith_model::DynamoError> {
         let values = [
             (self.max_read_request_units, "MaxReadRequestUnits"),
             (self.max_write_request_units, "MaxWriteRequestUnits"),
@@ -157,18 +156,14 @@ impl OnDemandThroughputInput {
             }
         }
         check_capacity_bounds(values)?;
-        if self.max_read_request_units.is_none() && self.max_write_request_units.is_none() {
-            return Ok(current);
-        }
-        let current = current.unwrap_or_default();
-        Ok(Some(crate::catalog::OnDemandThroughput {
+        Ok(crate::catalog::OnDemandThroughput {
             max_read_request_units: self
                 .max_read_request_units
                 .unwrap_or(current.max_read_request_units),
             max_write_request_units: self
                 .max_write_request_units
                 .unwrap_or(current.max_write_request_units),
-        }))
+        })
     }
 }
 

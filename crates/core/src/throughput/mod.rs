@@ -176,8 +176,8 @@ fn limit_of(
     direction: Direction,
 ) -> Option<(f64, Limit)> {
     let (throughput, on_demand) = match index {
-        Some(index) => (&index.throughput, index.on_demand.unwrap_or_default()),
-        None => (&table.throughput, table.on_demand.unwrap_or_default()),
+        Some(index) => (&index.throughput, &index.on_demand),
+        None => (&table.throughput, &table.on_demand),
     };
     let (units, limit) = match (table.billing_mode, direction) {
         (BillingMode::Provisioned, Direction::Read) => {
@@ -469,7 +469,7 @@ fn charged_parts<'t>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{IndexProjection, OnDemandThroughput, Throughput};
+    use crate::catalog::{IndexProjection, Throughput};
     use crate::index::IndexUnits;
     use std::time::Duration;
 
@@ -624,10 +624,7 @@ mod tests {
         limits.charge_at(&table, &Consumed::read(1_000_000.0), Direction::Read, t0);
         assert!(limits.admit_at(&table, None, Direction::Read, t0).is_ok());
 
-        table.on_demand = Some(OnDemandThroughput {
-            max_read_request_units: 4,
-            ..Default::default()
-        });
+        table.on_demand.max_read_request_units = 4;
         limits.charge_at(&table, &Consumed::read(5.0), Direction::Read, t0);
         let refused = limits
             .admit_at(&table, None, Direction::Read, t0)

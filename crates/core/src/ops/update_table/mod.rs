@@ -296,6 +296,24 @@ pub fn execute(
     if warm_change {
         description["WarmThroughput"] = current.warm_throughput().description("UPDATING");
     }
+    // A billing switch answers with the new mode alone; DescribeTable adds
+    // LastUpdateToPayPerRequestDateTime (DDB-TABLE-060).
+    if current.billing_mode != table.billing_mode {
+        description["BillingModeSummary"] =
+            serde_json::json!({"BillingMode": table.billing_mode.as_str()});
+    }
+    // The answer echoes the ceilings the request set, -1 included.
+    if let (Some(asked), BillingMode::PayPerRequest) =
+        (&input.on_demand_throughput, table.billing_mode)
+    {
+        let echoed = [
+            asked.max_read_request_units.is_some(),
+            asked.max_write_request_units.is_some(),
+        ];
+        if let Some(ceiling) = describe::on_demand_with(&table.on_demand, echoed) {
+            description["OnDemandThroughput"] = ceiling;
+        }
+    }
     // A capacity change of a provisioned table answers with the old
     // capacity and count of decreases, and the new date of the change.
     let was_provisioned = current.billing_mode == BillingMode::Provisioned;
@@ -418,7 +436,6 @@ fn apply_billing(
     input: &UpdateTableInput,
     now: f64,
 ) -> Result<(), DynamoError> {
-    table.billing_mode_given |= input.billing_mode.is_some();
     let mode = match input.billing_mode.as_deref() {
         Some("PAY_PER_REQUEST") => BillingMode::PayPerRequest,
         Some(_) => BillingMode::Provisioned,
@@ -495,12 +512,14 @@ fn apply_billing(
     }
     if mode != table.billing_mode {
         table.billing_mode = mode;
-        table.billing_mode_changed_at = Some(now);
+        if mode == BillingMode::PayPerRequest {
+            table.pay_per_request_at = Some(now);
+        }
         if mode == BillingMode::Provisioned {
             // A switch to provisioned drops the on-demand ceilings.
-            table.on_demand = None;
+            table.on_demand = Default::default();
             for index in &mut table.indexes {
-                index.on_demand = None;
+                index.on_demand = Default::default();
             }
         }
         if mode == BillingMode::PayPerRequest {
