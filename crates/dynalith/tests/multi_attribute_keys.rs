@@ -1222,3 +1222,49 @@ async fn multi_attribute_keys_survive_a_restart() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_restored_table_has_its_multi_attribute_index() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("multi_backup");
+    create_tournament_table(&client, &table).await;
+    load_matches(&client, &table).await;
+    let arn = client
+        .create_backup()
+        .table_name(&table)
+        .backup_name("matches")
+        .send()
+        .await
+        .unwrap()
+        .backup_details
+        .unwrap()
+        .backup_arn()
+        .to_string();
+    let restored = unique_table("multi_restored");
+    client
+        .restore_table_from_backup()
+        .target_table_name(&restored)
+        .backup_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    let described = client
+        .describe_table()
+        .table_name(&restored)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let index = described
+        .global_secondary_indexes()
+        .iter()
+        .find(|i| i.index_name() == Some("TournamentRegionIndex"))
+        .unwrap();
+    assert_eq!(index.key_schema().len(), 5);
+    assert_eq!(
+        listed(&client, &restored).await,
+        ["match-001", "match-004", "match-002", "match-003"]
+    );
+}
