@@ -315,94 +315,62 @@ async fn queries_narrow_left_to_right() {
     create_tournament_table(&client, &table).await;
     load_matches(&client, &table).await;
     let index = "TournamentRegionIndex";
-    let ids = |condition: &'static str, extra: Vec<(&'static str, Av)>| {
-        let client = client.clone();
-        let table = table.clone();
-        async move {
-            let mut values = tournament("NA-EAST");
-            values.extend(extra);
-            match_ids(&client, &table, index, condition, &values, true, None).await
-        }
-    };
-
-    // The whole partition, ordered by (round, bracket, matchId).
-    assert_eq!(
-        ids(BY_TOURNAMENT, vec![]).await,
-        ["match-001", "match-004", "match-002", "match-003"]
-    );
-    assert_eq!(
-        ids(
+    let cases: &[(&str, &[(&str, &str)], &[&str])] = &[
+        // The whole partition, ordered by (round, bracket, matchId).
+        (
+            BY_TOURNAMENT,
+            &[],
+            &["match-001", "match-004", "match-002", "match-003"],
+        ),
+        (
             "tournamentId = :t AND #region = :r AND round = :round",
-            vec![(":round", s("SEMIFINALS"))]
-        )
-        .await,
-        ["match-002", "match-003"]
-    );
-    assert_eq!(
-        ids(
+            &[(":round", "SEMIFINALS")],
+            &["match-002", "match-003"],
+        ),
+        // Conditions in any order.
+        (
             "round = :round AND bracket = :b AND #region = :r AND tournamentId = :t",
-            vec![(":round", s("SEMIFINALS")), (":b", s("UPPER"))]
-        )
-        .await,
-        ["match-002", "match-003"]
-    );
-    assert_eq!(
-        ids(
+            &[(":round", "SEMIFINALS"), (":b", "UPPER")],
+            &["match-002", "match-003"],
+        ),
+        (
             "tournamentId = :t AND #region = :r AND round = :round AND bracket = :b AND matchId = :m",
-            vec![
-                (":round", s("SEMIFINALS")),
-                (":b", s("UPPER")),
-                (":m", s("match-002"))
-            ]
-        )
-        .await,
-        ["match-002"]
-    );
-    // Inequalities on the last attribute named.
-    assert_eq!(
-        ids(
+            &[(":round", "SEMIFINALS"), (":b", "UPPER"), (":m", "match-002")],
+            &["match-002"],
+        ),
+        // Inequalities on the last attribute named.
+        (
             "tournamentId = :t AND #region = :r AND round >= :round",
-            vec![(":round", s("QUARTERFINALS"))]
-        )
-        .await,
-        ["match-004", "match-002", "match-003"]
-    );
-    assert_eq!(
-        ids(
+            &[(":round", "QUARTERFINALS")],
+            &["match-004", "match-002", "match-003"],
+        ),
+        (
             "tournamentId = :t AND #region = :r AND round < :round",
-            vec![(":round", s("QUARTERFINALS"))]
-        )
-        .await,
-        ["match-001"]
-    );
-    assert_eq!(
-        ids(
+            &[(":round", "QUARTERFINALS")],
+            &["match-001"],
+        ),
+        (
             "tournamentId = :t AND #region = :r AND round BETWEEN :a AND :b",
-            vec![(":a", s("FINALS")), (":b", s("QUARTERFINALS"))]
-        )
-        .await,
-        ["match-001", "match-004"]
-    );
-    assert_eq!(
-        ids(
+            &[(":a", "FINALS"), (":b", "QUARTERFINALS")],
+            &["match-001", "match-004"],
+        ),
+        (
             "tournamentId = :t AND #region = :r AND round = :round AND begins_with(bracket, :p)",
-            vec![(":round", s("SEMIFINALS")), (":p", s("U"))]
-        )
-        .await,
-        ["match-002", "match-003"]
-    );
-    assert_eq!(
-        ids(
+            &[(":round", "SEMIFINALS"), (":p", "U")],
+            &["match-002", "match-003"],
+        ),
+        (
             "tournamentId = :t AND #region = :r AND round = :round AND bracket = :b AND matchId > :m",
-            vec![
-                (":round", s("SEMIFINALS")),
-                (":b", s("UPPER")),
-                (":m", s("match-002"))
-            ]
-        )
-        .await,
-        ["match-003"]
-    );
+            &[(":round", "SEMIFINALS"), (":b", "UPPER"), (":m", "match-002")],
+            &["match-003"],
+        ),
+    ];
+    for (condition, extra, expected) in cases {
+        let mut values = tournament("NA-EAST");
+        values.extend(extra.iter().map(|(name, value)| (*name, s(value))));
+        let found = match_ids(&client, &table, index, condition, &values, true, None).await;
+        assert_eq!(found, *expected, "{condition}");
+    }
     // Another partition of the same tournament holds its own matches only.
     let west = match_ids(
         &client,
