@@ -271,6 +271,14 @@ fn tournament(region: &str) -> Vec<(&'static str, Av)> {
 
 const BY_TOURNAMENT: &str = "tournamentId = :t AND #region = :r";
 
+/// A key condition, the values it adds to the tournament's, and the
+/// matchIds it selects, in order.
+type QueryCase = (
+    &'static str,
+    &'static [(&'static str, &'static str)],
+    &'static [&'static str],
+);
+
 #[tokio::test]
 async fn describe_echoes_every_key_element_in_order() {
     let server = Server::start();
@@ -315,7 +323,7 @@ async fn queries_narrow_left_to_right() {
     create_tournament_table(&client, &table).await;
     load_matches(&client, &table).await;
     let index = "TournamentRegionIndex";
-    let cases: &[(&str, &[(&str, &str)], &[&str])] = &[
+    let cases: &[QueryCase] = &[
         // The whole partition, ordered by (round, bracket, matchId).
         (
             BY_TOURNAMENT,
@@ -952,12 +960,12 @@ async fn an_index_created_online_indexes_the_existing_items() {
 
 /// CreateTable with the tournament table's definitions and one global
 /// index keyed `elements`; the ValidationException's message.
-async fn create_error(client: &Client, elements: &[(&str, KeyType)]) -> String {
+async fn create_error(client: &Client, elements: &[(&str, &str)]) -> String {
     let mut index = GlobalSecondaryIndex::builder()
         .index_name("gsi")
         .projection(all());
     for (name, key_type) in elements {
-        index = index.key_schema(key(name, key_type.clone()));
+        index = index.key_schema(key(name, KeyType::from(*key_type)));
     }
     let mut request = client
         .create_table()
@@ -982,56 +990,36 @@ async fn create_error(client: &Client, elements: &[(&str, KeyType)]) -> String {
 async fn create_table_enforces_the_key_schema_rules() {
     let server = Server::start();
     let client = server.client();
-    let (h, r) = (KeyType::Hash, KeyType::Range);
-    assert_eq!(
-        create_error(
-            &client,
-            &[
-                ("a", h.clone()),
-                ("b", h.clone()),
-                ("c", h.clone()),
-                ("d", h.clone()),
-                ("e", h.clone())
-            ]
-        )
-        .await,
-        "The KeySchema exceeds the maximum allowed number of HASH key attributes"
-    );
-    assert_eq!(
-        create_error(
-            &client,
-            &[
-                ("a", h.clone()),
-                ("b", r.clone()),
-                ("c", r.clone()),
-                ("d", r.clone()),
-                ("e", r.clone()),
-                ("f", r.clone())
-            ]
-        )
-        .await,
-        "The KeySchema exceeds the maximum allowed number of RANGE key attributes"
-    );
-    assert_eq!(
-        create_error(
-            &client,
-            &[("a", h.clone()), ("b", r.clone()), ("c", h.clone())]
-        )
-        .await,
-        "All HASH key attributes must precede RANGE key attributes in the KeySchema"
-    );
-    assert_eq!(
-        create_error(
-            &client,
-            &[("a", h.clone()), ("b", r.clone()), ("a", r.clone())]
-        )
-        .await,
-        "The KeySchema contains multiple key attributes with the same name"
-    );
-    assert_eq!(
-        create_error(&client, &[("a", r.clone()), ("b", h.clone())]).await,
-        "Invalid KeySchema: The first KeySchemaElement is not a HASH key type"
-    );
+    let (h, r) = ("HASH", "RANGE");
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[("a", h), ("b", h), ("c", h), ("d", h), ("e", h)],
+            "The KeySchema exceeds the maximum allowed number of HASH key attributes",
+        ),
+        (
+            &[("a", h), ("b", r), ("c", r), ("d", r), ("e", r), ("f", r)],
+            "The KeySchema exceeds the maximum allowed number of RANGE key attributes",
+        ),
+        (
+            &[("a", h), ("b", r), ("c", h)],
+            "All HASH key attributes must precede RANGE key attributes in the KeySchema",
+        ),
+        (
+            &[("a", h), ("b", r), ("a", r)],
+            "The KeySchema contains multiple key attributes with the same name",
+        ),
+        (
+            &[("a", r), ("b", h)],
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        ),
+    ];
+    for (elements, message) in cases {
+        assert_eq!(
+            create_error(&client, elements).await,
+            *message,
+            "{elements:?}"
+        );
+    }
 
     // Four and four is the most, and is accepted.
     let table = unique_table("multi_eight");
@@ -1046,8 +1034,8 @@ async fn create_table_enforces_the_key_schema_rules() {
         .key_schema(key("pk", KeyType::Hash))
         .attribute_definitions(definition("pk", ScalarAttributeType::S));
     for (i, name) in names.iter().enumerate() {
-        let key_type = if i < 4 { h.clone() } else { r.clone() };
-        index = index.key_schema(key(name, key_type));
+        let key_type = if i < 4 { h } else { r };
+        index = index.key_schema(key(name, KeyType::from(key_type)));
         request = request.attribute_definitions(definition(name, ScalarAttributeType::S));
     }
     let created = request
