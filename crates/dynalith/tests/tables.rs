@@ -588,6 +588,10 @@ async fn on_demand_ceilings_are_recorded_updated_and_kept() {
         answer.on_demand_throughput(),
         Some(&ceiling(Some(100), Some(-1)))
     );
+    assert_eq!(
+        answer.global_secondary_indexes()[0].on_demand_throughput(),
+        Some(&ceiling(Some(7), Some(3)))
+    );
     let expected = (ceiling(Some(100), None), ceiling(Some(7), Some(3)));
     assert_eq!(described_ceilings(&client, &name).await, expected);
 
@@ -623,7 +627,37 @@ async fn on_demand_ceilings_are_recorded_updated_and_kept() {
 
     assert!(server.terminate().success(), "clean shutdown on SIGTERM");
     let server = Server::start_durable(dir.path());
-    assert_eq!(described_ceilings(&server.client(), &name).await, expected);
+    let client = server.client();
+    assert_eq!(described_ceilings(&client, &name).await, expected);
+
+    // An index's ceiling cleared with -1: echoed, then left out.
+    let answer = client
+        .update_table()
+        .table_name(&name)
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .update(
+                    UpdateGlobalSecondaryIndexAction::builder()
+                        .index_name("byG")
+                        .on_demand_throughput(ceiling(Some(-1), None))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .table_description
+        .unwrap();
+    assert_eq!(
+        answer.global_secondary_indexes()[0].on_demand_throughput(),
+        Some(&ceiling(Some(-1), Some(3)))
+    );
+    assert_eq!(
+        described_ceilings(&client, &name).await.1,
+        ceiling(None, Some(3))
+    );
 }
 
 #[tokio::test]

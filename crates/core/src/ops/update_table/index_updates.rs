@@ -354,5 +354,12 @@ fn update_index_throughput(
         capacity: change.provisioned_throughput.is_some() || sets_ceiling,
         provisioned: change.provisioned_throughput.is_some(),
         warm: change.warm_throughput.is_some(),
+        ceiling_set: match &change.on_demand_throughput {
+            Some(asked) if billing == BillingMode::PayPerRequest => [
+                asked.max_read_request_units.is_some(),
+                asked.max_write_request_units.is_some(),
+            ],
+            _ => [false, false],
+        },
     })
 }

@@ -86,6 +86,9 @@ struct UpdatedIndex {
     provisioned: bool,
     /// Its warm throughput: the old values, UPDATING.
     warm: bool,
+    /// The on-demand ceilings (read, write) the action set: the answer
+    /// echoes them, -1 included, as the table's.
+    ceiling_set: [bool; 2],
 }
 
 /// Sets a ProvisionedThroughput description back to the `old` capacity
@@ -349,6 +352,12 @@ pub fn execute(
                 entry["WarmThroughput"] = old
                     .warm_throughput(current.billing_mode)
                     .description("UPDATING");
+            }
+            let ceiling = table
+                .index(&update.name)
+                .and_then(|new| describe::on_demand_with(&new.on_demand, update.ceiling_set));
+            if let (Some(ceiling), true) = (ceiling, update.ceiling_set.contains(&true)) {
+                entry["OnDemandThroughput"] = ceiling;
             }
         }
     }
