@@ -2,7 +2,7 @@
 //! which storage key, and which of its attributes the entry carries. Pure
 //! functions; the write path (`write.rs`) and the backfill apply them.
 
-use crate::catalog::{IndexKind, IndexMeta, IndexProjection, KeyAttribute, KeySchema, TableMeta};
+use crate::catalog::{IndexKind, IndexMeta, IndexProjection, KeyAttribute, TableMeta};
 use crate::{keys, stored_item};
 use dynalith_model::{AttributeValue, DynamoError, Item};
 
@@ -47,27 +47,6 @@ fn values_of<'s, 'i>(
         .collect()
 }
 
-fn key_values<'i>(
-    schema: &KeySchema,
-    item: &'i Item,
-) -> Option<(&'i AttributeValue, Option<&'i AttributeValue>)> {
-    let partition = item.get(&schema.partition.name)?;
-    if !schema.partition.scalar_type.matches(partition) {
-        return None;
-    }
-    let sort = match &schema.sort {
-        Some(sort) => {
-            let value = item.get(&sort.name)?;
-            if !sort.scalar_type.matches(value) {
-                return None;
-            }
-            Some(value)
-        }
-        None => None,
-    };
-    Some((partition, sort))
-}
-
 /// The attributes of `item` that `index` holds.
 pub fn project(table: &TableMeta, index: &IndexMeta, item: &Item) -> Item {
     match &index.projection {
@@ -102,9 +81,9 @@ pub fn entry(
     if partition.iter().chain(&sort).any(|value| is_empty(value)) {
         return Ok(None);
     }
-    let table_keys = key_values(&table.key_schema, item)
+    let table_keys = values_of(table.key_schema.attributes(), item)
         .ok_or_else(|| DynamoError::internal("indexed item without its table key"))?;
-    let key = keys::index_entry_key(index.id, &partition, &sort, table_keys)?;
+    let key = keys::index_entry_key(index.id, &partition, &sort, &table_keys)?;
     let (bytes, size) = match index.projection {
         IndexProjection::All => (stored.to_vec(), stored_item::size(stored)?),
         _ => stored_item::encode(&project(table, index, item))?,
@@ -247,7 +226,9 @@ pub struct IndexUnits {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::catalog::{BillingMode, IndexStatus, KeyAttribute, ScalarType, Throughput};
+    use crate::catalog::{
+        BillingMode, IndexStatus, KeyAttribute, KeySchema, ScalarType, Throughput,
+    };
 
     fn attr(name: &str, t: ScalarType) -> KeyAttribute {
         KeyAttribute {

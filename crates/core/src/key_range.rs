@@ -199,7 +199,7 @@ mod tests {
     fn index_entries_at_a_bound_are_inside_it() {
         // An index entry key: index keys, then the table's key.
         let entry = |isk: &AttributeValue, table_pk: &str| {
-            keys::index_entry_key(9, &[&s("p")], &[isk], (&s(table_pk), None)).unwrap()
+            keys::index_entry_key(9, &[&s("p")], &[isk], &[&s(table_pk)]).unwrap()
         };
         let n = |v: i64| AttributeValue::N(Number::from_i64(v));
         let (low, high) = (n(1), n(3));
@@ -268,7 +268,7 @@ mod tests {
                     9,
                     &entry_partition,
                     &[&v1, &v2, &v3],
-                    (&s(&table_pk), None),
+                    &[&s(&table_pk)],
                 )
                 .unwrap();
                 let expected = same_partition && sort1 == first && condition.matches(&v2);

@@ -285,15 +285,10 @@ pub fn index_entry_key(
     index_id: u32,
     index_partition: &[&AttributeValue],
     index_sort: &[&AttributeValue],
-    table_keys: (&AttributeValue, Option<&AttributeValue>),
+    table_keys: &[&AttributeValue],
 ) -> Result<Vec<u8>, DynamoError> {
     let mut key = partition_prefix_of(index_id, index_partition)?;
-    for value in index_sort
-        .iter()
-        .copied()
-        .chain([table_keys.0])
-        .chain(table_keys.1)
-    {
+    for value in index_sort.iter().chain(table_keys) {
         encode_key_value(&mut key, value)?;
     }
     Ok(key)

@@ -109,19 +109,14 @@ impl ReadTarget {
                 .filter(|v| attribute.scalar_type.matches(v))
                 .ok_or_else(mismatch)
         };
-        let index_partition = (index.key_schema.partition_attributes())
-            .map(value)
-            .collect::<Result<Vec<_>, _>>()?;
-        let index_sort = (index.key_schema.sort_attributes())
-            .map(value)
-            .collect::<Result<Vec<_>, _>>()?;
-        let table_partition = value(&self.table.key_schema.partition)?;
-        let table_sort = self.table.key_schema.sort.as_ref().map(value).transpose()?;
+        let values = |attributes: &mut dyn Iterator<Item = &KeyAttribute>| {
+            attributes.map(value).collect::<Result<Vec<_>, _>>()
+        };
         keys::index_entry_key(
             index.id,
-            &index_partition,
-            &index_sort,
-            (table_partition, table_sort),
+            &values(&mut index.key_schema.partition_attributes())?,
+            &values(&mut index.key_schema.sort_attributes())?,
+            &values(&mut self.table.key_schema.attributes())?,
         )
     }
 
