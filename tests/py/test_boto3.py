@@ -1044,6 +1044,77 @@ def test_signatures_are_verified_when_credentials_are_configured(verifying_endpo
     assert error_code(unknown_key) == "UnrecognizedClientException"
 
 
+# ---------------------------------------------------------------------------------------------
+# HTTPS (--tls-cert / --tls-key)
+
+
+def self_signed_certificate(directory):
+    """A certificate for localhost and 127.0.0.1 and its key, as PEM files in `directory`."""
+    import datetime
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5)).not_valid_after(now + datetime.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName(
+            [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256()))
+    certificate_file, key_file = directory / "server.crt", directory / "server.key"
+    certificate_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return certificate_file, key_file
+
+
+@pytest.fixture
+def https_server(tmp_path):
+    certificate, key = self_signed_certificate(tmp_path)
+    for endpoint in own_server("--tls-cert", str(certificate), "--tls-key", str(key)):
+        yield endpoint, certificate
+
+
+def test_boto3_and_the_cli_over_https(https_server, checker):
+    endpoint, certificate = https_server
+    assert endpoint.startswith("https://127.0.0.1:"), endpoint
+    endpoint = endpoint.replace("127.0.0.1", "localhost")
+    client = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION, verify=str(certificate),
+                          aws_access_key_id="AKIDPY", aws_secret_access_key="secret")
+    client.meta.events.register("after-call.dynamodb.*", checker)
+    name = unique_name("https")
+    create_table(client, name)
+    client.put_item(TableName=name, Item={"pk": {"S": "k"}, "v": {"S": "over TLS"}})
+    assert client.get_item(TableName=name, Key={"pk": {"S": "k"}})["Item"]["v"] == {"S": "over TLS"}
+    pages = client.get_paginator("scan").paginate(TableName=name, Limit=1)
+    assert [item["pk"]["S"] for page in pages for item in page["Items"]] == ["k"]
+
+    # Without trusting the certificate, botocore refuses the connection.
+    untrusting = boto3.client("dynamodb", endpoint_url=endpoint, region_name=REGION,
+                              aws_access_key_id="AKIDPY", aws_secret_access_key="secret",
+                              config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+    from botocore.exceptions import SSLError
+    with pytest.raises(SSLError):
+        untrusting.list_tables()
+
+    # The AWS CLI, given the certificate as its CA bundle.
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIDPY", AWS_SECRET_ACCESS_KEY="secret",
+               AWS_DEFAULT_REGION=REGION)
+    listed = subprocess.run(["aws", "dynamodb", "list-tables", "--endpoint-url", endpoint,
+                             "--ca-bundle", str(certificate), "--output", "json"],
+                            env=env, capture_output=True, text=True, timeout=60)
+    assert listed.returncode == 0, listed.stderr
+    assert name in json.loads(listed.stdout)["TableNames"]
+
+
 def test_point_in_time_recovery(client, table):
     client.put_item(TableName=table, Item={"pk": {"S": "before"}, "sk": {"N": "1"}})
     out = client.update_continuous_backups(

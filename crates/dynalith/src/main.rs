@@ -152,6 +152,14 @@ struct ServeArgs {
     /// for them).
     #[arg(long)]
     no_metrics: bool,
+    /// Serve HTTPS with this certificate (PEM: the server's certificate,
+    /// then any intermediates); needs --tls-key. Clients then use an
+    /// https:// endpoint and must trust the certificate's issuer.
+    #[arg(long, value_name = "PEM_FILE", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+    /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, value_name = "PEM_FILE", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
     /// Most records per triggered event (Lambda's BatchSize).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=10_000))]
     stream_trigger_batch_size: u16,
@@ -207,6 +215,13 @@ fn open_engine(args: &ServeArgs) -> Result<Arc<dyn Engine>, String> {
 }
 
 fn run(args: ServeArgs) -> Result<(), String> {
+    // Read before the engine opens: a bad certificate stops the server
+    // before it touches any data.
+    let tls = match (&args.tls_cert, &args.tls_key) {
+        (Some(certificate), Some(key)) => Some(dynalith_server::tls::acceptor(certificate, key)?),
+        _ => None,
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
     let engine = open_engine(&args)?;
     let limits = Limits {
         item_collection_bytes: args.max_item_collection_bytes,
@@ -258,7 +273,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
             .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         // Tests and scripts read this line to find the port.
-        println!("dynalith listening on http://{address}");
+        println!("dynalith listening on {scheme}://{address}");
         dynalith_server::triggers::spawn(trigger_database, triggers);
         let storage = match (&args.postgres, args.in_memory) {
             (Some(_), _) => format!("PostgreSQL, schema {}", args.postgres_schema),
@@ -268,6 +283,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
         tracing::info!(%address, %storage, "listening");
         dynalith_server::serve(
             listener,
+            tls,
             service,
             shutdown_signal(),
             Duration::from_secs(10),

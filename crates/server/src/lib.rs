@@ -14,6 +14,7 @@ mod handler;
 pub mod metrics;
 mod response;
 pub mod sigv4;
+pub mod tls;
 pub mod triggers;
 mod yield_before_response;
 
@@ -26,7 +27,8 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::net::TcpListener;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use yield_before_response::YieldBeforeResponse;
 
@@ -39,10 +41,17 @@ pub struct Service {
     pub metrics: Option<metrics::Metrics>,
 }
 
+/// How long a client may take over its TLS handshake. The handshake runs
+/// in the connection's own task, so a slow one holds up no one else; this
+/// only bounds what a connection that never finishes it costs.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Serves connections until `shutdown` resolves, then stops accepting and
-/// waits (up to `drain`) for in-flight requests to finish.
+/// waits (up to `drain`) for in-flight requests to finish. With `tls`,
+/// every connection is HTTPS.
 pub async fn serve(
     listener: TcpListener,
+    tls: Option<tls::TlsAcceptor>,
     service: Arc<Service>,
     shutdown: impl Future<Output = ()>,
     drain: Duration,
@@ -64,7 +73,13 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                connections.spawn(serve_connection(stream, peer, service.clone(), closing_rx.clone()));
+                connections.spawn(accept_connection(
+                    stream,
+                    peer,
+                    tls.clone(),
+                    service.clone(),
+                    closing_rx.clone(),
+                ));
             }
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
         }
@@ -81,14 +96,36 @@ pub async fn serve(
     Ok(())
 }
 
-async fn serve_connection(
-    stream: tokio::net::TcpStream,
+/// Completes the TLS handshake when there is one, then serves the
+/// connection.
+async fn accept_connection(
+    stream: TcpStream,
     peer: SocketAddr,
+    tls: Option<tls::TlsAcceptor>,
     service: Arc<Service>,
-    mut closing: watch::Receiver<bool>,
+    closing: watch::Receiver<bool>,
 ) {
     // Where a request without a Host header was sent (DescribeEndpoints).
     let local = stream.local_addr().ok();
+    let Some(tls) = tls else {
+        return serve_connection(stream, peer, local, service, closing).await;
+    };
+    match tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
+        Ok(Ok(stream)) => serve_connection(stream, peer, local, service, closing).await,
+        Ok(Err(e)) => tracing::debug!(%peer, %e, "TLS handshake failed"),
+        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+    }
+}
+
+async fn serve_connection<S>(
+    stream: S,
+    peer: SocketAddr,
+    local: Option<SocketAddr>,
+    service: Arc<Service>,
+    mut closing: watch::Receiver<bool>,
+) where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let handler = hyper::service::service_fn(move |request| {
         let service = service.clone();
         async move { Ok::<_, std::convert::Infallible>(handler::handle(&service, request, local).await) }

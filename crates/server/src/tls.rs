@@ -1,0 +1,58 @@
+//! HTTPS: the listener's TLS, from a PEM certificate chain and key.
+//!
+//! DynamoDB's endpoints are HTTPS, and a server reached over a network
+//! (CI runners, a shared development box, production) must not carry
+//! signed requests and items in the clear. TLS 1.2 and 1.3 with rustls'
+//! safe defaults; ALPN offers HTTP/1.1 only, the protocol DynamoDB's JSON
+//! API is served on, so a client that would prefer HTTP/2 falls back to it.
+
+use std::path::Path;
+use std::sync::Arc;
+use tokio_rustls::rustls::pki_types::pem::PemObject;
+use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::ServerConfig;
+pub use tokio_rustls::TlsAcceptor;
+
+/// An acceptor serving `certificate_file` (the server's certificate first,
+/// then any intermediates) with the private key in `key_file` (PKCS#8,
+/// PKCS#1 or SEC1). Errors name the file and what is wrong with it.
+pub fn acceptor(certificate_file: &Path, key_file: &Path) -> Result<TlsAcceptor, String> {
+    let chain = CertificateDer::pem_file_iter(certificate_file)
+        .and_then(|certificates| certificates.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| {
+            format!(
+                "cannot read TLS certificates from {}: {e}",
+                certificate_file.display()
+            )
+        })?;
+    if chain.is_empty() {
+        return Err(format!(
+            "no certificate (PEM \"BEGIN CERTIFICATE\") in {}",
+            certificate_file.display()
+        ));
+    }
+    let key = PrivateKeyDer::from_pem_file(key_file).map_err(|e| {
+        format!(
+            "cannot read a TLS private key from {}: {e}",
+            key_file.display()
+        )
+    })?;
+    // The provider is named rather than taken from the process default:
+    // a build that links two (as the test builds do, through the SDK) has
+    // no default.
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS configuration: {e}"))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| {
+            format!(
+                "TLS certificate {} and key {} cannot be used together: {e}",
+                certificate_file.display(),
+                key_file.display()
+            )
+        })?;
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(TlsAcceptor::from(Arc::new(config)))
+}
