@@ -50,6 +50,27 @@ case "$command" in
     if [[ ! -f "$dir/PG_VERSION" ]]; then
       as_owner "$bin/initdb" -D "$dir" -A trust -U postgres >/dev/null
     fi
+    # TLS as a managed database offers it: a server certificate for
+    # 127.0.0.1 issued by a private CA ($dir/ca.crt, what a client is told
+    # to trust), so tests can connect with sslmode=require and verify it.
+    # Plain connections are still accepted.
+    if [[ ! -f "$dir/server.crt" ]]; then
+      if ! command -v openssl >/dev/null && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+        apt-get install -y -qq openssl >/dev/null
+      fi
+      tls_dir="$(mktemp -d)"
+      openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+        -subj /CN=dynalith-test-ca -keyout "$tls_dir/ca.key" -out "$tls_dir/ca.crt" 2>/dev/null
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=127.0.0.1 \
+        -keyout "$tls_dir/server.key" -out "$tls_dir/server.csr" 2>/dev/null
+      printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\n' > "$tls_dir/ext"
+      openssl x509 -req -in "$tls_dir/server.csr" -CA "$tls_dir/ca.crt" -CAkey "$tls_dir/ca.key" \
+        -CAcreateserial -days 30 -extfile "$tls_dir/ext" -out "$tls_dir/server.crt" 2>/dev/null
+      cp "$tls_dir/ca.crt" "$tls_dir/server.crt" "$tls_dir/server.key" "$dir/"
+      rm -rf "$tls_dir"
+      chmod 600 "$dir/server.key"
+      [[ "$(id -u)" == 0 ]] && chown postgres "$dir/server.crt" "$dir/server.key" "$dir/ca.crt"
+    fi
     # Each test server keeps up to 16 connections open. The cluster is
     # thrown away after the tests, and the machine under it does not crash
     # during them, so it does not fsync (on a slow CI disk every commit's
@@ -60,7 +81,7 @@ case "$command" in
     settings="-c fsync=off -c full_page_writes=off"
     [[ "${4:-}" == durable ]] && settings=""
     as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -o \
-      "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 $settings" start >/dev/null
+      "-p $port -k $dir -c listen_addresses=127.0.0.1 -c max_connections=400 -c ssl=on $settings" start >/dev/null
     echo "postgres://postgres@127.0.0.1:$port/postgres"
     ;;
   stop)

@@ -66,6 +66,8 @@ if [[ -z "${DYNALITH_TEST_POSTGRES:-}" ]]; then
   stop_postgres() { scripts/postgres.sh stop "$PG_DIR" 2>/dev/null || true; rm -rf "$PG_DIR"; }
   trap 'stop_postgres; stop_ddb_local' EXIT
   DYNALITH_TEST_POSTGRES="$(scripts/postgres.sh start "$PG_DIR" "${DYNALITH_PG_PORT:-54329}")"
+  # The CA of its TLS certificate (tests/postgres_tls.rs).
+  export DYNALITH_TEST_POSTGRES_CA="$PG_DIR/ca.crt"
 fi
 # --workspace, not -p dynalith-storage: a package on its own resolves other
 # features of its dependencies and would rebuild them.

@@ -56,7 +56,14 @@ impl Server {
     /// A server with its data in `schema` of the PostgreSQL database at
     /// `url` (whatever `DYNALITH_TEST_POSTGRES` says).
     pub fn start_on_postgres(url: &str, schema: &str) -> Server {
-        Self::spawn(&["--postgres", url, "--postgres-schema", schema])
+        Self::start_on_postgres_with(url, schema, &[])
+    }
+
+    /// The same, with extra `serve` flags.
+    pub fn start_on_postgres_with(url: &str, schema: &str, extra: &[&str]) -> Server {
+        let mut args = vec!["--postgres", url, "--postgres-schema", schema];
+        args.extend_from_slice(extra);
+        Self::spawn(&args)
     }
 
     /// Starts our binary; `DYNALITH_TEST_SERVE_ARGS` adds flags to every

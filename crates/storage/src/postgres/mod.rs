@@ -24,6 +24,7 @@
 //! PostgreSQL's default `synchronous_commit`), so nothing waits afterwards.
 
 mod ownership;
+mod tls;
 
 use crate::own_writes::{FinalWrite, OwnWrites};
 use crate::{
@@ -31,7 +32,7 @@ use crate::{
 };
 use ownership::Ownership;
 use postgres::error::SqlState;
-use postgres::{Client, NoTls, SimpleQueryMessage, Statement};
+use postgres::{Client, SimpleQueryMessage, Statement};
 use std::cell::{Cell, RefCell};
 use std::str::FromStr;
 use std::time::Duration;
@@ -55,6 +56,10 @@ pub struct PgOptions {
     /// and at start-up it clears what a crash left half-done, which would
     /// be another live server's work in progress).
     pub exclusive: bool,
+    /// CA certificates (PEM) that the server's certificate must chain to
+    /// when the URL says `sslmode=require`, instead of the system's roots
+    /// (`tls`).
+    pub ca_file: Option<std::path::PathBuf>,
 }
 
 impl PgOptions {
@@ -65,7 +70,13 @@ impl PgOptions {
             pool_size: 16,
             lock_timeout: Duration::from_secs(2),
             exclusive: true,
+            ca_file: None,
         }
+    }
+
+    pub fn with_ca_file(mut self, file: impl Into<std::path::PathBuf>) -> Self {
+        self.ca_file = Some(file.into());
+        self
     }
 
     /// Lets other engines open the same schema at the same time.
@@ -125,13 +136,17 @@ impl PgEngine {
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(CONNECT_TIMEOUT);
         }
+        // Named for PostgreSQL's activity views (and an operator), unless
+        // the URL names them.
+        if config.get_application_name().is_none() {
+            config.application_name(&format!("dynalith schema {}", options.schema));
+        }
         // The set-up connection goes on to hold the schema; its name tells
         // PostgreSQL's activity views (and an operator) what it is.
         let mut owner_config = config.clone();
         owner_config.application_name(&format!("dynalith owner of schema {}", options.schema));
-        let mut setup = owner_config.connect(NoTls).map_err(|e| {
-            StorageError::Engine(format!("cannot connect to PostgreSQL: {}", describe(&e)))
-        })?;
+        let connections = tls::Connections::for_config(&config, options.ca_file.as_deref())?;
+        let mut setup = connections.open(&owner_config)?;
         setup
             .batch_execute(&schema_sql(&schema))
             .map_err(pg_error)?;
@@ -140,6 +155,7 @@ impl PgEngine {
             let owner_lock = lock_seed as i64 ^ SETUP_LOCK;
             Some(Ownership::take(
                 &owner_config,
+                &connections,
                 setup,
                 owner_lock,
                 &options.schema,
@@ -149,6 +165,7 @@ impl PgEngine {
         };
         let connector = Connector {
             config,
+            connections,
             schema,
             lock_timeout: options.lock_timeout,
         };
@@ -268,6 +285,7 @@ fn schema_sql(schema: &str) -> String {
 #[derive(Clone)]
 struct Connector {
     config: postgres::Config,
+    connections: tls::Connections,
     schema: String,
     lock_timeout: Duration,
 }
@@ -388,7 +406,7 @@ impl r2d2::ManageConnection for Connector {
     type Error = postgres::Error;
 
     fn connect(&self) -> std::result::Result<PgConnection, postgres::Error> {
-        let mut client = self.config.connect(NoTls)?;
+        let mut client = self.connections.connect(&self.config)?;
         client.batch_execute(&format!(
             "SET lock_timeout = {}; SET bytea_output = 'hex'",
             self.lock_timeout.as_millis().max(1)

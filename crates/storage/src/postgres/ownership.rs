@@ -9,9 +9,10 @@
 //! meantime, this engine refuses every further operation: its catalog and
 //! its background work would now compete with that server's.
 
-use super::{describe, pg_error};
+use super::pg_error;
+use super::tls::Connections;
 use crate::{Result, StorageError};
-use postgres::{Client, Config, NoTls};
+use postgres::{Client, Config};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
@@ -36,6 +37,7 @@ impl Ownership {
     /// that just exited) and starts keeping it.
     pub(super) fn take(
         config: &Config,
+        connections: &Connections,
         mut client: Client,
         lock_id: i64,
         schema: &str,
@@ -53,6 +55,7 @@ impl Ownership {
         let (stop, stopped) = mpsc::channel();
         let keeper = Keeper {
             config: config.clone(),
+            connections: connections.clone(),
             client,
             lock_id,
             schema: schema.to_string(),
@@ -98,6 +101,7 @@ fn try_lock(client: &mut Client, lock_id: i64) -> Result<bool> {
 
 struct Keeper {
     config: Config,
+    connections: Connections,
     client: Client,
     lock_id: i64,
     schema: String,
@@ -148,9 +152,7 @@ impl Keeper {
 
     /// A new connection with the lock, if the schema is still free.
     fn retake(&mut self) -> Result<bool> {
-        let mut client = self.config.connect(NoTls).map_err(|e| {
-            StorageError::Engine(format!("cannot connect to PostgreSQL: {}", describe(&e)))
-        })?;
+        let mut client = self.connections.open(&self.config)?;
         let taken = try_lock(&mut client, self.lock_id)?;
         if taken {
             self.client = client;
