@@ -135,6 +135,10 @@ struct ServeArgs {
     /// URL); repeatable. The table needs a stream (StreamSpecification).
     #[arg(long = "stream-trigger", value_name = "TABLE=URL")]
     stream_triggers: Vec<String>,
+    /// CA certificates (PEM) trusted, besides the system's, for https://
+    /// trigger URLs.
+    #[arg(long, value_name = "PEM_FILE", requires = "stream_triggers")]
+    stream_trigger_ca_file: Option<PathBuf>,
     /// Verify SigV4 signatures: only requests signed with one of these
     /// credentials are served (repeatable). Without it, any credentials are
     /// accepted, as DynamoDB Local does.
@@ -232,16 +236,24 @@ fn run(args: ServeArgs) -> Result<(), String> {
         _ => None,
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
-    let engine = open_engine(&args)?;
-    let limits = Limits {
-        item_collection_bytes: args.max_item_collection_bytes,
-        stream_retention_seconds: args.stream_retention_secs,
-    };
     let triggers = args
         .stream_triggers
         .iter()
         .map(|t| Trigger::parse(t, usize::from(args.stream_trigger_batch_size)))
         .collect::<Result<Vec<_>, _>>()?;
+    // System roots are read only when some trigger needs them.
+    let trigger_tls = if triggers.iter().any(Trigger::is_https) {
+        Some(dynalith_server::tls::connector(
+            args.stream_trigger_ca_file.as_deref(),
+        )?)
+    } else {
+        None
+    };
+    let engine = open_engine(&args)?;
+    let limits = Limits {
+        item_collection_bytes: args.max_item_collection_bytes,
+        stream_retention_seconds: args.stream_retention_secs,
+    };
     let authenticator: Box<dyn Authenticator> = if args.credentials.is_empty() {
         Box::new(AcceptAnyCredentials)
     } else {
@@ -284,7 +296,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
         let address = listener.local_addr().map_err(|e| e.to_string())?;
         // Tests and scripts read this line to find the port.
         println!("dynalith listening on {scheme}://{address}");
-        dynalith_server::triggers::spawn(trigger_database, triggers);
+        dynalith_server::triggers::spawn(trigger_database, triggers, trigger_tls);
         let storage = match (&args.postgres, args.in_memory) {
             (Some(_), _) => format!("PostgreSQL, schema {}", args.postgres_schema),
             (None, true) => "in memory".to_string(),

@@ -1033,21 +1033,39 @@ struct Receiver {
 
 impl Receiver {
     fn start(failures: usize) -> Receiver {
+        Self::start_with(failures, None)
+    }
+
+    /// With `tls`, an HTTPS endpoint serving that configuration.
+    fn start_with(
+        failures: usize,
+        tls: Option<std::sync::Arc<tokio_rustls::rustls::ServerConfig>>,
+    ) -> Receiver {
         use std::io::{BufRead, BufReader, Read, Write};
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!(
-            "http://{}/2015-03-31/functions/handler/invocations",
-            listener.local_addr().unwrap()
+            "{}://localhost:{}/2015-03-31/functions/handler/invocations",
+            if tls.is_some() { "https" } else { "http" },
+            listener.local_addr().unwrap().port()
         );
         let bodies = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let seen = bodies.clone();
+        trait Stream: Read + Write {}
+        impl<T: Read + Write> Stream for T {}
         std::thread::spawn(move || {
             let mut answered = 0;
             for connection in listener.incoming() {
-                let Ok(mut connection) = connection else {
+                let Ok(connection) = connection else {
                     return;
                 };
-                let mut reader = BufReader::new(connection.try_clone().unwrap());
+                let mut connection: Box<dyn Stream> = match &tls {
+                    None => Box::new(connection),
+                    Some(config) => Box::new(tokio_rustls::rustls::StreamOwned::new(
+                        tokio_rustls::rustls::ServerConnection::new(config.clone()).unwrap(),
+                        connection,
+                    )),
+                };
+                let mut reader = BufReader::new(&mut connection);
                 let mut length = 0usize;
                 let mut request_line = String::new();
                 reader.read_line(&mut request_line).unwrap();
@@ -1069,6 +1087,7 @@ impl Receiver {
                 }
                 let mut body = vec![0; length];
                 reader.read_exact(&mut body).unwrap();
+                drop(reader);
                 seen.lock()
                     .unwrap()
                     .push(serde_json::from_slice(&body).unwrap());
@@ -1084,6 +1103,7 @@ impl Receiver {
                     )
                     .as_bytes(),
                 );
+                let _ = connection.flush();
             }
         });
         Receiver { url, bodies }
@@ -1236,4 +1256,84 @@ async fn a_trigger_resumes_after_a_restart_without_delivering_twice() {
     assert_eq!(keys, ["0", "1", "2", "3"]);
     let settled = receiver.records_after(0, 5, Duration::from_secs(1)).await;
     assert_eq!(settled.len(), 4, "nothing is delivered twice");
+}
+
+#[tokio::test]
+async fn triggers_deliver_over_https_to_a_verified_receiver() {
+    // A receiver with a self-signed certificate for localhost, trusted
+    // through --stream-trigger-ca-file.
+    let generated = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("receiver.crt");
+    std::fs::write(&ca, generated.cert.pem()).unwrap();
+    let receiver = Receiver::start_with(1, receiver_config(&generated));
+    assert!(receiver.url.starts_with("https://localhost:"));
+    let name = unique_table("httpstrigger");
+    let trigger = format!("{name}={}", receiver.url);
+    let server = Server::start_with(&[
+        "--stream-trigger",
+        &trigger,
+        "--stream-trigger-ca-file",
+        ca.to_str().unwrap(),
+    ]);
+    let client = server.client();
+    create_streamed_table(&client, &name, StreamViewType::NewImage).await;
+    for sk in 0..5 {
+        client
+            .put_item()
+            .table_name(&name)
+            .set_item(Some(item("t", sk, &[])))
+            .send()
+            .await
+            .unwrap();
+    }
+    // The first answer was a 500: retried, then every record in order.
+    let records = receiver.records_after(1, 5, PATIENCE).await;
+    let order: Vec<_> = records
+        .iter()
+        .map(|r| {
+            r["dynamodb"]["Keys"]["sk"]["N"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(order, ["0", "1", "2", "3", "4"]);
+
+    // Without the CA, the receiver's certificate is not trusted: nothing
+    // is delivered (the server keeps retrying).
+    let untrusted = Receiver::start_with(0, receiver_config(&generated));
+    let other = unique_table("untrusted");
+    let trigger = format!("{other}={}", untrusted.url);
+    let server = Server::start_with(&["--stream-trigger", &trigger]);
+    let client = server.client();
+    create_streamed_table(&client, &other, StreamViewType::NewImage).await;
+    client
+        .put_item()
+        .table_name(&other)
+        .set_item(Some(item("t", 0, &[])))
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(untrusted.events().is_empty());
+}
+
+/// A server configuration with `generated`'s certificate.
+fn receiver_config(
+    generated: &rcgen::CertifiedKey,
+) -> Option<std::sync::Arc<tokio_rustls::rustls::ServerConfig>> {
+    let provider = std::sync::Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![generated.cert.der().clone()],
+            tokio_rustls::rustls::pki_types::PrivateKeyDer::Pkcs8(
+                generated.key_pair.serialize_der().into(),
+            ),
+        )
+        .unwrap();
+    Some(std::sync::Arc::new(config))
 }

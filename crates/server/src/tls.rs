@@ -56,3 +56,37 @@ pub fn acceptor(certificate_file: &Path, key_file: &Path) -> Result<TlsAcceptor,
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
+
+/// A client connector for outgoing HTTPS (stream triggers): the system's
+/// roots, plus the CA certificates in `extra_ca_file` (a private CA, or a
+/// test's self-signed receiver).
+pub fn connector(extra_ca_file: Option<&Path>) -> Result<tokio_rustls::TlsConnector, String> {
+    let mut roots = tokio_rustls::rustls::RootCertStore::empty();
+    // A store that cannot be read (a minimal container) leaves only the
+    // extra CAs; none at all is an error below.
+    roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+    if let Some(file) = extra_ca_file {
+        let certificates = CertificateDer::pem_file_iter(file)
+            .and_then(|certificates| certificates.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| format!("cannot read CA certificates from {}: {e}", file.display()))?;
+        let (added, _) = roots.add_parsable_certificates(certificates);
+        if added == 0 {
+            return Err(format!("no usable CA certificate in {}", file.display()));
+        }
+    }
+    if roots.is_empty() {
+        return Err(
+            "no CA certificates in the system's store to verify https:// URLs with; \
+             name one with --stream-trigger-ca-file"
+                .to_string(),
+        );
+    }
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let mut config = tokio_rustls::rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS configuration: {e}"))?
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
+}

@@ -1,10 +1,11 @@
 //! Lambda-style triggers: the delivery half (the core hands out batches,
 //! `dynalith_core::streams::triggers`). Each trigger is a task that sends
 //! its table's stream records, as Lambda's DynamoDB event, in an HTTP POST
-//! to a URL: a small HTTP server around a Lambda handler, or the Invoke
+//! to a URL: a small HTTP server around a Lambda handler, the Invoke
 //! API of a local Lambda runtime (`.../2015-03-31/functions/<name>/invocations`
 //! of `sam local start-lambda` or LocalStack), which takes the event as
-//! its body. A 2xx answer without `X-Amz-Function-Error` confirms the
+//! its body, or over HTTPS a Lambda function URL (auth type NONE) or any
+//! webhook, its certificate verified (`tls::connector`). A 2xx answer without `X-Amz-Function-Error` confirms the
 //! batch; anything else is retried, with backoff, until it succeeds, so
 //! records arrive in order and at least once, as from Lambda's event source
 //! mappings.
@@ -19,6 +20,9 @@ use hyper::Uri;
 use hyper_util::rt::TokioIo;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio_rustls::rustls::pki_types::ServerName;
+use tokio_rustls::TlsConnector;
 
 /// One trigger: a table's stream records go to `url`.
 #[derive(Clone, Debug)]
@@ -30,7 +34,7 @@ pub struct Trigger {
 }
 
 impl Trigger {
-    /// Parses `TABLE=URL`; only plain `http://` URLs are delivered to.
+    /// Parses `TABLE=URL`, an `http://` or `https://` URL.
     pub fn parse(text: &str, batch_size: usize) -> Result<Trigger, String> {
         let (table, url) = text
             .split_once('=')
@@ -38,9 +42,9 @@ impl Trigger {
         let url: Uri = url
             .parse()
             .map_err(|e| format!("bad trigger URL {url:?}: {e}"))?;
-        if url.scheme_str() != Some("http") || url.host().is_none() {
+        if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none() {
             return Err(format!(
-                "trigger URLs are http://host[:port]/path, got {url}"
+                "trigger URLs are http[s]://host[:port]/path, got {url}"
             ));
         }
         if table.is_empty() {
@@ -52,6 +56,10 @@ impl Trigger {
             batch_size,
         })
     }
+
+    pub fn is_https(&self) -> bool {
+        self.url.scheme_str() == Some("https")
+    }
 }
 
 /// How often a trigger with nothing to deliver looks again.
@@ -61,14 +69,15 @@ const LAST_RETRY: Duration = Duration::from_secs(30);
 /// How long one delivery may take (a handler's run included).
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Starts every trigger on the current runtime.
-pub fn spawn(database: Arc<Database>, triggers: Vec<Trigger>) {
+/// Starts every trigger on the current runtime; `tls` connects to the
+/// https:// ones.
+pub fn spawn(database: Arc<Database>, triggers: Vec<Trigger>, tls: Option<TlsConnector>) {
     for trigger in triggers {
-        tokio::spawn(run(database.clone(), trigger));
+        tokio::spawn(run(database.clone(), trigger, tls.clone()));
     }
 }
 
-async fn run(database: Arc<Database>, trigger: Trigger) {
+async fn run(database: Arc<Database>, trigger: Trigger, tls: Option<TlsConnector>) {
     let target = trigger.url.to_string();
     let mut retry = FIRST_RETRY;
     // A refused batch is offered again as it was, as Lambda retries a
@@ -100,7 +109,7 @@ async fn run(database: Arc<Database>, trigger: Trigger) {
                 continue;
             }
         }
-        match deliver(&trigger.url, batch.event.clone()).await {
+        match deliver(&trigger.url, tls.as_ref(), batch.event.clone()).await {
             Ok(()) => {
                 retry = FIRST_RETRY;
                 let (reader, records) = (target.clone(), batch.records);
@@ -144,43 +153,64 @@ async fn next_batch(
 }
 
 /// POSTs one event; Ok when the receiver took it.
-async fn deliver(url: &Uri, event: Vec<u8>) -> Result<(), String> {
+async fn deliver(url: &Uri, tls: Option<&TlsConnector>, event: Vec<u8>) -> Result<(), String> {
     let host = url.host().ok_or("no host")?;
-    let port = url.port_u16().unwrap_or(80);
+    let https = url.scheme_str() == Some("https");
+    let port = url.port_u16().unwrap_or(if https { 443 } else { 80 });
     let exchange = async {
         let stream = tokio::net::TcpStream::connect((host, port))
             .await
             .map_err(|e| format!("connect: {e}"))?;
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| format!("handshake: {e}"))?;
-        tokio::spawn(connection);
-        let authority = url.authority().map_or(host, |a| a.as_str());
-        let request = hyper::Request::post(url.path_and_query().map_or("/", |p| p.as_str()))
-            .header(hyper::header::HOST, authority)
-            .header(hyper::header::CONTENT_TYPE, "application/json")
-            .body(Full::new(Bytes::from(event)))
-            .map_err(|e| e.to_string())?;
-        let response = sender
-            .send_request(request)
-            .await
-            .map_err(|e| format!("request: {e}"))?;
-        let status = response.status();
-        let function_error = response.headers().contains_key("x-amz-function-error");
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .map(|b| b.to_bytes())
-            .unwrap_or_default();
-        if status.is_success() && !function_error {
-            Ok(())
-        } else {
-            let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
-            Err(format!("answered {status}: {text}"))
+        if !https {
+            return post(stream, url, host, event).await;
         }
+        let tls = tls.ok_or("no TLS connector for an https:// URL")?;
+        // `Uri::host` keeps an IPv6 address's brackets; a server name has none.
+        let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']'))
+            .map_err(|e| format!("server name {host:?}: {e}"))?
+            .to_owned();
+        let stream = tls
+            .connect(name, stream)
+            .await
+            .map_err(|e| format!("TLS: {e}"))?;
+        post(stream, url, host, event).await
     };
     tokio::time::timeout(DELIVERY_TIMEOUT, exchange)
         .await
         .map_err(|_| "timed out".to_string())?
+}
+
+/// One POST of `event` over `stream`, and what its answer means.
+async fn post<S>(stream: S, url: &Uri, host: &str, event: Vec<u8>) -> Result<(), String>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|e| format!("handshake: {e}"))?;
+    tokio::spawn(connection);
+    let authority = url.authority().map_or(host, |a| a.as_str());
+    let request = hyper::Request::post(url.path_and_query().map_or("/", |p| p.as_str()))
+        .header(hyper::header::HOST, authority)
+        .header(hyper::header::CONTENT_TYPE, "application/json")
+        .body(Full::new(Bytes::from(event)))
+        .map_err(|e| e.to_string())?;
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|e| format!("request: {e}"))?;
+    let status = response.status();
+    let function_error = response.headers().contains_key("x-amz-function-error");
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    if status.is_success() && !function_error {
+        Ok(())
+    } else {
+        let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
+        Err(format!("answered {status}: {text}"))
+    }
 }
