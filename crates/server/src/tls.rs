@@ -17,14 +17,7 @@ pub use tokio_rustls::TlsAcceptor;
 /// then any intermediates) with the private key in `key_file` (PKCS#8,
 /// PKCS#1 or SEC1). Errors name the file and what is wrong with it.
 pub fn acceptor(certificate_file: &Path, key_file: &Path) -> Result<TlsAcceptor, String> {
-    let chain = CertificateDer::pem_file_iter(certificate_file)
-        .and_then(|certificates| certificates.collect::<Result<Vec<_>, _>>())
-        .map_err(|e| {
-            format!(
-                "cannot read TLS certificates from {}: {e}",
-                certificate_file.display()
-            )
-        })?;
+    let chain = certificates(certificate_file, "TLS certificates")?;
     if chain.is_empty() {
         return Err(format!(
             "no certificate (PEM \"BEGIN CERTIFICATE\") in {}",
@@ -66,10 +59,7 @@ pub fn connector(extra_ca_file: Option<&Path>) -> Result<tokio_rustls::TlsConnec
     // extra CAs; none at all is an error below.
     roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
     if let Some(file) = extra_ca_file {
-        let certificates = CertificateDer::pem_file_iter(file)
-            .and_then(|certificates| certificates.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| format!("cannot read CA certificates from {}: {e}", file.display()))?;
-        let (added, _) = roots.add_parsable_certificates(certificates);
+        let (added, _) = roots.add_parsable_certificates(certificates(file, "CA certificates")?);
         if added == 0 {
             return Err(format!("no usable CA certificate in {}", file.display()));
         }
@@ -89,4 +79,11 @@ pub fn connector(extra_ca_file: Option<&Path>) -> Result<tokio_rustls::TlsConnec
         .with_no_client_auth();
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
+}
+
+/// The PEM certificates in `file`; errors say it held `what`.
+fn certificates(file: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    CertificateDer::pem_file_iter(file)
+        .and_then(|certificates| certificates.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("cannot read {what} from {}: {e}", file.display()))
 }
