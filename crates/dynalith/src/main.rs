@@ -164,7 +164,9 @@ struct ServeArgs {
     no_metrics: bool,
     /// Serve HTTPS with this certificate (PEM: the server's certificate,
     /// then any intermediates); needs --tls-key. Clients then use an
-    /// https:// endpoint and must trust the certificate's issuer.
+    /// https:// endpoint and must trust the certificate's issuer. SIGHUP
+    /// reads this file and --tls-key again (a failed read keeps the pair
+    /// in use and logs why).
     #[arg(long, value_name = "PEM_FILE", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
     /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
@@ -231,9 +233,12 @@ fn open_engine(args: &ServeArgs) -> Result<Arc<dyn Engine>, String> {
 fn run(args: ServeArgs) -> Result<(), String> {
     // Read before the engine opens: a bad certificate stops the server
     // before it touches any data.
-    let tls = match (&args.tls_cert, &args.tls_key) {
-        (Some(certificate), Some(key)) => Some(dynalith_server::tls::acceptor(certificate, key)?),
-        _ => None,
+    let (tls, server_certificate) = match (&args.tls_cert, &args.tls_key) {
+        (Some(certificate), Some(key)) => {
+            let (acceptor, files) = dynalith_server::tls::acceptor(certificate, key)?;
+            (Some(acceptor), Some(files))
+        }
+        _ => (None, None),
     };
     let scheme = if tls.is_some() { "https" } else { "http" };
     let triggers = args
@@ -294,6 +299,11 @@ fn run(args: ServeArgs) -> Result<(), String> {
             .await
             .map_err(|e| format!("cannot listen on {}:{}: {e}", args.host, args.port))?;
         let address = listener.local_addr().map_err(|e| e.to_string())?;
+        // Installed before the listening line, so that a SIGHUP sent once
+        // the server is up reloads rather than kills it.
+        if let Some(files) = server_certificate {
+            reload_certificate_on_sighup(files)?;
+        }
         // Tests and scripts read this line to find the port.
         println!("dynalith listening on {scheme}://{address}");
         dynalith_server::triggers::spawn(trigger_database, triggers, trigger_tls);
@@ -320,6 +330,30 @@ fn run(args: ServeArgs) -> Result<(), String> {
         tracing::info!(?items, ?queries, "read cache since start");
     }
     tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+/// SIGHUP reads the TLS certificate and key files again (rotation without
+/// a restart, as nginx and HAProxy do it). A server without TLS keeps the
+/// default action, so closing the terminal it runs in still stops it.
+fn reload_certificate_on_sighup(
+    files: Arc<dynalith_server::tls::ServerCertificate>,
+) -> Result<(), String> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hangups =
+        signal(SignalKind::hangup()).map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
+    tokio::spawn(async move {
+        while hangups.recv().await.is_some() {
+            let certificate = files.certificate_file().display();
+            // Reading two small files: quick enough for a runtime thread.
+            match files.reload() {
+                Ok(()) => tracing::info!(%certificate, "TLS certificate reloaded"),
+                Err(e) => tracing::error!(
+                    "TLS certificate not reloaded, still serving the previous one: {e}"
+                ),
+            }
+        }
+    });
     Ok(())
 }
 

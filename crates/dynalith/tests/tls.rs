@@ -2,7 +2,7 @@
 //! client trusting the server's certificate works as over HTTP; one that
 //! does not, or that speaks plain HTTP to the port, gets nothing; slow and
 //! failed handshakes hold up no one; bad certificate files stop the server
-//! at start-up with a message naming the file.
+//! at start-up with a message naming the file; SIGHUP reloads the files.
 
 mod common;
 
@@ -11,10 +11,11 @@ use aws_sdk_dynamodb::types::AttributeValue as Av;
 use aws_sdk_dynamodb::Client;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 use common::{create_table, unique_table, Server};
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A self-signed certificate for localhost and 127.0.0.1, written as PEM
@@ -242,4 +243,134 @@ fn bad_certificate_files_stop_the_server_at_start_up() {
     // One without the other is a usage error.
     let stderr = failed_start(&["--tls-cert", &path(&certificate)]);
     assert!(stderr.contains("--tls-key"), "{stderr}");
+}
+
+/// A server whose log (stderr, at info) the test reads as it comes.
+fn https_server_with_log(certificate: &Path, key: &Path) -> (Server, Arc<Mutex<String>>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_dynalith"))
+        .args(["serve", "--in-memory", "--port", "0", "--log-level", "info"])
+        .arg("--tls-cert")
+        .arg(certificate)
+        .arg("--tls-key")
+        .arg(key)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start dynalith");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("read listening line");
+    let endpoint = line
+        .trim()
+        .strip_prefix("dynalith listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_string();
+    let log = Arc::new(Mutex::new(String::new()));
+    let sink = log.clone();
+    let stderr = child.stderr.take().expect("stderr");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let mut log = sink.lock().expect("log");
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+    let server = Server {
+        child: Some(child),
+        endpoint,
+    };
+    (server, log)
+}
+
+/// Sends SIGHUP and waits until the log has one more line containing
+/// `expected` than before.
+async fn hang_up_and_wait_for(server: &Server, log: &Mutex<String>, expected: &str) {
+    let count = || log.lock().expect("log").matches(expected).count();
+    let before = count();
+    let pid = server.child.as_ref().expect("own server").id().to_string();
+    let status = Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .expect("kill -HUP");
+    assert!(status.success());
+    for _ in 0..100 {
+        if count() > before {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!(
+        "no {expected:?} in the log after SIGHUP:\n{}",
+        log.lock().expect("log")
+    );
+}
+
+/// Whether a new client trusting only `pem` gets an answer.
+async fn trusted_by(endpoint: &str, pem: &str) -> bool {
+    client(endpoint, Some(pem))
+        .list_tables()
+        .send()
+        .await
+        .is_ok()
+}
+
+#[tokio::test]
+async fn sighup_reloads_the_certificate_and_a_bad_rotation_keeps_the_old_one() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (certificate, key, first) = make_certificate(dir.path(), "server");
+    let (server, log) = https_server_with_log(&certificate, &key);
+    assert!(trusted_by(&server.endpoint, &first).await);
+
+    // A rotation as cert-manager or certbot does it: new files moved into
+    // place, then the signal.
+    let (next_certificate, next_key, second) = make_certificate(dir.path(), "next");
+    std::fs::rename(&next_certificate, &certificate).expect("rotate certificate");
+    std::fs::rename(&next_key, &key).expect("rotate key");
+    hang_up_and_wait_for(&server, &log, "TLS certificate reloaded").await;
+    assert!(trusted_by(&server.endpoint, &second).await);
+    assert!(
+        !trusted_by(&server.endpoint, &first).await,
+        "the old certificate is still served"
+    );
+
+    // Caught half-way (a new certificate beside the old key): the pair in
+    // use stays, and the server keeps running.
+    let (third_certificate, third_key, third) = make_certificate(dir.path(), "third");
+    std::fs::rename(&third_certificate, &certificate).expect("rotate certificate");
+    hang_up_and_wait_for(&server, &log, "TLS certificate not reloaded").await;
+    assert!(
+        log.lock().expect("log").contains("cannot be used together"),
+        "{}",
+        log.lock().expect("log")
+    );
+    assert!(trusted_by(&server.endpoint, &second).await);
+    assert!(!trusted_by(&server.endpoint, &third).await);
+
+    // The key arrives; the next SIGHUP takes the pair.
+    std::fs::rename(&third_key, &key).expect("rotate key");
+    hang_up_and_wait_for(&server, &log, "TLS certificate reloaded").await;
+    assert!(trusted_by(&server.endpoint, &third).await);
+    assert!(!trusted_by(&server.endpoint, &second).await);
+
+    // A missing file is an error too, not a crash.
+    std::fs::remove_file(&key).expect("remove key");
+    hang_up_and_wait_for(&server, &log, "TLS certificate not reloaded").await;
+    assert!(trusted_by(&server.endpoint, &third).await);
+}
+
+/// Without TLS, SIGHUP keeps its default action: a server started in a
+/// terminal stops when the terminal closes.
+#[test]
+fn sighup_stops_a_server_without_tls() {
+    let mut server = Server::start_with(&[]);
+    let mut child = server.child.take().expect("own server");
+    let pid = child.id().to_string();
+    Command::new("kill")
+        .args(["-HUP", &pid])
+        .status()
+        .expect("kill -HUP");
+    let status = child.wait().expect("wait");
+    use std::os::unix::process::ExitStatusExt;
+    assert_eq!(status.signal(), Some(1), "{status:?}");
 }

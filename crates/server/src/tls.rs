@@ -6,17 +6,87 @@
 //! safe defaults; ALPN offers HTTP/1.1 only, the protocol DynamoDB's JSON
 //! API is served on, so a client that would prefer HTTP/2 falls back to it.
 
-use std::path::Path;
+use parking_lot::RwLock;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use tokio_rustls::rustls::crypto::CryptoProvider;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use tokio_rustls::rustls::server::{ClientHello, ResolvesServerCert};
+use tokio_rustls::rustls::sign::CertifiedKey;
 use tokio_rustls::rustls::ServerConfig;
 pub use tokio_rustls::TlsAcceptor;
 
+/// The listener's certificate chain and key, read from their PEM files at
+/// start-up and again on `reload` (the server calls it on SIGHUP):
+/// certificates are rotated (ACME, cert-manager, a private CA's short-lived
+/// ones) and a restart would drop every connection. Each handshake takes
+/// the pair current when it starts; connections already up keep theirs.
+#[derive(Debug)]
+pub struct ServerCertificate {
+    certificate_file: PathBuf,
+    key_file: PathBuf,
+    provider: Arc<CryptoProvider>,
+    current: RwLock<Arc<CertifiedKey>>,
+}
+
+impl ServerCertificate {
+    /// Reads the files again. On any error the pair in use stays, so a
+    /// rotation caught half-written (the new certificate beside the old
+    /// key) costs nothing: the next SIGHUP, once both are in place, takes
+    /// them.
+    pub fn reload(&self) -> Result<(), String> {
+        let pair = certified_key(&self.certificate_file, &self.key_file, &self.provider)?;
+        *self.current.write() = Arc::new(pair);
+        Ok(())
+    }
+
+    /// The certificate file, for log lines.
+    pub fn certificate_file(&self) -> &Path {
+        &self.certificate_file
+    }
+}
+
+impl ResolvesServerCert for ServerCertificate {
+    fn resolve(&self, _client_hello: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.current.read().clone())
+    }
+}
+
 /// An acceptor serving `certificate_file` (the server's certificate first,
 /// then any intermediates) with the private key in `key_file` (PKCS#8,
-/// PKCS#1 or SEC1). Errors name the file and what is wrong with it.
-pub fn acceptor(certificate_file: &Path, key_file: &Path) -> Result<TlsAcceptor, String> {
+/// PKCS#1 or SEC1), and the handle that reloads them. Errors name the file
+/// and what is wrong with it.
+pub fn acceptor(
+    certificate_file: &Path,
+    key_file: &Path,
+) -> Result<(TlsAcceptor, Arc<ServerCertificate>), String> {
+    // The provider is named rather than taken from the process default:
+    // a build that links two (as the test builds do, through the SDK) has
+    // no default.
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let pair = certified_key(certificate_file, key_file, &provider)?;
+    let certificate = Arc::new(ServerCertificate {
+        certificate_file: certificate_file.to_path_buf(),
+        key_file: key_file.to_path_buf(),
+        provider: provider.clone(),
+        current: RwLock::new(Arc::new(pair)),
+    });
+    let mut config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS configuration: {e}"))?
+        .with_no_client_auth()
+        .with_cert_resolver(certificate.clone());
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    Ok((TlsAcceptor::from(Arc::new(config)), certificate))
+}
+
+/// The chain and key in the two files, checked to belong together.
+fn certified_key(
+    certificate_file: &Path,
+    key_file: &Path,
+    provider: &CryptoProvider,
+) -> Result<CertifiedKey, String> {
     let chain = certificates(certificate_file, "TLS certificates")?;
     if chain.is_empty() {
         return Err(format!(
@@ -30,24 +100,14 @@ pub fn acceptor(certificate_file: &Path, key_file: &Path) -> Result<TlsAcceptor,
             key_file.display()
         )
     })?;
-    // The provider is named rather than taken from the process default:
-    // a build that links two (as the test builds do, through the SDK) has
-    // no default.
-    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
-    let mut config = ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS configuration: {e}"))?
-        .with_no_client_auth()
-        .with_single_cert(chain, key)
-        .map_err(|e| {
-            format!(
-                "TLS certificate {} and key {} cannot be used together: {e}",
-                certificate_file.display(),
-                key_file.display()
-            )
-        })?;
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    Ok(TlsAcceptor::from(Arc::new(config)))
+    let mismatch = |e| {
+        format!(
+            "TLS certificate {} and key {} cannot be used together: {e}",
+            certificate_file.display(),
+            key_file.display()
+        )
+    };
+    CertifiedKey::from_der(chain, key, provider).map_err(mismatch)
 }
 
 /// A client connector for outgoing HTTPS (stream triggers): the system's
