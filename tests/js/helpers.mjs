@@ -1,11 +1,16 @@
 // Shared helpers for the JavaScript client tests.
 //
 // DYNALITH_ENDPOINT  endpoint of the server under test (e.g. http://127.0.0.1:8000), required.
-// DYNALITH_SKIP      tokens (comma/space separated) naming features to skip, e.g. "query,gsi,transact,condition,partiql,streams".
+// DYNALITH_BIN       the dynalith binary tests start servers of their own from (default:
+//                    ../../target/debug/dynalith, or $CARGO_TARGET_DIR/debug/dynalith).
+// DYNALITH_SKIP      tokens (comma/space separated) naming features to skip, e.g. "query,gsi,transact,condition,partiql,streams,kinesis".
 import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import readline from 'node:readline';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import {
   DynamoDBClient,
   CreateTableCommand,
@@ -181,4 +186,61 @@ export async function acquireLock(name) {
 
 export function releaseLock(name) {
   fs.rmSync(lockDir(name), { recursive: true, force: true });
+}
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+
+function dynalithBin() {
+  if (process.env.DYNALITH_BIN) return path.resolve(process.env.DYNALITH_BIN);
+  const target = path.resolve(HERE, '../..', process.env.CARGO_TARGET_DIR || 'target');
+  return path.join(target, 'debug', 'dynalith');
+}
+
+/**
+ * Starts a dynalith of the test's own, `serve --port 0 ...args`, in memory unless `inMemory` is
+ * false (args then name its --data-dir); resolves once it prints its endpoint.
+ */
+export function startDynalith(args, { inMemory = true } = {}) {
+  const bin = dynalithBin();
+  const engine = inMemory ? ['--in-memory'] : [];
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, ['serve', ...engine, '--port', '0', '--log-level', 'warn', ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const killOnExit = () => child.kill('SIGKILL');
+    process.once('exit', killOnExit);
+    child.once('exit', () => process.removeListener('exit', killOnExit));
+    let stderr = '';
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (chunk) => { stderr += chunk; });
+    let settled = false;
+    const fail = (message) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(new Error(`${bin}: ${message}\n${stderr}`));
+    };
+    const timer = setTimeout(() => fail('did not start within 10 s'), 10_000);
+    child.once('error', (err) => fail(err.message));
+    child.once('exit', (code, signal) => fail(`exited (code ${code}, signal ${signal})`));
+    const lines = readline.createInterface({ input: child.stdout });
+    lines.once('line', (line) => {
+      const m = /^dynalith listening on (http:\/\/\S+)$/.exec(line);
+      if (!m) return fail(`unexpected first line ${JSON.stringify(line)}`);
+      settled = true;
+      clearTimeout(timer);
+      resolve({ child, endpoint: m[1], stderr: () => stderr });
+    });
+  });
+}
+
+/** SIGTERM (SIGKILL after 5 s) and wait for the exit. */
+export async function stopDynalith(child) {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
+  await exited;
+  clearTimeout(force);
 }

@@ -8,12 +8,8 @@
 // Skipped when DYNALITH_SKIP contains "streams".
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
-import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import {
@@ -25,11 +21,13 @@ import {
   ResourceNotFoundException,
 } from '@aws-sdk/client-dynamodb-streams';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { makeClient, clientConfig, ensureTable, deleteTable, describeTable, myTableInput, skipFor } from './helpers.mjs';
+import {
+  makeClient, clientConfig, ensureTable, deleteTable, describeTable, myTableInput, skipFor,
+  startDynalith, stopDynalith,
+} from './helpers.mjs';
 import { handler } from './seed-stream-handler.mjs';
 
 const SKIP = skipFor('streams');
-const HERE = path.dirname(fileURLToPath(import.meta.url));
 const RUN = `${process.pid}_${Date.now()}`;
 
 /** A PK/SK (strings) on-demand table with a NEW_AND_OLD_IMAGES stream. */
@@ -208,56 +206,6 @@ describe('streams: lib-dynamodb writes read back with client-dynamodb-streams', 
 
 // ---------------------------------------------------------------------------------------------
 // The seed's Lambda handler as a --stream-trigger
-
-function dynalithBin() {
-  if (process.env.DYNALITH_BIN) return path.resolve(process.env.DYNALITH_BIN);
-  const target = path.resolve(HERE, '../..', process.env.CARGO_TARGET_DIR || 'target');
-  return path.join(target, 'debug', 'dynalith');
-}
-
-/** Starts `dynalith serve --in-memory --port 0 ...args`; resolves once it prints its endpoint. */
-function startDynalith(args) {
-  const bin = dynalithBin();
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ['serve', '--in-memory', '--port', '0', '--log-level', 'warn', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const killOnExit = () => child.kill('SIGKILL');
-    process.once('exit', killOnExit);
-    child.once('exit', () => process.removeListener('exit', killOnExit));
-    let stderr = '';
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk) => { stderr += chunk; });
-    let settled = false;
-    const fail = (message) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      child.kill('SIGKILL');
-      reject(new Error(`${bin}: ${message}\n${stderr}`));
-    };
-    const timer = setTimeout(() => fail('did not start within 10 s'), 10_000);
-    child.once('error', (err) => fail(err.message));
-    child.once('exit', (code, signal) => fail(`exited (code ${code}, signal ${signal})`));
-    const lines = readline.createInterface({ input: child.stdout });
-    lines.once('line', (line) => {
-      const m = /^dynalith listening on (http:\/\/\S+)$/.exec(line);
-      if (!m) return fail(`unexpected first line ${JSON.stringify(line)}`);
-      settled = true;
-      clearTimeout(timer);
-      resolve({ child, endpoint: m[1], stderr: () => stderr });
-    });
-  });
-}
-
-async function stopDynalith(child) {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const force = setTimeout(() => child.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(force);
-}
 
 describe('streams: the seed Lambda handler as a --stream-trigger', () => {
   const TABLE = `dynalith_js_trigger_${RUN}`;

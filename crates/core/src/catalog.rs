@@ -259,6 +259,10 @@ pub struct TableMeta {
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub contributor_insights:
         std::collections::BTreeMap<String, crate::contributor_insights::ContributorInsights>,
+    /// Kinesis Data Streams destinations, one per stream ARN ever enabled
+    /// (`kinesis`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kinesis_destinations: Vec<crate::kinesis::KinesisDestination>,
     /// Set while the table asks for a KMS key (SSESpecification).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<crate::encryption::KmsEncryption>,

@@ -264,6 +264,7 @@ pub(crate) mod tests {
             encryption: None,
             resource_policies: Default::default(),
             contributor_insights: Default::default(),
+            kinesis_destinations: Vec::new(),
             indexes: vec![IndexMeta {
                 id: 2,
                 name: "g".into(),

@@ -26,6 +26,7 @@ pub mod imports;
 pub mod index;
 pub mod key_range;
 pub mod keys;
+pub mod kinesis;
 pub mod local_s3;
 mod ops;
 mod partiql;
@@ -93,6 +94,13 @@ pub(crate) fn storage_error(error: StorageError) -> DynamoError {
 }
 
 /// Seconds since the epoch, as DynamoDB reports timestamps.
+pub(crate) fn now_epoch_micros() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_micros() as i64)
+        .unwrap_or(0)
+}
+
 pub(crate) fn now_epoch_seconds() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -300,11 +308,19 @@ impl Database {
                 .map_err(storage_error)?;
         }
         let stream = streams::disable(&self.streams, table, &mut *txn)?;
+        // Kinesis destinations stop with the table; what they have not
+        // delivered goes with their logs.
+        let kinesis_logs: Vec<_> = kinesis::recording_logs(table)
+            .filter_map(|log| kinesis::closed_log(self, log))
+            .collect();
+        for log in &kinesis_logs {
+            log.persist(&mut *txn)?;
+        }
         txn.commit().map_err(storage_error)?;
         // No write may straddle the drop: one that started earlier could
         // otherwise land after the data is gone.
         self.publish_exclusively(|| self.catalog.unpublish(&table.name));
-        if let Some(stream) = stream {
+        for stream in stream.into_iter().chain(kinesis_logs) {
             self.streams.publish(stream);
         }
         for id in ids {

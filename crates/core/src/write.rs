@@ -260,11 +260,7 @@ impl Database {
                 counter_shard,
             };
             let derived = self.apply_derived(&mut *txn, &table, &change, &mut pending, i)?;
-            if let Some(stream) = crate::streams::enabled_stream_id(&table) {
-                if let Some(record) = stream_record(&table, &change, expired)? {
-                    sequenced.push((SequencedKey::Stream(stream), record));
-                }
-            }
+            push_stream_records(&table, &change, expired, &mut sequenced)?;
             if table.point_in_time_recovery.is_some() {
                 let record = crate::point_in_time::history_record(&write.key, change.new);
                 sequenced.push((SequencedKey::History(table.id), record));
@@ -445,15 +441,20 @@ enum SequencedKey {
     History(u32),
 }
 
-/// The stream record of an item change, if it changed anything.
-fn stream_record(
+/// The records of an item change, if it changed anything: one for the
+/// table's stream, in its view type, and one with both images for each
+/// Kinesis destination recording (`kinesis`).
+fn push_stream_records(
     table: &TableMeta,
     change: &ItemChange<'_>,
     expired: bool,
-) -> Result<Option<Vec<u8>>, DynamoError> {
-    let Some(stream) = &table.stream else {
-        return Ok(None);
-    };
+    sequenced: &mut Vec<(SequencedKey, Vec<u8>)>,
+) -> Result<(), DynamoError> {
+    let stream = crate::streams::enabled_stream_id(table).zip(table.stream.as_ref());
+    let mut logs = crate::kinesis::recording_logs(table).peekable();
+    if stream.is_none() && logs.peek().is_none() {
+        return Ok(());
+    }
     let (item, _) = change
         .new
         .or(change.old)
@@ -481,8 +482,21 @@ fn stream_record(
         expired,
         unchanged,
     };
-    let created = crate::now_epoch_seconds().floor() as i64;
-    crate::streams::record::encode(&change, &stream.view_type, created)
+    let created = crate::now_epoch_micros();
+    if let Some((id, settings)) = stream {
+        if let Some(record) = crate::streams::record::encode(&change, &settings.view_type, created)?
+        {
+            sequenced.push((SequencedKey::Stream(id), record));
+        }
+    }
+    for log in logs {
+        if let Some(record) =
+            crate::streams::record::encode(&change, "NEW_AND_OLD_IMAGES", created)?
+        {
+            sequenced.push((SequencedKey::Stream(log), record));
+        }
+    }
+    Ok(())
 }
 
 /// Counter changes of one write, applied once every item is locked.

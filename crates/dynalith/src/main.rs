@@ -3,8 +3,9 @@
 use clap::{Parser, Subcommand};
 use dynalith_core::read_cache::ReadCacheOptions;
 use dynalith_core::{Database, Limits, Settings};
+use dynalith_server::kinesis::KinesisEndpoint;
 use dynalith_server::metrics::Metrics;
-use dynalith_server::sigv4::VerifySignatures;
+use dynalith_server::sigv4::{SigningCredentials, VerifySignatures};
 use dynalith_server::triggers::Trigger;
 use dynalith_server::{AcceptAnyCredentials, Authenticator, Service};
 use dynalith_storage::{
@@ -136,9 +137,21 @@ struct ServeArgs {
     #[arg(long = "stream-trigger", value_name = "TABLE=URL")]
     stream_triggers: Vec<String>,
     /// CA certificates (PEM) trusted, besides the system's, for https://
-    /// trigger URLs.
-    #[arg(long, value_name = "PEM_FILE", requires = "stream_triggers")]
+    /// trigger URLs and an https:// --kinesis-endpoint.
+    #[arg(long, value_name = "PEM_FILE")]
     stream_trigger_ca_file: Option<PathBuf>,
+    /// Where tables' Kinesis Data Streams destinations
+    /// (EnableKinesisStreamingDestination) send their records: a
+    /// Kinesis-compatible endpoint (http[s]://host[:port]: LocalStack,
+    /// kinesalite, or Kinesis itself). Without it, enabling a destination
+    /// fails (ENABLE_FAILED, saying why).
+    #[arg(long, value_name = "URL")]
+    kinesis_endpoint: Option<String>,
+    /// The credentials PutRecords calls to --kinesis-endpoint are signed
+    /// with. Default: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the
+    /// environment, else dummy ones (which local Kinesis emulators take).
+    #[arg(long, value_name = "ACCESS_KEY:SECRET", requires = "kinesis_endpoint")]
+    kinesis_credentials: Option<String>,
     /// Verify SigV4 signatures: only requests signed with one of these
     /// credentials are served (repeatable). Without it, any credentials are
     /// accepted, as DynamoDB Local does.
@@ -246,13 +259,30 @@ fn run(args: ServeArgs) -> Result<(), String> {
         .iter()
         .map(|t| Trigger::parse(t, usize::from(args.stream_trigger_batch_size)))
         .collect::<Result<Vec<_>, _>>()?;
-    // System roots are read only when some trigger needs them.
-    let trigger_tls = if triggers.iter().any(Trigger::is_https) {
+    let kinesis_url = args
+        .kinesis_endpoint
+        .as_deref()
+        .map(KinesisEndpoint::parse_url)
+        .transpose()?;
+    // System roots are read only when some trigger or the Kinesis endpoint
+    // needs them.
+    let kinesis_https = kinesis_url
+        .as_ref()
+        .is_some_and(|url| url.scheme_str() == Some("https"));
+    let outgoing_tls = if triggers.iter().any(Trigger::is_https) || kinesis_https {
         Some(dynalith_server::tls::connector(
             args.stream_trigger_ca_file.as_deref(),
         )?)
     } else {
         None
+    };
+    let kinesis_endpoint = match kinesis_url {
+        Some(url) => Some(KinesisEndpoint {
+            url,
+            credentials: kinesis_credentials(args.kinesis_credentials.as_deref())?,
+            tls: outgoing_tls.clone(),
+        }),
+        None => None,
     };
     let engine = open_engine(&args)?;
     let limits = Limits {
@@ -306,7 +336,8 @@ fn run(args: ServeArgs) -> Result<(), String> {
         }
         // Tests and scripts read this line to find the port.
         println!("dynalith listening on {scheme}://{address}");
-        dynalith_server::triggers::spawn(trigger_database, triggers, trigger_tls);
+        dynalith_server::kinesis::spawn(trigger_database.clone(), kinesis_endpoint);
+        dynalith_server::triggers::spawn(trigger_database, triggers, outgoing_tls);
         let storage = match (&args.postgres, args.in_memory) {
             (Some(_), _) => format!("PostgreSQL, schema {}", args.postgres_schema),
             (None, true) => "in memory".to_string(),
@@ -331,6 +362,23 @@ fn run(args: ServeArgs) -> Result<(), String> {
     }
     tracing::info!("shut down cleanly");
     Ok(())
+}
+
+/// The credentials Kinesis calls are signed with: the flag's, the
+/// environment's, or dummy ones.
+fn kinesis_credentials(flag: Option<&str>) -> Result<SigningCredentials, String> {
+    if let Some(pair) = flag {
+        return SigningCredentials::parse(pair);
+    }
+    match (
+        std::env::var("AWS_ACCESS_KEY_ID"),
+        std::env::var("AWS_SECRET_ACCESS_KEY"),
+    ) {
+        (Ok(access_key), Ok(secret)) if !access_key.is_empty() && !secret.is_empty() => {
+            Ok(SigningCredentials { access_key, secret })
+        }
+        _ => SigningCredentials::parse("dynalith:dynalith"),
+    }
 }
 
 /// SIGHUP reads the TLS certificate and key files again (rotation without

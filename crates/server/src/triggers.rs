@@ -10,18 +10,15 @@
 //! records arrive in order and at least once, as from Lambda's event source
 //! mappings.
 
-use crate::database_calls;
+use crate::{database_calls, outgoing};
 use bytes::Bytes;
 use dynalith_core::streams::triggers::TriggerBatch;
 use dynalith_core::Database;
 use dynalith_model::DynamoError;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::Uri;
-use hyper_util::rt::TokioIo;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
-use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::TlsConnector;
 
 /// One trigger: a table's stream records go to `url`.
@@ -154,63 +151,19 @@ async fn next_batch(
 
 /// POSTs one event; Ok when the receiver took it.
 async fn deliver(url: &Uri, tls: Option<&TlsConnector>, event: Vec<u8>) -> Result<(), String> {
-    let host = url.host().ok_or("no host")?;
-    let https = url.scheme_str() == Some("https");
-    let port = url.port_u16().unwrap_or(if https { 443 } else { 80 });
-    let exchange = async {
-        let stream = tokio::net::TcpStream::connect((host, port))
-            .await
-            .map_err(|e| format!("connect: {e}"))?;
-        if !https {
-            return post(stream, url, host, event).await;
-        }
-        let tls = tls.ok_or("no TLS connector for an https:// URL")?;
-        // `Uri::host` keeps an IPv6 address's brackets; a server name has none.
-        let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']'))
-            .map_err(|e| format!("server name {host:?}: {e}"))?
-            .to_owned();
-        let stream = tls
-            .connect(name, stream)
-            .await
-            .map_err(|e| format!("TLS: {e}"))?;
-        post(stream, url, host, event).await
-    };
-    tokio::time::timeout(DELIVERY_TIMEOUT, exchange)
-        .await
-        .map_err(|_| "timed out".to_string())?
-}
-
-/// One POST of `event` over `stream`, and what its answer means.
-async fn post<S>(stream: S, url: &Uri, host: &str, event: Vec<u8>) -> Result<(), String>
-where
-    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
-{
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| format!("handshake: {e}"))?;
-    tokio::spawn(connection);
-    let authority = url.authority().map_or(host, |a| a.as_str());
     let request = hyper::Request::post(url.path_and_query().map_or("/", |p| p.as_str()))
-        .header(hyper::header::HOST, authority)
         .header(hyper::header::CONTENT_TYPE, "application/json")
         .body(Full::new(Bytes::from(event)))
         .map_err(|e| e.to_string())?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| format!("request: {e}"))?;
-    let status = response.status();
-    let function_error = response.headers().contains_key("x-amz-function-error");
-    let body = response
-        .into_body()
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
-    if status.is_success() && !function_error {
+    let answer = outgoing::send(url, tls, request, DELIVERY_TIMEOUT).await?;
+    let function_error = answer.headers.contains_key("x-amz-function-error");
+    if answer.status.is_success() && !function_error {
         Ok(())
     } else {
-        let text = String::from_utf8_lossy(&body[..body.len().min(200)]).into_owned();
-        Err(format!("answered {status}: {text}"))
+        Err(format!(
+            "answered {}: {}",
+            answer.status,
+            answer.body_start()
+        ))
     }
 }

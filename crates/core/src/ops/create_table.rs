@@ -190,6 +190,7 @@ pub(super) fn create(
             .and_then(|spec| spec.encryption(&context.region)),
         resource_policies: Default::default(),
         contributor_insights: Default::default(),
+        kinesis_destinations: Vec::new(),
         indexes,
         counter_slots_taken,
         restore: None,

@@ -18,10 +18,13 @@ mod describe_contributor_insights;
 mod describe_endpoints;
 mod describe_export;
 mod describe_import;
+mod describe_kinesis_streaming_destination;
 mod describe_limits;
 mod describe_stream;
 mod describe_table;
 mod describe_time_to_live;
+mod disable_kinesis_streaming_destination;
+mod enable_kinesis_streaming_destination;
 mod execute_statement;
 mod execute_transaction;
 mod export_table_to_point_in_time;
@@ -58,6 +61,7 @@ mod untag_resource;
 mod update_continuous_backups;
 mod update_contributor_insights;
 mod update_item;
+mod update_kinesis_streaming_destination;
 mod update_table;
 mod update_time_to_live;
 
@@ -165,7 +169,11 @@ operations!(
     ListExports,
     ImportTable,
     DescribeImport,
-    ListImports;
+    ListImports,
+    EnableKinesisStreamingDestination,
+    DescribeKinesisStreamingDestination,
+    DisableKinesisStreamingDestination,
+    UpdateKinesisStreamingDestination;
     streams:
     ListStreams,
     DescribeStream,
@@ -241,6 +249,18 @@ pub(crate) fn execute(
         Operation::ImportTable => import_table::execute(db, body, context),
         Operation::DescribeImport => describe_import::execute(db, body),
         Operation::ListImports => list_imports::execute(db, body),
+        Operation::EnableKinesisStreamingDestination => {
+            enable_kinesis_streaming_destination::execute(db, body, context)
+        }
+        Operation::DescribeKinesisStreamingDestination => {
+            describe_kinesis_streaming_destination::execute(db, body, context)
+        }
+        Operation::DisableKinesisStreamingDestination => {
+            disable_kinesis_streaming_destination::execute(db, body, context)
+        }
+        Operation::UpdateKinesisStreamingDestination => {
+            update_kinesis_streaming_destination::execute(db, body, context)
+        }
         Operation::ListStreams => list_streams::execute(db, body),
         Operation::DescribeStream => describe_stream::execute(db, body),
         Operation::GetShardIterator => get_shard_iterator::execute(db, body),

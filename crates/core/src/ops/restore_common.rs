@@ -152,6 +152,7 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
     table.tags.clear();
     table.resource_policies.clear();
     table.contributor_insights.clear();
+    table.kinesis_destinations.clear();
     table.deletion_protection = false;
     // Nor its table class: a restore is STANDARD, described without one.
     table.table_class = "STANDARD".into();

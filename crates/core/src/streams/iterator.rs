@@ -98,6 +98,7 @@ mod tests {
             first_sequence: 1,
             trimmed_before: 0,
             disabled_at: None,
+            kinesis: false,
         }
     }
 

@@ -52,6 +52,10 @@ pub struct StreamMeta {
     pub trimmed_before: u64,
     /// When the stream was disabled or its table deleted.
     pub disabled_at: Option<f64>,
+    /// The records kept for a Kinesis destination (`kinesis`) rather than
+    /// a DynamoDB stream: the Streams API does not show it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub kinesis: bool,
 }
 
 impl StreamMeta {
@@ -68,6 +72,7 @@ impl StreamMeta {
             first_sequence: first,
             trimmed_before: 0,
             disabled_at: None,
+            kinesis: false,
         }
     }
 
@@ -148,8 +153,18 @@ impl Streams {
         self.by_id.read().get(&id).cloned()
     }
 
-    /// Every stream, oldest first.
+    /// Every DynamoDB stream, oldest first.
     pub fn all(&self) -> Vec<Arc<StreamMeta>> {
+        self.by_id
+            .read()
+            .values()
+            .filter(|s| !s.kinesis)
+            .cloned()
+            .collect()
+    }
+
+    /// Every stream and Kinesis destination's record log, for retention.
+    pub fn all_with_kinesis_logs(&self) -> Vec<Arc<StreamMeta>> {
         self.by_id.read().values().cloned().collect()
     }
 
@@ -158,7 +173,7 @@ impl Streams {
         self.by_id
             .read()
             .values()
-            .find(|s| s.arn() == arn)
+            .find(|s| !s.kinesis && s.arn() == arn)
             .cloned()
             .ok_or_else(|| stream_not_found(arn))
     }

@@ -24,14 +24,17 @@ pub struct Change<'a> {
     pub unchanged: bool,
 }
 
-/// The stored record of `change` for a stream of `view_type`, or None when
-/// nothing changed: DynamoDB writes no record for a write that leaves the
-/// item as it was.
+/// The stored record of `change` for a stream of `view_type`, made at
+/// `created_micros` (since the epoch), or None when nothing changed:
+/// DynamoDB writes no record for a write that leaves the item as it was.
 pub fn encode(
     change: &Change<'_>,
     view_type: &str,
-    created: i64,
+    created_micros: i64,
 ) -> Result<Option<Vec<u8>>, DynamoError> {
+    // Whole seconds for the Streams API and retention; microseconds for
+    // Kinesis destinations, whose records carry them.
+    let created = created_micros.div_euclid(1_000_000);
     let event = match (&change.old, &change.new) {
         (None, Some(_)) => "INSERT",
         (Some(_), Some(_)) if change.unchanged => return Ok(None),
@@ -52,7 +55,10 @@ pub fn encode(
         64 + keys.len() + old.map_or(0, |o| o.0.len()) + new.map_or(0, |n| n.0.len()),
     );
     out.extend_from_slice(
-        format!(r#"{{"e":"{event}","t":{created},"s":{size},"v":"{view_type}""#).as_bytes(),
+        format!(
+            r#"{{"e":"{event}","t":{created},"c":{created_micros},"s":{size},"v":"{view_type}""#
+        )
+        .as_bytes(),
     );
     if change.expired {
         out.extend_from_slice(br#","u":true"#);
@@ -72,19 +78,22 @@ pub fn encode(
 }
 
 #[derive(Deserialize)]
-struct Stored<'a> {
-    e: &'a str,
-    t: i64,
-    s: u64,
+pub(crate) struct Stored<'a> {
+    pub e: &'a str,
+    pub t: i64,
+    /// Microseconds; records written before they were kept have none.
+    #[serde(default)]
+    pub c: Option<i64>,
+    pub s: u64,
     v: &'a str,
     #[serde(default)]
-    u: bool,
+    pub u: bool,
     #[serde(borrow)]
-    k: &'a RawValue,
+    pub k: &'a RawValue,
     #[serde(borrow, default)]
-    o: Option<&'a RawValue>,
+    pub o: Option<&'a RawValue>,
     #[serde(borrow, default)]
-    n: Option<&'a RawValue>,
+    pub n: Option<&'a RawValue>,
 }
 
 #[derive(Serialize)]
@@ -120,10 +129,17 @@ struct WireChange<'a> {
 /// Who made a change that no request made: the TTL service.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-struct Identity {
+pub(crate) struct Identity {
     principal_id: &'static str,
     #[serde(rename = "Type")]
     kind: &'static str,
+}
+
+impl Identity {
+    pub(crate) const TIME_TO_LIVE: Identity = Identity {
+        principal_id: "dynamodb.amazonaws.com",
+        kind: "Service",
+    };
 }
 
 /// A sequence number as the Streams API spells it: at least 21 digits.
@@ -173,10 +189,7 @@ pub fn render(
             size_bytes: record.s,
             stream_view_type: record.v,
         },
-        user_identity: record.u.then_some(Identity {
-            principal_id: "dynamodb.amazonaws.com",
-            kind: "Service",
-        }),
+        user_identity: record.u.then_some(Identity::TIME_TO_LIVE),
         event_source_arn,
     };
     serde_json::to_writer(out, &wire).map_err(corrupt)
@@ -231,6 +244,7 @@ mod tests {
             first_sequence: 1,
             trimmed_before: 0,
             disabled_at: None,
+            kinesis: false,
         };
         for (view, has_old, has_new, size) in [
             ("KEYS_ONLY", false, false, 3),
@@ -238,7 +252,9 @@ mod tests {
             ("OLD_IMAGE", true, false, 7),
             ("NEW_AND_OLD_IMAGES", true, true, 11),
         ] {
-            let stored = encode(&change, view, 1_700_000_000).unwrap().unwrap();
+            let stored = encode(&change, view, 1_700_000_000_123_456)
+                .unwrap()
+                .unwrap();
             let mut out = Vec::new();
             render(&mut out, &stream, 5, &stored, None).unwrap();
             let wire: serde_json::Value = serde_json::from_slice(&out).unwrap();
@@ -250,6 +266,7 @@ mod tests {
             assert_eq!(body.get("NewImage").is_some(), has_new, "{view}");
             assert_eq!(body["SizeBytes"], size, "{view}");
             assert_eq!(body["StreamViewType"], view);
+            assert_eq!(body["ApproximateCreationDateTime"], 1_700_000_000.0);
             assert!(wire.get("userIdentity").is_none());
         }
     }

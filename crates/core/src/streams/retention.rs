@@ -39,7 +39,7 @@ impl Database {
     pub(crate) fn trim_streams(&self) -> Result<(), DynamoError> {
         let retention = self.limits().stream_retention_seconds as f64;
         let now = crate::now_epoch_seconds();
-        for stream in self.streams().all() {
+        for stream in self.streams().all_with_kinesis_logs() {
             match stream.disabled_at {
                 Some(disabled) if disabled + retention <= now => self.forget_stream(&stream)?,
                 _ => self.trim_stream(&stream, (now - retention).floor() as i64)?,

@@ -1,0 +1,91 @@
+//! UpdateKinesisStreamingDestination: changes an ACTIVE destination's
+//! ApproximateCreationDateTimePrecision. The answer says UPDATING, as
+//! DynamoDB's does; records delivered from then on carry the new
+//! precision, and the destination is ACTIVE again at once.
+
+use crate::kinesis::{self, DestinationStatus, PRECISIONS};
+use crate::validate::Violations;
+use crate::Database;
+use dynalith_model::{wire::parse_input, DynamoError};
+use serde::Deserialize;
+use serde_json::{json, Map};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateKinesisStreamingDestinationInput {
+    table_name: Option<String>,
+    stream_arn: Option<String>,
+    update_kinesis_streaming_configuration: Option<UpdateConfiguration>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UpdateConfiguration {
+    approximate_creation_date_time_precision: Option<String>,
+}
+
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    let input: UpdateKinesisStreamingDestinationInput = parse_input(body)?;
+    let precision = input
+        .update_kinesis_streaming_configuration
+        .as_ref()
+        .and_then(|c| c.approximate_creation_date_time_precision.clone());
+    let mut v = Violations::new();
+    kinesis::check_members(
+        &mut v,
+        input.table_name.as_deref(),
+        input.stream_arn.as_deref(),
+    );
+    v.one_of(
+        precision.as_deref(),
+        "updateKinesisStreamingConfiguration.approximateCreationDateTimePrecision",
+        PRECISIONS,
+    );
+    v.finish()?;
+    let table_name =
+        crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
+    let stream_arn = input.stream_arn.unwrap_or_default();
+    kinesis::check_stream_arn(&stream_arn)?;
+    // Precision is the only setting there is to update.
+    let Some(precision) = precision else {
+        return Err(DynamoError::validation(
+            "Invalid Request: UpdateKinesisStreamingConfiguration must name an \
+             ApproximateCreationDateTimePrecision",
+        ));
+    };
+
+    let _changes = db.catalog().lock_changes();
+    let current = db
+        .catalog()
+        .require(table_name)
+        .map_err(|_| DynamoError::table_not_found(table_name))?;
+    let mut table = (*current).clone();
+    let Some(destination) = table
+        .kinesis_destinations
+        .iter_mut()
+        .find(|d| d.stream_arn == stream_arn && d.status == DestinationStatus::Active)
+    else {
+        return Err(kinesis::invalid_state("update", "Update", "ACTIVE"));
+    };
+    if destination.precision == precision {
+        return Err(DynamoError::validation(format!(
+            "Invalid Request: ApproximateCreationDateTimePrecision is already {precision}"
+        )));
+    }
+    destination.precision = precision.clone();
+    kinesis::save_destinations(db, table, None, None)?;
+
+    let mut response = Map::new();
+    response.insert("TableName".into(), current.name.clone().into());
+    response.insert("StreamArn".into(), stream_arn.into());
+    response.insert("DestinationStatus".into(), "UPDATING".into());
+    response.insert(
+        "UpdateKinesisStreamingConfiguration".into(),
+        json!({"ApproximateCreationDateTimePrecision": precision}),
+    );
+    super::respond(response)
+}
