@@ -15,7 +15,7 @@
 //! only ever answered: both changes are complete when they return.
 
 use crate::catalog::TableMeta;
-use crate::streams::record::{Identity, Stored};
+use crate::streams::record::Stored;
 use crate::streams::StreamMeta;
 use crate::validate::Violations;
 use crate::{keys, storage_error, Database};
@@ -390,11 +390,21 @@ struct KinesisData<'a> {
     #[serde(rename = "eventID")]
     event_id: String,
     event_name: &'a str,
-    user_identity: Option<Identity>,
+    user_identity: Option<KinesisIdentity>,
     record_format: &'static str,
     table_name: &'a str,
     dynamodb: KinesisChange<'a>,
     event_source: &'static str,
+}
+
+/// Who made a change no request made (Time to Live): in camel case here,
+/// where the Streams API spells it `PrincipalId` and `Type`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct KinesisIdentity {
+    principal_id: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
 }
 
 #[derive(Serialize)]
@@ -425,12 +435,19 @@ fn render(
     } else {
         micros
     };
-    let id = xxhash_rust::xxh3::xxh3_128(format!("{}/{sequence}", log.label).as_bytes());
+    // Unique per record of the database, and across databases by the
+    // log's creation time.
+    let id = xxhash_rust::xxh3::xxh3_128(
+        format!("{}/{}/{sequence}", log.label, log.created_at.to_bits()).as_bytes(),
+    );
     let data = KinesisData {
         aws_region: &log.region,
         event_id: uuid::Uuid::from_u128(id).to_string(),
         event_name: record.e,
-        user_identity: record.u.then_some(Identity::TIME_TO_LIVE),
+        user_identity: record.u.then_some(KinesisIdentity {
+            principal_id: "dynamodb.amazonaws.com",
+            kind: "Service",
+        }),
         record_format: "application/json",
         table_name: &log.table_name,
         dynamodb: KinesisChange {
@@ -458,6 +475,96 @@ fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::{KeyAttribute, KeySchema, ScalarType};
+    use crate::streams::record::{encode, Change};
+    use dynalith_model::{AttributeValue, Item};
+
+    fn log() -> StreamMeta {
+        StreamMeta {
+            id: 3,
+            label: "kinesis-3".into(),
+            view_type: "NEW_AND_OLD_IMAGES".into(),
+            table_name: "orders".into(),
+            table_id: 1,
+            region: "eu-west-1".into(),
+            key_schema: KeySchema::single(
+                KeyAttribute {
+                    name: "pk".into(),
+                    scalar_type: ScalarType::S,
+                },
+                None,
+            ),
+            created_at: 1_700_000_000.5,
+            first_sequence: 1,
+            trimmed_before: 0,
+            disabled_at: None,
+            kinesis: true,
+        }
+    }
+
+    /// A Time to Live delete of `{pk: key}`, stored as the write path does.
+    fn expired_record(key: &str) -> Vec<u8> {
+        let keys: Item = [("pk".to_string(), AttributeValue::S(key.into()))].into();
+        let old = serde_json::to_vec(&keys).unwrap();
+        let change = Change {
+            keys: &keys,
+            old: Some((&old, 3)),
+            new: None,
+            expired: true,
+            unchanged: false,
+        };
+        encode(&change, "NEW_AND_OLD_IMAGES", 1_700_000_000_123_456)
+            .unwrap()
+            .unwrap()
+    }
+
+    #[test]
+    fn records_are_dynamodbs_kinesis_json_in_the_destinations_precision() {
+        let stored = expired_record("a");
+        let micros = render(&log(), 7, &stored, "MICROSECOND").unwrap();
+        let data: serde_json::Value = serde_json::from_slice(&micros.data).unwrap();
+        assert_eq!(data["eventName"], "REMOVE");
+        assert_eq!(data["awsRegion"], "eu-west-1");
+        assert_eq!(data["tableName"], "orders");
+        assert_eq!(data["recordFormat"], "application/json");
+        assert_eq!(data["eventSource"], "aws:dynamodb");
+        // Kinesis records spell the Time to Live service's identity in
+        // camel case.
+        assert_eq!(
+            data["userIdentity"],
+            serde_json::json!({"principalId": "dynamodb.amazonaws.com", "type": "Service"})
+        );
+        let change = &data["dynamodb"];
+        assert_eq!(
+            change["ApproximateCreationDateTime"],
+            1_700_000_000_123_456_i64
+        );
+        assert_eq!(
+            change["ApproximateCreationDateTimePrecision"],
+            "MICROSECOND"
+        );
+        assert_eq!(change["Keys"], serde_json::json!({"pk": {"S": "a"}}));
+        assert_eq!(change["OldImage"], serde_json::json!({"pk": {"S": "a"}}));
+        assert!(change.get("NewImage").is_none());
+        assert!(change.get("SequenceNumber").is_none());
+
+        let millis = render(&log(), 7, &stored, "MILLISECOND").unwrap();
+        let data: serde_json::Value = serde_json::from_slice(&millis.data).unwrap();
+        assert_eq!(
+            data["dynamodb"]["ApproximateCreationDateTime"],
+            1_700_000_000_123_i64
+        );
+
+        // One partition key per item; distinct event ids per record.
+        let again = render(&log(), 8, &stored, "MICROSECOND").unwrap();
+        let other = render(&log(), 9, &expired_record("b"), "MICROSECOND").unwrap();
+        assert_eq!(micros.partition_key, again.partition_key);
+        assert_ne!(micros.partition_key, other.partition_key);
+        let id = |r: &KinesisRecord| {
+            serde_json::from_slice::<serde_json::Value>(&r.data).unwrap()["eventID"].clone()
+        };
+        assert_ne!(id(&micros), id(&again));
+    }
 
     #[test]
     fn stream_arns_name_a_region_and_a_stream() {

@@ -12,19 +12,27 @@ use aws_sdk_dynamodb::types::{
     EnableKinesisStreamingConfiguration, UpdateKinesisStreamingConfiguration,
 };
 use aws_sdk_dynamodb::Client;
+use base64::Engine as _;
 use common::{create_table, error_code, error_message, unique_table, Server};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const STREAM: &str = "arn:aws:kinesis:us-east-1:000000000000:stream/orders";
 const OTHER_STREAM: &str = "arn:aws:kinesis:us-east-1:000000000000:stream/audit";
 
+/// The data of every record a [`accepting_kinesis`] was sent, parsed.
+type Received = Arc<Mutex<Vec<serde_json::Value>>>;
+
 /// A Kinesis endpoint that answers every call with success (a stream
-/// summary for DescribeStreamSummary, no failed record for PutRecords).
-fn accepting_kinesis() -> String {
+/// summary for DescribeStreamSummary, no failed record for PutRecords) and
+/// keeps the records it is sent.
+fn accepting_kinesis() -> (String, Received) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", listener.local_addr().expect("address"));
+    let received = Received::default();
+    let sink = received.clone();
     std::thread::spawn(move || {
         for connection in listener.incoming() {
             let Ok(mut connection) = connection else {
@@ -48,6 +56,14 @@ fn accepting_kinesis() -> String {
             }
             let mut body = vec![0; length];
             let _ = reader.read_exact(&mut body);
+            let request: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+            for record in request["Records"].as_array().into_iter().flatten() {
+                let data = base64::engine::general_purpose::STANDARD
+                    .decode(record["Data"].as_str().unwrap_or_default())
+                    .expect("base64 data");
+                let data = serde_json::from_slice(&data).expect("JSON data");
+                sink.lock().expect("records").push(data);
+            }
             let answer = r#"{"FailedRecordCount":0,"Records":[],"StreamDescriptionSummary":{"StreamStatus":"ACTIVE"}}"#;
             let _ = write!(
                 connection,
@@ -56,7 +72,32 @@ fn accepting_kinesis() -> String {
             );
         }
     });
-    url
+    (url, received)
+}
+
+/// The keys (`pk`) of the records received, once there are `count`.
+async fn wait_for_records(received: &Received, count: usize) -> Vec<String> {
+    for _ in 0..100 {
+        let keys: Vec<String> = received
+            .lock()
+            .expect("records")
+            .iter()
+            .map(|r| {
+                r["dynamodb"]["Keys"]["pk"]["S"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string()
+            })
+            .collect();
+        if keys.len() >= count {
+            return keys;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "fewer than {count} records: {:?}",
+        received.lock().expect("records")
+    );
 }
 
 /// The destination of `table` for `stream`, once its status is `status`.
@@ -137,7 +178,7 @@ async fn without_an_endpoint_enabling_fails_and_says_why() {
 
 #[tokio::test]
 async fn statuses_follow_enable_update_and_disable_and_the_state_rules_hold() {
-    let kinesis = accepting_kinesis();
+    let (kinesis, _) = accepting_kinesis();
     let server = Server::start_with(&["--kinesis-endpoint", &kinesis]);
     let client = server.client();
     let table = unique_table("kds_states");
@@ -416,13 +457,28 @@ async fn requests_are_validated_as_dynamodb_validates_them() {
     );
 }
 
+/// After a restart the destination is as it was, and changes made then are
+/// delivered too: records numbered after the ones already delivered (and
+/// deleted), not again from where the log began.
 #[tokio::test]
-async fn destinations_survive_a_restart() {
+async fn destinations_survive_a_restart_and_deliver_what_follows() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let kinesis = accepting_kinesis();
+    let (kinesis, received) = accepting_kinesis();
     let table = unique_table("kds_restart");
+    let put = |client: Client, pk: &'static str| {
+        let table = table.clone();
+        async move {
+            client
+                .put_item()
+                .table_name(table)
+                .item("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk.into()))
+                .send()
+                .await
+                .expect("put")
+        }
+    };
     {
-        let server = Server::start_durable_with(dir.path(), &["--kinesis-endpoint", &kinesis]);
+        let mut server = Server::start_durable_with(dir.path(), &["--kinesis-endpoint", &kinesis]);
         let client = server.client();
         create_table(&client, &table, None).await;
         client
@@ -433,11 +489,26 @@ async fn destinations_survive_a_restart() {
             .await
             .expect("enable");
         wait_for_status(&client, &table, STREAM, DestinationStatus::Active).await;
+        put(client.clone(), "before-1").await;
+        put(client.clone(), "before-2").await;
+        assert_eq!(
+            wait_for_records(&received, 2).await,
+            ["before-1", "before-2"]
+        );
+        // A clean stop, so that the delivered position is on disk (after a
+        // crash the last batches may be sent again: at least once).
+        assert!(server.terminate().success());
     }
     let server = Server::start_durable_with(dir.path(), &["--kinesis-endpoint", &kinesis]);
-    let active = wait_for_status(&server.client(), &table, STREAM, DestinationStatus::Active).await;
+    let client = server.client();
+    let active = wait_for_status(&client, &table, STREAM, DestinationStatus::Active).await;
     assert_eq!(
         active.approximate_creation_date_time_precision(),
         Some(&Precision::Microsecond)
+    );
+    put(client, "after").await;
+    assert_eq!(
+        wait_for_records(&received, 3).await,
+        ["before-1", "before-2", "after"]
     );
 }

@@ -119,7 +119,8 @@ pub struct Streams {
 
 impl Streams {
     /// Reads every stream entry; the next sequence number follows the
-    /// highest one any stream holds, so numbers never repeat.
+    /// highest one any stream holds or any reader has passed, so numbers
+    /// never repeat.
     pub fn load(engine: &dyn Engine) -> Result<Streams, DynamoError> {
         let (start, end) = keys::stream_entries_range();
         let snapshot = engine.snapshot();
@@ -135,6 +136,15 @@ impl Streams {
                 let (key, _) = last.map_err(storage_error)?;
                 if let Some(sequence) = keys::sequence_of_stream_record(&key) {
                     next = next.max(sequence + 1);
+                }
+            }
+            // A Kinesis destination's log deletes what it delivered, so its
+            // cursor may be past every record left.
+            let (cursors_start, cursors_end) = keys::trigger_cursors_range(meta.id);
+            for cursor in snapshot.scan(&cursors_start, &cursors_end, false) {
+                let (_, value) = cursor.map_err(storage_error)?;
+                if let Ok(bytes) = <[u8; 8]>::try_from(&value[..]) {
+                    next = next.max(u64::from_be_bytes(bytes));
                 }
             }
             by_id.insert(meta.id, Arc::new(meta));

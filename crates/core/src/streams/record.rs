@@ -129,17 +129,10 @@ struct WireChange<'a> {
 /// Who made a change that no request made: the TTL service.
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct Identity {
+struct Identity {
     principal_id: &'static str,
     #[serde(rename = "Type")]
     kind: &'static str,
-}
-
-impl Identity {
-    pub(crate) const TIME_TO_LIVE: Identity = Identity {
-        principal_id: "dynamodb.amazonaws.com",
-        kind: "Service",
-    };
 }
 
 /// A sequence number as the Streams API spells it: at least 21 digits.
@@ -189,7 +182,10 @@ pub fn render(
             size_bytes: record.s,
             stream_view_type: record.v,
         },
-        user_identity: record.u.then_some(Identity::TIME_TO_LIVE),
+        user_identity: record.u.then_some(Identity {
+            principal_id: "dynamodb.amazonaws.com",
+            kind: "Service",
+        }),
         event_source_arn,
     };
     serde_json::to_writer(out, &wire).map_err(corrupt)
