@@ -259,6 +259,30 @@ def test_encryption_and_contributor_insights_settings(client, table):
     assert [s["TableName"] for s in listed] == [table]
 
 
+def test_kinesis_destination_without_an_endpoint_fails_to_enable_and_says_why(client, table):
+    # The shared server has no --kinesis-endpoint (tests/js/kinesis-destinations.test.mjs
+    # delivers to a Kinesis emulator).
+    arn = f"arn:aws:kinesis:{REGION}:000000000000:stream/py-orders"
+    assert client.describe_kinesis_streaming_destination(TableName=table)["KinesisDataStreamDestinations"] == []
+    out = client.enable_kinesis_streaming_destination(
+        TableName=table, StreamArn=arn,
+        EnableKinesisStreamingConfiguration={"ApproximateCreationDateTimePrecision": "MILLISECOND"})
+    assert (out["TableName"], out["StreamArn"], out["DestinationStatus"]) == (table, arn, "ENABLING")
+    for _ in range(100):
+        [destination] = client.describe_kinesis_streaming_destination(
+            TableName=table)["KinesisDataStreamDestinations"]
+        if destination["DestinationStatus"] != "ENABLING":
+            break
+        time.sleep(0.1)
+    assert destination["DestinationStatus"] == "ENABLE_FAILED"
+    assert "--kinesis-endpoint" in destination["DestinationStatusDescription"]
+    assert destination["ApproximateCreationDateTimePrecision"] == "MILLISECOND"
+    with pytest.raises(ClientError) as not_active:
+        client.disable_kinesis_streaming_destination(TableName=table, StreamArn=arn)
+    assert error_code(not_active) == "ValidationException"
+    assert "must be ACTIVE to perform DISABLE operation" in not_active.value.response["Error"]["Message"]
+
+
 def test_warm_throughput_reads_back_through_the_table_resource(client, resource, table):
     # boto3's Table resource exposes DescribeTable's WarmThroughput as an attribute.
     assert resource.Table(table).warm_throughput == {

@@ -15,7 +15,7 @@
 //! only ever answered: both changes are complete when they return.
 
 use crate::catalog::TableMeta;
-use crate::streams::record::Stored;
+use crate::streams::record::{time_to_live_identity, Stored};
 use crate::streams::StreamMeta;
 use crate::validate::Violations;
 use crate::{keys, storage_error, Database};
@@ -390,21 +390,11 @@ struct KinesisData<'a> {
     #[serde(rename = "eventID")]
     event_id: String,
     event_name: &'a str,
-    user_identity: Option<KinesisIdentity>,
+    user_identity: Option<serde_json::Value>,
     record_format: &'static str,
     table_name: &'a str,
     dynamodb: KinesisChange<'a>,
     event_source: &'static str,
-}
-
-/// Who made a change no request made (Time to Live): in camel case here,
-/// where the Streams API spells it `PrincipalId` and `Type`.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct KinesisIdentity {
-    principal_id: &'static str,
-    #[serde(rename = "type")]
-    kind: &'static str,
 }
 
 #[derive(Serialize)]
@@ -444,10 +434,7 @@ fn render(
         aws_region: &log.region,
         event_id: uuid::Uuid::from_u128(id).to_string(),
         event_name: record.e,
-        user_identity: record.u.then_some(KinesisIdentity {
-            principal_id: "dynamodb.amazonaws.com",
-            kind: "Service",
-        }),
+        user_identity: record.u.then(|| time_to_live_identity(true)),
         record_format: "application/json",
         table_name: &log.table_name,
         dynamodb: KinesisChange {

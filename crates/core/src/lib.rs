@@ -93,7 +93,7 @@ pub(crate) fn storage_error(error: StorageError) -> DynamoError {
     }
 }
 
-/// Seconds since the epoch, as DynamoDB reports timestamps.
+/// Microseconds since the epoch (Kinesis records' creation times).
 pub(crate) fn now_epoch_micros() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -101,6 +101,7 @@ pub(crate) fn now_epoch_micros() -> i64 {
         .unwrap_or(0)
 }
 
+/// Seconds since the epoch, as DynamoDB reports timestamps.
 pub(crate) fn now_epoch_seconds() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

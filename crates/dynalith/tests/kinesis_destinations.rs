@@ -18,25 +18,49 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use tokio_rustls::rustls::{ServerConfig, ServerConnection, StreamOwned};
 
 const STREAM: &str = "arn:aws:kinesis:us-east-1:000000000000:stream/orders";
 const OTHER_STREAM: &str = "arn:aws:kinesis:us-east-1:000000000000:stream/audit";
 
-/// The data of every record a [`accepting_kinesis`] was sent, parsed.
-type Received = Arc<Mutex<Vec<serde_json::Value>>>;
+/// What an [`accepting_kinesis`] was sent: every record's data, parsed,
+/// and every request's Authorization header.
+#[derive(Clone, Default)]
+struct Received {
+    records: Arc<Mutex<Vec<serde_json::Value>>>,
+    authorizations: Arc<Mutex<Vec<String>>>,
+}
 
 /// A Kinesis endpoint that answers every call with success (a stream
 /// summary for DescribeStreamSummary, no failed record for PutRecords) and
-/// keeps the records it is sent.
+/// keeps what it is sent.
 fn accepting_kinesis() -> (String, Received) {
+    accepting_kinesis_with(None)
+}
+
+/// The same, over TLS with `tls`.
+fn accepting_kinesis_with(tls: Option<Arc<ServerConfig>>) -> (String, Received) {
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
+    let port = listener.local_addr().expect("address").port();
+    let url = match tls {
+        Some(_) => format!("https://localhost:{port}"),
+        None => format!("http://127.0.0.1:{port}"),
+    };
     let received = Received::default();
     let sink = received.clone();
+    trait Stream: Read + Write {}
+    impl<T: Read + Write> Stream for T {}
     std::thread::spawn(move || {
         for connection in listener.incoming() {
-            let Ok(mut connection) = connection else {
+            let Ok(connection) = connection else {
                 return;
+            };
+            let mut connection: Box<dyn Stream> = match &tls {
+                None => Box::new(connection),
+                Some(config) => Box::new(StreamOwned::new(
+                    ServerConnection::new(config.clone()).expect("TLS session"),
+                    connection,
+                )),
             };
             let mut reader = BufReader::new(&mut connection);
             let mut length = 0usize;
@@ -52,17 +76,22 @@ fn accepting_kinesis() -> (String, Received) {
                     if name.eq_ignore_ascii_case("content-length") {
                         length = value.trim().parse().unwrap_or(0);
                     }
+                    if name.eq_ignore_ascii_case("authorization") {
+                        let value = value.trim().to_string();
+                        sink.authorizations.lock().expect("headers").push(value);
+                    }
                 }
             }
             let mut body = vec![0; length];
             let _ = reader.read_exact(&mut body);
+            drop(reader);
             let request: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
             for record in request["Records"].as_array().into_iter().flatten() {
                 let data = base64::engine::general_purpose::STANDARD
                     .decode(record["Data"].as_str().unwrap_or_default())
                     .expect("base64 data");
                 let data = serde_json::from_slice(&data).expect("JSON data");
-                sink.lock().expect("records").push(data);
+                sink.records.lock().expect("records").push(data);
             }
             let answer = r#"{"FailedRecordCount":0,"Records":[],"StreamDescriptionSummary":{"StreamStatus":"ACTIVE"}}"#;
             let _ = write!(
@@ -70,6 +99,7 @@ fn accepting_kinesis() -> (String, Received) {
                 "HTTP/1.1 200 OK\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{answer}",
                 answer.len()
             );
+            let _ = connection.flush();
         }
     });
     (url, received)
@@ -79,6 +109,7 @@ fn accepting_kinesis() -> (String, Received) {
 async fn wait_for_records(received: &Received, count: usize) -> Vec<String> {
     for _ in 0..100 {
         let keys: Vec<String> = received
+            .records
             .lock()
             .expect("records")
             .iter()
@@ -96,7 +127,7 @@ async fn wait_for_records(received: &Received, count: usize) -> Vec<String> {
     }
     panic!(
         "fewer than {count} records: {:?}",
-        received.lock().expect("records")
+        received.records.lock().expect("records")
     );
 }
 
@@ -511,4 +542,74 @@ async fn destinations_survive_a_restart_and_deliver_what_follows() {
         wait_for_records(&received, 3).await,
         ["before-1", "before-2", "after"]
     );
+}
+
+/// An https:// endpoint is verified against --stream-trigger-ca-file, and
+/// calls are signed with --kinesis-credentials' access key.
+#[tokio::test]
+async fn an_https_endpoint_gets_records_signed_with_the_given_credentials() {
+    let generated =
+        rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).expect("certificate");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let ca = dir.path().join("kinesis.crt");
+    std::fs::write(&ca, generated.cert.pem()).expect("write CA");
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("protocols")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![generated.cert.der().clone()],
+            tokio_rustls::rustls::pki_types::PrivateKeyDer::Pkcs8(
+                generated.key_pair.serialize_der().into(),
+            ),
+        )
+        .expect("TLS config");
+    let (kinesis, received) = accepting_kinesis_with(Some(Arc::new(config)));
+    assert!(kinesis.starts_with("https://"));
+    let server = Server::start_with(&[
+        "--kinesis-endpoint",
+        &kinesis,
+        "--stream-trigger-ca-file",
+        ca.to_str().expect("utf-8 path"),
+        "--kinesis-credentials",
+        "AKIDKINESIS:kinesis/secret",
+    ]);
+    let client = server.client();
+    let table = unique_table("kds_https");
+    create_table(&client, &table, None).await;
+    client
+        .enable_kinesis_streaming_destination()
+        .table_name(&table)
+        .stream_arn("arn:aws:kinesis:eu-central-1:000000000000:stream/orders")
+        .send()
+        .await
+        .expect("enable");
+    wait_for_status(
+        &client,
+        &table,
+        "arn:aws:kinesis:eu-central-1:000000000000:stream/orders",
+        DestinationStatus::Active,
+    )
+    .await;
+    client
+        .put_item()
+        .table_name(&table)
+        .item(
+            "pk",
+            aws_sdk_dynamodb::types::AttributeValue::S("tls".into()),
+        )
+        .send()
+        .await
+        .expect("put");
+    assert_eq!(wait_for_records(&received, 1).await, ["tls"]);
+    let authorizations = received.authorizations.lock().expect("headers").clone();
+    assert!(!authorizations.is_empty());
+    for authorization in authorizations {
+        assert!(
+            authorization.starts_with("AWS4-HMAC-SHA256 Credential=AKIDKINESIS/")
+                && authorization.contains("/eu-central-1/kinesis/aws4_request,"),
+            "{authorization}"
+        );
+    }
 }

@@ -107,7 +107,7 @@ struct WireRecord<'a> {
     aws_region: &'a str,
     dynamodb: WireChange<'a>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    user_identity: Option<Identity>,
+    user_identity: Option<serde_json::Value>,
     #[serde(rename = "eventSourceARN", skip_serializing_if = "Option::is_none")]
     event_source_arn: Option<&'a str>,
 }
@@ -126,13 +126,17 @@ struct WireChange<'a> {
     stream_view_type: &'a str,
 }
 
-/// Who made a change that no request made: the TTL service.
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct Identity {
-    principal_id: &'static str,
-    #[serde(rename = "Type")]
-    kind: &'static str,
+/// Who made a change that no request made: the Time to Live service. The
+/// Streams API's Identity shape names its members `PrincipalId` and
+/// `Type`; Lambda's events and Kinesis records name them `principalId` and
+/// `type`, and handlers test `userIdentity.type === "Service"` to tell
+/// expiries from deletes.
+pub(crate) fn time_to_live_identity(in_event: bool) -> serde_json::Value {
+    if in_event {
+        serde_json::json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"})
+    } else {
+        serde_json::json!({"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"})
+    }
 }
 
 /// A sequence number as the Streams API spells it: at least 21 digits.
@@ -182,10 +186,9 @@ pub fn render(
             size_bytes: record.s,
             stream_view_type: record.v,
         },
-        user_identity: record.u.then_some(Identity {
-            principal_id: "dynamodb.amazonaws.com",
-            kind: "Service",
-        }),
+        user_identity: record
+            .u
+            .then(|| time_to_live_identity(event_source_arn.is_some())),
         event_source_arn,
     };
     serde_json::to_writer(out, &wire).map_err(corrupt)
@@ -265,6 +268,55 @@ mod tests {
             assert_eq!(body["ApproximateCreationDateTime"], 1_700_000_000.0);
             assert!(wire.get("userIdentity").is_none());
         }
+    }
+
+    #[test]
+    fn time_to_live_deletes_name_the_service_as_each_form_spells_it() {
+        let keys = item(&[("pk", "a")]);
+        let old = serde_json::to_vec(&keys).unwrap();
+        let change = Change {
+            keys: &keys,
+            old: Some((&old, 3)),
+            new: None,
+            expired: true,
+            unchanged: false,
+        };
+        let stored = encode(&change, "KEYS_ONLY", 0).unwrap().unwrap();
+        let stream = StreamMeta {
+            id: 7,
+            label: "2026-01-01T00:00:00.000".into(),
+            view_type: "KEYS_ONLY".into(),
+            table_name: "t".into(),
+            table_id: 1,
+            region: "us-east-1".into(),
+            key_schema: crate::catalog::KeySchema::single(
+                crate::catalog::KeyAttribute {
+                    name: "pk".into(),
+                    scalar_type: crate::catalog::ScalarType::S,
+                },
+                None,
+            ),
+            created_at: 0.0,
+            first_sequence: 1,
+            trimmed_before: 0,
+            disabled_at: None,
+            kinesis: false,
+        };
+        let rendered = |arn: Option<&str>| {
+            let mut out = Vec::new();
+            render(&mut out, &stream, 5, &stored, arn).unwrap();
+            serde_json::from_slice::<serde_json::Value>(&out).unwrap()["userIdentity"].clone()
+        };
+        assert_eq!(
+            rendered(None),
+            serde_json::json!({"Type": "Service", "PrincipalId": "dynamodb.amazonaws.com"})
+        );
+        assert_eq!(
+            rendered(Some(
+                "arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x"
+            )),
+            serde_json::json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"})
+        );
     }
 
     #[test]
