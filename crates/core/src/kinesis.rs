@@ -23,6 +23,7 @@ use dynalith_model::DynamoError;
 use dynalith_storage::ControlFlow;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use std::sync::Arc;
 
 /// ApproximateCreationDateTimePrecision's values; DynamoDB's default is
 /// microseconds.
@@ -107,14 +108,26 @@ pub fn parse_stream_arn(arn: &str) -> Option<(&str, &str)> {
         .then_some((region, name))
 }
 
-/// Coral's checks on the members every destination operation has:
-/// TableName (a name or ARN) and StreamArn (37 to 1024 characters).
-pub(crate) fn check_members(
-    v: &mut Violations,
-    table_name: Option<&str>,
+/// The checked members of Enable-, Update- and
+/// DisableKinesisStreamingDestination: the table's name (from a name or an
+/// ARN) and the stream's ARN.
+pub(crate) struct DestinationRequest<'a> {
+    pub table_name: &'a str,
+    pub stream_arn: String,
+}
+
+/// Coral's checks on TableName (a name or ARN), StreamArn (37 to 1024
+/// characters) and the operation's precision at `precision_path`, then
+/// whether StreamArn names a Kinesis data stream.
+pub(crate) fn check_request<'a>(
+    table_name: Option<&'a str>,
     stream_arn: Option<&str>,
-) {
-    crate::table_reference::check_member(v, table_name, "tableName");
+    precision: Option<&str>,
+    precision_path: &str,
+    context: &crate::RequestContext,
+) -> Result<DestinationRequest<'a>, DynamoError> {
+    let mut v = Violations::new();
+    crate::table_reference::check_member(&mut v, table_name, "tableName");
     if v.require(&stream_arn, "streamArn") {
         if let Some(arn) = stream_arn {
             v.length_between(
@@ -126,17 +139,42 @@ pub(crate) fn check_members(
             );
         }
     }
+    v.one_of(precision, precision_path, PRECISIONS);
+    v.finish()?;
+    let table_name = crate::table_reference::required(table_name, "tableName", context)?;
+    let stream_arn = stream_arn.unwrap_or_default().to_string();
+    if parse_stream_arn(&stream_arn).is_none() {
+        return Err(DynamoError::validation(format!(
+            "Invalid StreamArn: {stream_arn} is not the ARN of a Kinesis data stream \
+             (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)"
+        )));
+    }
+    Ok(DestinationRequest {
+        table_name,
+        stream_arn,
+    })
 }
 
-/// A StreamArn that passed `check_members` but names no Kinesis stream.
-pub(crate) fn check_stream_arn(arn: &str) -> Result<(), DynamoError> {
-    match parse_stream_arn(arn) {
-        Some(_) => Ok(()),
-        None => Err(DynamoError::validation(format!(
-            "Invalid StreamArn: {arn} is not the ARN of a Kinesis data stream \
-             (arn:aws:kinesis:REGION:ACCOUNT:stream/NAME)"
-        ))),
-    }
+/// The table a destination operation names, or DynamoDB's
+/// ResourceNotFoundException.
+pub(crate) fn table(db: &Database, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
+    db.catalog()
+        .require(name)
+        .map_err(|_| DynamoError::table_not_found(name))
+}
+
+/// The destination of `table` for `stream_arn` that is ACTIVE, which
+/// Update and Disable need; `operation` names the one asking.
+pub(crate) fn active_destination<'a>(
+    table: &'a mut TableMeta,
+    stream_arn: &str,
+    operation: &str,
+) -> Result<&'a mut KinesisDestination, DynamoError> {
+    table
+        .kinesis_destinations
+        .iter_mut()
+        .find(|d| d.stream_arn == stream_arn && d.status == DestinationStatus::Active)
+        .ok_or_else(|| invalid_state(&operation.to_lowercase(), operation, "ACTIVE"))
 }
 
 /// DynamoDB's answer to a destination operation the destination's state
@@ -292,7 +330,7 @@ impl Database {
         let Some(log) = self.streams().get(target.log) else {
             return Ok(None);
         };
-        let cursor = self.kinesis_cursor(log.id)?;
+        let cursor = self.trigger_cursor(log.id, CURSOR)?;
         let from = cursor
             .unwrap_or(log.first_sequence)
             .max(log.oldest_readable());
@@ -355,20 +393,6 @@ impl Database {
                 &keys::stream_record(batch.log, batch.next),
             )
             .map_err(storage_error)
-    }
-
-    fn kinesis_cursor(&self, log: u32) -> Result<Option<u64>, DynamoError> {
-        let raw = self
-            .engine()
-            .get(&keys::trigger_cursor(log, CURSOR))
-            .map_err(storage_error)?;
-        raw.map(|raw| {
-            raw.as_slice()
-                .try_into()
-                .map(u64::from_be_bytes)
-                .map_err(|_| DynamoError::internal("corrupt Kinesis cursor"))
-        })
-        .transpose()
     }
 }
 
@@ -462,30 +486,17 @@ fn render(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{KeyAttribute, KeySchema, ScalarType};
     use crate::streams::record::{encode, Change};
     use dynalith_model::{AttributeValue, Item};
 
     fn log() -> StreamMeta {
         StreamMeta {
-            id: 3,
             label: "kinesis-3".into(),
-            view_type: "NEW_AND_OLD_IMAGES".into(),
             table_name: "orders".into(),
-            table_id: 1,
             region: "eu-west-1".into(),
-            key_schema: KeySchema::single(
-                KeyAttribute {
-                    name: "pk".into(),
-                    scalar_type: ScalarType::S,
-                },
-                None,
-            ),
             created_at: 1_700_000_000.5,
-            first_sequence: 1,
-            trimmed_before: 0,
-            disabled_at: None,
             kinesis: true,
+            ..crate::streams::test_stream(3, "NEW_AND_OLD_IMAGES")
         }
     }
 

@@ -7,6 +7,7 @@
 
 mod common;
 
+use aws_sdk_dynamodb::operation::enable_kinesis_streaming_destination::builders::EnableKinesisStreamingDestinationFluentBuilder as EnableRequest;
 use aws_sdk_dynamodb::types::{
     ApproximateCreationDateTimePrecision as Precision, DestinationStatus,
     EnableKinesisStreamingConfiguration, UpdateKinesisStreamingConfiguration,
@@ -131,6 +132,25 @@ async fn wait_for_records(received: &Received, count: usize) -> Vec<String> {
     );
 }
 
+/// An EnableKinesisStreamingDestination of `stream` for `table`, to send.
+fn enable(client: &Client, table: &str, stream: &str) -> EnableRequest {
+    client
+        .enable_kinesis_streaming_destination()
+        .table_name(table)
+        .stream_arn(stream)
+}
+
+/// Puts the item `{pk: pk}`.
+async fn put(client: &Client, table: &str, pk: &str) {
+    client
+        .put_item()
+        .table_name(table)
+        .item("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk.into()))
+        .send()
+        .await
+        .expect("put");
+}
+
 /// The destination of `table` for `stream`, once its status is `status`.
 async fn wait_for_status(
     client: &Client,
@@ -174,10 +194,7 @@ async fn without_an_endpoint_enabling_fails_and_says_why() {
     assert_eq!(described.table_name(), Some(table.as_str()));
     assert!(described.kinesis_data_stream_destinations().is_empty());
 
-    let enabled = client
-        .enable_kinesis_streaming_destination()
-        .table_name(&table)
-        .stream_arn(STREAM)
+    let enabled = enable(&client, &table, STREAM)
         .send()
         .await
         .expect("enable");
@@ -198,13 +215,7 @@ async fn without_an_endpoint_enabling_fails_and_says_why() {
         Some(&Precision::Microsecond)
     );
     // Writes are unaffected.
-    client
-        .put_item()
-        .table_name(&table)
-        .item("pk", aws_sdk_dynamodb::types::AttributeValue::S("a".into()))
-        .send()
-        .await
-        .expect("put");
+    put(&client, &table, "a").await;
 }
 
 #[tokio::test]
@@ -251,10 +262,7 @@ async fn statuses_follow_enable_update_and_disable_and_the_state_rules_hold() {
         error_message(&error)
     );
 
-    let enabled = client
-        .enable_kinesis_streaming_destination()
-        .table_name(&table)
-        .stream_arn(STREAM)
+    let enabled = enable(&client, &table, STREAM)
         .enable_kinesis_streaming_configuration(
             EnableKinesisStreamingConfiguration::builder()
                 .approximate_creation_date_time_precision(Precision::Millisecond)
@@ -288,10 +296,7 @@ async fn statuses_follow_enable_update_and_disable_and_the_state_rules_hold() {
 
     // One destination at a time, whichever stream a second names.
     for stream in [STREAM, OTHER_STREAM] {
-        let error = client
-            .enable_kinesis_streaming_destination()
-            .table_name(&table)
-            .stream_arn(stream)
+        let error = enable(&client, &table, stream)
             .send()
             .await
             .expect_err("already enabled");
@@ -340,10 +345,7 @@ async fn statuses_follow_enable_update_and_disable_and_the_state_rules_hold() {
     wait_for_status(&client, &table, STREAM, DestinationStatus::Disabled).await;
 
     // Another stream now; the first stays listed, DISABLED.
-    client
-        .enable_kinesis_streaming_destination()
-        .table_name(&table)
-        .stream_arn(OTHER_STREAM)
+    enable(&client, &table, OTHER_STREAM)
         .send()
         .await
         .expect("enable another");
@@ -403,10 +405,7 @@ async fn requests_are_validated_as_dynamodb_validates_them() {
     let table = unique_table("kds_valid");
     create_table(&client, &table, None).await;
 
-    let error = client
-        .enable_kinesis_streaming_destination()
-        .table_name(&table)
-        .stream_arn("arn:aws:kinesis:short")
+    let error = enable(&client, &table, "arn:aws:kinesis:short")
         .send()
         .await
         .expect_err("short ARN");
@@ -416,23 +415,21 @@ async fn requests_are_validated_as_dynamodb_validates_them() {
         "1 validation error detected: Value 'arn:aws:kinesis:short' at 'streamArn' failed to \
          satisfy constraint: Member must have length greater than or equal to 37"
     );
-    let error = client
-        .enable_kinesis_streaming_destination()
-        .table_name(&table)
-        .stream_arn("arn:aws:sqs:us-east-1:000000000000:a-queue-not-a-stream")
-        .send()
-        .await
-        .expect_err("not a stream");
+    let error = enable(
+        &client,
+        &table,
+        "arn:aws:sqs:us-east-1:000000000000:a-queue-not-a-stream",
+    )
+    .send()
+    .await
+    .expect_err("not a stream");
     assert_eq!(error_code(&error), "ValidationException");
     assert!(
         error_message(&error).contains("not the ARN of a Kinesis data stream"),
         "{}",
         error_message(&error)
     );
-    let error = client
-        .enable_kinesis_streaming_destination()
-        .table_name("no-such-table")
-        .stream_arn(STREAM)
+    let error = enable(&client, "no-such-table", STREAM)
         .send()
         .await
         .expect_err("no table");
@@ -496,32 +493,17 @@ async fn destinations_survive_a_restart_and_deliver_what_follows() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (kinesis, received) = accepting_kinesis();
     let table = unique_table("kds_restart");
-    let put = |client: Client, pk: &'static str| {
-        let table = table.clone();
-        async move {
-            client
-                .put_item()
-                .table_name(table)
-                .item("pk", aws_sdk_dynamodb::types::AttributeValue::S(pk.into()))
-                .send()
-                .await
-                .expect("put")
-        }
-    };
     {
         let mut server = Server::start_durable_with(dir.path(), &["--kinesis-endpoint", &kinesis]);
         let client = server.client();
         create_table(&client, &table, None).await;
-        client
-            .enable_kinesis_streaming_destination()
-            .table_name(&table)
-            .stream_arn(STREAM)
+        enable(&client, &table, STREAM)
             .send()
             .await
             .expect("enable");
         wait_for_status(&client, &table, STREAM, DestinationStatus::Active).await;
-        put(client.clone(), "before-1").await;
-        put(client.clone(), "before-2").await;
+        put(&client, &table, "before-1").await;
+        put(&client, &table, "before-2").await;
         assert_eq!(
             wait_for_records(&received, 2).await,
             ["before-1", "before-2"]
@@ -537,7 +519,7 @@ async fn destinations_survive_a_restart_and_deliver_what_follows() {
         active.approximate_creation_date_time_precision(),
         Some(&Precision::Microsecond)
     );
-    put(client, "after").await;
+    put(&client, &table, "after").await;
     assert_eq!(
         wait_for_records(&received, 3).await,
         ["before-1", "before-2", "after"]
@@ -578,13 +560,14 @@ async fn an_https_endpoint_gets_records_signed_with_the_given_credentials() {
     let client = server.client();
     let table = unique_table("kds_https");
     create_table(&client, &table, None).await;
-    client
-        .enable_kinesis_streaming_destination()
-        .table_name(&table)
-        .stream_arn("arn:aws:kinesis:eu-central-1:000000000000:stream/orders")
-        .send()
-        .await
-        .expect("enable");
+    enable(
+        &client,
+        &table,
+        "arn:aws:kinesis:eu-central-1:000000000000:stream/orders",
+    )
+    .send()
+    .await
+    .expect("enable");
     wait_for_status(
         &client,
         &table,
@@ -592,16 +575,7 @@ async fn an_https_endpoint_gets_records_signed_with_the_given_credentials() {
         DestinationStatus::Active,
     )
     .await;
-    client
-        .put_item()
-        .table_name(&table)
-        .item(
-            "pk",
-            aws_sdk_dynamodb::types::AttributeValue::S("tls".into()),
-        )
-        .send()
-        .await
-        .expect("put");
+    put(&client, &table, "tls").await;
     assert_eq!(wait_for_records(&received, 1).await, ["tls"]);
     let authorizations = received.authorizations.lock().expect("headers").clone();
     assert!(!authorizations.is_empty());

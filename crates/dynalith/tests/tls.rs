@@ -257,15 +257,7 @@ fn https_server_with_log(certificate: &Path, key: &Path) -> (Server, Arc<Mutex<S
         .stderr(Stdio::piped())
         .spawn()
         .expect("start dynalith");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("read listening line");
-    let endpoint = line
-        .trim()
-        .strip_prefix("dynalith listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_string();
+    let endpoint = common::read_endpoint(&mut child);
     let log = Arc::new(Mutex::new(String::new()));
     let sink = log.clone();
     let stderr = child.stderr.take().expect("stderr");

@@ -24,10 +24,7 @@ pub fn execute(
     v.finish()?;
     let table_name =
         crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
-    let table = db
-        .catalog()
-        .require(table_name)
-        .map_err(|_| DynamoError::table_not_found(table_name))?;
+    let table = crate::kinesis::table(db, table_name)?;
     let destinations: Vec<Value> = table
         .kinesis_destinations
         .iter()

@@ -5,8 +5,7 @@
 //! yet delivered are dropped with the destination's record log.
 
 use super::enable_kinesis_streaming_destination::StreamingConfiguration;
-use crate::kinesis::{self, DestinationStatus, PRECISIONS};
-use crate::validate::Violations;
+use crate::kinesis::{self, DestinationStatus};
 use crate::Database;
 use dynalith_model::{wire::parse_input, DynamoError};
 use serde::Deserialize;
@@ -31,36 +30,19 @@ pub fn execute(
         .enable_kinesis_streaming_configuration
         .as_ref()
         .map(|c| c.approximate_creation_date_time_precision.clone());
-    let mut v = Violations::new();
-    kinesis::check_members(
-        &mut v,
+    let request = kinesis::check_request(
         input.table_name.as_deref(),
         input.stream_arn.as_deref(),
-    );
-    v.one_of(
         precision.clone().flatten().as_deref(),
         "enableKinesisStreamingConfiguration.approximateCreationDateTimePrecision",
-        PRECISIONS,
-    );
-    v.finish()?;
-    let table_name =
-        crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
-    let stream_arn = input.stream_arn.unwrap_or_default();
-    kinesis::check_stream_arn(&stream_arn)?;
+        context,
+    )?;
+    let stream_arn = request.stream_arn;
 
     let _changes = db.catalog().lock_changes();
-    let current = db
-        .catalog()
-        .require(table_name)
-        .map_err(|_| DynamoError::table_not_found(table_name))?;
+    let current = kinesis::table(db, request.table_name)?;
     let mut table = (*current).clone();
-    let Some(destination) = table
-        .kinesis_destinations
-        .iter_mut()
-        .find(|d| d.stream_arn == stream_arn && d.status == DestinationStatus::Active)
-    else {
-        return Err(kinesis::invalid_state("disable", "Disable", "ACTIVE"));
-    };
+    let destination = kinesis::active_destination(&mut table, &stream_arn, "Disable")?;
     destination.status = DestinationStatus::Disabled;
     destination.status_description = None;
     let closed = kinesis::closed_log(db, destination.log);

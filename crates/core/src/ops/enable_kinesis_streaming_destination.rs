@@ -5,8 +5,7 @@
 //! Changes are recorded from this request on, so none made while the
 //! destination is ENABLING is lost once it is ACTIVE.
 
-use crate::kinesis::{self, DestinationStatus, KinesisDestination, DEFAULT_PRECISION, PRECISIONS};
-use crate::validate::Violations;
+use crate::kinesis::{self, DestinationStatus, KinesisDestination, DEFAULT_PRECISION};
 use crate::Database;
 use dynalith_model::{wire::parse_input, DynamoError};
 use serde::Deserialize;
@@ -36,28 +35,17 @@ pub fn execute(
         .enable_kinesis_streaming_configuration
         .as_ref()
         .and_then(|c| c.approximate_creation_date_time_precision.clone());
-    let mut v = Violations::new();
-    kinesis::check_members(
-        &mut v,
+    let request = kinesis::check_request(
         input.table_name.as_deref(),
         input.stream_arn.as_deref(),
-    );
-    v.one_of(
         precision.as_deref(),
         "enableKinesisStreamingConfiguration.approximateCreationDateTimePrecision",
-        PRECISIONS,
-    );
-    v.finish()?;
-    let table_name =
-        crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
-    let stream_arn = input.stream_arn.unwrap_or_default();
-    kinesis::check_stream_arn(&stream_arn)?;
+        context,
+    )?;
+    let stream_arn = request.stream_arn;
 
     let _changes = db.catalog().lock_changes();
-    let current = db
-        .catalog()
-        .require(table_name)
-        .map_err(|_| DynamoError::table_not_found(table_name))?;
+    let current = kinesis::table(db, request.table_name)?;
     // One destination at a time: DynamoDB refuses a second while one is
     // ENABLING or ACTIVE, whichever stream it names.
     if current

@@ -3,8 +3,7 @@
 //! DynamoDB's does; records delivered from then on carry the new
 //! precision, and the destination is ACTIVE again at once.
 
-use crate::kinesis::{self, DestinationStatus, PRECISIONS};
-use crate::validate::Violations;
+use crate::kinesis;
 use crate::Database;
 use dynalith_model::{wire::parse_input, DynamoError};
 use serde::Deserialize;
@@ -34,22 +33,14 @@ pub fn execute(
         .update_kinesis_streaming_configuration
         .as_ref()
         .and_then(|c| c.approximate_creation_date_time_precision.clone());
-    let mut v = Violations::new();
-    kinesis::check_members(
-        &mut v,
+    let request = kinesis::check_request(
         input.table_name.as_deref(),
         input.stream_arn.as_deref(),
-    );
-    v.one_of(
         precision.as_deref(),
         "updateKinesisStreamingConfiguration.approximateCreationDateTimePrecision",
-        PRECISIONS,
-    );
-    v.finish()?;
-    let table_name =
-        crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
-    let stream_arn = input.stream_arn.unwrap_or_default();
-    kinesis::check_stream_arn(&stream_arn)?;
+        context,
+    )?;
+    let stream_arn = request.stream_arn;
     // Precision is the only setting there is to update.
     let Some(precision) = precision else {
         return Err(DynamoError::validation(
@@ -59,18 +50,9 @@ pub fn execute(
     };
 
     let _changes = db.catalog().lock_changes();
-    let current = db
-        .catalog()
-        .require(table_name)
-        .map_err(|_| DynamoError::table_not_found(table_name))?;
+    let current = kinesis::table(db, request.table_name)?;
     let mut table = (*current).clone();
-    let Some(destination) = table
-        .kinesis_destinations
-        .iter_mut()
-        .find(|d| d.stream_arn == stream_arn && d.status == DestinationStatus::Active)
-    else {
-        return Err(kinesis::invalid_state("update", "Update", "ACTIVE"));
-    };
+    let destination = kinesis::active_destination(&mut table, &stream_arn, "Update")?;
     if destination.precision == precision {
         return Err(DynamoError::validation(format!(
             "Invalid Request: ApproximateCreationDateTimePrecision is already {precision}"

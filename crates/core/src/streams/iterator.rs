@@ -77,29 +77,9 @@ pub fn now_seconds() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::{KeyAttribute, KeySchema, ScalarType};
 
     fn stream() -> StreamMeta {
-        StreamMeta {
-            id: 9,
-            label: "2026-01-01T00:00:00.000".into(),
-            view_type: "KEYS_ONLY".into(),
-            table_name: "t".into(),
-            table_id: 1,
-            region: "us-east-1".into(),
-            key_schema: KeySchema::single(
-                KeyAttribute {
-                    name: "pk".into(),
-                    scalar_type: ScalarType::S,
-                },
-                None,
-            ),
-            created_at: 0.0,
-            first_sequence: 1,
-            trimmed_before: 0,
-            disabled_at: None,
-            kinesis: false,
-        }
+        crate::streams::test_stream(9, "KEYS_ONLY")
     }
 
     #[test]

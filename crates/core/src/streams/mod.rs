@@ -103,6 +103,32 @@ impl StreamMeta {
     }
 }
 
+/// A stream of table "t" (key "pk", a string) in us-east-1, for tests.
+#[cfg(test)]
+pub(crate) fn test_stream(id: u32, view_type: &str) -> StreamMeta {
+    use crate::catalog::{KeyAttribute, ScalarType};
+    StreamMeta {
+        id,
+        label: "2026-01-01T00:00:00.000".into(),
+        view_type: view_type.into(),
+        table_name: "t".into(),
+        table_id: 1,
+        region: "us-east-1".into(),
+        key_schema: KeySchema::single(
+            KeyAttribute {
+                name: "pk".into(),
+                scalar_type: ScalarType::S,
+            },
+            None,
+        ),
+        created_at: 0.0,
+        first_sequence: 1,
+        trimmed_before: 0,
+        disabled_at: None,
+        kinesis: false,
+    }
+}
+
 /// A stream's ARN: its table's ARN, `/stream/` and its label.
 pub fn stream_arn(region: &str, table_name: &str, label: &str) -> String {
     format!(

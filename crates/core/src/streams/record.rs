@@ -225,26 +225,7 @@ mod tests {
             expired: false,
             unchanged: false,
         };
-        let stream = StreamMeta {
-            id: 7,
-            label: "2026-01-01T00:00:00.000".into(),
-            view_type: "NEW_IMAGE".into(),
-            table_name: "t".into(),
-            table_id: 1,
-            region: "us-east-1".into(),
-            key_schema: crate::catalog::KeySchema::single(
-                crate::catalog::KeyAttribute {
-                    name: "pk".into(),
-                    scalar_type: crate::catalog::ScalarType::S,
-                },
-                None,
-            ),
-            created_at: 0.0,
-            first_sequence: 1,
-            trimmed_before: 0,
-            disabled_at: None,
-            kinesis: false,
-        };
+        let stream = crate::streams::test_stream(7, "NEW_IMAGE");
         for (view, has_old, has_new, size) in [
             ("KEYS_ONLY", false, false, 3),
             ("NEW_IMAGE", false, true, 7),
@@ -282,26 +263,7 @@ mod tests {
             unchanged: false,
         };
         let stored = encode(&change, "KEYS_ONLY", 0).unwrap().unwrap();
-        let stream = StreamMeta {
-            id: 7,
-            label: "2026-01-01T00:00:00.000".into(),
-            view_type: "KEYS_ONLY".into(),
-            table_name: "t".into(),
-            table_id: 1,
-            region: "us-east-1".into(),
-            key_schema: crate::catalog::KeySchema::single(
-                crate::catalog::KeyAttribute {
-                    name: "pk".into(),
-                    scalar_type: crate::catalog::ScalarType::S,
-                },
-                None,
-            ),
-            created_at: 0.0,
-            first_sequence: 1,
-            trimmed_before: 0,
-            disabled_at: None,
-            kinesis: false,
-        };
+        let stream = crate::streams::test_stream(7, "KEYS_ONLY");
         let rendered = |arn: Option<&str>| {
             let mut out = Vec::new();
             render(&mut out, &stream, 5, &stored, arn).unwrap();

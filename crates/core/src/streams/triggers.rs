@@ -95,7 +95,12 @@ impl Database {
         txn.commit().map_err(storage_error)
     }
 
-    fn trigger_cursor(&self, stream_id: u32, target: &str) -> Result<Option<u64>, DynamoError> {
+    /// Where `target` stopped reading stream (or Kinesis log) `stream_id`.
+    pub(crate) fn trigger_cursor(
+        &self,
+        stream_id: u32,
+        target: &str,
+    ) -> Result<Option<u64>, DynamoError> {
         let raw = self
             .engine()
             .get(&keys::trigger_cursor(stream_id, target))

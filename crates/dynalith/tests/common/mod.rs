@@ -100,16 +100,7 @@ impl Server {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("start dynalith");
-        let stdout = child.stdout.take().expect("stdout");
-        let mut line = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut line)
-            .expect("read listening line");
-        let endpoint = line
-            .trim()
-            .strip_prefix("dynalith listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-            .to_string();
+        let endpoint = read_endpoint(&mut child);
         Server {
             child: Some(child),
             endpoint,
@@ -147,6 +138,19 @@ impl Server {
             .expect("kill -TERM");
         child.wait().expect("wait")
     }
+}
+
+/// The endpoint a starting server prints on its first line of stdout.
+pub fn read_endpoint(child: &mut Child) -> String {
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("read listening line");
+    line.trim()
+        .strip_prefix("dynalith listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_string()
 }
 
 /// Flags only the embedded engine has: a test that gives one tests that
