@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use dynalith_core::read_cache::ReadCacheOptions;
 use dynalith_core::{Database, Limits, Settings};
+use dynalith_server::deliveries::Deliveries;
 use dynalith_server::kinesis::KinesisEndpoint;
 use dynalith_server::metrics::Metrics;
 use dynalith_server::sigv4::{SigningCredentials, VerifySignatures};
@@ -311,7 +312,8 @@ fn run(args: ServeArgs) -> Result<(), String> {
     let database = Database::open_with(engine.clone(), settings).map_err(|e| e.to_string())?;
     let trigger_database = database.clone();
     let cache_database = database.clone();
-    let metrics = (!args.no_metrics).then(|| Metrics::new(database.clone()));
+    let deliveries = Arc::new(Deliveries::default());
+    let metrics = (!args.no_metrics).then(|| Metrics::new(database.clone(), deliveries.clone()));
     let service = Arc::new(Service {
         database,
         authenticator,
@@ -336,8 +338,12 @@ fn run(args: ServeArgs) -> Result<(), String> {
         }
         // Tests and scripts read this line to find the port.
         println!("dynalith listening on {scheme}://{address}");
-        dynalith_server::kinesis::spawn(trigger_database.clone(), kinesis_endpoint);
-        dynalith_server::triggers::spawn(trigger_database, triggers, outgoing_tls);
+        dynalith_server::kinesis::spawn(
+            trigger_database.clone(),
+            kinesis_endpoint,
+            deliveries.clone(),
+        );
+        dynalith_server::triggers::spawn(trigger_database, triggers, outgoing_tls, deliveries);
         let storage = match (&args.postgres, args.in_memory) {
             (Some(_), _) => format!("PostgreSQL, schema {}", args.postgres_schema),
             (None, true) => "in memory".to_string(),

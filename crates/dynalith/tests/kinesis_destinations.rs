@@ -524,6 +524,13 @@ async fn destinations_survive_a_restart_and_deliver_what_follows() {
         wait_for_records(&received, 3).await,
         ["before-1", "before-2", "after"]
     );
+    // /metrics counts what this server delivered.
+    common::wait_for_metric(
+        &server.address(),
+        &format!(
+            r#"dynalith_delivered_records_total{{kind="kinesis",table="{table}",target="{STREAM}"}} 1"#
+        ),
+    );
 }
 
 /// An https:// endpoint is verified against --stream-trigger-ca-file, and

@@ -1226,6 +1226,19 @@ async fn triggers_deliver_lambda_events_in_order_and_retry_failures() {
         .map(|r| r.event_id().unwrap().to_string())
         .collect();
     assert_eq!(delivered, listed);
+    // /metrics counts the records delivered and the refused attempt.
+    let labels = format!(
+        r#"{{kind="trigger",table="{name}",target="{}"}}"#,
+        receiver.url
+    );
+    common::wait_for_metric(
+        &server.address(),
+        &format!("dynalith_delivered_records_total{labels} 11"),
+    );
+    common::wait_for_metric(
+        &server.address(),
+        &format!("dynalith_delivery_failures_total{labels} 1"),
+    );
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@
 //!   a refused call or any failed record sends the batch again, with
 //!   backoff, so delivery is at least once, as DynamoDB's is.
 
+use crate::deliveries::{Deliveries, Kind};
 use crate::outgoing;
 use crate::sigv4::{self, SigningCredentials};
 use base64::Engine as _;
@@ -66,12 +67,20 @@ const MAX_DATA_BYTES: usize = 4 << 20;
 
 /// Starts delivering on the current runtime; `endpoint` None makes every
 /// destination enabled from now on fail, saying why.
-pub fn spawn(database: Arc<Database>, endpoint: Option<KinesisEndpoint>) {
-    tokio::spawn(supervise(database, endpoint.map(Arc::new)));
+pub fn spawn(
+    database: Arc<Database>,
+    endpoint: Option<KinesisEndpoint>,
+    deliveries: Arc<Deliveries>,
+) {
+    tokio::spawn(supervise(database, endpoint.map(Arc::new), deliveries));
 }
 
 /// Starts a task for each destination that needs one.
-async fn supervise(database: Arc<Database>, endpoint: Option<Arc<KinesisEndpoint>>) {
+async fn supervise(
+    database: Arc<Database>,
+    endpoint: Option<Arc<KinesisEndpoint>>,
+    deliveries: Arc<Deliveries>,
+) {
     let mut running: HashSet<u32> = HashSet::new();
     let (finished, mut finished_logs) = mpsc::unbounded_channel();
     loop {
@@ -80,7 +89,12 @@ async fn supervise(database: Arc<Database>, endpoint: Option<Arc<KinesisEndpoint
         }
         for target in database.kinesis_delivery_targets() {
             if running.insert(target.log) {
-                let task = deliver(database.clone(), endpoint.clone(), target.log);
+                let task = deliver(
+                    database.clone(),
+                    endpoint.clone(),
+                    target.log,
+                    deliveries.clone(),
+                );
                 let finished = finished.clone();
                 tokio::spawn(async move {
                     task.await;
@@ -101,7 +115,12 @@ fn current(database: &Database, log: u32) -> Option<DeliveryTarget> {
 }
 
 /// Delivers one destination's records until it stops recording.
-async fn deliver(database: Arc<Database>, endpoint: Option<Arc<KinesisEndpoint>>, log: u32) {
+async fn deliver(
+    database: Arc<Database>,
+    endpoint: Option<Arc<KinesisEndpoint>>,
+    log: u32,
+    deliveries: Arc<Deliveries>,
+) {
     let mut retry = FIRST_RETRY;
     let mut failed_attempts = 0;
     let mut warned_without_endpoint = false;
@@ -201,6 +220,7 @@ async fn deliver(database: Arc<Database>, endpoint: Option<Arc<KinesisEndpoint>>
             Ok(()) => {
                 retry = FIRST_RETRY;
                 let records = batch.records.len();
+                deliveries.delivered(Kind::Kinesis, &target.table, &target.stream_arn, records);
                 let confirmed = crate::database_calls::run(&database, move |database| {
                     database.confirm_kinesis_batch(&batch)
                 })
@@ -213,6 +233,7 @@ async fn deliver(database: Arc<Database>, endpoint: Option<Arc<KinesisEndpoint>>
             }
             Err(why) => {
                 tracing::warn!(stream = %target.stream_arn, %why, "PutRecords failed; retrying");
+                deliveries.failed(Kind::Kinesis, &target.table, &target.stream_arn);
                 refused = Some(batch);
                 tokio::time::sleep(retry).await;
                 retry = (retry * 2).min(LAST_RETRY);

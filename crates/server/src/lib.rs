@@ -10,6 +10,7 @@ mod body;
 mod compression;
 mod cors;
 mod database_calls;
+pub mod deliveries;
 mod handler;
 pub mod kinesis;
 pub mod metrics;

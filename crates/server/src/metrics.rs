@@ -3,11 +3,13 @@
 //! every table's item count and size, the capacity each table and global
 //! index consumed and the requests throttled on it (CloudWatch's
 //! ConsumedReadCapacityUnits, ReadThrottleEvents, ...), the read caches'
-//! hits and misses, and the process's memory.
+//! hits and misses, the records stream triggers and Kinesis destinations
+//! delivered and their failed attempts, and the process's memory.
 //!
 //! A request only adds to atomics of its operation (no lock, no label
 //! lookup); prometheus-client encodes them at scrape time.
 
+use crate::deliveries::{Deliverer, Deliveries};
 use dynalith_core::{Database, Operation};
 use dynalith_model::DynamoError;
 use prometheus_client::collector::Collector;
@@ -55,15 +57,17 @@ impl OperationStats {
 /// The server's request counters.
 pub struct Metrics {
     database: Arc<Database>,
+    deliveries: Arc<Deliveries>,
     /// Indexed by `Operation as usize` (declaration order).
     operations: Arc<Vec<OperationStats>>,
     started_at: f64,
 }
 
 impl Metrics {
-    pub fn new(database: Arc<Database>) -> Metrics {
+    pub fn new(database: Arc<Database>, deliveries: Arc<Deliveries>) -> Metrics {
         Metrics {
             database,
+            deliveries,
             operations: Arc::new(
                 Operation::ALL
                     .iter()
@@ -116,6 +120,7 @@ impl Metrics {
     pub fn scrape(&self) -> Scrape {
         Scrape {
             database: Arc::clone(&self.database),
+            deliveries: Arc::clone(&self.deliveries),
             operations: Arc::clone(&self.operations),
             started_at: self.started_at,
         }
@@ -125,6 +130,7 @@ impl Metrics {
 /// What one scrape reads.
 pub struct Scrape {
     database: Arc<Database>,
+    deliveries: Arc<Deliveries>,
     operations: Arc<Vec<OperationStats>>,
     started_at: f64,
 }
@@ -154,6 +160,14 @@ fn family<'l, V>(
     Ok(())
 }
 
+fn delivery_labels((kind, table, target): &Deliverer) -> Labels<'_> {
+    vec![
+        ("kind", kind.name()),
+        ("table", table.as_str()),
+        ("target", target.as_str()),
+    ]
+}
+
 fn counter<V: prometheus_client::encoding::EncodeCounterValue>(
     encoder: &mut prometheus_client::encoding::MetricEncoder,
     value: &V,
@@ -173,6 +187,7 @@ impl Collector for Scrape {
         self.encode_requests(&mut encoder)?;
         self.encode_tables(&mut encoder)?;
         self.encode_caches(&mut encoder)?;
+        self.encode_deliveries(&mut encoder)?;
         self.encode_process(&mut encoder)
     }
 }
@@ -342,6 +357,31 @@ impl Scrape {
                     },
                 )
             }),
+            counter,
+        )
+    }
+
+    fn encode_deliveries(&self, encoder: &mut DescriptorEncoder) -> std::fmt::Result {
+        let snapshot = self.deliveries.snapshot();
+        family(
+            encoder,
+            "dynalith_delivered_records",
+            "Records delivered by stream triggers (target: URL) and Kinesis destinations \
+             (target: stream ARN).",
+            MetricType::Counter,
+            snapshot
+                .iter()
+                .map(|(d, c)| (delivery_labels(d), c.records)),
+            counter,
+        )?;
+        family(
+            encoder,
+            "dynalith_delivery_failures",
+            "Delivery attempts that failed and are retried, by trigger and Kinesis destination.",
+            MetricType::Counter,
+            snapshot
+                .iter()
+                .map(|(d, c)| (delivery_labels(d), c.failures)),
             counter,
         )
     }

@@ -10,6 +10,7 @@
 //! records arrive in order and at least once, as from Lambda's event source
 //! mappings.
 
+use crate::deliveries::{Deliveries, Kind};
 use crate::{database_calls, outgoing};
 use bytes::Bytes;
 use dynalith_core::streams::triggers::TriggerBatch;
@@ -67,14 +68,29 @@ const LAST_RETRY: Duration = Duration::from_secs(30);
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Starts every trigger on the current runtime; `tls` connects to the
-/// https:// ones.
-pub fn spawn(database: Arc<Database>, triggers: Vec<Trigger>, tls: Option<TlsConnector>) {
+/// https:// ones; `deliveries` counts what they deliver.
+pub fn spawn(
+    database: Arc<Database>,
+    triggers: Vec<Trigger>,
+    tls: Option<TlsConnector>,
+    deliveries: Arc<Deliveries>,
+) {
     for trigger in triggers {
-        tokio::spawn(run(database.clone(), trigger, tls.clone()));
+        tokio::spawn(run(
+            database.clone(),
+            trigger,
+            tls.clone(),
+            deliveries.clone(),
+        ));
     }
 }
 
-async fn run(database: Arc<Database>, trigger: Trigger, tls: Option<TlsConnector>) {
+async fn run(
+    database: Arc<Database>,
+    trigger: Trigger,
+    tls: Option<TlsConnector>,
+    deliveries: Arc<Deliveries>,
+) {
     let target = trigger.url.to_string();
     let mut retry = FIRST_RETRY;
     // A refused batch is offered again as it was, as Lambda retries a
@@ -110,6 +126,7 @@ async fn run(database: Arc<Database>, trigger: Trigger, tls: Option<TlsConnector
             Ok(()) => {
                 retry = FIRST_RETRY;
                 let (reader, records) = (target.clone(), batch.records);
+                deliveries.delivered(Kind::Trigger, &trigger.table, &target, records);
                 let confirmed = database_calls::run(&database, move |database| {
                     database.confirm_trigger_batch(&reader, &batch)
                 });
@@ -123,6 +140,7 @@ async fn run(database: Arc<Database>, trigger: Trigger, tls: Option<TlsConnector
             }
             Err(why) => {
                 tracing::warn!(table = %trigger.table, url = %target, %why, "trigger delivery failed; retrying");
+                deliveries.failed(Kind::Trigger, &trigger.table, &target);
                 refused = Some(batch);
                 tokio::time::sleep(retry).await;
                 retry = (retry * 2).min(LAST_RETRY);

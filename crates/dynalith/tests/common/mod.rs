@@ -455,6 +455,22 @@ pub fn raw_request_to(
     parse_response(&raw)
 }
 
+/// Scrapes the server's /metrics until a line reads `line` (a metric, its
+/// labels and value), for up to 10 s; panics with the last scrape if none
+/// does.
+pub fn wait_for_metric(address: &str, line: &str) {
+    let mut text = String::new();
+    for _ in 0..200 {
+        let scraped = raw_request_to(address, "GET", "/metrics", &[], b"");
+        text = String::from_utf8_lossy(&scraped.body).into_owned();
+        if text.lines().any(|l| l == line) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    panic!("no line {line:?} in /metrics:\n{text}");
+}
+
 /// A DynamoDB call over raw HTTP.
 pub fn call(address: &str, operation: &str, body: &str) -> RawResponse {
     call_bytes(address, operation, body.as_bytes())
