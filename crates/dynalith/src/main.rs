@@ -186,6 +186,11 @@ struct ServeArgs {
     /// The private key of --tls-cert (PEM: PKCS#8, PKCS#1 or SEC1).
     #[arg(long, value_name = "PEM_FILE", requires = "tls_cert")]
     tls_key: Option<PathBuf>,
+    /// Also reload --tls-cert and --tls-key when either file changes,
+    /// looking every SECONDS (for certificates rotated by tools that send
+    /// no signal, such as cert-manager's secret volumes).
+    #[arg(long, value_name = "SECONDS", requires = "tls_cert", value_parser = clap::value_parser!(u64).range(1..))]
+    tls_reload_secs: Option<u64>,
     /// Most records per triggered event (Lambda's BatchSize).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=10_000))]
     stream_trigger_batch_size: u16,
@@ -334,6 +339,9 @@ fn run(args: ServeArgs) -> Result<(), String> {
         // Installed before the listening line, so that a SIGHUP sent once
         // the server is up reloads rather than kills it.
         if let Some(files) = server_certificate {
+            if let Some(seconds) = args.tls_reload_secs {
+                reload_certificate_when_changed(files.clone(), Duration::from_secs(seconds));
+            }
             reload_certificate_on_sighup(files)?;
         }
         // Tests and scripts read this line to find the port.
@@ -387,6 +395,39 @@ fn kinesis_credentials(flag: Option<&str>) -> Result<SigningCredentials, String>
     }
 }
 
+/// Reads the certificate and key again, logging the outcome. Reading two
+/// small files is quick enough for a runtime thread.
+fn reload_certificate(files: &dynalith_server::tls::ServerCertificate) {
+    let certificate = files.certificate_file().display();
+    match files.reload() {
+        Ok(()) => tracing::info!(%certificate, "TLS certificate reloaded"),
+        Err(e) => {
+            tracing::error!("TLS certificate not reloaded, still serving the previous one: {e}")
+        }
+    }
+}
+
+/// Reloads the certificate whenever either file's modification time
+/// changes, looking every `interval`. A rotation caught between its two
+/// files fails (and is logged); the second file's change brings the next
+/// try.
+fn reload_certificate_when_changed(
+    files: Arc<dynalith_server::tls::ServerCertificate>,
+    interval: Duration,
+) {
+    tokio::spawn(async move {
+        let mut seen = files.modified();
+        loop {
+            tokio::time::sleep(interval).await;
+            let now = files.modified();
+            if now != seen {
+                seen = now;
+                reload_certificate(&files);
+            }
+        }
+    });
+}
+
 /// SIGHUP reads the TLS certificate and key files again (rotation without
 /// a restart, as nginx and HAProxy do it). A server without TLS keeps the
 /// default action, so closing the terminal it runs in still stops it.
@@ -398,14 +439,7 @@ fn reload_certificate_on_sighup(
         signal(SignalKind::hangup()).map_err(|e| format!("cannot handle SIGHUP: {e}"))?;
     tokio::spawn(async move {
         while hangups.recv().await.is_some() {
-            let certificate = files.certificate_file().display();
-            // Reading two small files: quick enough for a runtime thread.
-            match files.reload() {
-                Ok(()) => tracing::info!(%certificate, "TLS certificate reloaded"),
-                Err(e) => tracing::error!(
-                    "TLS certificate not reloaded, still serving the previous one: {e}"
-                ),
-            }
+            reload_certificate(&files);
         }
     });
     Ok(())

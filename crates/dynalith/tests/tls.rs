@@ -246,13 +246,18 @@ fn bad_certificate_files_stop_the_server_at_start_up() {
 }
 
 /// A server whose log (stderr, at info) the test reads as it comes.
-fn https_server_with_log(certificate: &Path, key: &Path) -> (Server, Arc<Mutex<String>>) {
+fn https_server_with_log(
+    certificate: &Path,
+    key: &Path,
+    extra: &[&str],
+) -> (Server, Arc<Mutex<String>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_dynalith"))
         .args(["serve", "--in-memory", "--port", "0", "--log-level", "info"])
         .arg("--tls-cert")
         .arg(certificate)
         .arg("--tls-key")
         .arg(key)
+        .args(extra)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -278,22 +283,27 @@ fn https_server_with_log(certificate: &Path, key: &Path) -> (Server, Arc<Mutex<S
 /// Sends SIGHUP and waits until the log has one more line containing
 /// `expected` than before.
 async fn hang_up_and_wait_for(server: &Server, log: &Mutex<String>, expected: &str) {
-    let count = || log.lock().expect("log").matches(expected).count();
-    let before = count();
+    let before = log.lock().expect("log").matches(expected).count();
     let pid = server.child.as_ref().expect("own server").id().to_string();
     let status = Command::new("kill")
         .args(["-HUP", &pid])
         .status()
         .expect("kill -HUP");
     assert!(status.success());
-    for _ in 0..100 {
-        if count() > before {
+    wait_for_log(log, expected, before).await;
+}
+
+/// Waits (up to 10 s) until the log has more than `before` lines
+/// containing `expected`.
+async fn wait_for_log(log: &Mutex<String>, expected: &str, before: usize) {
+    for _ in 0..200 {
+        if log.lock().expect("log").matches(expected).count() > before {
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     panic!(
-        "no {expected:?} in the log after SIGHUP:\n{}",
+        "no new {expected:?} in the log:\n{}",
         log.lock().expect("log")
     );
 }
@@ -311,7 +321,7 @@ async fn trusted_by(endpoint: &str, pem: &str) -> bool {
 async fn sighup_reloads_the_certificate_and_a_bad_rotation_keeps_the_old_one() {
     let dir = tempfile::tempdir().expect("temp dir");
     let (certificate, key, first) = make_certificate(dir.path(), "server");
-    let (server, log) = https_server_with_log(&certificate, &key);
+    let (server, log) = https_server_with_log(&certificate, &key, &[]);
     assert!(trusted_by(&server.endpoint, &first).await);
 
     // A rotation as cert-manager or certbot does it: new files moved into
@@ -349,6 +359,21 @@ async fn sighup_reloads_the_certificate_and_a_bad_rotation_keeps_the_old_one() {
     std::fs::remove_file(&key).expect("remove key");
     hang_up_and_wait_for(&server, &log, "TLS certificate not reloaded").await;
     assert!(trusted_by(&server.endpoint, &third).await);
+}
+
+/// With --tls-reload-secs, a rotation is taken without a signal.
+#[tokio::test]
+async fn changed_certificate_files_are_reloaded_when_watched() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (certificate, key, first) = make_certificate(dir.path(), "server");
+    let (server, log) = https_server_with_log(&certificate, &key, &["--tls-reload-secs", "1"]);
+    assert!(trusted_by(&server.endpoint, &first).await);
+    let (next_certificate, next_key, second) = make_certificate(dir.path(), "next");
+    std::fs::rename(&next_key, &key).expect("rotate key");
+    std::fs::rename(&next_certificate, &certificate).expect("rotate certificate");
+    wait_for_log(&log, "TLS certificate reloaded", 0).await;
+    assert!(trusted_by(&server.endpoint, &second).await);
+    assert!(!trusted_by(&server.endpoint, &first).await);
 }
 
 /// Without TLS, SIGHUP keeps its default action: a server started in a

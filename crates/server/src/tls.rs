@@ -45,6 +45,14 @@ impl ServerCertificate {
     pub fn certificate_file(&self) -> &Path {
         &self.certificate_file
     }
+
+    /// When the two files were last modified (after following symlinks, as
+    /// Kubernetes swaps a secret volume's files), None for one that cannot
+    /// be read: a change means a rotation to take.
+    pub fn modified(&self) -> [Option<std::time::SystemTime>; 2] {
+        [&self.certificate_file, &self.key_file]
+            .map(|file| std::fs::metadata(file).and_then(|m| m.modified()).ok())
+    }
 }
 
 impl ResolvesServerCert for ServerCertificate {
