@@ -29,6 +29,7 @@ import {
   DescribeKinesisStreamingDestinationCommand,
   UpdateKinesisStreamingDestinationCommand,
   DisableKinesisStreamingDestinationCommand,
+  UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, PutCommand, UpdateCommand, DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { skipFor, startDynalith, stopDynalith } from './helpers.mjs';
@@ -285,6 +286,30 @@ describe('Kinesis streaming destinations', { skip: SKIP }, () => {
     const again = await dynamodb.send(new EnableKinesisStreamingDestinationCommand({ TableName, StreamArn }));
     assert.equal(again.DestinationStatus, 'ENABLING');
     await waitForStatus(dynamodb, TableName, StreamArn, 'ENABLE_FAILED');
+  });
+
+  it('an item Time to Live deletes arrives as a REMOVE by the DynamoDB service', async () => {
+    const { dynamodb, doc } = clientsFor(server.endpoint);
+    const TableName = `dynalith_js_kds_ttl_${RUN}`;
+    const StreamName = `expiries_${RUN}`;
+    const StreamArn = await createStream(kinesisSide.kinesis, StreamName);
+    await createTable(dynamodb, TableName);
+    await dynamodb.send(new UpdateTimeToLiveCommand({
+      TableName,
+      TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' },
+    }));
+    await dynamodb.send(new EnableKinesisStreamingDestinationCommand({ TableName, StreamArn }));
+    await waitForStatus(dynamodb, TableName, StreamArn, 'ACTIVE');
+    await doc.send(new PutCommand({ TableName, Item: { pk: 'session#1', expiresAt: Math.floor(Date.now() / 1000) - 60 } }));
+    await doc.send(new PutCommand({ TableName, Item: { pk: 'session#2' } }));
+    await doc.send(new DeleteCommand({ TableName, Key: { pk: 'session#2' } }));
+    // INSERT and REMOVE of session#2 by a request, INSERT and the expiry of session#1.
+    const records = await waitForRecords(kinesisSide.kinesis, StreamName, 4);
+    const removes = records.filter((r) => r.data.eventName === 'REMOVE');
+    const expired = removes.find((r) => r.data.dynamodb.Keys.pk.S === 'session#1').data;
+    assert.deepEqual(expired.userIdentity, { type: 'Service', principalId: 'dynamodb.amazonaws.com' });
+    const deleted = removes.find((r) => r.data.dynamodb.Keys.pk.S === 'session#2').data;
+    assert.equal(deleted.userIdentity, null);
   });
 
   it('refused PutRecords calls are retried until Kinesis takes every record, in order', async () => {
