@@ -145,11 +145,8 @@ impl Database {
 
     /// Persists a table's catalog entry (the caller holds the change lock).
     pub(crate) fn save_table(&self, table: &TableMeta) -> Result<(), DynamoError> {
-        let encoded =
-            serde_json::to_vec(table).map_err(|e| DynamoError::internal(e.to_string()))?;
         let mut txn = self.engine().begin();
-        txn.put(&keys::table_entry(&table.name), &encoded)
-            .map_err(storage_error)?;
+        crate::catalog::write_entry(&mut *txn, table)?;
         txn.commit().map_err(storage_error)
     }
 }

@@ -5,10 +5,11 @@
 use crate::keys;
 use crate::warm_throughput::{self, WarmThroughput};
 use dynalith_model::{AttributeValue, DynamoError, ValueType};
-use dynalith_storage::Engine;
+use dynalith_storage::{Engine, ReadView, Transaction};
 use parking_lot::{Mutex, MutexGuard, RwLock};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 
 /// The three types a key attribute may have.
@@ -452,23 +453,32 @@ pub(crate) fn next_id(engine: &dyn Engine) -> Result<u32, DynamoError> {
 pub struct Catalog {
     tables: RwLock<HashMap<String, Arc<TableMeta>>>,
     change_lock: Mutex<()>,
+    /// The count of catalog changes `tables` reflects (`refresh`).
+    version: AtomicI64,
 }
 
 impl Catalog {
     pub fn load(engine: &dyn Engine) -> Result<Catalog, DynamoError> {
-        let (start, end) = keys::table_entries_range();
-        let snapshot = engine.snapshot();
-        let mut tables = HashMap::new();
-        for entry in snapshot.scan(&start, &end, false) {
-            let (_, value) = entry.map_err(crate::storage_error)?;
-            let meta: TableMeta = serde_json::from_slice(&value)
-                .map_err(|e| DynamoError::internal(format!("corrupt catalog entry: {e}")))?;
-            tables.insert(meta.name.clone(), Arc::new(meta));
-        }
+        let (version, tables) = read_tables(&*engine.snapshot())?;
         Ok(Catalog {
             tables: RwLock::new(tables),
             change_lock: Mutex::new(()),
+            version: AtomicI64::new(version),
         })
+    }
+
+    /// Reads the catalog again if another server changed it since it was
+    /// read (a server following another on one schema changes nothing
+    /// itself). Whether it had changed.
+    pub fn refresh(&self, engine: &dyn Engine) -> Result<bool, DynamoError> {
+        let snapshot = engine.snapshot();
+        if version_in(&*snapshot)? == self.version.load(Ordering::Acquire) {
+            return Ok(false);
+        }
+        let (version, tables) = read_tables(&*snapshot)?;
+        *self.tables.write() = tables;
+        self.version.store(version, Ordering::Release);
+        Ok(true)
     }
 
     pub fn get(&self, name: &str) -> Option<Arc<TableMeta>> {
@@ -530,6 +540,54 @@ impl Catalog {
     pub fn unpublish(&self, name: &str) {
         self.tables.write().remove(name);
     }
+}
+
+/// Writes a table's catalog entry in `txn`, counting the change (see
+/// `keys::catalog_version`).
+pub(crate) fn write_entry(txn: &mut dyn Transaction, table: &TableMeta) -> Result<(), DynamoError> {
+    let encoded = serde_json::to_vec(table).map_err(|e| DynamoError::internal(e.to_string()))?;
+    txn.put(&keys::table_entry(&table.name), &encoded)
+        .map_err(crate::storage_error)?;
+    count_change(txn)
+}
+
+/// Removes a table's catalog entry in `txn`, counting the change.
+pub(crate) fn delete_entry(txn: &mut dyn Transaction, name: &str) -> Result<(), DynamoError> {
+    txn.delete(&keys::table_entry(name))
+        .map_err(crate::storage_error)?;
+    count_change(txn)
+}
+
+fn count_change(txn: &mut dyn Transaction) -> Result<(), DynamoError> {
+    txn.add_counters(&keys::catalog_version(), &[1])
+        .map_err(crate::storage_error)
+}
+
+/// Every table's entry in `view`, and the count of changes they reflect.
+fn read_tables(view: &dyn ReadView) -> Result<(i64, HashMap<String, Arc<TableMeta>>), DynamoError> {
+    let version = version_in(view)?;
+    let (start, end) = keys::table_entries_range();
+    let mut tables = HashMap::new();
+    for entry in view.scan(&start, &end, false) {
+        let (_, value) = entry.map_err(crate::storage_error)?;
+        let meta: TableMeta = serde_json::from_slice(&value)
+            .map_err(|e| DynamoError::internal(format!("corrupt catalog entry: {e}")))?;
+        tables.insert(meta.name.clone(), Arc::new(meta));
+    }
+    Ok((version, tables))
+}
+
+/// How many catalog changes `view` sees committed.
+fn version_in(view: &dyn ReadView) -> Result<i64, DynamoError> {
+    let value = view
+        .get(&keys::catalog_version())
+        .map_err(crate::storage_error)?;
+    Ok(value.map_or(0, |v| {
+        dynalith_storage::decode_counters(&v)
+            .first()
+            .copied()
+            .unwrap_or(0)
+    }))
 }
 
 #[cfg(test)]

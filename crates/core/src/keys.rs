@@ -54,6 +54,17 @@ pub fn table_entries_range() -> (Vec<u8>, Vec<u8>) {
     (vec![CATALOG, b'T'], vec![CATALOG, b'T' + 1])
 }
 
+/// A counter of catalog changes: a server following another on one
+/// PostgreSQL schema reloads its catalog when it moves.
+pub fn catalog_version() -> Vec<u8> {
+    vec![CATALOG, b'V']
+}
+
+/// Where the server holding a shared schema can be reached (its URL).
+pub fn leader_address() -> Vec<u8> {
+    vec![CATALOG, b'L']
+}
+
 pub fn next_table_id() -> Vec<u8> {
     vec![CATALOG, b'I']
 }

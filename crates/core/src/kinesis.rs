@@ -209,9 +209,7 @@ pub(crate) fn save_destinations(
     if let Some(log) = &closed_log {
         log.persist(&mut *txn)?;
     }
-    let encoded = serde_json::to_vec(&table).map_err(|e| DynamoError::internal(e.to_string()))?;
-    txn.put(&keys::table_entry(&table.name), &encoded)
-        .map_err(storage_error)?;
+    crate::catalog::write_entry(&mut *txn, &table)?;
     txn.commit().map_err(storage_error)?;
     db.publish_exclusively(|| {
         db.catalog().publish(table);

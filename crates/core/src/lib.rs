@@ -175,6 +175,9 @@ pub struct Database {
     read_cache: read_cache::ReadCache,
     local_s3: local_s3::LocalS3,
     throughput: throughput::ThroughputLimits,
+    /// Opened by `open_follower`: serves reads only, runs no background
+    /// work.
+    follower: bool,
 }
 
 impl Database {
@@ -186,23 +189,7 @@ impl Database {
         engine: Arc<dyn Engine>,
         settings: Settings,
     ) -> Result<Arc<Database>, DynamoError> {
-        let catalog = Catalog::load(&*engine)?;
-        let request_tokens = request_tokens::RequestTokens::load(&*engine)?;
-        let streams = streams::Streams::load(&*engine)?;
-        let db = Arc::new_cyclic(|self_ref| Database {
-            engine,
-            catalog,
-            request_tokens,
-            limits: settings.limits,
-            write_gate: parking_lot::RwLock::new(()),
-            self_ref: self_ref.clone(),
-            ttl_sweeper_started: std::sync::atomic::AtomicBool::new(false),
-            streams,
-            retention_started: std::sync::atomic::AtomicBool::new(false),
-            read_cache: read_cache::ReadCache::new(settings.read_cache),
-            local_s3: local_s3::LocalS3::new(settings.s3_dir),
-            throughput: throughput::ThroughputLimits::new(settings.enforce_throughput),
-        });
+        let db = Database::assemble(engine, settings, false)?;
         db.resume_pending_drops()?;
         db.drop_unfinished_restores()?;
         db.fail_unfinished_exports()?;
@@ -220,6 +207,62 @@ impl Database {
             db.start_retention();
         }
         Ok(db)
+    }
+
+    /// A database for a server that follows another on the same storage
+    /// (a shared PostgreSQL schema): it answers the operations
+    /// `Operation::served_by_followers` names and refuses the others, which
+    /// its server sends to the one it follows. It finishes nothing a
+    /// crash left half-done and starts no background work: that is the
+    /// other server's, which may be in the middle of it. Its catalog is
+    /// read again when the other server changes it (`refresh_catalog`);
+    /// it has no read cache, since it does not see the writes that would
+    /// invalidate one.
+    pub fn open_follower(
+        engine: Arc<dyn Engine>,
+        settings: Settings,
+    ) -> Result<Arc<Database>, DynamoError> {
+        let settings = Settings {
+            read_cache: read_cache::ReadCacheOptions::default(),
+            ..settings
+        };
+        Database::assemble(engine, settings, true)
+    }
+
+    fn assemble(
+        engine: Arc<dyn Engine>,
+        settings: Settings,
+        follower: bool,
+    ) -> Result<Arc<Database>, DynamoError> {
+        let catalog = Catalog::load(&*engine)?;
+        let request_tokens = request_tokens::RequestTokens::load(&*engine)?;
+        let streams = streams::Streams::load(&*engine)?;
+        Ok(Arc::new_cyclic(|self_ref| Database {
+            engine,
+            catalog,
+            request_tokens,
+            limits: settings.limits,
+            write_gate: parking_lot::RwLock::new(()),
+            self_ref: self_ref.clone(),
+            ttl_sweeper_started: std::sync::atomic::AtomicBool::new(false),
+            streams,
+            retention_started: std::sync::atomic::AtomicBool::new(false),
+            read_cache: read_cache::ReadCache::new(settings.read_cache),
+            local_s3: local_s3::LocalS3::new(settings.s3_dir),
+            throughput: throughput::ThroughputLimits::new(settings.enforce_throughput),
+            follower,
+        }))
+    }
+
+    /// Whether this database was opened by `open_follower`.
+    pub fn is_follower(&self) -> bool {
+        self.follower
+    }
+
+    /// Reads the catalog again if it changed in storage since it was read:
+    /// for a follower, whose leader changes it. Whether it had changed.
+    pub fn refresh_catalog(&self) -> Result<bool, DynamoError> {
+        self.catalog.refresh(&*self.engine)
     }
 
     pub fn request_tokens(&self) -> &request_tokens::RequestTokens {
@@ -272,6 +315,12 @@ impl Database {
         body: &[u8],
         context: &RequestContext,
     ) -> Result<Vec<u8>, DynamoError> {
+        if self.follower && !operation.served_by_followers() {
+            return Err(DynamoError::internal(format!(
+                "{} must go to the server this one follows",
+                operation.name()
+            )));
+        }
         ops::execute(self, operation, body, context)
     }
 
@@ -302,8 +351,7 @@ impl Database {
             .chain(table.point_in_time_recovery.as_ref().map(|r| r.base_id))
             .collect();
         let mut txn = self.engine.begin();
-        txn.delete(&keys::table_entry(&table.name))
-            .map_err(storage_error)?;
+        catalog::delete_entry(&mut *txn, &table.name)?;
         for &id in &ids {
             txn.put(&keys::pending_drop(id), b"")
                 .map_err(storage_error)?;

@@ -130,11 +130,8 @@ impl Database {
         let copied = self.copy_items_from(&*snapshot, table.id, base_id);
         drop(snapshot);
         let persisted = copied.and_then(|_| {
-            let encoded =
-                serde_json::to_vec(&enabled).map_err(|e| DynamoError::internal(e.to_string()))?;
             let mut txn = self.engine().begin();
-            txn.put(&keys::table_entry(&enabled.name), &encoded)
-                .map_err(storage_error)?;
+            crate::catalog::write_entry(&mut *txn, &enabled)?;
             txn.delete(&keys::pending_drop(base_id))
                 .map_err(storage_error)?;
             txn.commit().map_err(storage_error)
@@ -157,11 +154,8 @@ impl Database {
         };
         let mut disabled = table.clone();
         disabled.point_in_time_recovery = None;
-        let encoded =
-            serde_json::to_vec(&disabled).map_err(|e| DynamoError::internal(e.to_string()))?;
         let mut txn = self.engine().begin();
-        txn.put(&keys::table_entry(&table.name), &encoded)
-            .map_err(storage_error)?;
+        crate::catalog::write_entry(&mut *txn, &disabled)?;
         txn.put(&keys::pending_drop(recovery.base_id), b"")
             .map_err(storage_error)?;
         txn.commit().map_err(storage_error)?;
@@ -370,10 +364,7 @@ impl Database {
         for key in &folded {
             txn.delete(key).map_err(storage_error)?;
         }
-        let encoded =
-            serde_json::to_vec(&moved).map_err(|e| DynamoError::internal(e.to_string()))?;
-        txn.put(&keys::table_entry(&moved.name), &encoded)
-            .map_err(storage_error)?;
+        crate::catalog::write_entry(&mut *txn, &moved)?;
         txn.commit().map_err(storage_error)?;
         self.catalog().publish(moved);
         Ok(())

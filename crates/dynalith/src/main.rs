@@ -8,7 +8,9 @@ use dynalith_server::kinesis::KinesisEndpoint;
 use dynalith_server::metrics::Metrics;
 use dynalith_server::sigv4::{SigningCredentials, VerifySignatures};
 use dynalith_server::triggers::Trigger;
-use dynalith_server::{AcceptAnyCredentials, Authenticator, Service};
+use dynalith_server::following::Following;
+use dynalith_server::{AcceptAnyCredentials, Authenticator, CurrentDatabase, Service};
+use arc_swap::ArcSwap;
 use dynalith_storage::{
     default_background_write_bytes_per_sec, Engine, PgEngine, PgOptions, RocksEngine, RocksOptions,
     DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_IDLE_BEFORE_LEVEL0_COMPACTION, DEFAULT_MEMTABLE_BYTES,
@@ -72,6 +74,18 @@ struct ServeArgs {
     /// certificate's chain and host name are then always verified.
     #[arg(long, value_name = "PEM_FILE", requires = "postgres")]
     postgres_ca_file: Option<PathBuf>,
+    /// Lets several servers share the PostgreSQL schema: the first to hold
+    /// it leads (runs every write and the background work); the others
+    /// answer reads themselves, send the rest of their requests to the
+    /// leader, and one of them takes over when it stops. Without it, a
+    /// second server on a schema in use refuses to start.
+    #[arg(long, requires = "postgres")]
+    shared_schema: bool,
+    /// With --shared-schema: the URL other servers reach this one at when
+    /// it leads (default: the address it listens on, 127.0.0.1 for an
+    /// unspecified one).
+    #[arg(long, value_name = "URL", requires = "shared_schema")]
+    advertise_url: Option<String>,
     /// Log filter: error, warn, info, debug, trace (or a tracing filter).
     #[arg(long, default_value = "info")]
     log_level: String,
@@ -138,7 +152,8 @@ struct ServeArgs {
     #[arg(long = "stream-trigger", value_name = "TABLE=URL")]
     stream_triggers: Vec<String>,
     /// CA certificates (PEM) trusted, besides the system's, for https://
-    /// trigger URLs and an https:// --kinesis-endpoint.
+    /// trigger URLs, an https:// --kinesis-endpoint, and (with
+    /// --shared-schema and --tls-cert) the leading server's certificate.
     #[arg(long, value_name = "PEM_FILE")]
     stream_trigger_ca_file: Option<PathBuf>,
     /// Where tables' Kinesis Data Streams destinations
@@ -215,7 +230,9 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn open_engine(args: &ServeArgs) -> Result<Arc<dyn Engine>, String> {
+/// The engine, and the PostgreSQL one again when it is that, which says
+/// whether this server follows another on a shared schema.
+fn open_engine(args: &ServeArgs) -> Result<(Arc<dyn Engine>, Option<Arc<PgEngine>>), String> {
     if let Some(url) = &args.postgres {
         let options = PgOptions::new(url.as_str())
             .with_schema(args.postgres_schema.as_str())
@@ -224,9 +241,13 @@ fn open_engine(args: &ServeArgs) -> Result<Arc<dyn Engine>, String> {
             Some(file) => options.with_ca_file(file),
             None => options,
         };
-        return Ok(Arc::new(
-            PgEngine::open(&options).map_err(|e| e.to_string())?,
-        ));
+        let options = if args.shared_schema {
+            options.following()
+        } else {
+            options
+        };
+        let engine = Arc::new(PgEngine::open(&options).map_err(|e| e.to_string())?);
+        return Ok((engine.clone(), Some(engine)));
     }
     let options = if args.in_memory {
         RocksOptions::in_memory()
@@ -244,9 +265,8 @@ fn open_engine(args: &ServeArgs) -> Result<Arc<dyn Engine>, String> {
     .with_level0_compaction_when_idle_for(
         (args.compact_when_idle_secs > 0).then(|| Duration::from_secs(args.compact_when_idle_secs)),
     );
-    Ok(Arc::new(
-        RocksEngine::open(&options).map_err(|e| e.to_string())?,
-    ))
+    let engine = Arc::new(RocksEngine::open(&options).map_err(|e| e.to_string())?);
+    Ok((engine, None))
 }
 
 fn run(args: ServeArgs) -> Result<(), String> {
@@ -275,7 +295,9 @@ fn run(args: ServeArgs) -> Result<(), String> {
     let kinesis_https = kinesis_url
         .as_ref()
         .is_some_and(|url| url.scheme_str() == Some("https"));
-    let outgoing_tls = if triggers.iter().any(Trigger::is_https) || kinesis_https {
+    // Servers sharing a schema over HTTPS reach their leader over it too.
+    let https_leader = args.shared_schema && tls.is_some();
+    let outgoing_tls = if triggers.iter().any(Trigger::is_https) || kinesis_https || https_leader {
         Some(dynalith_server::tls::connector(
             args.stream_trigger_ca_file.as_deref(),
         )?)
@@ -290,7 +312,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
         }),
         None => None,
     };
-    let engine = open_engine(&args)?;
+    let (engine, postgres) = open_engine(&args)?;
     let limits = Limits {
         item_collection_bytes: args.max_item_collection_bytes,
         stream_retention_seconds: args.stream_retention_secs,
@@ -314,18 +336,37 @@ fn run(args: ServeArgs) -> Result<(), String> {
         s3_dir,
         enforce_throughput: args.enforce_throughput,
     };
-    let database = Database::open_with(engine.clone(), settings).map_err(|e| e.to_string())?;
-    let trigger_database = database.clone();
-    let cache_database = database.clone();
+    let follows = postgres.as_ref().is_some_and(|pg| pg.follows());
+    let database = if follows {
+        Database::open_follower(engine.clone(), settings.clone())
+    } else {
+        Database::open_with(engine.clone(), settings.clone())
+    }
+    .map_err(|e| e.to_string())?;
+    let current: CurrentDatabase = Arc::new(ArcSwap::from(database));
     let deliveries = Arc::new(Deliveries::default());
-    let metrics = (!args.no_metrics).then(|| Metrics::new(database.clone(), deliveries.clone()));
+    let metrics = (!args.no_metrics).then(|| Metrics::new(current.clone(), deliveries.clone()));
+    let following = args.shared_schema.then(|| {
+        Arc::new(Following::new(
+            !follows,
+            https_leader.then(|| outgoing_tls.clone()).flatten(),
+        ))
+    });
     let service = Arc::new(Service {
-        database,
+        database: current.clone(),
+        following: following.clone(),
         authenticator,
         metrics,
     });
+    let background = Background {
+        triggers,
+        outgoing_tls,
+        kinesis_endpoint,
+        deliveries,
+    };
 
     let idle_engine = engine.clone();
+    let engine_for_lead = engine.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .on_thread_park(move || idle_engine.request_threads_idle())
@@ -344,14 +385,47 @@ fn run(args: ServeArgs) -> Result<(), String> {
             }
             reload_certificate_on_sighup(files)?;
         }
+        match (following, postgres.clone().filter(|_| follows)) {
+            // Following: the leader's work starts here if this server takes
+            // over.
+            (Some(following), Some(pg)) => {
+                let url = args
+                    .advertise_url
+                    .clone()
+                    .unwrap_or_else(|| advertised(scheme, address));
+                let lead = move || {
+                    let database = Database::open_with(engine_for_lead, settings)
+                        .map_err(|e| e.to_string())?;
+                    dynalith_server::following::announce(&database, &url)?;
+                    background.start(&database);
+                    Ok(database)
+                };
+                tokio::spawn(dynalith_server::following::follow(
+                    following,
+                    current.clone(),
+                    move || pg.follows(),
+                    lead,
+                ));
+            }
+            // Leading a shared schema: followers started from now on find
+            // this server.
+            (Some(_), None) => {
+                let url = args
+                    .advertise_url
+                    .clone()
+                    .unwrap_or_else(|| advertised(scheme, address));
+                let database = current.load_full();
+                tokio::task::spawn_blocking(move || {
+                    dynalith_server::following::announce(&database, &url)
+                })
+                .await
+                .map_err(|e| e.to_string())??;
+                background.start(&current.load_full());
+            }
+            (None, _) => background.start(&current.load_full()),
+        }
         // Tests and scripts read this line to find the port.
         println!("dynalith listening on {scheme}://{address}");
-        dynalith_server::kinesis::spawn(
-            trigger_database.clone(),
-            kinesis_endpoint,
-            deliveries.clone(),
-        );
-        dynalith_server::triggers::spawn(trigger_database, triggers, outgoing_tls, deliveries);
         let storage = match (&args.postgres, args.in_memory) {
             (Some(_), _) => format!("PostgreSQL, schema {}", args.postgres_schema),
             (None, true) => "in memory".to_string(),
@@ -369,7 +443,8 @@ fn run(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| e.to_string())
     })?;
     engine.flush().map_err(|e| e.to_string())?;
-    let cache = cache_database.read_cache();
+    let database = current.load_full();
+    let cache = database.read_cache();
     if cache.enabled() {
         let (items, queries) = (cache.item_stats(), cache.query_stats());
         tracing::info!(?items, ?queries, "read cache since start");
@@ -380,6 +455,42 @@ fn run(args: ServeArgs) -> Result<(), String> {
 
 /// The credentials Kinesis calls are signed with: the flag's, the
 /// environment's, or dummy ones.
+/// Work only the leading server does, started when it leads.
+struct Background {
+    triggers: Vec<Trigger>,
+    outgoing_tls: Option<dynalith_server::tls::TlsConnector>,
+    kinesis_endpoint: Option<KinesisEndpoint>,
+    deliveries: Arc<Deliveries>,
+}
+
+impl Background {
+    /// Starts stream triggers and Kinesis delivery (inside the runtime).
+    fn start(self, database: &Arc<Database>) {
+        dynalith_server::kinesis::spawn(
+            database.clone(),
+            self.kinesis_endpoint,
+            self.deliveries.clone(),
+        );
+        dynalith_server::triggers::spawn(
+            database.clone(),
+            self.triggers,
+            self.outgoing_tls,
+            self.deliveries,
+        );
+    }
+}
+
+/// Where other servers reach this one: its listening address, with an
+/// unspecified IP (listening on every interface) read as the loopback's.
+fn advertised(scheme: &str, address: std::net::SocketAddr) -> String {
+    let ip = match address.ip() {
+        ip if !ip.is_unspecified() => ip,
+        std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+        std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+    };
+    format!("{scheme}://{}", std::net::SocketAddr::new(ip, address.port()))
+}
+
 fn kinesis_credentials(flag: Option<&str>) -> Result<SigningCredentials, String> {
     if let Some(pair) = flag {
         return SigningCredentials::parse(pair);

@@ -85,6 +85,9 @@ pub enum ErrorKind {
     ImportConflict,
     /// A bug or storage failure on our side.
     InternalServerError,
+    /// The server cannot answer for now, a state that passes (HTTP 503,
+    /// which SDKs retry): a server following another that cannot reach it.
+    ServiceUnavailable,
 }
 
 const DYNAMODB: &str = "com.amazonaws.dynamodb.v20120810#";
@@ -142,6 +145,7 @@ impl ErrorKind {
             ErrorKind::ImportNotFound => (DYNAMODB, "ImportNotFoundException"),
             ErrorKind::ImportConflict => (DYNAMODB, "ImportConflictException"),
             ErrorKind::InternalServerError => (DYNAMODB, "InternalServerError"),
+            ErrorKind::ServiceUnavailable => (DYNAMODB, "ServiceUnavailable"),
         };
         format!("{namespace}{name}")
     }
@@ -150,6 +154,7 @@ impl ErrorKind {
     pub fn http_status(self) -> u16 {
         match self {
             ErrorKind::InternalServerError => 500,
+            ErrorKind::ServiceUnavailable => 503,
             _ => 400,
         }
     }

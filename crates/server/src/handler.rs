@@ -10,6 +10,7 @@ use dynalith_core::{Database, Operation, RequestContext};
 use dynalith_model::{DynamoError, ErrorKind};
 use hyper::body::Incoming;
 use hyper::{Method, Request, StatusCode};
+use std::sync::Arc;
 
 pub async fn handle(
     service: &Service,
@@ -90,6 +91,14 @@ async fn respond(
         let error = DynamoError::new(ErrorKind::UnknownOperation, "");
         return response::error(&error, &request_id);
     };
+    let database = service.database.load_full();
+    if let Some(following) = &service.following {
+        if !following.leads() && !operation.served_by_followers() {
+            return following
+                .forward(&database, &parts, body.raw, &request_id)
+                .await;
+        }
+    }
     let caller = match service.authenticator.authenticate(&parts, &body.raw) {
         Ok(caller) => caller,
         Err(e) => return response::error(&e, &request_id),
@@ -115,13 +124,19 @@ async fn respond(
     // (`database_calls`): commits do not wait for the disk (see below), and
     // a page is capped at 1 MB read, which bounds how long one request
     // holds the thread.
-    let database = &service.database;
     let body = body.decoded;
-    let mut result = database_calls::run(database, move |database| {
-        execute(database, operation, &body, &context)
-    })
-    .await
-    .unwrap_or_else(|| Err(DynamoError::internal("operation panicked")));
+    let again = database.is_follower().then(|| (body.clone(), context.clone()));
+    let mut result = run(&database, operation, body, context).await;
+    // A follower learns of another server's new table within
+    // `following::CHECK_EVERY`; one asked for sooner reads the catalog now.
+    if let Some((body, context)) = again {
+        if matches!(&result, Err(e) if e.kind == ErrorKind::ResourceNotFound)
+            && database_calls::run(&database, |db| db.refresh_catalog().unwrap_or(false)).await
+                == Some(true)
+        {
+            result = run(&database, operation, body, context).await;
+        }
+    }
     // Acknowledge nothing, written or read, before it is on disk: commits
     // return before the WAL sync that makes them durable.
     if let Some(durable) = database.engine().pending_durability() {
@@ -143,6 +158,19 @@ async fn respond(
             response::error_encoded(&error, &request_id, encoding)
         }
     }
+}
+
+async fn run(
+    database: &Arc<Database>,
+    operation: Operation,
+    body: bytes::Bytes,
+    context: RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    database_calls::run(database, move |database| {
+        execute(database, operation, &body, &context)
+    })
+    .await
+    .unwrap_or_else(|| Err(DynamoError::internal("operation panicked")))
 }
 
 /// Runs one operation. A bug must cost one request a 500, not the
@@ -167,7 +195,7 @@ async fn metrics(service: &Service, request_id: &str) -> HttpResponse {
         return health(request_id);
     };
     let scrape = metrics.scrape();
-    match database_calls::run(&service.database, move |_| scrape.render()).await {
+    match database_calls::run(&service.database.load_full(), move |_| scrape.render()).await {
         Some(text) => response::with_body(
             StatusCode::OK,
             text.into_bytes(),

@@ -11,6 +11,7 @@ mod compression;
 mod cors;
 mod database_calls;
 pub mod deliveries;
+pub mod following;
 mod handler;
 pub mod kinesis;
 pub mod metrics;
@@ -35,9 +36,18 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use yield_before_response::YieldBeforeResponse;
 
+/// The database requests go to: a server following another on a shared
+/// schema swaps its read-only database for a full one when it takes over
+/// (`following`).
+pub type CurrentDatabase = Arc<arc_swap::ArcSwap<Database>>;
+
 /// Everything a request handler needs.
 pub struct Service {
-    pub database: Arc<Database>,
+    pub database: CurrentDatabase,
+    /// Set when this server shares its PostgreSQL schema with others
+    /// (`--shared-schema`): whether it leads, and how it reaches the one
+    /// that does.
+    pub following: Option<Arc<following::Following>>,
     pub authenticator: Box<dyn Authenticator>,
     /// Request counters and the `GET /metrics` endpoint; None turns both
     /// off.

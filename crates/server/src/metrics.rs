@@ -10,6 +10,7 @@
 //! lookup); prometheus-client encodes them at scrape time.
 
 use crate::deliveries::{Deliverer, Deliveries};
+use crate::CurrentDatabase;
 use dynalith_core::{Database, Operation};
 use dynalith_model::DynamoError;
 use prometheus_client::collector::Collector;
@@ -56,7 +57,7 @@ impl OperationStats {
 
 /// The server's request counters.
 pub struct Metrics {
-    database: Arc<Database>,
+    database: CurrentDatabase,
     deliveries: Arc<Deliveries>,
     /// Indexed by `Operation as usize` (declaration order).
     operations: Arc<Vec<OperationStats>>,
@@ -64,7 +65,7 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(database: Arc<Database>, deliveries: Arc<Deliveries>) -> Metrics {
+    pub fn new(database: CurrentDatabase, deliveries: Arc<Deliveries>) -> Metrics {
         Metrics {
             database,
             deliveries,
@@ -119,7 +120,7 @@ impl Metrics {
     /// (the table counters are storage reads).
     pub fn scrape(&self) -> Scrape {
         Scrape {
-            database: Arc::clone(&self.database),
+            database: self.database.load_full(),
             deliveries: Arc::clone(&self.deliveries),
             operations: Arc::clone(&self.operations),
             started_at: self.started_at,

@@ -26,8 +26,13 @@ impl Answer {
     }
 }
 
-/// Sends `request` (its URI the path only; `host` is set here) to `url`'s
-/// host and port, over TLS for https:// URLs.
+/// How the error of a request that could not connect begins: one that was
+/// never sent, which a caller may send again.
+pub const CONNECT_FAILED: &str = "connect: ";
+
+/// Sends `request` (its URI the path only; `host` is set here unless it
+/// has one, as a request passed on keeps its client's) to `url`'s host and
+/// port, over TLS for https:// URLs.
 pub async fn send(
     url: &Uri,
     tls: Option<&TlsConnector>,
@@ -39,11 +44,14 @@ pub async fn send(
     let port = url.port_u16().unwrap_or(if https { 443 } else { 80 });
     let authority = url.authority().map_or(host, |a| a.as_str());
     let value = hyper::header::HeaderValue::from_str(authority).map_err(|e| e.to_string())?;
-    request.headers_mut().insert(hyper::header::HOST, value);
+    request
+        .headers_mut()
+        .entry(hyper::header::HOST)
+        .or_insert(value);
     let exchange = async {
         let stream = tokio::net::TcpStream::connect((host, port))
             .await
-            .map_err(|e| format!("connect: {e}"))?;
+            .map_err(|e| format!("{CONNECT_FAILED}{e}"))?;
         if !https {
             return exchange(stream, request).await;
         }

@@ -252,11 +252,8 @@ impl Database {
                 let mut done = (*current).clone();
                 done.importing = false;
                 import.status = COMPLETED.into();
-                let table_json =
-                    serde_json::to_vec(&done).map_err(|e| DynamoError::internal(e.to_string()))?;
                 let mut txn = self.engine().begin();
-                txn.put(&keys::table_entry(&done.name), &table_json)
-                    .map_err(storage_error)?;
+                crate::catalog::write_entry(&mut *txn, &done)?;
                 txn.put(&keys::import_entry(&import.id), &encode(import)?)
                     .map_err(storage_error)?;
                 txn.commit().map_err(storage_error)?;

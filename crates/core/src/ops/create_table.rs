@@ -204,11 +204,9 @@ pub(super) fn create(
         };
         meta.resource_policies.insert(meta.arn(), policy);
     }
-    let encoded = serde_json::to_vec(&meta).map_err(|e| DynamoError::internal(e.to_string()))?;
     txn.put(&id_key, &next.to_be_bytes())
         .map_err(storage_error)?;
-    txn.put(&keys::table_entry(&name), &encoded)
-        .map_err(storage_error)?;
+    crate::catalog::write_entry(&mut *txn, &meta)?;
     let stream = match &meta.stream {
         Some(settings) => {
             let first = db.streams().sequencer().peek_next();

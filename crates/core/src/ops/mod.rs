@@ -181,6 +181,27 @@ operations!(
     GetRecords,
 );
 
+impl Operation {
+    /// What a server following another on a shared PostgreSQL schema
+    /// answers itself: reads of items and of the catalog, which change
+    /// nothing and need no state but the database's. It sends every other
+    /// operation to the server it follows.
+    pub fn served_by_followers(self) -> bool {
+        matches!(
+            self,
+            Operation::GetItem
+                | Operation::BatchGetItem
+                | Operation::Query
+                | Operation::Scan
+                | Operation::TransactGetItems
+                | Operation::DescribeTable
+                | Operation::ListTables
+                | Operation::DescribeEndpoints
+                | Operation::DescribeLimits
+        )
+    }
+}
+
 pub(crate) fn execute(
     db: &Database,
     operation: Operation,

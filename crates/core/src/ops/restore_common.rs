@@ -315,13 +315,11 @@ fn check_throughput_overrides(
 
 /// Writes the table's catalog entry (and the advanced id counter).
 fn persist(db: &Database, table: &TableMeta, next_id: Option<u32>) -> Result<(), DynamoError> {
-    let encoded = serde_json::to_vec(table).map_err(|e| DynamoError::internal(e.to_string()))?;
     let mut txn = db.engine().begin();
     if let Some(next) = next_id {
         txn.put(&keys::next_table_id(), &next.to_be_bytes())
             .map_err(storage_error)?;
     }
-    txn.put(&keys::table_entry(&table.name), &encoded)
-        .map_err(storage_error)?;
+    crate::catalog::write_entry(&mut *txn, table)?;
     txn.commit().map_err(storage_error)
 }

@@ -5,7 +5,7 @@
 
 use super::describe_continuous_backups::{description, require_table};
 use crate::validate::Violations;
-use crate::{keys, storage_error, Database};
+use crate::{storage_error, Database};
 use dynalith_model::{wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::Map;
@@ -80,11 +80,8 @@ pub fn execute(
             if let (Some(days), Some(recovery)) = (days, &mut updated.point_in_time_recovery) {
                 recovery.recovery_period_days = days;
             }
-            let encoded =
-                serde_json::to_vec(&updated).map_err(|e| DynamoError::internal(e.to_string()))?;
             let mut txn = db.engine().begin();
-            txn.put(&keys::table_entry(&updated.name), &encoded)
-                .map_err(storage_error)?;
+            crate::catalog::write_entry(&mut *txn, &updated)?;
             txn.commit().map_err(storage_error)?;
             db.catalog().publish(updated.clone());
             updated

@@ -286,13 +286,10 @@ impl crate::Database {
             let first = self.streams().sequencer().peek_next();
             let stream = StreamMeta::new(id, &updated, &settings, first);
             updated.stream = Some(settings);
-            let encoded =
-                serde_json::to_vec(&updated).map_err(|e| DynamoError::internal(e.to_string()))?;
             let mut txn = self.engine().begin();
             txn.put(&keys::next_table_id(), &next.to_be_bytes())
                 .map_err(storage_error)?;
-            txn.put(&keys::table_entry(&name), &encoded)
-                .map_err(storage_error)?;
+            crate::catalog::write_entry(&mut *txn, &updated)?;
             stream.persist(&mut *txn)?;
             txn.commit().map_err(storage_error)?;
             self.catalog().publish(updated);

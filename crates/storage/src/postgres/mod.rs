@@ -56,6 +56,10 @@ pub struct PgOptions {
     /// and at start-up it clears what a crash left half-done, which would
     /// be another live server's work in progress).
     pub exclusive: bool,
+    /// With `exclusive`: when another engine holds the schema, open anyway
+    /// without it, and take it once that engine lets it go (see
+    /// `PgEngine::follows`).
+    pub follow: bool,
     /// CA certificates (PEM) that the server's certificate must chain to
     /// when the URL says `sslmode=require`, instead of the system's roots
     /// (`tls`).
@@ -70,6 +74,7 @@ impl PgOptions {
             pool_size: 16,
             lock_timeout: Duration::from_secs(2),
             exclusive: true,
+            follow: false,
             ca_file: None,
         }
     }
@@ -82,6 +87,13 @@ impl PgOptions {
     /// Lets other engines open the same schema at the same time.
     pub fn shared(mut self) -> Self {
         self.exclusive = false;
+        self
+    }
+
+    /// Follows the engine holding the schema, if one does, instead of
+    /// refusing to open.
+    pub fn following(mut self) -> Self {
+        self.follow = true;
         self
     }
 
@@ -159,6 +171,7 @@ impl PgEngine {
                 setup,
                 owner_lock,
                 &options.schema,
+                options.follow,
             )?)
         } else {
             None
@@ -185,6 +198,13 @@ impl PgEngine {
             lock_seed,
             owner,
         })
+    }
+
+    /// Whether another engine holds the schema while this one follows it
+    /// (opened with `PgOptions::following`): its server must leave writes
+    /// and background work to that one's.
+    pub fn follows(&self) -> bool {
+        self.owner.as_ref().is_some_and(|owner| !owner.held())
     }
 
     /// A connection for this thread. One operation may hold several at

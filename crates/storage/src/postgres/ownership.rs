@@ -8,11 +8,18 @@
 //! reconnects and takes the lock again. If another server took it in the
 //! meantime, this engine refuses every further operation: its catalog and
 //! its background work would now compete with that server's.
+//!
+//! An engine opened to follow (`PgOptions::following`) does not give up
+//! when another server holds the schema: it opens without the lock, and the
+//! keeper keeps asking for it until the holder is gone, then holds it as
+//! any owner does. The server above serves reads meanwhile and sends its
+//! writes to the holder (`--shared-schema`).
 
 use super::pg_error;
 use super::tls::Connections;
 use crate::{Result, StorageError};
 use postgres::{Client, Config};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
@@ -27,6 +34,9 @@ const CHECK_EVERY: Duration = Duration::from_millis(500);
 pub(super) struct Ownership {
     /// Why the schema was lost, once it was.
     lost: Arc<OnceLock<String>>,
+    /// Whether this engine holds the schema's lock: false only while a
+    /// following engine waits for another server to let it go.
+    held: Arc<AtomicBool>,
     /// Dropped to stop the keeper, which then closes its connection.
     stop: Option<mpsc::Sender<()>>,
     keeper: Option<JoinHandle<()>>,
@@ -34,16 +44,27 @@ pub(super) struct Ownership {
 
 impl Ownership {
     /// Takes the schema's lock on `client` (waiting a little for a server
-    /// that just exited) and starts keeping it.
+    /// that just exited) and starts keeping it. When another server holds
+    /// it, `follow` opens at once without it and takes it once that server
+    /// is gone.
     pub(super) fn take(
         config: &Config,
         connections: &Connections,
         mut client: Client,
         lock_id: i64,
         schema: &str,
+        follow: bool,
     ) -> Result<Ownership> {
         let deadline = Instant::now() + OWNER_WAIT;
+        let mut held = true;
         while !try_lock(&mut client, lock_id)? {
+            // A following engine need not wait for a holder that just
+            // exited: its keeper takes the lock as soon as it is free.
+            if follow {
+                tracing::info!(%schema, "another dynalith server holds this PostgreSQL schema; following it");
+                held = false;
+                break;
+            }
             if Instant::now() >= deadline {
                 return Err(StorageError::Engine(format!(
                     "another dynalith server is using schema {schema:?} of this database"
@@ -51,6 +72,7 @@ impl Ownership {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        let held = Arc::new(AtomicBool::new(held));
         let lost = Arc::new(OnceLock::new());
         let (stop, stopped) = mpsc::channel();
         let keeper = Keeper {
@@ -60,6 +82,7 @@ impl Ownership {
             lock_id,
             schema: schema.to_string(),
             lost: Arc::clone(&lost),
+            held: Arc::clone(&held),
         };
         let keeper = std::thread::Builder::new()
             .name("pg-schema-owner".into())
@@ -67,6 +90,7 @@ impl Ownership {
             .map_err(|e| StorageError::Engine(format!("cannot start a thread: {e}")))?;
         Ok(Ownership {
             lost,
+            held,
             stop: Some(stop),
             keeper: Some(keeper),
         })
@@ -78,6 +102,11 @@ impl Ownership {
             None => Ok(()),
             Some(why) => Err(StorageError::Engine(why.clone())),
         }
+    }
+
+    /// Whether this engine holds the schema (a following engine: not yet).
+    pub(super) fn held(&self) -> bool {
+        self.held.load(Ordering::Acquire)
     }
 }
 
@@ -106,6 +135,7 @@ struct Keeper {
     lock_id: i64,
     schema: String,
     lost: Arc<OnceLock<String>>,
+    held: Arc<AtomicBool>,
 }
 
 impl Keeper {
@@ -117,6 +147,10 @@ impl Keeper {
                 // The engine is gone: returning closes the connection,
                 // which releases the lock.
                 Ok(()) | Err(RecvTimeoutError::Disconnected) => return,
+            }
+            if !self.held.load(Ordering::Acquire) {
+                self.ask_for_the_lock();
+                continue;
             }
             if !self.client.is_closed() && self.client.simple_query("").is_ok() {
                 continue;
@@ -147,6 +181,24 @@ impl Keeper {
                 // meanwhile); try again at the next check.
                 Err(e) => tracing::debug!(error = %e, "PostgreSQL still unreachable"),
             }
+        }
+    }
+
+    /// One attempt of a following engine to take the schema, on a new
+    /// connection if its own broke.
+    fn ask_for_the_lock(&mut self) {
+        let attempt = if self.client.is_closed() || self.client.simple_query("").is_err() {
+            self.retake()
+        } else {
+            try_lock(&mut self.client, self.lock_id)
+        };
+        match attempt {
+            Ok(true) => {
+                tracing::info!(schema = %self.schema, "the server this one followed is gone; this server now holds the PostgreSQL schema");
+                self.held.store(true, Ordering::Release);
+            }
+            Ok(false) => {}
+            Err(e) => tracing::debug!(error = %e, "PostgreSQL unreachable while following"),
         }
     }
 

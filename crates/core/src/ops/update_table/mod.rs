@@ -264,9 +264,7 @@ pub fn execute(
         Some(StreamChange::Disabled) => crate::streams::disable(db.streams(), &current, &mut *txn)?,
         None => None,
     };
-    let encoded = serde_json::to_vec(&table).map_err(|e| DynamoError::internal(e.to_string()))?;
-    txn.put(&keys::table_entry(&name), &encoded)
-        .map_err(storage_error)?;
+    crate::catalog::write_entry(&mut *txn, &table)?;
     if let Some(id) = next_id {
         let next = id
             .checked_add(1)

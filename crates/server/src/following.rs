@@ -1,0 +1,219 @@
+//! Several servers on one PostgreSQL schema (`--shared-schema`). One of
+//! them leads: it holds the schema's lock (`PgEngine::follows` is false),
+//! runs every write and all background work (TTL, stream retention,
+//! triggers, Kinesis delivery, backfills), and has written where it can be
+//! reached under `keys::leader_address`. The others follow: they answer
+//! the reads `Operation::served_by_followers` names from the database
+//! themselves, and send every other request to the leader as they received
+//! it (headers, signature and body untouched), answering with the leader's
+//! response. When the leader stops, the first follower to take the lock
+//! opens the full database, announces itself and leads.
+//!
+//! One writer keeps every guarantee a single server gives (the order of
+//! stream records, request tokens, read caches kept current by the writes
+//! they see) while reads, most of a DynamoDB workload, spread over every
+//! server.
+
+use crate::database_calls;
+use crate::outgoing;
+use crate::response::{self, HttpResponse};
+use crate::CurrentDatabase;
+use bytes::Bytes;
+use dynalith_core::{keys, Database};
+use dynalith_model::{DynamoError, ErrorKind};
+use http_body_util::Full;
+use hyper::header::{HeaderName, HeaderValue};
+use hyper::{Request, Response, Uri};
+use parking_lot::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_rustls::TlsConnector;
+
+/// Marks a request a follower sent on: a server that receives one while
+/// following too does not send it further (no loops while the leader's
+/// address is being replaced).
+const FORWARDED: HeaderName = HeaderName::from_static("x-dynalith-forwarded");
+/// How long a forwarded request may take: as long as the leader takes to
+/// run it, a transaction waiting on locks included.
+const FORWARD_TIMEOUT: Duration = Duration::from_secs(60);
+/// How often a follower looks for catalog changes and for the leader's
+/// lock coming free.
+const CHECK_EVERY: Duration = Duration::from_millis(100);
+/// Hop-by-hop headers, which describe one connection, not the message.
+const HOP_BY_HOP: [&str; 5] = [
+    "connection",
+    "keep-alive",
+    "transfer-encoding",
+    "content-length",
+    "upgrade",
+];
+
+pub struct Following {
+    leads: AtomicBool,
+    /// The leader's URL as last read from storage.
+    leader: Mutex<Option<Uri>>,
+    /// For an https:// leader.
+    tls: Option<TlsConnector>,
+}
+
+impl Following {
+    pub fn new(leads: bool, tls: Option<TlsConnector>) -> Following {
+        Following {
+            leads: AtomicBool::new(leads),
+            leader: Mutex::new(None),
+            tls,
+        }
+    }
+
+    pub fn leads(&self) -> bool {
+        self.leads.load(Ordering::Acquire)
+    }
+
+    /// Sends a request this follower does not answer itself to the leader
+    /// and returns the leader's response.
+    pub(crate) async fn forward(
+        &self,
+        database: &Arc<Database>,
+        parts: &hyper::http::request::Parts,
+        raw_body: Bytes,
+        request_id: &str,
+    ) -> HttpResponse {
+        if parts.headers.contains_key(&FORWARDED) {
+            tracing::warn!("a request forwarded to this server, which follows another too");
+            return unavailable(request_id);
+        }
+        let mut known = self.leader.lock().clone();
+        for _ in 0..2 {
+            let leader = match known.take() {
+                Some(leader) => leader,
+                None => match self.read_leader(database).await {
+                    Some(leader) => leader,
+                    None => return unavailable(request_id),
+                },
+            };
+            match outgoing::send(&leader, self.tls.as_ref(), copy(parts, &raw_body), FORWARD_TIMEOUT)
+                .await
+            {
+                Ok(answer) => {
+                    // Reads sent here next see what this request changed
+                    // in the catalog (a table just created, say).
+                    let _ = database_calls::run(database, |db| db.refresh_catalog()).await;
+                    return pass_on(answer);
+                }
+                // Never sent: safe to send again, to the address storage
+                // has now (a new leader may have announced itself).
+                Err(e) if e.starts_with(outgoing::CONNECT_FAILED) => {
+                    tracing::warn!(%leader, error = %e, "cannot reach the leading server");
+                    *self.leader.lock() = None;
+                }
+                // Sent, perhaps run: sending it again could run it twice.
+                Err(e) => {
+                    tracing::warn!(%leader, error = %e, "forwarded request failed");
+                    *self.leader.lock() = None;
+                    let error = DynamoError::internal(
+                        "The server this request was forwarded to did not answer",
+                    );
+                    return response::error(&error, request_id);
+                }
+            }
+        }
+        unavailable(request_id)
+    }
+
+    /// The leader's URL from storage, remembered for the next requests.
+    async fn read_leader(&self, database: &Arc<Database>) -> Option<Uri> {
+        let value = database_calls::run(database, |db| db.engine().get(&keys::leader_address()))
+            .await?
+            .map_err(|e| tracing::warn!(error = %e, "cannot read the leading server's address"))
+            .ok()??;
+        let leader: Uri = String::from_utf8(value).ok()?.parse().ok()?;
+        *self.leader.lock() = Some(leader.clone());
+        Some(leader)
+    }
+}
+
+/// Records where this server can be reached, as the leader.
+pub fn announce(database: &Database, url: &str) -> Result<(), String> {
+    let mut txn = database.engine().begin();
+    txn.put(&keys::leader_address(), url.as_bytes())
+        .and_then(|()| txn.commit())
+        .map_err(|e| format!("cannot record this server's address: {e}"))
+}
+
+/// While this server follows: reads the catalog again whenever the leader
+/// changed it, and once the leader's lock comes free and `follows` says
+/// so, opens the full database with `lead` and serves it from then on.
+pub async fn follow<L>(
+    following: Arc<Following>,
+    current: CurrentDatabase,
+    follows: impl Fn() -> bool,
+    lead: L,
+) where
+    L: FnOnce() -> Result<Arc<Database>, String> + Send + 'static,
+{
+    loop {
+        tokio::time::sleep(CHECK_EVERY).await;
+        let database = current.load_full();
+        if follows() {
+            if let Some(Err(e)) = database_calls::run(&database, |db| db.refresh_catalog()).await {
+                tracing::debug!(error = %e.message, "cannot read the catalog");
+            }
+            continue;
+        }
+        match tokio::task::spawn_blocking(lead).await {
+            Ok(Ok(full)) => {
+                current.store(full);
+                following.leads.store(true, Ordering::Release);
+                tracing::info!("this server now leads");
+            }
+            Ok(Err(e)) => {
+                // It holds the lock, so no other server can lead while it
+                // lives: stop, and let whatever restarts it try again.
+                tracing::error!("cannot take over as the leading server: {e}");
+                std::process::exit(1);
+            }
+            Err(_) => {
+                tracing::error!("taking over as the leading server panicked");
+                std::process::exit(1);
+            }
+        }
+        return;
+    }
+}
+
+fn copy(parts: &hyper::http::request::Parts, body: &Bytes) -> Request<Full<Bytes>> {
+    let mut request = Request::new(Full::new(body.clone()));
+    *request.method_mut() = parts.method.clone();
+    *request.uri_mut() = Uri::from_static("/");
+    let headers = request.headers_mut();
+    for (name, value) in &parts.headers {
+        if !HOP_BY_HOP.contains(&name.as_str()) {
+            headers.append(name, value.clone());
+        }
+    }
+    headers.insert(FORWARDED, HeaderValue::from_static("1"));
+    request
+}
+
+fn pass_on(answer: outgoing::Answer) -> HttpResponse {
+    let mut response = Response::new(Full::new(answer.body));
+    *response.status_mut() = answer.status;
+    let headers = response.headers_mut();
+    for (name, value) in &answer.headers {
+        if !HOP_BY_HOP.contains(&name.as_str()) {
+            headers.append(name, value.clone());
+        }
+    }
+    response
+}
+
+/// What a follower answers while no leader can be reached: a 503, which
+/// SDKs retry, as DynamoDB's "currently unavailable".
+fn unavailable(request_id: &str) -> HttpResponse {
+    let error = DynamoError::new(
+        ErrorKind::ServiceUnavailable,
+        "DynamoDB is currently unavailable. (This should be a temporary state.)",
+    );
+    response::error(&error, request_id)
+}
