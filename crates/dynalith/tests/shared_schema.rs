@@ -1,0 +1,334 @@
+//! Several servers on one PostgreSQL schema (`--shared-schema`): the first
+//! leads, the others answer reads themselves and send everything else to
+//! it, and one of them takes over when the leader is killed.
+//!
+//! Runs when `DYNALITH_TEST_POSTGRES` names a database (scripts/test.sh's
+//! PostgreSQL phase).
+
+mod common;
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue as Av, BillingMode, KeyType, Put, ScalarAttributeType, StreamSpecification,
+    StreamViewType, TransactWriteItem,
+};
+use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodbstreams::types::ShardIteratorType;
+use common::{
+    attribute_definition, call, error_code, key_element, signed_client, signed_streams_client,
+    Server,
+};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+fn postgres_url() -> Option<String> {
+    std::env::var("DYNALITH_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// A schema no other test of this run uses.
+fn fresh_schema() -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "shared_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+fn shared(url: &str, schema: &str, extra: &[&str]) -> Server {
+    let mut args = vec!["--shared-schema"];
+    args.extend_from_slice(extra);
+    Server::start_on_postgres_with(url, schema, &args)
+}
+
+/// A table keyed by `pk` (S) with a NEW_AND_OLD_IMAGES stream; its ARN.
+async fn create_streamed_table(client: &Client, name: &str) -> String {
+    client
+        .create_table()
+        .table_name(name)
+        .key_schema(key_element("pk", KeyType::Hash))
+        .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+        .billing_mode(BillingMode::PayPerRequest)
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::NewAndOldImages)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("create table")
+        .table_description
+        .unwrap()
+        .latest_stream_arn
+        .expect("LatestStreamArn")
+}
+
+fn key(pk: &str) -> HashMap<String, Av> {
+    HashMap::from([("pk".to_string(), Av::S(pk.to_string()))])
+}
+
+async fn get(client: &Client, table: &str, pk: &str) -> Option<HashMap<String, Av>> {
+    client
+        .get_item()
+        .table_name(table)
+        .set_key(Some(key(pk)))
+        .consistent_read(true)
+        .send()
+        .await
+        .expect("get item")
+        .item
+}
+
+/// Every record of the stream, through `endpoint`, in shard order.
+async fn stream_records(endpoint: &str, arn: &str) -> Vec<aws_sdk_dynamodbstreams::types::Record> {
+    let streams = signed_streams_client(endpoint, "us-east-1", "AKIDTEST", "secret");
+    let description = streams
+        .describe_stream()
+        .stream_arn(arn)
+        .send()
+        .await
+        .expect("describe stream")
+        .stream_description
+        .unwrap();
+    let mut records = Vec::new();
+    for shard in description.shards() {
+        let mut position = streams
+            .get_shard_iterator()
+            .stream_arn(arn)
+            .shard_id(shard.shard_id().unwrap())
+            .shard_iterator_type(ShardIteratorType::TrimHorizon)
+            .send()
+            .await
+            .expect("shard iterator")
+            .shard_iterator;
+        while let Some(at) = position {
+            let page = streams
+                .get_records()
+                .shard_iterator(at)
+                .send()
+                .await
+                .expect("get records");
+            if page.records().is_empty() {
+                break;
+            }
+            records.extend(page.records().iter().cloned());
+            position = page.next_shard_iterator;
+        }
+    }
+    records
+}
+
+#[tokio::test]
+async fn followers_answer_reads_and_send_the_rest_to_the_leader() {
+    let Some(url) = postgres_url() else {
+        eprintln!("DYNALITH_TEST_POSTGRES is not set: no shared schema to test");
+        return;
+    };
+    let schema = fresh_schema();
+    // Both verify signatures: the follower its own reads, the leader what
+    // the follower passes on, signed for the follower's Host.
+    let credentials = ["--credentials", "AKIDTEST:secret"];
+    let leader = shared(&url, &schema, &credentials);
+    let follower = shared(&url, &schema, &credentials);
+    let (on_leader, on_follower) = (leader.client(), follower.client());
+
+    // A table created through the follower is there for it at once.
+    let arn = create_streamed_table(&on_follower, "orders").await;
+    let described = on_follower
+        .describe_table()
+        .table_name("orders")
+        .send()
+        .await
+        .expect("the follower knows the new table");
+    assert_eq!(described.table.unwrap().latest_stream_arn(), Some(&*arn));
+
+    for i in 0..10 {
+        on_follower
+            .put_item()
+            .table_name("orders")
+            .item("pk", Av::S(format!("o{i}")))
+            .item("n", Av::N(i.to_string()))
+            .send()
+            .await
+            .expect("put through the follower");
+    }
+    let updated = on_follower
+        .update_item()
+        .table_name("orders")
+        .set_key(Some(key("o3")))
+        .update_expression("ADD n :one")
+        .expression_attribute_values(":one", Av::N("1".into()))
+        .return_values(aws_sdk_dynamodb::types::ReturnValue::AllNew)
+        .send()
+        .await
+        .expect("update through the follower");
+    assert_eq!(updated.attributes.unwrap()["n"], Av::N("4".into()));
+    // The leader's errors come back as they are.
+    let refused = on_follower
+        .put_item()
+        .table_name("orders")
+        .item("pk", Av::S("o1".into()))
+        .condition_expression("attribute_not_exists(pk)")
+        .send()
+        .await
+        .expect_err("o1 exists");
+    assert_eq!(error_code(&refused), "ConditionalCheckFailedException");
+    on_follower
+        .transact_write_items()
+        .transact_items(
+            TransactWriteItem::builder()
+                .put(
+                    Put::builder()
+                        .table_name("orders")
+                        .item("pk", Av::S("t1".into()))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .expect("transaction through the follower");
+
+    // Both read what either wrote.
+    for client in [&on_leader, &on_follower] {
+        assert_eq!(get(client, "orders", "o3").await.unwrap()["n"], Av::N("4".into()));
+        assert!(get(client, "orders", "t1").await.is_some());
+        let scanned = client.scan().table_name("orders").send().await.unwrap();
+        assert_eq!(scanned.count, 11);
+    }
+    // Each server ran the reads sent to it; the leader ran every write.
+    let requests = |server: &Server, operation: &str| {
+        let text = common::raw_request_to(&server.address(), "GET", "/metrics", &[], b"");
+        let prefix = format!(r#"dynalith_requests_total{{operation="{operation}",outcome="ok"}} "#);
+        String::from_utf8_lossy(&text.body)
+            .lines()
+            .find_map(|line| line.strip_prefix(&prefix).map(str::to_string))
+    };
+    assert_eq!(requests(&follower, "Scan").as_deref(), Some("1"));
+    assert_eq!(requests(&leader, "Scan").as_deref(), Some("1"));
+    assert_eq!(requests(&follower, "PutItem"), None);
+    assert_eq!(requests(&leader, "PutItem").as_deref(), Some("10"));
+
+    // Stream reads go to the leader too: one record per change, in order.
+    let records = stream_records(&follower.endpoint, &arn).await;
+    assert_eq!(records.len(), 12, "{records:?}");
+    assert_eq!(
+        records[10].event_name().map(|e| e.as_str()),
+        Some("MODIFY"),
+        "{records:?}"
+    );
+
+    // A bad signature is refused by whichever server checks it.
+    let forger = signed_client(&follower.endpoint, "us-east-1", "AKIDTEST", "wrong");
+    let read = forger.get_item().table_name("orders").set_key(Some(key("o1"))).send().await;
+    assert_eq!(error_code(&read.expect_err("bad signature")), "InvalidSignatureException");
+    let write = forger
+        .put_item()
+        .table_name("orders")
+        .item("pk", Av::S("forged".into()))
+        .send()
+        .await;
+    assert_eq!(error_code(&write.expect_err("bad signature")), "InvalidSignatureException");
+    assert!(get(&on_leader, "orders", "forged").await.is_none());
+
+    // A table deleted through the follower is gone for both.
+    on_follower
+        .delete_table()
+        .table_name("orders")
+        .send()
+        .await
+        .expect("delete through the follower");
+    for client in [&on_leader, &on_follower] {
+        let gone = client
+            .get_item()
+            .table_name("orders")
+            .set_key(Some(key("o1")))
+            .send()
+            .await
+            .expect_err("table deleted");
+        assert_eq!(error_code(&gone), "ResourceNotFoundException");
+    }
+}
+
+/// Writes `pk` through `client`, trying for up to 20 s (a takeover in
+/// between answers 503s, which the SDK's own retries may not outlast).
+async fn put_until_taken(client: &Client, table: &str, pk: &str) -> usize {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut failures = 0;
+    loop {
+        let put = client
+            .put_item()
+            .table_name(table)
+            .item("pk", Av::S(pk.to_string()))
+            .send()
+            .await;
+        match put {
+            Ok(_) => return failures,
+            Err(e) if Instant::now() < deadline => {
+                failures += 1;
+                eprintln!("put {pk}: {}", error_code(&e));
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            Err(e) => panic!("put {pk} never taken: {e:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_follower_takes_over_when_the_leader_is_killed() {
+    let Some(url) = postgres_url() else {
+        eprintln!("DYNALITH_TEST_POSTGRES is not set: no shared schema to test");
+        return;
+    };
+    let schema = fresh_schema();
+    let mut leader = shared(&url, &schema, &[]);
+    let follower = shared(&url, &schema, &[]);
+    let client = follower.client();
+    let arn = create_streamed_table(&leader.client(), "jobs").await;
+
+    for i in 0..20 {
+        if i == 10 {
+            leader.kill();
+        }
+        put_until_taken(&client, "jobs", &format!("j{i:02}")).await;
+    }
+    // The follower leads now: its writes, its stream, its background work.
+    for i in 0..20 {
+        assert!(get(&client, "jobs", &format!("j{i:02}")).await.is_some(), "j{i:02}");
+    }
+    let records = stream_records(&follower.endpoint, &arn).await;
+    let written: Vec<String> = records
+        .iter()
+        .map(|r| match &r.dynamodb().unwrap().keys().unwrap()["pk"] {
+            aws_sdk_dynamodbstreams::types::AttributeValue::S(pk) => pk.clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let expected: Vec<String> = (0..20).map(|i| format!("j{i:02}")).collect();
+    assert_eq!(written, expected, "one record per write, in order, across the takeover");
+    let sequence: Vec<u128> = records
+        .iter()
+        .map(|r| r.dynamodb().unwrap().sequence_number().unwrap().parse().unwrap())
+        .collect();
+    assert!(sequence.windows(2).all(|w| w[0] < w[1]), "{sequence:?}");
+
+    // A server started now follows the new leader, and passes its
+    // responses on unchanged (boto3 checks the CRC32 header).
+    let newcomer = shared(&url, &schema, &[]);
+    put_until_taken(&newcomer.client(), "jobs", "late").await;
+    assert!(get(&client, "jobs", "late").await.is_some());
+    let answer = call(
+        &newcomer.address(),
+        "PutItem",
+        r#"{"TableName":"jobs","Item":{"pk":{"S":"raw"}},"ReturnValues":"ALL_OLD"}"#,
+    );
+    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
+    let crc: u32 = answer.header("x-amz-crc32").expect("x-amz-crc32").parse().unwrap();
+    assert_eq!(crc, crc32fast::hash(&answer.body));
+    assert!(get(&client, "jobs", "raw").await.is_some());
+}
