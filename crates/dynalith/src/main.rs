@@ -385,6 +385,11 @@ fn run(args: ServeArgs) -> Result<(), String> {
             }
             reload_certificate_on_sighup(files)?;
         }
+        if let (Some(_), Some(pg)) = (&following, postgres.clone()) {
+            tokio::spawn(dynalith_server::following::stop_when_superseded(
+                move || pg.lost_schema(),
+            ));
+        }
         match (following, postgres.clone().filter(|_| follows)) {
             // Following: the leader's work starts here if this server takes
             // over.

@@ -15,11 +15,11 @@
 //! server.
 
 use crate::database_calls;
-use crate::outgoing;
+use crate::outgoing::{self, Failure};
 use crate::response::{self, HttpResponse};
 use crate::CurrentDatabase;
 use bytes::Bytes;
-use dynalith_core::{keys, Database};
+use dynalith_core::{keys, Database, Operation};
 use dynalith_model::{DynamoError, ErrorKind};
 use http_body_util::Full;
 use hyper::header::{HeaderName, HeaderValue};
@@ -55,6 +55,7 @@ pub struct Following {
     leader: Mutex<Option<Uri>>,
     /// For an https:// leader.
     tls: Option<TlsConnector>,
+    connections: outgoing::KeptAlive,
 }
 
 impl Following {
@@ -63,6 +64,7 @@ impl Following {
             leads: AtomicBool::new(leads),
             leader: Mutex::new(None),
             tls,
+            connections: outgoing::KeptAlive::default(),
         }
     }
 
@@ -75,6 +77,7 @@ impl Following {
     pub(crate) async fn forward(
         &self,
         database: &Arc<Database>,
+        operation: Operation,
         parts: &hyper::http::request::Parts,
         raw_body: Bytes,
         request_id: &str,
@@ -92,23 +95,28 @@ impl Following {
                     None => return unavailable(request_id),
                 },
             };
-            match outgoing::send(&leader, self.tls.as_ref(), copy(parts, &raw_body), FORWARD_TIMEOUT)
+            let make = || copy(parts, &raw_body);
+            match self
+                .connections
+                .send(&leader, self.tls.as_ref(), make, FORWARD_TIMEOUT)
                 .await
             {
                 Ok(answer) => {
                     // Reads sent here next see what this request changed
                     // in the catalog (a table just created, say).
-                    let _ = database_calls::run(database, |db| db.refresh_catalog()).await;
+                    if !changes_items_only(operation) {
+                        let _ = database_calls::run(database, |db| db.refresh_catalog()).await;
+                    }
                     return pass_on(answer);
                 }
                 // Never sent: safe to send again, to the address storage
                 // has now (a new leader may have announced itself).
-                Err(e) if e.starts_with(outgoing::CONNECT_FAILED) => {
+                Err(Failure::NotSent(e)) => {
                     tracing::warn!(%leader, error = %e, "cannot reach the leading server");
                     *self.leader.lock() = None;
                 }
                 // Sent, perhaps run: sending it again could run it twice.
-                Err(e) => {
+                Err(Failure::MaybeSent(e)) => {
                     tracing::warn!(%leader, error = %e, "forwarded request failed");
                     *self.leader.lock() = None;
                     let error = DynamoError::internal(
@@ -180,6 +188,41 @@ pub async fn follow<L>(
         }
         return;
     }
+}
+
+/// Stops this server once another took the schema from it (while its
+/// connection to PostgreSQL was down: see `PgEngine::lost_schema`). From
+/// then on it could only fail every request; whatever restarts it starts a
+/// follower of the server that leads now.
+pub async fn stop_when_superseded(lost: impl Fn() -> Option<String>) {
+    loop {
+        tokio::time::sleep(CHECK_EVERY).await;
+        if let Some(why) = lost() {
+            tracing::error!("{why}");
+            std::process::exit(1);
+        }
+    }
+}
+
+/// Data-plane operations, which leave the catalog as it is: a follower
+/// need not read it again after passing one on (which costs a round trip
+/// to PostgreSQL).
+fn changes_items_only(operation: Operation) -> bool {
+    matches!(
+        operation,
+        Operation::PutItem
+            | Operation::UpdateItem
+            | Operation::DeleteItem
+            | Operation::BatchWriteItem
+            | Operation::TransactWriteItems
+            | Operation::ExecuteStatement
+            | Operation::BatchExecuteStatement
+            | Operation::ExecuteTransaction
+            | Operation::ListStreams
+            | Operation::DescribeStream
+            | Operation::GetShardIterator
+            | Operation::GetRecords
+    )
 }
 
 fn copy(parts: &hyper::http::request::Parts, body: &Bytes) -> Request<Full<Bytes>> {

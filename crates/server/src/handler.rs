@@ -95,7 +95,7 @@ async fn respond(
     if let Some(following) = &service.following {
         if !following.leads() && !operation.served_by_followers() {
             return following
-                .forward(&database, &parts, body.raw, &request_id)
+                .forward(&database, operation, &parts, body.raw, &request_id)
                 .await;
         }
     }

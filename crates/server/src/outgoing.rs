@@ -1,12 +1,15 @@
-//! Requests the server makes itself (stream triggers, Kinesis
-//! destinations): one request per connection, over plain TCP or TLS
-//! (`tls::connector`), under a time limit. Deliveries are rare next to
-//! the requests served, so a connection pool is not worth its state.
+//! Requests the server makes itself, over plain TCP or TLS
+//! (`tls::connector`), under a time limit: stream triggers and Kinesis
+//! destinations one request per connection (deliveries are rare next to
+//! the requests served, so keeping connections is not worth its state);
+//! a follower's requests to its leader on kept-alive ones (`KeptAlive`).
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::{HeaderMap, Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
+use hyper::client::conn::http1::SendRequest;
+use parking_lot::Mutex;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::rustls::pki_types::ServerName;
@@ -26,63 +29,160 @@ impl Answer {
     }
 }
 
-/// How the error of a request that could not connect begins: one that was
-/// never sent, which a caller may send again.
-pub const CONNECT_FAILED: &str = "connect: ";
-
 /// Sends `request` (its URI the path only; `host` is set here unless it
 /// has one, as a request passed on keeps its client's) to `url`'s host and
-/// port, over TLS for https:// URLs.
+/// port, over TLS for https:// URLs, on a connection of its own.
 pub async fn send(
     url: &Uri,
     tls: Option<&TlsConnector>,
-    mut request: Request<Full<Bytes>>,
+    request: Request<Full<Bytes>>,
     timeout: Duration,
 ) -> Result<Answer, String> {
-    let host = url.host().ok_or("no host")?;
-    let https = url.scheme_str() == Some("https");
-    let port = url.port_u16().unwrap_or(if https { 443 } else { 80 });
-    let authority = url.authority().map_or(host, |a| a.as_str());
-    let value = hyper::header::HeaderValue::from_str(authority).map_err(|e| e.to_string())?;
-    request
-        .headers_mut()
-        .entry(hyper::header::HOST)
-        .or_insert(value);
     let exchange = async {
-        let stream = tokio::net::TcpStream::connect((host, port))
+        let mut sender = connect(url, tls).await?;
+        let response = sender
+            .send_request(addressed(url, request)?)
             .await
-            .map_err(|e| format!("{CONNECT_FAILED}{e}"))?;
-        if !https {
-            return exchange(stream, request).await;
-        }
-        let tls = tls.ok_or("no TLS connector for an https:// URL")?;
-        // `Uri::host` keeps an IPv6 address's brackets; a server name has none.
-        let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']'))
-            .map_err(|e| format!("server name {host:?}: {e}"))?
-            .to_owned();
-        let stream = tls
-            .connect(name, stream)
-            .await
-            .map_err(|e| format!("TLS: {e}"))?;
-        exchange(stream, request).await
+            .map_err(|e| format!("request: {e}"))?;
+        Ok(answer(response).await)
     };
     tokio::time::timeout(timeout, exchange)
         .await
         .map_err(|_| "timed out".to_string())?
 }
 
-async fn exchange<S>(stream: S, request: Request<Full<Bytes>>) -> Result<Answer, String>
+/// Why a request on kept-alive connections failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// It never left: sending it again cannot run it twice.
+    NotSent(String),
+    /// It may have been received, and run.
+    MaybeSent(String),
+}
+
+/// At most this many idle connections are kept.
+const IDLE_LIMIT: usize = 64;
+
+/// Kept-alive connections, for a server that passes requests on to another
+/// (a follower to its leader, `following`): a connection per request would
+/// pay a handshake each time and leave a socket in TIME_WAIT per request,
+/// which a steady stream of writes turns into running out of ports.
+#[derive(Default)]
+pub struct KeptAlive {
+    idle: Mutex<Vec<(String, SendRequest<Full<Bytes>>)>>,
+}
+
+impl KeptAlive {
+    /// Sends the request `make` builds on an idle connection to `url` if
+    /// one is open, else on a new one, kept open afterwards.
+    pub async fn send(
+        &self,
+        url: &Uri,
+        tls: Option<&TlsConnector>,
+        make: impl Fn() -> Request<Full<Bytes>>,
+        timeout: Duration,
+    ) -> Result<Answer, Failure> {
+        let peer = url.to_string();
+        let exchange = async {
+            while let Some(mut sender) = self.take_idle(&peer) {
+                let request = addressed(url, make()).map_err(Failure::NotSent)?;
+                match sender.try_send_request(request).await {
+                    Ok(response) => return Ok(self.finish(peer, sender, response).await),
+                    Err(mut e) => {
+                        // Given back: the peer closed the connection before
+                        // it took the request. Try the next one.
+                        if e.take_message().is_none() {
+                            return Err(Failure::MaybeSent(format!("request: {}", e.error())));
+                        }
+                    }
+                }
+            }
+            let mut sender = connect(url, tls).await.map_err(Failure::NotSent)?;
+            let request = addressed(url, make()).map_err(Failure::NotSent)?;
+            let response = sender
+                .send_request(request)
+                .await
+                .map_err(|e| Failure::MaybeSent(format!("request: {e}")))?;
+            Ok(self.finish(peer, sender, response).await)
+        };
+        tokio::time::timeout(timeout, exchange)
+            .await
+            .map_err(|_| Failure::MaybeSent("timed out".to_string()))?
+    }
+
+    /// An open idle connection to `peer`; closed ones are dropped.
+    fn take_idle(&self, peer: &str) -> Option<SendRequest<Full<Bytes>>> {
+        let mut idle = self.idle.lock();
+        idle.retain(|(_, sender)| !sender.is_closed());
+        let at = idle
+            .iter()
+            .rposition(|(p, sender)| p == peer && sender.is_ready())?;
+        Some(idle.swap_remove(at).1)
+    }
+
+    async fn finish(
+        &self,
+        peer: String,
+        sender: SendRequest<Full<Bytes>>,
+        response: hyper::Response<hyper::body::Incoming>,
+    ) -> Answer {
+        let answer = answer(response).await;
+        let mut idle = self.idle.lock();
+        if !sender.is_closed() && idle.len() < IDLE_LIMIT {
+            idle.push((peer, sender));
+        }
+        answer
+    }
+}
+
+/// `request` with the `Host` of `url` unless it names one already.
+fn addressed(url: &Uri, mut request: Request<Full<Bytes>>) -> Result<Request<Full<Bytes>>, String> {
+    let authority = url.authority().ok_or("no host")?.as_str();
+    let value = hyper::header::HeaderValue::from_str(authority).map_err(|e| e.to_string())?;
+    request
+        .headers_mut()
+        .entry(hyper::header::HOST)
+        .or_insert(value);
+    Ok(request)
+}
+
+/// A new HTTP/1.1 connection to `url`'s host and port, over TLS for
+/// https:// URLs, served by a task of its own.
+async fn connect(url: &Uri, tls: Option<&TlsConnector>) -> Result<SendRequest<Full<Bytes>>, String> {
+    let host = url.host().ok_or("no host")?;
+    let https = url.scheme_str() == Some("https");
+    let port = url.port_u16().unwrap_or(if https { 443 } else { 80 });
+    let stream = tokio::net::TcpStream::connect((host, port))
+        .await
+        .map_err(|e| format!("connect: {e}"))?;
+    let _ = stream.set_nodelay(true);
+    if !https {
+        return handshake(stream).await;
+    }
+    let tls = tls.ok_or("no TLS connector for an https:// URL")?;
+    // `Uri::host` keeps an IPv6 address's brackets; a server name has none.
+    let name = ServerName::try_from(host.trim_start_matches('[').trim_end_matches(']'))
+        .map_err(|e| format!("server name {host:?}: {e}"))?
+        .to_owned();
+    let stream = tls
+        .connect(name, stream)
+        .await
+        .map_err(|e| format!("TLS: {e}"))?;
+    handshake(stream).await
+}
+
+async fn handshake<S>(stream: S) -> Result<SendRequest<Full<Bytes>>, String>
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
         .await
         .map_err(|e| format!("handshake: {e}"))?;
     tokio::spawn(connection);
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| format!("request: {e}"))?;
+    Ok(sender)
+}
+
+async fn answer(response: hyper::Response<hyper::body::Incoming>) -> Answer {
     let status = response.status();
     let headers = response.headers().clone();
     let body = response
@@ -91,9 +191,9 @@ where
         .await
         .map(|b| b.to_bytes())
         .unwrap_or_default();
-    Ok(Answer {
+    Answer {
         status,
         headers,
         body,
-    })
+    }
 }

@@ -207,6 +207,12 @@ impl PgEngine {
         self.owner.as_ref().is_some_and(|owner| !owner.held())
     }
 
+    /// Why this engine stopped serving, if another engine took its schema
+    /// while its connection was down: every operation fails from then on.
+    pub fn lost_schema(&self) -> Option<String> {
+        self.owner.as_ref().and_then(Ownership::lost)
+    }
+
     /// A connection for this thread. One operation may hold several at
     /// once (a transaction's and a snapshot's, say), so a thread that
     /// already holds one never waits for the pool: when the pool has none

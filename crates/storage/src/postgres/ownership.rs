@@ -104,6 +104,11 @@ impl Ownership {
         }
     }
 
+    /// Why this engine no longer holds the schema, once another took it.
+    pub(super) fn lost(&self) -> Option<String> {
+        self.lost.get().cloned()
+    }
+
     /// Whether this engine holds the schema (a following engine: not yet).
     pub(super) fn held(&self) -> bool {
         self.held.load(Ordering::Acquire)
