@@ -1,16 +1,16 @@
 //! The `dynalith` server binary.
 
+use arc_swap::ArcSwap;
 use clap::{Parser, Subcommand};
 use dynalith_core::read_cache::ReadCacheOptions;
 use dynalith_core::{Database, Limits, Settings};
 use dynalith_server::deliveries::Deliveries;
+use dynalith_server::following::Following;
 use dynalith_server::kinesis::KinesisEndpoint;
 use dynalith_server::metrics::Metrics;
 use dynalith_server::sigv4::{SigningCredentials, VerifySignatures};
 use dynalith_server::triggers::Trigger;
-use dynalith_server::following::Following;
 use dynalith_server::{AcceptAnyCredentials, Authenticator, CurrentDatabase, Service};
-use arc_swap::ArcSwap;
 use dynalith_storage::{
     default_background_write_bytes_per_sec, Engine, PgEngine, PgOptions, RocksEngine, RocksOptions,
     DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_IDLE_BEFORE_LEVEL0_COMPACTION, DEFAULT_MEMTABLE_BYTES,
@@ -493,7 +493,10 @@ fn advertised(scheme: &str, address: std::net::SocketAddr) -> String {
         std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
         std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
     };
-    format!("{scheme}://{}", std::net::SocketAddr::new(ip, address.port()))
+    format!(
+        "{scheme}://{}",
+        std::net::SocketAddr::new(ip, address.port())
+    )
 }
 
 fn kinesis_credentials(flag: Option<&str>) -> Result<SigningCredentials, String> {

@@ -196,7 +196,10 @@ async fn followers_answer_reads_and_send_the_rest_to_the_leader() {
 
     // Both read what either wrote.
     for client in [&on_leader, &on_follower] {
-        assert_eq!(get(client, "orders", "o3").await.unwrap()["n"], Av::N("4".into()));
+        assert_eq!(
+            get(client, "orders", "o3").await.unwrap()["n"],
+            Av::N("4".into())
+        );
         assert!(get(client, "orders", "t1").await.is_some());
         let scanned = client.scan().table_name("orders").send().await.unwrap();
         assert_eq!(scanned.count, 11);
@@ -225,15 +228,26 @@ async fn followers_answer_reads_and_send_the_rest_to_the_leader() {
 
     // A bad signature is refused by whichever server checks it.
     let forger = signed_client(&follower.endpoint, "us-east-1", "AKIDTEST", "wrong");
-    let read = forger.get_item().table_name("orders").set_key(Some(key("o1"))).send().await;
-    assert_eq!(error_code(&read.expect_err("bad signature")), "InvalidSignatureException");
+    let read = forger
+        .get_item()
+        .table_name("orders")
+        .set_key(Some(key("o1")))
+        .send()
+        .await;
+    assert_eq!(
+        error_code(&read.expect_err("bad signature")),
+        "InvalidSignatureException"
+    );
     let write = forger
         .put_item()
         .table_name("orders")
         .item("pk", Av::S("forged".into()))
         .send()
         .await;
-    assert_eq!(error_code(&write.expect_err("bad signature")), "InvalidSignatureException");
+    assert_eq!(
+        error_code(&write.expect_err("bad signature")),
+        "InvalidSignatureException"
+    );
     assert!(get(&on_leader, "orders", "forged").await.is_none());
 
     // A table deleted through the follower is gone for both.
@@ -299,7 +313,10 @@ async fn a_follower_takes_over_when_the_leader_is_killed() {
     }
     // The follower leads now: its writes, its stream, its background work.
     for i in 0..20 {
-        assert!(get(&client, "jobs", &format!("j{i:02}")).await.is_some(), "j{i:02}");
+        assert!(
+            get(&client, "jobs", &format!("j{i:02}")).await.is_some(),
+            "j{i:02}"
+        );
     }
     let records = stream_records(&follower.endpoint, &arn).await;
     let written: Vec<String> = records
@@ -310,10 +327,20 @@ async fn a_follower_takes_over_when_the_leader_is_killed() {
         })
         .collect();
     let expected: Vec<String> = (0..20).map(|i| format!("j{i:02}")).collect();
-    assert_eq!(written, expected, "one record per write, in order, across the takeover");
+    assert_eq!(
+        written, expected,
+        "one record per write, in order, across the takeover"
+    );
     let sequence: Vec<u128> = records
         .iter()
-        .map(|r| r.dynamodb().unwrap().sequence_number().unwrap().parse().unwrap())
+        .map(|r| {
+            r.dynamodb()
+                .unwrap()
+                .sequence_number()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
         .collect();
     assert!(sequence.windows(2).all(|w| w[0] < w[1]), "{sequence:?}");
 
@@ -327,8 +354,17 @@ async fn a_follower_takes_over_when_the_leader_is_killed() {
         "PutItem",
         r#"{"TableName":"jobs","Item":{"pk":{"S":"raw"}},"ReturnValues":"ALL_OLD"}"#,
     );
-    assert_eq!(answer.status, 200, "{}", String::from_utf8_lossy(&answer.body));
-    let crc: u32 = answer.header("x-amz-crc32").expect("x-amz-crc32").parse().unwrap();
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let crc: u32 = answer
+        .header("x-amz-crc32")
+        .expect("x-amz-crc32")
+        .parse()
+        .unwrap();
     assert_eq!(crc, crc32fast::hash(&answer.body));
     assert!(get(&client, "jobs", "raw").await.is_some());
 }

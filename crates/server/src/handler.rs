@@ -125,7 +125,9 @@ async fn respond(
     // a page is capped at 1 MB read, which bounds how long one request
     // holds the thread.
     let body = body.decoded;
-    let again = database.is_follower().then(|| (body.clone(), context.clone()));
+    let again = database
+        .is_follower()
+        .then(|| (body.clone(), context.clone()));
     let mut result = run(&database, operation, body, context).await;
     // A follower learns of another server's new table within
     // `following::CHECK_EVERY`; one asked for sooner reads the catalog now.

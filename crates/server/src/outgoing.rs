@@ -6,9 +6,9 @@
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
+use hyper::client::conn::http1::SendRequest;
 use hyper::{HeaderMap, Request, StatusCode, Uri};
 use hyper_util::rt::TokioIo;
-use hyper::client::conn::http1::SendRequest;
 use parking_lot::Mutex;
 use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -148,7 +148,10 @@ fn addressed(url: &Uri, mut request: Request<Full<Bytes>>) -> Result<Request<Ful
 
 /// A new HTTP/1.1 connection to `url`'s host and port, over TLS for
 /// https:// URLs, served by a task of its own.
-async fn connect(url: &Uri, tls: Option<&TlsConnector>) -> Result<SendRequest<Full<Bytes>>, String> {
+async fn connect(
+    url: &Uri,
+    tls: Option<&TlsConnector>,
+) -> Result<SendRequest<Full<Bytes>>, String> {
     let host = url.host().ok_or("no host")?;
     let https = url.scheme_str() == Some("https");
     let port = url.port_u16().unwrap_or(if https { 443 } else { 80 });

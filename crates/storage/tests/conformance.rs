@@ -763,3 +763,127 @@ fn postgres_an_exclusive_engine_whose_schema_was_taken_refuses_to_go_on() {
     drop(admin);
     assert!(engine.snapshot().get(b"k").is_err(), "for good");
 }
+
+/// The fence's term as `schema` holds it.
+fn fence_term(client: &mut postgres::Client, schema: &str) -> i64 {
+    client
+        .query_one(&format!("SELECT term FROM \"{schema}\".fence"), &[])
+        .unwrap()
+        .get(0)
+}
+
+#[test]
+fn postgres_a_new_holder_waits_for_the_writes_in_flight_of_the_last() {
+    let Some(url) = postgres_url() else {
+        eprintln!("DYNALITH_TEST_POSTGRES is not set: no PostgreSQL engine to test");
+        return;
+    };
+    let options = PgOptions::new(url.as_str())
+        .with_schema(fresh_schema())
+        .following();
+    let schema = options.schema.clone();
+    let first = PgEngine::open(&options).unwrap();
+    assert!(!first.follows());
+    let fence_lock = first.fence_lock();
+    // A write of the first in flight, begun as its transactions begin:
+    // the fence checked against its term, the fence's lock held shared.
+    let mut writer = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+    let term = fence_term(&mut writer, &schema);
+    let begin = format!("BEGIN; SELECT \"{schema}\".check_fence({fence_lock}, {term})");
+    writer.batch_execute(&begin).unwrap();
+
+    let second = PgEngine::open(&options).unwrap();
+    assert!(second.follows(), "the first holds the schema");
+    // A follower writes nothing.
+    let mut txn = second.begin();
+    txn.put(b"k", b"follower").unwrap();
+    assert!(txn.commit().is_err());
+    assert!(second.begin().get_for_update(b"k").is_err());
+
+    drop(first);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    assert!(
+        second.follows(),
+        "takes over only once the write in flight ends"
+    );
+    writer
+        .batch_execute(&format!(
+            "INSERT INTO \"{schema}\".kv VALUES ('k', 'first'); COMMIT"
+        ))
+        .unwrap();
+    eventually("the second holds the schema", || !second.follows());
+    assert_eq!(fence_term(&mut writer, &schema), term + 1);
+    assert_eq!(second.get(b"k").unwrap().as_deref(), Some(&b"first"[..]));
+
+    // The first's term no longer lets a write through.
+    let refused = writer.batch_execute(&begin).expect_err("fenced");
+    assert_eq!(refused.code().map(|c| c.code()), Some("DYN01"), "{refused}");
+    writer.batch_execute("ROLLBACK").unwrap();
+    let mut txn = second.begin();
+    assert_eq!(
+        txn.get_for_update(b"k").unwrap().as_deref(),
+        Some(&b"first"[..])
+    );
+    txn.put(b"k", b"second").unwrap();
+    txn.commit().unwrap();
+    assert_eq!(second.get(b"k").unwrap().as_deref(), Some(&b"second"[..]));
+}
+
+#[test]
+fn postgres_an_engine_superseded_before_it_notices_writes_nothing() {
+    let Some(url) = postgres_url() else {
+        eprintln!("DYNALITH_TEST_POSTGRES is not set: no PostgreSQL engine to test");
+        return;
+    };
+    let (engine, options, mut admin, owner) = exclusive_engine(&url);
+    let schema = options.schema.clone();
+    let mut txn = engine.begin();
+    txn.put(b"kept", b"1").unwrap();
+    txn.commit().unwrap();
+    let lock: i64 = admin
+        .query_one(
+            "SELECT (classid::bigint << 32) | objid::bigint FROM pg_locks
+             WHERE pid = $1 AND locktype = 'advisory' AND objsubid = 1",
+            &[&owner],
+        )
+        .unwrap()
+        .get(0);
+    // Another server takes the schema the moment the owner's connection
+    // ends, and raises the term as a new holder does; the engine's pooled
+    // connections live on, and its keeper has not looked yet.
+    let fence_lock = engine.fence_lock();
+    admin
+        .execute(
+            "SELECT pg_terminate_backend($1), pg_advisory_lock($2)",
+            &[&owner, &lock],
+        )
+        .unwrap();
+    admin
+        .batch_execute(&format!(
+            "SELECT pg_advisory_lock({fence_lock});
+             UPDATE \"{schema}\".fence SET term = term + 1;
+             SELECT pg_advisory_unlock({fence_lock})"
+        ))
+        .unwrap();
+    // Whichever comes first, the fence or the keeper's notice, no write
+    // of any kind lands.
+    let mut locking = engine.begin();
+    let locked = locking.get_for_update(b"kept");
+    assert!(locked.is_err(), "{locked:?}");
+    drop(locking);
+    let mut blind = engine.begin();
+    blind.put(b"blind", b"1").unwrap();
+    blind.add_counters(b"counter", &[1]).unwrap();
+    let committed = blind.commit();
+    assert!(committed.is_err(), "{committed:?}");
+    let deleted = engine.delete_range(b"a", b"z");
+    assert!(deleted.is_err(), "{deleted:?}");
+    let rows: i64 = admin
+        .query_one(&format!("SELECT count(*) FROM \"{schema}\".kv"), &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(rows, 1, "only what was written before");
+    eventually("the engine notices that it lost the schema", || {
+        engine.lost_schema().is_some()
+    });
+}

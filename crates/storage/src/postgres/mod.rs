@@ -122,6 +122,9 @@ const DELETE_BATCH: i64 = 1000;
 /// The advisory lock that serializes the schema's creation between front
 /// ends starting together.
 const SETUP_LOCK: i64 = 0x6479_6e61_6c69_7468; // "dynalith"
+/// The advisory lock behind the schema's fence (`Fence`), mixed with the
+/// schema's seed.
+const FENCE_LOCK: i64 = 0x6665_6e63_6500_0000; // "fence"
 
 pub struct PgEngine {
     pool: r2d2::Pool<Connector>,
@@ -132,6 +135,38 @@ pub struct PgEngine {
     lock_seed: u64,
     /// The schema's lock, when exclusive.
     owner: Option<Ownership>,
+    /// The id of the fence's advisory lock.
+    fence_lock: i64,
+}
+
+/// What keeps a server that lost its schema from writing to it. The holder
+/// of the schema's lock has a term, one more than its predecessor's, kept
+/// in the schema's `fence` table. Every write transaction of an exclusive
+/// engine checks, in its first statement, that the table still holds its
+/// term, and takes the fence's advisory lock shared until it ends. A new
+/// holder takes that lock exclusively to raise the term: it waits for the
+/// writes in flight, and every write that starts later sees the new term
+/// and fails. So nothing a superseded server does after its successor took
+/// over lands, even when it has not noticed yet (only its lock's connection
+/// broke, and it goes on writing through the others for up to a keeper's
+/// check).
+#[derive(Clone, Copy)]
+struct Fence {
+    lock: i64,
+    /// None for an engine that shares its schema without a lock
+    /// (`PgOptions::shared`), which writes unchecked; -1 for one that
+    /// follows another and must not write at all.
+    term: Option<i64>,
+}
+
+impl Fence {
+    /// `check_fence`'s arguments as SQL text.
+    fn arguments(&self) -> String {
+        match self.term {
+            Some(term) => format!("{}, {term}", self.lock),
+            None => format!("{}, NULL::bigint", self.lock),
+        }
+    }
 }
 
 impl PgEngine {
@@ -163,6 +198,7 @@ impl PgEngine {
             .batch_execute(&schema_sql(&schema))
             .map_err(pg_error)?;
         let lock_seed = xxhash_rust::xxh3::xxh3_64(options.schema.as_bytes());
+        let fence_lock = lock_seed as i64 ^ FENCE_LOCK;
         let owner = if options.exclusive {
             let owner_lock = lock_seed as i64 ^ SETUP_LOCK;
             Some(Ownership::take(
@@ -170,6 +206,7 @@ impl PgEngine {
                 &connections,
                 setup,
                 owner_lock,
+                fence_lock,
                 &options.schema,
                 options.follow,
             )?)
@@ -197,6 +234,7 @@ impl PgEngine {
             connector,
             lock_seed,
             owner,
+            fence_lock,
         })
     }
 
@@ -239,6 +277,19 @@ impl PgEngine {
         Ok(connection)
     }
 
+    /// The id of the fence's advisory lock (`Fence`), as `pg_locks` shows
+    /// it (`(classid << 32) | objid`).
+    pub fn fence_lock(&self) -> i64 {
+        self.fence_lock
+    }
+
+    fn fence(&self) -> Fence {
+        Fence {
+            lock: self.fence_lock,
+            term: self.owner.as_ref().map(Ownership::term),
+        }
+    }
+
     fn lock_id(&self, key: &[u8]) -> i64 {
         xxhash_rust::xxh3::xxh3_64_with_seed(key, self.lock_seed) as i64
     }
@@ -261,14 +312,36 @@ fn quoted_schema(schema: &str) -> Result<String> {
     Ok(format!("\"{schema}\""))
 }
 
+/// The SQLSTATE `check_fence` raises.
+const FENCED: &str = "DYN01";
+
 fn schema_sql(schema: &str) -> String {
     format!(
         "SELECT pg_advisory_lock({SETUP_LOCK});
          CREATE SCHEMA IF NOT EXISTS {schema};
          CREATE TABLE IF NOT EXISTS {schema}.kv (k bytea PRIMARY KEY, v bytea NOT NULL);
-         CREATE OR REPLACE FUNCTION {schema}.lock_and_get(lock_id bigint, wanted bytea)
+         -- One row: the term of the server holding the schema (`Fence`).
+         CREATE TABLE IF NOT EXISTS {schema}.fence
+           (one boolean PRIMARY KEY DEFAULT true CHECK (one), term bigint NOT NULL);
+         INSERT INTO {schema}.fence (term) VALUES (0) ON CONFLICT DO NOTHING;
+         CREATE OR REPLACE FUNCTION {schema}.check_fence(fence_lock bigint, held_term bigint)
+           RETURNS boolean LANGUAGE plpgsql AS $$
+           BEGIN
+             IF held_term IS NULL THEN
+               RETURN true;
+             END IF;
+             PERFORM pg_advisory_xact_lock_shared(fence_lock);
+             IF (SELECT f.term FROM {schema}.fence f) IS DISTINCT FROM held_term THEN
+               RAISE EXCEPTION 'another dynalith server holds this schema now'
+                 USING ERRCODE = '{FENCED}';
+             END IF;
+             RETURN true;
+           END $$;
+         CREATE OR REPLACE FUNCTION {schema}.lock_and_get(lock_id bigint, wanted bytea,
+             fence_lock bigint, held_term bigint)
            RETURNS bytea LANGUAGE plpgsql AS $$
            BEGIN
+             PERFORM {schema}.check_fence(fence_lock, held_term);
              PERFORM pg_advisory_xact_lock(lock_id);
              -- A new statement: in READ COMMITTED it sees every commit made
              -- before the lock was granted.
@@ -369,6 +442,7 @@ impl Drop for Connection {
 struct Statements {
     get: Statement,
     lock_and_get: Statement,
+    check_fence: Statement,
     range_forward: Statement,
     range_backward: Statement,
     write: Statement,
@@ -381,7 +455,9 @@ impl Statements {
         let range = range.replace("{schema}", schema);
         Ok(Statements {
             get: client.prepare(&format!("SELECT v FROM {schema}.kv WHERE k = $1"))?,
-            lock_and_get: client.prepare(&format!("SELECT {schema}.lock_and_get($1, $2)"))?,
+            lock_and_get: client
+                .prepare(&format!("SELECT {schema}.lock_and_get($1, $2, $3, $4)"))?,
+            check_fence: client.prepare(&format!("SELECT {schema}.check_fence($1, $2)"))?,
             range_forward: client.prepare(&format!("{range} LIMIT $3"))?,
             range_backward: client.prepare(&format!("{range} DESC LIMIT $3"))?,
             // The keys of a transaction's writes are distinct, so the
@@ -509,21 +585,30 @@ impl PgConnection {
         Ok(row.map(|row| row.get(0)))
     }
 
-    fn lock_and_get(&mut self, lock_id: i64, key: &[u8]) -> Result<Option<Vec<u8>>> {
+    fn lock_and_get(&mut self, lock_id: i64, key: &[u8], fence: Fence) -> Result<Option<Vec<u8>>> {
         let row = self
             .client
-            .query_one(&self.statements.lock_and_get, &[&lock_id, &key])
+            .query_one(
+                &self.statements.lock_and_get,
+                &[&lock_id, &key, &fence.lock, &fence.term],
+            )
             .map_err(pg_error)?;
         Ok(row.get(0))
     }
 
     /// BEGIN and `lock_and_get` in one round trip: a simple query may
     /// carry both, with the key as a hex literal.
-    fn begin_lock_and_get(&mut self, lock_id: i64, key: &[u8]) -> Result<Option<Vec<u8>>> {
+    fn begin_lock_and_get(
+        &mut self,
+        lock_id: i64,
+        key: &[u8],
+        fence: Fence,
+    ) -> Result<Option<Vec<u8>>> {
         let sql = format!(
-            "BEGIN; SELECT {}.lock_and_get({lock_id}, {})",
+            "BEGIN; SELECT {}.lock_and_get({lock_id}, {}, {})",
             self.schema,
-            bytea_literal(key)
+            bytea_literal(key),
+            fence.arguments()
         );
         let messages = self.client.simple_query(&sql).map_err(pg_error)?;
         let text = messages.iter().find_map(|message| match message {
@@ -537,9 +622,14 @@ impl PgConnection {
         }
     }
 
-    /// The transaction's writes and its COMMIT in one round trip. On an
-    /// error the transaction is rolled back here.
-    fn write_and_commit(&mut self, writes: &[(Box<[u8]>, FinalWrite)]) -> Result<()> {
+    /// The transaction's writes and its COMMIT in one round trip, after
+    /// `opening` (the BEGIN and fence check of a transaction that locked
+    /// nothing before). On an error the transaction is rolled back here.
+    fn write_and_commit(
+        &mut self,
+        opening: &str,
+        writes: &[(Box<[u8]>, FinalWrite)],
+    ) -> Result<()> {
         let mut deleted = Vec::new();
         let mut written = Vec::new();
         let mut added = Vec::new();
@@ -555,7 +645,7 @@ impl PgConnection {
                 }
             }
         }
-        let mut sql = String::new();
+        let mut sql = opening.to_string();
         if !deleted.is_empty() {
             sql += &format!(
                 "DELETE FROM {}.kv WHERE k IN ({});",
@@ -734,12 +824,18 @@ impl PgTransaction<'_> {
         let lock_id = self.engine.lock_id(key);
         let open = self.open.get_mut();
         if let Some(conn) = open.as_mut() {
-            return conn.lock_and_get(lock_id, key);
+            // The fence was checked, and its lock taken, when the
+            // transaction began.
+            let checked = Fence {
+                term: None,
+                ..self.engine.fence()
+            };
+            return conn.lock_and_get(lock_id, key, checked);
         }
         // Kept as open before BEGIN runs: whatever fails after it, the
         // transaction is rolled back when this one drops.
         let conn = open.insert(self.engine.connection()?);
-        conn.begin_lock_and_get(lock_id, key)
+        conn.begin_lock_and_get(lock_id, key, self.engine.fence())
     }
 }
 
@@ -781,11 +877,23 @@ impl Transaction for PgTransaction<'_> {
 
     fn commit(mut self: Box<Self>) -> Result<()> {
         let writes = std::mem::take(&mut self.own_writes).into_final_writes();
+        let fence = self.engine.fence();
         match self.open.get_mut().take() {
-            // Nothing was locked: one statement is its own transaction.
             None if writes.is_empty() => Ok(()),
-            None => self.engine.connection()?.write(&writes),
-            Some(mut conn) => conn.write_and_commit(&writes),
+            // Nothing was locked, and there is no fence to check: one
+            // statement is its own transaction.
+            None if fence.term.is_none() => self.engine.connection()?.write(&writes),
+            None => {
+                let mut conn = self.engine.connection()?;
+                let opening = format!(
+                    "BEGIN; SELECT {}.check_fence({});",
+                    conn.schema,
+                    fence.arguments()
+                );
+                conn.write_and_commit(&opening, &writes)
+            }
+            // The fence was checked by the first lock.
+            Some(mut conn) => conn.write_and_commit("", &writes),
         }
     }
 }
@@ -874,16 +982,22 @@ impl Engine for PgEngine {
     }
 
     fn delete_range(&self, start: &[u8], end: &[u8]) -> Result<()> {
+        let fence = self.fence();
         let mut pooled = self.connection()?;
         let conn: &mut PgConnection = &mut pooled;
         loop {
-            let deleted = conn
-                .client
+            // Each batch its own transaction, behind the fence.
+            let mut batch = conn.client.transaction().map_err(pg_error)?;
+            batch
+                .execute(&conn.statements.check_fence, &[&fence.lock, &fence.term])
+                .map_err(pg_error)?;
+            let deleted = batch
                 .execute(
                     &conn.statements.delete_batch,
                     &[&start, &end, &DELETE_BATCH],
                 )
                 .map_err(pg_error)?;
+            batch.commit().map_err(pg_error)?;
             if deleted == 0 {
                 return Ok(());
             }

@@ -19,7 +19,7 @@ use super::pg_error;
 use super::tls::Connections;
 use crate::{Result, StorageError};
 use postgres::{Client, Config};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, OnceLock};
 use std::thread::JoinHandle;
@@ -37,6 +37,8 @@ pub(super) struct Ownership {
     /// Whether this engine holds the schema's lock: false only while a
     /// following engine waits for another server to let it go.
     held: Arc<AtomicBool>,
+    /// This holder's term (see `Fence`), -1 while it holds nothing.
+    term: Arc<AtomicI64>,
     /// Dropped to stop the keeper, which then closes its connection.
     stop: Option<mpsc::Sender<()>>,
     keeper: Option<JoinHandle<()>>,
@@ -52,6 +54,7 @@ impl Ownership {
         connections: &Connections,
         mut client: Client,
         lock_id: i64,
+        fence_lock: i64,
         schema: &str,
         follow: bool,
     ) -> Result<Ownership> {
@@ -72,7 +75,13 @@ impl Ownership {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+        let term = if held {
+            raise_term(&mut client, fence_lock, schema)?
+        } else {
+            -1
+        };
         let held = Arc::new(AtomicBool::new(held));
+        let term = Arc::new(AtomicI64::new(term));
         let lost = Arc::new(OnceLock::new());
         let (stop, stopped) = mpsc::channel();
         let keeper = Keeper {
@@ -83,6 +92,8 @@ impl Ownership {
             schema: schema.to_string(),
             lost: Arc::clone(&lost),
             held: Arc::clone(&held),
+            term: Arc::clone(&term),
+            fence_lock,
         };
         let keeper = std::thread::Builder::new()
             .name("pg-schema-owner".into())
@@ -91,6 +102,7 @@ impl Ownership {
         Ok(Ownership {
             lost,
             held,
+            term,
             stop: Some(stop),
             keeper: Some(keeper),
         })
@@ -107,6 +119,12 @@ impl Ownership {
     /// Why this engine no longer holds the schema, once another took it.
     pub(super) fn lost(&self) -> Option<String> {
         self.lost.get().cloned()
+    }
+
+    /// The term its writes must find in the fence: -1, which none finds,
+    /// while it follows.
+    pub(super) fn term(&self) -> i64 {
+        self.term.load(Ordering::Acquire)
     }
 
     /// Whether this engine holds the schema (a following engine: not yet).
@@ -126,6 +144,36 @@ impl Drop for Ownership {
     }
 }
 
+/// Raises the schema's term once every write of the previous holder still
+/// in flight has ended (they hold the fence's lock shared), and returns the
+/// new term: from now on the previous holder's writes fail.
+fn raise_term(client: &mut Client, fence_lock: i64, schema: &str) -> Result<i64> {
+    // Plain names only (`quoted_schema`), so quoting needs no escaping.
+    let raise = format!("UPDATE \"{schema}\".fence SET term = term + 1 RETURNING term");
+    let started = Instant::now();
+    let mut warned = started;
+    while !try_lock(client, fence_lock)? {
+        if warned.elapsed() >= Duration::from_secs(5) {
+            tracing::warn!(%schema, waited = ?started.elapsed(), "waiting for the previous holder's writes to end");
+            warned = Instant::now();
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let raised = client.query_one(&raise, &[]).map(|row| row.get(0));
+    let unlocked = client.execute("SELECT pg_advisory_unlock($1)", &[&fence_lock]);
+    let term = raised.map_err(pg_error)?;
+    unlocked.map_err(pg_error)?;
+    Ok(term)
+}
+
+/// The term the fence holds now.
+fn current_term(client: &mut Client, schema: &str) -> Result<i64> {
+    client
+        .query_one(&format!("SELECT term FROM \"{schema}\".fence"), &[])
+        .map(|row| row.get(0))
+        .map_err(pg_error)
+}
+
 fn try_lock(client: &mut Client, lock_id: i64) -> Result<bool> {
     let row = client
         .query_one("SELECT pg_try_advisory_lock($1)", &[&lock_id])
@@ -141,6 +189,8 @@ struct Keeper {
     schema: String,
     lost: Arc<OnceLock<String>>,
     held: Arc<AtomicBool>,
+    term: Arc<AtomicI64>,
+    fence_lock: i64,
 }
 
 impl Keeper {
@@ -197,23 +247,39 @@ impl Keeper {
         } else {
             try_lock(&mut self.client, self.lock_id)
         };
-        match attempt {
-            Ok(true) => {
-                tracing::info!(schema = %self.schema, "the server this one followed is gone; this server now holds the PostgreSQL schema");
+        let raised = attempt.and_then(|taken| {
+            taken
+                .then(|| raise_term(&mut self.client, self.fence_lock, &self.schema))
+                .transpose()
+        });
+        match raised {
+            Ok(Some(term)) => {
+                tracing::info!(schema = %self.schema, term, "the server this one followed is gone; this server now holds the PostgreSQL schema");
+                self.term.store(term, Ordering::Release);
                 self.held.store(true, Ordering::Release);
             }
-            Ok(false) => {}
+            Ok(None) => {}
             Err(e) => tracing::debug!(error = %e, "PostgreSQL unreachable while following"),
         }
     }
 
-    /// A new connection with the lock, if the schema is still free.
+    /// A new connection with the lock, if the schema is still free and no
+    /// other server held it meanwhile (which raised the term).
     fn retake(&mut self) -> Result<bool> {
         let mut client = self.connections.open(&self.config)?;
         let taken = try_lock(&mut client, self.lock_id)?;
-        if taken {
-            self.client = client;
+        if !taken {
+            return Ok(false);
         }
-        Ok(taken)
+        let ours = self.term.load(Ordering::Acquire);
+        let held_by_others_meanwhile =
+            ours >= 0 && current_term(&mut client, &self.schema)? != ours;
+        // Holding the lock again with a stale term would only fail every
+        // write; the connection drops, releasing it for the others.
+        if held_by_others_meanwhile {
+            return Ok(false);
+        }
+        self.client = client;
+        Ok(true)
     }
 }
