@@ -340,12 +340,26 @@ fn schema_sql(schema: &str) -> String {
          CREATE OR REPLACE FUNCTION {schema}.lock_and_get(lock_id bigint, wanted bytea,
              fence_lock bigint, held_term bigint)
            RETURNS bytea LANGUAGE plpgsql AS $$
+           DECLARE
+             found bytea;
+             fenced_term bigint;
            BEGIN
-             PERFORM {schema}.check_fence(fence_lock, held_term);
-             PERFORM pg_advisory_xact_lock(lock_id);
+             -- check_fence, inlined: a statement fewer per write.
+             IF held_term IS NULL THEN
+               PERFORM pg_advisory_xact_lock(lock_id);
+             ELSE
+               PERFORM pg_advisory_xact_lock_shared(fence_lock), pg_advisory_xact_lock(lock_id);
+             END IF;
              -- A new statement: in READ COMMITTED it sees every commit made
-             -- before the lock was granted.
-             RETURN (SELECT v FROM {schema}.kv WHERE k = wanted);
+             -- before the locks were granted.
+             SELECT (SELECT v FROM {schema}.kv WHERE k = wanted),
+                    (SELECT f.term FROM {schema}.fence f)
+               INTO found, fenced_term;
+             IF held_term IS NOT NULL AND fenced_term IS DISTINCT FROM held_term THEN
+               RAISE EXCEPTION 'another dynalith server holds this schema now'
+                 USING ERRCODE = '{FENCED}';
+             END IF;
+             RETURN found;
            END $$;
          -- Counters as `dynalith_storage::encode_counters` lays them out
          -- (i64s, little-endian), added element-wise; the shorter operand
