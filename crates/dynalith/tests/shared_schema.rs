@@ -368,3 +368,110 @@ async fn a_follower_takes_over_when_the_leader_is_killed() {
     assert_eq!(crc, crc32fast::hash(&answer.body));
     assert!(get(&client, "jobs", "raw").await.is_some());
 }
+
+/// What one writer saw: writes acknowledged, and additions to the shared
+/// counter acknowledged or of unknown outcome (an error after sending).
+#[derive(Default)]
+struct Seen {
+    acknowledged: Vec<String>,
+    added: i64,
+    maybe_added: i64,
+}
+
+#[tokio::test]
+async fn writes_through_every_server_lose_nothing_acknowledged_when_the_leader_is_killed() {
+    let Some(url) = postgres_url() else {
+        eprintln!("DYNALITH_TEST_POSTGRES is not set: no shared schema to test");
+        return;
+    };
+    let schema = fresh_schema();
+    let mut leader = shared(&url, &schema, &[]);
+    let followers = [shared(&url, &schema, &[]), shared(&url, &schema, &[])];
+    common::create_table(&leader.client(), "ledger", None).await;
+    // Every send counted: no retries inside the SDK.
+    let no_retries = |endpoint: &str| {
+        let client = common::client_for(endpoint);
+        let config = client
+            .config()
+            .to_builder()
+            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+            .build();
+        Client::from_conf(config)
+    };
+    let endpoints: Vec<String> = std::iter::once(leader.endpoint.clone())
+        .chain(followers.iter().map(|f| f.endpoint.clone()))
+        .collect();
+    let stop_at = Instant::now() + Duration::from_secs(4);
+    let mut writers = Vec::new();
+    for writer in 0..4 {
+        let clients: Vec<Client> = endpoints.iter().map(|e| no_retries(e)).collect();
+        writers.push(tokio::spawn(async move {
+            let mut seen = Seen::default();
+            let mut n = 0;
+            while Instant::now() < stop_at {
+                let client = &clients[n % clients.len()];
+                let pk = format!("w{writer}-{n}");
+                let put = client
+                    .put_item()
+                    .table_name("ledger")
+                    .item("pk", Av::S(pk.clone()))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .send()
+                    .await;
+                if put.is_ok() {
+                    seen.acknowledged.push(pk);
+                }
+                let add = client
+                    .update_item()
+                    .table_name("ledger")
+                    .set_key(Some(key("total")))
+                    .update_expression("ADD n :one")
+                    .expression_attribute_values(":one", Av::N("1".into()))
+                    .send()
+                    .await;
+                match add {
+                    Ok(_) => seen.added += 1,
+                    // Refused before it ran: a 503 from a follower that
+                    // could not reach a leader, or a request never sent.
+                    Err(e) if error_code(&e) == "ServiceUnavailable" => {}
+                    Err(aws_sdk_dynamodb::error::SdkError::DispatchFailure(_)) => {}
+                    Err(_) => seen.maybe_added += 1,
+                }
+                n += 1;
+            }
+            seen
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    leader.kill();
+    let mut seen = Seen::default();
+    for writer in writers {
+        let one = writer.await.expect("writer");
+        seen.acknowledged.extend(one.acknowledged);
+        seen.added += one.added;
+        seen.maybe_added += one.maybe_added;
+    }
+    let client = followers[0].client();
+    for pk in &seen.acknowledged {
+        assert!(
+            get(&client, "ledger", pk).await.is_some(),
+            "acknowledged {pk} lost"
+        );
+    }
+    let total: i64 = match &get(&client, "ledger", "total").await.expect("counter")["n"] {
+        Av::N(n) => n.parse().unwrap(),
+        other => panic!("{other:?}"),
+    };
+    assert!(
+        seen.added <= total && total <= seen.added + seen.maybe_added,
+        "counter {total}: {} acknowledged, {} of unknown outcome",
+        seen.added,
+        seen.maybe_added
+    );
+    println!(
+        "{} puts and {} additions acknowledged ({} unknown) across the takeover",
+        seen.acknowledged.len(),
+        seen.added,
+        seen.maybe_added
+    );
+}
