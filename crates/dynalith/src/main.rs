@@ -232,7 +232,9 @@ fn main() -> std::process::ExitCode {
 
 /// The engine, and the PostgreSQL one again when it is that, which says
 /// whether this server follows another on a shared schema.
-fn open_engine(args: &ServeArgs) -> Result<(Arc<dyn Engine>, Option<Arc<PgEngine>>), String> {
+type Engines = (Arc<dyn Engine>, Option<Arc<PgEngine>>);
+
+fn open_engine(args: &ServeArgs) -> Result<Engines, String> {
     if let Some(url) = &args.postgres {
         let options = PgOptions::new(url.as_str())
             .with_schema(args.postgres_schema.as_str())

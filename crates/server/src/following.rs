@@ -34,6 +34,9 @@ use tokio_rustls::TlsConnector;
 /// following too does not send it further (no loops while the leader's
 /// address is being replaced).
 const FORWARDED: HeaderName = HeaderName::from_static("x-dynalith-forwarded");
+/// On the 503 of a follower that was sent a request as if it led: the
+/// sender's idea of the leader is out of date, and nothing ran.
+const NOT_LEADER: HeaderName = HeaderName::from_static("x-dynalith-not-leader");
 /// How long a forwarded request may take: as long as the leader takes to
 /// run it, a transaction waiting on locks included.
 const FORWARD_TIMEOUT: Duration = Duration::from_secs(60);
@@ -83,8 +86,12 @@ impl Following {
         request_id: &str,
     ) -> HttpResponse {
         if parts.headers.contains_key(&FORWARDED) {
-            tracing::warn!("a request forwarded to this server, which follows another too");
-            return unavailable(request_id);
+            tracing::debug!("a request forwarded to this server, which follows another too");
+            let mut refused = unavailable(request_id);
+            refused
+                .headers_mut()
+                .insert(NOT_LEADER, HeaderValue::from_static("1"));
+            return refused;
         }
         let mut known = self.leader.lock().clone();
         for _ in 0..2 {
@@ -101,6 +108,12 @@ impl Following {
                 .send(&leader, self.tls.as_ref(), make, FORWARD_TIMEOUT)
                 .await
             {
+                // A server that followed when it was announced, or
+                // restarted at a leader's address: ask storage again.
+                Ok(answer) if answer.headers.contains_key(&NOT_LEADER) => {
+                    tracing::debug!(%leader, "the server taken for the leader follows");
+                    *self.leader.lock() = None;
+                }
                 Ok(answer) => {
                     // Reads sent here next see what this request changed
                     // in the catalog (a table just created, say).

@@ -18,6 +18,7 @@
 use super::pg_error;
 use super::tls::Connections;
 use crate::{Result, StorageError};
+use postgres::error::SqlState;
 use postgres::{Client, Config};
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError};
@@ -28,6 +29,9 @@ use std::time::{Duration, Instant};
 /// How long opening waits for a schema another engine holds: a server that
 /// just exited holds it until PostgreSQL notices the disconnect.
 const OWNER_WAIT: Duration = Duration::from_secs(3);
+/// How long raising the term waits for the previous holder's writes before
+/// it says so in the log (and waits on).
+const RAISE_WAIT: Duration = Duration::from_secs(5);
 /// How often the keeper checks the lock's connection.
 const CHECK_EVERY: Duration = Duration::from_millis(500);
 
@@ -150,19 +154,28 @@ impl Drop for Ownership {
 fn raise_term(client: &mut Client, fence_lock: i64, schema: &str) -> Result<i64> {
     // Plain names only (`quoted_schema`), so quoting needs no escaping.
     let raise = format!("UPDATE \"{schema}\".fence SET term = term + 1 RETURNING term");
+    // Waiting in PostgreSQL's queue rather than trying now and then: once
+    // this request is queued, new shared requests wait behind it, so a
+    // previous holder that still writes cannot starve it.
+    client
+        .batch_execute(&format!("SET lock_timeout = {}", RAISE_WAIT.as_millis()))
+        .map_err(pg_error)?;
     let started = Instant::now();
-    let mut warned = started;
-    while !try_lock(client, fence_lock)? {
-        if warned.elapsed() >= Duration::from_secs(5) {
-            tracing::warn!(%schema, waited = ?started.elapsed(), "waiting for the previous holder's writes to end");
-            warned = Instant::now();
+    loop {
+        match client.execute("SELECT pg_advisory_lock($1)", &[&fence_lock]) {
+            Ok(_) => break,
+            Err(e) if e.code() == Some(&SqlState::LOCK_NOT_AVAILABLE) => {
+                tracing::warn!(%schema, waited = ?started.elapsed(), "waiting for the previous holder's writes to end");
+            }
+            Err(e) => return Err(pg_error(e)),
         }
-        std::thread::sleep(Duration::from_millis(20));
     }
     let raised = client.query_one(&raise, &[]).map(|row| row.get(0));
     let unlocked = client.execute("SELECT pg_advisory_unlock($1)", &[&fence_lock]);
+    let reset = client.batch_execute("SET lock_timeout = 0");
     let term = raised.map_err(pg_error)?;
     unlocked.map_err(pg_error)?;
+    reset.map_err(pg_error)?;
     Ok(term)
 }
 
