@@ -388,23 +388,12 @@ async fn writes_through_every_server_lose_nothing_acknowledged_when_the_leader_i
     let mut leader = shared(&url, &schema, &[]);
     let followers = [shared(&url, &schema, &[]), shared(&url, &schema, &[])];
     common::create_table(&leader.client(), "ledger", None).await;
-    // Every send counted: no retries inside the SDK.
-    let no_retries = |endpoint: &str| {
-        let client = common::client_for(endpoint);
-        let config = client
-            .config()
-            .to_builder()
-            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
-            .build();
-        Client::from_conf(config)
-    };
-    let endpoints: Vec<String> = std::iter::once(leader.endpoint.clone())
-        .chain(followers.iter().map(|f| f.endpoint.clone()))
-        .collect();
+    let servers: Vec<&Server> = std::iter::once(&leader).chain(&followers).collect();
     let stop_at = Instant::now() + Duration::from_secs(4);
     let mut writers = Vec::new();
     for writer in 0..4 {
-        let clients: Vec<Client> = endpoints.iter().map(|e| no_retries(e)).collect();
+        // Every send counted: no retries inside the SDK.
+        let clients: Vec<Client> = servers.iter().map(|s| common::without_retries(s)).collect();
         writers.push(tokio::spawn(async move {
             let mut seen = Seen::default();
             let mut n = 0;
