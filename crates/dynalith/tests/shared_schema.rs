@@ -67,6 +67,23 @@ async fn create_streamed_table(client: &Client, name: &str) -> String {
         .expect("LatestStreamArn")
 }
 
+/// Whether the request could not have reached a server: its connection
+/// was refused. (A dispatch failure in general includes a connection
+/// closed after the request went out.)
+fn never_sent<E: std::error::Error + 'static>(error: &E) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        let refused = e
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::ConnectionRefused);
+        if refused {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
+}
+
 fn key(pk: &str) -> HashMap<String, Av> {
     HashMap::from([("pk".to_string(), Av::S(pk.to_string()))])
 }
@@ -421,9 +438,10 @@ async fn writes_through_every_server_lose_nothing_acknowledged_when_the_leader_i
                 match add {
                     Ok(_) => seen.added += 1,
                     // Refused before it ran: a 503 from a follower that
-                    // could not reach a leader, or a request never sent.
-                    Err(e) if error_code(&e) == "ServiceUnavailable" => {}
-                    Err(aws_sdk_dynamodb::error::SdkError::DispatchFailure(_)) => {}
+                    // could not reach a leader, or a connection refused.
+                    Err(e) if error_code(&e) == "ServiceUnavailable" || never_sent(&e) => {}
+                    // A connection the killed leader dropped after taking
+                    // the request among them: it may have committed.
                     Err(_) => seen.maybe_added += 1,
                 }
                 n += 1;
