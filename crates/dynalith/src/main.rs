@@ -347,13 +347,14 @@ fn run(args: ServeArgs) -> Result<(), String> {
     .map_err(|e| e.to_string())?;
     let current: CurrentDatabase = Arc::new(ArcSwap::from(database));
     let deliveries = Arc::new(Deliveries::default());
-    let metrics = (!args.no_metrics).then(|| Metrics::new(current.clone(), deliveries.clone()));
     let following = args.shared_schema.then(|| {
         Arc::new(Following::new(
             !follows,
             https_leader.then(|| outgoing_tls.clone()).flatten(),
         ))
     });
+    let metrics = (!args.no_metrics)
+        .then(|| Metrics::new(current.clone(), deliveries.clone(), following.clone()));
     let service = Arc::new(Service {
         database: current.clone(),
         following: following.clone(),

@@ -517,7 +517,7 @@ async fn the_longest_keys_are_stored_or_refused_cleanly() {
         .item("sk", s(&sk))
         .send()
         .await;
-    let on_postgres = std::env::var("DYNALITH_TEST_POSTGRES").is_ok_and(|url| !url.is_empty());
+    let on_postgres = common::test_postgres_url().is_some();
     let stored = client.scan().table_name(&table).send().await.unwrap().count;
     if on_postgres {
         let error = put.expect_err("refused");

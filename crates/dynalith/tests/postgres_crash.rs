@@ -105,7 +105,7 @@ async fn wait_for(what: &str, limit: Duration, done: impl Fn() -> bool) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_postgresql_crash_loses_no_acknowledged_write_and_the_server_recovers() {
-    if std::env::var("DYNALITH_TEST_POSTGRES").map_or(true, |url| url.is_empty()) {
+    if common::test_postgres_url().is_none() {
         println!("skipped: DYNALITH_TEST_POSTGRES is not set (no PostgreSQL to crash)");
         return;
     }

@@ -17,9 +17,7 @@ use std::process::Command;
 
 /// The database's URL and its CA file, when the environment names both.
 fn database() -> Option<(String, String)> {
-    let url = std::env::var("DYNALITH_TEST_POSTGRES")
-        .ok()
-        .filter(|u| !u.is_empty());
+    let url = common::test_postgres_url();
     let ca = std::env::var("DYNALITH_TEST_POSTGRES_CA")
         .ok()
         .filter(|c| !c.is_empty());

@@ -14,28 +14,11 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
 use common::{
-    attribute_definition, call, error_code, key_element, signed_client, signed_streams_client,
-    Server,
+    attribute_definition, call, error_code, fresh_schema, key_element, signed_client,
+    signed_streams_client, test_postgres_url, Server,
 };
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
-
-fn postgres_url() -> Option<String> {
-    std::env::var("DYNALITH_TEST_POSTGRES")
-        .ok()
-        .filter(|url| !url.is_empty())
-}
-
-/// A schema no other test of this run uses.
-fn fresh_schema() -> String {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "shared_{}_{}",
-        std::process::id(),
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
 
 fn shared(url: &str, schema: &str, extra: &[&str]) -> Server {
     let mut args = vec!["--shared-schema"];
@@ -65,6 +48,15 @@ async fn create_streamed_table(client: &Client, name: &str) -> String {
         .unwrap()
         .latest_stream_arn
         .expect("LatestStreamArn")
+}
+
+/// The value of the `/metrics` line that starts with `name` and a space.
+fn metric(server: &Server, name: &str) -> Option<String> {
+    let scraped = common::raw_request_to(&server.address(), "GET", "/metrics", &[], b"");
+    let prefix = format!("{name} ");
+    String::from_utf8_lossy(&scraped.body)
+        .lines()
+        .find_map(|line| line.strip_prefix(&prefix).map(str::to_string))
 }
 
 /// Whether the request could not have reached a server: its connection
@@ -141,11 +133,11 @@ async fn stream_records(endpoint: &str, arn: &str) -> Vec<aws_sdk_dynamodbstream
 
 #[tokio::test]
 async fn followers_answer_reads_and_send_the_rest_to_the_leader() {
-    let Some(url) = postgres_url() else {
+    let Some(url) = test_postgres_url() else {
         eprintln!("DYNALITH_TEST_POSTGRES is not set: no shared schema to test");
         return;
     };
-    let schema = fresh_schema();
+    let schema = fresh_schema("shared");
     // Both verify signatures: the follower its own reads, the leader what
     // the follower passes on, signed for the follower's Host.
     let credentials = ["--credentials", "AKIDTEST:secret"];
@@ -223,16 +215,44 @@ async fn followers_answer_reads_and_send_the_rest_to_the_leader() {
     }
     // Each server ran the reads sent to it; the leader ran every write.
     let requests = |server: &Server, operation: &str| {
-        let text = common::raw_request_to(&server.address(), "GET", "/metrics", &[], b"");
-        let prefix = format!(r#"dynalith_requests_total{{operation="{operation}",outcome="ok"}} "#);
-        String::from_utf8_lossy(&text.body)
-            .lines()
-            .find_map(|line| line.strip_prefix(&prefix).map(str::to_string))
+        metric(
+            server,
+            &format!(r#"dynalith_requests_total{{operation="{operation}",outcome="ok"}}"#),
+        )
     };
     assert_eq!(requests(&follower, "Scan").as_deref(), Some("1"));
     assert_eq!(requests(&leader, "Scan").as_deref(), Some("1"));
     assert_eq!(requests(&follower, "PutItem"), None);
     assert_eq!(requests(&leader, "PutItem").as_deref(), Some("10"));
+    // CreateTable, ten puts, the update, the refused put, the transaction.
+    let forwarded = r#"dynalith_forwarded_requests_total{outcome="answered"}"#;
+    assert_eq!(metric(&follower, forwarded).as_deref(), Some("14"));
+    assert_eq!(metric(&leader, forwarded).as_deref(), Some("0"));
+    assert_eq!(metric(&follower, "dynalith_leads").as_deref(), Some("0"));
+    assert_eq!(metric(&leader, "dynalith_leads").as_deref(), Some("1"));
+
+    // A follower sent a request as if it led runs nothing and says so (the
+    // sender then asks storage where the leader is).
+    let misdirected = common::raw_request(
+        &follower.address(),
+        "POST",
+        &[
+            ("X-Amz-Target", "DynamoDB_20120810.PutItem"),
+            ("Content-Type", "application/x-amz-json-1.0"),
+            ("Authorization", common::AUTH),
+            ("x-dynalith-forwarded", "1"),
+        ],
+        br#"{"TableName":"orders","Item":{"pk":{"S":"misdirected"}}}"#,
+    );
+    assert_eq!(misdirected.status, 503);
+    assert_eq!(misdirected.header("x-dynalith-not-leader"), Some("1"));
+    assert_eq!(
+        misdirected.error_type(),
+        "com.amazonaws.dynamodb.v20120810#ServiceUnavailable"
+    );
+    assert!(get(&on_leader, "orders", "misdirected").await.is_none());
+    let refused_here = r#"dynalith_forwarded_requests_total{outcome="refused"}"#;
+    assert_eq!(metric(&follower, refused_here).as_deref(), Some("1"));
 
     // Stream reads go to the leader too: one record per change, in order.
     let records = stream_records(&follower.endpoint, &arn).await;
@@ -312,11 +332,11 @@ async fn put_until_taken(client: &Client, table: &str, pk: &str) -> usize {
 
 #[tokio::test]
 async fn a_follower_takes_over_when_the_leader_is_killed() {
-    let Some(url) = postgres_url() else {
+    let Some(url) = test_postgres_url() else {
         eprintln!("DYNALITH_TEST_POSTGRES is not set: no shared schema to test");
         return;
     };
-    let schema = fresh_schema();
+    let schema = fresh_schema("shared");
     let mut leader = shared(&url, &schema, &[]);
     let follower = shared(&url, &schema, &[]);
     let client = follower.client();
@@ -329,6 +349,7 @@ async fn a_follower_takes_over_when_the_leader_is_killed() {
         put_until_taken(&client, "jobs", &format!("j{i:02}")).await;
     }
     // The follower leads now: its writes, its stream, its background work.
+    assert_eq!(metric(&follower, "dynalith_leads").as_deref(), Some("1"));
     for i in 0..20 {
         assert!(
             get(&client, "jobs", &format!("j{i:02}")).await.is_some(),
@@ -397,11 +418,11 @@ struct Seen {
 
 #[tokio::test]
 async fn writes_through_every_server_lose_nothing_acknowledged_when_the_leader_is_killed() {
-    let Some(url) = postgres_url() else {
+    let Some(url) = test_postgres_url() else {
         eprintln!("DYNALITH_TEST_POSTGRES is not set: no shared schema to test");
         return;
     };
-    let schema = fresh_schema();
+    let schema = fresh_schema("shared");
     let mut leader = shared(&url, &schema, &[]);
     let followers = [shared(&url, &schema, &[]), shared(&url, &schema, &[])];
     common::create_table(&leader.client(), "ledger", None).await;

@@ -25,7 +25,7 @@ use http_body_util::Full;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, Uri};
 use parking_lot::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio_rustls::TlsConnector;
@@ -59,6 +59,20 @@ pub struct Following {
     /// For an https:// leader.
     tls: Option<TlsConnector>,
     connections: outgoing::KeptAlive,
+    counts: ForwardCounts,
+}
+
+/// What became of the requests this server passed on, for `/metrics`.
+#[derive(Default)]
+struct ForwardCounts {
+    /// The leader's response passed back.
+    answered: AtomicU64,
+    /// Sent, but no response came: answered 500, as they may have run.
+    unanswered: AtomicU64,
+    /// No leader reachable: answered 503, as nothing ran.
+    unavailable: AtomicU64,
+    /// Sent here by a server that took this one for the leader.
+    refused: AtomicU64,
 }
 
 impl Following {
@@ -68,11 +82,29 @@ impl Following {
             leader: Mutex::new(None),
             tls,
             connections: outgoing::KeptAlive::default(),
+            counts: ForwardCounts::default(),
         }
     }
 
     pub fn leads(&self) -> bool {
         self.leads.load(Ordering::Acquire)
+    }
+
+    /// Requests passed on so far by what became of them (`answered`,
+    /// `unanswered`, `unavailable`, `refused`), for `/metrics`.
+    pub fn forwarded(&self) -> [(&'static str, u64); 4] {
+        let c = &self.counts;
+        [
+            ("answered", &c.answered),
+            ("unanswered", &c.unanswered),
+            ("unavailable", &c.unavailable),
+            ("refused", &c.refused),
+        ]
+        .map(|(outcome, count)| (outcome, count.load(Ordering::Relaxed)))
+    }
+
+    fn count(&self, outcome: &AtomicU64) {
+        outcome.fetch_add(1, Ordering::Relaxed);
     }
 
     /// Sends a request this follower does not answer itself to the leader
@@ -87,6 +119,7 @@ impl Following {
     ) -> HttpResponse {
         if parts.headers.contains_key(&FORWARDED) {
             tracing::debug!("a request forwarded to this server, which follows another too");
+            self.count(&self.counts.refused);
             let mut refused = unavailable(request_id);
             refused
                 .headers_mut()
@@ -99,7 +132,7 @@ impl Following {
                 Some(leader) => leader,
                 None => match self.read_leader(database).await {
                     Some(leader) => leader,
-                    None => return unavailable(request_id),
+                    None => break,
                 },
             };
             let make = || copy(parts, &raw_body);
@@ -120,6 +153,7 @@ impl Following {
                     if !changes_items_only(operation) {
                         let _ = database_calls::run(database, |db| db.refresh_catalog()).await;
                     }
+                    self.count(&self.counts.answered);
                     return pass_on(answer);
                 }
                 // Never sent: safe to send again, to the address storage
@@ -132,6 +166,7 @@ impl Following {
                 Err(Failure::MaybeSent(e)) => {
                     tracing::warn!(%leader, error = %e, "forwarded request failed");
                     *self.leader.lock() = None;
+                    self.count(&self.counts.unanswered);
                     let error = DynamoError::internal(
                         "The server this request was forwarded to did not answer",
                     );
@@ -139,6 +174,7 @@ impl Following {
                 }
             }
         }
+        self.count(&self.counts.unavailable);
         unavailable(request_id)
     }
 

@@ -4,12 +4,15 @@
 //! index consumed and the requests throttled on it (CloudWatch's
 //! ConsumedReadCapacityUnits, ReadThrottleEvents, ...), the read caches'
 //! hits and misses, the records stream triggers and Kinesis destinations
-//! delivered and their failed attempts, and the process's memory.
+//! delivered and their failed attempts, the process's memory, and for a
+//! server sharing a schema (`following`) whether it leads and what became
+//! of the requests it passed on.
 //!
 //! A request only adds to atomics of its operation (no lock, no label
 //! lookup); prometheus-client encodes them at scrape time.
 
 use crate::deliveries::{Deliverer, Deliveries};
+use crate::following::Following;
 use crate::CurrentDatabase;
 use dynalith_core::{Database, Operation};
 use dynalith_model::DynamoError;
@@ -59,16 +62,22 @@ impl OperationStats {
 pub struct Metrics {
     database: CurrentDatabase,
     deliveries: Arc<Deliveries>,
+    following: Option<Arc<Following>>,
     /// Indexed by `Operation as usize` (declaration order).
     operations: Arc<Vec<OperationStats>>,
     started_at: f64,
 }
 
 impl Metrics {
-    pub fn new(database: CurrentDatabase, deliveries: Arc<Deliveries>) -> Metrics {
+    pub fn new(
+        database: CurrentDatabase,
+        deliveries: Arc<Deliveries>,
+        following: Option<Arc<Following>>,
+    ) -> Metrics {
         Metrics {
             database,
             deliveries,
+            following,
             operations: Arc::new(
                 Operation::ALL
                     .iter()
@@ -122,6 +131,7 @@ impl Metrics {
         Scrape {
             database: self.database.load_full(),
             deliveries: Arc::clone(&self.deliveries),
+            following: self.following.clone(),
             operations: Arc::clone(&self.operations),
             started_at: self.started_at,
         }
@@ -132,6 +142,7 @@ impl Metrics {
 pub struct Scrape {
     database: Arc<Database>,
     deliveries: Arc<Deliveries>,
+    following: Option<Arc<Following>>,
     operations: Arc<Vec<OperationStats>>,
     started_at: f64,
 }
@@ -189,6 +200,7 @@ impl Collector for Scrape {
         self.encode_tables(&mut encoder)?;
         self.encode_caches(&mut encoder)?;
         self.encode_deliveries(&mut encoder)?;
+        self.encode_sharing(&mut encoder)?;
         self.encode_process(&mut encoder)
     }
 }
@@ -422,6 +434,32 @@ impl Scrape {
                 .iter()
                 .map(|(cache, s)| (vec![("cache", *cache)], s.bytes as u64)),
             gauge,
+        )
+    }
+
+    fn encode_sharing(&self, encoder: &mut DescriptorEncoder) -> std::fmt::Result {
+        let Some(following) = &self.following else {
+            return Ok(());
+        };
+        family(
+            encoder,
+            "dynalith_leads",
+            "1 while this server leads the servers sharing its schema, 0 while it follows.",
+            MetricType::Gauge,
+            [(Labels::new(), i64::from(following.leads()))],
+            gauge,
+        )?;
+        family(
+            encoder,
+            "dynalith_forwarded_requests",
+            "Requests this server passed on to the leader, by outcome: answered (the leader's \
+             response), unanswered (sent, no response: 500), unavailable (no leader: 503), \
+             refused (sent here as if this server led: 503).",
+            MetricType::Counter,
+            following
+                .forwarded()
+                .map(|(outcome, count)| (vec![("outcome", outcome)], count)),
+            counter,
         )
     }
 

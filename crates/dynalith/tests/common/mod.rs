@@ -162,14 +162,29 @@ const EMBEDDED_ENGINE_FLAGS: [&str; 4] = [
     "--compact-when-idle-secs",
 ];
 
+/// The PostgreSQL database tests may use, from `DYNALITH_TEST_POSTGRES`
+/// (scripts/test.sh's PostgreSQL phase sets it).
+pub fn test_postgres_url() -> Option<String> {
+    std::env::var("DYNALITH_TEST_POSTGRES")
+        .ok()
+        .filter(|url| !url.is_empty())
+}
+
+/// A schema name no other server of this test run uses: `prefix`, the
+/// process and a counter.
+pub fn fresh_schema(prefix: &str) -> String {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    format!(
+        "{prefix}_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
 /// The flags that put a server's data in the PostgreSQL database named by
 /// `DYNALITH_TEST_POSTGRES`, if set (see `Server::spawn`).
 fn postgres_args(extra: &[&str]) -> Vec<String> {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    let Some(url) = std::env::var("DYNALITH_TEST_POSTGRES")
-        .ok()
-        .filter(|url| !url.is_empty())
-    else {
+    let Some(url) = test_postgres_url() else {
         return Vec::new();
     };
     if extra
@@ -189,11 +204,7 @@ fn postgres_args(extra: &[&str]) -> Vec<String> {
             dir.hash(&mut hasher);
             format!("test_dir_{}_{:016x}", std::process::id(), hasher.finish())
         }
-        None => format!(
-            "test_{}_{}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        ),
+        None => fresh_schema("test"),
     };
     vec![
         "--postgres".to_string(),
