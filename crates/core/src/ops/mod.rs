@@ -6,6 +6,7 @@ mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
 mod capacity_quotas;
+mod conditional_write;
 mod create_backup;
 mod create_table;
 mod delete_backup;
