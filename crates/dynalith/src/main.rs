@@ -78,7 +78,9 @@ struct ServeArgs {
     /// it leads (runs every write and the background work); the others
     /// answer reads themselves, send the rest of their requests to the
     /// leader, and one of them takes over when it stops. Without it, a
-    /// second server on a schema in use refuses to start.
+    /// second server on a schema in use refuses to start. With
+    /// --enforce-throughput, reads go to the leader too, so that a table's
+    /// capacity is metered in one place.
     #[arg(long, requires = "postgres")]
     shared_schema: bool,
     /// With --shared-schema: the URL other servers reach this one at when
@@ -350,6 +352,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
     let following = args.shared_schema.then(|| {
         Arc::new(Following::new(
             !follows,
+            args.enforce_throughput,
             https_leader.then(|| outgoing_tls.clone()).flatten(),
         ))
     });

@@ -503,3 +503,70 @@ async fn writes_through_every_server_lose_nothing_acknowledged_when_the_leader_i
         seen.maybe_added
     );
 }
+
+#[tokio::test]
+async fn with_enforced_throughput_one_server_meters_every_request() {
+    let Some(url) = test_postgres_url() else {
+        eprintln!("DYNALITH_TEST_POSTGRES is not set: no shared schema to test");
+        return;
+    };
+    let schema = fresh_schema("shared");
+    let leader = shared(&url, &schema, &["--enforce-throughput"]);
+    let follower = shared(&url, &schema, &["--enforce-throughput"]);
+    let (on_leader, on_follower) = (
+        common::without_retries(&leader),
+        common::without_retries(&follower),
+    );
+    on_leader
+        .create_table()
+        .table_name("metered")
+        .key_schema(key_element("pk", KeyType::Hash))
+        .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+        .provisioned_throughput(common::provisioned_throughput(5, 100))
+        .send()
+        .await
+        .expect("create table");
+    on_leader
+        .put_item()
+        .table_name("metered")
+        .item("pk", Av::S("big".into()))
+        .item("data", Av::S("x".repeat(40 * 1024 - 100)))
+        .send()
+        .await
+        .expect("put");
+    let read = |client: &Client| {
+        client
+            .get_item()
+            .table_name("metered")
+            .set_key(Some(key("big")))
+            .consistent_read(true)
+            .send()
+    };
+    // A new table has a second of capacity (5 units); the 40 KB read costs
+    // 10 and runs, leaving a deficit that refuses the next read, whichever
+    // server it reaches: the two share the table's capacity.
+    read(&on_follower).await.expect("first read");
+    for client in [&on_leader, &on_follower] {
+        let refused = read(client).await.map(|_| ()).expect_err("capacity spent");
+        assert_eq!(
+            error_code(&refused),
+            "ProvisionedThroughputExceededException"
+        );
+    }
+    assert_eq!(
+        metric(
+            &follower,
+            r#"dynalith_requests_total{operation="GetItem",outcome="ok"}"#
+        ),
+        None,
+        "the follower passed its reads on"
+    );
+    assert_eq!(
+        metric(
+            &leader,
+            r#"dynalith_requests_total{operation="GetItem",outcome="ok"}"#
+        )
+        .as_deref(),
+        Some("1")
+    );
+}

@@ -54,6 +54,10 @@ const HOP_BY_HOP: [&str; 5] = [
 
 pub struct Following {
     leads: AtomicBool,
+    /// Reads go to the leader too (`--enforce-throughput`): one server's
+    /// buckets then meter every request, as DynamoDB meters a table's
+    /// capacity wherever the request arrives.
+    forwards_reads: bool,
     /// The leader's URL as last read from storage.
     leader: Mutex<Option<Uri>>,
     /// For an https:// leader.
@@ -76,9 +80,10 @@ struct ForwardCounts {
 }
 
 impl Following {
-    pub fn new(leads: bool, tls: Option<TlsConnector>) -> Following {
+    pub fn new(leads: bool, forwards_reads: bool, tls: Option<TlsConnector>) -> Following {
         Following {
             leads: AtomicBool::new(leads),
+            forwards_reads,
             leader: Mutex::new(None),
             tls,
             connections: outgoing::KeptAlive::default(),
@@ -88,6 +93,12 @@ impl Following {
 
     pub fn leads(&self) -> bool {
         self.leads.load(Ordering::Acquire)
+    }
+
+    /// Whether this server sends `operation` to the leader rather than
+    /// run it.
+    pub fn passes_on(&self, operation: Operation) -> bool {
+        !self.leads() && (self.forwards_reads || !operation.served_by_followers())
     }
 
     /// Requests passed on so far by what became of them (`answered`,
@@ -150,7 +161,7 @@ impl Following {
                 Ok(answer) => {
                     // Reads sent here next see what this request changed
                     // in the catalog (a table just created, say).
-                    if !changes_items_only(operation) {
+                    if !leaves_catalog(operation) {
                         let _ = database_calls::run(database, |db| db.refresh_catalog()).await;
                     }
                     self.count(&self.counts.answered);
@@ -253,25 +264,26 @@ pub async fn stop_when_superseded(lost: impl Fn() -> Option<String>) {
     }
 }
 
-/// Data-plane operations, which leave the catalog as it is: a follower
-/// need not read it again after passing one on (which costs a round trip
-/// to PostgreSQL).
-fn changes_items_only(operation: Operation) -> bool {
-    matches!(
-        operation,
-        Operation::PutItem
-            | Operation::UpdateItem
-            | Operation::DeleteItem
-            | Operation::BatchWriteItem
-            | Operation::TransactWriteItems
-            | Operation::ExecuteStatement
-            | Operation::BatchExecuteStatement
-            | Operation::ExecuteTransaction
-            | Operation::ListStreams
-            | Operation::DescribeStream
-            | Operation::GetShardIterator
-            | Operation::GetRecords
-    )
+/// Reads and data-plane writes, which leave the catalog as it is: a
+/// follower need not read it again after passing one on (which costs a
+/// round trip to PostgreSQL).
+fn leaves_catalog(operation: Operation) -> bool {
+    operation.served_by_followers()
+        || matches!(
+            operation,
+            Operation::PutItem
+                | Operation::UpdateItem
+                | Operation::DeleteItem
+                | Operation::BatchWriteItem
+                | Operation::TransactWriteItems
+                | Operation::ExecuteStatement
+                | Operation::BatchExecuteStatement
+                | Operation::ExecuteTransaction
+                | Operation::ListStreams
+                | Operation::DescribeStream
+                | Operation::GetShardIterator
+                | Operation::GetRecords
+        )
 }
 
 fn copy(parts: &hyper::http::request::Parts, body: &Bytes) -> Request<Full<Bytes>> {

@@ -93,7 +93,7 @@ async fn respond(
     };
     let database = service.database.load_full();
     if let Some(following) = &service.following {
-        if !following.leads() && !operation.served_by_followers() {
+        if following.passes_on(operation) {
             return following
                 .forward(&database, operation, &parts, body.raw, &request_id)
                 .await;
