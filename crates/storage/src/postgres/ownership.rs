@@ -15,7 +15,7 @@
 //! any owner does. The server above serves reads meanwhile and sends its
 //! writes to the holder (`--shared-schema`).
 
-use super::pg_error;
+use super::connection::pg_error;
 use super::tls::Connections;
 use crate::{Result, StorageError};
 use postgres::error::SqlState;

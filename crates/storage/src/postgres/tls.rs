@@ -11,7 +11,7 @@
 //! accept any certificate, which protects nothing against an active
 //! attacker, so it is not imitated.
 
-use super::describe;
+use super::connection::describe;
 use crate::{Result, StorageError};
 use postgres::config::SslMode;
 use postgres::{Client, Config, NoTls};
