@@ -114,12 +114,12 @@ impl r2d2::ManageConnection for Connector {
 
 /// A bytea value as SQL text. `decode` rather than a `'\x..'` literal,
 /// whose meaning depends on `standard_conforming_strings`.
-pub(super) fn bytea_literal(bytes: &[u8]) -> String {
+fn bytea_literal(bytes: &[u8]) -> String {
     format!("decode('{}','hex')", hex::encode(bytes))
 }
 
 /// A bytea value as the simple query protocol returns it (hex output).
-pub(super) fn decode_bytea_text(text: &str) -> Result<Vec<u8>> {
+fn decode_bytea_text(text: &str) -> Result<Vec<u8>> {
     text.strip_prefix("\\x")
         .and_then(|digits| hex::decode(digits).ok())
         .ok_or_else(|| StorageError::Engine("unexpected bytea text from PostgreSQL".into()))

@@ -25,7 +25,7 @@ pub(super) fn quoted_schema(schema: &str) -> Result<String> {
 }
 
 /// The SQLSTATE `check_fence` raises.
-pub(super) const FENCED: &str = "DYN01";
+const FENCED: &str = "DYN01";
 
 pub(super) fn schema_sql(schema: &str) -> String {
     format!(

@@ -8,22 +8,21 @@ use crate::{KeyValue, ReadView, Result, ScanIter, StorageError, Transaction};
 use std::cell::RefCell;
 
 /// Reads up to `rows` entries of `[start, end)`, descending when asked.
-pub(super) type FetchPage<'s> =
-    Box<dyn FnMut(&[u8], &[u8], bool, i64) -> Result<Vec<KeyValue>> + 's>;
+type FetchPage<'s> = Box<dyn FnMut(&[u8], &[u8], bool, i64) -> Result<Vec<KeyValue>> + 's>;
 
 /// A range read, a page of rows at a time, each page from `fetch`.
-pub(super) struct Pages<'s> {
-    pub(super) fetch: FetchPage<'s>,
-    pub(super) start: Vec<u8>,
-    pub(super) end: Vec<u8>,
-    pub(super) reverse: bool,
-    pub(super) page: std::vec::IntoIter<KeyValue>,
-    pub(super) rows: i64,
-    pub(super) done: bool,
+struct Pages<'s> {
+    fetch: FetchPage<'s>,
+    start: Vec<u8>,
+    end: Vec<u8>,
+    reverse: bool,
+    page: std::vec::IntoIter<KeyValue>,
+    rows: i64,
+    done: bool,
 }
 
 impl<'s> Pages<'s> {
-    pub(super) fn new(
+    fn new(
         start: &[u8],
         end: &[u8],
         reverse: bool,
@@ -91,10 +90,7 @@ pub(super) struct PgTransaction<'e> {
 impl PgTransaction<'_> {
     /// Runs `f` on the open transaction's connection, or on a pooled one
     /// when none is open.
-    pub(super) fn with_connection<T>(
-        &self,
-        f: impl FnOnce(&mut PgConnection) -> Result<T>,
-    ) -> Result<T> {
+    fn with_connection<T>(&self, f: impl FnOnce(&mut PgConnection) -> Result<T>) -> Result<T> {
         if let Some(conn) = self.open.borrow_mut().as_mut() {
             return f(conn);
         }
@@ -104,7 +100,7 @@ impl PgTransaction<'_> {
 
     /// Locks `key` for the rest of the transaction (opening it first) and
     /// reads its latest committed value.
-    pub(super) fn lock_and_get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+    fn lock_and_get(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         let lock_id = self.engine.lock_id(key);
         let open = self.open.get_mut();
         if let Some(conn) = open.as_mut() {
@@ -195,7 +191,7 @@ impl Drop for PgTransaction<'_> {
 /// A REPEATABLE READ, read-only transaction: every read sees the database
 /// as it was when the snapshot was taken.
 pub(super) struct PgSnapshot {
-    pub(super) conn: RefCell<Result<Connection, String>>,
+    conn: RefCell<Result<Connection, String>>,
 }
 
 impl PgSnapshot {
@@ -213,10 +209,7 @@ impl PgSnapshot {
         }
     }
 
-    pub(super) fn with_connection<T>(
-        &self,
-        f: impl FnOnce(&mut PgConnection) -> Result<T>,
-    ) -> Result<T> {
+    fn with_connection<T>(&self, f: impl FnOnce(&mut PgConnection) -> Result<T>) -> Result<T> {
         match &mut *self.conn.borrow_mut() {
             Ok(conn) => f(conn),
             Err(failure) => Err(StorageError::Engine(failure.clone())),
