@@ -315,7 +315,7 @@ impl Database {
         body: &[u8],
         context: &RequestContext,
     ) -> Result<Vec<u8>, DynamoError> {
-        if self.follower && !operation.served_by_followers() {
+        if self.follower && !operation.served_by_followers(body) {
             return Err(DynamoError::internal(format!(
                 "{} must go to the server this one follows",
                 operation.name()

@@ -287,6 +287,66 @@ async fn followers_answer_reads_and_send_the_rest_to_the_leader() {
     );
     assert!(get(&on_leader, "orders", "forged").await.is_none());
 
+    // PartiQL: SELECTs are reads the follower answers itself; INSERTs go
+    // to the leader, as does a batch mixing the two (which it refuses, as
+    // DynamoDB does).
+    let selected = on_follower
+        .execute_statement()
+        .statement("SELECT n FROM orders WHERE pk = 'o3'")
+        .send()
+        .await
+        .expect("SELECT through the follower");
+    assert_eq!(selected.items()[0]["n"], Av::N("4".into()));
+    let statement = |text: &str| {
+        aws_sdk_dynamodb::types::BatchStatementRequest::builder()
+            .statement(text)
+            .build()
+            .unwrap()
+    };
+    let batch = |texts: &[&str]| {
+        on_follower
+            .batch_execute_statement()
+            .set_statements(Some(texts.iter().map(|t| statement(t)).collect()))
+            .send()
+    };
+    let read = batch(&[
+        "SELECT * FROM orders WHERE pk = 'o1'",
+        "SELECT * FROM orders WHERE pk = 'o2'",
+    ])
+    .await
+    .expect("a batch of SELECTs through the follower");
+    assert!(read.responses().iter().all(|r| r.item().is_some()));
+    batch(&[
+        "INSERT INTO orders VALUE {'pk': 'p1'}",
+        "INSERT INTO orders VALUE {'pk': 'p2'}",
+    ])
+    .await
+    .expect("a batch of INSERTs through the follower");
+    let mixed = batch(&[
+        "SELECT * FROM orders WHERE pk = 'o1'",
+        "INSERT INTO orders VALUE {'pk': 'p3'}",
+    ])
+    .await
+    .expect_err("reads and writes in one batch");
+    assert_eq!(error_code(&mixed), "ValidationException");
+    on_follower
+        .execute_statement()
+        .statement("INSERT INTO orders VALUE {'pk': 'p4'}")
+        .send()
+        .await
+        .expect("INSERT through the follower");
+    for pk in ["p1", "p2", "p4"] {
+        assert!(get(&on_leader, "orders", pk).await.is_some(), "{pk}");
+    }
+    assert_eq!(
+        requests(&follower, "ExecuteStatement").as_deref(),
+        Some("1")
+    );
+    assert_eq!(requests(&leader, "ExecuteStatement").as_deref(), Some("1"));
+    let batches = |server| requests(server, "BatchExecuteStatement");
+    assert_eq!(batches(&follower).as_deref(), Some("1"));
+    assert_eq!(batches(&leader).as_deref(), Some("1"));
+
     // A table deleted through the follower is gone for both.
     on_follower
         .delete_table()

@@ -95,10 +95,10 @@ impl Following {
         self.leads.load(Ordering::Acquire)
     }
 
-    /// Whether this server sends `operation` to the leader rather than
-    /// run it.
-    pub fn passes_on(&self, operation: Operation) -> bool {
-        !self.leads() && (self.forwards_reads || !operation.served_by_followers())
+    /// Whether this server sends `operation` (with its decoded `body`) to
+    /// the leader rather than run it.
+    pub fn passes_on(&self, operation: Operation, body: &[u8]) -> bool {
+        !self.leads() && (self.forwards_reads || !operation.served_by_followers(body))
     }
 
     /// Requests passed on so far by what became of them (`answered`,
@@ -268,7 +268,7 @@ pub async fn stop_when_superseded(lost: impl Fn() -> Option<String>) {
 /// follower need not read it again after passing one on (which costs a
 /// round trip to PostgreSQL).
 fn leaves_catalog(operation: Operation) -> bool {
-    operation.served_by_followers()
+    operation.reads_only()
         || matches!(
             operation,
             Operation::PutItem

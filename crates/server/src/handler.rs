@@ -93,7 +93,7 @@ async fn respond(
     };
     let database = service.database.load_full();
     if let Some(following) = &service.following {
-        if following.passes_on(operation) {
+        if following.passes_on(operation, &body.decoded) {
             return following
                 .forward(&database, operation, &parts, body.raw, &request_id)
                 .await;

@@ -184,10 +184,16 @@ operations!(
 
 impl Operation {
     /// What a server following another on a shared PostgreSQL schema
-    /// answers itself: reads of items and of the catalog, which change
-    /// nothing and need no state but the database's. It sends every other
-    /// operation to the server it follows.
-    pub fn served_by_followers(self) -> bool {
+    /// answers itself, given the request's `body`: reads of items and of
+    /// the catalog (PartiQL SELECTs among them), which change nothing and
+    /// need no state but the database's. It sends every other request to
+    /// the server it follows.
+    pub fn served_by_followers(self, body: &[u8]) -> bool {
+        self.reads_only() || crate::partiql::only_selects(self, body)
+    }
+
+    /// Reads of items and of the catalog, whatever the request says.
+    pub fn reads_only(self) -> bool {
         matches!(
             self,
             Operation::GetItem
