@@ -20,6 +20,16 @@ use common::{
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+/// The database's URL and a schema of the test's own, or `None` (said so)
+/// without `DYNALITH_TEST_POSTGRES`.
+fn database() -> Option<(String, String)> {
+    let url = test_postgres_url();
+    if url.is_none() {
+        eprintln!("DYNALITH_TEST_POSTGRES is not set: no shared schema to test");
+    }
+    Some((url?, fresh_schema("shared")))
+}
+
 fn shared(url: &str, schema: &str, extra: &[&str]) -> Server {
     let mut args = vec!["--shared-schema"];
     args.extend_from_slice(extra);
@@ -133,11 +143,9 @@ async fn stream_records(endpoint: &str, arn: &str) -> Vec<aws_sdk_dynamodbstream
 
 #[tokio::test]
 async fn followers_answer_reads_and_send_the_rest_to_the_leader() {
-    let Some(url) = test_postgres_url() else {
-        eprintln!("DYNALITH_TEST_POSTGRES is not set: no shared schema to test");
+    let Some((url, schema)) = database() else {
         return;
     };
-    let schema = fresh_schema("shared");
     // Both verify signatures: the follower its own reads, the leader what
     // the follower passes on, signed for the follower's Host.
     let credentials = ["--credentials", "AKIDTEST:secret"];
@@ -392,11 +400,9 @@ async fn put_until_taken(client: &Client, table: &str, pk: &str) -> usize {
 
 #[tokio::test]
 async fn a_follower_takes_over_when_the_leader_is_killed() {
-    let Some(url) = test_postgres_url() else {
-        eprintln!("DYNALITH_TEST_POSTGRES is not set: no shared schema to test");
+    let Some((url, schema)) = database() else {
         return;
     };
-    let schema = fresh_schema("shared");
     let mut leader = shared(&url, &schema, &[]);
     let follower = shared(&url, &schema, &[]);
     let client = follower.client();
@@ -478,11 +484,9 @@ struct Seen {
 
 #[tokio::test]
 async fn writes_through_every_server_lose_nothing_acknowledged_when_the_leader_is_killed() {
-    let Some(url) = test_postgres_url() else {
-        eprintln!("DYNALITH_TEST_POSTGRES is not set: no shared schema to test");
+    let Some((url, schema)) = database() else {
         return;
     };
-    let schema = fresh_schema("shared");
     let mut leader = shared(&url, &schema, &[]);
     let followers = [shared(&url, &schema, &[]), shared(&url, &schema, &[])];
     common::create_table(&leader.client(), "ledger", None).await;
@@ -566,11 +570,9 @@ async fn writes_through_every_server_lose_nothing_acknowledged_when_the_leader_i
 
 #[tokio::test]
 async fn with_enforced_throughput_one_server_meters_every_request() {
-    let Some(url) = test_postgres_url() else {
-        eprintln!("DYNALITH_TEST_POSTGRES is not set: no shared schema to test");
+    let Some((url, schema)) = database() else {
         return;
     };
-    let schema = fresh_schema("shared");
     let leader = shared(&url, &schema, &["--enforce-throughput"]);
     let follower = shared(&url, &schema, &["--enforce-throughput"]);
     let (on_leader, on_follower) = (
