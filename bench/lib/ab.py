@@ -12,7 +12,8 @@ their spread, the candidate/baseline ratio of the medians, and in how many round
 was faster. Drift of the machine hits both binaries alike because they alternate.
 
 Settings: the BENCH_* variables of bench/run.sh (BENCH_WORKLOADS, BENCH_DURATION, BENCH_WARMUP,
-BENCH_ITEMS, ...); BENCH_SERVERS picks dynalith-mem and/or dynalith-disk (default both);
+BENCH_ITEMS, ...); BENCH_SERVERS picks among the dynalith servers of bench/run.sh (default all of
+them that can run here: dynalith-pg only when BENCH_POSTGRES names a PostgreSQL server);
 BENCH_AB_ROUNDS (default 3). Report: bench/results/ab.md (also printed) and ab.json.
 """
 
@@ -71,12 +72,22 @@ def main():
     for path in binaries.values():
         if not os.access(path, os.X_OK):
             sys.exit(f"not an executable: {path}")
-    if not MODES:
-        sys.exit("BENCH_SERVERS names neither dynalith-mem nor dynalith-disk")
-    runs = {sid: {"baseline": [], "candidate": []} for sid, *_ in MODES}
+    modes = []
+    bench.DYNALITH_BIN = binaries["baseline"]
+    for i, (sid, label, kind, durable) in enumerate(MODES):
+        # Decided before the first round, so that a server that cannot run here (dynalith-pg
+        # without BENCH_POSTGRES) is left out instead of ending the run half-way.
+        reason = bench.Server(sid, label, kind, durable, bench.BASE_PORT + i).missing()
+        if reason:
+            bench.log(f"{sid}: skipped: {reason}")
+        else:
+            modes.append((i, sid, label, durable))
+    if not modes:
+        sys.exit("no dynalith server of BENCH_SERVERS can run here")
+    runs = {sid: {"baseline": [], "candidate": []} for _, sid, *_ in modes}
     for round_no in range(ROUNDS):
         order = ["baseline", "candidate"] if round_no % 2 == 0 else ["candidate", "baseline"]
-        for i, (sid, label, _kind, durable) in enumerate(MODES):
+        for i, sid, label, durable in modes:
             for side in order:
                 bench.log(f"round {round_no + 1}/{ROUNDS}: {side} {sid}")
                 result = run_round(binaries[side], sid, f"{label} [{side}]", durable, bench.BASE_PORT + i)

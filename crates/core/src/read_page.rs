@@ -1,4 +1,4 @@
-//! Reading one page of a Query or Scan from a storage snapshot.
+//! Reading one page of a Query or Scan from storage.
 //!
 //! The page streams the key range in order and stops as DynamoDB does:
 //! after `Limit` items have been evaluated (whether or not the filter kept
@@ -96,23 +96,26 @@ impl Database {
         if spec.range.is_empty() || spec.limit == Some(0) {
             return Ok(page);
         }
-        let snapshot = self.engine().snapshot();
+        // Only a page that reads items from the table besides the range
+        // needs a snapshot; a range alone is one consistent view as it is.
+        let snapshot = spec.fetch.as_ref().map(|_| self.engine().snapshot());
         let mut reader = PageReader {
             spec,
-            snapshot: &*snapshot,
+            snapshot: snapshot.as_deref(),
             page,
             last_key: None,
             stopped_early: false,
             failure: None,
         };
-        snapshot
-            .visit_range(
-                &spec.range.start,
-                &spec.range.end,
-                spec.reverse,
-                &mut |key, value| reader.next_entry(key, value),
-            )
-            .map_err(storage_error)?;
+        let mut next = |key: &[u8], value: &[u8]| reader.next_entry(key, value);
+        let (start, end) = (&spec.range.start, &spec.range.end);
+        match &snapshot {
+            Some(snapshot) => snapshot.visit_range(start, end, spec.reverse, &mut next),
+            None => self
+                .engine()
+                .visit_latest_range(start, end, spec.reverse, &mut next),
+        }
+        .map_err(storage_error)?;
         if let Some(failure) = reader.failure {
             return Err(failure);
         }
@@ -127,7 +130,8 @@ impl Database {
 /// One page being read, fed the range's entries in order.
 struct PageReader<'r, 'p> {
     spec: &'r PageSpec<'p>,
-    snapshot: &'r dyn ReadView,
+    /// Where the items of a local index's entries are read (`fetch`).
+    snapshot: Option<&'r dyn ReadView>,
     page: Page,
     /// The storage key of the last entry read (its buffer reused).
     last_key: Option<Vec<u8>>,
@@ -169,8 +173,10 @@ impl PageReader<'_, '_> {
         match &self.spec.fetch {
             None => emit(self.spec, value, page)?,
             Some(fetch) => {
-                let item = self
+                let snapshot = self
                     .snapshot
+                    .ok_or_else(|| DynamoError::internal("a fetching page without a snapshot"))?;
+                let item = snapshot
                     .get(&fetch.item_key(key)?)
                     .map_err(storage_error)?
                     .ok_or_else(|| DynamoError::internal("index entry without its item"))?;

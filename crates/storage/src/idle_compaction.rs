@@ -30,13 +30,17 @@ pub(crate) struct IdleCompaction {
 
 impl IdleCompaction {
     /// Starts watching `db`: once its sequence number has stood still for
-    /// `quiet`, level 0 is compacted.
-    pub(crate) fn start(db: Arc<DB>, quiet: Duration) -> std::io::Result<IdleCompaction> {
+    /// `quiet`, level 0 is compacted. `on_tick` runs at every look.
+    pub(crate) fn start(
+        db: Arc<DB>,
+        quiet: Duration,
+        on_tick: impl Fn() + Send + 'static,
+    ) -> std::io::Result<IdleCompaction> {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
         let thread_stop = stop.clone();
         let thread = std::thread::Builder::new()
             .name("dynalith-idle-compact".into())
-            .spawn(move || watch(&db, quiet, &thread_stop))?;
+            .spawn(move || watch(&db, quiet, &thread_stop, on_tick))?;
         Ok(IdleCompaction {
             stop,
             thread: Some(thread),
@@ -55,7 +59,7 @@ impl Drop for IdleCompaction {
     }
 }
 
-fn watch(db: &DB, quiet: Duration, stop: &(Mutex<bool>, Condvar)) {
+fn watch(db: &DB, quiet: Duration, stop: &(Mutex<bool>, Condvar), on_tick: impl Fn()) {
     let mut last_sequence = db.latest_sequence_number();
     let mut still_since = Instant::now();
     let mut trigger = LEVEL0_COMPACTION_TRIGGER;
@@ -71,6 +75,7 @@ fn watch(db: &DB, quiet: Duration, stop: &(Mutex<bool>, Condvar)) {
         if *stopped {
             return;
         }
+        on_tick();
         let sequence = db.latest_sequence_number();
         let wanted = if sequence != last_sequence {
             last_sequence = sequence;
@@ -139,7 +144,7 @@ mod tests {
         let db = open(dir.path());
         let started = Instant::now();
         for _ in 0..20 {
-            drop(IdleCompaction::start(db.clone(), Duration::from_secs(2)).unwrap());
+            drop(IdleCompaction::start(db.clone(), Duration::from_secs(2), || {}).unwrap());
         }
         assert!(
             started.elapsed() < CHECK_EVERY,
@@ -152,7 +157,7 @@ mod tests {
     fn level0_is_compacted_once_writes_stop_and_not_while_they_flow() {
         let dir = tempfile::tempdir().unwrap();
         let db = open(dir.path());
-        let _idle = IdleCompaction::start(db.clone(), Duration::from_millis(1500)).unwrap();
+        let _idle = IdleCompaction::start(db.clone(), Duration::from_millis(1500), || {}).unwrap();
         // Writes every 100 ms, below the trigger's four files: they stay.
         for n in 0..3 {
             flushed_write(&db, n);

@@ -17,6 +17,7 @@ use crate::counters::{add_into, decode_counters, encode_counters};
 use crate::group_sync::{DurabilityWait, GroupSync};
 use crate::idle_compaction::{IdleCompaction, LEVEL0_COMPACTION_TRIGGER};
 use crate::own_writes::OwnWrites;
+use crate::range_iterators::RangeIterators;
 use crate::row_locks::{lock_id, RowLocks};
 use crate::{
     Engine, KeyValue, RangeVisitor, ReadView, Result, ScanIter, StorageError, Transaction,
@@ -165,6 +166,7 @@ pub struct RocksEngine {
     group_sync: Option<GroupSync>,
     // Held for its thread, which stops when it is dropped.
     _idle_compaction: Option<IdleCompaction>,
+    range_iterators: Arc<RangeIterators>,
     db: Arc<DB>,
     durable: bool,
     write_options: WriteOptions,
@@ -190,7 +192,7 @@ fn merge_counters(
     Some(encode_counters(&total))
 }
 
-fn engine_error(error: rocksdb::Error) -> StorageError {
+pub(crate) fn engine_error(error: rocksdb::Error) -> StorageError {
     match error.kind() {
         RocksErrorKind::Busy | RocksErrorKind::TimedOut | RocksErrorKind::TryAgain => {
             StorageError::Conflict
@@ -337,9 +339,11 @@ impl RocksEngine {
             .map_err(|e| StorageError::Engine(format!("cannot start the WAL sync thread: {e}")))?;
             Some(group_sync)
         };
+        let range_iterators = Arc::new(RangeIterators::new(db.clone()));
+        let released = range_iterators.clone();
         let idle_compaction = options
             .compact_level0_when_idle_for
-            .map(|quiet| IdleCompaction::start(db.clone(), quiet))
+            .map(|quiet| IdleCompaction::start(db.clone(), quiet, move || released.release_idle()))
             .transpose()
             .map_err(|e| {
                 StorageError::Engine(format!("cannot start the compaction thread: {e}"))
@@ -347,6 +351,7 @@ impl RocksEngine {
         Ok(RocksEngine {
             group_sync,
             _idle_compaction: idle_compaction,
+            range_iterators,
             db,
             durable: !options.in_memory,
             write_options,
@@ -365,6 +370,12 @@ fn bounded(start: &[u8], end: &[u8]) -> ReadOptions {
     read_options
 }
 
+/// Whether both bounds have the same partition prefix.
+fn one_prefix(prefix_len: Option<usize>, start: &[u8], end: &[u8]) -> bool {
+    prefix_len
+        .is_some_and(|len| start.len() >= len && end.len() >= len && start[..len] == end[..len])
+}
+
 /// A range read: bounded, and in prefix mode when both bounds share one
 /// prefix. With a prefix extractor, an iterator that is in neither prefix
 /// mode nor total order may silently skip keys, so every read picks one.
@@ -376,10 +387,7 @@ struct RangeRead<'k> {
 impl<'k> RangeRead<'k> {
     fn new(prefix_len: Option<usize>, start: &'k [u8], end: &'k [u8], reverse: bool) -> Self {
         let mut options = bounded(start, end);
-        let one_prefix = prefix_len.is_some_and(|len| {
-            start.len() >= len && end.len() >= len && start[..len] == end[..len]
-        });
-        let mode = if one_prefix {
+        let mode = if one_prefix(prefix_len, start, end) {
             // Seek from a bound (not SeekToFirst/Last), so that the prefix
             // comes from a key inside the range.
             options.set_prefix_same_as_start(true);
@@ -599,6 +607,24 @@ impl Engine for RocksEngine {
 
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
         self.db.get_opt(key, &self.point_read).map_err(engine_error)
+    }
+
+    fn visit_latest_range(
+        &self,
+        start: &[u8],
+        end: &[u8],
+        reverse: bool,
+        visit: &mut RangeVisitor<'_>,
+    ) -> Result<()> {
+        if one_prefix(self.range_prefix_len, start, end) {
+            return self.range_iterators.visit(start, end, reverse, visit);
+        }
+        let read = RangeRead::new(self.range_prefix_len, start, end, reverse);
+        visit_entries(
+            self.db.iterator_opt(read.mode, read.options),
+            reverse,
+            visit,
+        )
     }
 
     fn delete_range(&self, start: &[u8], end: &[u8]) -> Result<()> {

@@ -66,9 +66,27 @@ fn postgres_engine() -> Option<Box<dyn Engine>> {
 }
 
 /// The keys of a range read from a snapshot, after checking that `scan`
-/// and `visit_range` read the same entries.
+/// and `visit_range` read the same entries, and so does a read of the
+/// latest data (no write is in flight).
 fn collect(engine: &dyn Engine, start: &[u8], end: &[u8], reverse: bool) -> Vec<Vec<u8>> {
-    read_both_ways(&*engine.snapshot(), start, end, reverse)
+    let keys = read_both_ways(&*engine.snapshot(), start, end, reverse);
+    assert_eq!(
+        latest_keys(engine, start, end, reverse),
+        keys,
+        "visit_latest_range and a snapshot disagree"
+    );
+    keys
+}
+
+fn latest_keys(engine: &dyn Engine, start: &[u8], end: &[u8], reverse: bool) -> Vec<Vec<u8>> {
+    let mut keys = Vec::new();
+    engine
+        .visit_latest_range(start, end, reverse, &mut |key, _| {
+            keys.push(key.to_vec());
+            ControlFlow::Continue(())
+        })
+        .unwrap();
+    keys
 }
 
 fn read_both_ways(view: &dyn ReadView, start: &[u8], end: &[u8], reverse: bool) -> Vec<Vec<u8>> {
@@ -500,6 +518,66 @@ fn range_reads_match_a_sorted_map_within_and_across_prefixes() {
             let txn = engine.begin();
             let in_txn = read_both_ways(&*txn, &start, &end, false);
             assert_eq!(in_txn, want, "{name}: {start:?}..{end:?} in a transaction");
+        }
+    }
+}
+
+/// RocksDB keeps its range iterators from one read to the next
+/// (`range_iterators.rs`): each read must still see every commit before
+/// it, across flushes that change the files below, and a read that stopped
+/// early must not disturb the next.
+#[test]
+fn latest_range_reads_see_every_commit_before_them() {
+    use std::collections::BTreeSet;
+    for (name, engine, _dir) in engines() {
+        let mut expected = BTreeSet::new();
+        for round in 0..40u8 {
+            let mut txn = engine.begin();
+            if round % 3 == 0 {
+                let gone = vec![b'p', b'q', round / 2];
+                txn.delete(&gone).unwrap();
+                expected.remove(&gone);
+            }
+            let key = vec![b'p', b'q', round];
+            txn.put(&key, &[round]).unwrap();
+            expected.insert(key);
+            // A neighbouring prefix on either side.
+            txn.put(&[b'p', b'p', round], b"").unwrap();
+            txn.put(&[b'p', b'r', round], b"").unwrap();
+            txn.commit().unwrap();
+            if round % 10 == 9 {
+                engine.flush().unwrap();
+            }
+            let forward: Vec<Vec<u8>> = expected.iter().cloned().collect();
+            let backward: Vec<Vec<u8>> = expected.iter().rev().cloned().collect();
+            assert_eq!(
+                latest_keys(&*engine, b"pq", b"pr", false),
+                forward,
+                "{name}"
+            );
+            assert_eq!(
+                latest_keys(&*engine, b"pq", b"pr", true),
+                backward,
+                "{name}"
+            );
+            let mut first = None;
+            engine
+                .visit_latest_range(b"pq", b"pr", true, &mut |key, _| {
+                    first = Some(key.to_vec());
+                    ControlFlow::Break(())
+                })
+                .unwrap();
+            assert_eq!(first.as_ref(), backward.first(), "{name}");
+            // Bounds inside the prefix, the upper one an existing key.
+            let (low, high) = (vec![b'p', b'q', round / 4], vec![b'p', b'q', round / 2]);
+            let inside: Vec<Vec<u8>> = expected.range(low.clone()..high.clone()).cloned().collect();
+            assert_eq!(latest_keys(&*engine, &low, &high, false), inside, "{name}");
+            let inside_backward: Vec<Vec<u8>> = inside.iter().rev().cloned().collect();
+            assert_eq!(
+                latest_keys(&*engine, &low, &high, true),
+                inside_backward,
+                "{name}"
+            );
         }
     }
 }
