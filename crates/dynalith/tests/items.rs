@@ -484,6 +484,127 @@ async fn invalid_attribute_values_are_rejected() {
     );
 }
 
+/// A ValidationException with exactly this message.
+fn expect_validation<E, R>(error: &aws_sdk_dynamodb::error::SdkError<E, R>, message: &str)
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    assert_eq!(error_code(error), "ValidationException");
+    assert_eq!(error_message(error), message);
+}
+
+/// Attribute names are at least one character long, a map's keys included
+/// (DynamoDB's naming rules): every way a request can name an attribute ""
+/// is refused with DynamoDB Local's message, and nothing is written.
+#[tokio::test]
+async fn empty_attribute_names_are_refused_everywhere() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("names");
+    create_table(&client, &table, None).await;
+    let empty_key_map = || Av::M(HashMap::from([("".to_string(), s("x"))]));
+
+    let item = |name: &str, value: Av| {
+        HashMap::from([("pk".to_string(), s("a")), (name.to_string(), value)])
+    };
+
+    for bad in [
+        item("", s("x")),
+        item("m", empty_key_map()),
+        item("l", Av::L(vec![empty_key_map()])),
+    ] {
+        let error = client
+            .put_item()
+            .table_name(&table)
+            .set_item(Some(bad.clone()))
+            .send()
+            .await
+            .unwrap_err();
+        expect_validation(&error, "Empty attribute name");
+        let put = aws_sdk_dynamodb::types::PutRequest::builder()
+            .set_item(Some(bad.clone()))
+            .build()
+            .unwrap();
+        let error = client
+            .batch_write_item()
+            .request_items(
+                &table,
+                vec![aws_sdk_dynamodb::types::WriteRequest::builder()
+                    .put_request(put)
+                    .build()],
+            )
+            .send()
+            .await
+            .unwrap_err();
+        expect_validation(&error, "Empty attribute name");
+        let put = aws_sdk_dynamodb::types::Put::builder()
+            .table_name(&table)
+            .set_item(Some(bad))
+            .build()
+            .unwrap();
+        let error = client
+            .transact_write_items()
+            .transact_items(
+                aws_sdk_dynamodb::types::TransactWriteItem::builder()
+                    .put(put)
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap_err();
+        expect_validation(&error, "Empty attribute name");
+    }
+    let error = client
+        .update_item()
+        .table_name(&table)
+        .key("pk", s("a"))
+        .update_expression("SET m = :v")
+        .expression_attribute_values(":v", empty_key_map())
+        .send()
+        .await
+        .unwrap_err();
+    expect_validation(
+        &error,
+        "ExpressionAttributeValues contains invalid value: Empty attribute name for key :v",
+    );
+    let error = client
+        .update_item()
+        .table_name(&table)
+        .key("pk", s("a"))
+        .attribute_updates(
+            "",
+            aws_sdk_dynamodb::types::AttributeValueUpdate::builder()
+                .value(s("x"))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    expect_validation(&error, "Empty attribute name");
+    let error = client
+        .execute_statement()
+        .statement(format!(
+            "INSERT INTO \"{table}\" VALUE {{'pk': 'b', 'm': {{'': 1}}}}"
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    expect_validation(&error, "Path component cannot be an empty string");
+    // Empty values stay legal, and nothing was written by the refusals.
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item(
+            "m",
+            Av::M(HashMap::from([("k".to_string(), s(""))])),
+        )))
+        .send()
+        .await
+        .unwrap();
+    let scan = client.scan().table_name(&table).send().await.unwrap();
+    assert_eq!(scan.count(), 1);
+}
+
 /// Keys at DynamoDB's limits (a 2048-byte partition key and a 1024-byte
 /// sort key) of incompressible text: stored by the embedded engine; the
 /// PostgreSQL engine's index rows cannot hold them, and it says so with a

@@ -17,6 +17,7 @@ use crate::eval::update::UpdateOutcome;
 use crate::expression::{ConditionExpression, Projection, UpdateExpression};
 use crate::key_condition::KeyCondition;
 use crate::validate::compare_scalars;
+use dynalith_model::attribute_names::{value_has_empty_name, EMPTY_ATTRIBUTE_NAME};
 use dynalith_model::{AttributeValue, DynamoError, Item, ValueType};
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -159,6 +160,18 @@ impl Values {
     fn add(&mut self, value: &AttributeValue) -> Operand {
         Operand::Value(self.placeholder(value))
     }
+}
+
+/// Legacy parameters name attributes directly: neither the name nor any
+/// map inside the values given for it may have an empty name.
+fn check_names<'a>(
+    name: &str,
+    values: impl IntoIterator<Item = &'a AttributeValue>,
+) -> Result<(), DynamoError> {
+    if name.is_empty() || values.into_iter().any(value_has_empty_name) {
+        return Err(DynamoError::validation(EMPTY_ATTRIBUTE_NAME));
+    }
+    Ok(())
 }
 
 fn sorted<V>(map: &HashMap<String, V>) -> Vec<(&String, &V)> {
@@ -315,9 +328,13 @@ pub fn convert_expected(
     let mut values = Values::default();
     let mut conditions = Vec::new();
     for (name, entry) in sorted(expected) {
-        if name.is_empty() {
-            return Err(DynamoError::validation("Empty attribute name"));
-        }
+        check_names(
+            name,
+            entry
+                .value
+                .iter()
+                .chain(entry.attribute_value_list.iter().flatten()),
+        )?;
         let condition = match entry.comparison_operator.as_deref() {
             Some(op) => {
                 let op = parse_operator(op)?;
@@ -396,6 +413,7 @@ fn convert_conditions(
     for (name, condition) in sorted(conditions) {
         let op = parse_operator(condition.comparison_operator.as_deref().unwrap_or(""))?;
         let args = condition.attribute_value_list.as_deref().unwrap_or(&[]);
+        check_names(name, args)?;
         check_arguments(op, args)?;
         out.push(comparison(name, op, args, &mut values));
     }
@@ -468,6 +486,7 @@ pub fn convert_attribute_updates(
                 "1 validation error detected: Value '{action}' at 'attributeUpdates.{name}.member.action' failed to satisfy constraint: Member must satisfy enum value set: [ADD, DELETE, PUT]"
             )));
         }
+        check_names(name, &update.value)?;
         let Some(value) = &update.value else {
             if action != "DELETE" {
                 return Err(invalid(

@@ -3,6 +3,7 @@
 //! contains invalid value: <why> for key :v" (the same checks as an item's
 //! values, worded as DynamoDB and DynamoDB Local word them).
 
+use crate::attribute_names::{value_has_empty_name, EMPTY_ATTRIBUTE_NAME};
 use crate::value::{AttributeValue, VALIDATION_TAG};
 use serde::de::{self, MapAccess, Visitor};
 use serde::Deserializer;
@@ -44,6 +45,11 @@ impl<'de> Visitor<'de> for OptionalValues {
             let value = map
                 .next_value::<AttributeValue>()
                 .map_err(|e| name_the_key(e, &key))?;
+            if value_has_empty_name(&value) {
+                return Err(de::Error::custom(format_args!(
+                    "{VALIDATION_TAG}ExpressionAttributeValues contains invalid value: {EMPTY_ATTRIBUTE_NAME} for key {key}"
+                )));
+            }
             values.insert(key, value);
         }
         Ok(Some(values))
@@ -107,6 +113,10 @@ mod tests {
             (
                 r#"{"values":{":v":{"L":[{"M":{"x":{}}}]}}}"#,
                 "ExpressionAttributeValues contains invalid value: Supplied AttributeValue is empty, must contain exactly one of the supported datatypes for key :v",
+            ),
+            (
+                r#"{"values":{":m":{"L":[{"M":{"":{"S":"x"}}}]}}}"#,
+                "ExpressionAttributeValues contains invalid value: Empty attribute name for key :m",
             ),
         ];
         for (body, expected) in cases {

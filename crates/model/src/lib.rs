@@ -1,6 +1,7 @@
 //! dynalith's data model: DynamoDB's attribute values, numbers, items, their
 //! wire JSON form, size rules and error types. No I/O, no async.
 
+pub mod attribute_names;
 pub mod error;
 pub mod expression_values;
 pub mod number;

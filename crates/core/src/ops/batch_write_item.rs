@@ -17,7 +17,7 @@ use crate::validate::Violations;
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
 use dynalith_model::size::{item_size, MAX_ITEM_SIZE};
-use dynalith_model::{wire::parse_input, DynamoError, Item};
+use dynalith_model::{attribute_names, wire::parse_input, DynamoError, Item};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -129,6 +129,7 @@ pub fn execute(
                 }
             };
             if let Some(Write::Put(item)) = write {
+                attribute_names::check(item)?;
                 if item_size(item) > MAX_ITEM_SIZE {
                     return Err(DynamoError::validation(
                         "Item size has exceeded the maximum allowed size",

@@ -7,7 +7,7 @@ use crate::write::{ItemWrite, Mutation};
 use crate::Database;
 use dynalith_expr::legacy::ExpectedAttributeValue;
 use dynalith_model::size::{item_size, MAX_ITEM_SIZE};
-use dynalith_model::{wire::parse_input, DynamoError, Item};
+use dynalith_model::{attribute_names, wire::parse_input, DynamoError, Item};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -62,6 +62,8 @@ pub fn execute(
         .item
         .as_ref()
         .ok_or_else(|| DynamoError::internal("item checked above"))?;
+    // Before the table and its key, as DynamoDB (Local) does.
+    attribute_names::check(item)?;
     let table = db.catalog().require(table_name)?;
     let key = key_of_item(&table, item)?;
     // After the key itself, as DynamoDB (Local) does.

@@ -20,7 +20,7 @@ use crate::validate::{self, Violations};
 use crate::write::{BeforeCommitError, ItemWrite, Mutation, WriteOutcome};
 use crate::Database;
 use dynalith_model::size::{item_size, MAX_ITEM_SIZE};
-use dynalith_model::{wire::parse_input, DynamoError, ErrorKind, Item};
+use dynalith_model::{attribute_names, wire::parse_input, DynamoError, ErrorKind, Item};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use std::cell::RefCell;
@@ -231,6 +231,11 @@ fn prepare<'a>(
         value_parameters,
     )?;
     let condition = WriteCondition::new(&prepared, None, None)?;
+    if matches!(kind, Kind::Put) {
+        if let Some(item) = &input.item {
+            attribute_names::check(item)?;
+        }
+    }
     let table = db.catalog().require(crate::table_reference::required(
         input.table_name.as_deref(),
         "tableName",
