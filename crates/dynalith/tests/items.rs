@@ -590,6 +590,30 @@ async fn empty_attribute_names_are_refused_everywhere() {
         .await
         .unwrap_err();
     expect_validation(&error, "Path component cannot be an empty string");
+    // PartiQL: a literal's empty name is a path error, a parameter's an
+    // item's.
+    for statement in [
+        format!("UPDATE \"{table}\" SET m = {{'a': {{'': 1}}}} WHERE pk = 'a'"),
+        format!("UPDATE \"{table}\" SET \"\" = 1 WHERE pk = 'a'"),
+    ] {
+        let error = client
+            .execute_statement()
+            .statement(statement)
+            .send()
+            .await
+            .unwrap_err();
+        expect_validation(&error, "Path component cannot be an empty string");
+    }
+    let error = client
+        .execute_statement()
+        .statement(format!(
+            "INSERT INTO \"{table}\" VALUE {{'pk': 'b', 'm': ?}}"
+        ))
+        .parameters(empty_key_map())
+        .send()
+        .await
+        .unwrap_err();
+    expect_validation(&error, "Empty attribute name");
     // Empty values stay legal, and nothing was written by the refusals.
     client
         .put_item()

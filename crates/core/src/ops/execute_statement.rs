@@ -160,6 +160,16 @@ pub(crate) fn parsed(
             "Number of parameters in request and statement don't match.",
         ));
     }
+    // A literal's empty name is the parser's "Path component cannot be an
+    // empty string"; a parameter's is an item's "Empty attribute name".
+    if parameters
+        .iter()
+        .any(dynalith_model::attribute_names::value_has_empty_name)
+    {
+        return Err(DynamoError::validation(
+            dynalith_model::attribute_names::EMPTY_ATTRIBUTE_NAME,
+        ));
+    }
     Ok(statement)
 }
 

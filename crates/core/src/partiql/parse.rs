@@ -573,6 +573,7 @@ impl Parser {
             Token::Word(w) if keywords::is_reserved(&w) => Err(malformed(format!(
                 "{w} is a reserved word; quote it to use it as a name: \"{w}\""
             ))),
+            Token::Quoted(w) if w.is_empty() => Err(empty_path_component()),
             Token::Word(w) | Token::Quoted(w) => Ok(w),
             _ => Err(malformed("expected a name")),
         }
@@ -616,6 +617,9 @@ impl Parser {
                         n.parse()
                             .map_err(|_| malformed(format!("invalid list index {n}")))?,
                     ),
+                    Token::Text(key) | Token::Quoted(key) if key.is_empty() => {
+                        return Err(empty_path_component())
+                    }
                     Token::Text(key) | Token::Quoted(key) => Step::Name(key),
                     Token::Symbol("-") => match self.peek().cloned() {
                         Some(Token::Number(n)) => {
@@ -828,6 +832,7 @@ impl Parser {
         if !self.eat_symbol("}") {
             loop {
                 let key = match self.next()? {
+                    Token::Text(key) if key.is_empty() => return Err(empty_path_component()),
                     Token::Text(key) => key,
                     _ => return Err(malformed("a map key is a quoted string")),
                 };
@@ -846,6 +851,12 @@ impl Parser {
         }
         Ok(Expr::Call("map".into(), entries))
     }
+}
+
+/// An attribute name, a map literal's key included, is at least one
+/// character long (DynamoDB's naming rules, in PartiQL's words).
+fn empty_path_component() -> DynamoError {
+    DynamoError::validation("Path component cannot be an empty string")
 }
 
 fn number(text: &str) -> Result<Expr, DynamoError> {

@@ -313,11 +313,6 @@ impl Planner<'_> {
                 "INSERT takes a map: VALUE {'name': value, ...}",
             ));
         };
-        if dynalith_model::attribute_names::has_empty_name(&item) {
-            return Err(DynamoError::validation(
-                "Path component cannot be an empty string",
-            ));
-        }
         let mut key = Map::new();
         for attribute in keys.attributes() {
             if let Some(value) = item.get(&attribute.name) {
