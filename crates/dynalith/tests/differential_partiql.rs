@@ -18,7 +18,10 @@
 //! step is a BatchExecuteStatement (each statement's error code or
 //! success) or an ExecuteTransaction (success or the error's type) of two
 //! to five writes on distinct items. After each write: the table's items
-//! (a consistent Scan). DynamoDB Local calls the
+//! (a consistent Scan). INSERT and UPDATE carry literals DynamoDB checks as
+//! it parses (sets with repeats or of mixed types, negative decimal zeros,
+//! repeated map keys, numbers out of range, MISSING inside a map), valid
+//! or not. DynamoDB Local calls the
 //! duplicate-key error `DuplicateItem` where DynamoDB's API (and dynalith)
 //! says `DuplicateItemException`. Transactions may hold an
 //! `EXISTS(SELECT ...)` condition check. Not generated either: ORDER BY,
@@ -142,6 +145,9 @@ impl Generator {
                     parameters.push(json!({"S": "from a parameter"}));
                     members.push("'p': ?".into());
                 }
+                if self.rng.random_bool(0.25) {
+                    members.push(format!("'lit': {}", self.literal()));
+                }
                 (
                     format!(r#"INSERT INTO "{table}" VALUE {{{}}}"#, members.join(", ")),
                     true,
@@ -150,12 +156,13 @@ impl Generator {
             3..=5 => (self.select(&table, &mut parameters), false),
             6..=8 => {
                 let key = self.key(&mut parameters);
-                let set = match self.rng.random_range(0..6) {
+                let set = match self.rng.random_range(0..7) {
                     0 => "SET n = n + 1".to_string(),
                     1 => format!("SET g = '{}'", ["x", "y"][self.rng.random_range(0..2)]),
                     2 => "SET doc.m.k = 'w' REMOVE tags".to_string(),
                     3 => "SET tags = set_add(tags, <<'c'>>)".to_string(),
                     4 => "SET tags = set_delete(tags, <<'a', 'z'>>)".to_string(),
+                    5 => format!("SET lit = {}", self.literal()),
                     _ => "REMOVE g REMOVE n".to_string(),
                 };
                 let condition = match self.rng.random_range(0..3) {
@@ -217,6 +224,37 @@ impl Generator {
             }
         }
         statements
+    }
+
+    /// A literal value, valid or not as DynamoDB checks literals: sets of
+    /// strings or numbers without repeats, no negative decimal zero, no
+    /// repeated map key, numbers within range, no MISSING inside.
+    fn literal(&mut self) -> &'static str {
+        const LITERALS: [&str; 22] = [
+            "<<'a', 'b'>>",
+            "<<'a', 'a'>>",
+            "<<'x', 'y', 'x'>>",
+            "<<1, 1.0>>",
+            "<<-1, 2.5, 1e3>>",
+            "<<>>",
+            "<<1, 'a'>>",
+            "<<'a', 1>>",
+            "<<true>>",
+            "[1, -0.0]",
+            "{'x': -0e0}",
+            "-0",
+            "-0.5",
+            "{'k': 1, 'k': 2}",
+            "[{'k': 1}, {'k': 2, 'k': 3}]",
+            "1e126",
+            "1e-131",
+            "1e125",
+            "{'m': MISSING}",
+            "[MISSING]",
+            "{'deep': {'er': [<<3, 2, 1>>]}}",
+            "{'a': [], 'b': {}, 'c': [[-1.5e-3]]}",
+        ];
+        LITERALS[self.rng.random_range(0..LITERALS.len())]
     }
 
     /// `EXISTS(SELECT ...)` of one item with a condition: a transaction's

@@ -3,6 +3,7 @@
 
 mod common;
 
+use aws_sdk_dynamodb::primitives::Blob;
 use aws_sdk_dynamodb::types::{
     AttributeValue, BillingMode, KeyType, ProjectionType, ReturnConsumedCapacity,
     ScalarAttributeType,
@@ -901,14 +902,37 @@ async fn statements_are_refused_with_dynamodbs_messages() {
     )
     .await;
     let t = |rest: &str| rest.replace("$T", &format!(r#""{table}""#));
+    // A refusal DynamoDB places as line:column:length: at the token of
+    // `length` characters where `needle` starts.
+    let placed = |template: &str,
+                  parameters: Vec<AttributeValue>,
+                  message: &str,
+                  needle: &str,
+                  length: usize| {
+        let statement = t(template);
+        let column = statement.find(needle).unwrap() + 1;
+        let message = format!("{message} at 1:{column}:{length}");
+        (statement, parameters, message)
+    };
     for (statement, parameters, message) in [
         (t("SELECT v, m.x, v FROM $T WHERE PK = 'a'"), vec![], "Duplicate identifiers in select clause: v".to_string()),
         (t("SELECT m.x, m FROM $T WHERE PK = 'a'"), vec![], "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, x]".to_string()),
         (t("SELECT l, l[0] FROM $T WHERE PK = 'a'"), vec![], "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [l, [0]], path two: [l]".to_string()),
         (t("SELECT * FROM $T WHERE v - 1 = 0"), vec![], "Unsupported operator in Condition Expression. Operator: -".to_string()),
-        (t("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1', 'x': 1, 'x': 2}"), vec![], "Duplicate keys in tuple. Key: x under root".to_string()),
-        (t("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1', 'm': {'l': [{'y': 1, 'y': 2}]}}"), vec![], "Duplicate keys in tuple. Key: y under root.m.l.0".to_string()),
-        (t("UPDATE $T SET m = {'y': 1, 'y': 2} WHERE PK = 'a' AND SK = '1'"), vec![], "Duplicate keys in tuple. Key: y under root".to_string()),
+        // Literals are placed within the value they are part of (an INSERT's
+        // attributes each are one) and pointed at: line:column:length.
+        placed("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1', 'x': 1, 'x': 2}", vec![], "Duplicate keys in tuple. Key: x under root", "'x': 2", 3),
+        placed("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1', 'm': {'l': [{'y': 1, 'y': 2}]}}", vec![], "Duplicate keys in tuple. Key: y under root.l.0", "{'y'", 1),
+        placed("UPDATE $T SET m = {'y': 1, 'y': 2} WHERE PK = 'a' AND SK = '1'", vec![], "Duplicate keys in tuple. Key: y under root", "{'y'", 1),
+        placed("UPDATE $T SET m = {'y': [1, -0.0]} WHERE PK = 'a' AND SK = '1'", vec![], "Negative zero decimal is not supported under key root.y.1", "0.0", 3),
+        (t("UPDATE $T SET s = <<'a', 'b', 'a'>> WHERE PK = 'a' AND SK = '1'"), vec![], "Input collection contains duplicates".to_string()),
+        placed("UPDATE $T SET s = <<>> WHERE PK = 'a' AND SK = '1'", vec![], "Empty bags are not supported", "<<", 2),
+        // Binary sets come as whole parameters, never as members.
+        placed("UPDATE $T SET s = <<?>> WHERE PK = 'a' AND SK = '1'", vec![AttributeValue::B(Blob::new("x"))], "Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags", "?", 1),
+        (t("UPDATE $T SET v = 1e126 WHERE PK = 'a' AND SK = '1'"), vec![], "Number overflow. Attempting to store a number with magnitude larger than supported range".to_string()),
+        (t("SELECT PK, m.* FROM $T WHERE PK = 'a'"), vec![], "Changing item's hierarchy while reading isn't supported".to_string()),
+        (t("UPDATE $T SET v = 1 WHERE PK = 'a' AND SK = '1' RETURNING ALL NEW v"), vec![], "Expected '*' after ( MODIFIED | ALL ) ( NEW | OLD ) in RETURNING clause".to_string()),
+        ("SLECT * FROM x".to_string(), vec![], "Statement wasn't well formed, can't be processed: Expected data manipulation".to_string()),
         (t("INSERT INTO $T VALUE ?"), vec![AttributeValue::M(HashMap::from([("PK".to_string(), s("b")), ("SK".to_string(), s("1"))]))], "Unsupported format in item expression. Please use struct format {...} to express item values for insert statement.".to_string()),
         (t("UPDATE $T SET v = 1"), vec![], "Where clause does not contain a mandatory equality on all key attributes".to_string()),
         (t("DELETE FROM $T"), vec![], "Where clause does not contain a mandatory equality on all key attributes".to_string()),
@@ -922,7 +946,8 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         // no name; quoted, it is.
         (t("SELECT value FROM $T WHERE PK = 'a'"), vec![], "Statement wasn't well formed, can't be processed: value is a reserved word; quote it to use it as a name: \"value\"".to_string()),
         (t("SELECT * FROM $T WHERE PK = 'a' AND v = MISSING"), vec![], "MISSING must be compared using IS operator".to_string()),
-        (t("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1', 'v': MISSING}"), vec![], "Unsupported data type: MISSING".to_string()),
+        placed("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1', 'v': MISSING}", vec![], "Unsupported data type: MISSING under key root", "MISSING", 7),
+        placed("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1', 'v': {'w': MISSING}}", vec![], "Unsupported data type: LiteralMissing under key root.w", "MISSING", 7),
         (t("SELECT * FROM $T WHERE PK = `a`"), vec![], "Ion Literals are not supported".to_string()),
         // A key value of another type than the key's, wherever it is given.
         (t("SELECT * FROM $T WHERE PK = 1"), vec![], "Key attribute's data type should match its data type in table's schema: Key PK".to_string()),

@@ -15,7 +15,7 @@
 //! map, `[...]` a list and `<<...>>` a set. Keywords are case-insensitive.
 
 use super::keywords;
-use dynalith_model::{AttributeValue, DynamoError, Item, Number};
+use dynalith_model::{AttributeValue, DynamoError, Item, Number, NumberError};
 use std::collections::BTreeSet;
 
 /// One element of a document path.
@@ -276,6 +276,8 @@ pub fn parse(text: &str) -> Result<Statement, DynamoError> {
         at: 0,
         parameters: 0,
         depth: 0,
+        literal_path: Vec::new(),
+        projecting: false,
     };
     let statement = parser.statement()?;
     if parser.at_keyword("LIMIT") && !parser.at_keyword_ahead(2, "OFFSET") {
@@ -316,6 +318,12 @@ struct Parser {
     at: usize,
     parameters: usize,
     depth: usize,
+    /// Where the literal being parsed sits inside the value it belongs
+    /// to: a map literal's keys and a list literal's positions (DynamoDB
+    /// names the place of a bad literal `root.key.0`).
+    literal_path: Vec<String>,
+    /// Whether the path being parsed is one of SELECT's projections.
+    projecting: bool,
 }
 
 impl Parser {
@@ -414,7 +422,13 @@ impl Parser {
             self.keyword("INTO")?;
             let table = self.name()?;
             self.keyword("VALUE")?;
-            let item = self.operand()?;
+            // Each of the item's attributes is a value of its own: its
+            // literals sit at `root`, not under the attribute's name.
+            let item = if self.eat_symbol("{") {
+                self.nested(|p| p.map(false))?
+            } else {
+                self.operand()?
+            };
             Ok(Statement::Insert { table, item })
         } else if self.eat_keyword("UPDATE") {
             self.update()
@@ -435,9 +449,8 @@ impl Parser {
             self.symbol(")")?;
             Ok(Statement::Exists(Box::new(select)))
         } else {
-            Err(malformed(
-                "a statement starts with SELECT, INSERT, UPDATE, DELETE or EXISTS",
-            ))
+            // PartiQL's parser's words, which DynamoDB passes on.
+            Err(malformed("Expected data manipulation"))
         }
     }
 
@@ -557,7 +570,14 @@ impl Parser {
             self.keyword("NEW")?;
             false
         };
-        self.symbol("*")?;
+        if !self.eat_symbol("*") {
+            return Err(match self.peek() {
+                None => malformed("expected '*'"),
+                Some(_) => DynamoError::validation(
+                    "Expected '*' after ( MODIFIED | ALL ) ( NEW | OLD ) in RETURNING clause",
+                ),
+            });
+        }
         Ok(Some(match (all, old) {
             (true, true) => Returning::AllOld,
             (false, true) => Returning::ModifiedOld,
@@ -593,7 +613,10 @@ impl Parser {
         if !is_name {
             return Err(self.unexpected_path_component(self.at));
         }
-        let path = self.path()?;
+        self.projecting = true;
+        let path = self.path();
+        self.projecting = false;
+        let path = path?;
         match self.peek() {
             None | Some(Token::Symbol(",")) => Ok(path),
             Some(Token::Word(w)) if w.eq_ignore_ascii_case("FROM") => Ok(path),
@@ -608,6 +631,20 @@ impl Parser {
         let mut path = vec![Step::Name(self.name()?)];
         loop {
             if self.eat_symbol(".") {
+                if self.eat_symbol("*") {
+                    if matches!(self.peek(), Some(Token::Symbol("." | "["))) {
+                        return Err(malformed("'*' in the middle of a path"));
+                    }
+                    // `m.*`, PartiQL's unpivot of a map into its attributes.
+                    return Err(DynamoError::validation(if self.projecting {
+                        "Changing item's hierarchy while reading isn't supported".to_string()
+                    } else {
+                        format!(
+                            "Unpivot path component like a.*.b are not supported at {}",
+                            self.span(self.at - 1)
+                        )
+                    }));
+                }
                 path.push(Step::Name(self.name()?));
             } else if self.eat_symbol("[") {
                 // `[n]` indexes a list; `['key']` (or `["key"]`) names a
@@ -744,28 +781,23 @@ impl Parser {
             }
             Some(Token::Number(text)) => {
                 self.at += 1;
-                number(&text)
+                number(&text).map(|n| Expr::Value(AttributeValue::N(n)))
             }
             Some(Token::Symbol("-")) => {
                 self.at += 1;
-                match self.next()? {
-                    Token::Number(text) => number(&format!("-{text}")),
-                    _ => Err(malformed("expected a number after '-'")),
-                }
+                Ok(Expr::Value(AttributeValue::N(self.negative_number()?)))
             }
             Some(Token::Symbol("{")) => {
                 self.at += 1;
-                self.nested(Self::map)
+                self.nested(|p| p.map(true))
             }
             Some(Token::Symbol("[")) => {
                 self.at += 1;
-                let items = self.nested(|p| p.list_until("]"))?;
-                Ok(Expr::Call("list".into(), items))
+                self.nested(Self::list)
             }
             Some(Token::Symbol("<<")) => {
                 self.at += 1;
-                let items = self.nested(|p| p.list_until(">>"))?;
-                Ok(Expr::Call("set".into(), items))
+                self.set()
             }
             Some(Token::Word(word)) if self.is_literal_word(&word) => {
                 self.at += 1;
@@ -797,9 +829,18 @@ impl Parser {
                 Err(malformed("MISSING is not a function"))
             }
             // MISSING is not a value: only `IS [NOT] MISSING` tests it.
-            Some(Token::Word(word)) if word.eq_ignore_ascii_case("MISSING") => Err(
-                DynamoError::validation("MISSING must be compared using IS operator"),
-            ),
+            Some(Token::Word(word)) if word.eq_ignore_ascii_case("MISSING") => {
+                Err(DynamoError::validation(if self.literal_path.is_empty() {
+                    "MISSING must be compared using IS operator".to_string()
+                } else {
+                    // Inside a map or list literal, in DynamoDB's words.
+                    format!(
+                        "Unsupported data type: LiteralMissing under key {} at {}",
+                        self.literal_place(),
+                        self.span(self.at)
+                    )
+                }))
+            }
             Some(Token::Word(_) | Token::Quoted(_)) => Ok(Expr::Path(self.path()?)),
             _ => Err(malformed("expected a value")),
         }
@@ -826,23 +867,158 @@ impl Parser {
         }
     }
 
-    /// `{'name': value, ...}` after its `{`.
-    fn map(&mut self) -> Result<Expr, DynamoError> {
+    /// The number after a `-`. A decimal zero (`-0.0`, `-0e0`) is refused,
+    /// as DynamoDB does; an integer `-0` is zero.
+    fn negative_number(&mut self) -> Result<Number, DynamoError> {
+        let Token::Number(text) = self.next()? else {
+            return Err(malformed("expected a number after '-'"));
+        };
+        let value = number(&format!("-{text}"))?;
+        if value.is_zero() && text.contains(['.', 'e', 'E']) {
+            return Err(DynamoError::validation(format!(
+                "Negative zero decimal is not supported under key {} at {}",
+                self.literal_place(),
+                self.span(self.at - 1)
+            )));
+        }
+        Ok(value)
+    }
+
+    /// Where the literal being parsed is, as DynamoDB names it.
+    fn literal_place(&self) -> String {
+        std::iter::once("root")
+            .chain(self.literal_path.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    /// `[value, ...]` after its `[`.
+    fn list(&mut self) -> Result<Expr, DynamoError> {
+        let mut items = Vec::new();
+        if !self.eat_symbol("]") {
+            loop {
+                self.literal_path.push(items.len().to_string());
+                items.push(self.sum()?);
+                self.literal_path.pop();
+                if self.eat_symbol("]") {
+                    break;
+                }
+                self.symbol(",")?;
+            }
+        }
+        Ok(Expr::Call("list".into(), items))
+    }
+
+    /// `<<member, ...>>` after its `<<`: a string set or a number set of
+    /// literals (binary sets only come as parameters, whole). The first
+    /// member says which; DynamoDB places the errors as written here.
+    fn set(&mut self) -> Result<Expr, DynamoError> {
+        let unsupported = |at: Option<Span>| {
+            let place = at.map(|span| format!(" at {span}")).unwrap_or_default();
+            DynamoError::validation(format!(
+                "Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags{place}"
+            ))
+        };
+        if self.eat_symbol(">>") {
+            return Err(DynamoError::validation(format!(
+                "Empty bags are not supported at {}",
+                self.span(self.at - 2)
+            )));
+        }
+        let mut members = Vec::new();
+        loop {
+            let at = self.span(self.at);
+            let member = match self.next()? {
+                Token::Text(text) => Some(AttributeValue::S(text)),
+                Token::Number(text) => Some(AttributeValue::N(number(&text)?)),
+                Token::Symbol("-") => Some(AttributeValue::N(self.negative_number()?)),
+                Token::Parameter if !members.is_empty() => {
+                    return Err(DynamoError::validation(format!(
+                        "Unsupported data type: Parameter under key {} at {at}",
+                        self.literal_place()
+                    )))
+                }
+                _ => None,
+            };
+            let member = match (members.first(), member) {
+                (None, Some(member)) => member,
+                (Some(AttributeValue::S(_)), Some(member @ AttributeValue::S(_)))
+                | (Some(AttributeValue::N(_)), Some(member @ AttributeValue::N(_))) => member,
+                // DynamoDB points at the member, except after a number.
+                (Some(AttributeValue::N(_)), _) => return Err(unsupported(None)),
+                _ => return Err(unsupported(Some(at))),
+            };
+            members.push(member);
+            if self.eat_symbol(">>") {
+                break;
+            }
+            self.symbol(",")?;
+        }
+        let duplicates = || DynamoError::validation("Input collection contains duplicates");
+        let set = if matches!(members.first(), Some(AttributeValue::S(_))) {
+            let mut strings = BTreeSet::new();
+            for member in members {
+                if let AttributeValue::S(s) = member {
+                    if !strings.insert(s) {
+                        return Err(duplicates());
+                    }
+                }
+            }
+            AttributeValue::Ss(strings.into_iter().collect())
+        } else {
+            let mut numbers = Vec::new();
+            for member in members {
+                if let AttributeValue::N(n) = member {
+                    if numbers.contains(&n) {
+                        return Err(duplicates());
+                    }
+                    numbers.push(n);
+                }
+            }
+            AttributeValue::Ns(numbers)
+        };
+        Ok(Expr::Value(set))
+    }
+
+    /// `{'name': value, ...}` after its `{`; with `keys_in_path`, its keys
+    /// name the place of a bad literal inside it (not so for an INSERT's
+    /// item, whose attributes are each a value of their own).
+    fn map(&mut self, keys_in_path: bool) -> Result<Expr, DynamoError> {
+        let open = self.span(self.at - 1);
         let mut entries = Vec::new();
+        let mut keys = std::collections::HashSet::new();
         if !self.eat_symbol("}") {
             loop {
+                let key_at = self.span(self.at);
                 let key = match self.next()? {
                     Token::Text(key) if key.is_empty() => return Err(empty_path_component()),
                     Token::Text(key) => key,
                     _ => return Err(malformed("a map key is a quoted string")),
                 };
+                if !keys.insert(key.clone()) {
+                    // DynamoDB points at an INSERT item's repeated key,
+                    // and at the opening brace of any other map.
+                    return Err(DynamoError::validation(format!(
+                        "Duplicate keys in tuple. Key: {key} under {} at {}",
+                        self.literal_place(),
+                        if keys_in_path { open } else { key_at }
+                    )));
+                }
                 self.symbol(":")?;
-                if matches!(self.tokens.get(self.at), Some(Token::Word(w)) if w.eq_ignore_ascii_case("MISSING"))
+                if keys_in_path {
+                    self.literal_path.push(key.clone());
+                } else if matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case("MISSING"))
                 {
-                    return Err(DynamoError::validation("Unsupported data type: MISSING"));
+                    return Err(DynamoError::validation(format!(
+                        "Unsupported data type: MISSING under key root at {}",
+                        self.span(self.at)
+                    )));
                 }
                 entries.push(Expr::Value(AttributeValue::S(key)));
                 entries.push(self.sum()?);
+                if keys_in_path {
+                    self.literal_path.pop();
+                }
                 if self.eat_symbol("}") {
                     break;
                 }
@@ -859,107 +1035,41 @@ fn empty_path_component() -> DynamoError {
     DynamoError::validation("Path component cannot be an empty string")
 }
 
-fn number(text: &str) -> Result<Expr, DynamoError> {
-    Number::parse(text)
-        .map(|n| Expr::Value(AttributeValue::N(n)))
-        .map_err(|_| malformed(format!("invalid number {text}")))
+/// A number literal: text that is no number is a syntax error; a number
+/// out of DynamoDB's range or precision gets the message it gets anywhere.
+fn number(text: &str) -> Result<Number, DynamoError> {
+    match Number::parse(text) {
+        Ok(n) => Ok(n),
+        Err(NumberError::Invalid) => Err(malformed(format!("invalid number {text}"))),
+        Err(e) => Err(DynamoError::validation(e.message())),
+    }
 }
 
-/// The value of an operand built only of literals and parameters (a map,
-/// list or set literal included).
+/// The value of an operand built only of literals and parameters (a map
+/// or list literal included; the parser has checked its literals).
 pub fn value_of(expr: &Expr, parameters: &[AttributeValue]) -> Result<AttributeValue, DynamoError> {
-    value_at(expr, parameters, &mut || "root".to_string())
-}
-
-/// `value_of` for the literal at `path` (`root`, `root.name`, `root.0`:
-/// how DynamoDB names a map literal whose key repeats).
-fn value_at(
-    expr: &Expr,
-    parameters: &[AttributeValue],
-    path: &mut dyn FnMut() -> String,
-) -> Result<AttributeValue, DynamoError> {
     match expr {
         Expr::Value(v) => Ok(v.clone()),
         Expr::Parameter(i) => parameters.get(*i).cloned().ok_or_else(|| {
             DynamoError::validation("Number of parameters in request and statement don't match.")
         }),
-        Expr::Call(kind, items) if kind == "map" => {
+        Expr::Call(kind, entries) if kind == "map" => {
             let mut map = Item::new();
-            for pair in items.chunks(2) {
+            for pair in entries.chunks(2) {
                 let [Expr::Value(AttributeValue::S(key)), value] = pair else {
                     return Err(malformed("invalid map"));
                 };
-                if map.contains_key(key) {
-                    return Err(DynamoError::validation(format!(
-                        "Duplicate keys in tuple. Key: {key} under {}",
-                        path()
-                    )));
-                }
-                let value = value_at(value, parameters, &mut || format!("{}.{key}", path()))?;
-                map.insert(key.clone(), value);
+                map.insert(key.clone(), value_of(value, parameters)?);
             }
             Ok(AttributeValue::M(map))
         }
         Expr::Call(kind, items) if kind == "list" => Ok(AttributeValue::L(
             items
                 .iter()
-                .enumerate()
-                .map(|(i, item)| value_at(item, parameters, &mut || format!("{}.{i}", path())))
+                .map(|item| value_of(item, parameters))
                 .collect::<Result<_, _>>()?,
         )),
-        Expr::Call(kind, items) if kind == "set" => set_of(
-            items
-                .iter()
-                .map(|i| value_of(i, parameters))
-                .collect::<Result<_, _>>()?,
-        ),
         _ => Err(malformed("expected a value")),
-    }
-}
-
-/// `<<...>>` of strings, numbers or binaries.
-fn set_of(members: Vec<AttributeValue>) -> Result<AttributeValue, DynamoError> {
-    let mismatch =
-        || DynamoError::validation("Set members must all be strings, numbers or binaries");
-    match members.first() {
-        None => Err(DynamoError::invalid_parameter(
-            "An string set  may not be empty",
-        )),
-        Some(AttributeValue::S(_)) => {
-            let mut set = BTreeSet::new();
-            for m in members {
-                let AttributeValue::S(s) = m else {
-                    return Err(mismatch());
-                };
-                set.insert(s);
-            }
-            Ok(AttributeValue::Ss(set.into_iter().collect()))
-        }
-        Some(AttributeValue::N(_)) => {
-            let mut set = Vec::new();
-            for m in members {
-                let AttributeValue::N(n) = m else {
-                    return Err(mismatch());
-                };
-                if !set.contains(&n) {
-                    set.push(n);
-                }
-            }
-            Ok(AttributeValue::Ns(set))
-        }
-        Some(AttributeValue::B(_)) => {
-            let mut set = Vec::new();
-            for m in members {
-                let AttributeValue::B(b) = m else {
-                    return Err(mismatch());
-                };
-                if !set.contains(&b) {
-                    set.push(b);
-                }
-            }
-            Ok(AttributeValue::Bs(set))
-        }
-        Some(_) => Err(mismatch()),
     }
 }
 
@@ -1164,6 +1274,123 @@ mod tests {
         );
         // Quoted, a reserved word is a name like any other.
         assert!(parse(r#"SELECT "value", "date" FROM "table" WHERE "count" = 1"#).is_ok());
+    }
+
+    #[test]
+    fn checks_literals_where_dynamodb_does() {
+        let message = |text: &str| parse(text).unwrap_err().message;
+        // Sets hold string or number literals, each once.
+        assert_eq!(
+            message("UPDATE t SET s = <<'a', 'a'>> WHERE k = 1"),
+            "Input collection contains duplicates"
+        );
+        assert_eq!(
+            message("UPDATE t SET s = <<1, 1.0>> WHERE k = 1"),
+            "Input collection contains duplicates"
+        );
+        assert_eq!(
+            message("UPDATE t SET s = <<>> WHERE k = 1"),
+            "Empty bags are not supported at 1:18:2"
+        );
+        let bag = "Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags";
+        assert_eq!(
+            message("UPDATE t SET s = <<?>> WHERE k = 1"),
+            format!("{bag} at 1:20:1")
+        );
+        assert_eq!(
+            message("UPDATE t SET s = <<'a', 1>> WHERE k = 1"),
+            format!("{bag} at 1:25:1")
+        );
+        assert_eq!(
+            message("UPDATE t SET s = <<true>> WHERE k = 1"),
+            format!("{bag} at 1:20:4")
+        );
+        // After a number DynamoDB gives no position.
+        assert_eq!(message("UPDATE t SET s = <<1, 'a'>> WHERE k = 1"), bag);
+        assert_eq!(message("UPDATE t SET s = <<1, [1]>> WHERE k = 1"), bag);
+        assert_eq!(
+            message("UPDATE t SET s = <<'a', ?>> WHERE k = 1"),
+            "Unsupported data type: Parameter under key root at 1:25:1"
+        );
+        assert_eq!(
+            parse("UPDATE t SET s = <<-1, 1, 2.5>> WHERE k = 1").unwrap(),
+            parse("UPDATE t SET s = <<2.5, -1, 1>> WHERE k = 1").unwrap()
+        );
+        // A negative decimal zero, placed within the value it is part of;
+        // an INSERT's attributes are each a value of their own.
+        assert_eq!(
+            message("INSERT INTO t VALUE {'k': 1, 'n': -0.0}"),
+            "Negative zero decimal is not supported under key root at 1:36:3"
+        );
+        assert_eq!(
+            message("INSERT INTO t VALUE {'k': 1, 'n': {'a': [1, -0e0]}}"),
+            "Negative zero decimal is not supported under key root.a.1 at 1:46:3"
+        );
+        assert_eq!(
+            message("UPDATE t SET n = {'a': [-0.0]} WHERE k = 1"),
+            "Negative zero decimal is not supported under key root.a.0 at 1:26:3"
+        );
+        assert_eq!(
+            message("SELECT * FROM t WHERE k = 1 AND n IN [1, -0.0]"),
+            "Negative zero decimal is not supported under key root at 1:43:3"
+        );
+        assert!(parse("INSERT INTO t VALUE {'k': 1, 'n': -0}").is_ok());
+        // Numbers out of range get the messages they get anywhere.
+        assert_eq!(
+            message("INSERT INTO t VALUE {'k': 1e126}"),
+            "Number overflow. Attempting to store a number with magnitude larger than supported range"
+        );
+        assert_eq!(
+            message("INSERT INTO t VALUE {'k': <<1e-131>>}"),
+            "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+        );
+        assert_eq!(
+            message("INSERT INTO t VALUE {'k': 123456789012345678901234567890123456789}"),
+            "Attempting to store more than 38 significant digits in a Number"
+        );
+        // A repeated key: an INSERT item's is pointed at, another map's
+        // opening brace.
+        assert_eq!(
+            message("INSERT INTO t VALUE {'k': 1, 'k': 2}"),
+            "Duplicate keys in tuple. Key: k under root at 1:30:3"
+        );
+        assert_eq!(
+            message("INSERT INTO t VALUE {'k': 1, 'm': {'l': [{'y': 1, 'y': 2}]}}"),
+            "Duplicate keys in tuple. Key: y under root.l.0 at 1:42:1"
+        );
+        assert_eq!(
+            message("INSERT INTO t VALUE {'k': 1, 'v': MISSING}"),
+            "Unsupported data type: MISSING under key root at 1:35:7"
+        );
+        assert_eq!(
+            message("UPDATE t SET m = {'a': {'b': MISSING}} WHERE k = 1"),
+            "Unsupported data type: LiteralMissing under key root.a.b at 1:30:7"
+        );
+        assert_eq!(
+            message("INSERT INTO t VALUE {'k': 1, 'l': [MISSING]}"),
+            "Unsupported data type: LiteralMissing under key root.0 at 1:36:7"
+        );
+    }
+
+    #[test]
+    fn refuses_unpivots_and_partial_returning_clauses() {
+        let message = |text: &str| parse(text).unwrap_err().message;
+        assert_eq!(
+            message("SELECT k, m.* FROM t"),
+            "Changing item's hierarchy while reading isn't supported"
+        );
+        assert_eq!(
+            message("SELECT * FROM t WHERE m.* = 1"),
+            "Unpivot path component like a.*.b are not supported at 1:25:1"
+        );
+        assert_eq!(
+            message("UPDATE t SET v = 1 WHERE k = 1 RETURNING ALL OLD v"),
+            "Expected '*' after ( MODIFIED | ALL ) ( NEW | OLD ) in RETURNING clause"
+        );
+        assert_eq!(
+            message("SLECT * FROM t"),
+            "Statement wasn't well formed, can't be processed: Expected data manipulation"
+        );
     }
 
     #[test]

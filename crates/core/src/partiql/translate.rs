@@ -245,7 +245,7 @@ pub fn is_attribute(expr: &Expr, attribute: &str) -> bool {
 pub fn is_value(expr: &Expr) -> bool {
     match expr {
         Expr::Value(_) | Expr::Parameter(_) => true,
-        Expr::Call(kind, items) if matches!(kind.as_str(), "map" | "list" | "set") => {
+        Expr::Call(kind, items) if matches!(kind.as_str(), "map" | "list") => {
             items.iter().all(is_value)
         }
         _ => false,
