@@ -615,6 +615,36 @@ async fn batches_run_each_statement_and_report_each_failure() {
         error_message(&error),
         "Read and write requests together in the same batch is not supported."
     );
+    // A write's RETURNING clause answers in its entry's Item.
+    let returned = client
+        .batch_execute_statement()
+        .statements(request(format!(
+            r#"UPDATE "{table}" SET v = 7 WHERE PK = 'a' AND SK = '4' RETURNING MODIFIED OLD *"#
+        )))
+        .statements(request(format!(
+            r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '2' RETURNING ALL OLD *"#
+        )))
+        .statements(request(format!(
+            r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '8' RETURNING ALL OLD *"#
+        )))
+        .send()
+        .await
+        .unwrap()
+        .responses
+        .unwrap();
+    assert_eq!(
+        returned[0].item().unwrap(),
+        &HashMap::from([("v".to_string(), n("1"))])
+    );
+    assert_eq!(
+        returned[1].item().unwrap(),
+        &HashMap::from([
+            ("PK".to_string(), s("a")),
+            ("SK".to_string(), s("2")),
+            ("v".to_string(), n("2"))
+        ])
+    );
+    assert!(returned[2].item().is_none() && returned[2].error().is_none());
     // One item written twice in a batch (an INSERT and a DELETE of one key).
     let error = client
         .batch_execute_statement()
@@ -711,6 +741,16 @@ async fn transactions_apply_all_statements_or_none() {
         (
             format!(r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '1' RETURNING ALL OLD *"#),
             "Validation failed in TransactStatements[0]: RETURNING clause is not supported in ExecuteTransaction.",
+        ),
+        // A refused literal is placed; a statement that does not parse is
+        // refused as it is.
+        (
+            format!(r#"UPDATE "{table}" SET v = <<'x', 'x'>> WHERE PK = 'a' AND SK = '1'"#),
+            "Validation failed in TransactStatements[0]: Input collection contains duplicates",
+        ),
+        (
+            format!(r#"UPDATE "{table}" SET v = 1 WHERE"#),
+            "Statement wasn't well formed, can't be processed: expected a value",
         ),
     ] {
         let error = client

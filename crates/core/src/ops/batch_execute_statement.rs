@@ -82,6 +82,10 @@ pub fn execute(
                 if let Some(item) = response.remove("Item") {
                     entry.insert("Item".into(), plan.project(item));
                 }
+                // What a write's RETURNING clause asked for is its Item.
+                if let Some(attributes) = response.remove("Attributes") {
+                    entry.insert("Item".into(), attributes);
+                }
                 if let Some(consumed) = response.remove("ConsumedCapacity") {
                     add_capacity(&mut capacity, plan.table(), consumed);
                 }

@@ -10,7 +10,7 @@ use super::execute_statement::{
     check_listed_statements, in_statement_terms, parsed, ListedStatement,
 };
 use super::Operation;
-use crate::partiql::parse::Statement;
+use crate::partiql::parse::{self, Statement};
 use crate::partiql::plan::{Plan, Planner};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
@@ -49,12 +49,19 @@ pub fn execute(
     let mut plans: Vec<TransactStatement> = Vec::with_capacity(statements.len());
     for (i, s) in statements.iter().enumerate() {
         let parameters = s.parameters.as_deref().unwrap_or_default();
-        let statement = parsed(s.statement.as_deref().unwrap_or_default(), parameters)?;
         let in_statement = |detail: &str| {
             DynamoError::validation(format!(
                 "Validation failed in TransactStatements[{i}]: {detail}"
             ))
         };
+        // A statement that does not parse is refused as it is; one whose
+        // literals or parameters are refused names its place.
+        let statement = parsed(s.statement.as_deref().unwrap_or_default(), parameters).map_err(
+            |e| match e.kind {
+                ErrorKind::Validation if !parse::is_malformed(&e) => in_statement(&e.message),
+                _ => e,
+            },
+        )?;
         if matches!(
             statement,
             Statement::Update {

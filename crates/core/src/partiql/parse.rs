@@ -127,11 +127,17 @@ pub fn no_whole_key() -> DynamoError {
     )
 }
 
+const MALFORMED: &str = "Statement wasn't well formed, can't be processed: ";
+
 /// The error DynamoDB gives for a statement it cannot parse.
 pub fn malformed(detail: impl std::fmt::Display) -> DynamoError {
-    DynamoError::validation(format!(
-        "Statement wasn't well formed, can't be processed: {detail}"
-    ))
+    DynamoError::validation(format!("{MALFORMED}{detail}"))
+}
+
+/// Whether `error` is `malformed`'s: the statement's syntax, not what it
+/// says.
+pub fn is_malformed(error: &DynamoError) -> bool {
+    error.message.starts_with(MALFORMED)
 }
 
 /// The functions DynamoDB's PartiQL has: in conditions, and in SET.
