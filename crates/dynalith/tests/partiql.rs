@@ -982,6 +982,10 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         (t("SELECT size(v) FROM $T WHERE PK = 'a'"), vec![], "Unexpected path component at 1:8:4".to_string()),
         (t("SELECT * FROM $T WHERE PK = 'a' AND upper(v) = 'A'"), vec![], "Unrecognized function: upper".to_string()),
         (t("SELECT v AS w FROM $T WHERE PK = 'a'"), vec![], "Aliasing is not supported".to_string()),
+        // A WHERE clause is a condition throughout.
+        (t("SELECT * FROM $T WHERE PK = 'a' AND v"), vec![], "The arguments to AND/OR must be Expressions".to_string()),
+        (t("SELECT * FROM $T WHERE NOT v"), vec![], "The argument to NOT must be a Type or Expression".to_string()),
+        (t("DELETE FROM $T WHERE PK = 'a' AND SK = '1' AND ? IS NULL"), vec![s("x")], "The left hand side argument to IS must be a Variable Reference, Literal, or Path".to_string()),
         // PartiQL reserves `value` (and `date`, `count`, ...): bare, it is
         // no name; quoted, it is.
         (t("SELECT value FROM $T WHERE PK = 'a'"), vec![], "Statement wasn't well formed, can't be processed: value is a reserved word; quote it to use it as a name: \"value\"".to_string()),

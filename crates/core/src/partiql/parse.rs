@@ -154,6 +154,15 @@ const FUNCTIONS: [&str; 10] = [
     "set_delete",
 ];
 
+/// The functions that are conditions themselves (true or false).
+pub const CONDITION_FUNCTIONS: [&str; 5] = [
+    "attribute_exists",
+    "attribute_not_exists",
+    "attribute_type",
+    "begins_with",
+    "contains",
+];
+
 const SYMBOLS: [&str; 20] = [
     "<<", ">>", "<>", "!=", "<=", ">=", "=", "<", ">", "(", ")", "[", "]", "{", "}", ",", ".", ":",
     "*", ";",
@@ -465,7 +474,14 @@ impl Parser {
         if !self.eat_keyword("WHERE") {
             return Err(no_whole_key());
         }
-        self.condition()
+        self.where_condition()
+    }
+
+    /// A WHERE clause's condition, which must be true or false throughout.
+    fn where_condition(&mut self) -> Result<Expr, DynamoError> {
+        let condition = self.condition()?;
+        check_boolean(&condition, None)?;
+        Ok(condition)
     }
 
     fn select(&mut self) -> Result<Statement, DynamoError> {
@@ -497,7 +513,7 @@ impl Parser {
             return Err(DynamoError::validation("Aliasing is not supported"));
         }
         let condition = if self.eat_keyword("WHERE") {
-            Some(self.condition()?)
+            Some(self.where_condition()?)
         } else {
             None
         };
@@ -716,7 +732,14 @@ impl Parser {
         if self.eat_keyword("IS") {
             let negated = self.eat_keyword("NOT");
             let Expr::Path(path) = left else {
-                return Err(malformed("IS applies to an attribute"));
+                // IS MISSING is attribute_not_exists, which needs a path.
+                return Err(DynamoError::validation(match left {
+                    Expr::Value(_) if self.at_keyword("MISSING") => format!(
+                        "Operator or function requires a document path; operator or function: {}",
+                        if negated { "attribute_exists" } else { "attribute_not_exists" }
+                    ),
+                    _ => "The left hand side argument to IS must be a Variable Reference, Literal, or Path".to_string(),
+                }));
             };
             return if self.eat_keyword("MISSING") {
                 Ok(Expr::Missing(path, !negated))
@@ -1032,6 +1055,37 @@ impl Parser {
             }
         }
         Ok(Expr::Call("map".into(), entries))
+    }
+}
+
+/// Refuses an operand where a condition belongs (`WHERE a AND b = 1`),
+/// in DynamoDB's words for where it stands: under `AND`, `OR` or `NOT`
+/// (`within`), or as the whole WHERE clause.
+fn check_boolean(expr: &Expr, within: Option<&str>) -> Result<(), DynamoError> {
+    match expr {
+        Expr::And(left, right) => {
+            check_boolean(left, Some("AND"))?;
+            check_boolean(right, Some("AND"))
+        }
+        Expr::Or(left, right) => {
+            check_boolean(left, Some("OR"))?;
+            check_boolean(right, Some("OR"))
+        }
+        Expr::Not(inner) => check_boolean(inner, Some("NOT")),
+        Expr::Compare(..)
+        | Expr::Between(..)
+        | Expr::In(..)
+        | Expr::Missing(..)
+        | Expr::Null(..) => Ok(()),
+        Expr::Call(function, _) if CONDITION_FUNCTIONS.contains(&function.as_str()) => Ok(()),
+        _ => Err(DynamoError::validation(match (within, expr) {
+            (None, _) => "WHERE clause must contain an expression that resolves to a boolean".to_string(),
+            (Some(operator), Expr::Call(function, _)) if function == "size" => format!(
+                "Incorrect operand type for operator or function; operator or function: {operator}, operand type: N"
+            ),
+            (Some("NOT"), _) => "The argument to NOT must be a Type or Expression".to_string(),
+            (Some(_), _) => "The arguments to AND/OR must be Expressions".to_string(),
+        })),
     }
 }
 
@@ -1375,6 +1429,42 @@ mod tests {
         assert_eq!(
             message("INSERT INTO t VALUE {'k': 1, 'l': [MISSING]}"),
             "Unsupported data type: LiteralMissing under key root.0 at 1:36:7"
+        );
+    }
+
+    #[test]
+    fn a_where_clause_is_a_condition_throughout() {
+        let message = |text: &str| parse(text).unwrap_err().message;
+        assert_eq!(
+            message("SELECT * FROM t WHERE b"),
+            "WHERE clause must contain an expression that resolves to a boolean"
+        );
+        assert_eq!(
+            message("SELECT * FROM t WHERE k = 1 AND b"),
+            "The arguments to AND/OR must be Expressions"
+        );
+        assert_eq!(
+            message("DELETE FROM t WHERE (k = 1) OR 'x'"),
+            "The arguments to AND/OR must be Expressions"
+        );
+        assert_eq!(
+            message("SELECT * FROM t WHERE k = 1 AND NOT m.a"),
+            "The argument to NOT must be a Type or Expression"
+        );
+        assert_eq!(
+            message("UPDATE t SET a = 1 WHERE k = 1 AND size(s)"),
+            "Incorrect operand type for operator or function; operator or function: AND, operand type: N"
+        );
+        assert_eq!(
+            message("SELECT * FROM t WHERE k = 1 AND size(s) IS NULL"),
+            "The left hand side argument to IS must be a Variable Reference, Literal, or Path"
+        );
+        assert_eq!(
+            message("SELECT * FROM t WHERE k = 1 AND 1 IS NOT MISSING"),
+            "Operator or function requires a document path; operator or function: attribute_exists"
+        );
+        assert!(
+            parse("SELECT * FROM t WHERE NOT (contains(s, 'a') OR begins_with(s, 'b'))").is_ok()
         );
     }
 

@@ -4,7 +4,7 @@
 //! validation and semantics as the equivalent Query, Scan, PutItem,
 //! UpdateItem or DeleteItem request.
 
-use super::parse::{malformed, value_of, Comparison, Expr, Path, Step};
+use super::parse::{malformed, value_of, Comparison, Expr, Path, Step, CONDITION_FUNCTIONS};
 use dynalith_model::{AttributeValue, DynamoError};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -172,16 +172,7 @@ impl<'p> Placeholders<'p> {
                     format!("NOT {test}")
                 }
             }
-            Expr::Call(function, arguments)
-                if matches!(
-                    function.as_str(),
-                    "begins_with"
-                        | "contains"
-                        | "attribute_exists"
-                        | "attribute_not_exists"
-                        | "attribute_type"
-                ) =>
-            {
+            Expr::Call(function, arguments) if CONDITION_FUNCTIONS.contains(&function.as_str()) => {
                 let rendered = arguments
                     .iter()
                     .map(|a| self.condition_operand(a))
