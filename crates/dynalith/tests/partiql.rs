@@ -959,6 +959,9 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         (t("SELECT m.x, m FROM $T WHERE PK = 'a'"), vec![], "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [m], path two: [m, x]".to_string()),
         (t("SELECT l, l[0] FROM $T WHERE PK = 'a'"), vec![], "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [l, [0]], path two: [l]".to_string()),
         (t("SELECT * FROM $T WHERE v - 1 = 0"), vec![], "Unsupported operator in Condition Expression. Operator: -".to_string()),
+        (t("SELECT * FROM $T WHERE v || 'x' = 'ax'"), vec![], "Unsupported operator in Condition Expression. Operator: ||".to_string()),
+        (t("UPDATE $T SET v = v * 2 WHERE PK = 'a' AND SK = '1'"), vec![], "Unsupported operator in Update Expression. Operator: *".to_string()),
+        (t("UPDATE $T SET v = -v WHERE PK = 'a' AND SK = '1'"), vec![], "Incorrect number of operands for operator or function; operator or function: -, number of operands: 1".to_string()),
         // Literals are placed within the value they are part of (an INSERT's
         // attributes each are one) and pointed at: line:column:length.
         placed("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1', 'x': 1, 'x': 2}", vec![], "Duplicate keys in tuple. Key: x under root", "'x': 2", 3),

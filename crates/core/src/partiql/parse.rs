@@ -55,8 +55,9 @@ pub enum Expr {
     /// `path IS [NOT] NULL`: whether the attribute is of type NULL.
     Null(Path, bool),
     Call(String, Vec<Expr>),
-    /// `a + b` or `a - b` (in SET).
-    Arithmetic(Box<Expr>, char, Box<Expr>),
+    /// `a + b` or `a - b` (in SET; the operators DynamoDB does not run,
+    /// `*`, `/`, `%` and `||`, parse to be refused by name).
+    Arithmetic(Box<Expr>, &'static str, Box<Expr>),
 }
 
 /// One key of `ORDER BY`: a path (the planner checks that it names a key
@@ -163,9 +164,9 @@ pub const CONDITION_FUNCTIONS: [&str; 5] = [
     "contains",
 ];
 
-const SYMBOLS: [&str; 20] = [
-    "<<", ">>", "<>", "!=", "<=", ">=", "=", "<", ">", "(", ")", "[", "]", "{", "}", ",", ".", ":",
-    "*", ";",
+const SYMBOLS: [&str; 23] = [
+    "<<", ">>", "<>", "!=", "<=", ">=", "||", "=", "<", ">", "(", ")", "[", "]", "{", "}", ",",
+    ".", ":", "*", ";", "/", "%",
 ];
 
 /// Whether the `.` at `i` begins a number (`.5`) rather than a path's next
@@ -786,13 +787,11 @@ impl Parser {
     fn sum(&mut self) -> Result<Expr, DynamoError> {
         let mut left = self.operand()?;
         loop {
-            let op = if self.eat_symbol("+") {
-                '+'
-            } else if self.eat_symbol("-") {
-                '-'
-            } else {
+            let Some(Token::Symbol(op @ ("+" | "-" | "*" | "/" | "%" | "||"))) = self.peek() else {
                 return Ok(left);
             };
+            let op = *op;
+            self.at += 1;
             left = Expr::Arithmetic(Box::new(left), op, Box::new(self.operand()?));
         }
     }
@@ -900,7 +899,10 @@ impl Parser {
     /// as DynamoDB does; an integer `-0` is zero.
     fn negative_number(&mut self) -> Result<Number, DynamoError> {
         let Token::Number(text) = self.next()? else {
-            return Err(malformed("expected a number after '-'"));
+            // `-a`: DynamoDB has only the two-operand minus.
+            return Err(DynamoError::validation(
+                "Incorrect number of operands for operator or function; operator or function: -, number of operands: 1",
+            ));
         };
         let value = number(&format!("-{text}"))?;
         if value.is_zero() && text.contains(['.', 'e', 'E']) {

@@ -79,6 +79,11 @@ impl<'p> Placeholders<'p> {
     pub fn operand(&mut self, expr: &Expr) -> Result<String, DynamoError> {
         match expr {
             Expr::Path(path) => Ok(self.path(path)),
+            Expr::Arithmetic(_, op, _) if !matches!(*op, "+" | "-") => {
+                Err(DynamoError::validation(format!(
+                    "Unsupported operator in Update Expression. Operator: {op}"
+                )))
+            }
             Expr::Arithmetic(left, op, right) => Ok(format!(
                 "{} {op} {}",
                 self.operand(left)?,
