@@ -436,7 +436,9 @@ impl Parser {
             self.select()
         } else if self.eat_keyword("INSERT") {
             self.keyword("INTO")?;
-            let table = self.name()?;
+            let table = self.written_table(
+                "FROM clause may only contain a single table name in data manipulation statements",
+            )?;
             self.keyword("VALUE")?;
             // Each of the item's attributes is a value of its own: its
             // literals sit at `root`, not under the attribute's name.
@@ -450,7 +452,7 @@ impl Parser {
             self.update()
         } else if self.eat_keyword("DELETE") {
             self.keyword("FROM")?;
-            let table = self.name()?;
+            let table = self.written_table("This operation is not supported on an index")?;
             let condition = self.where_clause()?;
             let returning = self.returning()?;
             Ok(Statement::Delete {
@@ -542,8 +544,17 @@ impl Parser {
         })
     }
 
-    fn update(&mut self) -> Result<Statement, DynamoError> {
+    /// The table a write names: a table, never one of its indexes.
+    fn written_table(&mut self, on_index: &str) -> Result<String, DynamoError> {
         let table = self.name()?;
+        if matches!(self.peek(), Some(Token::Symbol("."))) {
+            return Err(DynamoError::validation(on_index));
+        }
+        Ok(table)
+    }
+
+    fn update(&mut self) -> Result<Statement, DynamoError> {
+        let table = self.written_table("This operation is not supported on an index")?;
         let (mut set, mut remove) = (Vec::new(), Vec::new());
         loop {
             if self.eat_keyword("SET") {
@@ -1467,6 +1478,19 @@ mod tests {
         );
         assert!(
             parse("SELECT * FROM t WHERE NOT (contains(s, 'a') OR begins_with(s, 'b'))").is_ok()
+        );
+        // Writes name a table, never an index.
+        assert_eq!(
+            message(r#"UPDATE "t"."i" SET a = 1 WHERE k = 1"#),
+            "This operation is not supported on an index"
+        );
+        assert_eq!(
+            message(r#"DELETE FROM t.i WHERE k = 1"#),
+            "This operation is not supported on an index"
+        );
+        assert_eq!(
+            message(r#"INSERT INTO t.i VALUE {'k': 1}"#),
+            "FROM clause may only contain a single table name in data manipulation statements"
         );
     }
 
