@@ -523,11 +523,21 @@ async fn batches_run_each_statement_and_report_each_failure() {
     let server = Server::start();
     let client = server.client();
     let table = create(&client).await;
-    let request = |statement: String| {
-        BatchStatementRequest::builder()
-            .statement(statement)
-            .build()
-            .unwrap()
+    // A BatchExecuteStatement of statements without parameters.
+    let batch = |statements: Vec<String>| {
+        let requests = statements
+            .into_iter()
+            .map(|statement| {
+                BatchStatementRequest::builder()
+                    .statement(statement)
+                    .build()
+                    .unwrap()
+            })
+            .collect();
+        client
+            .batch_execute_statement()
+            .set_statements(Some(requests))
+            .send()
     };
     for sk in ["1", "4"] {
         run(
@@ -538,25 +548,16 @@ async fn batches_run_each_statement_and_report_each_failure() {
         .await;
     }
 
-    let writes = client
-        .batch_execute_statement()
-        .statements(request(format!(
-            r#"INSERT INTO "{table}" VALUE {{'PK': 'a', 'SK': '1'}}"#
-        )))
-        .statements(request(format!(
-            r#"INSERT INTO "{table}" VALUE {{'PK': 'a', 'SK': '2', 'v': 2}}"#
-        )))
-        .statements(request(format!(
-            r#"UPDATE "{table}" SET v = 9 WHERE PK = 'a' AND SK = '4' AND v = 5"#
-        )))
-        .statements(request(format!(
-            r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '3'"#
-        )))
-        .send()
-        .await
-        .unwrap()
-        .responses
-        .unwrap();
+    let writes = batch(vec![
+        format!(r#"INSERT INTO "{table}" VALUE {{'PK': 'a', 'SK': '1'}}"#),
+        format!(r#"INSERT INTO "{table}" VALUE {{'PK': 'a', 'SK': '2', 'v': 2}}"#),
+        format!(r#"UPDATE "{table}" SET v = 9 WHERE PK = 'a' AND SK = '4' AND v = 5"#),
+        format!(r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '3'"#),
+    ])
+    .await
+    .unwrap()
+    .responses
+    .unwrap();
     let codes: Vec<Option<&BatchStatementErrorCodeEnum>> = writes
         .iter()
         .map(|r| r.error().and_then(|e| e.code()))
@@ -574,22 +575,15 @@ async fn batches_run_each_statement_and_report_each_failure() {
         .iter()
         .all(|r| r.table_name() == Some(table.as_str())));
 
-    let reads = client
-        .batch_execute_statement()
-        .statements(request(format!(
-            r#"SELECT v FROM "{table}" WHERE PK = 'a' AND SK = '2'"#
-        )))
-        .statements(request(format!(
-            r#"SELECT * FROM "{table}" WHERE PK = 'a' AND SK = '9'"#
-        )))
-        .statements(request(format!(
-            r#"SELECT * FROM "{table}" WHERE PK = 'a'"#
-        )))
-        .send()
-        .await
-        .unwrap()
-        .responses
-        .unwrap();
+    let reads = batch(vec![
+        format!(r#"SELECT v FROM "{table}" WHERE PK = 'a' AND SK = '2'"#),
+        format!(r#"SELECT * FROM "{table}" WHERE PK = 'a' AND SK = '9'"#),
+        format!(r#"SELECT * FROM "{table}" WHERE PK = 'a'"#),
+    ])
+    .await
+    .unwrap()
+    .responses
+    .unwrap();
     assert_eq!(
         reads[0].item().unwrap(),
         &HashMap::from([("v".to_string(), n("2"))])
@@ -600,38 +594,28 @@ async fn batches_run_each_statement_and_report_each_failure() {
         Some(&BatchStatementErrorCodeEnum::ValidationError)
     );
 
-    let error = client
-        .batch_execute_statement()
-        .statements(request(format!(
-            r#"SELECT * FROM "{table}" WHERE PK = 'a' AND SK = '1'"#
-        )))
-        .statements(request(format!(
-            r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '1'"#
-        )))
-        .send()
-        .await
-        .unwrap_err();
+    let error = batch(vec![
+        format!(r#"SELECT * FROM "{table}" WHERE PK = 'a' AND SK = '1'"#),
+        format!(r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '1'"#),
+    ])
+    .await
+    .unwrap_err();
     assert_eq!(
         error_message(&error),
         "Read and write requests together in the same batch is not supported."
     );
     // A write's RETURNING clause answers in its entry's Item.
-    let returned = client
-        .batch_execute_statement()
-        .statements(request(format!(
+    let returned = batch(vec![
+        format!(
             r#"UPDATE "{table}" SET v = 7 WHERE PK = 'a' AND SK = '4' RETURNING MODIFIED OLD *"#
-        )))
-        .statements(request(format!(
-            r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '2' RETURNING ALL OLD *"#
-        )))
-        .statements(request(format!(
-            r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '8' RETURNING ALL OLD *"#
-        )))
-        .send()
-        .await
-        .unwrap()
-        .responses
-        .unwrap();
+        ),
+        format!(r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '2' RETURNING ALL OLD *"#),
+        format!(r#"DELETE FROM "{table}" WHERE PK = 'a' AND SK = '8' RETURNING ALL OLD *"#),
+    ])
+    .await
+    .unwrap()
+    .responses
+    .unwrap();
     assert_eq!(
         returned[0].item().unwrap(),
         &HashMap::from([("v".to_string(), n("1"))])
@@ -646,17 +630,12 @@ async fn batches_run_each_statement_and_report_each_failure() {
     );
     assert!(returned[2].item().is_none() && returned[2].error().is_none());
     // One item written twice in a batch (an INSERT and a DELETE of one key).
-    let error = client
-        .batch_execute_statement()
-        .statements(request(format!(
-            r#"INSERT INTO "{table}" VALUE {{'PK': 'c', 'SK': '1', 'x': 1}}"#
-        )))
-        .statements(request(format!(
-            r#"DELETE FROM "{table}" WHERE SK = '1' AND PK = 'c'"#
-        )))
-        .send()
-        .await
-        .unwrap_err();
+    let error = batch(vec![
+        format!(r#"INSERT INTO "{table}" VALUE {{'PK': 'c', 'SK': '1', 'x': 1}}"#),
+        format!(r#"DELETE FROM "{table}" WHERE SK = '1' AND PK = 'c'"#),
+    ])
+    .await
+    .unwrap_err();
     assert_eq!(
         error_message(&error),
         "Provided list of item keys contains duplicates"
