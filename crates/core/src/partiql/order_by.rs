@@ -6,9 +6,10 @@
 //! to one direction: that of the sort key's entry, or of the first entry
 //! when the sort key is not named.
 
-use super::parse::{Comparison, Expr, OrderKey, Step};
+use super::parse::{Expr, OrderKey, Step};
 use super::translate::{self, is_attribute, is_value};
 use crate::catalog::KeySchema;
+use dynalith_expr::ast::CompareOp;
 use dynalith_model::DynamoError;
 
 /// Whether the SELECT reads in descending key order, after DynamoDB's
@@ -59,7 +60,7 @@ pub fn descending(
 /// partition key with values, or an `OR` of such conditions.
 fn names_partitions(condition: &Expr, partition: &str) -> bool {
     match condition {
-        Expr::Compare(left, Comparison::Eq, right) => {
+        Expr::Compare(left, CompareOp::Eq, right) => {
             is_attribute(left, partition) && is_value(right)
                 || is_attribute(right, partition) && is_value(left)
         }

@@ -16,13 +16,12 @@
 //!   set members. `RETURNING` chooses ReturnValues.
 
 use super::order_by;
-use super::parse::{
-    self, no_whole_key, Comparison, Expr, OrderKey, Path, Returning, Statement, Step,
-};
+use super::parse::{self, no_whole_key, Expr, OrderKey, Path, Returning, Statement, Step};
 use super::translate::{self, Placeholders};
 use crate::catalog::{KeyAttribute, KeySchema};
 use crate::ops::Operation;
 use crate::Database;
+use dynalith_expr::ast::CompareOp;
 use dynalith_model::{AttributeValue, DynamoError};
 use serde_json::{json, Map, Value};
 
@@ -704,7 +703,7 @@ fn compared_values(condition: &Expr) -> Vec<&Expr> {
 fn is_sort_key_condition(condition: &Expr, sort: &str) -> bool {
     match condition {
         Expr::Compare(left, comparison, right) => {
-            *comparison != Comparison::Ne
+            *comparison != CompareOp::Ne
                 && translate::is_attribute(left, sort)
                 && translate::is_value(right)
         }

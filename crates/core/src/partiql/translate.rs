@@ -4,7 +4,8 @@
 //! validation and semantics as the equivalent Query, Scan, PutItem,
 //! UpdateItem or DeleteItem request.
 
-use super::parse::{malformed, value_of, Comparison, Expr, Path, Step, CONDITION_FUNCTIONS};
+use super::parse::{malformed, value_of, Expr, Path, Step, CONDITION_FUNCTIONS};
+use dynalith_expr::ast::CompareOp;
 use dynalith_model::{AttributeValue, DynamoError};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -120,14 +121,7 @@ impl<'p> Placeholders<'p> {
             Expr::Compare(left, comparison, right) => format!(
                 "{} {} {}",
                 self.condition_operand(left)?,
-                match comparison {
-                    Comparison::Eq => "=",
-                    Comparison::Ne => "<>",
-                    Comparison::Lt => "<",
-                    Comparison::Le => "<=",
-                    Comparison::Gt => ">",
-                    Comparison::Ge => ">=",
-                },
+                comparison.symbol(),
                 self.condition_operand(right)?
             ),
             Expr::And(left, right) => {
@@ -216,7 +210,7 @@ pub fn take_equality(
     parameters: &[AttributeValue],
 ) -> Result<Option<AttributeValue>, DynamoError> {
     let position = conditions.iter().position(|c| {
-        let Expr::Compare(left, Comparison::Eq, right) = c else {
+        let Expr::Compare(left, CompareOp::Eq, right) = c else {
             return false;
         };
         is_attribute(left, attribute) && is_value(right)

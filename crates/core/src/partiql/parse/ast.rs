@@ -1,6 +1,7 @@
 //! The syntax tree of a PartiQL statement, as `parse` builds it and the
 //! planner and the translation into DynamoDB expressions read it.
 
+use dynalith_expr::ast::CompareOp;
 use dynalith_model::AttributeValue;
 
 /// One element of a document path.
@@ -12,16 +13,6 @@ pub enum Step {
 
 pub type Path = Vec<Step>;
 
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Comparison {
-    Eq,
-    Ne,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-}
-
 /// An operand or a condition.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expr {
@@ -29,7 +20,8 @@ pub enum Expr {
     Value(AttributeValue),
     /// The `n`th `?` of the statement (from 0).
     Parameter(usize),
-    Compare(Box<Expr>, Comparison, Box<Expr>),
+    /// The comparisons of DynamoDB's expression language, the same six.
+    Compare(Box<Expr>, CompareOp, Box<Expr>),
     And(Box<Expr>, Box<Expr>),
     Or(Box<Expr>, Box<Expr>),
     Not(Box<Expr>),

@@ -18,10 +18,11 @@ mod ast;
 mod lexer;
 mod literals;
 
-pub use ast::{Comparison, Expr, OrderKey, Path, Returning, Statement, Step};
+pub use ast::{Expr, OrderKey, Path, Returning, Statement, Step};
 pub use literals::value_of;
 
 use super::keywords;
+use dynalith_expr::ast::CompareOp;
 use dynalith_model::{AttributeValue, DynamoError};
 use lexer::{tokenize, Span, Token};
 use literals::number;
@@ -564,12 +565,12 @@ impl Parser {
             return Ok(Expr::In(Box::new(left), options));
         }
         let comparison = match self.peek() {
-            Some(Token::Symbol("=")) => Comparison::Eq,
-            Some(Token::Symbol("<>" | "!=")) => Comparison::Ne,
-            Some(Token::Symbol("<")) => Comparison::Lt,
-            Some(Token::Symbol("<=")) => Comparison::Le,
-            Some(Token::Symbol(">")) => Comparison::Gt,
-            Some(Token::Symbol(">=")) => Comparison::Ge,
+            Some(Token::Symbol("=")) => CompareOp::Eq,
+            Some(Token::Symbol("<>" | "!=")) => CompareOp::Ne,
+            Some(Token::Symbol("<")) => CompareOp::Lt,
+            Some(Token::Symbol("<=")) => CompareOp::Le,
+            Some(Token::Symbol(">")) => CompareOp::Gt,
+            Some(Token::Symbol(">=")) => CompareOp::Ge,
             // A function call standing alone (begins_with, contains, ...).
             _ => return Ok(left),
         };
