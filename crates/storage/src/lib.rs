@@ -4,13 +4,15 @@
 //! Everything DynamoDB-specific (key layout, indexes, streams, TTL) lives
 //! above this trait, in the core, so that every engine behaves the same and
 //! the second engine, a PostgreSQL-protocol database (`postgres`), needs
-//! nothing of the operations. An engine provides ordered keys, atomic
+//! nothing of the operations; a third, `memory`, keeps everything in one
+//! persistent map for `--in-memory` servers and tests. An engine provides ordered keys, atomic
 //! multi-key transactions with per-key locking (`get_for_update`), snapshot
 //! reads, and commutative counters.
 
 mod counters;
 mod group_sync;
 mod idle_compaction;
+mod memory;
 mod own_writes;
 mod postgres;
 mod range_iterators;
@@ -19,6 +21,7 @@ mod row_locks;
 
 pub use counters::{decode_counters, encode_counters};
 pub use group_sync::DurabilityWait;
+pub use memory::MemoryEngine;
 pub use postgres::{PgEngine, PgOptions};
 pub use rocks::{
     default_background_write_bytes_per_sec, RocksEngine, RocksOptions, DEFAULT_BLOCK_CACHE_BYTES,

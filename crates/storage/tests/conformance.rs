@@ -5,7 +5,8 @@
 //! own there.
 
 use dynalith_storage::{
-    ControlFlow, Engine, PgEngine, PgOptions, ReadView, RocksEngine, RocksOptions, StorageError,
+    ControlFlow, Engine, MemoryEngine, PgEngine, PgOptions, ReadView, RocksEngine, RocksOptions,
+    StorageError,
 };
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Barrier};
@@ -34,6 +35,7 @@ fn engines() -> Vec<(&'static str, Box<dyn Engine>, Option<tempfile::TempDir>)> 
             Some(prefix_dir),
         ),
         ("rocks-memory-prefix", Box::new(memory_prefix), None),
+        ("memory", Box::new(MemoryEngine::default()), None),
     ];
     rocks
         .into_iter()
@@ -518,6 +520,11 @@ fn range_reads_match_a_sorted_map_within_and_across_prefixes() {
             let txn = engine.begin();
             let in_txn = read_both_ways(&*txn, &start, &end, false);
             assert_eq!(in_txn, want, "{name}: {start:?}..{end:?} in a transaction");
+            let in_txn_backwards = read_both_ways(&*txn, &start, &end, true);
+            assert_eq!(
+                in_txn_backwards, backwards,
+                "{name}: {start:?}..{end:?} reversed in a transaction"
+            );
         }
     }
 }

@@ -1,0 +1,384 @@
+//! The in-memory engine (`dynalith serve --in-memory`): one persistent
+//! B-tree (`imbl::OrdMap`) behind a read-write lock, with the embedded
+//! engine's row locks and own-writes overlay for transactions.
+//!
+//! Why not RocksDB on its in-memory Env, which this mode ran on before:
+//! nothing here is ever persisted, yet RocksDB still flushed memtables into
+//! LZ4-compressed files and compacted them, a third of the core in a write
+//! workload with two global indexes (docs/design.md, "In-memory engine").
+//! A persistent map gives snapshots for the price of cloning its root: a
+//! snapshot shares every node with the live map, and a write copies only
+//! the nodes on its path that a snapshot still shares. With no snapshot
+//! open (the common case: reads are short) writes update the nodes in
+//! place.
+
+use crate::counters::{add_into, decode_counters, encode_counters};
+use crate::own_writes::OwnWrites;
+use crate::row_locks::{lock_id, RowLocks};
+use crate::{
+    DurabilityWait, Engine, KeyValue, RangeVisitor, ReadView, Result, ScanIter, StorageError,
+    Transaction,
+};
+use imbl::OrdMap;
+use parking_lot::RwLock;
+use std::cell::OnceCell;
+use std::collections::VecDeque;
+use std::ops::Bound;
+use std::sync::Arc;
+use std::time::Duration;
+
+type Map = OrdMap<Arc<[u8]>, Arc<[u8]>>;
+
+/// How many keys `delete_range` removes per hold of the write lock, so
+/// that dropping a big table never stops the other writers for long.
+const DELETE_RANGE_BATCH: usize = 1000;
+
+/// How many entries an owned range read copies out of the map at a time.
+const OWNED_RANGE_CHUNK: usize = 64;
+
+pub struct MemoryEngine {
+    map: RwLock<Map>,
+    locks: RowLocks,
+}
+
+impl MemoryEngine {
+    /// An empty engine whose writers wait up to `lock_timeout` for another
+    /// writer's row lock before the operation is retried.
+    pub fn new(lock_timeout: Duration) -> Self {
+        MemoryEngine {
+            map: RwLock::new(Map::new()),
+            locks: RowLocks::new(lock_timeout),
+        }
+    }
+
+    /// The live map as of now: later writes copy the nodes they would
+    /// change instead of changing this view.
+    fn view(&self) -> Map {
+        self.map.read().clone()
+    }
+}
+
+impl Default for MemoryEngine {
+    fn default() -> Self {
+        MemoryEngine::new(Duration::from_secs(2))
+    }
+}
+
+/// The bounds of a range read of the map.
+type KeyRange<'k> = (Bound<&'k [u8]>, Bound<&'k [u8]>);
+
+/// `[start, end)` as the map's range bounds; `None` when it is empty (the
+/// map's range panics when the start lies beyond the end).
+fn bounds<'k>(start: &'k [u8], end: &'k [u8]) -> Option<KeyRange<'k>> {
+    (start < end).then_some((Bound::Included(start), Bound::Excluded(end)))
+}
+
+fn entry(key: &Arc<[u8]>, value: &Arc<[u8]>) -> Result<KeyValue> {
+    Ok((Box::from(&key[..]), Box::from(&value[..])))
+}
+
+/// Lends `map`'s entries in `[start, end)` to `visit` until it breaks.
+fn visit_map(map: &Map, start: &[u8], end: &[u8], reverse: bool, visit: &mut RangeVisitor<'_>) {
+    let Some(range) = bounds(start, end) else {
+        return;
+    };
+    let mut entries = map.range::<_, [u8]>(range);
+    loop {
+        let next = if reverse {
+            entries.next_back()
+        } else {
+            entries.next()
+        };
+        match next {
+            Some((key, value)) if visit(key, value).is_continue() => {}
+            _ => return,
+        }
+    }
+}
+
+fn scan_map<'m>(map: &'m Map, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'m> {
+    let Some(range) = bounds(start, end) else {
+        return Box::new(std::iter::empty());
+    };
+    let entries = map.range::<_, [u8]>(range);
+    if reverse {
+        Box::new(entries.rev().map(|(key, value)| entry(key, value)))
+    } else {
+        Box::new(entries.map(|(key, value)| entry(key, value)))
+    }
+}
+
+/// A range read that owns its view of the map, for readers that cannot lend
+/// one (a transaction reads the latest commits at each scan). It copies
+/// entries out a chunk at a time, resuming after the last key it copied.
+struct OwnedRange {
+    map: Map,
+    lower: Bound<Box<[u8]>>,
+    upper: Bound<Box<[u8]>>,
+    reverse: bool,
+    chunk: VecDeque<KeyValue>,
+    exhausted: bool,
+}
+
+impl OwnedRange {
+    fn new(map: Map, start: &[u8], end: &[u8], reverse: bool) -> Self {
+        OwnedRange {
+            map,
+            lower: Bound::Included(start.into()),
+            upper: Bound::Excluded(end.into()),
+            reverse,
+            chunk: VecDeque::new(),
+            exhausted: start >= end,
+        }
+    }
+
+    fn refill(&mut self) {
+        let range: KeyRange<'_> = (
+            self.lower.as_ref().map(|key| &key[..]),
+            self.upper.as_ref().map(|key| &key[..]),
+        );
+        let entries = self.map.range::<_, [u8]>(range);
+        let copied = |(key, value): (&Arc<[u8]>, &Arc<[u8]>)| -> KeyValue {
+            (Box::from(&key[..]), Box::from(&value[..]))
+        };
+        self.chunk = if self.reverse {
+            entries.rev().take(OWNED_RANGE_CHUNK).map(copied).collect()
+        } else {
+            entries.take(OWNED_RANGE_CHUNK).map(copied).collect()
+        };
+        match self.chunk.back() {
+            Some((last, _)) if self.chunk.len() == OWNED_RANGE_CHUNK => {
+                let resume = Bound::Excluded(last.clone());
+                if self.reverse {
+                    self.upper = resume;
+                } else {
+                    self.lower = resume;
+                }
+            }
+            _ => self.exhausted = true,
+        }
+    }
+}
+
+impl Iterator for OwnedRange {
+    type Item = Result<KeyValue>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.chunk.is_empty() && !self.exhausted {
+            self.refill();
+        }
+        self.chunk.pop_front().map(Ok)
+    }
+}
+
+/// One write of a transaction, applied in order at commit.
+enum Write {
+    Put(Arc<[u8]>, Arc<[u8]>),
+    Delete(Box<[u8]>),
+    Add(Box<[u8]>, Vec<i64>),
+}
+
+struct MemoryTransaction<'e> {
+    engine: &'e MemoryEngine,
+    writes: Vec<Write>,
+    /// The writes in a searchable form, from the first read on (the core
+    /// rarely reads what it wrote, so most transactions never build it).
+    own_writes: OnceCell<OwnWrites>,
+    /// The row locks this transaction holds (`row_locks::lock_id`).
+    locked: Vec<u64>,
+}
+
+impl MemoryTransaction<'_> {
+    fn own_writes(&self) -> &OwnWrites {
+        self.own_writes.get_or_init(|| {
+            let mut own = OwnWrites::default();
+            for write in &self.writes {
+                match write {
+                    Write::Put(key, value) => own.put(key, value),
+                    Write::Delete(key) => own.delete(key),
+                    Write::Add(key, deltas) => own.add_counters(key, deltas),
+                }
+            }
+            own
+        })
+    }
+}
+
+impl ReadView for MemoryTransaction<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        if self.writes.is_empty() {
+            return self.engine.get(key);
+        }
+        self.own_writes().read(key, || self.engine.get(key))
+    }
+
+    fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s> {
+        let committed: ScanIter<'s> =
+            Box::new(OwnedRange::new(self.engine.view(), start, end, reverse));
+        if self.writes.is_empty() {
+            return committed;
+        }
+        self.own_writes()
+            .merge_range(committed, start, end, reverse)
+    }
+}
+
+impl Transaction for MemoryTransaction<'_> {
+    fn get_for_update(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        let id = lock_id(key);
+        if !self.locked.contains(&id) {
+            if !self.engine.locks.lock(id) {
+                return Err(StorageError::Conflict);
+            }
+            self.locked.push(id);
+        }
+        self.get(key)
+    }
+
+    fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
+        self.writes.push(Write::Put(key.into(), value.into()));
+        if let Some(own) = self.own_writes.get_mut() {
+            own.put(key, value);
+        }
+        Ok(())
+    }
+
+    fn delete(&mut self, key: &[u8]) -> Result<()> {
+        self.writes.push(Write::Delete(key.into()));
+        if let Some(own) = self.own_writes.get_mut() {
+            own.delete(key);
+        }
+        Ok(())
+    }
+
+    fn add_counters(&mut self, key: &[u8], deltas: &[i64]) -> Result<()> {
+        self.writes.push(Write::Add(key.into(), deltas.to_vec()));
+        if let Some(own) = self.own_writes.get_mut() {
+            own.add_counters(key, deltas);
+        }
+        Ok(())
+    }
+
+    fn commit(mut self: Box<Self>) -> Result<()> {
+        if self.writes.is_empty() {
+            return Ok(());
+        }
+        let writes = std::mem::take(&mut self.writes);
+        // One hold of the write lock: readers see all of the writes or none.
+        let mut map = self.engine.map.write();
+        for write in writes {
+            match write {
+                Write::Put(key, value) => {
+                    map.insert(key, value);
+                }
+                Write::Delete(key) => {
+                    map.remove::<[u8]>(&key);
+                }
+                Write::Add(key, deltas) => {
+                    let mut total = map
+                        .get::<[u8]>(&key)
+                        .map(|value| decode_counters(value))
+                        .unwrap_or_default();
+                    add_into(&mut total, &deltas);
+                    map.insert(key.into(), encode_counters(&total).into());
+                }
+            }
+        }
+        Ok(())
+        // The row locks are released as the transaction drops, after the
+        // writes are visible.
+    }
+}
+
+impl Drop for MemoryTransaction<'_> {
+    fn drop(&mut self) {
+        for &id in &self.locked {
+            self.engine.locks.unlock(id);
+        }
+    }
+}
+
+struct MemorySnapshot {
+    map: Map,
+}
+
+impl ReadView for MemorySnapshot {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.map.get::<[u8]>(key).map(|value| value.to_vec()))
+    }
+
+    fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s> {
+        scan_map(&self.map, start, end, reverse)
+    }
+
+    fn visit_range(
+        &self,
+        start: &[u8],
+        end: &[u8],
+        reverse: bool,
+        visit: &mut RangeVisitor<'_>,
+    ) -> Result<()> {
+        visit_map(&self.map, start, end, reverse, visit);
+        Ok(())
+    }
+}
+
+impl Engine for MemoryEngine {
+    fn begin(&self) -> Box<dyn Transaction + '_> {
+        Box::new(MemoryTransaction {
+            engine: self,
+            writes: Vec::new(),
+            own_writes: OnceCell::new(),
+            locked: Vec::new(),
+        })
+    }
+
+    fn snapshot(&self) -> Box<dyn ReadView + '_> {
+        Box::new(MemorySnapshot { map: self.view() })
+    }
+
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
+        Ok(self.map.read().get::<[u8]>(key).map(|value| value.to_vec()))
+    }
+
+    fn visit_latest_range(
+        &self,
+        start: &[u8],
+        end: &[u8],
+        reverse: bool,
+        visit: &mut RangeVisitor<'_>,
+    ) -> Result<()> {
+        // Visited outside the lock: the visitor serializes a response page,
+        // and writers must not wait for that.
+        visit_map(&self.view(), start, end, reverse, visit);
+        Ok(())
+    }
+
+    fn delete_range(&self, start: &[u8], end: &[u8]) -> Result<()> {
+        let Some(range) = bounds(start, end) else {
+            return Ok(());
+        };
+        loop {
+            let mut map = self.map.write();
+            let keys: Vec<Arc<[u8]>> = map
+                .range::<_, [u8]>(range)
+                .take(DELETE_RANGE_BATCH)
+                .map(|(key, _)| key.clone())
+                .collect();
+            if keys.is_empty() {
+                return Ok(());
+            }
+            for key in keys {
+                map.remove::<[u8]>(&key);
+            }
+        }
+    }
+
+    fn flush(&self) -> Result<()> {
+        Ok(())
+    }
+
+    fn pending_durability(&self) -> Option<DurabilityWait> {
+        None
+    }
+}
