@@ -3,9 +3,11 @@
 #   1. Rust: unit, property and integration tests (the integration tests run
 #      the real binary and drive it through the AWS SDK for Rust), and the
 #      differential tests against DynamoDB Local, then those once more with
-#      the read caches on; the storage conformance suite and the integration
-#      tests once more on the PostgreSQL engine, against a throwaway
-#      PostgreSQL server (scripts/postgres.sh);
+#      the read caches on; the integration tests once more on the embedded
+#      RocksDB engine on disk (in-memory servers run on the in-memory
+#      engine); the storage conformance suite and the integration tests once
+#      more on the PostgreSQL engine, against a throwaway PostgreSQL server
+#      (scripts/postgres.sh);
 #   2. client tests against a freshly started server: the AWS SDK for
 #      JavaScript v3 (client-dynamodb + lib-dynamodb) and the libraries
 #      ElectroDB, dynamodb-toolbox and Dynamoose; boto3 and PynamoDB; the
@@ -53,6 +55,21 @@ DYNALITH_TEST_SERVE_ARGS="--item-cache-mb 64 --query-cache-mb 64" cargo test -p 
   --test differential_transactions --test differential_partiql --test differential_streams \
   --test differential_legacy
 
+# Every integration test but crash.rs (whose servers are on disk already).
+INTEGRATION_TESTS=()
+for file in crates/dynalith/tests/*.rs; do
+  name="$(basename "$file" .rs)"
+  [[ "$name" == crash ]] || INTEGRATION_TESTS+=(--test "$name")
+done
+
+# `--in-memory` servers run on the in-memory engine (storage/src/memory.rs);
+# the integration tests run once more with each of those servers on the
+# embedded RocksDB engine in a directory of its own, as `dynalith serve`
+# keeps data by default. The differential tests send fewer requests this
+# time, to stay within CI's time.
+phase "the embedded engine on disk"
+DYNALITH_TEST_ON_DISK=1 DYNALITH_DIFF_COUNT=500 cargo test -p dynalith "${INTEGRATION_TESTS[@]}"
+
 # The PostgreSQL engine: the storage conformance suite, then the Rust
 # integration tests again with each test server's data in PostgreSQL (a
 # throwaway server started here unless DYNALITH_TEST_POSTGRES names one;
@@ -72,13 +89,8 @@ fi
 # --workspace, not -p dynalith-storage: a package on its own resolves other
 # features of its dependencies and would rebuild them.
 DYNALITH_TEST_POSTGRES="$DYNALITH_TEST_POSTGRES" cargo test --workspace --test conformance
-PG_TESTS=()
-for file in crates/dynalith/tests/*.rs; do
-  name="$(basename "$file" .rs)"
-  [[ "$name" == crash ]] || PG_TESTS+=(--test "$name")
-done
 DYNALITH_TEST_POSTGRES="$DYNALITH_TEST_POSTGRES" DYNALITH_DIFF_COUNT=500 \
-  cargo test -p dynalith "${PG_TESTS[@]}"
+  cargo test -p dynalith "${INTEGRATION_TESTS[@]}"
 stop_postgres
 
 phase "client tests (JavaScript, boto3, AWS CLI)"

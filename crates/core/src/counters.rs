@@ -115,11 +115,11 @@ impl Database {
 mod tests {
     use super::*;
     use crate::catalog::IndexProjection;
-    use dynalith_storage::{RocksEngine, RocksOptions};
+    use dynalith_storage::MemoryEngine;
     use std::sync::Arc;
 
     fn database() -> Arc<Database> {
-        let engine = RocksEngine::open(&RocksOptions::in_memory()).unwrap();
+        let engine = MemoryEngine::default();
         Database::open(Arc::new(engine)).unwrap()
     }
 

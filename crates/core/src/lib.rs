@@ -3,10 +3,10 @@
 //!
 //! ```no_run
 //! use dynalith_core::{Database, Operation, RequestContext};
-//! use dynalith_storage::{RocksEngine, RocksOptions};
+//! use dynalith_storage::MemoryEngine;
 //! use std::sync::Arc;
 //!
-//! let engine = RocksEngine::open(&RocksOptions::in_memory()).unwrap();
+//! let engine = MemoryEngine::default();
 //! let db = Database::open(Arc::new(engine)).unwrap();
 //! let body = br#"{"TableName":"t","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
 //!   "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}"#;

@@ -1,7 +1,7 @@
 //! What the core's unit tests that drive whole operations share.
 
 use crate::{Database, Operation, RequestContext};
-use dynalith_storage::{Engine, RocksEngine, RocksOptions};
+use dynalith_storage::{Engine, MemoryEngine, RocksEngine, RocksOptions};
 use std::sync::Arc;
 
 /// A durable database in `dir`; opening it again reads what it kept.
@@ -13,8 +13,7 @@ pub fn open_durable(dir: &std::path::Path) -> Arc<Database> {
 
 /// An in-memory database whose S3 stand-in is `s3_dir`.
 pub fn open_with_s3(s3_dir: &std::path::Path) -> Arc<Database> {
-    let engine: Arc<dyn Engine> =
-        Arc::new(RocksEngine::open(&RocksOptions::in_memory()).expect("engine opens"));
+    let engine: Arc<dyn Engine> = Arc::new(MemoryEngine::default());
     let settings = crate::Settings {
         s3_dir: Some(s3_dir.to_path_buf()),
         ..Default::default()
@@ -56,8 +55,7 @@ pub fn create_table(db: &Database, name: &str) {
 
 /// An in-memory database with both read caches on.
 pub fn open_cached() -> Arc<Database> {
-    let engine: Arc<dyn Engine> =
-        Arc::new(RocksEngine::open(&RocksOptions::in_memory()).expect("engine opens"));
+    let engine: Arc<dyn Engine> = Arc::new(MemoryEngine::default());
     let settings = crate::Settings {
         read_cache: crate::read_cache::ReadCacheOptions {
             item_bytes: 1 << 20,

@@ -12,9 +12,9 @@ use dynalith_server::sigv4::{SigningCredentials, VerifySignatures};
 use dynalith_server::triggers::Trigger;
 use dynalith_server::{AcceptAnyCredentials, Authenticator, CurrentDatabase, Service};
 use dynalith_storage::{
-    default_background_write_bytes_per_sec, Engine, PgEngine, PgOptions, RocksEngine, RocksOptions,
-    DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_IDLE_BEFORE_LEVEL0_COMPACTION, DEFAULT_MEMTABLE_BYTES,
-    MAX_BLOCK_CACHE_BYTES,
+    default_background_write_bytes_per_sec, Engine, MemoryEngine, PgEngine, PgOptions, RocksEngine,
+    RocksOptions, DEFAULT_BLOCK_CACHE_BYTES, DEFAULT_IDLE_BEFORE_LEVEL0_COMPACTION,
+    DEFAULT_MEMTABLE_BYTES, MAX_BLOCK_CACHE_BYTES,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -52,7 +52,9 @@ struct ServeArgs {
     /// Where data is kept.
     #[arg(long, default_value = "./dynalith-data")]
     data_dir: PathBuf,
-    /// Keep everything in memory; nothing is written to disk.
+    /// Keep everything in memory; nothing is written to disk. The embedded
+    /// engine's storage options (block cache, memtables, background
+    /// writes, idle compaction) then do not apply.
     #[arg(long)]
     in_memory: bool,
     /// Keep the data in a PostgreSQL-protocol database instead of the
@@ -253,22 +255,22 @@ fn open_engine(args: &ServeArgs) -> Result<Engines, String> {
         let engine = Arc::new(PgEngine::open(&options).map_err(|e| e.to_string())?);
         return Ok((engine.clone(), Some(engine)));
     }
-    let options = if args.in_memory {
-        RocksOptions::in_memory()
-    } else {
-        RocksOptions::durable(&args.data_dir)
+    if args.in_memory {
+        return Ok((Arc::new(MemoryEngine::default()), None));
     }
-    .with_range_prefix_len(dynalith_core::keys::PARTITION_PREFIX_LEN)
-    // In range by the argument's parser: at most MAX_BLOCK_CACHE_BYTES.
-    .with_block_cache_bytes((args.block_cache_mb as usize) << 20)
-    .with_memtable_bytes((args.memtable_mb as usize) << 20)
-    .with_background_write_bytes_per_sec(
-        args.background_write_mb
-            .map_or_else(default_background_write_bytes_per_sec, |mb| mb << 20),
-    )
-    .with_level0_compaction_when_idle_for(
-        (args.compact_when_idle_secs > 0).then(|| Duration::from_secs(args.compact_when_idle_secs)),
-    );
+    let options = RocksOptions::durable(&args.data_dir)
+        .with_range_prefix_len(dynalith_core::keys::PARTITION_PREFIX_LEN)
+        // In range by the argument's parser: at most MAX_BLOCK_CACHE_BYTES.
+        .with_block_cache_bytes((args.block_cache_mb as usize) << 20)
+        .with_memtable_bytes((args.memtable_mb as usize) << 20)
+        .with_background_write_bytes_per_sec(
+            args.background_write_mb
+                .map_or_else(default_background_write_bytes_per_sec, |mb| mb << 20),
+        )
+        .with_level0_compaction_when_idle_for(
+            (args.compact_when_idle_secs > 0)
+                .then(|| Duration::from_secs(args.compact_when_idle_secs)),
+        );
     let engine = Arc::new(RocksEngine::open(&options).map_err(|e| e.to_string())?);
     Ok((engine, None))
 }

@@ -276,6 +276,7 @@ fn https_server_with_log(
     let server = Server {
         child: Some(child),
         endpoint,
+        scratch_dir: None,
     };
     (server, log)
 }

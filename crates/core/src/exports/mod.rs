@@ -740,10 +740,8 @@ mod tests {
 
     #[test]
     fn without_a_directory_for_s3_the_export_fails_as_for_a_missing_bucket() {
-        let engine: std::sync::Arc<dyn dynalith_storage::Engine> = std::sync::Arc::new(
-            dynalith_storage::RocksEngine::open(&dynalith_storage::RocksOptions::in_memory())
-                .unwrap(),
-        );
+        let engine: std::sync::Arc<dyn dynalith_storage::Engine> =
+            std::sync::Arc::new(dynalith_storage::MemoryEngine::default());
         let db = crate::Database::open(engine).unwrap();
         create_table(&db, "tbl");
         enable_recovery(&db, "tbl");

@@ -20,6 +20,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub struct Server {
     pub child: Option<Child>,
     pub endpoint: String,
+    /// The data directory made for a server started on disk in place of
+    /// memory (`DYNALITH_TEST_ON_DISK`), removed when the server drops.
+    pub scratch_dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -29,6 +32,7 @@ impl Server {
             return Server {
                 child: None,
                 endpoint,
+                scratch_dir: None,
             };
         }
         Self::spawn(&["--in-memory"])
@@ -75,7 +79,26 @@ impl Server {
     /// keeps its data there instead: an in-memory server in a schema of its
     /// own, a durable one in the schema its data directory names (so that a
     /// restart on the same directory finds its data again).
+    ///
+    /// With `DYNALITH_TEST_ON_DISK=1`, a server that would run in memory
+    /// (on the in-memory engine) runs on the embedded RocksDB engine
+    /// instead, in a fresh directory of its own: scripts/test.sh runs the
+    /// integration tests once more that way.
     fn spawn(extra: &[&str]) -> Server {
+        let scratch_dir = (std::env::var("DYNALITH_TEST_ON_DISK").as_deref() == Ok("1")
+            && extra.contains(&"--in-memory"))
+        .then(|| tempfile::tempdir().expect("scratch data directory"));
+        let on_disk: Vec<&str>;
+        let extra = match &scratch_dir {
+            Some(dir) => {
+                on_disk = ["--data-dir", dir.path().to_str().expect("utf-8 temp dir")]
+                    .into_iter()
+                    .chain(extra.iter().copied().filter(|&a| a != "--in-memory"))
+                    .collect();
+                &on_disk[..]
+            }
+            None => extra,
+        };
         let from_env = std::env::var("DYNALITH_TEST_SERVE_ARGS").unwrap_or_default();
         let from_env: Vec<&str> = from_env.split_whitespace().collect();
         let overridden = from_env
@@ -104,6 +127,7 @@ impl Server {
         Server {
             child: Some(child),
             endpoint,
+            scratch_dir,
         }
     }
 
