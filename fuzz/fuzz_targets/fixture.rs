@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use dynalith_core::{Database, Operation, RequestContext, Settings};
-use dynalith_storage::{Engine, RocksEngine, RocksOptions};
+use dynalith_storage::{Engine, MemoryEngine};
 use std::sync::{Arc, OnceLock};
 
 /// The operations on items, in the order selector bytes pick them (seeds
@@ -32,8 +32,7 @@ pub fn pick(selector: u8, more: &[&'static str]) -> &'static str {
 /// A new in-memory database with `settings`, after running `fixture`
 /// (pairs of operation name and JSON body) against it.
 pub fn open(fixture: &[(&str, &str)], settings: Settings) -> Arc<Database> {
-    let engine: Arc<dyn Engine> =
-        Arc::new(RocksEngine::open(&RocksOptions::in_memory()).expect("in-memory engine opens"));
+    let engine: Arc<dyn Engine> = Arc::new(MemoryEngine::default());
     let db = Database::open_with(engine, settings).expect("database opens");
     for (name, body) in fixture {
         let operation = Operation::from_name(name).expect("fixture operation exists");

@@ -14,7 +14,7 @@
 
 use dynalith_core::{Database, Operation, RequestContext};
 use dynalith_model::ErrorKind;
-use dynalith_storage::{Engine, RocksEngine, RocksOptions};
+use dynalith_storage::{Engine, MemoryEngine};
 use libfuzzer_sys::fuzz_target;
 use std::sync::Arc;
 
@@ -23,8 +23,7 @@ use std::sync::Arc;
 const MAX_STEPS: usize = 12;
 
 fuzz_target!(|data: &[u8]| {
-    let engine: Arc<dyn Engine> =
-        Arc::new(RocksEngine::open(&RocksOptions::in_memory()).expect("in-memory engine opens"));
+    let engine: Arc<dyn Engine> = Arc::new(MemoryEngine::default());
     let db: Arc<Database> = Database::open(engine).expect("database opens");
     for step in data.split(|&b| b == 0xFF).take(MAX_STEPS) {
         let Some((&selector, body)) = step.split_first() else {
