@@ -14,10 +14,9 @@
 
 use crate::counters::{add_into, decode_counters, encode_counters};
 use crate::own_writes::OwnWrites;
-use crate::row_locks::{lock_id, RowLocks};
+use crate::row_locks::{HeldLocks, RowLocks};
 use crate::{
-    DurabilityWait, Engine, KeyValue, RangeVisitor, ReadView, Result, ScanIter, StorageError,
-    Transaction,
+    DurabilityWait, Engine, KeyValue, RangeVisitor, ReadView, Result, ScanIter, Transaction,
 };
 use imbl::OrdMap;
 use parking_lot::RwLock;
@@ -184,8 +183,8 @@ struct MemoryTransaction<'e> {
     /// The writes in a searchable form, from the first read on (the core
     /// rarely reads what it wrote, so most transactions never build it).
     own_writes: OnceCell<OwnWrites>,
-    /// The row locks this transaction holds (`row_locks::lock_id`).
-    locked: Vec<u64>,
+    /// Released as the transaction drops, after its commit is visible.
+    locked: HeldLocks<'e>,
 }
 
 impl MemoryTransaction<'_> {
@@ -225,13 +224,7 @@ impl ReadView for MemoryTransaction<'_> {
 
 impl Transaction for MemoryTransaction<'_> {
     fn get_for_update(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let id = lock_id(key);
-        if !self.locked.contains(&id) {
-            if !self.engine.locks.lock(id) {
-                return Err(StorageError::Conflict);
-            }
-            self.locked.push(id);
-        }
+        self.locked.take(key)?;
         self.get(key)
     }
 
@@ -290,14 +283,6 @@ impl Transaction for MemoryTransaction<'_> {
     }
 }
 
-impl Drop for MemoryTransaction<'_> {
-    fn drop(&mut self) {
-        for &id in &self.locked {
-            self.engine.locks.unlock(id);
-        }
-    }
-}
-
 struct MemorySnapshot {
     map: Map,
 }
@@ -329,7 +314,7 @@ impl Engine for MemoryEngine {
             engine: self,
             writes: Vec::new(),
             own_writes: OnceCell::new(),
-            locked: Vec::new(),
+            locked: HeldLocks::new(&self.locks),
         })
     }
 

@@ -18,7 +18,7 @@ use crate::group_sync::{DurabilityWait, GroupSync};
 use crate::idle_compaction::{IdleCompaction, LEVEL0_COMPACTION_TRIGGER};
 use crate::own_writes::OwnWrites;
 use crate::range_iterators::RangeIterators;
-use crate::row_locks::{lock_id, RowLocks};
+use crate::row_locks::{HeldLocks, RowLocks};
 use crate::{
     Engine, KeyValue, RangeVisitor, ReadView, Result, ScanIter, StorageError, Transaction,
 };
@@ -442,8 +442,8 @@ struct RocksTransaction<'e> {
     batch: WriteBatch,
     /// The batch's writes in a searchable form, from the first read on.
     own_writes: OnceCell<OwnWrites>,
-    /// The row locks this transaction holds (`row_locks::lock_id`).
-    locked: Vec<u64>,
+    /// Released as the transaction drops, after its commit is visible.
+    locked: HeldLocks<'e>,
 }
 
 impl RocksTransaction<'_> {
@@ -501,13 +501,7 @@ impl ReadView for RocksTransaction<'_> {
 
 impl Transaction for RocksTransaction<'_> {
     fn get_for_update(&mut self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        let id = lock_id(key);
-        if !self.locked.contains(&id) {
-            if !self.engine.locks.lock(id) {
-                return Err(StorageError::Conflict);
-            }
-            self.locked.push(id);
-        }
+        self.locked.take(key)?;
         self.get(key)
     }
 
@@ -549,14 +543,6 @@ impl Transaction for RocksTransaction<'_> {
     }
 }
 
-impl Drop for RocksTransaction<'_> {
-    fn drop(&mut self) {
-        for &id in &self.locked {
-            self.engine.locks.unlock(id);
-        }
-    }
-}
-
 struct RocksSnapshot<'db> {
     snapshot: SnapshotWithThreadMode<'db, DB>,
     range_prefix_len: Option<usize>,
@@ -594,7 +580,7 @@ impl Engine for RocksEngine {
             engine: self,
             batch: WriteBatch::default(),
             own_writes: OnceCell::new(),
-            locked: Vec::new(),
+            locked: HeldLocks::new(&self.locks),
         })
     }
 

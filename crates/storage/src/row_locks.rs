@@ -13,6 +13,7 @@
 //! timeout (a deadlock nonetheless, or a stuck holder) fails the attempt
 //! with a conflict, which the core retries.
 
+use crate::{Result, StorageError};
 use parking_lot::{Condvar, Mutex};
 use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
 use std::time::{Duration, Instant};
@@ -40,7 +41,7 @@ struct StripeState {
 }
 
 /// The lock a key maps to.
-pub(crate) fn lock_id(key: &[u8]) -> u64 {
+fn lock_id(key: &[u8]) -> u64 {
     BuildHasherDefault::<DefaultHasher>::default().hash_one(key)
 }
 
@@ -92,6 +93,43 @@ impl RowLocks {
         if state.waiters > 0 {
             // Waiters of other keys in the stripe wake too and wait again.
             stripe.released.notify_all();
+        }
+    }
+}
+
+/// The row locks one transaction holds, released when it drops: after its
+/// commit, if any, is visible.
+pub(crate) struct HeldLocks<'l> {
+    locks: &'l RowLocks,
+    held: Vec<u64>,
+}
+
+impl<'l> HeldLocks<'l> {
+    pub(crate) fn new(locks: &'l RowLocks) -> Self {
+        HeldLocks {
+            locks,
+            held: Vec::new(),
+        }
+    }
+
+    /// Takes the lock of `key` unless this transaction holds it already;
+    /// a conflict, for the core to retry, when the wait times out.
+    pub(crate) fn take(&mut self, key: &[u8]) -> Result<()> {
+        let id = lock_id(key);
+        if !self.held.contains(&id) {
+            if !self.locks.lock(id) {
+                return Err(StorageError::Conflict);
+            }
+            self.held.push(id);
+        }
+        Ok(())
+    }
+}
+
+impl Drop for HeldLocks<'_> {
+    fn drop(&mut self) {
+        for &id in &self.held {
+            self.locks.unlock(id);
         }
     }
 }
