@@ -13,14 +13,13 @@
 //! place.
 
 use crate::counters::{add_into, decode_counters, encode_counters};
-use crate::own_writes::OwnWrites;
+use crate::own_writes::{OwnWrites, PendingWrites, WriteLog};
 use crate::row_locks::{HeldLocks, RowLocks};
 use crate::{
     DurabilityWait, Engine, KeyValue, RangeVisitor, ReadView, Result, ScanIter, Transaction,
 };
 use imbl::OrdMap;
 use parking_lot::RwLock;
-use std::cell::OnceCell;
 use std::collections::VecDeque;
 use std::ops::Bound;
 use std::sync::Arc;
@@ -177,30 +176,43 @@ enum Write {
     Add(Box<[u8]>, Vec<i64>),
 }
 
-struct MemoryTransaction<'e> {
-    engine: &'e MemoryEngine,
-    writes: Vec<Write>,
-    /// The writes in a searchable form, from the first read on (the core
-    /// rarely reads what it wrote, so most transactions never build it).
-    own_writes: OnceCell<OwnWrites>,
-    /// Released as the transaction drops, after its commit is visible.
-    locked: HeldLocks<'e>,
+/// A transaction's writes, in order.
+#[derive(Default)]
+struct WriteList(Vec<Write>);
+
+impl WriteLog for WriteList {
+    fn put(&mut self, key: &[u8], value: &[u8]) {
+        self.0.push(Write::Put(key.into(), value.into()));
+    }
+
+    fn delete(&mut self, key: &[u8]) {
+        self.0.push(Write::Delete(key.into()));
+    }
+
+    fn add_counters(&mut self, key: &[u8], deltas: &[i64]) {
+        self.0.push(Write::Add(key.into(), deltas.to_vec()));
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    fn replay(&self, own: &mut OwnWrites) {
+        for write in &self.0 {
+            match write {
+                Write::Put(key, value) => own.put(key, value),
+                Write::Delete(key) => own.delete(key),
+                Write::Add(key, deltas) => own.add_counters(key, deltas),
+            }
+        }
+    }
 }
 
-impl MemoryTransaction<'_> {
-    fn own_writes(&self) -> &OwnWrites {
-        self.own_writes.get_or_init(|| {
-            let mut own = OwnWrites::default();
-            for write in &self.writes {
-                match write {
-                    Write::Put(key, value) => own.put(key, value),
-                    Write::Delete(key) => own.delete(key),
-                    Write::Add(key, deltas) => own.add_counters(key, deltas),
-                }
-            }
-            own
-        })
-    }
+struct MemoryTransaction<'e> {
+    engine: &'e MemoryEngine,
+    writes: PendingWrites<WriteList>,
+    /// Released as the transaction drops, after its commit is visible.
+    locked: HeldLocks<'e>,
 }
 
 impl ReadView for MemoryTransaction<'_> {
@@ -208,7 +220,7 @@ impl ReadView for MemoryTransaction<'_> {
         if self.writes.is_empty() {
             return self.engine.get(key);
         }
-        self.own_writes().read(key, || self.engine.get(key))
+        self.writes.own_writes().read(key, || self.engine.get(key))
     }
 
     fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s> {
@@ -217,7 +229,8 @@ impl ReadView for MemoryTransaction<'_> {
         if self.writes.is_empty() {
             return committed;
         }
-        self.own_writes()
+        self.writes
+            .own_writes()
             .merge_range(committed, start, end, reverse)
     }
 }
@@ -229,26 +242,17 @@ impl Transaction for MemoryTransaction<'_> {
     }
 
     fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
-        self.writes.push(Write::Put(key.into(), value.into()));
-        if let Some(own) = self.own_writes.get_mut() {
-            own.put(key, value);
-        }
+        self.writes.put(key, value);
         Ok(())
     }
 
     fn delete(&mut self, key: &[u8]) -> Result<()> {
-        self.writes.push(Write::Delete(key.into()));
-        if let Some(own) = self.own_writes.get_mut() {
-            own.delete(key);
-        }
+        self.writes.delete(key);
         Ok(())
     }
 
     fn add_counters(&mut self, key: &[u8], deltas: &[i64]) -> Result<()> {
-        self.writes.push(Write::Add(key.into(), deltas.to_vec()));
-        if let Some(own) = self.own_writes.get_mut() {
-            own.add_counters(key, deltas);
-        }
+        self.writes.add_counters(key, deltas);
         Ok(())
     }
 
@@ -256,7 +260,7 @@ impl Transaction for MemoryTransaction<'_> {
         if self.writes.is_empty() {
             return Ok(());
         }
-        let writes = std::mem::take(&mut self.writes);
+        let WriteList(writes) = std::mem::take(&mut self.writes).into_log();
         // One hold of the write lock: readers see all of the writes or none.
         let mut map = self.engine.map.write();
         for write in writes {
@@ -312,8 +316,7 @@ impl Engine for MemoryEngine {
     fn begin(&self) -> Box<dyn Transaction + '_> {
         Box::new(MemoryTransaction {
             engine: self,
-            writes: Vec::new(),
-            own_writes: OnceCell::new(),
+            writes: PendingWrites::default(),
             locked: HeldLocks::new(&self.locks),
         })
     }

@@ -1,18 +1,80 @@
 //! A transaction's own uncommitted writes, laid over what its reads find
 //! committed, so that a transaction reads its own writes.
 //!
-//! The embedded engine's transactions write into a plain WriteBatch, which
-//! cannot be searched. The core rarely reads a key it wrote in the same
-//! transaction, so the map is built from the batch on the first read and
-//! kept up to date from then on; a transaction that never reads pays
-//! nothing for it.
+//! The embedded engines' transactions write into a log in the form their
+//! commit applies (RocksDB's WriteBatch, the in-memory engine's list),
+//! which cannot be searched. The core rarely reads a key it wrote in the
+//! same transaction, so the map is built from the log on the first read
+//! and kept up to date from then on (`PendingWrites`); a transaction that
+//! never reads pays nothing for it.
 
 use crate::counters::{add_into, decode_counters, encode_counters};
 use crate::{KeyValue, Result, ScanIter};
+use std::cell::OnceCell;
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 use std::iter::Peekable;
 use std::ops::Bound;
+
+/// An engine's log of a transaction's writes, in the form its commit
+/// applies them.
+pub(crate) trait WriteLog: Default {
+    fn put(&mut self, key: &[u8], value: &[u8]);
+    fn delete(&mut self, key: &[u8]);
+    fn add_counters(&mut self, key: &[u8], deltas: &[i64]);
+    fn is_empty(&self) -> bool;
+    /// Replays every write, in order, into `own`.
+    fn replay(&self, own: &mut OwnWrites);
+}
+
+/// A transaction's writes: the engine's log, and from the transaction's
+/// first read on the same writes in searchable form.
+#[derive(Default)]
+pub(crate) struct PendingWrites<L> {
+    log: L,
+    own: OnceCell<OwnWrites>,
+}
+
+impl<L: WriteLog> PendingWrites<L> {
+    pub(crate) fn put(&mut self, key: &[u8], value: &[u8]) {
+        self.log.put(key, value);
+        if let Some(own) = self.own.get_mut() {
+            own.put(key, value);
+        }
+    }
+
+    pub(crate) fn delete(&mut self, key: &[u8]) {
+        self.log.delete(key);
+        if let Some(own) = self.own.get_mut() {
+            own.delete(key);
+        }
+    }
+
+    pub(crate) fn add_counters(&mut self, key: &[u8], deltas: &[i64]) {
+        self.log.add_counters(key, deltas);
+        if let Some(own) = self.own.get_mut() {
+            own.add_counters(key, deltas);
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.log.is_empty()
+    }
+
+    /// The writes in searchable form, built from the log on first use.
+    pub(crate) fn own_writes(&self) -> &OwnWrites {
+        self.own.get_or_init(|| {
+            let mut own = OwnWrites::default();
+            self.log.replay(&mut own);
+            own
+        })
+    }
+
+    /// The log, for the commit to apply.
+    pub(crate) fn into_log(self) -> L {
+        self.log
+    }
+}
 
 #[derive(Debug, PartialEq)]
 enum OwnWrite {

@@ -16,7 +16,7 @@
 use crate::counters::{add_into, decode_counters, encode_counters};
 use crate::group_sync::{DurabilityWait, GroupSync};
 use crate::idle_compaction::{IdleCompaction, LEVEL0_COMPACTION_TRIGGER};
-use crate::own_writes::OwnWrites;
+use crate::own_writes::{OwnWrites, PendingWrites, WriteLog};
 use crate::range_iterators::RangeIterators;
 use crate::row_locks::{HeldLocks, RowLocks};
 use crate::{
@@ -27,7 +27,6 @@ use rocksdb::{
     Options, ReadOptions, SliceTransform, SnapshotWithThreadMode, WriteBatch, WriteBatchIteratorCf,
     WriteOptions, DB,
 };
-use std::cell::OnceCell;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -439,34 +438,37 @@ where
 
 struct RocksTransaction<'e> {
     engine: &'e RocksEngine,
-    batch: WriteBatch,
-    /// The batch's writes in a searchable form, from the first read on.
-    own_writes: OnceCell<OwnWrites>,
+    writes: PendingWrites<WriteBatch>,
     /// Released as the transaction drops, after its commit is visible.
     locked: HeldLocks<'e>,
 }
 
-impl RocksTransaction<'_> {
-    /// This transaction's own writes, built from the batch on the first
-    /// read.
-    fn own_writes(&self) -> &OwnWrites {
-        self.own_writes.get_or_init(|| {
-            let mut replay = BatchReplay(OwnWrites::default());
-            self.batch.iterate_cf(&mut replay);
-            replay.0
-        })
+impl WriteLog for WriteBatch {
+    fn put(&mut self, key: &[u8], value: &[u8]) {
+        WriteBatch::put(self, key, value);
     }
 
-    /// The own writes to keep up to date, once a read has built them.
-    fn own_writes_mut(&mut self) -> Option<&mut OwnWrites> {
-        self.own_writes.get_mut()
+    fn delete(&mut self, key: &[u8]) {
+        WriteBatch::delete(self, key);
+    }
+
+    fn add_counters(&mut self, key: &[u8], deltas: &[i64]) {
+        self.merge(key, encode_counters(deltas));
+    }
+
+    fn is_empty(&self) -> bool {
+        WriteBatch::is_empty(self)
+    }
+
+    fn replay(&self, own: &mut OwnWrites) {
+        self.iterate_cf(&mut BatchReplay(own));
     }
 }
 
 /// Rebuilds a transaction's own writes from its batch.
-struct BatchReplay(OwnWrites);
+struct BatchReplay<'o>(&'o mut OwnWrites);
 
-impl WriteBatchIteratorCf for BatchReplay {
+impl WriteBatchIteratorCf for BatchReplay<'_> {
     fn put_cf(&mut self, _cf: u32, key: &[u8], value: &[u8]) {
         self.0.put(key, value);
     }
@@ -482,19 +484,20 @@ impl WriteBatchIteratorCf for BatchReplay {
 
 impl ReadView for RocksTransaction<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        if self.batch.is_empty() {
+        if self.writes.is_empty() {
             return self.engine.get(key);
         }
-        self.own_writes().read(key, || self.engine.get(key))
+        self.writes.own_writes().read(key, || self.engine.get(key))
     }
 
     fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s> {
         let read = RangeRead::new(self.engine.range_prefix_len, start, end, reverse);
         let committed = map_iter(self.engine.db.iterator_opt(read.mode, read.options));
-        if self.batch.is_empty() {
+        if self.writes.is_empty() {
             return committed;
         }
-        self.own_writes()
+        self.writes
+            .own_writes()
             .merge_range(committed, start, end, reverse)
     }
 }
@@ -506,34 +509,25 @@ impl Transaction for RocksTransaction<'_> {
     }
 
     fn put(&mut self, key: &[u8], value: &[u8]) -> Result<()> {
-        self.batch.put(key, value);
-        if let Some(own) = self.own_writes_mut() {
-            own.put(key, value);
-        }
+        self.writes.put(key, value);
         Ok(())
     }
 
     fn delete(&mut self, key: &[u8]) -> Result<()> {
-        self.batch.delete(key);
-        if let Some(own) = self.own_writes_mut() {
-            own.delete(key);
-        }
+        self.writes.delete(key);
         Ok(())
     }
 
     fn add_counters(&mut self, key: &[u8], deltas: &[i64]) -> Result<()> {
-        self.batch.merge(key, encode_counters(deltas));
-        if let Some(own) = self.own_writes_mut() {
-            own.add_counters(key, deltas);
-        }
+        self.writes.add_counters(key, deltas);
         Ok(())
     }
 
     fn commit(mut self: Box<Self>) -> Result<()> {
-        if self.batch.is_empty() {
+        if self.writes.is_empty() {
             return Ok(());
         }
-        let batch = std::mem::take(&mut self.batch);
+        let batch = std::mem::take(&mut self.writes).into_log();
         self.engine
             .db
             .write_opt(batch, &self.engine.write_options)
@@ -578,8 +572,7 @@ impl Engine for RocksEngine {
     fn begin(&self) -> Box<dyn Transaction + '_> {
         Box::new(RocksTransaction {
             engine: self,
-            batch: WriteBatch::default(),
-            own_writes: OnceCell::new(),
+            writes: PendingWrites::default(),
             locked: HeldLocks::new(&self.locks),
         })
     }
