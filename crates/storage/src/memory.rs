@@ -5,7 +5,8 @@
 //! Why not RocksDB on its in-memory Env, which this mode ran on before:
 //! nothing here is ever persisted, yet RocksDB still flushed memtables into
 //! LZ4-compressed files and compacted them, a third of the core in a write
-//! workload with two global indexes (docs/design.md, "In-memory engine").
+//! workload with two global indexes (docs/design.md, "Storage engine: in
+//! memory").
 //! A persistent map gives snapshots for the price of cloning its root: a
 //! snapshot shares every node with the live map, and a write copies only
 //! the nodes on its path that a snapshot still shares. With no snapshot
@@ -65,14 +66,15 @@ impl Default for MemoryEngine {
 /// The bounds of a range read of the map.
 type KeyRange<'k> = (Bound<&'k [u8]>, Bound<&'k [u8]>);
 
-/// `[start, end)` as the map's range bounds; `None` when it is empty (the
-/// map's range panics when the start lies beyond the end).
+/// `[start, end)` as the map's range bounds; `None` when no key can lie in
+/// it, so that reads of it skip the tree.
 fn bounds<'k>(start: &'k [u8], end: &'k [u8]) -> Option<KeyRange<'k>> {
     (start < end).then_some((Bound::Included(start), Bound::Excluded(end)))
 }
 
-fn entry(key: &Arc<[u8]>, value: &Arc<[u8]>) -> Result<KeyValue> {
-    Ok((Box::from(&key[..]), Box::from(&value[..])))
+/// An entry copied out of the map.
+fn copied((key, value): (&Arc<[u8]>, &Arc<[u8]>)) -> KeyValue {
+    (Box::from(&key[..]), Box::from(&value[..]))
 }
 
 /// Lends `map`'s entries in `[start, end)` to `visit` until it breaks.
@@ -100,9 +102,9 @@ fn scan_map<'m>(map: &'m Map, start: &[u8], end: &[u8], reverse: bool) -> ScanIt
     };
     let entries = map.range::<_, [u8]>(range);
     if reverse {
-        Box::new(entries.rev().map(|(key, value)| entry(key, value)))
+        Box::new(entries.rev().map(|entry| Ok(copied(entry))))
     } else {
-        Box::new(entries.map(|(key, value)| entry(key, value)))
+        Box::new(entries.map(|entry| Ok(copied(entry))))
     }
 }
 
@@ -136,9 +138,6 @@ impl OwnedRange {
             self.upper.as_ref().map(|key| &key[..]),
         );
         let entries = self.map.range::<_, [u8]>(range);
-        let copied = |(key, value): (&Arc<[u8]>, &Arc<[u8]>)| -> KeyValue {
-            (Box::from(&key[..]), Box::from(&value[..]))
-        };
         self.chunk = if self.reverse {
             entries.rev().take(OWNED_RANGE_CHUNK).map(copied).collect()
         } else {
