@@ -26,7 +26,13 @@ use std::ops::Bound;
 use std::sync::Arc;
 use std::time::Duration;
 
-type Map = OrdMap<Arc<[u8]>, Arc<[u8]>>;
+mod entries;
+mod tree_key;
+
+use entries::{Entries, Entry};
+use tree_key::{KeyProbe, TreeKey};
+
+type Map = OrdMap<TreeKey, Arc<[u8]>>;
 
 /// How many keys `delete_range` removes per hold of the write lock, so
 /// that dropping a big table never stops the other writers for long.
@@ -63,49 +69,24 @@ impl Default for MemoryEngine {
     }
 }
 
-/// The bounds of a range read of the map.
-type KeyRange<'k> = (Bound<&'k [u8]>, Bound<&'k [u8]>);
-
-/// `[start, end)` as the map's range bounds; `None` when no key can lie in
-/// it, so that reads of it skip the tree.
-fn bounds<'k>(start: &'k [u8], end: &'k [u8]) -> Option<KeyRange<'k>> {
-    (start < end).then_some((Bound::Included(start), Bound::Excluded(end)))
-}
-
 /// An entry copied out of the map.
-fn copied((key, value): (&Arc<[u8]>, &Arc<[u8]>)) -> KeyValue {
-    (Box::from(&key[..]), Box::from(&value[..]))
+fn copied((key, value): Entry<'_>) -> KeyValue {
+    (Box::from(key.bytes()), Box::from(&value[..]))
 }
 
 /// Lends `map`'s entries in `[start, end)` to `visit` until it breaks.
 fn visit_map(map: &Map, start: &[u8], end: &[u8], reverse: bool, visit: &mut RangeVisitor<'_>) {
-    let Some(range) = bounds(start, end) else {
-        return;
-    };
-    let mut entries = map.range::<_, [u8]>(range);
-    loop {
-        let next = if reverse {
-            entries.next_back()
-        } else {
-            entries.next()
-        };
-        match next {
-            Some((key, value)) if visit(key, value).is_continue() => {}
-            _ => return,
+    for (key, value) in Entries::between(map, start, end, reverse) {
+        if visit(key.bytes(), value).is_break() {
+            return;
         }
     }
 }
 
 fn scan_map<'m>(map: &'m Map, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'m> {
-    let Some(range) = bounds(start, end) else {
-        return Box::new(std::iter::empty());
-    };
-    let entries = map.range::<_, [u8]>(range);
-    if reverse {
-        Box::new(entries.rev().map(|entry| Ok(copied(entry))))
-    } else {
-        Box::new(entries.map(|entry| Ok(copied(entry))))
-    }
+    let bound = |key: &[u8]| Box::<[u8]>::from(key);
+    let entries = Entries::between(map, bound(start), bound(end), reverse);
+    Box::new(entries.map(|entry| Ok(copied(entry))))
 }
 
 /// A range read that owns its view of the map, for readers that cannot lend
@@ -133,16 +114,13 @@ impl OwnedRange {
     }
 
     fn refill(&mut self) {
-        let range: KeyRange<'_> = (
-            self.lower.as_ref().map(|key| &key[..]),
-            self.upper.as_ref().map(|key| &key[..]),
+        let entries = Entries::new(
+            &self.map,
+            self.lower.as_ref(),
+            self.upper.as_ref(),
+            self.reverse,
         );
-        let entries = self.map.range::<_, [u8]>(range);
-        self.chunk = if self.reverse {
-            entries.rev().take(OWNED_RANGE_CHUNK).map(copied).collect()
-        } else {
-            entries.take(OWNED_RANGE_CHUNK).map(copied).collect()
-        };
+        self.chunk = entries.take(OWNED_RANGE_CHUNK).map(copied).collect();
         match self.chunk.back() {
             Some((last, _)) if self.chunk.len() == OWNED_RANGE_CHUNK => {
                 let resume = Bound::Excluded(last.clone());
@@ -170,7 +148,7 @@ impl Iterator for OwnedRange {
 
 /// One write of a transaction, applied in order at commit.
 enum Write {
-    Put(Arc<[u8]>, Arc<[u8]>),
+    Put(TreeKey, Arc<[u8]>),
     Delete(Box<[u8]>),
     Add(Box<[u8]>, Vec<i64>),
 }
@@ -181,7 +159,7 @@ struct WriteList(Vec<Write>);
 
 impl WriteLog for WriteList {
     fn put(&mut self, key: &[u8], value: &[u8]) {
-        self.0.push(Write::Put(key.into(), value.into()));
+        self.0.push(Write::Put(TreeKey::from(key), value.into()));
     }
 
     fn delete(&mut self, key: &[u8]) {
@@ -199,7 +177,7 @@ impl WriteLog for WriteList {
     fn replay(&self, own: &mut OwnWrites) {
         for write in &self.0 {
             match write {
-                Write::Put(key, value) => own.put(key, value),
+                Write::Put(key, value) => own.put(key.bytes(), value),
                 Write::Delete(key) => own.delete(key),
                 Write::Add(key, deltas) => own.add_counters(key, deltas),
             }
@@ -268,15 +246,15 @@ impl Transaction for MemoryTransaction<'_> {
                     map.insert(key, value);
                 }
                 Write::Delete(key) => {
-                    map.remove::<[u8]>(&key);
+                    map.remove(&KeyProbe::new(&key));
                 }
                 Write::Add(key, deltas) => {
                     let mut total = map
-                        .get::<[u8]>(&key)
+                        .get(&KeyProbe::new(&key))
                         .map(|value| decode_counters(value))
                         .unwrap_or_default();
                     add_into(&mut total, &deltas);
-                    map.insert(key.into(), encode_counters(&total).into());
+                    map.insert(TreeKey::from(&key[..]), encode_counters(&total).into());
                 }
             }
         }
@@ -292,7 +270,10 @@ struct MemorySnapshot {
 
 impl ReadView for MemorySnapshot {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.map.get::<[u8]>(key).map(|value| value.to_vec()))
+        Ok(self
+            .map
+            .get(&KeyProbe::new(key))
+            .map(|value| value.to_vec()))
     }
 
     fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s> {
@@ -325,7 +306,11 @@ impl Engine for MemoryEngine {
     }
 
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self.map.read().get::<[u8]>(key).map(|value| value.to_vec()))
+        Ok(self
+            .map
+            .read()
+            .get(&KeyProbe::new(key))
+            .map(|value| value.to_vec()))
     }
 
     fn visit_latest_range(
@@ -342,13 +327,9 @@ impl Engine for MemoryEngine {
     }
 
     fn delete_range(&self, start: &[u8], end: &[u8]) -> Result<()> {
-        let Some(range) = bounds(start, end) else {
-            return Ok(());
-        };
         loop {
             let mut map = self.map.write();
-            let keys: Vec<Arc<[u8]>> = map
-                .range::<_, [u8]>(range)
+            let keys: Vec<TreeKey> = Entries::between(&map, start, end, false)
                 .take(DELETE_RANGE_BATCH)
                 .map(|(key, _)| key.clone())
                 .collect();
@@ -356,7 +337,7 @@ impl Engine for MemoryEngine {
                 return Ok(());
             }
             for key in keys {
-                map.remove::<[u8]>(&key);
+                map.remove(&key);
             }
         }
     }
