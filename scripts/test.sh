@@ -62,7 +62,7 @@ for file in crates/dynalith/tests/*.rs; do
   [[ "$name" == crash ]] || INTEGRATION_TESTS+=(--test "$name")
 done
 
-# `--in-memory` servers run on the in-memory engine (storage/src/memory.rs);
+# `--in-memory` servers run on the in-memory engine (storage/src/memory/);
 # the integration tests run once more with each of those servers on the
 # embedded RocksDB engine in a directory of its own, as `dynalith serve`
 # keeps data by default. The differential tests send fewer requests this
