@@ -10,7 +10,6 @@ use super::tree_key::{head_of, KeyProbe, TreeKey};
 use super::Map;
 use imbl::ordmap::RangedIter;
 use imbl::shared_ptr::DefaultSharedPtr;
-use std::collections::VecDeque;
 use std::ops::Bound;
 use std::sync::Arc;
 
@@ -32,8 +31,11 @@ pub(super) struct Entries<'m, B> {
     /// The head of `stop`'s key.
     stop_head: Option<u128>,
     reverse: bool,
-    /// Entries read from the tree, not yet checked against `stop`.
-    ahead: VecDeque<Entry<'m>>,
+    /// Entries read from the tree and known to be within the range:
+    /// `ahead[next..read]` are still to be returned.
+    ahead: [Option<Entry<'m>>; READ_AHEAD],
+    next: usize,
+    read: usize,
     /// The tree has no more entries, or the read has passed `stop`.
     done: bool,
 }
@@ -60,7 +62,9 @@ impl<'m, B: AsRef<[u8]>> Entries<'m, B> {
             stop,
             stop_head,
             reverse,
-            ahead: VecDeque::with_capacity(READ_AHEAD),
+            ahead: [None; READ_AHEAD],
+            next: 0,
+            read: 0,
             done: false,
         }
     }
@@ -83,9 +87,13 @@ impl<'m, B: AsRef<[u8]>> Entries<'m, B> {
     /// Takes the next entries from the tree and prefetches their keys and
     /// values, so that their cache misses overlap instead of following one
     /// another. It stops early at an entry whose head shows it is past
-    /// `stop`.
+    /// `stop`. Entries come in key order, so when the last one taken is
+    /// within the range all are, and only one key of the batch is compared
+    /// with `stop`: a Query of a hundred items compared each before.
     fn read_ahead(&mut self) {
-        for _ in 0..READ_AHEAD {
+        let mut read = 0;
+        let mut past_by_head = false;
+        while read < READ_AHEAD && !past_by_head {
             let next = if self.reverse {
                 self.iter.next_back()
             } else {
@@ -93,21 +101,34 @@ impl<'m, B: AsRef<[u8]>> Entries<'m, B> {
             };
             let Some(entry) = next else {
                 self.done = true;
-                return;
+                break;
             };
             prefetch(entry.0.bytes());
             prefetch(entry.1);
-            self.ahead.push_back(entry);
-            let past = match self.stop_head {
+            self.ahead[read] = Some(entry);
+            read += 1;
+            past_by_head = match self.stop_head {
                 Some(stop) if self.reverse => entry.0.head() < stop,
                 Some(stop) => entry.0.head() > stop,
                 None => false,
             };
-            if past {
-                self.done = true;
-                return;
-            }
         }
+        let taken = &self.ahead[..read];
+        let last_within = !past_by_head
+            && taken
+                .last()
+                .and_then(|entry| *entry)
+                .is_some_and(|(key, _)| self.within(key.bytes()));
+        if !last_within {
+            self.done = true;
+            read = taken
+                .iter()
+                .flatten()
+                .position(|(key, _)| !self.within(key.bytes()))
+                .unwrap_or(read);
+        }
+        self.next = 0;
+        self.read = read;
     }
 }
 
@@ -115,17 +136,17 @@ impl<'m, B: AsRef<[u8]>> Iterator for Entries<'m, B> {
     type Item = Entry<'m>;
 
     fn next(&mut self) -> Option<Entry<'m>> {
-        if self.ahead.is_empty() && !self.done {
+        if self.next == self.read {
+            if self.done {
+                return None;
+            }
             self.read_ahead();
         }
-        let entry = self.ahead.pop_front()?;
-        if self.within(entry.0.bytes()) {
-            Some(entry)
-        } else {
-            self.done = true;
-            self.ahead.clear();
-            None
+        if self.next == self.read {
+            return None;
         }
+        self.next += 1;
+        self.ahead[self.next - 1]
     }
 }
 
