@@ -22,8 +22,9 @@ pub(super) type Entry<'m> = (&'m TreeKey, &'m Arc<[u8]>);
 
 /// A range read of the map, from its lower bound up or, `reverse`, from its
 /// upper bound down. The tree is searched only at the bound the read starts
-/// from, and each entry is checked against the other: imbl would search
-/// both ends of a bounded range, twice the cache misses of a short read.
+/// from, and the entries read are checked against the other, a batch at a
+/// time (`read_ahead`): imbl would search both ends of a bounded range,
+/// twice the cache misses of a short read.
 pub(super) struct Entries<'m, B> {
     iter: RangedIter<'m, TreeKey, Arc<[u8]>, DefaultSharedPtr>,
     /// The bound the read ends at.
