@@ -98,7 +98,7 @@ phase "client tests (JavaScript, boto3, AWS CLI)"
 if ! cmp -s tests/js/package-lock.json tests/js/node_modules/.dynalith-installed-lock; then
   (cd tests/js && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.dynalith-installed-lock)
 fi
-if ! python3 -c "import boto3, pytest, pynamodb" 2>/dev/null || ! command -v aws >/dev/null; then
+if ! python3 -c "import boto3, pytest, pynamodb, moto.server" 2>/dev/null || ! command -v aws >/dev/null; then
   python3 -m pip install -q -r tests/py/requirements.txt
 fi
 

@@ -36,6 +36,7 @@ pub mod read_cache;
 pub mod read_page;
 pub mod request_tokens;
 pub mod resource_policies;
+pub mod s3;
 pub mod stored_item;
 pub mod streams;
 pub mod table_reference;
@@ -149,6 +150,8 @@ pub struct Settings {
     /// The directory standing in for S3 (`local_s3`); None: exports fail
     /// and imports find no bucket.
     pub s3_dir: Option<std::path::PathBuf>,
+    /// An S3-compatible service to use instead of `s3_dir` (`s3`).
+    pub s3_remote: Option<Arc<dyn s3::RemoteS3>>,
     /// Throttle requests over provisioned capacity and on-demand maximums
     /// (`throughput`).
     pub enforce_throughput: bool,
@@ -173,7 +176,7 @@ pub struct Database {
     /// (`streams/retention.rs`).
     retention_started: std::sync::atomic::AtomicBool,
     read_cache: read_cache::ReadCache,
-    local_s3: local_s3::LocalS3,
+    s3: s3::ObjectStore,
     throughput: throughput::ThroughputLimits,
     /// Opened by `open_follower`: serves reads only, runs no background
     /// work.
@@ -248,7 +251,10 @@ impl Database {
             streams,
             retention_started: std::sync::atomic::AtomicBool::new(false),
             read_cache: read_cache::ReadCache::new(settings.read_cache),
-            local_s3: local_s3::LocalS3::new(settings.s3_dir),
+            s3: match settings.s3_remote {
+                Some(remote) => s3::ObjectStore::Remote(remote),
+                None => s3::ObjectStore::Directory(local_s3::LocalS3::new(settings.s3_dir)),
+            },
             throughput: throughput::ThroughputLimits::new(settings.enforce_throughput),
             follower,
         }))
@@ -300,8 +306,8 @@ impl Database {
         &self.throughput
     }
 
-    pub(crate) fn local_s3(&self) -> &local_s3::LocalS3 {
-        &self.local_s3
+    pub(crate) fn s3(&self) -> &s3::ObjectStore {
+        &self.s3
     }
 
     /// Runs one operation on a JSON request body; returns the JSON response

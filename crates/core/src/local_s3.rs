@@ -19,7 +19,7 @@ pub struct S3Failure {
 }
 
 impl S3Failure {
-    fn new(code: &'static str, message: impl Into<String>) -> S3Failure {
+    pub fn new(code: &'static str, message: impl Into<String>) -> S3Failure {
         S3Failure {
             code,
             message: message.into(),

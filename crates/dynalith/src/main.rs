@@ -8,6 +8,7 @@ use dynalith_server::deliveries::Deliveries;
 use dynalith_server::following::Following;
 use dynalith_server::kinesis::KinesisEndpoint;
 use dynalith_server::metrics::Metrics;
+use dynalith_server::s3::S3Endpoint;
 use dynalith_server::sigv4::{SigningCredentials, VerifySignatures};
 use dynalith_server::triggers::Trigger;
 use dynalith_server::{AcceptAnyCredentials, Authenticator, CurrentDatabase, Service};
@@ -183,6 +184,24 @@ struct ServeArgs {
     /// given.
     #[arg(long, value_name = "DIR")]
     s3_dir: Option<PathBuf>,
+    /// Write table exports to, and read imports from, an S3-compatible
+    /// service instead of a directory: http[s]://host[:port] of S3 itself,
+    /// MinIO or LocalStack (path-style requests, signed with SigV4).
+    #[arg(long, value_name = "URL", conflicts_with = "s3_dir")]
+    s3_endpoint: Option<String>,
+    /// The credentials calls to --s3-endpoint are signed with. Default:
+    /// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY from the environment,
+    /// else dummy ones (which local S3 emulators take).
+    #[arg(long, value_name = "ACCESS_KEY:SECRET", requires = "s3_endpoint")]
+    s3_credentials: Option<String>,
+    /// The Region calls to --s3-endpoint are signed for: the buckets'.
+    #[arg(
+        long,
+        value_name = "REGION",
+        default_value = "us-east-1",
+        requires = "s3_endpoint"
+    )]
+    s3_region: String,
     /// Throttle as DynamoDB does: requests over a provisioned table's or
     /// global index's capacity (after its burst capacity) get
     /// ProvisionedThroughputExceededException, and over an on-demand
@@ -296,14 +315,21 @@ fn run(args: ServeArgs) -> Result<(), String> {
         .as_deref()
         .map(KinesisEndpoint::parse_url)
         .transpose()?;
-    // System roots are read only when some trigger or the Kinesis endpoint
-    // needs them.
-    let kinesis_https = kinesis_url
-        .as_ref()
-        .is_some_and(|url| url.scheme_str() == Some("https"));
+    let s3_url = args
+        .s3_endpoint
+        .as_deref()
+        .map(S3Endpoint::parse_url)
+        .transpose()?;
+    // System roots are read only when some trigger or the Kinesis or S3
+    // endpoint needs them.
+    let endpoints_https = [&kinesis_url, &s3_url]
+        .into_iter()
+        .flatten()
+        .any(|url| url.scheme_str() == Some("https"));
     // Servers sharing a schema over HTTPS reach their leader over it too.
     let https_leader = args.shared_schema && tls.is_some();
-    let outgoing_tls = if triggers.iter().any(Trigger::is_https) || kinesis_https || https_leader {
+    let outgoing_tls = if triggers.iter().any(Trigger::is_https) || endpoints_https || https_leader
+    {
         Some(dynalith_server::tls::connector(
             args.stream_trigger_ca_file.as_deref(),
         )?)
@@ -313,9 +339,18 @@ fn run(args: ServeArgs) -> Result<(), String> {
     let kinesis_endpoint = match kinesis_url {
         Some(url) => Some(KinesisEndpoint {
             url,
-            credentials: kinesis_credentials(args.kinesis_credentials.as_deref())?,
+            credentials: signing_credentials(args.kinesis_credentials.as_deref())?,
             tls: outgoing_tls.clone(),
         }),
+        None => None,
+    };
+    let s3_remote = match s3_url {
+        Some(url) => Some(Arc::new(S3Endpoint {
+            url,
+            credentials: signing_credentials(args.s3_credentials.as_deref())?,
+            region: args.s3_region.clone(),
+            tls: outgoing_tls.clone(),
+        }) as Arc<dyn dynalith_core::s3::RemoteS3>),
         None => None,
     };
     let (engine, postgres) = open_engine(&args)?;
@@ -340,6 +375,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
         limits,
         read_cache,
         s3_dir,
+        s3_remote,
         enforce_throughput: args.enforce_throughput,
     };
     let follows = postgres.as_ref().is_some_and(|pg| pg.follows());
@@ -507,7 +543,9 @@ fn advertised(scheme: &str, address: std::net::SocketAddr) -> String {
     )
 }
 
-fn kinesis_credentials(flag: Option<&str>) -> Result<SigningCredentials, String> {
+/// The credentials of --kinesis-credentials or --s3-credentials, else of
+/// the environment, else dummy ones.
+fn signing_credentials(flag: Option<&str>) -> Result<SigningCredentials, String> {
     if let Some(pair) = flag {
         return SigningCredentials::parse(pair);
     }

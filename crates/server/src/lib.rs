@@ -17,6 +17,7 @@ pub mod kinesis;
 pub mod metrics;
 mod outgoing;
 mod response;
+pub mod s3;
 pub mod sigv4;
 pub mod tls;
 pub mod triggers;

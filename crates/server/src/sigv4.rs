@@ -80,7 +80,12 @@ impl VerifySignatures {
         check_time(amz_date, auth.date, now)?;
 
         let payload_hash = hex(&Sha256::digest(body));
-        let canonical = canonical_request(parts, auth.signed_headers, &payload_hash)?;
+        let canonical = canonical_request(
+            parts,
+            auth.signed_headers,
+            &payload_hash,
+            PathEncoding::Twice,
+        )?;
         let scope = Scope {
             date: auth.date,
             region: auth.region,
@@ -131,10 +136,12 @@ fn signature(secret: &str, amz_date: &str, scope: &Scope<'_>, canonical: &str) -
 }
 
 /// Signs an outgoing request to another AWS service (Kinesis, for the
-/// streaming destinations): adds `X-Amz-Date` and `Authorization` over
-/// its method, path, `host`, `content-type`, `x-amz-date` and
-/// `x-amz-target` headers and `body`. The request must carry a `host`
-/// header.
+/// streaming destinations; S3, for exports and imports): adds
+/// `X-Amz-Date` and `Authorization` over its method, path, query, `host`,
+/// `content-type`, `x-amz-date` and `x-amz-target` headers and `body`. The
+/// request must carry a `host` header. For S3, which requires it, the
+/// body's hash is sent and signed as `x-amz-content-sha256`, and the path
+/// is signed as it is sent (S3 alone does not encode it again).
 pub fn sign(
     parts: &mut Parts,
     body: &[u8],
@@ -149,15 +156,32 @@ pub fn sign(
         .map_err(|e| e.to_string())?;
     let value = hyper::header::HeaderValue::from_str(&amz_date).map_err(|e| e.to_string())?;
     parts.headers.insert("x-amz-date", value);
-    let mut signed: Vec<&str> = ["content-type", "host", "x-amz-date", "x-amz-target"]
-        .into_iter()
-        .filter(|name| parts.headers.contains_key(*name))
-        .collect();
+    let payload_hash = hex(&Sha256::digest(body));
+    let s3 = service == "s3";
+    if s3 {
+        let value =
+            hyper::header::HeaderValue::from_str(&payload_hash).map_err(|e| e.to_string())?;
+        parts.headers.insert("x-amz-content-sha256", value);
+    }
+    let mut signed: Vec<&str> = [
+        "content-type",
+        "host",
+        "x-amz-content-sha256",
+        "x-amz-date",
+        "x-amz-target",
+    ]
+    .into_iter()
+    .filter(|name| parts.headers.contains_key(*name))
+    .collect();
     signed.sort_unstable();
     let signed_headers = signed.join(";");
-    let payload_hash = hex(&Sha256::digest(body));
+    let path = if s3 {
+        PathEncoding::AsSent
+    } else {
+        PathEncoding::Twice
+    };
     let canonical =
-        canonical_request(parts, &signed_headers, &payload_hash).map_err(|e| e.message)?;
+        canonical_request(parts, &signed_headers, &payload_hash, path).map_err(|e| e.message)?;
     let scope = Scope {
         date: &amz_date[..8],
         region,
@@ -297,15 +321,30 @@ fn check_time(amz_date: &str, scope_date: &str, now: SystemTime) -> Result<(), D
     Ok(())
 }
 
+/// How a canonical request holds the request's path.
+#[derive(Clone, Copy, PartialEq)]
+enum PathEncoding {
+    /// Each segment URI-encoded once more, as SigV4 does for every service
+    /// but S3.
+    Twice,
+    /// As it was sent (S3).
+    AsSent,
+}
+
 fn canonical_request(
     parts: &Parts,
     signed_headers: &str,
     payload_hash: &str,
+    path: PathEncoding,
 ) -> Result<String, DynamoError> {
     let mut canonical = String::with_capacity(512);
     canonical.push_str(parts.method.as_str());
     canonical.push('\n');
-    canonical.push_str(&canonical_path(parts.uri.path()));
+    match path {
+        PathEncoding::Twice => canonical.push_str(&canonical_path(parts.uri.path())),
+        PathEncoding::AsSent if parts.uri.path().is_empty() => canonical.push('/'),
+        PathEncoding::AsSent => canonical.push_str(parts.uri.path()),
+    }
     canonical.push('\n');
     canonical.push_str(&canonical_query(parts.uri.query().unwrap_or_default()));
     canonical.push('\n');
@@ -373,7 +412,7 @@ fn canonical_query(query: &str) -> String {
         .join("&")
 }
 
-fn uri_encode(text: &str, encode_slash: bool) -> String {
+pub(crate) fn uri_encode(text: &str, encode_slash: bool) -> String {
     let mut out = String::with_capacity(text.len());
     for byte in text.bytes() {
         match byte {

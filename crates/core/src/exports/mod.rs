@@ -1,6 +1,6 @@
 //! Table exports (ExportTableToPointInTime): a table's items as they were
 //! at one moment, written as DynamoDB writes them to S3 — into the local
-//! stand-in for S3 (`local_s3`):
+//! stand-in for S3 or an S3-compatible service (`s3`):
 //!
 //! ```text
 //! <prefix>/AWSDynamoDB/<export id>/_started
@@ -321,7 +321,7 @@ impl Database {
     }
 
     fn write_export(&self, export: &ExportMeta, table: &TableMeta) -> Result<Written, S3Failure> {
-        let s3 = self.local_s3();
+        let s3 = self.s3();
         let bucket = &export.s3_bucket;
         let base = export.base_key();
         s3.put(bucket, &format!("{base}/_started"), b"")?;
@@ -459,7 +459,7 @@ impl Database {
             .map(|b| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[usize::from(*b) % 36]))
             .collect();
         let key = format!("{}/data/{name}.{}", export.base_key(), format.extension());
-        self.local_s3().put(&export.s3_bucket, &key, &bytes)?;
+        self.s3().put(&export.s3_bucket, &key, &bytes)?;
         let line = serde_json::json!({
             "itemCount": file.items,
             "md5": md5_base64(&bytes),

@@ -1,5 +1,6 @@
 //! Table imports (ImportTable): a new table filled from the objects under
-//! a key prefix of a bucket in the local stand-in for S3 (`local_s3`), in
+//! a key prefix of a bucket in the local stand-in for S3 or an
+//! S3-compatible service (`s3`), in
 //! DynamoDB JSON, Ion or CSV, uncompressed, gzip or zstd.
 //!
 //! The table is created marked `importing` (DescribeTable says CREATING)
@@ -285,7 +286,7 @@ impl Database {
         table: &Arc<TableMeta>,
         source: &Source,
     ) -> Result<(), S3Failure> {
-        let s3 = self.local_s3();
+        let s3 = self.s3();
         let keys = s3.list(&source.bucket, &source.key_prefix)?;
         if keys.is_empty() {
             return Err(S3Failure {

@@ -1,0 +1,48 @@
+//! Where table exports are written and imports read: the local directory
+//! standing in for S3 (`local_s3`, `--s3-dir`), or an S3-compatible
+//! service reached over HTTP (`--s3-endpoint`: S3 itself, MinIO,
+//! LocalStack), whose client the server crate provides (`RemoteS3`), as
+//! it owns the outgoing connections and their signatures.
+
+use crate::local_s3::{LocalS3, S3Failure};
+use std::sync::Arc;
+
+/// An S3-compatible service. Its calls block: exports and imports run on
+/// threads of their own.
+pub trait RemoteS3: Send + Sync + std::fmt::Debug {
+    /// Writes (or replaces) one object.
+    fn put(&self, bucket: &str, key: &str, bytes: &[u8]) -> Result<(), S3Failure>;
+    fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, S3Failure>;
+    /// The keys of the bucket's objects that start with `prefix`, in
+    /// lexicographic order as S3 lists them.
+    fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, S3Failure>;
+}
+
+#[derive(Clone, Debug)]
+pub enum ObjectStore {
+    Directory(LocalS3),
+    Remote(Arc<dyn RemoteS3>),
+}
+
+impl ObjectStore {
+    pub fn put(&self, bucket: &str, key: &str, bytes: &[u8]) -> Result<(), S3Failure> {
+        match self {
+            ObjectStore::Directory(local) => local.put(bucket, key, bytes),
+            ObjectStore::Remote(remote) => remote.put(bucket, key, bytes),
+        }
+    }
+
+    pub fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, S3Failure> {
+        match self {
+            ObjectStore::Directory(local) => local.get(bucket, key),
+            ObjectStore::Remote(remote) => remote.get(bucket, key),
+        }
+    }
+
+    pub fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, S3Failure> {
+        match self {
+            ObjectStore::Directory(local) => local.list(bucket, prefix),
+            ObjectStore::Remote(remote) => remote.list(bucket, prefix),
+        }
+    }
+}
