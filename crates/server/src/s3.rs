@@ -270,6 +270,44 @@ impl ListPage {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Keys come back as they were stored, whatever XML had to escape
+        /// in them (`&`, `<`, quotes) and whatever else they hold.
+        #[test]
+        fn list_pages_give_back_the_keys_they_were_made_of(
+            keys in prop::collection::vec("[ -~\u{e9}\u{4e2d}]{1,24}", 0..6),
+            next in prop::option::of("[ -~]{1,16}"),
+        ) {
+            let mut xml = String::from("<ListBucketResult><IsTruncated>");
+            xml.push_str(if next.is_some() { "true" } else { "false" });
+            xml.push_str("</IsTruncated>");
+            for key in &keys {
+                xml.push_str(&format!(
+                    "<Contents><Key>{}</Key><Size>1</Size></Contents>",
+                    quick_xml::escape::escape(key.as_str())
+                ));
+            }
+            if let Some(token) = &next {
+                xml.push_str(&format!(
+                    "<NextContinuationToken>{}</NextContinuationToken>",
+                    quick_xml::escape::escape(token.as_str())
+                ));
+            }
+            xml.push_str("</ListBucketResult>");
+            let page = ListPage::parse(xml.as_bytes()).unwrap();
+            prop_assert_eq!(page, ListPage { keys, truncated: next.is_some(), next });
+        }
+
+        /// Whatever a service answers is a page, an error or a failure,
+        /// never a panic of the export's thread.
+        #[test]
+        fn any_answer_is_read_without_panicking(body in prop::collection::vec(any::<u8>(), 0..200)) {
+            let _ = ListPage::parse(&body);
+            let _ = error_of(&body);
+        }
+    }
 
     #[test]
     fn a_list_page_gives_its_keys_unescaped_and_where_to_go_on() {
