@@ -201,3 +201,25 @@ def test_s3s_refusals_fail_the_export_or_import_with_s3s_code(s3_service, s3, dy
             TableArn=other_arn, S3Bucket=new_bucket(s3))["ExportDescription"]["ExportArn"])
         assert export["ExportStatus"] == "FAILED"
         assert export["FailureCode"] == "S3SignatureDoesNotMatch"
+
+
+@pytest.mark.parametrize("sse", [
+    {},
+    {"S3SseAlgorithm": "AES256"},
+    {"S3SseAlgorithm": "KMS", "S3SseKmsKeyId": "arn:aws:kms:us-east-1:000000000000:key/exports"},
+])
+def test_an_export_asks_s3_for_the_encryption_it_names(s3, dynamodb, sse):
+    source = f"src-{uuid.uuid4().hex[:8]}"
+    arn = table_with_recovery(dynamodb, source)
+    dynamodb.put_item(TableName=source, Item={"pk": {"S": "a"}, "sk": {"N": "1"}})
+    bucket = new_bucket(s3)
+    export = finished_export(dynamodb, dynamodb.export_table_to_point_in_time(
+        TableArn=arn, S3Bucket=bucket, **sse)["ExportDescription"]["ExportArn"])
+    assert export["ExportStatus"] == "COMPLETED", export
+    keys = [obj["Key"] for obj in s3.list_objects_v2(Bucket=bucket)["Contents"]]
+    assert len(keys) == 6  # _started, a data file, two manifests and their checksums
+    expected = {"AES256": "AES256", "KMS": "aws:kms"}.get(sse.get("S3SseAlgorithm"))
+    for key in keys:
+        head = s3.head_object(Bucket=bucket, Key=key)
+        assert head.get("ServerSideEncryption") == expected, (key, head)
+        assert head.get("SSEKMSKeyId") == sse.get("S3SseKmsKeyId"), (key, head)

@@ -7,11 +7,26 @@
 use crate::local_s3::{LocalS3, S3Failure};
 use std::sync::Arc;
 
+/// How S3 is to encrypt the objects it is sent: an export's
+/// S3SseAlgorithm (`AES256` or `KMS`) and S3SseKmsKeyId. Neither given:
+/// as the bucket's default has it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Encryption<'a> {
+    pub algorithm: Option<&'a str>,
+    pub kms_key_id: Option<&'a str>,
+}
+
 /// An S3-compatible service. Its calls block: exports and imports run on
 /// threads of their own.
 pub trait RemoteS3: Send + Sync + std::fmt::Debug {
-    /// Writes (or replaces) one object.
-    fn put(&self, bucket: &str, key: &str, bytes: &[u8]) -> Result<(), S3Failure>;
+    /// Writes (or replaces) one object, encrypted as `encryption` asks.
+    fn put(
+        &self,
+        bucket: &str,
+        key: &str,
+        bytes: &[u8],
+        encryption: Encryption<'_>,
+    ) -> Result<(), S3Failure>;
     fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, S3Failure>;
     /// The keys of the bucket's objects that start with `prefix`, in
     /// lexicographic order as S3 lists them.
@@ -25,10 +40,18 @@ pub enum ObjectStore {
 }
 
 impl ObjectStore {
-    pub fn put(&self, bucket: &str, key: &str, bytes: &[u8]) -> Result<(), S3Failure> {
+    /// Writes (or replaces) one object. A directory has no encryption to
+    /// ask for.
+    pub fn put(
+        &self,
+        bucket: &str,
+        key: &str,
+        bytes: &[u8],
+        encryption: Encryption<'_>,
+    ) -> Result<(), S3Failure> {
         match self {
             ObjectStore::Directory(local) => local.put(bucket, key, bytes),
-            ObjectStore::Remote(remote) => remote.put(bucket, key, bytes),
+            ObjectStore::Remote(remote) => remote.put(bucket, key, bytes, encryption),
         }
     }
 

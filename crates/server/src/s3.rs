@@ -12,7 +12,7 @@ use crate::outgoing;
 use crate::sigv4::{self, SigningCredentials};
 use bytes::Bytes;
 use dynalith_core::local_s3::S3Failure;
-use dynalith_core::s3::RemoteS3;
+use dynalith_core::s3::{Encryption, RemoteS3};
 use http_body_util::Full;
 use hyper::{Method, StatusCode, Uri};
 use quick_xml::events::Event;
@@ -55,14 +55,16 @@ impl S3Endpoint {
         Ok(url)
     }
 
-    /// One signed call on the object (or, with an empty key, the bucket)
-    /// `query` is already encoded.
+    /// One signed call on the object (or, with an empty key, the bucket),
+    /// with `headers` besides those of every call. `query` is already
+    /// encoded.
     fn call(
         &self,
         method: Method,
         bucket: &str,
         key: &str,
         query: &str,
+        headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<outgoing::Answer, S3Failure> {
         let base = self.url.path().trim_end_matches('/');
@@ -80,10 +82,14 @@ impl S3Endpoint {
             .authority()
             .map(|a| a.to_string())
             .unwrap_or_default();
-        let request = hyper::Request::builder()
+        let mut request = hyper::Request::builder()
             .method(method)
             .uri(target)
-            .header(hyper::header::HOST, authority)
+            .header(hyper::header::HOST, authority);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let request = request
             .body(())
             .map_err(|e| transport_failure(e.to_string()))?;
         let (mut parts, ()) = request.into_parts();
@@ -118,12 +124,23 @@ impl S3Endpoint {
 }
 
 impl RemoteS3 for S3Endpoint {
-    fn put(&self, bucket: &str, key: &str, bytes: &[u8]) -> Result<(), S3Failure> {
-        self.call(Method::PUT, bucket, key, "", bytes).map(drop)
+    fn put(
+        &self,
+        bucket: &str,
+        key: &str,
+        bytes: &[u8],
+        encryption: Encryption<'_>,
+    ) -> Result<(), S3Failure> {
+        let headers = encryption_headers(encryption);
+        self.call(Method::PUT, bucket, key, "", &headers, bytes)
+            .map(drop)
     }
 
     fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, S3Failure> {
-        Ok(self.call(Method::GET, bucket, key, "", b"")?.body.to_vec())
+        Ok(self
+            .call(Method::GET, bucket, key, "", &[], b"")?
+            .body
+            .to_vec())
     }
 
     fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, S3Failure> {
@@ -135,7 +152,7 @@ impl RemoteS3 for S3Endpoint {
                 query.push_str("&continuation-token=");
                 query.push_str(&sigv4::uri_encode(token, true));
             }
-            let answer = self.call(Method::GET, bucket, "", &query, b"")?;
+            let answer = self.call(Method::GET, bucket, "", &query, &[], b"")?;
             let page = ListPage::parse(&answer.body)?;
             keys.extend(page.keys);
             match page.next {
@@ -148,6 +165,23 @@ impl RemoteS3 for S3Endpoint {
         keys.sort();
         Ok(keys)
     }
+}
+
+/// PutObject's server-side encryption headers for an export's
+/// S3SseAlgorithm and S3SseKmsKeyId (DynamoDB's `KMS` is S3's `aws:kms`).
+fn encryption_headers(encryption: Encryption<'_>) -> Vec<(&str, &str)> {
+    let mut headers = Vec::new();
+    match encryption.algorithm {
+        Some("AES256") => headers.push(("x-amz-server-side-encryption", "AES256")),
+        Some("KMS") => {
+            headers.push(("x-amz-server-side-encryption", "aws:kms"));
+            if let Some(key) = encryption.kms_key_id {
+                headers.push(("x-amz-server-side-encryption-aws-kms-key-id", key));
+            }
+        }
+        _ => {}
+    }
+    headers
 }
 
 fn transport_failure(message: String) -> S3Failure {

@@ -138,7 +138,7 @@ fn signature(secret: &str, amz_date: &str, scope: &Scope<'_>, canonical: &str) -
 /// Signs an outgoing request to another AWS service (Kinesis, for the
 /// streaming destinations; S3, for exports and imports): adds
 /// `X-Amz-Date` and `Authorization` over its method, path, query, `host`,
-/// `content-type`, `x-amz-date` and `x-amz-target` headers and `body`. The
+/// `content-type` and `x-amz-*` headers and `body`. The
 /// request must carry a `host` header. For S3, which requires it, the
 /// body's hash is sent and signed as `x-amz-content-sha256`, and the path
 /// is signed as it is sent (S3 alone does not encode it again).
@@ -163,16 +163,13 @@ pub fn sign(
             hyper::header::HeaderValue::from_str(&payload_hash).map_err(|e| e.to_string())?;
         parts.headers.insert("x-amz-content-sha256", value);
     }
-    let mut signed: Vec<&str> = [
-        "content-type",
-        "host",
-        "x-amz-content-sha256",
-        "x-amz-date",
-        "x-amz-target",
-    ]
-    .into_iter()
-    .filter(|name| parts.headers.contains_key(*name))
-    .collect();
+    // S3 wants every x-amz-* header sent signed (its encryption ones too).
+    let mut signed: Vec<&str> = parts
+        .headers
+        .keys()
+        .map(|name| name.as_str())
+        .filter(|name| matches!(*name, "content-type" | "host") || name.starts_with("x-amz-"))
+        .collect();
     signed.sort_unstable();
     let signed_headers = signed.join(";");
     let path = if s3 {

@@ -97,6 +97,14 @@ impl IncrementalExport {
 }
 
 impl ExportMeta {
+    /// How S3 is to encrypt this export's objects.
+    fn encryption(&self) -> crate::s3::Encryption<'_> {
+        crate::s3::Encryption {
+            algorithm: self.s3_sse_algorithm.as_deref(),
+            kms_key_id: self.s3_sse_kms_key_id.as_deref(),
+        }
+    }
+
     /// The key under which this export's files lie.
     fn base_key(&self) -> String {
         match self.s3_prefix.as_deref().map(|p| p.trim_end_matches('/')) {
@@ -321,10 +329,12 @@ impl Database {
     }
 
     fn write_export(&self, export: &ExportMeta, table: &TableMeta) -> Result<Written, S3Failure> {
-        let s3 = self.s3();
-        let bucket = &export.s3_bucket;
+        let put = |key: &str, bytes: &[u8]| {
+            self.s3()
+                .put(&export.s3_bucket, key, bytes, export.encryption())
+        };
         let base = export.base_key();
-        s3.put(bucket, &format!("{base}/_started"), b"")?;
+        put(&format!("{base}/_started"), b"")?;
         let format = Format::parse(&export.export_format).unwrap_or(Format::DynamoDbJson);
         let mut written = Written::default();
         let mut file = DataFile::new(format)?;
@@ -398,9 +408,8 @@ impl Database {
             self.put_data_file(export, format, file, &mut written)?;
         }
         let files_key = format!("{base}/manifest-files.json");
-        s3.put(bucket, &files_key, &written.manifest_lines)?;
-        s3.put(
-            bucket,
+        put(&files_key, &written.manifest_lines)?;
+        put(
             &format!("{base}/manifest-files.checksum"),
             md5_hex(&written.manifest_lines).as_bytes(),
         )?;
@@ -432,12 +441,11 @@ impl Database {
             code: "UNKNOWN",
             message: e.to_string(),
         })?;
-        s3.put(
-            bucket,
+        put(
             &format!("{base}/manifest-summary.checksum"),
             md5_hex(&summary).as_bytes(),
         )?;
-        s3.put(bucket, &format!("{base}/manifest-summary.json"), &summary)?;
+        put(&format!("{base}/manifest-summary.json"), &summary)?;
         Ok(written)
     }
 
@@ -459,7 +467,8 @@ impl Database {
             .map(|b| char::from(b"abcdefghijklmnopqrstuvwxyz0123456789"[usize::from(*b) % 36]))
             .collect();
         let key = format!("{}/data/{name}.{}", export.base_key(), format.extension());
-        self.s3().put(&export.s3_bucket, &key, &bytes)?;
+        self.s3()
+            .put(&export.s3_bucket, &key, &bytes, export.encryption())?;
         let line = serde_json::json!({
             "itemCount": file.items,
             "md5": md5_base64(&bytes),
