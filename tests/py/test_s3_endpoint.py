@@ -81,22 +81,24 @@ def table_with_recovery(dynamodb, name):
     return arn
 
 
-def finished_export(dynamodb, arn):
+def finished(describe, status):
+    """Polls `describe` until the job's `status` field leaves IN_PROGRESS; returns the job."""
     for _ in range(300):
-        export = dynamodb.describe_export(ExportArn=arn)["ExportDescription"]
-        if export["ExportStatus"] != "IN_PROGRESS":
-            return export
+        job = describe()
+        if job[status] != "IN_PROGRESS":
+            return job
         time.sleep(0.1)
-    pytest.fail(f"export {arn} did not finish")
+    pytest.fail(f"job {job} did not finish")
+
+
+def finished_export(dynamodb, arn):
+    return finished(lambda: dynamodb.describe_export(ExportArn=arn)["ExportDescription"],
+                    "ExportStatus")
 
 
 def finished_import(dynamodb, arn):
-    for _ in range(300):
-        described = dynamodb.describe_import(ImportArn=arn)["ImportTableDescription"]
-        if described["ImportStatus"] != "IN_PROGRESS":
-            return described
-        time.sleep(0.1)
-    pytest.fail(f"import {arn} did not finish")
+    return finished(lambda: dynamodb.describe_import(ImportArn=arn)["ImportTableDescription"],
+                    "ImportStatus")
 
 
 def import_into(dynamodb, table, bucket, prefix, input_format, compression="NONE", **extra):

@@ -41,15 +41,7 @@ pub struct KinesisEndpoint {
 impl KinesisEndpoint {
     /// Checks an `http[s]://host[:port]` URL.
     pub fn parse_url(text: &str) -> Result<Uri, String> {
-        let url: Uri = text
-            .parse()
-            .map_err(|e| format!("bad Kinesis endpoint {text:?}: {e}"))?;
-        if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none() {
-            return Err(format!(
-                "the Kinesis endpoint is http[s]://host[:port], got {text}"
-            ));
-        }
-        Ok(url)
+        outgoing::parse_endpoint(text, "Kinesis")
     }
 }
 

@@ -44,15 +44,7 @@ impl std::fmt::Debug for S3Endpoint {
 impl S3Endpoint {
     /// Checks an `http[s]://host[:port][/path]` URL.
     pub fn parse_url(text: &str) -> Result<Uri, String> {
-        let url: Uri = text
-            .parse()
-            .map_err(|e| format!("bad S3 endpoint {text:?}: {e}"))?;
-        if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none() {
-            return Err(format!(
-                "the S3 endpoint is http[s]://host[:port], got {text}"
-            ));
-        }
-        Ok(url)
+        outgoing::parse_endpoint(text, "S3")
     }
 
     /// One signed call on the object (or, with an empty key, the bucket),
