@@ -41,7 +41,7 @@ pub struct KinesisEndpoint {
 impl KinesisEndpoint {
     /// Checks an `http[s]://host[:port]` URL.
     pub fn parse_url(text: &str) -> Result<Uri, String> {
-        outgoing::parse_endpoint(text, "Kinesis")
+        outgoing::parse_url(text, "Kinesis endpoint")
     }
 }
 

@@ -15,15 +15,16 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::rustls::pki_types::ServerName;
 use tokio_rustls::TlsConnector;
 
-/// Checks the `http[s]://host[:port]` URL of a service the server calls
-/// (`what` names it in the message).
-pub fn parse_endpoint(text: &str, what: &str) -> Result<Uri, String> {
+/// Checks the URL of a service the server calls (a Kinesis or S3
+/// endpoint, a trigger's URL): http:// or https://, with a host. `what`
+/// names it in the message.
+pub fn parse_url(text: &str, what: &str) -> Result<Uri, String> {
     let url: Uri = text
         .parse()
-        .map_err(|e| format!("bad {what} endpoint {text:?}: {e}"))?;
+        .map_err(|e| format!("bad {what} {text:?}: {e}"))?;
     if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none() {
         return Err(format!(
-            "the {what} endpoint is http[s]://host[:port], got {text}"
+            "the {what} must be http[s]://host[:port][/path], got {text}"
         ));
     }
     Ok(url)

@@ -44,7 +44,7 @@ impl std::fmt::Debug for S3Endpoint {
 impl S3Endpoint {
     /// Checks an `http[s]://host[:port][/path]` URL.
     pub fn parse_url(text: &str) -> Result<Uri, String> {
-        outgoing::parse_endpoint(text, "S3")
+        outgoing::parse_url(text, "S3 endpoint")
     }
 
     /// One signed call on the object (or, with an empty key, the bucket),

@@ -37,14 +37,7 @@ impl Trigger {
         let (table, url) = text
             .split_once('=')
             .ok_or_else(|| format!("expected TABLE=URL, got {text:?}"))?;
-        let url: Uri = url
-            .parse()
-            .map_err(|e| format!("bad trigger URL {url:?}: {e}"))?;
-        if !matches!(url.scheme_str(), Some("http" | "https")) || url.host().is_none() {
-            return Err(format!(
-                "trigger URLs are http[s]://host[:port]/path, got {url}"
-            ));
-        }
+        let url = outgoing::parse_url(url, "trigger URL")?;
         if table.is_empty() {
             return Err(format!("no table name in {text:?}"));
         }
