@@ -2,8 +2,10 @@
 
 The service is moto's S3 server, in this process, with its IAM checks on: every request
 dynalith makes must carry a SigV4 signature that moto (with botocore's signer) finds valid
-for the access key's secret, so a signing mistake fails these tests. boto3 manages the tables,
-exports and imports on a dynalith of this test's own and reads the objects back from moto.
+for the access key's secret, so a signing mistake fails these tests. In front of moto, which
+does not check it, the expected bucket owner header is checked as S3 does. boto3 manages the
+tables, exports and imports on a dynalith of this test's own and reads the objects back from
+moto.
 """
 
 import gzip
@@ -19,17 +21,51 @@ os.environ["INITIAL_NO_AUTH_ACTION_COUNT"] = "3"
 import boto3  # noqa: E402
 import pytest  # noqa: E402
 from moto.server import ThreadedMotoServer  # noqa: E402
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
 
 from test_boto3 import own_server  # noqa: E402
 
 REGION = "us-east-1"
 DUMMY = dict(region_name=REGION, aws_access_key_id="dummy", aws_secret_access_key="dummy")
+# The account moto's users, and so the buckets they create, belong to.
+ACCOUNT = "123456789012"
+
+
+class BucketOwnerCheck:
+    """WSGI middleware doing what S3 does with `x-amz-expected-bucket-owner` and moto does not:
+    a request naming another account than the bucket's owner is refused with 403 AccessDenied.
+    Records each request's path and the header, if any."""
+
+    def __init__(self, app):
+        self.app = app
+        self.seen = []
+
+    def __call__(self, environ, start_response):
+        owner = environ.get("HTTP_X_AMZ_EXPECTED_BUCKET_OWNER")
+        self.seen.append((environ.get("PATH_INFO", ""), owner))
+        if owner is not None and owner != ACCOUNT:
+            start_response("403 Forbidden", [("Content-Type", "application/xml")])
+            return [b"<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>AccessDenied</Code>"
+                    b"<Message>Access Denied</Message></Error>"]
+        return self.app(environ, start_response)
+
+
+class S3Service(ThreadedMotoServer):
+    """moto's threaded server with `BucketOwnerCheck` in front."""
+
+    def _server_entry(self):
+        self.owner_check = BucketOwnerCheck(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(self._ip_address, self._port, self.owner_check, True)
+        self._server_ready_event.set()
+        self._server.serve_forever()
 
 
 @pytest.fixture(scope="module")
 def s3_service():
-    """moto on a free port; yields (endpoint, access key, secret) of a user allowed everything."""
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    """moto on a free port; yields (endpoint, access key, secret) of a user allowed everything,
+    and the `BucketOwnerCheck` in front of it."""
+    server = S3Service(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     endpoint = f"http://{host}:{port}"
@@ -41,21 +77,21 @@ def s3_service():
             "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
         }))
         key = iam.create_access_key(UserName="exporter")["AccessKey"]
-        yield endpoint, key["AccessKeyId"], key["SecretAccessKey"]
+        yield endpoint, key["AccessKeyId"], key["SecretAccessKey"], server.owner_check
     finally:
         server.stop()
 
 
 @pytest.fixture(scope="module")
 def s3(s3_service):
-    endpoint, access_key, secret = s3_service
+    endpoint, access_key, secret, _ = s3_service
     return boto3.client("s3", endpoint_url=endpoint, region_name=REGION,
                         aws_access_key_id=access_key, aws_secret_access_key=secret)
 
 
 @pytest.fixture(scope="module")
 def dynamodb(s3_service):
-    endpoint, access_key, secret = s3_service
+    endpoint, access_key, secret, _ = s3_service
     for dynalith in own_server("--s3-endpoint", endpoint,
                                "--s3-credentials", f"{access_key}:{secret}"):
         yield boto3.client("dynamodb", endpoint_url=dynalith, **DUMMY)
@@ -101,9 +137,12 @@ def finished_import(dynamodb, arn):
                     "ImportStatus")
 
 
-def import_into(dynamodb, table, bucket, prefix, input_format, compression="NONE", **extra):
+def import_into(dynamodb, table, bucket, prefix, input_format, compression="NONE", owner=None):
+    source = {"S3Bucket": bucket, "S3KeyPrefix": prefix}
+    if owner is not None:
+        source["S3BucketOwner"] = owner
     started = dynamodb.import_table(
-        S3BucketSource={"S3Bucket": bucket, "S3KeyPrefix": prefix},
+        S3BucketSource=source,
         InputFormat=input_format, InputCompressionType=compression,
         TableCreationParameters={
             "TableName": table,
@@ -111,8 +150,7 @@ def import_into(dynamodb, table, bucket, prefix, input_format, compression="NONE
                                      {"AttributeName": "sk", "AttributeType": "N"}],
             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
                           {"AttributeName": "sk", "KeyType": "RANGE"}],
-            "BillingMode": "PAY_PER_REQUEST"},
-        **extra)
+            "BillingMode": "PAY_PER_REQUEST"})
     return finished_import(dynamodb, started["ImportTableDescription"]["ImportArn"])
 
 
@@ -193,7 +231,7 @@ def test_s3s_refusals_fail_the_export_or_import_with_s3s_code(s3_service, s3, dy
     assert failed_import["FailureCode"] == "S3NoSuchBucket"
 
     # A server whose secret is not the key's: S3 finds its signatures wrong.
-    endpoint, access_key, _ = s3_service
+    endpoint, access_key, _, _ = s3_service
     for dynalith in own_server("--s3-endpoint", endpoint,
                                "--s3-credentials", f"{access_key}:not-the-secret"):
         wrong = boto3.client("dynamodb", endpoint_url=dynalith, **DUMMY)
@@ -225,3 +263,37 @@ def test_an_export_asks_s3_for_the_encryption_it_names(s3, dynamodb, sse):
         head = s3.head_object(Bucket=bucket, Key=key)
         assert head.get("ServerSideEncryption") == expected, (key, head)
         assert head.get("SSEKMSKeyId") == sse.get("S3SseKmsKeyId"), (key, head)
+
+
+def test_s3_checks_the_bucket_owner_the_export_or_import_names(s3_service, s3, dynamodb):
+    owner_check = s3_service[3]
+    source = f"src-{uuid.uuid4().hex[:8]}"
+    arn = table_with_recovery(dynamodb, source)
+    dynamodb.put_item(TableName=source, Item={"pk": {"S": "a"}, "sk": {"N": "1"}})
+    bucket = new_bucket(s3)
+
+    owned = finished_export(dynamodb, dynamodb.export_table_to_point_in_time(
+        TableArn=arn, S3Bucket=bucket, S3BucketOwner=ACCOUNT)["ExportDescription"]["ExportArn"])
+    assert owned["ExportStatus"] == "COMPLETED", owned
+    assert owned["S3BucketOwner"] == ACCOUNT
+    sent = [owner for path, owner in owner_check.seen if path.startswith(f"/{bucket}/")]
+    assert len(sent) == 6 and set(sent) == {ACCOUNT}, sent
+    base = owned["ExportManifest"].rsplit("/", 1)[0]
+    before = len(owner_check.seen)
+    imported = import_into(dynamodb, f"copy-{uuid.uuid4().hex[:8]}", bucket, f"{base}/data/",
+                           "DYNAMODB_JSON", "GZIP", owner=ACCOUNT)
+    assert imported["ImportStatus"] == "COMPLETED", imported
+    # The list of the objects and the read of the data file.
+    sent = [owner for path, owner in owner_check.seen[before:] if path.startswith(f"/{bucket}")]
+    assert len(sent) == 2 and set(sent) == {ACCOUNT}, sent
+
+    others = "111122223333"
+    refused = finished_export(dynamodb, dynamodb.export_table_to_point_in_time(
+        TableArn=arn, S3Bucket=bucket, S3BucketOwner=others)["ExportDescription"]["ExportArn"])
+    assert refused["ExportStatus"] == "FAILED"
+    assert refused["FailureCode"] == "S3AccessDenied"
+    refused_import = import_into(dynamodb, f"none-{uuid.uuid4().hex[:8]}", bucket,
+                                 f"{base}/data/", "DYNAMODB_JSON", "GZIP", owner=others)
+    assert refused_import["ImportStatus"] == "FAILED"
+    assert refused_import["FailureCode"] == "S3AccessDenied"
+    assert refused_import["S3BucketSource"]["S3BucketOwner"] == others

@@ -16,21 +16,32 @@ pub struct Encryption<'a> {
     pub kms_key_id: Option<&'a str>,
 }
 
+/// A bucket as an export or import names it. `expected_owner` is its
+/// S3BucketOwner: the account the caller says owns the bucket, which S3
+/// checks (`x-amz-expected-bucket-owner`) and refuses the call with 403
+/// AccessDenied when another account does, so that an export never lands
+/// in, nor an import reads from, a bucket that merely has the right name.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bucket<'a> {
+    pub name: &'a str,
+    pub expected_owner: Option<&'a str>,
+}
+
 /// An S3-compatible service. Its calls block: exports and imports run on
 /// threads of their own.
 pub trait RemoteS3: Send + Sync + std::fmt::Debug {
     /// Writes (or replaces) one object, encrypted as `encryption` asks.
     fn put(
         &self,
-        bucket: &str,
+        bucket: Bucket<'_>,
         key: &str,
         bytes: &[u8],
         encryption: Encryption<'_>,
     ) -> Result<(), S3Failure>;
-    fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, S3Failure>;
+    fn get(&self, bucket: Bucket<'_>, key: &str) -> Result<Vec<u8>, S3Failure>;
     /// The keys of the bucket's objects that start with `prefix`, in
     /// lexicographic order as S3 lists them.
-    fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, S3Failure>;
+    fn list(&self, bucket: Bucket<'_>, prefix: &str) -> Result<Vec<String>, S3Failure>;
 }
 
 #[derive(Clone, Debug)]
@@ -41,30 +52,30 @@ pub enum ObjectStore {
 
 impl ObjectStore {
     /// Writes (or replaces) one object. A directory has no encryption to
-    /// ask for.
+    /// ask for, nor an owner to check.
     pub fn put(
         &self,
-        bucket: &str,
+        bucket: Bucket<'_>,
         key: &str,
         bytes: &[u8],
         encryption: Encryption<'_>,
     ) -> Result<(), S3Failure> {
         match self {
-            ObjectStore::Directory(local) => local.put(bucket, key, bytes),
+            ObjectStore::Directory(local) => local.put(bucket.name, key, bytes),
             ObjectStore::Remote(remote) => remote.put(bucket, key, bytes, encryption),
         }
     }
 
-    pub fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, S3Failure> {
+    pub fn get(&self, bucket: Bucket<'_>, key: &str) -> Result<Vec<u8>, S3Failure> {
         match self {
-            ObjectStore::Directory(local) => local.get(bucket, key),
+            ObjectStore::Directory(local) => local.get(bucket.name, key),
             ObjectStore::Remote(remote) => remote.get(bucket, key),
         }
     }
 
-    pub fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, S3Failure> {
+    pub fn list(&self, bucket: Bucket<'_>, prefix: &str) -> Result<Vec<String>, S3Failure> {
         match self {
-            ObjectStore::Directory(local) => local.list(bucket, prefix),
+            ObjectStore::Directory(local) => local.list(bucket.name, prefix),
             ObjectStore::Remote(remote) => remote.list(bucket, prefix),
         }
     }

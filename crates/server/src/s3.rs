@@ -12,7 +12,7 @@ use crate::outgoing;
 use crate::sigv4::{self, SigningCredentials};
 use bytes::Bytes;
 use dynalith_core::local_s3::S3Failure;
-use dynalith_core::s3::{Encryption, RemoteS3};
+use dynalith_core::s3::{Bucket, Encryption, RemoteS3};
 use http_body_util::Full;
 use hyper::{Method, StatusCode, Uri};
 use quick_xml::events::Event;
@@ -53,14 +53,14 @@ impl S3Endpoint {
     fn call(
         &self,
         method: Method,
-        bucket: &str,
+        bucket: Bucket<'_>,
         key: &str,
         query: &str,
         headers: &[(&str, &str)],
         body: &[u8],
     ) -> Result<outgoing::Answer, S3Failure> {
         let base = self.url.path().trim_end_matches('/');
-        let mut target = format!("{base}/{}", sigv4::uri_encode(bucket, true));
+        let mut target = format!("{base}/{}", sigv4::uri_encode(bucket.name, true));
         if !key.is_empty() {
             target.push('/');
             target.push_str(&sigv4::uri_encode(key, false));
@@ -80,6 +80,9 @@ impl S3Endpoint {
             .header(hyper::header::HOST, authority);
         for (name, value) in headers {
             request = request.header(*name, *value);
+        }
+        if let Some(owner) = bucket.expected_owner {
+            request = request.header("x-amz-expected-bucket-owner", owner);
         }
         let request = request
             .body(())
@@ -118,7 +121,7 @@ impl S3Endpoint {
 impl RemoteS3 for S3Endpoint {
     fn put(
         &self,
-        bucket: &str,
+        bucket: Bucket<'_>,
         key: &str,
         bytes: &[u8],
         encryption: Encryption<'_>,
@@ -128,14 +131,14 @@ impl RemoteS3 for S3Endpoint {
             .map(drop)
     }
 
-    fn get(&self, bucket: &str, key: &str) -> Result<Vec<u8>, S3Failure> {
+    fn get(&self, bucket: Bucket<'_>, key: &str) -> Result<Vec<u8>, S3Failure> {
         Ok(self
             .call(Method::GET, bucket, key, "", &[], b"")?
             .body
             .to_vec())
     }
 
-    fn list(&self, bucket: &str, prefix: &str) -> Result<Vec<String>, S3Failure> {
+    fn list(&self, bucket: Bucket<'_>, prefix: &str) -> Result<Vec<String>, S3Failure> {
         let mut keys = Vec::new();
         let mut continuation: Option<String> = None;
         loop {

@@ -6,9 +6,11 @@
 //! (Query10). `SETTLE` seconds (default 5) pass between load and reads.
 //!
 //! `taskset -c 0 cargo run --release -p dynalith-storage --example read_cost -- 1000000 mem`
-//! (`disk` for the durable engine). Compare builds or options in
+//! (`disk` for the durable engine, `tree` for the in-memory engine the
+//! server's `--in-memory` runs on; `mem` is RocksDB on its in-memory Env).
+//! Compare builds or options in
 //! alternation: the benchmark machines drift by 20% within minutes.
-use dynalith_storage::{ControlFlow, Engine, RocksEngine, RocksOptions};
+use dynalith_storage::{ControlFlow, Engine, MemoryEngine, RocksEngine, RocksOptions};
 use std::time::{Duration, Instant};
 
 /// The prefix length the server uses (`dynalith_core::keys::PARTITION_PREFIX_LEN`).
@@ -31,13 +33,18 @@ fn main() {
         .get(1)
         .map_or(1_000_000, |a| a.parse().expect("N: a number of items"));
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let options = if args.get(2).map(String::as_str) == Some("disk") {
-        RocksOptions::durable(dir.path())
-    } else {
-        RocksOptions::in_memory()
-    }
-    .with_range_prefix_len(PARTITION_PREFIX_LEN);
-    let engine = RocksEngine::open(&options).expect("open");
+    let engine: Box<dyn Engine> = match args.get(2).map(String::as_str) {
+        Some("tree") => Box::new(MemoryEngine::default()),
+        mode => {
+            let options = if mode == Some("disk") {
+                RocksOptions::durable(dir.path())
+            } else {
+                RocksOptions::in_memory()
+            };
+            let options = options.with_range_prefix_len(PARTITION_PREFIX_LEN);
+            Box::new(RocksEngine::open(&options).expect("open"))
+        }
+    };
     let value: Vec<u8> = (0..200u32).map(|i| b'a' + (i % 7) as u8).collect();
     let started = Instant::now();
     for first in (0..items).step_by(25) {

@@ -98,6 +98,13 @@ impl IncrementalExport {
 
 impl ExportMeta {
     /// How S3 is to encrypt this export's objects.
+    fn bucket(&self) -> crate::s3::Bucket<'_> {
+        crate::s3::Bucket {
+            name: &self.s3_bucket,
+            expected_owner: self.s3_bucket_owner.as_deref(),
+        }
+    }
+
     fn encryption(&self) -> crate::s3::Encryption<'_> {
         crate::s3::Encryption {
             algorithm: self.s3_sse_algorithm.as_deref(),
@@ -331,7 +338,7 @@ impl Database {
     fn write_export(&self, export: &ExportMeta, table: &TableMeta) -> Result<Written, S3Failure> {
         let put = |key: &str, bytes: &[u8]| {
             self.s3()
-                .put(&export.s3_bucket, key, bytes, export.encryption())
+                .put(export.bucket(), key, bytes, export.encryption())
         };
         let base = export.base_key();
         put(&format!("{base}/_started"), b"")?;
@@ -468,7 +475,7 @@ impl Database {
             .collect();
         let key = format!("{}/data/{name}.{}", export.base_key(), format.extension());
         self.s3()
-            .put(&export.s3_bucket, &key, &bytes, export.encryption())?;
+            .put(export.bucket(), &key, &bytes, export.encryption())?;
         let line = serde_json::json!({
             "itemCount": file.items,
             "md5": md5_base64(&bytes),

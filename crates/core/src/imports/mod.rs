@@ -169,6 +169,8 @@ impl Compression {
 /// Where an import reads from, and how.
 pub struct Source {
     pub bucket: String,
+    /// S3BucketOwner (`crate::s3::Bucket`).
+    pub bucket_owner: Option<String>,
     pub key_prefix: String,
     pub format: InputFormat,
     pub compression: Compression,
@@ -287,7 +289,11 @@ impl Database {
         source: &Source,
     ) -> Result<(), S3Failure> {
         let s3 = self.s3();
-        let keys = s3.list(&source.bucket, &source.key_prefix)?;
+        let bucket = crate::s3::Bucket {
+            name: &source.bucket,
+            expected_owner: source.bucket_owner.as_deref(),
+        };
+        let keys = s3.list(bucket, &source.key_prefix)?;
         if keys.is_empty() {
             return Err(S3Failure {
                 code: "S3NoSuchKey",
@@ -300,7 +306,7 @@ impl Database {
         // Each key's last item, and how many records named the key.
         let mut batch: BTreeMap<Vec<u8>, (Item, i64)> = BTreeMap::new();
         for key in keys {
-            let bytes = s3.get(&source.bucket, &key)?;
+            let bytes = s3.get(bucket, &key)?;
             import.processed_size_bytes += bytes.len() as i64;
             let text = source
                 .compression

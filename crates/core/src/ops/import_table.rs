@@ -187,8 +187,9 @@ pub fn execute(
     let id = crate::exports::new_job_id(now);
     let source = input.s3_bucket_source.as_ref();
     let mut bucket_source = Map::new();
-    if let Some(owner) = source.and_then(|s| s.s3_bucket_owner.clone()) {
-        bucket_source.insert("S3BucketOwner".into(), owner.into());
+    let bucket_owner = source.and_then(|s| s.s3_bucket_owner.clone());
+    if let Some(owner) = &bucket_owner {
+        bucket_source.insert("S3BucketOwner".into(), owner.clone().into());
     }
     let bucket = source.and_then(|s| s.s3_bucket.clone()).unwrap_or_default();
     bucket_source.insert("S3Bucket".into(), bucket.clone().into());
@@ -227,6 +228,7 @@ pub fn execute(
     db.save_import(&import)?;
     let source = Source {
         bucket,
+        bucket_owner,
         key_prefix: key_prefix.unwrap_or_default(),
         format: input_format(&input),
         compression: Compression::parse(&compression).unwrap_or(Compression::None),
