@@ -221,6 +221,10 @@ pub struct IndexUnits {
     pub name: String,
     pub kind: IndexKind,
     pub units: f64,
+    /// The size of the entry the write left in the index (with a local
+    /// index's overhead), 0 when it removed the entry or is a read: what a
+    /// bulk operation reports as the index's BulkPutBytes.
+    pub written_bytes: usize,
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@
 //! backup entry    01 'B' <backup id u32 BE>                 -> BackupMeta JSON
 //! export entry    01 'E' <export id>                        -> ExportMeta JSON
 //! import entry    01 'M' <import id>                        -> ImportMeta JSON
+//! bulk operation  01 'U' <operation id>                     -> BulkOperationMeta JSON
 //! item            02 <table id> <hash(pk) u64 BE> <pk> [<sk>] -> stored item
 //! table counters  03 <table id> <shard u8>                  -> [item count, bytes]
 //! index entry     02 <index id> <hash(ipk…)> <ipk…> [<isk…>] <pk> [<sk>] -> projected item
@@ -134,6 +135,16 @@ pub fn import_entry(import_id: &str) -> Vec<u8> {
 
 pub fn import_entries_range() -> (Vec<u8>, Vec<u8>) {
     (vec![CATALOG, b'M'], vec![CATALOG, b'M' + 1])
+}
+
+pub fn bulk_operation_entry(operation_id: &str) -> Vec<u8> {
+    let mut key = vec![CATALOG, b'U'];
+    key.extend_from_slice(operation_id.as_bytes());
+    key
+}
+
+pub fn bulk_operation_entries_range() -> (Vec<u8>, Vec<u8>) {
+    (vec![CATALOG, b'U'], vec![CATALOG, b'U' + 1])
 }
 
 /// `item_key` (of any table or backup) moved under `table_id`.

@@ -15,6 +15,7 @@
 
 mod backfill;
 pub mod backups;
+pub mod bulk_operations;
 pub mod capacity;
 pub mod catalog;
 pub mod contributor_insights;
@@ -197,6 +198,7 @@ impl Database {
         db.drop_unfinished_restores()?;
         db.fail_unfinished_exports()?;
         db.fail_unfinished_imports()?;
+        db.fail_unfinished_bulk_operations()?;
         db.resume_backfills();
         db.resume_ttl();
         db.register_unrecorded_streams()?;

@@ -350,10 +350,15 @@ impl Database {
             };
             let units = index::write_units(index.kind, before.as_ref(), after.as_ref());
             if units > 0.0 {
+                let written_bytes = after.as_ref().map_or(0, |a| match index.kind {
+                    crate::catalog::IndexKind::Local => a.storage_size(),
+                    crate::catalog::IndexKind::Global => a.size,
+                });
                 derived.index_units.push(IndexUnits {
                     name: index.name.clone(),
                     kind: index.kind,
                     units,
+                    written_bytes,
                 });
             }
             match (&before, &after) {

@@ -153,7 +153,7 @@ impl Compression {
         }
     }
 
-    fn decompress(self, bytes: Vec<u8>) -> std::io::Result<Vec<u8>> {
+    pub(crate) fn decompress(self, bytes: Vec<u8>) -> std::io::Result<Vec<u8>> {
         match self {
             Compression::None => Ok(bytes),
             Compression::Gzip => {
@@ -379,7 +379,7 @@ impl Database {
 
 /// An item's storage key, once it is known to be a valid item of the
 /// table: its keys, its size and its index keys.
-fn checked(table: &TableMeta, item: Item) -> Result<(Vec<u8>, Item), String> {
+pub(crate) fn checked(table: &TableMeta, item: Item) -> Result<(Vec<u8>, Item), String> {
     let key = key_of_item(table, &item).map_err(|e| e.message)?;
     if item_size(&item) > MAX_ITEM_SIZE {
         return Err("Item size has exceeded the maximum allowed size".into());

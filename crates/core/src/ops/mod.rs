@@ -5,6 +5,7 @@ mod batch_common;
 mod batch_execute_statement;
 mod batch_get_item;
 mod batch_write_item;
+mod cancel_bulk_operation;
 mod capacity_quotas;
 mod conditional_write;
 mod create_backup;
@@ -14,6 +15,7 @@ mod delete_item;
 mod delete_resource_policy;
 mod delete_table;
 mod describe_backup;
+mod describe_bulk_operation;
 mod describe_continuous_backups;
 mod describe_contributor_insights;
 mod describe_endpoints;
@@ -29,7 +31,7 @@ mod enable_kinesis_streaming_destination;
 mod execute_statement;
 mod execute_transaction;
 mod export_table_to_point_in_time;
-mod expressions;
+pub(crate) mod expressions;
 mod get_item;
 mod get_records;
 mod get_resource_policy;
@@ -37,6 +39,7 @@ mod get_shard_iterator;
 mod import_table;
 mod index_definitions;
 mod list_backups;
+mod list_bulk_operations;
 mod list_contributor_insights;
 mod list_exports;
 mod list_imports;
@@ -53,6 +56,7 @@ mod restore_table_from_backup;
 mod restore_table_to_point_in_time;
 mod scan;
 pub(crate) mod shapes;
+mod start_bulk_put_items;
 mod streams_common;
 mod tag_resource;
 pub(crate) mod tags;
@@ -174,7 +178,11 @@ operations!(
     EnableKinesisStreamingDestination,
     DescribeKinesisStreamingDestination,
     DisableKinesisStreamingDestination,
-    UpdateKinesisStreamingDestination;
+    UpdateKinesisStreamingDestination,
+    StartBulkPutItems,
+    DescribeBulkOperation,
+    ListBulkOperations,
+    CancelBulkOperation;
     streams:
     ListStreams,
     DescribeStream,
@@ -289,6 +297,10 @@ pub(crate) fn execute(
         Operation::UpdateKinesisStreamingDestination => {
             update_kinesis_streaming_destination::execute(db, body, context)
         }
+        Operation::StartBulkPutItems => start_bulk_put_items::execute(db, body, context),
+        Operation::DescribeBulkOperation => describe_bulk_operation::execute(db, body),
+        Operation::ListBulkOperations => list_bulk_operations::execute(db, body),
+        Operation::CancelBulkOperation => cancel_bulk_operation::execute(db, body),
         Operation::ListStreams => list_streams::execute(db, body),
         Operation::DescribeStream => describe_stream::execute(db, body),
         Operation::GetShardIterator => get_shard_iterator::execute(db, body),

@@ -349,6 +349,7 @@ pub fn consumed(page: &Page, target: &ReadTarget, consistent: bool) -> Consumed 
                 name: index.name.clone(),
                 kind: index.kind,
                 units,
+                written_bytes: 0,
             };
             Consumed::read(fetched).with_indexes(&[charge], true)
         }

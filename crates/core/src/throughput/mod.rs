@@ -577,6 +577,7 @@ mod tests {
                 name: "byColor".into(),
                 kind: IndexKind::Global,
                 units: 3.0,
+                written_bytes: 0,
             }],
             false,
         );
@@ -608,6 +609,7 @@ mod tests {
                 name: "local".into(),
                 kind: IndexKind::Local,
                 units: 2.0,
+                written_bytes: 0,
             }],
             true,
         );
@@ -648,6 +650,7 @@ mod tests {
                     name: "byColor".into(),
                     kind: IndexKind::Global,
                     units: 2.0,
+                    written_bytes: 0,
                 }],
                 false,
             );
