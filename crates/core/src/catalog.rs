@@ -242,6 +242,9 @@ pub struct TableMeta {
     /// order they were created.
     #[serde(default)]
     pub indexes: Vec<IndexMeta>,
+    /// Vector indexes (`vectors`), in the order they were created.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vector_indexes: Vec<crate::vectors::VectorIndexMeta>,
     /// How many counter slots (`IndexMeta::counter_slot`) the table's
     /// indexes have ever taken. A dropped index's slot is not reused: its
     /// stale counts stay in the table's counter values.

@@ -70,6 +70,12 @@ pub fn table_description(
             d.insert(member.into(), indexes.into());
         }
     }
+    if !table.vector_indexes.is_empty() {
+        let vector: Vec<Value> = (table.vector_indexes.iter())
+            .map(|i| i.description(table))
+            .collect();
+        d.insert("VectorIndexes".into(), vector.into());
+    }
     if let Some(stream) = &table.stream {
         // After a stream is disabled DynamoDB still names the last one.
         if stream.enabled {

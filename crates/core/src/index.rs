@@ -105,6 +105,7 @@ pub enum Origin {
 /// wrong type, an empty value or an oversized value, with DynamoDB's
 /// messages.
 pub fn check_item(table: &TableMeta, item: &Item, origin: Origin) -> Result<(), DynamoError> {
+    crate::vectors::check_item(table, item)?;
     for index in &table.indexes {
         let partition_attributes = index.key_schema.partition_attributes().count();
         for (position, attribute) in index.key_schema.attributes().enumerate() {
@@ -284,6 +285,7 @@ pub(crate) mod tests {
                 status: IndexStatus::Active,
                 counter_slot: Some(1),
             }],
+            vector_indexes: Vec::new(),
             counter_slots_taken: 1,
             restore: None,
             point_in_time_recovery: None,

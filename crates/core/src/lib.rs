@@ -47,6 +47,7 @@ pub mod throughput;
 mod ttl;
 mod updated_item;
 pub mod validate;
+pub mod vectors;
 pub mod warm_throughput;
 pub mod write;
 

@@ -14,6 +14,8 @@ pub enum ExpressionKind {
     KeyCondition,
     Update,
     Projection,
+    /// SearchVectors' SearchConditionExpression.
+    SearchCondition,
 }
 
 impl ExpressionKind {
@@ -25,6 +27,7 @@ impl ExpressionKind {
             ExpressionKind::KeyCondition => "KeyConditionExpression",
             ExpressionKind::Update => "UpdateExpression",
             ExpressionKind::Projection => "ProjectionExpression",
+            ExpressionKind::SearchCondition => "SearchConditionExpression",
         }
     }
 
@@ -32,7 +35,10 @@ impl ExpressionKind {
     pub fn is_condition(self) -> bool {
         matches!(
             self,
-            ExpressionKind::Condition | ExpressionKind::Filter | ExpressionKind::KeyCondition
+            ExpressionKind::Condition
+                | ExpressionKind::Filter
+                | ExpressionKind::KeyCondition
+                | ExpressionKind::SearchCondition
         )
     }
 }

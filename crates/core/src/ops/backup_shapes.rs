@@ -68,6 +68,10 @@ pub fn description(backup: &BackupMeta, status: &str) -> Value {
             features.insert(member.into(), indexes.into());
         }
     }
+    if !table.vector_indexes.is_empty() {
+        let vector: Vec<Value> = table.vector_indexes.iter().map(|i| i.info()).collect();
+        features.insert("VectorIndexes".into(), vector.into());
+    }
     if let Some(stream) = table.stream.as_ref().filter(|s| s.enabled) {
         features.insert(
             "StreamDescription".into(),

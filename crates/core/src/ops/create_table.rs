@@ -32,6 +32,7 @@ pub(super) struct CreateTableInput {
     key_schema: Option<Vec<KeySchemaElementInput>>,
     local_secondary_indexes: Option<Vec<IndexInput>>,
     global_secondary_indexes: Option<Vec<IndexInput>>,
+    vector_indexes: Option<Vec<crate::vectors::VectorIndexInput>>,
     billing_mode: Option<String>,
     provisioned_throughput: Option<ProvisionedThroughputInput>,
     on_demand_throughput: Option<OnDemandThroughputInput>,
@@ -82,6 +83,8 @@ pub(super) fn create(
         spec.validate()?;
     }
     let indexes = check_indexes(&input, &key_schema, &attribute_definitions, billing_mode)?;
+    let vector_indexes =
+        check_vector_indexes(&input, &attribute_definitions, &indexes, billing_mode)?;
     check_quotas(&input, &context.region)?;
     let table_tags = tags::merged(
         Default::default(),
@@ -192,6 +195,7 @@ pub(super) fn create(
         contributor_insights: Default::default(),
         kinesis_destinations: Vec::new(),
         indexes,
+        vector_indexes,
         counter_slots_taken,
         restore: None,
         point_in_time_recovery: None,
@@ -241,6 +245,9 @@ fn check_members(input: &CreateTableInput) -> Result<(), DynamoError> {
     // as below the initial throughput (`WarmThroughputInput::at_creation`).
     if let Some(indexes) = &input.global_secondary_indexes {
         index_definitions::check_index_members(&mut v, indexes, "globalSecondaryIndexes");
+    }
+    for (i, index) in input.vector_indexes.iter().flatten().enumerate() {
+        crate::vectors::check_members(&mut v, index, &format!("vectorIndexes.{}.member", i + 1));
     }
     if v.require(&input.key_schema, "keySchema") {
         let schema = input.key_schema.as_deref().unwrap_or_default();
@@ -436,8 +443,9 @@ fn check_keys(input: &CreateTableInput) -> Result<(KeySchema, Vec<KeyAttribute>)
             dup.name
         )));
     }
-    let has_indexes =
-        input.local_secondary_indexes.is_some() || input.global_secondary_indexes.is_some();
+    let has_indexes = input.local_secondary_indexes.is_some()
+        || input.global_secondary_indexes.is_some()
+        || input.vector_indexes.is_some();
     if !has_indexes && schema.len() != definitions.len() {
         return Err(DynamoError::invalid_parameter(
             "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
@@ -518,6 +526,26 @@ fn check_indexes(
     Ok(indexes)
 }
 
+/// The request's vector indexes (`vectors`), named apart from its
+/// secondary indexes.
+fn check_vector_indexes(
+    input: &CreateTableInput,
+    definitions: &[KeyAttribute],
+    indexes: &[IndexDefinition],
+    billing: BillingMode,
+) -> Result<Vec<crate::vectors::VectorIndexMeta>, DynamoError> {
+    let Some(vector) = &input.vector_indexes else {
+        return Ok(Vec::new());
+    };
+    if vector.is_empty() {
+        return Err(DynamoError::invalid_parameter(
+            "List of VectorIndexes is empty",
+        ));
+    }
+    let names: Vec<&str> = indexes.iter().map(|i| i.name.as_str()).collect();
+    crate::vectors::definitions(vector, &[], definitions, &names, billing)
+}
+
 /// With indexes, every attribute defined must be some key's (without, the
 /// count check of `check_keys` answers). DynamoDB checks this before any
 /// index's own rules (projection, throughput, names), over the key schemas
@@ -526,7 +554,10 @@ fn check_definitions_used(
     input: &CreateTableInput,
     definitions: &[KeyAttribute],
 ) -> Result<(), DynamoError> {
-    if input.local_secondary_indexes.is_none() && input.global_secondary_indexes.is_none() {
+    if input.local_secondary_indexes.is_none()
+        && input.global_secondary_indexes.is_none()
+        && input.vector_indexes.is_none()
+    {
         return Ok(());
     }
     let local = input.local_secondary_indexes.as_deref().unwrap_or_default();
@@ -541,8 +572,14 @@ fn check_definitions_used(
             .map(|index| index.key_schema.as_deref().unwrap_or_default()),
     );
     let mut used: Vec<&str> = Vec::new();
-    for element in schemas.flatten() {
-        let name = element.attribute_name.as_deref().unwrap_or_default();
+    let vector = crate::vectors::defined_attributes_used(
+        input.vector_indexes.as_deref().unwrap_or_default(),
+    );
+    let names = schemas
+        .flatten()
+        .map(|element| element.attribute_name.as_deref().unwrap_or_default())
+        .chain(vector);
+    for name in names {
         if !used.contains(&name) {
             used.push(name);
         }

@@ -261,7 +261,7 @@ fn index_key_schema(
 /// DynamoDB. A projection without a type is refused as DynamoDB refuses it
 /// (dynalite's recorded answer; DynamoDB Local refuses it too, with its own
 /// message).
-fn index_projection(index: &IndexInput) -> Result<IndexProjection, DynamoError> {
+pub(crate) fn index_projection(index: &IndexInput) -> Result<IndexProjection, DynamoError> {
     let projection = index
         .projection
         .as_ref()

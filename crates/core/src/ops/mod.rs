@@ -37,7 +37,7 @@ mod get_records;
 mod get_resource_policy;
 mod get_shard_iterator;
 mod import_table;
-mod index_definitions;
+pub(crate) mod index_definitions;
 mod list_backups;
 mod list_bulk_operations;
 mod list_contributor_insights;
@@ -55,6 +55,7 @@ mod restore_common;
 mod restore_table_from_backup;
 mod restore_table_to_point_in_time;
 mod scan;
+mod search_vectors;
 pub(crate) mod shapes;
 mod start_bulk_put_items;
 mod streams_common;
@@ -182,7 +183,8 @@ operations!(
     StartBulkPutItems,
     DescribeBulkOperation,
     ListBulkOperations,
-    CancelBulkOperation;
+    CancelBulkOperation,
+    SearchVectors;
     streams:
     ListStreams,
     DescribeStream,
@@ -213,6 +215,7 @@ impl Operation {
                 | Operation::ListTables
                 | Operation::DescribeEndpoints
                 | Operation::DescribeLimits
+                | Operation::SearchVectors
         )
     }
 }
@@ -301,6 +304,7 @@ pub(crate) fn execute(
         Operation::DescribeBulkOperation => describe_bulk_operation::execute(db, body),
         Operation::ListBulkOperations => list_bulk_operations::execute(db, body),
         Operation::CancelBulkOperation => cancel_bulk_operation::execute(db, body),
+        Operation::SearchVectors => search_vectors::execute(db, body, context),
         Operation::ListStreams => list_streams::execute(db, body),
         Operation::DescribeStream => describe_stream::execute(db, body),
         Operation::GetShardIterator => get_shard_iterator::execute(db, body),

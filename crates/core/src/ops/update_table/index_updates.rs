@@ -147,6 +147,7 @@ fn prune_definitions(table: &mut TableMeta) {
                 .indexes
                 .iter()
                 .any(|i| i.key_schema.is_key_attribute(name))
+            || table.vector_indexes_use(name)
     };
     let kept = table
         .attribute_definitions
@@ -245,6 +246,7 @@ fn create_index(
                     .indexes
                     .iter()
                     .any(|i| i.key_schema.is_key_attribute(&d.name))
+                || table.vector_indexes_use(&d.name)
         })
         .collect();
     Ok((definition.name, id))
@@ -252,7 +254,7 @@ fn create_index(
 
 /// The table's attribute definitions plus those of the request; a
 /// redefinition must keep the type.
-fn merged_definitions(
+pub(super) fn merged_definitions(
     table: &TableMeta,
     requested: &[AttributeDefinitionInput],
 ) -> Result<Vec<KeyAttribute>, DynamoError> {

@@ -4,6 +4,7 @@
 
 mod index_updates;
 mod one_concern;
+mod vector_updates;
 
 use super::capacity_quotas::{check_capacity_quota, check_on_demand_quota};
 use super::index_definitions::{self, IndexInput};
@@ -34,6 +35,7 @@ struct UpdateTableInput {
     deletion_protection_enabled: Option<bool>,
     stream_specification: Option<StreamSpecificationInput>,
     global_secondary_index_updates: Option<Vec<IndexUpdateInput>>,
+    vector_index_updates: Option<Vec<vector_updates::VectorIndexUpdateInput>>,
     attribute_definitions: Option<Vec<AttributeDefinitionInput>>,
     table_class: Option<String>,
     #[serde(rename = "SSESpecification")]
@@ -122,6 +124,10 @@ pub fn execute(
         warm.check(&mut v, "warmThroughput");
     }
     check_index_update_members(&mut v, &input);
+    vector_updates::check_members(
+        &mut v,
+        input.vector_index_updates.as_deref().unwrap_or_default(),
+    );
     v.finish()?;
     // Checked before the table is looked up (a missing table or index
     // gets this answer too).
@@ -177,6 +183,7 @@ pub fn execute(
         && input.table_class.is_none()
         && input.sse_specification.is_none()
         && input.warm_throughput.is_none()
+        && input.vector_index_updates.is_none()
     {
         return Err(DynamoError::validation(
             "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required",
@@ -232,6 +239,17 @@ pub fn execute(
         Some(updates) => apply_index_updates(db, &mut table, &input, updates)?,
         None => IndexChanges::default(),
     };
+    if let Some(created) = &changes.created {
+        if vector_updates::names_vector_index(&table, &created.0) {
+            return Err(DynamoError::invalid_parameter(format!(
+                "Duplicate index name: {}",
+                created.0
+            )));
+        }
+    }
+    if let Some(updates) = &input.vector_index_updates {
+        vector_updates::apply(&mut table, &input, updates)?;
+    }
     if let Some(wanted) = input.warm_throughput.filter(|_| warm_change) {
         table.warm_throughput = Some(wanted.applied_to(table.warm_throughput())?);
     }
@@ -291,7 +309,8 @@ pub fn execute(
         || input.stream_specification.is_some()
         || input.table_class.is_some()
         || changes.created.is_some()
-        || changes.deleted.is_some();
+        || changes.deleted.is_some()
+        || input.vector_index_updates.is_some();
     let status = if table_updating { "UPDATING" } else { "ACTIVE" };
     let mut description = describe::table_description(db, &table, status)?;
     if warm_change {

@@ -84,6 +84,7 @@ pub(super) fn change_kinds(input: &UpdateTableInput) -> usize {
             .is_some_and(|u| !u.is_empty()),
         input.table_class.is_some(),
         input.sse_specification.is_some(),
+        input.vector_index_updates.is_some(),
     ]
     .into_iter()
     .filter(|&given| given)
