@@ -127,6 +127,16 @@ impl LocalS3 {
     }
 }
 
+/// A required S3Bucket member at `path`: at most 255 characters of
+/// DynamoDB's pattern (`check_bucket_name`).
+pub fn check_bucket(v: &mut crate::validate::Violations, bucket: &Option<String>, path: &str) {
+    if v.require(bucket, path) {
+        let bucket = bucket.as_deref().unwrap_or_default();
+        v.length_between(format_args!("'{bucket}'"), bucket.len(), path, 0, 255);
+        check_bucket_name(v, bucket, path);
+    }
+}
+
 /// DynamoDB's pattern for the S3Bucket of exports and imports,
 /// `^[a-z0-9A-Z]+[\.\-\w]*[a-z0-9A-Z]+$`.
 pub fn check_bucket_name(v: &mut crate::validate::Violations, name: &str, path: &str) {

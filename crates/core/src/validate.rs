@@ -91,6 +91,19 @@ impl Violations {
         }
     }
 
+    /// A ClientToken member: DynamoDB's pattern `^[^\$]+$`.
+    pub fn client_token(&mut self, token: Option<&str>) {
+        if let Some(token) = token {
+            if token.contains('$') || token.is_empty() {
+                self.push(
+                    format_args!("'{token}'"),
+                    "clientToken",
+                    "Member must satisfy regular expression pattern: ^[^\\$]+$",
+                );
+            }
+        }
+    }
+
     pub fn at_least(&mut self, value: Option<i64>, path: &str, min: i64) {
         if let Some(v) = value {
             if v < min {

@@ -8,6 +8,21 @@ fn put_object(s3: &std::path::Path, bucket: &str, key: &str, bytes: &[u8]) {
     std::fs::write(path, bytes).unwrap();
 }
 
+/// `objects` objects of 100 items each under `many/` of bucket `input`.
+fn many_objects(s3: &std::path::Path, objects: usize) {
+    for object in 0..objects {
+        let text: String = (0..100)
+            .map(|n| format!("{{\"Item\":{{\"pk\":{{\"S\":\"{object}-{n}\"}}}}}}\n"))
+            .collect();
+        put_object(
+            s3,
+            "input",
+            &format!("many/{object:03}.json"),
+            text.as_bytes(),
+        );
+    }
+}
+
 fn start(db: &Database, table: &str, prefix: &str, format: &str, extra: &str) -> Value {
     run(
         db,
@@ -299,17 +314,7 @@ fn a_cancelled_operation_stops_and_keeps_what_it_wrote() {
     create_table(&db, "target");
     // 60 objects of 100 items, written at 1,024 units a second: ~6 s
     // unless cancelled.
-    for object in 0..60 {
-        let text: String = (0..100)
-            .map(|n| format!("{{\"Item\":{{\"pk\":{{\"S\":\"{object}-{n}\"}}}}}}\n"))
-            .collect();
-        put_object(
-            dir.path(),
-            "input",
-            &format!("many/{object:03}.json"),
-            text.as_bytes(),
-        );
-    }
+    many_objects(dir.path(), 60);
     let started = start(
         &db,
         "target",
@@ -377,17 +382,7 @@ fn deleting_the_table_fails_the_operation() {
     let dir = tempfile::tempdir().unwrap();
     let db = open_with_s3(dir.path());
     create_table(&db, "target");
-    for object in 0..30 {
-        let text: String = (0..100)
-            .map(|n| format!("{{\"Item\":{{\"pk\":{{\"S\":\"{object}-{n}\"}}}}}}\n"))
-            .collect();
-        put_object(
-            dir.path(),
-            "input",
-            &format!("many/{object:03}.json"),
-            text.as_bytes(),
-        );
-    }
+    many_objects(dir.path(), 30);
     let started = start(
         &db,
         "target",

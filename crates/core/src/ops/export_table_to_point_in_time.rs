@@ -44,20 +44,8 @@ fn check(input: &ExportTableToPointInTimeInput) -> Result<(), DynamoError> {
         let arn = input.table_arn.as_deref().unwrap_or_default();
         v.length_between(format_args!("'{arn}'"), arn.len(), "tableArn", 1, 1024);
     }
-    if let Some(token) = &input.client_token {
-        if token.contains('$') || token.is_empty() {
-            v.push(
-                format_args!("'{token}'"),
-                "clientToken",
-                "Member must satisfy regular expression pattern: ^[^\\$]+$",
-            );
-        }
-    }
-    if v.require(&input.s3_bucket, "s3Bucket") {
-        let bucket = input.s3_bucket.as_deref().unwrap_or_default();
-        v.length_between(format_args!("'{bucket}'"), bucket.len(), "s3Bucket", 0, 255);
-        crate::local_s3::check_bucket_name(&mut v, bucket, "s3Bucket");
-    }
+    v.client_token(input.client_token.as_deref());
+    crate::local_s3::check_bucket(&mut v, &input.s3_bucket, "s3Bucket");
     if let Some(owner) = &input.s3_bucket_owner {
         if owner.len() != 12 || !owner.bytes().all(|b| b.is_ascii_digit()) {
             v.push(

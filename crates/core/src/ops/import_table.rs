@@ -50,28 +50,10 @@ const DELIMITERS: &str = ",\t:;| ";
 
 fn check(input: &ImportTableInput) -> Result<(), DynamoError> {
     let mut v = Violations::new();
-    if let Some(token) = &input.client_token {
-        if token.contains('$') || token.is_empty() {
-            v.push(
-                format_args!("'{token}'"),
-                "clientToken",
-                "Member must satisfy regular expression pattern: ^[^\\$]+$",
-            );
-        }
-    }
+    v.client_token(input.client_token.as_deref());
     if v.require(&input.s3_bucket_source, "s3BucketSource") {
         if let Some(source) = &input.s3_bucket_source {
-            if v.require(&source.s3_bucket, "s3BucketSource.s3Bucket") {
-                let bucket = source.s3_bucket.as_deref().unwrap_or_default();
-                v.length_between(
-                    format_args!("'{bucket}'"),
-                    bucket.len(),
-                    "s3BucketSource.s3Bucket",
-                    0,
-                    255,
-                );
-                crate::local_s3::check_bucket_name(&mut v, bucket, "s3BucketSource.s3Bucket");
-            }
+            crate::local_s3::check_bucket(&mut v, &source.s3_bucket, "s3BucketSource.s3Bucket");
             if let Some(prefix) = &source.s3_key_prefix {
                 v.length_between(
                     format_args!("'{prefix}'"),

@@ -54,12 +54,7 @@ const MIN_WRITE_REQUEST_UNITS: i64 = 1024;
 const CLIENT_TOKEN_SECONDS: f64 = 8.0 * 3600.0;
 
 fn check_bucket(v: &mut Violations, bucket: &Option<String>, owner: &Option<String>, path: &str) {
-    if v.require(bucket, &format!("{path}.s3Bucket")) {
-        let bucket = bucket.as_deref().unwrap_or_default();
-        let member = format!("{path}.s3Bucket");
-        v.length_between(format_args!("'{bucket}'"), bucket.len(), &member, 0, 255);
-        crate::local_s3::check_bucket_name(v, bucket, &member);
-    }
+    crate::local_s3::check_bucket(v, bucket, &format!("{path}.s3Bucket"));
     if let Some(owner) = owner {
         if owner.len() != 12 || !owner.bytes().all(|b| b.is_ascii_digit()) {
             v.push(
@@ -73,15 +68,7 @@ fn check_bucket(v: &mut Violations, bucket: &Option<String>, owner: &Option<Stri
 
 fn check(input: &StartBulkPutItemsInput) -> Result<(), DynamoError> {
     let mut v = Violations::new();
-    if let Some(token) = &input.client_token {
-        if token.contains('$') || token.is_empty() {
-            v.push(
-                format_args!("'{token}'"),
-                "clientToken",
-                "Member must satisfy regular expression pattern: ^[^\\$]+$",
-            );
-        }
-    }
+    v.client_token(input.client_token.as_deref());
     if v.require(&input.input_s3_configuration, "inputS3Configuration") {
         if let Some(source) = &input.input_s3_configuration {
             let path = "inputS3Configuration";

@@ -86,18 +86,12 @@ impl VectorIndexMeta {
         vector_of(item.get(&self.vector_attribute)?, self.dimensions).ok()
     }
 
-    /// One entry of DescribeTable's VectorIndexes.
+    /// One entry of DescribeTable's VectorIndexes: the definition, ACTIVE.
     pub fn description(&self, table: &TableMeta) -> Value {
-        json!({
-            "IndexName": self.name,
-            "VectorAttribute": { "AttributeName": self.vector_attribute },
-            "Dimensions": self.dimensions,
-            "DistanceFunction": self.distance.name(),
-            "SearchSchema": self.search_schema_description(),
-            "Projection": crate::describe::projection_description(&self.projection),
-            "IndexStatus": "ACTIVE",
-            "IndexArn": self.arn(table),
-        })
+        let mut description = self.info();
+        description["IndexStatus"] = "ACTIVE".into();
+        description["IndexArn"] = self.arn(table).into();
+        description
     }
 
     /// As a backup records it (VectorIndexInfo): the definition alone.

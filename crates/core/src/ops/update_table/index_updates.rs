@@ -140,7 +140,7 @@ fn global_index_position(
 
 /// Keeps only the attribute definitions some key still uses, as DynamoDB
 /// does after an index change.
-fn prune_definitions(table: &mut TableMeta) {
+pub(super) fn prune_definitions(table: &mut TableMeta) {
     let used = |name: &str| {
         table.key_schema.is_key_attribute(name)
             || table

@@ -2,7 +2,7 @@
 //! per request (`vectors`). A new index is ACTIVE at once: searches are
 //! exact reads of the table, so there is nothing to backfill.
 
-use super::index_updates::merged_definitions;
+use super::index_updates::{merged_definitions, prune_definitions};
 use super::UpdateTableInput;
 use crate::catalog::TableMeta;
 use crate::validate::Violations;
@@ -82,19 +82,7 @@ pub(super) fn apply(
                 ));
             };
             table.vector_indexes.remove(position);
-            let used = |n: &str| {
-                table.key_schema.is_key_attribute(n)
-                    || table
-                        .indexes
-                        .iter()
-                        .any(|i| i.key_schema.is_key_attribute(n))
-                    || table.vector_indexes_use(n)
-            };
-            let kept = (table.attribute_definitions.iter())
-                .filter(|d| used(&d.name))
-                .cloned()
-                .collect();
-            table.attribute_definitions = kept;
+            prune_definitions(table);
             Ok(())
         }
         _ => Err(DynamoError::invalid_parameter(
