@@ -27,6 +27,9 @@ pub struct Overrides {
     on_demand_throughput_override: Option<OnDemandThroughputInput>,
     global_secondary_index_override: Option<Vec<IndexOverride>>,
     local_secondary_index_override: Option<Vec<IndexOverride>>,
+    /// The vector indexes the restored table keeps (their names; each must
+    /// be one of the source's).
+    vector_index_override: Option<Vec<IndexOverride>>,
     #[serde(rename = "SSESpecificationOverride")]
     sse_specification_override: Option<SseSpecificationInput>,
 }
@@ -201,6 +204,22 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
                     .any(|o| o.index_name.as_deref() == Some(&i.name))
         });
     }
+    if let Some(overrides) = &input.vector_index_override {
+        let kept = |name: &str| {
+            overrides
+                .iter()
+                .any(|o| o.index_name.as_deref() == Some(name))
+        };
+        if let Some(unknown) = (overrides.iter())
+            .filter_map(|o| o.index_name.as_deref())
+            .find(|name| !table.vector_indexes.iter().any(|i| i.name == *name))
+        {
+            return Err(DynamoError::validation(format!(
+                "Invalid Request: Index {unknown} does not match a vector index that existed in the source table and cannot be created during the restore operation"
+            )));
+        }
+        table.vector_indexes.retain(|i| kept(&i.name));
+    }
     let mode = match input.billing_mode_override.as_deref() {
         Some("PAY_PER_REQUEST") => BillingMode::PayPerRequest,
         Some(_) => BillingMode::Provisioned,
@@ -208,6 +227,11 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
     };
     check_throughput_overrides(input, source.billing_mode, mode)?;
     table.billing_mode = mode;
+    if mode == BillingMode::Provisioned && !table.vector_indexes.is_empty() {
+        return Err(DynamoError::invalid_parameter(
+            "Vector indexes are only supported for PAY_PER_REQUEST tables",
+        ));
+    }
     table.pay_per_request_at = (mode == BillingMode::PayPerRequest).then_some(table.created_at);
     match (mode, &input.provisioned_throughput_override) {
         (BillingMode::Provisioned, Some(throughput)) => {

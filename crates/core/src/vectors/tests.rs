@@ -347,3 +347,61 @@ fn update_table_adds_and_removes_a_vector_index() {
         .to_string()
         .contains("\"g\""));
 }
+
+#[test]
+fn a_restore_keeps_the_vector_indexes_the_override_names() {
+    let db = open();
+    table(&db, "COSINE");
+    load(&db);
+    let backup = call(
+        &db,
+        Operation::CreateBackup,
+        &json!({"TableName": "docs", "BackupName": "before"}),
+    )
+    .unwrap()["BackupDetails"]["BackupArn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let described = call(
+        &db,
+        Operation::DescribeBackup,
+        &json!({"BackupArn": backup}),
+    )
+    .unwrap();
+    let features = &described["BackupDescription"]["SourceTableFeatureDetails"];
+    assert_eq!(features["VectorIndexes"][0]["IndexName"], "by_meaning");
+    assert!(features["VectorIndexes"][0].get("IndexStatus").is_none());
+
+    let restore = |target: &str, extra: Value| {
+        let mut body = json!({"BackupArn": backup, "TargetTableName": target});
+        for (key, value) in extra.as_object().unwrap() {
+            body[key] = value.clone();
+        }
+        call(&db, Operation::RestoreTableFromBackup, &body)
+    };
+    let kept = restore("kept", json!({})).unwrap();
+    assert_eq!(
+        kept["TableDescription"]["VectorIndexes"][0]["IndexName"],
+        "by_meaning"
+    );
+    let dropped = restore("dropped", json!({"VectorIndexOverride": []})).unwrap();
+    assert!(dropped["TableDescription"].get("VectorIndexes").is_none());
+    let unknown = restore(
+        "unknown",
+        json!({"VectorIndexOverride": [{"IndexName": "nope", "VectorAttribute": {"AttributeName": "v"},
+            "Dimensions": 3, "DistanceFunction": "COSINE", "Projection": {"ProjectionType": "ALL"}}]}),
+    )
+    .unwrap_err();
+    assert!(unknown
+        .message
+        .contains("Index nope does not match a vector index"));
+    let provisioned = restore(
+        "provisioned",
+        json!({"BillingModeOverride": "PROVISIONED",
+               "ProvisionedThroughputOverride": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}),
+    )
+    .unwrap_err();
+    assert!(provisioned
+        .message
+        .contains("only supported for PAY_PER_REQUEST"));
+}
