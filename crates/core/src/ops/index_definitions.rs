@@ -143,7 +143,11 @@ pub fn check_one_index_members(v: &mut Violations, index: &IndexInput, member: &
 
 /// Coral's checks on a projection: its type is one of the enum's, and
 /// NonKeyAttributes, when given, names 1 to 20 attributes.
-fn check_projection_members(v: &mut Violations, projection: &ProjectionInput, member: &str) {
+pub(crate) fn check_projection_members(
+    v: &mut Violations,
+    projection: &ProjectionInput,
+    member: &str,
+) {
     if let Some(names) = &projection.non_key_attributes {
         let shown = format!("'[{}]'", names.join(", "));
         v.length_between(

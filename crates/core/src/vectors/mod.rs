@@ -190,7 +190,11 @@ pub fn check_members(v: &mut Violations, index: &VectorIndexInput, member: &str)
             );
         }
     }
-    v.require(&index.projection, &format!("{member}.projection"));
+    if v.require(&index.projection, &format!("{member}.projection")) {
+        if let Some(projection) = &index.projection {
+            index_definitions::check_projection_members(v, projection, member);
+        }
+    }
     if v.require(&index.dimensions, &format!("{member}.dimensions")) {
         v.at_least(index.dimensions, &format!("{member}.dimensions"), 1);
     }

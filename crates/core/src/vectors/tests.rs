@@ -293,6 +293,12 @@ fn definitions_follow_dynamodbs_rules() {
         create(undefined_filter).unwrap_err(),
         "One or more parameter values were invalid: One element in SearchSchema is not defined in attribute definitions"
     );
+    // Found by fuzzing: an unknown projection type is Coral's enum error.
+    let bad_projection = json!({"VectorIndexes": [{"IndexName": "vix", "VectorAttribute": {"AttributeName": "v"},
+        "Dimensions": 4, "DistanceFunction": "COSINE", "Projection": {"ProjectionType": "ALL/"}}]});
+    assert!(create(bad_projection).unwrap_err().contains(
+        "Value 'ALL/' at 'vectorIndexes.1.member.projection.projectionType' failed to satisfy constraint"
+    ));
     let described = create(json!({})).unwrap()["TableDescription"]["VectorIndexes"][0].clone();
     assert_eq!(described["IndexStatus"], "ACTIVE");
     assert_eq!(described["Dimensions"], 4);
