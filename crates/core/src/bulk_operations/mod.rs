@@ -21,7 +21,7 @@ pub mod report;
 
 use crate::catalog::{IndexKind, TableMeta};
 use crate::local_s3::S3Failure;
-use crate::ops::expressions::{self, ExpressionTexts, WriteCondition};
+use crate::ops::expressions::{self, ExpressionTexts, Names, Values, WriteCondition};
 use crate::write::{ItemWrite, Mutation, WriteOutcome};
 use crate::{keys, storage_error, Database};
 use dynalith_model::{DynamoError, ErrorKind, Item};
@@ -484,35 +484,38 @@ impl Run<'_> {
             Ok(record) => record,
             Err(message) => return self.failed(s3_key, number, &message, None),
         };
-        let shown = item_value(&record.item);
-        let (key, item) = match crate::imports::checked(self.table, record.item.clone()) {
-            Ok(checked) => checked,
-            Err(message) => return self.failed(s3_key, number, &message, shown),
+        let key = match crate::imports::key_of_valid_item(self.table, &record.item) {
+            Ok(key) => key,
+            Err(message) => return self.failed(s3_key, number, &message, item_value(&record.item)),
         };
-        if record.condition_expression.is_none() {
-            if record.expression_attribute_names.is_some()
-                || record.expression_attribute_values.is_some()
-            {
+        let BulkRecord {
+            item,
+            condition_expression,
+            expression_attribute_names: names,
+            expression_attribute_values: values,
+        } = record;
+        let Some(condition) = condition_expression else {
+            if names.is_some() || values.is_some() {
                 let message = "ExpressionAttributeNames and ExpressionAttributeValues can only be given with a ConditionExpression";
-                return self.failed(s3_key, number, message, shown);
+                return self.failed(s3_key, number, message, item_value(&item));
             }
             self.batch.insert(key, item);
             if self.batch.len() == WRITE_BATCH {
                 self.flush()?;
             }
             return Ok(());
-        }
+        };
         // A conditional put reads the item as the puts before it left it.
         self.flush()?;
-        match self.put_if(key, item, &record) {
+        match self.put_if(key, &item, &condition, names.as_ref(), values.as_ref()) {
             Ok(None) => Ok(()),
             Ok(Some(existing)) => {
                 let existing = existing.as_ref().and_then(item_value);
-                let attempted = shown.unwrap_or(Value::Null);
+                let attempted = item_value(&item).unwrap_or(Value::Null);
                 self.report
                     .condition_failure(s3_key, number, attempted, existing)
             }
-            Err(e) => self.failed(s3_key, number, &e.message, shown),
+            Err(e) => self.failed(s3_key, number, &e.message, item_value(&item)),
         }
     }
 
@@ -527,24 +530,22 @@ impl Run<'_> {
         self.report.error(s3_key, number, message, item)
     }
 
-    /// Puts `item` if the record's condition holds of the item there now.
+    /// Puts `item` if `condition` (with its names and values) holds of the
+    /// item there now.
     /// `Ok(Some(existing))` when it does not (the item found, if any).
     fn put_if(
         &mut self,
         key: Vec<u8>,
-        item: Item,
-        record: &BulkRecord,
+        item: &Item,
+        condition: &str,
+        names: Option<&Names>,
+        values: Option<&Values>,
     ) -> Result<Option<Option<Item>>, DynamoError> {
         let texts = ExpressionTexts {
-            condition: record.condition_expression.as_deref(),
+            condition: Some(condition),
             ..ExpressionTexts::default()
         };
-        let prepared = expressions::prepare(
-            record.expression_attribute_names.as_ref(),
-            record.expression_attribute_values.as_ref(),
-            &texts,
-            &["ConditionExpression"],
-        )?;
+        let prepared = expressions::prepare(names, values, &texts, &["ConditionExpression"])?;
         expressions::check_scalar_keys(&prepared, self.table)?;
         let condition = WriteCondition::new(&prepared, None, None)?;
         let mut found: Option<Option<Item>> = None;

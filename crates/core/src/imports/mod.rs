@@ -315,7 +315,9 @@ impl Database {
                 .and_then(|b| String::from_utf8(b).map_err(|e| e.to_string()));
             let mut take = |record: Record| {
                 import.processed_item_count += 1;
-                match record.and_then(|item| checked(table, item)) {
+                let checked =
+                    record.and_then(|item| key_of_valid_item(table, &item).map(|key| (key, item)));
+                match checked {
                     Ok((item_key, item)) => {
                         // A key met twice keeps its last item; both
                         // records count as imported.
@@ -379,13 +381,13 @@ impl Database {
 
 /// An item's storage key, once it is known to be a valid item of the
 /// table: its keys, its size and its index keys.
-pub(crate) fn checked(table: &TableMeta, item: Item) -> Result<(Vec<u8>, Item), String> {
-    let key = key_of_item(table, &item).map_err(|e| e.message)?;
-    if item_size(&item) > MAX_ITEM_SIZE {
+pub(crate) fn key_of_valid_item(table: &TableMeta, item: &Item) -> Result<Vec<u8>, String> {
+    let key = key_of_item(table, item).map_err(|e| e.message)?;
+    if item_size(item) > MAX_ITEM_SIZE {
         return Err("Item size has exceeded the maximum allowed size".into());
     }
-    crate::index::check_item(table, &item, crate::index::Origin::Given).map_err(|e| e.message)?;
-    Ok((key, item))
+    crate::index::check_item(table, item, crate::index::Origin::Given).map_err(|e| e.message)?;
+    Ok(key)
 }
 
 fn encode(import: &ImportMeta) -> Result<Vec<u8>, DynamoError> {

@@ -121,15 +121,17 @@ pub fn execute(
         let (_, stored) = entry.map_err(storage_error)?;
         read_bytes += stored.len();
         let item = stored_item::decode(&stored)?;
-        let Some(vector) = index.vector_of_item(&item) else {
-            continue;
-        };
+        // The condition's lookups first: they are cheaper than reading the
+        // vector.
         if !wanted
             .iter()
             .all(|(name, value)| item.get(*name) == Some(*value))
         {
             continue;
         }
+        let Some(vector) = index.vector_of_item(&item) else {
+            continue;
+        };
         let score = index.distance.score(&search, &vector);
         best.push(Ranked {
             score,
