@@ -32,6 +32,17 @@ pub fn json(bytes: &[u8]) -> Result<&[u8], DynamoError> {
     split(bytes).map(|(_, json)| json)
 }
 
+/// The item's attributes, each still its JSON text: a read that needs a
+/// few attributes of many items (a vector search) parses only those, not
+/// every number of every item.
+pub fn raw_attributes(
+    bytes: &[u8],
+) -> Result<std::collections::HashMap<String, &serde_json::value::RawValue>, DynamoError> {
+    let (_, json) = split(bytes)?;
+    serde_json::from_slice(json)
+        .map_err(|e| DynamoError::internal(format!("corrupt stored item: {e}")))
+}
+
 pub fn decode(bytes: &[u8]) -> Result<Item, DynamoError> {
     let (_, json) = split(bytes)?;
     serde_json::from_slice(json)

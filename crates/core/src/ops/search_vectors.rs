@@ -10,7 +10,7 @@
 use super::expressions::{Names, Values};
 use crate::catalog::TableMeta;
 use crate::validate::Violations;
-use crate::vectors::{vector_of, NotAVector, VectorIndexMeta};
+use crate::vectors::{vector_of, vector_of_json, DistanceFunction, NotAVector, VectorIndexMeta};
 use crate::{keys, storage_error, stored_item, Database, RequestContext};
 use dynalith_expr::ast::{CompareOp, Condition, NameRef, Operand, PathElement};
 use dynalith_expr::{Bindings, ExpressionKind, RequestExpressions};
@@ -114,29 +114,45 @@ pub fn execute(
 
     let top_k = input.top_k.unwrap_or(1) as usize;
     let mut best: BinaryHeap<Ranked> = BinaryHeap::with_capacity(top_k + 1);
+    let higher_first = index.distance == DistanceFunction::DotProduct;
+    let hash = index.hash_attribute().map(|a| a.name.as_str());
     let (start, end) = keys::table_items_range(table.id);
     let snapshot = db.engine().snapshot();
     let mut read_bytes = 0usize;
     for entry in snapshot.scan(&start, &end, false) {
         let (_, stored) = entry.map_err(storage_error)?;
         read_bytes += stored.len();
-        let item = stored_item::decode(&stored)?;
-        // The condition's lookups first: they are cheaper than reading the
-        // vector.
-        if !wanted
-            .iter()
-            .all(|(name, value)| item.get(*name) == Some(*value))
-        {
+        // Only the attributes the search looks at are parsed; a whole item
+        // only once it is among the results.
+        let attributes = stored_item::raw_attributes(&stored)?;
+        if hash.is_some_and(|name| !attributes.contains_key(name)) {
             continue;
         }
-        let Some(vector) = index.vector_of_item(&item) else {
+        let matches = |(name, value): &(&str, &AttributeValue)| {
+            (attributes.get(*name))
+                .and_then(|raw| serde_json::from_str::<AttributeValue>(raw.get()).ok())
+                .is_some_and(|found| found == **value)
+        };
+        if !wanted.iter().all(matches) {
+            continue;
+        }
+        let vector = (attributes.get(&index.vector_attribute))
+            .and_then(|raw| vector_of_json(raw.get(), index.dimensions));
+        let Some(vector) = vector else {
             continue;
         };
         let score = index.distance.score(&search, &vector);
-        best.push(Ranked {
+        let candidate = Ranked {
             score,
-            higher_first: index.distance == crate::vectors::DistanceFunction::DotProduct,
-            item,
+            higher_first,
+            stored: Vec::new(),
+        };
+        if best.len() == top_k && best.peek().is_some_and(|worst| candidate >= *worst) {
+            continue;
+        }
+        best.push(Ranked {
+            stored: stored.to_vec(),
+            ..candidate
         });
         if best.len() > top_k {
             best.pop();
@@ -145,11 +161,10 @@ pub fn execute(
 
     let mut results = Vec::with_capacity(best.len());
     for ranked in best.into_sorted_vec() {
+        let item = stored_item::decode(&ranked.stored)?;
         let item = match &projection {
-            Some(projection) => {
-                projection.apply(&indexed(&table, index, ranked.item, true), &bindings)?
-            }
-            None => indexed(&table, index, ranked.item, false),
+            Some(projection) => projection.apply(&indexed(&table, index, item, true), &bindings)?,
+            None => indexed(&table, index, item, false),
         };
         results.push(json!({
             "Item": super::attributes_value(&item)?,
@@ -272,12 +287,12 @@ fn indexed(table: &TableMeta, index: &VectorIndexMeta, item: Item, with_vector: 
         .collect()
 }
 
-/// A scored item in the heap of the best K: the heap's top is the worst
-/// kept, so that a better one replaces it.
+/// A scored item (stored form) in the heap of the best K: the heap's top
+/// is the worst kept, so that a better one replaces it.
 struct Ranked {
     score: f64,
     higher_first: bool,
-    item: Item,
+    stored: Vec<u8>,
 }
 
 impl Ranked {

@@ -19,7 +19,7 @@ use crate::catalog::{BillingMode, IndexProjection, KeyAttribute, ScalarType, Tab
 use crate::ops::index_definitions::{self, IndexInput, ProjectionInput};
 use crate::validate::Violations;
 use dynalith_model::{AttributeValue, DynamoError, Item};
-pub use score::{vector_of, DistanceFunction, NotAVector};
+pub use score::{vector_of, vector_of_json, DistanceFunction, NotAVector};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -75,15 +75,6 @@ impl VectorIndexMeta {
                     || matches!(projection, IndexProjection::Include(names) if names.iter().any(|n| n == attribute))
             }
         }
-    }
-
-    /// The item's vector, when the index holds the item: it has the vector
-    /// and, with a HASH element, that attribute (indexes are sparse).
-    pub fn vector_of_item(&self, item: &Item) -> Option<Vec<f32>> {
-        if let Some(hash) = self.hash_attribute() {
-            item.get(&hash.name)?;
-        }
-        vector_of(item.get(&self.vector_attribute)?, self.dimensions).ok()
     }
 
     /// One entry of DescribeTable's VectorIndexes: the definition, ACTIVE.

@@ -110,6 +110,36 @@ pub fn vector_of(value: &AttributeValue, dimensions: usize) -> Result<Vec<f32>, 
     Ok(vector)
 }
 
+/// A vector straight from its DynamoDB JSON (`{"L":[{"N":"0.5"},...]}`),
+/// without making `Number`s of its elements: what `vector_of` gives, or
+/// None where it gives an error. A search reads every item's vector, and
+/// parsing each element as a decimal first was most of its time.
+pub fn vector_of_json(json: &str, dimensions: usize) -> Option<Vec<f32>> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct List<'a> {
+        #[serde(rename = "L", borrow)]
+        elements: Vec<Element<'a>>,
+    }
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Element<'a> {
+        #[serde(rename = "N")]
+        number: &'a str,
+    }
+    let list: List<'_> = serde_json::from_str(json).ok()?;
+    if list.elements.len() != dimensions {
+        return None;
+    }
+    list.elements
+        .iter()
+        .map(|e| {
+            let float = e.number.parse::<f64>().ok()? as f32;
+            float.is_finite().then_some(float)
+        })
+        .collect()
+}
+
 fn float_of(number: &Number) -> Result<f32, NotAVector> {
     let parsed: f64 = number.to_string().parse().map_err(|_| NotAVector::Shape)?;
     let float = parsed as f32;
@@ -170,6 +200,25 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn vectors_read_from_json_are_the_vectors_of_their_values(
+            mantissas in prop::collection::vec(-99999i64..99999, 1..6),
+            exponents in prop::collection::vec(-45i32..40, 1..6),
+        ) {
+            let elements: Vec<AttributeValue> = mantissas
+                .iter()
+                .zip(exponents.iter().cycle())
+                .map(|(m, e)| AttributeValue::N(format!("{m}E{e}").parse().unwrap()))
+                .collect();
+            let value = AttributeValue::L(elements.clone());
+            let json = serde_json::to_string(&value).unwrap();
+            prop_assert_eq!(
+                vector_of_json(&json, elements.len()),
+                vector_of(&value, elements.len()).ok()
+            );
+            prop_assert_eq!(vector_of_json(&json, elements.len() + 1), None);
+        }
+
         #[test]
         fn cosine_stays_within_zero_and_two(
             a in prop::collection::vec(-1e3f32..1e3, 1..8),
