@@ -41,34 +41,21 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     v.finish()?;
     let limit = input.max_results.unwrap_or(DEFAULT_RESULTS) as usize;
     let since = crate::now_epoch_seconds() - LISTED_SECONDS;
-    let mut operations: Vec<_> = db
+    let operations: Vec<_> = db
         .bulk_operations()?
         .into_iter()
         .rev()
         .filter(|o| o.start_time >= since)
         .collect();
-    if let Some(token) = &input.next_token {
-        let after = operations
-            .iter()
-            .position(|o| &o.id == token)
-            .ok_or_else(|| {
-                DynamoError::validation(format!(
-                    "Invalid Request: Provided nextToken is invalid: {token}"
-                ))
-            })?;
-        operations.drain(..=after);
-    }
-    let more = operations.len() > limit;
-    operations.truncate(limit);
+    let (operations, next) =
+        super::job_pages::page_after(operations, input.next_token.as_deref(), limit, |o| &o.id)?;
     let mut response = Map::new();
     response.insert(
         "BulkOperationsSummaryList".into(),
         Value::Array(operations.iter().map(|o| o.summary()).collect()),
     );
-    if more {
-        if let Some(last) = operations.last() {
-            response.insert("NextToken".into(), last.id.clone().into());
-        }
+    if let Some(next) = next {
+        response.insert("NextToken".into(), next.into());
     }
     super::respond(response)
 }

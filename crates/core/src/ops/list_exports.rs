@@ -27,30 +27,20 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     v.at_most(input.max_results, "maxResults", MAX_RESULTS);
     v.finish()?;
     let limit = input.max_results.unwrap_or(MAX_RESULTS) as usize;
-    let mut exports: Vec<_> = db
+    let exports: Vec<_> = db
         .exports()?
         .into_iter()
         .filter(|e| input.table_arn.as_ref().is_none_or(|t| &e.table_arn == t))
         .collect();
-    if let Some(token) = &input.next_token {
-        let after = exports.iter().position(|e| &e.id == token).ok_or_else(|| {
-            DynamoError::validation(format!(
-                "Invalid Request: Provided nextToken is invalid: {token}"
-            ))
-        })?;
-        exports.drain(..=after);
-    }
-    let more = exports.len() > limit;
-    exports.truncate(limit);
+    let (exports, next) =
+        super::job_pages::page_after(exports, input.next_token.as_deref(), limit, |e| &e.id)?;
     let mut response = Map::new();
     response.insert(
         "ExportSummaries".into(),
         Value::Array(exports.iter().map(|e| e.summary()).collect()),
     );
-    if more {
-        if let Some(last) = exports.last() {
-            response.insert("NextToken".into(), last.id.clone().into());
-        }
+    if let Some(next) = next {
+        response.insert("NextToken".into(), next.into());
     }
     super::respond(response)
 }

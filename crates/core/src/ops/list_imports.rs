@@ -27,30 +27,20 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     v.at_most(input.page_size, "pageSize", MAX_PAGE_SIZE);
     v.finish()?;
     let limit = input.page_size.unwrap_or(MAX_PAGE_SIZE) as usize;
-    let mut imports: Vec<_> = db
+    let imports: Vec<_> = db
         .imports()?
         .into_iter()
         .filter(|i| input.table_arn.as_ref().is_none_or(|t| &i.table_arn == t))
         .collect();
-    if let Some(token) = &input.next_token {
-        let after = imports.iter().position(|i| &i.id == token).ok_or_else(|| {
-            DynamoError::validation(format!(
-                "Invalid Request: Provided nextToken is invalid: {token}"
-            ))
-        })?;
-        imports.drain(..=after);
-    }
-    let more = imports.len() > limit;
-    imports.truncate(limit);
+    let (imports, next) =
+        super::job_pages::page_after(imports, input.next_token.as_deref(), limit, |i| &i.id)?;
     let mut response = Map::new();
     response.insert(
         "ImportSummaryList".into(),
         Value::Array(imports.iter().map(|i| i.summary()).collect()),
     );
-    if more {
-        if let Some(last) = imports.last() {
-            response.insert("NextToken".into(), last.id.clone().into());
-        }
+    if let Some(next) = next {
+        response.insert("NextToken".into(), next.into());
     }
     super::respond(response)
 }

@@ -38,6 +38,7 @@ mod get_resource_policy;
 mod get_shard_iterator;
 mod import_table;
 pub(crate) mod index_definitions;
+mod job_pages;
 mod list_backups;
 mod list_bulk_operations;
 mod list_contributor_insights;
