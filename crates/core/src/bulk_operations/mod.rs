@@ -172,6 +172,27 @@ impl BulkOperationMeta {
     }
 }
 
+/// A new operation's id: 32 lower-case hex digits (ListBulkOperations'
+/// NextToken pattern is `([0-9a-f]{16})+`), the first 16 the start time in
+/// microseconds, made strictly increasing within the process, then 16
+/// random ones. Entries are keyed by id, so storage order is start order:
+/// operations started in the same instant still list in the order they
+/// started.
+pub fn new_operation_id() -> String {
+    static LAST: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let now = crate::now_epoch_micros().max(0) as u64;
+    let previous = LAST
+        .fetch_update(
+            std::sync::atomic::Ordering::Relaxed,
+            std::sync::atomic::Ordering::Relaxed,
+            |last| Some(now.max(last + 1)),
+        )
+        .unwrap_or(now);
+    let micros = now.max(previous + 1);
+    let random = uuid::Uuid::new_v4().as_u64_pair().0;
+    format!("{micros:016x}{random:016x}")
+}
+
 pub fn bulk_operation_not_found(arn: &str) -> DynamoError {
     DynamoError::new(
         ErrorKind::ResourceNotFound,
@@ -230,7 +251,8 @@ struct Run<'a> {
 }
 
 impl Database {
-    /// Every bulk operation, oldest first.
+    /// Every bulk operation, oldest first (ids order by start,
+    /// `new_operation_id`).
     pub(crate) fn bulk_operations(&self) -> Result<Vec<BulkOperationMeta>, DynamoError> {
         let (start, end) = keys::bulk_operation_entries_range();
         let snapshot = self.engine().snapshot();
@@ -241,7 +263,6 @@ impl Database {
                 DynamoError::internal(format!("corrupt bulk operation entry: {e}"))
             })?);
         }
-        operations.sort_by(|a, b| a.start_time.total_cmp(&b.start_time));
         Ok(operations)
     }
 

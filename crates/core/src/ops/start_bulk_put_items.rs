@@ -201,7 +201,7 @@ pub fn execute(
     ) else {
         return Err(DynamoError::internal("S3 configurations checked above"));
     };
-    let id = uuid::Uuid::new_v4().simple().to_string();
+    let id = bulk_operations::new_operation_id();
     let op = BulkOperationMeta {
         arn: format!("{}/bulk-operation/{id}", table.arn()),
         id,
