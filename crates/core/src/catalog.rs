@@ -267,6 +267,18 @@ pub struct TableMeta {
     /// (`kinesis`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub kinesis_destinations: Vec<crate::kinesis::KinesisDestination>,
+    /// The table's replicas in other Regions while it is a global table
+    /// (`global_tables`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replicas: Vec<crate::global_tables::ReplicaMeta>,
+    /// Set once the table became a global table: from then on it answers
+    /// only in its Regions (its own and its replicas'), as every DynamoDB
+    /// table does; other tables answer in every Region (`global_tables`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub region_bound: bool,
+    /// Set on a global table created with MultiRegionConsistency STRONG.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub strong_consistency: Option<crate::global_tables::StrongConsistency>,
     /// Set while the table asks for a KMS key (SSESpecification).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encryption: Option<crate::encryption::KmsEncryption>,
@@ -511,6 +523,20 @@ impl Catalog {
         self.get(name)
             .filter(|table| !table.importing)
             .ok_or_else(DynamoError::resource_not_found)
+    }
+
+    /// `require` for a request signed for `region`: a table that is or was
+    /// a global table is there only in its Regions.
+    pub fn require_in(&self, name: &str, region: &str) -> Result<Arc<TableMeta>, DynamoError> {
+        self.require(name)
+            .ok()
+            .filter(|table| table.answers_in(region))
+            .ok_or_else(DynamoError::resource_not_found)
+    }
+
+    /// `get` for a request signed for `region` (`require_in`).
+    pub fn get_in(&self, name: &str, region: &str) -> Option<Arc<TableMeta>> {
+        self.get(name).filter(|table| table.answers_in(region))
     }
 
     pub fn names(&self) -> Vec<String> {

@@ -54,9 +54,13 @@ impl ContributorInsights {
 
 /// The table `name` for the Contributor Insights operations, or
 /// DynamoDB's "Requested resource not found: Table: <name> not found".
-pub fn table(db: &crate::Database, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
+pub fn table(
+    db: &crate::Database,
+    name: &str,
+    region: &str,
+) -> Result<Arc<TableMeta>, DynamoError> {
     db.catalog()
-        .require(name)
+        .require_in(name, region)
         .map_err(|_| DynamoError::table_not_found(name))
 }
 

@@ -85,10 +85,14 @@ pub fn table_description(
             );
         }
         d.insert("LatestStreamLabel".into(), stream.label.clone().into());
-        d.insert(
-            "LatestStreamArn".into(),
-            format!("{}/stream/{}", table.arn(), stream.label).into(),
-        );
+        // The stream keeps the ARN it was made with, in the Region the
+        // table had then (a global table's own Region may pass to a
+        // replica since).
+        let arn = match stream.id.and_then(|id| db.streams().get(id)) {
+            Some(meta) => meta.arn(),
+            None => format!("{}/stream/{}", table.arn(), stream.label),
+        };
+        d.insert("LatestStreamArn".into(), arn.into());
     }
     if let Some(restore) = &table.restore {
         let mut summary = json!({
@@ -114,6 +118,7 @@ pub fn table_description(
         "DeletionProtectionEnabled".into(),
         table.deletion_protection.into(),
     );
+    crate::global_tables::describe(&mut d, table, &table.region);
     // The table's status is the warm throughput's too: CREATING and
     // DELETING with the table, UPDATING in UpdateTable's answer (applied by
     // the time anyone asks again), ACTIVE otherwise.

@@ -157,9 +157,13 @@ pub(crate) fn check_request<'a>(
 
 /// The table a destination operation names, or DynamoDB's
 /// ResourceNotFoundException.
-pub(crate) fn table(db: &Database, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
+pub(crate) fn table(
+    db: &Database,
+    name: &str,
+    region: &str,
+) -> Result<Arc<TableMeta>, DynamoError> {
     db.catalog()
-        .require(name)
+        .require_in(name, region)
         .map_err(|_| DynamoError::table_not_found(name))
 }
 

@@ -23,6 +23,7 @@ pub mod counters;
 mod describe;
 pub mod encryption;
 pub mod exports;
+pub mod global_tables;
 pub mod imports;
 pub mod index;
 pub mod key_range;

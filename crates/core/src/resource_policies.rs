@@ -114,8 +114,9 @@ pub fn owner_of(db: &Database, arn: Option<&str>) -> Result<(Arc<TableMeta>, Str
             format!("Requested resource not found: Table: {name} not found"),
         )
     })?;
-    // The region the table lives in is the only one its ARN may name.
-    if parts[3] != table.region {
+    // The Regions the table is in (its own, its replicas') are the only
+    // ones its ARN may name.
+    if !table.is_in_region(parts[3]) {
         return Err(invalid());
     }
     if let Some(label) = stream {

@@ -2285,41 +2285,6 @@ async fn warm_throughput_is_reported_raised_and_never_lowered() {
     );
 }
 
-#[tokio::test]
-async fn replica_updates_are_refused_not_ignored() {
-    use aws_sdk_dynamodb::types::{CreateReplicationGroupMemberAction, ReplicationGroupUpdate};
-    let server = Server::start();
-    let client = server.client();
-    let name = unique_table("replicas");
-    create_table(&client, &name, None).await;
-    let replica = ReplicationGroupUpdate::builder()
-        .create(
-            CreateReplicationGroupMemberAction::builder()
-                .region_name("eu-west-1")
-                .build()
-                .unwrap(),
-        )
-        .build();
-    let error = client
-        .update_table()
-        .table_name(&name)
-        .deletion_protection_enabled(true)
-        .replica_updates(replica)
-        .send()
-        .await
-        .unwrap_err();
-    assert_eq!(error_code(&error), "ValidationException");
-    assert!(
-        error_message(&error).starts_with("ReplicaUpdates is not supported"),
-        "{}",
-        error_message(&error)
-    );
-    // Nothing else of the request was applied either.
-    let table = described(&client, &name).await;
-    assert_eq!(table.deletion_protection_enabled(), Some(false));
-    assert!(table.replicas().is_empty());
-}
-
 /// DynamoDB applies one kind of change per UpdateTable; each pair below is
 /// refused with the message DynamoDB gives (recorded answers), and nothing
 /// of a refused request is applied.

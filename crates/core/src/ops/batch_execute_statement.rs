@@ -43,7 +43,7 @@ pub fn execute(
     // Plan every statement first: the batch's shape is checked as a whole.
     let plans: Vec<Result<Plan, DynamoError>> = statements
         .iter()
-        .map(|s| plan(db, s, input.return_consumed_capacity.as_deref()))
+        .map(|s| plan(db, context, s, input.return_consumed_capacity.as_deref()))
         .collect();
     let planned = plans.iter().filter_map(|p| p.as_ref().ok());
     let (reads, writes): (Vec<&Plan>, Vec<&Plan>) = planned.partition(|p| p.is_read());
@@ -109,13 +109,18 @@ pub fn execute(
 
 fn plan(
     db: &Database,
+    context: &RequestContext,
     input: &ListedStatement,
     return_consumed_capacity: Option<&str>,
 ) -> Result<Plan, DynamoError> {
     let parameters = input.parameters.as_deref().unwrap_or_default();
     let statement = parsed(input.statement.as_deref().unwrap_or_default(), parameters)?;
-    let mut plan = Planner { db, parameters }
-        .plan_single_item(&statement, "Only single item select is supported")?;
+    let mut plan = Planner {
+        db,
+        parameters,
+        region: &context.region,
+    }
+    .plan_single_item(&statement, "Only single item select is supported")?;
     if plan.is_read() {
         if let Some(consistent) = input.consistent_read {
             plan.body.insert("ConsistentRead".into(), consistent.into());

@@ -146,11 +146,10 @@ pub fn execute(
     for ((name, request), projection) in request_items.iter().zip(projections) {
         tables.push(TableRead {
             name,
-            table: db.catalog().require(crate::table_reference::table_name(
-                name,
-                "requestItems",
-                context,
-            )?)?,
+            table: db.catalog().require_in(
+                crate::table_reference::table_name(name, "requestItems", context)?,
+                &context.region,
+            )?,
             request,
             projection,
             storage_keys: Vec::new(),

@@ -150,7 +150,7 @@ pub fn execute(
     let given: Vec<&String> = request_items.keys().collect();
     for name in &given {
         let name = crate::table_reference::table_name(name, "requestItems", context)?;
-        tables.push(db.catalog().require(name)?);
+        tables.push(db.catalog().require_in(name, &context.region)?);
     }
 
     let empty = Item::new();

@@ -30,7 +30,7 @@ pub fn execute(
     let _changes = db.catalog().lock_changes();
     let table = db
         .catalog()
-        .get(&name)
+        .get_in(&name, &context.region)
         .ok_or_else(|| crate::backups::table_not_found(&name))?;
     let backup = db.create_backup(&table, &input.backup_name.unwrap_or_default())?;
     let mut response = Map::new();

@@ -57,7 +57,7 @@ pub fn execute(
         condition,
         return_item_on_failure: return_on_failure,
     } = write.check(&input.key, "key", context)?;
-    let table = db.catalog().require(table_name)?;
+    let table = db.catalog().require_in(table_name, &context.region)?;
     let key = key_of_key_param(&table, input.key.as_ref().unwrap_or(&Item::new()))?;
     // After the key itself, as DynamoDB (Local) does.
     expressions::check_scalar_keys(&prepared, &table)?;

@@ -1,6 +1,7 @@
 //! DeleteTable. The catalog entry goes at once; the table's items are
 //! removed in the background (their keys carry the dropped table's id, which
-//! is never reused, so nothing can see them meanwhile).
+//! is never reused, so nothing can see them meanwhile). In a Region of a
+//! global table only that Region's replica goes (`global_tables`).
 
 use crate::catalog::IndexStatus;
 use crate::{describe, Database};
@@ -16,6 +17,7 @@ pub fn execute(
 
     let _changes = db.catalog().lock_changes();
     let table = db.catalog().require_changeable(&name)?;
+    crate::global_tables::in_region(&table, &context.region)?;
     // An index still being built holds the table (DynamoDB: while any
     // global index is CREATING, UPDATING or DELETING; here only a
     // backfill lasts).
@@ -34,8 +36,21 @@ pub fn execute(
             "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
         ));
     }
-    let description = describe::deleted_table_description(db, &table)?;
-    db.drop_table(&table)?;
+    let mut description = describe::deleted_table_description(db, &table)?;
+    if let Some(d) = description.as_object_mut() {
+        crate::global_tables::describe(d, &table, &context.region);
+    }
+    // In a Region of a global table only that Region's replica goes; the
+    // table stays in the others.
+    let mut kept = (*table).clone();
+    if crate::global_tables::delete_replica(&mut kept, &context.region)? {
+        let mut txn = db.engine().begin();
+        crate::catalog::write_entry(&mut *txn, &kept)?;
+        txn.commit().map_err(crate::storage_error)?;
+        db.catalog().publish(kept);
+    } else {
+        db.drop_table(&table)?;
+    }
 
     let mut response = Map::new();
     response.insert("TableDescription".into(), description);

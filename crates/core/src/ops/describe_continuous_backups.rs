@@ -15,7 +15,7 @@ pub fn execute(
     context: &crate::RequestContext,
 ) -> Result<Vec<u8>, DynamoError> {
     let name = super::shapes::table_name_of(body, context)?;
-    let table = require_table(db, &name)?;
+    let table = require_table(db, &name, &context.region)?;
     let mut response = Map::new();
     response.insert("ContinuousBackupsDescription".into(), description(&table));
     super::respond(response)
@@ -23,9 +23,13 @@ pub fn execute(
 
 /// The table named, or DynamoDB's TableNotFoundException for the backup
 /// APIs.
-pub(super) fn require_table(db: &Database, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
+pub(super) fn require_table(
+    db: &Database,
+    name: &str,
+    region: &str,
+) -> Result<Arc<TableMeta>, DynamoError> {
     db.catalog()
-        .get(name)
+        .get_in(name, region)
         .ok_or_else(|| crate::backups::table_not_found(name))
 }
 

@@ -26,7 +26,7 @@ pub fn execute(
     v.finish()?;
     let table_name =
         crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
-    let table = contributor_insights::table(db, table_name)?;
+    let table = contributor_insights::table(db, table_name, &context.region)?;
     let index = contributor_insights::target(&table, input.index_name.as_deref())?;
     serde_json::to_vec(&contributor_insights::description(&table, &index))
         .map_err(|e| DynamoError::internal(e.to_string()))

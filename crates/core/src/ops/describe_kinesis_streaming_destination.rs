@@ -24,7 +24,7 @@ pub fn execute(
     v.finish()?;
     let table_name =
         crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
-    let table = crate::kinesis::table(db, table_name)?;
+    let table = crate::kinesis::table(db, table_name, &context.region)?;
     let destinations: Vec<Value> = table
         .kinesis_destinations
         .iter()

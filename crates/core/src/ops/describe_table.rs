@@ -14,6 +14,7 @@ pub fn execute(
         .catalog()
         .get(&name)
         .ok_or_else(|| DynamoError::table_not_found(&name))?;
+    crate::global_tables::in_region(&table, &context.region)?;
     // A table an ImportTable is still filling is CREATING, as DynamoDB's
     // is until its import ends.
     let status = if table.importing {
@@ -21,10 +22,11 @@ pub fn execute(
     } else {
         "ACTIVE"
     };
+    let mut description = describe::table_description(db, &table, status)?;
+    if let Some(d) = description.as_object_mut() {
+        crate::global_tables::describe(d, &table, &context.region);
+    }
     let mut response = Map::new();
-    response.insert(
-        "Table".into(),
-        describe::table_description(db, &table, status)?,
-    );
+    response.insert("Table".into(), description);
     super::respond(response)
 }

@@ -14,7 +14,7 @@ pub fn execute(
     let name = super::shapes::table_name_of(body, context)?;
     let table = db
         .catalog()
-        .get(&name)
+        .get_in(&name, &context.region)
         .ok_or_else(|| DynamoError::table_not_found(&name))?;
     // A table an ImportTable is still filling is CREATING (DescribeTable).
     if table.importing {

@@ -45,7 +45,7 @@ pub fn execute(
     let stream_arn = request.stream_arn;
 
     let _changes = db.catalog().lock_changes();
-    let current = kinesis::table(db, request.table_name)?;
+    let current = kinesis::table(db, request.table_name, &context.region)?;
     // One destination at a time: DynamoDB refuses a second while one is
     // ENABLING or ACTIVE, whichever stream it names.
     if current

@@ -45,7 +45,12 @@ pub fn execute(
     v.finish()?;
     let parameters = input.parameters.as_deref().unwrap_or_default();
     let statement = parsed(input.statement.as_deref().unwrap_or_default(), parameters)?;
-    let mut plan = Planner { db, parameters }.plan(&statement)?;
+    let mut plan = Planner {
+        db,
+        parameters,
+        region: &context.region,
+    }
+    .plan(&statement)?;
     if matches!(plan.operation, Operation::Query | Operation::Scan) {
         if let Some(limit) = input.limit {
             plan.body.insert("Limit".into(), limit.into());

@@ -76,7 +76,11 @@ pub fn execute(
                 "RETURNING clause is not supported in ExecuteTransaction.",
             ));
         }
-        let planner = Planner { db, parameters };
+        let planner = Planner {
+            db,
+            parameters,
+            region: &context.region,
+        };
         let mut planned = match &statement {
             Statement::Exists(select) => {
                 TransactStatement::ConditionCheck(planner.condition_check(select, &in_statement)?)

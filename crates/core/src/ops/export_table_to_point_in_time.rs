@@ -161,7 +161,11 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         .names()
         .iter()
         .filter_map(|n| db.catalog().get(n))
-        .find(|t| t.arn() == arn)
+        // A global table's ARN in any of its Regions.
+        .find(|t| {
+            let region = arn.split(':').nth(3).unwrap_or_default();
+            t.is_in_region(region) && t.arn_in(region) == arn
+        })
         .ok_or_else(|| {
             DynamoError::new(ErrorKind::TableNotFound, format!("Table not found: {arn}"))
         })?;

@@ -53,7 +53,7 @@ pub fn execute(
         },
         &[],
     )?;
-    let table = db.catalog().require(table_name)?;
+    let table = db.catalog().require_in(table_name, &context.region)?;
     let key = key_of_key_param(&table, input.key.as_ref().unwrap_or(&Item::new()))?;
     // After the key itself, as DynamoDB (Local) does.
     expressions::check_scalar_keys(&prepared, &table)?;

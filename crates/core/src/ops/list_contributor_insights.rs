@@ -37,13 +37,14 @@ pub fn execute(
         Some(name) => vec![contributor_insights::table(
             db,
             crate::table_reference::table_name(name, "tableName", context)?,
+            &context.region,
         )?],
         None => {
             let mut names = db.catalog().names();
             names.sort();
             names
                 .iter()
-                .filter_map(|name| db.catalog().get(name))
+                .filter_map(|name| db.catalog().get_in(name, &context.region))
                 .collect()
         }
     };

@@ -15,7 +15,11 @@ struct ListTablesInput {
 
 const MAX_LIMIT: i64 = 100;
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: ListTablesInput = parse_input(body)?;
     let mut v = Violations::new();
     v.name_with_min(
@@ -38,6 +42,7 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
                 .as_ref()
                 .is_none_or(|start| n > start)
         })
+        .filter(|n| db.catalog().get_in(n, &context.region).is_some())
         .collect();
     let page: Vec<String> = names.iter().take(limit).cloned().collect();
     let mut response = Map::new();

@@ -238,7 +238,7 @@ pub(crate) fn execute(
     match operation {
         Operation::CreateTable => create_table::execute(db, body, context),
         Operation::DescribeTable => describe_table::execute(db, body, context),
-        Operation::ListTables => list_tables::execute(db, body),
+        Operation::ListTables => list_tables::execute(db, body, context),
         Operation::DeleteTable => delete_table::execute(db, body, context),
         Operation::UpdateTable => update_table::execute(db, body, context),
         Operation::PutItem => put_item::execute(db, body, context),

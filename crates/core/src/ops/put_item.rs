@@ -64,7 +64,7 @@ pub fn execute(
         .ok_or_else(|| DynamoError::internal("item checked above"))?;
     // Before the table and its key, as DynamoDB (Local) does.
     attribute_names::check(item)?;
-    let table = db.catalog().require(table_name)?;
+    let table = db.catalog().require_in(table_name, &context.region)?;
     let key = key_of_item(&table, item)?;
     // After the key itself, as DynamoDB (Local) does.
     expressions::check_scalar_keys(&prepared, &table)?;

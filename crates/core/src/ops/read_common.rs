@@ -309,6 +309,7 @@ const ITEMS_START: &[u8] = b"{\"Items\":[";
 /// for every request that could fail.
 pub fn through_query_cache(
     db: &Database,
+    context: &crate::RequestContext,
     table_name: Option<&str>,
     kind: CachedRead,
     body: &[u8],
@@ -319,7 +320,8 @@ pub fn through_query_cache(
     if !cache.queries_enabled() || db.throughput().enforced() {
         return read();
     }
-    let Some(table) = table_name.and_then(|name| db.catalog().get(name)) else {
+    // A table not in the request's Region is not found by `read`.
+    let Some(table) = table_name.and_then(|name| db.catalog().get_in(name, &context.region)) else {
         return read();
     };
     match cache.lookup_query(&table, kind, body) {

@@ -114,6 +114,10 @@ pub fn restore_table(
     table.name = name.to_string();
     table.uuid = uuid::Uuid::new_v4().to_string();
     table.region = context.region.clone();
+    // A restored table is a regional table, whatever the source's replicas.
+    table.replicas.clear();
+    table.region_bound = false;
+    table.strong_consistency = None;
     // Without an override, the source's key stays, as DynamoDB keeps it.
     if let Some(spec) = &overrides.sse_specification_override {
         table.encryption = spec.encryption(&context.region);

@@ -68,7 +68,10 @@ pub fn execute(
 
     let _changes = db.catalog().lock_changes();
     let source = match (&input.source_table_name, &input.source_table_arn) {
-        (Some(name), _) => db.catalog().get(name).ok_or_else(|| not_found(name))?,
+        (Some(name), _) => db
+            .catalog()
+            .get_in(name, &context.region)
+            .ok_or_else(|| not_found(name))?,
         (None, Some(arn)) => db
             .catalog()
             .names()

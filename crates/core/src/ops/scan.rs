@@ -92,9 +92,14 @@ pub fn execute(
 ) -> Result<Vec<u8>, DynamoError> {
     let input: ScanInput = parse_input(body)?;
     let table_name = input.table_name.clone();
-    common::through_query_cache(db, table_name.as_deref(), CachedRead::Scan, body, || {
-        read(db, input, false, context)
-    })
+    common::through_query_cache(
+        db,
+        context,
+        table_name.as_deref(),
+        CachedRead::Scan,
+        body,
+        || read(db, input, false, context),
+    )
 }
 
 /// A Scan that reads each partition's items, and the partitions, in
@@ -173,7 +178,7 @@ fn read(
         input.index_name.is_some(),
     )?;
 
-    let table = db.catalog().require(table_name)?;
+    let table = db.catalog().require_in(table_name, &context.region)?;
     let consistent = input.consistent_read.unwrap_or(false);
     let target = ReadTarget::resolve(table, input.index_name.as_deref(), consistent)?;
     if let Some(f) = &filter {

@@ -90,7 +90,7 @@ pub fn execute(
 
     let table_name =
         crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
-    let table = db.catalog().require(table_name)?;
+    let table = db.catalog().require_in(table_name, &context.region)?;
     let index_name = input.index_name.as_deref().unwrap_or_default();
     let index = (table.vector_indexes.iter())
         .find(|i| i.name == index_name)

@@ -208,7 +208,7 @@ impl StreamSpecificationInput {
 }
 
 /// A stream label is its creation time, as DynamoDB forms it.
-fn stream_label() -> String {
+pub(crate) fn stream_label() -> String {
     let now = time::OffsetDateTime::now_utc();
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]"

@@ -153,7 +153,7 @@ pub fn execute(
     check(&input)?;
     let table_name =
         crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;
-    let table = db.catalog().require(table_name)?;
+    let table = db.catalog().require_in(table_name, &context.region)?;
     let mut request: Option<Value> = serde_json::from_slice(body).ok();
     if let Some(Value::Object(fields)) = &mut request {
         fields.remove("ClientToken");

@@ -171,8 +171,9 @@ pub fn table_of_arn(
             format!("Requested resource not found: ResourceArn: {arn} not found"),
         )
     })?;
-    // The region the table lives in is the only one its ARN may name.
-    if parts[3] != table.region {
+    // The Regions the table is in (its own, its replicas') are the only
+    // ones its ARN may name.
+    if !table.is_in_region(parts[3]) {
         return Err(invalid());
     }
     Ok(table)

@@ -91,11 +91,10 @@ pub fn execute(
             },
             &[],
         )?;
-        let table = db.catalog().require(crate::table_reference::required(
-            get.table_name.as_deref(),
-            "tableName",
-            context,
-        )?)?;
+        let table = db.catalog().require_in(
+            crate::table_reference::required(get.table_name.as_deref(), "tableName", context)?,
+            &context.region,
+        )?;
         let key = key_of_key_param(&table, get.key.as_ref().unwrap_or(&Item::new()))?;
         expressions::check_scalar_keys(&prepared, &table)?;
         gets.push(Get {

@@ -236,11 +236,10 @@ fn prepare<'a>(
             attribute_names::check(item)?;
         }
     }
-    let table = db.catalog().require(crate::table_reference::required(
-        input.table_name.as_deref(),
-        "tableName",
-        context,
-    )?)?;
+    let table = db.catalog().require_in(
+        crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?,
+        &context.region,
+    )?;
     let (key, key_item) = match kind {
         Kind::Put => {
             let item = input

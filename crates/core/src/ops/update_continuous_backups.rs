@@ -67,7 +67,7 @@ pub fn execute(
     let days = spec.and_then(|s| s.recovery_period_in_days);
 
     let _changes = db.catalog().lock_changes();
-    let table = require_table(db, table_name)?;
+    let table = require_table(db, table_name, &context.region)?;
     let updated = match (enable, &table.point_in_time_recovery) {
         (true, None) => {
             let updated =

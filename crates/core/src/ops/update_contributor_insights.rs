@@ -50,7 +50,7 @@ pub fn execute(
     let enable = input.contributor_insights_action.as_deref() == Some("ENABLE");
 
     let _changes = db.catalog().lock_changes();
-    let current = contributor_insights::table(db, table_name)?;
+    let current = contributor_insights::table(db, table_name, &context.region)?;
     let index = contributor_insights::target(&current, input.index_name.as_deref())?;
     let mut table = (*current).clone();
     let now = now_epoch_seconds();

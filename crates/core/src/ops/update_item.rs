@@ -110,7 +110,7 @@ pub fn execute(
         Some("UPDATED_NEW") => ReturnValues::UpdatedNew,
         _ => ReturnValues::None,
     };
-    let table = db.catalog().require(table_name)?;
+    let table = db.catalog().require_in(table_name, &context.region)?;
     let key_param = input
         .key
         .as_ref()

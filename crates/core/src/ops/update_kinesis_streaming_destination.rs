@@ -50,7 +50,7 @@ pub fn execute(
     };
 
     let _changes = db.catalog().lock_changes();
-    let current = kinesis::table(db, request.table_name)?;
+    let current = kinesis::table(db, request.table_name, &context.region)?;
     let mut table = (*current).clone();
     let destination = kinesis::active_destination(&mut table, &stream_arn, "Update")?;
     if destination.precision == precision {

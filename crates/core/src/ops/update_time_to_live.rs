@@ -64,7 +64,7 @@ pub fn execute(
     let _changes = db.catalog().lock_changes();
     let current = db
         .catalog()
-        .get(&name)
+        .get_in(&name, &context.region)
         .ok_or_else(|| DynamoError::table_not_found(&name))?;
     let mut table = (*current).clone();
     match (&table.time_to_live_attribute, enable) {

@@ -62,6 +62,8 @@ impl Plan {
 pub struct Planner<'a> {
     pub db: &'a Database,
     pub parameters: &'a [AttributeValue],
+    /// The Region the request was signed for, which finds its tables.
+    pub region: &'a str,
 }
 
 impl Planner<'_> {
@@ -197,7 +199,7 @@ impl Planner<'_> {
         condition: Option<&Expr>,
         order_by: &[OrderKey],
     ) -> Result<Plan, DynamoError> {
-        let meta = self.db.catalog().require(table)?;
+        let meta = self.db.catalog().require_in(table, self.region)?;
         let keys = match index {
             Some(name) => meta
                 .index(name)
@@ -301,7 +303,12 @@ impl Planner<'_> {
     }
 
     fn insert(&self, table: &str, item: &Expr) -> Result<Plan, DynamoError> {
-        let keys = self.db.catalog().require(table)?.key_schema.clone();
+        let keys = self
+            .db
+            .catalog()
+            .require_in(table, self.region)?
+            .key_schema
+            .clone();
         if !matches!(item, Expr::Call(kind, _) if kind == "map") {
             return Err(DynamoError::validation(
                 "Unsupported format in item expression. Please use struct format {...} to express item values for insert statement.",
@@ -368,7 +375,12 @@ impl Planner<'_> {
     }
 
     fn key_and_rest(&self, table: &str, condition: &Expr) -> Result<KeyedWhere, DynamoError> {
-        let keys = self.db.catalog().require(table)?.key_schema.clone();
+        let keys = self
+            .db
+            .catalog()
+            .require_in(table, self.region)?
+            .key_schema
+            .clone();
         let mut conditions = translate::conjuncts(condition);
         let mut key = Map::new();
         for attribute in keys.attributes() {

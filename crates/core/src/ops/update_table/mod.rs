@@ -4,6 +4,7 @@
 
 mod index_updates;
 mod one_concern;
+mod replica_updates;
 mod vector_updates;
 
 use super::capacity_quotas::{check_capacity_quota, check_on_demand_quota};
@@ -40,10 +41,10 @@ struct UpdateTableInput {
     table_class: Option<String>,
     #[serde(rename = "SSESpecification")]
     sse_specification: Option<SseSpecificationInput>,
-    /// Global-table settings: refused, not ignored (below).
-    replica_updates: Option<serde_json::Value>,
-    global_table_witness_updates: Option<serde_json::Value>,
-    multi_region_consistency: Option<serde_json::Value>,
+    /// Global-table changes (`replica_updates`).
+    replica_updates: Option<Vec<replica_updates::ReplicaUpdateInput>>,
+    global_table_witness_updates: Option<Vec<replica_updates::WitnessUpdateInput>>,
+    multi_region_consistency: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -124,6 +125,7 @@ pub fn execute(
         warm.check(&mut v, "warmThroughput");
     }
     check_index_update_members(&mut v, &input);
+    replica_updates::check_members(&mut v, &input);
     vector_updates::check_members(
         &mut v,
         input.vector_index_updates.as_deref().unwrap_or_default(),
@@ -148,26 +150,6 @@ pub fn execute(
     if let Some(spec) = &input.sse_specification {
         spec.validate()?;
     }
-    for (given, member) in [
-        (input.replica_updates.is_some(), "ReplicaUpdates"),
-        (
-            input.global_table_witness_updates.is_some(),
-            "GlobalTableWitnessUpdates",
-        ),
-        (
-            input.multi_region_consistency.is_some(),
-            "MultiRegionConsistency",
-        ),
-    ] {
-        if given {
-            // Ignoring them would leave a client (Terraform's replica
-            // blocks) waiting for replicas that never come; DynamoDB Local
-            // answers "Nothing to update" and applies nothing.
-            return Err(DynamoError::validation(format!(
-                "{member} is not supported: this server keeps every table in one Region (no global tables)"
-            )));
-        }
-    }
     // An empty GlobalSecondaryIndexUpdates counts as absent here, and is
     // refused once something else makes the request one.
     let index_updates_given = input
@@ -184,6 +166,7 @@ pub fn execute(
         && input.sse_specification.is_none()
         && input.warm_throughput.is_none()
         && input.vector_index_updates.is_none()
+        && !replicas_change(&input)
     {
         return Err(DynamoError::validation(
             "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required",
@@ -210,15 +193,47 @@ pub fn execute(
 
     let _changes = db.catalog().lock_changes();
     let current = db.catalog().require_changeable(&name)?;
+    crate::global_tables::in_region(&current, &context.region)?;
     let mut table = (*current).clone();
     // Warm throughput as it stands before the change: a new provisioned
     // peak or a request may raise it, nothing lowers it.
     table.record_warm_throughput();
     let now = now_epoch_seconds();
     apply_billing(&mut table, &input, now)?;
-    let stream_change = match &input.stream_specification {
+    if table.is_global() && table.billing_mode == BillingMode::Provisioned {
+        return Err(crate::global_tables::provisioned_writes_refused());
+    }
+    let mut stream_change = match &input.stream_specification {
         Some(spec) => Some(apply_stream(&mut table, spec)?),
         None => None,
+    };
+    let replica_changes = if replicas_change(&input) {
+        if !current.is_in_region(&context.region) {
+            return Err(DynamoError::table_not_found(&name));
+        }
+        if current
+            .indexes
+            .iter()
+            .any(|i| i.status != crate::catalog::IndexStatus::Active)
+        {
+            return Err(crate::global_tables::in_use());
+        }
+        let changes = replica_updates::apply(&mut table, &input, &context.region, now)?;
+        // A global table's replicas follow its stream: DynamoDB enables
+        // one (new and old images) when the first replica comes, and keeps
+        // a stream the table has.
+        if !changes.created.is_empty() && !table.stream.as_ref().is_some_and(|s| s.enabled) {
+            table.stream = Some(StreamSettings {
+                enabled: true,
+                view_type: "NEW_AND_OLD_IMAGES".into(),
+                label: super::shapes::stream_label(),
+                id: None,
+            });
+            stream_change = Some(StreamChange::Enabled);
+        }
+        Some(changes)
+    } else {
+        None
     };
     if let Some(protect) = input.deletion_protection_enabled {
         table.deletion_protection = protect;
@@ -310,9 +325,11 @@ pub fn execute(
         || input.table_class.is_some()
         || changes.created.is_some()
         || changes.deleted.is_some()
-        || input.vector_index_updates.is_some();
+        || input.vector_index_updates.is_some()
+        || replica_changes.is_some();
     let status = if table_updating { "UPDATING" } else { "ACTIVE" };
     let mut description = describe::table_description(db, &table, status)?;
+    describe_replicas(&mut description, &current, &table, &context.region);
     if warm_change {
         description["WarmThroughput"] = current.warm_throughput().description("UPDATING");
     }
@@ -583,6 +600,11 @@ fn apply_stream(
             Ok(StreamChange::Enabled)
         }
         None => {
+            if table.is_global() {
+                return Err(DynamoError::invalid_parameter(
+                    "Disabling Stream is not allowed for a Global Table replica.",
+                ));
+            }
             if !enabled_now {
                 return Err(DynamoError::validation(format!(
                     "Table has no stream to disable: TableName: {}",
@@ -632,5 +654,43 @@ fn check_index_update_members(v: &mut Violations, input: &UpdateTableInput) {
     }
     if let Some(definitions) = &input.attribute_definitions {
         super::shapes::check_attribute_definition_members(v, definitions);
+    }
+}
+
+/// Whether the request changes the table's replicas or witnesses.
+fn replicas_change(input: &UpdateTableInput) -> bool {
+    input.replica_updates.is_some() || input.global_table_witness_updates.is_some()
+}
+
+/// The global-table members of UpdateTable's answer, asked in `local`: as
+/// DynamoDB answers, the replicas the table had (a deleted one still
+/// ACTIVE, a new one not yet listed), and GlobalTableVersion from the first
+/// replica's request on.
+fn describe_replicas(
+    description: &mut serde_json::Value,
+    current: &TableMeta,
+    table: &TableMeta,
+    local: &str,
+) {
+    let Some(d) = description.as_object_mut() else {
+        return;
+    };
+    let mut shown = table.clone();
+    shown.replicas = current.replicas.clone();
+    shown.region = current.region.clone();
+    for member in [
+        "GlobalTableVersion",
+        "Replicas",
+        "GlobalTableSettingsReplicationMode",
+    ] {
+        d.remove(member);
+    }
+    crate::global_tables::describe(d, &shown, local);
+    if table.is_global() && !d.contains_key("GlobalTableVersion") {
+        d.insert(
+            "GlobalTableVersion".into(),
+            crate::global_tables::VERSION.into(),
+        );
+        d.insert("Replicas".into(), serde_json::Value::Array(Vec::new()));
     }
 }

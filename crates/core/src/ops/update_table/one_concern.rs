@@ -15,9 +15,9 @@ pub(super) fn sets_on_demand(ceiling: &OnDemandThroughputInput) -> bool {
     ceiling.max_read_request_units.is_some() || ceiling.max_write_request_units.is_some()
 }
 
-/// DynamoDB applies one kind of change per UpdateTable: deletion
-/// protection, encryption, table class and warm throughput each come
-/// alone, an on-demand ceiling only with BillingMode, and a stream or index
+/// DynamoDB applies one kind of change per UpdateTable: replicas,
+/// deletion protection, encryption, table class and warm throughput each
+/// come alone, an on-demand ceiling only with BillingMode, and a stream or index
 /// change not beside a provisioned-throughput change (or each other).
 /// Recorded answers of DynamoDB to each pair; the first rule that applies
 /// names the error, in DynamoDB's order.
@@ -40,7 +40,11 @@ pub(super) fn check_one_concern(input: &UpdateTableInput) -> Result<(), DynamoEr
         .as_ref()
         .is_some_and(sets_on_demand);
     let warm = input.warm_throughput.as_ref().is_some_and(sets_warm);
-    let rule = if with_others && input.sse_specification.is_some() {
+    let rule = if with_others && input.global_table_witness_updates.is_some() {
+        "Requests that modify replicas or witnesses must not also modify other fields"
+    } else if with_others && input.replica_updates.is_some() {
+        "Replica modification must be the only operation in the request"
+    } else if with_others && input.sse_specification.is_some() {
         "Server-Side Encryption modification must be the only operation in the request"
     } else if with_others && input.table_class.is_some() {
         "TableClass modification must be the only operation in the request"
@@ -85,6 +89,7 @@ pub(super) fn change_kinds(input: &UpdateTableInput) -> usize {
         input.table_class.is_some(),
         input.sse_specification.is_some(),
         input.vector_index_updates.is_some(),
+        input.replica_updates.is_some() || input.global_table_witness_updates.is_some(),
     ]
     .into_iter()
     .filter(|&given| given)

@@ -1,0 +1,280 @@
+//! Global tables, version 2019.11.21: a table's replicas in other Regions,
+//! added and removed by UpdateTable's ReplicaUpdates and by DeleteTable in
+//! a replica's Region, and described by DescribeTable.
+//!
+//! One copy of the items serves every replica (as LocalStack does it): a
+//! write in any Region is in every other at once, which is what DynamoDB's
+//! multi-Region strong consistency promises and more than its eventual
+//! consistency does, and there is nothing to reconcile. A replica is then
+//! the Region's view of the table: its own TableArn, the group's other
+//! Regions as Replicas. The table's stream is the one stream of every
+//! replica.
+//!
+//! Tables are one namespace whatever the Region, and a table answers in
+//! every Region (`README`, "Tables") until it becomes a global table: from
+//! then on it answers only in its Regions (`TableMeta::region_bound`), as a
+//! DynamoDB table does, so that a replica deleted in its Region is gone
+//! there, and a Region the table never had a replica in does not have it.
+//!
+//! Rules and messages are DynamoDB's as recorded against AWS (ScyllaDB
+//! Alternator's global-table tests, which also run against DynamoDB, and
+//! published probe logs of 2026-10); where none was recorded the text is
+//! ours and says what is wrong.
+
+use crate::catalog::TableMeta;
+use dynalith_model::{DynamoError, ErrorKind};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+/// What DescribeTable reports as GlobalTableVersion.
+pub const VERSION: &str = "2019.11.21";
+
+/// The Regions DynamoDB offers global tables in (its error lists them).
+pub const REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-west-1",
+    "us-west-2",
+];
+
+/// A replica of the table in another Region, with the settings it
+/// overrides.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ReplicaMeta {
+    pub region: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kms_master_key_id: Option<String>,
+    /// OnDemandThroughputOverride's MaxReadRequestUnits.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_read_request_units: Option<i64>,
+    /// TableClassOverride, and when it was set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_class: Option<(String, f64)>,
+    /// Global indexes' read ceilings in this Region, by index name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub indexes: Vec<(String, i64)>,
+}
+
+impl ReplicaMeta {
+    pub fn new(region: &str) -> ReplicaMeta {
+        ReplicaMeta {
+            region: region.to_string(),
+            kms_master_key_id: None,
+            max_read_request_units: None,
+            table_class: None,
+            indexes: Vec::new(),
+        }
+    }
+}
+
+/// Set on a global table created with MultiRegionConsistency STRONG.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StrongConsistency {
+    /// The witness Region, when the group was made of one replica and a
+    /// witness rather than two replicas.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witness: Option<String>,
+}
+
+impl TableMeta {
+    pub fn is_global(&self) -> bool {
+        !self.replicas.is_empty()
+    }
+
+    /// Whether the table has a replica (its own, or another) in `region`.
+    pub fn is_in_region(&self, region: &str) -> bool {
+        self.region == region || self.replicas.iter().any(|r| r.region == region)
+    }
+
+    /// Whether a request signed for `region` finds the table: in every
+    /// Region, until it becomes a global table (`region_bound`).
+    pub fn answers_in(&self, region: &str) -> bool {
+        !self.region_bound || self.is_in_region(region)
+    }
+
+    /// The table's ARN in `region`.
+    pub fn arn_in(&self, region: &str) -> String {
+        format!(
+            "arn:aws:dynamodb:{region}:{}:table/{}",
+            crate::ACCOUNT_ID,
+            self.name
+        )
+    }
+}
+
+/// The table `name` for a table-level operation signed for `region`: a
+/// global table is found only in its Regions.
+pub fn in_region(table: &TableMeta, region: &str) -> Result<(), DynamoError> {
+    if !table.answers_in(region) {
+        return Err(DynamoError::table_not_found(&table.name));
+    }
+    Ok(())
+}
+
+/// Adds what a global table's description has, as seen from `local` (the
+/// Region asked; the table's own Region when it has no replica there):
+/// GlobalTableVersion, the other Regions as Replicas, the strong
+/// consistency and its witness, and the table's ARN in that Region. A
+/// table without replicas is left as it is (DynamoDB omits these members
+/// rather than leaving them empty).
+pub fn describe(d: &mut Map<String, Value>, table: &TableMeta, local: &str) {
+    if !table.is_global() {
+        return;
+    }
+    let local = if table.is_in_region(local) {
+        local
+    } else {
+        table.region.as_str()
+    };
+    let warm = table.warm_throughput().description("ACTIVE");
+    let mut replicas = Vec::new();
+    if local != table.region {
+        replicas.push(replica_description(&ReplicaMeta::new(&table.region), &warm));
+        let own_arn = table.arn();
+        let local_arn = table.arn_in(local);
+        d.insert("TableArn".into(), local_arn.clone().into());
+        for member in ["GlobalSecondaryIndexes", "LocalSecondaryIndexes"] {
+            for index in d
+                .get_mut(member)
+                .and_then(Value::as_array_mut)
+                .into_iter()
+                .flatten()
+            {
+                if let Some(arn) = index.get("IndexArn").and_then(Value::as_str) {
+                    let in_local = arn.replacen(&own_arn, &local_arn, 1);
+                    index["IndexArn"] = in_local.into();
+                }
+            }
+        }
+    }
+    for replica in table.replicas.iter().filter(|r| r.region != local) {
+        replicas.push(replica_description(replica, &warm));
+    }
+    d.insert("GlobalTableVersion".into(), VERSION.into());
+    d.insert("Replicas".into(), replicas.into());
+    d.insert(
+        "GlobalTableSettingsReplicationMode".into(),
+        "ENABLED_WITH_OVERRIDES".into(),
+    );
+    if let Some(strong) = &table.strong_consistency {
+        d.insert("MultiRegionConsistency".into(), "STRONG".into());
+        if let Some(witness) = &strong.witness {
+            d.insert(
+                "GlobalTableWitnesses".into(),
+                json!([{"RegionName": witness, "WitnessStatus": "ACTIVE"}]),
+            );
+        }
+    }
+}
+
+/// One entry of Replicas: what DynamoDB reports of an on-demand replica
+/// (its Region, status, warm throughput and settings mode) and the
+/// overrides it was given.
+fn replica_description(replica: &ReplicaMeta, warm: &Value) -> Value {
+    let mut entry = json!({
+        "RegionName": replica.region,
+        "ReplicaStatus": "ACTIVE",
+        "WarmThroughput": warm,
+        "GlobalTableSettingsReplicationMode": "ENABLED_WITH_OVERRIDES",
+    });
+    if let Some(key) = &replica.kms_master_key_id {
+        entry["KMSMasterKeyId"] = key.clone().into();
+    }
+    if let Some(units) = replica.max_read_request_units {
+        entry["OnDemandThroughputOverride"] = json!({"MaxReadRequestUnits": units});
+    }
+    if let Some((class, since)) = &replica.table_class {
+        entry["ReplicaTableClassSummary"] =
+            json!({"TableClass": class, "LastUpdateDateTime": since});
+    }
+    if !replica.indexes.is_empty() {
+        let indexes: Vec<Value> = (replica.indexes.iter())
+            .map(|(name, units)| {
+                json!({"IndexName": name, "OnDemandThroughputOverride": {"MaxReadRequestUnits": units}})
+            })
+            .collect();
+        entry["GlobalSecondaryIndexes"] = indexes.into();
+    }
+    entry
+}
+
+/// DeleteTable in `region` of a global table that has a replica there:
+/// only that replica goes. The table's own Region passes to its first
+/// replica when it is the one deleted. Returns false when the table has
+/// no replica to keep (DeleteTable then deletes it).
+pub fn delete_replica(table: &mut TableMeta, region: &str) -> Result<bool, DynamoError> {
+    if !table.is_global() {
+        return Ok(false);
+    }
+    if table.strong_consistency.is_some() {
+        return Err(DynamoError::validation(
+            "Deletion of only one table replica is not supported for global tables with MultiRegionConsistency set to STRONG.",
+        ));
+    }
+    if table.region == region {
+        let successor = table.replicas.remove(0);
+        table.region = successor.region;
+    } else {
+        table.replicas.retain(|r| r.region != region);
+    }
+    Ok(true)
+}
+
+/// DynamoDB's answer to a replica on a table whose writes are provisioned:
+/// global tables need on-demand or auto-scaled write capacity, and there is
+/// no auto scaling here.
+pub fn provisioned_writes_refused() -> DynamoError {
+    DynamoError::validation("Table write capacity should either be Pay-Per-Request or AutoScaled.")
+}
+
+/// A Region DynamoDB has no global tables in.
+pub fn check_region(region: &str) -> Result<(), DynamoError> {
+    if REGIONS.contains(&region) {
+        return Ok(());
+    }
+    Err(DynamoError::validation(format!(
+        "Region {region} is not supported. The latest version of global tables are only supported in the following regions: [{}].",
+        REGIONS.join(", ")
+    )))
+}
+
+/// The table is still changing (an index backfill): DynamoDB refuses a
+/// replica change until it is ACTIVE.
+pub fn in_use() -> DynamoError {
+    DynamoError::new(
+        ErrorKind::ResourceInUse,
+        "The resource which you are attempting to change is in use.",
+    )
+}
+
+#[cfg(test)]
+mod tests;
