@@ -7,9 +7,11 @@
 //!
 //! Input: steps separated by the byte 0xFF, which UTF-8 never contains, so
 //! no valid body is cut. In each step the first byte picks the operation
-//! (an index into `Operation::ALL`), the rest is its JSON body. Every input
-//! runs against a new in-memory database, so a finding reproduces from its
-//! input alone.
+//! (its low seven bits, an index into `Operation::ALL`) and the Region the
+//! request is signed for (its high bit: a second Region, so that global
+//! tables' replicas meet requests in either), the rest is its JSON body.
+//! Every input runs against a new in-memory database, so a finding
+//! reproduces from its input alone.
 #![no_main]
 
 use dynalith_core::{Database, Operation, RequestContext};
@@ -29,8 +31,12 @@ fuzz_target!(|data: &[u8]| {
         let Some((&selector, body)) = step.split_first() else {
             continue;
         };
-        let operation = Operation::ALL[selector as usize % Operation::ALL.len()];
-        if let Err(error) = db.execute(operation, body, &RequestContext::default()) {
+        let operation = Operation::ALL[(selector & 0x7F) as usize % Operation::ALL.len()];
+        let context = RequestContext {
+            region: if selector & 0x80 == 0 { "us-east-1" } else { "eu-west-1" }.to_string(),
+            host: None,
+        };
+        if let Err(error) = db.execute(operation, body, &context) {
             assert_ne!(
                 error.kind,
                 ErrorKind::InternalServerError,

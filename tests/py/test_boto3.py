@@ -220,6 +220,45 @@ def test_table_lifecycle(client):
         drop_table(client, name)
 
 
+def test_global_table_replica_through_boto3(client, checker):
+    """A replica added with UpdateTable's ReplicaUpdates, as boto3 sends it: the table's
+    waiter and a client in the replica's Region, which reads what the table's own Region
+    wrote, and DeleteTable there, which removes that replica only."""
+    name = unique_name("global")
+    create_table(client, name)
+    replica_kwargs = {**_session_kwargs(), "region_name": "eu-west-1"}
+    replica = boto3.client("dynamodb", **replica_kwargs)
+    replica.meta.events.register("after-call.dynamodb.*", checker)
+    try:
+        out = client.update_table(
+            TableName=name, ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}]
+        )
+        assert out["TableDescription"]["GlobalTableVersion"] == "2019.11.21"
+        client.get_waiter("table_exists").wait(
+            TableName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 10}
+        )
+        here = client.describe_table(TableName=name)["Table"]
+        assert [(r["RegionName"], r["ReplicaStatus"]) for r in here["Replicas"]] == [
+            ("eu-west-1", "ACTIVE")
+        ]
+        there = replica.describe_table(TableName=name)["Table"]
+        assert [r["RegionName"] for r in there["Replicas"]] == [REGION]
+        assert there["TableArn"] == f"arn:aws:dynamodb:eu-west-1:000000000000:table/{name}"
+
+        client.put_item(TableName=name, Item={"pk": {"S": "a"}, "v": {"N": "1"}})
+        got = replica.get_item(TableName=name, Key={"pk": {"S": "a"}}, ConsistentRead=True)
+        assert got["Item"]["v"] == {"N": "1"}
+
+        replica.delete_table(TableName=name)
+        with pytest.raises(ClientError) as excinfo:
+            replica.describe_table(TableName=name)
+        assert error_code(excinfo) == "ResourceNotFoundException"
+        left = client.describe_table(TableName=name)["Table"]
+        assert "Replicas" not in left and "GlobalTableVersion" not in left
+    finally:
+        drop_table(client, name)
+
+
 def test_describe_endpoints_points_back_at_the_server(client):
     endpoints = client.describe_endpoints()["Endpoints"]
     assert endpoints == [{"Address": _endpoint().removeprefix("http://"), "CachePeriodInMinutes": 1440}]

@@ -239,3 +239,53 @@ async fn replica_updates_are_refused_in_dynamodbs_words() {
         "Update global table operation failed because one or more replicas were not part of the global table. Please retry the request without these replicas: [eu-west-1]."
     );
 }
+
+/// The global tables of version 2017.11.29 are DynamoDB's no more: its
+/// answers to their operations, as the SDK surfaces them.
+#[tokio::test]
+async fn the_2017_operations_answer_as_dynamodb_does_now() {
+    use aws_sdk_dynamodb::types::Replica;
+    let server = Server::start();
+    let client = client_in(&server, "us-east-1");
+    let name = unique_table("legacy");
+    create_table(&client, &name, None).await;
+
+    let listed = client.list_global_tables().send().await.unwrap();
+    assert!(listed.global_tables().is_empty());
+    assert_eq!(listed.last_evaluated_global_table_name(), None);
+
+    let error = client
+        .create_global_table()
+        .global_table_name(&name)
+        .replication_group(Replica::builder().region_name("us-east-1").build())
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+    assert_eq!(
+        error_message(&error),
+        "One or more parameter values were invalid: DynamoDB global tables version 2017.11.29 is not supported. We recommend using DynamoDB global tables version 2019.11.21, instead of version 2017.11.29 (Legacy)."
+    );
+    let error = client
+        .describe_global_table()
+        .global_table_name(&name)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "GlobalTableNotFoundException");
+    assert_eq!(
+        error_message(&error),
+        format!("Global table not found: Global table with name: '{name}' does not exist.")
+    );
+    let error = client
+        .describe_global_table_settings()
+        .global_table_name(&name)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "GlobalTableNotFoundException");
+    assert_eq!(
+        error_message(&error),
+        format!("Global table with name: '{name}' does not exist.")
+    );
+}

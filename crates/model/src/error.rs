@@ -83,6 +83,9 @@ pub enum ErrorKind {
     ImportNotFound,
     /// An import's ClientToken reused with other parameters.
     ImportConflict,
+    /// A global table of version 2017.11.29 that does not exist (all of
+    /// them: DynamoDB no longer makes them).
+    GlobalTableNotFound,
     /// A bug or storage failure on our side.
     InternalServerError,
     /// The server cannot answer for now, a state that passes (HTTP 503,
@@ -144,6 +147,7 @@ impl ErrorKind {
             ErrorKind::InvalidExportTime => (DYNAMODB, "InvalidExportTimeException"),
             ErrorKind::ImportNotFound => (DYNAMODB, "ImportNotFoundException"),
             ErrorKind::ImportConflict => (DYNAMODB, "ImportConflictException"),
+            ErrorKind::GlobalTableNotFound => (DYNAMODB, "GlobalTableNotFoundException"),
             ErrorKind::InternalServerError => (DYNAMODB, "InternalServerError"),
             ErrorKind::ServiceUnavailable => (DYNAMODB, "ServiceUnavailable"),
         };

@@ -408,6 +408,13 @@ fn strong_consistency_takes_three_regions_at_once() {
         "MultiRegionConsistency must be set as STRONG when GlobalTableWitnessUpdates parameter is present."
     );
 
+    let no_witness = json!({"TableName": "ss1", "ReplicaUpdates": [{"Delete": {"RegionName": "us-east-2"}}],
+                            "GlobalTableWitnessUpdates": [{"Delete": {"RegionName": "us-west-2"}}]});
+    assert_eq!(
+        validation(run_in(&db, "us-east-1", Operation::UpdateTable, no_witness)),
+        "Update global table operation failed because one or more witnesses were not part of the global table. Please retry the request without these witnesses: [us-west-2]."
+    );
+
     let with_witness = body(
         json!([{"Create": {"RegionName": "us-east-2"}}]),
         json!({"GlobalTableWitnessUpdates": [{"Create": {"RegionName": "us-west-2"}}]}),

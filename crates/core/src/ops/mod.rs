@@ -9,6 +9,7 @@ mod cancel_bulk_operation;
 mod capacity_quotas;
 mod conditional_write;
 mod create_backup;
+mod create_global_table;
 mod create_table;
 mod delete_backup;
 mod delete_item;
@@ -20,6 +21,8 @@ mod describe_continuous_backups;
 mod describe_contributor_insights;
 mod describe_endpoints;
 mod describe_export;
+mod describe_global_table;
+mod describe_global_table_settings;
 mod describe_import;
 mod describe_kinesis_streaming_destination;
 mod describe_limits;
@@ -39,10 +42,12 @@ mod get_shard_iterator;
 mod import_table;
 pub(crate) mod index_definitions;
 mod job_pages;
+mod legacy_global_tables;
 mod list_backups;
 mod list_bulk_operations;
 mod list_contributor_insights;
 mod list_exports;
+mod list_global_tables;
 mod list_imports;
 mod list_streams;
 mod list_tables;
@@ -67,6 +72,8 @@ mod transact_write_items;
 mod untag_resource;
 mod update_continuous_backups;
 mod update_contributor_insights;
+mod update_global_table;
+mod update_global_table_settings;
 mod update_item;
 mod update_kinesis_streaming_destination;
 mod update_table;
@@ -185,7 +192,13 @@ operations!(
     DescribeBulkOperation,
     ListBulkOperations,
     CancelBulkOperation,
-    SearchVectors;
+    SearchVectors,
+    CreateGlobalTable,
+    UpdateGlobalTable,
+    DescribeGlobalTable,
+    ListGlobalTables,
+    DescribeGlobalTableSettings,
+    UpdateGlobalTableSettings;
     streams:
     ListStreams,
     DescribeStream,
@@ -306,6 +319,12 @@ pub(crate) fn execute(
         Operation::ListBulkOperations => list_bulk_operations::execute(db, body),
         Operation::CancelBulkOperation => cancel_bulk_operation::execute(db, body),
         Operation::SearchVectors => search_vectors::execute(db, body, context),
+        Operation::CreateGlobalTable => create_global_table::execute(body),
+        Operation::UpdateGlobalTable => update_global_table::execute(body),
+        Operation::DescribeGlobalTable => describe_global_table::execute(body),
+        Operation::ListGlobalTables => list_global_tables::execute(body),
+        Operation::DescribeGlobalTableSettings => describe_global_table_settings::execute(body),
+        Operation::UpdateGlobalTableSettings => update_global_table_settings::execute(body),
         Operation::ListStreams => list_streams::execute(db, body),
         Operation::DescribeStream => describe_stream::execute(db, body),
         Operation::GetShardIterator => get_shard_iterator::execute(db, body),

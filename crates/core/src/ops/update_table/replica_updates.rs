@@ -258,20 +258,18 @@ pub(super) fn apply(
             "MultiRegionConsistency must be set as STRONG when GlobalTableWitnessUpdates parameter is present.",
         ));
     }
-    if strong_asked {
-        check_strong_group(table, local, &actions, &created, &witness_created)?;
-    } else if table.strong_consistency.is_some() {
+    if table.strong_consistency.is_some() {
         check_strong_teardown(table, local, &created, &deleted, &witness_deleted)?;
     } else {
-        if created.len() + deleted.len() > 1 {
+        if let Some(witness) = witness_deleted.first() {
+            return Err(not_a_witness(witness));
+        }
+        if strong_asked {
+            check_strong_group(table, local, &actions, &created, &witness_created)?;
+        } else if created.len() + deleted.len() > 1 {
             return Err(invalid(
                 "Update table operation with more than one create or delete replica actions not allowed",
             ));
-        }
-        if let Some(witness) = witness_deleted.first() {
-            return Err(invalid(format!(
-                "Update global table operation failed because one or more witnesses were not part of the global table. Please retry the request without these witnesses: [{witness}]."
-            )));
         }
     }
 
@@ -365,6 +363,12 @@ fn witness_regions<'a>(
         .collect()
 }
 
+fn not_a_witness(region: &str) -> DynamoError {
+    invalid(format!(
+        "Update global table operation failed because one or more witnesses were not part of the global table. Please retry the request without these witnesses: [{region}]."
+    ))
+}
+
 fn local_region_refused(update: bool) -> DynamoError {
     invalid(if update {
         "Cannot add, delete, or update the local region through ReplicaUpdates. Use CreateTable, DeleteTable, or UpdateTable as required."
@@ -439,9 +443,7 @@ fn check_strong_teardown(
         .as_ref()
         .and_then(|s| s.witness.as_deref());
     if let Some(other) = witnesses_deleted.iter().find(|w| Some(**w) != witness) {
-        return Err(invalid(format!(
-            "Update global table operation failed because one or more witnesses were not part of the global table. Please retry the request without these witnesses: [{other}]."
-        )));
+        return Err(not_a_witness(other));
     }
     if deleted.is_empty() && witnesses_deleted.is_empty() {
         return Ok(());
