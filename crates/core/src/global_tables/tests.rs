@@ -351,6 +351,15 @@ fn delete_table_in_a_region_deletes_that_replica() {
     assert_eq!(regions(&left), ["ap-south-1"]);
     assert_eq!(left["ItemCount"], 1);
 
+    // A protected table's replicas are protected too.
+    let protect = |on: bool| json!({"TableName": "tt3", "DeletionProtectionEnabled": on});
+    run_in(&db, "eu-west-1", Operation::UpdateTable, protect(true)).unwrap();
+    assert_eq!(
+        validation(replica_updates(&db, "eu-west-1", "tt3", json!([{"Delete": {"RegionName": "ap-south-1"}}]))),
+        "Cannot delete table tt3 in region ap-south-1 because it has deletion protection enabled. Disable deletion protection first."
+    );
+    run_in(&db, "eu-west-1", Operation::UpdateTable, protect(false)).unwrap();
+
     // Removing the last replica leaves a regional table, stream and all.
     let removed = replica_updates(
         &db,

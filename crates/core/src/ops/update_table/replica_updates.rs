@@ -302,6 +302,14 @@ pub(super) fn apply(
             )));
         }
     }
+    // Deletion protection is the table's here, in every Region: it holds
+    // each replica as DynamoDB's per-Region setting holds its own.
+    if let (Some(region), true) = (deleted.first(), table.deletion_protection) {
+        return Err(invalid(format!(
+            "Cannot delete table {} in region {region} because it has deletion protection enabled. Disable deletion protection first.",
+            table.name
+        )));
+    }
     if !created.is_empty() && table.billing_mode == BillingMode::Provisioned {
         return Err(global_tables::provisioned_writes_refused());
     }
