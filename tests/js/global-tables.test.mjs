@@ -20,7 +20,7 @@ import {
   GetShardIteratorCommand,
 } from '@aws-sdk/client-dynamodb-streams';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { clientConfig, deleteTable, skipFor } from './helpers.mjs';
+import { clientConfig, deleteTable, myTableInput, skipFor } from './helpers.mjs';
 
 const SKIP = skipFor('global');
 const inRegion = (region) => new DynamoDBClient({ ...clientConfig(), region });
@@ -45,18 +45,8 @@ describe('global tables with the JavaScript SDK', { skip: SKIP }, () => {
   });
 
   it('adds a replica, serves both Regions from it, and removes it', async () => {
-    await east.send(new CreateTableCommand({
-      TableName: TABLE,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'PK', AttributeType: 'S' },
-        { AttributeName: 'SK', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'PK', KeyType: 'HASH' },
-        { AttributeName: 'SK', KeyType: 'RANGE' },
-      ],
-    }));
+    // The seed's single-table layout, under a name of its own.
+    await east.send(new CreateTableCommand({ ...myTableInput(), TableName: TABLE }));
     await waitUntilTableExists({ client: east, maxWaitTime: 60 }, { TableName: TABLE });
 
     const updated = await east.send(new UpdateTableCommand({

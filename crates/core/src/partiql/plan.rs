@@ -67,6 +67,11 @@ pub struct Planner<'a> {
 }
 
 impl Planner<'_> {
+    /// The table a statement names, as the request's Region finds it.
+    fn table(&self, name: &str) -> Result<std::sync::Arc<crate::catalog::TableMeta>, DynamoError> {
+        self.db.catalog().require_in(name, self.region)
+    }
+
     /// The plan of a statement run on its own (ExecuteStatement).
     pub fn plan(&self, statement: &Statement) -> Result<Plan, DynamoError> {
         match statement {
@@ -199,7 +204,7 @@ impl Planner<'_> {
         condition: Option<&Expr>,
         order_by: &[OrderKey],
     ) -> Result<Plan, DynamoError> {
-        let meta = self.db.catalog().require_in(table, self.region)?;
+        let meta = self.table(table)?;
         let keys = match index {
             Some(name) => meta
                 .index(name)
@@ -303,12 +308,7 @@ impl Planner<'_> {
     }
 
     fn insert(&self, table: &str, item: &Expr) -> Result<Plan, DynamoError> {
-        let keys = self
-            .db
-            .catalog()
-            .require_in(table, self.region)?
-            .key_schema
-            .clone();
+        let keys = self.table(table)?.key_schema.clone();
         if !matches!(item, Expr::Call(kind, _) if kind == "map") {
             return Err(DynamoError::validation(
                 "Unsupported format in item expression. Please use struct format {...} to express item values for insert statement.",
@@ -375,12 +375,7 @@ impl Planner<'_> {
     }
 
     fn key_and_rest(&self, table: &str, condition: &Expr) -> Result<KeyedWhere, DynamoError> {
-        let keys = self
-            .db
-            .catalog()
-            .require_in(table, self.region)?
-            .key_schema
-            .clone();
+        let keys = self.table(table)?.key_schema.clone();
         let mut conditions = translate::conjuncts(condition);
         let mut key = Map::new();
         for attribute in keys.attributes() {
