@@ -577,6 +577,11 @@ fn a_global_table_answers_only_in_its_regions() {
     assert_eq!(listed["TableNames"], json!(["everywhere"]));
     let listed = run_in(&db, "eu-west-1", Operation::ListTables, json!({})).unwrap();
     assert_eq!(listed["TableNames"], json!(["bound", "everywhere"]));
+    let streams = |region: &str| {
+        let listed = run_in(&db, region, Operation::ListStreams, json!({})).unwrap();
+        listed["Streams"].as_array().unwrap().len()
+    };
+    assert_eq!((streams("eu-west-1"), streams("ap-south-1")), (1, 0));
 
     // The table's ARN in a replica's Region names it there.
     let arn = "arn:aws:dynamodb:eu-west-1:000000000000:table/bound";

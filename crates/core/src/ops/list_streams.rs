@@ -17,7 +17,11 @@ struct ListStreamsInput {
 
 const MAX_LIMIT: i64 = 100;
 
-pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
     let input: ListStreamsInput = parse_input(body)?;
     let mut v = Violations::new();
     v.name_with_min(input.table_name.as_deref(), "tableName", 3, false);
@@ -43,6 +47,11 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         .all()
         .into_iter()
         .filter(|s| input.table_name.as_ref().is_none_or(|t| &s.table_name == t))
+        // A global table's streams are listed in its Regions only (the
+        // streams of a deleted table wherever they were).
+        .filter(|s| {
+            (db.catalog().get(&s.table_name)).is_none_or(|table| table.answers_in(&context.region))
+        })
         .collect();
     if let Some(start) = &input.exclusive_start_stream_arn {
         // An ARN that names no stream kept starts past the end, as

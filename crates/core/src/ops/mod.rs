@@ -325,7 +325,7 @@ pub(crate) fn execute(
         Operation::ListGlobalTables => list_global_tables::execute(body),
         Operation::DescribeGlobalTableSettings => describe_global_table_settings::execute(body),
         Operation::UpdateGlobalTableSettings => update_global_table_settings::execute(body),
-        Operation::ListStreams => list_streams::execute(db, body),
+        Operation::ListStreams => list_streams::execute(db, body, context),
         Operation::DescribeStream => describe_stream::execute(db, body),
         Operation::GetShardIterator => get_shard_iterator::execute(db, body),
         Operation::GetRecords => get_records::execute(db, body),
