@@ -500,6 +500,14 @@ impl Catalog {
         self.tables.read().get(name).cloned()
     }
 
+    /// The table `arn` names: its ARN in its own Region, or in a replica's.
+    pub fn get_by_arn(&self, arn: &str) -> Option<Arc<TableMeta>> {
+        let region = arn.split(':').nth(3)?;
+        let name = arn.rsplit_once(":table/")?.1;
+        self.get(name)
+            .filter(|table| table.is_in_region(region) && table.arn_in(region) == arn)
+    }
+
     /// The table, or the ResourceNotFoundException data-plane operations give.
     /// A table the control plane may change: not one an import is still
     /// filling, which DynamoDB reports CREATING and refuses to change.

@@ -617,3 +617,38 @@ fn a_global_table_answers_only_in_its_regions() {
         1
     );
 }
+
+#[test]
+fn a_replicas_arn_names_the_table_for_point_in_time_restores() {
+    let db = open();
+    create_table(&db, "pitr_src");
+    replica_updates(
+        &db,
+        "us-east-1",
+        "pitr_src",
+        json!([{"Create": {"RegionName": "eu-west-1"}}]),
+    )
+    .unwrap();
+    crate::test_support::enable_recovery(&db, "pitr_src");
+    let restore = json!({"SourceTableArn": "arn:aws:dynamodb:eu-west-1:000000000000:table/pitr_src",
+                         "TargetTableName": "pitr_copy", "UseLatestRestorableTime": true});
+    run_in(
+        &db,
+        "eu-west-1",
+        Operation::RestoreTableToPointInTime,
+        restore,
+    )
+    .unwrap();
+    assert!(db.catalog().get("pitr_copy").is_some());
+    // Not in a Region the table has no replica in.
+    let elsewhere = json!({"SourceTableArn": "arn:aws:dynamodb:ap-south-1:000000000000:table/pitr_src",
+                           "TargetTableName": "pitr_other", "UseLatestRestorableTime": true});
+    let error = run_in(
+        &db,
+        "ap-south-1",
+        Operation::RestoreTableToPointInTime,
+        elsewhere,
+    )
+    .unwrap_err();
+    assert_eq!(error.kind, ErrorKind::SourceTableNotFound);
+}

@@ -156,19 +156,9 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
     check(&input)?;
     let arn = input.table_arn.clone().unwrap_or_default();
     let _changes = db.catalog().lock_changes();
-    let table = db
-        .catalog()
-        .names()
-        .iter()
-        .filter_map(|n| db.catalog().get(n))
-        // A global table's ARN in any of its Regions.
-        .find(|t| {
-            let region = arn.split(':').nth(3).unwrap_or_default();
-            t.is_in_region(region) && t.arn_in(region) == arn
-        })
-        .ok_or_else(|| {
-            DynamoError::new(ErrorKind::TableNotFound, format!("Table not found: {arn}"))
-        })?;
+    let table = db.catalog().get_by_arn(&arn).ok_or_else(|| {
+        DynamoError::new(ErrorKind::TableNotFound, format!("Table not found: {arn}"))
+    })?;
     let Some(recovery) = table.point_in_time_recovery.clone() else {
         return Err(DynamoError::new(
             ErrorKind::PointInTimeRecoveryUnavailable,

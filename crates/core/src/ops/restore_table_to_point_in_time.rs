@@ -72,13 +72,7 @@ pub fn execute(
             .catalog()
             .get_in(name, &context.region)
             .ok_or_else(|| not_found(name))?,
-        (None, Some(arn)) => db
-            .catalog()
-            .names()
-            .iter()
-            .filter_map(|n| db.catalog().get(n))
-            .find(|t| &t.arn() == arn)
-            .ok_or_else(|| not_found(arn))?,
+        (None, Some(arn)) => db.catalog().get_by_arn(arn).ok_or_else(|| not_found(arn))?,
         (None, None) => return Err(DynamoError::internal("source checked above")),
     };
     let Some(recovery) = source.point_in_time_recovery.clone() else {
