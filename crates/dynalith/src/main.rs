@@ -229,6 +229,11 @@ struct ServeArgs {
     /// no signal, such as cert-manager's secret volumes).
     #[arg(long, value_name = "SECONDS", requires = "tls_cert", value_parser = clap::value_parser!(u64).range(1..))]
     tls_reload_secs: Option<u64>,
+    /// Close a connection that has made no request for SECONDS (to twice
+    /// that): connections that send nothing, or a request's headers a
+    /// byte at a time, hold nothing for long. 0 keeps them open.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    idle_connection_secs: u64,
     /// Most records per triggered event (Lambda's BatchSize).
     #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u16).range(1..=10_000))]
     stream_trigger_batch_size: u16,
@@ -401,6 +406,8 @@ fn run(args: ServeArgs) -> Result<(), String> {
         following: following.clone(),
         authenticator,
         metrics,
+        idle_connection_timeout: (args.idle_connection_secs > 0)
+            .then(|| Duration::from_secs(args.idle_connection_secs)),
     });
     let background = Background {
         triggers,

@@ -362,3 +362,75 @@ async fn describe_endpoints_names_the_address_the_client_used() {
         "com.amazon.coral.service#SerializationException"
     );
 }
+
+/// One response read off a keep-alive connection: the head, then as many
+/// bytes as its Content-Length says.
+fn read_response(stream: &mut std::net::TcpStream) -> String {
+    use std::io::Read;
+    let mut raw = Vec::new();
+    let mut byte = [0u8; 1];
+    while !raw.ends_with(b"\r\n\r\n") {
+        assert_eq!(
+            stream.read(&mut byte).expect("response head"),
+            1,
+            "closed mid-response"
+        );
+        raw.push(byte[0]);
+    }
+    let head = String::from_utf8_lossy(&raw).to_lowercase();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length: "))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("content-length");
+    let mut body = vec![0u8; length];
+    stream.read_exact(&mut body).expect("response body");
+    head
+}
+
+#[tokio::test]
+async fn connections_that_make_no_request_are_closed() {
+    use std::io::Read;
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+    let server = Server::start_with(&["--idle-connection-secs", "1"]);
+    let address = server.address();
+
+    // Half a request's headers, then nothing: closed within two periods.
+    let mut stalled = TcpStream::connect(&address).unwrap();
+    stalled
+        .write_all(b"POST / HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
+    stalled
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let started = Instant::now();
+    let mut buf = [0u8; 64];
+    match stalled.read(&mut buf) {
+        Ok(0) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => {}
+        other => panic!("the stalled connection was not closed: {other:?}"),
+    }
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+
+    // A connection that keeps making requests stays open past two periods.
+    let mut busy = TcpStream::connect(&address).unwrap();
+    busy.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    for _ in 0..8 {
+        busy.write_all(format!("GET / HTTP/1.1\r\nHost: {address}\r\n\r\n").as_bytes())
+            .unwrap();
+        assert!(read_response(&mut busy).starts_with("http/1.1 200"));
+        std::thread::sleep(Duration::from_millis(400));
+    }
+
+    // The SDK replaces a pooled connection the server closed while idle.
+    let client = server.client();
+    client.list_tables().send().await.unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    client.list_tables().send().await.unwrap();
+}

@@ -13,6 +13,7 @@ mod database_calls;
 pub mod deliveries;
 pub mod following;
 mod handler;
+mod idle_connections;
 pub mod kinesis;
 pub mod metrics;
 mod outgoing;
@@ -53,6 +54,9 @@ pub struct Service {
     /// Request counters and the `GET /metrics` endpoint; None turns both
     /// off.
     pub metrics: Option<metrics::Metrics>,
+    /// A connection without a request for this long (at most twice this)
+    /// is closed (`idle_connections`); None keeps connections open.
+    pub idle_connection_timeout: Option<Duration>,
 }
 
 /// How long a client may take over its TLS handshake. The handshake runs
@@ -140,9 +144,17 @@ async fn serve_connection<S>(
 ) where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
+    let activity = Arc::new(idle_connections::Activity::default());
+    let idle_timeout = service.idle_connection_timeout;
+    let watched = activity.clone();
     let handler = hyper::service::service_fn(move |request| {
         let service = service.clone();
-        async move { Ok::<_, std::convert::Infallible>(handler::handle(&service, request, local).await) }
+        let serving = watched.request();
+        async move {
+            let response = handler::handle(&service, request, local).await;
+            drop(serving);
+            Ok::<_, std::convert::Infallible>(response)
+        }
     });
     let connection = http1::Builder::new()
         .keep_alive(true)
@@ -158,6 +170,11 @@ async fn serve_connection<S>(
             // Finish the request in flight, then close.
             connection.as_mut().graceful_shutdown();
             let _ = connection.await;
+        }
+        // Dropping the connection closes it, whatever it was in the middle
+        // of reading or writing: idle means no request is being served.
+        _ = activity.idle_for(idle_timeout.unwrap_or_default()), if idle_timeout.is_some() => {
+            tracing::debug!(%peer, "closing a connection idle too long");
         }
     }
 }
