@@ -434,3 +434,32 @@ async fn connections_that_make_no_request_are_closed() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     client.list_tables().send().await.unwrap();
 }
+
+/// A body sent a byte at a time holds a connection no longer than its
+/// headers would: it must arrive within the idle timeout.
+#[test]
+fn a_body_that_does_not_arrive_is_answered_and_closed() {
+    use std::io::Read;
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+    let server = Server::start_with(&["--idle-connection-secs", "1"]);
+    let address = server.address();
+    let mut slow = TcpStream::connect(&address).unwrap();
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {address}\r\nX-Amz-Target: DynamoDB_20120810.ListTables\r\nContent-Type: application/x-amz-json-1.0\r\nAuthorization: {AUTH}\r\nContent-Length: 100\r\n\r\n{{"
+    );
+    slow.write_all(head.as_bytes()).unwrap();
+    slow.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let started = Instant::now();
+    let mut answer = Vec::new();
+    let _ = slow.read_to_end(&mut answer);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(5),
+        "{waited:?}"
+    );
+    let answer = String::from_utf8_lossy(&answer);
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains("SerializationException"), "{answer}");
+}

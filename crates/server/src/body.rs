@@ -4,7 +4,10 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Limited};
 use hyper::body::Incoming;
 use hyper::HeaderMap;
+use std::future::Future;
 use std::io::Read;
+use std::task::Poll;
+use std::time::Duration;
 
 /// DynamoDB refuses request bodies larger than this.
 pub const MAX_REQUEST_BYTES: usize = 16 * 1024 * 1024;
@@ -22,7 +25,16 @@ pub struct Body {
     pub decoded: Bytes,
 }
 
-pub async fn read(headers: &HeaderMap, body: Incoming) -> Result<Body, BodyError> {
+/// Reads the body, which must arrive within `deadline` when one is given
+/// (the connection's idle timeout: a body sent a byte at a time would
+/// otherwise hold the connection, which counts as busy while a request is
+/// read). A body that came with its headers, as most do, is read without
+/// arming a timer.
+pub async fn read(
+    headers: &HeaderMap,
+    body: Incoming,
+    deadline: Option<Duration>,
+) -> Result<Body, BodyError> {
     let declared = headers
         .get(hyper::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -30,7 +42,21 @@ pub async fn read(headers: &HeaderMap, body: Incoming) -> Result<Body, BodyError
     if declared.is_some_and(|n| n > MAX_REQUEST_BYTES) {
         return Err(BodyError::TooLarge);
     }
-    let raw = match Limited::new(body, MAX_REQUEST_BYTES).collect().await {
+    let mut collect = std::pin::pin!(Limited::new(body, MAX_REQUEST_BYTES).collect());
+    let at_once = std::future::poll_fn(|cx| Poll::Ready(collect.as_mut().poll(cx))).await;
+    let collected = match (at_once, deadline) {
+        (Poll::Ready(collected), _) => collected,
+        (Poll::Pending, None) => collect.await,
+        (Poll::Pending, Some(deadline)) => match tokio::time::timeout(deadline, collect).await {
+            Ok(collected) => collected,
+            Err(_) => {
+                return Err(BodyError::Unreadable(format!(
+                    "the body did not arrive within {deadline:?}"
+                )))
+            }
+        },
+    };
+    let raw = match collected {
         Ok(collected) => collected.to_bytes(),
         Err(e)
             if e.downcast_ref::<http_body_util::LengthLimitError>()

@@ -58,7 +58,7 @@ async fn respond(
         .get("x-amz-target")
         .and_then(|t| t.to_str().ok())
         .and_then(Operation::from_target);
-    let body = match body::read(&parts.headers, incoming).await {
+    let body = match body::read(&parts.headers, incoming, service.idle_connection_timeout).await {
         Ok(body) => body,
         Err(BodyError::TooLarge) => {
             let mut r = response::with_body(
@@ -81,10 +81,16 @@ async fn respond(
         }
         Err(BodyError::Unreadable(e)) => {
             tracing::debug!(%e, "request body could not be read");
-            return response::error(
+            let mut r = response::error(
                 &DynamoError::serialization("The request body could not be read"),
                 &request_id,
             );
+            // What is left of the body is not worth waiting for.
+            r.headers_mut().insert(
+                hyper::header::CONNECTION,
+                hyper::header::HeaderValue::from_static("close"),
+            );
+            return r;
         }
     };
     let Some(operation) = operation else {
