@@ -271,6 +271,10 @@ pub struct TableMeta {
     /// (`global_tables`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replicas: Vec<crate::global_tables::ReplicaMeta>,
+    /// What a replica's Update set for the table's own Region while the
+    /// table is global, as the other Regions describe it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_region_overrides: Option<crate::global_tables::ReplicaMeta>,
     /// Set once the table became a global table: from then on it answers
     /// only in its Regions (its own and its replicas'), as every DynamoDB
     /// table does; other tables answer in every Region (`global_tables`).

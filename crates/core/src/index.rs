@@ -287,6 +287,7 @@ pub(crate) mod tests {
             }],
             vector_indexes: Vec::new(),
             replicas: Vec::new(),
+            own_region_overrides: None,
             region_bound: false,
             strong_consistency: None,
             counter_slots_taken: 1,

@@ -121,6 +121,24 @@ impl TableMeta {
         !self.region_bound || self.is_in_region(region)
     }
 
+    /// Makes `successor`, a replica's Region, the table's own: its
+    /// overrides become what the other Regions see of the table's own.
+    pub fn pass_own_region_to(&mut self, successor: &str) {
+        if let Some(position) = self.replicas.iter().position(|r| r.region == successor) {
+            let replica = self.replicas.remove(position);
+            self.region = replica.region.clone();
+            self.own_region_overrides = Some(replica);
+        }
+    }
+
+    /// Forgets what only a global table has, once its last replica is gone.
+    pub fn settle_if_regional(&mut self) {
+        if !self.is_global() {
+            self.strong_consistency = None;
+            self.own_region_overrides = None;
+        }
+    }
+
     /// The table's ARN in `region`.
     pub fn arn_in(&self, region: &str) -> String {
         format!(
@@ -158,7 +176,9 @@ pub fn describe(d: &mut Map<String, Value>, table: &TableMeta, local: &str) {
     let warm = table.warm_throughput().description("ACTIVE");
     let mut replicas = Vec::new();
     if local != table.region {
-        replicas.push(replica_description(&ReplicaMeta::new(&table.region), &warm));
+        let own =
+            (table.own_region_overrides.clone()).unwrap_or_else(|| ReplicaMeta::new(&table.region));
+        replicas.push(replica_description(&own, &warm));
         let own_arn = table.arn();
         let local_arn = table.arn_in(local);
         d.insert("TableArn".into(), local_arn.clone().into());
@@ -241,11 +261,12 @@ pub fn delete_replica(table: &mut TableMeta, region: &str) -> Result<bool, Dynam
         ));
     }
     if table.region == region {
-        let successor = table.replicas.remove(0);
-        table.region = successor.region;
+        let successor = table.replicas[0].region.clone();
+        table.pass_own_region_to(&successor);
     } else {
         table.replicas.retain(|r| r.region != region);
     }
+    table.settle_if_regional();
     Ok(true)
 }
 

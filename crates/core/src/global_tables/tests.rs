@@ -294,14 +294,47 @@ fn replica_overrides_are_described() {
     // A class equal to the table's is no override.
     assert!(replica.get("ReplicaTableClassSummary").is_none());
 
+    // The table's own Region, updated from the replica's, as the replica
+    // sees it; and a replica that becomes the table's own keeps its
+    // overrides for the others to see.
+    let own = json!([{"Update": {"RegionName": "us-east-1",
+                                  "OnDemandThroughputOverride": {"MaxReadRequestUnits": 50}}}]);
+    replica_updates(&db, "eu-west-1", "tt2", own).unwrap();
+    let from_replica = describe_in(&db, "eu-west-1", "tt2").unwrap();
+    assert_eq!(from_replica["Replicas"][0]["RegionName"], "us-east-1");
+    assert_eq!(
+        from_replica["Replicas"][0]["OnDemandThroughputOverride"],
+        json!({"MaxReadRequestUnits": 50})
+    );
+    replica_updates(
+        &db,
+        "us-east-1",
+        "tt2",
+        json!([{"Create": {"RegionName": "ap-south-1"}}]),
+    )
+    .unwrap();
+    run_in(
+        &db,
+        "us-east-1",
+        Operation::DeleteTable,
+        json!({"TableName": "tt2"}),
+    )
+    .unwrap();
+    let from_third = describe_in(&db, "ap-south-1", "tt2").unwrap();
+    assert_eq!(regions(&from_third), ["eu-west-1"]);
+    assert_eq!(
+        from_third["Replicas"][0]["OnDemandThroughputOverride"],
+        json!({"MaxReadRequestUnits": 200})
+    );
+
     let capacity = json!([{"Update": {"RegionName": "eu-west-1", "ProvisionedThroughputOverride": {"ReadCapacityUnits": 5}}}]);
     assert_eq!(
-        validation(replica_updates(&db, "us-east-1", "tt2", capacity)),
+        validation(replica_updates(&db, "ap-south-1", "tt2", capacity)),
         "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
     );
     let unknown_index = json!([{"Update": {"RegionName": "eu-west-1",
         "GlobalSecondaryIndexes": [{"IndexName": "nope", "OnDemandThroughputOverride": {"MaxReadRequestUnits": 5}}]}}]);
-    validation(replica_updates(&db, "us-east-1", "tt2", unknown_index));
+    validation(replica_updates(&db, "ap-south-1", "tt2", unknown_index));
 }
 
 #[test]

@@ -195,6 +195,7 @@ pub(super) fn create(
         contributor_insights: Default::default(),
         kinesis_destinations: Vec::new(),
         replicas: Vec::new(),
+        own_region_overrides: None,
         region_bound: false,
         strong_consistency: None,
         indexes,

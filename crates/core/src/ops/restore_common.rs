@@ -116,6 +116,7 @@ pub fn restore_table(
     table.region = context.region.clone();
     // A restored table is a regional table, whatever the source's replicas.
     table.replicas.clear();
+    table.own_region_overrides = None;
     table.region_bound = false;
     table.strong_consistency = None;
     // Without an override, the source's key stays, as DynamoDB keeps it.

@@ -322,19 +322,19 @@ pub(super) fn apply(
     }
     for update in &updated {
         let region = region_of(update);
-        if table.region == region {
-            // The table's own Region is the local one of some other
-            // request; its settings are the table's.
-            continue;
-        }
-        let mut replica = table
-            .replicas
-            .iter()
-            .find(|r| r.region == region)
-            .cloned()
-            .unwrap_or_else(|| ReplicaMeta::new(region));
+        // The table's own Region, updated from a replica's.
+        let own = (table.region == region).then(|| {
+            (table.own_region_overrides.clone()).unwrap_or_else(|| ReplicaMeta::new(region))
+        });
+        let mut replica = match own {
+            Some(own) => own,
+            None => (table.replicas.iter().find(|r| r.region == region).cloned())
+                .unwrap_or_else(|| ReplicaMeta::new(region)),
+        };
         apply_settings(table, &mut replica, update, now, true)?;
-        if let Some(slot) = table.replicas.iter_mut().find(|r| r.region == region) {
+        if table.region == region {
+            table.own_region_overrides = Some(replica);
+        } else if let Some(slot) = table.replicas.iter_mut().find(|r| r.region == region) {
             *slot = replica;
         }
     }
@@ -342,8 +342,7 @@ pub(super) fn apply(
         if table.region == *region {
             // The table's own Region goes: the Region asked in takes its
             // place.
-            table.region = local.to_string();
-            table.replicas.retain(|r| r.region != local);
+            table.pass_own_region_to(local);
         } else {
             table.replicas.retain(|r| r.region != *region);
         }
@@ -353,9 +352,7 @@ pub(super) fn apply(
             witness: witness_created.first().map(|w| w.to_string()),
         });
     }
-    if !table.is_global() {
-        table.strong_consistency = None;
-    }
+    table.settle_if_regional();
     Ok(ReplicaChanges {
         created: created.iter().map(|c| region_of(c).to_string()).collect(),
     })
