@@ -1,6 +1,6 @@
-//! The in-memory engine (`dynalith serve --in-memory`): one persistent
-//! B-tree (`imbl::OrdMap`) behind a read-write lock, with the embedded
-//! engine's row locks and own-writes overlay for transactions.
+//! The in-memory engine (`dynalith serve --in-memory`): a persistent tree
+//! of partitions (`partitions.rs`) behind a read-write lock, with the
+//! embedded engine's row locks and own-writes overlay for transactions.
 //!
 //! Why not RocksDB on its in-memory Env, which this mode ran on before:
 //! nothing here is ever persisted, yet RocksDB still flushed memtables into
@@ -19,7 +19,6 @@ use crate::row_locks::{HeldLocks, RowLocks};
 use crate::{
     DurabilityWait, Engine, KeyValue, RangeVisitor, ReadView, Result, ScanIter, Transaction,
 };
-use imbl::OrdMap;
 use parking_lot::RwLock;
 use std::collections::VecDeque;
 use std::ops::Bound;
@@ -27,12 +26,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod entries;
+mod partitions;
 mod tree_key;
 
 use entries::{Entries, Entry};
-use tree_key::{KeyProbe, TreeKey};
-
-type Map = OrdMap<TreeKey, Arc<[u8]>>;
+use partitions::Map;
+use tree_key::TreeKey;
 
 /// How many keys `delete_range` removes per hold of the write lock, so
 /// that dropping a big table never stops the other writers for long.
@@ -51,7 +50,7 @@ impl MemoryEngine {
     /// writer's row lock before the operation is retried.
     pub fn new(lock_timeout: Duration) -> Self {
         MemoryEngine {
-            map: RwLock::new(Map::new()),
+            map: RwLock::new(Map::default()),
             locks: RowLocks::new(lock_timeout),
         }
     }
@@ -71,13 +70,13 @@ impl Default for MemoryEngine {
 
 /// An entry copied out of the map.
 fn copied((key, value): Entry<'_>) -> KeyValue {
-    (Box::from(key.bytes()), Box::from(&value[..]))
+    (Box::from(key), Box::from(&value[..]))
 }
 
 /// Lends `map`'s entries in `[start, end)` to `visit` until it breaks.
 fn visit_map(map: &Map, start: &[u8], end: &[u8], reverse: bool, visit: &mut RangeVisitor<'_>) {
     for (key, value) in Entries::between(map, start, end, reverse) {
-        if visit(key.bytes(), value).is_break() {
+        if visit(key, value).is_break() {
             return;
         }
     }
@@ -245,12 +244,10 @@ impl Transaction for MemoryTransaction<'_> {
                 Write::Put(key, value) => {
                     map.insert(key, value);
                 }
-                Write::Delete(key) => {
-                    map.remove(&KeyProbe::new(&key));
-                }
+                Write::Delete(key) => map.remove(&key),
                 Write::Add(key, deltas) => {
                     let mut total = map
-                        .get(&KeyProbe::new(&key))
+                        .get(&key)
                         .map(|value| decode_counters(value))
                         .unwrap_or_default();
                     add_into(&mut total, &deltas);
@@ -270,10 +267,7 @@ struct MemorySnapshot {
 
 impl ReadView for MemorySnapshot {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .map
-            .get(&KeyProbe::new(key))
-            .map(|value| value.to_vec()))
+        Ok(self.map.get(key).map(|value| value.to_vec()))
     }
 
     fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s> {
@@ -306,11 +300,7 @@ impl Engine for MemoryEngine {
     }
 
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        Ok(self
-            .map
-            .read()
-            .get(&KeyProbe::new(key))
-            .map(|value| value.to_vec()))
+        Ok(self.map.read().get(key).map(|value| value.to_vec()))
     }
 
     fn visit_latest_range(
@@ -329,9 +319,9 @@ impl Engine for MemoryEngine {
     fn delete_range(&self, start: &[u8], end: &[u8]) -> Result<()> {
         loop {
             let mut map = self.map.write();
-            let keys: Vec<TreeKey> = Entries::between(&map, start, end, false)
+            let keys: Vec<Box<[u8]>> = Entries::between(&map, start, end, false)
                 .take(DELETE_RANGE_BATCH)
-                .map(|(key, _)| key.clone())
+                .map(|(key, _)| Box::from(key))
                 .collect();
             if keys.is_empty() {
                 return Ok(());
