@@ -356,10 +356,7 @@ mod tests {
             end in key(),
             reverse: bool,
         ) {
-            let map: Map = keys
-                .iter()
-                .map(|key| (TreeKey::from(&key[..]), Arc::<[u8]>::from(&key[..])))
-                .collect();
+            let map = map_of(&keys);
             let read: Vec<Vec<u8>> = Entries::between(&map, &start[..], &end[..], reverse)
                 .map(|(key, value)| {
                     assert_eq!(key, &value[..]);
@@ -387,10 +384,7 @@ mod tests {
             upper in bound(),
             reverse: bool,
         ) {
-            let map: Map = keys
-                .iter()
-                .map(|key| (TreeKey::from(&key[..]), Arc::<[u8]>::from(&key[..])))
-                .collect();
+            let map = map_of(&keys);
             fn borrowed(bound: &Bound<Vec<u8>>) -> Bound<&[u8]> {
                 bound.as_ref().map(|key| &key[..])
             }
@@ -447,6 +441,13 @@ mod tests {
             read_back(&map, &model);
         }
         assert!(map.groups().is_empty());
+    }
+
+    /// A map of `keys`, each its own value.
+    fn map_of(keys: &BTreeSet<Vec<u8>>) -> Map {
+        keys.iter()
+            .map(|key| (TreeKey::from(&key[..]), Arc::<[u8]>::from(&key[..])))
+            .collect()
     }
 
     fn bound() -> impl Strategy<Value = Bound<Vec<u8>>> {
