@@ -288,4 +288,29 @@ async fn the_2017_operations_answer_as_dynamodb_does_now() {
         error_message(&error),
         format!("Global table with name: '{name}' does not exist.")
     );
+    let error = client
+        .update_global_table_settings()
+        .global_table_name(&name)
+        .global_table_billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "GlobalTableNotFoundException");
+    assert_eq!(
+        error_message(&error),
+        format!("Global table with name: '{name}' does not exist.")
+    );
+    // The name is validated before the table is looked for.
+    let error = client
+        .describe_global_table()
+        .global_table_name("ab")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ValidationException");
+    assert!(
+        error_message(&error).contains("globalTableName"),
+        "{}",
+        error_message(&error)
+    );
 }

@@ -6,7 +6,8 @@
 //! of version 2019.11.21 (`global_tables`) are not among them.
 
 use crate::validate::Violations;
-use dynalith_model::{DynamoError, ErrorKind};
+use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
+use serde::Deserialize;
 
 /// DynamoDB's answer to a CreateGlobalTable, or an UpdateGlobalTable that
 /// creates a replica.
@@ -35,4 +36,27 @@ pub fn settings_not_found(name: &str) -> DynamoError {
 /// GlobalTableName: a table name, required.
 pub fn check_name(v: &mut Violations, name: Option<&str>) {
     v.name(name, "globalTableName");
+}
+
+/// The input of the operations that name one global table and nothing else
+/// they look at (DescribeGlobalTable and the two settings operations).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct NamedGlobalTableInput {
+    global_table_name: Option<String>,
+}
+
+/// Validates such an input and answers that its global table does not
+/// exist, with `not_found`'s words for it.
+pub fn named_global_table_not_found(
+    body: &[u8],
+    not_found: fn(&str) -> DynamoError,
+) -> Result<Vec<u8>, DynamoError> {
+    let input: NamedGlobalTableInput = parse_input(body)?;
+    let mut v = Violations::new();
+    check_name(&mut v, input.global_table_name.as_deref());
+    v.finish()?;
+    Err(not_found(
+        input.global_table_name.as_deref().unwrap_or_default(),
+    ))
 }
