@@ -262,6 +262,10 @@ fn main() -> std::process::ExitCode {
 /// whether this server follows another on a shared schema.
 type Engines = (Arc<dyn Engine>, Option<Arc<PgEngine>>);
 
+/// Operations that may wait on the disk at once once the data has
+/// outgrown memory (each on a blocking thread of its own).
+const MAX_DISK_READS_IN_FLIGHT: usize = 64;
+
 fn open_engine(args: &ServeArgs) -> Result<Engines, String> {
     if let Some(url) = &args.postgres {
         let options = PgOptions::new(url.as_str())
@@ -420,6 +424,11 @@ fn run(args: ServeArgs) -> Result<(), String> {
     let engine_for_lead = engine.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Operations run there while calls may block (`database_calls`):
+        // one per PostgreSQL connection, or enough reads waiting on the
+        // disk at once to keep a device's queue full. tokio's default of
+        // 512 would start a thread for nearly every request in flight.
+        .max_blocking_threads((args.postgres_connections as usize).max(MAX_DISK_READS_IN_FLIGHT))
         .on_thread_park(move || idle_engine.request_threads_idle())
         .build()
         .map_err(|e| e.to_string())?;

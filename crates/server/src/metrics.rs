@@ -201,6 +201,7 @@ impl Collector for Scrape {
         self.encode_caches(&mut encoder)?;
         self.encode_deliveries(&mut encoder)?;
         self.encode_sharing(&mut encoder)?;
+        self.encode_storage(&mut encoder)?;
         self.encode_process(&mut encoder)
     }
 }
@@ -461,6 +462,32 @@ impl Scrape {
                 .map(|(outcome, count)| (vec![("outcome", outcome)], count)),
             counter,
         )
+    }
+
+    fn encode_storage(&self, encoder: &mut DescriptorEncoder) -> std::fmt::Result {
+        let engine = self.database.engine();
+        family(
+            encoder,
+            "dynalith_operations_on_blocking_threads",
+            "1 while operations run on threads made for blocking rather than inline on the \
+             request threads: always with the PostgreSQL engine; with the embedded engine while \
+             the request threads' reads wait on the disk (the data has outgrown memory).",
+            MetricType::Gauge,
+            [(Labels::new(), i64::from(engine.calls_may_block()))],
+            gauge,
+        )?;
+        match engine.request_disk_read_bytes() {
+            Some(bytes) => family(
+                encoder,
+                "dynalith_request_disk_read_bytes",
+                "Bytes the threads running requests read from the storage device, not the page \
+                 cache (the embedded engine on disk).",
+                MetricType::Counter,
+                [(Labels::new(), bytes)],
+                counter,
+            ),
+            None => Ok(()),
+        }
     }
 
     fn encode_process(&self, encoder: &mut DescriptorEncoder) -> std::fmt::Result {

@@ -10,6 +10,10 @@
 //! a while, the trigger drops to one file, and RocksDB merges what level 0
 //! holds into the base level. The thread restores the trigger at its next
 //! look after a write (within `CHECK_EVERY`).
+//!
+//! The engine's other periodic work rides on the same thread's looks
+//! (`on_tick`), so a durable database runs it even where idle compaction
+//! is turned off.
 
 use rocksdb::DB;
 use std::sync::{Arc, Condvar, Mutex};
@@ -30,10 +34,11 @@ pub(crate) struct IdleCompaction {
 
 impl IdleCompaction {
     /// Starts watching `db`: once its sequence number has stood still for
-    /// `quiet`, level 0 is compacted. `on_tick` runs at every look.
+    /// `quiet`, level 0 is compacted (never when `None`). `on_tick` runs at
+    /// every look.
     pub(crate) fn start(
         db: Arc<DB>,
-        quiet: Duration,
+        quiet: Option<Duration>,
         on_tick: impl Fn() + Send + 'static,
     ) -> std::io::Result<IdleCompaction> {
         let stop = Arc::new((Mutex::new(false), Condvar::new()));
@@ -59,7 +64,7 @@ impl Drop for IdleCompaction {
     }
 }
 
-fn watch(db: &DB, quiet: Duration, stop: &(Mutex<bool>, Condvar), on_tick: impl Fn()) {
+fn watch(db: &DB, quiet: Option<Duration>, stop: &(Mutex<bool>, Condvar), on_tick: impl Fn()) {
     let mut last_sequence = db.latest_sequence_number();
     let mut still_since = Instant::now();
     let mut trigger = LEVEL0_COMPACTION_TRIGGER;
@@ -76,6 +81,9 @@ fn watch(db: &DB, quiet: Duration, stop: &(Mutex<bool>, Condvar), on_tick: impl 
             return;
         }
         on_tick();
+        let Some(quiet) = quiet else {
+            continue;
+        };
         let sequence = db.latest_sequence_number();
         let wanted = if sequence != last_sequence {
             last_sequence = sequence;
@@ -144,7 +152,7 @@ mod tests {
         let db = open(dir.path());
         let started = Instant::now();
         for _ in 0..20 {
-            drop(IdleCompaction::start(db.clone(), Duration::from_secs(2), || {}).unwrap());
+            drop(IdleCompaction::start(db.clone(), Some(Duration::from_secs(2)), || {}).unwrap());
         }
         assert!(
             started.elapsed() < CHECK_EVERY,
@@ -157,7 +165,8 @@ mod tests {
     fn level0_is_compacted_once_writes_stop_and_not_while_they_flow() {
         let dir = tempfile::tempdir().unwrap();
         let db = open(dir.path());
-        let _idle = IdleCompaction::start(db.clone(), Duration::from_millis(1500), || {}).unwrap();
+        let _idle =
+            IdleCompaction::start(db.clone(), Some(Duration::from_millis(1500)), || {}).unwrap();
         // Writes every 100 ms, below the trigger's four files: they stay.
         for n in 0..3 {
             flushed_write(&db, n);

@@ -10,6 +10,7 @@
 //! reads, and commutative counters.
 
 mod counters;
+mod disk_reads;
 mod group_sync;
 mod idle_compaction;
 mod memory;
@@ -135,10 +136,17 @@ pub trait Engine: Send + Sync {
     /// every request in flight is waiting: a durable engine syncs now
     /// rather than wait for more commits to share the sync.
     fn request_threads_idle(&self) {}
-    /// Whether calls wait on the network (a database server) rather than
-    /// on memory and local files: the server then runs operations on
-    /// threads made for blocking, not on its request threads.
-    fn waits_on_network(&self) -> bool {
+    /// Whether calls may now wait on something other than the CPU: on the
+    /// network (a database server), or on the disk once the data has
+    /// outgrown memory. The server then runs operations on threads made for
+    /// blocking, where many waits overlap, not inline on its request
+    /// threads.
+    fn calls_may_block(&self) -> bool {
         false
+    }
+    /// Bytes the request threads have read from the storage device (not
+    /// the page cache), where the engine watches them.
+    fn request_disk_read_bytes(&self) -> Option<u64> {
+        None
     }
 }

@@ -14,6 +14,7 @@
 //! answer instead of blocking a thread in `commit`.
 
 use crate::counters::{add_into, decode_counters, encode_counters};
+use crate::disk_reads::DiskReadWatch;
 use crate::group_sync::{DurabilityWait, GroupSync};
 use crate::idle_compaction::{IdleCompaction, LEVEL0_COMPACTION_TRIGGER};
 use crate::own_writes::{OwnWrites, PendingWrites, WriteLog};
@@ -165,6 +166,8 @@ pub struct RocksEngine {
     group_sync: Option<GroupSync>,
     // Held for its thread, which stops when it is dropped.
     _idle_compaction: Option<IdleCompaction>,
+    /// Durable databases only: whether reads wait on the disk.
+    disk_reads: Option<Arc<DiskReadWatch>>,
     range_iterators: Arc<RangeIterators>,
     db: Arc<DB>,
     durable: bool,
@@ -340,16 +343,28 @@ impl RocksEngine {
         };
         let range_iterators = Arc::new(RangeIterators::new(db.clone()));
         let released = range_iterators.clone();
-        let idle_compaction = options
-            .compact_level0_when_idle_for
-            .map(|quiet| IdleCompaction::start(db.clone(), quiet, move || released.release_idle()))
-            .transpose()
-            .map_err(|e| {
-                StorageError::Engine(format!("cannot start the compaction thread: {e}"))
-            })?;
+        let disk_reads = (!options.in_memory).then(|| Arc::new(DiskReadWatch::new()));
+        let watched = disk_reads.clone();
+        let idle_compaction = (disk_reads.is_some()
+            || options.compact_level0_when_idle_for.is_some())
+        .then(|| {
+            IdleCompaction::start(
+                db.clone(),
+                options.compact_level0_when_idle_for,
+                move || {
+                    released.release_idle();
+                    if let Some(watch) = &watched {
+                        watch.look();
+                    }
+                },
+            )
+        })
+        .transpose()
+        .map_err(|e| StorageError::Engine(format!("cannot start the compaction thread: {e}")))?;
         Ok(RocksEngine {
             group_sync,
             _idle_compaction: idle_compaction,
+            disk_reads,
             range_iterators,
             db,
             durable: !options.in_memory,
@@ -643,5 +658,15 @@ impl Engine for RocksEngine {
         if let Some(group_sync) = &self.group_sync {
             group_sync.request_threads_idle();
         }
+    }
+
+    fn calls_may_block(&self) -> bool {
+        self.disk_reads
+            .as_ref()
+            .is_some_and(|watch| watch.reads_wait())
+    }
+
+    fn request_disk_read_bytes(&self) -> Option<u64> {
+        self.disk_reads.as_ref().map(|watch| watch.bytes_read())
     }
 }

@@ -346,7 +346,7 @@ impl Engine for PgEngine {
         None
     }
 
-    fn waits_on_network(&self) -> bool {
+    fn calls_may_block(&self) -> bool {
         true
     }
 }
