@@ -204,6 +204,8 @@ class Server:
         self.proc = None
         self.tmpdir = None
         self.logfile = os.path.join(tempfile.gettempdir(), f"dynalith-bench-{sid}-{port}.log")
+        # Runs in the child before it execs (bench/lib/memory_limit.py puts it in a cgroup).
+        self.preexec = None
 
     def missing(self):
         """None when the server can run here, else the reason it is skipped."""
@@ -255,7 +257,8 @@ class Server:
         out = open(self.logfile, "w")
         t0 = time.monotonic()
         self.proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                                     start_new_session=True, cwd=self.tmpdir or tempfile.gettempdir())
+                                     start_new_session=True, cwd=self.tmpdir or tempfile.gettempdir(),
+                                     preexec_fn=self.preexec)
         deadline = t0 + START_TIMEOUT
         while not answers_http("127.0.0.1", self.port, timeout=0.2):
             if self.kind != "ddblocal" and self.proc.poll() is not None:

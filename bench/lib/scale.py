@@ -22,6 +22,12 @@ in each, then
 Items are ~200 bytes: item n has pk = "part#<n // 10>", sk = "%04d" % (n % 10) (layout in
 bench/wrk/common.lua). Load rate = items / time spent in load.lua loading the full-size
 process. Writes bench/results/scale.md (also printed) and scale.json.
+
+Data larger than memory: with BENCH_SCALE_MEMORY_MB set (root only), each process runs in a
+memory cgroup of that many MB, which its page cache counts against too (bench/lib/memory_limit.py);
+with BENCH_PAYLOAD=random the items' filler is random letters, so the files are as big as the
+data (repeated letters compress ~9x). The report then adds each process's peak memory, the size
+of its files and, for dynalith, the bytes its request threads read from the device.
 """
 
 import datetime
@@ -33,6 +39,7 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import bench  # noqa: E402  (servers, wrk runner, settings)
+import memory_limit  # noqa: E402
 import wrkload  # noqa: E402
 from bench import env, log  # noqa: E402
 
@@ -50,6 +57,9 @@ PART = 10
 TABLE = env("BENCH_SCALE_TABLE", "scale")
 SERVERS = [s.strip() for s in env("BENCH_SERVERS", "dynalith-mem,dynalith-disk,ddblocal").split(",") if s.strip()]
 WORKLOADS = [("GetItem", "getitem.lua"), ("Query10", "query.lua")]
+# 0: no limit. Else each server process runs in a memory cgroup of this many MB.
+MEMORY_MB = int(env("BENCH_SCALE_MEMORY_MB", "0"))
+PAYLOAD = env("BENCH_PAYLOAD", "repeat")
 RESULTS_DIR = bench.RESULTS_DIR
 
 for n in (SCALE_ITEMS, SMALL_ITEMS, CHUNK):
@@ -111,7 +121,11 @@ def scale_server(sid, label, kind, durable, port):
     res = {"id": sid, "label": label}
     small = bench.Server(sid, label, kind, durable, port)
     large = bench.Server(sid, label, kind, durable, port + 1)
+    cgroups = [f"dynalith-bench-{server.port}" for server in (small, large)]
     try:
+        if MEMORY_MB:
+            for server, cgroup in zip((small, large), cgroups):
+                server.preexec = memory_limit.joiner(memory_limit.create(cgroup, MEMORY_MB))
         for server in (small, large):
             log(f"{label}: starting on port {server.port}")
             server.start()
@@ -147,14 +161,54 @@ def scale_server(sid, label, kind, durable, port):
             for name, _ in WORKLOADS}
         res["rounds"] = runs
         res["peak_rss_kb"] = bench.proc_status_kb(large.pid, "VmHWM")
+        if MEMORY_MB:
+            res["cgroup_peak_bytes"] = memory_limit.peak_bytes(cgroups[1])
+        res["files_bytes"] = directory_bytes(large.tmpdir)
+        res["device_reads"] = device_reads(large)
     except Exception as ex:  # noqa: BLE001 - reported
         res["error"] = str(ex)
         log(f"{label}: ERROR {ex}")
     finally:
         for server in (small, large):
             server.stop()
+        for cgroup in cgroups if MEMORY_MB else []:
+            memory_limit.remove(cgroup)
         log(f"{label}: stopped")
     return res
+
+
+def directory_bytes(path):
+    """Bytes of the files under `path` (a durable server's data), or None."""
+    if not path:
+        return None
+    total = 0
+    for root, _, files in os.walk(path):
+        for f in files:
+            try:
+                total += os.path.getsize(os.path.join(root, f))
+            except OSError:
+                pass
+    return total
+
+
+def device_reads(server):
+    """From a dynalith server's /metrics: the bytes its request threads read from the storage
+    device, and whether its operations were on blocking threads at the end; None elsewhere."""
+    if server.kind != "dynalith":
+        return None
+    import urllib.request
+    try:
+        with urllib.request.urlopen(f"{server.endpoint}/metrics", timeout=5) as r:
+            text = r.read().decode()
+    except OSError:
+        return None
+    found = {}
+    for line in text.splitlines():
+        for key, metric in (("bytes", "dynalith_request_disk_read_bytes_total "),
+                            ("blocking", "dynalith_operations_on_blocking_threads ")):
+            if line.startswith(metric):
+                found[key] = int(float(line[len(metric):]))
+    return found or None
 
 
 def rps(r, size, name):
@@ -190,6 +244,9 @@ def render(results, started):
                f"rounds alternate between them (which size goes first alternates too), each run starting once the "
                f"other process is quiet (under {bench.QUIET_PCT:g}% CPU). Throughput: the median round; full/small: the "
                f"ratio of the medians, and in brackets the range of the per-round ratios.")
+    if MEMORY_MB:
+        out.append(f"- Each server process in a memory cgroup of {MEMORY_MB} MB (its own memory and the page "
+                   f"cache of its files); item fillers: {PAYLOAD} (BENCH_PAYLOAD).")
     out.append("")
     out.append("## Load")
     out.append("")
@@ -219,6 +276,19 @@ def render(results, started):
             cols += [cell(r, "small", name), cell(r, "large", name), ratio]
         out.append(f"| {r['label']} | {r.get('loaded', 0):,} | " + " | ".join(cols) + " |")
     out.append("")
+    if MEMORY_MB or any(r.get("device_reads") for r in results):
+        out.append("## Memory and the device (full-size process)")
+        out.append("")
+        out.append("| Server | Memory limit (MiB) | Peak in the cgroup (MiB) | Files (MiB) | "
+                   "Read from the device by request threads (MiB) | On blocking threads at the end |")
+        out.append("|---|---:|---:|---:|---:|---|")
+        for r in results:
+            reads = r.get("device_reads") or {}
+            mb = lambda b: f"{b / 1048576:,.0f}" if b is not None else "-"  # noqa: E731
+            out.append(f"| {r['label']} | {MEMORY_MB or '-'} | {mb(r.get('cgroup_peak_bytes'))} | "
+                       f"{mb(r.get('files_bytes'))} | {mb(reads.get('bytes'))} | "
+                       f"{ {1: 'yes', 0: 'no'}.get(reads.get('blocking'), '-') } |")
+        out.append("")
     by_id = {r["id"]: r for r in results}
     ref = by_id.get("ddblocal")
     rows = []

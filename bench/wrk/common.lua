@@ -19,6 +19,9 @@
 --   BENCH_KEY_PREFIX      partition-key prefix of the composite layout (default "part#")
 --   BENCH_ITEM_BYTES      approximate item size written by putitem.lua / load.lua (default 200)
 --   BENCH_RUN_ID          distinguishes runs (default: the time)
+--   BENCH_PAYLOAD         "repeat" (default): the filler is "abcdefghij" repeated, which LZ4
+--                         shrinks ~9x on disk; "random": random letters, which it cannot shrink
+--                         (for a data set larger than memory, bench/past_memory.sh)
 local M = {}
 
 M.table_name = os.getenv("BENCH_TABLE") or "bench"
@@ -39,6 +42,24 @@ local function make_payload(bytes)
   return string.sub(string.rep("abcdefghij", math.ceil(n / 10)), 1, n)
 end
 M.payload = make_payload(M.item_bytes)
+
+-- With BENCH_PAYLOAD=random, each item's filler is a slice at a random offset of 1 MB of random
+-- letters: no two items in one 4 KB block share bytes, so the files hold what was written.
+local random_pool
+if os.getenv("BENCH_PAYLOAD") == "random" then
+  local letters, chunk = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", {}
+  for i = 1, 1024 * 1024 do
+    local c = math.random(1, #letters)
+    chunk[i] = string.sub(letters, c, c)
+  end
+  random_pool = table.concat(chunk)
+end
+
+local function payload_of_item()
+  if not random_pool then return M.payload end
+  local start = math.random(1, #random_pool - #M.payload)
+  return string.sub(random_pool, start, start + #M.payload - 1)
+end
 
 -- Request headers for operation `op` (a table usable with wrk.format).
 function M.headers(op)
@@ -71,10 +92,10 @@ end
 function M.item_json(n)
   if M.part_size > 0 then
     return string.format('{"pk":{"S":"%s%d"},"sk":{"S":"%04d"},"n":{"N":"%d"},"payload":{"S":"%s"}}',
-                         M.prefix, math.floor(n / M.part_size), n % M.part_size, n, M.payload)
+                         M.prefix, math.floor(n / M.part_size), n % M.part_size, n, payload_of_item())
   end
   return string.format('{"pk":{"S":"item#%d"},"n":{"N":"%d"},"name":{"S":"user %d"},"payload":{"S":"%s"}}',
-                       n, n, n, M.payload)
+                       n, n, n, payload_of_item())
 end
 
 function M.random_item()
