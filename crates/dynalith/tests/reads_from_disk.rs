@@ -7,8 +7,8 @@
 
 mod common;
 
-use aws_sdk_dynamodb::types::{AttributeValue as Av, PutRequest, WriteRequest};
-use common::{create_table, raw_request_to, unique_table, wait_for_metric, Server};
+use aws_sdk_dynamodb::types::AttributeValue as Av;
+use common::{create_table, put_all, raw_request_to, unique_table, wait_for_metric, Server};
 use rand::{Rng, SeedableRng};
 use std::collections::HashMap;
 use std::os::unix::io::AsRawFd;
@@ -107,28 +107,7 @@ async fn reads_that_wait_on_the_disk_move_to_blocking_threads_and_back() {
     create_table(&client, &table, None).await;
     let mut rng = rand::rngs::StdRng::seed_from_u64(20261205);
     let items: Vec<_> = (0..ITEMS).map(|n| item(n, &mut rng)).collect();
-    for batch in items.chunks(25) {
-        let requests = batch
-            .iter()
-            .map(|item| {
-                WriteRequest::builder()
-                    .put_request(
-                        PutRequest::builder()
-                            .set_item(Some(item.clone()))
-                            .build()
-                            .unwrap(),
-                    )
-                    .build()
-            })
-            .collect();
-        let out = client
-            .batch_write_item()
-            .request_items(&table, requests)
-            .send()
-            .await
-            .unwrap();
-        assert!(out.unprocessed_items().is_none_or(|u| u.is_empty()));
-    }
+    put_all(&client, &table, items.clone()).await;
     // A clean stop flushes the memtable into files; after a restart (an
     // empty block cache), with the files out of the page cache, every
     // block read comes from the device.

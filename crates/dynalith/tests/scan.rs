@@ -9,11 +9,10 @@
 mod common;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue as Av, ComparisonOperator, Condition, PutRequest, ReturnConsumedCapacity,
-    ScalarAttributeType, Select, WriteRequest,
+    AttributeValue as Av, ComparisonOperator, Condition, ReturnConsumedCapacity,
+    ScalarAttributeType, Select,
 };
-use aws_sdk_dynamodb::Client;
-use common::{create_table, unique_table, Server};
+use common::{create_table, put_all, unique_table, Server};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -26,43 +25,6 @@ fn s(v: &str) -> Av {
 
 fn n(v: &str) -> Av {
     Av::N(v.to_string())
-}
-
-/// Writes items with up to 8 BatchWriteItem calls in flight.
-async fn put_all(client: &Client, table: &str, items: Vec<Item>) {
-    let chunks: Vec<Vec<Item>> = items.chunks(25).map(<[Item]>::to_vec).collect();
-    let queue = Arc::new(std::sync::Mutex::new(chunks));
-    let mut workers = Vec::new();
-    for _ in 0..8 {
-        let (client, table, queue) = (client.clone(), table.to_string(), queue.clone());
-        workers.push(tokio::spawn(async move {
-            loop {
-                let Some(chunk) = queue.lock().unwrap().pop() else {
-                    return;
-                };
-                let requests = chunk
-                    .into_iter()
-                    .map(|item| {
-                        WriteRequest::builder()
-                            .put_request(
-                                PutRequest::builder().set_item(Some(item)).build().unwrap(),
-                            )
-                            .build()
-                    })
-                    .collect();
-                let out = client
-                    .batch_write_item()
-                    .request_items(&table, requests)
-                    .send()
-                    .await
-                    .unwrap();
-                assert!(out.unprocessed_items.unwrap_or_default().is_empty());
-            }
-        }));
-    }
-    for worker in workers {
-        worker.await.unwrap();
-    }
 }
 
 fn id_of(item: &Item) -> String {

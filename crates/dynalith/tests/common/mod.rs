@@ -403,6 +403,52 @@ pub async fn create_table(client: &Client, name: &str, sort: Option<ScalarAttrib
     request.send().await.expect("create table");
 }
 
+/// Writes items (distinct keys) with up to 8 BatchWriteItem calls of 25
+/// in flight.
+pub async fn put_all(
+    client: &Client,
+    table: &str,
+    items: Vec<std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>>,
+) {
+    type Item = std::collections::HashMap<String, aws_sdk_dynamodb::types::AttributeValue>;
+    let chunks: Vec<Vec<Item>> = items.chunks(25).map(<[Item]>::to_vec).collect();
+    let queue = std::sync::Arc::new(std::sync::Mutex::new(chunks));
+    let mut workers = Vec::new();
+    for _ in 0..8 {
+        let (client, table, queue) = (client.clone(), table.to_string(), queue.clone());
+        workers.push(tokio::spawn(async move {
+            loop {
+                let Some(chunk) = queue.lock().unwrap().pop() else {
+                    return;
+                };
+                let requests = chunk
+                    .into_iter()
+                    .map(|item| {
+                        aws_sdk_dynamodb::types::WriteRequest::builder()
+                            .put_request(
+                                aws_sdk_dynamodb::types::PutRequest::builder()
+                                    .set_item(Some(item))
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build()
+                    })
+                    .collect();
+                let out = client
+                    .batch_write_item()
+                    .request_items(&table, requests)
+                    .send()
+                    .await
+                    .unwrap();
+                assert!(out.unprocessed_items.unwrap_or_default().is_empty());
+            }
+        }));
+    }
+    for worker in workers {
+        worker.await.unwrap();
+    }
+}
+
 /// The error code (`__type` after '#') of an SDK error.
 pub fn error_code<E, R>(error: &aws_sdk_dynamodb::error::SdkError<E, R>) -> String
 where
