@@ -13,8 +13,9 @@
 //! memory (GetItem p99 0.5 -> 10 ms, PutItem -15%: the threads preempt one
 //! another at scheduler ticks), so the engine watches instead: Linux counts,
 //! per thread, the bytes fetched from the storage device (`read_bytes` in
-//! `/proc/self/task/<tid>/io`; page-cache hits are not counted). While the
-//! threads that run requests read more than a trickle from the device, the
+//! `/proc/self/task/<tid>/io`; page-cache hits are not counted). Once the
+//! threads that run requests read a lot from the device (`START_AT_BYTES`
+//! in one look) and until they have read little for a few seconds, the
 //! engine tells the server that its calls may block, and the server runs
 //! operations on threads made for blocking, where many reads wait at once.
 //! Background threads (RocksDB's flushes and compactions, the engine's own)
@@ -43,7 +44,6 @@ pub(crate) struct DiskReadWatch {
     looks: Mutex<Looks>,
 }
 
-#[derive(Default)]
 struct Looks {
     /// Each counted thread's `read_bytes` at the last look.
     last: HashMap<u32, u64>,
