@@ -4,6 +4,12 @@
 //! eventually consistent); a write unit covers 1 KB written. Sizes round up
 //! and every request costs at least one unit (half for an eventually
 //! consistent read). Transactional requests cost double.
+//!
+//! What the report holds follows DynamoDB (recorded against it in
+//! eu-west-2, 2026-07, by the paritysuite conformance suite): the single-item,
+//! Query, Scan and batch operations report `CapacityUnits` alone; only the
+//! transactions split it into `ReadCapacityUnits` and `WriteCapacityUnits`,
+//! at the top and in the `Table` entry.
 
 use crate::catalog::IndexKind;
 use crate::index::IndexUnits;
@@ -52,6 +58,8 @@ pub fn write_units(size: usize) -> f64 {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Consumed {
     pub table_units: f64,
+    /// The read units of `table_units` (the rest were written).
+    pub table_read_units: f64,
     /// Totals over the table and its indexes.
     pub read_units: f64,
     pub write_units: f64,
@@ -63,6 +71,7 @@ impl Consumed {
     pub fn read(units: f64) -> Self {
         Consumed {
             table_units: units,
+            table_read_units: units,
             read_units: units,
             ..Consumed::default()
         }
@@ -96,6 +105,7 @@ impl Consumed {
     /// consumed.
     pub fn add(&mut self, other: &Consumed) {
         self.table_units += other.table_units;
+        self.table_read_units += other.table_read_units;
         self.read_units += other.read_units;
         self.write_units += other.write_units;
         for charge in &other.indexes {
@@ -112,12 +122,28 @@ impl Consumed {
 
     /// The ConsumedCapacity object, or None when the client did not ask.
     pub fn report(&self, table: &str, mode: ReturnCapacity) -> Option<Value> {
+        self.report_with(table, mode, false)
+    }
+
+    /// The ConsumedCapacity object of a transaction: the units split into
+    /// reads and writes too.
+    pub fn report_transactional(&self, table: &str, mode: ReturnCapacity) -> Option<Value> {
+        self.report_with(table, mode, true)
+    }
+
+    fn report_with(&self, table: &str, mode: ReturnCapacity, split: bool) -> Option<Value> {
         let mut out = Map::new();
         match mode {
             ReturnCapacity::None => return None,
             ReturnCapacity::Total => {}
             ReturnCapacity::Indexes => {
-                out.insert("Table".into(), json!({ "CapacityUnits": self.table_units }));
+                let mut on_table = Map::new();
+                on_table.insert("CapacityUnits".into(), self.table_units.into());
+                if split {
+                    let table_write_units = self.table_units - self.table_read_units;
+                    insert_split(&mut on_table, self.table_read_units, table_write_units);
+                }
+                out.insert("Table".into(), Value::Object(on_table));
                 for (kind, member) in [
                     (IndexKind::Global, "GlobalSecondaryIndexes"),
                     (IndexKind::Local, "LocalSecondaryIndexes"),
@@ -136,13 +162,20 @@ impl Consumed {
         }
         out.insert("TableName".into(), table.into());
         out.insert("CapacityUnits".into(), self.total_units().into());
-        if self.read_units > 0.0 {
-            out.insert("ReadCapacityUnits".into(), self.read_units.into());
-        }
-        if self.write_units > 0.0 {
-            out.insert("WriteCapacityUnits".into(), self.write_units.into());
+        if split {
+            insert_split(&mut out, self.read_units, self.write_units);
         }
         Some(Value::Object(out))
+    }
+}
+
+/// The read and write parts of a transaction's units, each when not zero.
+fn insert_split(out: &mut Map<String, Value>, read_units: f64, write_units: f64) {
+    if read_units > 0.0 {
+        out.insert("ReadCapacityUnits".into(), read_units.into());
+    }
+    if write_units > 0.0 {
+        out.insert("WriteCapacityUnits".into(), write_units.into());
     }
 }
 
@@ -181,11 +214,33 @@ mod tests {
         assert_eq!(c.report("t", ReturnCapacity::None), None);
         assert_eq!(
             c.report("t", ReturnCapacity::Total).unwrap(),
-            json!({"TableName": "t", "CapacityUnits": 2.0, "WriteCapacityUnits": 2.0})
+            json!({"TableName": "t", "CapacityUnits": 2.0})
         );
         assert_eq!(
             c.report("t", ReturnCapacity::Indexes).unwrap()["Table"],
             json!({"CapacityUnits": 2.0})
+        );
+    }
+
+    #[test]
+    fn transactions_split_reads_from_writes() {
+        let mut c = Consumed::write(4.0);
+        c.add(&Consumed::read(2.0));
+        assert_eq!(
+            c.report_transactional("t", ReturnCapacity::Total).unwrap(),
+            json!({"TableName": "t", "CapacityUnits": 6.0,
+                   "ReadCapacityUnits": 2.0, "WriteCapacityUnits": 4.0})
+        );
+        assert_eq!(
+            c.report_transactional("t", ReturnCapacity::Indexes)
+                .unwrap()["Table"],
+            json!({"CapacityUnits": 6.0, "ReadCapacityUnits": 2.0, "WriteCapacityUnits": 4.0})
+        );
+        let read = Consumed::read(2.0);
+        assert_eq!(
+            read.report_transactional("t", ReturnCapacity::Indexes)
+                .unwrap()["Table"],
+            json!({"CapacityUnits": 2.0, "ReadCapacityUnits": 2.0})
         );
     }
 }

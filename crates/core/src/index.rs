@@ -3,6 +3,7 @@
 //! functions; the write path (`write.rs`) and the backfill apply them.
 
 use crate::catalog::{IndexKind, IndexMeta, IndexProjection, KeyAttribute, TableMeta};
+use crate::primary_key::KeyFault;
 use crate::{keys, stored_item};
 use dynalith_model::{AttributeValue, DynamoError, Item};
 
@@ -105,7 +106,12 @@ pub enum Origin {
 /// wrong type, an empty value or an oversized value, with DynamoDB's
 /// messages.
 pub fn check_item(table: &TableMeta, item: &Item, origin: Origin) -> Result<(), DynamoError> {
-    crate::vectors::check_item(table, item)?;
+    Ok(check_item_keys(table, item, origin)?)
+}
+
+/// `check_item`, telling a type mismatch from other faults.
+pub fn check_item_keys(table: &TableMeta, item: &Item, origin: Origin) -> Result<(), KeyFault> {
+    crate::vectors::check_item(table, item).map_err(KeyFault::Invalid)?;
     for index in &table.indexes {
         let partition_attributes = index.key_schema.partition_attributes().count();
         for (position, attribute) in index.key_schema.attributes().enumerate() {
@@ -116,13 +122,13 @@ pub fn check_item(table: &TableMeta, item: &Item, origin: Origin) -> Result<(), 
                 continue;
             };
             if !attribute.scalar_type.matches(value) {
-                return Err(DynamoError::validation(format!(
+                return Err(KeyFault::Mismatch(DynamoError::validation(format!(
                     "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
                     attribute.name,
                     attribute.scalar_type.as_str(),
                     value.value_type(),
                     index.name
-                )));
+                ))));
             }
             if is_empty(value) {
                 let kind = if matches!(value, AttributeValue::S(_)) {
@@ -130,7 +136,7 @@ pub fn check_item(table: &TableMeta, item: &Item, origin: Origin) -> Result<(), 
                 } else {
                     "binary"
                 };
-                return Err(DynamoError::validation(match origin {
+                return Err(KeyFault::Invalid(DynamoError::validation(match origin {
                     Origin::Given => format!(
                         "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {kind} value. IndexName: {}, IndexKey: {}",
                         index.name, attribute.name
@@ -138,7 +144,7 @@ pub fn check_item(table: &TableMeta, item: &Item, origin: Origin) -> Result<(), 
                     Origin::Updated => format!(
                         "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty {kind} value."
                     ),
-                }));
+                })));
             }
             let limit = if position < partition_attributes {
                 crate::primary_key::MAX_PARTITION_KEY_BYTES
@@ -146,13 +152,13 @@ pub fn check_item(table: &TableMeta, item: &Item, origin: Origin) -> Result<(), 
                 crate::primary_key::MAX_SORT_KEY_BYTES
             };
             if crate::primary_key::key_value_length(value) > limit {
-                return Err(DynamoError::validation(
+                return Err(KeyFault::Invalid(DynamoError::validation(
                     "One or more parameter values were invalid: Size limit exceeded",
-                ));
+                )));
             }
         }
         if index.key_schema.is_multi_attribute() {
-            check_aggregate_sizes(index, item)?;
+            check_aggregate_sizes(index, item).map_err(KeyFault::Invalid)?;
         }
     }
     Ok(())

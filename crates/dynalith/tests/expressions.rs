@@ -7,7 +7,7 @@ mod common;
 
 use aws_sdk_dynamodb::types::{
     AttributeAction, AttributeValue as Av, AttributeValueUpdate, ComparisonOperator,
-    ExpectedAttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    ConditionalOperator, ExpectedAttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure,
 };
 use aws_sdk_dynamodb::Client;
 use common::{create_table, error_code, error_message, unique_table, Server};
@@ -146,6 +146,55 @@ async fn delete_with_conditions_and_legacy_expected() {
     assert!(
         error_message(&error).contains("Can not use both expression and non-expression parameters")
     );
+
+    // ConditionalOperator is a legacy parameter too, even alone: the write
+    // is refused, not made.
+    let put = client
+        .put_item()
+        .table_name(&table)
+        .item("pk", s("mixed"))
+        .conditional_operator(ConditionalOperator::Or)
+        .condition_expression("attribute_not_exists(pk)")
+        .send()
+        .await
+        .unwrap_err();
+    let delete = client
+        .delete_item()
+        .table_name(&table)
+        .key("pk", s("mixed"))
+        .conditional_operator(ConditionalOperator::And)
+        .condition_expression("attribute_not_exists(pk)")
+        .send()
+        .await
+        .unwrap_err();
+    for (code, message) in [
+        (error_code(&put), error_message(&put)),
+        (error_code(&delete), error_message(&delete)),
+    ] {
+        assert_eq!(code, "ValidationException");
+        assert_eq!(
+            message,
+            "Can not use both expression and non-expression parameters in the same request: \
+             Non-expression parameters: {ConditionalOperator} Expression parameters: \
+             {ConditionExpression}"
+        );
+    }
+    let error = client
+        .update_item()
+        .table_name(&table)
+        .key("pk", s("mixed"))
+        .conditional_operator(ConditionalOperator::Or)
+        .update_expression("REMOVE x")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "Can not use both expression and non-expression parameters in the same request: \
+         Non-expression parameters: {ConditionalOperator} Expression parameters: \
+         {UpdateExpression}"
+    );
+    assert!(get(&client, &table, "mixed").await.is_none());
 }
 
 #[tokio::test]

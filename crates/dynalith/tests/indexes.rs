@@ -1570,6 +1570,32 @@ async fn update_table_deletes_and_rejects_index_changes() {
         error_message(&err),
         "One or more parameter values were invalid: AttributeDefinitions is not specified for index: ByTag"
     );
+    // The request must define every key of the new index, even one the
+    // table defines already.
+    let err = client
+        .update_table()
+        .table_name(&table)
+        .attribute_definitions(definition("g3", ScalarAttributeType::S))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexUpdate::builder()
+                .create(
+                    CreateGlobalSecondaryIndexAction::builder()
+                        .index_name("ByG3")
+                        .key_schema(key("g3", KeyType::Hash))
+                        .key_schema(key("pk", KeyType::Range))
+                        .projection(projection(ProjectionType::All, &[]))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&err),
+        "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [g3, pk], AttributeDefinitions: [g3]"
+    );
 
     // The shape of GlobalSecondaryIndexUpdates, in DynamoDB's words.
     let create_action = || {

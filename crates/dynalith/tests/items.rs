@@ -184,6 +184,10 @@ async fn put_get_delete_with_return_values_and_capacity() {
     let consumed = first.consumed_capacity.unwrap();
     assert_eq!(consumed.table_name(), Some(table.as_str()));
     assert_eq!(consumed.capacity_units(), Some(1.0));
+    // Only transactions split the units into reads and writes (DynamoDB's
+    // answers, recorded against it).
+    assert_eq!(consumed.write_capacity_units(), None);
+    assert_eq!(consumed.read_capacity_units(), None);
 
     let second = client
         .put_item()
@@ -212,6 +216,8 @@ async fn put_get_delete_with_return_values_and_capacity() {
     let consumed = put.consumed_capacity.unwrap();
     assert_eq!(consumed.capacity_units(), Some(3.0));
     assert_eq!(consumed.table().unwrap().capacity_units(), Some(3.0));
+    assert_eq!(consumed.write_capacity_units(), None);
+    assert_eq!(consumed.table().unwrap().write_capacity_units(), None);
     let get = |consistent: bool| {
         client
             .get_item()

@@ -192,6 +192,14 @@ async fn every_action_type_across_three_indexed_tables() {
         Some(2.0)
     );
     assert_eq!(first.capacity_units, Some(4.0));
+    // Transactions split the units into reads and writes, at the top and
+    // in the table's entry.
+    assert_eq!(first.write_capacity_units, Some(4.0));
+    assert_eq!(first.read_capacity_units, None);
+    assert_eq!(
+        first.table.as_ref().unwrap().write_capacity_units,
+        Some(2.0)
+    );
 }
 
 #[tokio::test]
@@ -389,7 +397,240 @@ async fn transactions_are_validated() {
         .send()
         .await
         .unwrap_err();
+    // A key that does not match the schema cancels the transaction, as
+    // DynamoDB does; see `key_types_cancel_and_empty_keys_refuse`.
+    assert_eq!(error_code(&err), "TransactionCanceledException");
+}
+
+/// The reasons of a cancelled TransactWriteItems, as (code, message).
+fn write_reasons(
+    err: aws_sdk_dynamodb::error::SdkError<
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+    >,
+) -> Vec<(String, Option<String>)> {
+    match err.into_service_error() {
+        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(e) => e
+            .cancellation_reasons
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.code.unwrap(), r.message))
+            .collect(),
+        other => panic!("not cancelled: {other:?}"),
+    }
+}
+
+fn update_g(table: &str, key: &str, value: Av) -> TransactWriteItem {
+    TransactWriteItem::builder()
+        .update(
+            Update::builder()
+                .table_name(table)
+                .key("pk", s(key))
+                .update_expression("SET g = :v")
+                .expression_attribute_values(":v", value)
+                .build()
+                .unwrap(),
+        )
+        .build()
+}
+
+/// DynamoDB checks key values up front and key types as it runs the
+/// transaction (recorded against it in four Regions): a key or index key of
+/// the wrong type cancels the transaction with a ValidationError reason,
+/// an empty one refuses the request. Either way nothing is written.
+#[tokio::test]
+async fn key_types_cancel_and_empty_keys_refuse() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("txkeys");
+    create_indexed(&client, &table).await;
+    let schema_mismatch = "The provided key element does not match the schema";
+
+    // The table's key, in a Put: the PutItem message is the reason.
+    for (value, actual) in [(n(5), "N"), (Av::L(vec![s("x")]), "L")] {
+        let err = client
+            .transact_write_items()
+            .transact_items(put(&table, pk("fine")))
+            .transact_items(put(&table, [("pk".to_string(), value)].into()))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            write_reasons(err),
+            [
+                ("None".to_string(), None),
+                (
+                    "ValidationError".to_string(),
+                    Some(format!(
+                        "One or more parameter values were invalid: Type mismatch for key pk expected: S actual: {actual}"
+                    ))
+                )
+            ]
+        );
+    }
+    // In a Key: the schema mismatch, for every action that takes one.
+    let keyed = |key: Av| {
+        [
+            TransactWriteItem::builder()
+                .update(
+                    Update::builder()
+                        .table_name(&table)
+                        .key("pk", key.clone())
+                        .update_expression("SET a = :v")
+                        .expression_attribute_values(":v", s("x"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+            TransactWriteItem::builder()
+                .delete(
+                    Delete::builder()
+                        .table_name(&table)
+                        .key("pk", key.clone())
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+            TransactWriteItem::builder()
+                .condition_check(
+                    ConditionCheck::builder()
+                        .table_name(&table)
+                        .key("pk", key)
+                        .condition_expression("attribute_not_exists(pk)")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        ]
+    };
+    for action in keyed(n(5)).into_iter().chain(keyed(Av::L(vec![s("x")]))) {
+        let err = client
+            .transact_write_items()
+            .transact_items(action)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(
+            write_reasons(err),
+            [(
+                "ValidationError".to_string(),
+                Some(schema_mismatch.to_string())
+            )]
+        );
+    }
+    // An index key of the wrong type, given or computed, cancels too.
+    let mut wrong_index_key = pk("idx");
+    wrong_index_key.insert("g".into(), n(5));
+    let err = client
+        .transact_write_items()
+        .transact_items(put(&table, wrong_index_key))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        write_reasons(err),
+        [(
+            "ValidationError".to_string(),
+            Some(
+                "One or more parameter values were invalid: Type mismatch for Index Key g Expected: S Actual: N IndexName: ByG"
+                    .to_string()
+            )
+        )]
+    );
+    let err = client
+        .transact_write_items()
+        .transact_items(update_g(&table, "idx", n(5)))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(write_reasons(err)[0].0, "ValidationError");
+
+    // Empty values refuse the whole request, with the single-item messages.
+    let err = client
+        .transact_write_items()
+        .transact_items(put(&table, pk("fine")))
+        .transact_items(put(&table, pk("")))
+        .send()
+        .await
+        .unwrap_err();
     assert_eq!(error_code(&err), "ValidationException");
+    assert_eq!(
+        error_message(&err),
+        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk"
+    );
+    for action in keyed(s("")) {
+        let err = client
+            .transact_write_items()
+            .transact_items(action)
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&err), "ValidationException");
+    }
+    let mut empty_index_key = pk("idx");
+    empty_index_key.insert("g".into(), s(""));
+    let err = client
+        .transact_write_items()
+        .transact_items(put(&table, empty_index_key))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+    assert!(
+        error_message(&err)
+            .contains("A value specified for a secondary index key is not supported"),
+        "{}",
+        error_message(&err)
+    );
+    let err = client
+        .transact_write_items()
+        .transact_items(update_g(&table, "idx", s("")))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "ValidationException");
+    assert_eq!(
+        error_message(&err),
+        "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty string value."
+    );
+
+    // TransactGetItems: a Key without the key attributes cancels.
+    let err = client
+        .transact_get_items()
+        .transact_items(
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name(&table)
+                        .key("pk", s("fine"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .transact_items(
+            TransactGetItem::builder()
+                .get(
+                    Get::builder()
+                        .table_name(&table)
+                        .set_key(Some(HashMap::new()))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&err), "TransactionCanceledException");
+    assert!(
+        error_message(&err).ends_with("[None, ValidationError]"),
+        "{}",
+        error_message(&err)
+    );
+
+    for key in ["fine", "idx"] {
+        assert!(get(&client, &table, key).await.is_none(), "{key} written");
+    }
 }
 
 #[tokio::test]
@@ -426,6 +667,38 @@ async fn client_request_tokens_make_retries_idempotent() {
     assert_eq!(
         num(&get(&client, &table, "counter").await.unwrap(), "v"),
         10
+    );
+
+    // A repeat consumes what reading the item costs, not the first call's
+    // writes: a 1.5 KB item is 2 x 2 write units, then 2 x 1 read units.
+    let put_big = || {
+        client
+            .transact_write_items()
+            .client_request_token("token-big")
+            .return_consumed_capacity(ReturnConsumedCapacity::Total)
+            .transact_items(put(
+                &table,
+                [
+                    ("pk".to_string(), s("big")),
+                    ("pad".to_string(), s(&"x".repeat(1500))),
+                ]
+                .into(),
+            ))
+            .send()
+    };
+    let first = put_big().await.unwrap().consumed_capacity.unwrap();
+    assert_eq!(
+        (first[0].capacity_units, first[0].write_capacity_units),
+        (Some(4.0), Some(4.0))
+    );
+    let repeat = put_big().await.unwrap().consumed_capacity.unwrap();
+    assert_eq!(
+        (
+            repeat[0].capacity_units,
+            repeat[0].read_capacity_units,
+            repeat[0].write_capacity_units
+        ),
+        (Some(2.0), Some(2.0), None)
     );
 }
 

@@ -77,7 +77,10 @@ impl<'a> ConditionalWrite<'a> {
             }
         };
         expressions::reject_mixing(
-            &[("Expected", self.expected.is_some())],
+            &[
+                ("Expected", self.expected.is_some()),
+                ("ConditionalOperator", self.conditional_operator.is_some()),
+            ],
             &[("ConditionExpression", self.condition_expression.is_some())],
         )?;
         let prepared = expressions::prepare(

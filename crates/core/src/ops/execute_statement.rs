@@ -2,6 +2,7 @@
 //! of the JSON API (`partiql/plan.rs`), so that it shares that operation's
 //! validation, limits, capacity arithmetic and storage path.
 
+use super::index_definitions::shown_list;
 use super::Operation;
 use crate::partiql::parse;
 use crate::partiql::plan::{Plan, Planner};
@@ -112,7 +113,7 @@ pub(crate) fn check_listed_statements(
         return;
     }
     let statements = statements.unwrap_or_default();
-    v.length_between("'[...]'", statements.len(), path, 1, max);
+    v.length_between(shown_list(statements.len()), statements.len(), path, 1, max);
     for (i, s) in statements.iter().enumerate() {
         check_statement_members(
             v,
@@ -144,7 +145,7 @@ pub(crate) fn check_statement_members(
     }
     if let Some(parameters) = parameters {
         v.length_between(
-            "'[...]'",
+            shown_list(parameters.len()),
             parameters.len(),
             &format!("{prefix}parameters"),
             1,

@@ -3,16 +3,17 @@
 //! never half of a concurrent transaction.
 
 use super::expressions::{self, ExpressionTexts, Names};
+use super::index_definitions::shown_list;
 use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
-use crate::primary_key::key_of_key_param;
+use crate::primary_key::{param_key, KeyFault};
 use crate::throughput::{Direction, Partition};
 use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
 use dynalith_expr::{Bindings, Projection};
 use dynalith_model::{wire::parse_input, DynamoError, Item};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 use std::sync::Arc;
 
 const MAX_GETS: usize = 100;
@@ -43,7 +44,13 @@ fn check_members(input: &TransactGetItemsInput) -> Result<(), DynamoError> {
     let mut v = Violations::new();
     if v.require(&input.transact_items, "transactItems") {
         let items = input.transact_items.as_deref().unwrap_or_default();
-        v.length_between("'[...]'", items.len(), "transactItems", 1, MAX_GETS);
+        v.length_between(
+            shown_list(items.len()),
+            items.len(),
+            "transactItems",
+            1,
+            MAX_GETS,
+        );
         for (i, element) in items.iter().enumerate() {
             let path = format!("transactItems.{}.member.get", i + 1);
             if !v.require(&element.get, &path) {
@@ -77,6 +84,9 @@ pub fn execute(
     let input: TransactGetItemsInput = parse_input(body)?;
     check_members(&input)?;
     let mut gets = Vec::new();
+    // A key that does not match the schema cancels the transaction, once
+    // every get has passed the checks that refuse the request.
+    let mut mismatched = Vec::new();
     for element in input.transact_items.as_deref().unwrap_or_default() {
         let get = element
             .get
@@ -95,8 +105,21 @@ pub fn execute(
             crate::table_reference::required(get.table_name.as_deref(), "tableName", context)?,
             &context.region,
         )?;
-        let key = key_of_key_param(&table, get.key.as_ref().unwrap_or(&Item::new()))?;
+        let key = param_key(&table, get.key.as_ref().unwrap_or(&Item::new()));
         expressions::check_scalar_keys(&prepared, &table)?;
+        let key = match key {
+            Ok(key) => {
+                mismatched.push(None);
+                key
+            }
+            Err(KeyFault::Mismatch(error)) => {
+                mismatched.push(Some(
+                    json!({"Code": "ValidationError", "Message": error.message}),
+                ));
+                continue;
+            }
+            Err(KeyFault::Invalid(error)) => return Err(error),
+        };
         gets.push(Get {
             table,
             key,
@@ -108,6 +131,9 @@ pub fn execute(
         return Err(DynamoError::validation(
             "Transaction request cannot include multiple operations on one item",
         ));
+    }
+    if mismatched.iter().any(Option::is_some) {
+        return Err(super::transact_write_items::cancellation(mismatched));
     }
 
     let refused: Vec<Option<Value>> = gets
@@ -164,7 +190,7 @@ pub fn execute(
     if mode != ReturnCapacity::None {
         let reports: Vec<Value> = consumed
             .into_iter()
-            .filter_map(|(name, units)| Consumed::read(units).report(name, mode))
+            .filter_map(|(name, units)| Consumed::read(units).report_transactional(name, mode))
             .collect();
         response.insert("ConsumedCapacity".into(), reports.into());
     }

@@ -79,6 +79,7 @@ pub fn execute(
         &[
             ("AttributeUpdates", input.attribute_updates.is_some()),
             ("Expected", input.expected.is_some()),
+            ("ConditionalOperator", input.conditional_operator.is_some()),
         ],
         &[
             ("UpdateExpression", input.update_expression.is_some()),

@@ -177,7 +177,18 @@ fn create_index(
         )));
     }
     let definitions = merged_definitions(table, requested)?;
-    let definition = index_definitions::global_index(create, &definitions, table.billing_mode)?;
+    // The new index's keys must be defined by the request itself, even
+    // those the table defines already (DynamoDB refuses the request
+    // otherwise: the API reference's "must include the key element(s) of
+    // the new index", recorded against it in 2026-07).
+    let in_request: Vec<KeyAttribute> = requested
+        .iter()
+        .filter_map(|def| {
+            let name = def.attribute_name.as_deref()?;
+            definitions.iter().find(|d| d.name == name).cloned()
+        })
+        .collect();
+    let definition = index_definitions::global_index(create, &in_request, table.billing_mode)?;
     if let Some(t) = &create.provisioned_throughput {
         check_capacity_quota(
             t.read_capacity_units,
