@@ -19,9 +19,11 @@
 --   BENCH_KEY_PREFIX      partition-key prefix of the composite layout (default "part#")
 --   BENCH_ITEM_BYTES      approximate item size written by putitem.lua / load.lua (default 200)
 --   BENCH_RUN_ID          distinguishes runs (default: the time)
+--   BENCH_HOT_ITEMS       with BENCH_HOT_PCT: a hot set of this many items, spread evenly over the
+--                         key space, takes BENCH_HOT_PCT percent of the reads (default 0: uniform)
 --   BENCH_PAYLOAD         "repeat" (default): the filler is "abcdefghij" repeated, which LZ4
 --                         shrinks ~9x on disk; "random": random letters, which it cannot shrink
---                         (for a data set larger than memory, bench/past_memory.sh)
+--                         (for a data set larger than memory: BENCH_SCALE_MEMORY_MB, bench/README.md)
 local M = {}
 
 M.table_name = os.getenv("BENCH_TABLE") or "bench"
@@ -98,7 +100,15 @@ function M.item_json(n)
                        n, n, n, payload_of_item())
 end
 
+-- A hot set (BENCH_HOT_ITEMS items spread evenly over the key space) that takes BENCH_HOT_PCT
+-- percent of the requests; the rest are uniform over every item. Off by default.
+M.hot_items = tonumber(os.getenv("BENCH_HOT_ITEMS") or "0")
+M.hot_pct = tonumber(os.getenv("BENCH_HOT_PCT") or "0")
+
 function M.random_item()
+  if M.hot_items > 0 and math.random() * 100 < M.hot_pct then
+    return math.floor(math.random(0, M.hot_items - 1) * M.items / M.hot_items)
+  end
   return math.random(0, M.items - 1)
 end
 

@@ -5,7 +5,8 @@
 --     wrk -s bench/wrk/query.lua http://127.0.0.1:PORT/
 --
 -- The table holds BENCH_ITEMS items in partitions of BENCH_PARTITION_SIZE (layout in
--- common.lua); each request picks a partition uniformly at random and must return all of its
+-- common.lua); each request picks a partition uniformly at random (that of common.random_item(),
+-- so BENCH_HOT_ITEMS / BENCH_HOT_PCT make some partitions hot) and must return all of its
 -- items in one response: a 2xx response whose "Count" differs from BENCH_PARTITION_SIZE is a
 -- miss. Results: a BENCH_RESULT line (see common.lua); returned = items received.
 local dir = debug.getinfo(1, "S").source:match("^@(.*)/[^/]*$") or "."
@@ -13,14 +14,13 @@ package.path = dir .. "/?.lua;" .. package.path
 local common = require("common")
 
 assert(common.part_size > 0, "query.lua needs BENCH_PARTITION_SIZE > 0")
-local partitions = math.floor(common.items / common.part_size)
 
 common.workload{
   op = "Query",
   body = function()
     return string.format(
       '{"TableName":"%s","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"%s%d"}}}',
-      common.table_name, common.prefix, math.random(0, partitions - 1))
+      common.table_name, common.prefix, math.floor(common.random_item() / common.part_size))
   end,
   check = function(status, body)
     if status < 200 or status > 299 then return "error" end

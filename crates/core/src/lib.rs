@@ -90,6 +90,8 @@ pub(crate) fn storage_error(error: StorageError) -> DynamoError {
         StorageError::Unsupported(why) => {
             DynamoError::validation(format!("One or more parameter values were invalid: {why}"))
         }
+        // Not a failure: the call was a try from memory, and runs again.
+        StorageError::NeedsDevice => DynamoError::internal("a read needed the storage device"),
         other => {
             tracing::error!(%other, "storage failure");
             DynamoError::internal("Internal server error")

@@ -3,7 +3,9 @@
 //! operations on blocking threads while it lasts (`storage/src/disk_reads.rs`),
 //! answers every read and write through the SDK as before, acknowledges
 //! only what is on disk, and runs operations inline again once reads hit
-//! memory.
+//! memory. Meanwhile reads first try inline from memory
+//! (`storage/src/memory_first.rs`): those of blocks in the block cache are
+//! served there, the others run again on a blocking thread.
 
 mod common;
 
@@ -84,13 +86,47 @@ fn start(dir: &Path) -> Server {
 }
 
 fn disk_read_bytes(server: &Server) -> u64 {
+    counter(server, "dynalith_request_disk_read_bytes_total")
+}
+
+/// Read-only operations tried inline from memory, by outcome (`served` or
+/// `needed_device`).
+fn tried_in_memory(server: &Server, outcome: &str) -> u64 {
+    counter(
+        server,
+        &format!("dynalith_reads_tried_in_memory_total{{outcome=\"{outcome}\"}}"),
+    )
+}
+
+fn counter(server: &Server, name: &str) -> u64 {
     let response = raw_request_to(&server.address(), "GET", "/metrics", &[], b"");
     let text = String::from_utf8(response.body).unwrap();
     text.lines()
-        .find_map(|line| line.strip_prefix("dynalith_request_disk_read_bytes_total "))
-        .expect("the disk read counter in /metrics")
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+        .unwrap_or_else(|| panic!("{name} in /metrics:\n{text}"))
         .parse()
         .unwrap()
+}
+
+/// GetItem of every 97th item, each answered as written.
+async fn get_spread(
+    client: &aws_sdk_dynamodb::Client,
+    table: &str,
+    items: &[HashMap<String, Av>],
+) -> u64 {
+    let mut gets = 0;
+    for n in (0..ITEMS).step_by(97) {
+        let got = client
+            .get_item()
+            .table_name(table)
+            .key("pk", Av::S(format!("item#{n}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(got.item(), Some(&items[n]));
+        gets += 1;
+    }
+    gets
 }
 
 #[tokio::test]
@@ -127,16 +163,18 @@ async fn reads_that_wait_on_the_disk_move_to_blocking_threads_and_back() {
 
     // On blocking threads (the mode lasts 3 s after the last busy look):
     // reads answer, and writes are acknowledged only once durable, so a
-    // SIGKILL right after loses none of them.
-    for n in (0..ITEMS).step_by(97) {
-        let got = client
-            .get_item()
-            .table_name(&table)
-            .key("pk", Av::S(format!("item#{n}")))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(got.item(), Some(&items[n]));
+    // SIGKILL right after loses none of them. The scan left every block in
+    // the block cache, so the reads are served inline, from memory.
+    let served = tried_in_memory(&server, "served");
+    let gets = get_spread(&client, &table, &items).await;
+    // (Unless the mode ended meanwhile, on a slow machine.)
+    if counter(&server, ON_BLOCKING_THREADS) == 1 {
+        assert!(
+            tried_in_memory(&server, "served") >= served + gets,
+            "GetItems of cached blocks were not served from memory: {served} before, {} after \
+             {gets}",
+            tried_in_memory(&server, "served")
+        );
     }
     for n in 0..50 {
         client
@@ -187,6 +225,33 @@ async fn reads_that_wait_on_the_disk_move_to_blocking_threads_and_back() {
     wait_for_metric(&server.address(), &format!("{ON_BLOCKING_THREADS} 1"));
     scan_and_compare(&client, &table, &items).await;
     wait_for_metric(&server.address(), &format!("{ON_BLOCKING_THREADS} 0"));
+    drop(server);
+
+    // Without a block cache every read of a file needs the device (as far
+    // as a read limited to memory can tell): each try is thrown away and
+    // the read answers from a blocking thread.
+    let server = Server::start_durable_with(
+        dir.path(),
+        &["--compact-when-idle-secs", "0", "--block-cache-mb", "0"],
+    );
+    let client = server.client();
+    evict_from_page_cache(dir.path());
+    scan_and_compare(&client, &table, &items).await;
+    wait_for_metric(&server.address(), &format!("{ON_BLOCKING_THREADS} 1"));
+    let (served, needed_device) = (
+        tried_in_memory(&server, "served"),
+        tried_in_memory(&server, "needed_device"),
+    );
+    // Reads from the device keep operations on blocking threads.
+    for round in 0.. {
+        drop_cached_pages(dir.path());
+        get_spread(&client, &table, &items).await;
+        if tried_in_memory(&server, "needed_device") > needed_device {
+            break;
+        }
+        assert!(round < 20, "no read was tried from memory");
+    }
+    assert_eq!(tried_in_memory(&server, "served"), served);
 }
 
 /// The server's tokio threads: its workers, and its blocking threads once

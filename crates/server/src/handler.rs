@@ -174,11 +174,13 @@ async fn run(
     body: bytes::Bytes,
     context: RequestContext,
 ) -> Result<Vec<u8>, DynamoError> {
-    database_calls::run(database, move |database| {
-        execute(database, operation, &body, &context)
-    })
-    .await
-    .unwrap_or_else(|| Err(DynamoError::internal("operation panicked")))
+    let call = move |database: &Database| execute(database, operation, &body, &context);
+    let result = if operation.reads_only() {
+        database_calls::run_reads(database, call).await
+    } else {
+        database_calls::run(database, call).await
+    };
+    result.unwrap_or_else(|| Err(DynamoError::internal("operation panicked")))
 }
 
 /// Runs one operation. A bug must cost one request a 500, not the

@@ -476,8 +476,8 @@ impl Scrape {
             [(Labels::new(), i64::from(engine.calls_may_block()))],
             gauge,
         )?;
-        match engine.request_disk_read_bytes() {
-            Some(bytes) => family(
+        if let Some(bytes) = engine.request_disk_read_bytes() {
+            family(
                 encoder,
                 "dynalith_request_disk_read_bytes",
                 "Bytes the threads running requests read from the storage device, not the page \
@@ -485,7 +485,25 @@ impl Scrape {
                 MetricType::Counter,
                 [(Labels::new(), bytes)],
                 counter,
-            ),
+            )?;
+        }
+        match engine.memory_first() {
+            Some(first) => {
+                let (served, needed_device) = first.outcomes();
+                family(
+                    encoder,
+                    "dynalith_reads_tried_in_memory",
+                    "Read-only operations first tried inline with their reads limited to memory \
+                     while operations run on blocking threads, by outcome: served, or \
+                     needed_device (then run again on a blocking thread).",
+                    MetricType::Counter,
+                    [
+                        (vec![("outcome", "served")], served),
+                        (vec![("outcome", "needed_device")], needed_device),
+                    ],
+                    counter,
+                )
+            }
             None => Ok(()),
         }
     }

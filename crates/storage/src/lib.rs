@@ -14,6 +14,7 @@ mod disk_reads;
 mod group_sync;
 mod idle_compaction;
 mod memory;
+mod memory_first;
 mod own_writes;
 mod postgres;
 mod range_iterators;
@@ -23,6 +24,7 @@ mod row_locks;
 pub use counters::{decode_counters, encode_counters};
 pub use group_sync::DurabilityWait;
 pub use memory::MemoryEngine;
+pub use memory_first::MemoryFirst;
 pub use postgres::{PgEngine, PgOptions};
 pub use rocks::{
     default_background_write_bytes_per_sec, RocksEngine, RocksOptions, DEFAULT_BLOCK_CACHE_BYTES,
@@ -43,6 +45,10 @@ pub enum StorageError {
     /// longest keys do not fit). Nothing is written; not retried.
     #[error("{0}")]
     Unsupported(String),
+    /// A read limited to memory (`MemoryFirst`) needed the storage device.
+    /// The call's result is thrown away and the call run again.
+    #[error("a read needed the storage device")]
+    NeedsDevice,
     /// The engine failed (I/O error, corruption). Not retried.
     #[error("storage failure: {0}")]
     Engine(String),
@@ -147,6 +153,12 @@ pub trait Engine: Send + Sync {
     /// Bytes the request threads have read from the storage device (not
     /// the page cache), where the engine watches them.
     fn request_disk_read_bytes(&self) -> Option<u64> {
+        None
+    }
+    /// While calls may block, a call that changes nothing can first be run
+    /// inline with its reads limited to memory (see `MemoryFirst`), by
+    /// engines that can tell a read in memory from one on the device.
+    fn memory_first(&self) -> Option<&MemoryFirst> {
         None
     }
 }

@@ -20,7 +20,7 @@
 
 use crate::rocks::engine_error;
 use crate::{RangeVisitor, Result};
-use rocksdb::{DBRawIteratorWithThreadMode, ReadOptions, DB};
+use rocksdb::{DBRawIteratorWithThreadMode, ReadOptions, ReadTier, DB};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -37,13 +37,16 @@ pub(crate) struct RangeIterators {
     // Declared before `db`, so that the iterators are dropped first.
     idle: Mutex<Vec<(KeptIterator, Instant)>>,
     db: Arc<DB>,
+    /// Where the iterators may read from; fixed when one is made.
+    tier: ReadTier,
 }
 
 impl RangeIterators {
-    pub(crate) fn new(db: Arc<DB>) -> Self {
+    pub(crate) fn new(db: Arc<DB>, tier: ReadTier) -> Self {
         RangeIterators {
             idle: Mutex::new(Vec::new()),
             db,
+            tier,
         }
     }
 
@@ -99,6 +102,7 @@ impl RangeIterators {
     fn make(&self) -> KeptIterator {
         let mut options = ReadOptions::default();
         options.set_prefix_same_as_start(true);
+        options.set_read_tier(self.tier);
         let iter = self.db.raw_iterator_opt(options);
         // SAFETY: the iterator borrows the database that `self.db` keeps
         // alive at a fixed address; it lives in `self.idle` or on the stack

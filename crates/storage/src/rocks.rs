@@ -17,6 +17,7 @@ use crate::counters::{add_into, decode_counters, encode_counters};
 use crate::disk_reads::DiskReadWatch;
 use crate::group_sync::{DurabilityWait, GroupSync};
 use crate::idle_compaction::{IdleCompaction, LEVEL0_COMPACTION_TRIGGER};
+use crate::memory_first::{self, MemoryFirst};
 use crate::own_writes::{OwnWrites, PendingWrites, WriteLog};
 use crate::range_iterators::RangeIterators;
 use crate::row_locks::{HeldLocks, RowLocks};
@@ -25,8 +26,8 @@ use crate::{
 };
 use rocksdb::{
     BlockBasedOptions, Direction, Env, ErrorKind as RocksErrorKind, IteratorMode, MergeOperands,
-    Options, ReadOptions, SliceTransform, SnapshotWithThreadMode, WriteBatch, WriteBatchIteratorCf,
-    WriteOptions, DB,
+    Options, ReadOptions, ReadTier, SliceTransform, SnapshotWithThreadMode, WriteBatch,
+    WriteBatchIteratorCf, WriteOptions, DB,
 };
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -168,12 +169,18 @@ pub struct RocksEngine {
     _idle_compaction: Option<IdleCompaction>,
     /// Durable databases only: whether reads wait on the disk.
     disk_reads: Option<Arc<DiskReadWatch>>,
+    /// Durable databases only: read-only calls tried with their reads
+    /// limited to memory while reads wait on the disk.
+    memory_first: Option<MemoryFirst>,
     range_iterators: Arc<RangeIterators>,
+    /// The same, for reads limited to memory.
+    range_iterators_in_memory: Arc<RangeIterators>,
     db: Arc<DB>,
     durable: bool,
     write_options: WriteOptions,
     /// For point reads: one kept, not one made and freed per read.
     point_read: ReadOptions,
+    point_read_in_memory: ReadOptions,
     locks: RowLocks,
     range_prefix_len: Option<usize>,
     // Keeps the in-memory environment alive as long as the database.
@@ -199,8 +206,22 @@ pub(crate) fn engine_error(error: rocksdb::Error) -> StorageError {
         RocksErrorKind::Busy | RocksErrorKind::TimedOut | RocksErrorKind::TryAgain => {
             StorageError::Conflict
         }
+        RocksErrorKind::Incomplete if memory_first::reads_limited_to_memory() => {
+            memory_first::read_needed_device();
+            StorageError::NeedsDevice
+        }
         _ => StorageError::Engine(error.into_string()),
     }
+}
+
+/// Read options for this thread's reads: limited to the memtables and the
+/// block cache while a call is tried from memory (`memory_first`).
+fn read_options() -> ReadOptions {
+    let mut options = ReadOptions::default();
+    if memory_first::reads_limited_to_memory() {
+        options.set_read_tier(ReadTier::BlockCache);
+    }
+    options
 }
 
 impl RocksEngine {
@@ -341,8 +362,10 @@ impl RocksEngine {
             .map_err(|e| StorageError::Engine(format!("cannot start the WAL sync thread: {e}")))?;
             Some(group_sync)
         };
-        let range_iterators = Arc::new(RangeIterators::new(db.clone()));
-        let released = range_iterators.clone();
+        let range_iterators = Arc::new(RangeIterators::new(db.clone(), ReadTier::All));
+        let range_iterators_in_memory =
+            Arc::new(RangeIterators::new(db.clone(), ReadTier::BlockCache));
+        let released = [range_iterators.clone(), range_iterators_in_memory.clone()];
         let disk_reads = (!options.in_memory).then(|| Arc::new(DiskReadWatch::new()));
         let watched = disk_reads.clone();
         let idle_compaction = (disk_reads.is_some()
@@ -352,7 +375,9 @@ impl RocksEngine {
                 db.clone(),
                 options.compact_level0_when_idle_for,
                 move || {
-                    released.release_idle();
+                    for iterators in &released {
+                        iterators.release_idle();
+                    }
                     if let Some(watch) = &watched {
                         watch.look();
                     }
@@ -364,12 +389,19 @@ impl RocksEngine {
         Ok(RocksEngine {
             group_sync,
             _idle_compaction: idle_compaction,
+            memory_first: disk_reads.is_some().then(MemoryFirst::default),
             disk_reads,
             range_iterators,
+            range_iterators_in_memory,
             db,
             durable: !options.in_memory,
             write_options,
             point_read: ReadOptions::default(),
+            point_read_in_memory: {
+                let mut options = ReadOptions::default();
+                options.set_read_tier(ReadTier::BlockCache);
+                options
+            },
             locks: RowLocks::new(Duration::from_millis(options.lock_timeout_ms)),
             range_prefix_len: options.range_prefix_len,
             _env: env,
@@ -378,7 +410,7 @@ impl RocksEngine {
 }
 
 fn bounded(start: &[u8], end: &[u8]) -> ReadOptions {
-    let mut read_options = ReadOptions::default();
+    let mut read_options = read_options();
     read_options.set_iterate_lower_bound(start.to_vec());
     read_options.set_iterate_upper_bound(end.to_vec());
     read_options
@@ -559,7 +591,9 @@ struct RocksSnapshot<'db> {
 
 impl ReadView for RocksSnapshot<'_> {
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.snapshot.get(key).map_err(engine_error)
+        self.snapshot
+            .get_opt(key, read_options())
+            .map_err(engine_error)
     }
 
     fn scan<'s>(&'s self, start: &[u8], end: &[u8], reverse: bool) -> ScanIter<'s> {
@@ -600,7 +634,12 @@ impl Engine for RocksEngine {
     }
 
     fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>> {
-        self.db.get_opt(key, &self.point_read).map_err(engine_error)
+        let options = if memory_first::reads_limited_to_memory() {
+            &self.point_read_in_memory
+        } else {
+            &self.point_read
+        };
+        self.db.get_opt(key, options).map_err(engine_error)
     }
 
     fn visit_latest_range(
@@ -611,7 +650,12 @@ impl Engine for RocksEngine {
         visit: &mut RangeVisitor<'_>,
     ) -> Result<()> {
         if one_prefix(self.range_prefix_len, start, end) {
-            return self.range_iterators.visit(start, end, reverse, visit);
+            let iterators = if memory_first::reads_limited_to_memory() {
+                &self.range_iterators_in_memory
+            } else {
+                &self.range_iterators
+            };
+            return iterators.visit(start, end, reverse, visit);
         }
         let read = RangeRead::new(self.range_prefix_len, start, end, reverse);
         visit_entries(
@@ -668,5 +712,9 @@ impl Engine for RocksEngine {
 
     fn request_disk_read_bytes(&self) -> Option<u64> {
         self.disk_reads.as_ref().map(|watch| watch.bytes_read())
+    }
+
+    fn memory_first(&self) -> Option<&MemoryFirst> {
+        self.memory_first.as_ref()
     }
 }
