@@ -357,10 +357,31 @@ fn parse_number<E: de::Error>(text: &str) -> Result<Number, E> {
     Number::parse(text).map_err(|e| validation_error(e.message()))
 }
 
+/// A blob's base64, refused in Coral's words (as recorded from DynamoDB in
+/// dynalite's suite, the typo in "dectected" included).
 fn decode_base64<E: de::Error>(text: &str) -> Result<Vec<u8>, E> {
+    let refuse = |why: String| {
+        E::custom(format_args!(
+            "'{text}' can not be converted to a Blob: {why}"
+        ))
+    };
+    if !text.len().is_multiple_of(4) {
+        return Err(refuse(format!(
+            "Base64 encoded length is expected a multiple of 4 bytes but found: {}",
+            text.len()
+        )));
+    }
+    let bytes = text.as_bytes();
+    let invalid = bytes.iter().enumerate().find(|&(i, &b)| {
+        !(b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'=')
+            || (b == b'=' && bytes.get(i + 1).is_some_and(|&next| next != b'='))
+    });
+    if let Some((_, &b)) = invalid {
+        return Err(refuse(format!("Invalid Base64 character: '{}'", b as char)));
+    }
     base64::engine::general_purpose::STANDARD
         .decode(text)
-        .map_err(|e| E::custom(format_args!("Base64 decoding failed: {e}")))
+        .map_err(|_| refuse("Invalid last non-pad Base64 character dectected".to_string()))
 }
 
 /// Fails with `message()` when a set repeats a member. DynamoDB words it

@@ -47,6 +47,22 @@ fn coral_wording(message: &str) -> Option<String> {
     if found == "map" {
         return Some("Start of structure or map found where not expected.".into());
     }
+    // A scalar where a list, a map or a structure belongs (the words of
+    // Coral, which Athena gives too: measured 2026-09).
+    let scalar = ["string ", "boolean ", "integer ", "floating point "]
+        .iter()
+        .any(|kind| found.starts_with(kind));
+    if scalar {
+        match wanted {
+            "a sequence" | "a list of AttributeValues" => {
+                return Some("Expected list or null".into())
+            }
+            "a map" | "a map of AttributeValues" => return Some("Expected map or null".into()),
+            "an AttributeValue object" => return Some("Expected null".into()),
+            w if w.starts_with("struct ") => return Some("Expected null".into()),
+            _ => {}
+        }
+    }
     let target = match wanted {
         "a string" => "a String",
         "a boolean" => "a Boolean",
@@ -155,5 +171,52 @@ mod tests {
         ] {
             assert_eq!(message(body), expected, "{body}");
         }
+    }
+
+    #[test]
+    fn scalars_where_collections_belong_are_worded_as_coral_words_them() {
+        #[derive(serde::Deserialize, Debug)]
+        #[allow(dead_code)]
+        struct Collections {
+            list: Option<Vec<String>>,
+            map: Option<std::collections::HashMap<String, String>>,
+            item: Option<Item>,
+            nested: Option<Shape>,
+        }
+        let message = |body: &str| {
+            let e = parse_input::<Collections>(body.as_bytes()).unwrap_err();
+            assert_eq!(e.kind, ErrorKind::Serialization, "{body}");
+            e.message
+        };
+        for (body, expected) in [
+            (r#"{"list":"a"}"#, "Expected list or null"),
+            (r#"{"list":5}"#, "Expected list or null"),
+            (r#"{"map":true}"#, "Expected map or null"),
+            (r#"{"item":"a"}"#, "Expected map or null"),
+            (r#"{"item":{"a":{"SS":"a"}}}"#, "Expected list or null"),
+            (r#"{"item":{"a":{"L":1.5}}}"#, "Expected list or null"),
+            (r#"{"item":{"a":{"M":"x"}}}"#, "Expected map or null"),
+            (r#"{"item":{"a":"x"}}"#, "Expected null"),
+            (r#"{"nested":"x"}"#, "Expected null"),
+            (
+                r#"{"item":{"a":{"B":"YQ"}}}"#,
+                "'YQ' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: 2",
+            ),
+            (
+                r#"{"item":{"a":{"B":"YQ!="}}}"#,
+                "'YQ!=' can not be converted to a Blob: Invalid Base64 character: '!'",
+            ),
+            (
+                r#"{"item":{"a":{"B":"YQ=a"}}}"#,
+                "'YQ=a' can not be converted to a Blob: Invalid Base64 character: '='",
+            ),
+            (
+                r#"{"item":{"a":{"B":"YR=="}}}"#,
+                "'YR==' can not be converted to a Blob: Invalid last non-pad Base64 character dectected",
+            ),
+        ] {
+            assert_eq!(message(body), expected, "{body}");
+        }
+        assert!(parse_input::<Collections>(br#"{"item":{"a":{"B":"YQ=="}}}"#).is_ok());
     }
 }
