@@ -54,6 +54,19 @@ fn pk(v: &str) -> Item {
     [("pk".to_string(), s(v))].into()
 }
 
+/// A TransactGetItems member reading the item keyed `key` whole.
+fn get_of(table: &str, key: Item) -> TransactGetItem {
+    TransactGetItem::builder()
+        .get(
+            Get::builder()
+                .table_name(table)
+                .set_key(Some(key))
+                .build()
+                .unwrap(),
+        )
+        .build()
+}
+
 /// A table keyed `pk` with a global index `ByG` on `g`.
 async fn create_indexed(client: &Client, name: &str) {
     client
@@ -383,17 +396,7 @@ async fn transactions_are_validated() {
 
     let err = client
         .transact_get_items()
-        .transact_items(
-            TransactGetItem::builder()
-                .get(
-                    Get::builder()
-                        .table_name(&table)
-                        .key("pk", n(1))
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .transact_items(get_of(&table, [("pk".to_string(), n(1))].into()))
         .send()
         .await
         .unwrap_err();
@@ -596,28 +599,8 @@ async fn key_types_cancel_and_empty_keys_refuse() {
     // TransactGetItems: a Key without the key attributes cancels.
     let err = client
         .transact_get_items()
-        .transact_items(
-            TransactGetItem::builder()
-                .get(
-                    Get::builder()
-                        .table_name(&table)
-                        .key("pk", s("fine"))
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .transact_items(
-            TransactGetItem::builder()
-                .get(
-                    Get::builder()
-                        .table_name(&table)
-                        .set_key(Some(HashMap::new()))
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .transact_items(get_of(&table, pk("fine")))
+        .transact_items(get_of(&table, HashMap::new()))
         .send()
         .await
         .unwrap_err();
@@ -720,39 +703,9 @@ async fn transact_get_items_reads_with_projections() {
         .unwrap();
     let got = client
         .transact_get_items()
-        .transact_items(
-            TransactGetItem::builder()
-                .get(
-                    Get::builder()
-                        .table_name(&table)
-                        .key("pk", s("a"))
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .transact_items(
-            TransactGetItem::builder()
-                .get(
-                    Get::builder()
-                        .table_name(&table)
-                        .key("pk", s("missing"))
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .transact_items(
-            TransactGetItem::builder()
-                .get(
-                    Get::builder()
-                        .table_name(unique_table("none"))
-                        .key("pk", s("a"))
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .transact_items(get_of(&table, pk("a")))
+        .transact_items(get_of(&table, pk("missing")))
+        .transact_items(get_of(&unique_table("none"), pk("a")))
         .send()
         .await;
     assert_eq!(error_code(&got.unwrap_err()), "ResourceNotFoundException");
@@ -772,17 +725,7 @@ async fn transact_get_items_reads_with_projections() {
                 )
                 .build(),
         )
-        .transact_items(
-            TransactGetItem::builder()
-                .get(
-                    Get::builder()
-                        .table_name(&table)
-                        .key("pk", s("missing"))
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .transact_items(get_of(&table, pk("missing")))
         .return_consumed_capacity(ReturnConsumedCapacity::Total)
         .send()
         .await
@@ -800,17 +743,7 @@ const START_BALANCE: i64 = 100;
 async fn total(client: &Client, table: &str) -> Result<(i64, Vec<i64>), String> {
     let mut request = client.transact_get_items();
     for a in 0..ACCOUNTS {
-        request = request.transact_items(
-            TransactGetItem::builder()
-                .get(
-                    Get::builder()
-                        .table_name(table)
-                        .key("pk", s(&format!("acct{a}")))
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        );
+        request = request.transact_items(get_of(table, pk(&format!("acct{a}"))));
     }
     let got = request.send().await.map_err(|e| format!("{e:?}"))?;
     let balances: Vec<i64> = got
