@@ -673,7 +673,7 @@ async fn key_conditions_break_the_rules_with_dynamodbs_errors() {
         .unwrap_err();
     assert_eq!(
         error_message(&error),
-        "Conditions can be of length 1 or 2 only"
+        "The number of query conditions (3) exceeds the number of key attributes defined in the schema (1)"
     );
 }
 
@@ -1122,7 +1122,7 @@ async fn scans_page_through_the_index_and_partiql_refuses_it() {
         .unwrap_err();
     assert_eq!(
         error_message(&error),
-        "PartiQL statements cannot be executed on tables with composite HASH keys or composite RANGE keys."
+        "PartiQL statements cannot be executed on tables with multi-attribute HASH keys or multi-attribute RANGE keys."
     );
     let answer = client
         .execute_statement()

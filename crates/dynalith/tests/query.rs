@@ -511,6 +511,10 @@ async fn validation_errors_match_dynamodb() {
         (r#""KeyConditions":{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"a"}]}},"ProjectionExpression":"v","ExpressionAttributeValues":{":a":{"S":"x"}}"#.into(), "ExpressionAttributeValues can only be specified when using expressions: FilterExpression and KeyConditionExpression are null", true),
         (format!(r#"{kc},"Limit":0"#), "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1", false),
         (r#""KeyConditions":{}"#.into(), "Conditions can be of length 1 or 2 only", false),
+        (r#""KeyConditions":{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"a"}]},"sk":{"ComparisonOperator":"EQ","AttributeValueList":[{"N":"1"}]},"x":{"ComparisonOperator":"EQ","AttributeValueList":[{"N":"1"}]}}"#.into(), "Conditions can be of length 1 or 2 only", true),
+        // DynamoDB's words, recorded by the paritysuite suite (2026).
+        (r#""KeyConditionExpression":"pk = :p AND sk > :a AND sk < :b","ExpressionAttributeValues":{":p":{"S":"a"},":a":{"N":"1"},":b":{"N":"5"}}"#.into(), "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key", false),
+        (r#""KeyConditionExpression":"pk = :p AND sk > :a AND x = :b","ExpressionAttributeValues":{":p":{"S":"a"},":a":{"N":"1"},":b":{"N":"5"}}"#.into(), "The number of query conditions (3) exceeds the number of key attributes defined in the schema (2)", false),
         (r#""KeyConditions":{"pk":{"ComparisonOperator":"GT","AttributeValueList":[{"S":"a"}]}}"#.into(), "Query key condition not supported", true),
         (r#""KeyConditionExpression":"pk = :p AND sk > :s","ExpressionAttributeValues":{":p":{"S":"a"},":s":{"S":"1"}}"#.into(), "One or more parameter values were invalid: Condition parameter type does not match schema type", true),
         (format!(r#"{kc},"ExclusiveStartKey":{{"pk":{{"S":"a"}}}}"#), "The provided starting key is invalid", false),

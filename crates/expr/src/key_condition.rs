@@ -131,7 +131,7 @@ impl KeyCondition {
             let name = key_name(leaf.path, bindings)?;
             if leaves.iter().any(|(n, _)| *n == name) {
                 return Err(DynamoError::validation(
-                    "KeyConditionExpressions must only contain one condition per key",
+                    "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key",
                 ));
             }
             leaves.push((name, leaf));
@@ -144,11 +144,14 @@ impl KeyCondition {
         else {
             return Err(DynamoError::internal("key schema without a partition key"));
         };
-        // DynamoDB reports a repeated key before counting conditions.
+        // DynamoDB reports a repeated key before counting conditions, and
+        // words both as the paritysuite suite recorded them (2026).
         if leaves.len() > 2 {
-            return Err(DynamoError::validation(
-                "Conditions can be of length 1 or 2 only",
-            ));
+            let key_attributes = 1 + usize::from(sort_attribute.is_some());
+            return Err(DynamoError::validation(format!(
+                "The number of query conditions ({}) exceeds the number of key attributes defined in the schema ({key_attributes})",
+                leaves.len()
+            )));
         }
         let partition_name = partition_attribute.name;
         let Some(position) = leaves.iter().position(|(n, _)| *n == partition_name) else {

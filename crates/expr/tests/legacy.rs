@@ -223,7 +223,9 @@ fn key_conditions() {
                 "sk":{"ComparisonOperator":"EQ","AttributeValueList":[{"N":"1"}]},
                 "zz":{"ComparisonOperator":"EQ","AttributeValueList":[{"N":"1"}]}}"#
         ),
-        "Conditions can be of length 1 or 2 only"
+        // The query operation words it "Conditions can be of length 1 or 2
+        // only" for KeyConditions (tests/query.rs).
+        "The number of query conditions (3) exceeds the number of key attributes defined in the schema (2)"
     );
 }
 

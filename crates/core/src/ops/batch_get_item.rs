@@ -133,6 +133,22 @@ pub fn execute(
     for request in request_items.values() {
         projections.push(prepare_projection(request)?);
     }
+    // The two forms are not mixed across tables either (DynamoDB refuses
+    // it, as the paritysuite suite recorded in 2026).
+    read_common::reject_mixing(
+        &[(
+            "AttributesToGet",
+            request_items
+                .values()
+                .any(|r| r.attributes_to_get.is_some()),
+        )],
+        &[(
+            "ProjectionExpression",
+            request_items
+                .values()
+                .any(|r| r.projection_expression.is_some()),
+        )],
+    )?;
     let total: usize = request_items
         .values()
         .map(|r| r.keys.as_ref().map_or(0, Vec::len))

@@ -205,6 +205,14 @@ fn read(
         Some(KeyConditionForm::Expression(condition)) => resolve(condition, bindings, key_schema)?,
         Some(KeyConditionForm::Legacy(converted)) => {
             reject_unindexable(input.key_conditions.as_ref())?;
+            // KeyConditions keep their own count message (an expression's
+            // names the counts).
+            let count = input.key_conditions.as_ref().map_or(0, |c| c.len());
+            if count > 2 && !key_schema.is_multi_attribute() {
+                return Err(DynamoError::validation(
+                    "Conditions can be of length 1 or 2 only",
+                ));
+            }
             resolve(&converted.expression, converted.bindings(), key_schema)?
         }
         None => return Err(DynamoError::internal("query without key condition")),
