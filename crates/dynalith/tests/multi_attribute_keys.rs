@@ -1124,6 +1124,38 @@ async fn scans_page_through_the_index_and_partiql_refuses_it() {
         error_message(&error),
         "PartiQL statements cannot be executed on tables with multi-attribute HASH keys or multi-attribute RANGE keys."
     );
+    // In a batch, each statement answers for itself: the index is refused
+    // as such, a select without the whole key with the batch's own words
+    // (both as recorded from DynamoDB).
+    let batch_statement = |text: String| {
+        aws_sdk_dynamodb::types::BatchStatementRequest::builder()
+            .statement(text)
+            .build()
+            .unwrap()
+    };
+    let batch = client
+        .batch_execute_statement()
+        .statements(batch_statement(format!(
+            r#"SELECT * FROM "{table}"."TournamentRegionIndex" WHERE tournamentId = 'WINTER2024' AND "region" = 'NA-EAST'"#
+        )))
+        .statements(batch_statement(format!(
+            r#"SELECT * FROM "{table}" WHERE "region" = 'NA-WEST'"#
+        )))
+        .send()
+        .await
+        .unwrap();
+    let messages: Vec<Option<&str>> = batch
+        .responses()
+        .iter()
+        .map(|r| r.error().and_then(|e| e.message()))
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            Some("PartiQL statements cannot be executed on tables with multi-attribute HASH keys or multi-attribute RANGE keys."),
+            Some("Select statements within BatchExecuteStatement must specify the primary key in the where clause."),
+        ]
+    );
     let answer = client
         .execute_statement()
         .statement(format!(

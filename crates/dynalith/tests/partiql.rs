@@ -383,6 +383,18 @@ async fn order_by_orders_each_named_partition_by_its_keys() {
         assert_eq!(error_code(&error), "ValidationException", "{statement}");
         assert_eq!(error_message(&error), message, "{statement}");
     }
+    // A strongly consistent read of a global index, in PartiQL's words.
+    let error = client
+        .execute_statement()
+        .statement(format!(r#"SELECT * FROM "{table}"."byG" WHERE g = 'x'"#))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        "Strongly consistent read is not supported on Global Secondary Indexes"
+    );
 }
 
 #[tokio::test]

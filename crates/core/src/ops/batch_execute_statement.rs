@@ -120,7 +120,10 @@ fn plan(
         parameters,
         region: &context.region,
     }
-    .plan_single_item(&statement, "Only single item select is supported")?;
+    .plan_single_item(
+        &statement,
+        "Select statements within BatchExecuteStatement must specify the primary key in the where clause.",
+    )?;
     if plan.is_read() {
         if let Some(consistent) = input.consistent_read {
             plan.body.insert("ConsistentRead".into(), consistent.into());

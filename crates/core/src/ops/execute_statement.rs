@@ -57,6 +57,14 @@ pub fn execute(
             plan.body.insert("Limit".into(), limit.into());
         }
         if let Some(consistent) = input.consistent_read {
+            if consistent && reads_a_global_index(db, context, &plan)? {
+                // PartiQL's own words for what Query calls "Consistent
+                // reads are not supported on global secondary indexes"
+                // (recorded from DynamoDB by the paritysuite suite).
+                return Err(DynamoError::validation(
+                    "Strongly consistent read is not supported on Global Secondary Indexes",
+                ));
+            }
             plan.body.insert("ConsistentRead".into(), consistent.into());
         }
         if let Some(token) = &input.next_token {
@@ -246,4 +254,19 @@ fn start_key_of_token(token: &str) -> Result<Value, DynamoError> {
         Ok(Value::Object(key)) => Ok(Value::Object(key)),
         _ => Err(invalid()),
     }
+}
+
+/// Whether a planned read goes to a global secondary index.
+fn reads_a_global_index(
+    db: &Database,
+    context: &RequestContext,
+    plan: &crate::partiql::plan::Plan,
+) -> Result<bool, DynamoError> {
+    let Some(index) = plan.body.get("IndexName").and_then(Value::as_str) else {
+        return Ok(false);
+    };
+    let table = db.catalog().require_in(plan.table(), &context.region)?;
+    Ok(table
+        .index(index)
+        .is_some_and(|i| i.kind == crate::catalog::IndexKind::Global))
 }
