@@ -405,6 +405,21 @@ async fn transactions_are_validated() {
     assert_eq!(error_code(&err), "TransactionCanceledException");
 }
 
+/// Sends a TransactWriteItems of `actions` that must be refused.
+async fn refused(
+    client: &Client,
+    actions: Vec<TransactWriteItem>,
+) -> aws_sdk_dynamodb::error::SdkError<
+    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+> {
+    client
+        .transact_write_items()
+        .set_transact_items(Some(actions))
+        .send()
+        .await
+        .unwrap_err()
+}
+
 /// The reasons of a cancelled TransactWriteItems, as (code, message).
 fn write_reasons(
     err: aws_sdk_dynamodb::error::SdkError<
@@ -450,13 +465,14 @@ async fn key_types_cancel_and_empty_keys_refuse() {
 
     // The table's key, in a Put: the PutItem message is the reason.
     for (value, actual) in [(n(5), "N"), (Av::L(vec![s("x")]), "L")] {
-        let err = client
-            .transact_write_items()
-            .transact_items(put(&table, pk("fine")))
-            .transact_items(put(&table, [("pk".to_string(), value)].into()))
-            .send()
-            .await
-            .unwrap_err();
+        let err = refused(
+            &client,
+            vec![
+                put(&table, pk("fine")),
+                put(&table, [("pk".to_string(), value)].into()),
+            ],
+        )
+        .await;
         assert_eq!(
             write_reasons(err),
             [
@@ -506,12 +522,7 @@ async fn key_types_cancel_and_empty_keys_refuse() {
         ]
     };
     for action in keyed(n(5)).into_iter().chain(keyed(Av::L(vec![s("x")]))) {
-        let err = client
-            .transact_write_items()
-            .transact_items(action)
-            .send()
-            .await
-            .unwrap_err();
+        let err = refused(&client, vec![action]).await;
         assert_eq!(
             write_reasons(err),
             [(
@@ -523,12 +534,7 @@ async fn key_types_cancel_and_empty_keys_refuse() {
     // An index key of the wrong type, given or computed, cancels too.
     let mut wrong_index_key = pk("idx");
     wrong_index_key.insert("g".into(), n(5));
-    let err = client
-        .transact_write_items()
-        .transact_items(put(&table, wrong_index_key))
-        .send()
-        .await
-        .unwrap_err();
+    let err = refused(&client, vec![put(&table, wrong_index_key)]).await;
     assert_eq!(
         write_reasons(err),
         [(
@@ -539,44 +545,23 @@ async fn key_types_cancel_and_empty_keys_refuse() {
             )
         )]
     );
-    let err = client
-        .transact_write_items()
-        .transact_items(update_g(&table, "idx", n(5)))
-        .send()
-        .await
-        .unwrap_err();
+    let err = refused(&client, vec![update_g(&table, "idx", n(5))]).await;
     assert_eq!(write_reasons(err)[0].0, "ValidationError");
 
     // Empty values refuse the whole request, with the single-item messages.
-    let err = client
-        .transact_write_items()
-        .transact_items(put(&table, pk("fine")))
-        .transact_items(put(&table, pk("")))
-        .send()
-        .await
-        .unwrap_err();
+    let err = refused(&client, vec![put(&table, pk("fine")), put(&table, pk(""))]).await;
     assert_eq!(error_code(&err), "ValidationException");
     assert_eq!(
         error_message(&err),
         "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk"
     );
     for action in keyed(s("")) {
-        let err = client
-            .transact_write_items()
-            .transact_items(action)
-            .send()
-            .await
-            .unwrap_err();
+        let err = refused(&client, vec![action]).await;
         assert_eq!(error_code(&err), "ValidationException");
     }
     let mut empty_index_key = pk("idx");
     empty_index_key.insert("g".into(), s(""));
-    let err = client
-        .transact_write_items()
-        .transact_items(put(&table, empty_index_key))
-        .send()
-        .await
-        .unwrap_err();
+    let err = refused(&client, vec![put(&table, empty_index_key)]).await;
     assert_eq!(error_code(&err), "ValidationException");
     assert!(
         error_message(&err)
@@ -584,12 +569,7 @@ async fn key_types_cancel_and_empty_keys_refuse() {
         "{}",
         error_message(&err)
     );
-    let err = client
-        .transact_write_items()
-        .transact_items(update_g(&table, "idx", s("")))
-        .send()
-        .await
-        .unwrap_err();
+    let err = refused(&client, vec![update_g(&table, "idx", s(""))]).await;
     assert_eq!(error_code(&err), "ValidationException");
     assert_eq!(
         error_message(&err),
