@@ -7,7 +7,7 @@
 mod common;
 
 use aws_sdk_dynamodb::types::{
-    AttributeValue as Av, BillingMode, CreateGlobalSecondaryIndexAction,
+    AttributeDefinition, AttributeValue as Av, BillingMode, CreateGlobalSecondaryIndexAction,
     DeleteGlobalSecondaryIndexAction, DeleteRequest, GlobalSecondaryIndex,
     GlobalSecondaryIndexDescription, GlobalSecondaryIndexUpdate, IndexStatus, KeyType,
     LocalSecondaryIndex, OnDemandThroughput, Projection, ProjectionType, ProvisionedThroughput,
@@ -1548,50 +1548,41 @@ async fn update_table_deletes_and_rejects_index_changes() {
         format!("Requested resource not found: Index Nope for table {table}")
     );
 
-    let err = client
-        .update_table()
-        .table_name(&table)
-        .global_secondary_index_updates(
-            GlobalSecondaryIndexUpdate::builder()
-                .create(
-                    CreateGlobalSecondaryIndexAction::builder()
-                        .index_name("ByTag")
-                        .key_schema(key("tag", KeyType::Hash))
-                        .projection(projection(ProjectionType::All, &[]))
-                        .build()
-                        .unwrap(),
+    // A new index's keys must be defined by the request itself: none
+    // defined, or one the table defines already left out.
+    let refused_create =
+        |definitions: Vec<AttributeDefinition>, name: &str, keys: &[(&str, KeyType)]| {
+            let mut action = CreateGlobalSecondaryIndexAction::builder()
+                .index_name(name)
+                .projection(projection(ProjectionType::All, &[]));
+            for (attribute, key_type) in keys {
+                action = action.key_schema(key(attribute, key_type.clone()));
+            }
+            client
+                .update_table()
+                .table_name(&table)
+                .set_attribute_definitions((!definitions.is_empty()).then_some(definitions))
+                .global_secondary_index_updates(
+                    GlobalSecondaryIndexUpdate::builder()
+                        .create(action.build().unwrap())
+                        .build(),
                 )
-                .build(),
-        )
-        .send()
+                .send()
+        };
+    let err = refused_create(vec![], "ByTag", &[("tag", KeyType::Hash)])
         .await
         .unwrap_err();
     assert_eq!(
         error_message(&err),
         "One or more parameter values were invalid: AttributeDefinitions is not specified for index: ByTag"
     );
-    // The request must define every key of the new index, even one the
-    // table defines already.
-    let err = client
-        .update_table()
-        .table_name(&table)
-        .attribute_definitions(definition("g3", ScalarAttributeType::S))
-        .global_secondary_index_updates(
-            GlobalSecondaryIndexUpdate::builder()
-                .create(
-                    CreateGlobalSecondaryIndexAction::builder()
-                        .index_name("ByG3")
-                        .key_schema(key("g3", KeyType::Hash))
-                        .key_schema(key("pk", KeyType::Range))
-                        .projection(projection(ProjectionType::All, &[]))
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap_err();
+    let err = refused_create(
+        vec![definition("g3", ScalarAttributeType::S)],
+        "ByG3",
+        &[("g3", KeyType::Hash), ("pk", KeyType::Range)],
+    )
+    .await
+    .unwrap_err();
     assert_eq!(
         error_message(&err),
         "One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [g3, pk], AttributeDefinitions: [g3]"
