@@ -334,7 +334,10 @@ async fn update_item_errors() {
         "An operand in the update expression has an incorrect data type"
     );
 
-    // An invalid value names its placeholder, as DynamoDB's message does.
+    // UpdateItem reads values in DynamoDB's current layer: a refused one is
+    // reported inside the envelope, with no placeholder named (the older
+    // layer, and DynamoDB Local, say "ExpressionAttributeValues contains
+    // invalid value: ... for key :none").
     let error = update("ADD tags :none")
         .expression_attribute_values(":none", Av::Ss(vec![]))
         .send()
@@ -342,7 +345,7 @@ async fn update_item_errors() {
         .unwrap_err();
     assert_eq!(
         error_message(&error),
-        "ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: An string set  may not be empty for key :none"
+        "1 validation error detected: One or more parameter values were invalid: An string set  may not be empty"
     );
 
     // Indexes into a list name its elements as they were before the update,

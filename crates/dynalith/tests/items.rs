@@ -472,7 +472,7 @@ async fn invalid_attribute_values_are_rejected() {
     assert_eq!(error_code(&error), "ValidationException");
     assert_eq!(
         error_message(&error),
-        "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
+        "1 validation error detected: Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
     );
     // An update may nest a value that was fine on its own one level too deep.
     let error = client
@@ -488,6 +488,162 @@ async fn invalid_attribute_values_are_rejected() {
     assert_eq!(
         error_message(&error),
         "Nesting Levels have exceeded supported limits"
+    );
+}
+
+/// DynamoDB reads attribute values in one of two layers, by operation, and
+/// words a refused value by layer (recorded from DynamoDB in four Regions,
+/// 2026-10-09): PutItem, UpdateItem and DeleteItem inside Coral's envelope,
+/// GetItem and Query bare, both naming no placeholder and reading a number's
+/// exponent as a 64-bit integer; BatchWriteItem and the transactions in the
+/// older words, with Java's 32-bit scale and its wrapping range check.
+#[tokio::test]
+async fn refused_values_are_worded_by_each_operations_layer() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("layers");
+    create_table(&client, &table, None).await;
+    let not_numeric = "The parameter cannot be converted to a numeric value";
+    let overflow =
+        "Number overflow. Attempting to store a number with magnitude larger than supported range";
+    let underflow =
+        "Number underflow. Attempting to store a number with magnitude smaller than supported range";
+    let one = |m: &str| format!("1 validation error detected: {m}");
+    let put = |value: Av| {
+        client
+            .put_item()
+            .table_name(&table)
+            .item("pk", s("layers"))
+            .item("v", value)
+            .send()
+    };
+    for (text, message) in [
+        ("abc", one(&format!("{not_numeric}: abc"))),
+        ("", one(&format!("{not_numeric}: "))),
+        ("1e2147483647", one(overflow)),
+        ("1e2147483648", one(overflow)),
+        ("1e-99999999999", one(underflow)),
+        ("0e126", one(overflow)),
+        (
+            "1e9223372036854775808",
+            one(&format!("{not_numeric}: 1e9223372036854775808")),
+        ),
+    ] {
+        expect_validation(&put(n(text)).await.unwrap_err(), &message);
+    }
+    let bs = |members: &[&[u8]]| Av::Bs(members.iter().map(|m| Blob::new(m.to_vec())).collect());
+    expect_validation(
+        &put(Av::Ss(vec!["b".into(), "a".into(), "b".into()])).await.unwrap_err(),
+        &one("One or more parameter values were invalid: Input collection [\"a\", \"b\", \"b\"] contains duplicates."),
+    );
+    expect_validation(
+        &put(bs(&[&[0xff], &[0], &[0]])).await.unwrap_err(),
+        &one("One or more parameter values were invalid: Input collection [\"AA==\",\"/w==\",\"AA==\"]of type BS contains duplicates."),
+    );
+    expect_validation(
+        &put(Av::Ns(vec!["2".into(), "1".into(), "2".into()]))
+            .await
+            .unwrap_err(),
+        &one("One or more parameter values were invalid: Input collection contains duplicates."),
+    );
+    // Zero inside the range is stored as 0.
+    put(n("0e125")).await.unwrap();
+    let stored = client
+        .get_item()
+        .table_name(&table)
+        .key("pk", s("layers"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stored.item().and_then(|i| i.get("v")), Some(&n("0")));
+
+    // A condition's value: no placeholder named.
+    let error = client
+        .delete_item()
+        .table_name(&table)
+        .key("pk", s("layers"))
+        .condition_expression("v = :v")
+        .expression_attribute_values(":v", n("abc"))
+        .send()
+        .await
+        .unwrap_err();
+    expect_validation(&error, &one(&format!("{not_numeric}: abc")));
+    // GetItem and Query: the same words, bare.
+    let error = client
+        .get_item()
+        .table_name(&table)
+        .key("pk", n("1e2147483647"))
+        .send()
+        .await
+        .unwrap_err();
+    expect_validation(&error, overflow);
+    let error = client
+        .query()
+        .table_name(&table)
+        .key_condition_expression("pk = :p")
+        .filter_expression("v = :v")
+        .expression_attribute_values(":p", s("layers"))
+        .expression_attribute_values(":v", Av::Ss(vec!["b".into(), "a".into(), "b".into()]))
+        .send()
+        .await
+        .unwrap_err();
+    expect_validation(
+        &error,
+        "One or more parameter values were invalid: Input collection [\"a\", \"b\", \"b\"] contains duplicates.",
+    );
+
+    // The older layer: BatchWriteItem and TransactWriteItems.
+    let batch_put = |value: Av| {
+        client
+            .batch_write_item()
+            .request_items(
+                &table,
+                vec![WriteRequest::builder()
+                    .put_request(
+                        PutRequest::builder()
+                            .item("pk", s("layers"))
+                            .item("v", value)
+                            .build()
+                            .unwrap(),
+                    )
+                    .build()],
+            )
+            .send()
+    };
+    for (value, message) in [
+        (n("abc"), format!("{not_numeric}: abc")),
+        (n(""), not_numeric.to_string()),
+        (n("1e2147483647"), underflow.to_string()),
+        (n("1e2147483648"), format!("{not_numeric}: 1e2147483648")),
+        (
+            Av::Ss(vec!["b".into(), "a".into(), "b".into()]),
+            "One or more parameter values were invalid: Input collection [b, a, b] contains duplicates.".to_string(),
+        ),
+        (Av::Ns(vec!["2".into(), "1".into(), "2".into()]), "Input collection contains duplicates".to_string()),
+    ] {
+        expect_validation(&batch_put(value).await.unwrap_err(), &message);
+    }
+    let error = client
+        .transact_write_items()
+        .transact_items(
+            TransactWriteItem::builder()
+                .update(
+                    aws_sdk_dynamodb::types::Update::builder()
+                        .table_name(&table)
+                        .key("pk", s("layers"))
+                        .update_expression("SET v = :v")
+                        .expression_attribute_values(":v", n("abc"))
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    expect_validation(
+        &error,
+        &format!("ExpressionAttributeValues contains invalid value: {not_numeric}: abc for key :v"),
     );
 }
 
@@ -564,9 +720,11 @@ async fn empty_attribute_names_are_refused_everywhere() {
         .send()
         .await
         .unwrap_err();
+    // UpdateItem's checks of the request's values report inside Coral's
+    // envelope (DynamoDB's current layer).
     expect_validation(
         &error,
-        "ExpressionAttributeValues contains invalid value: Empty attribute name for key :v",
+        "1 validation error detected: ExpressionAttributeValues contains invalid value: Empty attribute name for key :v",
     );
     let error = client
         .update_item()

@@ -1,7 +1,8 @@
-//! `ExpressionAttributeValues` as DynamoDB reads it: an invalid value is
-//! reported with the placeholder that holds it, "ExpressionAttributeValues
-//! contains invalid value: <why> for key :v" (the same checks as an item's
-//! values, worded as DynamoDB and DynamoDB Local word them).
+//! `ExpressionAttributeValues` as DynamoDB reads it: the same checks as an
+//! item's values; in the legacy layer an invalid value is reported with the
+//! placeholder that holds it, "ExpressionAttributeValues contains invalid
+//! value: <why> for key :v", in the current layer as an item's would be
+//! ([`crate::ValueLayer`]).
 
 use crate::attribute_names::{value_has_empty_name, EMPTY_ATTRIBUTE_NAME};
 use crate::value::{AttributeValue, VALIDATION_TAG};
@@ -57,8 +58,14 @@ impl<'de> Visitor<'de> for OptionalValues {
 }
 
 /// Rewords a validation failure of the value at `key`; a malformed one
-/// (a SerializationException) stays as it is.
+/// (a SerializationException) stays as it is, and so does every failure in
+/// the current layer, which names no placeholder (recorded from DynamoDB,
+/// 2026: PutItem, DeleteItem and Query refuse a bad number or a repeated
+/// set member in a condition or filter value in the item's words).
 fn name_the_key<E: de::Error + fmt::Display>(error: E, key: &str) -> E {
+    if crate::value::reading_layer() == crate::ValueLayer::Current {
+        return error;
+    }
     let text = error.to_string();
     let Some(at) = text.find(VALIDATION_TAG) else {
         return error;
@@ -104,7 +111,7 @@ mod tests {
             ),
             (
                 r#"{"values":{":u":{"N":"abc"}}}"#,
-                "ExpressionAttributeValues contains invalid value: A value provided cannot be converted into a number for key :u",
+                "ExpressionAttributeValues contains invalid value: The parameter cannot be converted to a numeric value: abc for key :u",
             ),
             (
                 r#"{"values":{":u":{"SS":["a","a"]}}}"#,
@@ -126,6 +133,24 @@ mod tests {
                 "{body}"
             );
         }
+    }
+
+    #[test]
+    fn the_current_layer_names_no_key() {
+        let message = |body: &str| {
+            crate::wire::parse_input_in::<Input>(body.as_bytes(), crate::ValueLayer::Current)
+                .err()
+                .expect("an error")
+                .message
+        };
+        assert_eq!(
+            message(r#"{"values":{":u":{"N":"abc"}}}"#),
+            "The parameter cannot be converted to a numeric value: abc"
+        );
+        assert_eq!(
+            message(r#"{"values":{":u":{"SS":["b","a","b"]}}}"#),
+            "One or more parameter values were invalid: Input collection [\"a\", \"b\", \"b\"] contains duplicates."
+        );
     }
 
     #[test]

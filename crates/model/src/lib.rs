@@ -10,5 +10,5 @@ pub mod value;
 pub mod wire;
 
 pub use error::{DynamoError, ErrorKind, Result};
-pub use number::{Number, NumberError};
+pub use number::{Number, NumberError, ValueLayer};
 pub use value::{AttributeValue, Item, ValueType};

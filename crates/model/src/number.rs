@@ -10,14 +10,26 @@
 //!   Any Unicode decimal digit in the BMP (category Nd) counts as a digit,
 //!   in the mantissa and in the exponent: "١" → 1, "１" → 1, "1e٢" → 100;
 //!   superscripts ("²"), circled digits and non-BMP digits are rejected.
-//! * The scale (fraction digits minus the exponent) must fit in a Java int:
-//!   "1e2147483647" parses (then Overflow), "1e2147483648", "0e2147483648",
-//!   "0e-2147483648" and "0.0e-2147483647" are Invalid, "0e2147483647" is 0.
-//!   (Local reports "10e2147483647" as Underflow, an int-overflow bug in its
-//!   range check; we say Overflow.)
-//! * Invalid text → "A value provided cannot be converted into a number".
-//!   (Real DynamoDB is reported by dynalite and ScyllaDB's tests to say
-//!   "The parameter cannot be converted to a numeric value: <text>".)
+//! * DynamoDB reads numbers in one of two layers, by operation
+//!   ([`ValueLayer`]; recorded from DynamoDB in four Regions, 2026-10-09,
+//!   by the paritysuite conformance suite):
+//!   - the legacy layer (BatchWriteItem, the transactions, Scan, PartiQL
+//!     parameters, and DynamoDB Local everywhere) reads the text as Java's
+//!     `BigDecimal` does: the scale (fraction digits minus the exponent)
+//!     must fit in a Java int, so "1e2147483648", "0e2147483648",
+//!     "0e-2147483648" and "0.0e-2147483647" are Invalid and "0e2147483647"
+//!     is 0; its range check subtracts the scale from the precision in
+//!     32-bit arithmetic, which wraps, so "1e2147483647" is an Underflow
+//!     (DynamoDB Local says Overflow there, and Underflow for
+//!     "10e2147483647": its wrap is one further on);
+//!   - the current layer (PutItem, UpdateItem, DeleteItem, GetItem,
+//!     BatchGetItem, Query) reads the exponent as a 64-bit integer and
+//!     range-checks the magnitude without wrapping, zero by the exponent it
+//!     is written with: "1e2147483648" is an Overflow, "0e126" too, "0e125"
+//!     is 0, and only an exponent past a 64-bit integer is Invalid.
+//! * Invalid text → "The parameter cannot be converted to a numeric value:
+//!   <text>" (DynamoDB Local: "A value provided cannot be converted into a
+//!   number"); an empty text drops the colon in the legacy layer.
 //! * More than 38 significant digits → Local says "DynamoDB only supports
 //!   precision up to 38 digits"; real DynamoDB says "Attempting to store more
 //!   than 38 significant digits in a Number", which is what we return.
@@ -26,7 +38,8 @@
 //! * Magnitude ≥ 1E+126 → "Number overflow. Attempting to store a number with
 //!   magnitude larger than supported range"; non-zero magnitude < 1E-130 →
 //!   "Number underflow. Attempting to store a number with magnitude smaller
-//!   than supported range". Zero with any exponent ("0e999999") is fine.
+//!   than supported range". In the legacy layer zero with any exponent
+//!   ("0e999999") is fine.
 //! * Output is plain notation, never an exponent: "1e2" → "100", "1.50" →
 //!   "1.5", "-.5" → "-0.5", "-0" → "0", "+1" → "1", "0.000e5" → "0",
 //!   "1E+125" → "1" and 125 zeros, "1E-130" → "0." and 129 zeros then "1".
@@ -50,7 +63,7 @@ const MAX_SCI_EXPONENT: i64 = 125;
 const MIN_SCI_EXPONENT: i64 = -130;
 /// Java's BigDecimal keeps its scale in an int; Local rejects scales outside
 /// ±`MAX_SCALE` as unparseable (it also rejects `i32::MIN`).
-const MAX_SCALE: i64 = i32::MAX as i64;
+const MAX_SCALE: i128 = i32::MAX as i128;
 
 /// A DynamoDB number: up to 38 significant decimal digits, magnitude 1E-130 ..= 9.9999999999999999999999999999999999999E+125, or zero.
 ///
@@ -78,7 +91,7 @@ impl NumberError {
     /// The ValidationException message DynamoDB gives for this error.
     pub fn message(&self) -> &'static str {
         match self {
-            NumberError::Invalid => "A value provided cannot be converted into a number",
+            NumberError::Invalid => NOT_NUMERIC,
             NumberError::TooManyDigits => {
                 "Attempting to store more than 38 significant digits in a Number"
             }
@@ -88,6 +101,34 @@ impl NumberError {
             NumberError::Underflow => {
                 "Number underflow. Attempting to store a number with magnitude smaller than supported range"
             }
+        }
+    }
+}
+
+const NOT_NUMERIC: &str = "The parameter cannot be converted to a numeric value";
+
+/// Which of DynamoDB's two request-checking layers reads a value (module
+/// notes): the operation decides, and with it the rules for numbers and
+/// the words of some refusals.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum ValueLayer {
+    /// BatchWriteItem, the transactions, Scan, PartiQL; DynamoDB Local.
+    #[default]
+    Legacy,
+    /// PutItem, UpdateItem, DeleteItem, GetItem, BatchGetItem and Query.
+    Current,
+}
+
+impl NumberError {
+    /// The refusal of `text`, which failed with this error, in `layer`'s
+    /// words: an unconvertible text is echoed.
+    pub fn refusal(&self, text: &str, layer: ValueLayer) -> String {
+        match self {
+            NumberError::Invalid if layer == ValueLayer::Legacy && text.is_empty() => {
+                NOT_NUMERIC.to_string()
+            }
+            NumberError::Invalid => format!("{NOT_NUMERIC}: {text}"),
+            other => other.message().to_string(),
         }
     }
 }
@@ -159,7 +200,7 @@ struct Scanned {
     negative: bool,
     digits: DigitAccumulator,
     fraction_len: u64,
-    exponent: i64,
+    exponent: i128,
 }
 
 /// Checks the syntax and gathers the parts; any error here is `Invalid`.
@@ -180,7 +221,7 @@ fn scan(text: &str) -> Option<Scanned> {
     let mut mantissa_digits = 0u64;
     let mut fraction_len = 0u64;
     let mut seen_point = false;
-    let mut exponent = 0i64;
+    let mut exponent = 0i128;
     while let Some(c) = chars.next() {
         if let Some(d) = digit_value(c) {
             digits.push(d);
@@ -208,9 +249,10 @@ fn scan(text: &str) -> Option<Scanned> {
     })
 }
 
-/// Parses the exponent after `e`, saturating far beyond any valid scale.
-fn scan_exponent(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<i64> {
-    const SATURATE: i64 = 1 << 40;
+/// Parses the exponent after `e`, saturating beyond a 64-bit integer (an
+/// exponent the current layer cannot convert).
+fn scan_exponent(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<i128> {
+    const SATURATE: i128 = 1 << 70;
     let negative = match chars.peek() {
         Some('-') => {
             chars.next();
@@ -222,11 +264,11 @@ fn scan_exponent(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option
         }
         _ => false,
     };
-    let mut value = 0i64;
+    let mut value = 0i128;
     let mut any = false;
     for c in chars.by_ref() {
         let d = digit_value(c)?;
-        value = (value * 10 + i64::from(d)).min(SATURATE);
+        value = (value * 10 + i128::from(d)).min(SATURATE);
         any = true;
     }
     if !any {
@@ -236,21 +278,57 @@ fn scan_exponent(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option
 }
 
 impl Number {
-    /// Parses DynamoDB number text (see the module notes for the rules).
+    /// Parses DynamoDB number text as the legacy layer reads it (see the
+    /// module notes for the rules).
     pub fn parse(text: &str) -> Result<Number, NumberError> {
+        Number::parse_in(text, ValueLayer::Legacy)
+    }
+
+    /// Parses DynamoDB number text as `layer` reads it.
+    pub fn parse_in(text: &str, layer: ValueLayer) -> Result<Number, NumberError> {
         let scanned = scan(text).ok_or(NumberError::Invalid)?;
-        let scale = scanned.fraction_len as i64 - scanned.exponent;
-        if !(-MAX_SCALE..=MAX_SCALE).contains(&scale) {
+        let scale = i128::from(scanned.fraction_len) - scanned.exponent;
+        let convertible = match layer {
+            ValueLayer::Legacy => (-MAX_SCALE..=MAX_SCALE).contains(&scale),
+            ValueLayer::Current => i64::try_from(scanned.exponent).is_ok(),
+        };
+        if !convertible {
             return Err(NumberError::Invalid);
         }
         let digits = scanned.digits;
         if digits.too_many {
             return Err(NumberError::TooManyDigits);
         }
+        // BigDecimal's precision less its scale: the count of digits
+        // before the point, which the range check bounds.
+        let precision = if digits.digits == 0 {
+            1
+        } else {
+            i128::from(digits.digits) + i128::from(digits.pending_zeros)
+        };
+        let magnitude = precision - scale;
+        match layer {
+            // DynamoDB computes it in a Java int: past i32::MAX it wraps to
+            // a large negative magnitude. Zero is never range-checked here.
+            ValueLayer::Legacy if digits.digits != 0 && magnitude > i128::from(i32::MAX) => {
+                return Err(NumberError::Underflow);
+            }
+            ValueLayer::Current if digits.digits == 0 => {
+                if magnitude > MAX_SCI_EXPONENT as i128 + 1 {
+                    return Err(NumberError::Overflow);
+                }
+                if magnitude < MIN_SCI_EXPONENT as i128 + 1 {
+                    return Err(NumberError::Underflow);
+                }
+            }
+            _ => {}
+        }
         if digits.digits == 0 {
             return Ok(Number::zero());
         }
-        let exponent = digits.pending_zeros as i64 - scale;
+        // Anything past ±2^62 is far out of range, and the range check's
+        // arithmetic stays inside an i64.
+        let exponent = (i128::from(digits.pending_zeros) - scale).clamp(-(1 << 62), 1 << 62) as i64;
         Number::from_coefficient(scanned.negative, digits.coefficient, exponent)
     }
 
@@ -724,12 +802,65 @@ mod tests {
         ] {
             assert_eq!(Number::parse(text), Err(NumberError::Invalid), "{text:?}");
         }
-        assert_eq!(Number::parse("1e2147483647"), Err(NumberError::Overflow));
-        assert_eq!(Number::parse("10e2147483647"), Err(NumberError::Overflow));
+        // DynamoDB's range check wraps past i32::MAX.
+        assert_eq!(Number::parse("1e2147483647"), Err(NumberError::Underflow));
+        assert_eq!(Number::parse("10e2147483647"), Err(NumberError::Underflow));
+        assert_eq!(Number::parse("1e2147483646"), Err(NumberError::Overflow));
+        assert_eq!(Number::parse("0e2147483647"), Ok(Number::zero()));
         assert_eq!(Number::parse("1e-2147483647"), Err(NumberError::Underflow));
         assert_eq!(
             Number::parse("0.1e-2147483646"),
             Err(NumberError::Underflow)
+        );
+    }
+
+    #[test]
+    fn the_current_layer_reads_exponents_as_64_bit_integers() {
+        let current = |text: &str| Number::parse_in(text, ValueLayer::Current);
+        // Recorded from DynamoDB (PutItem, eu-west-2, 2026-10).
+        for text in [
+            "1e99999999999",
+            "-1e99999999999",
+            "1e2147483648",
+            "1e2147483647",
+            "0e126",
+            "10e125",
+        ] {
+            assert_eq!(current(text), Err(NumberError::Overflow), "{text:?}");
+        }
+        for text in [
+            "1e-99999999999",
+            "1e-2147483648",
+            "0e-131",
+            "1e-131",
+            "0.0e-130",
+        ] {
+            assert_eq!(current(text), Err(NumberError::Underflow), "{text:?}");
+        }
+        for text in [
+            "1e9223372036854775808",
+            "1e-9223372036854775809",
+            "abc",
+            "",
+            " 1",
+            "NaN",
+        ] {
+            assert_eq!(current(text), Err(NumberError::Invalid), "{text:?}");
+        }
+        assert_eq!(current("1e9223372036854775807"), Err(NumberError::Overflow));
+        assert_eq!(current("0e125").map(|n| n.to_string()), Ok("0".to_string()));
+        assert_eq!(
+            current("0e-130").map(|n| n.to_string()),
+            Ok("0".to_string())
+        );
+        assert_eq!(current("1e-130"), Number::parse("1e-130"));
+        assert_eq!(
+            current("-12.50e3").map(|n| n.to_string()),
+            Ok("-12500".to_string())
+        );
+        assert_eq!(
+            current("123456789012345678901234567890123456789e99999999999"),
+            Err(NumberError::TooManyDigits)
         );
     }
 
@@ -876,7 +1007,28 @@ mod tests {
     fn messages() {
         assert_eq!(
             NumberError::Invalid.message(),
-            "A value provided cannot be converted into a number"
+            "The parameter cannot be converted to a numeric value"
+        );
+        // Recorded from DynamoDB (module notes): the text is echoed, and an
+        // empty one loses its colon in the legacy layer only.
+        let not_numeric = "The parameter cannot be converted to a numeric value";
+        for layer in [ValueLayer::Legacy, ValueLayer::Current] {
+            assert_eq!(
+                NumberError::Invalid.refusal("abc", layer),
+                format!("{not_numeric}: abc")
+            );
+            assert_eq!(
+                NumberError::Overflow.refusal("1e126", layer),
+                NumberError::Overflow.message()
+            );
+        }
+        assert_eq!(
+            NumberError::Invalid.refusal("", ValueLayer::Legacy),
+            not_numeric
+        );
+        assert_eq!(
+            NumberError::Invalid.refusal("", ValueLayer::Current),
+            format!("{not_numeric}: ")
         );
         assert_eq!(
             NumberError::TooManyDigits.message(),

@@ -5,7 +5,7 @@
 //! without duplicates, numbers well-formed and in range, nesting depth), so a
 //! value that exists in memory is always a valid DynamoDB value.
 
-use crate::number::Number;
+use crate::number::{Number, ValueLayer};
 use base64::Engine as _;
 use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::ser::{SerializeMap, SerializeSeq};
@@ -214,6 +214,29 @@ fn validation_error<E: de::Error>(message: impl fmt::Display) -> E {
     E::custom(format_args!("{VALIDATION_TAG}{message}"))
 }
 
+thread_local! {
+    /// The layer reading the request being deserialized on this thread:
+    /// serde's derived code cannot carry it down to the values.
+    static LAYER: std::cell::Cell<ValueLayer> = const { std::cell::Cell::new(ValueLayer::Legacy) };
+}
+
+/// Runs `read` (a deserialization) with values read in `layer`'s rules.
+pub(crate) fn read_in<T>(layer: ValueLayer, read: impl FnOnce() -> T) -> T {
+    struct Restore(ValueLayer);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            LAYER.with(|l| l.set(self.0));
+        }
+    }
+    let _restore = Restore(LAYER.with(|l| l.replace(layer)));
+    read()
+}
+
+/// The layer values are being read in.
+pub(crate) fn reading_layer() -> ValueLayer {
+    LAYER.with(|l| l.get())
+}
+
 impl<'de> Deserialize<'de> for AttributeValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         ValueSeed { depth: 0 }.deserialize(deserializer)
@@ -281,9 +304,14 @@ impl<'de> Visitor<'de> for ValueSeed {
                             ));
                         }
                         check_unique(&members, || {
+                            let shown = match reading_layer() {
+                                ValueLayer::Legacy => members.join(", "),
+                                ValueLayer::Current => {
+                                    as_collected(&members, |m| m.as_bytes(), |m| format!("\"{m}\"")).join(", ")
+                                }
+                            };
                             format!(
-                                "One or more parameter values were invalid: Input collection [{}] contains duplicates.",
-                                members.join(", ")
+                                "One or more parameter values were invalid: Input collection [{shown}] contains duplicates."
                             )
                         })?;
                         Some(AttributeValue::Ss(members))
@@ -299,7 +327,13 @@ impl<'de> Visitor<'de> for ValueSeed {
                         }
                         let members =
                             texts.iter().map(|t| parse_number(t)).collect::<Result<Vec<_>, _>>()?;
-                        check_unique(&members, || "Input collection contains duplicates".to_string())?;
+                        check_unique(&members, || match reading_layer() {
+                            ValueLayer::Legacy => "Input collection contains duplicates".to_string(),
+                            ValueLayer::Current => {
+                                "One or more parameter values were invalid: Input collection contains duplicates."
+                                    .to_string()
+                            }
+                        })?;
                         Some(AttributeValue::Ns(members))
                     }
                     None => None,
@@ -314,13 +348,15 @@ impl<'de> Visitor<'de> for ValueSeed {
                         let members =
                             texts.iter().map(|t| decode_base64(t)).collect::<Result<Vec<_>, _>>()?;
                         check_unique(&members, || {
-                            let shown: Vec<String> = members
-                                .iter()
-                                .map(|m| base64::engine::general_purpose::STANDARD.encode(m))
-                                .collect();
+                            let encode = |m: &Vec<u8>| base64::engine::general_purpose::STANDARD.encode(m);
+                            let shown = match reading_layer() {
+                                ValueLayer::Legacy => members.iter().map(encode).collect::<Vec<_>>().join(", "),
+                                ValueLayer::Current => {
+                                    as_collected(&members, |m| m.as_slice(), |m| format!("\"{}\"", encode(m))).join(",")
+                                }
+                            };
                             format!(
-                                "One or more parameter values were invalid: Input collection [{}]of type BS contains duplicates.",
-                                shown.join(", ")
+                                "One or more parameter values were invalid: Input collection [{shown}]of type BS contains duplicates."
                             )
                         })?;
                         Some(AttributeValue::Bs(members))
@@ -354,7 +390,8 @@ impl<'de> Visitor<'de> for ValueSeed {
 }
 
 fn parse_number<E: de::Error>(text: &str) -> Result<Number, E> {
-    Number::parse(text).map_err(|e| validation_error(e.message()))
+    let layer = reading_layer();
+    Number::parse_in(text, layer).map_err(|e| validation_error(e.refusal(text, layer)))
 }
 
 /// A blob's base64, refused in Coral's words (as recorded from DynamoDB in
@@ -382,6 +419,27 @@ fn decode_base64<E: de::Error>(text: &str) -> Result<Vec<u8>, E> {
     base64::engine::general_purpose::STANDARD
         .decode(text)
         .map_err(|_| refuse("Invalid last non-pad Base64 character dectected".to_string()))
+}
+
+/// A set's members as the current layer shows a repeated one: it gathers
+/// them into a sorted set until the first repeat, so the members before it
+/// in byte order, then the repeat, then the rest as sent (recorded from
+/// DynamoDB, 2026: SS `b, a, b` is shown as `"a", "b", "b"`).
+fn as_collected<T>(
+    members: &[T],
+    bytes: impl Fn(&T) -> &[u8],
+    show: impl Fn(&T) -> String,
+) -> Vec<String> {
+    let mut seen: BTreeMap<&[u8], &T> = BTreeMap::new();
+    for (i, member) in members.iter().enumerate() {
+        if seen.contains_key(bytes(member)) {
+            let mut shown: Vec<String> = seen.values().map(|m| show(m)).collect();
+            shown.extend(members[i..].iter().map(&show));
+            return shown;
+        }
+        seen.insert(bytes(member), member);
+    }
+    members.iter().map(show).collect()
 }
 
 /// Fails with `message()` when a set repeats a member. DynamoDB words it

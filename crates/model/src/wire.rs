@@ -2,8 +2,9 @@
 //! between SerializationException (not JSON, or a member of the wrong JSON
 //! type) and ValidationException (well-typed but invalid values).
 
-use crate::error::DynamoError;
+use crate::error::{DynamoError, ErrorKind};
 use crate::value::VALIDATION_TAG;
+use crate::ValueLayer;
 use serde::de::DeserializeOwned;
 
 /// Parses a request body into an operation's input type.
@@ -16,6 +17,27 @@ pub fn parse_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, DynamoError> {
         ));
     }
     serde_json::from_slice(body).map_err(|e| json_error(&e))
+}
+
+/// [`parse_input`], with attribute values read in `layer`'s rules.
+pub fn parse_input_in<T: DeserializeOwned>(
+    body: &[u8],
+    layer: ValueLayer,
+) -> Result<T, DynamoError> {
+    crate::value::read_in(layer, || parse_input(body))
+}
+
+/// [`parse_input_in`] the current layer, for PutItem, UpdateItem and
+/// DeleteItem: that layer reports a refused value inside Coral's envelope,
+/// "1 validation error detected: <why>" (recorded from DynamoDB in four
+/// Regions, 2026-10-09).
+pub fn parse_single_write_input<T: DeserializeOwned>(body: &[u8]) -> Result<T, DynamoError> {
+    parse_input_in(body, ValueLayer::Current).map_err(|mut e| {
+        if e.kind == ErrorKind::Validation {
+            e.message = format!("1 validation error detected: {}", e.message);
+        }
+        e
+    })
 }
 
 /// Classifies a serde_json error the way DynamoDB would report it.

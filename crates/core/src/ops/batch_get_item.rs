@@ -13,7 +13,7 @@ use crate::throughput::{Direction, Partition};
 use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
 use dynalith_expr::{Bindings, Projection, RequestExpressions};
-use dynalith_model::{wire::parse_input, DynamoError, Item};
+use dynalith_model::{wire::parse_input_in, DynamoError, Item, ValueLayer};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -124,7 +124,7 @@ pub fn execute(
     body: &[u8],
     context: &crate::RequestContext,
 ) -> Result<Vec<u8>, DynamoError> {
-    let input: BatchGetItemInput = parse_input(body)?;
+    let input: BatchGetItemInput = parse_input_in(body, ValueLayer::Current)?;
     check_members(&input, body)?;
     let request_items = input.request_items.as_ref().ok_or_else(|| {
         DynamoError::internal("BatchGetItem without RequestItems passed validation")

@@ -6,7 +6,7 @@ use crate::primary_key::key_of_key_param;
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
 use dynalith_expr::legacy::ExpectedAttributeValue;
-use dynalith_model::{wire::parse_input, DynamoError, Item};
+use dynalith_model::{wire::parse_single_write_input, DynamoError, Item};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -35,7 +35,7 @@ pub fn execute(
     body: &[u8],
     context: &crate::RequestContext,
 ) -> Result<Vec<u8>, DynamoError> {
-    let input: DeleteItemInput = parse_input(body)?;
+    let input: DeleteItemInput = parse_single_write_input(body)?;
     let write = ConditionalWrite {
         table_name: input.table_name.as_deref(),
         return_values: input.return_values.as_deref(),

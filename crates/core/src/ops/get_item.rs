@@ -7,7 +7,7 @@ use crate::primary_key::key_of_key_param;
 use crate::throughput::{Direction, Partition};
 use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
-use dynalith_model::{wire::parse_input, DynamoError, Item};
+use dynalith_model::{wire::parse_input_in, DynamoError, Item, ValueLayer};
 use serde::Deserialize;
 use serde_json::Map;
 
@@ -28,7 +28,7 @@ pub fn execute(
     body: &[u8],
     context: &crate::RequestContext,
 ) -> Result<Vec<u8>, DynamoError> {
-    let input: GetItemInput = parse_input(body)?;
+    let input: GetItemInput = parse_input_in(body, ValueLayer::Current)?;
     let mut v = Violations::new();
     v.attributes_to_get(input.attributes_to_get.as_deref());
     crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");

@@ -7,7 +7,7 @@ use crate::write::{ItemWrite, Mutation};
 use crate::Database;
 use dynalith_expr::legacy::ExpectedAttributeValue;
 use dynalith_model::size::{item_size, MAX_ITEM_SIZE};
-use dynalith_model::{attribute_names, wire::parse_input, DynamoError, Item};
+use dynalith_model::{attribute_names, wire::parse_single_write_input, DynamoError, Item};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -36,7 +36,7 @@ pub fn execute(
     body: &[u8],
     context: &crate::RequestContext,
 ) -> Result<Vec<u8>, DynamoError> {
-    let input: PutItemInput = parse_input(body)?;
+    let input: PutItemInput = parse_single_write_input(body)?;
     let write = ConditionalWrite {
         table_name: input.table_name.as_deref(),
         return_values: input.return_values.as_deref(),

@@ -21,7 +21,9 @@ use dynalith_expr::{
     Bindings, ExpressionKind, KeyCondition, RequestExpressions, ResolvedKeyCondition,
     SortKeyCondition,
 };
-use dynalith_model::{wire::parse_input, AttributeValue, DynamoError, Item, ValueType};
+use dynalith_model::{
+    wire::parse_input_in, AttributeValue, DynamoError, Item, ValueLayer, ValueType,
+};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -80,7 +82,7 @@ pub fn execute(
     body: &[u8],
     context: &crate::RequestContext,
 ) -> Result<Vec<u8>, DynamoError> {
-    let input: QueryInput = parse_input(body)?;
+    let input: QueryInput = parse_input_in(body, ValueLayer::Current)?;
     let table_name = input.table_name.clone();
     common::through_query_cache(
         db,

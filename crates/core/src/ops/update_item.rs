@@ -11,7 +11,7 @@ use crate::write::{ItemWrite, Mutation};
 use crate::Database;
 use dynalith_expr::legacy::{self, AttributeValueUpdate, ExpectedAttributeValue, Legacy};
 use dynalith_expr::{project_document_paths, Bindings, DocumentPath, UpdateExpression};
-use dynalith_model::{wire::parse_input, DynamoError, Item};
+use dynalith_model::{wire::parse_single_write_input, DynamoError, Item};
 use serde::Deserialize;
 use serde_json::Map;
 use std::collections::HashMap;
@@ -71,7 +71,7 @@ pub fn execute(
     body: &[u8],
     context: &crate::RequestContext,
 ) -> Result<Vec<u8>, DynamoError> {
-    let input: UpdateItemInput = parse_input(body)?;
+    let input: UpdateItemInput = parse_single_write_input(body)?;
     check_members(&input)?;
     let table_name =
         crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;

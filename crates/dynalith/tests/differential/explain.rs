@@ -34,6 +34,20 @@ pub fn explain(
         return None;
     }
     let (o, t) = (ours.message.as_str(), theirs.message.as_str());
+    // DynamoDB's current layer (PutItem, UpdateItem, DeleteItem, GetItem,
+    // BatchGetItem, Query) words a refused attribute value its own way, as
+    // recorded from DynamoDB in four Regions on 2026-10-09 by the
+    // paritysuite conformance suite (tests/tier3/error-messages/
+    // valueLayers.test.ts): PutItem, UpdateItem and DeleteItem inside
+    // "1 validation error detected: ", no "ExpressionAttributeValues
+    // contains invalid value: ... for key" around a condition's or
+    // filter's value, a repeated set member's collection quoted; and every
+    // layer says "The parameter cannot be converted to a numeric value:
+    // <text>". DynamoDB Local keeps the older words.
+    if same_value_refusal(o, t) {
+        return Some("a refused attribute value in the words of DynamoDB's value layers");
+    }
+    let o = o.strip_prefix(ENVELOPE).unwrap_or(o);
     // An invalid ExpressionAttributeValues entry named the same way by
     // both: what is said about the value follows the rules below.
     let (o, t) = match (invalid_value(o), invalid_value(t)) {
@@ -148,7 +162,7 @@ pub fn explain(
     let item_value_problem = o.starts_with("One or more parameter values were invalid:")
         || o.starts_with("Number overflow.")
         || o.starts_with("Number underflow.")
-        || o == "A value provided cannot be converted into a number"
+        || o.starts_with("The parameter cannot be converted to a numeric value")
         || o == "Input collection contains duplicates"
         || o == "Attempting to store more than 38 significant digits in a Number";
     if item_value_problem
@@ -312,6 +326,45 @@ fn same_java_buckets(a: &str, b: &str) -> bool {
             .collect::<Vec<_>>()
     };
     a != b && x == y && order(a) == order(b)
+}
+
+/// Coral's envelope around a request's validation errors.
+const ENVELOPE: &str = "1 validation error detected: ";
+
+/// Whether two refusals of one attribute value differ only in the words of
+/// DynamoDB's value layers (see `explain`).
+fn same_value_refusal(ours: &str, theirs: &str) -> bool {
+    fn words(message: &str) -> String {
+        let message = message.strip_prefix(ENVELOPE).unwrap_or(message);
+        let message = invalid_value(message).map_or(message, |(why, _)| why);
+        if message.starts_with("The parameter cannot be converted to a numeric value")
+            || message == "A value provided cannot be converted into a number"
+        {
+            return "not a number".into();
+        }
+        let message = message
+            .strip_prefix("One or more parameter values were invalid: ")
+            .unwrap_or(message)
+            .trim_end_matches('.');
+        // A collection's members, unquoted and in order.
+        match (message.find('['), message.rfind(']')) {
+            (Some(open), Some(close)) if open < close => {
+                let mut members: Vec<String> = message[open + 1..close]
+                    .split(',')
+                    .map(|m| m.trim().trim_matches('"').to_string())
+                    .collect();
+                members.sort();
+                format!(
+                    "{}[{}]{}",
+                    &message[..open],
+                    members.join(","),
+                    &message[close + 1..]
+                )
+            }
+            _ => message.to_string(),
+        }
+    }
+    ours != theirs && words(ours) == words(theirs)
 }
 
 /// "ExpressionAttributeValues contains invalid value: <why> for key <key>"
