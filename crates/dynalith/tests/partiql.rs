@@ -919,6 +919,129 @@ async fn exists_is_a_condition_check_of_one_item_in_a_transaction() {
     assert_eq!(answer.message(), Some(outside));
 }
 
+/// PartiQL parameters are read as Java's BigDecimal reads them (recorded
+/// from DynamoDB, 2026-10): an exponent past a Java int cannot be
+/// converted, 1e2147483647 wraps to an underflow, an empty number has no
+/// colon. In BatchExecuteStatement such a parameter fails its own
+/// statement; a malformed one (a SerializationException) the request.
+#[tokio::test]
+async fn parameters_are_read_as_bigdecimal_and_fail_their_own_statement() {
+    let server = Server::start();
+    let client = server.client();
+    let table = create(&client).await;
+    let not_numeric = "The parameter cannot be converted to a numeric value";
+    let select = format!(r#"SELECT * FROM "{table}" WHERE PK = 'p' AND SK = 's' AND n = ?"#);
+    for (text, message) in [
+        ("1e99999999999", format!("{not_numeric}: 1e99999999999")),
+        ("1e-2147483648", format!("{not_numeric}: 1e-2147483648")),
+        ("", not_numeric.to_string()),
+        (
+            "1e2147483647",
+            "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+                .to_string(),
+        ),
+    ] {
+        let error = client
+            .execute_statement()
+            .statement(&select)
+            .parameters(n(text))
+            .send()
+            .await
+            .unwrap_err();
+        assert_eq!(error_code(&error), "ValidationException");
+        assert_eq!(error_message(&error), message, "{text:?}");
+    }
+    let error = client
+        .execute_transaction()
+        .transact_statements(parameterized(
+            format!(r#"UPDATE "{table}" SET n = ? WHERE PK = 'p' AND SK = 's'"#),
+            vec![n("1e99999999999")],
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&error),
+        format!("{not_numeric}: 1e99999999999")
+    );
+
+    run(
+        &client,
+        &format!(r#"INSERT INTO "{table}" VALUE {{'PK': 'p', 'SK': 's', 'n': 1}}"#),
+        vec![],
+    )
+    .await;
+    let deep = (0..40).fold(s("leaf"), |inner, _| {
+        AttributeValue::M(HashMap::from([("n".to_string(), inner)]))
+    });
+    let statement = |parameters: Vec<AttributeValue>| {
+        aws_sdk_dynamodb::types::BatchStatementRequest::builder()
+            .statement(&select)
+            .set_parameters(Some(parameters))
+            .build()
+            .unwrap()
+    };
+    let by_key = aws_sdk_dynamodb::types::BatchStatementRequest::builder()
+        .statement(format!(
+            r#"SELECT * FROM "{table}" WHERE PK = 'p' AND SK = ?"#
+        ))
+        .parameters(s("s"))
+        .build()
+        .unwrap();
+    let batch = client
+        .batch_execute_statement()
+        .statements(by_key)
+        .statements(statement(vec![n("1e99999999999")]))
+        .statements(statement(vec![deep.clone()]))
+        .send()
+        .await
+        .unwrap();
+    let responses = batch.responses();
+    assert_eq!(responses.len(), 3);
+    assert!(responses[0].error().is_none(), "{:?}", responses[0].error());
+    assert_eq!(responses[0].item().and_then(|i| i.get("n")), Some(&n("1")));
+    let error = |i: usize| {
+        let e = responses[i].error().expect("a statement error");
+        (
+            e.code().map(|c| c.as_str().to_string()),
+            e.message().map(str::to_string),
+        )
+    };
+    assert_eq!(
+        error(1),
+        (
+            Some("ValidationError".into()),
+            Some(format!("{not_numeric}: 1e99999999999"))
+        )
+    );
+    assert_eq!(
+        error(2),
+        (
+            Some("ValidationError".into()),
+            Some("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit".into())
+        )
+    );
+    // A parameter of the wrong JSON shape fails the whole request.
+    let body = serde_json::json!({"Statements": [
+        {"Statement": select, "Parameters": [{"N": "1"}]},
+        {"Statement": select, "Parameters": [{"N": 5}]},
+    ]});
+    let answer = common::call(
+        &server.address(),
+        "BatchExecuteStatement",
+        &body.to_string(),
+    );
+    assert_eq!(answer.status, 400);
+    assert_eq!(
+        answer.error_type(),
+        "com.amazon.coral.service#SerializationException"
+    );
+    assert_eq!(
+        answer.json()["message"],
+        "NUMBER_VALUE can not be converted to a String"
+    );
+}
+
 #[tokio::test]
 async fn statements_are_refused_with_dynamodbs_messages() {
     let server = Server::start();

@@ -1,15 +1,19 @@
 //! BatchExecuteStatement: up to 25 PartiQL statements, all reads (each a
 //! SELECT of one item by its whole key) or all writes, each run on its own
 //! as ExecuteStatement would run it. A statement's failure is its entry in
-//! Responses, not the request's; a malformed batch (reads mixed with
-//! writes, one item written twice) fails as a whole. Messages are DynamoDB
+//! Responses, not the request's, a parameter DynamoDB refuses included; a
+//! malformed batch (reads mixed with writes, one item written twice, a
+//! parameter of the wrong JSON shape) fails as a whole. Messages are DynamoDB
 //! Local's where the documentation gives none.
 
 use super::execute_statement::{check_listed_statements, parsed, run, ListedStatement};
 use crate::partiql::plan::{Plan, Planner};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
-use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
+use dynalith_model::{
+    wire::{json_error, parse_input},
+    AttributeValue, DynamoError, ErrorKind,
+};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -19,8 +23,34 @@ const MAX_STATEMENTS: usize = 25;
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct BatchExecuteStatementInput {
-    statements: Option<Vec<ListedStatement>>,
+    statements: Option<Vec<ListedStatement<StatementParameter>>>,
     return_consumed_capacity: Option<String>,
+}
+
+/// A statement's parameter as BatchExecuteStatement reads it: a value
+/// DynamoDB refuses (a number it cannot convert, nesting too deep) fails
+/// its statement, with a ValidationError in Responses, not the batch
+/// (recorded from DynamoDB, eu-west-2 and us-east-1, 2026-10, by the
+/// paritysuite conformance suite; DynamoDB Local refuses the request). A
+/// malformed one (a SerializationException) still fails the request, as
+/// Coral reads the whole body before any statement runs.
+struct StatementParameter(Result<AttributeValue, DynamoError>);
+
+impl<'de> Deserialize<'de> for StatementParameter {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Value::deserialize(deserializer)?;
+        match serde_json::from_value::<AttributeValue>(raw) {
+            Ok(value) => Ok(StatementParameter(Ok(value))),
+            Err(e) => {
+                let refusal = json_error(&e);
+                if refusal.kind == ErrorKind::Validation {
+                    Ok(StatementParameter(Err(refusal)))
+                } else {
+                    Err(serde::de::Error::custom(e))
+                }
+            }
+        }
+    }
 }
 
 pub fn execute(
@@ -110,14 +140,21 @@ pub fn execute(
 fn plan(
     db: &Database,
     context: &RequestContext,
-    input: &ListedStatement,
+    input: &ListedStatement<StatementParameter>,
     return_consumed_capacity: Option<&str>,
 ) -> Result<Plan, DynamoError> {
-    let parameters = input.parameters.as_deref().unwrap_or_default();
-    let statement = parsed(input.statement.as_deref().unwrap_or_default(), parameters)?;
+    // The first refused parameter, in the order they were sent, is the
+    // statement's error, as ExecuteStatement refuses it before parsing.
+    let parameters = input
+        .parameters
+        .iter()
+        .flatten()
+        .map(|p| p.0.clone())
+        .collect::<Result<Vec<AttributeValue>, DynamoError>>()?;
+    let statement = parsed(input.statement.as_deref().unwrap_or_default(), &parameters)?;
     let mut plan = Planner {
         db,
-        parameters,
+        parameters: &parameters,
         region: &context.region,
     }
     .plan_single_item(

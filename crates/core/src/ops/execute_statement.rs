@@ -100,20 +100,21 @@ pub fn execute(
 }
 
 /// A statement of BatchExecuteStatement or ExecuteTransaction (whose
-/// ParameterizedStatement has no ConsistentRead).
+/// ParameterizedStatement has no ConsistentRead), with parameters of type
+/// `P` (BatchExecuteStatement reads them its own way).
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub(crate) struct ListedStatement {
+pub(crate) struct ListedStatement<P = AttributeValue> {
     pub statement: Option<String>,
-    pub parameters: Option<Vec<AttributeValue>>,
+    pub parameters: Option<Vec<P>>,
     pub consistent_read: Option<bool>,
     pub return_values_on_condition_check_failure: Option<String>,
 }
 
 /// Coral's checks on a list of statements at `path`, of at most `max`.
-pub(crate) fn check_listed_statements(
+pub(crate) fn check_listed_statements<P>(
     v: &mut Violations,
-    statements: Option<&[ListedStatement]>,
+    statements: Option<&[ListedStatement<P>]>,
     path: &str,
     max: usize,
 ) {
@@ -134,10 +135,10 @@ pub(crate) fn check_listed_statements(
 
 /// Coral's checks on a statement and its parameters, at `prefix` (empty,
 /// or a list member's path with its trailing dot).
-pub(crate) fn check_statement_members(
+pub(crate) fn check_statement_members<P>(
     v: &mut Violations,
     statement: Option<&str>,
-    parameters: Option<&[AttributeValue]>,
+    parameters: Option<&[P]>,
     prefix: &str,
 ) {
     let path = format!("{prefix}statement");
