@@ -741,7 +741,7 @@ async fn transactions_apply_all_statements_or_none() {
         ),
         (
             format!(r#"UPDATE "{table}" SET v = 1 WHERE"#),
-            "Statement wasn't well formed, can't be processed: expected a value",
+            "Validation failed in TransactStatements[0]: Statement wasn't well formed, can't be processed: Unexpected term",
         ),
     ] {
         let error = client
@@ -919,6 +919,123 @@ async fn exists_is_a_condition_check_of_one_item_in_a_transaction() {
     assert_eq!(answer.message(), Some(outside));
 }
 
+/// PartiQL's FROM-first UPDATE (`FROM t WHERE key SET ... REMOVE ...`) runs
+/// as the UPDATE of the item its WHERE names, with comments anywhere
+/// (recorded from DynamoDB in four Regions, 2026-10).
+#[tokio::test]
+async fn from_first_updates_run_as_updates() {
+    let server = Server::start();
+    let client = server.client();
+    let table = create(&client).await;
+    run(
+        &client,
+        &format!(r#"INSERT INTO "{table}" VALUE {{'PK': 'f', 'SK': '1', 'a': 1, 'b': 'bee'}}"#),
+        vec![],
+    )
+    .await;
+    let returned = run(
+        &client,
+        &format!(
+            "-- a note\nfrom \"{table}\" /* where */ where PK = ? AND SK = '1' set c = ? remove b returning all new *"
+        ),
+        vec![s("f"), n("7")],
+    )
+    .await;
+    let expected: Item = HashMap::from([
+        ("PK".to_string(), s("f")),
+        ("SK".to_string(), s("1")),
+        ("a".to_string(), n("1")),
+        ("c".to_string(), n("7")),
+    ]);
+    assert_eq!(returned, vec![expected.clone()]);
+    let refuse = |text: String| {
+        let client = client.clone();
+        async move {
+            client
+                .execute_statement()
+                .statement(text)
+                .send()
+                .await
+                .unwrap_err()
+        }
+    };
+    // A further condition that fails, and a key with no item: the
+    // condition of the write fails, nothing is written.
+    for text in [
+        format!(r#"FROM "{table}" WHERE PK = 'f' AND SK = '1' AND a = 2 SET c = 5"#),
+        format!(r#"FROM "{table}" WHERE PK = 'absent' AND SK = '1' SET c = 1"#),
+    ] {
+        assert_eq!(
+            error_code(&refuse(text).await),
+            "ConditionalCheckFailedException"
+        );
+    }
+    assert!(run(
+        &client,
+        &format!(r#"SELECT * FROM "{table}" WHERE PK = 'absent'"#),
+        vec![]
+    )
+    .await
+    .is_empty());
+    for (text, message) in [
+        (
+            format!(r#"FROM "{table}" SET c = 1"#),
+            "Where clause does not contain a mandatory equality on all key attributes",
+        ),
+        (
+            format!(r#"FROM "{table}" WHERE a = 1 SET c = 1"#),
+            "Where clause does not contain a mandatory equality on all key attributes",
+        ),
+        (
+            format!(r#"FROM "{table}" SET c = 1 WHERE PK = 'f' AND SK = '1'"#),
+            "Statement wasn't well formed, can't be processed: Unexpected token after expression",
+        ),
+        (
+            format!(r#"FROM "{table}-none" WHERE PK = 'f' AND SK = '1' SET c = 1"#),
+            "Requested resource not found",
+        ),
+    ] {
+        assert_eq!(error_message(&refuse(text).await), message);
+    }
+    // In a transaction and in a batch too.
+    client
+        .execute_transaction()
+        .transact_statements(parameterized(
+            format!(r#"FROM "{table}" WHERE PK = 'f' AND SK = '1' SET t = 1"#),
+            vec![],
+        ))
+        .send()
+        .await
+        .unwrap();
+    let batch = client
+        .batch_execute_statement()
+        .statements(
+            aws_sdk_dynamodb::types::BatchStatementRequest::builder()
+                .statement(format!(
+                    r#"FROM "{table}" WHERE PK = 'f' AND SK = '1' SET u = 1"#
+                ))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(batch.responses()[0].error().is_none());
+    let stored = run(
+        &client,
+        &format!(r#"SELECT t, u FROM "{table}" WHERE PK = 'f'"#),
+        vec![],
+    )
+    .await;
+    assert_eq!(
+        stored,
+        vec![HashMap::from([
+            ("t".to_string(), n("1")),
+            ("u".to_string(), n("1"))
+        ])]
+    );
+}
+
 /// PartiQL parameters are read as Java's BigDecimal reads them (recorded
 /// from DynamoDB, 2026-10): an exponent past a Java int cannot be
 /// converted, 1e2147483647 wraps to an underflow, an empty number has no
@@ -1086,7 +1203,7 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         placed("UPDATE $T SET s = <<>> WHERE PK = 'a' AND SK = '1'", vec![], "Empty bags are not supported", "<<", 2),
         // Binary sets come as whole parameters, never as members.
         placed("UPDATE $T SET s = <<?>> WHERE PK = 'a' AND SK = '1'", vec![AttributeValue::B(Blob::new("x"))], "Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags", "?", 1),
-        (t("UPDATE $T SET v = 1e126 WHERE PK = 'a' AND SK = '1'"), vec![], "Number overflow. Attempting to store a number with magnitude larger than supported range".to_string()),
+        (t("UPDATE $T SET v = 1e126 WHERE PK = 'a' AND SK = '1'"), vec![], "Number overflow. Attempting to store a number with magnitude larger than supported range under root".to_string()),
         (t("SELECT PK, m.* FROM $T WHERE PK = 'a'"), vec![], "Changing item's hierarchy while reading isn't supported".to_string()),
         (t("UPDATE $T SET v = 1 WHERE PK = 'a' AND SK = '1' RETURNING ALL NEW v"), vec![], "Expected '*' after ( MODIFIED | ALL ) ( NEW | OLD ) in RETURNING clause".to_string()),
         ("SLECT * FROM x".to_string(), vec![], "Statement wasn't well formed, can't be processed: Expected data manipulation".to_string()),
@@ -1119,6 +1236,11 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         // expressions its writer never wrote.
         (t("UPDATE $T SET v = 1 REMOVE v WHERE PK = 'a' AND SK = '1'"), vec![], "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [v], path two: [v]".to_string()),
         (t(&format!("SELECT * FROM $T WHERE v IN [{}]", (0..101).map(|i| i.to_string()).collect::<Vec<_>>().join(","))), vec![], "The IN operator is provided with too many operands; number of operands: 101".to_string()),
+        // OR branches of one partition: a sort-key range beside a filter
+        // on another attribute (recorded from DynamoDB, 2026-10).
+        (t("SELECT * FROM $T WHERE PK = 'a' AND x = '1' OR PK = 'a' AND SK = '2'"), vec![], "Overlapping conditions with range keys are not supported in where clause".to_string()),
+        (t("SELECT * FROM $T WHERE PK = 'a' AND SK = '2' OR PK = 'a' AND x <> '1'"), vec![], "Overlapping conditions with range keys are not supported in where clause".to_string()),
+        (t("SELECT * FROM $T WHERE PK = 'a' AND x IS FOO"), vec![], "Statement wasn't well formed, can't be processed: Expected type name".to_string()),
     ] {
         let error = client
             .execute_statement()
@@ -1130,6 +1252,16 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         assert_eq!(error_code(&error), "ValidationException", "{statement}");
         assert_eq!(error_message(&error), message, "{statement}");
     }
+    // A negated sort-key condition is no filter elsewhere: the union runs.
+    let union = run(
+        &client,
+        &format!(
+            r#"SELECT * FROM "{table}" WHERE PK = 'a' AND NOT SK = '2' OR PK = 'a' AND SK = '2'"#
+        ),
+        vec![],
+    )
+    .await;
+    assert_eq!(union.len(), 1);
     // Nothing was written by the refused statements.
     let all = run(&client, &format!(r#"SELECT * FROM "{table}""#), vec![]).await;
     assert_eq!(all.len(), 1);

@@ -10,7 +10,7 @@ use super::execute_statement::{
     check_listed_statements, in_statement_terms, parsed, ListedStatement,
 };
 use super::Operation;
-use crate::partiql::parse::{self, Statement};
+use crate::partiql::parse::Statement;
 use crate::partiql::plan::{Plan, Planner};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
@@ -54,11 +54,12 @@ pub fn execute(
                 "Validation failed in TransactStatements[{i}]: {detail}"
             ))
         };
-        // A statement that does not parse is refused as it is; one whose
-        // literals or parameters are refused names its place.
+        // A statement refused as it is read names its place, one that does
+        // not parse too (recorded from DynamoDB, 2026-10: "Validation failed
+        // in TransactStatements[0]: Statement wasn't well formed, ...").
         let statement = parsed(s.statement.as_deref().unwrap_or_default(), parameters).map_err(
             |e| match e.kind {
-                ErrorKind::Validation if !parse::is_malformed(&e) => in_statement(&e.message),
+                ErrorKind::Validation => in_statement(&e.message),
                 _ => e,
             },
         )?;

@@ -234,6 +234,9 @@ impl Planner<'_> {
             return Err(multi_attribute_refusal());
         }
         let descending = order_by::descending(order_by, condition, &keys)?;
+        if let (Some(condition), Some(sort)) = (condition, &keys.sort) {
+            refuse_overlapping_branches(condition, &keys.partition.name, &sort.name)?;
+        }
         let all_conditions = condition.map(translate::conjuncts).unwrap_or_default();
         let mut conditions = all_conditions.clone();
         let partition =
@@ -716,6 +719,58 @@ fn compared_values(condition: &Expr) -> Vec<&Expr> {
 }
 
 /// Whether `condition` can be a Query's sort-key condition on `sort`.
+/// DynamoDB refuses a SELECT whose OR branches, each naming the partition,
+/// put a sort-key condition beside a branch that filters on other
+/// attributes without naming the sort key: "Overlapping conditions with
+/// range keys are not supported in where clause" (recorded from DynamoDB,
+/// 2026-10, for `pk = 'a' AND x = '1' OR pk = 'a' AND sk = '2'`, `x <> '1'`
+/// alike). A branch whose sort-key condition is negated or `<>`, or one
+/// naming only the partition, is no such filter: those statements run, as
+/// recorded too. Other shapes were not recorded and run.
+fn refuse_overlapping_branches(
+    condition: &Expr,
+    partition: &str,
+    sort: &str,
+) -> Result<(), DynamoError> {
+    fn branches(expr: &Expr, out: &mut Vec<Vec<Expr>>) {
+        match expr {
+            Expr::Or(left, right) => {
+                branches(left, out);
+                branches(right, out);
+            }
+            other => out.push(translate::conjuncts(other)),
+        }
+    }
+    let mut all = Vec::new();
+    branches(condition, &mut all);
+    let names_partition = |branch: &Vec<Expr>| {
+        branch.iter().any(|c| {
+            matches!(c, Expr::Compare(left, CompareOp::Eq, right)
+                if translate::is_attribute(left, partition) && translate::is_value(right))
+        })
+    };
+    if all.len() < 2 || !all.iter().all(names_partition) {
+        return Ok(());
+    }
+    let ranged = |branch: &Vec<Expr>| branch.iter().any(|c| is_sort_key_condition(c, sort));
+    let filters_elsewhere = |branch: &Vec<Expr>| {
+        !branch.iter().any(|c| mentions(c, sort)) && branch.iter().any(|c| !mentions(c, partition))
+    };
+    let overlapping = all.iter().enumerate().any(|(i, a)| {
+        ranged(a)
+            && all
+                .iter()
+                .enumerate()
+                .any(|(j, b)| i != j && filters_elsewhere(b))
+    });
+    if overlapping {
+        return Err(DynamoError::validation(
+            "Overlapping conditions with range keys are not supported in where clause",
+        ));
+    }
+    Ok(())
+}
+
 fn is_sort_key_condition(condition: &Expr, sort: &str) -> bool {
     match condition {
         Expr::Compare(left, comparison, right) => {

@@ -74,6 +74,25 @@ pub(super) fn tokenize(text: &str) -> Result<(Vec<Token>, Vec<Span>), DynamoErro
             i += 1;
         } else if c.is_whitespace() {
             i += 1;
+        } else if c == '-' && chars.get(i + 1) == Some(&'-') {
+            // A comment to the end of the line.
+            while i < chars.len() && chars[i] != '\n' {
+                i += 1;
+            }
+        } else if c == '/' && chars.get(i + 1) == Some(&'*') {
+            let close = (i + 2..chars.len().saturating_sub(1))
+                .find(|&j| chars[j] == '*' && chars[j + 1] == '/')
+                // DynamoDB says nothing after the colon.
+                .ok_or_else(|| malformed(""))?;
+            for &skipped in &chars[i..close] {
+                if skipped == '\n' {
+                    line += 1;
+                }
+            }
+            if let Some(last_newline) = (i..close).rev().find(|&j| chars[j] == '\n') {
+                line_start = last_newline + 1;
+            }
+            i = close + 2;
         } else if c == '\'' || c == '"' {
             // '' inside '...' (and "" inside "...") is the quote itself.
             let mut value = String::new();
@@ -129,7 +148,8 @@ pub(super) fn tokenize(text: &str) -> Result<(Vec<Token>, Vec<Span>), DynamoErro
             let symbol = SYMBOLS
                 .iter()
                 .find(|s| rest.starts_with(**s))
-                .ok_or_else(|| malformed(format!("unexpected character '{c}'")))?;
+                // DynamoDB names nothing after the colon (`#`, for one).
+                .ok_or_else(|| malformed(""))?;
             tokens.push(Token::Symbol(symbol));
             i += symbol.len();
         }

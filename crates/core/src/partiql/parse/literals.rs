@@ -4,7 +4,7 @@
 //! each refused literal in DynamoDB's words.
 
 use super::lexer::{Span, Token};
-use super::{empty_path_component, malformed, Expr, Parser};
+use super::{empty_path_component, malformed, Expr, LiteralStep, Parser};
 use dynalith_model::{AttributeValue, DynamoError, Item, Number, NumberError};
 use std::collections::BTreeSet;
 
@@ -18,7 +18,7 @@ impl Parser {
                 "Incorrect number of operands for operator or function; operator or function: -, number of operands: 1",
             ));
         };
-        let value = number(&format!("-{text}"))?;
+        let value = self.number(&format!("-{text}"))?;
         if value.is_zero() && text.contains(['.', 'e', 'E']) {
             return Err(DynamoError::validation(format!(
                 "Negative zero decimal is not supported under key {} at {}",
@@ -32,7 +32,11 @@ impl Parser {
     /// Where the literal being parsed is, as DynamoDB names it.
     pub(super) fn literal_place(&self) -> String {
         std::iter::once("root")
-            .chain(self.literal_path.iter().map(String::as_str))
+            .map(String::from)
+            .chain(self.literal_path.iter().map(|step| match step {
+                LiteralStep::Key(key) => key.clone(),
+                LiteralStep::Index(i) => i.to_string(),
+            }))
             .collect::<Vec<_>>()
             .join(".")
     }
@@ -42,7 +46,7 @@ impl Parser {
         let mut items = Vec::new();
         if !self.eat_symbol("]") {
             loop {
-                self.literal_path.push(items.len().to_string());
+                self.literal_path.push(LiteralStep::Index(items.len()));
                 items.push(self.sum()?);
                 self.literal_path.pop();
                 if self.eat_symbol("]") {
@@ -75,7 +79,7 @@ impl Parser {
             let at = self.span(self.at);
             let member = match self.next()? {
                 Token::Text(text) => Some(AttributeValue::S(text)),
-                Token::Number(text) => Some(AttributeValue::N(number(&text)?)),
+                Token::Number(text) => Some(AttributeValue::N(self.number(&text)?)),
                 Token::Symbol("-") => Some(AttributeValue::N(self.negative_number()?)),
                 Token::Parameter if !members.is_empty() => {
                     return Err(DynamoError::validation(format!(
@@ -151,7 +155,7 @@ impl Parser {
                 }
                 self.symbol(":")?;
                 if keys_in_path {
-                    self.literal_path.push(key.clone());
+                    self.literal_path.push(LiteralStep::Key(key.clone()));
                 } else if matches!(self.peek(), Some(Token::Word(w)) if w.eq_ignore_ascii_case("MISSING"))
                 {
                     return Err(DynamoError::validation(format!(
@@ -174,13 +178,38 @@ impl Parser {
     }
 }
 
-/// A number literal: text that is no number is a syntax error; a number
-/// out of DynamoDB's range or precision gets the message it gets anywhere.
-pub(super) fn number(text: &str) -> Result<Number, DynamoError> {
-    match Number::parse(text) {
-        Ok(n) => Ok(n),
-        Err(NumberError::Invalid) => Err(malformed(format!("invalid number {text}"))),
-        Err(e) => Err(DynamoError::validation(e.message())),
+impl Parser {
+    /// A number literal: text that is no number (an exponent or a scale
+    /// past a Java int) is a syntax error with nothing after the colon; a
+    /// number out of DynamoDB's range or precision gets the message it gets
+    /// anywhere, placed in the value it belongs to ("under root.m[1]";
+    /// recorded from DynamoDB, 2026-10).
+    pub(super) fn number(&self, text: &str) -> Result<Number, DynamoError> {
+        match Number::parse(text) {
+            Ok(n) => Ok(n),
+            Err(NumberError::Invalid) => Err(malformed("")),
+            Err(e) => Err(DynamoError::validation(format!(
+                "{} under {}",
+                e.message(),
+                self.literal_place_indexed()
+            ))),
+        }
+    }
+
+    /// [`Parser::literal_place`] with list positions in brackets, as
+    /// DynamoDB places a number literal.
+    fn literal_place_indexed(&self) -> String {
+        let mut place = String::from("root");
+        for step in &self.literal_path {
+            match step {
+                LiteralStep::Key(key) => {
+                    place.push('.');
+                    place.push_str(key);
+                }
+                LiteralStep::Index(i) => place.push_str(&format!("[{i}]")),
+            }
+        }
+        place
     }
 }
 
@@ -275,19 +304,35 @@ mod tests {
             "Negative zero decimal is not supported under key root at 1:43:3"
         );
         assert!(parse("INSERT INTO t VALUE {'k': 1, 'n': -0}").is_ok());
-        // Numbers out of range get the messages they get anywhere.
+        // Numbers out of range get the messages they get anywhere, placed
+        // (recorded from DynamoDB, 2026-10): list positions in brackets.
         assert_eq!(
             message("INSERT INTO t VALUE {'k': 1e126}"),
-            "Number overflow. Attempting to store a number with magnitude larger than supported range"
+            "Number overflow. Attempting to store a number with magnitude larger than supported range under root"
         );
         assert_eq!(
             message("INSERT INTO t VALUE {'k': <<1e-131>>}"),
-            "Number underflow. Attempting to store a number with magnitude smaller than supported range"
+            "Number underflow. Attempting to store a number with magnitude smaller than supported range under root"
         );
         assert_eq!(
             message("INSERT INTO t VALUE {'k': 123456789012345678901234567890123456789}"),
-            "Attempting to store more than 38 significant digits in a Number"
+            "Attempting to store more than 38 significant digits in a Number under root"
         );
+        assert_eq!(
+            message("INSERT INTO t VALUE {'k': 1, 'm': {'x': [1, {'1': -1e126}]}}"),
+            "Number overflow. Attempting to store a number with magnitude larger than supported range under root.x[1].1"
+        );
+        assert_eq!(
+            message("SELECT * FROM t WHERE k = 1e-131"),
+            "Number underflow. Attempting to store a number with magnitude smaller than supported range under root"
+        );
+        // An exponent or scale past a Java int is no number at all.
+        for text in ["1e2147483648", "1e99999999999", "1.5e-2147483647"] {
+            assert_eq!(
+                message(&format!("SELECT * FROM t WHERE k = {text}")),
+                "Statement wasn't well formed, can't be processed: "
+            );
+        }
         // A repeated key: an INSERT item's is pointed at, another map's
         // opening brace.
         assert_eq!(

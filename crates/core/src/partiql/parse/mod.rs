@@ -4,11 +4,13 @@
 //! SELECT * | path [, path ...] FROM table[.index] [WHERE cond] [ORDER BY path [ASC|DESC] [, ...]]
 //! INSERT INTO table VALUE {'name': value, ...}
 //! UPDATE table SET path = value [, ...] | REMOVE path ... WHERE cond [RETURNING ...]
+//! FROM table WHERE cond SET path = value [, ...] | REMOVE path ... [RETURNING ...]
 //! DELETE FROM table WHERE cond [RETURNING ALL OLD *]
 //! EXISTS(SELECT * FROM table WHERE cond)      (in ExecuteTransaction only)
 //! ```
 //!
-//! A statement may end with `;`.
+//! A statement may end with `;`; `-- ...` (to the end of the line) and
+//! `/* ... */` are comments.
 //!
 //! Names are bare (`name`) or double-quoted (`"name"`); strings are
 //! single-quoted; `?` is the next of the request's Parameters; `{...}` is a
@@ -25,7 +27,6 @@ use super::keywords;
 use dynalith_expr::ast::CompareOp;
 use dynalith_model::{AttributeValue, DynamoError};
 use lexer::{tokenize, Span, Token};
-use literals::number;
 
 /// The error for a write (or a read that must be of one item) whose WHERE
 /// clause does not name one item.
@@ -42,12 +43,6 @@ pub fn malformed(detail: impl std::fmt::Display) -> DynamoError {
     DynamoError::validation(format!("{MALFORMED}{detail}"))
 }
 
-/// Whether `error` is `malformed`'s: the statement's syntax, not what it
-/// says.
-pub fn is_malformed(error: &DynamoError) -> bool {
-    error.message.starts_with(MALFORMED)
-}
-
 /// The functions DynamoDB's PartiQL has: in conditions, and in SET.
 const FUNCTIONS: [&str; 10] = [
     "attribute_exists",
@@ -61,6 +56,16 @@ const FUNCTIONS: [&str; 10] = [
     "set_add",
     "set_delete",
 ];
+
+/// Reserved words that are operators: where a term should start, PartiQL's
+/// parser calls them "Unexpected operator" (other keywords "Unexpected
+/// keyword").
+const OPERATOR_WORDS: [&str; 7] = ["IS", "LIKE", "AND", "OR", "IN", "BETWEEN", "NOT"];
+
+/// PartiQL's parser's words for nothing where a term should start.
+fn unexpected_term() -> DynamoError {
+    malformed("Unexpected term")
+}
 
 /// The functions that are conditions themselves (true or false).
 pub const CONDITION_FUNCTIONS: [&str; 5] = [
@@ -95,11 +100,13 @@ pub fn parse(text: &str) -> Result<Statement, DynamoError> {
     if parser.at_keyword("GROUP") && parser.at_keyword_ahead(1, "BY") {
         return Err(DynamoError::validation("Unsupported clause: GROUP BY"));
     }
-    parser.eat_symbol(";");
-    if parser.at < parser.tokens.len() {
-        return Err(malformed("unexpected text after the statement"));
-    }
+    parser.end()?;
     Ok(statement)
+}
+
+/// PartiQL's parser's words for a token after a complete statement.
+fn leftover() -> DynamoError {
+    malformed("Unexpected token after expression")
 }
 
 /// How many `?` a statement has.
@@ -116,6 +123,15 @@ pub fn parameter_count(text: &str) -> Result<usize, DynamoError> {
 /// request thread's stack limit.
 const MAX_DEPTH: usize = 64;
 
+/// An update's SET assignments and REMOVE paths.
+type UpdateClauses = (Vec<(Path, Expr)>, Vec<Path>);
+
+/// One step into a map or list literal.
+enum LiteralStep {
+    Key(String),
+    Index(usize),
+}
+
 struct Parser {
     tokens: Vec<Token>,
     spans: Vec<Span>,
@@ -125,7 +141,7 @@ struct Parser {
     /// Where the literal being parsed sits inside the value it belongs
     /// to: a map literal's keys and a list literal's positions (DynamoDB
     /// names the place of a bad literal `root.key.0`).
-    literal_path: Vec<String>,
+    literal_path: Vec<LiteralStep>,
     /// Whether the path being parsed is one of SELECT's projections.
     projecting: bool,
 }
@@ -161,6 +177,25 @@ impl Parser {
 
     fn at_keyword(&self, keyword: &str) -> bool {
         self.at_keyword_ahead(0, keyword)
+    }
+
+    /// The end of the statement, after an optional `;`.
+    fn end(&mut self) -> Result<(), DynamoError> {
+        self.eat_symbol(";");
+        if self.at < self.tokens.len() {
+            return Err(leftover());
+        }
+        Ok(())
+    }
+
+    /// Refuses an alias after a table's name (`FROM t AS x`, `FROM t x`).
+    fn refuse_alias(&self) -> Result<(), DynamoError> {
+        if self.at_keyword("AS")
+            || matches!(self.peek(), Some(Token::Word(w)) if !keywords::is_reserved(w))
+        {
+            return Err(DynamoError::validation("Aliasing is not supported"));
+        }
+        Ok(())
     }
 
     /// Whether the token `ahead` places on is `keyword`.
@@ -223,6 +258,9 @@ impl Parser {
             let table = self.written_table(
                 "FROM clause may only contain a single table name in data manipulation statements",
             )?;
+            if matches!(self.peek(), Some(Token::Word(w)) if !w.eq_ignore_ascii_case("VALUE")) {
+                return Err(leftover());
+            }
             self.keyword("VALUE")?;
             // Each of the item's attributes is a value of its own: its
             // literals sit at `root`, not under the attribute's name.
@@ -234,9 +272,15 @@ impl Parser {
             Ok(Statement::Insert { table, item })
         } else if self.eat_keyword("UPDATE") {
             self.update()
+        } else if self.eat_keyword("FROM") {
+            self.update_written_from_first()
         } else if self.eat_keyword("DELETE") {
             self.keyword("FROM")?;
+            if matches!(self.peek(), None | Some(Token::Symbol(";"))) || self.at_keyword("WHERE") {
+                return Err(malformed("Expected identifier for simple path"));
+            }
             let table = self.written_table("This operation is not supported on an index")?;
+            self.refuse_alias()?;
             let condition = self.where_clause()?;
             let returning = self.returning()?;
             Ok(Statement::Delete {
@@ -287,18 +331,16 @@ impl Parser {
             Some(paths)
         };
         self.keyword("FROM")?;
+        if matches!(self.peek(), None | Some(Token::Symbol(";"))) {
+            return Err(unexpected_term());
+        }
         let table = self.name()?;
         let index = if self.eat_symbol(".") {
             Some(self.name()?)
         } else {
             None
         };
-        // `FROM t AS x` or `FROM t x`.
-        if self.at_keyword("AS")
-            || matches!(self.peek(), Some(Token::Word(w)) if !keywords::is_reserved(w))
-        {
-            return Err(DynamoError::validation("Aliasing is not supported"));
-        }
+        self.refuse_alias()?;
         let condition = if self.eat_keyword("WHERE") {
             Some(self.where_condition()?)
         } else {
@@ -339,6 +381,47 @@ impl Parser {
 
     fn update(&mut self) -> Result<Statement, DynamoError> {
         let table = self.written_table("This operation is not supported on an index")?;
+        self.refuse_alias()?;
+        let (set, remove) = self.update_clauses()?;
+        let condition = self.where_clause()?;
+        let returning = self.returning()?;
+        Ok(Statement::Update {
+            table,
+            set,
+            remove,
+            condition,
+            returning,
+        })
+    }
+
+    /// `FROM table WHERE cond SET ... | REMOVE ...`: DynamoDB runs it as the
+    /// UPDATE of the item the WHERE names. Without a WHERE it names no item,
+    /// once the rest has parsed.
+    fn update_written_from_first(&mut self) -> Result<Statement, DynamoError> {
+        let table = self.written_table("This operation is not supported on an index")?;
+        self.refuse_alias()?;
+        let condition = if self.eat_keyword("WHERE") {
+            Some(self.where_condition()?)
+        } else {
+            None
+        };
+        let (set, remove) = self.update_clauses()?;
+        let returning = self.returning()?;
+        let Some(condition) = condition else {
+            self.end()?;
+            return Err(no_whole_key());
+        };
+        Ok(Statement::Update {
+            table,
+            set,
+            remove,
+            condition,
+            returning,
+        })
+    }
+
+    /// An update's SET and REMOVE clauses, one or more, in any order.
+    fn update_clauses(&mut self) -> Result<UpdateClauses, DynamoError> {
         let (mut set, mut remove) = (Vec::new(), Vec::new());
         loop {
             if self.eat_keyword("SET") {
@@ -361,15 +444,7 @@ impl Parser {
         if set.is_empty() && remove.is_empty() {
             return Err(malformed("UPDATE needs a SET or REMOVE clause"));
         }
-        let condition = self.where_clause()?;
-        let returning = self.returning()?;
-        Ok(Statement::Update {
-            table,
-            set,
-            remove,
-            condition,
-            returning,
-        })
+        Ok((set, remove))
     }
 
     fn returning(&mut self) -> Result<Option<Returning>, DynamoError> {
@@ -539,9 +614,11 @@ impl Parser {
             };
             return if self.eat_keyword("MISSING") {
                 Ok(Expr::Missing(path, !negated))
-            } else {
-                self.keyword("NULL")?;
+            } else if self.eat_keyword("NULL") {
                 Ok(Expr::Null(path, !negated))
+            } else {
+                // IS takes a type (DynamoDB runs only NULL and MISSING).
+                Err(malformed("Expected type name"))
             };
         }
         if self.eat_keyword("BETWEEN") {
@@ -604,7 +681,8 @@ impl Parser {
             }
             Some(Token::Number(text)) => {
                 self.at += 1;
-                number(&text).map(|n| Expr::Value(AttributeValue::N(n)))
+                self.number(&text)
+                    .map(|n| Expr::Value(AttributeValue::N(n)))
             }
             Some(Token::Symbol("-")) => {
                 self.at += 1;
@@ -664,7 +742,30 @@ impl Parser {
                     )
                 }))
             }
+            Some(Token::Word(word))
+                if keywords::is_reserved(&word) && self.literal_path.is_empty() =>
+            {
+                Err(malformed(
+                    if OPERATOR_WORDS.iter().any(|o| word.eq_ignore_ascii_case(o)) {
+                        "Unexpected operator"
+                    } else {
+                        "Unexpected keyword"
+                    },
+                ))
+            }
             Some(Token::Word(_) | Token::Quoted(_)) => Ok(Expr::Path(self.path()?)),
+            // Nothing where a term should start: after an infix operator,
+            // PartiQL's parser misses its right-hand side.
+            None | Some(Token::Symbol(";")) => Err(malformed(
+                if matches!(
+                    self.at.checked_sub(1).and_then(|i| self.tokens.get(i)),
+                    Some(Token::Word(w)) if w.eq_ignore_ascii_case("AND") || w.eq_ignore_ascii_case("OR")
+                ) {
+                    "Missing right-hand side expression of infix operator"
+                } else {
+                    return Err(unexpected_term());
+                },
+            )),
             _ => Err(malformed("expected a value")),
         }
     }
@@ -1020,6 +1121,134 @@ mod tests {
                 Step::Index(0)
             ])
         );
+    }
+
+    /// PartiQL's parser's words as DynamoDB passes them on (recorded from
+    /// DynamoDB, eu-west-2, 2026-10, by the paritysuite conformance suite).
+    #[test]
+    fn refuses_in_partiqls_parser_words() {
+        let malformed = |detail: &str| format!("{MALFORMED}{detail}");
+        let cases = [
+            (
+                "SELECT * FROM t WHERE k = 1 foo",
+                malformed("Unexpected token after expression"),
+            ),
+            (
+                "SELECT * FROM t WHERE k = 1)",
+                malformed("Unexpected token after expression"),
+            ),
+            (
+                "DELETE FROM t WHERE k = 1 ORDER BY k",
+                malformed("Unexpected token after expression"),
+            ),
+            (
+                "SELECT * FROM t ORDER BY k WHERE k = 1",
+                malformed("Unexpected token after expression"),
+            ),
+            (
+                "INSERT INTO t x VALUE {'k': 1}",
+                malformed("Unexpected token after expression"),
+            ),
+            (
+                "FROM t SET c = 1 WHERE k = 1",
+                malformed("Unexpected token after expression"),
+            ),
+            ("SELECT * FROM t WHERE k = 1 # note", malformed("")),
+            ("SELECT * FROM t WHERE k = 1 /* note", malformed("")),
+            ("SELECT * FROM t WHERE", malformed("Unexpected term")),
+            ("SELECT * FROM t WHERE;", malformed("Unexpected term")),
+            ("SELECT * FROM t WHERE NOT", malformed("Unexpected term")),
+            ("SELECT * FROM t WHERE (", malformed("Unexpected term")),
+            ("UPDATE t SET a = 1 WHERE", malformed("Unexpected term")),
+            ("SELECT * FROM", malformed("Unexpected term")),
+            (
+                "SELECT * FROM t WHERE k = 1 AND",
+                malformed("Missing right-hand side expression of infix operator"),
+            ),
+            (
+                "SELECT * FROM t WHERE k = 1 OR",
+                malformed("Missing right-hand side expression of infix operator"),
+            ),
+            (
+                "SELECT * FROM t WHERE ORDER BY k",
+                malformed("Unexpected keyword"),
+            ),
+            (
+                "SELECT * FROM t WHERE IS NULL",
+                malformed("Unexpected operator"),
+            ),
+            (
+                "SELECT * FROM t WHERE k = LIKE",
+                malformed("Unexpected operator"),
+            ),
+            (
+                "DELETE FROM",
+                malformed("Expected identifier for simple path"),
+            ),
+            (
+                "DELETE FROM;",
+                malformed("Expected identifier for simple path"),
+            ),
+            (
+                "DELETE FROM WHERE k = 1",
+                malformed("Expected identifier for simple path"),
+            ),
+            (
+                "UPDATE t x SET a = 3 WHERE k = 1",
+                "Aliasing is not supported".to_string(),
+            ),
+            (
+                "DELETE FROM t x WHERE k = 1",
+                "Aliasing is not supported".to_string(),
+            ),
+            ("FROM t SET c = 1", super::no_whole_key().message),
+            ("FROM t REMOVE a", super::no_whole_key().message),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(parse(text).unwrap_err().message, expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn from_first_updates_and_comments_parse() {
+        let update = |text: &str| match parse(text).unwrap() {
+            Statement::Update {
+                table,
+                set,
+                remove,
+                condition,
+                returning,
+            } => (
+                table,
+                set.len(),
+                remove.len(),
+                format!("{condition:?}"),
+                returning,
+            ),
+            other => panic!("{text}: {other:?}"),
+        };
+        let (table, set, remove, condition, returning) =
+            update("from t where k = ? set c = ?, d = 1 remove e returning all new *");
+        assert_eq!(
+            (table.as_str(), set, remove, returning),
+            ("t", 2, 1, Some(Returning::AllNew))
+        );
+        // Parameters are numbered in the order they are written.
+        assert!(condition.contains("Parameter(0)"), "{condition}");
+        assert_eq!(
+            update("FROM t WHERE k = 1 REMOVE a SET c = 2"),
+            update("UPDATE t REMOVE a SET c = 2 WHERE k = 1")
+        );
+        for text in [
+            "-- a note\nSELECT * FROM t WHERE k = 'a'",
+            "SELECT * FROM t -- a note\nWHERE k = 'a'",
+            "SELECT * FROM t /* a\nnote */ WHERE k = 'a' /* end */",
+        ] {
+            let Statement::Select { condition, .. } = parse(text).unwrap() else {
+                panic!("{text}");
+            };
+            assert!(condition.is_some(), "{text}");
+        }
     }
 
     #[test]
