@@ -919,6 +919,53 @@ async fn exists_is_a_condition_check_of_one_item_in_a_transaction() {
     assert_eq!(answer.message(), Some(outside));
 }
 
+/// IS with a type, and a condition function compared with a boolean, run
+/// as filters (recorded from DynamoDB, 2026-10).
+#[tokio::test]
+async fn type_tests_and_compared_conditions_filter() {
+    let server = Server::start();
+    let client = server.client();
+    let table = create(&client).await;
+    run(
+        &client,
+        &format!(
+            r#"INSERT INTO "{table}" VALUE {{'PK': 'w', 'SK': '1', 'flag': true, 's': 'str'}}"#
+        ),
+        vec![],
+    )
+    .await;
+    for (condition, found) in [
+        ("flag IS BOOL", true),
+        ("flag IS NOT BOOLEAN", false),
+        ("s IS STRING", true),
+        ("s IS BOOL", false),
+        ("attribute_exists(s) = true", true),
+        ("true = attribute_exists(nope)", false),
+        ("attribute_exists(s) <> true", false),
+        (
+            "attribute_not_exists(nope) = TRUE AND NOT (attribute_exists(s) = false)",
+            true,
+        ),
+    ] {
+        let items = run(
+            &client,
+            &format!(r#"SELECT * FROM "{table}" WHERE PK = 'w' AND {condition}"#),
+            vec![],
+        )
+        .await;
+        assert_eq!(items.len(), usize::from(found), "{condition}");
+    }
+    let error = client
+        .execute_statement()
+        .statement(format!(
+            r#"UPDATE "{table}" SET t = 1 WHERE PK = 'w' AND SK = '1' AND attribute_exists(nope) = true"#
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&error), "ConditionalCheckFailedException");
+}
+
 /// PartiQL's FROM-first UPDATE (`FROM t WHERE key SET ... REMOVE ...`) runs
 /// as the UPDATE of the item its WHERE names, with comments anywhere
 /// (recorded from DynamoDB in four Regions, 2026-10).

@@ -62,6 +62,11 @@ const FUNCTIONS: [&str; 10] = [
 /// keyword").
 const OPERATOR_WORDS: [&str; 7] = ["IS", "LIKE", "AND", "OR", "IN", "BETWEEN", "NOT"];
 
+/// The types `IS` tests, with the DynamoDB type each stands for; only
+/// these were recorded running (`IS BOOL`, `IS STRING`), BOOLEAN being
+/// PartiQL's other spelling of BOOL.
+const IS_TYPES: [(&str, &str); 3] = [("BOOL", "BOOL"), ("BOOLEAN", "BOOL"), ("STRING", "S")];
+
 /// PartiQL's parser's words for nothing where a term should start.
 fn unexpected_term() -> DynamoError {
     malformed("Unexpected term")
@@ -617,8 +622,32 @@ impl Parser {
             } else if self.eat_keyword("NULL") {
                 Ok(Expr::Null(path, !negated))
             } else {
-                // IS takes a type (DynamoDB runs only NULL and MISSING).
-                Err(malformed("Expected type name"))
+                // IS with a type runs as a filter on the attribute's type
+                // (recorded from DynamoDB, 2026-10: `flag IS BOOL`,
+                // `s IS STRING`); other words are no type name.
+                let type_name = match self.peek() {
+                    Some(Token::Word(w)) => IS_TYPES
+                        .iter()
+                        .find(|(name, _)| w.eq_ignore_ascii_case(name))
+                        .map(|&(_, descriptor)| descriptor),
+                    _ => None,
+                };
+                let Some(descriptor) = type_name else {
+                    return Err(malformed("Expected type name"));
+                };
+                self.at += 1;
+                let test = Expr::Call(
+                    "attribute_type".into(),
+                    vec![
+                        Expr::Path(path),
+                        Expr::Value(AttributeValue::S(descriptor.into())),
+                    ],
+                );
+                Ok(if negated {
+                    Expr::Not(Box::new(test))
+                } else {
+                    test
+                })
             };
         }
         if self.eat_keyword("BETWEEN") {
@@ -653,7 +682,27 @@ impl Parser {
         };
         self.at += 1;
         let right = self.sum()?;
-        Ok(Expr::Compare(Box::new(left), comparison, Box::new(right)))
+        // A condition function compared with a boolean literal is that
+        // condition or its negation (recorded from DynamoDB, 2026-10:
+        // `attribute_exists(ss) = true` runs); DynamoDB's expressions have
+        // no such comparison, so it is rewritten here.
+        let is_condition =
+            |e: &Expr| matches!(e, Expr::Call(f, _) if CONDITION_FUNCTIONS.contains(&f.as_str()));
+        let (condition, truth) = match (&left, &right) {
+            (c, Expr::Value(AttributeValue::Bool(b))) if is_condition(c) => (left, *b),
+            (Expr::Value(AttributeValue::Bool(b)), c) if is_condition(c) => (right, *b),
+            _ => return Ok(Expr::Compare(Box::new(left), comparison, Box::new(right))),
+        };
+        let holds = match comparison {
+            CompareOp::Eq => truth,
+            CompareOp::Ne => !truth,
+            _ => return Err(malformed("a condition compares only with = or <>")),
+        };
+        Ok(if holds {
+            condition
+        } else {
+            Expr::Not(Box::new(condition))
+        })
     }
 
     fn sum(&mut self) -> Result<Expr, DynamoError> {
