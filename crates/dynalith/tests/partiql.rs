@@ -737,7 +737,7 @@ async fn transactions_apply_all_statements_or_none() {
         // refused as it is.
         (
             format!(r#"UPDATE "{table}" SET v = <<'x', 'x'>> WHERE PK = 'a' AND SK = '1'"#),
-            "Validation failed in TransactStatements[0]: Input collection contains duplicates",
+            "Validation failed in TransactStatements[0]: One or more parameter values were invalid: Input collection [x, x] contains duplicates.",
         ),
         (
             format!(r#"UPDATE "{table}" SET v = 1 WHERE"#),
@@ -1246,7 +1246,16 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         placed("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1', 'm': {'l': [{'y': 1, 'y': 2}]}}", vec![], "Duplicate keys in tuple. Key: y under root.l.0", "{'y'", 1),
         placed("UPDATE $T SET m = {'y': 1, 'y': 2} WHERE PK = 'a' AND SK = '1'", vec![], "Duplicate keys in tuple. Key: y under root", "{'y'", 1),
         placed("UPDATE $T SET m = {'y': [1, -0.0]} WHERE PK = 'a' AND SK = '1'", vec![], "Negative zero decimal is not supported under key root.y.1", "0.0", 3),
-        (t("UPDATE $T SET s = <<'a', 'b', 'a'>> WHERE PK = 'a' AND SK = '1'"), vec![], "Input collection contains duplicates".to_string()),
+        (t("UPDATE $T SET s = <<'a', 'b', 'a'>> WHERE PK = 'a' AND SK = '1'"), vec![], "One or more parameter values were invalid: Input collection [a, b, a] contains duplicates.".to_string()),
+        // set_add and set_delete: DynamoDB's checks, placed (recorded 2026-10).
+        placed("UPDATE $T SET t = set_add(s, <<'x'>>) WHERE PK = 'a' AND SK = '1'", vec![], "The first argument to SET_ADD must equal the assignment value", "set_add", 7),
+        // The second argument's refusal points at the first argument.
+        placed("UPDATE $T SET s = set_delete(s, 'x') WHERE PK = 'a' AND SK = '1'", vec![], "The second argument to SET_DELETE must be a value with type SET", "s, 'x'", 1),
+        placed("UPDATE $T SET s = set_add(s) WHERE PK = 'a' AND SK = '1'", vec![], "SET_ADD must have exactly two arguments", "set_add", 7),
+        placed("SELECT * FROM $T WHERE PK = 'a' AND set_add(s, <<'x'>>) = s", vec![], "Unrecognized function: set_add", "set_add", 7),
+        placed("INSERT INTO $T VALUE {'PK': 'c', 'SK': '1', 's': set_add(<<'a'>>, <<'b'>>)}", vec![], "Unsupported data type: set_add under key root", "set_add", 7),
+        (t("SELECT * FROM $T WHERE PK = 'a' AND attribute_exists()"), vec![], "Incorrect number of operands for operator or function; operator or function: attribute_exists, number of operands: 0".to_string()),
+        (t("SELECT * FROM $T WHERE PK = 'a' AND attribute_exists(m.inner)"), vec![], "Statement wasn't well formed, can't be processed: Invalid path dot component".to_string()),
         placed("UPDATE $T SET s = <<>> WHERE PK = 'a' AND SK = '1'", vec![], "Empty bags are not supported", "<<", 2),
         // Binary sets come as whole parameters, never as members.
         placed("UPDATE $T SET s = <<?>> WHERE PK = 'a' AND SK = '1'", vec![AttributeValue::B(Blob::new("x"))], "Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags", "?", 1),

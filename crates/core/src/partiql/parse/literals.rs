@@ -105,12 +105,23 @@ impl Parser {
         }
         let duplicates = || DynamoError::validation("Input collection contains duplicates");
         let set = if matches!(members.first(), Some(AttributeValue::S(_))) {
+            // A string set repeating a member is refused as the legacy
+            // value layer refuses one, its members listed as written
+            // (recorded from DynamoDB, 2026-10: `<<'x', 'x'>>`).
+            let written: Vec<String> = members
+                .iter()
+                .filter_map(|m| match m {
+                    AttributeValue::S(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect();
             let mut strings = BTreeSet::new();
-            for member in members {
-                if let AttributeValue::S(s) = member {
-                    if !strings.insert(s) {
-                        return Err(duplicates());
-                    }
+            for member in &written {
+                if !strings.insert(member.clone()) {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values were invalid: Input collection [{}] contains duplicates.",
+                        written.join(", ")
+                    )));
                 }
             }
             AttributeValue::Ss(strings.into_iter().collect())
@@ -251,7 +262,7 @@ mod tests {
         // Sets hold string or number literals, each once.
         assert_eq!(
             message("UPDATE t SET s = <<'a', 'a'>> WHERE k = 1"),
-            "Input collection contains duplicates"
+            "One or more parameter values were invalid: Input collection [a, a] contains duplicates."
         );
         assert_eq!(
             message("UPDATE t SET s = <<1, 1.0>> WHERE k = 1"),

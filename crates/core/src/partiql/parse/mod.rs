@@ -92,6 +92,8 @@ pub fn parse(text: &str) -> Result<Statement, DynamoError> {
         depth: 0,
         literal_path: Vec::new(),
         projecting: false,
+        in_set_value: false,
+        in_item: false,
     };
     let statement = parser.statement()?;
     if parser.at_keyword("LIMIT") && !parser.at_keyword_ahead(2, "OFFSET") {
@@ -149,6 +151,11 @@ struct Parser {
     literal_path: Vec<LiteralStep>,
     /// Whether the path being parsed is one of SELECT's projections.
     projecting: bool,
+    /// Whether the operand being parsed is a SET clause's value, where
+    /// set_add and set_delete belong.
+    in_set_value: bool,
+    /// Whether the operand being parsed is inside an INSERT's item.
+    in_item: bool,
 }
 
 impl Parser {
@@ -269,11 +276,14 @@ impl Parser {
             self.keyword("VALUE")?;
             // Each of the item's attributes is a value of its own: its
             // literals sit at `root`, not under the attribute's name.
+            self.in_item = true;
             let item = if self.eat_symbol("{") {
-                self.nested(|p| p.map(false))?
+                self.nested(|p| p.map(false))
             } else {
-                self.operand()?
+                self.operand()
             };
+            self.in_item = false;
+            let item = item?;
             Ok(Statement::Insert { table, item })
         } else if self.eat_keyword("UPDATE") {
             self.update()
@@ -433,7 +443,13 @@ impl Parser {
                 loop {
                     let path = self.path()?;
                     self.symbol("=")?;
-                    set.push((path, self.sum()?));
+                    let start = self.at;
+                    self.in_set_value = true;
+                    let value = self.sum();
+                    self.in_set_value = false;
+                    let value = value?;
+                    self.check_set_function(&path, &value, start)?;
+                    set.push((path, value));
                     if !self.eat_symbol(",") {
                         break;
                     }
@@ -450,6 +466,51 @@ impl Parser {
             return Err(malformed("UPDATE needs a SET or REMOVE clause"));
         }
         Ok((set, remove))
+    }
+
+    /// `SET s = set_add(s, <<...>>)` (or set_delete) must add to the set it
+    /// assigns, from a set: DynamoDB's checks and words, placed at the
+    /// function's name or its first argument (recorded from DynamoDB,
+    /// 2026-10). `start` is the value's first token.
+    fn check_set_function(
+        &self,
+        path: &Path,
+        value: &Expr,
+        start: usize,
+    ) -> Result<(), DynamoError> {
+        let Expr::Call(function, arguments) = value else {
+            return Ok(());
+        };
+        if function != "set_add" && function != "set_delete" {
+            return Ok(());
+        }
+        let name = function.to_ascii_uppercase();
+        let at_function = self.span(start);
+        if arguments.len() != 2 {
+            return Err(DynamoError::validation(format!(
+                "{name} must have exactly two arguments at {at_function}"
+            )));
+        }
+        if !matches!(&arguments[0], Expr::Path(of) if of == path) {
+            return Err(DynamoError::validation(format!(
+                "The first argument to {name} must equal the assignment value at {at_function}"
+            )));
+        }
+        let is_set = match &arguments[1] {
+            Expr::Value(v) => matches!(
+                v,
+                AttributeValue::Ss(_) | AttributeValue::Ns(_) | AttributeValue::Bs(_)
+            ),
+            Expr::Parameter(_) | Expr::Path(_) => true,
+            _ => false,
+        };
+        if !is_set {
+            return Err(DynamoError::validation(format!(
+                "The second argument to {name} must be a value with type SET at {}",
+                self.span(start + 2)
+            )));
+        }
+        Ok(())
     }
 
     fn returning(&mut self) -> Result<Option<Returning>, DynamoError> {
@@ -542,6 +603,11 @@ impl Parser {
                             self.span(self.at - 1)
                         )
                     }));
+                }
+                // A reserved word is no path step (recorded from DynamoDB,
+                // 2026-10: `m.inner`).
+                if matches!(self.peek(), Some(Token::Word(w)) if keywords::is_reserved(w)) {
+                    return Err(malformed("Invalid path dot component"));
                 }
                 path.push(Step::Name(self.name()?));
             } else if self.eat_symbol("[") {
@@ -768,8 +834,29 @@ impl Parser {
                         "Unrecognized function: {function}"
                     )));
                 }
+                // set_add and set_delete are SET values only (recorded from
+                // DynamoDB, 2026-10, with the function's place).
+                if (function == "set_add" || function == "set_delete") && !self.in_set_value {
+                    let at = self.span(self.at);
+                    return Err(DynamoError::validation(if self.in_item {
+                        format!(
+                            "Unsupported data type: {function} under key {} at {at}",
+                            self.literal_place()
+                        )
+                    } else {
+                        format!("Unrecognized function: {function} at {at}")
+                    }));
+                }
                 self.at += 2;
-                let arguments = self.nested(|p| p.list_until(")"))?;
+                let in_set_value = std::mem::replace(&mut self.in_set_value, false);
+                let arguments = self.nested(|p| p.list_until(")"));
+                self.in_set_value = in_set_value;
+                let arguments = arguments?;
+                if arguments.is_empty() && CONDITION_FUNCTIONS.contains(&function.as_str()) {
+                    return Err(DynamoError::validation(format!(
+                        "Incorrect number of operands for operator or function; operator or function: {function}, number of operands: 0"
+                    )));
+                }
                 Ok(Expr::Call(function, arguments))
             }
             Some(Token::Word(word))
