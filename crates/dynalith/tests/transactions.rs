@@ -394,6 +394,53 @@ async fn transactions_are_validated() {
         .unwrap_err();
     assert_eq!(error_code(&err), "ResourceNotFoundException");
 
+    // Every action's expressions are read before any table is looked up:
+    // a malformed condition or an unused value on a later action is
+    // reported ahead of a missing table on an earlier one (recorded from
+    // DynamoDB, 2026-10-09).
+    let check = |condition: &str, unused: bool| {
+        let mut check = ConditionCheck::builder()
+            .table_name(&table)
+            .key("pk", s("c"))
+            .condition_expression(condition);
+        if unused {
+            check = check.expression_attribute_values(":v", s("x"));
+        }
+        TransactWriteItem::builder()
+            .condition_check(check.build().unwrap())
+            .build()
+    };
+    for (later, message) in [
+        (
+            check("attribute_not_exists(", false),
+            "Invalid ConditionExpression: Syntax error; token: \"<EOF>\", near: \"(\"",
+        ),
+        (
+            check("attribute_not_exists(pk)", true),
+            "Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}",
+        ),
+    ] {
+        let err = refused(&client, vec![put("no_such_table", pk("a")), later]).await;
+        assert_eq!(error_message(&err), message);
+    }
+    // Coral reports the token's length ahead of the enums.
+    let err = client
+        .transact_write_items()
+        .transact_items(put(&table, pk("t")))
+        .client_request_token("x".repeat(37))
+        .return_consumed_capacity(ReturnConsumedCapacity::from("BOGUS"))
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        error_message(&err).starts_with(&format!(
+            "2 validation errors detected: Value '{}' at 'clientRequestToken'",
+            "x".repeat(37)
+        )),
+        "{}",
+        error_message(&err)
+    );
+
     let err = client
         .transact_get_items()
         .transact_items(get_of(&table, [("pk".to_string(), n(1))].into()))

@@ -9,7 +9,9 @@
 //! rather than failing, which is serializable and fair to single-item
 //! writes (they take the same locks).
 
-use super::expressions::{self, ExpressionTexts, Names, Values, WriteCondition};
+use super::expressions::{
+    self, ExpressionTexts, Names, PreparedExpressions, Values, WriteCondition,
+};
 use super::index_definitions::shown_list;
 use super::update_item::{resolve_update, Update};
 use crate::capacity::{self, Consumed, ReturnCapacity};
@@ -159,8 +161,8 @@ fn check_members(input: &TransactWriteItemsInput) -> Result<(), DynamoError> {
             );
         }
     }
-    v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
-    v.return_item_collection_metrics(input.return_item_collection_metrics.as_deref());
+    // Coral's order (recorded from DynamoDB, us-east-1, 2026-10-09): the
+    // token, then ReturnConsumedCapacity, then ReturnItemCollectionMetrics.
     if let Some(token) = &input.client_request_token {
         v.length_between(
             format_args!("'{token}'"),
@@ -170,6 +172,8 @@ fn check_members(input: &TransactWriteItemsInput) -> Result<(), DynamoError> {
             36,
         );
     }
+    v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
+    v.return_item_collection_metrics(input.return_item_collection_metrics.as_deref());
     v.finish()
 }
 
@@ -246,12 +250,18 @@ enum Prepared<'a> {
     Mismatched(DynamoError),
 }
 
-fn prepare<'a>(
-    db: &Database,
+/// An action's expressions, parsed and bound, and its condition.
+type ReadExpressions<'a> = (PreparedExpressions<'a>, WriteCondition<'a>);
+
+/// What DynamoDB checks of every action before it looks any table up: its
+/// expressions parse and use every name and value given, and a Put's
+/// attribute names are not empty (recorded from DynamoDB, 2026-10-09: a
+/// malformed or unused-value expression on a later action is reported
+/// ahead of a missing table on an earlier one).
+fn read_expressions<'a>(
     kind: Kind,
     input: &'a ActionInput,
-    context: &crate::RequestContext,
-) -> Result<Prepared<'a>, DynamoError> {
+) -> Result<ReadExpressions<'a>, DynamoError> {
     let value_parameters: &[&str] = match kind {
         Kind::Update => &["UpdateExpression", "ConditionExpression"],
         _ => &["ConditionExpression"],
@@ -272,6 +282,16 @@ fn prepare<'a>(
             attribute_names::check(item)?;
         }
     }
+    Ok((prepared, condition))
+}
+
+fn prepare<'a>(
+    db: &Database,
+    kind: Kind,
+    input: &'a ActionInput,
+    (prepared, condition): ReadExpressions<'a>,
+    context: &crate::RequestContext,
+) -> Result<Prepared<'a>, DynamoError> {
     let table = db.catalog().require_in(
         crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?,
         &context.region,
@@ -342,9 +362,14 @@ pub fn execute(
         .iter()
         .map(TransactWriteItem::action)
         .collect::<Result<Vec<_>, _>>()?;
+    let expressions = kinds
+        .iter()
+        .map(|(kind, action)| read_expressions(*kind, action))
+        .collect::<Result<Vec<_>, _>>()?;
     let prepared = kinds
         .iter()
-        .map(|(kind, action)| prepare(db, *kind, action, context))
+        .zip(expressions)
+        .map(|((kind, action), expressions)| prepare(db, *kind, action, expressions, context))
         .collect::<Result<Vec<_>, _>>()?;
     let mut actions = Vec::with_capacity(prepared.len());
     let mut mismatched = Vec::with_capacity(prepared.len());
