@@ -55,9 +55,15 @@ pub fn quoted_request_items(body: &[u8]) -> String {
     format!("'{}'", java_string(&raw_request_items(body)))
 }
 
-/// Null, empty and table-name checks on RequestItems, given its table
-/// names (None when the member is missing).
-pub fn check_request_items(v: &mut Violations, body: &[u8], names: Option<Vec<&String>>) {
+/// The RequestItems map as the newer validation framework quotes it:
+/// compact JSON (recorded from DynamoDB's BatchGetItem, 2026-10-09).
+pub fn json_request_items(body: &[u8]) -> String {
+    format!("'{}'", raw_request_items(body))
+}
+
+/// Null and empty checks on RequestItems, given its table names (None
+/// when the member is missing).
+pub fn check_request_items(v: &mut Violations, body: &[u8], names: Option<&[&String]>) {
     let Some(names) = names else {
         v.push("null", "requestItems", "Member must not be null");
         return;
@@ -68,15 +74,14 @@ pub fn check_request_items(v: &mut Violations, body: &[u8], names: Option<Vec<&S
             "requestItems",
             "Member must have length greater than or equal to 1",
         );
-        return;
     }
+}
+
+/// The table-name check on RequestItems' keys, the map quoted as `shown`.
+pub fn check_table_names(v: &mut Violations, names: &[&String], shown: impl Fn() -> String) {
     for name in names {
         if !valid_table_name(name) {
-            v.push(
-                quoted_request_items(body),
-                "requestItems",
-                TABLE_NAME_CONSTRAINT,
-            );
+            v.push(shown(), "requestItems", TABLE_NAME_CONSTRAINT);
         }
     }
 }

@@ -49,9 +49,15 @@ struct KeysAndAttributes {
 
 fn check_members(input: &BatchGetItemInput, body: &[u8]) -> Result<(), DynamoError> {
     let mut v = Violations::new();
-    v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
     let items = input.request_items.as_ref();
-    batch_common::check_request_items(&mut v, body, items.map(|m| m.keys().collect()));
+    let names: Option<Vec<&String>> = items.map(|m| m.keys().collect());
+    batch_common::check_request_items(&mut v, body, names.as_deref());
+    // The newer validation framework (recorded from DynamoDB, 2026-10-09):
+    // a bad table name is quoted as JSON and reported ahead of the enum.
+    batch_common::check_table_names(&mut v, names.as_deref().unwrap_or_default(), || {
+        batch_common::json_request_items(body)
+    });
+    v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
     for (table, request) in items.into_iter().flatten() {
         let path = format!("requestItems.{table}.member.keys");
         match &request.keys {

@@ -60,7 +60,8 @@ fn check_members(input: &BatchWriteItemInput, body: &[u8]) -> Result<(), DynamoE
     v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
     v.return_item_collection_metrics(input.return_item_collection_metrics.as_deref());
     let items = input.request_items.as_ref();
-    batch_common::check_request_items(&mut v, body, items.map(|m| m.keys().collect()));
+    let names: Option<Vec<&String>> = items.map(|m| m.keys().collect());
+    batch_common::check_request_items(&mut v, body, names.as_deref());
     for requests in items.into_iter().flat_map(|m| m.values()) {
         if requests.is_empty() || requests.len() > MAX_REQUESTS {
             v.push(
@@ -81,6 +82,13 @@ fn check_members(input: &BatchWriteItemInput, body: &[u8]) -> Result<(), DynamoE
             }
         }
     }
+    v.finish()?;
+    // A bad table name gives way to the other member errors and is
+    // reported alone after them (recorded from DynamoDB, 2026-10-09).
+    let mut v = Violations::new();
+    batch_common::check_table_names(&mut v, names.as_deref().unwrap_or_default(), || {
+        batch_common::quoted_request_items(body)
+    });
     v.finish()
 }
 
