@@ -195,7 +195,12 @@ impl Violations {
 
 pub const RETURN_CONSUMED_CAPACITY: &[&str] = &["INDEXES", "TOTAL", "NONE"];
 pub const RETURN_ITEM_COLLECTION_METRICS: &[&str] = &["SIZE", "NONE"];
-pub const RETURN_VALUES: &[&str] = &["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
+/// In the order DynamoDB lists them in its enum message (recorded from
+/// DynamoDB's UpdateItem, eu-west-2 and us-east-1, 2026-10-09).
+pub const RETURN_VALUES: &[&str] = &["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"];
+/// ConditionalOperator's values, in DynamoDB's message order (recorded
+/// 2026-10-09).
+pub const CONDITIONAL_OPERATOR: &[&str] = &["OR", "AND"];
 pub const RETURN_VALUES_ON_CONDITION_CHECK_FAILURE: &[&str] = &["ALL_OLD", "NONE"];
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ impl<'a> ConditionalWrite<'a> {
         v.one_of(
             self.conditional_operator,
             "conditionalOperator",
-            &["AND", "OR"],
+            validate::CONDITIONAL_OPERATOR,
         );
         v.one_of(
             self.return_values_on_condition_check_failure,

@@ -63,7 +63,7 @@ fn check_members(input: &QueryInput) -> Result<(), DynamoError> {
     v.one_of(
         input.conditional_operator.as_deref(),
         "conditionalOperator",
-        &["OR", "AND"],
+        crate::validate::CONDITIONAL_OPERATOR,
     );
     common::check_condition_members(&mut v, input.key_conditions.as_ref(), "keyConditions");
     crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");

@@ -55,7 +55,7 @@ fn check_members(input: &ScanInput) -> Result<(), DynamoError> {
     v.one_of(
         input.conditional_operator.as_deref(),
         "conditionalOperator",
-        &["OR", "AND"],
+        crate::validate::CONDITIONAL_OPERATOR,
     );
     v.at_least(input.total_segments, "totalSegments", 1);
     v.at_most(input.total_segments, "totalSegments", MAX_TOTAL_SEGMENTS);

@@ -186,7 +186,7 @@ fn check_members(input: &UpdateItemInput) -> Result<(), DynamoError> {
     v.one_of(
         input.conditional_operator.as_deref(),
         "conditionalOperator",
-        &["AND", "OR"],
+        validate::CONDITIONAL_OPERATOR,
     );
     v.one_of(
         input.return_values_on_condition_check_failure.as_deref(),
