@@ -45,6 +45,14 @@ pub fn check_member(v: &mut Violations, value: Option<&str>, path: &str) {
                 );
             }
         }
+        // A TableName that may be an ARN is one character at least, and
+        // an empty one is refused for that alone (recorded from DynamoDB's
+        // PutItem and UpdateItem, 2026).
+        Some("") => v.push(
+            "''",
+            path,
+            "Member must have length greater than or equal to 1",
+        ),
         _ => v.name(value, path),
     }
 }

@@ -180,6 +180,18 @@ fn errors_use_dynamodb_namespaces() {
         "1 validation error detected: Value 'a' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3"
     );
 
+    // An empty TableName of a data-plane request (which may be an ARN) is
+    // refused for its length alone (recorded from DynamoDB, 2026).
+    let empty = call(
+        &address,
+        "PutItem",
+        r#"{"TableName":"","Item":{"pk":{"S":"a"}}}"#,
+    );
+    assert_eq!(
+        empty.json()["message"],
+        "1 validation error detected: Value '' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 1"
+    );
+
     let missing_member = call(&address, "DescribeTable", "{}");
     assert_eq!(
         missing_member.json()["message"],
