@@ -200,6 +200,13 @@ impl Parser {
         Ok(())
     }
 
+    /// The table an UPDATE or DELETE names: not an index, no alias.
+    fn updated_table(&mut self) -> Result<String, DynamoError> {
+        let table = self.written_table("This operation is not supported on an index")?;
+        self.refuse_alias()?;
+        Ok(table)
+    }
+
     /// Refuses an alias after a table's name (`FROM t AS x`, `FROM t x`).
     fn refuse_alias(&self) -> Result<(), DynamoError> {
         if self.at_keyword("AS")
@@ -294,8 +301,7 @@ impl Parser {
             if matches!(self.peek(), None | Some(Token::Symbol(";"))) || self.at_keyword("WHERE") {
                 return Err(malformed("Expected identifier for simple path"));
             }
-            let table = self.written_table("This operation is not supported on an index")?;
-            self.refuse_alias()?;
+            let table = self.updated_table()?;
             let condition = self.where_clause()?;
             let returning = self.returning()?;
             Ok(Statement::Delete {
@@ -395,8 +401,7 @@ impl Parser {
     }
 
     fn update(&mut self) -> Result<Statement, DynamoError> {
-        let table = self.written_table("This operation is not supported on an index")?;
-        self.refuse_alias()?;
+        let table = self.updated_table()?;
         let (set, remove) = self.update_clauses()?;
         let condition = self.where_clause()?;
         let returning = self.returning()?;
@@ -413,8 +418,7 @@ impl Parser {
     /// UPDATE of the item the WHERE names. Without a WHERE it names no item,
     /// once the rest has parsed.
     fn update_written_from_first(&mut self) -> Result<Statement, DynamoError> {
-        let table = self.written_table("This operation is not supported on an index")?;
-        self.refuse_alias()?;
+        let table = self.updated_table()?;
         let condition = if self.eat_keyword("WHERE") {
             Some(self.where_condition()?)
         } else {
