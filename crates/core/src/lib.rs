@@ -333,7 +333,7 @@ impl Database {
                 operation.name()
             )));
         }
-        ops::execute(self, operation, body, context)
+        ops::execute_request(self, operation, body, context)
     }
 
     /// Removes the data of tables dropped before a crash or restart.

@@ -215,6 +215,18 @@ fn outcome(address: &str, operation: &str, body: &Value) -> String {
             .as_str()
             .or(value["Message"].as_str())
             .unwrap_or_default();
+        // DynamoDB's current validation layer reports PutItem's,
+        // UpdateItem's and DeleteItem's request checks (a malformed Expected
+        // among them) inside Coral's envelope, as recorded in 2026 by the
+        // paritysuite suite (`core/src/ops/request_checks.rs`); DynamoDB
+        // Local reports them bare. Compared without it.
+        let message = message
+            .strip_prefix(
+                "1 validation error detected: One or more parameter values were invalid: ",
+            )
+            .map_or(message.to_string(), |rest| {
+                format!("One or more parameter values were invalid: {rest}")
+            });
         return format!(
             "{} {} {message}",
             response.status,

@@ -405,9 +405,11 @@ async fn key_validation_errors() {
         .send()
         .await
         .unwrap_err();
+    // Inside Coral's envelope, as DynamoDB's current layer reports the
+    // request's own checks (recorded 2026-10-09).
     assert_eq!(
         error_message(&error),
-        "ReturnValues can only be ALL_OLD or NONE"
+        "1 validation error detected: ReturnValues can only be ALL_OLD or NONE"
     );
 
     let error = client
@@ -644,6 +646,95 @@ async fn refused_values_are_worded_by_each_operations_layer() {
     expect_validation(
         &error,
         &format!("ExpressionAttributeValues contains invalid value: {not_numeric}: abc for key :v"),
+    );
+}
+
+/// DynamoDB's current layer reports PutItem's, UpdateItem's and
+/// DeleteItem's own request checks inside Coral's envelope (recorded from
+/// DynamoDB, eu-west-2 and us-east-1, 2026-10-09); key errors stay bare.
+#[tokio::test]
+async fn request_checks_of_single_item_writes_are_enveloped() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("envelope");
+    create_table(&client, &table, None).await;
+    let one = |m: &str| format!("1 validation error detected: {m}");
+    let delete = || client.delete_item().table_name(&table).key("pk", s("e"));
+    let cases = [
+        (
+            delete().expression_attribute_values(":v", s("x")).send().await,
+            one("ExpressionAttributeValues can only be specified when using expressions"),
+        ),
+        (
+            delete().expression_attribute_names("#a", "a").send().await,
+            one("ExpressionAttributeNames can only be specified when using expressions"),
+        ),
+        (
+            delete()
+                .condition_expression("attribute_exists(a)")
+                .set_expression_attribute_values(Some(HashMap::new()))
+                .send()
+                .await,
+            one("ExpressionAttributeValues must not be empty"),
+        ),
+        (
+            delete().condition_expression("").send().await,
+            one("Invalid ConditionExpression: The expression can not be empty;"),
+        ),
+        (
+            delete()
+                .expected(
+                    "a",
+                    aws_sdk_dynamodb::types::ExpectedAttributeValue::builder()
+                        .exists(true)
+                        .build(),
+                )
+                .send()
+                .await,
+            one("One or more parameter values were invalid: Value must be provided when Exists is true for Attribute: a"),
+        ),
+    ];
+    for (result, message) in cases {
+        expect_validation(&result.unwrap_err(), &message);
+    }
+    let error = client
+        .update_item()
+        .table_name(&table)
+        .key("pk", s("e"))
+        .update_expression("SET b = :w")
+        .condition_expression("a = :v")
+        .expression_attribute_values(":w", s("x"))
+        .send()
+        .await
+        .unwrap_err();
+    expect_validation(
+        &error,
+        &one("Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :v"),
+    );
+    // Bare: a key attribute an update may not change, a key of the wrong
+    // shape, an expression that does not parse.
+    let error = client
+        .update_item()
+        .table_name(&table)
+        .key("pk", s("e"))
+        .update_expression("SET pk = :v")
+        .expression_attribute_values(":v", s("x"))
+        .send()
+        .await
+        .unwrap_err();
+    expect_validation(
+        &error,
+        "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key",
+    );
+    let error = delete()
+        .condition_expression("attribute_exists(")
+        .send()
+        .await
+        .unwrap_err();
+    assert!(
+        !error_message(&error).starts_with("1 validation"),
+        "{}",
+        error_message(&error)
     );
 }
 

@@ -57,6 +57,7 @@ mod put_resource_policy;
 mod query;
 mod read_common;
 mod read_target;
+mod request_checks;
 mod restore_common;
 mod restore_table_from_backup;
 mod restore_table_to_point_in_time;
@@ -231,6 +232,25 @@ impl Operation {
                 | Operation::DescribeLimits
                 | Operation::SearchVectors
         )
+    }
+}
+
+/// A client's request: [`execute`], with the errors of the operations that
+/// run DynamoDB's current validation layer worded as that layer words them
+/// (`request_checks`). PartiQL's plans run [`execute`] itself, as their
+/// errors are PartiQL's.
+pub(crate) fn execute_request(
+    db: &Database,
+    operation: Operation,
+    body: &[u8],
+    context: &RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    let result = execute(db, operation, body, context);
+    match operation {
+        Operation::PutItem | Operation::UpdateItem | Operation::DeleteItem => {
+            result.map_err(request_checks::in_current_layer)
+        }
+        _ => result,
     }
 }
 

@@ -44,6 +44,16 @@ pub fn explain(
     // filter's value, a repeated set member's collection quoted; and every
     // layer says "The parameter cannot be converted to a numeric value:
     // <text>". DynamoDB Local keeps the older words.
+    // The same layer reports PutItem's, UpdateItem's and DeleteItem's own
+    // request checks inside the envelope, an expression parameter without
+    // an expression without naming the missing expression
+    // (`core/src/ops/request_checks.rs`, recorded in the suite's
+    // error-messages tests).
+    if let Some(bare) = o.strip_prefix(ENVELOPE) {
+        if bare == t || (bare.ends_with("when using expressions") && t.starts_with(bare)) {
+            return Some("a request check in the words of DynamoDB's current validation layer");
+        }
+    }
     if same_value_refusal(o, t) {
         return Some("a refused attribute value in the words of DynamoDB's value layers");
     }
