@@ -1035,6 +1035,16 @@ async fn create_table_validates_index_definitions() {
             )),
             "1 validation error detected: Value 'all' at 'localSecondaryIndexes.1.member.projection.projectionType' failed to satisfy constraint: Member must satisfy enum value set: [ALL, KEYS_ONLY, INCLUDE]",
         ),
+        // The global indexes' errors come first, whichever the request
+        // lists first (recorded from DynamoDB, 2026-10-09).
+        (
+            indexed_request(&client)
+                .attribute_definitions(g())
+                .attribute_definitions(h())
+                .local_secondary_indexes(lsi("aa", "h", all()))
+                .global_secondary_indexes(gsi("zz", "g", None, all())),
+            "2 validation errors detected: Value 'zz' at 'globalSecondaryIndexes.1.member.indexName' failed to satisfy constraint: Member must have length greater than or equal to 3; Value 'aa' at 'localSecondaryIndexes.1.member.indexName' failed to satisfy constraint: Member must have length greater than or equal to 3",
+        ),
         // An unused definition masks the index's own errors (DDB-TABLE-127).
         (
             indexed_request(&client)

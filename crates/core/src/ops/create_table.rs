@@ -242,13 +242,16 @@ fn check_members(input: &CreateTableInput) -> Result<(), DynamoError> {
         );
     }
     crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
-    if let Some(indexes) = &input.local_secondary_indexes {
-        index_definitions::check_index_members(&mut v, indexes, "localSecondaryIndexes");
-    }
     // Warm throughput has no member check here: CreateTable refuses a 0
     // as below the initial throughput (`WarmThroughputInput::at_creation`).
+    // DynamoDB lists the global indexes' errors ahead of the local ones',
+    // whichever the request lists first (recorded in eu-west-2 and
+    // us-east-1, 2026-10-09, by the paritysuite conformance suite).
     if let Some(indexes) = &input.global_secondary_indexes {
         index_definitions::check_index_members(&mut v, indexes, "globalSecondaryIndexes");
+    }
+    if let Some(indexes) = &input.local_secondary_indexes {
+        index_definitions::check_index_members(&mut v, indexes, "localSecondaryIndexes");
     }
     for (i, index) in input.vector_indexes.iter().flatten().enumerate() {
         crate::vectors::check_members(&mut v, index, &format!("vectorIndexes.{}.member", i + 1));
