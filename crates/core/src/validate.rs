@@ -203,6 +203,30 @@ pub const RETURN_VALUES: &[&str] = &["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE"
 pub const CONDITIONAL_OPERATOR: &[&str] = &["OR", "AND"];
 pub const RETURN_VALUES_ON_CONDITION_CHECK_FAILURE: &[&str] = &["ALL_OLD", "NONE"];
 
+/// DynamoDB's current validation layer (Query, PutItem, UpdateItem and
+/// DeleteItem) refuses an unknown ConditionalOperator on its own, bare and
+/// ahead of Coral's member checks, in words of its own that list `[ALL, OR]`
+/// (recorded in eu-west-2 and us-east-1, 2026-10-09, by the paritysuite
+/// conformance suite: a Query's XOR beside an unknown Select, PutItem's and
+/// UpdateItem's XOR beside a deep Expected value). It reads a request only
+/// when its required members are there: with one missing, Coral lists the
+/// operator among its own errors in the older words (`[OR, AND]`), as
+/// recorded for an UpdateItem without a Key. So callers pass whether the
+/// required members are present.
+pub fn current_layer_conditional_operator(
+    operator: Option<&str>,
+    required_members_present: bool,
+) -> Result<(), DynamoError> {
+    match operator {
+        Some(op) if required_members_present && !CONDITIONAL_OPERATOR.contains(&op) => {
+            Err(DynamoError::validation(
+                "Failed to satisfy constraint: Member must satisfy enum value set: [ALL, OR]",
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

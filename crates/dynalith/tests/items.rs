@@ -739,6 +739,116 @@ async fn request_checks_of_single_item_writes_are_enveloped() {
 }
 
 /// A ValidationException with exactly this message.
+/// An unknown ConditionalOperator: the current layer's own words, bare and
+/// ahead of Coral's member checks, when the request has its required
+/// members; Coral's older words among its other errors when one is missing
+/// (both recorded from DynamoDB, 2026-10-09).
+#[tokio::test]
+async fn an_unknown_conditional_operator_is_refused_in_each_layers_words() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("xor");
+    create_table(&client, &table, None).await;
+    let newer = "Failed to satisfy constraint: Member must satisfy enum value set: [ALL, OR]";
+    let xor = || aws_sdk_dynamodb::types::ConditionalOperator::from("XOR");
+    let absent = || {
+        aws_sdk_dynamodb::types::ExpectedAttributeValue::builder()
+            .exists(false)
+            .build()
+    };
+    let put = client
+        .put_item()
+        .table_name(&table)
+        .item("pk", s("x"))
+        .expected("a", absent())
+        .expected("b", absent())
+        .conditional_operator(xor())
+        .return_values(ReturnValue::from("BOGUS"))
+        .send()
+        .await;
+    expect_validation(&put.unwrap_err(), newer);
+    let update = client
+        .update_item()
+        .table_name(&table)
+        .key("pk", s("x"))
+        .attribute_updates(
+            "c",
+            aws_sdk_dynamodb::types::AttributeValueUpdate::builder()
+                .value(s("1"))
+                .build(),
+        )
+        .expected("a", absent())
+        .expected("b", absent())
+        .conditional_operator(xor())
+        .send()
+        .await;
+    expect_validation(&update.unwrap_err(), newer);
+    let delete = client
+        .delete_item()
+        .table_name(&table)
+        .key("pk", s("x"))
+        .expected("a", absent())
+        .expected("b", absent())
+        .conditional_operator(xor())
+        .send()
+        .await;
+    expect_validation(&delete.unwrap_err(), newer);
+    // Ahead of an unknown Select and of the missing table.
+    let query = client
+        .query()
+        .table_name(unique_table("absent"))
+        .key_conditions(
+            "pk",
+            aws_sdk_dynamodb::types::Condition::builder()
+                .comparison_operator(aws_sdk_dynamodb::types::ComparisonOperator::Eq)
+                .attribute_value_list(s("a"))
+                .build()
+                .unwrap(),
+        )
+        .query_filter(
+            "b",
+            aws_sdk_dynamodb::types::Condition::builder()
+                .comparison_operator(aws_sdk_dynamodb::types::ComparisonOperator::Null)
+                .build()
+                .unwrap(),
+        )
+        .query_filter(
+            "c",
+            aws_sdk_dynamodb::types::Condition::builder()
+                .comparison_operator(aws_sdk_dynamodb::types::ComparisonOperator::Null)
+                .build()
+                .unwrap(),
+        )
+        .conditional_operator(xor())
+        .select(aws_sdk_dynamodb::types::Select::from("BOGUS"))
+        .send()
+        .await;
+    expect_validation(&query.unwrap_err(), newer);
+    // Without its Key, UpdateItem is Coral's alone.
+    let response = common::call(
+        &server.address(),
+        "UpdateItem",
+        &format!(
+            r#"{{"TableName":"{table}","AttributeUpdates":{{"x":{{"Action":"PUT","Value":{{"S":"1"}}}}}},"Expected":{{"a":{{"Exists":false}},"b":{{"Exists":false}}}},"ConditionalOperator":"XOR"}}"#
+        ),
+    );
+    assert_eq!(
+        response.json()["message"],
+        "2 validation errors detected: Value 'XOR' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy enum value set: [OR, AND]; Value null at 'key' failed to satisfy constraint: Member must not be null"
+    );
+    // Scan reads in the legacy layer, and says so in Coral's words.
+    let scan = client
+        .scan()
+        .table_name(&table)
+        .conditional_operator(xor())
+        .send()
+        .await;
+    expect_validation(
+        &scan.unwrap_err(),
+        "1 validation error detected: Value 'XOR' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy enum value set: [OR, AND]",
+    );
+}
+
 fn expect_validation<E, R>(error: &aws_sdk_dynamodb::error::SdkError<E, R>, message: &str)
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata,

@@ -4,9 +4,9 @@
 //! item for ALL_OLD, consumed capacity, item collection metrics).
 
 use super::expressions::{self, Names, PreparedExpressions, Values, WriteCondition};
+use super::write_members::{Member, WriteMembers};
 use crate::capacity::{self, ReturnCapacity};
 use crate::catalog::TableMeta;
-use crate::validate::{self, Violations};
 use crate::write::WriteOutcome;
 use crate::RequestContext;
 use dynalith_expr::legacy::ExpectedAttributeValue;
@@ -41,31 +41,27 @@ pub struct Checked<'a> {
 
 impl<'a> ConditionalWrite<'a> {
     /// Coral's member checks, with `subject` (the operation's Item or Key,
-    /// named `subject_path` in messages) required second as DynamoDB lists
-    /// it, then the table name, ReturnValues and the condition.
+    /// named `subject_path` in messages) required, in `fallback` order if
+    /// a required member is missing (`write_members`), then the table
+    /// name, ReturnValues and the condition.
     pub fn check(
         &self,
         subject: &Option<Item>,
         subject_path: &str,
+        fallback: &[Member; 7],
         context: &RequestContext,
     ) -> Result<Checked<'a>, DynamoError> {
-        let mut v = Violations::new();
-        crate::table_reference::check_member(&mut v, self.table_name, "tableName");
-        v.require(subject, subject_path);
-        v.one_of(self.return_values, "returnValues", validate::RETURN_VALUES);
-        v.return_consumed_capacity(self.return_consumed_capacity);
-        v.return_item_collection_metrics(self.return_item_collection_metrics);
-        v.one_of(
-            self.conditional_operator,
-            "conditionalOperator",
-            validate::CONDITIONAL_OPERATOR,
-        );
-        v.one_of(
-            self.return_values_on_condition_check_failure,
-            "returnValuesOnConditionCheckFailure",
-            validate::RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
-        );
-        v.finish()?;
+        WriteMembers {
+            table_name: self.table_name,
+            subject,
+            subject_path,
+            return_values: self.return_values,
+            return_consumed_capacity: self.return_consumed_capacity,
+            return_item_collection_metrics: self.return_item_collection_metrics,
+            conditional_operator: self.conditional_operator,
+            return_values_on_condition_check_failure: self.return_values_on_condition_check_failure,
+        }
+        .check(fallback)?;
         let table_name = crate::table_reference::required(self.table_name, "tableName", context)?;
         let return_old = match self.return_values {
             None | Some("NONE") => false,

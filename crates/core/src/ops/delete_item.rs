@@ -2,6 +2,7 @@
 
 use super::conditional_write::{Checked, ConditionalWrite};
 use super::expressions::{self, Names, Values};
+use super::write_members::DELETE_ITEM_FALLBACK;
 use crate::primary_key::key_of_key_param;
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
@@ -56,7 +57,7 @@ pub fn execute(
         expressions: prepared,
         condition,
         return_item_on_failure: return_on_failure,
-    } = write.check(&input.key, "key", context)?;
+    } = write.check(&input.key, "key", &DELETE_ITEM_FALLBACK, context)?;
     let table = db.catalog().require_in(table_name, &context.region)?;
     let key = key_of_key_param(&table, input.key.as_ref().unwrap_or(&Item::new()))?;
     // After the key itself, as DynamoDB (Local) does.

@@ -79,6 +79,7 @@ mod update_item;
 mod update_kinesis_streaming_destination;
 mod update_table;
 mod update_time_to_live;
+mod write_members;
 
 use crate::{Database, RequestContext};
 use dynalith_model::DynamoError;

@@ -2,6 +2,7 @@
 
 use super::conditional_write::{Checked, ConditionalWrite};
 use super::expressions::{self, Names, Values};
+use super::write_members::PUT_ITEM_FALLBACK;
 use crate::primary_key::key_of_item;
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
@@ -57,7 +58,7 @@ pub fn execute(
         expressions: prepared,
         condition,
         return_item_on_failure: return_on_failure,
-    } = write.check(&input.item, "item", context)?;
+    } = write.check(&input.item, "item", &PUT_ITEM_FALLBACK, context)?;
     let item = input
         .item
         .as_ref()

@@ -54,6 +54,10 @@ struct QueryInput {
 }
 
 fn check_members(input: &QueryInput) -> Result<(), DynamoError> {
+    crate::validate::current_layer_conditional_operator(
+        input.conditional_operator.as_deref(),
+        input.table_name.is_some(),
+    )?;
     let mut v = Violations::new();
     v.at_least(input.limit, "limit", 1);
     v.return_consumed_capacity(input.return_consumed_capacity.as_deref());

@@ -3,10 +3,10 @@
 //! write's transaction, after the condition.
 
 use super::expressions::{self, ExpressionTexts, Names, Values, WriteCondition};
+use super::write_members::{WriteMembers, UPDATE_ITEM_FALLBACK};
 use crate::capacity::{self, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::key_of_key_param;
-use crate::validate::{self, Violations};
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
 use dynalith_expr::legacy::{self, AttributeValueUpdate, ExpectedAttributeValue, Legacy};
@@ -173,27 +173,19 @@ pub fn execute(
 }
 
 fn check_members(input: &UpdateItemInput) -> Result<(), DynamoError> {
-    let mut v = Violations::new();
-    crate::table_reference::check_member(&mut v, input.table_name.as_deref(), "tableName");
-    v.require(&input.key, "key");
-    v.one_of(
-        input.return_values.as_deref(),
-        "returnValues",
-        validate::RETURN_VALUES,
-    );
-    v.return_consumed_capacity(input.return_consumed_capacity.as_deref());
-    v.return_item_collection_metrics(input.return_item_collection_metrics.as_deref());
-    v.one_of(
-        input.conditional_operator.as_deref(),
-        "conditionalOperator",
-        validate::CONDITIONAL_OPERATOR,
-    );
-    v.one_of(
-        input.return_values_on_condition_check_failure.as_deref(),
-        "returnValuesOnConditionCheckFailure",
-        validate::RETURN_VALUES_ON_CONDITION_CHECK_FAILURE,
-    );
-    v.finish()
+    WriteMembers {
+        table_name: input.table_name.as_deref(),
+        subject: &input.key,
+        subject_path: "key",
+        return_values: input.return_values.as_deref(),
+        return_consumed_capacity: input.return_consumed_capacity.as_deref(),
+        return_item_collection_metrics: input.return_item_collection_metrics.as_deref(),
+        conditional_operator: input.conditional_operator.as_deref(),
+        return_values_on_condition_check_failure: input
+            .return_values_on_condition_check_failure
+            .as_deref(),
+    }
+    .check(&UPDATE_ITEM_FALLBACK)
 }
 
 /// The update in whichever form the request used, and the error to give
