@@ -1257,6 +1257,8 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         (t("SELECT * FROM $T WHERE PK = 'a' AND attribute_exists()"), vec![], "Incorrect number of operands for operator or function; operator or function: attribute_exists, number of operands: 0".to_string()),
         (t("SELECT * FROM $T WHERE PK = 'a' AND attribute_exists(m.inner)"), vec![], "Statement wasn't well formed, can't be processed: Invalid path dot component".to_string()),
         placed("UPDATE $T SET s = <<>> WHERE PK = 'a' AND SK = '1'", vec![], "Empty bags are not supported", "<<", 2),
+        // Unplaced as set_add's argument (recorded from DynamoDB, 2026-10).
+        (t("UPDATE $T SET s = set_add(s, <<>>) WHERE PK = 'a' AND SK = '1'"), vec![], "Empty bags are not supported".to_string()),
         // Binary sets come as whole parameters, never as members.
         placed("UPDATE $T SET s = <<?>> WHERE PK = 'a' AND SK = '1'", vec![AttributeValue::B(Blob::new("x"))], "Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags", "?", 1),
         (t("UPDATE $T SET v = 1e126 WHERE PK = 'a' AND SK = '1'"), vec![], "Number overflow. Attempting to store a number with magnitude larger than supported range under root".to_string()),
@@ -1270,7 +1272,9 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         // Positions are line:column:length, here of the limit's value.
         (t("SELECT * FROM $T WHERE PK = 'a'\n  LIMIT 5"), vec![], "Unsupported clause: LIMIT at 2:9:1".to_string()),
         (t("SELECT size(v) FROM $T WHERE PK = 'a'"), vec![], "Unexpected path component at 1:8:4".to_string()),
-        (t("SELECT * FROM $T WHERE PK = 'a' AND upper(v) = 'A'"), vec![], "Unrecognized function: upper".to_string()),
+        placed("SELECT * FROM $T WHERE PK = 'a' AND upper(v) = 'A'", vec![], "Unrecognized function: upper", "upper", 5),
+        // EXISTS takes a SELECT only: on a path it is an unknown function.
+        placed("SELECT * FROM $T WHERE PK = 'a' AND EXISTS(v)", vec![], "Unrecognized function: exists", "EXISTS", 6),
         (t("SELECT v AS w FROM $T WHERE PK = 'a'"), vec![], "Aliasing is not supported".to_string()),
         // A WHERE clause is a condition throughout.
         (t("SELECT * FROM $T WHERE PK = 'a' AND v"), vec![], "The arguments to AND/OR must be Expressions".to_string()),

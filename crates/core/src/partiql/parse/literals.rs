@@ -69,9 +69,15 @@ impl Parser {
             ))
         };
         if self.eat_symbol(">>") {
+            // Without its place among set_add's or set_delete's arguments
+            // (recorded from DynamoDB, 2026-10; DynamoDB Local gives it).
+            let place = if self.in_set_function {
+                String::new()
+            } else {
+                format!(" at {}", self.span(self.at - 2))
+            };
             return Err(DynamoError::validation(format!(
-                "Empty bags are not supported at {}",
-                self.span(self.at - 2)
+                "Empty bags are not supported{place}"
             )));
         }
         let mut members = Vec::new();
@@ -271,6 +277,10 @@ mod tests {
         assert_eq!(
             message("UPDATE t SET s = <<>> WHERE k = 1"),
             "Empty bags are not supported at 1:18:2"
+        );
+        assert_eq!(
+            message("UPDATE t SET s = set_add(s, <<>>) WHERE k = 1"),
+            "Empty bags are not supported"
         );
         let bag = "Unsupported data type in Bag. DynamoDB only supports either numbers or strings in bags";
         assert_eq!(

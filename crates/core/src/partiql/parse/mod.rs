@@ -93,6 +93,7 @@ pub fn parse(text: &str) -> Result<Statement, DynamoError> {
         literal_path: Vec::new(),
         projecting: false,
         in_set_value: false,
+        in_set_function: false,
         in_item: false,
     };
     let statement = parser.statement()?;
@@ -154,6 +155,9 @@ struct Parser {
     /// Whether the operand being parsed is a SET clause's value, where
     /// set_add and set_delete belong.
     in_set_value: bool,
+    /// Whether the operand being parsed is an argument of set_add or
+    /// set_delete, where DynamoDB reports an empty bag without its place.
+    in_set_function: bool,
     /// Whether the operand being parsed is inside an INSERT's item.
     in_item: bool,
 }
@@ -833,9 +837,12 @@ impl Parser {
                     && !word.eq_ignore_ascii_case("MISSING") =>
             {
                 let function = word.to_ascii_lowercase();
+                // With the function's place, as DynamoDB reports it (recorded
+                // 2026-10 for `EXISTS(path)`; DynamoDB Local leaves it out).
                 if !FUNCTIONS.contains(&function.as_str()) {
                     return Err(DynamoError::validation(format!(
-                        "Unrecognized function: {function}"
+                        "Unrecognized function: {function} at {}",
+                        self.span(self.at)
                     )));
                 }
                 // set_add and set_delete are SET values only (recorded from
@@ -853,8 +860,13 @@ impl Parser {
                 }
                 self.at += 2;
                 let in_set_value = std::mem::replace(&mut self.in_set_value, false);
+                let in_set_function = std::mem::replace(
+                    &mut self.in_set_function,
+                    function == "set_add" || function == "set_delete",
+                );
                 let arguments = self.nested(|p| p.list_until(")"));
                 self.in_set_value = in_set_value;
+                self.in_set_function = in_set_function;
                 let arguments = arguments?;
                 if arguments.is_empty() && CONDITION_FUNCTIONS.contains(&function.as_str()) {
                     return Err(DynamoError::validation(format!(
@@ -1149,11 +1161,11 @@ mod tests {
         );
         assert_eq!(
             message("SELECT * FROM t WHERE upper(a) = 'A'"),
-            "Unrecognized function: upper"
+            "Unrecognized function: upper at 1:23:5"
         );
         assert_eq!(
             message("SELECT * FROM t WHERE exists(a)"),
-            "Unrecognized function: exists"
+            "Unrecognized function: exists at 1:23:6"
         );
         assert_eq!(message("SELECT a AS b FROM t"), "Aliasing is not supported");
         assert_eq!(message("SELECT * FROM t AS x"), "Aliasing is not supported");
