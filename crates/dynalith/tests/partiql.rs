@@ -929,9 +929,9 @@ async fn type_tests_and_compared_conditions_filter() {
     run(
         &client,
         &format!(
-            r#"INSERT INTO "{table}" VALUE {{'PK': 'w', 'SK': '1', 'flag': true, 's': 'str'}}"#
+            r#"INSERT INTO "{table}" VALUE {{'PK': 'w', 'SK': '1', 'flag': true, 's': 'str', 'n': 1, 'm': {{'a': 1}}, 'l': [1], 'ns': <<1>>, 'b': ?}}"#
         ),
-        vec![],
+        vec![AttributeValue::B(Blob::new("x"))],
     )
     .await;
     for (condition, found) in [
@@ -939,6 +939,14 @@ async fn type_tests_and_compared_conditions_filter() {
         ("flag IS NOT BOOLEAN", false),
         ("s IS STRING", true),
         ("s IS BOOL", false),
+        // The other DynamoDB types PartiQL names (DynamoDB Local's answers).
+        ("n IS NUMERIC", true),
+        ("ns IS NUMERIC", false),
+        ("b IS BLOB", true),
+        ("m IS STRUCT AND m IS TUPLE", true),
+        ("l IS LIST", true),
+        ("l IS NOT LIST", false),
+        ("s IS NUMERIC(3)", false),
         ("attribute_exists(s) = true", true),
         ("true = attribute_exists(nope)", false),
         ("attribute_exists(s) <> true", false),
@@ -1301,6 +1309,9 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         (t("SELECT * FROM $T WHERE PK = 'a' AND x = '1' OR PK = 'a' AND SK = '2'"), vec![], "Overlapping conditions with range keys are not supported in where clause".to_string()),
         (t("SELECT * FROM $T WHERE PK = 'a' AND SK = '2' OR PK = 'a' AND x <> '1'"), vec![], "Overlapping conditions with range keys are not supported in where clause".to_string()),
         (t("SELECT * FROM $T WHERE PK = 'a' AND x IS FOO"), vec![], "Statement wasn't well formed, can't be processed: Expected type name".to_string()),
+        // PartiQL types that are no DynamoDB type: placed at the IS.
+        placed("SELECT * FROM $T WHERE PK = 'a' AND x IS NOT INT", vec![], "Unsupported data type for IS operator: INTEGER. Supported data types are [MISSING, NULL, BOOLEAN, BLOB, STRING, NUMERIC, STRUCT, TUPLE, LIST]", "IS", 2),
+        ("x IS INT4".to_string(), vec![], "Unsupported operation: IsType".to_string()),
     ] {
         let error = client
             .execute_statement()

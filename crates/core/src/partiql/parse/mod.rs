@@ -17,6 +17,7 @@
 //! map, `[...]` a list and `<<...>>` a set. Keywords are case-insensitive.
 
 mod ast;
+mod is_types;
 mod lexer;
 mod literals;
 
@@ -61,11 +62,6 @@ const FUNCTIONS: [&str; 10] = [
 /// parser calls them "Unexpected operator" (other keywords "Unexpected
 /// keyword").
 const OPERATOR_WORDS: [&str; 7] = ["IS", "LIKE", "AND", "OR", "IN", "BETWEEN", "NOT"];
-
-/// The types `IS` tests, with the DynamoDB type each stands for; only
-/// these were recorded running (`IS BOOL`, `IS STRING`), BOOLEAN being
-/// PartiQL's other spelling of BOOL.
-const IS_TYPES: [(&str, &str); 3] = [("BOOL", "BOOL"), ("BOOLEAN", "BOOL"), ("STRING", "S")];
 
 /// PartiQL's parser's words for nothing where a term should start.
 fn unexpected_term() -> DynamoError {
@@ -319,6 +315,10 @@ impl Parser {
             let select = self.select()?;
             self.symbol(")")?;
             Ok(Statement::Exists(Box::new(select)))
+        } else if self.is_bare_type_test()? {
+            // A bare expression parses and is then refused by its kind
+            // (recorded from DynamoDB, 2026-10, for `x IS INT4`).
+            Err(DynamoError::validation("Unsupported operation: IsType"))
         } else {
             // PartiQL's parser's words, which DynamoDB passes on.
             Err(malformed("Expected data manipulation"))
@@ -679,6 +679,7 @@ impl Parser {
             return Ok(inner);
         }
         let left = self.sum()?;
+        let is_at = self.span(self.at);
         if self.eat_keyword("IS") {
             let negated = self.eat_keyword("NOT");
             let Expr::Path(path) = left else {
@@ -696,20 +697,13 @@ impl Parser {
             } else if self.eat_keyword("NULL") {
                 Ok(Expr::Null(path, !negated))
             } else {
-                // IS with a type runs as a filter on the attribute's type
-                // (recorded from DynamoDB, 2026-10: `flag IS BOOL`,
-                // `s IS STRING`); other words are no type name.
-                let type_name = match self.peek() {
-                    Some(Token::Word(w)) => IS_TYPES
-                        .iter()
-                        .find(|(name, _)| w.eq_ignore_ascii_case(name))
-                        .map(|&(_, descriptor)| descriptor),
-                    _ => None,
+                // IS with a type runs as a filter on the attribute's type.
+                let descriptor = match self.is_type()? {
+                    is_types::IsType::Dynamo(descriptor) => descriptor,
+                    is_types::IsType::Unsupported(name) => {
+                        return Err(is_types::unsupported_type(name, is_at))
+                    }
                 };
-                let Some(descriptor) = type_name else {
-                    return Err(malformed("Expected type name"));
-                };
-                self.at += 1;
                 let test = Expr::Call(
                     "attribute_type".into(),
                     vec![
