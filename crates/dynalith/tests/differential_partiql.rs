@@ -285,8 +285,16 @@ impl Generator {
             let (a, b) = (self.sk(), self.sk());
             (a.min(b), a.max(b))
         };
-        let condition = match self.rng.random_range(0..8) {
+        let condition = match self.rng.random_range(0..9) {
             0 => format!("PK = '{pk}'"),
+            8 => {
+                let not = ["", "NOT "][self.rng.random_range(0..2)];
+                if self.rng.random_bool(0.5) {
+                    format!("PK = '{pk}' AND n {not}BETWEEN {low} AND {high}")
+                } else {
+                    format!("PK = '{pk}' AND SK {not}IN ({low}, {high})")
+                }
+            }
             1 => {
                 parameters.push(json!({"S": pk}));
                 format!("PK = ? AND SK >= {low}")

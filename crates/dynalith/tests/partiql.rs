@@ -174,6 +174,9 @@ async fn select_queries_scans_filters_projects_and_pages() {
         // condition without the partition key: both scan.
         (select("PK = 'P' AND SK IN ['S#01', 'S#07', 'S#99']"), vec![], vec!["S#01", "S#07"]),
         (select("n < 2 OR n >= 24"), vec![], vec!["S#00", "S#01", "S#24"]),
+        // PartiQL's negated forms (DynamoDB Local runs them alike).
+        (select("PK = 'P' AND SK NOT BETWEEN 'S#01' AND 'S#18'"), vec![], vec!["S#00", "S#19"]),
+        (select("PK = 'Q' AND n NOT IN (20, 22, 24)"), vec![], vec!["S#21", "S#23"]),
         (select("PK = 'Q' AND NOT n = 21 AND contains(tags, 'b') AND absent IS MISSING AND n IS NOT MISSING"), vec![], vec!["S#20", "S#22", "S#23", "S#24"]),
         // `['k']` names a map key as `.k` does.
         (select("PK = 'Q' AND doc['k'][1] = 'x' AND doc.k[0] = 1 AND n < 22"), vec![], vec!["S#20", "S#21"]),
@@ -1310,6 +1313,8 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         (t("SELECT * FROM $T WHERE PK = 'a' AND SK = '2' OR PK = 'a' AND x <> '1'"), vec![], "Overlapping conditions with range keys are not supported in where clause".to_string()),
         (t("SELECT * FROM $T WHERE PK = 'a' AND x IS FOO"), vec![], "Statement wasn't well formed, can't be processed: Expected type name".to_string()),
         // PartiQL types that are no DynamoDB type: placed at the IS.
+        (t("SELECT * FROM $T WHERE PK = 'a' AND v NOT LIKE 'a%'"), vec![], "Unsupported operator in Condition Expression. Operator: like".to_string()),
+        (t("SELECT * FROM $T WHERE PK = 'a' AND -v < 0"), vec![], "Unsupported operator in Condition Expression. Operator: -".to_string()),
         placed("SELECT * FROM $T WHERE PK = 'a' AND x IS NOT INT", vec![], "Unsupported data type for IS operator: INTEGER. Supported data types are [MISSING, NULL, BOOLEAN, BLOB, STRING, NUMERIC, STRUCT, TUPLE, LIST]", "IS", 2),
         ("x IS INT4".to_string(), vec![], "Unsupported operation: IsType".to_string()),
     ] {

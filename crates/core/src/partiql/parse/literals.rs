@@ -13,10 +13,13 @@ impl Parser {
     /// as DynamoDB does; an integer `-0` is zero.
     pub(super) fn negative_number(&mut self) -> Result<Number, DynamoError> {
         let Token::Number(text) = self.next()? else {
-            // `-a`: DynamoDB has only the two-operand minus.
-            return Err(DynamoError::validation(
-                "Incorrect number of operands for operator or function; operator or function: -, number of operands: 1",
-            ));
+            // `-a`: DynamoDB has only the two-operand minus, and conditions
+            // none (DynamoDB Local's words for each).
+            return Err(DynamoError::validation(if self.in_condition {
+                "Unsupported operator in Condition Expression. Operator: -"
+            } else {
+                "Incorrect number of operands for operator or function; operator or function: -, number of operands: 1"
+            }));
         };
         let value = self.number(&format!("-{text}"))?;
         if value.is_zero() && text.contains(['.', 'e', 'E']) {

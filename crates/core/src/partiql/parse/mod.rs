@@ -91,6 +91,7 @@ pub fn parse(text: &str) -> Result<Statement, DynamoError> {
         in_set_value: false,
         in_set_function: false,
         in_item: false,
+        in_condition: false,
     };
     let statement = parser.statement()?;
     if parser.at_keyword("LIMIT") && !parser.at_keyword_ahead(2, "OFFSET") {
@@ -156,6 +157,8 @@ struct Parser {
     in_set_function: bool,
     /// Whether the operand being parsed is inside an INSERT's item.
     in_item: bool,
+    /// Whether a WHERE clause's condition is being parsed.
+    in_condition: bool,
 }
 
 impl Parser {
@@ -335,7 +338,10 @@ impl Parser {
 
     /// A WHERE clause's condition, which must be true or false throughout.
     fn where_condition(&mut self) -> Result<Expr, DynamoError> {
-        let condition = self.condition()?;
+        let outer = std::mem::replace(&mut self.in_condition, true);
+        let condition = self.condition();
+        self.in_condition = outer;
+        let condition = condition?;
         check_boolean(&condition, None)?;
         Ok(condition)
     }
@@ -718,11 +724,42 @@ impl Parser {
                 })
             };
         }
+        // `NOT BETWEEN`, `NOT IN` and `NOT LIKE` negate the test (PartiQL's
+        // forms; DynamoDB Local runs the first two).
+        let negated = self.at_keyword("NOT")
+            && ["BETWEEN", "IN", "LIKE"]
+                .iter()
+                .any(|keyword| self.at_keyword_ahead(1, keyword));
+        if negated {
+            self.at += 1;
+        }
+        let negate = |test: Expr| {
+            if negated {
+                Expr::Not(Box::new(test))
+            } else {
+                test
+            }
+        };
+        if self.eat_keyword("LIKE") {
+            // PartiQL's LIKE parses; DynamoDB's conditions have no such
+            // operator (DynamoDB Local's words).
+            self.sum()?;
+            if self.eat_keyword("ESCAPE") {
+                self.sum()?;
+            }
+            return Err(DynamoError::validation(
+                "Unsupported operator in Condition Expression. Operator: like",
+            ));
+        }
         if self.eat_keyword("BETWEEN") {
             let low = self.sum()?;
             self.keyword("AND")?;
             let high = self.sum()?;
-            return Ok(Expr::Between(Box::new(left), Box::new(low), Box::new(high)));
+            return Ok(negate(Expr::Between(
+                Box::new(left),
+                Box::new(low),
+                Box::new(high),
+            )));
         }
         if self.eat_keyword("IN") {
             let close = if self.eat_symbol("[") {
@@ -736,7 +773,7 @@ impl Parser {
                 options.push(self.sum()?);
             }
             self.symbol(close)?;
-            return Ok(Expr::In(Box::new(left), options));
+            return Ok(negate(Expr::In(Box::new(left), options)));
         }
         let comparison = match self.peek() {
             Some(Token::Symbol("=")) => CompareOp::Eq,
