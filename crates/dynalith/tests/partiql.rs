@@ -1278,6 +1278,11 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         ("SLECT * FROM x".to_string(), vec![], "Statement wasn't well formed, can't be processed: Expected data manipulation".to_string()),
         (t("INSERT INTO $T VALUE ?"), vec![AttributeValue::M(HashMap::from([("PK".to_string(), s("b")), ("SK".to_string(), s("1"))]))], "Unsupported format in item expression. Please use struct format {...} to express item values for insert statement.".to_string()),
         (t("UPDATE $T SET v = 1"), vec![], "Where clause does not contain a mandatory equality on all key attributes".to_string()),
+        // REMOVE takes one path: a comma is left over.
+        (t("UPDATE $T REMOVE a, b WHERE PK = 'a' AND SK = '1'"), vec![], "Statement wasn't well formed, can't be processed: Unexpected token after expression".to_string()),
+        // INSERT's key, in PartiQL's words, then its RETURNING (DynamoDB Local's).
+        (t("INSERT INTO $T VALUE {'PK': 'b'} RETURNING ALL OLD *"), vec![], "Key attribute should be present in the item: Key SK".to_string()),
+        (t("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1'} RETURNING ALL NEW *"), vec![], "RETURNING is not supported in INSERT".to_string()),
         (t("DELETE FROM $T"), vec![], "Where clause does not contain a mandatory equality on all key attributes".to_string()),
         (t("DELETE FROM $T WHERE PK = 'a' AND SK = '1' RETURNING ALL NEW *"), vec![], "Invalid returning clause: RETURNING ALL NEW *. Only RETURNING ALL OLD * is allowed in DELETE statements.".to_string()),
         // Positions are line:column:length, here of the limit's value.

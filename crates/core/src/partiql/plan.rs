@@ -88,7 +88,11 @@ impl Planner<'_> {
                 condition.as_ref(),
                 order_by,
             ),
-            Statement::Insert { table, item } => self.insert(table, item),
+            Statement::Insert {
+                table,
+                item,
+                returning,
+            } => self.insert(table, item, *returning),
             Statement::Update {
                 table,
                 set,
@@ -319,7 +323,7 @@ impl Planner<'_> {
         })
     }
 
-    fn insert(&self, table: &str, item: &Expr) -> Result<Plan, DynamoError> {
+    fn insert(&self, table: &str, item: &Expr, returning: bool) -> Result<Plan, DynamoError> {
         let keys = self.table(table)?.key_schema.clone();
         if !matches!(item, Expr::Call(kind, _) if kind == "map") {
             return Err(DynamoError::validation(
@@ -333,14 +337,24 @@ impl Planner<'_> {
         };
         let mut key = Map::new();
         for attribute in keys.attributes() {
-            if let Some(value) = item.get(&attribute.name) {
-                check_key_type(attribute, value)?;
-                key.insert(
-                    attribute.name.clone(),
-                    serde_json::to_value(value)
-                        .map_err(|e| DynamoError::internal(e.to_string()))?,
-                );
-            }
+            // PartiQL's words for a missing key attribute (DynamoDB Local's;
+            // PutItem says "Missing the key ... in the item").
+            let Some(value) = item.get(&attribute.name) else {
+                return Err(DynamoError::validation(format!(
+                    "Key attribute should be present in the item: Key {}",
+                    attribute.name
+                )));
+            };
+            check_key_type(attribute, value)?;
+            key.insert(
+                attribute.name.clone(),
+                serde_json::to_value(value).map_err(|e| DynamoError::internal(e.to_string()))?,
+            );
+        }
+        if returning {
+            return Err(DynamoError::validation(
+                "RETURNING is not supported in INSERT",
+            ));
         }
         let mut body = Map::new();
         body.insert("TableName".into(), table.into());

@@ -68,6 +68,9 @@ pub enum Statement {
     Insert {
         table: String,
         item: Expr,
+        /// Whether a RETURNING clause follows, which an INSERT parses and
+        /// then refuses (once its item's key is checked).
+        returning: bool,
     },
     Update {
         table: String,

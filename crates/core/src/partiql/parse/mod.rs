@@ -294,7 +294,12 @@ impl Parser {
             };
             self.in_item = false;
             let item = item?;
-            Ok(Statement::Insert { table, item })
+            let returning = self.returning()?.is_some();
+            Ok(Statement::Insert {
+                table,
+                item,
+                returning,
+            })
         } else if self.eat_keyword("UPDATE") {
             self.update()
         } else if self.eat_keyword("FROM") {
@@ -413,6 +418,14 @@ impl Parser {
     fn update(&mut self) -> Result<Statement, DynamoError> {
         let table = self.updated_table()?;
         let (set, remove) = self.update_clauses()?;
+        // The grammar's WHERE is optional: what follows the clauses must
+        // parse before a missing WHERE is refused (`REMOVE a, b` leaves a
+        // token over).
+        if !self.at_keyword("WHERE") {
+            self.returning()?;
+            self.end()?;
+            return Err(no_whole_key());
+        }
         let condition = self.where_clause()?;
         let returning = self.returning()?;
         Ok(Statement::Update {
