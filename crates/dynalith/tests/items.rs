@@ -794,31 +794,26 @@ async fn an_unknown_conditional_operator_is_refused_in_each_layers_words() {
         .await;
     expect_validation(&delete.unwrap_err(), newer);
     // Ahead of an unknown Select and of the missing table.
+    let condition = |operator: aws_sdk_dynamodb::types::ComparisonOperator, values: Vec<Av>| {
+        aws_sdk_dynamodb::types::Condition::builder()
+            .comparison_operator(operator)
+            .set_attribute_value_list(Some(values).filter(|v| !v.is_empty()))
+            .build()
+            .unwrap()
+    };
+    let null = || condition(aws_sdk_dynamodb::types::ComparisonOperator::Null, vec![]);
     let query = client
         .query()
         .table_name(unique_table("absent"))
         .key_conditions(
             "pk",
-            aws_sdk_dynamodb::types::Condition::builder()
-                .comparison_operator(aws_sdk_dynamodb::types::ComparisonOperator::Eq)
-                .attribute_value_list(s("a"))
-                .build()
-                .unwrap(),
+            condition(
+                aws_sdk_dynamodb::types::ComparisonOperator::Eq,
+                vec![s("a")],
+            ),
         )
-        .query_filter(
-            "b",
-            aws_sdk_dynamodb::types::Condition::builder()
-                .comparison_operator(aws_sdk_dynamodb::types::ComparisonOperator::Null)
-                .build()
-                .unwrap(),
-        )
-        .query_filter(
-            "c",
-            aws_sdk_dynamodb::types::Condition::builder()
-                .comparison_operator(aws_sdk_dynamodb::types::ComparisonOperator::Null)
-                .build()
-                .unwrap(),
-        )
+        .query_filter("b", null())
+        .query_filter("c", null())
         .conditional_operator(xor())
         .select(aws_sdk_dynamodb::types::Select::from("BOGUS"))
         .send()
