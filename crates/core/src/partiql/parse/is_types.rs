@@ -25,7 +25,7 @@ use IsType::{Dynamo, Unsupported};
 /// Each type's words, longer spellings ahead of their prefixes. INT4 and
 /// INT8 are known to DynamoDB's parser (recorded: a bare `x IS INT4`
 /// parses), not to DynamoDB Local's; their names follow PartiQL's pattern.
-const TYPES: [(&[&str], IsType); 31] = [
+const TYPES: [(&[&str], IsType); 29] = [
     (&["BOOL"], Dynamo("BOOL")),
     (&["BOOLEAN"], Dynamo("BOOL")),
     (&["STRING"], Dynamo("S")),
@@ -58,8 +58,6 @@ const TYPES: [(&[&str], IsType); 31] = [
     (&["CLOB"], Unsupported("CLOB")),
     (&["SEXP"], Unsupported("SEXP")),
     (&["BAG"], Unsupported("BAG")),
-    (&["MISSING"], Dynamo("MISSING")),
-    (&["NULL"], Dynamo("NULL")),
 ];
 
 /// DynamoDB's refusal of `unsupported`, the type after the `IS` at `is_at`.
@@ -72,8 +70,7 @@ pub(super) fn unsupported_type(name: &str, is_at: Span) -> DynamoError {
 impl Parser {
     /// The type name at the parser's place (after `IS [NOT]`), with its
     /// parameters; "Expected type name" when none starts there. MISSING
-    /// and NULL are read by the caller first; they are here so that a
-    /// bare statement can be recognized whole.
+    /// and NULL, the tests of absence, are the caller's.
     pub(super) fn is_type(&mut self) -> Result<IsType, DynamoError> {
         let found = TYPES.iter().find(|(words, _)| {
             words
@@ -114,7 +111,9 @@ impl Parser {
         let start = self.at;
         self.at += 2;
         self.eat_keyword("NOT");
-        self.is_type()?;
+        if !self.eat_keyword("MISSING") && !self.eat_keyword("NULL") {
+            self.is_type()?;
+        }
         self.eat_symbol(";");
         let whole = self.at == self.tokens.len();
         self.at = start;
