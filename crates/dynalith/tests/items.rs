@@ -844,6 +844,70 @@ async fn an_unknown_conditional_operator_is_refused_in_each_layers_words() {
     );
 }
 
+/// A value nested past the 32-level limit is reported after some member
+/// errors: the current layer's ConditionalOperator check, and, for a
+/// request too deep for that layer (past ~62 levels), Coral's member checks
+/// and DeleteItem's ReturnValues rule (recorded from DynamoDB, 2026-10-09).
+#[tokio::test]
+async fn member_errors_come_ahead_of_a_value_nested_too_deep() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("deep");
+    create_table(&client, &table, None).await;
+    let deep = |levels: usize| {
+        (0..levels).fold(s("leaf"), |inner, _| {
+            Av::M(HashMap::from([("n".to_string(), inner)]))
+        })
+    };
+    let put = client
+        .put_item()
+        .table_name(&table)
+        .item("pk", s("a"))
+        .expected(
+            "a",
+            aws_sdk_dynamodb::types::ExpectedAttributeValue::builder()
+                .value(deep(40))
+                .build(),
+        )
+        .expected(
+            "b",
+            aws_sdk_dynamodb::types::ExpectedAttributeValue::builder()
+                .exists(false)
+                .build(),
+        )
+        .conditional_operator(aws_sdk_dynamodb::types::ConditionalOperator::from("XOR"))
+        .send()
+        .await;
+    expect_validation(
+        &put.unwrap_err(),
+        "Failed to satisfy constraint: Member must satisfy enum value set: [ALL, OR]",
+    );
+    let delete = |levels: usize, return_values: &str| {
+        client
+            .delete_item()
+            .table_name(&table)
+            .key("pk", s("a"))
+            .condition_expression("#d = :deep")
+            .expression_attribute_names("#d", "d")
+            .expression_attribute_values(":deep", deep(levels))
+            .return_values(ReturnValue::from(return_values))
+            .send()
+    };
+    expect_validation(
+        &delete(63, "BOGUS").await.unwrap_err(),
+        "1 validation error detected: Value 'BOGUS' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]",
+    );
+    expect_validation(
+        &delete(100, "UPDATED_NEW").await.unwrap_err(),
+        "ReturnValues can only be ALL_OLD or NONE",
+    );
+    // Nothing else wrong: the depth, in the current layer's envelope.
+    expect_validation(
+        &delete(40, "ALL_OLD").await.unwrap_err(),
+        "1 validation error detected: Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit",
+    );
+}
+
 fn expect_validation<E, R>(error: &aws_sdk_dynamodb::error::SdkError<E, R>, message: &str)
 where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata,

@@ -453,6 +453,65 @@ async fn transactions_are_validated() {
 }
 
 /// Sends a TransactWriteItems of `actions` that must be refused.
+/// A value nested too deep is checked with its action, in request order,
+/// unless the request nests its JSON too deep to be read in order: then it
+/// is reported after every action's other checks (recorded from DynamoDB in
+/// ten Regions, 2026-10-09). The table need not exist: all of this comes
+/// first.
+#[tokio::test]
+async fn a_value_nested_too_deep_is_reported_in_its_place() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("absent");
+    let deep = |levels: usize| {
+        (0..levels).fold(s("leaf"), |inner, _| {
+            Av::M([("n".to_string(), inner)].into())
+        })
+    };
+    let with = |key: &str, name: &str, value: Av| {
+        let mut item = pk(key);
+        item.insert(name.to_string(), value);
+        put(&table, item)
+    };
+    let nested = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
+    let syntax = TransactWriteItem::builder()
+        .put(
+            Put::builder()
+                .table_name(&table)
+                .set_item(Some(pk("c")))
+                .condition_expression("a = = b")
+                .build()
+                .unwrap(),
+        )
+        .build();
+    let cases = [
+        // 40 levels: in request order, ahead of a later action's problem.
+        (
+            vec![with("a", "d", deep(40)), with("b", "", s("x"))],
+            nested,
+        ),
+        (
+            vec![with("a", "", s("x")), with("b", "d", deep(40))],
+            "Empty attribute name",
+        ),
+        // 100 levels: after every other check, the same action's included.
+        (
+            vec![with("a", "", s("x")), with("b", "d", deep(100))],
+            "Empty attribute name",
+        ),
+        (
+            vec![with("b", "d", deep(100)), syntax],
+            "Invalid ConditionExpression: Syntax error; token: \"=\", near: \"= = b\"",
+        ),
+        (vec![with("b", "d", deep(100))], nested),
+    ];
+    for (actions, message) in cases {
+        let error = refused(&client, actions).await;
+        assert_eq!(error_code(&error), "ValidationException");
+        assert_eq!(error_message(&error), message);
+    }
+}
+
 async fn refused(
     client: &Client,
     actions: Vec<TransactWriteItem>,

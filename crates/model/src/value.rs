@@ -218,6 +218,24 @@ thread_local! {
     /// The layer reading the request being deserialized on this thread:
     /// serde's derived code cannot carry it down to the values.
     static LAYER: std::cell::Cell<ValueLayer> = const { std::cell::Cell::new(ValueLayer::Legacy) };
+    /// Whether values nested too deep are read as NULL rather than refused.
+    static PAST_DEPTH: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `read` (a deserialization) with every value nested past
+/// [`MAX_NESTING_DEPTH`] read as NULL, skipped without recursion, instead
+/// of refused: to read a request that is refused for its depth anyway and
+/// find what DynamoDB reports ahead of that. What it reads must never be
+/// written.
+pub fn read_past_depth<T>(read: impl FnOnce() -> T) -> T {
+    struct Restore(bool);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            PAST_DEPTH.with(|p| p.set(self.0));
+        }
+    }
+    let _restore = Restore(PAST_DEPTH.with(|p| p.replace(true)));
+    read()
 }
 
 /// Runs `read` (a deserialization) with values read in `layer`'s rules.
@@ -253,6 +271,10 @@ impl<'de> DeserializeSeed<'de> for ValueSeed {
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
         // `depth` counts from 0 at a top-level attribute.
         if self.depth >= MAX_NESTING_DEPTH {
+            if PAST_DEPTH.with(|p| p.get()) {
+                deserializer.deserialize_ignored_any(IgnoredAny)?;
+                return Ok(AttributeValue::Null);
+            }
             return Err(validation_error(NESTED_TOO_DEEP));
         }
         deserializer.deserialize_map(self)
@@ -600,6 +622,12 @@ mod tests {
         assert!(parse(&nest(MAX_NESTING_DEPTH))
             .unwrap_err()
             .contains(NESTED_TOO_DEEP));
+        // Read past the limit, the too deep value is NULL, however deep
+        // (serde_json would refuse 128 levels of recursion), and reading
+        // refuses it again afterwards.
+        let past = read_past_depth(|| parse(&nest(500))).unwrap();
+        assert_eq!(past.nesting_levels(), MAX_NESTING_DEPTH + 1);
+        assert!(parse(&nest(MAX_NESTING_DEPTH)).is_err());
     }
 
     #[test]

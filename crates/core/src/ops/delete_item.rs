@@ -2,7 +2,7 @@
 
 use super::conditional_write::{Checked, ConditionalWrite};
 use super::expressions::{self, Names, Values};
-use super::write_members::DELETE_ITEM_FALLBACK;
+use super::write_members::{self, DELETE_ITEM_FALLBACK};
 use crate::primary_key::key_of_key_param;
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
@@ -36,7 +36,9 @@ pub fn execute(
     body: &[u8],
     context: &crate::RequestContext,
 ) -> Result<Vec<u8>, DynamoError> {
-    let input: DeleteItemInput = parse_single_write_input(body)?;
+    let input: DeleteItemInput = parse_single_write_input(body).map_err(|e| {
+        write_members::refuse_before_depth(body, e, "key", &DELETE_ITEM_FALLBACK, true)
+    })?;
     let write = ConditionalWrite {
         table_name: input.table_name.as_deref(),
         return_values: input.return_values.as_deref(),

@@ -249,7 +249,7 @@ pub(crate) fn execute_request(
     let result = execute(db, operation, body, context);
     match operation {
         Operation::PutItem | Operation::UpdateItem | Operation::DeleteItem => {
-            result.map_err(request_checks::in_current_layer)
+            result.map_err(|e| request_checks::in_current_layer(e, body))
         }
         _ => result,
     }

@@ -35,9 +35,14 @@ const EXPECTED_FAULTS: [&str; 7] = [
     "AttributeValueList can only be used with a ComparisonOperator",
 ];
 
-/// `error` as PutItem, UpdateItem and DeleteItem report it.
-pub fn in_current_layer(mut error: DynamoError) -> DynamoError {
-    if error.kind != ErrorKind::Validation || !is_request_check(&error.message) {
+/// `error` as PutItem, UpdateItem and DeleteItem report it for `body`: a
+/// request nested too deep for the current layer falls back to Coral,
+/// which reports its checks bare (`write_members::refuse_before_depth`).
+pub fn in_current_layer(mut error: DynamoError, body: &[u8]) -> DynamoError {
+    if error.kind != ErrorKind::Validation
+        || !is_request_check(&error.message)
+        || !super::write_members::read_by_current_layer(body)
+    {
         return error;
     }
     let message = error.message.as_str();
@@ -65,7 +70,7 @@ mod tests {
     use super::*;
 
     fn reported(message: &str) -> String {
-        in_current_layer(DynamoError::validation(message)).message
+        in_current_layer(DynamoError::validation(message), b"{}").message
     }
 
     #[test]
@@ -95,7 +100,7 @@ mod tests {
             "The conditional request failed",
         );
         assert_eq!(
-            in_current_layer(failed).message,
+            in_current_layer(failed, b"{}").message,
             "The conditional request failed"
         );
     }

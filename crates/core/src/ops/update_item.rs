@@ -3,7 +3,7 @@
 //! write's transaction, after the condition.
 
 use super::expressions::{self, ExpressionTexts, Names, Values, WriteCondition};
-use super::write_members::{WriteMembers, UPDATE_ITEM_FALLBACK};
+use super::write_members::{self, WriteMembers, UPDATE_ITEM_FALLBACK};
 use crate::capacity::{self, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::key_of_key_param;
@@ -71,7 +71,9 @@ pub fn execute(
     body: &[u8],
     context: &crate::RequestContext,
 ) -> Result<Vec<u8>, DynamoError> {
-    let input: UpdateItemInput = parse_single_write_input(body)?;
+    let input: UpdateItemInput = parse_single_write_input(body).map_err(|e| {
+        write_members::refuse_before_depth(body, e, "key", &UPDATE_ITEM_FALLBACK, false)
+    })?;
     check_members(&input)?;
     let table_name =
         crate::table_reference::required(input.table_name.as_deref(), "tableName", context)?;

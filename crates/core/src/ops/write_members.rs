@@ -18,7 +18,10 @@
 //! members; `tests::fallback_orders_are_javas_hash_map_order` derives them.
 
 use crate::validate::{self, Violations};
+use dynalith_model::value::NESTED_TOO_DEEP;
 use dynalith_model::{DynamoError, Item};
+use serde::de::IgnoredAny;
+use serde::Deserialize;
 
 /// One member Coral checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,7 +101,11 @@ impl WriteMembers<'_> {
     pub fn check(&self, fallback: &[Member; 7]) -> Result<(), DynamoError> {
         let readable = self.table_name.is_some() && self.subject.is_some();
         validate::current_layer_conditional_operator(self.conditional_operator, readable)?;
-        let order = if readable { &READ_ORDER } else { fallback };
+        self.check_in(if readable { &READ_ORDER } else { fallback })
+    }
+
+    /// Coral's checks of every member, errors listed in `order`.
+    fn check_in(&self, order: &[Member; 7]) -> Result<(), DynamoError> {
         let mut v = Violations::new();
         for member in order {
             self.check_one(&mut v, *member);
@@ -129,6 +136,114 @@ impl WriteMembers<'_> {
             ),
         }
     }
+}
+
+/// How deep DynamoDB's current layer reads a request's JSON: deeper, the
+/// request falls back to Coral (recorded 2026-10-09 by the paritysuite
+/// suite's deepRequests tests: a value nested 40 levels deep is read by the
+/// current layer, one nested 63 levels is not, and JSON nesting of 128 is
+/// where 62 and 63 levels part).
+const CURRENT_LAYER_JSON_DEPTH: usize = 128;
+
+/// The members `refuse_before_depth` reads, the values skipped unread (and
+/// without recursion, however deep they nest).
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ShallowMembers {
+    table_name: Option<String>,
+    item: Option<IgnoredAny>,
+    key: Option<IgnoredAny>,
+    return_values: Option<String>,
+    return_consumed_capacity: Option<String>,
+    return_item_collection_metrics: Option<String>,
+    conditional_operator: Option<String>,
+    return_values_on_condition_check_failure: Option<String>,
+}
+
+/// What a single-item write reports when a value in `body` nests too deep
+/// (`error`, from reading it): DynamoDB checks some members first. The
+/// current layer refuses an unknown ConditionalOperator ahead of the depth;
+/// a request too deep for it falls back to Coral, whose member errors come
+/// first in its words, and then, for PutItem and DeleteItem
+/// (`old_or_none`), a ReturnValues other than ALL_OLD or NONE (all
+/// recorded 2026-10-09). `subject_path` is "item" or "key".
+pub fn refuse_before_depth(
+    body: &[u8],
+    error: DynamoError,
+    subject_path: &str,
+    fallback: &[Member; 7],
+    old_or_none: bool,
+) -> DynamoError {
+    if !error.message.contains(NESTED_TOO_DEEP) {
+        return error;
+    }
+    let Ok(members) = serde_json::from_slice::<ShallowMembers>(body) else {
+        return error;
+    };
+    let subject = if subject_path == "item" {
+        members.item
+    } else {
+        members.key
+    }
+    .map(|_| Item::new());
+    let write = WriteMembers {
+        table_name: members.table_name.as_deref(),
+        subject: &subject,
+        subject_path,
+        return_values: members.return_values.as_deref(),
+        return_consumed_capacity: members.return_consumed_capacity.as_deref(),
+        return_item_collection_metrics: members.return_item_collection_metrics.as_deref(),
+        conditional_operator: members.conditional_operator.as_deref(),
+        return_values_on_condition_check_failure: members
+            .return_values_on_condition_check_failure
+            .as_deref(),
+    };
+    let readable = write.table_name.is_some() && subject.is_some();
+    let refusal = if read_by_current_layer(body) {
+        validate::current_layer_conditional_operator(write.conditional_operator, readable)
+    } else {
+        write
+            .check_in(fallback)
+            .and_then(|()| match write.return_values {
+                Some(other) if old_or_none && !matches!(other, "NONE" | "ALL_OLD") => Err(
+                    DynamoError::validation("ReturnValues can only be ALL_OLD or NONE"),
+                ),
+                _ => Ok(()),
+            })
+    };
+    refusal.err().unwrap_or(error)
+}
+
+/// Whether DynamoDB's current layer reads `body`, or Coral does.
+pub fn read_by_current_layer(body: &[u8]) -> bool {
+    json_depth(body) <= CURRENT_LAYER_JSON_DEPTH
+}
+
+/// How deep `body`'s JSON nests (objects and arrays), strings skipped.
+fn json_depth(body: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &byte in body {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'{' | b'[' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
 }
 
 #[cfg(test)]
@@ -224,6 +339,73 @@ mod tests {
              Value 'INVALID' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]; \
              Value null at 'key' failed to satisfy constraint: Member must not be null"
         );
+    }
+
+    /// `{"TableName": "table", <subject>: {"pk": {"S": "a"}}, "d": <value nested
+    /// `levels` maps deep>, ...}`, with `members` after it.
+    fn deep_body(subject: &str, levels: usize, members: &str) -> Vec<u8> {
+        let value = "{\"M\":{\"n\":".repeat(levels) + "{\"S\":\"leaf\"}" + &"}}".repeat(levels);
+        format!(r#"{{"TableName":"table","{subject}":{{"pk":{{"S":"a"}},"d":{value}}}{members}}}"#)
+            .into_bytes()
+    }
+
+    fn too_deep() -> DynamoError {
+        DynamoError::validation(format!("1 validation error detected: {NESTED_TOO_DEEP}"))
+    }
+
+    #[test]
+    fn members_are_refused_ahead_of_a_value_nested_too_deep() {
+        let refused = |body: &[u8], fallback, old_or_none| {
+            refuse_before_depth(body, too_deep(), "item", fallback, old_or_none).message
+        };
+        // Read by the current layer (40 levels): its words for the operator.
+        let body = deep_body(
+            "Item",
+            40,
+            r#","ConditionalOperator":"XOR","ReturnValues":"BOGUS""#,
+        );
+        assert!(read_by_current_layer(&body));
+        assert_eq!(
+            refused(&body, &PUT_ITEM_FALLBACK, true),
+            "Failed to satisfy constraint: Member must satisfy enum value set: [ALL, OR]"
+        );
+        // Too deep for it (100 levels): Coral's words, every member error.
+        let body = deep_body(
+            "Item",
+            100,
+            r#","ConditionalOperator":"XOR","ReturnValues":"BOGUS""#,
+        );
+        assert!(!read_by_current_layer(&body));
+        assert_eq!(
+            refused(&body, &PUT_ITEM_FALLBACK, true),
+            "2 validation errors detected: \
+             Value 'BOGUS' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]; \
+             Value 'XOR' at 'conditionalOperator' failed to satisfy constraint: Member must satisfy enum value set: [OR, AND]"
+        );
+        let body = deep_body("Item", 63, r#","ReturnValues":"UPDATED_NEW""#);
+        assert_eq!(
+            refused(&body, &PUT_ITEM_FALLBACK, true),
+            "ReturnValues can only be ALL_OLD or NONE"
+        );
+        assert_eq!(
+            refused(&body, &UPDATE_ITEM_FALLBACK, false),
+            too_deep().message
+        );
+        // Nothing else wrong: the depth.
+        let body = deep_body("Item", 100, "");
+        assert_eq!(refused(&body, &PUT_ITEM_FALLBACK, true), too_deep().message);
+    }
+
+    #[test]
+    fn the_current_layer_reads_json_up_to_128_levels() {
+        // 62 levels of maps in an item's attribute nest the JSON 127 deep,
+        // 63 levels 129 (brackets in strings do not count).
+        assert!(read_by_current_layer(&deep_body(
+            "Item",
+            62,
+            r#","S":"{{[[""#
+        )));
+        assert!(!read_by_current_layer(&deep_body("Item", 63, "")));
     }
 
     #[test]
