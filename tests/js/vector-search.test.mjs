@@ -73,6 +73,20 @@ describe('vector search with the JavaScript SDK', { skip: SKIP }, () => {
     assert.deepEqual(Object.keys(found.SearchResults[0].Item).sort(), ['PK', 'tenant', 'title']);
     assert.ok(found.ConsumedCapacity.VectorSearchRequestBytes > 0);
 
+    // A write reports what it wrote to the vector index under INDEXES only,
+    // at least 1,024 bytes, and nothing when the entry stays as it was
+    // (DynamoDB's metering, recorded 2026).
+    const written = { PK: 'doc-6', tenant: 'acme', title: 'FAQ', embedding: [0, 0, 1, 0] };
+    const first = await docClient.send(new PutCommand({
+      TableName: TABLE, Item: written, ReturnConsumedCapacity: 'INDEXES',
+    }));
+    assert.equal(first.ConsumedCapacity.VectorIndexes.by_embedding.VectorWriteRequestBytes, 1024);
+    assert.equal(first.ConsumedCapacity.CapacityUnits, 1);
+    const again = await docClient.send(new PutCommand({
+      TableName: TABLE, Item: { ...written, body: 'not projected' }, ReturnConsumedCapacity: 'INDEXES',
+    }));
+    assert.equal(again.ConsumedCapacity.VectorIndexes, undefined);
+
     await assert.rejects(docClient.send(new PutCommand({
       TableName: TABLE, Item: { PK: 'bad', tenant: 'acme', embedding: [1, 2] },
     })), (err) => err.name === 'ValidationException' && /Invalid size for parameter embedding, Expected: 4, Actual: 2/.test(err.message));

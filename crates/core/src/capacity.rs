@@ -65,6 +65,9 @@ pub struct Consumed {
     pub write_units: f64,
     /// Units charged to each index, in the order they were charged.
     pub indexes: Vec<IndexUnits>,
+    /// VectorWriteRequestBytes of each vector index written, in bytes
+    /// rather than units and outside CapacityUnits (`vectors::capacity`).
+    pub vector_bytes: Vec<(String, usize)>,
 }
 
 impl Consumed {
@@ -114,6 +117,12 @@ impl Consumed {
                 None => self.indexes.push(charge.clone()),
             }
         }
+        for (name, bytes) in &other.vector_bytes {
+            match self.vector_bytes.iter_mut().find(|(n, _)| n == name) {
+                Some((_, existing)) => *existing += bytes,
+                None => self.vector_bytes.push((name.clone(), *bytes)),
+            }
+        }
     }
 
     fn total_units(&self) -> f64 {
@@ -157,6 +166,14 @@ impl Consumed {
                     if !charged.is_empty() {
                         out.insert(member.into(), Value::Object(charged));
                     }
+                }
+                if !self.vector_bytes.is_empty() {
+                    let written: Map<String, Value> = (self.vector_bytes.iter())
+                        .map(|(name, bytes)| {
+                            (name.clone(), json!({ "VectorWriteRequestBytes": bytes }))
+                        })
+                        .collect();
+                    out.insert("VectorIndexes".into(), Value::Object(written));
                 }
             }
         }

@@ -17,6 +17,7 @@ use crate::catalog::{IndexStatus, TableMeta};
 use crate::counters::{CounterDeltas, CounterPlace};
 use crate::index::{self, IndexUnits};
 use crate::throughput::{Direction, Partition};
+use crate::vectors::capacity::billed_size;
 use crate::{keys, storage_error, stored_item, Database};
 use dynalith_model::{AttributeValue, DynamoError, ErrorKind, Item};
 use dynalith_storage::{StorageError, Transaction};
@@ -86,8 +87,13 @@ pub struct WriteOutcome {
     pub old_size: usize,
     pub new: Option<Item>,
     pub new_size: usize,
+    /// The larger of the old and new item's sizes as a write bills them
+    /// (`vectors::capacity::billed_size`).
+    pub billed_size: usize,
     /// Write units charged to each index the write touched.
     pub index_units: Vec<IndexUnits>,
+    /// VectorWriteRequestBytes of each vector index whose entry changed.
+    pub vector_bytes: Vec<(String, usize)>,
     /// On tables with local indexes: the item's partition-key value and its
     /// item collection's size after the write.
     pub collection: Option<(Item, i64)>,
@@ -97,12 +103,15 @@ impl WriteOutcome {
     /// The units charged to the table itself: the larger of the old and
     /// new item (a failed condition still costs the item's size).
     pub fn table_units(&self) -> f64 {
-        crate::capacity::write_units(self.old_size.max(self.new_size))
+        crate::capacity::write_units(self.billed_size)
     }
 
     /// The capacity the write consumed on the table and its indexes.
     pub fn consumed(&self) -> crate::capacity::Consumed {
-        crate::capacity::Consumed::write(self.table_units()).with_indexes(&self.index_units, false)
+        let mut consumed = crate::capacity::Consumed::write(self.table_units())
+            .with_indexes(&self.index_units, false);
+        consumed.vector_bytes = self.vector_bytes.clone();
+        consumed
     }
 
     /// ItemCollectionMetrics, on tables with local indexes.
@@ -243,6 +252,7 @@ impl Database {
                 // index entry, counter or item collection (DynamoDB reports
                 // no ItemCollectionMetrics for it either).
                 Mutation::Delete | Mutation::Expire | Mutation::Keep => {
+                    outcome.billed_size = billed_size(&table, old.as_ref(), old_size);
                     outcome.new_size = old_size;
                     outcome.old = old;
                     outcome.old_size = old_size;
@@ -266,6 +276,13 @@ impl Database {
                 sequenced.push((SequencedKey::History(table.id), record));
             }
             outcome.index_units = derived.index_units;
+            outcome.billed_size = billed_size(&table, old.as_ref(), old_size).max(billed_size(
+                &table,
+                new.as_ref(),
+                new_size,
+            ));
+            outcome.vector_bytes =
+                crate::vectors::capacity::write_bytes(&table, old.as_ref(), new.as_ref());
             outcome.new = new;
             outcome.new_size = new_size;
             outcome.old = old;
@@ -323,10 +340,14 @@ impl Database {
     ) -> Result<Derived, WriteError> {
         let count_delta = i64::from(change.new.is_some()) - i64::from(change.old.is_some());
         let size_delta = change.new_size as i64 - change.old_size as i64;
+        // TableSizeBytes counts items at the size a write bills them.
+        let billed = |item: Option<(&Item, &[u8])>, size| {
+            billed_size(table, item.map(|(item, _)| item), size) as i64
+        };
         pending.counters.add(
             CounterPlace::of_table(table, change.counter_shard),
             count_delta,
-            size_delta,
+            billed(change.new, change.new_size) - billed(change.old, change.old_size),
         );
         let mut derived = Derived::default();
         let mut collection_delta = size_delta;

@@ -648,7 +648,9 @@ fn consumed_by(action: &Action<'_>, outcome: &WriteOutcome) -> (Direction, Consu
             ..i.clone()
         })
         .collect();
-    let consumed = Consumed::write(2.0 * outcome.table_units()).with_indexes(&doubled, false);
+    let mut consumed = Consumed::write(2.0 * outcome.table_units()).with_indexes(&doubled, false);
+    // Bytes, not units: a transaction does not double them (not recorded).
+    consumed.vector_bytes = outcome.vector_bytes.clone();
     (Direction::Write, consumed)
 }
 

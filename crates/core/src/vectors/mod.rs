@@ -13,6 +13,7 @@
 //! Messages are DynamoDB's where they were recorded (the troubleshooting
 //! guide, and dynoxide's captures from DynamoDB, August 2026).
 
+pub mod capacity;
 pub mod score;
 
 use crate::catalog::{BillingMode, IndexProjection, KeyAttribute, ScalarType, TableMeta};

@@ -411,3 +411,59 @@ fn a_restore_keeps_the_vector_indexes_the_override_names() {
         .message
         .contains("only supported for PAY_PER_REQUEST"));
 }
+
+/// A write's capacity on a table with a vector index (`vectors::capacity`):
+/// the item billed with its vector at four bytes per dimension, and, under
+/// INDEXES, VectorWriteRequestBytes for the index whose entry changed.
+#[test]
+fn writes_report_vector_write_bytes_and_bill_vectors_by_dimension() {
+    let db = open();
+    table(&db, "COSINE");
+    let wide = "12345678901234567890123456789012345678";
+    let write = |item: Value, mode: &str| {
+        call(
+            &db,
+            Operation::PutItem,
+            &json!({"TableName": "docs", "Item": item, "ReturnConsumedCapacity": mode}),
+        )
+        .unwrap()["ConsumedCapacity"]
+            .clone()
+    };
+    // 1,024 bytes billed: "pk" "a1" (4), "v" and 3 x 4 bytes (13), "pad"
+    // and its string (3 + 1,004). Its numbers would make it 1,073 bytes.
+    let billed = |key: &str, pad: usize| {
+        json!({"pk": {"S": key}, "v": {"L": [{"N": wide}, {"N": wide}, {"N": wide}]},
+               "pad": {"S": "p".repeat(pad)}})
+    };
+    assert_eq!(write(billed("a1", 1004), "TOTAL")["CapacityUnits"], 1.0);
+    assert_eq!(write(billed("a2", 1005), "TOTAL")["CapacityUnits"], 2.0);
+    // The index holds keys, vector, search schema and `title`: an entry
+    // under 1,024 bytes reports the floor, TOTAL reports none.
+    let item = json!({"pk": {"S": "w"}, "tenant": {"S": "t"}, "v": vector(&[1.0, 0.0, 0.0]),
+                      "title": {"S": "x"}, "body": {"S": "b"}});
+    let total = write(item.clone(), "TOTAL");
+    assert!(total.get("VectorIndexes").is_none());
+    let mut changed = item.clone();
+    changed["title"] = json!({"S": "x".repeat(2000)});
+    let indexes = write(changed.clone(), "INDEXES");
+    // pk 2 + 1, tenant 6 + 1, v 1 + 12, title 5 + 2,000.
+    assert_eq!(
+        indexes["VectorIndexes"]["by_meaning"]["VectorWriteRequestBytes"],
+        2028
+    );
+    assert_eq!(indexes["CapacityUnits"], 2.0);
+    // Nothing the index holds changed (body is not projected): no report.
+    changed["body"] = json!({"S": "other"});
+    assert!(write(changed, "INDEXES").get("VectorIndexes").is_none());
+    let small = json!({"pk": {"S": "s"}, "v": vector(&[0.0, 1.0, 0.0])});
+    assert_eq!(
+        write(small, "INDEXES")["VectorIndexes"]["by_meaning"]["VectorWriteRequestBytes"],
+        1024
+    );
+    // TableSizeBytes counts items at their billed size.
+    let described = call(&db, Operation::DescribeTable, &json!({"TableName": "docs"})).unwrap();
+    let size = described["Table"]["TableSizeBytes"].as_i64().unwrap();
+    // a1, a2; w as last written (its entry and `body`, 4 + 5); s.
+    let expected = [1024, 1025, 2028 + 9, 3 + 13].iter().sum::<i64>();
+    assert_eq!(size, expected);
+}
