@@ -1302,7 +1302,10 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         (t("SELECT * FROM $T WHERE PK = 'a' AND v = MISSING"), vec![], "MISSING must be compared using IS operator".to_string()),
         placed("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1', 'v': MISSING}", vec![], "Unsupported data type: MISSING under key root", "MISSING", 7),
         placed("INSERT INTO $T VALUE {'PK': 'b', 'SK': '1', 'v': {'w': MISSING}}", vec![], "Unsupported data type: LiteralMissing under key root.w", "MISSING", 7),
-        (t("SELECT * FROM $T WHERE PK = `a`"), vec![], "Ion Literals are not supported".to_string()),
+        // Ion literals: their Ion type, their place in the value, the token's
+        // place (DynamoDB Local's words).
+        placed("SELECT * FROM $T WHERE PK = `a`", vec![], "Ion Literals are not supported: SYMBOL under key root", "`a`", 3),
+        placed("INSERT INTO $T VALUE {'PK': 'q', 'SK': '1', 'm': {'y': [1, `1.5`]}}", vec![], "Ion Literals are not supported: DECIMAL under key root.y.1", "`1.5`", 5),
         // A key value of another type than the key's, wherever it is given.
         (t("SELECT * FROM $T WHERE PK = 1"), vec![], "Key attribute's data type should match its data type in table's schema: Key PK".to_string()),
         (t("SELECT * FROM $T WHERE PK = 'a' AND SK BETWEEN 1 AND 2"), vec![], "Key attribute's data type should match its data type in table's schema: Key SK".to_string()),

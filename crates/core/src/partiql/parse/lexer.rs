@@ -14,6 +14,8 @@ pub(super) enum Token {
     Number(String),
     Symbol(&'static str),
     Parameter,
+    /// An Ion literal, between backticks.
+    Ion(String),
 }
 
 const SYMBOLS: [&str; 23] = [
@@ -139,7 +141,11 @@ pub(super) fn tokenize(text: &str) -> Result<(Vec<Token>, Vec<Span>), DynamoErro
             tokens.push(Token::Parameter);
             i += 1;
         } else if c == '`' {
-            return Err(DynamoError::validation("Ion Literals are not supported"));
+            let Some(length) = chars[i + 1..].iter().position(|&c| c == '`') else {
+                return Err(malformed("unterminated Ion literal"));
+            };
+            tokens.push(Token::Ion(chars[i + 1..i + 1 + length].iter().collect()));
+            i += length + 2;
         } else if c == '+' || c == '-' {
             tokens.push(Token::Symbol(if c == '+' { "+" } else { "-" }));
             i += 1;

@@ -17,6 +17,7 @@
 //! map, `[...]` a list and `<<...>>` a set. Keywords are case-insensitive.
 
 mod ast;
+mod ion;
 mod is_types;
 mod lexer;
 mod literals;
@@ -92,21 +93,16 @@ pub fn parse(text: &str) -> Result<Statement, DynamoError> {
         in_set_function: false,
         in_item: false,
         in_condition: false,
+        ion_literal: None,
     };
-    let statement = parser.statement()?;
-    if parser.at_keyword("LIMIT") && !parser.at_keyword_ahead(2, "OFFSET") {
-        // The request's Limit member limits a SELECT, not the text.
-        // DynamoDB points at the limit's value.
-        return Err(DynamoError::validation(format!(
-            "Unsupported clause: LIMIT at {}",
-            parser.span(parser.at + 1)
-        )));
+    let parsed = parser.whole_statement();
+    // An Ion literal is refused once the statement has parsed, ahead of
+    // the refusals met after it (DynamoDB Local's order).
+    match (parsed, parser.ion_literal.take()) {
+        (Err(syntax), _) if syntax.message.starts_with(MALFORMED) => Err(syntax),
+        (_, Some(ion)) => Err(ion),
+        (parsed, None) => parsed,
     }
-    if parser.at_keyword("GROUP") && parser.at_keyword_ahead(1, "BY") {
-        return Err(DynamoError::validation("Unsupported clause: GROUP BY"));
-    }
-    parser.end()?;
-    Ok(statement)
 }
 
 /// PartiQL's parser's words for a token after a complete statement.
@@ -159,9 +155,28 @@ struct Parser {
     in_item: bool,
     /// Whether a WHERE clause's condition is being parsed.
     in_condition: bool,
+    /// The refusal of the first Ion literal met (`ion`).
+    ion_literal: Option<DynamoError>,
 }
 
 impl Parser {
+    fn whole_statement(&mut self) -> Result<Statement, DynamoError> {
+        let statement = self.statement()?;
+        if self.at_keyword("LIMIT") && !self.at_keyword_ahead(2, "OFFSET") {
+            // The request's Limit member limits a SELECT, not the text.
+            // DynamoDB points at the limit's value.
+            return Err(DynamoError::validation(format!(
+                "Unsupported clause: LIMIT at {}",
+                self.span(self.at + 1)
+            )));
+        }
+        if self.at_keyword("GROUP") && self.at_keyword_ahead(1, "BY") {
+            return Err(DynamoError::validation("Unsupported clause: GROUP BY"));
+        }
+        self.end()?;
+        Ok(statement)
+    }
+
     /// Runs `inner` one nesting level deeper.
     fn nested<T>(
         &mut self,
@@ -845,6 +860,17 @@ impl Parser {
             Some(Token::Text(text)) => {
                 self.at += 1;
                 Ok(Expr::Value(AttributeValue::S(text)))
+            }
+            Some(Token::Ion(text)) => {
+                let refusal = DynamoError::validation(format!(
+                    "Ion Literals are not supported: {} under key {} at {}",
+                    ion::ion_type(&text),
+                    self.literal_place(),
+                    self.span(self.at)
+                ));
+                self.ion_literal.get_or_insert(refusal);
+                self.at += 1;
+                Ok(Expr::Value(AttributeValue::Null))
             }
             Some(Token::Number(text)) => {
                 self.at += 1;
