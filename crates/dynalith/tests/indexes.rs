@@ -327,6 +327,20 @@ async fn projections_hold_exactly_their_attributes() {
         error_message(&err),
         "One or more parameter values were invalid: Global secondary index ByTag does not project [size, person, n]"
     );
+    // PartiQL lists them as the statement does, ahead of the WHERE
+    // clause's checks (recorded from DynamoDB).
+    let err = client
+        .execute_statement()
+        .statement(format!(
+            r#"SELECT "size", n, person, n FROM "{table}"."ByTag" WHERE tag = 't' AND nope = 1"#
+        ))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(
+        error_message(&err),
+        "One or more parameter values were invalid: Global secondary index ByTag does not project [size, n, person]"
+    );
 }
 
 #[tokio::test]

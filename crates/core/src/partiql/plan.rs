@@ -18,7 +18,7 @@
 use super::order_by;
 use super::parse::{self, no_whole_key, Expr, OrderKey, Path, Returning, Statement, Step};
 use super::translate::{self, Placeholders};
-use crate::catalog::{KeyAttribute, KeySchema};
+use crate::catalog::{IndexKind, IndexMeta, IndexProjection, KeyAttribute, KeySchema, TableMeta};
 use crate::ops::Operation;
 use crate::Database;
 use dynalith_expr::ast::CompareOp;
@@ -236,6 +236,9 @@ impl Planner<'_> {
         // "multi-attribute").
         if keys.is_multi_attribute() {
             return Err(multi_attribute_refusal());
+        }
+        if let (Some(index), Some(projection)) = (index.and_then(|i| meta.index(i)), projection) {
+            refuse_unprojected_columns(&meta, index, projection)?;
         }
         let descending = order_by::descending(order_by, condition, &keys)?;
         if let (Some(condition), Some(sort)) = (condition, &keys.sort) {
@@ -803,6 +806,37 @@ fn is_sort_key_condition(condition: &Expr, sort: &str) -> bool {
         ),
         _ => false,
     }
+}
+
+/// A SELECT may not name what a global index it reads does not project.
+/// DynamoDB lists the columns in the statement's order (Query lists them
+/// in a Java HashSet's), and checks this ahead of the WHERE clause's keys
+/// and filters (recorded from DynamoDB, 2026-08 to 2026-10, by other
+/// conformance suites: `SELECT zdrop, adrop` names `[zdrop, adrop]`).
+fn refuse_unprojected_columns(
+    table: &TableMeta,
+    index: &IndexMeta,
+    projection: &[Path],
+) -> Result<(), DynamoError> {
+    if index.kind != IndexKind::Global || index.projection == IndexProjection::All {
+        return Ok(());
+    }
+    let mut missing: Vec<&str> = Vec::new();
+    for path in projection {
+        if let Some(Step::Name(column)) = path.first() {
+            if !index.projects(table, column) && !missing.contains(&column.as_str()) {
+                missing.push(column);
+            }
+        }
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(DynamoError::validation(format!(
+        "One or more parameter values were invalid: Global secondary index {} does not project [{}]",
+        index.name,
+        missing.join(", ")
+    )))
 }
 
 /// DynamoDB's refusal of an index (or table) whose key has several
