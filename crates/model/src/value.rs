@@ -228,25 +228,28 @@ thread_local! {
 /// find what DynamoDB reports ahead of that. What it reads must never be
 /// written.
 pub fn read_past_depth<T>(read: impl FnOnce() -> T) -> T {
-    struct Restore(bool);
-    impl Drop for Restore {
-        fn drop(&mut self) {
-            PAST_DEPTH.with(|p| p.set(self.0));
-        }
-    }
-    let _restore = Restore(PAST_DEPTH.with(|p| p.replace(true)));
-    read()
+    with_setting(&PAST_DEPTH, true, read)
 }
 
 /// Runs `read` (a deserialization) with values read in `layer`'s rules.
 pub(crate) fn read_in<T>(layer: ValueLayer, read: impl FnOnce() -> T) -> T {
-    struct Restore(ValueLayer);
-    impl Drop for Restore {
+    with_setting(&LAYER, layer, read)
+}
+
+/// Runs `read` with the thread's `setting` at `value`, restored after,
+/// even if `read` panics.
+fn with_setting<S: Copy + 'static, T>(
+    setting: &'static std::thread::LocalKey<std::cell::Cell<S>>,
+    value: S,
+    read: impl FnOnce() -> T,
+) -> T {
+    struct Restore<S: Copy + 'static>(&'static std::thread::LocalKey<std::cell::Cell<S>>, S);
+    impl<S: Copy + 'static> Drop for Restore<S> {
         fn drop(&mut self) {
-            LAYER.with(|l| l.set(self.0));
+            self.0.with(|cell| cell.set(self.1));
         }
     }
-    let _restore = Restore(LAYER.with(|l| l.replace(layer)));
+    let _restore = Restore(setting, setting.with(|cell| cell.replace(value)));
     read()
 }
 
