@@ -1310,6 +1310,58 @@ def test_batch_writer_rides_out_provisioned_throughput(throttling_endpoint, chec
     assert refusals[-1]["ThrottlingReasons"][0]["reason"] == "TableWriteProvisionedThroughputExceeded"
 
 
+@pytest.fixture
+def scaling_endpoint():
+    yield from own_server("--auto-scaling-period-ms", "250")
+
+
+def test_batch_writer_load_scales_the_write_capacity_out(scaling_endpoint, checker):
+    """boto3 sets a target tracking policy with update_table_replica_auto_scaling,
+    and a batch_writer load far above 5 write units makes the capacity DescribeTable
+    reports grow to its maximum. (Not throttled: with periods of a quarter second,
+    the retry backoff of a throttled client leaves periods without consumption,
+    which DynamoDB's minute-long periods smooth over.)"""
+    kwargs = {**_session_kwargs(), "endpoint_url": scaling_endpoint,
+              "config": Config(retries={"mode": "legacy", "total_max_attempts": 10})}
+    client = boto3.client("dynamodb", **kwargs)
+    resource = boto3.resource("dynamodb", **kwargs)
+    client.meta.events.register("after-call.dynamodb.*", checker)
+    resource.meta.client.meta.events.register("after-call.dynamodb.*", checker)
+    name = unique_name("scaling")
+    client.create_table(
+        TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5})
+    wait_active(client, name)
+    policy = {"TargetTrackingScalingPolicyConfiguration": {"TargetValue": 50.0}}
+    answer = client.update_table_replica_auto_scaling(
+        TableName=name,
+        ProvisionedWriteCapacityAutoScalingUpdate={
+            "MinimumUnits": 5, "MaximumUnits": 80, "ScalingPolicyUpdate": policy})
+    write = answer["TableAutoScalingDescription"]["Replicas"][0][
+        "ReplicaProvisionedWriteCapacityAutoScalingSettings"]
+    assert (write["MinimumUnits"], write["MaximumUnits"], write["AutoScalingDisabled"]) == \
+        (5, 80, False)
+    described = client.describe_table_replica_auto_scaling(TableName=name)
+    assert described["TableAutoScalingDescription"]["Replicas"][0][
+        "ReplicaProvisionedWriteCapacityAutoScalingSettings"] == write
+
+    def capacity():
+        table = client.describe_table(TableName=name)["Table"]
+        return table["ProvisionedThroughput"]["WriteCapacityUnits"]
+
+    deadline = time.time() + 15
+    written = 0
+    while capacity() < 80 and time.time() < deadline:
+        with resource.Table(name).batch_writer() as batch:
+            for _ in range(25):
+                batch.put_item(Item={"pk": f"item{written}"})
+                written += 1
+    assert capacity() == 80
+    count = client.scan(TableName=name, Select="COUNT", ConsistentRead=True)["Count"]
+    assert count == written
+
+
 # ---------------------------------------------------------------------------------------------
 # Prometheus metrics (GET /metrics)
 

@@ -293,6 +293,12 @@ pub struct TableMeta {
     /// by a crash is dropped at the next start.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub importing: bool,
+    /// The table's scaling capacities (`auto_scaling`).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::auto_scaling::CapacityScaling::is_empty"
+    )]
+    pub auto_scaling: crate::auto_scaling::CapacityScaling,
 }
 
 /// A table's point-in-time recovery (`point_in_time`): a copy of its items
@@ -400,6 +406,16 @@ pub enum IndexStatus {
     Active,
 }
 
+impl IndexStatus {
+    /// The IndexStatus DescribeTable reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IndexStatus::Creating => "CREATING",
+            IndexStatus::Active => "ACTIVE",
+        }
+    }
+}
+
 /// A secondary index, as persisted with its table.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct IndexMeta {
@@ -424,6 +440,12 @@ pub struct IndexMeta {
     /// existed: their counters have shards of their own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub counter_slot: Option<u16>,
+    /// A global index's scaling capacities (`auto_scaling`).
+    #[serde(
+        default,
+        skip_serializing_if = "crate::auto_scaling::CapacityScaling::is_empty"
+    )]
+    pub auto_scaling: crate::auto_scaling::CapacityScaling,
 }
 
 impl IndexMeta {

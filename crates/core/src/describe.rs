@@ -302,10 +302,7 @@ pub fn index_description(
         }
     }
     if index.kind == IndexKind::Global {
-        let status = match index.status {
-            IndexStatus::Creating => "CREATING",
-            IndexStatus::Active => "ACTIVE",
-        };
+        let status = index.status.as_str();
         d.insert(
             "WarmThroughput".into(),
             index

@@ -290,6 +290,7 @@ pub(crate) mod tests {
                 warm_throughput: None,
                 status: IndexStatus::Active,
                 counter_slot: Some(1),
+                auto_scaling: Default::default(),
             }],
             vector_indexes: Vec::new(),
             replicas: Vec::new(),
@@ -300,6 +301,7 @@ pub(crate) mod tests {
             restore: None,
             point_in_time_recovery: None,
             importing: false,
+            auto_scaling: Default::default(),
         }
     }
 

@@ -13,6 +13,7 @@
 //! let response = db.execute(Operation::CreateTable, body, &RequestContext::default()).unwrap();
 //! ```
 
+pub mod auto_scaling;
 mod backfill;
 pub mod backups;
 pub mod bulk_operations;
@@ -160,6 +161,9 @@ pub struct Settings {
     /// Throttle requests over provisioned capacity and on-demand maximums
     /// (`throughput`).
     pub enforce_throughput: bool,
+    /// How often the auto scaler observes consumption (`auto_scaling`);
+    /// None: DynamoDB's minute.
+    pub auto_scaling_period: Option<std::time::Duration>,
 }
 
 /// One database: an engine and its catalog.
@@ -176,6 +180,10 @@ pub struct Database {
     self_ref: std::sync::Weak<Database>,
     /// Whether the thread deleting expired items runs (`ttl.rs`).
     ttl_sweeper_started: std::sync::atomic::AtomicBool,
+    /// Whether the thread scaling provisioned capacity runs
+    /// (`auto_scaling/scaler.rs`), and how often it looks.
+    scaler_started: std::sync::atomic::AtomicBool,
+    auto_scaling_period: std::time::Duration,
     streams: streams::Streams,
     /// Whether the thread trimming stream records and folding history runs
     /// (`streams/retention.rs`).
@@ -205,6 +213,7 @@ impl Database {
         db.fail_unfinished_bulk_operations()?;
         db.resume_backfills();
         db.resume_ttl();
+        db.resume_scaling();
         db.register_unrecorded_streams()?;
         db.resume_history_sequence()?;
         let recovering = db.catalog.names().iter().any(|name| {
@@ -254,6 +263,10 @@ impl Database {
             write_gate: parking_lot::RwLock::new(()),
             self_ref: self_ref.clone(),
             ttl_sweeper_started: std::sync::atomic::AtomicBool::new(false),
+            scaler_started: std::sync::atomic::AtomicBool::new(false),
+            auto_scaling_period: settings
+                .auto_scaling_period
+                .unwrap_or(auto_scaling::scaler::DEFAULT_PERIOD),
             streams,
             retention_started: std::sync::atomic::AtomicBool::new(false),
             read_cache: read_cache::ReadCache::new(settings.read_cache),

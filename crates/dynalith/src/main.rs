@@ -210,6 +210,14 @@ struct ServeArgs {
     /// Off by default, as in DynamoDB Local.
     #[arg(long)]
     enforce_throughput: bool,
+    /// How often auto scaling (UpdateTableReplicaAutoScaling) looks at
+    /// what each scaling capacity consumed: one data point of its alarms.
+    /// DynamoDB's is a minute, so a scale out takes two and a scale in
+    /// fifteen; a shorter period makes them quicker to see (shorter than
+    /// a throttled client's retry backoff, though, some periods see no
+    /// consumption at all, and scaling out waits for two in a row).
+    #[arg(long, value_name = "MS", default_value_t = 60_000, value_parser = clap::value_parser!(u64).range(10..))]
+    auto_scaling_period_ms: u64,
     /// Serve no Prometheus metrics at GET /metrics (and count no requests
     /// for them).
     #[arg(long)]
@@ -386,6 +394,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
         s3_dir,
         s3_remote,
         enforce_throughput: args.enforce_throughput,
+        auto_scaling_period: Some(Duration::from_millis(args.auto_scaling_period_ms)),
     };
     let follows = postgres.as_ref().is_some_and(|pg| pg.follows());
     let database = if follows {

@@ -165,6 +165,7 @@ pub(super) fn create(
             warm_throughput: definition.warm_throughput,
             status: IndexStatus::Active,
             counter_slot: Some(counter_slot),
+            auto_scaling: Default::default(),
         })
         .collect();
     let mut meta = TableMeta {
@@ -204,6 +205,7 @@ pub(super) fn create(
         restore: None,
         point_in_time_recovery: None,
         importing,
+        auto_scaling: Default::default(),
     };
     if let Some(document) = input.resource_policy {
         let policy = ResourcePolicy {

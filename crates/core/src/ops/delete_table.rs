@@ -80,6 +80,7 @@ mod tests {
             warm_throughput: None,
             status: IndexStatus::Creating,
             counter_slot: None,
+            auto_scaling: Default::default(),
         });
         db.catalog().publish(table.clone());
         let body = br#"{"TableName":"building"}"#;

@@ -28,6 +28,7 @@ mod describe_kinesis_streaming_destination;
 mod describe_limits;
 mod describe_stream;
 mod describe_table;
+mod describe_table_replica_auto_scaling;
 mod describe_time_to_live;
 mod disable_kinesis_streaming_destination;
 mod enable_kinesis_streaming_destination;
@@ -78,8 +79,11 @@ mod update_global_table_settings;
 mod update_item;
 mod update_kinesis_streaming_destination;
 mod update_table;
+mod update_table_replica_auto_scaling;
 mod update_time_to_live;
 mod write_members;
+
+pub(crate) use describe_limits::TABLE_MAX_CAPACITY_UNITS;
 
 use crate::{Database, RequestContext};
 use dynalith_model::DynamoError;
@@ -200,7 +204,9 @@ operations!(
     DescribeGlobalTable,
     ListGlobalTables,
     DescribeGlobalTableSettings,
-    UpdateGlobalTableSettings;
+    UpdateGlobalTableSettings,
+    DescribeTableReplicaAutoScaling,
+    UpdateTableReplicaAutoScaling;
     streams:
     ListStreams,
     DescribeStream,
@@ -228,6 +234,7 @@ impl Operation {
                 | Operation::Scan
                 | Operation::TransactGetItems
                 | Operation::DescribeTable
+                | Operation::DescribeTableReplicaAutoScaling
                 | Operation::ListTables
                 | Operation::DescribeEndpoints
                 | Operation::DescribeLimits
@@ -346,6 +353,12 @@ pub(crate) fn execute(
         Operation::ListGlobalTables => list_global_tables::execute(body),
         Operation::DescribeGlobalTableSettings => describe_global_table_settings::execute(body),
         Operation::UpdateGlobalTableSettings => update_global_table_settings::execute(body),
+        Operation::DescribeTableReplicaAutoScaling => {
+            describe_table_replica_auto_scaling::execute(db, body, context)
+        }
+        Operation::UpdateTableReplicaAutoScaling => {
+            update_table_replica_auto_scaling::execute(db, body, context)
+        }
         Operation::ListStreams => list_streams::execute(db, body, context),
         Operation::DescribeStream => describe_stream::execute(db, body),
         Operation::GetShardIterator => get_shard_iterator::execute(db, body),

@@ -162,6 +162,8 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
     table.contributor_insights.clear();
     table.kinesis_destinations.clear();
     table.deletion_protection = false;
+    // Scalable targets belong to the source table's capacity.
+    table.stop_scaling();
     // Nor its table class: a restore is STANDARD, described without one.
     table.table_class = "STANDARD".into();
     table.table_class_given = false;

@@ -248,6 +248,7 @@ fn create_index(
         warm_throughput: definition.warm_throughput,
         status: IndexStatus::Creating,
         counter_slot,
+        auto_scaling: Default::default(),
     });
     table.attribute_definitions = definitions
         .into_iter()

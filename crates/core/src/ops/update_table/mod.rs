@@ -566,6 +566,8 @@ fn apply_billing(
             }
         }
         if mode == BillingMode::PayPerRequest {
+            // On-demand capacity has nothing to scale.
+            table.stop_scaling();
             table.throughput.read_capacity_units = 0;
             table.throughput.write_capacity_units = 0;
             for index in &mut table.indexes {

@@ -1,0 +1,374 @@
+//! Auto scaling of provisioned capacity, as DynamoDB has it through
+//! Application Auto Scaling: a table's or global index's read or write
+//! capacity may be a scalable target (a minimum and a maximum) with a
+//! target tracking policy (a utilization to keep). UpdateTableReplicaAutoScaling
+//! sets them, DescribeTableReplicaAutoScaling reports them, and `scaler`
+//! changes the capacity as the consumption moves.
+//!
+//! DynamoDB keeps a replica's read settings per Region; here the replicas
+//! of a table are one copy with one capacity (`global_tables`), so the
+//! table has one read setting, and a provisioned table (the only kind
+//! that scales) has no replicas.
+//!
+//! Where DynamoDB's answer was never recorded, the messages are ours and
+//! say what is wrong.
+
+pub mod scaler;
+
+use crate::catalog::{BillingMode, IndexKind, TableMeta};
+use dynalith_model::{DynamoError, ErrorKind};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The role Application Auto Scaling acts as when none is named: the
+/// service-linked role AWS creates for DynamoDB.
+const SERVICE_LINKED_ROLE: &str = "role/aws-service-role/dynamodb.application-autoscaling.amazonaws.com/AWSServiceRoleForApplicationAutoScaling_DynamoDBTable";
+
+/// The range DynamoDB accepts for a target utilization, in percent.
+const TARGET_UTILIZATION: std::ops::RangeInclusive<f64> = 20.0..=90.0;
+
+/// A capacity that scales: its bounds and the policy that moves it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScalingTarget {
+    pub minimum_units: i64,
+    pub maximum_units: i64,
+    pub role_arn: String,
+    /// None: registered, but nothing scales it yet.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub policy: Option<TargetTracking>,
+}
+
+/// A target tracking policy on a capacity's utilization (consumed over
+/// provisioned, in percent).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TargetTracking {
+    pub name: String,
+    pub target_value: f64,
+    #[serde(default)]
+    pub disable_scale_in: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_in_cooldown: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scale_out_cooldown: Option<i64>,
+}
+
+/// The scaling of a table's or global index's two capacities.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CapacityScaling {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read: Option<ScalingTarget>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub write: Option<ScalingTarget>,
+}
+
+impl CapacityScaling {
+    pub fn is_empty(&self) -> bool {
+        self.read.is_none() && self.write.is_none()
+    }
+
+    pub fn get(&self, direction: crate::throughput::Direction) -> Option<&ScalingTarget> {
+        match direction {
+            crate::throughput::Direction::Read => self.read.as_ref(),
+            crate::throughput::Direction::Write => self.write.as_ref(),
+        }
+    }
+
+    fn slot(&mut self, direction: crate::throughput::Direction) -> &mut Option<ScalingTarget> {
+        match direction {
+            crate::throughput::Direction::Read => &mut self.read,
+            crate::throughput::Direction::Write => &mut self.write,
+        }
+    }
+}
+
+impl TableMeta {
+    /// Whether any capacity of the table or of its global indexes scales.
+    pub fn scales(&self) -> bool {
+        !self.auto_scaling.is_empty() || self.indexes.iter().any(|i| !i.auto_scaling.is_empty())
+    }
+
+    /// Forgets every scaling setting (a switch to on-demand, a restore).
+    pub fn stop_scaling(&mut self) {
+        self.auto_scaling = CapacityScaling::default();
+        for index in &mut self.indexes {
+            index.auto_scaling = CapacityScaling::default();
+        }
+    }
+}
+
+/// One AutoScalingSettingsUpdate, as the request gives it.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SettingsUpdate {
+    pub minimum_units: Option<i64>,
+    pub maximum_units: Option<i64>,
+    pub auto_scaling_disabled: Option<bool>,
+    pub auto_scaling_role_arn: Option<String>,
+    pub scaling_policy_update: Option<PolicyUpdate>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct PolicyUpdate {
+    pub policy_name: Option<String>,
+    pub target_tracking_scaling_policy_configuration: Option<TargetTrackingUpdate>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct TargetTrackingUpdate {
+    pub disable_scale_in: Option<bool>,
+    pub scale_in_cooldown: Option<i64>,
+    pub scale_out_cooldown: Option<i64>,
+    pub target_value: Option<f64>,
+}
+
+impl SettingsUpdate {
+    /// The members' own constraints, in Coral's words.
+    pub fn check(&self, v: &mut crate::validate::Violations, path: &str) {
+        v.at_least(self.minimum_units, &format!("{path}.minimumUnits"), 1);
+        v.at_least(self.maximum_units, &format!("{path}.maximumUnits"), 1);
+        if let Some(role) = &self.auto_scaling_role_arn {
+            v.length_between(
+                format_args!("'{role}'"),
+                role.chars().count(),
+                &format!("{path}.autoScalingRoleArn"),
+                1,
+                1600,
+            );
+        }
+        if let Some(policy) = &self.scaling_policy_update {
+            let path = format!("{path}.scalingPolicyUpdate");
+            if let Some(name) = &policy.policy_name {
+                let shown = format!("'{name}'");
+                let member = format!("{path}.policyName");
+                v.length_between(&shown, name.chars().count(), &member, 1, 256);
+                if name.chars().any(|c| c.is_control()) {
+                    v.push(
+                        &shown,
+                        &member,
+                        "Member must satisfy regular expression pattern: \\p{Print}+",
+                    );
+                }
+            }
+            let configuration = format!("{path}.targetTrackingScalingPolicyConfiguration");
+            if v.require(
+                &policy.target_tracking_scaling_policy_configuration,
+                &configuration,
+            ) {
+                if let Some(c) = &policy.target_tracking_scaling_policy_configuration {
+                    v.require(&c.target_value, &format!("{configuration}.targetValue"));
+                }
+            }
+        }
+    }
+}
+
+/// What a scaling change applies to, for its messages and default names.
+pub struct Resource<'a> {
+    pub table: &'a TableMeta,
+    /// A global index's name; None: the table.
+    pub index: Option<&'a str>,
+    pub direction: crate::throughput::Direction,
+}
+
+impl Resource<'_> {
+    /// Application Auto Scaling's ResourceId and dimension of the capacity.
+    fn described(&self) -> (String, String) {
+        let resource = match self.index {
+            Some(index) => format!("table/{}/index/{index}", self.table.name),
+            None => format!("table/{}", self.table.name),
+        };
+        let dimension = format!(
+            "dynamodb:{}:{}CapacityUnits",
+            if self.index.is_some() {
+                "index"
+            } else {
+                "table"
+            },
+            self.direction.name()
+        );
+        (resource, dimension)
+    }
+
+    fn provisioned(&self) -> i64 {
+        let throughput = match self.index {
+            Some(name) => self.table.index(name).map(|i| &i.throughput),
+            None => Some(&self.table.throughput),
+        };
+        throughput.map_or(0, |t| match self.direction {
+            crate::throughput::Direction::Read => t.read_capacity_units,
+            crate::throughput::Direction::Write => t.write_capacity_units,
+        })
+    }
+}
+
+/// Applies one AutoScalingSettingsUpdate to the settings of `resource`,
+/// held in `scaling`: the capacity the settings want the resource moved to
+/// at once (into its new bounds), if it must move.
+pub fn apply(
+    scaling: &mut CapacityScaling,
+    resource: &Resource<'_>,
+    update: &SettingsUpdate,
+) -> Result<Option<i64>, DynamoError> {
+    let slot = scaling.slot(resource.direction);
+    if update.auto_scaling_disabled == Some(true) {
+        *slot = None;
+        return Ok(None);
+    }
+    if resource.table.billing_mode != BillingMode::Provisioned {
+        return Err(DynamoError::validation(format!(
+            "Auto scaling cannot be set on table {}: its billing mode is PAY_PER_REQUEST, and only provisioned capacity scales",
+            resource.table.name
+        )));
+    }
+    let (resource_id, dimension) = resource.described();
+    let (minimum, maximum) = match (&*slot, update.minimum_units, update.maximum_units) {
+        (_, Some(min), Some(max)) => (min, max),
+        (Some(current), min, max) => (
+            min.unwrap_or(current.minimum_units),
+            max.unwrap_or(current.maximum_units),
+        ),
+        (None, _, _) => {
+            return Err(DynamoError::validation(format!(
+                "MinimumUnits and MaximumUnits are required to register the scalable target {resource_id} ({dimension})"
+            )))
+        }
+    };
+    if minimum > maximum {
+        return Err(DynamoError::validation(format!(
+            "Minimum capacity cannot be larger than maximum capacity: MinimumUnits {minimum}, MaximumUnits {maximum}"
+        )));
+    }
+    let quota = crate::ops::TABLE_MAX_CAPACITY_UNITS;
+    if maximum > quota {
+        return Err(DynamoError::new(
+            ErrorKind::LimitExceeded,
+            format!("The requested MaximumUnits, {maximum}, is above the per table maximum for the account in {}. Per table maximum: {quota}.", resource.table.region),
+        ));
+    }
+    let role_arn = match (&update.auto_scaling_role_arn, &*slot) {
+        (Some(role), _) => role.clone(),
+        (None, Some(current)) => current.role_arn.clone(),
+        (None, None) => format!("arn:aws:iam::{}:{SERVICE_LINKED_ROLE}", crate::ACCOUNT_ID),
+    };
+    let mut policy = slot.as_ref().and_then(|s| s.policy.clone());
+    if let Some(wanted) = &update.scaling_policy_update {
+        let configuration = wanted
+            .target_tracking_scaling_policy_configuration
+            .clone()
+            .unwrap_or_default();
+        let target_value = configuration.target_value.unwrap_or_default();
+        if !TARGET_UTILIZATION.contains(&target_value) {
+            return Err(DynamoError::validation(format!(
+                "The target value {target_value} of the scaling policy for {resource_id} ({dimension}) must be between {} and {} (percent utilization)",
+                TARGET_UTILIZATION.start(),
+                TARGET_UTILIZATION.end()
+            )));
+        }
+        for (cooldown, member) in [
+            (configuration.scale_in_cooldown, "ScaleInCooldown"),
+            (configuration.scale_out_cooldown, "ScaleOutCooldown"),
+        ] {
+            if cooldown.is_some_and(|c| c < 0) {
+                return Err(DynamoError::validation(format!(
+                    "{member} must not be negative"
+                )));
+            }
+        }
+        let name = wanted.policy_name.clone().unwrap_or_else(|| {
+            format!(
+                "DynamoDB{}CapacityUtilization:{resource_id}",
+                resource.direction.name()
+            )
+        });
+        policy = Some(TargetTracking {
+            name,
+            target_value,
+            disable_scale_in: configuration.disable_scale_in.unwrap_or(false),
+            scale_in_cooldown: configuration.scale_in_cooldown,
+            scale_out_cooldown: configuration.scale_out_cooldown,
+        });
+    }
+    *slot = Some(ScalingTarget {
+        minimum_units: minimum,
+        maximum_units: maximum,
+        role_arn,
+        policy,
+    });
+    // A capacity outside its new bounds is moved into them at once, as
+    // registering a scalable target does.
+    let provisioned = resource.provisioned();
+    let clamped = provisioned.clamp(minimum, maximum);
+    Ok((clamped != provisioned).then_some(clamped))
+}
+
+/// AutoScalingSettingsDescription of one capacity.
+pub fn settings_description(target: Option<&ScalingTarget>) -> Value {
+    let Some(target) = target else {
+        return json!({"AutoScalingDisabled": true, "ScalingPolicies": []});
+    };
+    let policies: Vec<Value> = target
+        .policy
+        .iter()
+        .map(|p| {
+            let mut configuration = json!({
+                "DisableScaleIn": p.disable_scale_in,
+                "TargetValue": p.target_value,
+            });
+            if let Some(c) = p.scale_in_cooldown {
+                configuration["ScaleInCooldown"] = c.into();
+            }
+            if let Some(c) = p.scale_out_cooldown {
+                configuration["ScaleOutCooldown"] = c.into();
+            }
+            json!({
+                "PolicyName": p.name,
+                "TargetTrackingScalingPolicyConfiguration": configuration,
+            })
+        })
+        .collect();
+    json!({
+        "MinimumUnits": target.minimum_units,
+        "MaximumUnits": target.maximum_units,
+        "AutoScalingDisabled": false,
+        "AutoScalingRoleArn": target.role_arn,
+        "ScalingPolicies": policies,
+    })
+}
+
+/// TableAutoScalingDescription: one entry per Region the table is in,
+/// each with the table's settings (one copy serves every replica).
+pub fn table_description(table: &TableMeta, status: &str) -> Value {
+    let indexes: Vec<Value> = table
+        .indexes
+        .iter()
+        .filter(|i| i.kind == IndexKind::Global)
+        .map(|i| {
+            json!({
+                "IndexName": i.name,
+                "IndexStatus": i.status.as_str(),
+                "ProvisionedReadCapacityAutoScalingSettings": settings_description(i.auto_scaling.read.as_ref()),
+                "ProvisionedWriteCapacityAutoScalingSettings": settings_description(i.auto_scaling.write.as_ref()),
+            })
+        })
+        .collect();
+    let regions = std::iter::once(table.region.as_str())
+        .chain(table.replicas.iter().map(|r| r.region.as_str()));
+    let replicas: Vec<Value> = regions
+        .map(|region| {
+            json!({
+                "RegionName": region,
+                "GlobalSecondaryIndexes": indexes,
+                "ReplicaProvisionedReadCapacityAutoScalingSettings": settings_description(table.auto_scaling.read.as_ref()),
+                "ReplicaProvisionedWriteCapacityAutoScalingSettings": settings_description(table.auto_scaling.write.as_ref()),
+                "ReplicaStatus": status,
+            })
+        })
+        .collect();
+    json!({
+        "TableName": table.name,
+        "TableStatus": status,
+        "Replicas": replicas,
+    })
+}

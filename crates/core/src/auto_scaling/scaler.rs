@@ -1,0 +1,353 @@
+//! The scaler: one thread that, once a period, reads what each scaling
+//! capacity consumed (the counters `throughput` keeps for CloudWatch's
+//! ConsumedRead/WriteCapacityUnits) and moves its provisioned capacity as
+//! a target tracking policy does.
+//!
+//! A period is one of the alarms' data points: a minute in DynamoDB, and
+//! here by default (`--auto-scaling-period-ms` shortens it, so that tests
+//! and demonstrations need not wait minutes). The policy scales out after
+//! `HIGH_ALARM_PERIODS` consecutive periods above the target utilization
+//! and in after `LOW_ALARM_PERIODS` consecutive periods well under it, the
+//! data points of the alarms Application Auto Scaling creates for a
+//! DynamoDB target; either way to the capacity at which the last period's
+//! consumption would have been at the target, within the target's bounds.
+//! Cooldowns hold back the next change in the same direction, and a scale
+//! in also waits out the scale-out cooldown (availability first).
+//!
+//! Changes go through the catalog as UpdateTable's do, so DescribeTable
+//! reports them with their LastIncrease/DecreaseDateTime, and throttling
+//! (`--enforce-throughput`) follows the new capacity at once.
+
+use super::ScalingTarget;
+use crate::catalog::{BillingMode, IndexKind, TableMeta};
+use crate::throughput::Direction;
+use crate::Database;
+use dynalith_model::DynamoError;
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::Ordering;
+use std::sync::Weak;
+use std::time::{Duration, Instant};
+
+/// DynamoDB's period: CloudWatch's one-minute data points.
+pub const DEFAULT_PERIOD: Duration = Duration::from_secs(60);
+/// Consecutive periods above the target before a scale out.
+const HIGH_ALARM_PERIODS: u32 = 2;
+/// Consecutive periods under the low threshold before a scale in.
+const LOW_ALARM_PERIODS: u32 = 15;
+/// How far under the target (in points of utilization) a period must be
+/// to count towards a scale in, so that a load near the target does not
+/// make the capacity swing.
+const LOW_ALARM_MARGIN: f64 = 20.0;
+
+/// What the scaler remembers of one capacity between periods.
+#[derive(Debug)]
+pub(crate) struct Tracker {
+    /// The consumption counter at the last reading, and when it was read.
+    consumed: f64,
+    read_at: Instant,
+    above: u32,
+    below: u32,
+    last_scale_out: Option<Instant>,
+    last_scale_in: Option<Instant>,
+}
+
+impl Tracker {
+    pub(crate) fn new(consumed: f64, now: Instant) -> Tracker {
+        Tracker {
+            consumed,
+            read_at: now,
+            above: 0,
+            below: 0,
+            last_scale_out: None,
+            last_scale_in: None,
+        }
+    }
+
+    /// Takes one period's reading of the consumption counter
+    /// (`consumed_total`, in units since the server started) for a
+    /// capacity provisioned at `provisioned`, and returns the capacity it
+    /// should move to, if the policy moves it now.
+    pub(crate) fn observe(
+        &mut self,
+        target: &ScalingTarget,
+        consumed_total: f64,
+        provisioned: i64,
+        now: Instant,
+    ) -> Option<i64> {
+        let elapsed = now.duration_since(self.read_at).as_secs_f64();
+        let consumed = (consumed_total - self.consumed).max(0.0);
+        self.consumed = consumed_total;
+        self.read_at = now;
+        let policy = target.policy.as_ref()?;
+        if elapsed <= 0.0 {
+            return None;
+        }
+        let rate = consumed / elapsed;
+        let utilization = 100.0 * rate / provisioned.max(1) as f64;
+        self.above = if utilization > policy.target_value {
+            self.above + 1
+        } else {
+            0
+        };
+        self.below = if utilization < policy.target_value - LOW_ALARM_MARGIN {
+            self.below + 1
+        } else {
+            0
+        };
+        let wanted = (rate * 100.0 / policy.target_value).ceil();
+        let desired = (wanted.min(target.maximum_units as f64) as i64)
+            .clamp(target.minimum_units, target.maximum_units);
+        let cooled = |last: Option<Instant>, seconds: Option<i64>| {
+            let cooldown = Duration::from_secs(seconds.unwrap_or(0).max(0) as u64);
+            last.is_none_or(|at| now.duration_since(at) >= cooldown)
+        };
+        if self.above >= HIGH_ALARM_PERIODS
+            && desired > provisioned
+            && cooled(self.last_scale_out, policy.scale_out_cooldown)
+        {
+            self.above = 0;
+            self.last_scale_out = Some(now);
+            return Some(desired);
+        }
+        if self.below >= LOW_ALARM_PERIODS
+            && !policy.disable_scale_in
+            && desired < provisioned
+            && cooled(self.last_scale_in, policy.scale_in_cooldown)
+            && cooled(self.last_scale_out, policy.scale_out_cooldown)
+        {
+            self.below = 0;
+            self.last_scale_in = Some(now);
+            return Some(desired);
+        }
+        None
+    }
+}
+
+impl Database {
+    /// Starts the scaler unless it runs already. Called when a capacity
+    /// is set to scale and at start-up when some table has one.
+    pub(crate) fn start_scaler(&self) {
+        if self.scaler_started.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let db = self.self_ref.clone();
+        let period = self.auto_scaling_period;
+        let spawned = std::thread::Builder::new()
+            .name("dynalith-scaler".into())
+            .spawn(move || scale_until_closed(db, period));
+        if let Err(e) = spawned {
+            tracing::error!(%e, "cannot start the auto scaler; capacities stay as they are");
+            self.scaler_started.store(false, Ordering::Release);
+        }
+    }
+
+    /// Starts the scaler if a table has a scaling capacity.
+    pub(crate) fn resume_scaling(&self) {
+        let scaling = self
+            .catalog()
+            .names()
+            .iter()
+            .any(|name| self.catalog().get(name).is_some_and(|t| t.scales()));
+        if scaling {
+            self.start_scaler();
+        }
+    }
+
+    /// Sets one provisioned capacity of the table (or of its global index
+    /// `index`) with the table id `id`, as UpdateTable would. A table
+    /// since deleted or re-created, or one that cannot change now, is left.
+    pub(crate) fn set_scaled_capacity(
+        &self,
+        table: &TableMeta,
+        index: Option<&str>,
+        direction: Direction,
+        units: i64,
+    ) -> Result<(), DynamoError> {
+        let _changes = self.catalog().lock_changes();
+        let current = self.catalog().require_changeable(&table.name)?;
+        if current.id != table.id || current.billing_mode != BillingMode::Provisioned {
+            return Ok(());
+        }
+        let mut changed = (*current).clone();
+        changed.record_warm_throughput();
+        let throughput = match index {
+            Some(name) => match changed.indexes.iter_mut().find(|i| i.name == name) {
+                Some(index) => &mut index.throughput,
+                None => return Ok(()),
+            },
+            None => &mut changed.throughput,
+        };
+        let (read, write) = match direction {
+            Direction::Read => (units, throughput.write_capacity_units),
+            Direction::Write => (throughput.read_capacity_units, units),
+        };
+        throughput.change_to(read, write, crate::now_epoch_seconds());
+        self.save_table(&changed)?;
+        self.catalog().publish(changed);
+        Ok(())
+    }
+}
+
+/// Each scaling capacity of `table`: the id its consumption is counted
+/// under, its global index's name (None: the table's own), its direction,
+/// target and provisioned units.
+fn scaling_capacities(
+    table: &TableMeta,
+) -> Vec<(u32, Option<&str>, Direction, &ScalingTarget, i64)> {
+    let owners = std::iter::once((table.id, None, &table.auto_scaling, &table.throughput)).chain(
+        table
+            .indexes
+            .iter()
+            .filter(|i| i.kind == IndexKind::Global)
+            .map(|i| (i.id, Some(i.name.as_str()), &i.auto_scaling, &i.throughput)),
+    );
+    let mut capacities = Vec::new();
+    for (id, index, scaling, throughput) in owners {
+        for (direction, provisioned) in [
+            (Direction::Read, throughput.read_capacity_units),
+            (Direction::Write, throughput.write_capacity_units),
+        ] {
+            if let Some(target) = scaling.get(direction) {
+                capacities.push((id, index, direction, target, provisioned));
+            }
+        }
+    }
+    capacities
+}
+
+/// Observes every scaling capacity once a period until the database is
+/// gone.
+fn scale_until_closed(db: Weak<Database>, period: Duration) {
+    let mut trackers: HashMap<(u32, Direction), Tracker> = HashMap::new();
+    loop {
+        std::thread::sleep(period);
+        let Some(db) = db.upgrade() else {
+            return;
+        };
+        let now = Instant::now();
+        let mut seen = HashSet::new();
+        for name in db.catalog().names() {
+            let Some(table) = db.catalog().get(&name) else {
+                continue;
+            };
+            if table.billing_mode != BillingMode::Provisioned || !table.scales() {
+                continue;
+            }
+            for (id, index, direction, target, provisioned) in scaling_capacities(&table) {
+                seen.insert((id, direction));
+                let usage = db.throughput().usage(id);
+                let consumed = match direction {
+                    Direction::Read => usage.read_units,
+                    Direction::Write => usage.write_units,
+                };
+                let tracker = trackers
+                    .entry((id, direction))
+                    .or_insert_with(|| Tracker::new(consumed, now));
+                let Some(units) = tracker.observe(target, consumed, provisioned, now) else {
+                    continue;
+                };
+                tracing::info!(table = %name, index, direction = direction.name(), from = provisioned, to = units, "auto scaling");
+                if let Err(e) = db.set_scaled_capacity(&table, index, direction, units) {
+                    tracing::warn!(table = %name, %e, "auto scaling change failed; tried again next period");
+                }
+            }
+        }
+        trackers.retain(|key, _| seen.contains(key));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auto_scaling::TargetTracking;
+
+    fn target(min: i64, max: i64, value: f64) -> ScalingTarget {
+        ScalingTarget {
+            minimum_units: min,
+            maximum_units: max,
+            role_arn: "arn".into(),
+            policy: Some(TargetTracking {
+                name: "p".into(),
+                target_value: value,
+                disable_scale_in: false,
+                scale_in_cooldown: None,
+                scale_out_cooldown: None,
+            }),
+        }
+    }
+
+    /// Feeds `rates` (units per second, one per one-second period) to a
+    /// tracker of a capacity starting at `provisioned`, applying what it
+    /// decides; returns the capacity after each period.
+    fn run(target: &ScalingTarget, provisioned: i64, rates: &[f64]) -> Vec<i64> {
+        let start = Instant::now();
+        let mut tracker = Tracker::new(0.0, start);
+        let mut consumed = 0.0;
+        let mut capacity = provisioned;
+        let mut capacities = Vec::new();
+        for (i, rate) in rates.iter().enumerate() {
+            consumed += rate;
+            let now = start + Duration::from_secs(i as u64 + 1);
+            if let Some(units) = tracker.observe(target, consumed, capacity, now) {
+                capacity = units;
+            }
+            capacities.push(capacity);
+        }
+        capacities
+    }
+
+    #[test]
+    fn scales_out_after_two_periods_above_the_target_to_the_capacity_that_meets_it() {
+        let t = target(5, 1000, 50.0);
+        // 30 units/s on 10 provisioned: 300% of it. 30 / 0.5 = 60.
+        assert_eq!(run(&t, 10, &[30.0, 30.0, 30.0]), vec![10, 60, 60]);
+        // One period above, one under: no alarm.
+        assert_eq!(run(&t, 10, &[30.0, 1.0, 30.0]), vec![10, 10, 10]);
+        // At the target exactly: nothing moves.
+        assert_eq!(run(&t, 10, &[5.0; 20]), vec![10; 20]);
+    }
+
+    #[test]
+    fn never_leaves_the_bounds() {
+        assert_eq!(run(&target(5, 40, 50.0), 10, &[1000.0; 2]), vec![10, 40]);
+        // Idle: down to the minimum after fifteen periods, not below.
+        let idle = run(&target(5, 40, 50.0), 10, &[0.0; 16]);
+        assert_eq!(idle[13], 10);
+        assert_eq!(idle[14], 5);
+        assert_eq!(idle[15], 5);
+    }
+
+    #[test]
+    fn scales_in_only_after_fifteen_periods_well_under_the_target() {
+        let t = target(1, 1000, 50.0);
+        // 2 units/s on 100: 2%. After 15 periods: 2 / 0.5 = 4.
+        let mut rates = vec![2.0; 15];
+        assert_eq!(*run(&t, 100, &rates).last().unwrap(), 4);
+        rates[14] = 45.0; // 45% is within 20 points of the target
+        assert_eq!(*run(&t, 100, &rates).last().unwrap(), 100);
+        let mut no_scale_in = t.clone();
+        no_scale_in.policy.as_mut().unwrap().disable_scale_in = true;
+        assert_eq!(*run(&no_scale_in, 100, &[2.0; 30]).last().unwrap(), 100);
+    }
+
+    #[test]
+    fn cooldowns_hold_back_the_next_change() {
+        let mut t = target(1, 1000, 50.0);
+        t.policy.as_mut().unwrap().scale_out_cooldown = Some(5);
+        // Out at the second period (to 20); load doubles at once, but the
+        // next scale out waits five seconds after the first.
+        let rates = [10.0, 10.0, 20.0, 20.0, 20.0, 20.0, 20.0];
+        assert_eq!(run(&t, 10, &rates), vec![10, 20, 20, 20, 20, 20, 40]);
+        // The same without a cooldown: out again as soon as the alarm
+        // sounds twice more.
+        t.policy.as_mut().unwrap().scale_out_cooldown = None;
+        assert_eq!(run(&t, 10, &rates), vec![10, 20, 20, 40, 40, 40, 40]);
+    }
+
+    #[test]
+    fn a_target_without_policy_never_moves() {
+        let mut t = target(1, 1000, 50.0);
+        t.policy = None;
+        assert_eq!(run(&t, 10, &[100.0; 20]), vec![10; 20]);
+    }
+}

@@ -1,0 +1,30 @@
+//! DescribeTableReplicaAutoScaling: the auto scaling settings of a table's
+//! capacities and its global indexes', for each Region it is in
+//! (`auto_scaling`).
+
+use crate::Database;
+use dynalith_model::DynamoError;
+use serde_json::Map;
+
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &crate::RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    let name = super::shapes::table_name_of(body, context)?;
+    let table = db
+        .catalog()
+        .get_in(&name, &context.region)
+        .ok_or_else(|| DynamoError::table_not_found(&name))?;
+    let status = if table.importing {
+        "CREATING"
+    } else {
+        "ACTIVE"
+    };
+    let mut response = Map::new();
+    response.insert(
+        "TableAutoScalingDescription".into(),
+        crate::auto_scaling::table_description(&table, status),
+    );
+    super::respond(response)
+}
