@@ -9,8 +9,10 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateTableCommand,
   DescribeTableCommand,
+  DescribeTableReplicaAutoScalingCommand,
   DynamoDBClient,
   UpdateTableCommand,
+  UpdateTableReplicaAutoScalingCommand,
   waitUntilTableExists,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -27,6 +29,7 @@ const inRegion = (region) => new DynamoDBClient({ ...clientConfig(), region });
 const east = SKIP ? null : inRegion('us-east-1');
 const west = SKIP ? null : inRegion('us-west-2');
 const TABLE = `js_global_${process.pid}`;
+const PROVISIONED = `js_global_provisioned_${process.pid}`;
 
 // What Terraform does after asking for a replica: poll until the replica is ACTIVE.
 async function replicaActive(client, region) {
@@ -42,6 +45,7 @@ async function replicaActive(client, region) {
 describe('global tables with the JavaScript SDK', { skip: SKIP }, () => {
   after(async () => {
     await deleteTable(east, TABLE);
+    await deleteTable(east, PROVISIONED);
   });
 
   it('adds a replica, serves both Regions from it, and removes it', async () => {
@@ -115,5 +119,62 @@ describe('global tables with the JavaScript SDK', { skip: SKIP }, () => {
     assert.equal(regional.Replicas, undefined);
     assert.equal(regional.GlobalTableVersion, undefined);
     assert.equal(regional.ItemCount, 1);
+  });
+
+  it('replicates a provisioned table once its writes auto scale', async () => {
+    const input = myTableInput({ withGsi1: true });
+    const units = { ReadCapacityUnits: 5, WriteCapacityUnits: 5 };
+    await east.send(new CreateTableCommand({
+      ...input,
+      TableName: PROVISIONED,
+      BillingMode: 'PROVISIONED',
+      ProvisionedThroughput: units,
+      GlobalSecondaryIndexes: input.GlobalSecondaryIndexes.map((i) => ({ ...i, ProvisionedThroughput: units })),
+    }));
+    await waitUntilTableExists({ client: east, maxWaitTime: 60 }, { TableName: PROVISIONED });
+    const addReplica = () => east.send(new UpdateTableCommand({
+      TableName: PROVISIONED,
+      ReplicaUpdates: [{
+        Create: { RegionName: 'us-west-2', ProvisionedThroughputOverride: { ReadCapacityUnits: 8 } },
+      }],
+    }));
+    await assert.rejects(addReplica(), (err) => err.name === 'ValidationException'
+      && err.message === 'Table write capacity should either be Pay-Per-Request or AutoScaled.');
+
+    const writes = {
+      MinimumUnits: 5,
+      MaximumUnits: 500,
+      ScalingPolicyUpdate: { TargetTrackingScalingPolicyConfiguration: { TargetValue: 70 } },
+    };
+    await east.send(new UpdateTableReplicaAutoScalingCommand({
+      TableName: PROVISIONED,
+      ProvisionedWriteCapacityAutoScalingUpdate: writes,
+      GlobalSecondaryIndexUpdates: [{ IndexName: 'GSI1', ProvisionedWriteCapacityAutoScalingUpdate: writes }],
+    }));
+    await addReplica();
+    const table = await (async () => {
+      for (let i = 0; i < 50; i++) {
+        const { Table } = await east.send(new DescribeTableCommand({ TableName: PROVISIONED }));
+        if (Table.Replicas?.[0]?.ReplicaStatus === 'ACTIVE') return Table;
+        await sleep(100);
+      }
+      throw new Error('replica never became ACTIVE');
+    })();
+    assert.deepEqual(table.Replicas[0].ProvisionedThroughputOverride, { ReadCapacityUnits: 8 });
+
+    // The replica's Region reports the same scaling.
+    const { TableAutoScalingDescription: scaling } = await west.send(
+      new DescribeTableReplicaAutoScalingCommand({ TableName: PROVISIONED }));
+    assert.deepEqual(scaling.Replicas.map((r) => r.RegionName), ['us-east-1', 'us-west-2']);
+    for (const replica of scaling.Replicas) {
+      const table = replica.ReplicaProvisionedWriteCapacityAutoScalingSettings;
+      assert.equal(table.AutoScalingDisabled, false);
+      assert.equal(table.MaximumUnits, 500);
+      assert.equal(table.ScalingPolicies[0].TargetTrackingScalingPolicyConfiguration.TargetValue, 70);
+      const index = replica.GlobalSecondaryIndexes[0];
+      assert.equal(index.IndexName, 'GSI1');
+      assert.equal(index.ProvisionedWriteCapacityAutoScalingSettings.MinimumUnits, 5);
+      assert.equal(index.ProvisionedReadCapacityAutoScalingSettings.AutoScalingDisabled, true);
+    }
   });
 });

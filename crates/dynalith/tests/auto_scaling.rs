@@ -2,7 +2,8 @@
 //! UpdateTableReplicaAutoScaling sets targets and policies on a table's
 //! and its global indexes' capacities, DescribeTableReplicaAutoScaling
 //! reports them (across a restart too), refused requests change nothing,
-//! and the scaler moves the capacity DescribeTable reports as consumption
+//! a provisioned table whose writes scale takes replicas, and the scaler
+//! moves the capacity DescribeTable reports as consumption
 //! rises and falls (with a short `--auto-scaling-period-ms`, so that the
 //! alarms' data points come in a quarter of a second rather than a
 //! minute; long enough that a throttled load of 5 units a second
@@ -613,4 +614,162 @@ async fn provisioned_capacity_follows_consumption() {
         .unwrap();
     assert_eq!(throughput.number_of_decreases_today(), Some(1));
     assert!(throughput.last_decrease_date_time().is_some());
+}
+
+#[tokio::test]
+async fn a_provisioned_table_whose_writes_auto_scale_takes_replicas() {
+    use aws_sdk_dynamodb::types::{
+        CreateReplicationGroupMemberAction, ProvisionedThroughputOverride,
+        ReplicaGlobalSecondaryIndex, ReplicationGroupUpdate,
+    };
+    let server = Server::start();
+    let client = server.client();
+    let table = provisioned_table(&client, 5).await;
+    let add_replica = || {
+        client
+            .update_table()
+            .table_name(&table)
+            .replica_updates(
+                ReplicationGroupUpdate::builder()
+                    .create(
+                        CreateReplicationGroupMemberAction::builder()
+                            .region_name("eu-west-1")
+                            .provisioned_throughput_override(
+                                ProvisionedThroughputOverride::builder()
+                                    .read_capacity_units(7)
+                                    .build(),
+                            )
+                            .global_secondary_indexes(
+                                ReplicaGlobalSecondaryIndex::builder()
+                                    .index_name("by_g")
+                                    .provisioned_throughput_override(
+                                        ProvisionedThroughputOverride::builder()
+                                            .read_capacity_units(3)
+                                            .build(),
+                                    )
+                                    .build()
+                                    .unwrap(),
+                            )
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+    };
+    let table_writes = || {
+        client
+            .update_table_replica_auto_scaling()
+            .table_name(&table)
+            .provisioned_write_capacity_auto_scaling_update(settings(5, 100, Some(70.0)))
+    };
+    let index_writes = |update: AutoScalingSettingsUpdate| {
+        GlobalSecondaryIndexAutoScalingUpdate::builder()
+            .index_name("by_g")
+            .provisioned_write_capacity_auto_scaling_update(update)
+            .build()
+    };
+    let refusal = "Table write capacity should either be Pay-Per-Request or AutoScaled.";
+
+    // Without auto scaling, and with the table's writes scaling but not
+    // its index's, DynamoDB's refusal.
+    let e = add_replica().await.expect_err("writes do not scale");
+    assert_eq!(error_message(&e), refusal);
+    table_writes().send().await.unwrap();
+    let e = add_replica()
+        .await
+        .expect_err("the index's writes do not scale");
+    assert_eq!(error_message(&e), refusal);
+    table_writes()
+        .global_secondary_index_updates(index_writes(settings(5, 100, Some(70.0))))
+        .send()
+        .await
+        .unwrap();
+    add_replica().await.unwrap();
+
+    let described = client
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    let replica = &described.replicas()[0];
+    assert_eq!(replica.region_name(), Some("eu-west-1"));
+    assert_eq!(
+        replica
+            .provisioned_throughput_override()
+            .and_then(|o| o.read_capacity_units()),
+        Some(7)
+    );
+    assert_eq!(
+        replica.global_secondary_indexes()[0]
+            .provisioned_throughput_override()
+            .and_then(|o| o.read_capacity_units()),
+        Some(3)
+    );
+    // Every Region reports the settings (one copy, one capacity).
+    let scaling = describe(&client, &table).await;
+    let regions: Vec<_> = scaling
+        .replicas()
+        .iter()
+        .map(|r| r.region_name().unwrap())
+        .collect();
+    assert_eq!(regions, ["us-east-1", "eu-west-1"]);
+    assert!(scaling.replicas().iter().all(|r| r
+        .replica_provisioned_write_capacity_auto_scaling_settings()
+        .and_then(|s| s.maximum_units())
+        == Some(100)));
+
+    // The global table's writes keep scaling: disabling it is refused.
+    let e = client
+        .update_table_replica_auto_scaling()
+        .table_name(&table)
+        .global_secondary_index_updates(index_writes(disabled()))
+        .send()
+        .await
+        .expect_err("a provisioned global table's writes must scale");
+    assert_eq!(error_message(&e), refusal);
+    // On demand, the provisioned overrides and the scaling go.
+    client
+        .update_table()
+        .table_name(&table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    let described = client
+        .describe_table()
+        .table_name(&table)
+        .send()
+        .await
+        .unwrap()
+        .table
+        .unwrap();
+    assert!(described.replicas()[0]
+        .provisioned_throughput_override()
+        .is_none());
+    assert!(described.replicas()[0]
+        .global_secondary_indexes()
+        .is_empty());
+    assert!(all_disabled_in_each_region(
+        &describe(&client, &table).await
+    ));
+}
+
+/// Whether every Region's settings are all disabled.
+fn all_disabled_in_each_region(d: &TableAutoScalingDescription) -> bool {
+    d.replicas().iter().all(|r| {
+        r.replica_provisioned_read_capacity_auto_scaling_settings()
+            .is_some_and(is_disabled)
+            && r.replica_provisioned_write_capacity_auto_scaling_settings()
+                .is_some_and(is_disabled)
+            && r.global_secondary_indexes().iter().all(|i| {
+                i.provisioned_read_capacity_auto_scaling_settings()
+                    .is_some_and(is_disabled)
+                    && i.provisioned_write_capacity_auto_scaling_settings()
+                        .is_some_and(is_disabled)
+            })
+    })
 }

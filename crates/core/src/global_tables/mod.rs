@@ -82,6 +82,14 @@ pub struct ReplicaMeta {
     /// Global indexes' read ceilings in this Region, by index name.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<(String, i64)>,
+    /// ProvisionedThroughputOverride's ReadCapacityUnits, for the table
+    /// and for global indexes by name, on a provisioned table: recorded
+    /// and described; the one copy of the items has the table's one
+    /// capacity (module doc).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_capacity_units: Option<i64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub index_read_capacity_units: Vec<(String, i64)>,
 }
 
 impl ReplicaMeta {
@@ -92,7 +100,15 @@ impl ReplicaMeta {
             max_read_request_units: None,
             table_class: None,
             indexes: Vec::new(),
+            read_capacity_units: None,
+            index_read_capacity_units: Vec::new(),
         }
+    }
+
+    /// Forgets the provisioned overrides (the table went on demand).
+    pub fn drop_provisioned_overrides(&mut self) {
+        self.read_capacity_units = None;
+        self.index_read_capacity_units.clear();
     }
 }
 
@@ -108,6 +124,19 @@ pub struct StrongConsistency {
 impl TableMeta {
     pub fn is_global(&self) -> bool {
         !self.replicas.is_empty()
+    }
+
+    /// Whether the table's writes can be replicated: DynamoDB's condition
+    /// for a replica, on-demand writes or provisioned ones that auto scale,
+    /// the table's and every global index's (`auto_scaling`).
+    pub fn writes_replicable(&self) -> bool {
+        self.billing_mode == crate::catalog::BillingMode::PayPerRequest
+            || (self.auto_scaling.write.is_some()
+                && self
+                    .indexes
+                    .iter()
+                    .filter(|i| i.kind == crate::catalog::IndexKind::Global)
+                    .all(|i| i.auto_scaling.write.is_some()))
     }
 
     /// Whether the table has a replica (its own, or another) in `region`.
@@ -216,9 +245,9 @@ pub fn describe(d: &mut Map<String, Value>, table: &TableMeta, local: &str) {
     }
 }
 
-/// One entry of Replicas: what DynamoDB reports of an on-demand replica
-/// (its Region, status, warm throughput and settings mode) and the
-/// overrides it was given.
+/// One entry of Replicas: what DynamoDB reports of a replica (its Region,
+/// status, warm throughput and settings mode) and the overrides it was
+/// given.
 fn replica_description(replica: &ReplicaMeta, warm: &Value) -> Value {
     let mut entry = json!({
         "RegionName": replica.region,
@@ -232,16 +261,22 @@ fn replica_description(replica: &ReplicaMeta, warm: &Value) -> Value {
     if let Some(units) = replica.max_read_request_units {
         entry["OnDemandThroughputOverride"] = json!({"MaxReadRequestUnits": units});
     }
+    if let Some(units) = replica.read_capacity_units {
+        entry["ProvisionedThroughputOverride"] = json!({"ReadCapacityUnits": units});
+    }
     if let Some((class, since)) = &replica.table_class {
         entry["ReplicaTableClassSummary"] =
             json!({"TableClass": class, "LastUpdateDateTime": since});
     }
-    if !replica.indexes.is_empty() {
-        let indexes: Vec<Value> = (replica.indexes.iter())
-            .map(|(name, units)| {
-                json!({"IndexName": name, "OnDemandThroughputOverride": {"MaxReadRequestUnits": units}})
-            })
-            .collect();
+    let mut indexes: Vec<Value> = (replica.indexes.iter())
+        .map(|(name, units)| {
+            json!({"IndexName": name, "OnDemandThroughputOverride": {"MaxReadRequestUnits": units}})
+        })
+        .collect();
+    indexes.extend(replica.index_read_capacity_units.iter().map(|(name, units)| {
+        json!({"IndexName": name, "ProvisionedThroughputOverride": {"ReadCapacityUnits": units}})
+    }));
+    if !indexes.is_empty() {
         entry["GlobalSecondaryIndexes"] = indexes.into();
     }
     entry
@@ -270,9 +305,8 @@ pub fn delete_replica(table: &mut TableMeta, region: &str) -> Result<bool, Dynam
     Ok(true)
 }
 
-/// DynamoDB's answer to a replica on a table whose writes are provisioned:
-/// global tables need on-demand or auto-scaled write capacity, and there is
-/// no auto scaling here.
+/// DynamoDB's answer to a replica on a table whose writes are provisioned
+/// without auto scaling (`TableMeta::writes_replicable`).
 pub fn provisioned_writes_refused() -> DynamoError {
     DynamoError::validation("Table write capacity should either be Pay-Per-Request or AutoScaled.")
 }

@@ -122,6 +122,9 @@ pub fn execute(
             }
         }
     }
+    if current.is_global() && stops_replicable_writes(&current, &table) {
+        return Err(crate::global_tables::provisioned_writes_refused());
+    }
     if !moves.is_empty() {
         table.record_warm_throughput();
     }
@@ -228,6 +231,23 @@ fn check_members(input: &UpdateTableReplicaAutoScalingInput) -> Result<(), Dynam
         }
     }
     v.finish()
+}
+
+/// Whether a provisioned table's write scaling, or one of its global
+/// indexes', is removed from `before` in `after`: a provisioned global
+/// table keeps its writes auto scaled (`TableMeta::writes_replicable`).
+fn stops_replicable_writes(before: &TableMeta, after: &TableMeta) -> bool {
+    if before.billing_mode != crate::catalog::BillingMode::Provisioned {
+        return false;
+    }
+    let lost =
+        |was: &CapacityScaling, is: &CapacityScaling| was.write.is_some() && is.write.is_none();
+    lost(&before.auto_scaling, &after.auto_scaling)
+        || before
+            .indexes
+            .iter()
+            .zip(&after.indexes)
+            .any(|(was, is)| lost(&was.auto_scaling, &is.auto_scaling))
 }
 
 /// The scaling settings of the table (`index` None) or of its global

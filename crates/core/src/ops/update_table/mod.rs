@@ -200,7 +200,12 @@ pub fn execute(
     table.record_warm_throughput();
     let now = now_epoch_seconds();
     apply_billing(&mut table, &input, now)?;
-    if table.is_global() && table.billing_mode == BillingMode::Provisioned {
+    // A global table may go provisioned only with writes that auto scale,
+    // which a table just switched cannot have. (An index created on a
+    // provisioned global table starts without: its write scaling is set
+    // next, with UpdateTableReplicaAutoScaling.)
+    if table.is_global() && current.billing_mode != table.billing_mode && !table.writes_replicable()
+    {
         return Err(crate::global_tables::provisioned_writes_refused());
     }
     let mut stream_change = match &input.stream_specification {
@@ -566,8 +571,16 @@ fn apply_billing(
             }
         }
         if mode == BillingMode::PayPerRequest {
-            // On-demand capacity has nothing to scale.
+            // On-demand capacity has nothing to scale, nor a replica's
+            // provisioned reads to override.
             table.stop_scaling();
+            for replica in table
+                .replicas
+                .iter_mut()
+                .chain(&mut table.own_region_overrides)
+            {
+                replica.drop_provisioned_overrides();
+            }
             table.throughput.read_capacity_units = 0;
             table.throughput.write_capacity_units = 0;
             for index in &mut table.indexes {

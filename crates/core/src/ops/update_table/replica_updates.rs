@@ -310,7 +310,7 @@ pub(super) fn apply(
             table.name
         )));
     }
-    if !created.is_empty() && table.billing_mode == BillingMode::Provisioned {
+    if !created.is_empty() && !table.writes_replicable() {
         return Err(global_tables::provisioned_writes_refused());
     }
 
@@ -481,10 +481,16 @@ fn apply_settings(
 ) -> Result<(), DynamoError> {
     // DynamoDB takes a read capacity override in a Create of an on-demand
     // table's replica and ignores it, and refuses it in an Update.
-    if updating && settings.provisioned_throughput_override.is_some() {
+    let provisioned = table.billing_mode == BillingMode::Provisioned;
+    if updating && !provisioned && settings.provisioned_throughput_override.is_some() {
         return Err(DynamoError::invalid_parameter(
             "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
         ));
+    }
+    if let (true, Some(o)) = (provisioned, &settings.provisioned_throughput_override) {
+        if o.read_capacity_units.is_some() {
+            replica.read_capacity_units = o.read_capacity_units;
+        }
     }
     if let Some(key) = &settings.kms_master_key_id {
         replica.kms_master_key_id = Some(key.clone());
@@ -508,10 +514,19 @@ fn apply_settings(
                 table.name
             )));
         }
-        if updating && index.provisioned_throughput_override.is_some() {
+        if updating && !provisioned && index.provisioned_throughput_override.is_some() {
             return Err(DynamoError::invalid_parameter(format!(
                 "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
             )));
+        }
+        if let (true, Some(units)) = (
+            provisioned,
+            (index.provisioned_throughput_override.as_ref()).and_then(|o| o.read_capacity_units),
+        ) {
+            replica.index_read_capacity_units.retain(|(n, _)| n != name);
+            replica
+                .index_read_capacity_units
+                .push((name.to_string(), units));
         }
         let Some(units) = index
             .on_demand_throughput_override
