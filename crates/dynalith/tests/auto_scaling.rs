@@ -582,6 +582,16 @@ async fn provisioned_capacity_follows_consumption() {
         written as f64 > 5.0 * (elapsed + 1.0) + 20.0,
         "{written} writes in {elapsed} s"
     );
+    // The metrics endpoint reports the capacity, as CloudWatch's
+    // ProvisionedWriteCapacityUnits.
+    for (index, units) in [("", 100), ("by_g", 60)] {
+        common::wait_for_metric(
+            &server.address(),
+            &format!(
+                r#"dynalith_provisioned_write_capacity_units{{table="{table}",index="{index}"}} {units}"#
+            ),
+        );
+    }
     let described = client
         .describe_table()
         .table_name(&table)

@@ -292,6 +292,7 @@ impl Scrape {
         let mut items = Vec::new();
         let mut sizes = Vec::new();
         let mut usage = Vec::new();
+        let mut provisioned = Vec::new();
         for table in &tables {
             match self.database.table_counters(table) {
                 Ok((count, bytes)) => {
@@ -307,6 +308,10 @@ impl Scrape {
                 "",
                 self.database.throughput().usage(table.id),
             ));
+            let billed = table.billing_mode == dynalith_core::catalog::BillingMode::Provisioned;
+            if billed {
+                provisioned.push((table.name.as_str(), "", &table.throughput));
+            }
             for index in table
                 .indexes
                 .iter()
@@ -314,6 +319,9 @@ impl Scrape {
             {
                 let used = self.database.throughput().usage(index.id);
                 usage.push((table.name.as_str(), index.name.as_str(), used));
+                if billed {
+                    provisioned.push((table.name.as_str(), index.name.as_str(), &index.throughput));
+                }
             }
         }
         family(
@@ -356,6 +364,31 @@ impl Scrape {
             per_resource(|u| u.write_units),
             counter,
         )?;
+        // CloudWatch's ProvisionedRead/WriteCapacityUnits: what auto
+        // scaling moves.
+        for (name, help, pick) in [
+            (
+                "dynalith_provisioned_read_capacity_units",
+                "Provisioned read capacity units of provisioned tables and their global indexes.",
+                (|t| t.read_capacity_units) as fn(&dynalith_core::catalog::Throughput) -> i64,
+            ),
+            (
+                "dynalith_provisioned_write_capacity_units",
+                "Provisioned write capacity units of provisioned tables and their global indexes.",
+                |t| t.write_capacity_units,
+            ),
+        ] {
+            family(
+                encoder,
+                name,
+                help,
+                MetricType::Gauge,
+                provisioned.iter().map(|(table, index, throughput)| {
+                    (vec![("table", *table), ("index", *index)], pick(throughput))
+                }),
+                gauge,
+            )?;
+        }
         family(
             encoder,
             "dynalith_throttled_requests",
