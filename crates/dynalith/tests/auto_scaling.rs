@@ -72,6 +72,24 @@ fn disabled() -> AutoScalingSettingsUpdate {
         .build()
 }
 
+/// Sets the write capacity of `table` and of its index `by_g` to scale
+/// from 5 units up to `table_max` and `index_max`, at a 50% target.
+async fn scale_writes(client: &Client, table: &str, table_max: i64, index_max: i64) {
+    client
+        .update_table_replica_auto_scaling()
+        .table_name(table)
+        .provisioned_write_capacity_auto_scaling_update(settings(5, table_max, Some(50.0)))
+        .global_secondary_index_updates(
+            GlobalSecondaryIndexAutoScalingUpdate::builder()
+                .index_name("by_g")
+                .provisioned_write_capacity_auto_scaling_update(settings(5, index_max, Some(50.0)))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
 async fn describe(client: &Client, table: &str) -> TableAutoScalingDescription {
     client
         .describe_table_replica_auto_scaling()
@@ -413,19 +431,7 @@ async fn on_demand_capacity_does_not_scale() {
     let server = Server::start();
     let client = server.client();
     let table = provisioned_table(&client, 5).await;
-    client
-        .update_table_replica_auto_scaling()
-        .table_name(&table)
-        .provisioned_write_capacity_auto_scaling_update(settings(5, 100, Some(50.0)))
-        .global_secondary_index_updates(
-            GlobalSecondaryIndexAutoScalingUpdate::builder()
-                .index_name("by_g")
-                .provisioned_write_capacity_auto_scaling_update(settings(5, 100, Some(50.0)))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    scale_writes(&client, &table, 100, 100).await;
     // A switch to on-demand leaves nothing to scale.
     client
         .update_table()
@@ -507,19 +513,7 @@ async fn provisioned_capacity_follows_consumption() {
     let server = Server::start_with(&["--auto-scaling-period-ms", "250", "--enforce-throughput"]);
     let client = server.client();
     let table = provisioned_table(&client, 5).await;
-    client
-        .update_table_replica_auto_scaling()
-        .table_name(&table)
-        .provisioned_write_capacity_auto_scaling_update(settings(5, 100, Some(50.0)))
-        .global_secondary_index_updates(
-            GlobalSecondaryIndexAutoScalingUpdate::builder()
-                .index_name("by_g")
-                .provisioned_write_capacity_auto_scaling_update(settings(5, 60, Some(50.0)))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    scale_writes(&client, &table, 100, 60).await;
 
     // Writes as fast as the capacity lets them (each a write unit of the
     // table and of the index): throttled at 5 units a second, the
