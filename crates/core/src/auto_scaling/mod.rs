@@ -87,6 +87,32 @@ impl TableMeta {
         !self.auto_scaling.is_empty() || self.indexes.iter().any(|i| !i.auto_scaling.is_empty())
     }
 
+    /// Sets one provisioned capacity, of the table (`index` None) or of
+    /// its global index `index`, recording the change as UpdateTable does
+    /// (LastIncrease/DecreaseDateTime, decreases today). False when the
+    /// index is gone.
+    pub fn scale_capacity_to(
+        &mut self,
+        index: Option<&str>,
+        direction: crate::throughput::Direction,
+        units: i64,
+        now: f64,
+    ) -> bool {
+        let throughput = match index {
+            Some(name) => match self.indexes.iter_mut().find(|i| i.name == name) {
+                Some(index) => &mut index.throughput,
+                None => return false,
+            },
+            None => &mut self.throughput,
+        };
+        let (read, write) = match direction {
+            crate::throughput::Direction::Read => (units, throughput.write_capacity_units),
+            crate::throughput::Direction::Write => (throughput.read_capacity_units, units),
+        };
+        throughput.change_to(read, write, now);
+        true
+    }
+
     /// Forgets every scaling setting (a switch to on-demand, a restore).
     pub fn stop_scaling(&mut self) {
         self.auto_scaling = CapacityScaling::default();

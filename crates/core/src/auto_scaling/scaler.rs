@@ -170,18 +170,9 @@ impl Database {
         }
         let mut changed = (*current).clone();
         changed.record_warm_throughput();
-        let throughput = match index {
-            Some(name) => match changed.indexes.iter_mut().find(|i| i.name == name) {
-                Some(index) => &mut index.throughput,
-                None => return Ok(()),
-            },
-            None => &mut changed.throughput,
-        };
-        let (read, write) = match direction {
-            Direction::Read => (units, throughput.write_capacity_units),
-            Direction::Write => (throughput.read_capacity_units, units),
-        };
-        throughput.change_to(read, write, crate::now_epoch_seconds());
+        if !changed.scale_capacity_to(index, direction, units, crate::now_epoch_seconds()) {
+            return Ok(());
+        }
         self.save_table(&changed)?;
         self.catalog().publish(changed);
         Ok(())

@@ -130,18 +130,7 @@ pub fn execute(
     }
     let now = crate::now_epoch_seconds();
     for (index, direction, units) in &moves {
-        let throughput = match index {
-            Some(name) => match table.indexes.iter_mut().find(|i| &i.name == name) {
-                Some(index) => &mut index.throughput,
-                None => continue,
-            },
-            None => &mut table.throughput,
-        };
-        let (read, write) = match direction {
-            Direction::Read => (*units, throughput.write_capacity_units),
-            Direction::Write => (throughput.read_capacity_units, *units),
-        };
-        throughput.change_to(read, write, now);
+        table.scale_capacity_to(index.as_deref(), *direction, *units, now);
     }
     db.save_table(&table)?;
     let scales = table.scales();
