@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::types::{
     AutoScalingSettingsUpdate, AutoScalingTargetTrackingScalingPolicyConfigurationUpdate,
     BillingMode, GlobalSecondaryIndexAutoScalingUpdate, GlobalSecondaryIndexUpdate, KeyType,
     ProjectionType, ReplicaAutoScalingUpdate, ReplicaGlobalSecondaryIndexAutoScalingUpdate,
-    ScalarAttributeType, TableAutoScalingDescription,
+    ScalarAttributeType, TableAutoScalingDescription, TableDescription,
 };
 use aws_sdk_dynamodb::Client;
 use common::{
@@ -122,16 +122,20 @@ fn is_disabled(s: &AutoScalingSettingsDescription) -> bool {
     s.auto_scaling_disabled() == Some(true) && s.scaling_policies().is_empty()
 }
 
-/// The table's (index None) or index's provisioned (read, write) units.
-async fn provisioned(client: &Client, table: &str, index: Option<&str>) -> (i64, i64) {
-    let t = client
+async fn described_table(client: &Client, table: &str) -> TableDescription {
+    client
         .describe_table()
         .table_name(table)
         .send()
         .await
         .unwrap()
         .table
-        .unwrap();
+        .unwrap()
+}
+
+/// The table's (index None) or index's provisioned (read, write) units.
+async fn provisioned(client: &Client, table: &str, index: Option<&str>) -> (i64, i64) {
+    let t = described_table(client, table).await;
     let throughput = match index {
         None => t.provisioned_throughput.unwrap(),
         Some(name) => t
@@ -586,14 +590,7 @@ async fn provisioned_capacity_follows_consumption() {
             ),
         );
     }
-    let described = client
-        .describe_table()
-        .table_name(&table)
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
+    let described = described_table(&client, &table).await;
     assert!(described
         .provisioned_throughput()
         .unwrap()
@@ -606,14 +603,8 @@ async fn provisioned_capacity_follows_consumption() {
     })
     .await;
     assert_eq!(units, (5, 5), "scaled in to each minimum");
-    let throughput = client
-        .describe_table()
-        .table_name(&table)
-        .send()
+    let throughput = described_table(&client, &table)
         .await
-        .unwrap()
-        .table
-        .unwrap()
         .provisioned_throughput
         .unwrap();
     assert_eq!(throughput.number_of_decreases_today(), Some(1));
@@ -691,14 +682,7 @@ async fn a_provisioned_table_whose_writes_auto_scale_takes_replicas() {
         .unwrap();
     add_replica().await.unwrap();
 
-    let described = client
-        .describe_table()
-        .table_name(&table)
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
+    let described = described_table(&client, &table).await;
     let replica = &described.replicas()[0];
     assert_eq!(replica.region_name(), Some("eu-west-1"));
     assert_eq!(
@@ -743,14 +727,7 @@ async fn a_provisioned_table_whose_writes_auto_scale_takes_replicas() {
         .send()
         .await
         .unwrap();
-    let described = client
-        .describe_table()
-        .table_name(&table)
-        .send()
-        .await
-        .unwrap()
-        .table
-        .unwrap();
+    let described = described_table(&client, &table).await;
     assert!(described.replicas()[0]
         .provisioned_throughput_override()
         .is_none());
