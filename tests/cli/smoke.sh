@@ -6,7 +6,9 @@
 # Uses create-table, describe-table, list-tables, put-item, get-item, delete-item,
 # execute-statement, update-time-to-live, describe-time-to-live, create-backup,
 # describe-backup, restore-table-from-backup, delete-backup and delete-table, and the
-# dynamodbstreams commands list-streams, describe-stream, get-shard-iterator and get-records.
+# dynamodbstreams commands list-streams, describe-stream, get-shard-iterator and get-records,
+# and the application-autoscaling commands register-scalable-target, put-scaling-policy,
+# describe-scalable-targets, describe-scaling-policies and deregister-scalable-target.
 # Outputs are checked with python3 (json). Prints "N passed, M failed" at the end
 # and exits non-zero on any mismatch.
 set -uo pipefail
@@ -26,6 +28,7 @@ TABLE="dynalith_cli_smoke_$$_$RANDOM"
 STREAM_TABLE="${TABLE}_stream"
 RESTORED_TABLE="${TABLE}_restored"
 IMPORTED_TABLE="${TABLE}_imported"
+SCALED_TABLE="${TABLE}_scaled"
 PASSED=0
 FAILED=0
 OUT=""   # stdout of the last `run`
@@ -34,6 +37,7 @@ RC=0     # exit code of the last `run`
 
 ddb() { aws dynamodb --endpoint-url "$DYNALITH_ENDPOINT" --output json "$@"; }
 ddbs() { aws dynamodbstreams --endpoint-url "$DYNALITH_ENDPOINT" --output json "$@"; }
+aas() { aws application-autoscaling --endpoint-url "$DYNALITH_ENDPOINT" --output json "$@"; }
 
 run() {
   local errf; errf="$(mktemp)"
@@ -45,6 +49,13 @@ run() {
 run_streams() {
   local errf; errf="$(mktemp)"
   OUT="$(ddbs "$@" 2>"$errf")"; RC=$?
+  ERR="$(cat "$errf")"; rm -f "$errf"
+}
+
+# run_scaling ARGS...: like run, with `aws application-autoscaling`.
+run_scaling() {
+  local errf; errf="$(mktemp)"
+  OUT="$(aas "$@" 2>"$errf")"; RC=$?
   ERR="$(cat "$errf")"; rm -f "$errf"
 }
 
@@ -90,6 +101,7 @@ cleanup() {
   ddb delete-table --table-name "$STREAM_TABLE" >/dev/null 2>&1 || true
   ddb delete-table --table-name "$RESTORED_TABLE" >/dev/null 2>&1 || true
   ddb delete-table --table-name "$IMPORTED_TABLE" >/dev/null 2>&1 || true
+  ddb delete-table --table-name "$SCALED_TABLE" >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
@@ -442,6 +454,54 @@ assert sorted(map(json.dumps, d['Items'])) == sorted(map(json.dumps, source['Ite
   run describe-export --export-arn "$TABLE_ARN/export/01234567890123-abcdef01"
   check_error "describe-export of an unknown export gives ExportNotFoundException" ExportNotFoundException
 fi
+
+# --- application-autoscaling: a provisioned table's read capacity ------------------------------
+run create-table --table-name "$SCALED_TABLE" \
+  --attribute-definitions AttributeName=pk,AttributeType=S \
+  --key-schema AttributeName=pk,KeyType=HASH \
+  --provisioned-throughput ReadCapacityUnits=2,WriteCapacityUnits=2
+check "create-table of a provisioned table" "assert d['TableDescription']['TableName'] == '$SCALED_TABLE'"
+for _ in $(seq 1 100); do
+  [[ "$(ddb describe-table --table-name "$SCALED_TABLE" 2>/dev/null)" == *'"TableStatus": "ACTIVE"'* ]] && break
+  sleep 0.1
+done
+run_scaling register-scalable-target --service-namespace dynamodb \
+  --resource-id "table/$SCALED_TABLE" --scalable-dimension dynamodb:table:ReadCapacityUnits \
+  --min-capacity 5 --max-capacity 50
+check "register-scalable-target returns the target's ARN" "
+assert ':application-autoscaling:us-east-1:' in d['ScalableTargetARN'], d
+"
+run describe-table --table-name "$SCALED_TABLE"
+check "registering moves the read capacity up to the minimum" "
+assert d['Table']['ProvisionedThroughput']['ReadCapacityUnits'] == 5, d['Table']['ProvisionedThroughput']
+"
+run_scaling put-scaling-policy --service-namespace dynamodb --policy-name reads \
+  --resource-id "table/$SCALED_TABLE" --scalable-dimension dynamodb:table:ReadCapacityUnits \
+  --policy-type TargetTrackingScaling \
+  --target-tracking-scaling-policy-configuration \
+  '{"TargetValue": 60.0, "PredefinedMetricSpecification": {"PredefinedMetricType": "DynamoDBReadCapacityUtilization"}}'
+check "put-scaling-policy returns the policy's ARN and four alarms" "
+assert d['PolicyARN'].endswith(':resource/dynamodb/table/$SCALED_TABLE:policyName/reads'), d
+assert len(d['Alarms']) == 4, d
+"
+run_scaling describe-scalable-targets --service-namespace dynamodb --resource-ids "table/$SCALED_TABLE"
+check "describe-scalable-targets lists the target" "
+[t] = d['ScalableTargets']
+assert (t['MinCapacity'], t['MaxCapacity'], t['ScalableDimension']) == (5, 50, 'dynamodb:table:ReadCapacityUnits'), t
+"
+run_scaling describe-scaling-policies --service-namespace dynamodb --resource-id "table/$SCALED_TABLE"
+check "describe-scaling-policies lists the policy" "
+[p] = d['ScalingPolicies']
+assert p['TargetTrackingScalingPolicyConfiguration']['TargetValue'] == 60.0, p
+"
+run_scaling deregister-scalable-target --service-namespace dynamodb \
+  --resource-id "table/$SCALED_TABLE" --scalable-dimension dynamodb:table:ReadCapacityUnits
+check "deregister-scalable-target" "assert d == {}, d"
+run_scaling deregister-scalable-target --service-namespace dynamodb \
+  --resource-id "table/$SCALED_TABLE" --scalable-dimension dynamodb:table:ReadCapacityUnits
+check_error "deregistering it again gives ObjectNotFoundException" ObjectNotFoundException
+run delete-table --table-name "$SCALED_TABLE"
+check "delete-table of the provisioned table" "assert d['TableDescription']['TableName'] == '$SCALED_TABLE'"
 
 # --- delete-table -----------------------------------------------------------------------------
 run delete-table --table-name "$TABLE"

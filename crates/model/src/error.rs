@@ -86,6 +86,13 @@ pub enum ErrorKind {
     /// A global table of version 2017.11.29 that does not exist (all of
     /// them: DynamoDB no longer makes them).
     GlobalTableNotFound,
+    /// Application Auto Scaling: no such scalable target or policy.
+    ObjectNotFound,
+    /// Application Auto Scaling: a NextToken that no listing gave.
+    InvalidNextToken,
+    /// Application Auto Scaling: a scalable target would have more than
+    /// 50 tags.
+    TooManyTags,
     /// A bug or storage failure on our side.
     InternalServerError,
     /// The server cannot answer for now, a state that passes (HTTP 503,
@@ -95,6 +102,7 @@ pub enum ErrorKind {
 
 const DYNAMODB: &str = "com.amazonaws.dynamodb.v20120810#";
 const CORAL_SERVICE: &str = "com.amazon.coral.service#";
+const APPLICATION_AUTO_SCALING: &str = "com.amazonaws.applicationautoscaling#";
 
 impl ErrorKind {
     /// The `__type` DynamoDB sends for this error.
@@ -148,6 +156,9 @@ impl ErrorKind {
             ErrorKind::ImportNotFound => (DYNAMODB, "ImportNotFoundException"),
             ErrorKind::ImportConflict => (DYNAMODB, "ImportConflictException"),
             ErrorKind::GlobalTableNotFound => (DYNAMODB, "GlobalTableNotFoundException"),
+            ErrorKind::ObjectNotFound => (APPLICATION_AUTO_SCALING, "ObjectNotFoundException"),
+            ErrorKind::InvalidNextToken => (APPLICATION_AUTO_SCALING, "InvalidNextTokenException"),
+            ErrorKind::TooManyTags => (APPLICATION_AUTO_SCALING, "TooManyTagsException"),
             ErrorKind::InternalServerError => (DYNAMODB, "InternalServerError"),
             ErrorKind::ServiceUnavailable => (DYNAMODB, "ServiceUnavailable"),
         };

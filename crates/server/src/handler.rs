@@ -155,7 +155,7 @@ async fn respond(
     if let Some(metrics) = &service.metrics {
         metrics.observe(operation, result.as_ref().map(|_| ()), started.elapsed());
     }
-    match result {
+    let mut response = match result {
         Ok(body) => response::ok(body, &request_id, encoding),
         Err(error) => {
             if error.kind == ErrorKind::InternalServerError {
@@ -165,7 +165,14 @@ async fn respond(
             }
             response::error_encoded(&error, &request_id, encoding)
         }
+    };
+    if operation.is_application_auto_scaling() {
+        response.headers_mut().insert(
+            hyper::header::CONTENT_TYPE,
+            hyper::header::HeaderValue::from_static("application/x-amz-json-1.1"),
+        );
     }
+    response
 }
 
 async fn run(

@@ -235,13 +235,16 @@ impl Scrape {
             let succeeded = stats.succeeded.load(Ordering::Relaxed);
             if succeeded > 0 {
                 outcomes.push((
-                    vec![("operation", operation.name()), ("outcome", "ok")],
+                    vec![("operation", operation.unique_name()), ("outcome", "ok")],
                     succeeded,
                 ));
             }
             for (name, count) in failed {
                 outcomes.push((
-                    vec![("operation", operation.name()), ("outcome", name.as_str())],
+                    vec![
+                        ("operation", operation.unique_name()),
+                        ("outcome", name.as_str()),
+                    ],
                     *count,
                 ));
             }
@@ -267,7 +270,7 @@ impl Scrape {
                 )
                 .collect();
             let sum = stats.latency_nanos.load(Ordering::Relaxed) as f64 / 1e9;
-            (vec![("operation", operation.name())], (sum, buckets))
+            (vec![("operation", operation.unique_name())], (sum, buckets))
         });
         family(
             encoder,

@@ -13,12 +13,14 @@
 //! Where DynamoDB's answer was never recorded, the messages are ours and
 //! say what is wrong.
 
+pub mod activities;
 pub mod scaler;
 
 use crate::catalog::{BillingMode, IndexKind, TableMeta};
 use dynalith_model::{DynamoError, ErrorKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
+use std::collections::BTreeMap;
 
 /// The role Application Auto Scaling acts as when none is named: the
 /// service-linked role AWS creates for DynamoDB.
@@ -36,6 +38,35 @@ pub struct ScalingTarget {
     /// None: registered, but nothing scales it yet.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<TargetTracking>,
+    /// When it was registered, in epoch seconds (0: before this was kept).
+    #[serde(default)]
+    pub created: f64,
+    /// The last part of its ScalableTargetARN, drawn at registration.
+    #[serde(default)]
+    pub arn_id: String,
+    #[serde(default, skip_serializing_if = "Suspension::is_default")]
+    pub suspended: Suspension,
+    /// Application Auto Scaling's tags of the scalable target.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// Application Auto Scaling's SuspendedState: which scaling is paused.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Suspension {
+    #[serde(default)]
+    pub scale_in: bool,
+    #[serde(default)]
+    pub scale_out: bool,
+    /// Kept and reported; there are no scheduled actions to pause.
+    #[serde(default)]
+    pub scheduled: bool,
+}
+
+impl Suspension {
+    fn is_default(&self) -> bool {
+        *self == Suspension::default()
+    }
 }
 
 /// A target tracking policy on a capacity's utilization (consumed over
@@ -50,6 +81,15 @@ pub struct TargetTracking {
     pub scale_in_cooldown: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub scale_out_cooldown: Option<i64>,
+    /// When it was created, in epoch seconds (0: before this was kept).
+    #[serde(default)]
+    pub created: f64,
+    /// The id in its PolicyARN and those of its four CloudWatch alarms,
+    /// drawn when it is created (empty: before this was kept).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alarm_ids: Vec<String>,
 }
 
 /// The scaling of a table's or global index's two capacities.
@@ -73,7 +113,7 @@ impl CapacityScaling {
         }
     }
 
-    fn slot(&mut self, direction: crate::throughput::Direction) -> &mut Option<ScalingTarget> {
+    pub fn slot(&mut self, direction: crate::throughput::Direction) -> &mut Option<ScalingTarget> {
         match direction {
             crate::throughput::Direction::Read => &mut self.read,
             crate::throughput::Direction::Write => &mut self.write,
@@ -113,6 +153,47 @@ impl TableMeta {
         true
     }
 
+    /// The scaling settings of the table (`index` None) or of its global
+    /// index `index`; None when there is no such index.
+    pub fn capacity_scaling(&self, index: Option<&str>) -> Option<&CapacityScaling> {
+        match index {
+            None => Some(&self.auto_scaling),
+            Some(name) => self
+                .indexes
+                .iter()
+                .find(|i| i.kind == IndexKind::Global && i.name == name)
+                .map(|i| &i.auto_scaling),
+        }
+    }
+
+    pub fn capacity_scaling_mut(&mut self, index: Option<&str>) -> Option<&mut CapacityScaling> {
+        match index {
+            None => Some(&mut self.auto_scaling),
+            Some(name) => self
+                .indexes
+                .iter_mut()
+                .find(|i| i.kind == IndexKind::Global && i.name == name)
+                .map(|i| &mut i.auto_scaling),
+        }
+    }
+
+    /// Whether a provisioned table's write scaling, or one of its global
+    /// indexes', is removed from `self` in `after`: a provisioned global
+    /// table keeps its writes auto scaled (`TableMeta::writes_replicable`).
+    pub fn stops_replicable_writes(&self, after: &TableMeta) -> bool {
+        if !self.is_global() || self.billing_mode != BillingMode::Provisioned {
+            return false;
+        }
+        let lost =
+            |was: &CapacityScaling, is: &CapacityScaling| was.write.is_some() && is.write.is_none();
+        lost(&self.auto_scaling, &after.auto_scaling)
+            || self
+                .indexes
+                .iter()
+                .zip(&after.indexes)
+                .any(|(was, is)| lost(&was.auto_scaling, &is.auto_scaling))
+    }
+
     /// Forgets every scaling setting (a switch to on-demand, a restore).
     pub fn stop_scaling(&mut self) {
         self.auto_scaling = CapacityScaling::default();
@@ -120,6 +201,30 @@ impl TableMeta {
             index.auto_scaling = CapacityScaling::default();
         }
     }
+}
+
+/// Application Auto Scaling's ResourceId of a table's (`index` None) or
+/// global index's capacities.
+pub fn resource_id(table: &str, index: Option<&str>) -> String {
+    match index {
+        Some(index) => format!("table/{table}/index/{index}"),
+        None => format!("table/{table}"),
+    }
+}
+
+/// Application Auto Scaling's ScalableDimension of a capacity.
+pub fn scalable_dimension(of_index: bool, direction: crate::throughput::Direction) -> String {
+    let kind = if of_index { "index" } else { "table" };
+    format!("dynamodb:{kind}:{}CapacityUnits", direction.name())
+}
+
+/// The name of alarm `which` (of `ALARMS`) of a target tracking policy.
+pub fn alarm_name(resource_id: &str, policy: &TargetTracking, which: usize) -> String {
+    let id = policy
+        .alarm_ids
+        .get(which)
+        .map_or(policy.id.as_str(), String::as_str);
+    format!("TargetTracking-{resource_id}-{}-{id}", ALARMS[which])
 }
 
 /// One AutoScalingSettingsUpdate, as the request gives it.
@@ -201,20 +306,10 @@ pub struct Resource<'a> {
 impl Resource<'_> {
     /// Application Auto Scaling's ResourceId and dimension of the capacity.
     fn described(&self) -> (String, String) {
-        let resource = match self.index {
-            Some(index) => format!("table/{}/index/{index}", self.table.name),
-            None => format!("table/{}", self.table.name),
-        };
-        let dimension = format!(
-            "dynamodb:{}:{}CapacityUnits",
-            if self.index.is_some() {
-                "index"
-            } else {
-                "table"
-            },
-            self.direction.name()
-        );
-        (resource, dimension)
+        (
+            resource_id(&self.table.name, self.index),
+            scalable_dimension(self.index.is_some(), self.direction),
+        )
     }
 
     fn provisioned(&self) -> i64 {
@@ -308,25 +403,76 @@ pub fn apply(
                 resource.direction.name()
             )
         });
+        // A policy changed under its own name keeps its identity (ARN,
+        // alarms, creation time); another name makes a new policy.
+        let (created, id, alarm_ids) = match policy.take() {
+            Some(old) if old.name == name && !old.id.is_empty() => {
+                (old.created, old.id, old.alarm_ids)
+            }
+            _ => (
+                crate::now_epoch_seconds(),
+                uuid::Uuid::new_v4().to_string(),
+                (0..ALARMS.len())
+                    .map(|_| uuid::Uuid::new_v4().to_string())
+                    .collect(),
+            ),
+        };
         policy = Some(TargetTracking {
             name,
             target_value,
             disable_scale_in: configuration.disable_scale_in.unwrap_or(false),
             scale_in_cooldown: configuration.scale_in_cooldown,
             scale_out_cooldown: configuration.scale_out_cooldown,
+            created,
+            id,
+            alarm_ids,
         });
     }
+    let (created, arn_id, suspended, tags) = match slot.take() {
+        // Targets set before ARNs were kept get one when next changed.
+        Some(old) if old.arn_id.is_empty() => {
+            (old.created, new_target_arn_id(), old.suspended, old.tags)
+        }
+        Some(old) => (old.created, old.arn_id, old.suspended, old.tags),
+        None => (
+            crate::now_epoch_seconds(),
+            new_target_arn_id(),
+            Suspension::default(),
+            BTreeMap::new(),
+        ),
+    };
     *slot = Some(ScalingTarget {
         minimum_units: minimum,
         maximum_units: maximum,
         role_arn,
         policy,
+        created,
+        arn_id,
+        suspended,
+        tags,
     });
     // A capacity outside its new bounds is moved into them at once, as
     // registering a scalable target does.
     let provisioned = resource.provisioned();
     let clamped = provisioned.clamp(minimum, maximum);
     Ok((clamped != provisioned).then_some(clamped))
+}
+
+/// The alarms Application Auto Scaling creates for a DynamoDB target
+/// tracking policy, by the part of their names that tells them apart: the
+/// utilization above or well under the target, and the provisioned
+/// capacity above or under what the consumption needs.
+pub const ALARMS: [&str; 4] = [
+    "AlarmHigh",
+    "AlarmLow",
+    "ProvisionedCapacityHigh",
+    "ProvisionedCapacityLow",
+];
+
+/// A ScalableTargetARN's last part: 36 letters and digits, as AWS's are.
+fn new_target_arn_id() -> String {
+    let [a, b] = [uuid::Uuid::new_v4(), uuid::Uuid::new_v4()].map(|u| u.simple().to_string());
+    format!("{a}{}", &b[..4])
 }
 
 /// AutoScalingSettingsDescription of one capacity.

@@ -18,6 +18,7 @@
 //! reports them with their LastIncrease/DecreaseDateTime, and throttling
 //! (`--enforce-throughput`) follows the new capacity at once.
 
+use super::activities::Activity;
 use super::ScalingTarget;
 use crate::catalog::{BillingMode, IndexKind, TableMeta};
 use crate::throughput::Direction;
@@ -102,6 +103,7 @@ impl Tracker {
             last.is_none_or(|at| now.duration_since(at) >= cooldown)
         };
         if self.above >= HIGH_ALARM_PERIODS
+            && !target.suspended.scale_out
             && desired > provisioned
             && cooled(self.last_scale_out, policy.scale_out_cooldown)
         {
@@ -111,6 +113,7 @@ impl Tracker {
         }
         if self.below >= LOW_ALARM_PERIODS
             && !policy.disable_scale_in
+            && !target.suspended.scale_in
             && desired < provisioned
             && cooled(self.last_scale_in, policy.scale_in_cooldown)
             && cooled(self.last_scale_out, policy.scale_out_cooldown)
@@ -206,6 +209,28 @@ fn scaling_capacities(
     capacities
 }
 
+/// An activity's cause: the alarm that went off and the policy it set
+/// going, as Application Auto Scaling words it.
+fn alarm_cause(
+    table: &TableMeta,
+    index: Option<&str>,
+    target: &ScalingTarget,
+    out: bool,
+) -> String {
+    let Some(policy) = &target.policy else {
+        return String::new();
+    };
+    let alarm = super::alarm_name(
+        &super::resource_id(&table.name, index),
+        policy,
+        usize::from(!out),
+    );
+    format!(
+        "monitor alarm {alarm} in state ALARM triggered policy {}",
+        policy.name
+    )
+}
+
 /// Observes every scaling capacity once a period until the database is
 /// gone.
 fn scale_until_closed(db: Weak<Database>, period: Duration) {
@@ -238,9 +263,18 @@ fn scale_until_closed(db: Weak<Database>, period: Duration) {
                     continue;
                 };
                 tracing::info!(table = %name, index, direction = direction.name(), from = provisioned, to = units, "auto scaling");
+                let mut activity = Activity::new(
+                    &name,
+                    index,
+                    direction,
+                    units,
+                    alarm_cause(&table, index, target, units > provisioned),
+                );
                 if let Err(e) = db.set_scaled_capacity(&table, index, direction, units) {
                     tracing::warn!(table = %name, %e, "auto scaling change failed; tried again next period");
+                    activity.failure = Some(e.message);
                 }
+                db.scaling_activities().record(activity);
             }
         }
         trackers.retain(|key, _| seen.contains(key));
@@ -263,7 +297,14 @@ mod tests {
                 disable_scale_in: false,
                 scale_in_cooldown: None,
                 scale_out_cooldown: None,
+                created: 0.0,
+                id: String::new(),
+                alarm_ids: Vec::new(),
             }),
+            created: 0.0,
+            arn_id: String::new(),
+            suspended: Default::default(),
+            tags: Default::default(),
         }
     }
 
@@ -333,6 +374,20 @@ mod tests {
         // sounds twice more.
         t.policy.as_mut().unwrap().scale_out_cooldown = None;
         assert_eq!(run(&t, 10, &rates), vec![10, 20, 20, 40, 40, 40, 40]);
+    }
+
+    #[test]
+    fn suspended_scaling_holds_its_direction_only() {
+        let mut t = target(1, 1000, 50.0);
+        t.suspended.scale_out = true;
+        assert_eq!(run(&t, 10, &[100.0; 5]), vec![10; 5]);
+        assert_eq!(*run(&t, 100, &[2.0; 15]).last().unwrap(), 4);
+        t.suspended = super::super::Suspension {
+            scale_in: true,
+            ..Default::default()
+        };
+        assert_eq!(*run(&t, 100, &[2.0; 30]).last().unwrap(), 100);
+        assert_eq!(run(&t, 10, &[30.0; 2]), vec![10, 60]);
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! One module per operation: its input type, validation and execution.
 
+mod application_auto_scaling;
 mod backup_shapes;
 mod batch_common;
 mod batch_execute_statement;
@@ -90,16 +91,22 @@ use dynalith_model::DynamoError;
 use serde_json::{Map, Value};
 
 macro_rules! operations {
-    ($($name:ident),* $(,)?; streams: $($stream_op:ident),* $(,)?) => {
+    (
+        $($name:ident),* $(,)?;
+        streams: $($stream_op:ident),* $(,)?;
+        application_auto_scaling: $($scaling_op:ident = $scaling_name:literal),* $(,)?
+    ) => {
         /// Every operation this server knows: DynamoDB_20120810's, then
-        /// DynamoDBStreams_20120810's.
+        /// DynamoDBStreams_20120810's, then Application Auto Scaling's
+        /// (AnyScaleFrontendService), whose wire names may repeat
+        /// DynamoDB's.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-        pub enum Operation { $($name,)* $($stream_op),* }
+        pub enum Operation { $($name,)* $($stream_op,)* $($scaling_op),* }
 
         impl Operation {
             /// Every operation, in declaration order.
             pub const ALL: &'static [Operation] =
-                &[$(Operation::$name,)* $(Operation::$stream_op),*];
+                &[$(Operation::$name,)* $(Operation::$stream_op,)* $(Operation::$scaling_op),*];
 
             /// From the part of `X-Amz-Target` after `DynamoDB_20120810.`.
             pub fn from_name(name: &str) -> Option<Operation> {
@@ -118,23 +125,52 @@ macro_rules! operations {
                 }
             }
 
+            /// From the part of `X-Amz-Target` after
+            /// `AnyScaleFrontendService.`.
+            pub fn from_scaling_name(name: &str) -> Option<Operation> {
+                match name {
+                    $($scaling_name => Some(Operation::$scaling_op),)*
+                    _ => None,
+                }
+            }
+
             /// From a whole `X-Amz-Target`: each API answers only its own
             /// operations.
             pub fn from_target(target: &str) -> Option<Operation> {
                 if let Some(name) = target.strip_prefix("DynamoDB_20120810.") {
                     Operation::from_name(name)
+                } else if let Some(name) = target.strip_prefix("DynamoDBStreams_20120810.") {
+                    Operation::from_streams_name(name)
                 } else {
                     target
-                        .strip_prefix("DynamoDBStreams_20120810.")
-                        .and_then(Operation::from_streams_name)
+                        .strip_prefix("AnyScaleFrontendService.")
+                        .and_then(Operation::from_scaling_name)
                 }
             }
 
+            /// The operation's name in its API.
             pub fn name(self) -> &'static str {
                 match self {
                     $(Operation::$name => stringify!($name),)*
-                    $(Operation::$stream_op => stringify!($stream_op)),*
+                    $(Operation::$stream_op => stringify!($stream_op),)*
+                    $(Operation::$scaling_op => $scaling_name),*
                 }
+            }
+
+            /// A name unique among every API's operations, where wire
+            /// names repeat (TagResource): for metrics.
+            pub fn unique_name(self) -> &'static str {
+                match self {
+                    $(Operation::$name => stringify!($name),)*
+                    $(Operation::$stream_op => stringify!($stream_op),)*
+                    $(Operation::$scaling_op => stringify!($scaling_op)),*
+                }
+            }
+
+            /// Whether it is Application Auto Scaling's, which speaks JSON
+            /// 1.1.
+            pub fn is_application_auto_scaling(self) -> bool {
+                matches!(self, $(Operation::$scaling_op)|*)
             }
         }
     };
@@ -143,7 +179,7 @@ macro_rules! operations {
 // The fuzz target table_lifecycle picks operations by their index in
 // `Operation::ALL`, and its seeds name them so: add new DynamoDB
 // operations last, before `streams:`, and move the seeds' stream
-// selectors up by as many.
+// selectors (and any of Application Auto Scaling's) up by as many.
 operations!(
     CreateTable,
     DescribeTable,
@@ -211,7 +247,18 @@ operations!(
     ListStreams,
     DescribeStream,
     GetShardIterator,
-    GetRecords,
+    GetRecords;
+    application_auto_scaling:
+    RegisterScalableTarget = "RegisterScalableTarget",
+    DescribeScalableTargets = "DescribeScalableTargets",
+    DeregisterScalableTarget = "DeregisterScalableTarget",
+    PutScalingPolicy = "PutScalingPolicy",
+    DescribeScalingPolicies = "DescribeScalingPolicies",
+    DeleteScalingPolicy = "DeleteScalingPolicy",
+    DescribeScalingActivities = "DescribeScalingActivities",
+    TagScalableTarget = "TagResource",
+    UntagScalableTarget = "UntagResource",
+    ListTagsForScalableTarget = "ListTagsForResource",
 );
 
 impl Operation {
@@ -239,6 +286,9 @@ impl Operation {
                 | Operation::DescribeEndpoints
                 | Operation::DescribeLimits
                 | Operation::SearchVectors
+                | Operation::DescribeScalableTargets
+                | Operation::DescribeScalingPolicies
+                | Operation::ListTagsForScalableTarget
         )
     }
 }
@@ -363,6 +413,36 @@ pub(crate) fn execute(
         Operation::DescribeStream => describe_stream::execute(db, body),
         Operation::GetShardIterator => get_shard_iterator::execute(db, body),
         Operation::GetRecords => get_records::execute(db, body),
+        Operation::RegisterScalableTarget => {
+            application_auto_scaling::register_scalable_target::execute(db, body, context)
+        }
+        Operation::DescribeScalableTargets => {
+            application_auto_scaling::describe_scalable_targets::execute(db, body, context)
+        }
+        Operation::DeregisterScalableTarget => {
+            application_auto_scaling::deregister_scalable_target::execute(db, body, context)
+        }
+        Operation::PutScalingPolicy => {
+            application_auto_scaling::put_scaling_policy::execute(db, body, context)
+        }
+        Operation::DescribeScalingPolicies => {
+            application_auto_scaling::describe_scaling_policies::execute(db, body, context)
+        }
+        Operation::DeleteScalingPolicy => {
+            application_auto_scaling::delete_scaling_policy::execute(db, body, context)
+        }
+        Operation::DescribeScalingActivities => {
+            application_auto_scaling::describe_scaling_activities::execute(db, body, context)
+        }
+        Operation::TagScalableTarget => {
+            application_auto_scaling::tag_resource::execute(db, body, context)
+        }
+        Operation::UntagScalableTarget => {
+            application_auto_scaling::untag_resource::execute(db, body, context)
+        }
+        Operation::ListTagsForScalableTarget => {
+            application_auto_scaling::list_tags_for_resource::execute(db, body, context)
+        }
     }
 }
 

@@ -3,8 +3,8 @@
 //! GlobalSecondaryIndexUpdates) and of their read capacity in a Region
 //! (ReplicaUpdates), all or nothing (`auto_scaling`).
 
-use crate::auto_scaling::{self, CapacityScaling, Resource, SettingsUpdate};
-use crate::catalog::{IndexKind, TableMeta};
+use crate::auto_scaling::{self, Resource, SettingsUpdate};
+use crate::catalog::TableMeta;
 use crate::throughput::Direction;
 use crate::validate::Violations;
 use crate::Database;
@@ -64,9 +64,12 @@ pub fn execute(
                        direction: Direction,
                        update: &SettingsUpdate|
      -> Result<(), DynamoError> {
-        let mut scaling = scaling_of(table, index)?.clone();
+        let scaling = table
+            .capacity_scaling_mut(index)
+            .ok_or_else(|| missing_index(&current, index))?;
+        let mut updated = scaling.clone();
         let moved = auto_scaling::apply(
-            &mut scaling,
+            &mut updated,
             &Resource {
                 table: &current,
                 index,
@@ -74,7 +77,7 @@ pub fn execute(
             },
             update,
         )?;
-        *scaling_of_mut(table, index) = scaling;
+        *scaling = updated;
         if let Some(units) = moved {
             moves.push((index.map(str::to_string), direction, units));
         }
@@ -92,7 +95,10 @@ pub fn execute(
                 settings,
             )?;
         } else {
-            scaling_of(&table, update.index_name.as_deref())?;
+            let index = update.index_name.as_deref();
+            table
+                .capacity_scaling(index)
+                .ok_or_else(|| missing_index(&table, index))?;
         }
     }
     for replica in input.replica_updates.iter().flatten() {
@@ -118,11 +124,14 @@ pub fn execute(
                     settings,
                 )?;
             } else {
-                scaling_of(&table, update.index_name.as_deref())?;
+                let index = update.index_name.as_deref();
+                table
+                    .capacity_scaling(index)
+                    .ok_or_else(|| missing_index(&table, index))?;
             }
         }
     }
-    if current.is_global() && stops_replicable_writes(&current, &table) {
+    if current.stops_replicable_writes(&table) {
         return Err(crate::global_tables::provisioned_writes_refused());
     }
     if !moves.is_empty() {
@@ -222,48 +231,11 @@ fn check_members(input: &UpdateTableReplicaAutoScalingInput) -> Result<(), Dynam
     v.finish()
 }
 
-/// Whether a provisioned table's write scaling, or one of its global
-/// indexes', is removed from `before` in `after`: a provisioned global
-/// table keeps its writes auto scaled (`TableMeta::writes_replicable`).
-fn stops_replicable_writes(before: &TableMeta, after: &TableMeta) -> bool {
-    if before.billing_mode != crate::catalog::BillingMode::Provisioned {
-        return false;
-    }
-    let lost =
-        |was: &CapacityScaling, is: &CapacityScaling| was.write.is_some() && is.write.is_none();
-    lost(&before.auto_scaling, &after.auto_scaling)
-        || before
-            .indexes
-            .iter()
-            .zip(&after.indexes)
-            .any(|(was, is)| lost(&was.auto_scaling, &is.auto_scaling))
-}
-
-/// The scaling settings of the table (`index` None) or of its global
-/// index `index`, which must exist.
-fn scaling_of<'t>(
-    table: &'t TableMeta,
-    index: Option<&str>,
-) -> Result<&'t CapacityScaling, DynamoError> {
-    let Some(name) = index else {
-        return Ok(&table.auto_scaling);
-    };
-    table
-        .indexes
-        .iter()
-        .find(|i| i.kind == IndexKind::Global && i.name == name)
-        .map(|i| &i.auto_scaling)
-        .ok_or_else(|| {
-            DynamoError::validation(format!(
-                "Global secondary index {name} does not exist on table {}",
-                table.name
-            ))
-        })
-}
-
-fn scaling_of_mut<'t>(table: &'t mut TableMeta, index: Option<&str>) -> &'t mut CapacityScaling {
-    match index.and_then(|name| table.indexes.iter().position(|i| i.name == name)) {
-        Some(position) => &mut table.indexes[position].auto_scaling,
-        None => &mut table.auto_scaling,
-    }
+/// The error for a global index `index` the table does not have.
+fn missing_index(table: &TableMeta, index: Option<&str>) -> DynamoError {
+    DynamoError::validation(format!(
+        "Global secondary index {} does not exist on table {}",
+        index.unwrap_or_default(),
+        table.name
+    ))
 }

@@ -1,0 +1,73 @@
+//! DescribeScalableTargets: the registered scalable targets of the
+//! caller's Region, filtered by ResourceIds and ScalableDimension, in
+//! pages of MaxResults.
+
+use super::{
+    check_xml_string, page, page_size, registered_targets, target_description, TargetName,
+};
+use crate::validate::Violations;
+use crate::{Database, RequestContext};
+use dynalith_model::{wire::parse_input, DynamoError};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeScalableTargetsInput {
+    #[serde(flatten)]
+    target: TargetName,
+    resource_ids: Option<Vec<String>>,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    let input: DescribeScalableTargetsInput = parse_input(body)?;
+    let mut v = Violations::new();
+    input.target.check(&mut v, false);
+    if let Some(ids) = &input.resource_ids {
+        v.length_between(format_args!("'{ids:?}'"), ids.len(), "resourceIds", 0, 50);
+        for (i, id) in ids.iter().enumerate() {
+            check_xml_string(
+                &mut v,
+                Some(id),
+                &format!("resourceIds.{}.member", i + 1),
+                1,
+                1600,
+            );
+        }
+    }
+    v.finish()?;
+    let size = page_size(input.max_results)?;
+    let mut targets = Vec::new();
+    if input.target.in_dynamodb() {
+        for (capacity, table) in registered_targets(db, &context.region) {
+            let resource_id = capacity.resource_id();
+            let dimension = capacity.dimension();
+            let wanted = input
+                .resource_ids
+                .as_ref()
+                .is_none_or(|ids| ids.is_empty() || ids.contains(&resource_id))
+                && input
+                    .target
+                    .scalable_dimension
+                    .as_ref()
+                    .is_none_or(|d| *d == dimension);
+            if let (true, Some(target)) = (wanted, capacity.target(&table)) {
+                let key = format!("{resource_id} {dimension}");
+                targets.push((key, target_description(&context.region, &capacity, target)));
+            }
+        }
+    }
+    let (targets, next) = page(targets, size, input.next_token.as_deref())?;
+    let mut response = Map::new();
+    response.insert("ScalableTargets".into(), Value::Array(targets));
+    if let Some(next) = next {
+        response.insert("NextToken".into(), next.into());
+    }
+    crate::ops::respond(response)
+}

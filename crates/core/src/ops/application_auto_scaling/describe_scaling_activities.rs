@@ -1,0 +1,95 @@
+//! DescribeScalingActivities: the recent changes of scaling capacities,
+//! newest first (`auto_scaling::activities`), filtered by ResourceId and
+//! ScalableDimension, in pages of MaxResults.
+
+use super::{page, page_size, TargetName, DYNAMODB};
+use crate::auto_scaling::activities::Activity;
+use crate::validate::Violations;
+use crate::{Database, RequestContext};
+use dynalith_model::{wire::parse_input, DynamoError};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeScalingActivitiesInput {
+    #[serde(flatten)]
+    target: TargetName,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    _context: &RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    let input: DescribeScalingActivitiesInput = parse_input(body)?;
+    let mut v = Violations::new();
+    input.target.check(&mut v, false);
+    v.finish()?;
+    let size = page_size(input.max_results)?;
+    let activities = if input.target.in_dynamodb() {
+        db.scaling_activities().matching(|a| {
+            input
+                .target
+                .resource_id
+                .as_ref()
+                .is_none_or(|r| *r == resource_id(a))
+                && input
+                    .target
+                    .scalable_dimension
+                    .as_ref()
+                    .is_none_or(|d| *d == dimension(a))
+        })
+    } else {
+        Vec::new()
+    };
+    let keyed = activities
+        .iter()
+        .map(|a| (a.id.clone(), description(a)))
+        .collect();
+    let (activities, next) = page(keyed, size, input.next_token.as_deref())?;
+    let mut response = Map::new();
+    response.insert("ScalingActivities".into(), Value::Array(activities));
+    if let Some(next) = next {
+        response.insert("NextToken".into(), next.into());
+    }
+    crate::ops::respond(response)
+}
+
+fn resource_id(activity: &Activity) -> String {
+    crate::auto_scaling::resource_id(&activity.table, activity.index.as_deref())
+}
+
+fn dimension(activity: &Activity) -> String {
+    crate::auto_scaling::scalable_dimension(activity.index.is_some(), activity.direction)
+}
+
+/// ScalingActivity, in Application Auto Scaling's words for DynamoDB.
+fn description(activity: &Activity) -> Value {
+    let what = format!(
+        "{} capacity units to {}",
+        activity.direction.name().to_lowercase(),
+        activity.units
+    );
+    let (status, message) = match &activity.failure {
+        None => (
+            "Successful",
+            format!("Successfully set {what}. Change successfully fulfilled by dynamodb."),
+        ),
+        Some(why) => ("Failed", format!("Failed to set {what}. Reason: {why}")),
+    };
+    json!({
+        "ActivityId": activity.id,
+        "ServiceNamespace": DYNAMODB,
+        "ResourceId": resource_id(activity),
+        "ScalableDimension": dimension(activity),
+        "Description": format!("Setting {what}."),
+        "Cause": activity.cause,
+        "StartTime": activity.start,
+        "EndTime": activity.end,
+        "StatusCode": status,
+        "StatusMessage": message,
+    })
+}

@@ -1,0 +1,87 @@
+//! DescribeScalingPolicies: the target tracking policies of the caller's
+//! Region, filtered by PolicyNames, ResourceId and ScalableDimension, in
+//! pages of MaxResults.
+
+use super::{
+    check_xml_string, page, page_size, policy_description, registered_targets, TargetName,
+};
+use crate::validate::Violations;
+use crate::{Database, RequestContext};
+use dynalith_model::{wire::parse_input, DynamoError};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeScalingPoliciesInput {
+    policy_names: Option<Vec<String>>,
+    #[serde(flatten)]
+    target: TargetName,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    let input: DescribeScalingPoliciesInput = parse_input(body)?;
+    let mut v = Violations::new();
+    if let Some(names) = &input.policy_names {
+        v.length_between(
+            format_args!("'{names:?}'"),
+            names.len(),
+            "policyNames",
+            0,
+            50,
+        );
+        for (i, name) in names.iter().enumerate() {
+            check_xml_string(
+                &mut v,
+                Some(name),
+                &format!("policyNames.{}.member", i + 1),
+                1,
+                1600,
+            );
+        }
+    }
+    input.target.check(&mut v, false);
+    v.finish()?;
+    let size = page_size(input.max_results)?;
+    let mut policies = Vec::new();
+    if input.target.in_dynamodb() {
+        for (capacity, table) in registered_targets(db, &context.region) {
+            let Some(policy) = capacity.target(&table).and_then(|t| t.policy.as_ref()) else {
+                continue;
+            };
+            let resource_id = capacity.resource_id();
+            let dimension = capacity.dimension();
+            let wanted = input
+                .policy_names
+                .as_ref()
+                .is_none_or(|names| names.is_empty() || names.contains(&policy.name))
+                && input
+                    .target
+                    .resource_id
+                    .as_ref()
+                    .is_none_or(|r| *r == resource_id)
+                && input
+                    .target
+                    .scalable_dimension
+                    .as_ref()
+                    .is_none_or(|d| *d == dimension);
+            if wanted {
+                let key = format!("{resource_id} {dimension}");
+                policies.push((key, policy_description(&context.region, &capacity, policy)));
+            }
+        }
+    }
+    let (policies, next) = page(policies, size, input.next_token.as_deref())?;
+    let mut response = Map::new();
+    response.insert("ScalingPolicies".into(), Value::Array(policies));
+    if let Some(next) = next {
+        response.insert("NextToken".into(), next.into());
+    }
+    crate::ops::respond(response)
+}
