@@ -2,8 +2,9 @@
 // `table.autoScaleReadCapacity({...}).scaleOnUtilization({...})` deploys it
 // (CloudFormation's AWS::ApplicationAutoScaling::ScalableTarget and ScalingPolicy): the
 // seed's single-table layout on provisioned capacity, its GSI1's write capacity made
-// scalable, a target tracking policy put on it, both read back (with the SDK's
-// paginator), DynamoDB's own view of the same settings, and the teardown.
+// scalable, a target tracking policy and a scheduled action (scaleOnSchedule) put on it,
+// read back (with the SDK's paginator), DynamoDB's own view of the same settings, and the
+// teardown.
 import { describe, it, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -11,8 +12,10 @@ import {
   DeleteScalingPolicyCommand,
   DeregisterScalableTargetCommand,
   DescribeScalingPoliciesCommand,
+  DescribeScheduledActionsCommand,
   ObjectNotFoundException,
   PutScalingPolicyCommand,
+  PutScheduledActionCommand,
   RegisterScalableTargetCommand,
   paginateDescribeScalableTargets,
 } from '@aws-sdk/client-application-auto-scaling';
@@ -87,6 +90,25 @@ describe('Application Auto Scaling with the JavaScript SDK', () => {
       [['GSI1WriteScaling', policy.PolicyARN]]);
     assert.equal(ScalingPolicies[0].TargetTrackingScalingPolicyConfiguration.TargetValue, 75);
 
+    // scaleOnSchedule('ScaleUpInTheMorning', { schedule: Schedule.cron({ hour: '8',
+    // minute: '0' }), minCapacity: 10 }) in Europe/London.
+    await scaling.send(new PutScheduledActionCommand({
+      ...target,
+      ScheduledActionName: 'ScaleUpInTheMorning',
+      Schedule: 'cron(0 8 * * ? *)',
+      Timezone: 'Europe/London',
+      ScalableTargetAction: { MinCapacity: 10 },
+    }));
+    const { ScheduledActions } = await scaling.send(new DescribeScheduledActionsCommand({
+      ServiceNamespace: 'dynamodb', ResourceId: INDEX,
+    }));
+    assert.deepEqual(
+      ScheduledActions.map((a) => [a.ScheduledActionName, a.Schedule, a.Timezone,
+        a.ScalableTargetAction.MinCapacity]),
+      [['ScaleUpInTheMorning', 'cron(0 8 * * ? *)', 'Europe/London', 10]],
+    );
+    assert.ok(ScheduledActions[0].CreationTime instanceof Date);
+
     const described = await dynamodb.send(new DescribeTableReplicaAutoScalingCommand({
       TableName: TABLE,
     }));
@@ -98,6 +120,10 @@ describe('Application Auto Scaling with the JavaScript SDK', () => {
 
     await scaling.send(new DeleteScalingPolicyCommand({ ...target, PolicyName: 'GSI1WriteScaling' }));
     await scaling.send(new DeregisterScalableTargetCommand(target));
+    const after = await scaling.send(new DescribeScheduledActionsCommand({
+      ServiceNamespace: 'dynamodb', ResourceId: INDEX,
+    }));
+    assert.deepEqual(after.ScheduledActions, []);
     await assert.rejects(
       scaling.send(new DeregisterScalableTargetCommand(target)),
       (err) => err instanceof ObjectNotFoundException

@@ -492,3 +492,140 @@ def test_targets_policies_and_tags_survive_a_restart(checker):
         finally:
             server.kill()
             server.wait()
+
+
+def at(seconds_from_now, zone="UTC"):
+    """An at() schedule that many seconds from now, in the zone's civil time."""
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+    when = datetime.now(ZoneInfo(zone)) + timedelta(seconds=seconds_from_now)
+    return when.strftime("at(%Y-%m-%dT%H:%M:%S)")
+
+
+def test_scheduled_actions_set_the_bounds_on_time(scaling_endpoint, checker):
+    """CDK's scaleOnSchedule and Terraform's aws_appautoscaling_scheduled_action:
+    at their time the target takes the action's bounds and the capacity moves
+    into them; the action can be changed member by member, listed and deleted."""
+    dynamodb, scaling = clients(checker, scaling_endpoint)
+    name = unique_name("aas_sched")
+    provisioned_table(dynamodb, name, read=5)
+    target = {"ServiceNamespace": "dynamodb", "ResourceId": f"table/{name}",
+              "ScalableDimension": TABLE_READ}
+    scaling.register_scalable_target(**target, MinCapacity=1, MaxCapacity=10)
+
+    def capacity():
+        return dynamodb.describe_table(TableName=name)["Table"]["ProvisionedThroughput"][
+            "ReadCapacityUnits"]
+
+    def bounds():
+        [t] = scaling.describe_scalable_targets(
+            ServiceNamespace="dynamodb", ResourceIds=[f"table/{name}"])["ScalableTargets"]
+        return t["MinCapacity"], t["MaxCapacity"]
+
+    morning = at(2)
+    scaling.put_scheduled_action(**target, ScheduledActionName="morning", Schedule=morning,
+                                 ScalableTargetAction={"MinCapacity": 8, "MaxCapacity": 20})
+    # 3 s from now in New York's civil time: the zone is applied.
+    scaling.put_scheduled_action(**target, ScheduledActionName="new-york",
+                                 Schedule=at(3, "America/New_York"),
+                                 Timezone="America/New_York",
+                                 ScalableTargetAction={"MaxCapacity": 25})
+    actions = scaling.describe_scheduled_actions(
+        ServiceNamespace="dynamodb", ResourceId=f"table/{name}")["ScheduledActions"]
+    assert [a["ScheduledActionName"] for a in actions] == ["morning", "new-york"]
+    first = actions[0]
+    assert first["Schedule"] == morning
+    assert first["ScalableTargetAction"] == {"MinCapacity": 8, "MaxCapacity": 20}
+    assert re.fullmatch(rf"arn:aws:autoscaling:us-east-1:\d{{12}}:scheduledAction:[0-9a-f-]{{36}}:"
+                        rf"resource/dynamodb/table/{name}:scheduledActionName/morning",
+                        first["ScheduledActionARN"])
+    assert "Timezone" not in first and actions[1]["Timezone"] == "America/New_York"
+    assert abs(first["CreationTime"].timestamp() - time.time()) < 60
+    assert capacity() == 5 and bounds() == (1, 10)
+
+    deadline = time.time() + 10
+    while bounds() != (8, 25) and time.time() < deadline:
+        time.sleep(0.2)
+    assert bounds() == (8, 25)
+    assert capacity() == 8
+    [activity] = scaling.describe_scaling_activities(
+        ServiceNamespace="dynamodb", ResourceId=f"table/{name}")["ScalingActivities"]
+    assert (activity["Description"], activity["Cause"]) == \
+        ("Setting read capacity units to 8.", "scheduled action name morning was triggered")
+
+    # A change of one member keeps the others.
+    scaling.put_scheduled_action(**target, ScheduledActionName="morning",
+                                 ScalableTargetAction={"MaxCapacity": 30})
+    [changed] = scaling.describe_scheduled_actions(
+        ServiceNamespace="dynamodb", ScheduledActionNames=["morning"])["ScheduledActions"]
+    assert (changed["Schedule"], changed["ScalableTargetAction"], changed["ScheduledActionARN"]) \
+        == (morning, {"MinCapacity": 8, "MaxCapacity": 30}, first["ScheduledActionARN"])
+    pages = list(scaling.get_paginator("describe_scheduled_actions").paginate(
+        ServiceNamespace="dynamodb", ResourceId=f"table/{name}",
+        PaginationConfig={"PageSize": 1}))
+    assert [p["ScheduledActions"][0]["ScheduledActionName"] for p in pages] == \
+        ["morning", "new-york"]
+
+    # Suspended scheduled scaling: the time passes and nothing changes.
+    scaling.register_scalable_target(**target, SuspendedState={
+        "ScheduledScalingSuspended": True})
+    scaling.put_scheduled_action(**target, ScheduledActionName="held", Schedule=at(1),
+                                 ScalableTargetAction={"MinCapacity": 12})
+    time.sleep(3)
+    assert bounds() == (8, 25) and capacity() == 8
+
+    for action in ["morning", "new-york", "held"]:
+        scaling.delete_scheduled_action(**target, ScheduledActionName=action)
+    assert scaling.describe_scheduled_actions(
+        ServiceNamespace="dynamodb", ResourceId=f"table/{name}")["ScheduledActions"] == []
+    assert error_of(scaling.delete_scheduled_action, **target,
+                    ScheduledActionName="morning") == (
+        "ObjectNotFoundException",
+        f"No scheduled action found for service namespace: dynamodb, resource ID: table/{name}, "
+        f"scalable dimension: {TABLE_READ}, scheduled action name: morning")
+
+
+def test_scheduled_action_refusals(checker):
+    dynamodb, scaling = clients(checker)
+    name = unique_name("aas_sched_bad")
+    provisioned_table(dynamodb, name)
+    target = {"ServiceNamespace": "dynamodb", "ResourceId": f"table/{name}",
+              "ScalableDimension": TABLE_WRITE}
+    put = scaling.put_scheduled_action
+    code, message = error_of(put, **target, ScheduledActionName="a", Schedule="rate(1 day)",
+                             ScalableTargetAction={"MinCapacity": 2})
+    assert (code, message) == (
+        "ObjectNotFoundException",
+        f"No scalable target registered for service namespace: dynamodb, resource ID: "
+        f"table/{name}, scalable dimension: {TABLE_WRITE}")
+    scaling.register_scalable_target(**target, MinCapacity=1, MaxCapacity=10)
+    for schedule, zone, action, words in [
+            ("cron(0 8 * * * *)", None, {"MinCapacity": 2}, "Invalid Schedule: cron(0 8 * * * *)"),
+            ("rate(5 weeks)", None, {"MinCapacity": 2}, "Invalid Schedule: the unit of"),
+            ("at(tomorrow)", None, {"MinCapacity": 2}, "Invalid Schedule: the time of"),
+            ("rate(1 day)", "Mars/Olympus_Mons", {"MinCapacity": 2}, "Invalid Timezone"),
+            ("rate(1 day)", None, {"MinCapacity": 9, "MaxCapacity": 3},
+             "Minimum capacity cannot be larger than maximum capacity"),
+            ("rate(1 day)", None, {}, "must set MinCapacity, MaxCapacity or both"),
+            (None, None, {"MinCapacity": 2}, "Schedule is required")]:
+        args = {**target, "ScheduledActionName": "a", "ScalableTargetAction": action}
+        if schedule:
+            args["Schedule"] = schedule
+        if zone:
+            args["Timezone"] = zone
+        code, message = error_of(put, **args)
+        assert code == "ValidationException" and words in message, (schedule, code, message)
+    code, message = error_of(put, **target, ScheduledActionName="a:b", Schedule="rate(1 day)",
+                             ScalableTargetAction={"MinCapacity": 2})
+    assert code == "ValidationException" and message.startswith(
+        "1 validation error detected: Value 'a:b' at 'scheduledActionName' failed to satisfy "
+        "constraint: Member must satisfy regular expression pattern")
+    assert scaling.describe_scheduled_actions(ServiceNamespace="dynamodb", ResourceId=
+                                              f"table/{name}")["ScheduledActions"] == []
+    # Deregistering the target takes its actions with it.
+    put(**target, ScheduledActionName="kept", Schedule="cron(0 8 ? * MON-FRI *)",
+        Timezone="Europe/Berlin", ScalableTargetAction={"MinCapacity": 2})
+    scaling.deregister_scalable_target(**target)
+    scaling.register_scalable_target(**target, MinCapacity=1, MaxCapacity=10)
+    assert scaling.describe_scheduled_actions(ServiceNamespace="dynamodb", ResourceId=
+                                              f"table/{name}")["ScheduledActions"] == []

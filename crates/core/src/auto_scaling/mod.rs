@@ -15,6 +15,7 @@
 
 pub mod activities;
 pub mod scaler;
+pub mod schedule;
 
 use crate::catalog::{BillingMode, IndexKind, TableMeta};
 use dynalith_model::{DynamoError, ErrorKind};
@@ -49,6 +50,70 @@ pub struct ScalingTarget {
     /// Application Auto Scaling's tags of the scalable target.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub tags: BTreeMap<String, String>,
+    /// Scheduled changes of the bounds, by name.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scheduled_actions: Vec<ScheduledAction>,
+}
+
+/// A scheduled action: at the times of `schedule`, the target's bounds
+/// become MinCapacity and MaxCapacity (those given), and a capacity
+/// outside them moves in.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ScheduledAction {
+    pub name: String,
+    /// As given: `at(...)`, `rate(...)` or `cron(...)` (`schedule`).
+    pub schedule: String,
+    /// An IANA time zone name; None: UTC.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// Epoch seconds between which it runs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub minimum_units: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub maximum_units: Option<i64>,
+    pub created: f64,
+    /// The id in its ScheduledActionARN.
+    pub id: String,
+}
+
+impl ScheduledAction {
+    /// Whether it runs in the window (`after`, `until`] of epoch seconds.
+    pub fn runs_between(&self, after: f64, until: f64) -> bool {
+        let Ok(schedule) = schedule::Schedule::parse(&self.schedule) else {
+            return false;
+        };
+        let zone = match &self.timezone {
+            Some(name) => jiff::tz::TimeZone::get(name),
+            None => Ok(jiff::tz::TimeZone::UTC),
+        };
+        let (after, until) = (
+            after.max(self.start.unwrap_or(f64::MIN)),
+            until.min(self.end.unwrap_or(f64::MAX)),
+        );
+        let stamp = |seconds: f64| jiff::Timestamp::from_second(seconds.floor() as i64);
+        let origin = self.start.unwrap_or(self.created);
+        match (zone, stamp(after), stamp(until), stamp(origin)) {
+            (Ok(zone), Ok(after), Ok(until), Ok(origin)) => {
+                schedule.fires_between(after, until, &zone, origin)
+            }
+            _ => false,
+        }
+    }
+
+    /// The bounds a target of `minimum`..=`maximum` takes when it runs: a
+    /// new bound that crosses the other moves it along.
+    pub fn bounds(&self, minimum: i64, maximum: i64) -> (i64, i64) {
+        match (self.minimum_units, self.maximum_units) {
+            (Some(min), Some(max)) => (min, max),
+            (Some(min), None) => (min, maximum.max(min)),
+            (None, Some(max)) => (minimum.min(max), max),
+            (None, None) => (minimum, maximum),
+        }
+    }
 }
 
 /// Application Auto Scaling's SuspendedState: which scaling is paused.
@@ -194,6 +259,23 @@ impl TableMeta {
                 .any(|(was, is)| lost(&was.auto_scaling, &is.auto_scaling))
     }
 
+    /// The provisioned units of one capacity of the table (`index` None)
+    /// or of its index `index`; None when there is no such index.
+    pub fn provisioned_units(
+        &self,
+        index: Option<&str>,
+        direction: crate::throughput::Direction,
+    ) -> Option<i64> {
+        let throughput = match index {
+            Some(name) => &self.index(name)?.throughput,
+            None => &self.throughput,
+        };
+        Some(match direction {
+            crate::throughput::Direction::Read => throughput.read_capacity_units,
+            crate::throughput::Direction::Write => throughput.write_capacity_units,
+        })
+    }
+
     /// Forgets every scaling setting (a switch to on-demand, a restore).
     pub fn stop_scaling(&mut self) {
         self.auto_scaling = CapacityScaling::default();
@@ -313,14 +395,9 @@ impl Resource<'_> {
     }
 
     fn provisioned(&self) -> i64 {
-        let throughput = match self.index {
-            Some(name) => self.table.index(name).map(|i| &i.throughput),
-            None => Some(&self.table.throughput),
-        };
-        throughput.map_or(0, |t| match self.direction {
-            crate::throughput::Direction::Read => t.read_capacity_units,
-            crate::throughput::Direction::Write => t.write_capacity_units,
-        })
+        self.table
+            .provisioned_units(self.index, self.direction)
+            .unwrap_or(0)
     }
 }
 
@@ -428,17 +505,27 @@ pub fn apply(
             alarm_ids,
         });
     }
-    let (created, arn_id, suspended, tags) = match slot.take() {
+    let kept = slot.take().map(|mut old| {
         // Targets set before ARNs were kept get one when next changed.
-        Some(old) if old.arn_id.is_empty() => {
-            (old.created, new_target_arn_id(), old.suspended, old.tags)
+        if old.arn_id.is_empty() {
+            old.arn_id = new_target_arn_id();
         }
-        Some(old) => (old.created, old.arn_id, old.suspended, old.tags),
+        old
+    });
+    let (created, arn_id, suspended, tags, scheduled_actions) = match kept {
+        Some(old) => (
+            old.created,
+            old.arn_id,
+            old.suspended,
+            old.tags,
+            old.scheduled_actions,
+        ),
         None => (
             crate::now_epoch_seconds(),
             new_target_arn_id(),
             Suspension::default(),
             BTreeMap::new(),
+            Vec::new(),
         ),
     };
     *slot = Some(ScalingTarget {
@@ -450,6 +537,7 @@ pub fn apply(
         arn_id,
         suspended,
         tags,
+        scheduled_actions,
     });
     // A capacity outside its new bounds is moved into them at once, as
     // registering a scalable target does.

@@ -182,6 +182,85 @@ impl Database {
     }
 }
 
+impl Database {
+    /// Runs the scheduled action `name` of one capacity of `table` (as
+    /// read by the scaler): the target takes the action's bounds, and a
+    /// capacity outside them moves in. Returns the units it moved to, if
+    /// it moved. A table since deleted or re-created, or an action since
+    /// removed, is left.
+    pub(crate) fn run_scheduled_action(
+        &self,
+        table: &TableMeta,
+        index: Option<&str>,
+        direction: Direction,
+        name: &str,
+    ) -> Result<Option<i64>, DynamoError> {
+        let _changes = self.catalog().lock_changes();
+        let current = self.catalog().require_changeable(&table.name)?;
+        if current.id != table.id || current.billing_mode != BillingMode::Provisioned {
+            return Ok(None);
+        }
+        let Some(provisioned) = current.provisioned_units(index, direction) else {
+            return Ok(None);
+        };
+        let mut changed = (*current).clone();
+        let target = changed
+            .capacity_scaling_mut(index)
+            .and_then(|scaling| scaling.slot(direction).as_mut());
+        let Some(target) = target else {
+            return Ok(None);
+        };
+        let Some(action) = target.scheduled_actions.iter().find(|a| a.name == name) else {
+            return Ok(None);
+        };
+        let (minimum, maximum) = action.bounds(target.minimum_units, target.maximum_units);
+        target.minimum_units = minimum;
+        target.maximum_units = maximum;
+        let moved = provisioned.clamp(minimum, maximum);
+        if moved != provisioned {
+            changed.record_warm_throughput();
+            changed.scale_capacity_to(index, direction, moved, crate::now_epoch_seconds());
+        }
+        self.save_table(&changed)?;
+        self.catalog().publish(changed);
+        Ok((moved != provisioned).then_some(moved))
+    }
+}
+
+/// Runs the scheduled actions of `table` whose times fell in the window
+/// (`after`, `until`] of epoch seconds, logging the capacities they move.
+fn run_scheduled_actions(db: &Database, table: &TableMeta, after: f64, until: f64) {
+    for (_, index, direction, target, _) in scaling_capacities(table) {
+        if target.suspended.scheduled {
+            continue;
+        }
+        for action in &target.scheduled_actions {
+            if !action.runs_between(after, until) {
+                continue;
+            }
+            tracing::info!(table = %table.name, index, direction = direction.name(), action = %action.name, "scheduled scaling");
+            let cause = format!("scheduled action name {} was triggered", action.name);
+            match db.run_scheduled_action(table, index, direction, &action.name) {
+                Ok(Some(units)) => db.scaling_activities().record(Activity::new(
+                    &table.name,
+                    index,
+                    direction,
+                    units,
+                    cause,
+                )),
+                Ok(None) => {}
+                Err(e) => {
+                    tracing::warn!(table = %table.name, %e, "scheduled action failed");
+                    let units = action.minimum_units.or(action.maximum_units).unwrap_or(0);
+                    let mut activity = Activity::new(&table.name, index, direction, units, cause);
+                    activity.failure = Some(e.message);
+                    db.scaling_activities().record(activity);
+                }
+            }
+        }
+    }
+}
+
 /// Each scaling capacity of `table`: the id its consumption is counted
 /// under, its global index's name (None: the table's own), its direction,
 /// target and provisioned units.
@@ -235,12 +314,21 @@ fn alarm_cause(
 /// gone.
 fn scale_until_closed(db: Weak<Database>, period: Duration) {
     let mut trackers: HashMap<(u32, Direction), Tracker> = HashMap::new();
+    // Scheduled actions run when their time falls after the last check.
+    let mut checked_until = crate::now_epoch_seconds();
     loop {
         std::thread::sleep(period);
         let Some(db) = db.upgrade() else {
             return;
         };
         let now = Instant::now();
+        let (after, until) = (checked_until, crate::now_epoch_seconds());
+        checked_until = until;
+        for name in db.catalog().names() {
+            if let Some(table) = db.catalog().get(&name).filter(|t| t.scales()) {
+                run_scheduled_actions(&db, &table, after, until);
+            }
+        }
         let mut seen = HashSet::new();
         for name in db.catalog().names() {
             let Some(table) = db.catalog().get(&name) else {
@@ -305,6 +393,7 @@ mod tests {
             arn_id: String::new(),
             suspended: Default::default(),
             tags: Default::default(),
+            scheduled_actions: Vec::new(),
         }
     }
 

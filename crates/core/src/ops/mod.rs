@@ -259,6 +259,9 @@ operations!(
     TagScalableTarget = "TagResource",
     UntagScalableTarget = "UntagResource",
     ListTagsForScalableTarget = "ListTagsForResource",
+    PutScheduledAction = "PutScheduledAction",
+    DescribeScheduledActions = "DescribeScheduledActions",
+    DeleteScheduledAction = "DeleteScheduledAction",
 );
 
 impl Operation {
@@ -289,6 +292,7 @@ impl Operation {
                 | Operation::DescribeScalableTargets
                 | Operation::DescribeScalingPolicies
                 | Operation::ListTagsForScalableTarget
+                | Operation::DescribeScheduledActions
         )
     }
 }
@@ -442,6 +446,15 @@ pub(crate) fn execute(
         }
         Operation::ListTagsForScalableTarget => {
             application_auto_scaling::list_tags_for_resource::execute(db, body, context)
+        }
+        Operation::PutScheduledAction => {
+            application_auto_scaling::put_scheduled_action::execute(db, body, context)
+        }
+        Operation::DescribeScheduledActions => {
+            application_auto_scaling::describe_scheduled_actions::execute(db, body, context)
+        }
+        Operation::DeleteScheduledAction => {
+            application_auto_scaling::delete_scheduled_action::execute(db, body, context)
         }
     }
 }

@@ -9,16 +9,19 @@
 //!
 //! Every other service namespace has nothing registered: its listings are
 //! empty and registering in it is refused, as for a resource type
-//! Application Auto Scaling does not support. Scheduled actions and
-//! predictive scaling are not served.
+//! Application Auto Scaling does not support. Predictive scaling is not
+//! served (DynamoDB's capacities do not take it).
 
 pub mod delete_scaling_policy;
+pub mod delete_scheduled_action;
 pub mod deregister_scalable_target;
 pub mod describe_scalable_targets;
 pub mod describe_scaling_activities;
 pub mod describe_scaling_policies;
+pub mod describe_scheduled_actions;
 pub mod list_tags_for_resource;
 pub mod put_scaling_policy;
+pub mod put_scheduled_action;
 pub mod register_scalable_target;
 pub mod tag_resource;
 pub mod untag_resource;

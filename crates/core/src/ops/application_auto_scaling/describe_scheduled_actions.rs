@@ -1,0 +1,122 @@
+//! DescribeScheduledActions: the scheduled actions of the caller's
+//! Region, filtered by ScheduledActionNames, ResourceId and
+//! ScalableDimension, in pages of MaxResults.
+
+use super::{
+    check_xml_string, page, page_size, registered_targets, Capacity, TargetName, DYNAMODB,
+};
+use crate::auto_scaling::ScheduledAction;
+use crate::validate::Violations;
+use crate::{Database, RequestContext};
+use dynalith_model::{wire::parse_input, DynamoError};
+use serde::Deserialize;
+use serde_json::{json, Map, Value};
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DescribeScheduledActionsInput {
+    scheduled_action_names: Option<Vec<String>>,
+    #[serde(flatten)]
+    target: TargetName,
+    max_results: Option<i64>,
+    next_token: Option<String>,
+}
+
+pub fn execute(
+    db: &Database,
+    body: &[u8],
+    context: &RequestContext,
+) -> Result<Vec<u8>, DynamoError> {
+    let input: DescribeScheduledActionsInput = parse_input(body)?;
+    let mut v = Violations::new();
+    if let Some(names) = &input.scheduled_action_names {
+        v.length_between(
+            format_args!("'{names:?}'"),
+            names.len(),
+            "scheduledActionNames",
+            0,
+            50,
+        );
+        for (i, name) in names.iter().enumerate() {
+            let path = format!("scheduledActionNames.{}.member", i + 1);
+            check_xml_string(&mut v, Some(name), &path, 1, 1600);
+        }
+    }
+    input.target.check(&mut v, false);
+    v.finish()?;
+    let size = page_size(input.max_results)?;
+    let mut actions = Vec::new();
+    if input.target.in_dynamodb() {
+        for (capacity, table) in registered_targets(db, &context.region) {
+            let resource_id = capacity.resource_id();
+            let dimension = capacity.dimension();
+            let wanted = input
+                .target
+                .resource_id
+                .as_ref()
+                .is_none_or(|r| *r == resource_id)
+                && input
+                    .target
+                    .scalable_dimension
+                    .as_ref()
+                    .is_none_or(|d| *d == dimension);
+            let Some(target) = capacity.target(&table).filter(|_| wanted) else {
+                continue;
+            };
+            for action in &target.scheduled_actions {
+                let named = input
+                    .scheduled_action_names
+                    .as_ref()
+                    .is_none_or(|names| names.is_empty() || names.contains(&action.name));
+                if named {
+                    let key = format!("{resource_id} {dimension} {}", action.name);
+                    actions.push((key, description(&context.region, &capacity, action)));
+                }
+            }
+        }
+    }
+    let (actions, next) = page(actions, size, input.next_token.as_deref())?;
+    let mut response = Map::new();
+    response.insert("ScheduledActions".into(), Value::Array(actions));
+    if let Some(next) = next {
+        response.insert("NextToken".into(), next.into());
+    }
+    crate::ops::respond(response)
+}
+
+/// ScheduledAction.
+fn description(region: &str, capacity: &Capacity, action: &ScheduledAction) -> Value {
+    let resource_id = capacity.resource_id();
+    let mut bounds = Map::new();
+    if let Some(min) = action.minimum_units {
+        bounds.insert("MinCapacity".into(), min.into());
+    }
+    if let Some(max) = action.maximum_units {
+        bounds.insert("MaxCapacity".into(), max.into());
+    }
+    let mut described = json!({
+        "ScheduledActionName": action.name,
+        "ScheduledActionARN": format!(
+            "arn:aws:autoscaling:{region}:{}:scheduledAction:{}:resource/dynamodb/{resource_id}:scheduledActionName/{}",
+            crate::ACCOUNT_ID,
+            action.id,
+            action.name
+        ),
+        "ServiceNamespace": DYNAMODB,
+        "Schedule": action.schedule,
+        "ResourceId": resource_id,
+        "ScalableDimension": capacity.dimension(),
+        "ScalableTargetAction": bounds,
+        "CreationTime": action.created,
+    });
+    if let Some(zone) = &action.timezone {
+        described["Timezone"] = zone.clone().into();
+    }
+    if let Some(start) = action.start {
+        described["StartTime"] = start.into();
+    }
+    if let Some(end) = action.end {
+        described["EndTime"] = end.into();
+    }
+    described
+}
