@@ -403,6 +403,29 @@ def test_scaling_activities_tell_what_moved_the_capacity(scaling_endpoint, check
                 written += 1
     assert capacity() == 60
 
+    # At its maximum with the load still above the target, the alarm's
+    # refusal is a "not scaled" activity, listed only when asked for.
+    def refusals():
+        listed = scaling.describe_scaling_activities(
+            ServiceNamespace="dynamodb", ResourceId=f"table/{name}",
+            IncludeNotScaledActivities=True)["ScalingActivities"]
+        return [a for a in listed if "NotScaledReasons" in a]
+
+    deadline = time.time() + 10
+    while not refusals() and time.time() < deadline:
+        with resource.Table(name).batch_writer() as batch:
+            for _ in range(25):
+                batch.put_item(Item={"pk": f"item{written}"})
+                written += 1
+    [refusal] = refusals()
+    assert refusal["NotScaledReasons"] == [
+        {"Code": "AlreadyAtMaxCapacity", "MaxCapacity": 60, "CurrentCapacity": 60}]
+    assert (refusal["StatusCode"], refusal["Description"]) == \
+        ("Failed", "Attempting to scale due to alarm triggered")
+    assert re.fullmatch(rf"monitor alarm TargetTracking-table/{name}-AlarmHigh-[0-9a-f-]{{36}} "
+                        r"in state ALARM triggered policy writes", refusal["Cause"])
+    assert capacity() == 60
+
     activities = scaling.describe_scaling_activities(
         ServiceNamespace="dynamodb", ResourceId=f"table/{name}",
         ScalableDimension=TABLE_WRITE)["ScalingActivities"]

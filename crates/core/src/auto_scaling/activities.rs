@@ -29,6 +29,18 @@ pub struct Activity {
     pub end: f64,
     /// None: done; Some: why it could not be.
     pub failure: Option<String>,
+    /// Some: an alarm asked for a change the target's bounds did not
+    /// allow, and nothing changed (a "not scaled" activity).
+    pub not_scaled: Option<NotScaled>,
+}
+
+/// Application Auto Scaling's NotScaledReason; the current capacity is
+/// the activity's units.
+#[derive(Clone, Debug)]
+pub struct NotScaled {
+    pub code: &'static str,
+    pub minimum: Option<i64>,
+    pub maximum: Option<i64>,
 }
 
 impl Activity {
@@ -50,6 +62,7 @@ impl Activity {
             start: now,
             end: now,
             failure: None,
+            not_scaled: None,
         }
     }
 }

@@ -1,14 +1,15 @@
 //! Auto scaling of provisioned capacity, as DynamoDB has it through
 //! Application Auto Scaling: a table's or global index's read or write
 //! capacity may be a scalable target (a minimum and a maximum) with a
-//! target tracking policy (a utilization to keep). UpdateTableReplicaAutoScaling
-//! sets them, DescribeTableReplicaAutoScaling reports them, and `scaler`
-//! changes the capacity as the consumption moves.
+//! target tracking policy (a utilization to keep) and scheduled actions
+//! (bounds to set at given times). UpdateTableReplicaAutoScaling and
+//! Application Auto Scaling's own API (`ops::application_auto_scaling`)
+//! set them, DescribeTableReplicaAutoScaling and that API report them, and
+//! `scaler` changes the capacity as the consumption and the clock move.
 //!
 //! DynamoDB keeps a replica's read settings per Region; here the replicas
 //! of a table are one copy with one capacity (`global_tables`), so the
-//! table has one read setting, and a provisioned table (the only kind
-//! that scales) has no replicas.
+//! table has one read setting for all its Regions.
 //!
 //! Where DynamoDB's answer was never recorded, the messages are ours and
 //! say what is wrong.
@@ -123,7 +124,7 @@ pub struct Suspension {
     pub scale_in: bool,
     #[serde(default)]
     pub scale_out: bool,
-    /// Kept and reported; there are no scheduled actions to pause.
+    /// Holds the scheduled actions.
     #[serde(default)]
     pub scheduled: bool,
 }

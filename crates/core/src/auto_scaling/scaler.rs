@@ -18,7 +18,7 @@
 //! reports them with their LastIncrease/DecreaseDateTime, and throttling
 //! (`--enforce-throughput`) follows the new capacity at once.
 
-use super::activities::Activity;
+use super::activities::{Activity, NotScaled};
 use super::ScalingTarget;
 use crate::catalog::{BillingMode, IndexKind, TableMeta};
 use crate::throughput::Direction;
@@ -50,6 +50,37 @@ pub(crate) struct Tracker {
     below: u32,
     last_scale_out: Option<Instant>,
     last_scale_in: Option<Instant>,
+    /// The last refusal reported while an alarm stays on, so that it is
+    /// reported once, not every period.
+    last_not_scaled: Option<AlreadyAt>,
+}
+
+/// What a policy decides in one period.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// Move the capacity to this many units.
+    Scale(i64),
+    /// An alarm asks for a change the bounds leave no room for.
+    NotScaled(AlreadyAt),
+}
+
+/// Application Auto Scaling's NotScaledReason codes that apply here:
+/// the capacity is already at its maximum, minimum or the desired one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum AlreadyAt {
+    Maximum,
+    Minimum,
+    Desired,
+}
+
+impl AlreadyAt {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            AlreadyAt::Maximum => "AlreadyAtMaxCapacity",
+            AlreadyAt::Minimum => "AlreadyAtMinCapacity",
+            AlreadyAt::Desired => "AlreadyAtDesiredCapacity",
+        }
+    }
 }
 
 impl Tracker {
@@ -61,20 +92,22 @@ impl Tracker {
             below: 0,
             last_scale_out: None,
             last_scale_in: None,
+            last_not_scaled: None,
         }
     }
 
     /// Takes one period's reading of the consumption counter
     /// (`consumed_total`, in units since the server started) for a
-    /// capacity provisioned at `provisioned`, and returns the capacity it
-    /// should move to, if the policy moves it now.
+    /// capacity provisioned at `provisioned`, and returns what the policy
+    /// decides now, if anything: the capacity to move to, or a refusal
+    /// (once for as long as its alarm stays on).
     pub(crate) fn observe(
         &mut self,
         target: &ScalingTarget,
         consumed_total: f64,
         provisioned: i64,
         now: Instant,
-    ) -> Option<i64> {
+    ) -> Option<Decision> {
         let elapsed = now.duration_since(self.read_at).as_secs_f64();
         let consumed = (consumed_total - self.consumed).max(0.0);
         self.consumed = consumed_total;
@@ -104,25 +137,54 @@ impl Tracker {
         };
         if self.above >= HIGH_ALARM_PERIODS
             && !target.suspended.scale_out
-            && desired > provisioned
             && cooled(self.last_scale_out, policy.scale_out_cooldown)
         {
+            if desired <= provisioned {
+                let code = if provisioned >= target.maximum_units {
+                    AlreadyAt::Maximum
+                } else {
+                    AlreadyAt::Desired
+                };
+                return self.refused(code);
+            }
             self.above = 0;
             self.last_scale_out = Some(now);
-            return Some(desired);
+            self.last_not_scaled = None;
+            return Some(Decision::Scale(desired));
         }
         if self.below >= LOW_ALARM_PERIODS
             && !policy.disable_scale_in
             && !target.suspended.scale_in
-            && desired < provisioned
             && cooled(self.last_scale_in, policy.scale_in_cooldown)
             && cooled(self.last_scale_out, policy.scale_out_cooldown)
         {
+            if desired >= provisioned {
+                let code = if provisioned <= target.minimum_units {
+                    AlreadyAt::Minimum
+                } else {
+                    AlreadyAt::Desired
+                };
+                return self.refused(code);
+            }
             self.below = 0;
             self.last_scale_in = Some(now);
-            return Some(desired);
+            self.last_not_scaled = None;
+            return Some(Decision::Scale(desired));
+        }
+        if self.above < HIGH_ALARM_PERIODS && self.below < LOW_ALARM_PERIODS {
+            // Both alarms are off: the next refusal is news again.
+            self.last_not_scaled = None;
         }
         None
+    }
+
+    /// A refusal, reported when it differs from the last one.
+    fn refused(&mut self, code: AlreadyAt) -> Option<Decision> {
+        if self.last_not_scaled == Some(code) {
+            return None;
+        }
+        self.last_not_scaled = Some(code);
+        Some(Decision::NotScaled(code))
     }
 }
 
@@ -347,8 +409,26 @@ fn scale_until_closed(db: Weak<Database>, period: Duration) {
                 let tracker = trackers
                     .entry((id, direction))
                     .or_insert_with(|| Tracker::new(consumed, now));
-                let Some(units) = tracker.observe(target, consumed, provisioned, now) else {
-                    continue;
+                let units = match tracker.observe(target, consumed, provisioned, now) {
+                    Some(Decision::Scale(units)) => units,
+                    Some(Decision::NotScaled(code)) => {
+                        let out = code != AlreadyAt::Minimum && tracker.above >= HIGH_ALARM_PERIODS;
+                        let mut activity = Activity::new(
+                            &name,
+                            index,
+                            direction,
+                            provisioned,
+                            alarm_cause(&table, index, target, out),
+                        );
+                        activity.not_scaled = Some(NotScaled {
+                            code: code.name(),
+                            minimum: (code == AlreadyAt::Minimum).then_some(target.minimum_units),
+                            maximum: (code == AlreadyAt::Maximum).then_some(target.maximum_units),
+                        });
+                        db.scaling_activities().record(activity);
+                        continue;
+                    }
+                    None => continue,
                 };
                 tracing::info!(table = %name, index, direction = direction.name(), from = provisioned, to = units, "auto scaling");
                 let mut activity = Activity::new(
@@ -409,7 +489,7 @@ mod tests {
         for (i, rate) in rates.iter().enumerate() {
             consumed += rate;
             let now = start + Duration::from_secs(i as u64 + 1);
-            if let Some(units) = tracker.observe(target, consumed, capacity, now) {
+            if let Some(Decision::Scale(units)) = tracker.observe(target, consumed, capacity, now) {
                 capacity = units;
             }
             capacities.push(capacity);
@@ -477,6 +557,40 @@ mod tests {
         };
         assert_eq!(*run(&t, 100, &[2.0; 30]).last().unwrap(), 100);
         assert_eq!(run(&t, 10, &[30.0; 2]), vec![10, 60]);
+    }
+
+    #[test]
+    fn a_capacity_held_by_its_bounds_reports_it_once_per_alarm() {
+        let t = target(1, 20, 50.0);
+        let start = Instant::now();
+        let mut tracker = Tracker::new(0.0, start);
+        let mut consumed = 0.0;
+        let mut decisions = Vec::new();
+        // 100 units/s on 20 (the maximum) for 5 periods, idle for 2, busy
+        // again for 3.
+        for (i, rate) in [
+            100.0, 100.0, 100.0, 100.0, 100.0, 0.0, 0.0, 100.0, 100.0, 100.0,
+        ]
+        .iter()
+        .enumerate()
+        {
+            consumed += rate;
+            let now = start + Duration::from_secs(i as u64 + 1);
+            decisions.push(tracker.observe(&t, consumed, 20, now));
+        }
+        let at_max = Some(Decision::NotScaled(AlreadyAt::Maximum));
+        assert_eq!(
+            decisions,
+            vec![None, at_max, None, None, None, None, None, None, at_max, None]
+        );
+        // Idle at the minimum: once, after fifteen periods.
+        let mut tracker = Tracker::new(0.0, start);
+        let idle: Vec<_> = (1..=20)
+            .map(|i| tracker.observe(&t, 0.0, 1, start + Duration::from_secs(i)))
+            .collect();
+        let at_min = Some(Decision::NotScaled(AlreadyAt::Minimum));
+        assert_eq!(idle.iter().filter(|d| **d == at_min).count(), 1);
+        assert_eq!(idle[14], at_min);
     }
 
     #[test]

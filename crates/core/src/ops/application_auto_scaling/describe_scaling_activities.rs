@@ -1,6 +1,7 @@
 //! DescribeScalingActivities: the recent changes of scaling capacities,
 //! newest first (`auto_scaling::activities`), filtered by ResourceId and
-//! ScalableDimension, in pages of MaxResults.
+//! ScalableDimension, in pages of MaxResults; with
+//! IncludeNotScaledActivities, also the alarms the bounds held back.
 
 use super::{page, page_size, TargetName, DYNAMODB};
 use crate::auto_scaling::activities::Activity;
@@ -17,6 +18,7 @@ struct DescribeScalingActivitiesInput {
     target: TargetName,
     max_results: Option<i64>,
     next_token: Option<String>,
+    include_not_scaled_activities: Option<bool>,
 }
 
 pub fn execute(
@@ -30,12 +32,14 @@ pub fn execute(
     v.finish()?;
     let size = page_size(input.max_results)?;
     let activities = if input.target.in_dynamodb() {
+        let include_not_scaled = input.include_not_scaled_activities == Some(true);
         db.scaling_activities().matching(|a| {
-            input
-                .target
-                .resource_id
-                .as_ref()
-                .is_none_or(|r| *r == resource_id(a))
+            (include_not_scaled || a.not_scaled.is_none())
+                && input
+                    .target
+                    .resource_id
+                    .as_ref()
+                    .is_none_or(|r| *r == resource_id(a))
                 && input
                     .target
                     .scalable_dimension
@@ -73,6 +77,31 @@ fn description(activity: &Activity) -> Value {
         activity.direction.name().to_lowercase(),
         activity.units
     );
+    if let Some(reason) = &activity.not_scaled {
+        let mut code = json!({
+            "Code": reason.code,
+            "CurrentCapacity": activity.units,
+        });
+        if let Some(min) = reason.minimum {
+            code["MinCapacity"] = min.into();
+        }
+        if let Some(max) = reason.maximum {
+            code["MaxCapacity"] = max.into();
+        }
+        return json!({
+            "ActivityId": activity.id,
+            "ServiceNamespace": DYNAMODB,
+            "ResourceId": resource_id(activity),
+            "ScalableDimension": dimension(activity),
+            "Description": "Attempting to scale due to alarm triggered",
+            "Cause": activity.cause,
+            "StartTime": activity.start,
+            "EndTime": activity.end,
+            "StatusCode": "Failed",
+            "StatusMessage": format!("Failed to set {what}"),
+            "NotScaledReasons": [code],
+        });
+    }
     let (status, message) = match &activity.failure {
         None => (
             "Successful",
