@@ -354,16 +354,7 @@ impl SettingsUpdate {
         if let Some(policy) = &self.scaling_policy_update {
             let path = format!("{path}.scalingPolicyUpdate");
             if let Some(name) = &policy.policy_name {
-                let shown = format!("'{name}'");
-                let member = format!("{path}.policyName");
-                v.length_between(&shown, name.chars().count(), &member, 1, 256);
-                if name.chars().any(|c| c.is_control()) {
-                    v.push(
-                        &shown,
-                        &member,
-                        "Member must satisfy regular expression pattern: \\p{Print}+",
-                    );
-                }
+                check_policy_name(v, name, &format!("{path}.policyName"));
             }
             let configuration = format!("{path}.targetTrackingScalingPolicyConfiguration");
             if v.require(
@@ -375,6 +366,20 @@ impl SettingsUpdate {
                 }
             }
         }
+    }
+}
+
+/// Coral's checks of a PolicyName member at `path`: 1 to 256 printable
+/// characters.
+pub fn check_policy_name(v: &mut crate::validate::Violations, name: &str, path: &str) {
+    let shown = format!("'{name}'");
+    v.length_between(&shown, name.chars().count(), path, 1, 256);
+    if name.chars().any(|c| c.is_control()) {
+        v.push(
+            &shown,
+            path,
+            "Member must satisfy regular expression pattern: \\p{Print}+",
+        );
     }
 }
 

@@ -14,6 +14,10 @@
 //! Cooldowns hold back the next change in the same direction, and a scale
 //! in also waits out the scale-out cooldown (availability first).
 //!
+//! Each period it also runs the scheduled actions whose time came since
+//! the last one (`schedule`), and logs what it changed, and what the
+//! bounds kept it from changing, as scaling activities (`activities`).
+//!
 //! Changes go through the catalog as UpdateTable's do, so DescribeTable
 //! reports them with their LastIncrease/DecreaseDateTime, and throttling
 //! (`--enforce-throughput`) follows the new capacity at once.
@@ -242,9 +246,7 @@ impl Database {
         self.catalog().publish(changed);
         Ok(())
     }
-}
 
-impl Database {
     /// Runs the scheduled action `name` of one capacity of `table` (as
     /// read by the scaler): the target takes the action's bounds, and a
     /// capacity outside them moves in. Returns the units it moved to, if

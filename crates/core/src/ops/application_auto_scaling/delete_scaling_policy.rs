@@ -4,7 +4,7 @@
 use super::{change_target, check_xml_string, unsupported, TargetName};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
-use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
+use dynalith_model::{wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::Map;
 
@@ -28,17 +28,7 @@ pub fn execute(
     input.target.check(&mut v, true);
     v.finish()?;
     let name = input.policy_name.as_deref().unwrap_or_default();
-    let not_found = || {
-        DynamoError::new(
-            ErrorKind::ObjectNotFound,
-            format!(
-                "No scaling policy found for service namespace: {}, resource ID: {}, scalable dimension: {}, policy name: {name}",
-                input.target.service_namespace.as_deref().unwrap_or_default(),
-                input.target.resource_id.as_deref().unwrap_or_default(),
-                input.target.scalable_dimension.as_deref().unwrap_or_default(),
-            ),
-        )
-    };
+    let not_found = || input.target.none_named("scaling policy", name);
     if !input.target.in_dynamodb() {
         return Err(not_found());
     }

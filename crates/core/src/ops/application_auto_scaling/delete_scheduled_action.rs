@@ -4,7 +4,7 @@
 use super::{change_target, check_xml_string, unsupported, TargetName};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
-use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
+use dynalith_model::{wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::Map;
 
@@ -34,17 +34,7 @@ pub fn execute(
     );
     v.finish()?;
     let name = input.scheduled_action_name.as_deref().unwrap_or_default();
-    let not_found = || {
-        DynamoError::new(
-            ErrorKind::ObjectNotFound,
-            format!(
-                "No scheduled action found for service namespace: {}, resource ID: {}, scalable dimension: {}, scheduled action name: {name}",
-                input.target.service_namespace.as_deref().unwrap_or_default(),
-                input.target.resource_id.as_deref().unwrap_or_default(),
-                input.target.scalable_dimension.as_deref().unwrap_or_default(),
-            ),
-        )
-    };
+    let not_found = || input.target.none_named("scheduled action", name);
     if !input.target.in_dynamodb() {
         return Err(not_found());
     }

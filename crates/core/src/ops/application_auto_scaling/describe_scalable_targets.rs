@@ -2,14 +2,11 @@
 //! caller's Region, filtered by ResourceIds and ScalableDimension, in
 //! pages of MaxResults.
 
-use super::{
-    check_xml_string, page, page_size, registered_targets, target_description, TargetName,
-};
+use super::{check_xml_string, page_response, registered_targets, target_description, TargetName};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
 use dynalith_model::{wire::parse_input, DynamoError};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -42,32 +39,26 @@ pub fn execute(
         }
     }
     v.finish()?;
-    let size = page_size(input.max_results)?;
     let mut targets = Vec::new();
     if input.target.in_dynamodb() {
         for (capacity, table) in registered_targets(db, &context.region) {
             let resource_id = capacity.resource_id();
             let dimension = capacity.dimension();
-            let wanted = input
+            let listed = input
                 .resource_ids
                 .as_ref()
-                .is_none_or(|ids| ids.is_empty() || ids.contains(&resource_id))
-                && input
-                    .target
-                    .scalable_dimension
-                    .as_ref()
-                    .is_none_or(|d| *d == dimension);
+                .is_none_or(|ids| ids.is_empty() || ids.contains(&resource_id));
+            let wanted = listed && input.target.selects(&resource_id, &dimension);
             if let (true, Some(target)) = (wanted, capacity.target(&table)) {
                 let key = format!("{resource_id} {dimension}");
                 targets.push((key, target_description(&context.region, &capacity, target)));
             }
         }
     }
-    let (targets, next) = page(targets, size, input.next_token.as_deref())?;
-    let mut response = Map::new();
-    response.insert("ScalableTargets".into(), Value::Array(targets));
-    if let Some(next) = next {
-        response.insert("NextToken".into(), next.into());
-    }
-    crate::ops::respond(response)
+    page_response(
+        "ScalableTargets",
+        targets,
+        input.max_results,
+        input.next_token.as_deref(),
+    )
 }

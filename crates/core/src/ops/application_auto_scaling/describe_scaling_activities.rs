@@ -3,13 +3,13 @@
 //! ScalableDimension, in pages of MaxResults; with
 //! IncludeNotScaledActivities, also the alarms the bounds held back.
 
-use super::{page, page_size, TargetName, DYNAMODB};
+use super::{page_response, TargetName, DYNAMODB};
 use crate::auto_scaling::activities::Activity;
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
 use dynalith_model::{wire::parse_input, DynamoError};
 use serde::Deserialize;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -30,21 +30,11 @@ pub fn execute(
     let mut v = Violations::new();
     input.target.check(&mut v, false);
     v.finish()?;
-    let size = page_size(input.max_results)?;
     let activities = if input.target.in_dynamodb() {
         let include_not_scaled = input.include_not_scaled_activities == Some(true);
         db.scaling_activities().matching(|a| {
             (include_not_scaled || a.not_scaled.is_none())
-                && input
-                    .target
-                    .resource_id
-                    .as_ref()
-                    .is_none_or(|r| *r == resource_id(a))
-                && input
-                    .target
-                    .scalable_dimension
-                    .as_ref()
-                    .is_none_or(|d| *d == dimension(a))
+                && input.target.selects(&resource_id(a), &dimension(a))
         })
     } else {
         Vec::new()
@@ -53,13 +43,12 @@ pub fn execute(
         .iter()
         .map(|a| (a.id.clone(), description(a)))
         .collect();
-    let (activities, next) = page(keyed, size, input.next_token.as_deref())?;
-    let mut response = Map::new();
-    response.insert("ScalingActivities".into(), Value::Array(activities));
-    if let Some(next) = next {
-        response.insert("NextToken".into(), next.into());
-    }
-    crate::ops::respond(response)
+    page_response(
+        "ScalingActivities",
+        keyed,
+        input.max_results,
+        input.next_token.as_deref(),
+    )
 }
 
 fn resource_id(activity: &Activity) -> String {

@@ -2,14 +2,11 @@
 //! Region, filtered by PolicyNames, ResourceId and ScalableDimension, in
 //! pages of MaxResults.
 
-use super::{
-    check_xml_string, page, page_size, policy_description, registered_targets, TargetName,
-};
+use super::{check_xml_string, page_response, policy_description, registered_targets, TargetName};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
 use dynalith_model::{wire::parse_input, DynamoError};
 use serde::Deserialize;
-use serde_json::{Map, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
@@ -48,7 +45,6 @@ pub fn execute(
     }
     input.target.check(&mut v, false);
     v.finish()?;
-    let size = page_size(input.max_results)?;
     let mut policies = Vec::new();
     if input.target.in_dynamodb() {
         for (capacity, table) in registered_targets(db, &context.region) {
@@ -57,31 +53,20 @@ pub fn execute(
             };
             let resource_id = capacity.resource_id();
             let dimension = capacity.dimension();
-            let wanted = input
+            let named = input
                 .policy_names
                 .as_ref()
-                .is_none_or(|names| names.is_empty() || names.contains(&policy.name))
-                && input
-                    .target
-                    .resource_id
-                    .as_ref()
-                    .is_none_or(|r| *r == resource_id)
-                && input
-                    .target
-                    .scalable_dimension
-                    .as_ref()
-                    .is_none_or(|d| *d == dimension);
-            if wanted {
+                .is_none_or(|names| names.is_empty() || names.contains(&policy.name));
+            if named && input.target.selects(&resource_id, &dimension) {
                 let key = format!("{resource_id} {dimension}");
                 policies.push((key, policy_description(&context.region, &capacity, policy)));
             }
         }
     }
-    let (policies, next) = page(policies, size, input.next_token.as_deref())?;
-    let mut response = Map::new();
-    response.insert("ScalingPolicies".into(), Value::Array(policies));
-    if let Some(next) = next {
-        response.insert("NextToken".into(), next.into());
-    }
-    crate::ops::respond(response)
+    page_response(
+        "ScalingPolicies",
+        policies,
+        input.max_results,
+        input.next_token.as_deref(),
+    )
 }

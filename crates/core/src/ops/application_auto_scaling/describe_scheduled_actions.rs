@@ -2,9 +2,7 @@
 //! Region, filtered by ScheduledActionNames, ResourceId and
 //! ScalableDimension, in pages of MaxResults.
 
-use super::{
-    check_xml_string, page, page_size, registered_targets, Capacity, TargetName, DYNAMODB,
-};
+use super::{check_xml_string, page_response, registered_targets, Capacity, TargetName, DYNAMODB};
 use crate::auto_scaling::ScheduledAction;
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
@@ -44,22 +42,12 @@ pub fn execute(
     }
     input.target.check(&mut v, false);
     v.finish()?;
-    let size = page_size(input.max_results)?;
     let mut actions = Vec::new();
     if input.target.in_dynamodb() {
         for (capacity, table) in registered_targets(db, &context.region) {
             let resource_id = capacity.resource_id();
             let dimension = capacity.dimension();
-            let wanted = input
-                .target
-                .resource_id
-                .as_ref()
-                .is_none_or(|r| *r == resource_id)
-                && input
-                    .target
-                    .scalable_dimension
-                    .as_ref()
-                    .is_none_or(|d| *d == dimension);
+            let wanted = input.target.selects(&resource_id, &dimension);
             let Some(target) = capacity.target(&table).filter(|_| wanted) else {
                 continue;
             };
@@ -75,13 +63,12 @@ pub fn execute(
             }
         }
     }
-    let (actions, next) = page(actions, size, input.next_token.as_deref())?;
-    let mut response = Map::new();
-    response.insert("ScheduledActions".into(), Value::Array(actions));
-    if let Some(next) = next {
-        response.insert("NextToken".into(), next.into());
-    }
-    crate::ops::respond(response)
+    page_response(
+        "ScheduledActions",
+        actions,
+        input.max_results,
+        input.next_token.as_deref(),
+    )
 }
 
 /// ScheduledAction.

@@ -138,6 +138,31 @@ impl TargetName {
         )
     }
 
+    /// Whether a listing filtered by these members (ResourceId and
+    /// ScalableDimension, each when given) lists a capacity.
+    fn selects(&self, resource_id: &str, dimension: &str) -> bool {
+        self.resource_id.as_deref().is_none_or(|r| r == resource_id)
+            && self
+                .scalable_dimension
+                .as_deref()
+                .is_none_or(|d| d == dimension)
+    }
+
+    /// ObjectNotFoundException for a `kind` ("scaling policy", "scheduled
+    /// action") named `name` that the target does not have.
+    fn none_named(&self, kind: &str, name: &str) -> DynamoError {
+        DynamoError::new(
+            ErrorKind::ObjectNotFound,
+            format!(
+                "No {kind} found for service namespace: {}, resource ID: {}, scalable dimension: {}, {} name: {name}",
+                self.service_namespace.as_deref().unwrap_or_default(),
+                self.resource_id.as_deref().unwrap_or_default(),
+                self.scalable_dimension.as_deref().unwrap_or_default(),
+                kind.strip_prefix("scaling ").unwrap_or(kind),
+            ),
+        )
+    }
+
     /// ObjectNotFoundException for a target that is not registered.
     fn not_registered(&self) -> DynamoError {
         DynamoError::new(
@@ -435,6 +460,68 @@ fn policy_description(region: &str, capacity: &Capacity, policy: &TargetTracking
         "Alarms": alarms(region, capacity, policy),
         "CreationTime": policy.created,
     })
+}
+
+/// A Describe call's answer: one page of `items` (each with the key it is
+/// listed by, in listing order) as the member `member`, and NextToken.
+fn page_response(
+    member: &str,
+    items: Vec<(String, Value)>,
+    max_results: Option<i64>,
+    token: Option<&str>,
+) -> Result<Vec<u8>, DynamoError> {
+    let (items, next) = page(items, page_size(max_results)?, token)?;
+    let mut response = serde_json::Map::new();
+    response.insert(member.into(), Value::Array(items));
+    if let Some(next) = next {
+        response.insert("NextToken".into(), next.into());
+    }
+    crate::ops::respond(response)
+}
+
+/// MinCapacity and MaxCapacity, where given, as a DynamoDB capacity takes
+/// them: at least 1, at most the per-table quota.
+fn check_bounds(minimum: Option<i64>, maximum: Option<i64>) -> Result<(), DynamoError> {
+    for (bound, value) in [("MinCapacity", minimum), ("MaxCapacity", maximum)] {
+        if value.is_some_and(|units| units < 1) {
+            return Err(DynamoError::validation(format!(
+                "{bound} must be at least 1 for a DynamoDB capacity"
+            )));
+        }
+    }
+    let quota = crate::ops::TABLE_MAX_CAPACITY_UNITS;
+    match maximum {
+        Some(maximum) if maximum > quota => Err(DynamoError::new(
+            ErrorKind::LimitExceeded,
+            format!(
+                "MaxCapacity {maximum} is above the per table maximum for the account: {quota}"
+            ),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// `auto_scaling::apply` of `update` to the target in `slot` of a
+/// capacity of `table`: the target as it becomes, and the units the
+/// capacity must move to at once, if any.
+fn apply_update(
+    table: &TableMeta,
+    capacity: &Capacity,
+    slot: &Option<ScalingTarget>,
+    update: &auto_scaling::SettingsUpdate,
+) -> Result<(Option<ScalingTarget>, Option<i64>), DynamoError> {
+    let mut scaling = auto_scaling::CapacityScaling::default();
+    *scaling.slot(capacity.direction) = slot.clone();
+    let moved = auto_scaling::apply(
+        &mut scaling,
+        &auto_scaling::Resource {
+            table,
+            index: capacity.index.as_deref(),
+            direction: capacity.direction,
+        },
+        update,
+    )?;
+    Ok((scaling.slot(capacity.direction).take(), moved))
 }
 
 /// A Describe call's page size: MaxResults, 1 to 50, 50 when not given.

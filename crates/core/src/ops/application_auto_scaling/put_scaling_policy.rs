@@ -3,8 +3,8 @@
 //! on the utilization metric of their direction, so a capacity has at most
 //! one policy; the scaler follows it from its next period on.
 
-use super::{change_target, predefined_metric, unsupported, TargetName};
-use crate::auto_scaling::{self, PolicyUpdate, Resource, SettingsUpdate, TargetTrackingUpdate};
+use super::{apply_update, change_target, predefined_metric, unsupported, TargetName};
+use crate::auto_scaling::{self, PolicyUpdate, SettingsUpdate, TargetTrackingUpdate};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
 use dynalith_model::{wire::parse_input, DynamoError};
@@ -91,29 +91,19 @@ pub fn execute(
                 ));
             };
             check_metric(configuration, &capacity)?;
-            let mut scaling = auto_scaling::CapacityScaling::default();
-            *scaling.slot(capacity.direction) = Some(target.clone());
-            auto_scaling::apply(
-                &mut scaling,
-                &Resource {
-                    table,
-                    index: capacity.index.as_deref(),
-                    direction: capacity.direction,
-                },
-                &SettingsUpdate {
-                    scaling_policy_update: Some(PolicyUpdate {
-                        policy_name: Some(name.clone()),
-                        target_tracking_scaling_policy_configuration: Some(TargetTrackingUpdate {
-                            disable_scale_in: configuration.disable_scale_in,
-                            scale_in_cooldown: configuration.scale_in_cooldown,
-                            scale_out_cooldown: configuration.scale_out_cooldown,
-                            target_value: configuration.target_value,
-                        }),
+            let update = SettingsUpdate {
+                scaling_policy_update: Some(PolicyUpdate {
+                    policy_name: Some(name.clone()),
+                    target_tracking_scaling_policy_configuration: Some(TargetTrackingUpdate {
+                        disable_scale_in: configuration.disable_scale_in,
+                        scale_in_cooldown: configuration.scale_in_cooldown,
+                        scale_out_cooldown: configuration.scale_out_cooldown,
+                        target_value: configuration.target_value,
                     }),
-                    ..Default::default()
-                },
-            )?;
-            *slot = scaling.slot(capacity.direction).take();
+                }),
+                ..Default::default()
+            };
+            *slot = apply_update(table, &capacity, slot, &update)?.0;
             let policy = slot.as_ref().and_then(|t| t.policy.as_ref());
             let described = policy.map(|p| {
                 (
@@ -136,15 +126,7 @@ fn check_members(input: &PutScalingPolicyInput) -> Result<(), DynamoError> {
     let mut v = Violations::new();
     v.require(&input.policy_name, "policyName");
     if let Some(name) = &input.policy_name {
-        let shown = format!("'{name}'");
-        v.length_between(&shown, name.chars().count(), "policyName", 1, 256);
-        if name.chars().any(|c| c.is_control()) {
-            v.push(
-                &shown,
-                "policyName",
-                "Member must satisfy regular expression pattern: \\p{Print}+",
-            );
-        }
+        auto_scaling::check_policy_name(&mut v, name, "policyName");
     }
     input.target.check(&mut v, true);
     v.one_of(input.policy_type.as_deref(), "policyType", POLICY_TYPES);

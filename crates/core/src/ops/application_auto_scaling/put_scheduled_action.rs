@@ -3,12 +3,12 @@
 //! the ScalableTargetAction's bounds (`auto_scaling::schedule`; the
 //! scaler runs it). Members left out of a change keep their values.
 
-use super::{change_target, check_xml_string, unsupported, TargetName};
+use super::{change_target, check_bounds, check_xml_string, unsupported, TargetName};
 use crate::auto_scaling::schedule::Schedule;
 use crate::auto_scaling::ScheduledAction;
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
-use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
+use dynalith_model::{wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::Map;
 
@@ -141,25 +141,7 @@ fn check_values(input: &PutScheduledActionInput) -> Result<(), DynamoError> {
         })?;
     }
     if let Some(bounds) = &input.scalable_target_action {
-        for (bound, value) in [
-            ("MinCapacity", bounds.min_capacity),
-            ("MaxCapacity", bounds.max_capacity),
-        ] {
-            if value.is_some_and(|units| units < 1) {
-                return Err(DynamoError::validation(format!(
-                    "{bound} must be at least 1 for a DynamoDB capacity"
-                )));
-            }
-        }
-        let quota = crate::ops::TABLE_MAX_CAPACITY_UNITS;
-        if let Some(maximum) = bounds.max_capacity.filter(|m| *m > quota) {
-            return Err(DynamoError::new(
-                ErrorKind::LimitExceeded,
-                format!(
-                    "MaxCapacity {maximum} is above the per table maximum for the account: {quota}"
-                ),
-            ));
-        }
+        check_bounds(bounds.min_capacity, bounds.max_capacity)?;
     }
     Ok(())
 }

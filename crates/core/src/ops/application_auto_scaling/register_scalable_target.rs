@@ -3,12 +3,14 @@
 //! role or suspended scaling of a registered one. A capacity outside new
 //! bounds moves into them at once.
 
-use super::{change_target, check_xml_string, unsupported, Capacity, TargetName};
+use super::{
+    apply_update, change_target, check_bounds, check_xml_string, unsupported, Capacity, TargetName,
+};
 use crate::auto_scaling::activities::Activity;
-use crate::auto_scaling::{self, Resource, SettingsUpdate, Suspension};
+use crate::auto_scaling::{SettingsUpdate, Suspension};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
-use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
+use dynalith_model::{wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
@@ -48,25 +50,7 @@ pub fn execute(
     }
     v.finish()?;
     let capacity = input.target.capacity().ok_or_else(unsupported)?;
-    for (bound, value) in [
-        ("MinCapacity", input.min_capacity),
-        ("MaxCapacity", input.max_capacity),
-    ] {
-        if value.is_some_and(|units| units < 1) {
-            return Err(DynamoError::validation(format!(
-                "{bound} must be at least 1 for a DynamoDB capacity"
-            )));
-        }
-    }
-    if let Some(maximum) = input.max_capacity {
-        let quota = crate::ops::TABLE_MAX_CAPACITY_UNITS;
-        if maximum > quota {
-            return Err(DynamoError::new(
-                ErrorKind::LimitExceeded,
-                format!("MaxCapacity {maximum} is above the per table maximum for the account in {}: {quota}", context.region),
-            ));
-        }
-    }
+    check_bounds(input.min_capacity, input.max_capacity)?;
     let resource_id = capacity.resource_id();
     let missing = || {
         let what = if capacity.index.is_some() {
@@ -88,23 +72,13 @@ pub fn execute(
                 "The scalable target that you tried to tag already exists. To update tags on an existing scalable target, use the TagResource API.",
             ));
         }
-        let mut scaling = auto_scaling::CapacityScaling::default();
-        *scaling.slot(capacity.direction) = slot.clone();
-        let moved = auto_scaling::apply(
-            &mut scaling,
-            &Resource {
-                table,
-                index: capacity.index.as_deref(),
-                direction: capacity.direction,
-            },
-            &SettingsUpdate {
-                minimum_units: input.min_capacity,
-                maximum_units: input.max_capacity,
-                auto_scaling_role_arn: input.role_arn.clone(),
-                ..Default::default()
-            },
-        )?;
-        let mut target = scaling.slot(capacity.direction).take();
+        let update = SettingsUpdate {
+            minimum_units: input.min_capacity,
+            maximum_units: input.max_capacity,
+            auto_scaling_role_arn: input.role_arn.clone(),
+            ..Default::default()
+        };
+        let (mut target, moved) = apply_update(table, &capacity, slot, &update)?;
         if let Some(target) = &mut target {
             if let Some(state) = &input.suspended_state {
                 target.suspended = suspension(&target.suspended, state);
