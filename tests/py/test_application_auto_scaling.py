@@ -364,6 +364,16 @@ def test_tags_of_a_scalable_target(checker):
     scaling.deregister_scalable_target(**target)
     assert error_of(scaling.list_tags_for_resource, ResourceARN=arn)[0] == \
         "ResourceNotFoundException"
+    # And the target goes with its table: after DeleteTable (terraform
+    # destroy's order) there is nothing left to deregister.
+    arn = scaling.register_scalable_target(**target, MinCapacity=1, MaxCapacity=10)[
+        "ScalableTargetARN"]
+    dynamodb.delete_table(TableName=name)
+    assert scaling.describe_scalable_targets(
+        ServiceNamespace="dynamodb", ResourceIds=[f"table/{name}"])["ScalableTargets"] == []
+    assert error_of(scaling.deregister_scalable_target, **target)[0] == "ObjectNotFoundException"
+    assert error_of(scaling.list_tags_for_resource, ResourceARN=arn)[0] == \
+        "ResourceNotFoundException"
 
 
 @pytest.fixture
@@ -652,3 +662,26 @@ def test_scheduled_action_refusals(checker):
     scaling.register_scalable_target(**target, MinCapacity=1, MaxCapacity=10)
     assert scaling.describe_scheduled_actions(ServiceNamespace="dynamodb", ResourceId=
                                               f"table/{name}")["ScheduledActions"] == []
+
+
+@pytest.fixture
+def verifying_endpoint():
+    yield from own_server("--credentials", "AKIDAAS:aas/secret+1")
+
+
+def test_application_auto_scaling_requests_are_verified_like_dynamodb_ones(verifying_endpoint):
+    """With --credentials, a request signed for the application-autoscaling
+    service is checked as DynamoDB's are: the right secret passes, a wrong one
+    or an unknown key does not."""
+    def scaling_with(key, secret):
+        return boto3.client("application-autoscaling", endpoint_url=verifying_endpoint,
+                            region_name="us-east-1", aws_access_key_id=key,
+                            aws_secret_access_key=secret,
+                            config=Config(retries={"mode": "standard", "total_max_attempts": 1}))
+
+    good = scaling_with("AKIDAAS", "aas/secret+1")
+    assert good.describe_scalable_targets(ServiceNamespace="dynamodb")["ScalableTargets"] == []
+    assert error_of(scaling_with("AKIDAAS", "not-it").describe_scalable_targets,
+                    ServiceNamespace="dynamodb")[0] == "InvalidSignatureException"
+    assert error_of(scaling_with("AKIDNOBODY", "aas/secret+1").describe_scalable_targets,
+                    ServiceNamespace="dynamodb")[0] == "UnrecognizedClientException"
