@@ -323,6 +323,11 @@ def test_refusals_name_what_is_wrong_and_change_nothing(checker):
     assert names == ["writes"]
     assert error_of(scaling.describe_scalable_targets, ServiceNamespace="dynamodb",
                     NextToken="bm90IGEgdG9rZW4=")[0] == "InvalidNextTokenException"
+    code, message = error_of(scaling.describe_scaling_policies, ServiceNamespace="dynamodb",
+                             PolicyNames=[f"p{i}" for i in range(51)])
+    assert code == "ValidationException" and message.endswith(
+        "at 'policyNames' failed to satisfy constraint: "
+        "Member must have length less than or equal to 50"), message
 
     on_demand = unique_name("aas_od")
     provisioned_table(dynamodb, on_demand, billing="PAY_PER_REQUEST")

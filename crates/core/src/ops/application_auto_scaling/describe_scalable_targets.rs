@@ -2,7 +2,7 @@
 //! caller's Region, filtered by ResourceIds and ScalableDimension, in
 //! pages of MaxResults.
 
-use super::{check_xml_string, page_response, registered_targets, target_description, TargetName};
+use super::{check_name_list, page_response, registered_targets, target_description, TargetName};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
 use dynalith_model::{wire::parse_input, DynamoError};
@@ -26,18 +26,7 @@ pub fn execute(
     let input: DescribeScalableTargetsInput = parse_input(body)?;
     let mut v = Violations::new();
     input.target.check(&mut v, false);
-    if let Some(ids) = &input.resource_ids {
-        v.length_between(format_args!("'{ids:?}'"), ids.len(), "resourceIds", 0, 50);
-        for (i, id) in ids.iter().enumerate() {
-            check_xml_string(
-                &mut v,
-                Some(id),
-                &format!("resourceIds.{}.member", i + 1),
-                1,
-                1600,
-            );
-        }
-    }
+    check_name_list(&mut v, input.resource_ids.as_deref(), "resourceIds");
     v.finish()?;
     let mut targets = Vec::new();
     if input.target.in_dynamodb() {

@@ -2,7 +2,7 @@
 //! Region, filtered by PolicyNames, ResourceId and ScalableDimension, in
 //! pages of MaxResults.
 
-use super::{check_xml_string, page_response, policy_description, registered_targets, TargetName};
+use super::{check_name_list, page_response, policy_description, registered_targets, TargetName};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
 use dynalith_model::{wire::parse_input, DynamoError};
@@ -25,24 +25,7 @@ pub fn execute(
 ) -> Result<Vec<u8>, DynamoError> {
     let input: DescribeScalingPoliciesInput = parse_input(body)?;
     let mut v = Violations::new();
-    if let Some(names) = &input.policy_names {
-        v.length_between(
-            format_args!("'{names:?}'"),
-            names.len(),
-            "policyNames",
-            0,
-            50,
-        );
-        for (i, name) in names.iter().enumerate() {
-            check_xml_string(
-                &mut v,
-                Some(name),
-                &format!("policyNames.{}.member", i + 1),
-                1,
-                1600,
-            );
-        }
-    }
+    check_name_list(&mut v, input.policy_names.as_deref(), "policyNames");
     input.target.check(&mut v, false);
     v.finish()?;
     let mut policies = Vec::new();

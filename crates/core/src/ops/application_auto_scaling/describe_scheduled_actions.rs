@@ -2,7 +2,7 @@
 //! Region, filtered by ScheduledActionNames, ResourceId and
 //! ScalableDimension, in pages of MaxResults.
 
-use super::{check_xml_string, page_response, registered_targets, Capacity, TargetName, DYNAMODB};
+use super::{check_name_list, page_response, registered_targets, Capacity, TargetName, DYNAMODB};
 use crate::auto_scaling::ScheduledAction;
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
@@ -27,19 +27,11 @@ pub fn execute(
 ) -> Result<Vec<u8>, DynamoError> {
     let input: DescribeScheduledActionsInput = parse_input(body)?;
     let mut v = Violations::new();
-    if let Some(names) = &input.scheduled_action_names {
-        v.length_between(
-            format_args!("'{names:?}'"),
-            names.len(),
-            "scheduledActionNames",
-            0,
-            50,
-        );
-        for (i, name) in names.iter().enumerate() {
-            let path = format!("scheduledActionNames.{}.member", i + 1);
-            check_xml_string(&mut v, Some(name), &path, 1, 1600);
-        }
-    }
+    check_name_list(
+        &mut v,
+        input.scheduled_action_names.as_deref(),
+        "scheduledActionNames",
+    );
     input.target.check(&mut v, false);
     v.finish()?;
     let mut actions = Vec::new();

@@ -198,6 +198,19 @@ fn check_xml_string(v: &mut Violations, value: Option<&str>, path: &str, min: us
     }
 }
 
+/// A list filter member (ResourceIds, PolicyNames, ScheduledActionNames)
+/// at `path`: at most 50 strings of 1 to 1600 characters.
+fn check_name_list(v: &mut Violations, names: Option<&[String]>, path: &str) {
+    let Some(names) = names else {
+        return;
+    };
+    v.length_between(format_args!("'{names:?}'"), names.len(), path, 0, 50);
+    for (i, name) in names.iter().enumerate() {
+        let member = format!("{path}.{}.member", i + 1);
+        check_xml_string(v, Some(name), &member, 1, 1600);
+    }
+}
+
 /// The error for a ResourceId and ScalableDimension that do not name a
 /// DynamoDB capacity (or a namespace this server does not scale).
 fn unsupported() -> DynamoError {
