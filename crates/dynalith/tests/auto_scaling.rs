@@ -14,14 +14,14 @@ mod common;
 use aws_sdk_dynamodb::types::{
     AttributeValue as Av, AutoScalingPolicyUpdate, AutoScalingSettingsDescription,
     AutoScalingSettingsUpdate, AutoScalingTargetTrackingScalingPolicyConfigurationUpdate,
-    BillingMode, GlobalSecondaryIndexAutoScalingUpdate, GlobalSecondaryIndexUpdate, KeyType,
-    ProjectionType, ReplicaAutoScalingUpdate, ReplicaGlobalSecondaryIndexAutoScalingUpdate,
-    ScalarAttributeType, TableAutoScalingDescription, TableDescription,
+    BillingMode, GlobalSecondaryIndexAutoScalingUpdate, KeyType, ProjectionType,
+    ReplicaAutoScalingUpdate, ReplicaGlobalSecondaryIndexAutoScalingUpdate, ScalarAttributeType,
+    TableAutoScalingDescription, TableDescription,
 };
 use aws_sdk_dynamodb::Client;
 use common::{
-    attribute_definition, error_code, error_message, global_index, key_element,
-    provisioned_throughput, unique_table, without_retries, Server,
+    attribute_definition, delete_global_index, error_code, error_message, global_index,
+    key_element, provisioned_throughput, unique_table, without_retries, Server,
 };
 use std::time::{Duration, Instant};
 
@@ -474,16 +474,7 @@ async fn on_demand_capacity_does_not_scale() {
     client
         .update_table()
         .table_name(&table)
-        .global_secondary_index_updates(
-            GlobalSecondaryIndexUpdate::builder()
-                .delete(
-                    aws_sdk_dynamodb::types::DeleteGlobalSecondaryIndexAction::builder()
-                        .index_name("by_g")
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .global_secondary_index_updates(delete_global_index("by_g"))
         .send()
         .await
         .unwrap();

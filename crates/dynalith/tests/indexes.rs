@@ -16,8 +16,8 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 use common::{
-    attribute_definition as definition, error_code, error_message, key_element as key,
-    unique_table, Server,
+    attribute_definition as definition, delete_global_index, error_code, error_message,
+    key_element as key, unique_table, Server,
 };
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
@@ -1553,16 +1553,7 @@ async fn update_table_deletes_and_rejects_index_changes() {
     let err = client
         .update_table()
         .table_name(&table)
-        .global_secondary_index_updates(
-            GlobalSecondaryIndexUpdate::builder()
-                .delete(
-                    DeleteGlobalSecondaryIndexAction::builder()
-                        .index_name("Nope")
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .global_secondary_index_updates(delete_global_index("Nope"))
         .send()
         .await
         .unwrap_err();
@@ -1771,16 +1762,7 @@ async fn update_table_deletes_and_rejects_index_changes() {
     let deleted = client
         .update_table()
         .table_name(&table)
-        .global_secondary_index_updates(
-            GlobalSecondaryIndexUpdate::builder()
-                .delete(
-                    DeleteGlobalSecondaryIndexAction::builder()
-                        .index_name("ByTag")
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .global_secondary_index_updates(delete_global_index("ByTag"))
         .send()
         .await
         .unwrap();
@@ -1968,16 +1950,7 @@ async fn index_updates_follow_the_billing_mode_and_quotas() {
         "Cannot update an index that is not a GlobalSecondaryIndex: ByN"
     );
     let err = update()
-        .global_secondary_index_updates(
-            GlobalSecondaryIndexUpdate::builder()
-                .delete(
-                    DeleteGlobalSecondaryIndexAction::builder()
-                        .index_name("ByN")
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .global_secondary_index_updates(delete_global_index("ByN"))
         .send()
         .await
         .unwrap_err();

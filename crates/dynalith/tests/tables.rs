@@ -10,7 +10,9 @@ use aws_sdk_dynamodb::types::{
     ProvisionedThroughput, ScalarAttributeType, StreamSpecification, StreamViewType, TableStatus,
     UpdateGlobalSecondaryIndexAction,
 };
-use common::{call, create_table, error_code, error_message, unique_table, Server};
+use common::{
+    call, create_table, delete_global_index, error_code, error_message, unique_table, Server,
+};
 
 fn key(name: &str, key_type: KeyType) -> KeySchemaElement {
     KeySchemaElement::builder()
@@ -1580,16 +1582,7 @@ async fn contributor_insights_settings_are_kept_and_listed() {
     client
         .update_table()
         .table_name(&name)
-        .global_secondary_index_updates(
-            GlobalSecondaryIndexUpdate::builder()
-                .delete(
-                    aws_sdk_dynamodb::types::DeleteGlobalSecondaryIndexAction::builder()
-                        .index_name("by_g")
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .global_secondary_index_updates(delete_global_index("by_g"))
         .send()
         .await
         .unwrap();
@@ -2292,8 +2285,7 @@ async fn warm_throughput_is_reported_raised_and_never_lowered() {
 async fn update_table_takes_one_kind_of_change_per_request() {
     use aws_sdk_dynamodb::operation::update_table::builders::UpdateTableFluentBuilder;
     use aws_sdk_dynamodb::types::{
-        CreateGlobalSecondaryIndexAction, DeleteGlobalSecondaryIndexAction, SseSpecification,
-        TableClass, WarmThroughput,
+        CreateGlobalSecondaryIndexAction, SseSpecification, TableClass, WarmThroughput,
     };
     let server = Server::start();
     let client = server.client();
@@ -2357,16 +2349,7 @@ async fn update_table_takes_one_kind_of_change_per_request() {
             )
             .build()
     };
-    let delete_index = || {
-        GlobalSecondaryIndexUpdate::builder()
-            .delete(
-                DeleteGlobalSecondaryIndexAction::builder()
-                    .index_name("gsi1")
-                    .build()
-                    .unwrap(),
-            )
-            .build()
-    };
+    let delete_index = || delete_global_index("gsi1");
     type With = Box<dyn Fn(UpdateTableFluentBuilder) -> UpdateTableFluentBuilder>;
     let cases: Vec<(&str, With, &str)> = vec![
         (

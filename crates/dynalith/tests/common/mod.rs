@@ -377,6 +377,19 @@ pub fn global_index(
         .expect("global secondary index")
 }
 
+/// UpdateTable's GlobalSecondaryIndexUpdates member that deletes the
+/// global index `name`.
+pub fn delete_global_index(name: &str) -> aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate {
+    aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate::builder()
+        .delete(
+            aws_sdk_dynamodb::types::DeleteGlobalSecondaryIndexAction::builder()
+                .index_name(name)
+                .build()
+                .expect("index deletion"),
+        )
+        .build()
+}
+
 /// An attribute definition.
 pub fn attribute_definition(name: &str, t: ScalarAttributeType) -> AttributeDefinition {
     AttributeDefinition::builder()
