@@ -563,6 +563,16 @@ def cpu_model():
     return "unknown CPU"
 
 
+def per_cpu(w):
+    """Requests per second of the server's own CPU: what the server would serve on its whole core.
+    When the load generator, not the server, is the limit (wrk near 100% of its core, the server
+    below it), throughput understates the faster server and this does not."""
+    cpu = w.get("server_cpu_pct")
+    if not cpu or cpu <= 0:
+        return None
+    return w["rps"] * 100 / cpu
+
+
 def render(results, skipped, started):
     by_id = {r["id"]: r for r in results}
     labels = {s[0]: s[1] for s in SERVERS}
@@ -653,10 +663,11 @@ def render(results, skipped, started):
             if not wa or not wb or wa.get("unsupported") or wb.get("unsupported"):
                 continue
             rows.append(f"| {labels[a]} / {labels[b]} | {fmt_ratio(wa['rps'], wb['rps'])} | "
+                        f"{fmt_ratio(per_cpu(wa), per_cpu(wb))} | "
                         f"{fmt_ratio(wa['p50_us'], wb['p50_us'])} | {fmt_ratio(wa['p99_us'], wb['p99_us'])} |")
         if rows:
-            out.append("| Ratio | Throughput | p50 | p99 |")
-            out.append("|---|---:|---:|---:|")
+            out.append("| Ratio | Throughput | Throughput per server CPU | p50 | p99 |")
+            out.append("|---|---:|---:|---:|---:|")
             out.extend(rows)
         if not any(sid.startswith("dynalith") for sid in by_id):
             out.append("")

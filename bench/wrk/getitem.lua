@@ -11,9 +11,12 @@ local common = require("common")
 
 common.workload{
   op = "GetItem",
-  body = function()
-    return string.format('{"TableName":"%s","Key":%s}', common.table_name, common.key_json(common.random_item()))
-  end,
+  keyed = {
+    pick = common.random_item,
+    body = function(n)
+      return string.format('{"TableName":"%s","Key":%s}', common.table_name, common.key_json(n))
+    end,
+  },
   check = function(status, body)
     if status < 200 or status > 299 then return "error" end
     if not string.find(body, '"Item"', 1, true) then return "miss" end

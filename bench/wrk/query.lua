@@ -17,11 +17,14 @@ assert(common.part_size > 0, "query.lua needs BENCH_PARTITION_SIZE > 0")
 
 common.workload{
   op = "Query",
-  body = function()
-    return string.format(
-      '{"TableName":"%s","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"%s%d"}}}',
-      common.table_name, common.prefix, math.floor(common.random_item() / common.part_size))
-  end,
+  keyed = {
+    pick = function() return math.floor(common.random_item() / common.part_size) end,
+    body = function(p)
+      return string.format(
+        '{"TableName":"%s","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"%s%d"}}}',
+        common.table_name, common.prefix, p)
+    end,
+  },
   check = function(status, body)
     if status < 200 or status > 299 then return "error" end
     local n = common.count(body)

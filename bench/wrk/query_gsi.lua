@@ -11,12 +11,15 @@ local limit = tonumber(os.getenv("BENCH_GSI_QUERY_LIMIT") or "10")
 
 common.workload{
   op = "Query",
-  body = function()
-    return string.format(
-      '{"TableName":"%s","IndexName":"GSI1","KeyConditionExpression":"gsi1pk = :p",' ..
-      '"ExpressionAttributeValues":{":p":{"S":"g#%d"}},"Limit":%d}',
-      gsi_table, math.random(0, partitions - 1), limit)
-  end,
+  keyed = {
+    pick = function() return math.random(0, partitions - 1) end,
+    body = function(p)
+      return string.format(
+        '{"TableName":"%s","IndexName":"GSI1","KeyConditionExpression":"gsi1pk = :p",' ..
+        '"ExpressionAttributeValues":{":p":{"S":"g#%d"}},"Limit":%d}',
+        gsi_table, p, limit)
+    end,
+  },
   check = function(status, body)
     if status < 200 or status > 299 then return "error" end
     local n = common.count(body)

@@ -16,10 +16,13 @@ local limit = tonumber(os.getenv("BENCH_SCAN_LIMIT") or "100")
 
 common.workload{
   op = "Scan",
-  body = function()
-    return string.format('{"TableName":"%s","Limit":%d,"ExclusiveStartKey":%s}',
-                         common.table_name, limit, common.key_json(common.random_item()))
-  end,
+  keyed = {
+    pick = common.random_item,
+    body = function(n)
+      return string.format('{"TableName":"%s","Limit":%d,"ExclusiveStartKey":%s}',
+                           common.table_name, limit, common.key_json(n))
+    end,
+  },
   check = function(status, body)
     if status < 200 or status > 299 then return "error" end
     local n = common.count(body)
