@@ -21,6 +21,8 @@
 --   BENCH_RUN_ID          distinguishes runs (default: the time)
 --   BENCH_HOT_ITEMS       with BENCH_HOT_PCT: a hot set of this many items, spread evenly over the
 --                         key space, takes BENCH_HOT_PCT percent of the reads (default 0: uniform)
+--   BENCH_REQUEST_POOL    most distinct requests a thread formats once and reuses, for the read
+--                         workloads (default 100000; 0: format every request)
 --   BENCH_PAYLOAD         "repeat" (default): the filler is "abcdefghij" repeated, which LZ4
 --                         shrinks ~9x on disk; "random": random letters, which it cannot shrink
 --                         (for a data set larger than memory: BENCH_SCALE_MEMORY_MB, bench/README.md)
@@ -121,9 +123,11 @@ function M.count(body)
   return tonumber(c)
 end
 
--- Most distinct formatted requests a thread keeps for `keyed` workloads: 100k requests of ~400
--- bytes, ~40 MB; past it (the 1M-item scale run) a request is formatted each time as before.
-local POOL_MAX = 100000
+-- Most distinct formatted requests a thread keeps for `keyed` workloads (BENCH_REQUEST_POOL,
+-- default 100k requests of ~400 bytes, ~40 MB); past it a request is formatted each time. The
+-- scale run sets 0: there the client must cost the same per request at 10k and at 1M items,
+-- and at 1M items most keys would miss a pool.
+local POOL_MAX = tonumber(os.getenv("BENCH_REQUEST_POOL") or "100000")
 
 -- Defines wrk's global hooks for a workload. spec fields:
 --   op       DynamoDB operation (X-Amz-Target)
