@@ -148,16 +148,24 @@ impl TargetName {
                 .is_none_or(|d| d == dimension)
     }
 
+    /// The target as Application Auto Scaling's not-found messages name it.
+    fn described(&self) -> String {
+        format!(
+            "service namespace: {}, resource ID: {}, scalable dimension: {}",
+            self.service_namespace.as_deref().unwrap_or_default(),
+            self.resource_id.as_deref().unwrap_or_default(),
+            self.scalable_dimension.as_deref().unwrap_or_default(),
+        )
+    }
+
     /// ObjectNotFoundException for a `kind` ("scaling policy", "scheduled
     /// action") named `name` that the target does not have.
     fn none_named(&self, kind: &str, name: &str) -> DynamoError {
         DynamoError::new(
             ErrorKind::ObjectNotFound,
             format!(
-                "No {kind} found for service namespace: {}, resource ID: {}, scalable dimension: {}, {} name: {name}",
-                self.service_namespace.as_deref().unwrap_or_default(),
-                self.resource_id.as_deref().unwrap_or_default(),
-                self.scalable_dimension.as_deref().unwrap_or_default(),
+                "No {kind} found for {}, {} name: {name}",
+                self.described(),
                 kind.strip_prefix("scaling ").unwrap_or(kind),
             ),
         )
@@ -167,12 +175,7 @@ impl TargetName {
     fn not_registered(&self) -> DynamoError {
         DynamoError::new(
             ErrorKind::ObjectNotFound,
-            format!(
-                "No scalable target registered for service namespace: {}, resource ID: {}, scalable dimension: {}",
-                self.service_namespace.as_deref().unwrap_or_default(),
-                self.resource_id.as_deref().unwrap_or_default(),
-                self.scalable_dimension.as_deref().unwrap_or_default()
-            ),
+            format!("No scalable target registered for {}", self.described()),
         )
     }
 }
