@@ -90,7 +90,7 @@ async fn a_full_disk_loses_no_acknowledged_write_and_a_restart_recovers() {
             for n in 0u64.. {
                 // Rewrites as well as new keys, so that recovery must pick
                 // the acknowledged version.
-                let id = writer * 1_000_000 + n % 2000;
+                let id = writer * 1_000_000 + n % 200;
                 let result = client
                     .put_item()
                     .table_name(TABLE)
@@ -127,8 +127,8 @@ async fn a_full_disk_loses_no_acknowledged_write_and_a_restart_recovers() {
     );
     let acknowledged = acknowledged.lock().unwrap().clone();
     assert!(
-        !acknowledged.is_empty(),
-        "nothing was written before the disk filled"
+        acknowledged.values().any(|&version| version >= 200),
+        "no key was rewritten before the disk filled"
     );
 
     // Reads too: one could show a write the restart will not bring back.
