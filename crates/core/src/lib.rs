@@ -315,6 +315,12 @@ impl Database {
         &*self.engine
     }
 
+    /// The engine, without keeping it open: it closes once no database
+    /// and no call holds it any more (which reopening its storage awaits).
+    pub fn engine_in_use(&self) -> std::sync::Weak<dyn Engine> {
+        Arc::downgrade(&self.engine)
+    }
+
     pub fn catalog(&self) -> &Catalog {
         &self.catalog
     }

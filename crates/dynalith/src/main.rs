@@ -1,6 +1,6 @@
 //! The `dynalith` server binary.
 
-use arc_swap::ArcSwap;
+use arc_swap::ArcSwapOption;
 use clap::{Parser, Subcommand};
 use dynalith_core::read_cache::ReadCacheOptions;
 use dynalith_core::{Database, Limits, Settings};
@@ -20,6 +20,7 @@ use dynalith_storage::{
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinSet;
 
 mod allocator;
 
@@ -403,7 +404,11 @@ fn run(args: ServeArgs) -> Result<(), String> {
         Database::open_with(engine.clone(), settings.clone())
     }
     .map_err(|e| e.to_string())?;
-    let current: CurrentDatabase = Arc::new(ArcSwap::from(database));
+    // The database holds the engine from here on: the embedded engine is
+    // reopened in place when its log fails (`keep_storage_open`), which
+    // needs every holder to let go of the old one.
+    drop(engine);
+    let current: CurrentDatabase = Arc::new(ArcSwapOption::from(Some(database)));
     let deliveries = Arc::new(Deliveries::default());
     let following = args.shared_schema.then(|| {
         Arc::new(Following::new(
@@ -412,8 +417,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
             https_leader.then(|| outgoing_tls.clone()).flatten(),
         ))
     });
-    let metrics = (!args.no_metrics)
-        .then(|| Metrics::new(current.clone(), deliveries.clone(), following.clone()));
+    let metrics = (!args.no_metrics).then(|| Metrics::new(deliveries.clone(), following.clone()));
     let service = Arc::new(Service {
         database: current.clone(),
         following: following.clone(),
@@ -428,9 +432,11 @@ fn run(args: ServeArgs) -> Result<(), String> {
         kinesis_endpoint,
         deliveries,
     };
+    // The embedded engine on disk is reopened when it fails; in memory it
+    // cannot fail so, and PostgreSQL's engine reconnects by itself.
+    let reopens = postgres.is_none() && !args.in_memory;
 
-    let idle_engine = engine.clone();
-    let engine_for_lead = engine.clone();
+    let parked = current.clone();
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         // Operations run there while calls may block (`database_calls`):
@@ -438,7 +444,11 @@ fn run(args: ServeArgs) -> Result<(), String> {
         // disk at once to keep a device's queue full. tokio's default of
         // 512 would start a thread for nearly every request in flight.
         .max_blocking_threads((args.postgres_connections as usize).max(MAX_DISK_READS_IN_FLIGHT))
-        .on_thread_park(move || idle_engine.request_threads_idle())
+        .on_thread_park(move || {
+            if let Some(database) = &*parked.load() {
+                database.engine().request_threads_idle();
+            }
+        })
         .build()
         .map_err(|e| e.to_string())?;
     runtime.block_on(async {
@@ -459,6 +469,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
                 move || pg.lost_schema(),
             ));
         }
+        let started = current.load_full().ok_or("no database to serve")?;
         match (following, postgres.clone().filter(|_| follows)) {
             // Following: the leader's work starts here if this server takes
             // over.
@@ -467,11 +478,12 @@ fn run(args: ServeArgs) -> Result<(), String> {
                     .advertise_url
                     .clone()
                     .unwrap_or_else(|| advertised(scheme, address));
+                let engine: Arc<dyn Engine> = pg.clone();
                 let lead = move || {
-                    let database = Database::open_with(engine_for_lead, settings)
-                        .map_err(|e| e.to_string())?;
+                    let database =
+                        Database::open_with(engine, settings).map_err(|e| e.to_string())?;
                     dynalith_server::following::announce(&database, &url)?;
-                    background.start(&database);
+                    background.start(&database).detach_all();
                     Ok(database)
                 };
                 tokio::spawn(dynalith_server::following::follow(
@@ -488,16 +500,31 @@ fn run(args: ServeArgs) -> Result<(), String> {
                     .advertise_url
                     .clone()
                     .unwrap_or_else(|| advertised(scheme, address));
-                let database = current.load_full();
+                let database = started.clone();
                 tokio::task::spawn_blocking(move || {
                     dynalith_server::following::announce(&database, &url)
                 })
                 .await
                 .map_err(|e| e.to_string())??;
-                background.start(&current.load_full());
+                background.start(&started).detach_all();
             }
-            (None, _) => background.start(&current.load_full()),
+            (None, _) if reopens => {
+                let tasks = background.start(&started);
+                let open_args = args.clone();
+                let reopen = move || {
+                    let (engine, _) = open_engine(&open_args)?;
+                    Database::open_with(engine, settings.clone()).map_err(|e| e.to_string())
+                };
+                tokio::spawn(keep_storage_open(
+                    current.clone(),
+                    background,
+                    tasks,
+                    reopen,
+                ));
+            }
+            (None, _) => background.start(&started).detach_all(),
         }
+        drop(started);
         // Tests and scripts read this line to find the port.
         println!("dynalith listening on {scheme}://{address}");
         let storage = match (&args.postgres, args.in_memory) {
@@ -516,8 +543,10 @@ fn run(args: ServeArgs) -> Result<(), String> {
         .await
         .map_err(|e| e.to_string())
     })?;
-    engine.flush().map_err(|e| e.to_string())?;
-    let database = current.load_full();
+    let database = current
+        .load_full()
+        .ok_or("the storage could not be reopened before the shutdown")?;
+    database.engine().flush().map_err(|e| e.to_string())?;
     let cache = database.read_cache();
     if cache.enabled() {
         let (items, queries) = (cache.item_stats(), cache.query_stats());
@@ -538,19 +567,93 @@ struct Background {
 }
 
 impl Background {
-    /// Starts stream triggers and Kinesis delivery (inside the runtime).
-    fn start(self, database: &Arc<Database>) {
+    /// Starts stream triggers and Kinesis delivery (inside the runtime);
+    /// they stop when the tasks are dropped.
+    fn start(&self, database: &Arc<Database>) -> JoinSet<()> {
+        let mut tasks = JoinSet::new();
         dynalith_server::kinesis::spawn(
+            &mut tasks,
             database.clone(),
-            self.kinesis_endpoint,
+            self.kinesis_endpoint.clone(),
             self.deliveries.clone(),
         );
         dynalith_server::triggers::spawn(
+            &mut tasks,
             database.clone(),
-            self.triggers,
-            self.outgoing_tls,
-            self.deliveries,
+            self.triggers.clone(),
+            self.outgoing_tls.clone(),
+            self.deliveries.clone(),
         );
+        tasks
+    }
+}
+
+/// How often the embedded engine is asked whether it failed.
+const STORAGE_CHECK_EVERY: Duration = Duration::from_millis(200);
+/// How long to wait between attempts to reopen failed storage.
+const REOPEN_EVERY: Duration = Duration::from_secs(1);
+
+/// Reopens the embedded engine once it can no longer make writes durable
+/// (its log could not be written: a full disk, an I/O error). RocksDB
+/// takes a failed write of its log as fatal and accepts no writes after
+/// it, so the database is closed and opened again, as a restart would,
+/// without the process stopping: requests get a 503 (which SDKs retry)
+/// until it is back. Reopening recovers everything acknowledged (every
+/// acknowledged write was synced) and rebuilds what the server keeps in
+/// memory from storage; if it fails (the disk is still full) it is tried
+/// again every second.
+async fn keep_storage_open<R>(
+    current: CurrentDatabase,
+    background: Background,
+    mut tasks: JoinSet<()>,
+    reopen: R,
+) where
+    R: Fn() -> Result<Arc<Database>, String> + Clone + Send + 'static,
+{
+    loop {
+        tokio::time::sleep(STORAGE_CHECK_EVERY).await;
+        let Some(database) = current.load_full() else {
+            continue;
+        };
+        let Some(why) = database.engine().failure() else {
+            continue;
+        };
+        tracing::error!(%why, "storage failed: reopening it; requests get a 503 until then");
+        current.store(None);
+        tasks.shutdown().await;
+        // RocksDB locks its directory: the old database must be closed
+        // before the new one opens, so every request and thread still using
+        // it has to let go of it first.
+        let mut waited = Duration::ZERO;
+        while Arc::strong_count(&database) > 1 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            waited += Duration::from_millis(10);
+            if waited.as_millis().is_multiple_of(10_000) {
+                tracing::warn!(
+                    ?waited,
+                    "storage not reopened yet: the failed one is still in use"
+                );
+            }
+        }
+        // Closing waits for RocksDB's background threads: not on a request
+        // thread.
+        let engine = database.engine_in_use();
+        let _ = tokio::task::spawn_blocking(move || drop(database)).await;
+        while engine.strong_count() > 0 {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let database = loop {
+            match tokio::task::spawn_blocking(reopen.clone()).await {
+                Ok(Ok(database)) => break database,
+                Ok(Err(e)) => tracing::warn!(error = %e, "cannot reopen the storage yet"),
+                Err(e) => tracing::error!(error = %e, "reopening the storage panicked"),
+            }
+            tokio::time::sleep(REOPEN_EVERY).await;
+        };
+        tasks = background.start(&database);
+        current.store(Some(database));
+        // As loud as the failure, so that both show at the default level.
+        tracing::warn!("storage reopened; serving again");
     }
 }
 

@@ -20,7 +20,7 @@ use crate::response::{self, HttpResponse};
 use crate::CurrentDatabase;
 use bytes::Bytes;
 use dynalith_core::{keys, Database, Operation};
-use dynalith_model::{DynamoError, ErrorKind};
+use dynalith_model::DynamoError;
 use http_body_util::Full;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Request, Response, Uri};
@@ -131,7 +131,7 @@ impl Following {
         if parts.headers.contains_key(&FORWARDED) {
             tracing::debug!("a request forwarded to this server, which follows another too");
             self.count(&self.counts.refused);
-            let mut refused = unavailable(request_id);
+            let mut refused = response::unavailable(request_id);
             refused
                 .headers_mut()
                 .insert(NOT_LEADER, HeaderValue::from_static("1"));
@@ -186,7 +186,7 @@ impl Following {
             }
         }
         self.count(&self.counts.unavailable);
-        unavailable(request_id)
+        response::unavailable(request_id)
     }
 
     /// The leader's URL from storage, remembered for the next requests.
@@ -222,7 +222,9 @@ pub async fn follow<L>(
 {
     loop {
         tokio::time::sleep(CHECK_EVERY).await;
-        let database = current.load_full();
+        let Some(database) = current.load_full() else {
+            continue;
+        };
         if follows() {
             if let Some(Err(e)) = database_calls::run(&database, |db| db.refresh_catalog()).await {
                 tracing::debug!(error = %e.message, "cannot read the catalog");
@@ -231,7 +233,7 @@ pub async fn follow<L>(
         }
         match tokio::task::spawn_blocking(lead).await {
             Ok(Ok(full)) => {
-                current.store(full);
+                current.store(Some(full));
                 following.leads.store(true, Ordering::Release);
                 tracing::info!("this server now leads");
             }
@@ -310,14 +312,4 @@ fn pass_on(answer: outgoing::Answer) -> HttpResponse {
         }
     }
     response
-}
-
-/// What a follower answers while no leader can be reached: a 503, which
-/// SDKs retry, as DynamoDB's "currently unavailable".
-fn unavailable(request_id: &str) -> HttpResponse {
-    let error = DynamoError::new(
-        ErrorKind::ServiceUnavailable,
-        "DynamoDB is currently unavailable. (This should be a temporary state.)",
-    );
-    response::error(&error, request_id)
 }

@@ -97,7 +97,9 @@ async fn respond(
         let error = DynamoError::new(ErrorKind::UnknownOperation, "");
         return response::error(&error, &request_id);
     };
-    let database = service.database.load_full();
+    let Some(database) = service.database.load_full() else {
+        return response::unavailable(&request_id);
+    };
     if let Some(following) = &service.following {
         if following.passes_on(operation, &body.decoded) {
             return following
@@ -211,8 +213,11 @@ async fn metrics(service: &Service, request_id: &str) -> HttpResponse {
     let Some(metrics) = &service.metrics else {
         return health(request_id);
     };
-    let scrape = metrics.scrape();
-    match database_calls::run(&service.database.load_full(), move |_| scrape.render()).await {
+    let Some(database) = service.database.load_full() else {
+        return response::unavailable(request_id);
+    };
+    let scrape = metrics.scrape(database.clone());
+    match database_calls::run(&database, move |_| scrape.render()).await {
         Some(text) => response::with_body(
             StatusCode::OK,
             text.into_bytes(),

@@ -27,10 +27,11 @@ use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
-use tokio::sync::mpsc;
+use tokio::task::JoinSet;
 use tokio_rustls::TlsConnector;
 
 /// Where destinations' records go.
+#[derive(Clone)]
 pub struct KinesisEndpoint {
     pub url: Uri,
     pub credentials: SigningCredentials,
@@ -57,27 +58,31 @@ const ENABLE_ATTEMPTS: u32 = 5;
 const MAX_RECORDS: usize = 500;
 const MAX_DATA_BYTES: usize = 4 << 20;
 
-/// Starts delivering on the current runtime; `endpoint` None makes every
-/// destination enabled from now on fail, saying why.
+/// Starts delivering, in `tasks`: dropping or aborting them stops every
+/// delivery. `endpoint` None makes every destination enabled from now on
+/// fail, saying why.
 pub fn spawn(
+    tasks: &mut JoinSet<()>,
     database: Arc<Database>,
     endpoint: Option<KinesisEndpoint>,
     deliveries: Arc<Deliveries>,
 ) {
-    tokio::spawn(supervise(database, endpoint.map(Arc::new), deliveries));
+    tasks.spawn(supervise(database, endpoint.map(Arc::new), deliveries));
 }
 
-/// Starts a task for each destination that needs one.
+/// Starts a task for each destination that needs one; they stop with it.
 async fn supervise(
     database: Arc<Database>,
     endpoint: Option<Arc<KinesisEndpoint>>,
     deliveries: Arc<Deliveries>,
 ) {
     let mut running: HashSet<u32> = HashSet::new();
-    let (finished, mut finished_logs) = mpsc::unbounded_channel();
+    let mut deliveries_running = JoinSet::new();
     loop {
-        while let Ok(log) = finished_logs.try_recv() {
-            running.remove(&log);
+        while let Some(finished) = deliveries_running.try_join_next() {
+            if let Ok(log) = finished {
+                running.remove(&log);
+            }
         }
         for target in database.kinesis_delivery_targets() {
             if running.insert(target.log) {
@@ -87,10 +92,9 @@ async fn supervise(
                     target.log,
                     deliveries.clone(),
                 );
-                let finished = finished.clone();
-                tokio::spawn(async move {
+                deliveries_running.spawn(async move {
                     task.await;
-                    let _ = finished.send(target.log);
+                    target.log
                 });
             }
         }

@@ -40,8 +40,9 @@ use yield_before_response::YieldBeforeResponse;
 
 /// The database requests go to: a server following another on a shared
 /// schema swaps its read-only database for a full one when it takes over
-/// (`following`).
-pub type CurrentDatabase = Arc<arc_swap::ArcSwap<Database>>;
+/// (`following`), and a server whose storage failed has none while it
+/// reopens it (requests then get a 503).
+pub type CurrentDatabase = Arc<arc_swap::ArcSwapOption<Database>>;
 
 /// Everything a request handler needs.
 pub struct Service {

@@ -13,7 +13,6 @@
 
 use crate::deliveries::{Deliverer, Deliveries};
 use crate::following::Following;
-use crate::CurrentDatabase;
 use dynalith_core::{Database, Operation};
 use dynalith_model::DynamoError;
 use prometheus_client::collector::Collector;
@@ -60,7 +59,6 @@ impl OperationStats {
 
 /// The server's request counters.
 pub struct Metrics {
-    database: CurrentDatabase,
     deliveries: Arc<Deliveries>,
     following: Option<Arc<Following>>,
     /// Indexed by `Operation as usize` (declaration order).
@@ -69,13 +67,8 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn new(
-        database: CurrentDatabase,
-        deliveries: Arc<Deliveries>,
-        following: Option<Arc<Following>>,
-    ) -> Metrics {
+    pub fn new(deliveries: Arc<Deliveries>, following: Option<Arc<Following>>) -> Metrics {
         Metrics {
-            database,
             deliveries,
             following,
             operations: Arc::new(
@@ -125,11 +118,11 @@ impl Metrics {
         }
     }
 
-    /// What a scrape reads, to render where database calls may block
-    /// (the table counters are storage reads).
-    pub fn scrape(&self) -> Scrape {
+    /// What a scrape of `database` reads, to render where database calls
+    /// may block (the table counters are storage reads).
+    pub fn scrape(&self, database: Arc<Database>) -> Scrape {
         Scrape {
-            database: self.database.load_full(),
+            database,
             deliveries: Arc::clone(&self.deliveries),
             following: self.following.clone(),
             operations: Arc::clone(&self.operations),

@@ -3,7 +3,7 @@
 
 use crate::compression::{self, Encoding};
 use bytes::Bytes;
-use dynalith_model::DynamoError;
+use dynalith_model::{DynamoError, ErrorKind};
 use http_body_util::Full;
 use hyper::header::{HeaderName, HeaderValue};
 use hyper::{Response, StatusCode};
@@ -84,6 +84,17 @@ fn json(
 
 pub fn ok(body: Vec<u8>, request_id: &str, encoding: Option<Encoding>) -> HttpResponse {
     json(StatusCode::OK, body, request_id, encoding)
+}
+
+/// What a server answers while it cannot serve (a follower that reaches
+/// no leader, storage being reopened): a 503, which SDKs retry, as
+/// DynamoDB's "currently unavailable".
+pub fn unavailable(request_id: &str) -> HttpResponse {
+    let unavailable = DynamoError::new(
+        ErrorKind::ServiceUnavailable,
+        "DynamoDB is currently unavailable. (This should be a temporary state.)",
+    );
+    error(&unavailable, request_id)
 }
 
 /// The single place an error becomes an HTTP response.

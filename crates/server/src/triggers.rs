@@ -20,6 +20,7 @@ use http_body_util::Full;
 use hyper::Uri;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinSet;
 use tokio_rustls::TlsConnector;
 
 /// One trigger: a table's stream records go to `url`.
@@ -60,16 +61,17 @@ const LAST_RETRY: Duration = Duration::from_secs(30);
 /// How long one delivery may take (a handler's run included).
 const DELIVERY_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// Starts every trigger on the current runtime; `tls` connects to the
+/// Starts every trigger, in `tasks` (dropping them stops it); `tls` connects to the
 /// https:// ones; `deliveries` counts what they deliver.
 pub fn spawn(
+    tasks: &mut JoinSet<()>,
     database: Arc<Database>,
     triggers: Vec<Trigger>,
     tls: Option<TlsConnector>,
     deliveries: Arc<Deliveries>,
 ) {
     for trigger in triggers {
-        tokio::spawn(run(
+        tasks.spawn(run(
             database.clone(),
             trigger,
             tls.clone(),

@@ -140,6 +140,11 @@ impl GroupSync {
         Some(DurabilityWait { position, synced })
     }
 
+    /// Why the log could not be synced, once a sync failed.
+    pub(crate) fn failure(&self) -> Option<Arc<str>> {
+        self.shared.synced.borrow().failure.clone()
+    }
+
     /// The request threads have nothing to run: whatever is waiting for
     /// the disk is all that will wait, so sync now. Each fsync costs CPU
     /// (a VM exit on virtual disks), and gathering every request in flight
@@ -279,6 +284,7 @@ mod tests {
                 .wait_for(position)
                 .expect("a new position is not yet durable");
             rt().block_on(wait.wait()).unwrap();
+            assert!(group.failure().is_none());
             assert!(synced_upto.load(Ordering::SeqCst) >= position);
             assert!(group.wait_for(position).is_none());
         }
@@ -295,6 +301,7 @@ mod tests {
             .block_on(group.wait_for(7).unwrap().wait())
             .unwrap_err();
         assert!(error.to_string().contains("disk full"), "{error}");
+        assert_eq!(group.failure().as_deref(), Some("disk full"));
         let again = group
             .wait_for(1)
             .expect("a broken log never reports durable");

@@ -161,4 +161,11 @@ pub trait Engine: Send + Sync {
     fn memory_first(&self) -> Option<&MemoryFirst> {
         None
     }
+    /// Why the engine can no longer make anything durable (its log could
+    /// not be written: a full disk, an I/O error), once that happened. It
+    /// stays so: every request that waits for durability fails from then
+    /// on, and only reopening the storage recovers.
+    fn failure(&self) -> Option<String> {
+        None
+    }
 }

@@ -30,7 +30,7 @@ use rocksdb::{
     WriteBatchIteratorCf, WriteOptions, DB,
 };
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 /// How to open the engine.
@@ -182,6 +182,10 @@ pub struct RocksEngine {
     point_read: ReadOptions,
     point_read_in_memory: ReadOptions,
     locks: RowLocks,
+    /// Why a write failed, once one failed with an I/O error: RocksDB then
+    /// accepts no more writes (a flush could not write its file, say), as
+    /// after a failed log sync.
+    write_failure: OnceLock<String>,
     range_prefix_len: Option<usize>,
     // Keeps the in-memory environment alive as long as the database.
     _env: Option<Env>,
@@ -403,9 +407,25 @@ impl RocksEngine {
                 options
             },
             locks: RowLocks::new(Duration::from_millis(options.lock_timeout_ms)),
+            write_failure: OnceLock::new(),
             range_prefix_len: options.range_prefix_len,
             _env: env,
         })
+    }
+}
+
+impl RocksEngine {
+    fn write(&self, batch: WriteBatch) -> Result<()> {
+        self.db
+            .write_opt(batch, &self.write_options)
+            .map_err(|error| {
+                if error.kind() == RocksErrorKind::IOError {
+                    let _ = self
+                        .write_failure
+                        .set(format!("a write failed: {}", error.clone().into_string()));
+                }
+                engine_error(error)
+            })
     }
 }
 
@@ -575,10 +595,7 @@ impl Transaction for RocksTransaction<'_> {
             return Ok(());
         }
         let batch = std::mem::take(&mut self.writes).into_log();
-        self.engine
-            .db
-            .write_opt(batch, &self.engine.write_options)
-            .map_err(engine_error)
+        self.engine.write(batch)
         // The locks are released as the transaction drops, after the write
         // is visible.
     }
@@ -678,9 +695,7 @@ impl Engine for RocksEngine {
             if batch.is_empty() {
                 return Ok(());
             }
-            self.db
-                .write_opt(batch, &self.write_options)
-                .map_err(engine_error)?;
+            self.write(batch)?;
         }
     }
 
@@ -716,5 +731,13 @@ impl Engine for RocksEngine {
 
     fn memory_first(&self) -> Option<&MemoryFirst> {
         self.memory_first.as_ref()
+    }
+
+    fn failure(&self) -> Option<String> {
+        let group_sync = self.group_sync.as_ref()?;
+        match group_sync.failure() {
+            Some(why) => Some(format!("the write-ahead log could not be synced: {why}")),
+            None => self.write_failure.get().cloned(),
+        }
     }
 }
