@@ -10,6 +10,8 @@
 mod common;
 
 use aws_sdk_dynamodb::types::AttributeValue as Av;
+use aws_sdk_dynamodb::types::{StreamSpecification, StreamViewType};
+use common::receiver::Receiver;
 use common::{create_table, error_code, without_retries, Server};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -82,10 +84,27 @@ async fn a_full_disk_loses_no_acknowledged_write_and_the_server_recovers_once_sp
     // A 4 MiB memtable, so that flushes into SST files meet the full disk
     // too (and, being the embedded engine's own flag, it keeps the test on
     // that engine when scripts/test.sh runs the rest on PostgreSQL).
-    let flags = ["--memtable-mb", "4"];
+    // A stream trigger too: it stops while the storage is reopened and
+    // must deliver again from the reopened one.
+    let receiver = Receiver::start(0);
+    let trigger = format!("{TABLE}={}", receiver.url);
+    let flags = ["--memtable-mb", "4", "--stream-trigger", &trigger];
     let mut server = Server::start_durable_with(&data_dir, &flags);
     let client = without_retries(&server);
     create_table(&client, TABLE, None).await;
+    client
+        .update_table()
+        .table_name(TABLE)
+        .stream_specification(
+            StreamSpecification::builder()
+                .stream_enabled(true)
+                .stream_view_type(StreamViewType::KeysOnly)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("enable the stream");
 
     // id -> version acknowledged (or read back) last; and the errors the
     // writers saw.
@@ -231,6 +250,20 @@ async fn a_full_disk_loses_no_acknowledged_write_and_the_server_recovers_once_sp
         }
     }
     check_acknowledged(&client, &acknowledged).await;
+    let delivered = Instant::now();
+    while !receiver.events().iter().any(|event| {
+        event["Records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|record| record["dynamodb"]["Keys"]["pk"]["S"] == "after")
+    }) {
+        assert!(
+            delivered.elapsed() < RECOVERY_WITHIN,
+            "the trigger delivered nothing written after the storage was reopened"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // And a restart finds the same.
     server.kill();

@@ -5,6 +5,8 @@
 //! SDK-level tests against another server instead.
 #![allow(dead_code)]
 
+pub mod receiver;
+
 use aws_sdk_dynamodb::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
