@@ -18,6 +18,7 @@ use dynalith_storage::{
     DEFAULT_MEMTABLE_BYTES, MAX_BLOCK_CACHE_BYTES,
 };
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -417,7 +418,14 @@ fn run(args: ServeArgs) -> Result<(), String> {
             https_leader.then(|| outgoing_tls.clone()).flatten(),
         ))
     });
-    let metrics = (!args.no_metrics).then(|| Metrics::new(deliveries.clone(), following.clone()));
+    let storage_reopens = Arc::new(AtomicU64::new(0));
+    let metrics = (!args.no_metrics).then(|| {
+        Metrics::new(
+            deliveries.clone(),
+            following.clone(),
+            storage_reopens.clone(),
+        )
+    });
     let service = Arc::new(Service {
         database: current.clone(),
         following: following.clone(),
@@ -520,6 +528,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
                     background,
                     tasks,
                     reopen,
+                    storage_reopens,
                 ));
             }
             (None, _) => background.start(&started).detach_all(),
@@ -607,6 +616,7 @@ async fn keep_storage_open<R>(
     background: Background,
     mut tasks: JoinSet<()>,
     reopen: R,
+    reopens: Arc<AtomicU64>,
 ) where
     R: Fn() -> Result<Arc<Database>, String> + Clone + Send + 'static,
 {
@@ -652,6 +662,7 @@ async fn keep_storage_open<R>(
         };
         tasks = background.start(&database);
         current.store(Some(database));
+        reopens.fetch_add(1, Ordering::Relaxed);
         // As loud as the failure, so that both show at the default level.
         tracing::warn!("storage reopened; serving again");
     }

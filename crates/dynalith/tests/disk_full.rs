@@ -250,6 +250,16 @@ async fn a_full_disk_loses_no_acknowledged_write_and_the_server_recovers_once_sp
         }
     }
     check_acknowledged(&client, &acknowledged).await;
+    // It did reopen its storage, and says so.
+    let metrics = common::raw_request_to(&server.address(), "GET", "/metrics", &[], b"");
+    let metrics = String::from_utf8_lossy(&metrics.body).into_owned();
+    let reopens: u64 = metrics
+        .lines()
+        .find_map(|line| line.strip_prefix("dynalith_storage_reopens_total "))
+        .unwrap_or_else(|| panic!("no reopen count in /metrics:\n{metrics}"))
+        .parse()
+        .unwrap();
+    assert!(reopens >= 1, "the storage was never reopened");
     let delivered = Instant::now();
     while !receiver.events().iter().any(|event| {
         event["Records"]

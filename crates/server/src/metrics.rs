@@ -61,16 +61,24 @@ impl OperationStats {
 pub struct Metrics {
     deliveries: Arc<Deliveries>,
     following: Option<Arc<Following>>,
+    /// Times the storage was reopened after it failed (counted where it is
+    /// reopened).
+    storage_reopens: Arc<AtomicU64>,
     /// Indexed by `Operation as usize` (declaration order).
     operations: Arc<Vec<OperationStats>>,
     started_at: f64,
 }
 
 impl Metrics {
-    pub fn new(deliveries: Arc<Deliveries>, following: Option<Arc<Following>>) -> Metrics {
+    pub fn new(
+        deliveries: Arc<Deliveries>,
+        following: Option<Arc<Following>>,
+        storage_reopens: Arc<AtomicU64>,
+    ) -> Metrics {
         Metrics {
             deliveries,
             following,
+            storage_reopens,
             operations: Arc::new(
                 Operation::ALL
                     .iter()
@@ -125,6 +133,7 @@ impl Metrics {
             database,
             deliveries: Arc::clone(&self.deliveries),
             following: self.following.clone(),
+            storage_reopens: self.storage_reopens.load(Ordering::Relaxed),
             operations: Arc::clone(&self.operations),
             started_at: self.started_at,
         }
@@ -136,6 +145,7 @@ pub struct Scrape {
     database: Arc<Database>,
     deliveries: Arc<Deliveries>,
     following: Option<Arc<Following>>,
+    storage_reopens: u64,
     operations: Arc<Vec<OperationStats>>,
     started_at: f64,
 }
@@ -495,6 +505,15 @@ impl Scrape {
 
     fn encode_storage(&self, encoder: &mut DescriptorEncoder) -> std::fmt::Result {
         let engine = self.database.engine();
+        family(
+            encoder,
+            "dynalith_storage_reopens",
+            "Times the embedded engine's storage was closed and opened again after it could no \
+             longer make writes durable (a full disk, an I/O error).",
+            MetricType::Counter,
+            [(Labels::new(), self.storage_reopens)],
+            counter,
+        )?;
         family(
             encoder,
             "dynalith_operations_on_blocking_threads",
