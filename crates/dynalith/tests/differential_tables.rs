@@ -39,9 +39,9 @@ use rand::seq::IndexedRandom;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
-/// CreateTable requests, and UpdateTable requests per table: a tenth of
-/// `DYNALITH_DIFF_COUNT` (which CI lowers for its later phases), at most
-/// 300.
+/// CreateTable requests (UpdateTable requests per table: a third of
+/// that): a tenth of `DYNALITH_DIFF_COUNT` (which CI lowers for its later
+/// phases), at most 300.
 fn cases() -> usize {
     std::env::var("DYNALITH_DIFF_COUNT")
         .ok()
@@ -410,18 +410,19 @@ fn delete(address: &str, table: &str) {
     assert_eq!(deleted.status, 200, "DeleteTable {table} on {address}");
 }
 
+/// This test's turn with DynamoDB Local, and the two servers; `None` when
+/// `DYNALITH_DIFF_ENDPOINT` is not set.
+fn servers() -> Option<(std::sync::MutexGuard<'static, ()>, common::Differential)> {
+    let turn = REFERENCE.lock().unwrap_or_else(|e| e.into_inner());
+    common::differential("tables", None).map(|servers| (turn, servers))
+}
+
 #[test]
 fn create_table_answers_match_the_reference_server() {
-    let _turn = REFERENCE.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(common::Differential {
-        server: _server,
-        ours,
-        theirs,
-        seed,
-    }) = common::differential("tables", None)
-    else {
+    let Some((_turn, servers)) = servers() else {
         return;
     };
+    let (ours, theirs, seed) = (servers.ours.clone(), servers.theirs.clone(), servers.seed);
     let mut rng = StdRng::seed_from_u64(seed);
     let (mut created, mut refused, mut reference_failures, mut explained) = (0, 0, 0, 0);
     let cases = cases();
@@ -591,16 +592,10 @@ fn wait_until_active(address: &str, table: &str) {
 
 #[test]
 fn update_table_answers_match_the_reference_server() {
-    let _turn = REFERENCE.lock().unwrap_or_else(|e| e.into_inner());
-    let Some(common::Differential {
-        server: _server,
-        ours,
-        theirs,
-        seed,
-    }) = common::differential("tables", None)
-    else {
+    let Some((_turn, servers)) = servers() else {
         return;
     };
+    let (ours, theirs, seed) = (servers.ours.clone(), servers.theirs.clone(), servers.seed);
     let mut rng = StdRng::seed_from_u64(seed);
     let (mut applied, mut refused, mut reference_failures, mut explained) = (0, 0, 0, 0);
     for start in ["PAY_PER_REQUEST", "PROVISIONED"] {
@@ -627,7 +622,7 @@ fn update_table_answers_match_the_reference_server() {
         }
         let mut created: Vec<String> = vec![];
         let mut mode = start.to_string();
-        for step in 0..cases() / 2 {
+        for step in 0..cases() / 3 {
             let request =
                 random_update(&mut rng, &table, mode == "PAY_PER_REQUEST", &created, step);
             let body = request.to_string();
