@@ -7,7 +7,7 @@ use dynalith_core::{Database, Limits, Settings};
 use dynalith_server::deliveries::Deliveries;
 use dynalith_server::following::Following;
 use dynalith_server::kinesis::KinesisEndpoint;
-use dynalith_server::metrics::Metrics;
+use dynalith_server::metrics::{Metrics, StorageReopens};
 use dynalith_server::s3::S3Endpoint;
 use dynalith_server::sigv4::{SigningCredentials, VerifySignatures};
 use dynalith_server::triggers::Trigger;
@@ -18,7 +18,6 @@ use dynalith_storage::{
     DEFAULT_MEMTABLE_BYTES, MAX_BLOCK_CACHE_BYTES,
 };
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinSet;
@@ -418,7 +417,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
             https_leader.then(|| outgoing_tls.clone()).flatten(),
         ))
     });
-    let storage_reopens = Arc::new(AtomicU64::new(0));
+    let storage_reopens = Arc::new(StorageReopens::default());
     let metrics = (!args.no_metrics).then(|| {
         Metrics::new(
             deliveries.clone(),
@@ -616,7 +615,7 @@ async fn keep_storage_open<R>(
     background: Background,
     mut tasks: JoinSet<()>,
     reopen: R,
-    reopens: Arc<AtomicU64>,
+    reopens: Arc<StorageReopens>,
 ) where
     R: Fn() -> Result<Arc<Database>, String> + Clone + Send + 'static,
 {
@@ -625,10 +624,13 @@ async fn keep_storage_open<R>(
         let Some(database) = current.load_full() else {
             continue;
         };
-        let Some(why) = database.engine().failure() else {
+        let Some(failure) = database.engine().failure() else {
             continue;
         };
-        tracing::error!(%why, "storage failed: reopening it; requests get a 503 until then");
+        tracing::error!(
+            why = %failure,
+            "storage failed: reopening it; requests get a 503 until then"
+        );
         current.store(None);
         tasks.shutdown().await;
         // RocksDB locks its directory: the old database must be closed
@@ -662,7 +664,7 @@ async fn keep_storage_open<R>(
         };
         tasks = background.start(&database);
         current.store(Some(database));
-        reopens.fetch_add(1, Ordering::Relaxed);
+        reopens.add(failure.cause);
         // As loud as the failure, so that both show at the default level.
         tracing::warn!("storage reopened; serving again");
     }

@@ -2,7 +2,8 @@
 //! is on disk, refuses the rest with a 500 or, while it reopens its
 //! storage, a 503 (both of which the SDKs retry), and once space is freed
 //! it serves again by itself with every acknowledged write whole; so does
-//! a restart.
+//! a restart. Both ways a full disk stops writes: a log that cannot be
+//! written, and a flush that cannot write its table file.
 //!
 //! The disk is a small tmpfs mounted for the test, so it runs as root (as
 //! CI does); elsewhere it says so and passes without checking anything.
@@ -120,20 +121,12 @@ async fn a_full_disk_loses_no_acknowledged_write_and_the_server_recovers_once_sp
                 // Rewrites as well as new keys, so that recovery must pick
                 // the acknowledged version.
                 let id = writer * 1_000_000 + n % 200;
-                let result = client
-                    .put_item()
-                    .table_name(TABLE)
-                    .item("pk", Av::S(format!("k{id}")))
-                    .item("version", Av::N(n.to_string()))
-                    .item("payload", Av::S(payload(id, n)))
-                    .send()
-                    .await;
-                match result {
-                    Ok(_) => {
+                match put_version(&client, id, n).await {
+                    Ok(()) => {
                         acknowledged.lock().unwrap().insert(id, n);
                     }
-                    Err(error) => {
-                        refusals.lock().unwrap().push(error_code(&error));
+                    Err(code) => {
+                        refusals.lock().unwrap().push(code);
                         failed_at.get_or_insert(n);
                         // Reads too: one could show a write that is not
                         // on disk. What a read returns must survive.
@@ -195,16 +188,8 @@ async fn a_full_disk_loses_no_acknowledged_write_and_the_server_recovers_once_sp
     for n in 0..5_000 {
         fill(&filler);
         let id = 9_000_000 + n;
-        let write = client
-            .put_item()
-            .table_name(TABLE)
-            .item("pk", Av::S(format!("k{id}")))
-            .item("version", Av::N("0".into()))
-            .item("payload", Av::S(payload(id, 0)))
-            .send()
-            .await;
-        match write.map_err(|e| error_code(&e)) {
-            Ok(_) => {
+        match put_version(&client, id, 0).await {
+            Ok(()) => {
                 acknowledged.insert(id, 0);
             }
             Err(code) => {
@@ -251,15 +236,10 @@ async fn a_full_disk_loses_no_acknowledged_write_and_the_server_recovers_once_sp
     }
     check_acknowledged(&client, &acknowledged).await;
     // It did reopen its storage, and says so.
-    let metrics = common::raw_request_to(&server.address(), "GET", "/metrics", &[], b"");
-    let metrics = String::from_utf8_lossy(&metrics.body).into_owned();
-    let reopens: u64 = metrics
-        .lines()
-        .find_map(|line| line.strip_prefix("dynalith_storage_reopens_total "))
-        .unwrap_or_else(|| panic!("no reopen count in /metrics:\n{metrics}"))
-        .parse()
-        .unwrap();
-    assert!(reopens >= 1, "the storage was never reopened");
+    assert!(
+        storage_reopens(&server, "log_sync") + storage_reopens(&server, "write") >= 1,
+        "the storage was never reopened"
+    );
     let delivered = Instant::now();
     while !receiver.events().iter().any(|event| {
         event["Records"]
@@ -287,6 +267,141 @@ async fn a_full_disk_loses_no_acknowledged_write_and_the_server_recovers_once_sp
         .send()
         .await
         .expect("writes go on after a restart");
+}
+
+/// The other way a full disk stops writes: the log still has room (its
+/// files are reused, overwritten in place, so appending to it needs no new
+/// space) and writes are acknowledged on a disk with none, until a memtable
+/// must be flushed into a table file that cannot be written. RocksDB then
+/// refuses every write with an I/O error of its own, no log sync having
+/// failed; the server must notice that too, reopen its storage, and lose
+/// nothing acknowledged on the full disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flush_the_full_disk_cannot_take_stops_writes_until_the_storage_is_reopened() {
+    if std::env::var("DYNALITH_TEST_ENDPOINT").is_ok() {
+        return;
+    }
+    let Some(disk) = SmallDisk::mount() else {
+        eprintln!("note: mounting a tmpfs needs root; the flush test checked nothing");
+        return;
+    };
+    let data_dir = disk.path().join("db");
+    // A 1 MiB memtable switches log files every few hundred writes, so that
+    // obsolete ones are soon reused.
+    let flags = ["--memtable-mb", "1"];
+    let mut server = Server::start_durable_with(&data_dir, &flags);
+    let client = without_retries(&server);
+    create_table(&client, TABLE, None).await;
+
+    let mut acknowledged = HashMap::new();
+    let mut versions = 0u64..;
+    let mut put = async |id: u64| {
+        let version = versions.next().unwrap();
+        put_version(&client, id, version).await.map(|()| version)
+    };
+    let log = data_dir.join("LOG");
+    let started = Instant::now();
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("from recycle list")
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no log file was reused within 120 s"
+        );
+        for id in 0..100 {
+            let version = put(id).await.expect("a write before the disk is full");
+            acknowledged.insert(id, version);
+        }
+    }
+
+    // Compactions free space as they go: take it before each write, or
+    // the flushes go on finding room.
+    let filler = disk.path().join("filler");
+    let mut on_full_disk = 0;
+    let refusal = loop {
+        fill(&filler);
+        let id = on_full_disk % 100;
+        match put(id).await {
+            Ok(version) => {
+                acknowledged.insert(id, version);
+                on_full_disk += 1;
+                assert!(
+                    on_full_disk < 100_000,
+                    "the full disk never refused a write"
+                );
+            }
+            Err(code) => break code,
+        }
+    };
+    assert!(REFUSALS.contains(&refusal.as_str()), "refused as {refusal}");
+    assert!(
+        on_full_disk > 0,
+        "no write was acknowledged on the full disk: the log had no room, and \
+         this test did not reach a flush"
+    );
+    eprintln!("{on_full_disk} writes acknowledged on the full disk before one was refused");
+
+    std::fs::remove_file(&filler).expect("remove the filler");
+    let started = Instant::now();
+    let version = loop {
+        match put(0).await {
+            Ok(version) => break version,
+            Err(code) => {
+                assert!(REFUSALS.contains(&code.as_str()), "refused as {code}");
+                assert!(
+                    started.elapsed() < RECOVERY_WITHIN,
+                    "no write accepted {RECOVERY_WITHIN:?} after space was freed"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    acknowledged.insert(0, version);
+    check_acknowledged(&client, &acknowledged).await;
+    // The server counts reopens by what failed: here a write RocksDB
+    // refused (its own log cannot say: it had no room to write it either).
+    assert!(
+        storage_reopens(&server, "write") >= 1,
+        "the storage was not reopened for a refused write (reopens after a failed log sync: {})",
+        storage_reopens(&server, "log_sync")
+    );
+
+    server.kill();
+    let server = Server::start_durable_with(&data_dir, &flags);
+    check_acknowledged(&without_retries(&server), &acknowledged).await;
+}
+
+/// Writes item `k{id}` at `version`; the error's code if it is refused.
+async fn put_version(
+    client: &aws_sdk_dynamodb::Client,
+    id: u64,
+    version: u64,
+) -> Result<(), String> {
+    client
+        .put_item()
+        .table_name(TABLE)
+        .item("pk", Av::S(format!("k{id}")))
+        .item("version", Av::N(version.to_string()))
+        .item("payload", Av::S(payload(id, version)))
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|error| error_code(&error))
+}
+
+/// The server's count of storage reopens after a failure of `cause`, from
+/// `/metrics`.
+fn storage_reopens(server: &Server, cause: &str) -> u64 {
+    let metrics = common::raw_request_to(&server.address(), "GET", "/metrics", &[], b"");
+    let metrics = String::from_utf8_lossy(&metrics.body).into_owned();
+    let series = format!("dynalith_storage_reopens_total{{cause=\"{cause}\"}} ");
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(&series))
+        .unwrap_or_else(|| panic!("no {series}in /metrics:\n{metrics}"))
+        .parse()
+        .unwrap()
 }
 
 /// Appends to `path` until the file system has no room left.

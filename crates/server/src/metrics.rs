@@ -15,6 +15,7 @@ use crate::deliveries::{Deliverer, Deliveries};
 use crate::following::Following;
 use dynalith_core::{Database, Operation};
 use dynalith_model::DynamoError;
+use dynalith_storage::FailureCause;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, NoLabelSet};
 use prometheus_client::metrics::MetricType;
@@ -61,9 +62,8 @@ impl OperationStats {
 pub struct Metrics {
     deliveries: Arc<Deliveries>,
     following: Option<Arc<Following>>,
-    /// Times the storage was reopened after it failed (counted where it is
-    /// reopened).
-    storage_reopens: Arc<AtomicU64>,
+    /// Counted where the storage is reopened.
+    storage_reopens: Arc<StorageReopens>,
     /// Indexed by `Operation as usize` (declaration order).
     operations: Arc<Vec<OperationStats>>,
     started_at: f64,
@@ -73,7 +73,7 @@ impl Metrics {
     pub fn new(
         deliveries: Arc<Deliveries>,
         following: Option<Arc<Following>>,
-        storage_reopens: Arc<AtomicU64>,
+        storage_reopens: Arc<StorageReopens>,
     ) -> Metrics {
         Metrics {
             deliveries,
@@ -133,10 +133,24 @@ impl Metrics {
             database,
             deliveries: Arc::clone(&self.deliveries),
             following: self.following.clone(),
-            storage_reopens: self.storage_reopens.load(Ordering::Relaxed),
+            storage_reopens: FailureCause::ALL.map(|cause| self.storage_reopens.count(cause)),
             operations: Arc::clone(&self.operations),
             started_at: self.started_at,
         }
+    }
+}
+
+/// Times the storage was reopened after it failed, by what failed.
+#[derive(Default)]
+pub struct StorageReopens([AtomicU64; FailureCause::ALL.len()]);
+
+impl StorageReopens {
+    pub fn add(&self, cause: FailureCause) {
+        self.0[cause as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn count(&self, cause: FailureCause) -> u64 {
+        self.0[cause as usize].load(Ordering::Relaxed)
     }
 }
 
@@ -145,7 +159,7 @@ pub struct Scrape {
     database: Arc<Database>,
     deliveries: Arc<Deliveries>,
     following: Option<Arc<Following>>,
-    storage_reopens: u64,
+    storage_reopens: [u64; FailureCause::ALL.len()],
     operations: Arc<Vec<OperationStats>>,
     started_at: f64,
 }
@@ -509,9 +523,14 @@ impl Scrape {
             encoder,
             "dynalith_storage_reopens",
             "Times the embedded engine's storage was closed and opened again after it could no \
-             longer make writes durable (a full disk, an I/O error).",
+             longer make writes durable (a full disk, an I/O error), by what failed: the \
+             write-ahead log (log_sync), or a write RocksDB refused after a flush or compaction \
+             could not write its file (write).",
             MetricType::Counter,
-            [(Labels::new(), self.storage_reopens)],
+            FailureCause::ALL
+                .iter()
+                .zip(self.storage_reopens)
+                .map(|(cause, times)| (vec![("cause", cause.label())], times)),
             counter,
         )?;
         family(

@@ -11,6 +11,7 @@
 
 mod counters;
 mod disk_reads;
+mod failure;
 mod group_sync;
 mod idle_compaction;
 mod memory;
@@ -22,6 +23,7 @@ mod rocks;
 mod row_locks;
 
 pub use counters::{decode_counters, encode_counters};
+pub use failure::{FailureCause, StorageFailure};
 pub use group_sync::DurabilityWait;
 pub use memory::MemoryEngine;
 pub use memory_first::MemoryFirst;
@@ -162,10 +164,11 @@ pub trait Engine: Send + Sync {
         None
     }
     /// Why the engine can no longer make anything durable (its log could
-    /// not be written: a full disk, an I/O error), once that happened. It
-    /// stays so: every request that waits for durability fails from then
-    /// on, and only reopening the storage recovers.
-    fn failure(&self) -> Option<String> {
+    /// not be written, or it refuses writes after a flush could not write
+    /// its file: a full disk, an I/O error), once that happened. It stays
+    /// so: every request that waits for durability fails from then on, and
+    /// only reopening the storage recovers.
+    fn failure(&self) -> Option<StorageFailure> {
         None
     }
 }

@@ -22,7 +22,8 @@ use crate::own_writes::{OwnWrites, PendingWrites, WriteLog};
 use crate::range_iterators::RangeIterators;
 use crate::row_locks::{HeldLocks, RowLocks};
 use crate::{
-    Engine, KeyValue, RangeVisitor, ReadView, Result, ScanIter, StorageError, Transaction,
+    Engine, FailureCause, KeyValue, RangeVisitor, ReadView, Result, ScanIter, StorageError,
+    StorageFailure, Transaction,
 };
 use rocksdb::{
     BlockBasedOptions, Direction, Env, ErrorKind as RocksErrorKind, IteratorMode, MergeOperands,
@@ -420,9 +421,7 @@ impl RocksEngine {
             .write_opt(batch, &self.write_options)
             .map_err(|error| {
                 if error.kind() == RocksErrorKind::IOError {
-                    let _ = self
-                        .write_failure
-                        .set(format!("a write failed: {}", error.clone().into_string()));
+                    let _ = self.write_failure.set(error.clone().into_string());
                 }
                 engine_error(error)
             })
@@ -733,11 +732,12 @@ impl Engine for RocksEngine {
         self.memory_first.as_ref()
     }
 
-    fn failure(&self) -> Option<String> {
+    fn failure(&self) -> Option<StorageFailure> {
         let group_sync = self.group_sync.as_ref()?;
-        match group_sync.failure() {
-            Some(why) => Some(format!("the write-ahead log could not be synced: {why}")),
-            None => self.write_failure.get().cloned(),
-        }
+        let (cause, why) = match group_sync.failure() {
+            Some(why) => (FailureCause::LogSync, why.to_string()),
+            None => (FailureCause::Write, self.write_failure.get()?.clone()),
+        };
+        Some(StorageFailure { cause, why })
     }
 }
