@@ -1,0 +1,569 @@
+//! A file system that forgets what was not synced when its power is cut.
+//!
+//! A SIGKILL leaves the page cache alone: whatever the server wrote reaches
+//! the disk in the end, synced or not, so a crash test on a real file
+//! system cannot tell a write that was made durable before it was
+//! acknowledged from one that merely was written. This FUSE file system
+//! keeps every file and directory in memory twice, as it is and as it was
+//! at its last sync, and `PowerCutDisk::cut_power` throws away the first:
+//! a file's contents since its last `fsync`/`fdatasync` and a directory's
+//! entries (files created, renamed, removed) since its last `fsync` on the
+//! directory. That is the strict reading of POSIX that a database must
+//! code against (ext4 often keeps more), so a missing sync anywhere on the
+//! path from a write to its acknowledgement loses acknowledged data here.
+//!
+//! Mounting needs root (as the tmpfs of `disk_full.rs` does).
+
+use fuser::{
+    Errno, FileAttr, FileHandle, FileType, Filesystem, FopenFlags, Generation, INodeNo,
+    MountOption, OpenFlags, RenameFlags, ReplyAttr, ReplyCreate, ReplyData, ReplyDirectory,
+    ReplyEmpty, ReplyEntry, ReplyOpen, ReplyStatfs, ReplyWrite, Request, TimeOrNow, WriteFlags,
+};
+use std::collections::{BTreeMap, HashMap};
+use std::ffi::{OsStr, OsString};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, SystemTime};
+
+const ROOT: u64 = 1;
+/// Nothing cached in the kernel: every lookup and stat comes here, so a
+/// power cut needs no invalidation beyond the remount.
+const TTL: Duration = Duration::ZERO;
+
+enum Node {
+    File {
+        data: Vec<u8>,
+        synced: Vec<u8>,
+        /// Byte ranges written since the last sync (a sync copies only
+        /// these: the log is synced thousands of times).
+        dirty: Vec<std::ops::Range<usize>>,
+        perm: u16,
+    },
+    Dir {
+        entries: BTreeMap<OsString, u64>,
+        synced: BTreeMap<OsString, u64>,
+        perm: u16,
+    },
+}
+
+impl Node {
+    fn file(perm: u16) -> Node {
+        Node::File {
+            data: Vec::new(),
+            synced: Vec::new(),
+            dirty: Vec::new(),
+            perm,
+        }
+    }
+
+    fn dir(perm: u16) -> Node {
+        Node::Dir {
+            entries: BTreeMap::new(),
+            synced: BTreeMap::new(),
+            perm,
+        }
+    }
+}
+
+struct State {
+    nodes: HashMap<u64, Node>,
+    next: u64,
+}
+
+impl State {
+    fn new() -> State {
+        State {
+            nodes: HashMap::from([(ROOT, Node::dir(0o755))]),
+            next: ROOT + 1,
+        }
+    }
+
+    fn attr(&self, ino: u64) -> Option<FileAttr> {
+        let (kind, size, perm) = match self.nodes.get(&ino)? {
+            Node::File { data, perm, .. } => (FileType::RegularFile, data.len() as u64, *perm),
+            Node::Dir { perm, .. } => (FileType::Directory, 0, *perm),
+        };
+        let now = SystemTime::now();
+        Some(FileAttr {
+            ino: INodeNo(ino),
+            size,
+            blocks: size.div_ceil(512),
+            atime: now,
+            mtime: now,
+            ctime: now,
+            crtime: now,
+            kind,
+            perm,
+            nlink: 1,
+            uid: 0,
+            gid: 0,
+            rdev: 0,
+            blksize: 4096,
+            flags: 0,
+        })
+    }
+
+    fn entries(&mut self, dir: u64) -> Result<&mut BTreeMap<OsString, u64>, Errno> {
+        match self.nodes.get_mut(&dir) {
+            Some(Node::Dir { entries, .. }) => Ok(entries),
+            Some(Node::File { .. }) => Err(Errno::ENOTDIR),
+            None => Err(Errno::ENOENT),
+        }
+    }
+
+    fn child(&mut self, dir: u64, name: &OsStr) -> Result<u64, Errno> {
+        self.entries(dir)?.get(name).copied().ok_or(Errno::ENOENT)
+    }
+
+    fn add(&mut self, dir: u64, name: &OsStr, node: Node) -> Result<FileAttr, Errno> {
+        if self.entries(dir)?.contains_key(name) {
+            return Err(Errno::EEXIST);
+        }
+        let ino = self.next;
+        self.next += 1;
+        self.nodes.insert(ino, node);
+        self.entries(dir)?.insert(name.to_owned(), ino);
+        Ok(self.attr(ino).expect("just added"))
+    }
+
+    /// Resizes a file as `ftruncate` or `fallocate` does; new bytes are
+    /// zeros, and dirty until synced.
+    fn resize(&mut self, ino: u64, size: usize) -> Result<(), Errno> {
+        match self.nodes.get_mut(&ino) {
+            Some(Node::File { data, dirty, .. }) => {
+                if size > data.len() {
+                    dirty.push(data.len()..size);
+                }
+                data.resize(size, 0);
+                Ok(())
+            }
+            Some(Node::Dir { .. }) => Err(Errno::EISDIR),
+            None => Err(Errno::ENOENT),
+        }
+    }
+
+    fn sync(&mut self, ino: u64) -> Result<(), Errno> {
+        match self.nodes.get_mut(&ino) {
+            Some(Node::File {
+                data,
+                synced,
+                dirty,
+                ..
+            }) => {
+                synced.resize(data.len(), 0);
+                for range in dirty.drain(..) {
+                    let range = range.start.min(data.len())..range.end.min(data.len());
+                    synced[range.clone()].copy_from_slice(&data[range]);
+                }
+                Ok(())
+            }
+            Some(Node::Dir {
+                entries, synced, ..
+            }) => {
+                synced.clone_from(entries);
+                Ok(())
+            }
+            None => Err(Errno::ENOENT),
+        }
+    }
+
+    /// What survives a power cut: every file as at its last sync, every
+    /// directory with the entries it had at its last sync.
+    fn cut_power(&mut self) {
+        for node in self.nodes.values_mut() {
+            match node {
+                Node::File {
+                    data,
+                    synced,
+                    dirty,
+                    ..
+                } => {
+                    data.clone_from(synced);
+                    dirty.clear();
+                }
+                Node::Dir {
+                    entries, synced, ..
+                } => entries.clone_from(synced),
+            }
+        }
+    }
+}
+
+/// The FUSE side: every call locks the shared state.
+struct PowerCutFs(Arc<Mutex<State>>);
+
+impl PowerCutFs {
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Filesystem for PowerCutFs {
+    fn lookup(&self, _: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEntry) {
+        let mut state = self.state();
+        match state.child(parent.0, name) {
+            Ok(ino) => reply.entry(&TTL, &state.attr(ino).unwrap(), Generation(0)),
+            Err(e) => reply.error(e),
+        }
+    }
+
+    fn getattr(&self, _: &Request, ino: INodeNo, _: Option<FileHandle>, reply: ReplyAttr) {
+        match self.state().attr(ino.0) {
+            Some(attr) => reply.attr(&TTL, &attr),
+            None => reply.error(Errno::ENOENT),
+        }
+    }
+
+    fn setattr(
+        &self,
+        _: &Request,
+        ino: INodeNo,
+        mode: Option<u32>,
+        _: Option<u32>,
+        _: Option<u32>,
+        size: Option<u64>,
+        _: Option<TimeOrNow>,
+        _: Option<TimeOrNow>,
+        _: Option<SystemTime>,
+        _: Option<FileHandle>,
+        _: Option<SystemTime>,
+        _: Option<SystemTime>,
+        _: Option<SystemTime>,
+        _: Option<fuser::BsdFileFlags>,
+        reply: ReplyAttr,
+    ) {
+        let mut state = self.state();
+        if let Some(size) = size {
+            if let Err(e) = state.resize(ino.0, size as usize) {
+                return reply.error(e);
+            }
+        }
+        if let Some(mode) = mode {
+            if let Some(Node::File { perm, .. } | Node::Dir { perm, .. }) =
+                state.nodes.get_mut(&ino.0)
+            {
+                *perm = (mode & 0o7777) as u16;
+            }
+        }
+        match state.attr(ino.0) {
+            Some(attr) => reply.attr(&TTL, &attr),
+            None => reply.error(Errno::ENOENT),
+        }
+    }
+
+    fn mkdir(
+        &self,
+        _: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        mode: u32,
+        _: u32,
+        reply: ReplyEntry,
+    ) {
+        match self
+            .state()
+            .add(parent.0, name, Node::dir((mode & 0o7777) as u16))
+        {
+            Ok(attr) => reply.entry(&TTL, &attr, Generation(0)),
+            Err(e) => reply.error(e),
+        }
+    }
+
+    fn create(
+        &self,
+        _: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        mode: u32,
+        _: u32,
+        _: i32,
+        reply: ReplyCreate,
+    ) {
+        match self
+            .state()
+            .add(parent.0, name, Node::file((mode & 0o7777) as u16))
+        {
+            Ok(attr) => reply.created(
+                &TTL,
+                &attr,
+                Generation(0),
+                FileHandle(0),
+                FopenFlags::empty(),
+            ),
+            Err(e) => reply.error(e),
+        }
+    }
+
+    fn unlink(&self, _: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        // The node stays: a synced directory entry may still name it.
+        match self.state().entries(parent.0).map(|e| e.remove(name)) {
+            Ok(Some(_)) => reply.ok(),
+            Ok(None) => reply.error(Errno::ENOENT),
+            Err(e) => reply.error(e),
+        }
+    }
+
+    fn rmdir(&self, _: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        let mut state = self.state();
+        let ino = match state.child(parent.0, name) {
+            Ok(ino) => ino,
+            Err(e) => return reply.error(e),
+        };
+        match state.entries(ino) {
+            Ok(entries) if !entries.is_empty() => return reply.error(Errno::ENOTEMPTY),
+            Ok(_) => {}
+            Err(e) => return reply.error(e),
+        }
+        state.entries(parent.0).unwrap().remove(name);
+        reply.ok();
+    }
+
+    fn rename(
+        &self,
+        _: &Request,
+        parent: INodeNo,
+        name: &OsStr,
+        new_parent: INodeNo,
+        new_name: &OsStr,
+        flags: RenameFlags,
+        reply: ReplyEmpty,
+    ) {
+        let mut state = self.state();
+        if flags.contains(RenameFlags::RENAME_EXCHANGE) {
+            return reply.error(Errno::EINVAL);
+        }
+        let ino = match state.child(parent.0, name) {
+            Ok(ino) => ino,
+            Err(e) => return reply.error(e),
+        };
+        match state.entries(new_parent.0) {
+            Ok(entries) => {
+                if flags.contains(RenameFlags::RENAME_NOREPLACE) && entries.contains_key(new_name) {
+                    return reply.error(Errno::EEXIST);
+                }
+            }
+            Err(e) => return reply.error(e),
+        }
+        state.entries(parent.0).unwrap().remove(name);
+        state
+            .entries(new_parent.0)
+            .unwrap()
+            .insert(new_name.to_owned(), ino);
+        reply.ok();
+    }
+
+    fn open(&self, _: &Request, ino: INodeNo, _: OpenFlags, reply: ReplyOpen) {
+        match self.state().nodes.get(&ino.0) {
+            Some(_) => reply.opened(FileHandle(0), FopenFlags::empty()),
+            None => reply.error(Errno::ENOENT),
+        }
+    }
+
+    fn read(
+        &self,
+        _: &Request,
+        ino: INodeNo,
+        _: FileHandle,
+        offset: u64,
+        size: u32,
+        _: OpenFlags,
+        _: Option<fuser::LockOwner>,
+        reply: ReplyData,
+    ) {
+        match self.state().nodes.get(&ino.0) {
+            Some(Node::File { data, .. }) => {
+                let start = (offset as usize).min(data.len());
+                let end = (start + size as usize).min(data.len());
+                reply.data(&data[start..end]);
+            }
+            Some(Node::Dir { .. }) => reply.error(Errno::EISDIR),
+            None => reply.error(Errno::ENOENT),
+        }
+    }
+
+    fn write(
+        &self,
+        _: &Request,
+        ino: INodeNo,
+        _: FileHandle,
+        offset: u64,
+        bytes: &[u8],
+        _: WriteFlags,
+        _: OpenFlags,
+        _: Option<fuser::LockOwner>,
+        reply: ReplyWrite,
+    ) {
+        match self.state().nodes.get_mut(&ino.0) {
+            Some(Node::File { data, dirty, .. }) => {
+                let (start, end) = (offset as usize, offset as usize + bytes.len());
+                if end > data.len() {
+                    data.resize(end, 0);
+                }
+                data[start..end].copy_from_slice(bytes);
+                dirty.push(start..end);
+                reply.written(bytes.len() as u32);
+            }
+            Some(Node::Dir { .. }) => reply.error(Errno::EISDIR),
+            None => reply.error(Errno::ENOENT),
+        }
+    }
+
+    fn flush(
+        &self,
+        _: &Request,
+        _: INodeNo,
+        _: FileHandle,
+        _: fuser::LockOwner,
+        reply: ReplyEmpty,
+    ) {
+        reply.ok();
+    }
+
+    fn fsync(&self, _: &Request, ino: INodeNo, _: FileHandle, _: bool, reply: ReplyEmpty) {
+        match self.state().sync(ino.0) {
+            Ok(()) => reply.ok(),
+            Err(e) => reply.error(e),
+        }
+    }
+
+    fn fsyncdir(&self, _: &Request, ino: INodeNo, _: FileHandle, _: bool, reply: ReplyEmpty) {
+        match self.state().sync(ino.0) {
+            Ok(()) => reply.ok(),
+            Err(e) => reply.error(e),
+        }
+    }
+
+    fn readdir(
+        &self,
+        _: &Request,
+        ino: INodeNo,
+        _: FileHandle,
+        offset: u64,
+        mut reply: ReplyDirectory,
+    ) {
+        let mut state = self.state();
+        let listed: Vec<(u64, FileType, OsString)> = match state.entries(ino.0) {
+            Ok(entries) => entries
+                .iter()
+                .map(|(name, &child)| (child, name.clone()))
+                .collect::<Vec<_>>()
+                .into_iter()
+                .map(|(child, name)| {
+                    let kind = match state.nodes.get(&child) {
+                        Some(Node::Dir { .. }) => FileType::Directory,
+                        _ => FileType::RegularFile,
+                    };
+                    (child, kind, name)
+                })
+                .collect(),
+            Err(e) => return reply.error(e),
+        };
+        let dots = [
+            (ino.0, FileType::Directory, OsString::from(".")),
+            (ino.0, FileType::Directory, OsString::from("..")),
+        ];
+        for (i, (child, kind, name)) in dots.into_iter().chain(listed).enumerate() {
+            if (i as u64) < offset {
+                continue;
+            }
+            if reply.add(INodeNo(child), i as u64 + 1, kind, &name) {
+                break;
+            }
+        }
+        reply.ok();
+    }
+
+    fn statfs(&self, _: &Request, _: INodeNo, reply: ReplyStatfs) {
+        let blocks = 1 << 24; // 64 GiB of 4 KiB blocks, never full
+        reply.statfs(blocks, blocks, blocks, 1 << 20, 1 << 20, 4096, 255, 4096);
+    }
+
+    fn fallocate(
+        &self,
+        _: &Request,
+        ino: INodeNo,
+        _: FileHandle,
+        offset: u64,
+        length: u64,
+        mode: i32,
+        reply: ReplyEmpty,
+    ) {
+        let mut state = self.state();
+        let result = match mode {
+            // Allocation without a size change (RocksDB preallocates its
+            // logs so): nothing to keep in memory.
+            libc::FALLOC_FL_KEEP_SIZE => Ok(()),
+            0 => match state.attr(ino.0) {
+                Some(attr) if attr.size < offset + length => {
+                    state.resize(ino.0, (offset + length) as usize)
+                }
+                Some(_) => Ok(()),
+                None => Err(Errno::ENOENT),
+            },
+            _ => Err(Errno::EOPNOTSUPP),
+        };
+        match result {
+            Ok(()) => reply.ok(),
+            Err(e) => reply.error(e),
+        }
+    }
+}
+
+/// A `PowerCutFs` mounted on a temporary directory.
+pub struct PowerCutDisk {
+    state: Arc<Mutex<State>>,
+    dir: tempfile::TempDir,
+    session: Option<fuser::BackgroundSession>,
+}
+
+impl PowerCutDisk {
+    /// `None` where FUSE cannot be mounted (not root, no /dev/fuse).
+    pub fn mount() -> Option<PowerCutDisk> {
+        let mut disk = PowerCutDisk {
+            state: Arc::new(Mutex::new(State::new())),
+            dir: tempfile::tempdir().expect("temp dir"),
+            session: None,
+        };
+        disk.session = Some(disk.spawn()?);
+        Some(disk)
+    }
+
+    fn spawn(&self) -> Option<fuser::BackgroundSession> {
+        let mut config = fuser::Config::default();
+        config.mount_options = vec![MountOption::FSName("dynalith-power-cut".into())];
+        match fuser::spawn_mount(PowerCutFs(self.state.clone()), self.dir.path(), &config) {
+            Ok(session) => Some(session),
+            Err(e) => {
+                eprintln!("note: cannot mount the power-cut file system: {e}");
+                None
+            }
+        }
+    }
+
+    pub fn join(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    /// Unmounts, forgets everything not synced, and mounts again. Whoever
+    /// had files open must be gone (the server killed).
+    pub fn cut_power(&mut self) {
+        if let Some(session) = self.session.take() {
+            session
+                .umount_and_join()
+                .expect("unmount the power-cut disk");
+        }
+        self.state
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .cut_power();
+        self.session = Some(self.spawn().expect("mount the power-cut disk again"));
+    }
+}
+
+impl Drop for PowerCutDisk {
+    fn drop(&mut self) {
+        if let Some(session) = self.session.take() {
+            let _ = session.umount_and_join();
+        }
+    }
+}
