@@ -7,6 +7,7 @@
 //! Objects are written to a temporary name, synced and renamed, so a reader
 //! sees a whole object or none, as with S3.
 
+use dynalith_storage::{create_dir_all_durably, sync_parent};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -62,7 +63,7 @@ impl LocalS3 {
         }
         let path = root.join(bucket);
         if create {
-            std::fs::create_dir_all(&path).map_err(|e| S3Failure::io(&path, e))?;
+            create_dir_all_durably(&path).map_err(|e| S3Failure::io(&path, e))?;
         } else if !path.is_dir() {
             return Err(S3Failure::new(
                 "S3NoSuchBucket",
@@ -72,11 +73,12 @@ impl LocalS3 {
         Ok(path)
     }
 
-    /// Writes (or replaces) one object.
+    /// Writes (or replaces) one object, durably: an export that says it
+    /// is complete must still be whole after a power cut.
     pub fn put(&self, bucket: &str, key: &str, bytes: &[u8]) -> Result<(), S3Failure> {
         let path = object_path(&self.bucket(bucket, true)?, key)?;
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| S3Failure::io(parent, e))?;
+            create_dir_all_durably(parent).map_err(|e| S3Failure::io(parent, e))?;
         }
         let temporary = path.with_extension(format!("dynalith-{}.tmp", uuid::Uuid::new_v4()));
         let written = std::fs::File::create(&temporary).and_then(|mut file| {
@@ -85,6 +87,7 @@ impl LocalS3 {
         });
         written
             .and_then(|()| std::fs::rename(&temporary, &path))
+            .and_then(|()| sync_parent(&path))
             .map_err(|e| {
                 let _ = std::fs::remove_file(&temporary);
                 S3Failure::io(&path, e)

@@ -11,6 +11,7 @@
 
 mod counters;
 mod disk_reads;
+mod durable_dirs;
 mod failure;
 mod group_sync;
 mod idle_compaction;
@@ -23,6 +24,7 @@ mod rocks;
 mod row_locks;
 
 pub use counters::{decode_counters, encode_counters};
+pub use durable_dirs::{create_dir_all_durably, sync_parent};
 pub use failure::{FailureCause, StorageFailure};
 pub use group_sync::DurabilityWait;
 pub use memory::MemoryEngine;

@@ -347,7 +347,10 @@ impl RocksEngine {
             db_options.set_env(&env);
             Some(env)
         } else {
-            create_durable_dir(&options.path)
+            // RocksDB syncs its files and the data directory's entries, not
+            // the data directory's own entry: without this a power cut could
+            // take back a new database, its synced writes included.
+            crate::create_dir_all_durably(&options.path)
                 .map_err(|e| StorageError::Engine(format!("{}: {e}", options.path.display())))?;
             None
         };
@@ -426,27 +429,6 @@ impl RocksEngine {
                 engine_error(error)
             })
     }
-}
-
-/// Creates the data directory, and syncs the directory that holds it (and
-/// each parent it had to create): RocksDB syncs the files it writes and
-/// the data directory's own entries, not the data directory's entry in its
-/// parent, so a power cut could otherwise take back a new database, every
-/// synced write in it included.
-fn create_durable_dir(path: &std::path::Path) -> std::io::Result<()> {
-    let missing: Vec<&std::path::Path> = path
-        .ancestors()
-        .take_while(|dir| !dir.as_os_str().is_empty() && !dir.exists())
-        .collect();
-    std::fs::create_dir_all(path)?;
-    for created in missing {
-        let parent = created
-            .parent()
-            .filter(|parent| !parent.as_os_str().is_empty())
-            .unwrap_or(std::path::Path::new("."));
-        std::fs::File::open(parent)?.sync_all()?;
-    }
-    Ok(())
 }
 
 fn bounded(start: &[u8], end: &[u8]) -> ReadOptions {
