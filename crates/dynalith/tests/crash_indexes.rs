@@ -2,8 +2,11 @@
 //! of a table with two global indexes and a local one while the server is
 //! SIGKILLed at random moments; after every restart each index holds
 //! exactly the entries the table's items imply, and its ItemCount agrees.
+//! Also with the power cut after each kill (`power_cut/fs.rs`).
 
 mod common;
+#[path = "power_cut/fs.rs"]
+mod power_cut;
 
 use aws_sdk_dynamodb::types::{
     AttributeValue as Av, BillingMode, GlobalSecondaryIndex, KeyType, LocalSecondaryIndex,
@@ -13,6 +16,7 @@ use aws_sdk_dynamodb::Client;
 use common::{attribute_definition as definition, key_element as key, Server};
 use rand::Rng;
 use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -143,8 +147,29 @@ async fn indexes_agree_with_the_table_after_sigkill() {
         return; // needs our own process to kill
     }
     let dir = tempfile::tempdir().unwrap();
+    write_and_kill(dir.path(), || {}).await;
+}
+
+/// The same with the power cut after every kill: an item and its index
+/// entries are one write to the log, so they are synced, or lost, together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn indexes_agree_with_the_table_after_a_power_cut() {
+    // On PostgreSQL the data is not on this disk: nothing to cut.
+    if std::env::var("DYNALITH_TEST_ENDPOINT").is_ok() || common::test_postgres_url().is_some() {
+        return;
+    }
+    let Some(mut disk) = power_cut::PowerCutDisk::mount() else {
+        return;
+    };
+    let dir = disk.join("db");
+    write_and_kill(&dir, || disk.cut_power()).await;
+}
+
+/// `CYCLES` of random writes ended by a SIGKILL, then `after_kill`, on a
+/// server with its data in `dir`; verified after every restart.
+async fn write_and_kill(dir: &Path, mut after_kill: impl FnMut()) {
     for cycle in 0..CYCLES {
-        let mut server = Server::start_durable(dir.path());
+        let mut server = Server::start_durable(dir);
         let client = server.client();
         if cycle == 0 {
             create(&client).await;
@@ -177,12 +202,13 @@ async fn indexes_agree_with_the_table_after_sigkill() {
         for writer in writers {
             writes += writer.await.unwrap();
         }
+        after_kill();
         assert!(
             writes > 0,
             "cycle {cycle}: no write succeeded before the kill"
         );
     }
-    let server = Server::start_durable(dir.path());
+    let server = Server::start_durable(dir);
     verify(&server.client()).await;
 }
 

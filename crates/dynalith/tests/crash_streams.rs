@@ -3,9 +3,12 @@
 //! After every restart, each counter's stream records count it up one by
 //! one to exactly its stored value (a record for every write that
 //! committed, none for one that did not: item and record commit together),
-//! and no acknowledged increment is missing from either.
+//! and no acknowledged increment is missing from either. Also with the
+//! power cut after each kill (`power_cut/fs.rs`).
 
 mod common;
+#[path = "power_cut/fs.rs"]
+mod power_cut;
 
 use aws_sdk_dynamodb::types::{
     AttributeValue as Av, BillingMode, KeyType, ReturnValue, ScalarAttributeType,
@@ -15,6 +18,7 @@ use common::{attribute_definition, key_element, Server};
 use rand::Rng;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -29,10 +33,31 @@ async fn stream_records_commit_with_their_items_across_sigkill() {
         return; // needs our own process to kill
     }
     let dir = tempfile::tempdir().unwrap();
+    increment_and_kill(dir.path(), || {}).await;
+}
+
+/// The same with the power cut after every kill: an item and its stream
+/// record are one write to the log, so they are synced, or lost, together.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn stream_records_commit_with_their_items_across_a_power_cut() {
+    // On PostgreSQL the data is not on this disk: nothing to cut.
+    if std::env::var("DYNALITH_TEST_ENDPOINT").is_ok() || common::test_postgres_url().is_some() {
+        return;
+    }
+    let Some(mut disk) = power_cut::PowerCutDisk::mount() else {
+        return;
+    };
+    let dir = disk.join("db");
+    increment_and_kill(&dir, || disk.cut_power()).await;
+}
+
+/// `CYCLES` of increments ended by a SIGKILL, then `after_kill`, on a
+/// server with its data in `dir`; verified after every restart.
+async fn increment_and_kill(dir: &Path, mut after_kill: impl FnMut()) {
     // counter -> highest value a client was told
     let acknowledged: Arc<Mutex<HashMap<u64, u64>>> = Arc::default();
     for cycle in 0..CYCLES {
-        let mut server = Server::start_durable(dir.path());
+        let mut server = Server::start_durable(dir);
         let client = server.client();
         if cycle == 0 {
             create(&client).await;
@@ -61,8 +86,9 @@ async fn stream_records_commit_with_their_items_across_sigkill() {
         for writer in writers {
             writer.await.unwrap();
         }
+        after_kill();
     }
-    let server = Server::start_durable(dir.path());
+    let server = Server::start_durable(dir);
     let seen = acknowledged.lock().unwrap().clone();
     verify(&server, &seen).await;
     assert!(
