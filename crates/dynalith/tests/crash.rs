@@ -1,7 +1,8 @@
 //! Crash safety: a client keeps writing while the server is SIGKILLed at
 //! random moments; after every restart each acknowledged write is there,
-//! and every item present is whole. Also with the power cut after each
-//! kill, on a file system that then forgets whatever was not synced.
+//! and every item present is whole. Also with the power cut under the
+//! running server, on a file system that then forgets (or tears) whatever
+//! was not synced.
 
 mod common;
 #[path = "power_cut/fs.rs"]
@@ -45,11 +46,13 @@ async fn acknowledged_writes_survive_sigkill_with_recycled_wal_files() {
     write_and_kill(3, &["--memtable-mb", "1"], KillAfter::WalReused).await;
 }
 
-/// The same with the power cut after every kill: on `PowerCutDisk`, what
-/// was written but not synced (file contents, and files created, renamed
-/// or deleted in a directory not synced since) is gone when the server
-/// restarts, as after a power failure, where a SIGKILL alone leaves it all
-/// to the page cache. A 1 MiB memtable, so that the cycles also switch log
+/// The same with the power cut under the running server (the kill follows
+/// it): on `PowerCutDisk`, what was written but not synced (file contents,
+/// and files created, renamed or deleted in a directory not synced since)
+/// is gone, or torn, when the server restarts, as after a power failure,
+/// where a SIGKILL alone leaves it all to the page cache; and from the cut
+/// to the kill every sync fails, so nothing acknowledged then may count.
+/// A 1 MiB memtable, so that the cycles also switch log
 /// files, flush table files and rewrite the MANIFEST, each of which must
 /// sync its directory. Mutation checks: a group commit that does not sync
 /// the log (`flush_wal(false)`) loses the whole log; a data directory whose
@@ -65,7 +68,8 @@ async fn acknowledged_writes_survive_a_power_cut() {
     };
     let dir = disk.join("db");
     let extra = ["--memtable-mb", "1"];
-    write_and_kill_on(&dir, 3, &extra, KillAfter::Random, || disk.cut_power()).await;
+    let kill = |server: &mut Server| disk.cut_power(|| server.kill());
+    write_and_kill_on(&dir, 3, &extra, KillAfter::Random, kill).await;
 }
 
 /// When a cycle's server is killed.
@@ -79,17 +83,17 @@ enum KillAfter {
 
 async fn write_and_kill(cycles: usize, extra: &[&str], kill_after: KillAfter) {
     let dir = tempfile::tempdir().unwrap();
-    write_and_kill_on(dir.path(), cycles, extra, kill_after, || {}).await;
+    write_and_kill_on(dir.path(), cycles, extra, kill_after, Server::kill).await;
 }
 
-/// `cycles` of writes ended by a SIGKILL, then `after_kill`, on a server
-/// with its data in `dir`.
+/// `cycles` of writes ended by `kill` (a SIGKILL, or a power cut and one),
+/// on a server with its data in `dir`.
 async fn write_and_kill_on(
     dir: &Path,
     cycles: usize,
     extra: &[&str],
     kill_after: KillAfter,
-    mut after_kill: impl FnMut(),
+    mut kill: impl FnMut(&mut Server),
 ) {
     // key -> version acknowledged last
     let acknowledged: Arc<Mutex<HashMap<u64, u64>>> = Arc::default();
@@ -136,13 +140,14 @@ async fn write_and_kill_on(
             }));
         }
         match kill_after {
-            KillAfter::Random => kill_at_random(&mut server, 200..900, &stop, writers).await,
+            KillAfter::Random => {
+                kill_at_random(&mut server, 200..900, &mut kill, &stop, writers).await
+            }
             KillAfter::WalReused => {
                 wait_for_wal_reuse(dir).await;
-                kill_at_random(&mut server, 100..500, &stop, writers).await
+                kill_at_random(&mut server, 100..500, &mut kill, &stop, writers).await
             }
         }
-        after_kill();
         assert!(
             !acknowledged.lock().unwrap().is_empty(),
             "cycle {cycle} wrote nothing"
@@ -171,17 +176,19 @@ async fn wait_for_wal_reuse(dir: &std::path::Path) {
     }
 }
 
-/// SIGKILLs the server after a random number of milliseconds in `range`,
-/// then stops the clients (which end at their first failed request).
+/// Kills the server (`kill`) after a random number of milliseconds in
+/// `range`, then stops the clients (which end at their first failed
+/// request).
 async fn kill_at_random(
     server: &mut Server,
     range: std::ops::Range<u64>,
+    kill: &mut impl FnMut(&mut Server),
     stop: &std::sync::atomic::AtomicBool,
     clients: Vec<tokio::task::JoinHandle<()>>,
 ) {
     let delay = rand::rng().random_range(range);
     tokio::time::sleep(Duration::from_millis(delay)).await;
-    server.kill();
+    kill(server);
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     for client in clients {
         client.await.unwrap();
@@ -237,12 +244,12 @@ async fn nothing_a_client_saw_is_lost_to_sigkill() {
         return; // needs our own process to kill
     }
     let dir = tempfile::tempdir().unwrap();
-    count_read_and_kill(dir.path(), READ_CYCLES, || {}).await;
+    count_read_and_kill(dir.path(), READ_CYCLES, Server::kill).await;
 }
 
-/// The same with the power cut after every kill: a SIGKILL keeps what the
-/// sync thread wrote to the log but had not synced yet (it is in the page
-/// cache), a power cut does not, so a reader shown such a commit is caught
+/// The same with the power cut under the running server: a SIGKILL keeps
+/// what the sync thread wrote to the log but had not synced yet (it is in
+/// the page cache), a power cut does not, so a reader shown such a commit is caught
 /// here where a kill alone would miss it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn nothing_a_client_saw_is_lost_to_a_power_cut() {
@@ -253,12 +260,13 @@ async fn nothing_a_client_saw_is_lost_to_a_power_cut() {
         return;
     };
     let dir = disk.join("db");
-    count_read_and_kill(&dir, READ_CYCLES / 2, || disk.cut_power()).await;
+    let kill = |server: &mut Server| disk.cut_power(|| server.kill());
+    count_read_and_kill(&dir, READ_CYCLES / 2, kill).await;
 }
 
-/// `cycles` of counter increments and reads ended by a SIGKILL, then
-/// `after_kill`, on a server with its data in `dir`.
-async fn count_read_and_kill(dir: &Path, cycles: usize, mut after_kill: impl FnMut()) {
+/// `cycles` of counter increments and reads ended by `kill` (a SIGKILL, or
+/// a power cut and one), on a server with its data in `dir`.
+async fn count_read_and_kill(dir: &Path, cycles: usize, mut kill: impl FnMut(&mut Server)) {
     // counter -> highest value acknowledged to a writer or shown to a reader
     let seen: Arc<Mutex<HashMap<u64, u64>>> = Arc::default();
     // One start more than there are cycles: the last only checks what the
@@ -301,8 +309,7 @@ async fn count_read_and_kill(dir: &Path, cycles: usize, mut after_kill: impl FnM
                 }
             }));
         }
-        kill_at_random(&mut server, 100..500, &stop, clients).await;
-        after_kill();
+        kill_at_random(&mut server, 100..500, &mut kill, &stop, clients).await;
     }
 }
 

@@ -2,7 +2,7 @@
 //! of a table with two global indexes and a local one while the server is
 //! SIGKILLed at random moments; after every restart each index holds
 //! exactly the entries the table's items imply, and its ItemCount agrees.
-//! Also with the power cut after each kill (`power_cut/fs.rs`).
+//! Also with the power cut under the running server (`power_cut/fs.rs`).
 
 mod common;
 #[path = "power_cut/fs.rs"]
@@ -147,10 +147,11 @@ async fn indexes_agree_with_the_table_after_sigkill() {
         return; // needs our own process to kill
     }
     let dir = tempfile::tempdir().unwrap();
-    write_and_kill(dir.path(), || {}).await;
+    write_and_kill(dir.path(), Server::kill).await;
 }
 
-/// The same with the power cut after every kill: an item and its index
+/// The same with the power cut under the running server (the kill
+/// follows it): an item and its index
 /// entries are one write to the log, so they are synced, or lost, together.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn indexes_agree_with_the_table_after_a_power_cut() {
@@ -162,12 +163,13 @@ async fn indexes_agree_with_the_table_after_a_power_cut() {
         return;
     };
     let dir = disk.join("db");
-    write_and_kill(&dir, || disk.cut_power()).await;
+    write_and_kill(&dir, |server| disk.cut_power(|| server.kill())).await;
 }
 
-/// `CYCLES` of random writes ended by a SIGKILL, then `after_kill`, on a
+/// `CYCLES` of random writes ended by `kill` (a SIGKILL, or a power cut and
+/// one), on a
 /// server with its data in `dir`; verified after every restart.
-async fn write_and_kill(dir: &Path, mut after_kill: impl FnMut()) {
+async fn write_and_kill(dir: &Path, mut kill: impl FnMut(&mut Server)) {
     for cycle in 0..CYCLES {
         let mut server = Server::start_durable(dir);
         let client = server.client();
@@ -196,13 +198,12 @@ async fn write_and_kill(dir: &Path, mut after_kill: impl FnMut()) {
         }
         let delay = rand::rng().random_range(300..900);
         tokio::time::sleep(Duration::from_millis(delay)).await;
-        server.kill();
+        kill(&mut server);
         stop.store(true, Ordering::Relaxed);
         let mut writes = 0;
         for writer in writers {
             writes += writer.await.unwrap();
         }
-        after_kill();
         assert!(
             writes > 0,
             "cycle {cycle}: no write succeeded before the kill"

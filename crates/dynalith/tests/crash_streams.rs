@@ -4,7 +4,7 @@
 //! one to exactly its stored value (a record for every write that
 //! committed, none for one that did not: item and record commit together),
 //! and no acknowledged increment is missing from either. Also with the
-//! power cut after each kill (`power_cut/fs.rs`).
+//! power cut under the running server (`power_cut/fs.rs`).
 
 mod common;
 #[path = "power_cut/fs.rs"]
@@ -33,10 +33,11 @@ async fn stream_records_commit_with_their_items_across_sigkill() {
         return; // needs our own process to kill
     }
     let dir = tempfile::tempdir().unwrap();
-    increment_and_kill(dir.path(), || {}).await;
+    increment_and_kill(dir.path(), Server::kill).await;
 }
 
-/// The same with the power cut after every kill: an item and its stream
+/// The same with the power cut under the running server (the kill
+/// follows it): an item and its stream
 /// record are one write to the log, so they are synced, or lost, together.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn stream_records_commit_with_their_items_across_a_power_cut() {
@@ -48,12 +49,13 @@ async fn stream_records_commit_with_their_items_across_a_power_cut() {
         return;
     };
     let dir = disk.join("db");
-    increment_and_kill(&dir, || disk.cut_power()).await;
+    increment_and_kill(&dir, |server| disk.cut_power(|| server.kill())).await;
 }
 
-/// `CYCLES` of increments ended by a SIGKILL, then `after_kill`, on a
+/// `CYCLES` of increments ended by `kill` (a SIGKILL, or a power cut and
+/// one), on a
 /// server with its data in `dir`; verified after every restart.
-async fn increment_and_kill(dir: &Path, mut after_kill: impl FnMut()) {
+async fn increment_and_kill(dir: &Path, mut kill: impl FnMut(&mut Server)) {
     // counter -> highest value a client was told
     let acknowledged: Arc<Mutex<HashMap<u64, u64>>> = Arc::default();
     for cycle in 0..CYCLES {
@@ -82,11 +84,10 @@ async fn increment_and_kill(dir: &Path, mut after_kill: impl FnMut()) {
         }
         let wait = rand::rng().random_range(300..900);
         tokio::time::sleep(Duration::from_millis(wait)).await;
-        server.kill();
+        kill(&mut server);
         for writer in writers {
             writer.await.unwrap();
         }
-        after_kill();
     }
     let server = Server::start_durable(dir);
     let seen = acknowledged.lock().unwrap().clone();

@@ -325,8 +325,7 @@ async fn a_completed_export_survives_a_power_cut() {
     let expected = orders_with_items(&client).await;
     let export = export_orders(&client, ExportFormat::DynamodbJson).await;
 
-    server.kill();
-    disk.cut_power();
+    disk.cut_power(|| server.kill());
     let server = Server::start_durable(&dir);
     let client = server.client();
     let described = client

@@ -11,6 +11,11 @@
 //! directory. That is the strict reading of POSIX that a database must
 //! code against (ext4 often keeps more), so a missing sync anywhere on the
 //! path from a write to its acknowledgement loses acknowledged data here.
+//! Every second cut instead tears what was not synced, sector by sector, so
+//! recovery also meets the half-written tails a real disk can leave. The
+//! power goes while the server runs: from the cut on, every call fails, so
+//! the server meets failing writes and syncs, and must not acknowledge
+//! what they held.
 //!
 //! Mounting needs root (as the tmpfs of `disk_full.rs` does).
 
@@ -29,7 +34,12 @@ const ROOT: u64 = 1;
 /// Nothing cached in the kernel: every lookup and stat comes here, so a
 /// power cut needs no invalidation beyond the remount.
 const TTL: Duration = Duration::ZERO;
+/// How long a file's sync takes, as on a disk: the cut falls between the
+/// log's write and its sync often enough that the log's unsynced tail is
+/// lost or torn, where an instant sync would leave it almost never.
+const SYNC_TIME: Duration = Duration::from_millis(1);
 
+#[derive(Clone)]
 enum Node {
     File {
         data: Vec<u8>,
@@ -68,6 +78,9 @@ impl Node {
 struct State {
     nodes: HashMap<u64, Node>,
     next: u64,
+    /// While the power is off: what the disk holds, which the next mount
+    /// finds. Every call that would read or change the disk fails.
+    survivors: Option<HashMap<u64, Node>>,
 }
 
 impl State {
@@ -75,6 +88,7 @@ impl State {
         State {
             nodes: HashMap::from([(ROOT, Node::dir(0o755))]),
             next: ROOT + 1,
+            survivors: None,
         }
     }
 
@@ -167,26 +181,100 @@ impl State {
         }
     }
 
-    /// What survives a power cut: every file as at its last sync, every
-    /// directory with the entries it had at its last sync.
-    fn cut_power(&mut self) {
-        for node in self.nodes.values_mut() {
-            match node {
-                Node::File {
-                    data,
-                    synced,
-                    dirty,
-                    ..
-                } => {
-                    data.clone_from(synced);
-                    dirty.clear();
+    /// Cuts the power: from now on the disk holds what survives (`forget`
+    /// or `tear`), and no call reaches it.
+    fn power_off(&mut self, torn: bool) -> String {
+        let mut survivors = self.nodes.clone();
+        let what = if torn {
+            let (kept, sectors) = tear(&mut survivors, &mut rand::rng());
+            format!("torn: {kept} of {sectors} unsynced sectors reached the disk")
+        } else {
+            forget(&mut survivors);
+            "everything unsynced lost".to_string()
+        };
+        self.survivors = Some(survivors);
+        what
+    }
+
+    fn power_on(&mut self) {
+        if let Some(survivors) = self.survivors.take() {
+            self.nodes = survivors;
+        }
+    }
+}
+
+/// What survives a power cut that forgets everything not synced: every
+/// file as at its last sync, every directory with the entries it had at its
+/// last sync.
+fn forget(nodes: &mut HashMap<u64, Node>) {
+    for node in nodes.values_mut() {
+        match node {
+            Node::File {
+                data,
+                synced,
+                dirty,
+                ..
+            } => {
+                data.clone_from(synced);
+                dirty.clear();
+            }
+            Node::Dir {
+                entries, synced, ..
+            } => entries.clone_from(synced),
+        }
+    }
+}
+
+/// What survives a power cut that tears: of what was written since the
+/// last sync, each 512-byte sector did or did not reach the disk (the unit
+/// a disk writes whole), and a file's length is its synced one or its
+/// latest (the gap reading as zeros where its sectors did not reach the
+/// disk, as on a file system that commits the length before the data);
+/// each directory has its synced entries or its latest. Returns how many
+/// unsynced sectors were kept, of how many.
+fn tear(nodes: &mut HashMap<u64, Node>, rng: &mut impl rand::Rng) -> (usize, usize) {
+    const SECTOR: usize = 512;
+    let (mut kept, mut sectors) = (0, 0);
+    for node in nodes.values_mut() {
+        match node {
+            Node::File {
+                data,
+                synced,
+                dirty,
+                ..
+            } => {
+                let mut torn = synced.clone();
+                if rng.random_bool(0.5) {
+                    torn.resize(data.len(), 0);
                 }
-                Node::Dir {
-                    entries, synced, ..
-                } => entries.clone_from(synced),
+                let dirty_sectors: std::collections::BTreeSet<usize> = dirty
+                    .drain(..)
+                    .flat_map(|range| range.start / SECTOR..range.end.div_ceil(SECTOR))
+                    .collect();
+                for sector in dirty_sectors {
+                    sectors += 1;
+                    let start = sector * SECTOR;
+                    let end = ((sector + 1) * SECTOR).min(data.len()).min(torn.len());
+                    if start < end && rng.random_bool(0.5) {
+                        torn[start..end].copy_from_slice(&data[start..end]);
+                        kept += 1;
+                    }
+                }
+                *data = torn;
+                synced.clone_from(data);
+            }
+            Node::Dir {
+                entries, synced, ..
+            } => {
+                if rng.random_bool(0.5) {
+                    entries.clone_from(synced);
+                } else {
+                    synced.clone_from(entries);
+                }
             }
         }
     }
+    (kept, sectors)
 }
 
 /// The FUSE side: every call locks the shared state.
@@ -195,6 +283,15 @@ struct PowerCutFs(Arc<Mutex<State>>);
 impl PowerCutFs {
     fn state(&self) -> MutexGuard<'_, State> {
         self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The state, for a call that needs the disk: EIO while the power is off.
+    fn powered(&self) -> Result<MutexGuard<'_, State>, Errno> {
+        let state = self.state();
+        match state.survivors {
+            Some(_) => Err(Errno::EIO),
+            None => Ok(state),
+        }
     }
 }
 
@@ -232,7 +329,10 @@ impl Filesystem for PowerCutFs {
         _: Option<fuser::BsdFileFlags>,
         reply: ReplyAttr,
     ) {
-        let mut state = self.state();
+        let mut state = match self.powered() {
+            Ok(state) => state,
+            Err(e) => return reply.error(e),
+        };
         if let Some(size) = size {
             if let Err(e) = state.resize(ino.0, size as usize) {
                 return reply.error(e);
@@ -260,10 +360,11 @@ impl Filesystem for PowerCutFs {
         _: u32,
         reply: ReplyEntry,
     ) {
-        match self
-            .state()
-            .add(parent.0, name, Node::dir((mode & 0o7777) as u16))
-        {
+        let mut state = match self.powered() {
+            Ok(state) => state,
+            Err(e) => return reply.error(e),
+        };
+        match state.add(parent.0, name, Node::dir((mode & 0o7777) as u16)) {
             Ok(attr) => reply.entry(&TTL, &attr, Generation(0)),
             Err(e) => reply.error(e),
         }
@@ -279,10 +380,11 @@ impl Filesystem for PowerCutFs {
         _: i32,
         reply: ReplyCreate,
     ) {
-        match self
-            .state()
-            .add(parent.0, name, Node::file((mode & 0o7777) as u16))
-        {
+        let mut state = match self.powered() {
+            Ok(state) => state,
+            Err(e) => return reply.error(e),
+        };
+        match state.add(parent.0, name, Node::file((mode & 0o7777) as u16)) {
             Ok(attr) => reply.created(
                 &TTL,
                 &attr,
@@ -295,8 +397,12 @@ impl Filesystem for PowerCutFs {
     }
 
     fn unlink(&self, _: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
+        let mut state = match self.powered() {
+            Ok(state) => state,
+            Err(e) => return reply.error(e),
+        };
         // The node stays: a synced directory entry may still name it.
-        match self.state().entries(parent.0).map(|e| e.remove(name)) {
+        match state.entries(parent.0).map(|e| e.remove(name)) {
             Ok(Some(_)) => reply.ok(),
             Ok(None) => reply.error(Errno::ENOENT),
             Err(e) => reply.error(e),
@@ -304,7 +410,10 @@ impl Filesystem for PowerCutFs {
     }
 
     fn rmdir(&self, _: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
-        let mut state = self.state();
+        let mut state = match self.powered() {
+            Ok(state) => state,
+            Err(e) => return reply.error(e),
+        };
         let ino = match state.child(parent.0, name) {
             Ok(ino) => ino,
             Err(e) => return reply.error(e),
@@ -328,7 +437,10 @@ impl Filesystem for PowerCutFs {
         flags: RenameFlags,
         reply: ReplyEmpty,
     ) {
-        let mut state = self.state();
+        let mut state = match self.powered() {
+            Ok(state) => state,
+            Err(e) => return reply.error(e),
+        };
         if flags.contains(RenameFlags::RENAME_EXCHANGE) {
             return reply.error(Errno::EINVAL);
         }
@@ -370,7 +482,11 @@ impl Filesystem for PowerCutFs {
         _: Option<fuser::LockOwner>,
         reply: ReplyData,
     ) {
-        match self.state().nodes.get(&ino.0) {
+        let state = match self.powered() {
+            Ok(state) => state,
+            Err(e) => return reply.error(e),
+        };
+        match state.nodes.get(&ino.0) {
             Some(Node::File { data, .. }) => {
                 let start = (offset as usize).min(data.len());
                 let end = (start + size as usize).min(data.len());
@@ -393,7 +509,11 @@ impl Filesystem for PowerCutFs {
         _: Option<fuser::LockOwner>,
         reply: ReplyWrite,
     ) {
-        match self.state().nodes.get_mut(&ino.0) {
+        let mut state = match self.powered() {
+            Ok(state) => state,
+            Err(e) => return reply.error(e),
+        };
+        match state.nodes.get_mut(&ino.0) {
             Some(Node::File { data, dirty, .. }) => {
                 let (start, end) = (offset as usize, offset as usize + bytes.len());
                 if end > data.len() {
@@ -420,11 +540,18 @@ impl Filesystem for PowerCutFs {
     }
 
     fn fsync(&self, _: &Request, ino: INodeNo, _: FileHandle, _: bool, reply: ReplyEmpty) {
-        answer(reply, self.state().sync(ino.0));
+        std::thread::sleep(SYNC_TIME);
+        answer(
+            reply,
+            self.powered().and_then(|mut state| state.sync(ino.0)),
+        );
     }
 
     fn fsyncdir(&self, _: &Request, ino: INodeNo, _: FileHandle, _: bool, reply: ReplyEmpty) {
-        answer(reply, self.state().sync(ino.0));
+        answer(
+            reply,
+            self.powered().and_then(|mut state| state.sync(ino.0)),
+        );
     }
 
     fn readdir(
@@ -482,7 +609,10 @@ impl Filesystem for PowerCutFs {
         mode: i32,
         reply: ReplyEmpty,
     ) {
-        let mut state = self.state();
+        let mut state = match self.powered() {
+            Ok(state) => state,
+            Err(e) => return reply.error(e),
+        };
         let result = match mode {
             // Allocation without a size change (RocksDB preallocates its
             // logs so): nothing to keep in memory.
@@ -512,6 +642,7 @@ pub struct PowerCutDisk {
     state: Arc<Mutex<State>>,
     dir: tempfile::TempDir,
     session: Option<fuser::BackgroundSession>,
+    cuts: usize,
 }
 
 impl PowerCutDisk {
@@ -522,6 +653,7 @@ impl PowerCutDisk {
             state: Arc::new(Mutex::new(State::new())),
             dir: tempfile::tempdir().expect("temp dir"),
             session: None,
+            cuts: 0,
         };
         match disk.spawn() {
             Ok(session) => disk.session = Some(session),
@@ -543,19 +675,33 @@ impl PowerCutDisk {
         self.dir.path().join(name)
     }
 
-    /// Unmounts, forgets everything not synced, and mounts again. Whoever
-    /// had files open must be gone (the server killed).
-    pub fn cut_power(&mut self) {
+    /// Cuts the power under a running server, which `kill` then ends (as
+    /// the cut would), and mounts the disk again as the cut left it. For a
+    /// moment between the cut and the kill the server finds its disk gone
+    /// (every call fails with EIO), so whatever it still acknowledges must
+    /// have been synced before the cut. The first cut, and every second one
+    /// after it, forgets everything not synced (`forget`): the harshest for
+    /// what was acknowledged, so a sync missing anywhere shows. The others
+    /// tear (`tear`): what a real disk may leave, so recovery meets logs
+    /// whose unsynced tails are half there, zeros, or the bytes of a reused
+    /// file's earlier life.
+    pub fn cut_power(&mut self, kill: impl FnOnce()) {
+        let what = self.lock().power_off(self.cuts % 2 == 1);
+        eprintln!("power cut {}: {what}", self.cuts);
+        std::thread::sleep(Duration::from_millis(50));
+        kill();
         if let Some(session) = self.session.take() {
             session
                 .umount_and_join()
                 .expect("unmount the power-cut disk");
         }
-        self.state
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .cut_power();
+        self.lock().power_on();
+        self.cuts += 1;
         self.session = Some(self.spawn().expect("mount the power-cut disk again"));
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
