@@ -493,7 +493,8 @@ def serve_on_disk(data_dir):
 def test_targets_policies_and_tags_survive_a_restart(checker):
     """Everything Application Auto Scaling reports of a target and its policy
     (ARNs, alarms, creation times, suspended state, tags) is kept with the
-    table: a SIGKILLed server brings it back unchanged."""
+    table, and the scaling activities too: a SIGKILLed server brings it all
+    back unchanged."""
     with tempfile.TemporaryDirectory() as data_dir:
         server, endpoint = serve_on_disk(data_dir)
         try:
@@ -502,8 +503,9 @@ def test_targets_policies_and_tags_survive_a_restart(checker):
             provisioned_table(dynamodb, name)
             target = {"ServiceNamespace": "dynamodb", "ResourceId": f"table/{name}",
                       "ScalableDimension": TABLE_WRITE}
+            # A minimum above the table's 5 units: an activity.
             scaling.register_scalable_target(
-                **target, MinCapacity=3, MaxCapacity=30, Tags={"team": "orders"},
+                **target, MinCapacity=6, MaxCapacity=30, Tags={"team": "orders"},
                 SuspendedState={"DynamicScalingOutSuspended": True})
             scaling.put_scaling_policy(
                 PolicyName="writes", **target, PolicyType="TargetTrackingScaling",
@@ -516,10 +518,14 @@ def test_targets_policies_and_tags_survive_a_restart(checker):
                 [p] = scaling.describe_scaling_policies(
                     ServiceNamespace="dynamodb", ResourceId=f"table/{name}")["ScalingPolicies"]
                 tags = scaling.list_tags_for_resource(ResourceARN=t["ScalableTargetARN"])["Tags"]
-                return t, p, tags
+                activities = scaling.describe_scaling_activities(
+                    ServiceNamespace="dynamodb", ResourceId=f"table/{name}")["ScalingActivities"]
+                return t, p, tags, activities
 
             before = state()
             assert before[0]["SuspendedState"]["DynamicScalingOutSuspended"] is True
+            [activity] = before[3]
+            assert activity["Cause"] == "minimum capacity was set to 6"
         finally:
             server.kill()
             server.wait()

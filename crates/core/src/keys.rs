@@ -66,6 +66,17 @@ pub fn leader_address() -> Vec<u8> {
     vec![CATALOG, b'L']
 }
 
+/// A scaling activity, at its place in the log (`auto_scaling::activities`).
+pub fn scaling_activity(place: u64) -> Vec<u8> {
+    let mut key = vec![CATALOG, b'A'];
+    key.extend_from_slice(&place.to_be_bytes());
+    key
+}
+
+pub fn scaling_activities_range() -> (Vec<u8>, Vec<u8>) {
+    (vec![CATALOG, b'A'], vec![CATALOG, b'A' + 1])
+}
+
 pub fn next_table_id() -> Vec<u8> {
     vec![CATALOG, b'I']
 }

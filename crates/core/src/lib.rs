@@ -184,7 +184,6 @@ pub struct Database {
     /// (`auto_scaling/scaler.rs`), and how often it looks.
     scaler_started: std::sync::atomic::AtomicBool,
     auto_scaling_period: std::time::Duration,
-    scaling_activities: auto_scaling::activities::Activities,
     streams: streams::Streams,
     /// Whether the thread trimming stream records and folding history runs
     /// (`streams/retention.rs`).
@@ -265,7 +264,6 @@ impl Database {
             self_ref: self_ref.clone(),
             ttl_sweeper_started: std::sync::atomic::AtomicBool::new(false),
             scaler_started: std::sync::atomic::AtomicBool::new(false),
-            scaling_activities: Default::default(),
             auto_scaling_period: settings
                 .auto_scaling_period
                 .unwrap_or(auto_scaling::scaler::DEFAULT_PERIOD),
@@ -331,10 +329,6 @@ impl Database {
 
     pub fn throughput(&self) -> &throughput::ThroughputLimits {
         &self.throughput
-    }
-
-    pub(crate) fn scaling_activities(&self) -> &auto_scaling::activities::Activities {
-        &self.scaling_activities
     }
 
     pub(crate) fn s3(&self) -> &s3::ObjectStore {

@@ -2,19 +2,21 @@
 //! scaling capacity, for Application Auto Scaling's
 //! DescribeScalingActivities.
 //!
-//! The log is the server's memory of recent changes, not data: it holds
-//! the newest `KEPT` activities and starts empty on each start (AWS keeps
-//! six weeks of them). The changes themselves are in the catalog.
+//! The log is kept in storage beside the catalog, so it survives restarts
+//! and every server of a shared schema reads the same one; it holds the
+//! newest `KEPT` activities (AWS keeps six weeks of them).
 
 use crate::throughput::Direction;
-use parking_lot::Mutex;
-use std::collections::VecDeque;
+use crate::{keys, storage_error, Database};
+use dynalith_model::DynamoError;
+use serde::{Deserialize, Serialize};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 /// How many activities the log keeps, newest first.
 const KEPT: usize = 1000;
 
 /// One change of a capacity.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Activity {
     pub id: String,
     pub table: String,
@@ -36,9 +38,9 @@ pub struct Activity {
 
 /// Application Auto Scaling's NotScaledReason; the current capacity is
 /// the activity's units.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct NotScaled {
-    pub code: &'static str,
+    pub code: String,
     pub minimum: Option<i64>,
     pub maximum: Option<i64>,
 }
@@ -67,38 +69,89 @@ impl Activity {
     }
 }
 
-#[derive(Default)]
-pub struct Activities {
-    newest_first: Mutex<VecDeque<Activity>>,
+/// The last activity's place in the log: microseconds since the epoch,
+/// made to grow by one where the clock has not moved on since (or went
+/// back), so that the log's order is the order of recording.
+static LAST_RECORDED: AtomicU64 = AtomicU64::new(0);
+
+fn next_place() -> u64 {
+    let now = (crate::now_epoch_seconds() * 1e6) as u64;
+    let mut last = LAST_RECORDED.load(Ordering::Relaxed);
+    loop {
+        let place = now.max(last + 1);
+        match LAST_RECORDED.compare_exchange_weak(last, place, Ordering::Relaxed, Ordering::Relaxed)
+        {
+            Ok(_) => return place,
+            Err(seen) => last = seen,
+        }
+    }
 }
 
-impl Activities {
-    pub fn record(&self, activity: Activity) {
-        let mut log = self.newest_first.lock();
-        log.push_front(activity);
-        log.truncate(KEPT);
+impl Database {
+    /// Adds `activity` to the log, dropping the oldest beyond `KEPT`. The
+    /// log is a record of what the scaler did, not the change itself (that
+    /// is in the catalog already): a failure to write it is logged, and
+    /// does not undo the change.
+    pub(crate) fn record_scaling_activity(&self, activity: Activity) {
+        if let Err(e) = self.append_scaling_activity(&activity) {
+            tracing::warn!(%e, table = %activity.table, "scaling activity not recorded");
+        }
+    }
+
+    fn append_scaling_activity(&self, activity: &Activity) -> Result<(), DynamoError> {
+        let encoded =
+            serde_json::to_vec(activity).map_err(|e| DynamoError::internal(e.to_string()))?;
+        let (start, end) = keys::scaling_activities_range();
+        let older: Vec<Box<[u8]>> = {
+            let snapshot = self.engine().snapshot();
+            let mut keys = Vec::new();
+            for entry in snapshot.scan(&start, &end, false) {
+                keys.push(entry.map_err(storage_error)?.0);
+            }
+            keys
+        };
+        let mut txn = self.engine().begin();
+        txn.put(&keys::scaling_activity(next_place()), &encoded)
+            .map_err(storage_error)?;
+        // With this one, the newest KEPT stay.
+        for key in older.iter().take((older.len() + 1).saturating_sub(KEPT)) {
+            txn.delete(key).map_err(storage_error)?;
+        }
+        txn.commit().map_err(storage_error)
     }
 
     /// The activities `keep` selects, newest first.
-    pub fn matching(&self, keep: impl Fn(&Activity) -> bool) -> Vec<Activity> {
-        self.newest_first
-            .lock()
-            .iter()
-            .filter(|a| keep(a))
-            .cloned()
-            .collect()
+    pub(crate) fn scaling_activities(
+        &self,
+        keep: impl Fn(&Activity) -> bool,
+    ) -> Result<Vec<Activity>, DynamoError> {
+        let (start, end) = keys::scaling_activities_range();
+        let snapshot = self.engine().snapshot();
+        let mut activities = Vec::new();
+        for entry in snapshot.scan(&start, &end, true) {
+            let (_, value) = entry.map_err(storage_error)?;
+            let activity: Activity = serde_json::from_slice(&value).map_err(|e| {
+                DynamoError::internal(format!("corrupt scaling activity entry: {e}"))
+            })?;
+            if keep(&activity) {
+                activities.push(activity);
+            }
+        }
+        Ok(activities)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use dynalith_storage::MemoryEngine;
+    use std::sync::Arc;
 
     #[test]
     fn keeps_the_newest_activities_first() {
-        let log = Activities::default();
+        let db = Database::open(Arc::new(MemoryEngine::default())).unwrap();
         for units in 0..(KEPT as i64 + 5) {
-            log.record(Activity::new(
+            db.record_scaling_activity(Activity::new(
                 "t",
                 None,
                 Direction::Read,
@@ -106,12 +159,31 @@ mod tests {
                 String::new(),
             ));
         }
-        let all = log.matching(|_| true);
+        let all = db.scaling_activities(|_| true).unwrap();
         assert_eq!(all.len(), KEPT);
         assert_eq!(all[0].units, KEPT as i64 + 4);
         assert_eq!(all[KEPT - 1].units, 5);
-        let even = log.matching(|a| a.units % 2 == 0);
+        let even = db.scaling_activities(|a| a.units % 2 == 0).unwrap();
         assert!(even.iter().all(|a| a.units % 2 == 0));
         assert_eq!(even.len(), KEPT / 2);
+    }
+
+    #[test]
+    fn the_log_outlives_the_server() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::test_support::open_durable(dir.path());
+        let mut activity = Activity::new("t", Some("by_g"), Direction::Write, 7, "why".into());
+        activity.not_scaled = Some(NotScaled {
+            code: "AlreadyAtMaxCapacity".into(),
+            minimum: None,
+            maximum: Some(7),
+        });
+        db.record_scaling_activity(activity.clone());
+        drop(db);
+        let db = crate::test_support::open_durable(dir.path());
+        let [kept] = &db.scaling_activities(|_| true).unwrap()[..] else {
+            panic!("one activity kept");
+        };
+        assert_eq!(format!("{kept:?}"), format!("{activity:?}"));
     }
 }

@@ -305,7 +305,7 @@ fn run_scheduled_actions(db: &Database, table: &TableMeta, after: f64, until: f6
             tracing::info!(table = %table.name, index, direction = direction.name(), action = %action.name, "scheduled scaling");
             let cause = format!("scheduled action name {} was triggered", action.name);
             match db.run_scheduled_action(table, index, direction, &action.name) {
-                Ok(Some(units)) => db.scaling_activities().record(Activity::new(
+                Ok(Some(units)) => db.record_scaling_activity(Activity::new(
                     &table.name,
                     index,
                     direction,
@@ -318,7 +318,7 @@ fn run_scheduled_actions(db: &Database, table: &TableMeta, after: f64, until: f6
                     let units = action.minimum_units.or(action.maximum_units).unwrap_or(0);
                     let mut activity = Activity::new(&table.name, index, direction, units, cause);
                     activity.failure = Some(e.message);
-                    db.scaling_activities().record(activity);
+                    db.record_scaling_activity(activity);
                 }
             }
         }
@@ -423,11 +423,11 @@ fn scale_until_closed(db: Weak<Database>, period: Duration) {
                             alarm_cause(&table, index, target, out),
                         );
                         activity.not_scaled = Some(NotScaled {
-                            code: code.name(),
+                            code: code.name().to_string(),
                             minimum: (code == AlreadyAt::Minimum).then_some(target.minimum_units),
                             maximum: (code == AlreadyAt::Maximum).then_some(target.maximum_units),
                         });
-                        db.scaling_activities().record(activity);
+                        db.record_scaling_activity(activity);
                         continue;
                     }
                     None => continue,
@@ -444,7 +444,7 @@ fn scale_until_closed(db: Weak<Database>, period: Duration) {
                     tracing::warn!(table = %name, %e, "auto scaling change failed; tried again next period");
                     activity.failure = Some(e.message);
                 }
-                db.scaling_activities().record(activity);
+                db.record_scaling_activity(activity);
             }
         }
         trackers.retain(|key, _| seen.contains(key));

@@ -37,7 +37,7 @@ use std::time::Instant;
 /// How much unused capacity a bucket keeps, in seconds of capacity.
 const BURST_SECONDS: f64 = 300.0;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Direction {
     Read,
     Write,

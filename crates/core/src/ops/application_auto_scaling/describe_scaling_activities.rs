@@ -32,10 +32,10 @@ pub fn execute(
     v.finish()?;
     let activities = if input.target.in_dynamodb() {
         let include_not_scaled = input.include_not_scaled_activities == Some(true);
-        db.scaling_activities().matching(|a| {
+        db.scaling_activities(|a| {
             (include_not_scaled || a.not_scaled.is_none())
                 && input.target.selects(&resource_id(a), &dimension(a))
-        })
+        })?
     } else {
         Vec::new()
     };

@@ -130,7 +130,7 @@ fn record_bounds_move(
     } else {
         ("maximum", units)
     };
-    db.scaling_activities().record(Activity::new(
+    db.record_scaling_activity(Activity::new(
         &capacity.table,
         capacity.index.as_deref(),
         capacity.direction,
