@@ -16,7 +16,7 @@
 use crate::catalog::{IndexStatus, TableMeta};
 use crate::counters::{CounterDeltas, CounterPlace};
 use crate::index::{self, IndexUnits};
-use crate::throughput::{Direction, Partition};
+use crate::throughput::Partition;
 use crate::vectors::capacity::billed_size;
 use crate::{keys, storage_error, stored_item, Database};
 use dynalith_model::{AttributeValue, DynamoError, ErrorKind, Item};
@@ -158,7 +158,7 @@ impl Database {
         match self.write_item(write) {
             Ok(outcome) => {
                 self.throughput()
-                    .charge(&table, &outcome.consumed(), Direction::Write, partition);
+                    .charge_write(&table, &outcome.consumed(), partition);
                 Ok(outcome)
             }
             Err(error) => {

@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use common::{
     attribute_definition, error_code, global_index, key_element, provisioned_throughput,
-    unique_table, without_retries, Server,
+    signed_client, unique_table, without_retries, Server,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -340,6 +340,91 @@ async fn on_demand_maximums_throttle_with_throttling_exception() {
         exception.throttling_reasons()[0].reason(),
         Some("TableReadMaxOnDemandThroughputExceeded")
     );
+}
+
+/// A replica of a global table is a copy with read capacity of its own
+/// (here its OnDemandThroughputOverride): reads signed for its Region run
+/// out of it, while the table's own Region reads on under the table's.
+#[tokio::test]
+async fn a_replica_reads_under_its_own_capacity() {
+    use aws_sdk_dynamodb::types::{
+        CreateReplicationGroupMemberAction, OnDemandThroughputOverride, ReplicationGroupUpdate,
+    };
+    let server = Server::start_with(&["--enforce-throughput"]);
+    let client_in = |region: &str| {
+        let client = signed_client(
+            &format!("http://{}", server.address()),
+            region,
+            "AKIDTEST",
+            "secret",
+        );
+        let config = client
+            .config()
+            .to_builder()
+            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
+            .build();
+        Client::from_conf(config)
+    };
+    let (home, away) = (client_in("us-east-1"), client_in("eu-west-1"));
+    let table = unique_table("throughput");
+    home.create_table()
+        .table_name(&table)
+        .key_schema(key_element("pk", KeyType::Hash))
+        .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .unwrap();
+    home.update_table()
+        .table_name(&table)
+        .replica_updates(
+            ReplicationGroupUpdate::builder()
+                .create(
+                    CreateReplicationGroupMemberAction::builder()
+                        .region_name("eu-west-1")
+                        .on_demand_throughput_override(
+                            OnDemandThroughputOverride::builder()
+                                .max_read_request_units(1)
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    home.put_item()
+        .table_name(&table)
+        .set_item(Some(item("big", 40)))
+        .send()
+        .await
+        .unwrap();
+
+    // Ten units from a bucket of one: the next read in eu-west-1 waits.
+    consistent_get(&away, &table, "big").await.unwrap();
+    let refused = consistent_get(&away, &table, "big").await.unwrap_err();
+    assert_eq!(error_code(&refused), "ThrottlingException");
+    let GetItemError::ThrottlingException(exception) = refused.into_service_error() else {
+        panic!("not ThrottlingException");
+    };
+    let reason = &exception.throttling_reasons()[0];
+    assert_eq!(
+        reason.reason(),
+        Some("TableReadMaxOnDemandThroughputExceeded")
+    );
+    assert!(
+        reason
+            .resource()
+            .unwrap()
+            .starts_with("arn:aws:dynamodb:eu-west-1:"),
+        "{reason:?}"
+    );
+    // The table itself has no maximum.
+    for _ in 0..5 {
+        consistent_get(&home, &table, "big").await.unwrap();
+    }
 }
 
 #[tokio::test]

@@ -8,8 +8,10 @@
 //! `scaler` changes the capacity as the consumption and the clock move.
 //!
 //! DynamoDB keeps a replica's read settings per Region; here the replicas
-//! of a table are one copy with one capacity (`global_tables`), so the
-//! table has one read setting for all its Regions.
+//! of a table are one copy (`global_tables`) and the table has one read
+//! setting for all its Regions, scaled on the reads of all of them. Each
+//! Region's reads still run under a capacity of their own (`throughput`):
+//! the table's, or a replica's ProvisionedThroughputOverride.
 //!
 //! Where DynamoDB's answer was never recorded, the messages are ours and
 //! say what is wrong.

@@ -83,9 +83,9 @@ pub struct ReplicaMeta {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub indexes: Vec<(String, i64)>,
     /// ProvisionedThroughputOverride's ReadCapacityUnits, for the table
-    /// and for global indexes by name, on a provisioned table: recorded
-    /// and described; the one copy of the items has the table's one
-    /// capacity (module doc).
+    /// and for global indexes by name, on a provisioned table: the read
+    /// capacity of requests signed for this Region (`throughput`), as the
+    /// read ceilings above are on an on-demand one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_capacity_units: Option<i64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -9,7 +9,7 @@ use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::key_of_key_param;
 use crate::read_cache::Stored;
-use crate::throughput::{Direction, Partition};
+use crate::throughput::Partition;
 use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
 use dynalith_expr::{Bindings, Projection, RequestExpressions};
@@ -218,7 +218,10 @@ pub fn execute(
                 continue;
             }
             let partition = Partition::of_key(storage_key);
-            if let Err(refused) = db.throughput().admit_read(&read.table, None, partition) {
+            if let Err(refused) =
+                db.throughput()
+                    .admit_read(&read.table, None, partition, &context.region)
+            {
                 throttled.get_or_insert(refused);
                 left_over.push(key.clone());
                 continue;
@@ -235,7 +238,7 @@ pub fn execute(
                 let unit = capacity::read_units(0, consistent);
                 let consumed = Consumed::read(unit);
                 db.throughput()
-                    .charge(&read.table, &consumed, Direction::Read, partition);
+                    .charge_read(&read.table, &consumed, partition, &context.region);
                 units += unit;
                 continue;
             };
@@ -249,7 +252,7 @@ pub fn execute(
             let item_units = capacity::read_units(size, consistent);
             let consumed = Consumed::read(item_units);
             db.throughput()
-                .charge(&read.table, &consumed, Direction::Read, partition);
+                .charge_read(&read.table, &consumed, partition, &context.region);
             units += item_units;
             if returned > 0 {
                 responses.push(b',');

@@ -12,7 +12,7 @@ use super::batch_common::{self, DUPLICATE_KEYS};
 use crate::capacity::{Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::{key_of_item, key_of_key_param};
-use crate::throughput::{Direction, Partition};
+use crate::throughput::Partition;
 use crate::validate::Violations;
 use crate::write::{ItemWrite, Mutation};
 use crate::Database;
@@ -218,8 +218,7 @@ pub fn execute(
     let mut metrics: Vec<Vec<serde_json::Value>> = vec![Vec::new(); tables.len()];
     for (outcome, &(t, partition)) in outcomes.iter().zip(&write_places) {
         let charge = outcome.consumed();
-        db.throughput()
-            .charge(&tables[t], &charge, Direction::Write, partition);
+        db.throughput().charge_write(&tables[t], &charge, partition);
         consumed[t].add(&charge);
         metrics[t].extend(outcome.item_collection_metrics());
     }

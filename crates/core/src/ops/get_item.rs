@@ -4,7 +4,7 @@
 use super::expressions::{self, ExpressionTexts, Names};
 use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::primary_key::key_of_key_param;
-use crate::throughput::{Direction, Partition};
+use crate::throughput::Partition;
 use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
 use dynalith_model::{wire::parse_input_in, DynamoError, Item, ValueLayer};
@@ -58,7 +58,8 @@ pub fn execute(
     // After the key itself, as DynamoDB (Local) does.
     expressions::check_scalar_keys(&prepared, &table)?;
     let partition = Partition::of_key(&key);
-    db.throughput().admit_read(&table, None, partition)?;
+    db.throughput()
+        .admit_read(&table, None, partition, &context.region)?;
 
     let stored = db
         .read_cache()
@@ -74,7 +75,7 @@ pub fn execute(
     let mut rest = Map::new();
     let consumed = Consumed::read(capacity::read_units(size, consistent));
     db.throughput()
-        .charge(&table, &consumed, Direction::Read, partition);
+        .charge_read(&table, &consumed, partition, &context.region);
     capacity::attach(
         &mut rest,
         &consumed,

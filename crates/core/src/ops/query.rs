@@ -13,7 +13,7 @@ use crate::catalog::{IndexKind, KeyAttribute, KeySchema, ScalarType, TableMeta};
 use crate::key_range::query_range;
 use crate::read_cache::CachedRead;
 use crate::read_page::PageSpec;
-use crate::throughput::{Direction, Partition};
+use crate::throughput::Partition;
 use crate::validate::Violations;
 use crate::Database;
 use dynalith_expr::legacy::{self, ComparisonOperator, Legacy};
@@ -269,6 +269,7 @@ fn read(
         &target.table,
         target.index.as_ref().map(|i| i.name.as_str()),
         partition,
+        &context.region,
     )?;
     let mut page = db.read_page(&spec, common::response_buffer(with_items))?;
     if let Some(last) = &page.last_evaluated_key {
@@ -280,7 +281,7 @@ fn read(
     }
     let consumed = common::consumed(&page, &target, consistent);
     db.throughput()
-        .charge(&target.table, &consumed, Direction::Read, partition);
+        .charge_read(&target.table, &consumed, partition, &context.region);
     common::respond(
         page,
         &target,

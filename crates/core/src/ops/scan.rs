@@ -7,7 +7,6 @@ use crate::capacity::ReturnCapacity;
 use crate::key_range::scan_range;
 use crate::read_cache::CachedRead;
 use crate::read_page::PageSpec;
-use crate::throughput::Direction;
 use crate::validate::Violations;
 use crate::Database;
 use dynalith_expr::legacy;
@@ -231,11 +230,12 @@ fn read(
         &target.table,
         target.index.as_ref().map(|i| i.name.as_str()),
         None,
+        &context.region,
     )?;
     let page = db.read_page(&spec, common::response_buffer(with_items))?;
     let consumed = common::consumed(&page, &target, consistent);
     db.throughput()
-        .charge(&target.table, &consumed, Direction::Read, None);
+        .charge_read(&target.table, &consumed, None, &context.region);
     common::respond(
         page,
         &target,

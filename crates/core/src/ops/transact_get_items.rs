@@ -7,7 +7,7 @@ use super::index_definitions::shown_list;
 use crate::capacity::{self, Consumed, ReturnCapacity};
 use crate::catalog::TableMeta;
 use crate::primary_key::{param_key, KeyFault};
-use crate::throughput::{Direction, Partition};
+use crate::throughput::Partition;
 use crate::validate::Violations;
 use crate::{storage_error, stored_item, Database};
 use dynalith_expr::{Bindings, Projection};
@@ -140,7 +140,12 @@ pub fn execute(
         .iter()
         .map(|get| {
             db.throughput()
-                .admit_read(&get.table, None, Partition::of_key(&get.key))
+                .admit_read(
+                    &get.table,
+                    None,
+                    Partition::of_key(&get.key),
+                    &context.region,
+                )
                 .err()
                 .map(|throttled| throttled.cancellation_reason())
         })
@@ -160,11 +165,11 @@ pub fn execute(
             .transpose()?
             .unwrap_or(0);
         let units = 2.0 * capacity::read_units(size, true);
-        db.throughput().charge(
+        db.throughput().charge_read(
             &get.table,
             &Consumed::read(units),
-            Direction::Read,
             Partition::of_key(&get.key),
+            &context.region,
         );
         match consumed
             .iter_mut()

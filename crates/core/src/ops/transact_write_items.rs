@@ -452,7 +452,10 @@ pub fn execute(
         .map(|action| {
             let partition = Partition::of_key(&action.key);
             let admitted = match action.kind {
-                Kind::ConditionCheck => db.throughput().admit_read(&action.table, None, partition),
+                Kind::ConditionCheck => {
+                    db.throughput()
+                        .admit_read(&action.table, None, partition, &context.region)
+                }
                 _ => db.throughput().admit_write(&action.table, partition),
             };
             admitted
@@ -527,12 +530,19 @@ pub fn execute(
     match result {
         Ok(_) => {
             for (action, (direction, consumed)) in actions.iter().zip(charges.into_inner()) {
-                db.throughput().charge(
-                    &action.table,
-                    &consumed,
-                    direction,
-                    Partition::of_key(&action.key),
-                );
+                let partition = Partition::of_key(&action.key);
+                match direction {
+                    Direction::Read => db.throughput().charge_read(
+                        &action.table,
+                        &consumed,
+                        partition,
+                        &context.region,
+                    ),
+                    Direction::Write => {
+                        db.throughput()
+                            .charge_write(&action.table, &consumed, partition)
+                    }
+                }
             }
             if let Some(token) = token {
                 db.request_tokens().committed(token);

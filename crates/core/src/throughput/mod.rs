@@ -20,6 +20,13 @@
 //! the requests after it until the deficit is refilled. Writes need the
 //! buckets of the table and of every global index it has, as a global
 //! index short of write capacity throttles writes to its table.
+//!
+//! Reads of a global table use the buckets of the Region they are signed
+//! for: in DynamoDB each replica is a copy with read capacity of its own,
+//! the table's or its ProvisionedThroughputOverride (on-demand: its
+//! OnDemandThroughputOverride), for the table and for each global index.
+//! Writes, which every replica takes, use the table's one set of buckets,
+//! and so do a partition's (`partitions`) in every Region.
 
 mod partitions;
 
@@ -27,6 +34,7 @@ pub use partitions::Partition;
 
 use crate::capacity::Consumed;
 use crate::catalog::{BillingMode, IndexKind, IndexMeta, TableMeta};
+use crate::global_tables::ReplicaMeta;
 use dynalith_model::{DynamoError, ErrorKind};
 use parking_lot::Mutex;
 use serde_json::{json, Value};
@@ -168,12 +176,60 @@ impl Bucket {
     }
 }
 
+/// Whose buckets a request uses: the table's (`SHARED`), or for a read of
+/// a global table those of the Region it is signed for, with that
+/// Region's overrides.
+#[derive(Clone, Copy)]
+struct Scope<'a> {
+    /// 0: the table's; else the Region's (`region_key`).
+    key: u64,
+    /// The Region, whose ARNs a throttled request's reasons name.
+    region: Option<&'a str>,
+    replica: Option<&'a ReplicaMeta>,
+}
+
+impl<'a> Scope<'a> {
+    const SHARED: Scope<'static> = Scope {
+        key: 0,
+        region: None,
+        replica: None,
+    };
+
+    fn of_read(table: &'a TableMeta, region: &'a str) -> Scope<'a> {
+        if !table.is_global() || !table.is_in_region(region) {
+            return Scope::SHARED;
+        }
+        let replica = if table.region == region {
+            table.own_region_overrides.as_ref()
+        } else {
+            table.replicas.iter().find(|r| r.region == region)
+        };
+        Scope {
+            key: region_key(region),
+            region: Some(region),
+            replica,
+        }
+    }
+}
+
+/// A Region's name as a bucket key: FNV-1a, never 0 (the table's).
+fn region_key(region: &str) -> u64 {
+    let hash = region
+        .bytes()
+        .fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+    hash.max(1)
+}
+
 /// The limit a table (index None) or index has in one direction: units
-/// per second, or None when nothing limits it.
+/// per second, or None when nothing limits it. A replica's override sets
+/// its Region's reads.
 fn limit_of(
     table: &TableMeta,
     index: Option<&IndexMeta>,
     direction: Direction,
+    replica: Option<&ReplicaMeta>,
 ) -> Option<(f64, Limit)> {
     let (throughput, on_demand) = match index {
         Some(index) => (&index.throughput, &index.on_demand),
@@ -193,6 +249,28 @@ fn limit_of(
             (on_demand.max_write_request_units, Limit::MaxOnDemand)
         }
     };
+    let named = |overrides: &[(String, i64)], index: &IndexMeta| {
+        overrides
+            .iter()
+            .find(|(name, _)| *name == index.name)
+            .map(|(_, units)| *units)
+    };
+    let overridden = match (replica, direction, table.billing_mode, index) {
+        (Some(replica), Direction::Read, BillingMode::Provisioned, None) => {
+            replica.read_capacity_units
+        }
+        (Some(replica), Direction::Read, BillingMode::Provisioned, Some(index)) => {
+            named(&replica.index_read_capacity_units, index)
+        }
+        (Some(replica), Direction::Read, BillingMode::PayPerRequest, None) => {
+            replica.max_read_request_units
+        }
+        (Some(replica), Direction::Read, BillingMode::PayPerRequest, Some(index)) => {
+            named(&replica.indexes, index)
+        }
+        _ => None,
+    };
+    let units = overridden.unwrap_or(units);
     (units > 0).then_some((units as f64, limit))
 }
 
@@ -237,7 +315,8 @@ impl UsageCounters {
 /// unless enforcement is on.
 pub struct ThroughputLimits {
     enforced: bool,
-    buckets: Mutex<HashMap<(u32, Direction), Bucket>>,
+    /// By table or index id, direction and scope (`Scope::key`).
+    buckets: Mutex<HashMap<(u32, Direction, u64), Bucket>>,
     partitions: partitions::PartitionLimits,
     usage: parking_lot::RwLock<HashMap<u32, UsageCounters>>,
 }
@@ -281,14 +360,16 @@ impl ThroughputLimits {
         self.enforced
     }
 
-    /// Whether a read of the table, or of one of its indexes, may run; a
-    /// read of one partition (GetItem, Query) needs that partition's
-    /// capacity too. A local index shares its table's capacity.
+    /// Whether a read of the table, or of one of its indexes, signed for
+    /// `region`, may run; a read of one partition (GetItem, Query) needs
+    /// that partition's capacity too. A local index shares its table's
+    /// capacity.
     pub fn admit_read(
         &self,
         table: &TableMeta,
         index: Option<&str>,
         partition: Option<Partition>,
+        region: &str,
     ) -> Result<(), Throttled> {
         if !self.enforced {
             return Ok(());
@@ -297,7 +378,13 @@ impl ThroughputLimits {
         let index = index
             .and_then(|name| table.index(name))
             .filter(|index| index.kind == IndexKind::Global);
-        self.admit_at(table, index, Direction::Read, now)?;
+        self.admit_at(
+            table,
+            index,
+            Direction::Read,
+            Scope::of_read(table, region),
+            now,
+        )?;
         self.admit_partition(table, partition, Direction::Read, now)
     }
 
@@ -312,21 +399,45 @@ impl ThroughputLimits {
             return Ok(());
         }
         let now = Instant::now();
-        self.admit_at(table, None, Direction::Write, now)?;
+        self.admit_at(table, None, Direction::Write, Scope::SHARED, now)?;
         for index in table.indexes.iter().filter(|i| i.kind == IndexKind::Global) {
-            self.admit_at(table, Some(index), Direction::Write, now)?;
+            self.admit_at(table, Some(index), Direction::Write, Scope::SHARED, now)?;
         }
         self.admit_partition(table, partition, Direction::Write, now)
     }
 
-    /// Counts what a request consumed and, when enforcing, takes it from
+    /// Counts what a read signed for `region` consumed and, when
+    /// enforcing, takes it from the buckets it used, the partition's
+    /// included.
+    pub fn charge_read(
+        &self,
+        table: &TableMeta,
+        consumed: &Consumed,
+        partition: Option<Partition>,
+        region: &str,
+    ) {
+        let scope = Scope::of_read(table, region);
+        self.charge(table, consumed, Direction::Read, partition, scope);
+    }
+
+    /// Counts what a write consumed and, when enforcing, takes it from
     /// the buckets it used, the partition's included.
-    pub fn charge(
+    pub fn charge_write(
+        &self,
+        table: &TableMeta,
+        consumed: &Consumed,
+        partition: Option<Partition>,
+    ) {
+        self.charge(table, consumed, Direction::Write, partition, Scope::SHARED);
+    }
+
+    fn charge(
         &self,
         table: &TableMeta,
         consumed: &Consumed,
         direction: Direction,
         partition: Option<Partition>,
+        scope: Scope,
     ) {
         for (index, units) in charged_parts(table, consumed) {
             let id = index.map_or(table.id, |i| i.id);
@@ -342,7 +453,7 @@ impl ThroughputLimits {
             }
         }
         if self.enforced {
-            self.charge_at(table, consumed, direction, Instant::now());
+            self.charge_at(table, consumed, direction, scope, Instant::now());
         }
     }
 
@@ -354,7 +465,7 @@ impl ThroughputLimits {
         partition: Option<Partition>,
     ) {
         if error.kind == ErrorKind::ConditionalCheckFailed {
-            self.charge(table, &Consumed::write(1.0), Direction::Write, partition);
+            self.charge_write(table, &Consumed::write(1.0), partition);
         }
     }
 
@@ -393,15 +504,16 @@ impl ThroughputLimits {
         table: &TableMeta,
         index: Option<&IndexMeta>,
         direction: Direction,
+        scope: Scope,
         now: Instant,
     ) -> Result<(), Throttled> {
-        let Some((rate, limit)) = limit_of(table, index, direction) else {
+        let Some((rate, limit)) = limit_of(table, index, direction, scope.replica) else {
             return Ok(());
         };
         let id = index.map_or(table.id, |i| i.id);
         let mut buckets = self.buckets.lock();
         let bucket = buckets
-            .entry((id, direction))
+            .entry((id, direction, scope.key))
             .or_insert_with(|| Bucket::new(rate, now));
         bucket.refill(rate, rate * BURST_SECONDS, now);
         if bucket.tokens > 0.0 {
@@ -414,9 +526,14 @@ impl ThroughputLimits {
         Err(Throttled {
             limit,
             direction,
-            resource: match index {
-                Some(index) => index.arn(table),
-                None => table.arn(),
+            resource: {
+                let table_arn = scope
+                    .region
+                    .map_or_else(|| table.arn(), |r| table.arn_in(r));
+                match index {
+                    Some(index) => format!("{table_arn}/index/{}", index.name),
+                    None => table_arn,
+                }
             },
             on_index: index.is_some(),
         })
@@ -427,11 +544,12 @@ impl ThroughputLimits {
         table: &TableMeta,
         consumed: &Consumed,
         direction: Direction,
+        scope: Scope,
         now: Instant,
     ) {
         let mut buckets = self.buckets.lock();
         for (index, units) in charged_parts(table, consumed) {
-            let Some((rate, _)) = limit_of(table, index, direction) else {
+            let Some((rate, _)) = limit_of(table, index, direction, scope.replica) else {
                 continue;
             };
             if units <= 0.0 {
@@ -439,7 +557,7 @@ impl ThroughputLimits {
             }
             let id = index.map_or(table.id, |i| i.id);
             let bucket = buckets
-                .entry((id, direction))
+                .entry((id, direction, scope.key))
                 .or_insert_with(|| Bucket::new(rate, now));
             bucket.refill(rate, rate * BURST_SECONDS, now);
             bucket.tokens -= units;
@@ -506,23 +624,95 @@ mod tests {
     }
 
     #[test]
+    fn each_region_reads_a_global_table_under_its_own_capacity() {
+        let mut table = with_global_index(provisioned_table(100, 5), "g", 100, 5);
+        // Not global yet: one capacity, whatever the Region.
+        let regional = limits();
+        regional.charge_read(&table, &Consumed::read(150.0), None, "eu-west-1");
+        assert!(regional
+            .admit_read(&table, None, None, "us-east-1")
+            .is_err());
+
+        let mut replica = ReplicaMeta::new("eu-west-1");
+        replica.read_capacity_units = Some(1);
+        replica.index_read_capacity_units = vec![("g".into(), 2)];
+        table.replicas = vec![replica, ReplicaMeta::new("ap-south-1")];
+        let limits = limits();
+        let read = |limits: &ThroughputLimits, index, region| {
+            limits.admit_read(&table, index, None, region).is_ok()
+        };
+        assert!(read(&limits, None, "eu-west-1"));
+        limits.charge_read(&table, &Consumed::read(10.0), None, "eu-west-1");
+        let refused = limits
+            .admit_read(&table, None, None, "eu-west-1")
+            .unwrap_err();
+        assert_eq!(
+            refused.resource,
+            format!(
+                "arn:aws:dynamodb:eu-west-1:{}:table/{}",
+                crate::ACCOUNT_ID,
+                table.name
+            )
+        );
+        // The table's own Region and a replica without an override have
+        // the table's 100 units each, untouched by eu-west-1's reads.
+        for region in ["us-east-1", "ap-south-1"] {
+            limits.charge_read(&table, &Consumed::read(90.0), None, region);
+            assert!(read(&limits, None, region), "{region}");
+        }
+        limits.charge_read(&table, &Consumed::read(20.0), None, "us-east-1");
+        assert!(!read(&limits, None, "us-east-1"));
+        assert!(read(&limits, None, "ap-south-1"));
+        // The index's override in eu-west-1 (2 units), its own capacity
+        // (100) elsewhere.
+        let consumed = Consumed::read(0.0).with_indexes(
+            &[IndexUnits {
+                name: "g".into(),
+                kind: IndexKind::Global,
+                units: 10.0,
+                written_bytes: 0,
+            }],
+            true,
+        );
+        assert!(read(&limits, Some("g"), "eu-west-1"));
+        limits.charge_read(&table, &consumed, None, "eu-west-1");
+        assert!(!read(&limits, Some("g"), "eu-west-1"));
+        limits.charge_read(&table, &consumed, None, "ap-south-1");
+        assert!(read(&limits, Some("g"), "ap-south-1"));
+        // Writes: the table's one capacity, in every Region.
+        assert!(limits.admit_write(&table, None).is_ok());
+        limits.charge_write(&table, &Consumed::write(10.0), None);
+        assert!(limits.admit_write(&table, None).is_err());
+    }
+
+    #[test]
     fn a_new_bucket_holds_one_second_of_capacity() {
         let table = provisioned_table(2, 1);
         let limits = limits();
         let t0 = Instant::now();
-        assert!(limits.admit_at(&table, None, Direction::Read, t0).is_ok());
-        limits.charge_at(&table, &Consumed::read(2.0), Direction::Read, t0);
+        assert!(limits
+            .admit_at(&table, None, Direction::Read, Scope::SHARED, t0)
+            .is_ok());
+        limits.charge_at(
+            &table,
+            &Consumed::read(2.0),
+            Direction::Read,
+            Scope::SHARED,
+            t0,
+        );
         let refused = limits
-            .admit_at(&table, None, Direction::Read, t0)
+            .admit_at(&table, None, Direction::Read, Scope::SHARED, t0)
             .unwrap_err();
         assert_eq!(refused.reason(), "TableReadProvisionedThroughputExceeded");
         assert_eq!(refused.resource, table.arn());
         // Reads and writes have buckets of their own.
-        assert!(limits.admit_at(&table, None, Direction::Write, t0).is_ok());
+        assert!(limits
+            .admit_at(&table, None, Direction::Write, Scope::SHARED, t0)
+            .is_ok());
         // Half a second at 2 units a second pays the deficit back.
         let later = t0 + Duration::from_millis(501);
         assert!(limits
-            .admit_at(&table, None, Direction::Read, later)
+            .admit_at(&table, None, Direction::Read, Scope::SHARED, later)
             .is_ok());
     }
 
@@ -531,16 +721,30 @@ mod tests {
         let table = provisioned_table(10, 1);
         let limits = limits();
         let t0 = Instant::now();
-        assert!(limits.admit_at(&table, None, Direction::Read, t0).is_ok());
+        assert!(limits
+            .admit_at(&table, None, Direction::Read, Scope::SHARED, t0)
+            .is_ok());
         // An hour idle keeps only 300 s of capacity: 3,000 units.
         let later = t0 + Duration::from_secs(3600);
-        limits.charge_at(&table, &Consumed::read(2999.0), Direction::Read, later);
+        limits.charge_at(
+            &table,
+            &Consumed::read(2999.0),
+            Direction::Read,
+            Scope::SHARED,
+            later,
+        );
         assert!(limits
-            .admit_at(&table, None, Direction::Read, later)
+            .admit_at(&table, None, Direction::Read, Scope::SHARED, later)
             .is_ok());
-        limits.charge_at(&table, &Consumed::read(1.0), Direction::Read, later);
+        limits.charge_at(
+            &table,
+            &Consumed::read(1.0),
+            Direction::Read,
+            Scope::SHARED,
+            later,
+        );
         assert!(limits
-            .admit_at(&table, None, Direction::Read, later)
+            .admit_at(&table, None, Direction::Read, Scope::SHARED, later)
             .is_err());
     }
 
@@ -549,17 +753,32 @@ mod tests {
         let table = provisioned_table(1, 1);
         let limits = limits();
         let t0 = Instant::now();
-        assert!(limits.admit_at(&table, None, Direction::Read, t0).is_ok());
-        limits.charge_at(&table, &Consumed::read(10.0), Direction::Read, t0);
+        assert!(limits
+            .admit_at(&table, None, Direction::Read, Scope::SHARED, t0)
+            .is_ok());
+        limits.charge_at(
+            &table,
+            &Consumed::read(10.0),
+            Direction::Read,
+            Scope::SHARED,
+            t0,
+        );
         // 9 units of deficit at 1 unit a second.
         assert!(limits
-            .admit_at(&table, None, Direction::Read, t0 + Duration::from_secs(8))
+            .admit_at(
+                &table,
+                None,
+                Direction::Read,
+                Scope::SHARED,
+                t0 + Duration::from_secs(8)
+            )
             .is_err());
         assert!(limits
             .admit_at(
                 &table,
                 None,
                 Direction::Read,
+                Scope::SHARED,
                 t0 + Duration::from_millis(9001)
             )
             .is_ok());
@@ -571,7 +790,9 @@ mod tests {
         let index = table.index("byColor").unwrap().clone();
         let limits = limits();
         let t0 = Instant::now();
-        assert!(limits.admit_at(&table, None, Direction::Write, t0).is_ok());
+        assert!(limits
+            .admit_at(&table, None, Direction::Write, Scope::SHARED, t0)
+            .is_ok());
         let consumed = Consumed::write(1.0).with_indexes(
             &[IndexUnits {
                 name: "byColor".into(),
@@ -581,11 +802,13 @@ mod tests {
             }],
             false,
         );
-        limits.charge_at(&table, &consumed, Direction::Write, t0);
+        limits.charge_at(&table, &consumed, Direction::Write, Scope::SHARED, t0);
         // The table has 4 units left; the index is 2 short.
-        assert!(limits.admit_at(&table, None, Direction::Write, t0).is_ok());
+        assert!(limits
+            .admit_at(&table, None, Direction::Write, Scope::SHARED, t0)
+            .is_ok());
         let refused = limits
-            .admit_at(&table, Some(&index), Direction::Write, t0)
+            .admit_at(&table, Some(&index), Direction::Write, Scope::SHARED, t0)
             .unwrap_err();
         assert_eq!(refused.reason(), "IndexWriteProvisionedThroughputExceeded");
         assert_eq!(refused.resource, index.arn(&table));
@@ -595,7 +818,7 @@ mod tests {
         );
         // Reads of the index have a bucket of their own.
         assert!(limits
-            .admit_at(&table, Some(&index), Direction::Read, t0)
+            .admit_at(&table, Some(&index), Direction::Read, Scope::SHARED, t0)
             .is_ok());
     }
 
@@ -613,8 +836,10 @@ mod tests {
             }],
             true,
         );
-        limits.charge_at(&table, &consumed, Direction::Read, t0);
-        assert!(limits.admit_at(&table, None, Direction::Read, t0).is_err());
+        limits.charge_at(&table, &consumed, Direction::Read, Scope::SHARED, t0);
+        assert!(limits
+            .admit_at(&table, None, Direction::Read, Scope::SHARED, t0)
+            .is_err());
     }
 
     #[test]
@@ -623,13 +848,27 @@ mod tests {
         table.billing_mode = BillingMode::PayPerRequest;
         let limits = limits();
         let t0 = Instant::now();
-        limits.charge_at(&table, &Consumed::read(1_000_000.0), Direction::Read, t0);
-        assert!(limits.admit_at(&table, None, Direction::Read, t0).is_ok());
+        limits.charge_at(
+            &table,
+            &Consumed::read(1_000_000.0),
+            Direction::Read,
+            Scope::SHARED,
+            t0,
+        );
+        assert!(limits
+            .admit_at(&table, None, Direction::Read, Scope::SHARED, t0)
+            .is_ok());
 
         table.on_demand.max_read_request_units = 4;
-        limits.charge_at(&table, &Consumed::read(5.0), Direction::Read, t0);
+        limits.charge_at(
+            &table,
+            &Consumed::read(5.0),
+            Direction::Read,
+            Scope::SHARED,
+            t0,
+        );
         let refused = limits
-            .admit_at(&table, None, Direction::Read, t0)
+            .admit_at(&table, None, Direction::Read, Scope::SHARED, t0)
             .unwrap_err();
         assert_eq!(refused.reason(), "TableReadMaxOnDemandThroughputExceeded");
         let error = refused.error();
@@ -654,8 +893,8 @@ mod tests {
                 }],
                 false,
             );
-            limits.charge(&table, &consumed, Direction::Write, None);
-            limits.charge(&table, &Consumed::read(0.5), Direction::Read, None);
+            limits.charge_write(&table, &consumed, None);
+            limits.charge_read(&table, &Consumed::read(0.5), None, "us-east-1");
             assert_eq!(limits.usage(table.id).write_units, 1.0);
             assert_eq!(limits.usage(table.id).read_units, 0.5);
             assert_eq!(limits.usage(index_id).write_units, 2.0);
@@ -676,12 +915,7 @@ mod tests {
                 hash: 42,
             };
             assert!(limits.admit_write(&table, Some(hot)).is_ok());
-            limits.charge(
-                &table,
-                &Consumed::write(1500.0),
-                Direction::Write,
-                Some(hot),
-            );
+            limits.charge_write(&table, &Consumed::write(1500.0), Some(hot));
             let refused = limits.admit_write(&table, Some(hot)).unwrap_err();
             assert_eq!(refused.reason(), "TableWriteKeyRangeThroughputExceeded");
             let error = refused.error();
@@ -714,7 +948,7 @@ mod tests {
         let table = provisioned_table(1, 1);
         let limits = ThroughputLimits::new(false);
         for _ in 0..10 {
-            limits.charge(&table, &Consumed::write(100.0), Direction::Write, None);
+            limits.charge_write(&table, &Consumed::write(100.0), None);
             assert!(limits.admit_write(&table, None).is_ok());
         }
         assert!(limits.buckets.lock().is_empty());
