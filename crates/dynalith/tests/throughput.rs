@@ -19,7 +19,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use common::{
     attribute_definition, error_code, global_index, key_element, provisioned_throughput,
-    signed_client, unique_table, without_retries, Server,
+    retries_off, signed_client, unique_table, without_retries, Server,
 };
 use std::collections::HashMap;
 use std::time::Duration;
@@ -352,18 +352,8 @@ async fn a_replica_reads_under_its_own_capacity() {
     };
     let server = Server::start_with(&["--enforce-throughput"]);
     let client_in = |region: &str| {
-        let client = signed_client(
-            &format!("http://{}", server.address()),
-            region,
-            "AKIDTEST",
-            "secret",
-        );
-        let config = client
-            .config()
-            .to_builder()
-            .retry_config(aws_sdk_dynamodb::config::retry::RetryConfig::disabled())
-            .build();
-        Client::from_conf(config)
+        let endpoint = format!("http://{}", server.address());
+        retries_off(signed_client(&endpoint, region, "AKIDTEST", "secret"))
     };
     let (home, away) = (client_in("us-east-1"), client_in("eu-west-1"));
     let table = unique_table("throughput");

@@ -248,7 +248,11 @@ impl Drop for Server {
 
 /// A client of `server` that reports throttling instead of retrying it.
 pub fn without_retries(server: &Server) -> Client {
-    let client = server.client();
+    retries_off(server.client())
+}
+
+/// `client`, reporting throttling instead of retrying it.
+pub fn retries_off(client: Client) -> Client {
     let config = client
         .config()
         .to_builder()
