@@ -277,6 +277,17 @@ fn tear(nodes: &mut HashMap<u64, Node>, rng: &mut impl rand::Rng) -> (usize, usi
     (kept, sectors)
 }
 
+/// The state, for a call that needs the disk; while the power is off the
+/// call fails with EIO (`PowerCutFs::powered`).
+macro_rules! powered {
+    ($fs:expr, $reply:expr) => {
+        match $fs.powered() {
+            Ok(state) => state,
+            Err(e) => return $reply.error(e),
+        }
+    };
+}
+
 /// The FUSE side: every call locks the shared state.
 struct PowerCutFs(Arc<Mutex<State>>);
 
@@ -329,10 +340,7 @@ impl Filesystem for PowerCutFs {
         _: Option<fuser::BsdFileFlags>,
         reply: ReplyAttr,
     ) {
-        let mut state = match self.powered() {
-            Ok(state) => state,
-            Err(e) => return reply.error(e),
-        };
+        let mut state = powered!(self, reply);
         if let Some(size) = size {
             if let Err(e) = state.resize(ino.0, size as usize) {
                 return reply.error(e);
@@ -360,10 +368,7 @@ impl Filesystem for PowerCutFs {
         _: u32,
         reply: ReplyEntry,
     ) {
-        let mut state = match self.powered() {
-            Ok(state) => state,
-            Err(e) => return reply.error(e),
-        };
+        let mut state = powered!(self, reply);
         match state.add(parent.0, name, Node::dir((mode & 0o7777) as u16)) {
             Ok(attr) => reply.entry(&TTL, &attr, Generation(0)),
             Err(e) => reply.error(e),
@@ -380,10 +385,7 @@ impl Filesystem for PowerCutFs {
         _: i32,
         reply: ReplyCreate,
     ) {
-        let mut state = match self.powered() {
-            Ok(state) => state,
-            Err(e) => return reply.error(e),
-        };
+        let mut state = powered!(self, reply);
         match state.add(parent.0, name, Node::file((mode & 0o7777) as u16)) {
             Ok(attr) => reply.created(
                 &TTL,
@@ -397,10 +399,7 @@ impl Filesystem for PowerCutFs {
     }
 
     fn unlink(&self, _: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
-        let mut state = match self.powered() {
-            Ok(state) => state,
-            Err(e) => return reply.error(e),
-        };
+        let mut state = powered!(self, reply);
         // The node stays: a synced directory entry may still name it.
         match state.entries(parent.0).map(|e| e.remove(name)) {
             Ok(Some(_)) => reply.ok(),
@@ -410,10 +409,7 @@ impl Filesystem for PowerCutFs {
     }
 
     fn rmdir(&self, _: &Request, parent: INodeNo, name: &OsStr, reply: ReplyEmpty) {
-        let mut state = match self.powered() {
-            Ok(state) => state,
-            Err(e) => return reply.error(e),
-        };
+        let mut state = powered!(self, reply);
         let ino = match state.child(parent.0, name) {
             Ok(ino) => ino,
             Err(e) => return reply.error(e),
@@ -437,10 +433,7 @@ impl Filesystem for PowerCutFs {
         flags: RenameFlags,
         reply: ReplyEmpty,
     ) {
-        let mut state = match self.powered() {
-            Ok(state) => state,
-            Err(e) => return reply.error(e),
-        };
+        let mut state = powered!(self, reply);
         if flags.contains(RenameFlags::RENAME_EXCHANGE) {
             return reply.error(Errno::EINVAL);
         }
@@ -482,10 +475,7 @@ impl Filesystem for PowerCutFs {
         _: Option<fuser::LockOwner>,
         reply: ReplyData,
     ) {
-        let state = match self.powered() {
-            Ok(state) => state,
-            Err(e) => return reply.error(e),
-        };
+        let state = powered!(self, reply);
         match state.nodes.get(&ino.0) {
             Some(Node::File { data, .. }) => {
                 let start = (offset as usize).min(data.len());
@@ -509,10 +499,7 @@ impl Filesystem for PowerCutFs {
         _: Option<fuser::LockOwner>,
         reply: ReplyWrite,
     ) {
-        let mut state = match self.powered() {
-            Ok(state) => state,
-            Err(e) => return reply.error(e),
-        };
+        let mut state = powered!(self, reply);
         match state.nodes.get_mut(&ino.0) {
             Some(Node::File { data, dirty, .. }) => {
                 let (start, end) = (offset as usize, offset as usize + bytes.len());
@@ -609,10 +596,7 @@ impl Filesystem for PowerCutFs {
         mode: i32,
         reply: ReplyEmpty,
     ) {
-        let mut state = match self.powered() {
-            Ok(state) => state,
-            Err(e) => return reply.error(e),
-        };
+        let mut state = powered!(self, reply);
         let result = match mode {
             // Allocation without a size change (RocksDB preallocates its
             // logs so): nothing to keep in memory.
