@@ -21,7 +21,7 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 use common::{
     attribute_definition, delete_global_index, error_code, error_message, global_index,
-    key_element, provisioned_throughput, unique_table, without_retries, Server,
+    key_element, provisioned_throughput, signed_client, unique_table, without_retries, Server,
 };
 use std::time::{Duration, Instant};
 
@@ -687,6 +687,29 @@ async fn a_provisioned_table_whose_writes_auto_scale_takes_replicas() {
             .provisioned_throughput_override()
             .and_then(|o| o.read_capacity_units()),
         Some(3)
+    );
+    // Each Region describes its replica's own read capacity, the table's
+    // settings where it overrides none; writes are the table's everywhere.
+    let read_units = |described: &TableDescription| {
+        let capacity = |t: Option<&aws_sdk_dynamodb::types::ProvisionedThroughputDescription>| {
+            let t = t.unwrap();
+            (t.read_capacity_units(), t.write_capacity_units())
+        };
+        let index = &described.global_secondary_indexes()[0];
+        (
+            capacity(described.provisioned_throughput()),
+            capacity(index.provisioned_throughput()),
+        )
+    };
+    let in_replica = signed_client(&server.endpoint, "eu-west-1", "AKIDTEST", "secret");
+    let replica_view = described_table(&in_replica, &table).await;
+    assert_eq!(
+        read_units(&replica_view),
+        ((Some(7), Some(5)), (Some(3), Some(5)))
+    );
+    assert_eq!(
+        read_units(&described),
+        ((Some(5), Some(5)), (Some(5), Some(5)))
     );
     // Every Region reports the settings (one copy, one capacity).
     let scaling = describe(&client, &table).await;

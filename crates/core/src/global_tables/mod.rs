@@ -21,7 +21,7 @@
 //! published probe logs of 2026-10); where none was recorded the text is
 //! ours and says what is wrong.
 
-use crate::catalog::TableMeta;
+use crate::catalog::{BillingMode, IndexKind, OnDemandThroughput, TableMeta};
 use dynalith_model::{DynamoError, ErrorKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -105,6 +105,27 @@ impl ReplicaMeta {
         }
     }
 
+    /// The read capacity this Region overrides for the table (`index`
+    /// None) or one of its global indexes: ProvisionedThroughputOverride's
+    /// ReadCapacityUnits on a provisioned table, OnDemandThroughputOverride's
+    /// MaxReadRequestUnits on an on-demand one.
+    pub fn read_override(&self, billing: BillingMode, index: Option<&str>) -> Option<i64> {
+        let named = |overrides: &[(String, i64)], index: &str| {
+            overrides
+                .iter()
+                .find(|(name, _)| name == index)
+                .map(|(_, units)| *units)
+        };
+        match (billing, index) {
+            (BillingMode::Provisioned, None) => self.read_capacity_units,
+            (BillingMode::Provisioned, Some(index)) => {
+                named(&self.index_read_capacity_units, index)
+            }
+            (BillingMode::PayPerRequest, None) => self.max_read_request_units,
+            (BillingMode::PayPerRequest, Some(index)) => named(&self.indexes, index),
+        }
+    }
+
     /// Forgets the provisioned overrides (the table went on demand).
     pub fn drop_provisioned_overrides(&mut self) {
         self.read_capacity_units = None;
@@ -130,18 +151,28 @@ impl TableMeta {
     /// for a replica, on-demand writes or provisioned ones that auto scale,
     /// the table's and every global index's (`auto_scaling`).
     pub fn writes_replicable(&self) -> bool {
-        self.billing_mode == crate::catalog::BillingMode::PayPerRequest
+        self.billing_mode == BillingMode::PayPerRequest
             || (self.auto_scaling.write.is_some()
                 && self
                     .indexes
                     .iter()
-                    .filter(|i| i.kind == crate::catalog::IndexKind::Global)
+                    .filter(|i| i.kind == IndexKind::Global)
                     .all(|i| i.auto_scaling.write.is_some()))
     }
 
     /// Whether the table has a replica (its own, or another) in `region`.
     pub fn is_in_region(&self, region: &str) -> bool {
         self.region == region || self.replicas.iter().any(|r| r.region == region)
+    }
+
+    /// The overrides of the table's replica in `region`: its own Region's
+    /// (once that passed from a deleted replica) or another replica's.
+    pub fn overrides_in(&self, region: &str) -> Option<&ReplicaMeta> {
+        if self.region == region {
+            self.own_region_overrides.as_ref()
+        } else {
+            self.replicas.iter().find(|r| r.region == region)
+        }
     }
 
     /// Whether a request signed for `region` finds the table: in every
@@ -202,6 +233,7 @@ pub fn describe(d: &mut Map<String, Value>, table: &TableMeta, local: &str) {
     } else {
         table.region.as_str()
     };
+    show_read_capacity_in(d, table, local);
     let warm = table.warm_throughput().description("ACTIVE");
     let mut replicas = Vec::new();
     if local != table.region {
@@ -241,6 +273,58 @@ pub fn describe(d: &mut Map<String, Value>, table: &TableMeta, local: &str) {
                 "GlobalTableWitnesses".into(),
                 json!([{"RegionName": witness, "WitnessStatus": "ACTIVE"}]),
             );
+        }
+    }
+}
+
+/// The read capacity of the replica in `local`, a table of that Region
+/// with read capacity of its own (as `throughput` enforces it): the
+/// Region's overrides where it has them, for the table and each global
+/// index (ProvisionedThroughput's ReadCapacityUnits, OnDemandThroughput's
+/// MaxReadRequestUnits), the table's settings elsewhere. Worked out from
+/// the table, not from `d`, so that a description made for the table's own
+/// Region and described again for another is that Region's.
+fn show_read_capacity_in(d: &mut Map<String, Value>, table: &TableMeta, local: &str) {
+    let overrides = table.overrides_in(local);
+    let show = |entry: &mut Map<String, Value>,
+                index: Option<&str>,
+                units: i64,
+                mut ceiling: OnDemandThroughput| {
+        let overridden =
+            overrides.and_then(|replica| replica.read_override(table.billing_mode, index));
+        match table.billing_mode {
+            BillingMode::Provisioned => {
+                if let Some(Value::Object(throughput)) = entry.get_mut("ProvisionedThroughput") {
+                    let units = overridden.unwrap_or(units);
+                    throughput.insert("ReadCapacityUnits".into(), units.into());
+                }
+            }
+            BillingMode::PayPerRequest => {
+                if let Some(units) = overridden {
+                    ceiling.max_read_request_units = units;
+                }
+                match crate::describe::on_demand(&ceiling) {
+                    Some(shown) => entry.insert("OnDemandThroughput".into(), shown),
+                    None => entry.remove("OnDemandThroughput"),
+                };
+            }
+        }
+    };
+    show(
+        d,
+        None,
+        table.throughput.read_capacity_units,
+        table.on_demand,
+    );
+    let Some(Value::Array(entries)) = d.get_mut("GlobalSecondaryIndexes") else {
+        return;
+    };
+    for entry in entries.iter_mut().filter_map(Value::as_object_mut) {
+        let name = entry.get("IndexName").and_then(Value::as_str);
+        let index = table.indexes.iter().find(|i| Some(i.name.as_str()) == name);
+        if let Some(index) = index.filter(|i| i.kind == IndexKind::Global) {
+            let units = index.throughput.read_capacity_units;
+            show(entry, Some(index.name.as_str()), units, index.on_demand);
         }
     }
 }

@@ -282,6 +282,11 @@ fn replica_overrides_are_described() {
         replica["ReplicaTableClassSummary"]["TableClass"],
         "STANDARD_INFREQUENT_ACCESS"
     );
+    // The replica's Region describes its own read ceiling; the table's
+    // Region has none.
+    let ceiling = |region| describe_in(&db, region, "tt2").unwrap()["OnDemandThroughput"].take();
+    assert_eq!(ceiling("eu-west-1"), json!({"MaxReadRequestUnits": 100}));
+    assert_eq!(ceiling("us-east-1"), Value::Null);
 
     let update = json!([{"Update": {"RegionName": "eu-west-1", "TableClassOverride": "STANDARD",
                                      "OnDemandThroughputOverride": {"MaxReadRequestUnits": 200}}}]);
@@ -306,6 +311,8 @@ fn replica_overrides_are_described() {
         from_replica["Replicas"][0]["OnDemandThroughputOverride"],
         json!({"MaxReadRequestUnits": 50})
     );
+    assert_eq!(ceiling("us-east-1"), json!({"MaxReadRequestUnits": 50}));
+    assert_eq!(ceiling("eu-west-1"), json!({"MaxReadRequestUnits": 200}));
     replica_updates(
         &db,
         "us-east-1",

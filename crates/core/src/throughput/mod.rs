@@ -199,15 +199,10 @@ impl<'a> Scope<'a> {
         if !table.is_global() || !table.is_in_region(region) {
             return Scope::SHARED;
         }
-        let replica = if table.region == region {
-            table.own_region_overrides.as_ref()
-        } else {
-            table.replicas.iter().find(|r| r.region == region)
-        };
         Scope {
             key: region_key(region),
             region: Some(region),
-            replica,
+            replica: table.overrides_in(region),
         }
     }
 }
@@ -249,24 +244,9 @@ fn limit_of(
             (on_demand.max_write_request_units, Limit::MaxOnDemand)
         }
     };
-    let named = |overrides: &[(String, i64)], index: &IndexMeta| {
-        overrides
-            .iter()
-            .find(|(name, _)| *name == index.name)
-            .map(|(_, units)| *units)
-    };
-    let overridden = match (replica, direction, table.billing_mode, index) {
-        (Some(replica), Direction::Read, BillingMode::Provisioned, None) => {
-            replica.read_capacity_units
-        }
-        (Some(replica), Direction::Read, BillingMode::Provisioned, Some(index)) => {
-            named(&replica.index_read_capacity_units, index)
-        }
-        (Some(replica), Direction::Read, BillingMode::PayPerRequest, None) => {
-            replica.max_read_request_units
-        }
-        (Some(replica), Direction::Read, BillingMode::PayPerRequest, Some(index)) => {
-            named(&replica.indexes, index)
+    let overridden = match (replica, direction) {
+        (Some(replica), Direction::Read) => {
+            replica.read_override(table.billing_mode, index.map(|i| i.name.as_str()))
         }
         _ => None,
     };
