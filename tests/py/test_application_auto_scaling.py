@@ -220,6 +220,54 @@ def test_targets_and_policies_round_trip_and_show_in_dynamodb(checker):
     assert content_types == {"application/x-amz-json-1.1"}
 
 
+def test_a_replicas_region_registers_its_own_read_target(checker):
+    """Each Region's Application Auto Scaling manages that replica's reads,
+    as in AWS, where a replica is a table of its Region: a read target
+    registered in eu-west-1 is eu-west-1's alone, and moves that replica's
+    read capacity into its bounds; write targets are the table's, seen
+    alike from every Region."""
+    dynamodb, scaling = clients(checker)
+    kwargs = dict(_session_kwargs(), region_name="eu-west-1")
+    replica_dynamodb = boto3.client("dynamodb", **kwargs)
+    replica_scaling = boto3.client("application-autoscaling", **kwargs)
+    for client, service in ((replica_dynamodb, "dynamodb"),
+                            (replica_scaling, "application-autoscaling")):
+        client.meta.events.register(f"after-call.{service}.*", checker)
+    name = unique_name("aasregion")
+    provisioned_table(dynamodb, name)
+    for resource, dimension in ((f"table/{name}", TABLE_WRITE),
+                                (f"table/{name}/index/by_sk", INDEX_WRITE)):
+        scaling.register_scalable_target(
+            ServiceNamespace="dynamodb", ResourceId=resource, ScalableDimension=dimension,
+            MinCapacity=5, MaxCapacity=40)
+    dynamodb.update_table(TableName=name,
+                          ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}])
+
+    def targets(client):
+        found = client.describe_scalable_targets(
+            ServiceNamespace="dynamodb", ResourceIds=[f"table/{name}"])["ScalableTargets"]
+        return {t["ScalableDimension"]: (t["MinCapacity"], t["MaxCapacity"]) for t in found}
+
+    replica_scaling.register_scalable_target(
+        ServiceNamespace="dynamodb", ResourceId=f"table/{name}",
+        ScalableDimension=TABLE_READ, MinCapacity=12, MaxCapacity=30)
+    assert targets(replica_scaling) == {TABLE_READ: (12, 30), TABLE_WRITE: (5, 40)}
+    assert targets(scaling) == {TABLE_WRITE: (5, 40)}
+    # Registering moved eu-west-1's reads into the bounds, and only them.
+    read_units = lambda client: client.describe_table(TableName=name)["Table"][
+        "ProvisionedThroughput"]["ReadCapacityUnits"]
+    assert read_units(replica_dynamodb) == 12
+    assert read_units(dynamodb) == 5
+    regions = dynamodb.describe_table_replica_auto_scaling(TableName=name)[
+        "TableAutoScalingDescription"]["Replicas"]
+    maxima = {r["RegionName"]: r["ReplicaProvisionedReadCapacityAutoScalingSettings"]
+              .get("MaximumUnits") for r in regions}
+    assert maxima == {"us-east-1": None, "eu-west-1": 30}
+    replica_scaling.deregister_scalable_target(
+        ServiceNamespace="dynamodb", ResourceId=f"table/{name}", ScalableDimension=TABLE_READ)
+    assert targets(replica_scaling) == {TABLE_WRITE: (5, 40)}
+
+
 def test_refusals_name_what_is_wrong_and_change_nothing(checker):
     dynamodb, scaling = clients(checker)
     name = unique_name("aas_bad")

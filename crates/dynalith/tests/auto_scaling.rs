@@ -768,3 +768,131 @@ fn all_disabled_in_each_region(d: &TableAutoScalingDescription) -> bool {
             })
     })
 }
+
+/// Sets the table's read scaling in `region` (its ReplicaUpdates entry).
+async fn scale_reads_in(client: &Client, table: &str, region: &str, max: i64) {
+    client
+        .update_table_replica_auto_scaling()
+        .table_name(table)
+        .replica_updates(
+            ReplicaAutoScalingUpdate::builder()
+                .region_name(region)
+                .replica_provisioned_read_capacity_auto_scaling_update(settings(5, max, Some(50.0)))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+}
+
+/// The read maximum of each Region's table-level read scaling.
+async fn read_maximums(client: &Client, table: &str) -> Vec<(String, Option<i64>)> {
+    (describe(client, table).await.replicas().iter())
+        .map(|r| {
+            let max = r
+                .replica_provisioned_read_capacity_auto_scaling_settings()
+                .and_then(|s| s.maximum_units());
+            (r.region_name().unwrap().to_string(), max)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn each_regions_reads_scale_under_settings_of_their_own() {
+    use aws_sdk_dynamodb::types::{CreateReplicationGroupMemberAction, ReplicationGroupUpdate};
+    let server = Server::start_with(&["--auto-scaling-period-ms", "250", "--enforce-throughput"]);
+    let client = server.client();
+    let table = provisioned_table(&client, 5).await;
+    scale_writes(&client, &table, 100, 60).await;
+    scale_reads_in(&client, &table, "us-east-1", 50).await;
+    client
+        .put_item()
+        .table_name(&table)
+        .item("pk", Av::S("read-me".into()))
+        .send()
+        .await
+        .unwrap();
+
+    // A new replica starts with a copy of the table's read settings, then
+    // each Region's are its own.
+    client
+        .update_table()
+        .table_name(&table)
+        .replica_updates(
+            ReplicationGroupUpdate::builder()
+                .create(
+                    CreateReplicationGroupMemberAction::builder()
+                        .region_name("eu-west-1")
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        read_maximums(&client, &table).await,
+        [
+            ("us-east-1".into(), Some(50)),
+            ("eu-west-1".into(), Some(50))
+        ]
+    );
+    scale_reads_in(&client, &table, "eu-west-1", 20).await;
+    assert_eq!(
+        read_maximums(&client, &table).await,
+        [
+            ("us-east-1".into(), Some(50)),
+            ("eu-west-1".into(), Some(20))
+        ]
+    );
+
+    // Reads in eu-west-1 as fast as its 5 units let them: its capacity
+    // scales out to its own maximum, the table's own Region's stays.
+    let in_replica = signed_client(&server.endpoint, "eu-west-1", "AKIDTEST", "secret");
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let readers: Vec<_> = (0..4)
+        .map(|_| {
+            let client = common::retries_off(in_replica.clone());
+            let (table, stop) = (table.clone(), stop.clone());
+            tokio::spawn(async move {
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let read = client
+                        .get_item()
+                        .table_name(&table)
+                        .key("pk", Av::S("read-me".into()))
+                        .consistent_read(true)
+                        .send()
+                        .await;
+                    if let Err(e) = read {
+                        assert_eq!(error_code(&e), "ProvisionedThroughputExceededException");
+                        tokio::time::sleep(Duration::from_millis(5)).await;
+                    }
+                }
+            })
+        })
+        .collect();
+    let start = Instant::now();
+    let mut replica_reads = 0;
+    while start.elapsed() < Duration::from_secs(20) {
+        replica_reads = provisioned(&in_replica, &table, None).await.0;
+        if replica_reads == 20 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    for reader in readers {
+        reader.await.unwrap();
+    }
+    assert_eq!(replica_reads, 20, "eu-west-1 scaled out to its maximum");
+    assert_eq!(provisioned(&client, &table, None).await.0, 5);
+    let described = described_table(&client, &table).await;
+    assert_eq!(
+        described.replicas()[0]
+            .provisioned_throughput_override()
+            .and_then(|o| o.read_capacity_units()),
+        Some(20)
+    );
+}

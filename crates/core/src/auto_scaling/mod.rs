@@ -7,16 +7,15 @@
 //! set them, DescribeTableReplicaAutoScaling and that API report them, and
 //! `scaler` changes the capacity as the consumption and the clock move.
 //!
-//! DynamoDB keeps a replica's read settings per Region; here the replicas
-//! of a table are one copy (`global_tables`) and the table has one read
-//! setting for all its Regions, scaled on the reads of all of them. Each
-//! Region's reads still run under a capacity of their own (`throughput`):
-//! the table's, or a replica's ProvisionedThroughputOverride.
+//! A global table's reads scale in each Region on that Region's reads,
+//! under settings of its own (`regions`); its writes under the table's
+//! one setting.
 //!
 //! Where DynamoDB's answer was never recorded, the messages are ours and
 //! say what is wrong.
 
 pub mod activities;
+pub mod regions;
 pub mod scaler;
 pub mod schedule;
 
@@ -192,7 +191,9 @@ impl CapacityScaling {
 impl TableMeta {
     /// Whether any capacity of the table or of its global indexes scales.
     pub fn scales(&self) -> bool {
-        !self.auto_scaling.is_empty() || self.indexes.iter().any(|i| !i.auto_scaling.is_empty())
+        !self.auto_scaling.is_empty()
+            || self.indexes.iter().any(|i| !i.auto_scaling.is_empty())
+            || self.replicas.iter().any(|r| !r.read_scaling.is_empty())
     }
 
     /// Sets one provisioned capacity, of the table (`index` None) or of
@@ -391,6 +392,8 @@ pub struct Resource<'a> {
     /// A global index's name; None: the table.
     pub index: Option<&'a str>,
     pub direction: crate::throughput::Direction,
+    /// The Region whose capacity it is (`regions`).
+    pub region: &'a str,
 }
 
 impl Resource<'_> {
@@ -404,20 +407,19 @@ impl Resource<'_> {
 
     fn provisioned(&self) -> i64 {
         self.table
-            .provisioned_units(self.index, self.direction)
+            .units_in(self.region, self.index, self.direction)
             .unwrap_or(0)
     }
 }
 
-/// Applies one AutoScalingSettingsUpdate to the settings of `resource`,
-/// held in `scaling`: the capacity the settings want the resource moved to
-/// at once (into its new bounds), if it must move.
+/// Applies one AutoScalingSettingsUpdate to the scalable target of
+/// `resource`, held in `slot`: the capacity the settings want the resource
+/// moved to at once (into its new bounds), if it must move.
 pub fn apply(
-    scaling: &mut CapacityScaling,
+    slot: &mut Option<ScalingTarget>,
     resource: &Resource<'_>,
     update: &SettingsUpdate,
 ) -> Result<Option<i64>, DynamoError> {
-    let slot = scaling.slot(resource.direction);
     if update.auto_scaling_disabled == Some(true) {
         *slot = None;
         return Ok(None);
@@ -450,7 +452,7 @@ pub fn apply(
     if maximum > quota {
         return Err(DynamoError::new(
             ErrorKind::LimitExceeded,
-            format!("The requested MaximumUnits, {maximum}, is above the per table maximum for the account in {}. Per table maximum: {quota}.", resource.table.region),
+            format!("The requested MaximumUnits, {maximum}, is above the per table maximum for the account in {}. Per table maximum: {quota}.", resource.region),
         ));
     }
     let role_arn = match (&update.auto_scaling_role_arn, &*slot) {
@@ -606,30 +608,32 @@ pub fn settings_description(target: Option<&ScalingTarget>) -> Value {
 }
 
 /// TableAutoScalingDescription: one entry per Region the table is in,
-/// each with the table's settings (one copy serves every replica).
+/// each with that Region's read settings and the table's write settings
+/// (`regions`).
 pub fn table_description(table: &TableMeta, status: &str) -> Value {
-    let indexes: Vec<Value> = table
-        .indexes
-        .iter()
-        .filter(|i| i.kind == IndexKind::Global)
-        .map(|i| {
-            json!({
-                "IndexName": i.name,
-                "IndexStatus": i.status.as_str(),
-                "ProvisionedReadCapacityAutoScalingSettings": settings_description(i.auto_scaling.read.as_ref()),
-                "ProvisionedWriteCapacityAutoScalingSettings": settings_description(i.auto_scaling.write.as_ref()),
-            })
-        })
-        .collect();
-    let regions = std::iter::once(table.region.as_str())
-        .chain(table.replicas.iter().map(|r| r.region.as_str()));
-    let replicas: Vec<Value> = regions
+    use crate::throughput::Direction::{Read, Write};
+    let settings_in = |region: &str, index: Option<&str>, direction| {
+        settings_description(table.target_in(region, index, direction))
+    };
+    let replicas: Vec<Value> = (table.read_scaling_regions().into_iter())
         .map(|region| {
+            let indexes: Vec<Value> = (table.indexes.iter())
+                .filter(|i| i.kind == IndexKind::Global)
+                .map(|i| {
+                    let index = Some(i.name.as_str());
+                    json!({
+                        "IndexName": i.name,
+                        "IndexStatus": i.status.as_str(),
+                        "ProvisionedReadCapacityAutoScalingSettings": settings_in(region, index, Read),
+                        "ProvisionedWriteCapacityAutoScalingSettings": settings_in(region, index, Write),
+                    })
+                })
+                .collect();
             json!({
                 "RegionName": region,
                 "GlobalSecondaryIndexes": indexes,
-                "ReplicaProvisionedReadCapacityAutoScalingSettings": settings_description(table.auto_scaling.read.as_ref()),
-                "ReplicaProvisionedWriteCapacityAutoScalingSettings": settings_description(table.auto_scaling.write.as_ref()),
+                "ReplicaProvisionedReadCapacityAutoScalingSettings": settings_in(region, None, Read),
+                "ReplicaProvisionedWriteCapacityAutoScalingSettings": settings_in(region, None, Write),
                 "ReplicaStatus": status,
             })
         })

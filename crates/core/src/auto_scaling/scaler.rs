@@ -228,10 +228,10 @@ impl Database {
     pub(crate) fn set_scaled_capacity(
         &self,
         table: &TableMeta,
-        index: Option<&str>,
-        direction: Direction,
+        capacity: &ScalingCapacity<'_>,
         units: i64,
     ) -> Result<(), DynamoError> {
+        let (region, index, direction) = (capacity.region, capacity.index, capacity.direction);
         let _changes = self.catalog().lock_changes();
         let current = self.catalog().require_changeable(&table.name)?;
         if current.id != table.id || current.billing_mode != BillingMode::Provisioned {
@@ -239,7 +239,7 @@ impl Database {
         }
         let mut changed = (*current).clone();
         changed.record_warm_throughput();
-        if !changed.scale_capacity_to(index, direction, units, crate::now_epoch_seconds()) {
+        if !changed.scale_in(region, index, direction, units, crate::now_epoch_seconds()) {
             return Ok(());
         }
         self.save_table(&changed)?;
@@ -255,35 +255,33 @@ impl Database {
     pub(crate) fn run_scheduled_action(
         &self,
         table: &TableMeta,
-        index: Option<&str>,
-        direction: Direction,
+        capacity: &ScalingCapacity<'_>,
         name: &str,
     ) -> Result<Option<i64>, DynamoError> {
+        let (region, index, direction) = (capacity.region, capacity.index, capacity.direction);
         let _changes = self.catalog().lock_changes();
         let current = self.catalog().require_changeable(&table.name)?;
         if current.id != table.id || current.billing_mode != BillingMode::Provisioned {
             return Ok(None);
         }
-        let Some(provisioned) = current.provisioned_units(index, direction) else {
+        let Some(provisioned) = current.units_in(region, index, direction) else {
             return Ok(None);
         };
         let mut changed = (*current).clone();
-        let target = changed
-            .capacity_scaling_mut(index)
-            .and_then(|scaling| scaling.slot(direction).as_mut());
-        let Some(target) = target else {
+        let ran = changed.change_target_in(region, index, direction, |slot| {
+            let target = slot.as_mut()?;
+            let action = target.scheduled_actions.iter().find(|a| a.name == name)?;
+            let (minimum, maximum) = action.bounds(target.minimum_units, target.maximum_units);
+            target.minimum_units = minimum;
+            target.maximum_units = maximum;
+            Some(provisioned.clamp(minimum, maximum))
+        });
+        let Some(moved) = ran.flatten() else {
             return Ok(None);
         };
-        let Some(action) = target.scheduled_actions.iter().find(|a| a.name == name) else {
-            return Ok(None);
-        };
-        let (minimum, maximum) = action.bounds(target.minimum_units, target.maximum_units);
-        target.minimum_units = minimum;
-        target.maximum_units = maximum;
-        let moved = provisioned.clamp(minimum, maximum);
         if moved != provisioned {
             changed.record_warm_throughput();
-            changed.scale_capacity_to(index, direction, moved, crate::now_epoch_seconds());
+            changed.scale_in(region, index, direction, moved, crate::now_epoch_seconds());
         }
         self.save_table(&changed)?;
         self.catalog().publish(changed);
@@ -294,7 +292,8 @@ impl Database {
 /// Runs the scheduled actions of `table` whose times fell in the window
 /// (`after`, `until`] of epoch seconds, logging the capacities they move.
 fn run_scheduled_actions(db: &Database, table: &TableMeta, after: f64, until: f64) {
-    for (_, index, direction, target, _) in scaling_capacities(table) {
+    for capacity in scaling_capacities(table) {
+        let (index, direction, target) = (capacity.index, capacity.direction, capacity.target);
         if target.suspended.scheduled {
             continue;
         }
@@ -302,9 +301,9 @@ fn run_scheduled_actions(db: &Database, table: &TableMeta, after: f64, until: f6
             if !action.runs_between(after, until) {
                 continue;
             }
-            tracing::info!(table = %table.name, index, direction = direction.name(), action = %action.name, "scheduled scaling");
+            tracing::info!(table = %table.name, region = capacity.region, index, direction = direction.name(), action = %action.name, "scheduled scaling");
             let cause = format!("scheduled action name {} was triggered", action.name);
-            match db.run_scheduled_action(table, index, direction, &action.name) {
+            match db.run_scheduled_action(table, &capacity, &action.name) {
                 Ok(Some(units)) => db.record_scaling_activity(Activity::new(
                     &table.name,
                     index,
@@ -325,27 +324,46 @@ fn run_scheduled_actions(db: &Database, table: &TableMeta, after: f64, until: f6
     }
 }
 
-/// Each scaling capacity of `table`: the id its consumption is counted
-/// under, its global index's name (None: the table's own), its direction,
-/// target and provisioned units.
-fn scaling_capacities(
-    table: &TableMeta,
-) -> Vec<(u32, Option<&str>, Direction, &ScalingTarget, i64)> {
-    let owners = std::iter::once((table.id, None, &table.auto_scaling, &table.throughput)).chain(
-        table
-            .indexes
-            .iter()
+/// One scaling capacity of a table.
+pub(crate) struct ScalingCapacity<'t> {
+    /// The table's or global index's id, its consumption's key.
+    id: u32,
+    /// The Region it scales in: a global table's reads scale in each
+    /// Region (`regions`); everything else in the table's own.
+    region: &'t str,
+    /// Its global index's name; None: the table's own.
+    index: Option<&'t str>,
+    direction: Direction,
+    target: &'t ScalingTarget,
+    provisioned: i64,
+}
+
+/// Each scaling capacity of `table`.
+fn scaling_capacities(table: &TableMeta) -> Vec<ScalingCapacity<'_>> {
+    let owners = std::iter::once((table.id, None)).chain(
+        (table.indexes.iter())
             .filter(|i| i.kind == IndexKind::Global)
-            .map(|i| (i.id, Some(i.name.as_str()), &i.auto_scaling, &i.throughput)),
+            .map(|i| (i.id, Some(i.name.as_str()))),
     );
     let mut capacities = Vec::new();
-    for (id, index, scaling, throughput) in owners {
-        for (direction, provisioned) in [
-            (Direction::Read, throughput.read_capacity_units),
-            (Direction::Write, throughput.write_capacity_units),
-        ] {
-            if let Some(target) = scaling.get(direction) {
-                capacities.push((id, index, direction, target, provisioned));
+    for (id, index) in owners {
+        for direction in [Direction::Read, Direction::Write] {
+            let regions = match direction {
+                Direction::Read => table.read_scaling_regions(),
+                Direction::Write => vec![table.region.as_str()],
+            };
+            for region in regions {
+                let Some(target) = table.target_in(region, index, direction) else {
+                    continue;
+                };
+                capacities.push(ScalingCapacity {
+                    id,
+                    region,
+                    index,
+                    direction,
+                    target,
+                    provisioned: table.units_in(region, index, direction).unwrap_or(0),
+                });
             }
         }
     }
@@ -377,7 +395,7 @@ fn alarm_cause(
 /// Observes every scaling capacity once a period until the database is
 /// gone.
 fn scale_until_closed(db: Weak<Database>, period: Duration) {
-    let mut trackers: HashMap<(u32, Direction), Tracker> = HashMap::new();
+    let mut trackers: HashMap<(u32, Direction, String), Tracker> = HashMap::new();
     // Scheduled actions run when their time falls after the last check.
     let mut checked_until = crate::now_epoch_seconds();
     loop {
@@ -401,15 +419,27 @@ fn scale_until_closed(db: Weak<Database>, period: Duration) {
             if table.billing_mode != BillingMode::Provisioned || !table.scales() {
                 continue;
             }
-            for (id, index, direction, target, provisioned) in scaling_capacities(&table) {
-                seen.insert((id, direction));
+            for capacity in scaling_capacities(&table) {
+                let ScalingCapacity {
+                    id,
+                    region,
+                    index,
+                    direction,
+                    target,
+                    provisioned,
+                } = capacity;
+                let key = (id, direction, region.to_string());
                 let usage = db.throughput().usage(id);
                 let consumed = match direction {
+                    Direction::Read if table.is_global() => {
+                        db.throughput().regional_read_units(id, region)
+                    }
                     Direction::Read => usage.read_units,
                     Direction::Write => usage.write_units,
                 };
+                seen.insert(key.clone());
                 let tracker = trackers
-                    .entry((id, direction))
+                    .entry(key)
                     .or_insert_with(|| Tracker::new(consumed, now));
                 let units = match tracker.observe(target, consumed, provisioned, now) {
                     Some(Decision::Scale(units)) => units,
@@ -432,7 +462,7 @@ fn scale_until_closed(db: Weak<Database>, period: Duration) {
                     }
                     None => continue,
                 };
-                tracing::info!(table = %name, index, direction = direction.name(), from = provisioned, to = units, "auto scaling");
+                tracing::info!(table = %name, region, index, direction = direction.name(), from = provisioned, to = units, "auto scaling");
                 let mut activity = Activity::new(
                     &name,
                     index,
@@ -440,7 +470,7 @@ fn scale_until_closed(db: Weak<Database>, period: Duration) {
                     units,
                     alarm_cause(&table, index, target, units > provisioned),
                 );
-                if let Err(e) = db.set_scaled_capacity(&table, index, direction, units) {
+                if let Err(e) = db.set_scaled_capacity(&table, &capacity, units) {
                     tracing::warn!(table = %name, %e, "auto scaling change failed; tried again next period");
                     activity.failure = Some(e.message);
                 }

@@ -21,6 +21,7 @@
 //! published probe logs of 2026-10); where none was recorded the text is
 //! ours and says what is wrong.
 
+use crate::auto_scaling::regions::ReplicaReadScaling;
 use crate::catalog::{BillingMode, IndexKind, OnDemandThroughput, TableMeta};
 use dynalith_model::{DynamoError, ErrorKind};
 use serde::{Deserialize, Serialize};
@@ -90,6 +91,11 @@ pub struct ReplicaMeta {
     pub read_capacity_units: Option<i64>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub index_read_capacity_units: Vec<(String, i64)>,
+    /// The Region's own read auto scaling, which moves the overrides
+    /// above (`auto_scaling::regions`); always empty in
+    /// `TableMeta::own_region_overrides`, whose Region uses the table's.
+    #[serde(default, skip_serializing_if = "ReplicaReadScaling::is_empty")]
+    pub read_scaling: ReplicaReadScaling,
 }
 
 impl ReplicaMeta {
@@ -102,6 +108,7 @@ impl ReplicaMeta {
             indexes: Vec::new(),
             read_capacity_units: None,
             index_read_capacity_units: Vec::new(),
+            read_scaling: ReplicaReadScaling::default(),
         }
     }
 
@@ -130,6 +137,7 @@ impl ReplicaMeta {
     pub fn drop_provisioned_overrides(&mut self) {
         self.read_capacity_units = None;
         self.index_read_capacity_units.clear();
+        self.read_scaling = ReplicaReadScaling::default();
     }
 }
 
@@ -182,10 +190,20 @@ impl TableMeta {
     }
 
     /// Makes `successor`, a replica's Region, the table's own: its
-    /// overrides become what the other Regions see of the table's own.
+    /// overrides become what the other Regions see of the table's own, and
+    /// its read scaling the table's.
     pub fn pass_own_region_to(&mut self, successor: &str) {
         if let Some(position) = self.replicas.iter().position(|r| r.region == successor) {
-            let replica = self.replicas.remove(position);
+            let mut replica = self.replicas.remove(position);
+            let mut scaling = std::mem::take(&mut replica.read_scaling);
+            self.auto_scaling.read = scaling.table.take();
+            for index in self
+                .indexes
+                .iter_mut()
+                .filter(|i| i.kind == IndexKind::Global)
+            {
+                index.auto_scaling.read = scaling.indexes.remove(&index.name);
+            }
             self.region = replica.region.clone();
             self.own_region_overrides = Some(replica);
         }

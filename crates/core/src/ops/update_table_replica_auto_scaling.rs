@@ -1,7 +1,8 @@
 //! UpdateTableReplicaAutoScaling: sets or removes the auto scaling of a
 //! table's write capacity and its global indexes' (ProvisionedWrite...,
-//! GlobalSecondaryIndexUpdates) and of their read capacity in a Region
-//! (ReplicaUpdates), all or nothing (`auto_scaling`).
+//! GlobalSecondaryIndexUpdates), the same in every Region, and of their
+//! read capacity in each Region (ReplicaUpdates,
+//! `auto_scaling::regions`), all or nothing (`auto_scaling`).
 
 use crate::auto_scaling::{self, Resource, SettingsUpdate};
 use crate::catalog::TableMeta;
@@ -58,38 +59,48 @@ pub fn execute(
     let mut table = (*current).clone();
     // Every change is worked out on the table as it was, then applied
     // together: a refused update leaves every setting as it stood.
-    let mut moves: Vec<(Option<String>, Direction, i64)> = Vec::new();
+    // Writes have the table's settings in every Region, reads the
+    // Region's (`auto_scaling::regions`).
+    let mut moves: Vec<(String, Option<String>, Direction, i64)> = Vec::new();
     let mut changed = |table: &mut TableMeta,
+                       region: &str,
                        index: Option<&str>,
                        direction: Direction,
                        update: &SettingsUpdate|
      -> Result<(), DynamoError> {
-        let scaling = table
-            .capacity_scaling_mut(index)
-            .ok_or_else(|| missing_index(&current, index))?;
-        let mut updated = scaling.clone();
-        let moved = auto_scaling::apply(
-            &mut updated,
-            &Resource {
-                table: &current,
-                index,
-                direction,
-            },
-            update,
-        )?;
-        *scaling = updated;
+        let resource = Resource {
+            table: &current,
+            index,
+            direction,
+            region,
+        };
+        let moved = table
+            .change_target_in(region, index, direction, |slot| {
+                let mut updated = slot.clone();
+                let moved = auto_scaling::apply(&mut updated, &resource, update)?;
+                *slot = updated;
+                Ok::<_, DynamoError>(moved)
+            })
+            .ok_or_else(|| missing_index(&current, index))??;
         if let Some(units) = moved {
-            moves.push((index.map(str::to_string), direction, units));
+            moves.push((
+                region.to_string(),
+                index.map(str::to_string),
+                direction,
+                units,
+            ));
         }
         Ok(())
     };
+    let own_region = current.region.clone();
     if let Some(update) = &input.provisioned_write_capacity_auto_scaling_update {
-        changed(&mut table, None, Direction::Write, update)?;
+        changed(&mut table, &own_region, None, Direction::Write, update)?;
     }
     for update in input.global_secondary_index_updates.iter().flatten() {
         if let Some(settings) = &update.provisioned_write_capacity_auto_scaling_update {
             changed(
                 &mut table,
+                &own_region,
                 update.index_name.as_deref(),
                 Direction::Write,
                 settings,
@@ -109,7 +120,7 @@ pub fn execute(
             )));
         }
         if let Some(update) = &replica.replica_provisioned_read_capacity_auto_scaling_update {
-            changed(&mut table, None, Direction::Read, update)?;
+            changed(&mut table, region, None, Direction::Read, update)?;
         }
         for update in replica
             .replica_global_secondary_index_updates
@@ -119,6 +130,7 @@ pub fn execute(
             if let Some(settings) = &update.provisioned_read_capacity_auto_scaling_update {
                 changed(
                     &mut table,
+                    region,
                     update.index_name.as_deref(),
                     Direction::Read,
                     settings,
@@ -138,8 +150,8 @@ pub fn execute(
         table.record_warm_throughput();
     }
     let now = crate::now_epoch_seconds();
-    for (index, direction, units) in &moves {
-        table.scale_capacity_to(index.as_deref(), *direction, *units, now);
+    for (region, index, direction, units) in &moves {
+        table.scale_in(region, index.as_deref(), *direction, *units, now);
     }
     db.save_table(&table)?;
     let scales = table.scales();

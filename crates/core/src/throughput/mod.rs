@@ -299,6 +299,10 @@ pub struct ThroughputLimits {
     buckets: Mutex<HashMap<(u32, Direction, u64), Bucket>>,
     partitions: partitions::PartitionLimits,
     usage: parking_lot::RwLock<HashMap<u32, UsageCounters>>,
+    /// Read units of a global table or index consumed by the reads signed
+    /// for one Region, in halves, by id and `Scope::key`: what that
+    /// Region's read scaling follows (`auto_scaling::regions`).
+    regional_reads: parking_lot::RwLock<HashMap<(u32, u64), AtomicU64>>,
 }
 
 impl ThroughputLimits {
@@ -308,7 +312,17 @@ impl ThroughputLimits {
             buckets: Mutex::new(HashMap::new()),
             partitions: partitions::PartitionLimits::new(enforced),
             usage: parking_lot::RwLock::new(HashMap::new()),
+            regional_reads: parking_lot::RwLock::new(HashMap::new()),
         }
+    }
+
+    /// The read units the table or global index with this id consumed in
+    /// reads signed for `region`, since it became global.
+    pub fn regional_read_units(&self, id: u32, region: &str) -> f64 {
+        let reads = self.regional_reads.read();
+        reads
+            .get(&(id, region_key(region)))
+            .map_or(0.0, |halves| halves.load(Ordering::Relaxed) as f64 / 2.0)
     }
 
     /// What the table or global index with this id has consumed and been
@@ -334,6 +348,19 @@ impl ThroughputLimits {
             return count(counters);
         }
         count(self.usage.write().entry(id).or_default());
+    }
+
+    fn count_regional_read(&self, id: u32, region_key: u64, halves: u64) {
+        if let Some(counter) = self.regional_reads.read().get(&(id, region_key)) {
+            counter.fetch_add(halves, Ordering::Relaxed);
+            return;
+        }
+        (self
+            .regional_reads
+            .write()
+            .entry((id, region_key))
+            .or_default())
+        .fetch_add(halves, Ordering::Relaxed);
     }
 
     pub fn enforced(&self) -> bool {
@@ -426,6 +453,9 @@ impl ThroughputLimits {
                 self.count(id, |c| {
                     c.units(direction).fetch_add(halves, Ordering::Relaxed);
                 });
+                if scope.key != Scope::SHARED.key {
+                    self.count_regional_read(id, scope.key, halves);
+                }
             }
             if let Some(partition) = partition.filter(|p| p.id == id && self.enforced) {
                 self.partitions

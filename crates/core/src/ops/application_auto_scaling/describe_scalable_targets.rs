@@ -38,7 +38,7 @@ pub fn execute(
                 .as_ref()
                 .is_none_or(|ids| ids.is_empty() || ids.contains(&resource_id));
             let wanted = listed && input.target.selects(&resource_id, &dimension);
-            if let (true, Some(target)) = (wanted, capacity.target(&table)) {
+            if let (true, Some(target)) = (wanted, capacity.target(&table, &context.region)) {
                 let key = format!("{resource_id} {dimension}");
                 targets.push((key, target_description(&context.region, &capacity, target)));
             }

@@ -31,7 +31,10 @@ pub fn execute(
     let mut policies = Vec::new();
     if input.target.in_dynamodb() {
         for (capacity, table) in registered_targets(db, &context.region) {
-            let Some(policy) = capacity.target(&table).and_then(|t| t.policy.as_ref()) else {
+            let Some(policy) = capacity
+                .target(&table, &context.region)
+                .and_then(|t| t.policy.as_ref())
+            else {
                 continue;
             };
             let resource_id = capacity.resource_id();

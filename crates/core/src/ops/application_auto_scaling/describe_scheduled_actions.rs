@@ -40,7 +40,7 @@ pub fn execute(
             let resource_id = capacity.resource_id();
             let dimension = capacity.dimension();
             let wanted = input.target.selects(&resource_id, &dimension);
-            let Some(target) = capacity.target(&table).filter(|_| wanted) else {
+            let Some(target) = capacity.target(&table, &context.region).filter(|_| wanted) else {
                 continue;
             };
             for action in &target.scheduled_actions {

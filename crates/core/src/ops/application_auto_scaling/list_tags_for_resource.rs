@@ -31,7 +31,9 @@ pub fn execute(
         .catalog()
         .get_in(&capacity.table, &context.region)
         .ok_or_else(missing)?;
-    let target = capacity.target(&table).ok_or_else(missing)?;
+    let target = capacity
+        .target(&table, &context.region)
+        .ok_or_else(missing)?;
     let mut response = Map::new();
     response.insert("Tags".into(), json!(target.tags));
     crate::ops::respond(response)

@@ -264,11 +264,10 @@ impl Capacity {
         auto_scaling::scalable_dimension(self.index.is_some(), self.direction)
     }
 
-    /// Its scalable target, if registered.
-    fn target<'t>(&self, table: &'t TableMeta) -> Option<&'t ScalingTarget> {
-        table
-            .capacity_scaling(self.index.as_deref())?
-            .get(self.direction)
+    /// Its scalable target in `region`, if registered (a replica's reads
+    /// scale under settings of their own, `auto_scaling::regions`).
+    fn target<'t>(&self, table: &'t TableMeta, region: &str) -> Option<&'t ScalingTarget> {
+        table.target_in(region, self.index.as_deref(), self.direction)
     }
 }
 
@@ -292,7 +291,7 @@ fn registered_targets(db: &Database, region: &str) -> Vec<(Capacity, Arc<TableMe
                     index: index.clone(),
                     direction,
                 };
-                if capacity.target(&table).is_some() {
+                if capacity.target(&table, region).is_some() {
                     targets.push((capacity, table.clone()));
                 }
             }
@@ -320,17 +319,21 @@ fn change_target<R>(
     };
     let current = db.catalog().require_changeable(&current.name)?;
     let mut table = (*current).clone();
-    let index = capacity.index.as_deref();
-    let Some(scaling) = table.capacity_scaling_mut(index) else {
+    let (index, region) = (capacity.index.as_deref(), context.region.as_str());
+    let changed = table.change_target_in(region, index, capacity.direction, |slot| {
+        change(&current, slot)
+    });
+    let Some(changed) = changed else {
         return Err(missing());
     };
-    let (answer, moved) = change(&current, scaling.slot(capacity.direction))?;
+    let (answer, moved) = changed?;
     if current.stops_replicable_writes(&table) {
         return Err(crate::global_tables::provisioned_writes_refused());
     }
     if let Some(units) = moved {
         table.record_warm_throughput();
-        table.scale_capacity_to(index, capacity.direction, units, crate::now_epoch_seconds());
+        let now = crate::now_epoch_seconds();
+        table.scale_in(region, index, capacity.direction, units, now);
     }
     db.save_table(&table)?;
     let scales = table.scales();
@@ -379,7 +382,7 @@ fn target_of_arn(db: &Database, context: &RequestContext, arn: &str) -> Option<C
         .into_iter()
         .find(|(capacity, table)| {
             capacity
-                .target(table)
+                .target(table, &context.region)
                 .is_some_and(|t| target_arn(&context.region, t) == arn)
         })
         .map(|(capacity, _)| capacity)
@@ -522,22 +525,23 @@ fn check_bounds(minimum: Option<i64>, maximum: Option<i64>) -> Result<(), Dynamo
 /// capacity must move to at once, if any.
 fn apply_update(
     table: &TableMeta,
+    region: &str,
     capacity: &Capacity,
     slot: &Option<ScalingTarget>,
     update: &auto_scaling::SettingsUpdate,
 ) -> Result<(Option<ScalingTarget>, Option<i64>), DynamoError> {
-    let mut scaling = auto_scaling::CapacityScaling::default();
-    *scaling.slot(capacity.direction) = slot.clone();
+    let mut target = slot.clone();
     let moved = auto_scaling::apply(
-        &mut scaling,
+        &mut target,
         &auto_scaling::Resource {
             table,
             index: capacity.index.as_deref(),
             direction: capacity.direction,
+            region,
         },
         update,
     )?;
-    Ok((scaling.slot(capacity.direction).take(), moved))
+    Ok((target, moved))
 }
 
 /// A Describe call's page size: MaxResults, 1 to 50, 50 when not given.

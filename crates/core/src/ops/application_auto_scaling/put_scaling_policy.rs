@@ -103,7 +103,7 @@ pub fn execute(
                 }),
                 ..Default::default()
             };
-            *slot = apply_update(table, &capacity, slot, &update)?.0;
+            *slot = apply_update(table, &context.region, &capacity, slot, &update)?.0;
             let policy = slot.as_ref().and_then(|t| t.policy.as_ref());
             let described = policy.map(|p| {
                 (

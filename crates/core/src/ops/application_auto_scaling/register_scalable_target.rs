@@ -78,7 +78,7 @@ pub fn execute(
             auto_scaling_role_arn: input.role_arn.clone(),
             ..Default::default()
         };
-        let (mut target, moved) = apply_update(table, &capacity, slot, &update)?;
+        let (mut target, moved) = apply_update(table, &context.region, &capacity, slot, &update)?;
         if let Some(target) = &mut target {
             if let Some(state) = &input.suspended_state {
                 target.suspended = suspension(&target.suspended, state);

@@ -103,6 +103,10 @@ pub(super) fn apply_index_updates(
             }
             let position = global_index_position(table, name, "delete")?;
             changes.deleted = Some(table.indexes.remove(position));
+            // Its read scaling in each Region goes with it.
+            for replica in &mut table.replicas {
+                replica.read_scaling.indexes.remove(name);
+            }
             prune_definitions(table);
         }
     }

@@ -4,6 +4,7 @@
 //! same copy of the items, so there is nothing to copy or to wait for.
 
 use super::UpdateTableInput;
+use crate::auto_scaling::regions::ReplicaReadScaling;
 use crate::catalog::{BillingMode, IndexKind, TableMeta};
 use crate::global_tables::{self, ReplicaMeta, StrongConsistency};
 use crate::validate::Violations;
@@ -316,6 +317,7 @@ pub(super) fn apply(
 
     for create in &created {
         let mut replica = ReplicaMeta::new(region_of(create));
+        replica.read_scaling = ReplicaReadScaling::copied_from(table);
         apply_settings(table, &mut replica, create, now, false)?;
         table.replicas.push(replica);
         table.region_bound = true;
