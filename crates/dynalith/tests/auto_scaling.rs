@@ -707,6 +707,8 @@ async fn a_provisioned_table_whose_writes_auto_scale_takes_replicas() {
         read_units(&replica_view),
         ((Some(7), Some(5)), (Some(3), Some(5)))
     );
+    // A table of that Region, with an id of its own.
+    assert_ne!(replica_view.table_id(), described.table_id());
     assert_eq!(
         read_units(&described),
         ((Some(5), Some(5)), (Some(5), Some(5)))

@@ -395,7 +395,7 @@ fn alarm_cause(
 /// Observes every scaling capacity once a period until the database is
 /// gone.
 fn scale_until_closed(db: Weak<Database>, period: Duration) {
-    let mut trackers: HashMap<(u32, Direction, String), Tracker> = HashMap::new();
+    let mut trackers: HashMap<(u32, Direction, Option<String>), Tracker> = HashMap::new();
     // Scheduled actions run when their time falls after the last check.
     let mut checked_until = crate::now_epoch_seconds();
     loop {
@@ -428,12 +428,14 @@ fn scale_until_closed(db: Weak<Database>, period: Duration) {
                     target,
                     provisioned,
                 } = capacity;
-                let key = (id, direction, region.to_string());
+                // A global table's reads are counted by Region; a table
+                // that becomes global (or regional again) starts a new
+                // tracker rather than compare one counter with another.
+                let by_region = direction == Direction::Read && table.is_global();
+                let key = (id, direction, by_region.then(|| region.to_string()));
                 let usage = db.throughput().usage(id);
                 let consumed = match direction {
-                    Direction::Read if table.is_global() => {
-                        db.throughput().regional_read_units(id, region)
-                    }
+                    Direction::Read if by_region => db.throughput().regional_read_units(id, region),
                     Direction::Read => usage.read_units,
                     Direction::Write => usage.write_units,
                 };

@@ -72,6 +72,10 @@ pub const REGIONS: &[&str] = &[
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct ReplicaMeta {
     pub region: String,
+    /// The replica's own TableId, drawn when it was created (empty for a
+    /// replica created before these were kept: it shows the table's).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub table_id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_master_key_id: Option<String>,
     /// OnDemandThroughputOverride's MaxReadRequestUnits.
@@ -102,6 +106,7 @@ impl ReplicaMeta {
     pub fn new(region: &str) -> ReplicaMeta {
         ReplicaMeta {
             region: region.to_string(),
+            table_id: String::new(),
             kms_master_key_id: None,
             max_read_request_units: None,
             table_class: None,
@@ -183,6 +188,15 @@ impl TableMeta {
         }
     }
 
+    /// The TableId of the table's replica in `region`: each replica is a
+    /// table of its Region with an id of its own; the table's own Region
+    /// has the table's.
+    pub fn table_id_in(&self, region: &str) -> &str {
+        (self.replicas.iter())
+            .find(|r| r.region == region && !r.table_id.is_empty())
+            .map_or(&self.uuid, |r| &r.table_id)
+    }
+
     /// Whether a request signed for `region` finds the table: in every
     /// Region, until it becomes a global table (`region_bound`).
     pub fn answers_in(&self, region: &str) -> bool {
@@ -191,10 +205,13 @@ impl TableMeta {
 
     /// Makes `successor`, a replica's Region, the table's own: its
     /// overrides become what the other Regions see of the table's own, and
-    /// its read scaling the table's.
+    /// its TableId and read scaling the table's.
     pub fn pass_own_region_to(&mut self, successor: &str) {
         if let Some(position) = self.replicas.iter().position(|r| r.region == successor) {
             let mut replica = self.replicas.remove(position);
+            if !replica.table_id.is_empty() {
+                self.uuid = std::mem::take(&mut replica.table_id);
+            }
             let mut scaling = std::mem::take(&mut replica.read_scaling);
             self.auto_scaling.read = scaling.table.take();
             for index in self
@@ -239,7 +256,8 @@ pub fn in_region(table: &TableMeta, region: &str) -> Result<(), DynamoError> {
 /// Adds what a global table's description has, as seen from `local` (the
 /// Region asked; the table's own Region when it has no replica there):
 /// GlobalTableVersion, the other Regions as Replicas, the strong
-/// consistency and its witness, and the table's ARN in that Region. A
+/// consistency and its witness, and the table's ARN, TableId and read
+/// capacity in that Region. A
 /// table without replicas is left as it is (DynamoDB omits these members
 /// rather than leaving them empty).
 pub fn describe(d: &mut Map<String, Value>, table: &TableMeta, local: &str) {
@@ -252,6 +270,7 @@ pub fn describe(d: &mut Map<String, Value>, table: &TableMeta, local: &str) {
         table.region.as_str()
     };
     show_read_capacity_in(d, table, local);
+    d.insert("TableId".into(), table.table_id_in(local).into());
     let warm = table.warm_throughput().description("ACTIVE");
     let mut replicas = Vec::new();
     if local != table.region {

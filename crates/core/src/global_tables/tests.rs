@@ -98,6 +98,10 @@ fn a_replica_is_the_table_in_another_region() {
         "arn:aws:dynamodb:eu-west-1:000000000000:table/orders"
     );
     assert_eq!(replica["GlobalTableVersion"], "2019.11.21");
+    // Each replica is a table of its own Region, with its own TableId.
+    assert_eq!(home["TableId"], before["TableId"]);
+    assert_ne!(replica["TableId"], home["TableId"]);
+    assert_eq!(replica["TableId"].as_str().unwrap().len(), 36);
     // One stream serves every replica, under the ARN it was made with.
     assert_eq!(replica["LatestStreamArn"], home["LatestStreamArn"]);
     // A Region without a replica does not have the table.
@@ -369,6 +373,7 @@ fn delete_table_in_a_region_deletes_that_replica() {
         json!({"TableName": "tt3", "Item": {"pk": {"S": "a"}}}),
     )
     .unwrap();
+    let eu_west_id = describe_in(&db, "eu-west-1", "tt3").unwrap()["TableId"].take();
 
     // The table's own Region goes; the first replica takes its place.
     let answer = run_in(
@@ -390,6 +395,7 @@ fn delete_table_in_a_region_deletes_that_replica() {
     );
     assert_eq!(regions(&left), ["ap-south-1"]);
     assert_eq!(left["ItemCount"], 1);
+    assert_eq!(left["TableId"], eu_west_id);
 
     // A protected table's replicas are protected too.
     let protect = |on: bool| json!({"TableName": "tt3", "DeletionProtectionEnabled": on});
@@ -414,6 +420,7 @@ fn delete_table_in_a_region_deletes_that_replica() {
     assert!(regional.get("GlobalTableVersion").is_none());
     assert!(regional.get("Replicas").is_none());
     assert_eq!(regional["StreamSpecification"]["StreamEnabled"], true);
+    assert_eq!(regional["TableId"], eu_west_id);
 
     // DeleteTable of a regional table deletes it.
     run_in(

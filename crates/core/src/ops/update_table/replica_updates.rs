@@ -317,6 +317,7 @@ pub(super) fn apply(
 
     for create in &created {
         let mut replica = ReplicaMeta::new(region_of(create));
+        replica.table_id = uuid::Uuid::new_v4().to_string();
         replica.read_scaling = ReplicaReadScaling::copied_from(table);
         apply_settings(table, &mut replica, create, now, false)?;
         table.replicas.push(replica);
