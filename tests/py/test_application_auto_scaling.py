@@ -258,6 +258,14 @@ def test_a_replicas_region_registers_its_own_read_target(checker):
         "ProvisionedThroughput"]["ReadCapacityUnits"]
     assert read_units(replica_dynamodb) == 12
     assert read_units(dynamodb) == 5
+    # The move is an activity of eu-west-1's, listed there only.
+    def causes(client):
+        found = client.describe_scaling_activities(
+            ServiceNamespace="dynamodb", ResourceId=f"table/{name}",
+            ScalableDimension=TABLE_READ)["ScalingActivities"]
+        return [a["Cause"] for a in found]
+    assert causes(replica_scaling) == ["minimum capacity was set to 12"]
+    assert causes(scaling) == []
     regions = dynamodb.describe_table_replica_auto_scaling(TableName=name)[
         "TableAutoScalingDescription"]["Replicas"]
     maxima = {r["RegionName"]: r["ReplicaProvisionedReadCapacityAutoScalingSettings"]

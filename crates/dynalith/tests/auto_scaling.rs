@@ -802,7 +802,6 @@ async fn read_maximums(client: &Client, table: &str) -> Vec<(String, Option<i64>
 
 #[tokio::test]
 async fn each_regions_reads_scale_under_settings_of_their_own() {
-    use aws_sdk_dynamodb::types::{CreateReplicationGroupMemberAction, ReplicationGroupUpdate};
     let server = Server::start_with(&["--auto-scaling-period-ms", "250", "--enforce-throughput"]);
     let client = server.client();
     let table = provisioned_table(&client, 5).await;
@@ -821,16 +820,7 @@ async fn each_regions_reads_scale_under_settings_of_their_own() {
     client
         .update_table()
         .table_name(&table)
-        .replica_updates(
-            ReplicationGroupUpdate::builder()
-                .create(
-                    CreateReplicationGroupMemberAction::builder()
-                        .region_name("eu-west-1")
-                        .build()
-                        .unwrap(),
-                )
-                .build(),
-        )
+        .replica_updates(common::create_replica("eu-west-1"))
         .send()
         .await
         .unwrap();

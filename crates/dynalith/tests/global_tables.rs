@@ -7,13 +7,13 @@ mod common;
 
 use aws_sdk_dynamodb::client::Waiters;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, CreateReplicationGroupMemberAction, DeleteReplicationGroupMemberAction,
-    ReplicaStatus, ReplicationGroupUpdate, TableDescription, TableStatus,
+    AttributeValue, DeleteReplicationGroupMemberAction, ReplicaStatus, ReplicationGroupUpdate,
+    TableDescription, TableStatus,
 };
 use aws_sdk_dynamodb::Client;
 use common::{
-    create_table, error_code, error_message, signed_client, signed_streams_client, unique_table,
-    Server,
+    create_replica, create_table, error_code, error_message, signed_client, signed_streams_client,
+    unique_table, Server,
 };
 use std::time::Duration;
 
@@ -24,17 +24,6 @@ fn client_in(server: &Server, region: &str) -> Client {
         "AKIDTEST",
         "secret",
     )
-}
-
-fn create_replica(region: &str) -> ReplicationGroupUpdate {
-    ReplicationGroupUpdate::builder()
-        .create(
-            CreateReplicationGroupMemberAction::builder()
-                .region_name(region)
-                .build()
-                .unwrap(),
-        )
-        .build()
 }
 
 fn delete_replica(region: &str) -> ReplicationGroupUpdate {

@@ -34,6 +34,11 @@ pub struct Activity {
     /// Some: an alarm asked for a change the target's bounds did not
     /// allow, and nothing changed (a "not scaled" activity).
     pub not_scaled: Option<NotScaled>,
+    /// The Region whose capacity changed, for a capacity that scales in
+    /// each Region (a global table's reads, `regions`); None: the table's
+    /// one capacity, seen from every Region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// Application Auto Scaling's NotScaledReason; the current capacity is
@@ -65,7 +70,19 @@ impl Activity {
             end: now,
             failure: None,
             not_scaled: None,
+            region: None,
         }
+    }
+
+    /// The activity, of the capacity of `region` (`Activity::region`).
+    pub fn in_region(mut self, region: Option<&str>) -> Activity {
+        self.region = region.map(str::to_string);
+        self
+    }
+
+    /// Whether DescribeScalingActivities signed for `region` lists it.
+    pub fn seen_in(&self, region: &str) -> bool {
+        self.region.as_deref().is_none_or(|r| r == region)
     }
 }
 

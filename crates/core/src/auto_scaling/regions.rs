@@ -169,6 +169,12 @@ impl TableMeta {
         }
     }
 
+    /// Whether capacity in `direction` scales in each Region on its own:
+    /// a global table's reads.
+    pub fn scales_by_region(&self, direction: Direction) -> bool {
+        direction == Direction::Read && self.is_global()
+    }
+
     /// The Regions whose reads scale under settings of their own: the
     /// table's alone unless it is global.
     pub fn read_scaling_regions(&self) -> Vec<&str> {

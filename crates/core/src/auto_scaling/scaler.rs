@@ -304,18 +304,14 @@ fn run_scheduled_actions(db: &Database, table: &TableMeta, after: f64, until: f6
             tracing::info!(table = %table.name, region = capacity.region, index, direction = direction.name(), action = %action.name, "scheduled scaling");
             let cause = format!("scheduled action name {} was triggered", action.name);
             match db.run_scheduled_action(table, &capacity, &action.name) {
-                Ok(Some(units)) => db.record_scaling_activity(Activity::new(
-                    &table.name,
-                    index,
-                    direction,
-                    units,
-                    cause,
-                )),
+                Ok(Some(units)) => {
+                    db.record_scaling_activity(capacity.activity(&table.name, units, cause))
+                }
                 Ok(None) => {}
                 Err(e) => {
                     tracing::warn!(table = %table.name, %e, "scheduled action failed");
                     let units = action.minimum_units.or(action.maximum_units).unwrap_or(0);
-                    let mut activity = Activity::new(&table.name, index, direction, units, cause);
+                    let mut activity = capacity.activity(&table.name, units, cause);
                     activity.failure = Some(e.message);
                     db.record_scaling_activity(activity);
                 }
@@ -336,6 +332,16 @@ pub(crate) struct ScalingCapacity<'t> {
     direction: Direction,
     target: &'t ScalingTarget,
     provisioned: i64,
+    /// Whether it scales in `region` alone (`TableMeta::scales_by_region`).
+    by_region: bool,
+}
+
+impl ScalingCapacity<'_> {
+    /// An activity of this capacity (of its Region, when it scales in each).
+    fn activity(&self, table: &str, units: i64, cause: String) -> Activity {
+        Activity::new(table, self.index, self.direction, units, cause)
+            .in_region(self.by_region.then_some(self.region))
+    }
 }
 
 /// Each scaling capacity of `table`.
@@ -363,6 +369,7 @@ fn scaling_capacities(table: &TableMeta) -> Vec<ScalingCapacity<'_>> {
                     direction,
                     target,
                     provisioned: table.units_in(region, index, direction).unwrap_or(0),
+                    by_region: table.scales_by_region(direction),
                 });
             }
         }
@@ -427,11 +434,11 @@ fn scale_until_closed(db: Weak<Database>, period: Duration) {
                     direction,
                     target,
                     provisioned,
+                    by_region,
                 } = capacity;
                 // A global table's reads are counted by Region; a table
                 // that becomes global (or regional again) starts a new
                 // tracker rather than compare one counter with another.
-                let by_region = direction == Direction::Read && table.is_global();
                 let key = (id, direction, by_region.then(|| region.to_string()));
                 let usage = db.throughput().usage(id);
                 let consumed = match direction {
@@ -447,13 +454,8 @@ fn scale_until_closed(db: Weak<Database>, period: Duration) {
                     Some(Decision::Scale(units)) => units,
                     Some(Decision::NotScaled(code)) => {
                         let out = code != AlreadyAt::Minimum && tracker.above >= HIGH_ALARM_PERIODS;
-                        let mut activity = Activity::new(
-                            &name,
-                            index,
-                            direction,
-                            provisioned,
-                            alarm_cause(&table, index, target, out),
-                        );
+                        let cause = alarm_cause(&table, index, target, out);
+                        let mut activity = capacity.activity(&name, provisioned, cause);
                         activity.not_scaled = Some(NotScaled {
                             code: code.name().to_string(),
                             minimum: (code == AlreadyAt::Minimum).then_some(target.minimum_units),
@@ -465,13 +467,8 @@ fn scale_until_closed(db: Weak<Database>, period: Duration) {
                     None => continue,
                 };
                 tracing::info!(table = %name, region, index, direction = direction.name(), from = provisioned, to = units, "auto scaling");
-                let mut activity = Activity::new(
-                    &name,
-                    index,
-                    direction,
-                    units,
-                    alarm_cause(&table, index, target, units > provisioned),
-                );
+                let cause = alarm_cause(&table, index, target, units > provisioned);
+                let mut activity = capacity.activity(&name, units, cause);
                 if let Err(e) = db.set_scaled_capacity(&table, &capacity, units) {
                     tracing::warn!(table = %name, %e, "auto scaling change failed; tried again next period");
                     activity.failure = Some(e.message);

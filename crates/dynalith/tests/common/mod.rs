@@ -364,6 +364,19 @@ pub fn key_element(name: &str, key_type: KeyType) -> KeySchemaElement {
         .expect("key schema element")
 }
 
+/// UpdateTable's ReplicaUpdates entry creating a replica in `region`.
+pub fn create_replica(region: &str) -> aws_sdk_dynamodb::types::ReplicationGroupUpdate {
+    use aws_sdk_dynamodb::types::{CreateReplicationGroupMemberAction, ReplicationGroupUpdate};
+    ReplicationGroupUpdate::builder()
+        .create(
+            CreateReplicationGroupMemberAction::builder()
+                .region_name(region)
+                .build()
+                .expect("a Region is all it needs"),
+        )
+        .build()
+}
+
 /// A global secondary index on the hash key `hash` with the given
 /// projection type (no non-key attributes, no throughput).
 pub fn global_index(

@@ -24,7 +24,7 @@ struct DescribeScalingActivitiesInput {
 pub fn execute(
     db: &Database,
     body: &[u8],
-    _context: &RequestContext,
+    context: &RequestContext,
 ) -> Result<Vec<u8>, DynamoError> {
     let input: DescribeScalingActivitiesInput = parse_input(body)?;
     let mut v = Violations::new();
@@ -34,6 +34,7 @@ pub fn execute(
         let include_not_scaled = input.include_not_scaled_activities == Some(true);
         db.scaling_activities(|a| {
             (include_not_scaled || a.not_scaled.is_none())
+                && a.seen_in(&context.region)
                 && input.target.selects(&resource_id(a), &dimension(a))
         })?
     } else {

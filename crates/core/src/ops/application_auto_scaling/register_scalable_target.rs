@@ -60,7 +60,7 @@ pub fn execute(
         };
         DynamoError::validation(format!("DynamoDB {what} does not exist: {resource_id}"))
     };
-    let (arn, moved) = change_target(db, context, &capacity, missing, |table, slot| {
+    let (arn, moved, by_region) = change_target(db, context, &capacity, missing, |table, slot| {
         if slot.is_none() && (input.min_capacity.is_none() || input.max_capacity.is_none()) {
             return Err(DynamoError::validation(format!(
                 "MinCapacity and MaxCapacity are required to register the new scalable target {resource_id} ({})",
@@ -92,10 +92,12 @@ pub fn execute(
             .map(|t| super::target_arn(&context.region, t))
             .unwrap_or_default();
         *slot = target;
-        Ok(((arn, moved), moved))
+        let by_region = table.scales_by_region(capacity.direction);
+        Ok(((arn, moved, by_region), moved))
     })?;
     if let Some(units) = moved {
-        record_bounds_move(db, &capacity, units, &input);
+        let region = by_region.then_some(context.region.as_str());
+        record_bounds_move(db, &capacity, region, units, &input);
     }
     let mut response = Map::new();
     response.insert("ScalableTargetARN".into(), json!(arn));
@@ -122,6 +124,7 @@ fn suspension(current: &Suspension, state: &SuspendedState) -> Suspension {
 fn record_bounds_move(
     db: &Database,
     capacity: &Capacity,
+    region: Option<&str>,
     units: i64,
     input: &RegisterScalableTargetInput,
 ) {
@@ -130,11 +133,14 @@ fn record_bounds_move(
     } else {
         ("maximum", units)
     };
-    db.record_scaling_activity(Activity::new(
-        &capacity.table,
-        capacity.index.as_deref(),
-        capacity.direction,
-        units,
-        format!("{bound} capacity was set to {value}"),
-    ));
+    db.record_scaling_activity(
+        Activity::new(
+            &capacity.table,
+            capacity.index.as_deref(),
+            capacity.direction,
+            units,
+            format!("{bound} capacity was set to {value}"),
+        )
+        .in_region(region),
+    );
 }
