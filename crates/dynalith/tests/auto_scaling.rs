@@ -802,7 +802,9 @@ async fn read_maximums(client: &Client, table: &str) -> Vec<(String, Option<i64>
 
 #[tokio::test]
 async fn each_regions_reads_scale_under_settings_of_their_own() {
-    let server = Server::start_with(&["--auto-scaling-period-ms", "250", "--enforce-throughput"]);
+    let dir = tempfile::tempdir().unwrap();
+    let flags = ["--auto-scaling-period-ms", "250", "--enforce-throughput"];
+    let mut server = Server::start_durable_with(dir.path(), &flags);
     let client = server.client();
     let table = provisioned_table(&client, 5).await;
     scale_writes(&client, &table, 100, 60).await;
@@ -887,4 +889,24 @@ async fn each_regions_reads_scale_under_settings_of_their_own() {
             .and_then(|o| o.read_capacity_units()),
         Some(20)
     );
+
+    // Each Region's settings, capacity and TableId survive a restart.
+    let replica_id = described_table(&in_replica, &table).await.table_id;
+    assert!(server.terminate().success(), "clean shutdown on SIGTERM");
+    let server = Server::start_durable_with(dir.path(), &flags);
+    let (client, in_replica) = (
+        server.client(),
+        signed_client(&server.endpoint, "eu-west-1", "AKIDTEST", "secret"),
+    );
+    assert_eq!(
+        read_maximums(&client, &table).await,
+        [
+            ("us-east-1".into(), Some(50)),
+            ("eu-west-1".into(), Some(20))
+        ]
+    );
+    let replica_view = described_table(&in_replica, &table).await;
+    assert_eq!(replica_view.table_id, replica_id);
+    assert_ne!(replica_view.table_id, described.table_id);
+    assert_eq!(provisioned(&in_replica, &table, None).await.0, 20);
 }
