@@ -197,6 +197,19 @@ impl TableMeta {
             .map_or(&self.uuid, |r| &r.table_id)
     }
 
+    /// The table as its replica in `region` names itself, that Region in
+    /// its ARNs and that replica's TableId: what a backup or an export
+    /// made there records of its source. The table itself for a Region it
+    /// has no replica in.
+    pub fn as_replica_in(&self, region: &str) -> TableMeta {
+        let mut named = self.clone();
+        if self.region != region && self.is_in_region(region) {
+            named.uuid = self.table_id_in(region).to_string();
+            named.region = region.to_string();
+        }
+        named
+    }
+
     /// Whether a request signed for `region` finds the table: in every
     /// Region, until it becomes a global table (`region_bound`).
     pub fn answers_in(&self, region: &str) -> bool {

@@ -699,3 +699,53 @@ fn a_replicas_arn_names_the_table_for_point_in_time_restores() {
     .unwrap_err();
     assert_eq!(error.kind, ErrorKind::SourceTableNotFound);
 }
+
+#[test]
+fn backups_and_exports_made_in_a_replicas_region_are_that_replicas() {
+    let s3 = tempfile::tempdir().unwrap();
+    let db = crate::test_support::open_with_s3(s3.path());
+    create_table(&db, "bk_src");
+    replica_updates(
+        &db,
+        "us-east-1",
+        "bk_src",
+        json!([{"Create": {"RegionName": "eu-west-1"}}]),
+    )
+    .unwrap();
+    let replica_id = describe_in(&db, "eu-west-1", "bk_src").unwrap()["TableId"].take();
+    let arn_in = |region: &str| format!("arn:aws:dynamodb:{region}:000000000000:table/bk_src");
+
+    let backup = |region: &str| {
+        let body = json!({"TableName": "bk_src", "BackupName": format!("b-{region}")});
+        let made = run_in(&db, region, Operation::CreateBackup, body).unwrap();
+        let arn = made["BackupDetails"]["BackupArn"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let body = json!({"BackupArn": arn});
+        let described = run_in(&db, region, Operation::DescribeBackup, body).unwrap();
+        let source = &described["BackupDescription"]["SourceTableDetails"];
+        (arn, source["TableArn"].clone(), source["TableId"].clone())
+    };
+    let (arn, source_arn, source_id) = backup("eu-west-1");
+    assert!(
+        arn.starts_with(&format!("{}/backup/", arn_in("eu-west-1"))),
+        "{arn}"
+    );
+    assert_eq!(source_arn, arn_in("eu-west-1"));
+    assert_eq!(source_id, replica_id);
+    let (arn, source_arn, source_id) = backup("us-east-1");
+    assert!(arn.starts_with(&arn_in("us-east-1")), "{arn}");
+    assert_eq!(source_arn, arn_in("us-east-1"));
+    assert_ne!(source_id, replica_id);
+
+    crate::test_support::enable_recovery(&db, "bk_src");
+    let body = json!({"TableArn": arn_in("eu-west-1"), "S3Bucket": "bk"});
+    let export = run_in(&db, "eu-west-1", Operation::ExportTableToPointInTime, body).unwrap()
+        ["ExportDescription"]
+        .take();
+    assert_eq!(export["TableArn"], arn_in("eu-west-1"));
+    assert_eq!(export["TableId"], replica_id);
+    let export_arn = export["ExportArn"].as_str().unwrap();
+    assert!(export_arn.starts_with(&format!("{}/export/", arn_in("eu-west-1"))));
+}

@@ -32,7 +32,9 @@ pub fn execute(
         .catalog()
         .get_in(&name, &context.region)
         .ok_or_else(|| crate::backups::table_not_found(&name))?;
-    let backup = db.create_backup(&table, &input.backup_name.unwrap_or_default())?;
+    // A backup made in a replica's Region is that replica's.
+    let source = table.as_replica_in(&context.region);
+    let backup = db.create_backup(&source, &input.backup_name.unwrap_or_default())?;
     let mut response = Map::new();
     // DynamoDB answers CREATING; the copy here is complete already, and
     // DescribeBackup says AVAILABLE.

@@ -208,14 +208,17 @@ pub fn execute(db: &Database, body: &[u8]) -> Result<Vec<u8>, DynamoError> {
         ));
     }
     let id = exports::new_job_id(now);
+    // An export of a replica (its ARN names its Region) is that replica's.
+    let region = arn.split(':').nth(3).unwrap_or_default();
+    let source = table.as_replica_in(region);
     let export = ExportMeta {
-        arn: format!("{}/export/{id}", table.arn()),
+        arn: format!("{}/export/{id}", source.arn()),
         id,
         status: exports::IN_PROGRESS.into(),
         table_name: table.name.clone(),
         table_storage_id: table.id,
-        table_arn: table.arn(),
-        table_id: table.uuid.clone(),
+        table_arn: source.arn(),
+        table_id: source.uuid.clone(),
         start_time: now,
         end_time: None,
         export_time: at,
