@@ -35,6 +35,29 @@ fn limits() -> ThroughputLimits {
     ThroughputLimits::new(true)
 }
 
+/// The table's own buckets (not a Region's), as most tests drive them.
+impl ThroughputLimits {
+    fn admit_shared(
+        &self,
+        table: &TableMeta,
+        index: Option<&IndexMeta>,
+        direction: Direction,
+        at: Instant,
+    ) -> Result<(), Throttled> {
+        self.admit_at(table, index, direction, Scope::SHARED, at)
+    }
+
+    fn charge_shared(
+        &self,
+        table: &TableMeta,
+        consumed: &Consumed,
+        direction: Direction,
+        at: Instant,
+    ) {
+        self.charge_at(table, consumed, direction, Scope::SHARED, at)
+    }
+}
+
 #[test]
 fn each_region_reads_a_global_table_under_its_own_capacity() {
     let mut table = with_global_index(provisioned_table(100, 5), "g", 100, 5);
@@ -103,28 +126,22 @@ fn a_new_bucket_holds_one_second_of_capacity() {
     let limits = limits();
     let t0 = Instant::now();
     assert!(limits
-        .admit_at(&table, None, Direction::Read, Scope::SHARED, t0)
+        .admit_shared(&table, None, Direction::Read, t0)
         .is_ok());
-    limits.charge_at(
-        &table,
-        &Consumed::read(2.0),
-        Direction::Read,
-        Scope::SHARED,
-        t0,
-    );
+    limits.charge_shared(&table, &Consumed::read(2.0), Direction::Read, t0);
     let refused = limits
-        .admit_at(&table, None, Direction::Read, Scope::SHARED, t0)
+        .admit_shared(&table, None, Direction::Read, t0)
         .unwrap_err();
     assert_eq!(refused.reason(), "TableReadProvisionedThroughputExceeded");
     assert_eq!(refused.resource, table.arn());
     // Reads and writes have buckets of their own.
     assert!(limits
-        .admit_at(&table, None, Direction::Write, Scope::SHARED, t0)
+        .admit_shared(&table, None, Direction::Write, t0)
         .is_ok());
     // Half a second at 2 units a second pays the deficit back.
     let later = t0 + Duration::from_millis(501);
     assert!(limits
-        .admit_at(&table, None, Direction::Read, Scope::SHARED, later)
+        .admit_shared(&table, None, Direction::Read, later)
         .is_ok());
 }
 
@@ -134,29 +151,17 @@ fn unused_capacity_accumulates_up_to_five_minutes() {
     let limits = limits();
     let t0 = Instant::now();
     assert!(limits
-        .admit_at(&table, None, Direction::Read, Scope::SHARED, t0)
+        .admit_shared(&table, None, Direction::Read, t0)
         .is_ok());
     // An hour idle keeps only 300 s of capacity: 3,000 units.
     let later = t0 + Duration::from_secs(3600);
-    limits.charge_at(
-        &table,
-        &Consumed::read(2999.0),
-        Direction::Read,
-        Scope::SHARED,
-        later,
-    );
+    limits.charge_shared(&table, &Consumed::read(2999.0), Direction::Read, later);
     assert!(limits
-        .admit_at(&table, None, Direction::Read, Scope::SHARED, later)
+        .admit_shared(&table, None, Direction::Read, later)
         .is_ok());
-    limits.charge_at(
-        &table,
-        &Consumed::read(1.0),
-        Direction::Read,
-        Scope::SHARED,
-        later,
-    );
+    limits.charge_shared(&table, &Consumed::read(1.0), Direction::Read, later);
     assert!(limits
-        .admit_at(&table, None, Direction::Read, Scope::SHARED, later)
+        .admit_shared(&table, None, Direction::Read, later)
         .is_err());
 }
 
@@ -166,31 +171,18 @@ fn one_large_request_runs_and_holds_back_the_next_ones() {
     let limits = limits();
     let t0 = Instant::now();
     assert!(limits
-        .admit_at(&table, None, Direction::Read, Scope::SHARED, t0)
+        .admit_shared(&table, None, Direction::Read, t0)
         .is_ok());
-    limits.charge_at(
-        &table,
-        &Consumed::read(10.0),
-        Direction::Read,
-        Scope::SHARED,
-        t0,
-    );
+    limits.charge_shared(&table, &Consumed::read(10.0), Direction::Read, t0);
     // 9 units of deficit at 1 unit a second.
     assert!(limits
-        .admit_at(
-            &table,
-            None,
-            Direction::Read,
-            Scope::SHARED,
-            t0 + Duration::from_secs(8)
-        )
+        .admit_shared(&table, None, Direction::Read, t0 + Duration::from_secs(8))
         .is_err());
     assert!(limits
-        .admit_at(
+        .admit_shared(
             &table,
             None,
             Direction::Read,
-            Scope::SHARED,
             t0 + Duration::from_millis(9001)
         )
         .is_ok());
@@ -203,7 +195,7 @@ fn a_global_index_short_of_write_capacity_throttles_its_table() {
     let limits = limits();
     let t0 = Instant::now();
     assert!(limits
-        .admit_at(&table, None, Direction::Write, Scope::SHARED, t0)
+        .admit_shared(&table, None, Direction::Write, t0)
         .is_ok());
     let consumed = Consumed::write(1.0).with_indexes(
         &[IndexUnits {
@@ -214,13 +206,13 @@ fn a_global_index_short_of_write_capacity_throttles_its_table() {
         }],
         false,
     );
-    limits.charge_at(&table, &consumed, Direction::Write, Scope::SHARED, t0);
+    limits.charge_shared(&table, &consumed, Direction::Write, t0);
     // The table has 4 units left; the index is 2 short.
     assert!(limits
-        .admit_at(&table, None, Direction::Write, Scope::SHARED, t0)
+        .admit_shared(&table, None, Direction::Write, t0)
         .is_ok());
     let refused = limits
-        .admit_at(&table, Some(&index), Direction::Write, Scope::SHARED, t0)
+        .admit_shared(&table, Some(&index), Direction::Write, t0)
         .unwrap_err();
     assert_eq!(refused.reason(), "IndexWriteProvisionedThroughputExceeded");
     assert_eq!(refused.resource, index.arn(&table));
@@ -230,7 +222,7 @@ fn a_global_index_short_of_write_capacity_throttles_its_table() {
     );
     // Reads of the index have a bucket of their own.
     assert!(limits
-        .admit_at(&table, Some(&index), Direction::Read, Scope::SHARED, t0)
+        .admit_shared(&table, Some(&index), Direction::Read, t0)
         .is_ok());
 }
 
@@ -248,9 +240,9 @@ fn local_index_units_come_out_of_the_table() {
         }],
         true,
     );
-    limits.charge_at(&table, &consumed, Direction::Read, Scope::SHARED, t0);
+    limits.charge_shared(&table, &consumed, Direction::Read, t0);
     assert!(limits
-        .admit_at(&table, None, Direction::Read, Scope::SHARED, t0)
+        .admit_shared(&table, None, Direction::Read, t0)
         .is_err());
 }
 
@@ -260,27 +252,15 @@ fn on_demand_tables_are_limited_only_by_a_maximum() {
     table.billing_mode = BillingMode::PayPerRequest;
     let limits = limits();
     let t0 = Instant::now();
-    limits.charge_at(
-        &table,
-        &Consumed::read(1_000_000.0),
-        Direction::Read,
-        Scope::SHARED,
-        t0,
-    );
+    limits.charge_shared(&table, &Consumed::read(1_000_000.0), Direction::Read, t0);
     assert!(limits
-        .admit_at(&table, None, Direction::Read, Scope::SHARED, t0)
+        .admit_shared(&table, None, Direction::Read, t0)
         .is_ok());
 
     table.on_demand.max_read_request_units = 4;
-    limits.charge_at(
-        &table,
-        &Consumed::read(5.0),
-        Direction::Read,
-        Scope::SHARED,
-        t0,
-    );
+    limits.charge_shared(&table, &Consumed::read(5.0), Direction::Read, t0);
     let refused = limits
-        .admit_at(&table, None, Direction::Read, Scope::SHARED, t0)
+        .admit_shared(&table, None, Direction::Read, t0)
         .unwrap_err();
     assert_eq!(refused.reason(), "TableReadMaxOnDemandThroughputExceeded");
     let error = refused.error();
