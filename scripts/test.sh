@@ -47,12 +47,17 @@ phase() { echo "== $1 (at ${SECONDS}s)"; }
 phase "Rust tests"
 cargo test --workspace
 
+# Every later phase selects its tests with --workspace --test NAME, not
+# -p PACKAGE: a package on its own resolves other features of its
+# dependencies, and rebuilt tokio, hyper, the AWS SDK and every test binary
+# (two minutes of CI's time) where the first phase's builds serve as they are.
+
 # The read caches change how fast reads are, never what they return: the
 # differential tests run again with both on, against the same DynamoDB Local
 # (with two thirds of the requests, to stay within CI's time).
 phase "differential tests with the read caches on"
 DYNALITH_TEST_SERVE_ARGS="--item-cache-mb 64 --query-cache-mb 64" DYNALITH_DIFF_COUNT=2000 \
-  cargo test -p dynalith \
+  cargo test --workspace \
   --test differential_query --test differential_batches --test differential_expressions \
   --test differential_transactions --test differential_partiql --test differential_streams \
   --test differential_legacy
@@ -72,7 +77,7 @@ done
 # keeps data by default. The differential tests send fewer requests this
 # time, to stay within CI's time.
 phase "the embedded engine on disk"
-DYNALITH_TEST_ON_DISK=1 DYNALITH_DIFF_COUNT=500 cargo test -p dynalith "${INTEGRATION_TESTS[@]}"
+DYNALITH_TEST_ON_DISK=1 DYNALITH_DIFF_COUNT=500 cargo test --workspace "${INTEGRATION_TESTS[@]}"
 
 # The PostgreSQL engine: the storage conformance suite, then the Rust
 # integration tests again with each test server's data in PostgreSQL (a
@@ -90,11 +95,9 @@ if [[ -z "${DYNALITH_TEST_POSTGRES:-}" ]]; then
   # The CA of its TLS certificate (tests/postgres_tls.rs).
   export DYNALITH_TEST_POSTGRES_CA="$PG_DIR/ca.crt"
 fi
-# --workspace, not -p dynalith-storage: a package on its own resolves other
-# features of its dependencies and would rebuild them.
 DYNALITH_TEST_POSTGRES="$DYNALITH_TEST_POSTGRES" cargo test --workspace --test conformance
 DYNALITH_TEST_POSTGRES="$DYNALITH_TEST_POSTGRES" DYNALITH_DIFF_COUNT=500 \
-  cargo test -p dynalith "${INTEGRATION_TESTS[@]}"
+  cargo test --workspace "${INTEGRATION_TESTS[@]}"
 stop_postgres
 
 phase "client tests (JavaScript, boto3, AWS CLI)"
