@@ -230,7 +230,7 @@ pub fn key_schema(schema: &KeySchema) -> Value {
     hash.chain(range).collect::<Vec<_>>().into()
 }
 
-fn throughput_description(throughput: &Throughput) -> Value {
+pub(crate) fn throughput_description(throughput: &Throughput) -> Value {
     let mut out = Map::new();
     if let Some(t) = throughput.last_increase {
         out.insert("LastIncreaseDateTime".into(), t.into());

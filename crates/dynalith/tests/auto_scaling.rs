@@ -606,7 +606,7 @@ async fn provisioned_capacity_follows_consumption() {
 async fn a_provisioned_table_whose_writes_auto_scale_takes_replicas() {
     use aws_sdk_dynamodb::types::{
         CreateReplicationGroupMemberAction, ProvisionedThroughputOverride,
-        ReplicaGlobalSecondaryIndex, ReplicationGroupUpdate,
+        ReplicaGlobalSecondaryIndex, ReplicationGroupUpdate, UpdateReplicationGroupMemberAction,
     };
     let server = Server::start();
     let client = server.client();
@@ -713,6 +713,43 @@ async fn a_provisioned_table_whose_writes_auto_scale_takes_replicas() {
         read_units(&described),
         ((Some(5), Some(5)), (Some(5), Some(5)))
     );
+    // Raised in eu-west-1, the replica's read capacity has risen there and
+    // nowhere else: each Region's ProvisionedThroughput dates its own
+    // changes.
+    client
+        .update_table()
+        .table_name(&table)
+        .replica_updates(
+            ReplicationGroupUpdate::builder()
+                .update(
+                    UpdateReplicationGroupMemberAction::builder()
+                        .region_name("eu-west-1")
+                        .provisioned_throughput_override(
+                            ProvisionedThroughputOverride::builder()
+                                .read_capacity_units(9)
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                )
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let last_increase = |described: &TableDescription| {
+        let throughput = described.provisioned_throughput().unwrap();
+        let index = described.global_secondary_indexes()[0].provisioned_throughput();
+        (
+            throughput.last_increase_date_time().is_some(),
+            index.unwrap().last_increase_date_time().is_some(),
+        )
+    };
+    let replica_view = described_table(&in_replica, &table).await;
+    assert_eq!(read_units(&replica_view).0, (Some(9), Some(5)));
+    assert_eq!(last_increase(&replica_view), (true, false));
+    let described = described_table(&client, &table).await;
+    assert_eq!(last_increase(&described), (false, false));
     // Every Region reports the settings (one copy, one capacity).
     let scaling = describe(&client, &table).await;
     let regions: Vec<_> = scaling
@@ -890,7 +927,16 @@ async fn each_regions_reads_scale_under_settings_of_their_own() {
         Some(20)
     );
 
-    // Each Region's settings, capacity and TableId survive a restart.
+    // The rise is dated in eu-west-1 alone.
+    let last_increase = |described: &TableDescription| {
+        (described.provisioned_throughput()).and_then(|t| t.last_increase_date_time().cloned())
+    };
+    let risen = last_increase(&described_table(&in_replica, &table).await);
+    assert!(risen.is_some());
+    assert_eq!(last_increase(&described), None);
+
+    // Each Region's settings, capacity, TableId and capacity changes
+    // survive a restart.
     let replica_id = described_table(&in_replica, &table).await.table_id;
     assert!(server.terminate().success(), "clean shutdown on SIGTERM");
     let server = Server::start_durable_with(dir.path(), &flags);
@@ -908,5 +954,6 @@ async fn each_regions_reads_scale_under_settings_of_their_own() {
     let replica_view = described_table(&in_replica, &table).await;
     assert_eq!(replica_view.table_id, replica_id);
     assert_ne!(replica_view.table_id, described.table_id);
+    assert_eq!(last_increase(&replica_view), risen);
     assert_eq!(provisioned(&in_replica, &table, None).await.0, 20);
 }

@@ -239,9 +239,11 @@ impl Database {
         }
         let mut changed = (*current).clone();
         changed.record_warm_throughput();
-        if !changed.scale_in(region, index, direction, units, crate::now_epoch_seconds()) {
+        let now = crate::now_epoch_seconds();
+        if !changed.scale_in(region, index, direction, units, now) {
             return Ok(());
         }
+        changed.record_capacity_changes(&current, now);
         self.save_table(&changed)?;
         self.catalog().publish(changed);
         Ok(())
@@ -280,8 +282,10 @@ impl Database {
             return Ok(None);
         };
         if moved != provisioned {
+            let now = crate::now_epoch_seconds();
             changed.record_warm_throughput();
-            changed.scale_in(region, index, direction, moved, crate::now_epoch_seconds());
+            changed.scale_in(region, index, direction, moved, now);
+            changed.record_capacity_changes(&current, now);
         }
         self.save_table(&changed)?;
         self.catalog().publish(changed);

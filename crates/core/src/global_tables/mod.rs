@@ -21,8 +21,12 @@
 //! published probe logs of 2026-10); where none was recorded the text is
 //! ours and says what is wrong.
 
+mod capacity_changes;
+
+pub use capacity_changes::CapacityChanges;
+
 use crate::auto_scaling::regions::ReplicaReadScaling;
-use crate::catalog::{BillingMode, IndexKind, OnDemandThroughput, TableMeta};
+use crate::catalog::{BillingMode, IndexKind, OnDemandThroughput, TableMeta, Throughput};
 use dynalith_model::{DynamoError, ErrorKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -100,6 +104,10 @@ pub struct ReplicaMeta {
     /// `TableMeta::own_region_overrides`, whose Region uses the table's.
     #[serde(default, skip_serializing_if = "ReplicaReadScaling::is_empty")]
     pub read_scaling: ReplicaReadScaling,
+    /// When the Region's provisioned capacities last rose and fell
+    /// (`capacity_changes`); none until one moves.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capacity_changes: Vec<CapacityChanges>,
 }
 
 impl ReplicaMeta {
@@ -114,6 +122,7 @@ impl ReplicaMeta {
             read_capacity_units: None,
             index_read_capacity_units: Vec::new(),
             read_scaling: ReplicaReadScaling::default(),
+            capacity_changes: Vec::new(),
         }
     }
 
@@ -234,6 +243,7 @@ impl TableMeta {
             {
                 index.auto_scaling.read = scaling.indexes.remove(&index.name);
             }
+            self.take_capacity_changes_of(&mut replica);
             self.region = replica.region.clone();
             self.own_region_overrides = Some(replica);
         }
@@ -344,9 +354,14 @@ fn show_read_capacity_in(d: &mut Map<String, Value>, table: &TableMeta, local: &
             overrides.and_then(|replica| replica.read_override(table.billing_mode, index));
         match table.billing_mode {
             BillingMode::Provisioned => {
-                if let Some(Value::Object(throughput)) = entry.get_mut("ProvisionedThroughput") {
-                    let units = overridden.unwrap_or(units);
-                    throughput.insert("ReadCapacityUnits".into(), units.into());
+                if let Some(shown) = entry.get_mut("ProvisionedThroughput") {
+                    let write = shown.get("WriteCapacityUnits").and_then(Value::as_i64);
+                    let throughput = Throughput {
+                        read_capacity_units: overridden.unwrap_or(units),
+                        write_capacity_units: write.unwrap_or_default(),
+                        ..table.capacity_changes_in(local, index)
+                    };
+                    *shown = crate::describe::throughput_description(&throughput);
                 }
             }
             BillingMode::PayPerRequest => {

@@ -153,6 +153,7 @@ pub fn execute(
     for (region, index, direction, units) in &moves {
         table.scale_in(region, index.as_deref(), *direction, *units, now);
     }
+    table.record_capacity_changes(&current, now);
     db.save_table(&table)?;
     let scales = table.scales();
     let status = if moves.is_empty() {

@@ -334,6 +334,7 @@ fn change_target<R>(
         table.record_warm_throughput();
         let now = crate::now_epoch_seconds();
         table.scale_in(region, index, capacity.direction, units, now);
+        table.record_capacity_changes(&current, now);
     }
     db.save_table(&table)?;
     let scales = table.scales();
