@@ -38,6 +38,16 @@ pub fn table_not_found(name: &str) -> DynamoError {
     DynamoError::new(ErrorKind::TableNotFound, format!("Table not found: {name}"))
 }
 
+impl BackupMeta {
+    /// Whether a request signed for `region` finds the backup. A backup is
+    /// a resource of the Region it was made in (its ARN's); one of a
+    /// table that answers in every Region (`TableMeta::answers_in`: not
+    /// yet global) is found in every Region, as that table is.
+    pub fn kept_in(&self, region: &str) -> bool {
+        !self.source.region_bound || self.source.region == region
+    }
+}
+
 pub fn backup_not_found(arn: &str) -> DynamoError {
     DynamoError::new(
         ErrorKind::BackupNotFound,
@@ -145,7 +155,8 @@ impl Database {
         Ok(backups)
     }
 
-    pub(crate) fn backup(&self, arn: &str) -> Result<BackupMeta, DynamoError> {
+    /// The backup `arn` as a request signed for `region` finds it.
+    pub(crate) fn backup(&self, arn: &str, region: &str) -> Result<BackupMeta, DynamoError> {
         // What names no backup at all (a table's ARN, say) is DynamoDB's
         // "Invalid Backup ARN"; a backup's that is not kept, not found.
         let resource = arn.splitn(6, ':').collect::<Vec<_>>();
@@ -161,7 +172,7 @@ impl Database {
         }
         self.backups()?
             .into_iter()
-            .find(|b| b.arn == arn)
+            .find(|b| b.arn == arn && b.kept_in(region))
             .ok_or_else(|| backup_not_found(arn))
     }
 

@@ -566,6 +566,82 @@ async fn backups_survive_a_restart_and_the_deletion_of_their_table() {
 }
 
 /// Seconds since the epoch, as the SDK's timestamps take them.
+#[tokio::test]
+async fn a_global_tables_backups_are_of_the_region_they_were_made_in() {
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("regional_backups");
+    create_indexed_table(&client, &table).await;
+    put(&client, &table, "a", 1).await;
+    client
+        .update_table()
+        .table_name(&table)
+        .replica_updates(common::create_replica("eu-west-1"))
+        .send()
+        .await
+        .unwrap();
+    let in_replica = common::signed_client(&server.endpoint, "eu-west-1", "AKIDTEST", "secret");
+    let made = in_replica
+        .create_backup()
+        .table_name(&table)
+        .backup_name("in-eu-west-1")
+        .send()
+        .await
+        .unwrap();
+    let arn = made.backup_details().unwrap().backup_arn().to_string();
+    assert!(arn.contains(":eu-west-1:"), "{arn}");
+
+    let listed = |client: Client| {
+        let table = table.clone();
+        async move {
+            let list = client
+                .list_backups()
+                .table_name(table)
+                .send()
+                .await
+                .unwrap();
+            (list.backup_summaries().iter())
+                .filter_map(|b| b.backup_arn().map(str::to_string))
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(listed(in_replica.clone()).await, [arn.clone()]);
+    assert!(listed(client.clone()).await.is_empty());
+    let e = client
+        .describe_backup()
+        .backup_arn(&arn)
+        .send()
+        .await
+        .expect_err("another Region's backup");
+    assert_eq!(error_code(&e), "BackupNotFoundException");
+    let e = client
+        .restore_table_from_backup()
+        .backup_arn(&arn)
+        .target_table_name(format!("{table}_copy"))
+        .send()
+        .await
+        .expect_err("another Region's backup");
+    assert_eq!(error_code(&e), "BackupNotFoundException");
+
+    // Restored in its Region, it holds the item.
+    let copy = format!("{table}_copy");
+    in_replica
+        .restore_table_from_backup()
+        .backup_arn(&arn)
+        .target_table_name(&copy)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(keys(&in_replica, &copy).await.len(), 1);
+    in_replica
+        .delete_backup()
+        .backup_arn(&arn)
+        .send()
+        .await
+        .unwrap();
+    assert!(listed(in_replica).await.is_empty());
+}
+
 fn now() -> f64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -734,10 +734,38 @@ fn backups_and_exports_made_in_a_replicas_region_are_that_replicas() {
     );
     assert_eq!(source_arn, arn_in("eu-west-1"));
     assert_eq!(source_id, replica_id);
+    let replica_backup = arn;
     let (arn, source_arn, source_id) = backup("us-east-1");
     assert!(arn.starts_with(&arn_in("us-east-1")), "{arn}");
     assert_eq!(source_arn, arn_in("us-east-1"));
     assert_ne!(source_id, replica_id);
+
+    // Each is a backup of its Region: listed and found there alone.
+    let listed = |region: &str| {
+        let body = json!({"TableName": "bk_src"});
+        let list = run_in(&db, region, Operation::ListBackups, body).unwrap();
+        (list["BackupSummaries"].as_array().unwrap().iter())
+            .map(|b| b["BackupArn"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(listed("eu-west-1"), [replica_backup.clone()]);
+    assert_eq!(listed("us-east-1"), [arn.clone()]);
+    for operation in [Operation::DescribeBackup, Operation::DeleteBackup] {
+        let body = json!({"BackupArn": replica_backup});
+        let error = run_in(&db, "us-east-1", operation, body).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::BackupNotFound, "{error:?}");
+    }
+    let body = json!({"BackupArn": replica_backup, "TargetTableName": "bk_copy"});
+    let error = run_in(&db, "us-east-1", Operation::RestoreTableFromBackup, body).unwrap_err();
+    assert_eq!(error.kind, ErrorKind::BackupNotFound, "{error:?}");
+    // A backup of a table not yet global is found in every Region, as
+    // the table is.
+    create_table(&db, "bk_regional");
+    let body = json!({"TableName": "bk_regional", "BackupName": "regional"});
+    run_in(&db, "us-east-1", Operation::CreateBackup, body).unwrap();
+    let body = json!({"TableName": "bk_regional"});
+    let list = run_in(&db, "eu-west-1", Operation::ListBackups, body).unwrap();
+    assert_eq!(list["BackupSummaries"].as_array().unwrap().len(), 1);
 
     crate::test_support::enable_recovery(&db, "bk_src");
     let body = json!({"TableArn": arn_in("eu-west-1"), "S3Bucket": "bk"});

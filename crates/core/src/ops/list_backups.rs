@@ -1,4 +1,5 @@
-//! ListBackups: the backups kept, oldest first, by table, creation time
+//! ListBackups: the backups kept in the caller's Region (`BackupMeta::kept_in`),
+//! oldest first, by table, creation time
 //! and type, paged by ARN.
 
 use crate::validate::Violations;
@@ -67,6 +68,7 @@ pub fn execute(
         .backups()?
         .into_iter()
         .filter(|_| user)
+        .filter(|b| b.kept_in(&context.region))
         .filter(|b| table_name.is_none_or(|t| b.source.name == t))
         // The lower bound is inclusive, the upper one exclusive; a bound
         // that is a backup's own creation time, as a client read it, names

@@ -367,9 +367,9 @@ pub(crate) fn execute(
         Operation::BatchExecuteStatement => batch_execute_statement::execute(db, body, context),
         Operation::ExecuteTransaction => execute_transaction::execute(db, body, context),
         Operation::CreateBackup => create_backup::execute(db, body, context),
-        Operation::DescribeBackup => describe_backup::execute(db, body),
+        Operation::DescribeBackup => describe_backup::execute(db, body, context),
         Operation::ListBackups => list_backups::execute(db, body, context),
-        Operation::DeleteBackup => delete_backup::execute(db, body),
+        Operation::DeleteBackup => delete_backup::execute(db, body, context),
         Operation::RestoreTableFromBackup => restore_table_from_backup::execute(db, body, context),
         Operation::DescribeContinuousBackups => {
             describe_continuous_backups::execute(db, body, context)

@@ -34,7 +34,7 @@ pub fn execute(
     let arn = input.backup_arn.clone().unwrap_or_default();
 
     let _changes = db.catalog().lock_changes();
-    let backup = db.backup(&arn)?;
+    let backup = db.backup(&arn, &context.region)?;
     let source = Source {
         table: &backup.source,
         backup_arn: Some(backup.arn.clone()),
