@@ -605,7 +605,7 @@ async fn a_global_tables_backups_are_of_the_region_they_were_made_in() {
                 .collect::<Vec<_>>()
         }
     };
-    assert_eq!(listed(in_replica.clone()).await, [arn.clone()]);
+    assert_eq!(listed(in_replica.clone()).await, [arn.as_str()]);
     assert!(listed(client.clone()).await.is_empty());
     let e = client
         .describe_backup()

@@ -748,8 +748,8 @@ fn backups_and_exports_made_in_a_replicas_region_are_that_replicas() {
             .map(|b| b["BackupArn"].as_str().unwrap().to_string())
             .collect::<Vec<_>>()
     };
-    assert_eq!(listed("eu-west-1"), [replica_backup.clone()]);
-    assert_eq!(listed("us-east-1"), [arn.clone()]);
+    assert_eq!(listed("eu-west-1"), [replica_backup.as_str()]);
+    assert_eq!(listed("us-east-1"), [arn.as_str()]);
     for operation in [Operation::DescribeBackup, Operation::DeleteBackup] {
         let body = json!({"BackupArn": replica_backup});
         let error = run_in(&db, "us-east-1", operation, body).unwrap_err();
