@@ -787,6 +787,11 @@ async fn a_provisioned_table_whose_writes_auto_scale_takes_replicas() {
     assert!(described.replicas()[0]
         .global_secondary_indexes()
         .is_empty());
+    // Each Region still dates its own changes from when it was provisioned.
+    assert_eq!(last_increase(&described), (false, false));
+    let replica_view = described_table(&in_replica, &table).await;
+    assert_eq!(read_units(&replica_view).0, (Some(0), Some(0)));
+    assert_eq!(last_increase(&replica_view), (true, false));
     assert!(all_disabled_in_each_region(
         &describe(&client, &table).await
     ));

@@ -352,27 +352,30 @@ fn show_read_capacity_in(d: &mut Map<String, Value>, table: &TableMeta, local: &
                 mut ceiling: OnDemandThroughput| {
         let overridden =
             overrides.and_then(|replica| replica.read_override(table.billing_mode, index));
-        match table.billing_mode {
-            BillingMode::Provisioned => {
-                if let Some(shown) = entry.get_mut("ProvisionedThroughput") {
-                    let write = shown.get("WriteCapacityUnits").and_then(Value::as_i64);
-                    let throughput = Throughput {
-                        read_capacity_units: overridden.unwrap_or(units),
-                        write_capacity_units: write.unwrap_or_default(),
-                        ..table.capacity_changes_in(local, index)
-                    };
-                    *shown = crate::describe::throughput_description(&throughput);
-                }
+        let provisioned = table.billing_mode == BillingMode::Provisioned;
+        // An on-demand table's ProvisionedThroughput (zeros) still dates
+        // the Region's changes from when it was provisioned.
+        if let Some(shown) = entry.get_mut("ProvisionedThroughput") {
+            let write = shown.get("WriteCapacityUnits").and_then(Value::as_i64);
+            let read = match overridden {
+                Some(overridden) if provisioned => overridden,
+                _ => units,
+            };
+            let throughput = Throughput {
+                read_capacity_units: read,
+                write_capacity_units: write.unwrap_or_default(),
+                ..table.capacity_changes_in(local, index)
+            };
+            *shown = crate::describe::throughput_description(&throughput);
+        }
+        if !provisioned {
+            if let Some(units) = overridden {
+                ceiling.max_read_request_units = units;
             }
-            BillingMode::PayPerRequest => {
-                if let Some(units) = overridden {
-                    ceiling.max_read_request_units = units;
-                }
-                match crate::describe::on_demand(&ceiling) {
-                    Some(shown) => entry.insert("OnDemandThroughput".into(), shown),
-                    None => entry.remove("OnDemandThroughput"),
-                };
-            }
+            match crate::describe::on_demand(&ceiling) {
+                Some(shown) => entry.insert("OnDemandThroughput".into(), shown),
+                None => entry.remove("OnDemandThroughput"),
+            };
         }
     };
     show(
