@@ -123,6 +123,23 @@ impl BillingMode {
     }
 }
 
+/// Decreases of a provisioned capacity any time of a UTC day; each one
+/// more needs an hour since the last (`Throughput::check_decrease`).
+const FREE_DECREASES_PER_DAY: i64 = 4;
+const DECREASE_SPACING_SECS: f64 = 3600.0;
+
+/// A time as DynamoDB's decrease limit spells it: "Monday, February 13,
+/// 2023 at 10:25:39 AM Coordinated Universal Time".
+fn spoken_utc(epoch_seconds: f64) -> String {
+    let format = time::macros::format_description!(
+        "[weekday repr:long], [month repr:long] [day padding:none], [year] at [hour repr:12 padding:none]:[minute]:[second] [period]"
+    );
+    time::OffsetDateTime::from_unix_timestamp(epoch_seconds.floor() as i64)
+        .ok()
+        .and_then(|t| t.format(&format).ok())
+        .map_or_else(String::new, |t| format!("{t} Coordinated Universal Time"))
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Throughput {
     pub read_capacity_units: i64,
@@ -145,6 +162,33 @@ impl Throughput {
         }
         self.read_capacity_units = read;
         self.write_capacity_units = write;
+    }
+
+    /// Refuses, as DynamoDB does, a change to `read` and `write` units that
+    /// decreases either once the day's first four decreases are spent and
+    /// the last came less than an hour ago (its quota: four at any time
+    /// of a UTC day, then one for each hour without a decrease, 27 at
+    /// most). The message is DynamoDB's as recorded in 2019 and 2023.
+    pub fn check_decrease(&self, read: i64, write: i64, now: f64) -> Result<(), DynamoError> {
+        let decreasing = read < self.read_capacity_units || write < self.write_capacity_units;
+        let today = self.decreases_on(now);
+        let last = match self.last_decrease {
+            Some(last) if decreasing && today >= FREE_DECREASES_PER_DAY => last,
+            _ => return Ok(()),
+        };
+        let next = last + DECREASE_SPACING_SECS;
+        if now >= next {
+            return Ok(());
+        }
+        Err(DynamoError::new(
+            dynalith_model::ErrorKind::LimitExceeded,
+            format!(
+                "Subscriber limit exceeded: Provisioned throughput decreases are limited within a given UTC day. After the first {FREE_DECREASES_PER_DAY} decreases, each subsequent decrease in the same UTC day can be performed at most once every {} seconds. Number of decreases today: {today}. Last decrease at {}. Next decrease can be made at {}",
+                DECREASE_SPACING_SECS as i64,
+                spoken_utc(last),
+                spoken_utc(next)
+            ),
+        ))
     }
 
     /// NumberOfDecreasesToday as of `now`: the count starts again at 00:00
@@ -685,5 +729,44 @@ mod tests {
         t.change_to(7, 7, midnight + 50.0);
         assert_eq!(t.decreases_on(midnight + 50.0), 1);
         assert_eq!(t.last_increase, Some(midnight + 50.0));
+    }
+
+    #[test]
+    fn a_fifth_decrease_waits_an_hour_after_the_last() {
+        // 2023-02-13 00:00 UTC, and 10:25:39 that day.
+        let midnight = 19_401.0 * DAY;
+        let morning = midnight + 37_539.0;
+        let mut t = Throughput {
+            read_capacity_units: 10,
+            write_capacity_units: 10,
+            ..Default::default()
+        };
+        for units in (6..10).rev() {
+            t.check_decrease(units, units, morning)
+                .expect("four at any time");
+            t.change_to(units, units, morning);
+        }
+        // A fifth, of either capacity, is DynamoDB's LimitExceededException
+        // (its words as recorded in 2023) until an hour has passed.
+        for (read, write) in [(5, 6), (6, 5)] {
+            let e = t.check_decrease(read, write, morning + 60.0).unwrap_err();
+            assert_eq!(e.kind, dynalith_model::ErrorKind::LimitExceeded);
+            assert_eq!(
+                e.message,
+                "Subscriber limit exceeded: Provisioned throughput decreases are limited within a given UTC day. After the first 4 decreases, each subsequent decrease in the same UTC day can be performed at most once every 3600 seconds. Number of decreases today: 4. Last decrease at Monday, February 13, 2023 at 10:25:39 AM Coordinated Universal Time. Next decrease can be made at Monday, February 13, 2023 at 11:25:39 AM Coordinated Universal Time"
+            );
+        }
+        // An increase, or a change that lowers nothing, is not a decrease.
+        t.check_decrease(7, 6, morning + 60.0).unwrap();
+        t.check_decrease(6, 6, morning + 60.0).unwrap();
+        // An hour after the last, one more; then an hour after that one.
+        t.check_decrease(5, 6, morning + 3_600.0).unwrap();
+        t.change_to(5, 6, morning + 3_600.0);
+        assert!(t.check_decrease(4, 6, morning + 7_199.0).is_err());
+        t.check_decrease(4, 6, morning + 7_200.0).unwrap();
+        // A new UTC day starts with four again.
+        t.change_to(4, 6, morning + 7_200.0);
+        let next_day = midnight + DAY + 1.0;
+        t.check_decrease(3, 6, next_day).unwrap();
     }
 }

@@ -652,6 +652,23 @@ fn update_table_answers_match_the_reference_server() {
                 explained += 1;
                 continue;
             }
+            // DynamoDB allows four capacity decreases a day, then one an
+            // hour (`Throughput::check_decrease`); DynamoDB Local any
+            // number. From such a step on, the two tables' capacities
+            // differ.
+            let limited = mine.json()["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("Provisioned throughput decreases are limited"));
+            if reference.status == 200
+                && mine.error_type().ends_with("#LimitExceededException")
+                && limited
+            {
+                eprintln!(
+                    "{start} step {step}: DynamoDB Local takes a fifth decrease within the hour"
+                );
+                explained += 1;
+                break;
+            }
             assert_eq!(
                 outcome(&mine),
                 outcome(&reference),

@@ -3107,3 +3107,86 @@ async fn update_table_billing_rules_quotas_and_answers() {
     );
     assert_eq!(described(&client, &name).await.on_demand_throughput(), None);
 }
+
+#[tokio::test]
+async fn a_fifth_capacity_decrease_in_a_day_waits_an_hour() {
+    let server = Server::start();
+    let client = server.client();
+    let name = unique_table("decreases");
+    client
+        .create_table()
+        .table_name(&name)
+        .key_schema(key("pk", KeyType::Hash))
+        .attribute_definitions(attr("pk", ScalarAttributeType::S))
+        .attribute_definitions(attr("g", ScalarAttributeType::S))
+        .billing_mode(BillingMode::Provisioned)
+        .provisioned_throughput(throughput(20, 20))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("byG")
+                .key_schema(key("g", KeyType::Hash))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::KeysOnly)
+                        .build(),
+                )
+                .provisioned_throughput(throughput(20, 20))
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let table_to = |units: i64| {
+        client
+            .update_table()
+            .table_name(&name)
+            .provisioned_throughput(throughput(units, units))
+            .send()
+    };
+    let index_to = |units: i64| {
+        client
+            .update_table()
+            .table_name(&name)
+            .global_secondary_index_updates(
+                GlobalSecondaryIndexUpdate::builder()
+                    .update(
+                        UpdateGlobalSecondaryIndexAction::builder()
+                            .index_name("byG")
+                            .provisioned_throughput(throughput(units, units))
+                            .build()
+                            .unwrap(),
+                    )
+                    .build(),
+            )
+            .send()
+    };
+    // Four decreases at any time; the fifth is DynamoDB's refusal, and
+    // the table keeps its capacity.
+    for units in [19, 18, 17, 16] {
+        table_to(units).await.unwrap();
+    }
+    let refused = table_to(15)
+        .await
+        .expect_err("a fifth decrease within the hour");
+    assert_eq!(error_code(&refused), "LimitExceededException");
+    let message = error_message(&refused);
+    assert!(
+        message.starts_with("Subscriber limit exceeded: Provisioned throughput decreases are limited within a given UTC day. After the first 4 decreases, each subsequent decrease in the same UTC day can be performed at most once every 3600 seconds. Number of decreases today: 4. Last decrease at "),
+        "{message}"
+    );
+    assert!(message.contains(" Coordinated Universal Time. Next decrease can be made at "));
+    let throughput_now = described(&client, &name)
+        .await
+        .provisioned_throughput
+        .unwrap();
+    assert_eq!(throughput_now.read_capacity_units(), Some(16));
+    assert_eq!(throughput_now.number_of_decreases_today(), Some(4));
+    // An increase is not limited; the index counts its own decreases.
+    table_to(30).await.unwrap();
+    for units in [19, 18, 17, 16] {
+        index_to(units).await.unwrap();
+    }
+    let refused = index_to(15).await.expect_err("the index's fifth decrease");
+    assert_eq!(error_code(&refused), "LimitExceededException");
+}

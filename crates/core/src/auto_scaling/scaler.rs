@@ -243,6 +243,7 @@ impl Database {
         if !changed.scale_in(region, index, direction, units, now) {
             return Ok(());
         }
+        changed.check_capacity_decreases(&current, now)?;
         changed.record_capacity_changes(&current, now);
         self.save_table(&changed)?;
         self.catalog().publish(changed);
@@ -285,6 +286,7 @@ impl Database {
             let now = crate::now_epoch_seconds();
             changed.record_warm_throughput();
             changed.scale_in(region, index, direction, moved, now);
+            changed.check_capacity_decreases(&current, now)?;
             changed.record_capacity_changes(&current, now);
         }
         self.save_table(&changed)?;
@@ -530,6 +532,64 @@ mod tests {
             capacities.push(capacity);
         }
         capacities
+    }
+
+    #[test]
+    fn a_scale_in_past_the_daily_decrease_limit_fails_and_changes_nothing() {
+        use crate::test_support::run;
+        let db = crate::Database::open(std::sync::Arc::new(
+            dynalith_storage::MemoryEngine::default(),
+        ))
+        .unwrap();
+        let units = |n: i64| serde_json::json!({"ReadCapacityUnits": n, "WriteCapacityUnits": n});
+        let create = serde_json::json!({"TableName": "decreasing", "BillingMode": "PROVISIONED",
+            "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+            "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+            "ProvisionedThroughput": units(20)});
+        run(&db, crate::Operation::CreateTable, &create.to_string());
+        for n in [19, 18, 17, 16] {
+            let update =
+                serde_json::json!({"TableName": "decreasing", "ProvisionedThroughput": units(n)});
+            run(&db, crate::Operation::UpdateTable, &update.to_string());
+        }
+        let table = db.catalog().require("decreasing").unwrap();
+        let target = target(1, 100, 50.0);
+        let capacity = ScalingCapacity {
+            id: table.id,
+            region: &table.region,
+            index: None,
+            direction: Direction::Read,
+            target: &target,
+            provisioned: 16,
+            by_region: false,
+        };
+        let e = db.set_scaled_capacity(&table, &capacity, 8).unwrap_err();
+        assert_eq!(e.kind, dynalith_model::ErrorKind::LimitExceeded);
+        assert!(
+            e.message.contains("Number of decreases today: 4."),
+            "{}",
+            e.message
+        );
+        let after = db.catalog().require("decreasing").unwrap();
+        assert_eq!(after.throughput.read_capacity_units, 16);
+        // A scale-out is not limited.
+        db.set_scaled_capacity(&table, &capacity, 30).unwrap();
+        let after = db.catalog().require("decreasing").unwrap();
+        assert_eq!(after.throughput.read_capacity_units, 30);
+
+        // Bounds below the capacity are set; the capacity, whose move
+        // into them would be a fifth decrease within the hour, stays.
+        let bounds = serde_json::json!({"TableName": "decreasing",
+            "ProvisionedWriteCapacityAutoScalingUpdate": {"MinimumUnits": 1, "MaximumUnits": 10,
+                "ScalingPolicyUpdate": {"TargetTrackingScalingPolicyConfiguration": {"TargetValue": 50.0}}}});
+        run(
+            &db,
+            crate::Operation::UpdateTableReplicaAutoScaling,
+            &bounds.to_string(),
+        );
+        let after = db.catalog().require("decreasing").unwrap();
+        assert_eq!(after.auto_scaling.write.as_ref().unwrap().maximum_units, 10);
+        assert_eq!(after.throughput.write_capacity_units, 16);
     }
 
     #[test]

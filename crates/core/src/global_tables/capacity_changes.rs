@@ -11,6 +11,7 @@
 
 use super::ReplicaMeta;
 use crate::catalog::{BillingMode, IndexKind, TableMeta, Throughput};
+use dynalith_model::DynamoError;
 use serde::{Deserialize, Serialize};
 
 /// One Region's record of the table's (`index` None) or a global index's
@@ -81,6 +82,62 @@ impl TableMeta {
             Some(name) => (self.index(name))
                 .map(|i| i.throughput.clone())
                 .unwrap_or_default(),
+        }
+    }
+
+    /// Refuses a change from `before` that decreases a capacity in some
+    /// Region past DynamoDB's daily limit (`Throughput::check_decrease`),
+    /// counted on what that Region reports: the table's own Region (and
+    /// any regional table) the table's and its indexes' records, a
+    /// replica its own. Called by every operation that moves capacity,
+    /// before it saves the table.
+    pub fn check_capacity_decreases(
+        &self,
+        before: &TableMeta,
+        now: f64,
+    ) -> Result<(), DynamoError> {
+        let mut regions = vec![self.region.as_str()];
+        regions.extend(self.replicas.iter().map(|r| r.region.as_str()));
+        let mut capacities = vec![None];
+        capacities.extend(
+            (self.indexes.iter())
+                .filter(|i| i.kind == IndexKind::Global)
+                .map(|i| Some(i.name.as_str())),
+        );
+        for region in regions.into_iter().filter(|r| before.is_in_region(r)) {
+            for &index in &capacities {
+                let (Some(old), Some(new)) = (
+                    before.provisioned_in(region, index),
+                    self.provisioned_in(region, index),
+                ) else {
+                    continue;
+                };
+                let mut record = before.capacity_changes_in(region, index);
+                record.read_capacity_units = old.0;
+                record.write_capacity_units = old.1;
+                record.check_decrease(new.0, new.1, now)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves capacities into a scaling target's new bounds (`moves`), as
+    /// registering or changing the target does, unless that would
+    /// decrease one past DynamoDB's daily limit: the target's settings
+    /// stand, the capacities stay (DynamoDB's auto scaling fails such a
+    /// move as a scaling activity, and the scaler here moves them once its
+    /// alarms call for it and the limit allows).
+    pub fn move_into_bounds(
+        &mut self,
+        before: &TableMeta,
+        now: f64,
+        moves: impl FnOnce(&mut TableMeta),
+    ) {
+        let mut moved = self.clone();
+        moves(&mut moved);
+        if moved.check_capacity_decreases(before, now).is_ok() {
+            moved.record_capacity_changes(before, now);
+            *self = moved;
         }
     }
 

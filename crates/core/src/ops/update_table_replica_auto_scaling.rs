@@ -146,14 +146,15 @@ pub fn execute(
     if current.stops_replicable_writes(&table) {
         return Err(crate::global_tables::provisioned_writes_refused());
     }
-    if !moves.is_empty() {
-        table.record_warm_throughput();
-    }
     let now = crate::now_epoch_seconds();
-    for (region, index, direction, units) in &moves {
-        table.scale_in(region, index.as_deref(), *direction, *units, now);
+    if !moves.is_empty() {
+        table.move_into_bounds(&current, now, |table| {
+            table.record_warm_throughput();
+            for (region, index, direction, units) in &moves {
+                table.scale_in(region, index.as_deref(), *direction, *units, now);
+            }
+        });
     }
-    table.record_capacity_changes(&current, now);
     db.save_table(&table)?;
     let scales = table.scales();
     let status = if moves.is_empty() {

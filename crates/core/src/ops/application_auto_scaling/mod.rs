@@ -331,10 +331,11 @@ fn change_target<R>(
         return Err(crate::global_tables::provisioned_writes_refused());
     }
     if let Some(units) = moved {
-        table.record_warm_throughput();
         let now = crate::now_epoch_seconds();
-        table.scale_in(region, index, capacity.direction, units, now);
-        table.record_capacity_changes(&current, now);
+        table.move_into_bounds(&current, now, |table| {
+            table.record_warm_throughput();
+            table.scale_in(region, index, capacity.direction, units, now);
+        });
     }
     db.save_table(&table)?;
     let scales = table.scales();
