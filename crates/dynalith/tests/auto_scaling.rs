@@ -861,13 +861,7 @@ async fn each_regions_reads_scale_under_settings_of_their_own() {
 
     // A new replica starts with a copy of the table's read settings, then
     // each Region's are its own.
-    client
-        .update_table()
-        .table_name(&table)
-        .replica_updates(common::create_replica("eu-west-1"))
-        .send()
-        .await
-        .unwrap();
+    common::add_replica(&client, &table, "eu-west-1").await;
     assert_eq!(
         read_maximums(&client, &table).await,
         [

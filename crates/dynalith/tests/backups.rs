@@ -573,13 +573,7 @@ async fn a_global_tables_backups_are_of_the_region_they_were_made_in() {
     let table = unique_table("regional_backups");
     create_indexed_table(&client, &table).await;
     put(&client, &table, "a", 1).await;
-    client
-        .update_table()
-        .table_name(&table)
-        .replica_updates(common::create_replica("eu-west-1"))
-        .send()
-        .await
-        .unwrap();
+    common::add_replica(&client, &table, "eu-west-1").await;
     let in_replica = common::signed_client(&server.endpoint, "eu-west-1", "AKIDTEST", "secret");
     let made = in_replica
         .create_backup()

@@ -38,6 +38,18 @@ fn throughput(read: i64, write: i64) -> ProvisionedThroughput {
         .unwrap()
 }
 
+/// A global index `name` on the hash key `g`, with provisioned capacity.
+fn provisioned_index(
+    name: &str,
+    projection: ProjectionType,
+    read: i64,
+    write: i64,
+) -> GlobalSecondaryIndex {
+    let mut index = common::global_index(name, "g", projection);
+    index.provisioned_throughput = Some(throughput(read, write));
+    index
+}
+
 /// The table's description, as DescribeTable gives it.
 async fn described(
     client: &aws_sdk_dynamodb::Client,
@@ -3002,19 +3014,7 @@ async fn update_table_billing_rules_quotas_and_answers() {
         .attribute_definitions(attr("g", ScalarAttributeType::S))
         .billing_mode(BillingMode::Provisioned)
         .provisioned_throughput(throughput(5, 5))
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name("big")
-                .key_schema(key("g", KeyType::Hash))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .provisioned_throughput(throughput(5, 40_001))
-                .build()
-                .unwrap(),
-        )
+        .global_secondary_indexes(provisioned_index("big", ProjectionType::All, 5, 40_001))
         .send()
         .await
         .unwrap_err();
@@ -3121,19 +3121,7 @@ async fn a_fifth_capacity_decrease_in_a_day_waits_an_hour() {
         .attribute_definitions(attr("g", ScalarAttributeType::S))
         .billing_mode(BillingMode::Provisioned)
         .provisioned_throughput(throughput(20, 20))
-        .global_secondary_indexes(
-            GlobalSecondaryIndex::builder()
-                .index_name("byG")
-                .key_schema(key("g", KeyType::Hash))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::KeysOnly)
-                        .build(),
-                )
-                .provisioned_throughput(throughput(20, 20))
-                .build()
-                .unwrap(),
-        )
+        .global_secondary_indexes(provisioned_index("byG", ProjectionType::KeysOnly, 20, 20))
         .send()
         .await
         .unwrap();

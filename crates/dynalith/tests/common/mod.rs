@@ -377,6 +377,17 @@ pub fn create_replica(region: &str) -> aws_sdk_dynamodb::types::ReplicationGroup
         .build()
 }
 
+/// Adds the table's replica in `region` (UpdateTable's ReplicaUpdates).
+pub async fn add_replica(client: &Client, table: &str, region: &str) {
+    client
+        .update_table()
+        .table_name(table)
+        .replica_updates(create_replica(region))
+        .send()
+        .await
+        .expect("replica created");
+}
+
 /// A global secondary index on the hash key `hash` with the given
 /// projection type (no non-key attributes, no throughput).
 pub fn global_index(
