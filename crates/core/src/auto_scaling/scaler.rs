@@ -243,8 +243,7 @@ impl Database {
         if !changed.scale_in(region, index, direction, units, now) {
             return Ok(());
         }
-        changed.check_capacity_decreases(&current, now)?;
-        changed.record_capacity_changes(&current, now);
+        changed.record_capacity_changes(&current, now)?;
         self.save_table(&changed)?;
         self.catalog().publish(changed);
         Ok(())
@@ -286,8 +285,7 @@ impl Database {
             let now = crate::now_epoch_seconds();
             changed.record_warm_throughput();
             changed.scale_in(region, index, direction, moved, now);
-            changed.check_capacity_decreases(&current, now)?;
-            changed.record_capacity_changes(&current, now);
+            changed.record_capacity_changes(&current, now)?;
         }
         self.save_table(&changed)?;
         self.catalog().publish(changed);

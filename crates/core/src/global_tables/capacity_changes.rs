@@ -89,13 +89,8 @@ impl TableMeta {
     /// Region past DynamoDB's daily limit (`Throughput::check_decrease`),
     /// counted on what that Region reports: the table's own Region (and
     /// any regional table) the table's and its indexes' records, a
-    /// replica its own. Called by every operation that moves capacity,
-    /// before it saves the table.
-    pub fn check_capacity_decreases(
-        &self,
-        before: &TableMeta,
-        now: f64,
-    ) -> Result<(), DynamoError> {
+    /// replica its own.
+    fn check_capacity_decreases(&self, before: &TableMeta, now: f64) -> Result<(), DynamoError> {
         let mut regions = vec![self.region.as_str()];
         regions.extend(self.replicas.iter().map(|r| r.region.as_str()));
         let mut capacities = vec![None];
@@ -135,8 +130,7 @@ impl TableMeta {
     ) {
         let mut moved = self.clone();
         moves(&mut moved);
-        if moved.check_capacity_decreases(before, now).is_ok() {
-            moved.record_capacity_changes(before, now);
+        if moved.record_capacity_changes(before, now).is_ok() {
             *self = moved;
         }
     }
@@ -145,9 +139,15 @@ impl TableMeta {
     /// and the own Region once it has some), each capacity whose units
     /// there differ from what they were in `before`, as changed at `now`.
     /// A Region `before` did not have (a replica just made) starts with no
-    /// record. Called by every operation that moves capacity, before it
-    /// saves the table.
-    pub fn record_capacity_changes(&mut self, before: &TableMeta, now: f64) {
+    /// record. Refuses, first, a decrease past DynamoDB's daily limit
+    /// (`check_capacity_decreases`). Called by every operation that moves
+    /// capacity, before it saves the table.
+    pub fn record_capacity_changes(
+        &mut self,
+        before: &TableMeta,
+        now: f64,
+    ) -> Result<(), DynamoError> {
+        self.check_capacity_decreases(before, now)?;
         let mut capacities = vec![None];
         capacities.extend(
             (self.indexes.iter())
@@ -200,6 +200,7 @@ impl TableMeta {
                 }
             }
         }
+        Ok(())
     }
 
     /// The replica that becomes the table's own Region brings its record:
@@ -260,7 +261,7 @@ mod tests {
     fn change(table: &mut TableMeta, now: f64, change: impl FnOnce(&mut TableMeta)) {
         let before = table.clone();
         change(table);
-        table.record_capacity_changes(&before, now);
+        table.record_capacity_changes(&before, now).unwrap();
     }
 
     fn times(changes: &Throughput) -> (Option<f64>, Option<f64>, i64) {

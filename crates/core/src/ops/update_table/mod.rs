@@ -277,8 +277,7 @@ pub fn execute(
     table
         .contributor_insights
         .retain(|index, _| index.is_empty() || table.indexes.iter().any(|i| &i.name == index));
-    table.check_capacity_decreases(&current, now)?;
-    table.record_capacity_changes(&current, now);
+    table.record_capacity_changes(&current, now)?;
 
     // A new index takes the next id, and a new stream the one after.
     let mut next_id = changes.created.as_ref().map(|(_, id)| *id);
