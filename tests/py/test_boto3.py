@@ -1498,3 +1498,39 @@ def test_large_responses_come_compressed_when_the_client_accepts_it(client, tabl
         assert small == {"pk": {"S": "big"}}
         assert wire[-1][0] is None
     assert not checker.problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Transient table statuses (--transient-status-ms)
+
+
+@pytest.fixture
+def slow_statuses_endpoint():
+    yield from own_server("--transient-status-ms", "1500")
+
+
+def test_waiters_see_a_table_through_creating_and_deleting(slow_statuses_endpoint, checker):
+    client = boto3.client("dynamodb", endpoint_url=slow_statuses_endpoint, region_name=REGION,
+                          aws_access_key_id="dummy", aws_secret_access_key="dummy",
+                          config=Config(retries={"mode": "legacy", "total_max_attempts": 2}))
+    client.meta.events.register("after-call.dynamodb.*", checker)
+    name = unique_name("statuses")
+    started = time.monotonic()
+    created = client.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
+    assert created["TableDescription"]["TableStatus"] == "CREATING"
+    with pytest.raises(ClientError) as too_soon:
+        client.put_item(TableName=name, Item={"pk": {"S": "k"}})
+    assert error_code(too_soon) == "ResourceNotFoundException"
+
+    client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
+    assert time.monotonic() - started >= 1.5
+    client.put_item(TableName=name, Item={"pk": {"S": "k"}})
+
+    assert client.delete_table(TableName=name)["TableDescription"]["TableStatus"] == "DELETING"
+    assert client.describe_table(TableName=name)["Table"]["TableStatus"] == "DELETING"
+    assert name in client.list_tables()["TableNames"]
+    client.get_waiter("table_not_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
+    assert name not in client.list_tables()["TableNames"]

@@ -52,6 +52,7 @@ impl Database {
     /// The backfill itself; stops quietly when the table or the index goes
     /// away meanwhile.
     fn backfill(&self, table_name: &str, index_name: &str) -> Result<(), DynamoError> {
+        let started = std::time::Instant::now();
         let Some(table) = self.catalog().get(table_name) else {
             return Ok(());
         };
@@ -71,6 +72,10 @@ impl Database {
                 return Ok(());
             }
         }
+        // With a transient status set, the index stays CREATING at least
+        // that long, as DynamoDB's backfills take minutes (`table_status`).
+        let hold = (self.catalog().transitions().delay()).saturating_sub(started.elapsed());
+        std::thread::sleep(hold);
         self.finish_backfill(&table, index_name)
     }
 

@@ -3,6 +3,7 @@
 //! key schema and must not pay a storage read for it.
 
 use crate::keys;
+use crate::table_status::Transitions;
 use crate::warm_throughput::{self, WarmThroughput};
 use dynalith_model::{AttributeValue, DynamoError, ValueType};
 use dynalith_storage::{Engine, ReadView, Transaction};
@@ -11,6 +12,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 /// The three types a key attribute may have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -256,6 +258,10 @@ pub struct TableMeta {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub warm_throughput: Option<WarmThroughput>,
     pub created_at: f64,
+    /// When UpdateTable last made a change DynamoDB applies while the
+    /// table is UPDATING (`table_status`); None if it never did.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updating_since: Option<f64>,
     /// When the table last became on-demand (created so, switched, restored
     /// so); None if it never was. DynamoDB describes BillingModeSummary only
     /// for a table that was ever on demand, with this time, even after a
@@ -540,16 +546,25 @@ pub struct Catalog {
     change_lock: Mutex<()>,
     /// The count of catalog changes `tables` reflects (`refresh`).
     version: AtomicI64,
+    /// Tables' CREATING, UPDATING and DELETING periods (`table_status`).
+    transitions: Transitions,
 }
 
 impl Catalog {
-    pub fn load(engine: &dyn Engine) -> Result<Catalog, DynamoError> {
+    /// The catalog in `engine`; each table stays CREATING, UPDATING and
+    /// DELETING for `transient_status` (`table_status`).
+    pub fn load(engine: &dyn Engine, transient_status: Duration) -> Result<Catalog, DynamoError> {
         let (version, tables) = read_tables(&*engine.snapshot())?;
         Ok(Catalog {
             tables: RwLock::new(tables),
             change_lock: Mutex::new(()),
             version: AtomicI64::new(version),
+            transitions: Transitions::new(transient_status),
         })
+    }
+
+    pub fn transitions(&self) -> &Transitions {
+        &self.transitions
     }
 
     /// Reads the catalog again if another server changed it since it was
@@ -578,28 +593,22 @@ impl Catalog {
             .filter(|table| table.is_in_region(region) && table.arn_in(region) == arn)
     }
 
-    /// The table, or the ResourceNotFoundException data-plane operations give.
-    /// A table the control plane may change: not one an import is still
-    /// filling, which DynamoDB reports CREATING and refuses to change.
+    /// A table the control plane may change: an ACTIVE one, not one being
+    /// created (by CreateTable, or an import still filling it) or updated,
+    /// which DynamoDB refuses to change.
     pub fn require_changeable(&self, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
         let table = self
             .get(name)
             .ok_or_else(|| DynamoError::table_not_found(name))?;
-        if table.importing {
-            return Err(DynamoError::new(
-                dynalith_model::ErrorKind::ResourceInUse,
-                format!("Attempt to change a resource which is still in use: Table is being created: {name}"),
-            ));
-        }
+        self.transitions.check_changeable(&table)?;
         Ok(table)
     }
 
-    /// A table for the data plane. One an import is still filling is not
-    /// there yet: DynamoDB answers ResourceNotFoundException for a table
-    /// that is CREATING.
+    /// A table for the data plane. One still CREATING is not there yet:
+    /// DynamoDB answers ResourceNotFoundException for it.
     pub fn require(&self, name: &str) -> Result<Arc<TableMeta>, DynamoError> {
         self.get(name)
-            .filter(|table| !table.importing)
+            .filter(|table| self.transitions.serves_items(table))
             .ok_or_else(DynamoError::resource_not_found)
     }
 

@@ -264,6 +264,7 @@ pub(crate) mod tests {
             on_demand: Default::default(),
             warm_throughput: None,
             created_at: 0.0,
+            updating_since: None,
             pay_per_request_at: Some(0.0),
             deletion_protection: false,
             stream: None,

@@ -43,6 +43,7 @@ pub mod s3;
 pub mod stored_item;
 pub mod streams;
 pub mod table_reference;
+pub mod table_status;
 #[cfg(test)]
 mod test_support;
 pub mod throughput;
@@ -164,6 +165,10 @@ pub struct Settings {
     /// How often the auto scaler observes consumption (`auto_scaling`);
     /// None: DynamoDB's minute.
     pub auto_scaling_period: Option<std::time::Duration>,
+    /// How long a table stays CREATING, UPDATING or DELETING, and a new
+    /// global index CREATING at least (`table_status`); zero: changes are
+    /// immediate.
+    pub transient_status: std::time::Duration,
 }
 
 /// One database: an engine and its catalog.
@@ -252,7 +257,7 @@ impl Database {
         settings: Settings,
         follower: bool,
     ) -> Result<Arc<Database>, DynamoError> {
-        let catalog = Catalog::load(&*engine)?;
+        let catalog = Catalog::load(&*engine, settings.transient_status)?;
         let request_tokens = request_tokens::RequestTokens::load(&*engine)?;
         let streams = streams::Streams::load(&*engine)?;
         Ok(Arc::new_cyclic(|self_ref| Database {

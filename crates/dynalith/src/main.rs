@@ -136,6 +136,7 @@ fn run(args: ServeArgs) -> Result<(), String> {
         s3_remote,
         enforce_throughput: args.enforce_throughput,
         auto_scaling_period: Some(Duration::from_millis(args.auto_scaling_period_ms)),
+        transient_status: Duration::from_millis(args.transient_status_ms),
     };
     let follows = postgres.as_ref().is_some_and(|pg| pg.follows());
     let database = if follows {

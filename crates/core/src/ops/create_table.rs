@@ -111,7 +111,8 @@ pub(super) fn create(
         .transpose()?;
 
     let _changes = db.catalog().lock_changes();
-    if db.catalog().get(&name).is_some() {
+    // A table still DELETING holds its name.
+    if db.catalog().get(&name).is_some() || db.catalog().transitions().is_deleting(&name) {
         return Err(DynamoError::new(
             ErrorKind::ResourceInUse,
             format!("Table already exists: {name}"),
@@ -180,6 +181,7 @@ pub(super) fn create(
         on_demand,
         warm_throughput,
         created_at: now,
+        updating_since: None,
         pay_per_request_at: (billing_mode == BillingMode::PayPerRequest).then_some(now),
         deletion_protection: input.deletion_protection_enabled.unwrap_or(false),
         stream,

@@ -16,6 +16,14 @@ pub fn execute(
     let name = super::shapes::table_name_of(body, context)?;
 
     let _changes = db.catalog().lock_changes();
+    let mut response = Map::new();
+    // DynamoDB answers a table already DELETING without an error.
+    if db.catalog().get(&name).is_none() {
+        if let Some((_, deleted)) = db.catalog().transitions().deleting(&name, &context.region) {
+            response.insert("TableDescription".into(), deleted);
+            return super::respond(response);
+        }
+    }
     let table = db.catalog().require_changeable(&name)?;
     crate::global_tables::in_region(&table, &context.region)?;
     // An index still being built holds the table (DynamoDB: while any
@@ -49,10 +57,15 @@ pub fn execute(
         txn.commit().map_err(crate::storage_error)?;
         db.catalog().publish(kept);
     } else {
+        // Described as it was, DELETING, while the status lasts.
+        let mut described = describe::table_description(db, &table, "DELETING")?;
+        if let Some(d) = described.as_object_mut() {
+            crate::global_tables::describe(d, &table, &context.region);
+        }
         db.drop_table(&table)?;
+        (db.catalog().transitions()).table_deleted(table, described, description.clone());
     }
 
-    let mut response = Map::new();
     response.insert("TableDescription".into(), description);
     super::respond(response)
 }

@@ -16,15 +16,11 @@ pub fn execute(
         .catalog()
         .get_in(&name, &context.region)
         .ok_or_else(|| DynamoError::table_not_found(&name))?;
-    let status = if table.importing {
-        "CREATING"
-    } else {
-        "ACTIVE"
-    };
+    let status = db.catalog().transitions().status(&table);
     let mut response = Map::new();
     response.insert(
         "TableAutoScalingDescription".into(),
-        crate::auto_scaling::table_description(&table, status),
+        crate::auto_scaling::table_description(&table, status.as_str()),
     );
     super::respond(response)
 }

@@ -2,6 +2,7 @@
 //! status is ENABLED or DISABLED, never DynamoDB's passing ENABLING or
 //! DISABLING.
 
+use crate::table_status::TableStatus;
 use crate::Database;
 use dynalith_model::DynamoError;
 use serde_json::{json, Map};
@@ -16,8 +17,7 @@ pub fn execute(
         .catalog()
         .get_in(&name, &context.region)
         .ok_or_else(|| DynamoError::table_not_found(&name))?;
-    // A table an ImportTable is still filling is CREATING (DescribeTable).
-    if table.importing {
+    if db.catalog().transitions().status(&table) == TableStatus::Creating {
         return Err(DynamoError::validation(
             "Cannot describe time to live while table is in CREATING state: Current table state is CREATING",
         ));

@@ -32,18 +32,19 @@ pub fn execute(
     v.at_most(input.limit, "limit", MAX_LIMIT);
     v.finish()?;
     let limit = input.limit.unwrap_or(MAX_LIMIT) as usize;
-    let names: Vec<String> = db
-        .catalog()
-        .names()
-        .into_iter()
+    // Tables still DELETING are listed too, as DynamoDB lists them.
+    let mut names: Vec<String> = (db.catalog().names().into_iter())
+        .filter(|n| db.catalog().get_in(n, &context.region).is_some())
+        .chain(db.catalog().transitions().deleting_names(&context.region))
         .filter(|n| {
             input
                 .exclusive_start_table_name
                 .as_ref()
                 .is_none_or(|start| n > start)
         })
-        .filter(|n| db.catalog().get_in(n, &context.region).is_some())
         .collect();
+    names.sort();
+    names.dedup();
     let page: Vec<String> = names.iter().take(limit).cloned().collect();
     let mut response = Map::new();
     if names.len() > limit {

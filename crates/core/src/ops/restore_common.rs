@@ -124,6 +124,7 @@ pub fn restore_table(
         table.encryption = spec.encryption(&context.region);
     }
     table.created_at = now_epoch_seconds();
+    table.updating_since = None;
     table.importing = false;
     table.restore = Some(RestoreSummary {
         source_backup_arn: source.backup_arn,

@@ -8,6 +8,7 @@ use crate::bulk_operations::report::ReportTarget;
 use crate::bulk_operations::{self, BulkOperationMeta, BulkPutJob};
 use crate::catalog::IndexStatus;
 use crate::imports::Compression;
+use crate::table_status::TableStatus;
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
 use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
@@ -180,7 +181,7 @@ pub fn execute(
     }
     // The table must take writes as they are: not while its items or an
     // index of it are still being made.
-    let building = table.importing
+    let building = db.catalog().transitions().status(&table) == TableStatus::Creating
         || table.restore.as_ref().is_some_and(|r| r.in_progress)
         || table
             .indexes

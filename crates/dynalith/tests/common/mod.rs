@@ -407,6 +407,29 @@ pub fn global_index(
         .expect("global secondary index")
 }
 
+/// UpdateTable's GlobalSecondaryIndexUpdates member that creates a global
+/// index `name` on the hash key `hash` (on-demand: no throughput).
+pub fn create_global_index(
+    name: &str,
+    hash: &str,
+    projection: aws_sdk_dynamodb::types::ProjectionType,
+) -> aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate {
+    aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate::builder()
+        .create(
+            aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
+                .index_name(name)
+                .key_schema(key_element(hash, KeyType::Hash))
+                .projection(
+                    aws_sdk_dynamodb::types::Projection::builder()
+                        .projection_type(projection)
+                        .build(),
+                )
+                .build()
+                .expect("index creation"),
+        )
+        .build()
+}
+
 /// UpdateTable's GlobalSecondaryIndexUpdates member that deletes the
 /// global index `name`.
 pub fn delete_global_index(name: &str) -> aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate {

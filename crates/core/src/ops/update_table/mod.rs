@@ -278,6 +278,27 @@ pub fn execute(
         .contributor_insights
         .retain(|index, _| index.is_empty() || table.indexes.iter().any(|i| &i.name == index));
     table.record_capacity_changes(&current, now)?;
+    // DynamoDB reports UPDATING while it applies a change of billing,
+    // capacity, stream, class or the set of indexes; ours is applied
+    // already (or backfilling), and the table is ACTIVE again once the
+    // transient status ends (at once by default, `table_status`).
+    // Deletion protection and on-demand ceilings change at once; an
+    // encryption change leaves the table ACTIVE while its SSEDescription,
+    // still naming the old key, is UPDATING; a warm throughput change
+    // leaves it ACTIVE while its WarmThroughput, still the old values, is
+    // UPDATING; an index's throughput change leaves it ACTIVE while that
+    // index is UPDATING (recorded DynamoDB answers).
+    let table_updating = input.billing_mode.is_some()
+        || input.provisioned_throughput.is_some()
+        || input.stream_specification.is_some()
+        || input.table_class.is_some()
+        || changes.created.is_some()
+        || changes.deleted.is_some()
+        || input.vector_index_updates.is_some()
+        || replica_changes.is_some();
+    if table_updating {
+        table.updating_since = Some(now);
+    }
 
     // A new index takes the next id, and a new stream the one after.
     let mut next_id = changes.created.as_ref().map(|(_, id)| *id);
@@ -316,23 +337,6 @@ pub fn execute(
             .map_err(storage_error)?;
     }
     txn.commit().map_err(storage_error)?;
-    // DynamoDB reports UPDATING while it applies a change of billing,
-    // capacity, stream, class or the set of indexes; ours is applied
-    // already (or backfilling), and the next DescribeTable says ACTIVE.
-    // Deletion protection and on-demand ceilings change at once; an
-    // encryption change leaves the table ACTIVE while its SSEDescription,
-    // still naming the old key, is UPDATING; a warm throughput change
-    // leaves it ACTIVE while its WarmThroughput, still the old values, is
-    // UPDATING; an index's throughput change leaves it ACTIVE while that
-    // index is UPDATING (recorded DynamoDB answers).
-    let table_updating = input.billing_mode.is_some()
-        || input.provisioned_throughput.is_some()
-        || input.stream_specification.is_some()
-        || input.table_class.is_some()
-        || changes.created.is_some()
-        || changes.deleted.is_some()
-        || input.vector_index_updates.is_some()
-        || replica_changes.is_some();
     let status = if table_updating { "UPDATING" } else { "ACTIVE" };
     let mut description = describe::table_description(db, &table, status)?;
     describe_replicas(&mut description, &current, &table, &context.region);

@@ -1,0 +1,363 @@
+//! Transient table statuses (`--transient-status-ms`).
+//!
+//! DynamoDB applies CreateTable, UpdateTable and DeleteTable
+//! asynchronously: a new table is CREATING for seconds, and until it is
+//! ACTIVE the data plane answers ResourceNotFoundException; a table being
+//! updated is UPDATING and takes no other UpdateTable or DeleteTable; a
+//! deleted one is DELETING, still described and listed, and its name not
+//! yet free. Code that does not wait (an SDK waiter, a DescribeTable loop)
+//! fails there and nowhere else, since DynamoDB Local applies every change
+//! at once. With a delay set, dynalith keeps each status that long, so that
+//! such code fails locally first.
+//!
+//! CREATING and UPDATING are derived from when the table was created and
+//! last updated (both kept in its catalog entry), so they survive a restart
+//! and every server sharing a catalog agrees on them. A deleted table's
+//! items go at once; its description is kept here, in memory, for the
+//! DELETING period (a restart ends it).
+
+use crate::catalog::TableMeta;
+use dynalith_model::{DynamoError, ErrorKind};
+use parking_lot::Mutex;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TableStatus {
+    Creating,
+    Updating,
+    Active,
+}
+
+impl TableStatus {
+    /// The TableStatus DescribeTable reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TableStatus::Creating => "CREATING",
+            TableStatus::Updating => "UPDATING",
+            TableStatus::Active => "ACTIVE",
+        }
+    }
+}
+
+/// The delay and the tables still DELETING.
+pub struct Transitions {
+    delay_seconds: f64,
+    deleting: Mutex<HashMap<String, Deleting>>,
+}
+
+struct Deleting {
+    table: Arc<TableMeta>,
+    /// DescribeTable's answer meanwhile.
+    described: Value,
+    /// DeleteTable's, which a repeated DeleteTable gets again.
+    deleted: Value,
+    until: f64,
+}
+
+impl Transitions {
+    pub fn new(delay: Duration) -> Transitions {
+        Transitions {
+            delay_seconds: delay.as_secs_f64(),
+            deleting: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// How long a status lasts; zero when changes are immediate.
+    pub fn delay(&self) -> Duration {
+        Duration::from_secs_f64(self.delay_seconds)
+    }
+
+    /// The table's status now. A table an import is still filling is
+    /// CREATING however long that takes.
+    pub fn status(&self, table: &TableMeta) -> TableStatus {
+        if table.importing {
+            return TableStatus::Creating;
+        }
+        if self.delay_seconds == 0.0 {
+            return TableStatus::Active;
+        }
+        let now = crate::now_epoch_seconds();
+        if now < table.created_at + self.delay_seconds {
+            TableStatus::Creating
+        } else if table
+            .updating_since
+            .is_some_and(|since| now < since + self.delay_seconds)
+        {
+            TableStatus::Updating
+        } else {
+            TableStatus::Active
+        }
+    }
+
+    /// Whether the data plane finds the table: not while it is CREATING.
+    pub fn serves_items(&self, table: &TableMeta) -> bool {
+        self.status(table) != TableStatus::Creating
+    }
+
+    /// UpdateTable and DeleteTable take only an ACTIVE table; DynamoDB
+    /// answers ResourceInUseException otherwise.
+    pub fn check_changeable(&self, table: &TableMeta) -> Result<(), DynamoError> {
+        let doing = match self.status(table) {
+            TableStatus::Active => return Ok(()),
+            TableStatus::Creating => "created",
+            TableStatus::Updating => "updated",
+        };
+        Err(DynamoError::new(
+            ErrorKind::ResourceInUse,
+            format!(
+                "Attempt to change a resource which is still in use: Table is being {doing}: {}",
+                table.name
+            ),
+        ))
+    }
+
+    /// Keeps a deleted table DELETING for the delay: `described` is what
+    /// DescribeTable answers meanwhile, `deleted` DeleteTable's answer.
+    pub fn table_deleted(&self, table: Arc<TableMeta>, described: Value, deleted: Value) {
+        if self.delay_seconds == 0.0 {
+            return;
+        }
+        let until = crate::now_epoch_seconds() + self.delay_seconds;
+        let mut deleting = self.deleting.lock();
+        forget_finished(&mut deleting);
+        deleting.insert(
+            table.name.clone(),
+            Deleting {
+                table,
+                described,
+                deleted,
+                until,
+            },
+        );
+    }
+
+    /// A table named `name` still DELETING for a request signed for
+    /// `region`: (DescribeTable's answer, DeleteTable's answer).
+    pub fn deleting(&self, name: &str, region: &str) -> Option<(Value, Value)> {
+        let mut deleting = self.deleting.lock();
+        forget_finished(&mut deleting);
+        deleting
+            .get(name)
+            .filter(|d| d.table.answers_in(region))
+            .map(|d| (d.described.clone(), d.deleted.clone()))
+    }
+
+    /// The names of the tables still DELETING for `region`, which
+    /// ListTables lists beside the others.
+    pub fn deleting_names(&self, region: &str) -> Vec<String> {
+        let mut deleting = self.deleting.lock();
+        forget_finished(&mut deleting);
+        (deleting.values())
+            .filter(|d| d.table.answers_in(region))
+            .map(|d| d.table.name.clone())
+            .collect()
+    }
+
+    /// Whether a table named `name` is still DELETING in any Region: its
+    /// name is not free for CreateTable yet.
+    pub fn is_deleting(&self, name: &str) -> bool {
+        let mut deleting = self.deleting.lock();
+        forget_finished(&mut deleting);
+        deleting.contains_key(name)
+    }
+}
+
+fn forget_finished(deleting: &mut HashMap<String, Deleting>) {
+    let now = crate::now_epoch_seconds();
+    deleting.retain(|_, d| now < d.until);
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_support::{create_table, run};
+    use crate::{Database, Operation, RequestContext, Settings};
+    use dynalith_model::{DynamoError, ErrorKind};
+    use dynalith_storage::MemoryEngine;
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    fn open(delay: Duration) -> Arc<Database> {
+        let settings = Settings {
+            transient_status: delay,
+            ..Default::default()
+        };
+        Database::open_with(Arc::new(MemoryEngine::default()), settings).expect("database opens")
+    }
+
+    fn attempt(
+        db: &Database,
+        operation: Operation,
+        body: &str,
+    ) -> Result<serde_json::Value, DynamoError> {
+        db.execute(operation, body.as_bytes(), &RequestContext::default())
+            .map(|r| serde_json::from_slice(&r).expect("JSON response"))
+    }
+
+    fn status(db: &Database, name: &str) -> String {
+        let described = run(
+            db,
+            Operation::DescribeTable,
+            &format!(r#"{{"TableName":"{name}"}}"#),
+        );
+        described["Table"]["TableStatus"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    /// Moves the table's creation and last update `seconds` into the past,
+    /// as if that much time had gone by.
+    fn age(db: &Database, name: &str, seconds: f64) {
+        let mut table = (*db.catalog().get(name).unwrap()).clone();
+        table.created_at -= seconds;
+        table.updating_since = table.updating_since.map(|t| t - seconds);
+        db.catalog().publish(table);
+    }
+
+    const PUT: &str = r#"{"TableName":"tbl","Item":{"pk":{"S":"a"}}}"#;
+    const TABLE: &str = r#"{"TableName":"tbl"}"#;
+
+    #[test]
+    fn a_new_table_is_creating_then_active() {
+        let db = open(Duration::from_secs(60));
+        create_table(&db, "tbl");
+        assert_eq!(status(&db, "tbl"), "CREATING");
+        let error = attempt(&db, Operation::PutItem, PUT).unwrap_err();
+        assert_eq!(
+            (error.kind, error.message.as_str()),
+            (ErrorKind::ResourceNotFound, "Requested resource not found")
+        );
+        let error = attempt(&db, Operation::DeleteTable, TABLE).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::ResourceInUse);
+        assert_eq!(
+            error.message,
+            "Attempt to change a resource which is still in use: Table is being created: tbl"
+        );
+        let error = attempt(&db, Operation::DescribeTimeToLive, TABLE).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Validation);
+
+        age(&db, "tbl", 60.0);
+        assert_eq!(status(&db, "tbl"), "ACTIVE");
+        run(&db, Operation::PutItem, PUT);
+    }
+
+    #[test]
+    fn an_updated_table_is_updating_and_takes_no_other_change() {
+        let db = open(Duration::from_secs(60));
+        create_table(&db, "tbl");
+        age(&db, "tbl", 60.0);
+        // Deletion protection changes at once: no UPDATING.
+        run(
+            &db,
+            Operation::UpdateTable,
+            r#"{"TableName":"tbl","DeletionProtectionEnabled":false}"#,
+        );
+        assert_eq!(status(&db, "tbl"), "ACTIVE");
+
+        let answer = run(
+            &db,
+            Operation::UpdateTable,
+            r#"{"TableName":"tbl","TableClass":"STANDARD_INFREQUENT_ACCESS"}"#,
+        );
+        assert_eq!(answer["TableDescription"]["TableStatus"], "UPDATING");
+        assert_eq!(status(&db, "tbl"), "UPDATING");
+        // Items are served meanwhile; the control plane waits.
+        run(&db, Operation::PutItem, PUT);
+        for (operation, body) in [
+            (
+                Operation::UpdateTable,
+                r#"{"TableName":"tbl","TableClass":"STANDARD"}"#,
+            ),
+            (Operation::DeleteTable, TABLE),
+        ] {
+            let error = attempt(&db, operation, body).unwrap_err();
+            assert_eq!(error.kind, ErrorKind::ResourceInUse);
+            assert_eq!(
+                error.message,
+                "Attempt to change a resource which is still in use: Table is being updated: tbl"
+            );
+        }
+
+        age(&db, "tbl", 60.0);
+        assert_eq!(status(&db, "tbl"), "ACTIVE");
+        run(
+            &db,
+            Operation::UpdateTable,
+            r#"{"TableName":"tbl","TableClass":"STANDARD"}"#,
+        );
+    }
+
+    #[test]
+    fn a_deleted_table_is_deleting_and_holds_its_name() {
+        let db = open(Duration::from_secs(60));
+        create_table(&db, "tbl");
+        age(&db, "tbl", 60.0);
+        run(&db, Operation::PutItem, PUT);
+        let deleted = run(&db, Operation::DeleteTable, TABLE);
+        assert_eq!(deleted["TableDescription"]["TableStatus"], "DELETING");
+
+        let described = run(&db, Operation::DescribeTable, TABLE);
+        assert_eq!(described["Table"]["TableStatus"], "DELETING");
+        assert_eq!(described["Table"]["KeySchema"][0]["AttributeName"], "pk");
+        assert_eq!(described["Table"]["ItemCount"], 1);
+        // Deleting it again is no error, and answers the same.
+        assert_eq!(run(&db, Operation::DeleteTable, TABLE), deleted);
+        let listed = run(&db, Operation::ListTables, "{}");
+        assert_eq!(listed["TableNames"], serde_json::json!(["tbl"]));
+        let error = attempt(
+            &db,
+            Operation::GetItem,
+            r#"{"TableName":"tbl","Key":{"pk":{"S":"a"}}}"#,
+        )
+        .unwrap_err();
+        assert_eq!(error.kind, ErrorKind::ResourceNotFound);
+        let body = r#"{"TableName":"tbl","KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
+            "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}],"BillingMode":"PAY_PER_REQUEST"}"#;
+        let error = attempt(&db, Operation::CreateTable, body).unwrap_err();
+        assert_eq!(
+            (error.kind, error.message.as_str()),
+            (ErrorKind::ResourceInUse, "Table already exists: tbl")
+        );
+    }
+
+    #[test]
+    fn a_deleted_table_is_gone_once_its_deleting_ends() {
+        let db = open(Duration::from_millis(100));
+        create_table(&db, "tbl");
+        age(&db, "tbl", 1.0);
+        run(&db, Operation::DeleteTable, TABLE);
+        std::thread::sleep(Duration::from_millis(150));
+        let error = attempt(&db, Operation::DescribeTable, TABLE).unwrap_err();
+        assert_eq!(
+            error.message,
+            "Requested resource not found: Table: tbl not found"
+        );
+        let error = attempt(&db, Operation::DeleteTable, TABLE).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::ResourceNotFound);
+        assert_eq!(
+            run(&db, Operation::ListTables, "{}")["TableNames"],
+            serde_json::json!([])
+        );
+        create_table(&db, "tbl");
+    }
+
+    #[test]
+    fn without_a_delay_every_change_is_immediate() {
+        let db = open(Duration::ZERO);
+        create_table(&db, "tbl");
+        assert_eq!(status(&db, "tbl"), "ACTIVE");
+        run(&db, Operation::PutItem, PUT);
+        run(
+            &db,
+            Operation::UpdateTable,
+            r#"{"TableName":"tbl","TableClass":"STANDARD_INFREQUENT_ACCESS"}"#,
+        );
+        assert_eq!(status(&db, "tbl"), "ACTIVE");
+        run(&db, Operation::DeleteTable, TABLE);
+        assert!(attempt(&db, Operation::DescribeTable, TABLE).is_err());
+        create_table(&db, "tbl");
+    }
+}

@@ -1,0 +1,232 @@
+//! `--transient-status-ms` through the AWS SDK: a table is CREATING,
+//! UPDATING and DELETING for that long, and a new global index CREATING at
+//! least as long, with DynamoDB's answers to what does not wait for ACTIVE.
+
+mod common;
+
+use aws_sdk_dynamodb::types::{
+    AttributeValue, BillingMode, IndexStatus, KeyType, ProjectionType, ScalarAttributeType,
+    TableClass, TableStatus,
+};
+use aws_sdk_dynamodb::Client;
+use common::{
+    attribute_definition, create_global_index, create_table, error_code, error_message,
+    key_element, Server,
+};
+use std::time::{Duration, Instant};
+
+const DELAY: Duration = Duration::from_millis(1500);
+
+/// The table's status and its global indexes' (None once it is gone).
+async fn statuses(client: &Client, name: &str) -> Option<(TableStatus, Vec<IndexStatus>)> {
+    match client.describe_table().table_name(name).send().await {
+        Ok(answer) => {
+            let table = answer.table.unwrap();
+            let indexes = (table.global_secondary_indexes().iter())
+                .map(|i| i.index_status().unwrap().clone())
+                .collect();
+            Some((table.table_status.unwrap(), indexes))
+        }
+        Err(e) => {
+            assert_eq!(error_code(&e), "ResourceNotFoundException");
+            None
+        }
+    }
+}
+
+/// Polls DescribeTable, as an SDK waiter does, until `done` holds; how
+/// long that took.
+async fn wait_until(
+    client: &Client,
+    name: &str,
+    done: impl Fn(&Option<(TableStatus, Vec<IndexStatus>)>) -> bool,
+) -> Duration {
+    let start = Instant::now();
+    loop {
+        if done(&statuses(client, name).await) {
+            return start.elapsed();
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "{name} never settled"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn all_active(s: &Option<(TableStatus, Vec<IndexStatus>)>) -> bool {
+    s.as_ref().is_some_and(|(table, indexes)| {
+        *table == TableStatus::Active && indexes.iter().all(|i| *i == IndexStatus::Active)
+    })
+}
+
+fn item(pk: &str, g: &str) -> std::collections::HashMap<String, AttributeValue> {
+    [
+        ("pk".to_string(), AttributeValue::S(pk.into())),
+        ("g".to_string(), AttributeValue::S(g.into())),
+    ]
+    .into()
+}
+
+#[tokio::test]
+async fn a_table_goes_through_creating_updating_and_deleting() {
+    let server = Server::start_with(&["--transient-status-ms", &DELAY.as_millis().to_string()]);
+    let client = server.client();
+    let name = "statuses";
+
+    // CREATING: items not found, the table not changeable.
+    let started = Instant::now();
+    create_table(&client, name, None).await;
+    let put = || {
+        client
+            .put_item()
+            .table_name(name)
+            .set_item(Some(item("a", "x")))
+            .send()
+    };
+    let e = put().await.unwrap_err();
+    assert_eq!(error_code(&e), "ResourceNotFoundException");
+    assert_eq!(error_message(&e), "Requested resource not found");
+    assert_eq!(
+        statuses(&client, name).await.unwrap().0,
+        TableStatus::Creating
+    );
+    let e = client
+        .delete_table()
+        .table_name(name)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&e), "ResourceInUseException");
+    assert_eq!(
+        error_message(&e),
+        "Attempt to change a resource which is still in use: Table is being created: statuses"
+    );
+    wait_until(&client, name, all_active).await;
+    assert!(
+        started.elapsed() >= DELAY,
+        "ACTIVE after {:?}",
+        started.elapsed()
+    );
+    put().await.expect("an ACTIVE table takes items");
+
+    // A new global index: the table UPDATING (items served, no other
+    // change), the index CREATING and not readable, for the delay at least.
+    let started = Instant::now();
+    let answer = client
+        .update_table()
+        .table_name(name)
+        .attribute_definitions(attribute_definition("g", ScalarAttributeType::S))
+        .global_secondary_index_updates(create_global_index("by_g", "g", ProjectionType::All))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.table_description.unwrap().table_status,
+        Some(TableStatus::Updating)
+    );
+    assert_eq!(
+        statuses(&client, name).await,
+        Some((TableStatus::Updating, vec![IndexStatus::Creating]))
+    );
+    client
+        .put_item()
+        .table_name(name)
+        .set_item(Some(item("b", "x")))
+        .send()
+        .await
+        .expect("an UPDATING table takes items");
+    let query = || {
+        client
+            .query()
+            .table_name(name)
+            .index_name("by_g")
+            .key_condition_expression("g = :g")
+            .expression_attribute_values(":g", AttributeValue::S("x".into()))
+            .send()
+    };
+    let e = query().await.unwrap_err();
+    assert_eq!(error_code(&e), "ValidationException");
+    let e = client
+        .update_table()
+        .table_name(name)
+        .table_class(TableClass::StandardInfrequentAccess)
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&e), "ResourceInUseException");
+    assert_eq!(
+        error_message(&e),
+        "Attempt to change a resource which is still in use: Table is being updated: statuses"
+    );
+    wait_until(&client, name, all_active).await;
+    assert!(
+        started.elapsed() >= DELAY,
+        "ACTIVE after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(query().await.unwrap().count, 2);
+
+    // DELETING: described and listed, deleted again without an error, the
+    // name not free; then gone, and the name free.
+    client.delete_table().table_name(name).send().await.unwrap();
+    assert_eq!(
+        statuses(&client, name).await.unwrap().0,
+        TableStatus::Deleting
+    );
+    let again = client.delete_table().table_name(name).send().await.unwrap();
+    assert_eq!(
+        again.table_description.unwrap().table_status,
+        Some(TableStatus::Deleting)
+    );
+    let listed = client.list_tables().send().await.unwrap();
+    assert_eq!(listed.table_names(), ["statuses"]);
+    let e = put().await.unwrap_err();
+    assert_eq!(error_code(&e), "ResourceNotFoundException");
+    let recreate = || {
+        client
+            .create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .key_schema(key_element("pk", KeyType::Hash))
+            .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+            .send()
+    };
+    let e = recreate().await.unwrap_err();
+    assert_eq!(error_code(&e), "ResourceInUseException");
+    assert_eq!(error_message(&e), "Table already exists: statuses");
+    wait_until(&client, name, Option::is_none).await;
+    assert!(client
+        .list_tables()
+        .send()
+        .await
+        .unwrap()
+        .table_names()
+        .is_empty());
+    recreate()
+        .await
+        .expect("the name is free once the table is gone");
+}
+
+#[tokio::test]
+async fn statuses_derived_from_the_catalog_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let delay = ["--transient-status-ms", "60000"];
+    let mut server = Server::start_durable_with(dir.path(), &delay);
+    create_table(&server.client(), "kept", None).await;
+    server.terminate();
+    let server = Server::start_durable_with(dir.path(), &delay);
+    let client = server.client();
+    assert_eq!(
+        statuses(&client, "kept").await.unwrap().0,
+        TableStatus::Creating
+    );
+    let e = client
+        .get_item()
+        .table_name("kept")
+        .key("pk", AttributeValue::S("a".into()))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&e), "ResourceNotFoundException");
+}
