@@ -154,14 +154,24 @@ pub fn created_table_description(
     if let Some(Value::Object(billing)) = d.get_mut("BillingModeSummary") {
         billing.remove("LastUpdateToPayPerRequestDateTime");
     }
+    indexes_created_with_the_table(d);
     if let Some(Value::Array(indexes)) = d.get_mut("GlobalSecondaryIndexes") {
         for index in indexes.iter_mut().filter_map(Value::as_object_mut) {
-            index.insert("IndexStatus".into(), "CREATING".into());
-            index.remove("Backfilling");
             index.remove("WarmThroughput");
         }
     }
     Ok(description)
+}
+
+/// A CREATING table's global indexes are CREATING with it, without the
+/// Backfilling that only an index added by UpdateTable has.
+pub fn indexes_created_with_the_table(d: &mut Map<String, Value>) {
+    if let Some(Value::Array(indexes)) = d.get_mut("GlobalSecondaryIndexes") {
+        for index in indexes.iter_mut().filter_map(Value::as_object_mut) {
+            index.insert("IndexStatus".into(), "CREATING".into());
+            index.remove("Backfilling");
+        }
+    }
 }
 
 /// DeleteTable's TableDescription: DELETING, and reduced as DynamoDB's

@@ -223,8 +223,21 @@ mod tests {
     #[test]
     fn a_new_table_is_creating_then_active() {
         let db = open(Duration::from_secs(60));
-        create_table(&db, "tbl");
-        assert_eq!(status(&db, "tbl"), "CREATING");
+        run(
+            &db,
+            Operation::CreateTable,
+            r#"{"TableName":"tbl","BillingMode":"PAY_PER_REQUEST",
+                "KeySchema":[{"AttributeName":"pk","KeyType":"HASH"}],
+                "AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],
+                "GlobalSecondaryIndexes":[{"IndexName":"by_g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],
+                    "Projection":{"ProjectionType":"ALL"}}]}"#,
+        );
+        let described = run(&db, Operation::DescribeTable, TABLE);
+        assert_eq!(described["Table"]["TableStatus"], "CREATING");
+        assert_eq!(
+            described["Table"]["GlobalSecondaryIndexes"][0]["IndexStatus"],
+            "CREATING"
+        );
         let error = attempt(&db, Operation::PutItem, PUT).unwrap_err();
         assert_eq!(
             (error.kind, error.message.as_str()),
@@ -240,7 +253,12 @@ mod tests {
         assert_eq!(error.kind, ErrorKind::Validation);
 
         age(&db, "tbl", 60.0);
-        assert_eq!(status(&db, "tbl"), "ACTIVE");
+        let described = run(&db, Operation::DescribeTable, TABLE);
+        assert_eq!(described["Table"]["TableStatus"], "ACTIVE");
+        assert_eq!(
+            described["Table"]["GlobalSecondaryIndexes"][0]["IndexStatus"],
+            "ACTIVE"
+        );
         run(&db, Operation::PutItem, PUT);
     }
 

@@ -1,5 +1,6 @@
 //! DescribeTable.
 
+use crate::table_status::TableStatus;
 use crate::{describe, Database};
 use dynalith_model::DynamoError;
 use serde_json::Map;
@@ -22,6 +23,9 @@ pub fn execute(
     let status = db.catalog().transitions().status(&table);
     let mut description = describe::table_description(db, &table, status.as_str())?;
     if let Some(d) = description.as_object_mut() {
+        if status == TableStatus::Creating {
+            describe::indexes_created_with_the_table(d);
+        }
         crate::global_tables::describe(d, &table, &context.region);
     }
     response.insert("Table".into(), description);
