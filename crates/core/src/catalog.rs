@@ -285,6 +285,10 @@ pub struct TableMeta {
     /// Time to Live is enabled (`ttl`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time_to_live_attribute: Option<String>,
+    /// The last UpdateTimeToLive (`table_status`: ENABLING or DISABLING
+    /// while the transient status lasts).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_to_live_change: Option<crate::table_status::TimeToLiveChange>,
     /// The table's tags (TagResource, CreateTable's Tags), by key.
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub tags: std::collections::BTreeMap<String, String>,

@@ -272,6 +272,7 @@ pub(crate) mod tests {
             table_class_given: false,
             table_class_changed_at: None,
             time_to_live_attribute: None,
+            time_to_live_change: None,
             tags: Default::default(),
             encryption: None,
             resource_policies: Default::default(),

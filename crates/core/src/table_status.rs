@@ -19,7 +19,8 @@
 use crate::catalog::TableMeta;
 use dynalith_model::{DynamoError, ErrorKind};
 use parking_lot::Mutex;
-use serde_json::Value;
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -165,6 +166,47 @@ impl Transitions {
     }
 }
 
+/// An UpdateTimeToLive: when, and the attribute it enabled or disabled.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TimeToLiveChange {
+    pub at: f64,
+    pub attribute_name: String,
+}
+
+impl Transitions {
+    /// DescribeTimeToLive's description: ENABLING or DISABLING while the
+    /// last change is within the delay, as DynamoDB's take up to an hour.
+    pub fn time_to_live_description(&self, table: &TableMeta) -> Value {
+        let changing = (table.time_to_live_change.as_ref())
+            .filter(|change| crate::now_epoch_seconds() < change.at + self.delay_seconds);
+        match (&table.time_to_live_attribute, changing) {
+            (Some(attribute), None) => {
+                json!({"TimeToLiveStatus": "ENABLED", "AttributeName": attribute})
+            }
+            (None, None) => json!({"TimeToLiveStatus": "DISABLED"}),
+            (Some(attribute), Some(_)) => {
+                json!({"TimeToLiveStatus": "ENABLING", "AttributeName": attribute})
+            }
+            (None, Some(change)) => {
+                json!({"TimeToLiveStatus": "DISABLING", "AttributeName": change.attribute_name})
+            }
+        }
+    }
+
+    /// DynamoDB takes one Time to Live change per table in its interval (an
+    /// hour; here the delay).
+    pub fn check_time_to_live_change(&self, table: &TableMeta) -> Result<(), DynamoError> {
+        match &table.time_to_live_change {
+            Some(change) if crate::now_epoch_seconds() < change.at + self.delay_seconds => {
+                Err(DynamoError::validation(
+                    "Time to live has been modified multiple times within a fixed interval",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
 fn forget_finished(deleting: &mut HashMap<String, Deleting>) {
     let now = crate::now_epoch_seconds();
     deleting.retain(|_, d| now < d.until);
@@ -214,6 +256,9 @@ mod tests {
         let mut table = (*db.catalog().get(name).unwrap()).clone();
         table.created_at -= seconds;
         table.updating_since = table.updating_since.map(|t| t - seconds);
+        if let Some(change) = &mut table.time_to_live_change {
+            change.at -= seconds;
+        }
         db.catalog().publish(table);
     }
 
@@ -363,6 +408,47 @@ mod tests {
     }
 
     #[test]
+    fn time_to_live_is_enabling_and_disabling_and_changes_once_meanwhile() {
+        let db = open(Duration::from_secs(60));
+        create_table(&db, "tbl");
+        age(&db, "tbl", 60.0);
+        let update = |enabled: bool| {
+            format!(
+                r#"{{"TableName":"tbl","TimeToLiveSpecification":{{"AttributeName":"exp","Enabled":{enabled}}}}}"#
+            )
+        };
+        let described =
+            || run(&db, Operation::DescribeTimeToLive, TABLE)["TimeToLiveDescription"].clone();
+        run(&db, Operation::UpdateTimeToLive, &update(true));
+        assert_eq!(
+            described(),
+            serde_json::json!({"TimeToLiveStatus": "ENABLING", "AttributeName": "exp"})
+        );
+        let error = attempt(&db, Operation::UpdateTimeToLive, &update(false)).unwrap_err();
+        assert_eq!(error.kind, ErrorKind::Validation);
+        assert_eq!(
+            error.message,
+            "Time to live has been modified multiple times within a fixed interval"
+        );
+
+        age(&db, "tbl", 60.0);
+        assert_eq!(
+            described(),
+            serde_json::json!({"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"})
+        );
+        run(&db, Operation::UpdateTimeToLive, &update(false));
+        assert_eq!(
+            described(),
+            serde_json::json!({"TimeToLiveStatus": "DISABLING", "AttributeName": "exp"})
+        );
+        age(&db, "tbl", 60.0);
+        assert_eq!(
+            described(),
+            serde_json::json!({"TimeToLiveStatus": "DISABLED"})
+        );
+    }
+
+    #[test]
     fn without_a_delay_every_change_is_immediate() {
         let db = open(Duration::ZERO);
         create_table(&db, "tbl");
@@ -374,6 +460,13 @@ mod tests {
             r#"{"TableName":"tbl","TableClass":"STANDARD_INFREQUENT_ACCESS"}"#,
         );
         assert_eq!(status(&db, "tbl"), "ACTIVE");
+        let update = |enabled: bool| {
+            format!(
+                r#"{{"TableName":"tbl","TimeToLiveSpecification":{{"AttributeName":"exp","Enabled":{enabled}}}}}"#
+            )
+        };
+        run(&db, Operation::UpdateTimeToLive, &update(true));
+        run(&db, Operation::UpdateTimeToLive, &update(false));
         run(&db, Operation::DeleteTable, TABLE);
         assert!(attempt(&db, Operation::DescribeTable, TABLE).is_err());
         create_table(&db, "tbl");

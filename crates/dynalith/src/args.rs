@@ -205,12 +205,14 @@ pub(crate) struct ServeArgs {
     pub(crate) auto_scaling_period_ms: u64,
     /// Keep a table CREATING for MS after CreateTable (or a restore),
     /// UPDATING after an UpdateTable that DynamoDB applies so, and DELETING
-    /// after DeleteTable, and a new global index CREATING at least as long,
-    /// as DynamoDB does for seconds to minutes. Meanwhile item operations
-    /// on a CREATING table answer ResourceNotFoundException, UpdateTable and
-    /// DeleteTable ResourceInUseException, and a DELETING table's name is
-    /// not free: code that does not wait for ACTIVE fails here as it would
-    /// on DynamoDB. 0: every change is immediate, as in DynamoDB Local.
+    /// after DeleteTable, a new global index CREATING at least as long, and
+    /// Time to Live ENABLING or DISABLING after UpdateTimeToLive (taking no
+    /// other change meanwhile), as DynamoDB does for seconds to an hour.
+    /// Meanwhile item operations on a CREATING table answer
+    /// ResourceNotFoundException, UpdateTable and DeleteTable
+    /// ResourceInUseException, and a DELETING table's name is not free:
+    /// code that does not wait for ACTIVE fails here as it would on
+    /// DynamoDB. 0: every change is immediate, as in DynamoDB Local.
     #[arg(long, value_name = "MS", default_value_t = 0, value_parser = clap::value_parser!(u64).range(..=3_600_000))]
     pub(crate) transient_status_ms: u64,
     /// Serve no Prometheus metrics at GET /metrics (and count no requests

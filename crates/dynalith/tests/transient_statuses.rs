@@ -1,12 +1,13 @@
 //! `--transient-status-ms` through the AWS SDK: a table is CREATING,
 //! UPDATING and DELETING for that long, and a new global index CREATING at
-//! least as long, with DynamoDB's answers to what does not wait for ACTIVE.
+//! least as long, with DynamoDB's answers to what does not wait for ACTIVE;
+//! Time to Live is ENABLING or DISABLING as long, and changes once meanwhile.
 
 mod common;
 
 use aws_sdk_dynamodb::types::{
     AttributeValue, BillingMode, IndexStatus, KeyType, ProjectionType, ScalarAttributeType,
-    TableClass, TableStatus,
+    TableClass, TableStatus, TimeToLiveSpecification, TimeToLiveStatus,
 };
 use aws_sdk_dynamodb::Client;
 use common::{
@@ -229,4 +230,71 @@ async fn statuses_derived_from_the_catalog_survive_a_restart() {
         .await
         .unwrap_err();
     assert_eq!(error_code(&e), "ResourceNotFoundException");
+}
+
+#[tokio::test]
+async fn time_to_live_is_enabling_for_a_while_and_changes_once_meanwhile() {
+    let server = Server::start_with(&["--transient-status-ms", &DELAY.as_millis().to_string()]);
+    let client = server.client();
+    create_table(&client, "ttl_statuses", None).await;
+    wait_until(&client, "ttl_statuses", all_active).await;
+
+    let update = |enabled: bool| {
+        client
+            .update_time_to_live()
+            .table_name("ttl_statuses")
+            .time_to_live_specification(
+                TimeToLiveSpecification::builder()
+                    .attribute_name("expires")
+                    .enabled(enabled)
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+    };
+    let status = || async {
+        let answer = client
+            .describe_time_to_live()
+            .table_name("ttl_statuses")
+            .send()
+            .await
+            .unwrap();
+        let description = answer.time_to_live_description.unwrap();
+        (
+            description.time_to_live_status.unwrap(),
+            description.attribute_name,
+        )
+    };
+    let started = Instant::now();
+    update(true).await.unwrap();
+    assert_eq!(
+        status().await,
+        (TimeToLiveStatus::Enabling, Some("expires".into()))
+    );
+    let e = update(false).await.unwrap_err();
+    assert_eq!(error_code(&e), "ValidationException");
+    assert_eq!(
+        error_message(&e),
+        "Time to live has been modified multiple times within a fixed interval"
+    );
+    while status().await.0 == TimeToLiveStatus::Enabling {
+        assert!(started.elapsed() < Duration::from_secs(30));
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        started.elapsed() >= DELAY,
+        "ENABLED after {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        status().await,
+        (TimeToLiveStatus::Enabled, Some("expires".into()))
+    );
+    update(false)
+        .await
+        .expect("a change once the interval is over");
+    assert_eq!(
+        status().await,
+        (TimeToLiveStatus::Disabling, Some("expires".into()))
+    );
 }

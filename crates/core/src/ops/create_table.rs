@@ -189,6 +189,7 @@ pub(super) fn create(
         table_class: input.table_class.unwrap_or_else(|| "STANDARD".to_string()),
         table_class_changed_at: None,
         time_to_live_attribute: None,
+        time_to_live_change: None,
         tags: table_tags,
         encryption: input
             .sse_specification

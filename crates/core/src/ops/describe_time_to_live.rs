@@ -1,11 +1,11 @@
 //! DescribeTimeToLive. A table's Time to Live takes effect at once, so its
-//! status is ENABLED or DISABLED, never DynamoDB's passing ENABLING or
-//! DISABLING.
+//! status is ENABLED or DISABLED, or DynamoDB's passing ENABLING or
+//! DISABLING while a transient status lasts (`table_status`).
 
 use crate::table_status::TableStatus;
 use crate::Database;
 use dynalith_model::DynamoError;
-use serde_json::{json, Map};
+use serde_json::Map;
 
 pub fn execute(
     db: &Database,
@@ -22,10 +22,7 @@ pub fn execute(
             "Cannot describe time to live while table is in CREATING state: Current table state is CREATING",
         ));
     }
-    let description = match &table.time_to_live_attribute {
-        Some(attribute) => json!({"TimeToLiveStatus": "ENABLED", "AttributeName": attribute}),
-        None => json!({"TimeToLiveStatus": "DISABLED"}),
-    };
+    let description = db.catalog().transitions().time_to_live_description(&table);
     let mut response = Map::new();
     response.insert("TimeToLiveDescription".into(), description);
     super::respond(response)

@@ -158,6 +158,7 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
     table.stream = None;
     table.point_in_time_recovery = None;
     table.time_to_live_attribute = None;
+    table.time_to_live_change = None;
     table.tags.clear();
     table.resource_policies.clear();
     table.contributor_insights.clear();

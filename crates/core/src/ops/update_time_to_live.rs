@@ -7,6 +7,7 @@
 //! and tear down tables freely. The messages for a setting that does not
 //! change are DynamoDB's.
 
+use crate::table_status::TimeToLiveChange;
 use crate::validate::Violations;
 use crate::Database;
 use dynalith_model::{wire::parse_input, DynamoError};
@@ -79,6 +80,13 @@ pub fn execute(
         (Some(_), false) => table.time_to_live_attribute = None,
         (None, true) => table.time_to_live_attribute = Some(attribute.clone()),
     }
+    db.catalog()
+        .transitions()
+        .check_time_to_live_change(&current)?;
+    table.time_to_live_change = Some(TimeToLiveChange {
+        at: crate::now_epoch_seconds(),
+        attribute_name: attribute.clone(),
+    });
     db.save_table(&table)?;
     db.catalog().publish(table);
     if enable {
