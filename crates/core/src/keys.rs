@@ -7,6 +7,7 @@
 //! catalog entry   01 'T' <table name>                       -> TableMeta JSON
 //! next table id   01 'I'                                    -> u32 BE
 //! pending drop    01 'D' <table id u32 BE>                  -> empty
+//! deleting table  01 'R' <table name>                       -> DeletingTable JSON
 //! request token   01 'X' <ClientRequestToken>               -> token record
 //! stream entry    01 'S' <stream id u32 BE>                 -> StreamMeta JSON
 //! trigger cursor  01 'G' <stream id u32 BE> <trigger target> -> next sequence u64 BE
@@ -79,6 +80,17 @@ pub fn scaling_activities_range() -> (Vec<u8>, Vec<u8>) {
 
 pub fn next_table_id() -> Vec<u8> {
     vec![CATALOG, b'I']
+}
+
+/// A deleted table still DELETING (`table_status`).
+pub fn deleting_table(name: &str) -> Vec<u8> {
+    let mut key = vec![CATALOG, b'R'];
+    key.extend_from_slice(name.as_bytes());
+    key
+}
+
+pub fn deleting_tables_range() -> (Vec<u8>, Vec<u8>) {
+    (vec![CATALOG, b'R'], vec![CATALOG, b'R' + 1])
 }
 
 pub fn pending_drop(table_id: u32) -> Vec<u8> {

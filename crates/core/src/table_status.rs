@@ -11,18 +11,16 @@
 //! such code fails locally first.
 //!
 //! CREATING and UPDATING are derived from when the table was created and
-//! last updated (both kept in its catalog entry), so they survive a restart
-//! and every server sharing a catalog agrees on them. A deleted table's
-//! items go at once; its description is kept here, in memory, for the
-//! DELETING period (a restart ends it).
+//! last updated (both kept in its catalog entry); a deleted table's items
+//! go at once, and its description is kept in storage until its DELETING
+//! is over. So the statuses survive a restart, and every server sharing a
+//! catalog agrees on them.
 
 use crate::catalog::TableMeta;
+use crate::{keys, storage_error, Database};
 use dynalith_model::{DynamoError, ErrorKind};
-use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,26 +41,38 @@ impl TableStatus {
     }
 }
 
-/// The delay and the tables still DELETING.
+/// How long the statuses last.
 pub struct Transitions {
     delay_seconds: f64,
-    deleting: Mutex<HashMap<String, Deleting>>,
 }
 
-struct Deleting {
-    table: Arc<TableMeta>,
+/// A table deleted while DELETING lasts, as kept in storage
+/// (`keys::deleting_table`).
+#[derive(Serialize, Deserialize)]
+pub struct DeletingTable {
+    /// The table as it was, for the Regions it answers in.
+    table: TableMeta,
     /// DescribeTable's answer meanwhile.
-    described: Value,
+    pub described: Value,
     /// DeleteTable's, which a repeated DeleteTable gets again.
-    deleted: Value,
+    pub deleted: Value,
     until: f64,
+}
+
+impl DeletingTable {
+    fn is_over(&self) -> bool {
+        crate::now_epoch_seconds() >= self.until
+    }
+
+    pub fn name(&self) -> &str {
+        &self.table.name
+    }
 }
 
 impl Transitions {
     pub fn new(delay: Duration) -> Transitions {
         Transitions {
             delay_seconds: delay.as_secs_f64(),
-            deleting: Mutex::new(HashMap::new()),
         }
     }
 
@@ -114,56 +124,91 @@ impl Transitions {
             ),
         ))
     }
+}
 
-    /// Keeps a deleted table DELETING for the delay: `described` is what
-    /// DescribeTable answers meanwhile, `deleted` DeleteTable's answer.
-    pub fn table_deleted(&self, table: Arc<TableMeta>, described: Value, deleted: Value) {
-        if self.delay_seconds == 0.0 {
-            return;
+impl Database {
+    /// Keeps a table just deleted DELETING for the delay, in storage, so
+    /// that a restart and every server sharing it see it: `described` is
+    /// what DescribeTable answers meanwhile, `deleted` DeleteTable's answer.
+    /// Tables whose DELETING is over are forgotten here.
+    pub(crate) fn remember_deleting(
+        &self,
+        table: &TableMeta,
+        described: Value,
+        deleted: Value,
+    ) -> Result<(), DynamoError> {
+        let delay = self.catalog().transitions().delay_seconds;
+        if delay == 0.0 {
+            return Ok(());
         }
-        let until = crate::now_epoch_seconds() + self.delay_seconds;
-        let mut deleting = self.deleting.lock();
-        forget_finished(&mut deleting);
-        deleting.insert(
-            table.name.clone(),
-            Deleting {
-                table,
-                described,
-                deleted,
-                until,
-            },
-        );
+        let mut txn = self.engine().begin();
+        for over in self.deleting_tables()?.filter(DeletingTable::is_over) {
+            txn.delete(&keys::deleting_table(over.name()))
+                .map_err(storage_error)?;
+        }
+        let deleting = DeletingTable {
+            table: table.clone(),
+            described,
+            deleted,
+            until: crate::now_epoch_seconds() + delay,
+        };
+        let encoded =
+            serde_json::to_vec(&deleting).map_err(|e| DynamoError::internal(e.to_string()))?;
+        txn.put(&keys::deleting_table(&table.name), &encoded)
+            .map_err(storage_error)?;
+        txn.commit().map_err(storage_error)
     }
 
-    /// A table named `name` still DELETING for a request signed for
-    /// `region`: (DescribeTable's answer, DeleteTable's answer).
-    pub fn deleting(&self, name: &str, region: &str) -> Option<(Value, Value)> {
-        let mut deleting = self.deleting.lock();
-        forget_finished(&mut deleting);
-        deleting
-            .get(name)
-            .filter(|d| d.table.answers_in(region))
-            .map(|d| (d.described.clone(), d.deleted.clone()))
+    /// The table named `name` still DELETING for a request signed for
+    /// `region` (or any Region: None), if there is one.
+    pub(crate) fn deleting_table(
+        &self,
+        name: &str,
+        region: Option<&str>,
+    ) -> Result<Option<DeletingTable>, DynamoError> {
+        if self.catalog().transitions().delay_seconds == 0.0 {
+            return Ok(None);
+        }
+        let Some(value) = (self.engine().snapshot())
+            .get(&keys::deleting_table(name))
+            .map_err(storage_error)?
+        else {
+            return Ok(None);
+        };
+        let deleting = decode(&value)?;
+        Ok(Some(deleting)
+            .filter(|d| !d.is_over() && region.is_none_or(|region| d.table.answers_in(region))))
     }
 
     /// The names of the tables still DELETING for `region`, which
     /// ListTables lists beside the others.
-    pub fn deleting_names(&self, region: &str) -> Vec<String> {
-        let mut deleting = self.deleting.lock();
-        forget_finished(&mut deleting);
-        (deleting.values())
-            .filter(|d| d.table.answers_in(region))
-            .map(|d| d.table.name.clone())
-            .collect()
+    pub(crate) fn deleting_table_names(&self, region: &str) -> Result<Vec<String>, DynamoError> {
+        if self.catalog().transitions().delay_seconds == 0.0 {
+            return Ok(Vec::new());
+        }
+        Ok(self
+            .deleting_tables()?
+            .filter(|d| !d.is_over() && d.table.answers_in(region))
+            .map(|d| d.table.name)
+            .collect())
     }
 
-    /// Whether a table named `name` is still DELETING in any Region: its
-    /// name is not free for CreateTable yet.
-    pub fn is_deleting(&self, name: &str) -> bool {
-        let mut deleting = self.deleting.lock();
-        forget_finished(&mut deleting);
-        deleting.contains_key(name)
+    /// Every DELETING record kept, over or not.
+    fn deleting_tables(&self) -> Result<impl Iterator<Item = DeletingTable>, DynamoError> {
+        let (start, end) = keys::deleting_tables_range();
+        let snapshot = self.engine().snapshot();
+        let mut kept = Vec::new();
+        for entry in snapshot.scan(&start, &end, false) {
+            let (_, value) = entry.map_err(storage_error)?;
+            kept.push(decode(&value)?);
+        }
+        Ok(kept.into_iter())
     }
+}
+
+fn decode(value: &[u8]) -> Result<DeletingTable, DynamoError> {
+    serde_json::from_slice(value)
+        .map_err(|e| DynamoError::internal(format!("corrupt DELETING table record: {e}")))
 }
 
 /// An UpdateTimeToLive: when, and the attribute it enabled or disabled.
@@ -205,11 +250,6 @@ impl Transitions {
             _ => Ok(()),
         }
     }
-}
-
-fn forget_finished(deleting: &mut HashMap<String, Deleting>) {
-    let now = crate::now_epoch_seconds();
-    deleting.retain(|_, d| now < d.until);
 }
 
 #[cfg(test)]

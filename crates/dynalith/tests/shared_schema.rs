@@ -9,7 +9,7 @@ mod common;
 
 use aws_sdk_dynamodb::types::{
     AttributeValue as Av, BillingMode, KeyType, Put, ScalarAttributeType, StreamSpecification,
-    StreamViewType, TransactWriteItem,
+    StreamViewType, TableStatus, TransactWriteItem,
 };
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodbstreams::types::ShardIteratorType;
@@ -631,4 +631,73 @@ async fn with_enforced_throughput_one_server_meters_every_request() {
         .as_deref(),
         Some("1")
     );
+}
+
+#[tokio::test]
+async fn followers_report_the_transient_statuses_the_leader_does() {
+    let Some((url, schema)) = database() else {
+        return;
+    };
+    let delay = ["--transient-status-ms", "2000"];
+    let leader = shared(&url, &schema, &delay);
+    let follower = shared(&url, &schema, &delay);
+    let (on_leader, on_follower) = (leader.client(), follower.client());
+    let status = |client: Client| async move {
+        match client.describe_table().table_name("phases").send().await {
+            Ok(answer) => Some(answer.table.unwrap().table_status.unwrap()),
+            Err(e) => {
+                assert_eq!(error_code(&e), "ResourceNotFoundException");
+                None
+            }
+        }
+    };
+    let wait_for = |client: Client, wanted: Option<TableStatus>| async move {
+        let start = Instant::now();
+        while status(client.clone()).await != wanted {
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "never {wanted:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    };
+
+    on_leader
+        .create_table()
+        .table_name("phases")
+        .key_schema(key_element("pk", KeyType::Hash))
+        .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+        .billing_mode(BillingMode::PayPerRequest)
+        .send()
+        .await
+        .expect("create table");
+    assert_eq!(
+        status(on_follower.clone()).await,
+        Some(TableStatus::Creating)
+    );
+    let e = on_follower
+        .get_item()
+        .table_name("phases")
+        .set_key(Some(key("a")))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&e), "ResourceNotFoundException");
+    wait_for(on_follower.clone(), Some(TableStatus::Active)).await;
+
+    // Deleted through the follower (so by the leader): DELETING for both.
+    on_follower
+        .delete_table()
+        .table_name("phases")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        status(on_follower.clone()).await,
+        Some(TableStatus::Deleting)
+    );
+    assert_eq!(status(on_leader.clone()).await, Some(TableStatus::Deleting));
+    let listed = on_follower.list_tables().send().await.unwrap();
+    assert_eq!(listed.table_names(), ["phases"]);
+    wait_for(on_follower, None).await;
 }

@@ -210,12 +210,22 @@ async fn a_table_goes_through_creating_updating_and_deleting() {
 }
 
 #[tokio::test]
-async fn statuses_derived_from_the_catalog_survive_a_restart() {
+async fn statuses_kept_in_storage_survive_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let delay = ["--transient-status-ms", "60000"];
+    let delay = ["--transient-status-ms", "5000"];
     let mut server = Server::start_durable_with(dir.path(), &delay);
-    create_table(&server.client(), "kept", None).await;
+    let client = server.client();
+    create_table(&client, "gone", None).await;
+    wait_until(&client, "gone", all_active).await;
+    client
+        .delete_table()
+        .table_name("gone")
+        .send()
+        .await
+        .unwrap();
+    create_table(&client, "kept", None).await;
     server.terminate();
+
     let server = Server::start_durable_with(dir.path(), &delay);
     let client = server.client();
     assert_eq!(
@@ -230,6 +240,13 @@ async fn statuses_derived_from_the_catalog_survive_a_restart() {
         .await
         .unwrap_err();
     assert_eq!(error_code(&e), "ResourceNotFoundException");
+    assert_eq!(
+        statuses(&client, "gone").await.unwrap().0,
+        TableStatus::Deleting
+    );
+    let listed = client.list_tables().send().await.unwrap();
+    assert_eq!(listed.table_names(), ["gone", "kept"]);
+    wait_until(&client, "gone", Option::is_none).await;
 }
 
 #[tokio::test]

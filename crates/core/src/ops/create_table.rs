@@ -112,7 +112,7 @@ pub(super) fn create(
 
     let _changes = db.catalog().lock_changes();
     // A table still DELETING holds its name.
-    if db.catalog().get(&name).is_some() || db.catalog().transitions().is_deleting(&name) {
+    if db.catalog().get(&name).is_some() || db.deleting_table(&name, None)?.is_some() {
         return Err(DynamoError::new(
             ErrorKind::ResourceInUse,
             format!("Table already exists: {name}"),

@@ -19,8 +19,8 @@ pub fn execute(
     let mut response = Map::new();
     // DynamoDB answers a table already DELETING without an error.
     if db.catalog().get(&name).is_none() {
-        if let Some((_, deleted)) = db.catalog().transitions().deleting(&name, &context.region) {
-            response.insert("TableDescription".into(), deleted);
+        if let Some(deleting) = db.deleting_table(&name, Some(&context.region))? {
+            response.insert("TableDescription".into(), deleting.deleted);
             return super::respond(response);
         }
     }
@@ -63,7 +63,7 @@ pub fn execute(
             crate::global_tables::describe(d, &table, &context.region);
         }
         db.drop_table(&table)?;
-        (db.catalog().transitions()).table_deleted(table, described, description.clone());
+        db.remember_deleting(&table, described, description.clone())?;
     }
 
     response.insert("TableDescription".into(), description);

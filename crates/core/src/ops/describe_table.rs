@@ -13,10 +13,9 @@ pub fn execute(
     let name = super::shapes::table_name_of(body, context)?;
     let mut response = Map::new();
     let Some(table) = db.catalog().get(&name) else {
-        let (described, _) = (db.catalog().transitions())
-            .deleting(&name, &context.region)
+        let deleting = (db.deleting_table(&name, Some(&context.region))?)
             .ok_or_else(|| DynamoError::table_not_found(&name))?;
-        response.insert("Table".into(), described);
+        response.insert("Table".into(), deleting.described);
         return super::respond(response);
     };
     crate::global_tables::in_region(&table, &context.region)?;

@@ -35,7 +35,7 @@ pub fn execute(
     // Tables still DELETING are listed too, as DynamoDB lists them.
     let mut names: Vec<String> = (db.catalog().names().into_iter())
         .filter(|n| db.catalog().get_in(n, &context.region).is_some())
-        .chain(db.catalog().transitions().deleting_names(&context.region))
+        .chain(db.deleting_table_names(&context.region)?)
         .filter(|n| {
             input
                 .exclusive_start_table_name
