@@ -296,6 +296,10 @@ pub struct TableMeta {
     /// order they were created.
     #[serde(default)]
     pub indexes: Vec<IndexMeta>,
+    /// Global indexes UpdateTable deleted, described DELETING while the
+    /// transient status lasts (`table_status`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleting_indexes: Vec<crate::table_status::DeletingIndex>,
     /// Vector indexes (`vectors`), in the order they were created.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vector_indexes: Vec<crate::vectors::VectorIndexMeta>,

@@ -163,6 +163,21 @@ pub fn created_table_description(
     Ok(description)
 }
 
+/// Adds `indexes` to the description's GlobalSecondaryIndexes, making the
+/// list if the table has no other.
+pub fn append_global_indexes(d: &mut Map<String, Value>, indexes: impl Iterator<Item = Value>) {
+    let mut indexes = indexes.peekable();
+    if indexes.peek().is_none() {
+        return;
+    }
+    match d.get_mut("GlobalSecondaryIndexes") {
+        Some(Value::Array(list)) => list.extend(indexes),
+        _ => {
+            d.insert("GlobalSecondaryIndexes".into(), indexes.collect());
+        }
+    }
+}
+
 /// A CREATING table's global indexes are CREATING with it, without the
 /// Backfilling that only an index added by UpdateTable has.
 pub fn indexes_created_with_the_table(d: &mut Map<String, Value>) {

@@ -273,6 +273,7 @@ pub(crate) mod tests {
             table_class_changed_at: None,
             time_to_live_attribute: None,
             time_to_live_change: None,
+            deleting_indexes: Vec::new(),
             tags: Default::default(),
             encryption: None,
             resource_policies: Default::default(),

@@ -211,6 +211,39 @@ fn decode(value: &[u8]) -> Result<DeletingTable, DynamoError> {
         .map_err(|e| DynamoError::internal(format!("corrupt DELETING table record: {e}")))
 }
 
+/// A global index UpdateTable deleted: its description then (DELETING),
+/// and when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeletingIndex {
+    pub description: Value,
+    pub since: f64,
+}
+
+impl Transitions {
+    /// Records `description` (of an index just deleted) to describe while
+    /// the delay lasts, and forgets the deleted indexes whose time is over.
+    pub fn index_deleted(&self, table: &mut TableMeta, description: &Value) {
+        let now = crate::now_epoch_seconds();
+        (table.deleting_indexes).retain(|d| now < d.since + self.delay_seconds);
+        if self.delay_seconds > 0.0 {
+            table.deleting_indexes.push(DeletingIndex {
+                description: description.clone(),
+                since: now,
+            });
+        }
+    }
+
+    /// The descriptions of the table's global indexes still DELETING,
+    /// which DescribeTable lists after the others.
+    pub fn deleting_indexes<'t>(&self, table: &'t TableMeta) -> impl Iterator<Item = &'t Value> {
+        let now = crate::now_epoch_seconds();
+        let delay = self.delay_seconds;
+        (table.deleting_indexes.iter())
+            .filter(move |d| now < d.since + delay)
+            .map(|d| &d.description)
+    }
+}
+
 /// An UpdateTimeToLive: when, and the attribute it enabled or disabled.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct TimeToLiveChange {

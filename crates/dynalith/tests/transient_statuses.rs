@@ -168,6 +168,24 @@ async fn a_table_goes_through_creating_updating_and_deleting() {
     );
     assert_eq!(query().await.unwrap().count, 2);
 
+    // The index deleted: DELETING beside the UPDATING table, then gone.
+    client
+        .update_table()
+        .table_name(name)
+        .global_secondary_index_updates(common::delete_global_index("by_g"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        statuses(&client, name).await,
+        Some((TableStatus::Updating, vec![IndexStatus::Deleting]))
+    );
+    wait_until(&client, name, all_active).await;
+    assert_eq!(
+        statuses(&client, name).await,
+        Some((TableStatus::Active, vec![]))
+    );
+
     // DELETING: described and listed, deleted again without an error, the
     // name not free; then gone, and the name free.
     client.delete_table().table_name(name).send().await.unwrap();

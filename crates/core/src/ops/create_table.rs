@@ -190,6 +190,7 @@ pub(super) fn create(
         table_class_changed_at: None,
         time_to_live_attribute: None,
         time_to_live_change: None,
+        deleting_indexes: Vec::new(),
         tags: table_tags,
         encryption: input
             .sse_specification

@@ -25,6 +25,8 @@ pub fn execute(
         if status == TableStatus::Creating {
             describe::indexes_created_with_the_table(d);
         }
+        let deleting = db.catalog().transitions().deleting_indexes(&table);
+        describe::append_global_indexes(d, deleting.cloned());
         crate::global_tables::describe(d, &table, &context.region);
     }
     response.insert("Table".into(), description);

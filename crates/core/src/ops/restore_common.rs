@@ -159,6 +159,7 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
     table.point_in_time_recovery = None;
     table.time_to_live_attribute = None;
     table.time_to_live_change = None;
+    table.deleting_indexes.clear();
     table.tags.clear();
     table.resource_policies.clear();
     table.contributor_insights.clear();

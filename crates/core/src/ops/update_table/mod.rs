@@ -299,6 +299,18 @@ pub fn execute(
     if table_updating {
         table.updating_since = Some(now);
     }
+    // DynamoDB's answer lists a deleted index, DELETING; so does
+    // DescribeTable while the transient status lasts.
+    let deleted_index = match &changes.deleted {
+        Some(deleted) => {
+            let mut entry = describe::index_description(db, &table, deleted)?;
+            entry["IndexStatus"] = "DELETING".into();
+            entry["WarmThroughput"]["Status"] = "DELETING".into();
+            db.catalog().transitions().index_deleted(&mut table, &entry);
+            Some(entry)
+        }
+        None => None,
+    };
 
     // A new index takes the next id, and a new stream the one after.
     let mut next_id = changes.created.as_ref().map(|(_, id)| *id);
@@ -423,18 +435,8 @@ pub fn execute(
             }
         }
     }
-    if let Some(deleted) = &changes.deleted {
-        let mut entry = describe::index_description(db, &table, deleted)?;
-        entry["IndexStatus"] = "DELETING".into();
-        entry["WarmThroughput"]["Status"] = "DELETING".into();
-        if let Some(list) = description
-            .get_mut("GlobalSecondaryIndexes")
-            .and_then(|l| l.as_array_mut())
-        {
-            list.push(entry);
-        } else {
-            description["GlobalSecondaryIndexes"] = vec![entry].into();
-        }
+    if let (Some(entry), Some(d)) = (deleted_index, description.as_object_mut()) {
+        describe::append_global_indexes(d, std::iter::once(entry));
     }
     if changes.created.is_some() || changes.deleted.is_some() || stream.is_some() {
         // Every write from now on maintains the new index (or stops
