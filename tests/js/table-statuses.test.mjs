@@ -13,7 +13,7 @@ import {
 import { DynamoDBDocumentClient, PutCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { clientConfig, describeTable, startDynalith, stopDynalith } from './helpers.mjs';
 
-const DELAY_MS = 1500;
+const DELAY_MS = 2500;
 const TableName = 'Statuses';
 const createTable = new CreateTableCommand({
   TableName,

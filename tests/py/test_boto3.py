@@ -1506,7 +1506,7 @@ def test_large_responses_come_compressed_when_the_client_accepts_it(client, tabl
 
 @pytest.fixture
 def slow_statuses_endpoint():
-    yield from own_server("--transient-status-ms", "1500")
+    yield from own_server("--transient-status-ms", "2500")
 
 
 def test_waiters_see_a_table_through_creating_and_deleting(slow_statuses_endpoint, checker):
@@ -1526,7 +1526,7 @@ def test_waiters_see_a_table_through_creating_and_deleting(slow_statuses_endpoin
     assert error_code(too_soon) == "ResourceNotFoundException"
 
     client.get_waiter("table_exists").wait(TableName=name, WaiterConfig={"Delay": 1})
-    assert time.monotonic() - started >= 1.5
+    assert time.monotonic() - started >= 2.5
     client.put_item(TableName=name, Item={"pk": {"S": "k"}})
 
     assert client.delete_table(TableName=name)["TableDescription"]["TableStatus"] == "DELETING"

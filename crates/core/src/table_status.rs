@@ -56,17 +56,8 @@ pub struct DeletingTable {
     pub described: Value,
     /// DeleteTable's, which a repeated DeleteTable gets again.
     pub deleted: Value,
-    until: f64,
-}
-
-impl DeletingTable {
-    fn is_over(&self) -> bool {
-        crate::now_epoch_seconds() >= self.until
-    }
-
-    pub fn name(&self) -> &str {
-        &self.table.name
-    }
+    /// When it was deleted.
+    since: f64,
 }
 
 impl Transitions {
@@ -81,6 +72,11 @@ impl Transitions {
         Duration::from_secs_f64(self.delay_seconds)
     }
 
+    /// Whether a status entered at `since` (epoch seconds) lasts still.
+    fn lasts(&self, since: f64) -> bool {
+        crate::now_epoch_seconds() < since + self.delay_seconds
+    }
+
     /// The table's status now. A table an import is still filling is
     /// CREATING however long that takes.
     pub fn status(&self, table: &TableMeta) -> TableStatus {
@@ -90,13 +86,9 @@ impl Transitions {
         if self.delay_seconds == 0.0 {
             return TableStatus::Active;
         }
-        let now = crate::now_epoch_seconds();
-        if now < table.created_at + self.delay_seconds {
+        if self.lasts(table.created_at) {
             TableStatus::Creating
-        } else if table
-            .updating_since
-            .is_some_and(|since| now < since + self.delay_seconds)
-        {
+        } else if table.updating_since.is_some_and(|since| self.lasts(since)) {
             TableStatus::Updating
         } else {
             TableStatus::Active
@@ -137,20 +129,23 @@ impl Database {
         described: Value,
         deleted: Value,
     ) -> Result<(), DynamoError> {
-        let delay = self.catalog().transitions().delay_seconds;
-        if delay == 0.0 {
+        let transitions = self.catalog().transitions();
+        if transitions.delay_seconds == 0.0 {
             return Ok(());
         }
         let mut txn = self.engine().begin();
-        for over in self.deleting_tables()?.filter(DeletingTable::is_over) {
-            txn.delete(&keys::deleting_table(over.name()))
+        for over in self
+            .deleting_tables()?
+            .filter(|d| !transitions.lasts(d.since))
+        {
+            txn.delete(&keys::deleting_table(&over.table.name))
                 .map_err(storage_error)?;
         }
         let deleting = DeletingTable {
             table: table.clone(),
             described,
             deleted,
-            until: crate::now_epoch_seconds() + delay,
+            since: crate::now_epoch_seconds(),
         };
         let encoded =
             serde_json::to_vec(&deleting).map_err(|e| DynamoError::internal(e.to_string()))?;
@@ -166,7 +161,8 @@ impl Database {
         name: &str,
         region: Option<&str>,
     ) -> Result<Option<DeletingTable>, DynamoError> {
-        if self.catalog().transitions().delay_seconds == 0.0 {
+        let transitions = self.catalog().transitions();
+        if transitions.delay_seconds == 0.0 {
             return Ok(None);
         }
         let Some(value) = (self.engine().snapshot())
@@ -176,19 +172,21 @@ impl Database {
             return Ok(None);
         };
         let deleting = decode(&value)?;
-        Ok(Some(deleting)
-            .filter(|d| !d.is_over() && region.is_none_or(|region| d.table.answers_in(region))))
+        Ok(Some(deleting).filter(|d| {
+            transitions.lasts(d.since) && region.is_none_or(|region| d.table.answers_in(region))
+        }))
     }
 
     /// The names of the tables still DELETING for `region`, which
     /// ListTables lists beside the others.
     pub(crate) fn deleting_table_names(&self, region: &str) -> Result<Vec<String>, DynamoError> {
-        if self.catalog().transitions().delay_seconds == 0.0 {
+        let transitions = self.catalog().transitions();
+        if transitions.delay_seconds == 0.0 {
             return Ok(Vec::new());
         }
         Ok(self
             .deleting_tables()?
-            .filter(|d| !d.is_over() && d.table.answers_in(region))
+            .filter(|d| transitions.lasts(d.since) && d.table.answers_in(region))
             .map(|d| d.table.name)
             .collect())
     }
@@ -223,23 +221,23 @@ impl Transitions {
     /// Records `description` (of an index just deleted) to describe while
     /// the delay lasts, and forgets the deleted indexes whose time is over.
     pub fn index_deleted(&self, table: &mut TableMeta, description: &Value) {
-        let now = crate::now_epoch_seconds();
-        (table.deleting_indexes).retain(|d| now < d.since + self.delay_seconds);
+        table.deleting_indexes.retain(|d| self.lasts(d.since));
         if self.delay_seconds > 0.0 {
             table.deleting_indexes.push(DeletingIndex {
                 description: description.clone(),
-                since: now,
+                since: crate::now_epoch_seconds(),
             });
         }
     }
 
     /// The descriptions of the table's global indexes still DELETING,
     /// which DescribeTable lists after the others.
-    pub fn deleting_indexes<'t>(&self, table: &'t TableMeta) -> impl Iterator<Item = &'t Value> {
-        let now = crate::now_epoch_seconds();
-        let delay = self.delay_seconds;
+    pub fn deleting_indexes<'a>(
+        &'a self,
+        table: &'a TableMeta,
+    ) -> impl Iterator<Item = &'a Value> + 'a {
         (table.deleting_indexes.iter())
-            .filter(move |d| now < d.since + delay)
+            .filter(|d| self.lasts(d.since))
             .map(|d| &d.description)
     }
 }
@@ -255,8 +253,7 @@ impl Transitions {
     /// DescribeTimeToLive's description: ENABLING or DISABLING while the
     /// last change is within the delay, as DynamoDB's take up to an hour.
     pub fn time_to_live_description(&self, table: &TableMeta) -> Value {
-        let changing = (table.time_to_live_change.as_ref())
-            .filter(|change| crate::now_epoch_seconds() < change.at + self.delay_seconds);
+        let changing = (table.time_to_live_change.as_ref()).filter(|change| self.lasts(change.at));
         match (&table.time_to_live_attribute, changing) {
             (Some(attribute), None) => {
                 json!({"TimeToLiveStatus": "ENABLED", "AttributeName": attribute})
@@ -275,11 +272,9 @@ impl Transitions {
     /// hour; here the delay).
     pub fn check_time_to_live_change(&self, table: &TableMeta) -> Result<(), DynamoError> {
         match &table.time_to_live_change {
-            Some(change) if crate::now_epoch_seconds() < change.at + self.delay_seconds => {
-                Err(DynamoError::validation(
-                    "Time to live has been modified multiple times within a fixed interval",
-                ))
-            }
+            Some(change) if self.lasts(change.at) => Err(DynamoError::validation(
+                "Time to live has been modified multiple times within a fixed interval",
+            )),
             _ => Ok(()),
         }
     }

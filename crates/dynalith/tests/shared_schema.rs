@@ -638,7 +638,7 @@ async fn followers_report_the_transient_statuses_the_leader_does() {
     let Some((url, schema)) = database() else {
         return;
     };
-    let delay = ["--transient-status-ms", "2000"];
+    let delay = ["--transient-status-ms", "3000"];
     let leader = shared(&url, &schema, &delay);
     let follower = shared(&url, &schema, &delay);
     let (on_leader, on_follower) = (leader.client(), follower.client());

@@ -16,7 +16,7 @@ use common::{
 };
 use std::time::{Duration, Instant};
 
-const DELAY: Duration = Duration::from_millis(1500);
+const DELAY: Duration = Duration::from_millis(3000);
 
 /// The table's status and its global indexes' (None once it is gone).
 async fn statuses(client: &Client, name: &str) -> Option<(TableStatus, Vec<IndexStatus>)> {
