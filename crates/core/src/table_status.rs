@@ -330,6 +330,13 @@ mod tests {
         db.catalog().publish(table);
     }
 
+    /// UpdateTimeToLive's request turning `exp` on or off for `tbl`.
+    fn ttl_update(enabled: bool) -> String {
+        format!(
+            r#"{{"TableName":"tbl","TimeToLiveSpecification":{{"AttributeName":"exp","Enabled":{enabled}}}}}"#
+        )
+    }
+
     const PUT: &str = r#"{"TableName":"tbl","Item":{"pk":{"S":"a"}}}"#;
     const TABLE: &str = r#"{"TableName":"tbl"}"#;
 
@@ -480,19 +487,14 @@ mod tests {
         let db = open(Duration::from_secs(60));
         create_table(&db, "tbl");
         age(&db, "tbl", 60.0);
-        let update = |enabled: bool| {
-            format!(
-                r#"{{"TableName":"tbl","TimeToLiveSpecification":{{"AttributeName":"exp","Enabled":{enabled}}}}}"#
-            )
-        };
         let described =
             || run(&db, Operation::DescribeTimeToLive, TABLE)["TimeToLiveDescription"].clone();
-        run(&db, Operation::UpdateTimeToLive, &update(true));
+        run(&db, Operation::UpdateTimeToLive, &ttl_update(true));
         assert_eq!(
             described(),
             serde_json::json!({"TimeToLiveStatus": "ENABLING", "AttributeName": "exp"})
         );
-        let error = attempt(&db, Operation::UpdateTimeToLive, &update(false)).unwrap_err();
+        let error = attempt(&db, Operation::UpdateTimeToLive, &ttl_update(false)).unwrap_err();
         assert_eq!(error.kind, ErrorKind::Validation);
         assert_eq!(
             error.message,
@@ -504,7 +506,7 @@ mod tests {
             described(),
             serde_json::json!({"TimeToLiveStatus": "ENABLED", "AttributeName": "exp"})
         );
-        run(&db, Operation::UpdateTimeToLive, &update(false));
+        run(&db, Operation::UpdateTimeToLive, &ttl_update(false));
         assert_eq!(
             described(),
             serde_json::json!({"TimeToLiveStatus": "DISABLING", "AttributeName": "exp"})
@@ -528,13 +530,8 @@ mod tests {
             r#"{"TableName":"tbl","TableClass":"STANDARD_INFREQUENT_ACCESS"}"#,
         );
         assert_eq!(status(&db, "tbl"), "ACTIVE");
-        let update = |enabled: bool| {
-            format!(
-                r#"{{"TableName":"tbl","TimeToLiveSpecification":{{"AttributeName":"exp","Enabled":{enabled}}}}}"#
-            )
-        };
-        run(&db, Operation::UpdateTimeToLive, &update(true));
-        run(&db, Operation::UpdateTimeToLive, &update(false));
+        run(&db, Operation::UpdateTimeToLive, &ttl_update(true));
+        run(&db, Operation::UpdateTimeToLive, &ttl_update(false));
         run(&db, Operation::DeleteTable, TABLE);
         assert!(attempt(&db, Operation::DescribeTable, TABLE).is_err());
         create_table(&db, "tbl");

@@ -61,6 +61,29 @@ fn all_active(s: &Option<(TableStatus, Vec<IndexStatus>)>) -> bool {
     })
 }
 
+/// Asserts that `e` is DynamoDB's refusal to change the table `statuses`
+/// while it is being `doing` (created, updated).
+fn assert_in_use<E, R>(e: &aws_sdk_dynamodb::error::SdkError<E, R>, doing: &str)
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    assert_eq!(error_code(e), "ResourceInUseException");
+    assert_eq!(
+        error_message(e),
+        format!(
+            "Attempt to change a resource which is still in use: Table is being {doing}: statuses"
+        )
+    );
+}
+
+/// Waits for the table and its indexes to be ACTIVE, which must not be
+/// before the delay has passed since `started`.
+async fn wait_active_since(client: &Client, name: &str, started: Instant) {
+    wait_until(client, name, all_active).await;
+    let took = started.elapsed();
+    assert!(took >= DELAY, "ACTIVE after {took:?}");
+}
+
 fn item(pk: &str, g: &str) -> std::collections::HashMap<String, AttributeValue> {
     [
         ("pk".to_string(), AttributeValue::S(pk.into())),
@@ -98,17 +121,8 @@ async fn a_table_goes_through_creating_updating_and_deleting() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error_code(&e), "ResourceInUseException");
-    assert_eq!(
-        error_message(&e),
-        "Attempt to change a resource which is still in use: Table is being created: statuses"
-    );
-    wait_until(&client, name, all_active).await;
-    assert!(
-        started.elapsed() >= DELAY,
-        "ACTIVE after {:?}",
-        started.elapsed()
-    );
+    assert_in_use(&e, "created");
+    wait_active_since(&client, name, started).await;
     put().await.expect("an ACTIVE table takes items");
 
     // A new global index: the table UPDATING (items served, no other
@@ -155,17 +169,8 @@ async fn a_table_goes_through_creating_updating_and_deleting() {
         .send()
         .await
         .unwrap_err();
-    assert_eq!(error_code(&e), "ResourceInUseException");
-    assert_eq!(
-        error_message(&e),
-        "Attempt to change a resource which is still in use: Table is being updated: statuses"
-    );
-    wait_until(&client, name, all_active).await;
-    assert!(
-        started.elapsed() >= DELAY,
-        "ACTIVE after {:?}",
-        started.elapsed()
-    );
+    assert_in_use(&e, "updated");
+    wait_active_since(&client, name, started).await;
     assert_eq!(query().await.unwrap().count, 2);
 
     // The index deleted: DELETING beside the UPDATING table, then gone.

@@ -414,16 +414,13 @@ pub fn create_global_index(
     hash: &str,
     projection: aws_sdk_dynamodb::types::ProjectionType,
 ) -> aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate {
+    let index = global_index(name, hash, projection);
     aws_sdk_dynamodb::types::GlobalSecondaryIndexUpdate::builder()
         .create(
             aws_sdk_dynamodb::types::CreateGlobalSecondaryIndexAction::builder()
-                .index_name(name)
-                .key_schema(key_element(hash, KeyType::Hash))
-                .projection(
-                    aws_sdk_dynamodb::types::Projection::builder()
-                        .projection_type(projection)
-                        .build(),
-                )
+                .index_name(index.index_name)
+                .set_key_schema(Some(index.key_schema))
+                .set_projection(index.projection)
                 .build()
                 .expect("index creation"),
         )
