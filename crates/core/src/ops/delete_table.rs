@@ -1,7 +1,9 @@
 //! DeleteTable. The catalog entry goes at once; the table's items are
 //! removed in the background (their keys carry the dropped table's id, which
 //! is never reused, so nothing can see them meanwhile). In a Region of a
-//! global table only that Region's replica goes (`global_tables`).
+//! global table only that Region's replica goes (`global_tables`). With a
+//! transient status set, the table is described and listed DELETING, and
+//! its name held, for that long (`table_status`).
 
 use crate::catalog::IndexStatus;
 use crate::{describe, Database};

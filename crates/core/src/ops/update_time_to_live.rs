@@ -4,8 +4,9 @@
 //!
 //! DynamoDB lets a table's TTL setting change once an hour; dynalith, like
 //! DynamoDB Local, lets it change at once, so that test suites can set up
-//! and tear down tables freely. The messages for a setting that does not
-//! change are DynamoDB's.
+//! and tear down tables freely, unless a transient status is set: then
+//! once in that time, as DynamoDB does in its hour (`table_status`). The
+//! messages for a setting that does not change are DynamoDB's.
 
 use crate::table_status::TimeToLiveChange;
 use crate::validate::Violations;
