@@ -7,7 +7,7 @@
 #      RocksDB engine on disk (in-memory servers run on the in-memory
 #      engine); the storage conformance suite and the integration tests once
 #      more on the PostgreSQL engine, against a throwaway PostgreSQL server
-#      (scripts/postgres.sh);
+#      (scripts/postgres.sh); the runs after the first go at once;
 #   2. client tests against a freshly started server: the AWS SDK for
 #      JavaScript v3 (client-dynamodb + lib-dynamodb) and the libraries
 #      ElectroDB, dynamodb-toolbox and Dynamoose; boto3 and PynamoDB; the
@@ -52,18 +52,46 @@ cargo test --workspace
 # dependencies, and rebuilt tokio, hyper, the AWS SDK and every test binary
 # (two minutes of CI's time) where the first phase's builds serve as they are.
 
+# The runs after the first: the differential tests with the read caches
+# on, and the integration tests on the embedded engine on disk and on the
+# PostgreSQL engine. They go at once, each with its output in a log of its
+# own shown when all are done: one alone kept the two CPUs ~36% busy (its
+# tests mostly wait on servers, disks and DynamoDB Local), and one after
+# the other they took ~580 s of CI's ~1,450 (at once: ~300 s, the
+# PostgreSQL run the longest). Every test names its tables,
+# directories and ports apart (common::unique_table, port 0), so no run
+# sees another's.
+run_at_once() {
+  local jobs=("$@") pids=() logs=() failed=0 i status
+  for job in "${jobs[@]}"; do
+    logs+=("$(mktemp)")
+    "$job" >"${logs[-1]}" 2>&1 &
+    pids+=($!)
+  done
+  for i in "${!pids[@]}"; do
+    status=0
+    wait "${pids[$i]}" || status=$?
+    echo "-- ${jobs[$i]//_/ } (exit status $status, done by ${SECONDS}s):"
+    cat "${logs[$i]}"
+    rm -f "${logs[$i]}"
+    (( status == 0 )) || failed=1
+  done
+  return "$failed"
+}
+
 # The read caches change how fast reads are, never what they return: the
 # differential tests run again with both on, against the same DynamoDB Local
 # (with two thirds of the requests, to stay within CI's time).
-phase "differential tests with the read caches on"
-DYNALITH_TEST_SERVE_ARGS="--item-cache-mb 64 --query-cache-mb 64" DYNALITH_DIFF_COUNT=2000 \
-  cargo test --workspace \
-  --test differential_query --test differential_batches --test differential_expressions \
-  --test differential_transactions --test differential_partiql --test differential_streams \
-  --test differential_legacy
+differential_tests_with_the_read_caches_on() {
+  DYNALITH_TEST_SERVE_ARGS="--item-cache-mb 64 --query-cache-mb 64" DYNALITH_DIFF_COUNT=2000 \
+    cargo test --workspace \
+    --test differential_query --test differential_batches --test differential_expressions \
+    --test differential_transactions --test differential_partiql --test differential_streams \
+    --test differential_legacy
+}
 
 # Every integration test but crash.rs and disk_full.rs, whose servers are on
-# disk already, on the embedded engine whatever the phase: they would only
+# disk already, on the embedded engine whatever the run: they would only
 # run the same again.
 INTEGRATION_TESTS=()
 for file in crates/dynalith/tests/*.rs; do
@@ -76,8 +104,9 @@ done
 # embedded RocksDB engine in a directory of its own, as `dynalith serve`
 # keeps data by default. The differential tests send fewer requests this
 # time, to stay within CI's time.
-phase "the embedded engine on disk"
-DYNALITH_TEST_ON_DISK=1 DYNALITH_DIFF_COUNT=500 cargo test --workspace "${INTEGRATION_TESTS[@]}"
+the_embedded_engine_on_disk() {
+  DYNALITH_TEST_ON_DISK=1 DYNALITH_DIFF_COUNT=500 cargo test --workspace "${INTEGRATION_TESTS[@]}"
+}
 
 # The PostgreSQL engine: the storage conformance suite, then the Rust
 # integration tests again with each test server's data in PostgreSQL (a
@@ -86,7 +115,12 @@ DYNALITH_TEST_ON_DISK=1 DYNALITH_DIFF_COUNT=500 cargo test --workspace "${INTEGR
 # time, the differential tests send fewer requests this time and crash.rs
 # is left out (crash_indexes and crash_streams SIGKILL PostgreSQL-backed
 # servers too).
-phase "the PostgreSQL engine"
+the_PostgreSQL_engine() {
+  DYNALITH_TEST_POSTGRES="$DYNALITH_TEST_POSTGRES" cargo test --workspace --test conformance &&
+    DYNALITH_TEST_POSTGRES="$DYNALITH_TEST_POSTGRES" DYNALITH_DIFF_COUNT=500 \
+      cargo test --workspace "${INTEGRATION_TESTS[@]}"
+}
+
 if [[ -z "${DYNALITH_TEST_POSTGRES:-}" ]]; then
   PG_DIR="$(mktemp -d)"
   stop_postgres() { scripts/postgres.sh stop "$PG_DIR" 2>/dev/null || true; rm -rf "$PG_DIR"; }
@@ -95,9 +129,8 @@ if [[ -z "${DYNALITH_TEST_POSTGRES:-}" ]]; then
   # The CA of its TLS certificate (tests/postgres_tls.rs).
   export DYNALITH_TEST_POSTGRES_CA="$PG_DIR/ca.crt"
 fi
-DYNALITH_TEST_POSTGRES="$DYNALITH_TEST_POSTGRES" cargo test --workspace --test conformance
-DYNALITH_TEST_POSTGRES="$DYNALITH_TEST_POSTGRES" DYNALITH_DIFF_COUNT=500 \
-  cargo test --workspace "${INTEGRATION_TESTS[@]}"
+phase "differential tests with the read caches on, the embedded engine on disk and the PostgreSQL engine, at once"
+run_at_once differential_tests_with_the_read_caches_on the_embedded_engine_on_disk the_PostgreSQL_engine
 stop_postgres
 
 phase "client tests (JavaScript, boto3, AWS CLI)"
