@@ -300,6 +300,11 @@ pub struct TableMeta {
     /// transient status lasts (`table_status`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub deleting_indexes: Vec<crate::table_status::DeletingIndex>,
+    /// Replicas UpdateTable or DeleteTable removed, described DELETING in
+    /// the other Regions while the transient status lasts
+    /// (`table_status`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deleting_replicas: Vec<crate::table_status::DeletingReplica>,
     /// Vector indexes (`vectors`), in the order they were created.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vector_indexes: Vec<crate::vectors::VectorIndexMeta>,
@@ -620,12 +625,29 @@ impl Catalog {
             .ok_or_else(DynamoError::resource_not_found)
     }
 
+    /// `require_changeable` for a request signed for `region`, where a
+    /// replica still being created is not changeable either.
+    pub fn require_changeable_in(
+        &self,
+        name: &str,
+        region: &str,
+    ) -> Result<Arc<TableMeta>, DynamoError> {
+        let table = self
+            .get(name)
+            .ok_or_else(|| DynamoError::table_not_found(name))?;
+        self.transitions.check_changeable_in(&table, region)?;
+        Ok(table)
+    }
+
     /// `require` for a request signed for `region`: a table that is or was
-    /// a global table is there only in its Regions.
+    /// a global table is there only in its Regions, and not in a Region
+    /// whose replica is still being created.
     pub fn require_in(&self, name: &str, region: &str) -> Result<Arc<TableMeta>, DynamoError> {
         self.require(name)
             .ok()
-            .filter(|table| table.answers_in(region))
+            .filter(|table| {
+                table.answers_in(region) && !self.transitions.replica_creating(table, region)
+            })
             .ok_or_else(DynamoError::resource_not_found)
     }
 
@@ -642,6 +664,11 @@ impl Catalog {
 
     pub fn len(&self) -> usize {
         self.tables.read().len()
+    }
+
+    /// Every table, in no particular order.
+    pub fn tables(&self) -> Vec<Arc<TableMeta>> {
+        self.tables.read().values().cloned().collect()
     }
 
     pub fn is_empty(&self) -> bool {

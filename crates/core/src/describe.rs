@@ -118,7 +118,7 @@ pub fn table_description(
         "DeletionProtectionEnabled".into(),
         table.deletion_protection.into(),
     );
-    crate::global_tables::describe(&mut d, table, &table.region);
+    crate::global_tables::describe(&mut d, table, &table.region, db.catalog().transitions());
     // The table's status is the warm throughput's too: CREATING and
     // DELETING with the table, UPDATING in UpdateTable's answer (applied by
     // the time anyone asks again), ACTIVE otherwise.

@@ -274,6 +274,7 @@ pub(crate) mod tests {
             time_to_live_attribute: None,
             time_to_live_change: None,
             deleting_indexes: Vec::new(),
+            deleting_replicas: Vec::new(),
             tags: Default::default(),
             encryption: None,
             resource_policies: Default::default(),

@@ -15,8 +15,13 @@
 //! go at once, and its description is kept in storage until its DELETING
 //! is over. So the statuses survive a restart, and every server sharing a
 //! catalog agrees on them.
+//!
+//! DynamoDB's quota of tables in these states at once holds too
+//! (`check_room_for_a_transition`): with statuses that last, a test
+//! creating tables by the hundred without waiting meets it here first.
 
 use crate::catalog::TableMeta;
+use crate::global_tables::ReplicaMeta;
 use crate::{keys, storage_error, Database};
 use dynalith_model::{DynamoError, ErrorKind};
 use serde::{Deserialize, Serialize};
@@ -40,6 +45,15 @@ impl TableStatus {
         }
     }
 }
+
+/// DynamoDB's quota of table operations in progress at once: tables
+/// CREATING, UPDATING or DELETING, or changing their Time to Live, put
+/// there by CreateTable, UpdateTable, DeleteTable, UpdateTimeToLive or a
+/// restore (the API reference's LimitExceededException).
+pub const MAX_TABLES_IN_TRANSITION: usize = 500;
+
+/// Of those, tables being created with secondary indexes.
+pub const MAX_INDEXED_TABLES_CREATING: usize = 250;
 
 /// How long the statuses last.
 pub struct Transitions {
@@ -95,6 +109,12 @@ impl Transitions {
         }
     }
 
+    /// Whether the table counts toward `MAX_TABLES_IN_TRANSITION`.
+    fn in_transition(&self, table: &TableMeta) -> bool {
+        self.status(table) != TableStatus::Active
+            || (table.time_to_live_change.as_ref()).is_some_and(|change| self.lasts(change.at))
+    }
+
     /// Whether the data plane finds the table: not while it is CREATING.
     pub fn serves_items(&self, table: &TableMeta) -> bool {
         self.status(table) != TableStatus::Creating
@@ -103,19 +123,23 @@ impl Transitions {
     /// UpdateTable and DeleteTable take only an ACTIVE table; DynamoDB
     /// answers ResourceInUseException otherwise.
     pub fn check_changeable(&self, table: &TableMeta) -> Result<(), DynamoError> {
-        let doing = match self.status(table) {
-            TableStatus::Active => return Ok(()),
-            TableStatus::Creating => "created",
-            TableStatus::Updating => "updated",
-        };
-        Err(DynamoError::new(
-            ErrorKind::ResourceInUse,
-            format!(
-                "Attempt to change a resource which is still in use: Table is being {doing}: {}",
-                table.name
-            ),
-        ))
+        match self.status(table) {
+            TableStatus::Active => Ok(()),
+            TableStatus::Creating => Err(in_use(table, "created")),
+            TableStatus::Updating => Err(in_use(table, "updated")),
+        }
     }
+}
+
+/// DynamoDB's refusal to change a table while it is being `doing`.
+fn in_use(table: &TableMeta, doing: &str) -> DynamoError {
+    DynamoError::new(
+        ErrorKind::ResourceInUse,
+        format!(
+            "Attempt to change a resource which is still in use: Table is being {doing}: {}",
+            table.name
+        ),
+    )
 }
 
 impl Database {
@@ -152,6 +176,51 @@ impl Database {
         txn.put(&keys::deleting_table(&table.name), &encoded)
             .map_err(storage_error)?;
         txn.commit().map_err(storage_error)
+    }
+
+    /// Refuses a control-plane change that would put one more table in
+    /// transition when DynamoDB's quota of them is taken: of `table` (None
+    /// for a table to be created), which needs no more room when it is in
+    /// transition already; `creating_with_indexes` when a table is to be
+    /// created with secondary indexes, which have a quota of their own.
+    /// Called under `Catalog::lock_changes`, so that two changes cannot
+    /// both take the last room. With changes immediate (the delay 0)
+    /// nothing is counted: only a table an import is filling stays in
+    /// transition then, and ImportTable is not among the quota's
+    /// operations.
+    pub(crate) fn check_room_for_a_transition(
+        &self,
+        table: Option<&TableMeta>,
+        creating_with_indexes: bool,
+    ) -> Result<(), DynamoError> {
+        let transitions = self.catalog().transitions();
+        if transitions.delay_seconds == 0.0 || table.is_some_and(|t| transitions.in_transition(t)) {
+            return Ok(());
+        }
+        let tables = self.catalog().tables();
+        let changing = tables.iter().filter(|t| transitions.in_transition(t));
+        let deleting = self
+            .deleting_tables()?
+            .filter(|d| transitions.lasts(d.since))
+            .count();
+        if changing.count() + deleting >= MAX_TABLES_IN_TRANSITION {
+            return Err(DynamoError::new(
+                ErrorKind::LimitExceeded,
+                format!(
+                    "Subscriber limit exceeded: Only {MAX_TABLES_IN_TRANSITION} tables can be created, updated, or deleted simultaneously"
+                ),
+            ));
+        }
+        let indexed_creating = tables
+            .iter()
+            .filter(|t| !t.indexes.is_empty() && transitions.status(t) == TableStatus::Creating);
+        if creating_with_indexes && indexed_creating.count() >= MAX_INDEXED_TABLES_CREATING {
+            return Err(DynamoError::new(
+                ErrorKind::LimitExceeded,
+                "Subscriber limit exceeded: You have exceeded the maximum number of indexed tables that can be created simultaneously",
+            ));
+        }
+        Ok(())
     }
 
     /// The table named `name` still DELETING for a request signed for
@@ -239,6 +308,66 @@ impl Transitions {
         (table.deleting_indexes.iter())
             .filter(|d| self.lasts(d.since))
             .map(|d| &d.description)
+    }
+}
+
+/// A replica UpdateTable or DeleteTable removed: as it was, and when.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DeletingReplica {
+    pub replica: ReplicaMeta,
+    pub since: f64,
+}
+
+impl Transitions {
+    /// Whether the table's replica in `region` (not its own Region) is
+    /// still CREATING. Its Region then sees the table CREATING: not found
+    /// by the data plane and not changeable, as a new table.
+    pub fn replica_creating(&self, table: &TableMeta, region: &str) -> bool {
+        self.delay_seconds > 0.0
+            && table.region != region
+            && (table.replicas.iter()).any(|r| r.region == region && self.lasts(r.created_at))
+    }
+
+    /// The table's status for a request signed for `region`.
+    pub fn status_in(&self, table: &TableMeta, region: &str) -> TableStatus {
+        if self.replica_creating(table, region) {
+            TableStatus::Creating
+        } else {
+            self.status(table)
+        }
+    }
+
+    /// `check_changeable` for a request signed for `region`.
+    pub fn check_changeable_in(&self, table: &TableMeta, region: &str) -> Result<(), DynamoError> {
+        if self.replica_creating(table, region) {
+            return Err(in_use(table, "created"));
+        }
+        self.check_changeable(table)
+    }
+
+    /// Records `replica` (just removed from the table) to describe
+    /// DELETING in the other Regions while the delay lasts, and forgets
+    /// the removed replicas whose time is over.
+    pub fn replica_deleted(&self, table: &mut TableMeta, replica: ReplicaMeta) {
+        table
+            .deleting_replicas
+            .retain(|d| self.lasts(d.since) && d.replica.region != replica.region);
+        if self.delay_seconds > 0.0 {
+            table.deleting_replicas.push(DeletingReplica {
+                replica,
+                since: crate::now_epoch_seconds(),
+            });
+        }
+    }
+
+    /// The removed replicas still DELETING.
+    pub fn deleting_replicas<'a>(
+        &'a self,
+        table: &'a TableMeta,
+    ) -> impl Iterator<Item = &'a ReplicaMeta> + 'a {
+        (table.deleting_replicas.iter())
+            .filter(|d| self.lasts(d.since))
+            .map(|d| &d.replica)
     }
 }
 
@@ -515,6 +644,114 @@ mod tests {
         assert_eq!(
             described(),
             serde_json::json!({"TimeToLiveStatus": "DISABLED"})
+        );
+    }
+
+    /// CreateTable's request for a table `name`, with a global index when
+    /// `indexed`.
+    fn create_request(name: &str, indexed: bool) -> String {
+        let index = r#","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},{"AttributeName":"g","AttributeType":"S"}],
+            "GlobalSecondaryIndexes":[{"IndexName":"by_g","KeySchema":[{"AttributeName":"g","KeyType":"HASH"}],"Projection":{"ProjectionType":"KEYS_ONLY"}}]"#;
+        let plain = r#","AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"}]"#;
+        format!(
+            r#"{{"TableName":"{name}","BillingMode":"PAY_PER_REQUEST","KeySchema":[{{"AttributeName":"pk","KeyType":"HASH"}}]{}}}"#,
+            if indexed { index } else { plain }
+        )
+    }
+
+    #[test]
+    fn tables_in_transition_have_dynamodb_s_quota() {
+        use super::{MAX_INDEXED_TABLES_CREATING, MAX_TABLES_IN_TRANSITION};
+        let db = open(Duration::from_secs(60));
+        let refused = |operation, body: &str, message: &str| {
+            let error = attempt(&db, operation, body).unwrap_err();
+            assert_eq!(
+                (error.kind, error.message.as_str()),
+                (ErrorKind::LimitExceeded, message)
+            );
+        };
+        let all_taken = "Subscriber limit exceeded: Only 500 tables can be created, updated, or deleted simultaneously";
+        let class = |name: &str| {
+            format!(r#"{{"TableName":"{name}","TableClass":"STANDARD_INFREQUENT_ACCESS"}}"#)
+        };
+        let table = |name: &str| format!(r#"{{"TableName":"{name}"}}"#);
+
+        // Tables created with indexes have a quota of their own, within
+        // the quota of all.
+        for n in 0..MAX_INDEXED_TABLES_CREATING {
+            run(
+                &db,
+                Operation::CreateTable,
+                &create_request(&format!("indexed{n}"), true),
+            );
+        }
+        refused(
+            Operation::CreateTable,
+            &create_request("more", true),
+            "Subscriber limit exceeded: You have exceeded the maximum number of indexed tables that can be created simultaneously",
+        );
+        for n in MAX_INDEXED_TABLES_CREATING..MAX_TABLES_IN_TRANSITION {
+            create_table(&db, &format!("plain{n}"));
+        }
+        refused(
+            Operation::CreateTable,
+            &create_request("more", false),
+            all_taken,
+        );
+
+        // A table that went ACTIVE makes room for one more change; with
+        // that taken, no ACTIVE table can change.
+        age(&db, "plain300", 60.0);
+        create_table(&db, "more");
+        refused(Operation::UpdateTable, &class("plain300"), all_taken);
+        refused(
+            Operation::UpdateTimeToLive,
+            &ttl_update(true).replace("tbl", "plain300"),
+            all_taken,
+        );
+        refused(Operation::DeleteTable, &table("plain300"), all_taken);
+        // A DELETING table takes its room too.
+        age(&db, "more", 60.0);
+        run(&db, Operation::DeleteTable, &table("plain300"));
+        refused(Operation::DeleteTable, &table("more"), all_taken);
+        // A table in transition already needs no more room: one whose Time
+        // to Live is changing can still be updated.
+        age(&db, "indexed0", 60.0);
+        run(
+            &db,
+            Operation::UpdateTimeToLive,
+            &ttl_update(true).replace("tbl", "more"),
+        );
+        run(&db, Operation::UpdateTable, &class("more"));
+        refused(Operation::DeleteTable, &table("indexed0"), all_taken);
+        refused(
+            Operation::CreateTable,
+            &create_request("last", false),
+            all_taken,
+        );
+        // So does a restore, which a DELETING table's name refuses first.
+        let backup = run(
+            &db,
+            Operation::CreateBackup,
+            r#"{"TableName":"more","BackupName":"backup"}"#,
+        )["BackupDetails"]["BackupArn"]
+            .clone();
+        let restore = |target: &str| {
+            serde_json::json!({"TargetTableName": target, "BackupArn": backup}).to_string()
+        };
+        refused(
+            Operation::RestoreTableFromBackup,
+            &restore("restored"),
+            all_taken,
+        );
+        let error =
+            attempt(&db, Operation::RestoreTableFromBackup, &restore("plain300")).unwrap_err();
+        assert_eq!(
+            (error.kind, error.message.as_str()),
+            (
+                ErrorKind::TableAlreadyExists,
+                "Table already exists: plain300"
+            )
         );
     }
 

@@ -1,7 +1,8 @@
 //! Global tables (version 2019.11.21) through the Rust SDK, with a client
 //! per Region: UpdateTable's ReplicaUpdates, DescribeTable as each Region
 //! sees the table, writes in one Region read in another, the shared
-//! stream, and DeleteTable of one Region's replica.
+//! stream, and DeleteTable of one Region's replica; with transient
+//! statuses, a replica CREATING and DELETING as long.
 
 mod common;
 
@@ -12,10 +13,10 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 use common::{
-    create_replica, create_table, error_code, error_message, signed_client, signed_streams_client,
-    unique_table, Server,
+    add_replica, create_replica, create_table, error_code, error_message, signed_client,
+    signed_streams_client, unique_table, Server,
 };
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 fn client_in(server: &Server, region: &str) -> Client {
     signed_client(
@@ -302,4 +303,109 @@ async fn the_2017_operations_answer_as_dynamodb_does_now() {
         "{}",
         error_message(&error)
     );
+}
+
+/// The statuses of the replicas `client`'s Region lists for the table.
+async fn replica_statuses(client: &Client, name: &str) -> Vec<ReplicaStatus> {
+    (described(client, name).await.replicas().iter())
+        .filter_map(|r| r.replica_status().cloned())
+        .collect()
+}
+
+/// Polls DescribeTable in `client`'s Region, as Terraform's AWS provider
+/// waits on a replica, until `done` holds of the replicas' statuses; not
+/// before `delay` has passed since `started`.
+async fn wait_for_replicas(
+    client: &Client,
+    name: &str,
+    done: impl Fn(&[ReplicaStatus]) -> bool,
+    started: Instant,
+    delay: Duration,
+) {
+    while !done(&replica_statuses(client, name).await) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{name}'s replicas never settled"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        started.elapsed() >= delay,
+        "settled after {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_replica_is_creating_and_deleting_for_the_transient_status() {
+    const DELAY: Duration = Duration::from_millis(2500);
+    let server = Server::start_with(&["--transient-status-ms", &DELAY.as_millis().to_string()]);
+    let home = client_in(&server, "us-east-1");
+    let away = client_in(&server, "eu-west-1");
+    let name = unique_table("replica_statuses");
+    // What the SDK's table_exists waiter waits for, polled more often than
+    // its 20 s.
+    let wait_active = |client: &Client| {
+        let (client, name) = (client.clone(), name.clone());
+        async move {
+            let started = Instant::now();
+            while described(&client, &name).await.table_status() != Some(&TableStatus::Active) {
+                assert!(
+                    started.elapsed() < Duration::from_secs(30),
+                    "{name} never ACTIVE"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    };
+    create_table(&home, &name, None).await;
+    wait_active(&home).await;
+
+    let started = Instant::now();
+    add_replica(&home, &name, "eu-west-1").await;
+    assert_eq!(
+        replica_statuses(&home, &name).await,
+        [ReplicaStatus::Creating]
+    );
+    // In its Region the replica is a table being created.
+    assert_eq!(
+        described(&away, &name).await.table_status(),
+        Some(&TableStatus::Creating)
+    );
+    let put = |client: &Client| {
+        client
+            .put_item()
+            .table_name(&name)
+            .item("pk", AttributeValue::S("a".into()))
+            .send()
+    };
+    let e = put(&away).await.unwrap_err();
+    assert_eq!(error_code(&e), "ResourceNotFoundException");
+    put(&home)
+        .await
+        .expect("the table's own Region serves items meanwhile");
+    wait_for_replicas(
+        &home,
+        &name,
+        |s| s == [ReplicaStatus::Active],
+        started,
+        DELAY,
+    )
+    .await;
+    wait_active(&away).await;
+    put(&away).await.expect("an ACTIVE replica serves items");
+
+    wait_active(&home).await;
+    let started = Instant::now();
+    home.update_table()
+        .table_name(&name)
+        .replica_updates(delete_replica("eu-west-1"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        replica_statuses(&home, &name).await,
+        [ReplicaStatus::Deleting]
+    );
+    wait_for_replicas(&home, &name, <[_]>::is_empty, started, DELAY).await;
 }

@@ -1,7 +1,8 @@
 //! `--transient-status-ms` through the AWS SDK: a table is CREATING,
 //! UPDATING and DELETING for that long, and a new global index CREATING at
 //! least as long, with DynamoDB's answers to what does not wait for ACTIVE;
-//! Time to Live is ENABLING or DISABLING as long, and changes once meanwhile.
+//! Time to Live is ENABLING or DISABLING as long, and changes once meanwhile;
+//! DynamoDB's quota of 500 tables in these states at once holds.
 
 mod common;
 
@@ -336,5 +337,49 @@ async fn time_to_live_is_enabling_for_a_while_and_changes_once_meanwhile() {
     assert_eq!(
         status().await,
         (TimeToLiveStatus::Disabling, Some("expires".into()))
+    );
+}
+
+#[tokio::test]
+async fn tables_in_transition_have_dynamodb_s_quota() {
+    // Statuses that outlast the test: every table created stays CREATING.
+    let server = Server::start_with(&["--transient-status-ms", "600000"]);
+    let client = server.client();
+    let created = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let workers: Vec<_> = (0..8)
+        .map(|_| {
+            let (client, created) = (client.clone(), created.clone());
+            tokio::spawn(async move {
+                loop {
+                    let n = created.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    if n >= 500 {
+                        return;
+                    }
+                    create_table(&client, &format!("quota{n}"), None).await;
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+
+    let e = client
+        .create_table()
+        .table_name("one_more")
+        .billing_mode(BillingMode::PayPerRequest)
+        .key_schema(key_element("pk", KeyType::Hash))
+        .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_code(&e), "LimitExceededException");
+    assert_eq!(
+        error_message(&e),
+        "Subscriber limit exceeded: Only 500 tables can be created, updated, or deleted simultaneously"
+    );
+    assert_eq!(
+        statuses(&client, "quota499").await.unwrap().0,
+        TableStatus::Creating
     );
 }

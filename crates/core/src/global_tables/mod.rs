@@ -27,6 +27,7 @@ pub use capacity_changes::CapacityChanges;
 
 use crate::auto_scaling::regions::ReplicaReadScaling;
 use crate::catalog::{BillingMode, IndexKind, OnDemandThroughput, TableMeta, Throughput};
+use crate::table_status::Transitions;
 use dynalith_model::{DynamoError, ErrorKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
@@ -80,6 +81,11 @@ pub struct ReplicaMeta {
     /// replica created before these were kept: it shows the table's).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub table_id: String,
+    /// When UpdateTable created it (epoch seconds; 0 for the table's own
+    /// Region and for replicas created before this was kept), which its
+    /// CREATING lasts from (`table_status`).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub created_at: f64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kms_master_key_id: Option<String>,
     /// OnDemandThroughputOverride's MaxReadRequestUnits.
@@ -115,6 +121,7 @@ impl ReplicaMeta {
         ReplicaMeta {
             region: region.to_string(),
             table_id: String::new(),
+            created_at: 0.0,
             kms_master_key_id: None,
             max_read_request_units: None,
             table_class: None,
@@ -155,6 +162,10 @@ impl ReplicaMeta {
     }
 }
 
+fn is_zero(value: &f64) -> bool {
+    *value == 0.0
+}
+
 /// Set on a global table created with MultiRegionConsistency STRONG.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct StrongConsistency {
@@ -185,6 +196,12 @@ impl TableMeta {
     /// Whether the table has a replica (its own, or another) in `region`.
     pub fn is_in_region(&self, region: &str) -> bool {
         self.region == region || self.replicas.iter().any(|r| r.region == region)
+    }
+
+    /// The table's replica in `region` as it stands (one in the table's
+    /// own Region without overrides: a bare one).
+    pub fn replica_in(&self, region: &str) -> ReplicaMeta {
+        (self.overrides_in(region).cloned()).unwrap_or_else(|| ReplicaMeta::new(region))
     }
 
     /// The overrides of the table's replica in `region`: its own Region's
@@ -282,9 +299,17 @@ pub fn in_region(table: &TableMeta, region: &str) -> Result<(), DynamoError> {
 /// consistency and its witness, and the table's ARN, TableId and read
 /// capacity in that Region. A
 /// table without replicas is left as it is (DynamoDB omits these members
-/// rather than leaving them empty).
-pub fn describe(d: &mut Map<String, Value>, table: &TableMeta, local: &str) {
-    if !table.is_global() {
+/// rather than leaving them empty). A replica still being created is
+/// CREATING, and one removed is listed DELETING while that lasts
+/// (`transitions`).
+pub fn describe(
+    d: &mut Map<String, Value>,
+    table: &TableMeta,
+    local: &str,
+    transitions: &Transitions,
+) {
+    // The last replica removed is still listed while it is DELETING.
+    if !table.is_global() && transitions.deleting_replicas(table).next().is_none() {
         return;
     }
     let local = if table.is_in_region(local) {
@@ -299,7 +324,7 @@ pub fn describe(d: &mut Map<String, Value>, table: &TableMeta, local: &str) {
     if local != table.region {
         let own =
             (table.own_region_overrides.clone()).unwrap_or_else(|| ReplicaMeta::new(&table.region));
-        replicas.push(replica_description(&own, &warm));
+        replicas.push(replica_description(&own, &warm, "ACTIVE"));
         let own_arn = table.arn();
         let local_arn = table.arn_in(local);
         d.insert("TableArn".into(), local_arn.clone().into());
@@ -318,7 +343,18 @@ pub fn describe(d: &mut Map<String, Value>, table: &TableMeta, local: &str) {
         }
     }
     for replica in table.replicas.iter().filter(|r| r.region != local) {
-        replicas.push(replica_description(replica, &warm));
+        let status = if transitions.replica_creating(table, &replica.region) {
+            "CREATING"
+        } else {
+            "ACTIVE"
+        };
+        replicas.push(replica_description(replica, &warm, status));
+    }
+    // A replica created again takes the place of one still DELETING.
+    for replica in transitions.deleting_replicas(table) {
+        if replica.region != local && !table.is_in_region(&replica.region) {
+            replicas.push(replica_description(replica, &warm, "DELETING"));
+        }
     }
     d.insert("GlobalTableVersion".into(), VERSION.into());
     d.insert("Replicas".into(), replicas.into());
@@ -398,12 +434,12 @@ fn show_read_capacity_in(d: &mut Map<String, Value>, table: &TableMeta, local: &
 }
 
 /// One entry of Replicas: what DynamoDB reports of a replica (its Region,
-/// status, warm throughput and settings mode) and the overrides it was
+/// `status`, warm throughput and settings mode) and the overrides it was
 /// given.
-fn replica_description(replica: &ReplicaMeta, warm: &Value) -> Value {
+fn replica_description(replica: &ReplicaMeta, warm: &Value, status: &str) -> Value {
     let mut entry = json!({
         "RegionName": replica.region,
-        "ReplicaStatus": "ACTIVE",
+        "ReplicaStatus": status,
         "WarmThroughput": warm,
         "GlobalTableSettingsReplicationMode": "ENABLED_WITH_OVERRIDES",
     });
@@ -436,17 +472,22 @@ fn replica_description(replica: &ReplicaMeta, warm: &Value) -> Value {
 
 /// DeleteTable in `region` of a global table that has a replica there:
 /// only that replica goes. The table's own Region passes to its first
-/// replica when it is the one deleted. Returns false when the table has
-/// no replica to keep (DeleteTable then deletes it).
-pub fn delete_replica(table: &mut TableMeta, region: &str) -> Result<bool, DynamoError> {
+/// replica when it is the one deleted. Returns the replica removed, as it
+/// was; None when the table has no replica to keep (DeleteTable then
+/// deletes it).
+pub fn delete_replica(
+    table: &mut TableMeta,
+    region: &str,
+) -> Result<Option<ReplicaMeta>, DynamoError> {
     if !table.is_global() {
-        return Ok(false);
+        return Ok(None);
     }
     if table.strong_consistency.is_some() {
         return Err(DynamoError::validation(
             "Deletion of only one table replica is not supported for global tables with MultiRegionConsistency set to STRONG.",
         ));
     }
+    let removed = table.replica_in(region);
     if table.region == region {
         let successor = table.replicas[0].region.clone();
         table.pass_own_region_to(&successor);
@@ -454,7 +495,7 @@ pub fn delete_replica(table: &mut TableMeta, region: &str) -> Result<bool, Dynam
         table.replicas.retain(|r| r.region != region);
     }
     table.settle_if_regional();
-    Ok(true)
+    Ok(Some(removed))
 }
 
 /// DynamoDB's answer to a replica on a table whose writes are provisioned

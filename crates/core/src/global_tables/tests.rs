@@ -1,9 +1,10 @@
 use crate::test_support::{create_table, open_durable, run};
-use crate::{Database, Operation, RequestContext};
+use crate::{Database, Operation, RequestContext, Settings};
 use dynalith_model::{DynamoError, ErrorKind};
 use dynalith_storage::MemoryEngine;
 use serde_json::{json, Value};
 use std::sync::Arc;
+use std::time::Duration;
 
 fn open() -> Arc<Database> {
     Database::open(Arc::new(MemoryEngine::default())).expect("database opens")
@@ -776,4 +777,103 @@ fn backups_and_exports_made_in_a_replicas_region_are_that_replicas() {
     assert_eq!(export["TableId"], replica_id);
     let export_arn = export["ExportArn"].as_str().unwrap();
     assert!(export_arn.starts_with(&format!("{}/export/", arn_in("eu-west-1"))));
+}
+
+/// Moves the table's creation and last update, and its replicas' creations
+/// and removals, `seconds` into the past.
+fn age(db: &Database, name: &str, seconds: f64) {
+    let mut table = (*db.catalog().get(name).unwrap()).clone();
+    table.created_at -= seconds;
+    table.updating_since = table.updating_since.map(|t| t - seconds);
+    for replica in &mut table.replicas {
+        replica.created_at -= seconds;
+    }
+    for deleting in &mut table.deleting_replicas {
+        deleting.since -= seconds;
+    }
+    db.catalog().publish(table);
+}
+
+/// The Regions `description` lists as Replicas, with their statuses.
+fn replica_statuses(description: &Value) -> Vec<(String, String)> {
+    (description["Replicas"].as_array().into_iter().flatten())
+        .map(|r| {
+            let text = |member: &str| r[member].as_str().unwrap().to_string();
+            (text("RegionName"), text("ReplicaStatus"))
+        })
+        .collect()
+}
+
+#[test]
+fn replicas_are_creating_and_deleting_while_the_transient_status_lasts() {
+    let settings = Settings {
+        transient_status: Duration::from_secs(60),
+        ..Default::default()
+    };
+    let db = Database::open_with(Arc::new(MemoryEngine::default()), settings).unwrap();
+    create_table(&db, "orders");
+    age(&db, "orders", 60.0);
+    let pair = |region: &str, status: &str| vec![(region.to_string(), status.to_string())];
+    let add_replica = || {
+        let create = json!([{"Create": {"RegionName": "eu-west-1"}}]);
+        replica_updates(&db, "us-east-1", "orders", create).unwrap();
+    };
+
+    // A new replica is CREATING, and in its Region the table is a table
+    // being created: not found by the data plane, not changeable.
+    add_replica();
+    let home = describe_in(&db, "us-east-1", "orders").unwrap();
+    assert_eq!(home["TableStatus"], "UPDATING");
+    assert_eq!(replica_statuses(&home), pair("eu-west-1", "CREATING"));
+    let there = describe_in(&db, "eu-west-1", "orders").unwrap();
+    assert_eq!(there["TableStatus"], "CREATING");
+    assert_eq!(replica_statuses(&there), pair("us-east-1", "ACTIVE"));
+    let put = json!({"TableName": "orders", "Item": {"pk": {"S": "a"}}});
+    let error = run_in(&db, "eu-west-1", Operation::PutItem, put.clone()).unwrap_err();
+    assert_eq!(
+        (error.kind, error.message.as_str()),
+        (ErrorKind::ResourceNotFound, "Requested resource not found")
+    );
+    run_in(&db, "us-east-1", Operation::PutItem, put).unwrap();
+    let table = json!({"TableName": "orders"});
+    let error = run_in(&db, "eu-west-1", Operation::DeleteTable, table.clone()).unwrap_err();
+    assert_eq!(
+        (error.kind, error.message.as_str()),
+        (
+            ErrorKind::ResourceInUse,
+            "Attempt to change a resource which is still in use: Table is being created: orders"
+        )
+    );
+
+    age(&db, "orders", 60.0);
+    let home = describe_in(&db, "us-east-1", "orders").unwrap();
+    assert_eq!(home["TableStatus"], "ACTIVE");
+    assert_eq!(replica_statuses(&home), pair("eu-west-1", "ACTIVE"));
+    assert_eq!(
+        describe_in(&db, "eu-west-1", "orders").unwrap()["TableStatus"],
+        "ACTIVE"
+    );
+    let get = json!({"TableName": "orders", "Key": {"pk": {"S": "a"}}});
+    let got = run_in(&db, "eu-west-1", Operation::GetItem, get).unwrap();
+    assert_eq!(got["Item"]["pk"]["S"], "a");
+
+    // A replica removed (by UpdateTable, or by DeleteTable in its Region)
+    // is listed DELETING in the other Regions for as long, then not at all.
+    let delete = json!([{"Delete": {"RegionName": "eu-west-1"}}]);
+    replica_updates(&db, "us-east-1", "orders", delete).unwrap();
+    let home = describe_in(&db, "us-east-1", "orders").unwrap();
+    assert_eq!(replica_statuses(&home), pair("eu-west-1", "DELETING"));
+    age(&db, "orders", 60.0);
+    let home = describe_in(&db, "us-east-1", "orders").unwrap();
+    assert!(home.get("Replicas").is_none(), "{home}");
+
+    add_replica();
+    age(&db, "orders", 60.0);
+    run_in(&db, "eu-west-1", Operation::DeleteTable, table).unwrap();
+    let home = describe_in(&db, "us-east-1", "orders").unwrap();
+    assert_eq!(replica_statuses(&home), pair("eu-west-1", "DELETING"));
+    // A replica created again takes the DELETING one's place.
+    add_replica();
+    let home = describe_in(&db, "us-east-1", "orders").unwrap();
+    assert_eq!(replica_statuses(&home), pair("eu-west-1", "CREATING"));
 }

@@ -126,6 +126,7 @@ pub(super) fn create(
             ),
         ));
     }
+    db.check_room_for_a_transition(None, !indexes.is_empty())?;
     let mut txn = db.engine().begin();
     let id_key = keys::next_table_id();
     let id = match txn.get_for_update(&id_key).map_err(storage_error)? {
@@ -191,6 +192,7 @@ pub(super) fn create(
         time_to_live_attribute: None,
         time_to_live_change: None,
         deleting_indexes: Vec::new(),
+        deleting_replicas: Vec::new(),
         tags: table_tags,
         encryption: input
             .sse_specification

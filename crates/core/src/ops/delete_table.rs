@@ -26,7 +26,7 @@ pub fn execute(
             return super::respond(response);
         }
     }
-    let table = db.catalog().require_changeable(&name)?;
+    let table = db.catalog().require_changeable_in(&name, &context.region)?;
     crate::global_tables::in_region(&table, &context.region)?;
     // An index still being built holds the table (DynamoDB: while any
     // global index is CREATING, UPDATING or DELETING; here only a
@@ -48,12 +48,13 @@ pub fn execute(
     }
     let mut description = describe::deleted_table_description(db, &table)?;
     if let Some(d) = description.as_object_mut() {
-        crate::global_tables::describe(d, &table, &context.region);
+        crate::global_tables::describe(d, &table, &context.region, db.catalog().transitions());
     }
     // In a Region of a global table only that Region's replica goes; the
     // table stays in the others.
     let mut kept = (*table).clone();
-    if crate::global_tables::delete_replica(&mut kept, &context.region)? {
+    if let Some(removed) = crate::global_tables::delete_replica(&mut kept, &context.region)? {
+        (db.catalog().transitions()).replica_deleted(&mut kept, removed);
         let mut txn = db.engine().begin();
         crate::catalog::write_entry(&mut *txn, &kept)?;
         txn.commit().map_err(crate::storage_error)?;
@@ -62,8 +63,9 @@ pub fn execute(
         // Described as it was, DELETING, while the status lasts.
         let mut described = describe::table_description(db, &table, "DELETING")?;
         if let Some(d) = described.as_object_mut() {
-            crate::global_tables::describe(d, &table, &context.region);
+            crate::global_tables::describe(d, &table, &context.region, db.catalog().transitions());
         }
+        db.check_room_for_a_transition(Some(&*table), false)?;
         db.drop_table(&table)?;
         db.remember_deleting(&table, described, description.clone())?;
     }

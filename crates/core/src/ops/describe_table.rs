@@ -19,7 +19,7 @@ pub fn execute(
         return super::respond(response);
     };
     crate::global_tables::in_region(&table, &context.region)?;
-    let status = db.catalog().transitions().status(&table);
+    let status = (db.catalog().transitions()).status_in(&table, &context.region);
     let mut description = describe::table_description(db, &table, status.as_str())?;
     if let Some(d) = description.as_object_mut() {
         if status == TableStatus::Creating {
@@ -27,7 +27,7 @@ pub fn execute(
         }
         let deleting = db.catalog().transitions().deleting_indexes(&table);
         describe::append_global_indexes(d, deleting.cloned());
-        crate::global_tables::describe(d, &table, &context.region);
+        crate::global_tables::describe(d, &table, &context.region, db.catalog().transitions());
     }
     response.insert("Table".into(), description);
     super::respond(response)

@@ -92,13 +92,15 @@ pub fn restore_table(
     overrides: &Overrides,
     fill: impl FnOnce(&Arc<TableMeta>) -> Result<(), DynamoError>,
 ) -> Result<Vec<u8>, DynamoError> {
-    if db.catalog().get(name).is_some() {
+    // A table still DELETING holds its name.
+    if db.catalog().get(name).is_some() || db.deleting_table(name, None)?.is_some() {
         return Err(DynamoError::new(
             ErrorKind::TableAlreadyExists,
             format!("Table already exists: {name}"),
         ));
     }
     let mut table = restored_definition(source.table, overrides)?;
+    db.check_room_for_a_transition(None, !table.indexes.is_empty())?;
     let id = crate::catalog::next_id(db.engine())?;
     let next = u32::try_from(table.indexes.len() + 1)
         .ok()
@@ -160,6 +162,7 @@ fn restored_definition(source: &TableMeta, input: &Overrides) -> Result<TableMet
     table.time_to_live_attribute = None;
     table.time_to_live_change = None;
     table.deleting_indexes.clear();
+    table.deleting_replicas.clear();
     table.tags.clear();
     table.resource_policies.clear();
     table.contributor_insights.clear();

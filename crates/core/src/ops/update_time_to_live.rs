@@ -84,6 +84,7 @@ pub fn execute(
     db.catalog()
         .transitions()
         .check_time_to_live_change(&current)?;
+    db.check_room_for_a_transition(Some(&*current), false)?;
     table.time_to_live_change = Some(TimeToLiveChange {
         at: crate::now_epoch_seconds(),
         attribute_name: attribute.clone(),

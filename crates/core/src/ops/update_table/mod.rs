@@ -192,7 +192,7 @@ pub fn execute(
         .is_some_and(|w| sets_warm(&w) || alone);
 
     let _changes = db.catalog().lock_changes();
-    let current = db.catalog().require_changeable(&name)?;
+    let current = db.catalog().require_changeable_in(&name, &context.region)?;
     crate::global_tables::in_region(&current, &context.region)?;
     let mut table = (*current).clone();
     // Warm throughput as it stands before the change: a new provisioned
@@ -297,7 +297,13 @@ pub fn execute(
         || input.vector_index_updates.is_some()
         || replica_changes.is_some();
     if table_updating {
+        db.check_room_for_a_transition(Some(&*current), false)?;
         table.updating_since = Some(now);
+    }
+    // Removed replicas are described DELETING in the other Regions while
+    // the transient status lasts.
+    for replica in (replica_changes.iter()).flat_map(|c| c.deleted.iter().cloned()) {
+        (db.catalog().transitions()).replica_deleted(&mut table, replica);
     }
     // DynamoDB's answer lists a deleted index, DELETING; so does
     // DescribeTable while the transient status lasts.
@@ -351,7 +357,7 @@ pub fn execute(
     txn.commit().map_err(storage_error)?;
     let status = if table_updating { "UPDATING" } else { "ACTIVE" };
     let mut description = describe::table_description(db, &table, status)?;
-    describe_replicas(&mut description, &current, &table, &context.region);
+    describe_replicas(db, &mut description, &current, &table, &context.region);
     if warm_change {
         description["WarmThroughput"] = current.warm_throughput().description("UPDATING");
     }
@@ -689,6 +695,7 @@ fn replicas_change(input: &UpdateTableInput) -> bool {
 /// ACTIVE, a new one not yet listed), and GlobalTableVersion from the first
 /// replica's request on.
 fn describe_replicas(
+    db: &Database,
     description: &mut serde_json::Value,
     current: &TableMeta,
     table: &TableMeta,
@@ -700,6 +707,7 @@ fn describe_replicas(
     let mut shown = table.clone();
     shown.replicas = current.replicas.clone();
     shown.region = current.region.clone();
+    shown.deleting_replicas = current.deleting_replicas.clone();
     for member in [
         "GlobalTableVersion",
         "Replicas",
@@ -707,7 +715,7 @@ fn describe_replicas(
     ] {
         d.remove(member);
     }
-    crate::global_tables::describe(d, &shown, local);
+    crate::global_tables::describe(d, &shown, local, db.catalog().transitions());
     if table.is_global() && !d.contains_key("GlobalTableVersion") {
         d.insert(
             "GlobalTableVersion".into(),

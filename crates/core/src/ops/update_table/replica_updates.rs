@@ -154,6 +154,8 @@ pub(super) fn check_members(v: &mut Violations, input: &UpdateTableInput) {
 pub(super) struct ReplicaChanges {
     /// Regions that gained a replica.
     pub created: Vec<String>,
+    /// The replicas removed, as they were.
+    pub deleted: Vec<ReplicaMeta>,
 }
 
 /// One action of a ReplicaUpdates element.
@@ -318,6 +320,7 @@ pub(super) fn apply(
     for create in &created {
         let mut replica = ReplicaMeta::new(region_of(create));
         replica.table_id = uuid::Uuid::new_v4().to_string();
+        replica.created_at = now;
         replica.read_scaling = ReplicaReadScaling::copied_from(table);
         apply_settings(table, &mut replica, create, now, false)?;
         table.replicas.push(replica);
@@ -341,7 +344,9 @@ pub(super) fn apply(
             *slot = replica;
         }
     }
+    let mut removed = Vec::new();
     for region in &deleted {
+        removed.push(table.replica_in(region));
         if table.region == *region {
             // The table's own Region goes: the Region asked in takes its
             // place.
@@ -358,6 +363,7 @@ pub(super) fn apply(
     table.settle_if_regional();
     Ok(ReplicaChanges {
         created: created.iter().map(|c| region_of(c).to_string()).collect(),
+        deleted: removed,
     })
 }
 
