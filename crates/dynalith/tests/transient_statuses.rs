@@ -12,8 +12,8 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 use common::{
-    attribute_definition, create_global_index, create_table, error_code, error_message,
-    key_element, Server,
+    attribute_definition, create_global_index, create_table, create_table_request, error_code,
+    error_message, key_element, Server,
 };
 use std::time::{Duration, Instant};
 
@@ -364,12 +364,7 @@ async fn tables_in_transition_have_dynamodb_s_quota() {
         worker.await.unwrap();
     }
 
-    let e = client
-        .create_table()
-        .table_name("one_more")
-        .billing_mode(BillingMode::PayPerRequest)
-        .key_schema(key_element("pk", KeyType::Hash))
-        .attribute_definitions(attribute_definition("pk", ScalarAttributeType::S))
+    let e = create_table_request(&client, "one_more", None)
         .send()
         .await
         .unwrap_err();

@@ -452,6 +452,18 @@ pub fn attribute_definition(name: &str, t: ScalarAttributeType) -> AttributeDefi
 /// Creates an on-demand table with a string partition key `pk` and, when
 /// `sort` is given, a sort key `sk` of that type.
 pub async fn create_table(client: &Client, name: &str, sort: Option<ScalarAttributeType>) {
+    create_table_request(client, name, sort)
+        .send()
+        .await
+        .expect("create table");
+}
+
+/// `create_table`'s request, to send.
+pub fn create_table_request(
+    client: &Client,
+    name: &str,
+    sort: Option<ScalarAttributeType>,
+) -> aws_sdk_dynamodb::operation::create_table::builders::CreateTableFluentBuilder {
     let mut request = client
         .create_table()
         .table_name(name)
@@ -463,7 +475,7 @@ pub async fn create_table(client: &Client, name: &str, sort: Option<ScalarAttrib
             .key_schema(key_element("sk", KeyType::Range))
             .attribute_definitions(attribute_definition("sk", sort_type));
     }
-    request.send().await.expect("create table");
+    request
 }
 
 /// Writes items (distinct keys) with up to 8 BatchWriteItem calls of 25
