@@ -609,8 +609,13 @@ pub fn settings_description(target: Option<&ScalingTarget>) -> Value {
 
 /// TableAutoScalingDescription: one entry per Region the table is in,
 /// each with that Region's read settings and the table's write settings
-/// (`regions`).
-pub fn table_description(table: &TableMeta, status: &str) -> Value {
+/// (`regions`), and the table's `status` (a replica still being created:
+/// CREATING).
+pub fn table_description(
+    table: &TableMeta,
+    status: &str,
+    transitions: &crate::table_status::Transitions,
+) -> Value {
     use crate::throughput::Direction::{Read, Write};
     let settings_in = |region: &str, index: Option<&str>, direction| {
         settings_description(table.target_in(region, index, direction))
@@ -634,7 +639,11 @@ pub fn table_description(table: &TableMeta, status: &str) -> Value {
                 "GlobalSecondaryIndexes": indexes,
                 "ReplicaProvisionedReadCapacityAutoScalingSettings": settings_in(region, None, Read),
                 "ReplicaProvisionedWriteCapacityAutoScalingSettings": settings_in(region, None, Write),
-                "ReplicaStatus": status,
+                "ReplicaStatus": if transitions.replica_creating(table, region) {
+                    "CREATING"
+                } else {
+                    status
+                },
             })
         })
         .collect();

@@ -836,6 +836,20 @@ fn replicas_are_creating_and_deleting_while_the_transient_status_lasts() {
     );
     run_in(&db, "us-east-1", Operation::PutItem, put).unwrap();
     let table = json!({"TableName": "orders"});
+    let scaling = run_in(
+        &db,
+        "us-east-1",
+        Operation::DescribeTableReplicaAutoScaling,
+        table.clone(),
+    )
+    .unwrap();
+    let mut scaling = replica_statuses(&scaling["TableAutoScalingDescription"]);
+    scaling.sort();
+    let expected = [("eu-west-1", "CREATING"), ("us-east-1", "UPDATING")];
+    assert_eq!(
+        scaling,
+        expected.map(|(r, s)| (r.to_string(), s.to_string()))
+    );
     let error = run_in(&db, "eu-west-1", Operation::DeleteTable, table.clone()).unwrap_err();
     assert_eq!(
         (error.kind, error.message.as_str()),

@@ -20,7 +20,7 @@ pub fn execute(
     let mut response = Map::new();
     response.insert(
         "TableAutoScalingDescription".into(),
-        crate::auto_scaling::table_description(&table, status.as_str()),
+        crate::auto_scaling::table_description(&table, status.as_str(), db.catalog().transitions()),
     );
     super::respond(response)
 }

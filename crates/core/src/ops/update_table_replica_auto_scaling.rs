@@ -162,7 +162,7 @@ pub fn execute(
     } else {
         "UPDATING"
     };
-    let description = auto_scaling::table_description(&table, status);
+    let description = auto_scaling::table_description(&table, status, db.catalog().transitions());
     db.catalog().publish(table);
     if scales {
         db.start_scaler();
