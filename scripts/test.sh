@@ -7,11 +7,12 @@
 #      RocksDB engine on disk (in-memory servers run on the in-memory
 #      engine); the storage conformance suite and the integration tests once
 #      more on the PostgreSQL engine, against a throwaway PostgreSQL server
-#      (scripts/postgres.sh); the runs after the first go at once;
+#      (scripts/postgres.sh);
 #   2. client tests against a freshly started server: the AWS SDK for
 #      JavaScript v3 (client-dynamodb + lib-dynamodb) and the libraries
 #      ElectroDB, dynamodb-toolbox and Dynamoose; boto3 and PynamoDB; the
 #      AWS CLI.
+# Once the Rust tests are built, all of these runs go at once.
 # Installs the JavaScript and Python test dependencies when missing.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -21,6 +22,14 @@ cd "$ROOT"
 # libclang-N.so; libclang-cpp, which some machines have, does not do).
 if ! ldconfig -p | grep -qE 'libclang(-[0-9.]+)?\.so' && [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
   apt-get update -qq && apt-get install -y -qq libclang-dev >/dev/null
+fi
+
+# node_modules is (re)installed when it was installed from another lock file.
+if ! cmp -s tests/js/package-lock.json tests/js/node_modules/.dynalith-installed-lock; then
+  (cd tests/js && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.dynalith-installed-lock)
+fi
+if ! python3 -c "import boto3, pytest, pynamodb, moto.server" 2>/dev/null || ! command -v aws >/dev/null; then
+  python3 -m pip install -q -r tests/py/requirements.txt
 fi
 
 # The differential tests (crates/dynalith/tests/differential_*.rs) send the
@@ -44,34 +53,42 @@ export DYNALITH_DIFF_COUNT="${DYNALITH_DIFF_COUNT:-3000}"
 # time went.
 phase() { echo "== $1 (at ${SECONDS}s)"; }
 
-phase "Rust tests"
-cargo test --workspace
+phase "build"
+cargo test --workspace --no-run
 
-# Every later phase selects its tests with --workspace --test NAME, not
+# The Rust tests as they are (the unit and property tests, and the
+# integration and differential tests on in-memory servers).
+the_rust_tests() {
+  cargo test --workspace
+}
+
+# The runs below select their tests with --workspace --test NAME, not
 # -p PACKAGE: a package on its own resolves other features of its
 # dependencies, and rebuilt tokio, hyper, the AWS SDK and every test binary
-# (two minutes of CI's time) where the first phase's builds serve as they are.
+# (two minutes of CI's time) where the build above serves as it is.
 
-# The runs after the first: the differential tests with the read caches
-# on, and the integration tests on the embedded engine on disk and on the
-# PostgreSQL engine. They go at once, each with its output in a log of its
-# own shown when all are done: one alone kept the two CPUs ~36% busy (its
-# tests mostly wait on servers, disks and DynamoDB Local), and one after
-# the other they took ~580 s of CI's ~1,450 (at once: ~300 s, the
-# PostgreSQL run the longest). Every test names its tables,
-# directories and ports apart (common::unique_table, port 0), so no run
-# sees another's.
+# Every run goes at once, each with its output in a log of its own shown
+# when all are done. One alone keeps the two CPUs about a third busy (its
+# tests mostly wait on servers, disks and DynamoDB Local): one after the
+# other they took ~830 s of a ~1,330 s CI run, at once ~480 s. Every test
+# names its tables, directories and ports apart (common::unique_table,
+# port 0), so no run sees another's.
 run_at_once() {
   local jobs=("$@") pids=() logs=() failed=0 i status
   for job in "${jobs[@]}"; do
     logs+=("$(mktemp)")
-    "$job" >"${logs[-1]}" 2>&1 &
+    (
+      status=0
+      "$job" || status=$?
+      echo "(${job//_/ }: exit status $status at ${SECONDS}s)"
+      exit "$status"
+    ) >"${logs[-1]}" 2>&1 &
     pids+=($!)
   done
   for i in "${!pids[@]}"; do
     status=0
     wait "${pids[$i]}" || status=$?
-    echo "-- ${jobs[$i]//_/ } (exit status $status, done by ${SECONDS}s):"
+    echo "-- ${jobs[$i]//_/ } (exit status $status, $(tail -n1 "${logs[$i]}")):"
     cat "${logs[$i]}"
     rm -f "${logs[$i]}"
     (( status == 0 )) || failed=1
@@ -90,13 +107,13 @@ differential_tests_with_the_read_caches_on() {
     --test differential_legacy
 }
 
-# Every integration test but crash.rs and disk_full.rs, whose servers are on
-# disk already, on the embedded engine whatever the run: they would only
-# run the same again.
+# Every integration test but crash.rs, disk_full.rs and reads_from_disk.rs,
+# whose servers are on disk already, on the embedded engine whatever the
+# run: they would only run the same again.
 INTEGRATION_TESTS=()
 for file in crates/dynalith/tests/*.rs; do
   name="$(basename "$file" .rs)"
-  [[ "$name" == crash || "$name" == disk_full ]] || INTEGRATION_TESTS+=(--test "$name")
+  [[ "$name" =~ ^(crash|disk_full|reads_from_disk)$ ]] || INTEGRATION_TESTS+=(--test "$name")
 done
 
 # `--in-memory` servers run on the in-memory engine (storage/src/memory/);
@@ -121,6 +138,44 @@ the_PostgreSQL_engine() {
       cargo test --workspace "${INTEGRATION_TESTS[@]}"
 }
 
+# The client tests, against a server of their own: the AWS SDK for
+# JavaScript and the libraries on it, boto3 and PynamoDB, the AWS CLI.
+# DYNALITH_SKIP names JS test groups to skip (see tests/js/helpers.mjs);
+# every group runs by default.
+the_client_tests() {
+  local log s3_dir server endpoint status=0
+  log="$(mktemp)"
+  # Where the server's exports go and imports come from (the AWS CLI checks use it).
+  s3_dir="$(mktemp -d)"
+  "$DYNALITH_BIN" serve --in-memory --port 0 --log-level warn --s3-dir "$s3_dir" >"$log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 200); do
+    grep -q "listening on" "$log" && break
+    sleep 0.05
+  done
+  endpoint="$(sed -n 's/^dynalith listening on //p' "$log" | head -n1)"
+  if [[ -z "$endpoint" ]]; then
+    echo "server did not start:"
+    cat "$log"
+    status=1
+  else
+    echo "server at $endpoint"
+    export DYNALITH_ENDPOINT="$endpoint" DYNALITH_S3_DIR="$s3_dir" DYNALITH_SKIP="${DYNALITH_SKIP-}"
+    (cd tests/js && npm test) || status=1
+    python3 -m pytest -q tests/py || status=1
+    bash tests/cli/smoke.sh || status=1
+  fi
+  kill "$server" 2>/dev/null || true
+  rm -rf "$log" "$s3_dir"
+  return "$status"
+}
+
+# The binary the client tests' server runs, and the one the JavaScript
+# trigger test (tests/js/seed-streams.test.mjs) starts a second server
+# from, with --stream-trigger.
+export DYNALITH_BIN="${CARGO_TARGET_DIR:-target}/debug/dynalith"
+[[ "$DYNALITH_BIN" == /* ]] || DYNALITH_BIN="$ROOT/$DYNALITH_BIN"
+
 if [[ -z "${DYNALITH_TEST_POSTGRES:-}" ]]; then
   PG_DIR="$(mktemp -d)"
   stop_postgres() { scripts/postgres.sh stop "$PG_DIR" 2>/dev/null || true; rm -rf "$PG_DIR"; }
@@ -129,45 +184,8 @@ if [[ -z "${DYNALITH_TEST_POSTGRES:-}" ]]; then
   # The CA of its TLS certificate (tests/postgres_tls.rs).
   export DYNALITH_TEST_POSTGRES_CA="$PG_DIR/ca.crt"
 fi
-phase "differential tests with the read caches on, the embedded engine on disk and the PostgreSQL engine, at once"
-run_at_once differential_tests_with_the_read_caches_on the_embedded_engine_on_disk the_PostgreSQL_engine
-stop_postgres
+phase "the Rust tests, the differential tests with the read caches on, the embedded engine on disk, the PostgreSQL engine and the client tests, at once"
+run_at_once the_rust_tests differential_tests_with_the_read_caches_on the_embedded_engine_on_disk \
+  the_PostgreSQL_engine the_client_tests
 
-phase "client tests (JavaScript, boto3, AWS CLI)"
-# node_modules is (re)installed when it was installed from another lock file.
-if ! cmp -s tests/js/package-lock.json tests/js/node_modules/.dynalith-installed-lock; then
-  (cd tests/js && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.dynalith-installed-lock)
-fi
-if ! python3 -c "import boto3, pytest, pynamodb, moto.server" 2>/dev/null || ! command -v aws >/dev/null; then
-  python3 -m pip install -q -r tests/py/requirements.txt
-fi
-
-LOG="$(mktemp)"
-# Where the server's exports go and imports come from (the AWS CLI checks use it).
-export DYNALITH_S3_DIR
-DYNALITH_S3_DIR="$(mktemp -d)"
-"${CARGO_TARGET_DIR:-target}/debug/dynalith" serve --in-memory --port 0 --log-level warn \
-  --s3-dir "$DYNALITH_S3_DIR" >"$LOG" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$LOG" "$DYNALITH_S3_DIR"; stop_ddb_local' EXIT
-for _ in $(seq 1 100); do
-  grep -q "listening on" "$LOG" && break
-  sleep 0.05
-done
-export DYNALITH_ENDPOINT
-DYNALITH_ENDPOINT="$(sed -n 's/^dynalith listening on //p' "$LOG" | head -n1)"
-[[ -n "$DYNALITH_ENDPOINT" ]] || { echo "server did not start:"; cat "$LOG"; exit 1; }
-echo "server at $DYNALITH_ENDPOINT"
-
-# The binary the JavaScript trigger test (tests/js/seed-streams.test.mjs) starts
-# a second server from, with --stream-trigger.
-export DYNALITH_BIN="${CARGO_TARGET_DIR:-target}/debug/dynalith"
-[[ "$DYNALITH_BIN" == /* ]] || DYNALITH_BIN="$ROOT/$DYNALITH_BIN"
-
-# DYNALITH_SKIP names JS test groups to skip (see tests/js/helpers.mjs);
-# every group runs by default.
-export DYNALITH_SKIP="${DYNALITH_SKIP-}"
-(cd tests/js && npm test)
-python3 -m pytest -q tests/py
-bash tests/cli/smoke.sh
 echo "== all tests passed (at ${SECONDS}s)"
