@@ -710,6 +710,20 @@ def test_query_and_scan_paginators_read_back_everything(client, resource, table)
     assert got["Count"] == 4
 
 
+def test_query_for_an_empty_partition_key_is_refused(resource, table):
+    # A blank search box: DynamoDB refuses the key, where a server that
+    # answered no items would hide the bug until production (moto 7062).
+    from boto3.dynamodb.conditions import Key
+    tbl = resource.Table(table)
+    with pytest.raises(ClientError) as excinfo:
+        tbl.query(KeyConditionExpression=Key("pk").eq(""))
+    assert error_code(excinfo) == "ValidationException"
+    assert excinfo.value.response["Error"]["Message"] == (
+        "One or more parameter values are not valid. The AttributeValue for a key "
+        "attribute cannot contain an empty string value. Key: pk"
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Secondary indexes and transactions
 

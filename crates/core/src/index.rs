@@ -28,12 +28,6 @@ impl Entry {
     }
 }
 
-/// Empty strings and binaries are legal attribute values but not keys.
-fn is_empty(value: &AttributeValue) -> bool {
-    matches!(value, AttributeValue::S(s) if s.is_empty())
-        || matches!(value, AttributeValue::B(b) if b.is_empty())
-}
-
 /// The item's values of the key attributes `attributes`, or None when it
 /// lacks one or has one of another type.
 fn values_of<'s, 'i>(
@@ -79,7 +73,9 @@ pub fn entry(
     ) else {
         return Ok(None);
     };
-    if partition.iter().chain(&sort).any(|value| is_empty(value)) {
+    // Empty strings and binaries are legal attribute values but not keys.
+    if (partition.iter().chain(&sort)).any(|value| crate::primary_key::empty_kind(value).is_some())
+    {
         return Ok(None);
     }
     let table_keys = values_of(table.key_schema.attributes(), item)
@@ -130,21 +126,17 @@ pub fn check_item_keys(table: &TableMeta, item: &Item, origin: Origin) -> Result
                     index.name
                 ))));
             }
-            if is_empty(value) {
-                let kind = if matches!(value, AttributeValue::S(_)) {
-                    "string"
-                } else {
-                    "binary"
-                };
-                return Err(KeyFault::Invalid(DynamoError::validation(match origin {
-                    Origin::Given => format!(
-                        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {kind} value. IndexName: {}, IndexKey: {}",
-                        index.name, attribute.name
+            if let Some(kind) = crate::primary_key::empty_kind(value) {
+                return Err(KeyFault::Invalid(match origin {
+                    Origin::Given => crate::primary_key::empty_index_key_error(
+                        kind,
+                        &index.name,
+                        &attribute.name,
                     ),
-                    Origin::Updated => format!(
+                    Origin::Updated => DynamoError::validation(format!(
                         "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty {kind} value."
-                    ),
-                })));
+                    )),
+                }));
             }
             let limit = if position < partition_attributes {
                 crate::primary_key::MAX_PARTITION_KEY_BYTES

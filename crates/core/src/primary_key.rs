@@ -19,17 +19,36 @@ pub fn key_value_length(value: &AttributeValue) -> usize {
     }
 }
 
-/// Empty strings and binaries are legal in general but not in keys.
+/// Empty strings and binaries are legal in general but not in keys: the
+/// kind of value an empty one is, as DynamoDB's messages name it.
+pub(crate) fn empty_kind(value: &AttributeValue) -> Option<&'static str> {
+    match value {
+        AttributeValue::S(s) if s.is_empty() => Some("string"),
+        AttributeValue::B(b) if b.is_empty() => Some("binary"),
+        _ => None,
+    }
+}
+
+/// DynamoDB's refusal of an empty value (`kind`) for the key attribute
+/// `name` of a table.
+pub(crate) fn empty_key_error(kind: &str, name: &str) -> DynamoError {
+    DynamoError::validation(format!(
+        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {name}"
+    ))
+}
+
+/// The same refusal for the key attribute `name` of the index `index`.
+pub(crate) fn empty_index_key_error(kind: &str, index: &str, name: &str) -> DynamoError {
+    DynamoError::validation(format!(
+        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {kind} value. IndexName: {index}, IndexKey: {name}"
+    ))
+}
+
 fn check_not_empty(attribute: &KeyAttribute, value: &AttributeValue) -> Result<(), DynamoError> {
-    let kind = match value {
-        AttributeValue::S(s) if s.is_empty() => "string",
-        AttributeValue::B(b) if b.is_empty() => "binary",
-        _ => return Ok(()),
-    };
-    Err(DynamoError::validation(format!(
-        "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {}",
-        attribute.name
-    )))
+    match empty_kind(value) {
+        Some(kind) => Err(empty_key_error(kind, &attribute.name)),
+        None => Ok(()),
+    }
 }
 
 fn check_sizes(

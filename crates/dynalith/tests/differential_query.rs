@@ -196,7 +196,15 @@ fn random_query(rng: &mut StdRng, table: &str, numeric: bool, known: &[Value]) -
     let pk = format!("p{}", rng.random_range(0..PARTITIONS + 1));
     let mut request = json!({"TableName": table});
     let operand = |rng: &mut StdRng| {
-        if rng.random_bool(0.5) && !known.is_empty() {
+        if !numeric && rng.random_bool(0.04) {
+            // No key holds these: the servers must refuse the condition alike.
+            let text = if rng.random_bool(0.5) {
+                String::new()
+            } else {
+                "s".repeat(1025)
+            };
+            json!({ "S": text })
+        } else if rng.random_bool(0.5) && !known.is_empty() {
             known[rng.random_range(0..known.len())].clone()
         } else {
             sort_value(rng, numeric)
@@ -205,7 +213,7 @@ fn random_query(rng: &mut StdRng, table: &str, numeric: bool, known: &[Value]) -
     let (condition, mut values) = match rng.random_range(0..8) {
         0 => ("pk = :pk".to_string(), json!({})),
         1 if !numeric => {
-            let prefix = ["a", "ab", "b", "é", "z9"][rng.random_range(0..5)];
+            let prefix = ["a", "ab", "b", "é", "z9", ""][rng.random_range(0..6)];
             (
                 "pk = :pk AND begins_with(sk, :s)".into(),
                 json!({":s": {"S": prefix}}),
@@ -236,7 +244,7 @@ fn random_query(rng: &mut StdRng, table: &str, numeric: bool, known: &[Value]) -
             )
         }
     };
-    values[":pk"] = json!({"S": pk});
+    values[":pk"] = json!({"S": if rng.random_bool(0.03) { "" } else { &pk }});
     let legacy = rng.random_bool(0.15);
     if legacy {
         // The same key condition in the legacy form, when it converts simply.
@@ -327,6 +335,11 @@ fn random_index_query(rng: &mut StdRng, table: &str) -> (Value, &'static str) {
     } else {
         json!({"S": format!("g{}", rng.random_range(0..4))})
     };
+    let hash_value = if rng.random_bool(0.04) {
+        json!({"S": ""})
+    } else {
+        hash_value
+    };
     let mut values = json!({":h": hash_value});
     let mut condition = "#h = :h".to_string();
     if let Some(range) = range.filter(|_| rng.random_bool(0.6)) {
@@ -335,7 +348,7 @@ fn random_index_query(rng: &mut StdRng, table: &str) -> (Value, &'static str) {
             if range == "gsk" {
                 json!({"N": rng.random_range(-20..20).to_string()})
             } else {
-                let prefixes = ["a", "ab", "apple", "b", "blue"];
+                let prefixes = ["a", "ab", "apple", "b", "blue", ""];
                 json!({"S": prefixes[rng.random_range(0..prefixes.len())]})
             }
         };

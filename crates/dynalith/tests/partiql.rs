@@ -1311,6 +1311,13 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         (t("SELECT * FROM $T WHERE PK = 'a' AND SK BETWEEN 1 AND 2"), vec![], "Key attribute's data type should match its data type in table's schema: Key SK".to_string()),
         (t("INSERT INTO $T VALUE {'PK': 'b', 'SK': 1}"), vec![], "Key attribute's data type should match its data type in table's schema: Key SK".to_string()),
         (t("UPDATE $T SET v = 1 WHERE PK = ? AND SK = '1'"), vec![n("1")], "Key attribute's data type should match its data type in table's schema: Key PK".to_string()),
+        // An empty key value in a SELECT run as a Query, named as the
+        // table's key even on an index (DynamoDB Local's answers), after
+        // the key condition's own checks.
+        (t("SELECT * FROM $T WHERE PK = '' AND v = 1"), vec![], "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: PK".to_string()),
+        (t("SELECT * FROM $T WHERE PK = 'a' AND begins_with(SK, ?)"), vec![s("")], "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: SK".to_string()),
+        (t("SELECT * FROM $T.\"byG\" WHERE g = ''"), vec![], "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: g".to_string()),
+        (t("SELECT * FROM $T WHERE PK = 'a' AND SK BETWEEN 'a' AND ''"), vec![], "The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {S:a}, upper bound operand: AttributeValue: {S:}".to_string()),
         // Errors of the operation a statement runs as do not name the
         // expressions its writer never wrote.
         (t("UPDATE $T SET v = 1 REMOVE v WHERE PK = 'a' AND SK = '1'"), vec![], "Two document paths overlap with each other; must remove or rewrite one of these paths; path one: [v], path two: [v]".to_string()),
@@ -1336,6 +1343,15 @@ async fn statements_are_refused_with_dynamodbs_messages() {
         assert_eq!(error_code(&error), "ValidationException", "{statement}");
         assert_eq!(error_message(&error), message, "{statement}");
     }
+    // A sort-key value longer than a key may be is compared, not refused
+    // as Query refuses it (DynamoDB Local's answer): every key is below it.
+    let below = run(
+        &client,
+        &format!(r#"SELECT * FROM "{table}" WHERE PK = 'a' AND SK < ?"#),
+        vec![s(&"z".repeat(1025))],
+    )
+    .await;
+    assert_eq!(below.len(), 1);
     // A negated sort-key condition is no filter elsewhere: the union runs.
     let union = run(
         &client,

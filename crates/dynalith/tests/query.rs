@@ -538,6 +538,260 @@ async fn validation_errors_match_dynamodb() {
     }
 }
 
+/// No key holds an empty string or binary, or a sort-key value over 1024
+/// bytes: a key condition comparing a key with one is refused, naming the
+/// attribute (and the index, when one is read), and a partition value over
+/// 2048 bytes reads an empty partition (DynamoDB Local's answers; the first
+/// was recorded from DynamoDB too). Before this, such Queries answered 200
+/// with no items.
+#[tokio::test]
+async fn key_conditions_with_values_no_key_can_hold_are_refused() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex,
+        Projection, ProjectionType,
+    };
+    let server = Server::start();
+    let client = server.client();
+    let table = unique_table("qkeys");
+    let key = |name: &str, key_type: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(key_type)
+            .build()
+            .unwrap()
+    };
+    let attribute = |name: &str, t: ScalarAttributeType| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(t)
+            .build()
+            .unwrap()
+    };
+    let all = || {
+        Projection::builder()
+            .projection_type(ProjectionType::All)
+            .build()
+    };
+    client
+        .create_table()
+        .table_name(&table)
+        .billing_mode(aws_sdk_dynamodb::types::BillingMode::PayPerRequest)
+        .key_schema(key("pk", KeyType::Hash))
+        .key_schema(key("sk", KeyType::Range))
+        .attribute_definitions(attribute("pk", ScalarAttributeType::S))
+        .attribute_definitions(attribute("sk", ScalarAttributeType::S))
+        .attribute_definitions(attribute("g", ScalarAttributeType::B))
+        .attribute_definitions(attribute("h", ScalarAttributeType::S))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("ByG")
+                .key_schema(key("g", KeyType::Hash))
+                .key_schema(key("h", KeyType::Range))
+                .projection(all())
+                .build()
+                .unwrap(),
+        )
+        .local_secondary_indexes(
+            LocalSecondaryIndex::builder()
+                .index_name("ByH")
+                .key_schema(key("pk", KeyType::Hash))
+                .key_schema(key("h", KeyType::Range))
+                .projection(all())
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("create table");
+    let item: Item = [
+        ("pk", s("a")),
+        ("sk", s("x")),
+        ("g", b(b"g")),
+        ("h", s("y")),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    client
+        .put_item()
+        .table_name(&table)
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+
+    let table_key = |kind: &str, name: &str| {
+        format!("One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {kind} value. Key: {name}")
+    };
+    let index_key = |kind: &str, index: &str, name: &str| {
+        format!("One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {kind} value. IndexName: {index}, IndexKey: {name}")
+    };
+    let too_long = "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes".to_string();
+    let long = "x".repeat(1025);
+    // (index, key condition, its values, the refusal)
+    type Case<'a> = (Option<&'a str>, &'a str, Vec<(&'a str, Av)>, String);
+    let cases: Vec<Case> = vec![
+        (
+            None,
+            "pk = :p",
+            vec![(":p", s(""))],
+            table_key("string", "pk"),
+        ),
+        (
+            None,
+            "pk = :p AND sk = :s",
+            vec![(":p", s("")), (":s", s(""))],
+            table_key("string", "pk"),
+        ),
+        (
+            None,
+            "pk = :p AND sk = :s",
+            vec![(":p", s("")), (":s", s(&long))],
+            table_key("string", "pk"),
+        ),
+        (
+            None,
+            "pk = :p AND sk < :s",
+            vec![(":p", s("a")), (":s", s(""))],
+            table_key("string", "sk"),
+        ),
+        (
+            None,
+            "pk = :p AND begins_with(sk, :s)",
+            vec![(":p", s("a")), (":s", s(""))],
+            table_key("string", "sk"),
+        ),
+        (
+            None,
+            "pk = :p AND sk BETWEEN :s AND :t",
+            vec![(":p", s("a")), (":s", s("")), (":t", s("b"))],
+            table_key("string", "sk"),
+        ),
+        (
+            None,
+            "pk = :p AND sk > :s",
+            vec![(":p", s("a")), (":s", s(&long))],
+            too_long.clone(),
+        ),
+        (
+            None,
+            "pk = :p AND begins_with(sk, :s)",
+            vec![(":p", s("a")), (":s", s(&long))],
+            too_long.clone(),
+        ),
+        // A sort attribute's sizes are checked before its empty values.
+        (
+            None,
+            "pk = :p AND sk BETWEEN :s AND :t",
+            vec![(":p", s("a")), (":s", s("")), (":t", s(&long))],
+            too_long.clone(),
+        ),
+        (
+            Some("ByG"),
+            "g = :g",
+            vec![(":g", b(b""))],
+            index_key("binary", "ByG", "g"),
+        ),
+        (
+            Some("ByG"),
+            "g = :g AND h >= :h",
+            vec![(":g", b(b"g")), (":h", s(""))],
+            index_key("string", "ByG", "h"),
+        ),
+        (
+            Some("ByG"),
+            "g = :g AND h = :h",
+            vec![(":g", b(b"g")), (":h", s(&long))],
+            too_long.clone(),
+        ),
+        // A local index names the table's partition key as its own.
+        (
+            Some("ByH"),
+            "pk = :p",
+            vec![(":p", s(""))],
+            index_key("string", "ByH", "pk"),
+        ),
+        (
+            Some("ByH"),
+            "pk = :p AND h = :h",
+            vec![(":p", s("a")), (":h", s(""))],
+            index_key("string", "ByH", "h"),
+        ),
+    ];
+    for (index, condition, values, message) in cases {
+        let error = client
+            .query()
+            .table_name(&table)
+            .set_index_name(index.map(String::from))
+            .key_condition_expression(condition)
+            .set_expression_attribute_values(Some(
+                values
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+            ))
+            .send()
+            .await
+            .expect_err(condition);
+        assert_eq!(error_code(&error), "ValidationException", "{condition}");
+        assert_eq!(error_message(&error), message, "{condition}");
+    }
+    // Before the filter's own check, and in the legacy form alike.
+    let error = client
+        .query()
+        .table_name(&table)
+        .key_condition_expression("pk = :p")
+        .filter_expression("sk = :s")
+        .expression_attribute_values(":p", s(""))
+        .expression_attribute_values(":s", s("x"))
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_message(&error), table_key("string", "pk"));
+    let condition = |operator: ComparisonOperator, values: Vec<Av>| {
+        Condition::builder()
+            .comparison_operator(operator)
+            .set_attribute_value_list(Some(values))
+            .build()
+            .unwrap()
+    };
+    let error = client
+        .query()
+        .table_name(&table)
+        .key_conditions("pk", condition(ComparisonOperator::Eq, vec![s("a")]))
+        .key_conditions(
+            "sk",
+            condition(ComparisonOperator::Between, vec![s(""), s("b")]),
+        )
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(error_message(&error), table_key("string", "sk"));
+
+    // A partition value of any length is read: no partition holds it.
+    let read = client
+        .query()
+        .table_name(&table)
+        .key_condition_expression("pk = :p")
+        .expression_attribute_values(":p", s(&"p".repeat(3000)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.count, 0);
+    // The values that are allowed still find the item.
+    let read = client
+        .query()
+        .table_name(&table)
+        .index_name("ByG")
+        .key_condition_expression("g = :g AND begins_with(h, :h)")
+        .expression_attribute_values(":g", b(b"g"))
+        .expression_attribute_values(":h", s("y"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.count, 1);
+}
+
 #[tokio::test]
 async fn paging_is_exact_under_concurrent_writes() {
     let server = Server::start();

@@ -63,7 +63,8 @@ impl SortKeyCondition<'_> {
         }
     }
 
-    fn values(&self) -> Vec<&AttributeValue> {
+    /// The values the sort key is compared with.
+    pub fn values(&self) -> Vec<&AttributeValue> {
         match *self {
             SortKeyCondition::Eq(v)
             | SortKeyCondition::Lt(v)

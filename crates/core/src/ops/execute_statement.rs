@@ -197,9 +197,10 @@ pub(crate) fn run(
 ) -> Result<Map<String, Value>, DynamoError> {
     let request = serde_json::to_vec(&Value::Object(plan.body.clone()))
         .map_err(|e| DynamoError::internal(e.to_string()))?;
-    let result = match plan.descending_scan {
-        true => super::scan::execute_descending(db, &request, context),
-        false => super::execute(db, plan.operation, &request, context),
+    let result = match (plan.descending_scan, plan.operation) {
+        (true, _) => super::scan::execute_descending(db, &request, context),
+        (false, Operation::Query) => super::query::execute_for_statement(db, &request, context),
+        (false, operation) => super::execute(db, operation, &request, context),
     };
     let response = match result {
         Err(e) if plan.insert && e.kind == ErrorKind::ConditionalCheckFailed => {

@@ -33,6 +33,9 @@ pub struct ReadCacheOptions {
 pub enum CachedRead {
     Query = 1,
     Scan = 2,
+    /// A PartiQL SELECT run as a Query: Query refuses some of what it
+    /// answers (ops/query.rs, `Origin`), so its answers are kept apart.
+    StatementQuery = 3,
 }
 
 /// A stored item as read: from storage, or shared with the cache.

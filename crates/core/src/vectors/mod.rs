@@ -16,7 +16,7 @@
 pub mod capacity;
 pub mod score;
 
-use crate::catalog::{BillingMode, IndexProjection, KeyAttribute, ScalarType, TableMeta};
+use crate::catalog::{BillingMode, IndexProjection, KeyAttribute, TableMeta};
 use crate::ops::index_definitions::{self, IndexInput, ProjectionInput};
 use crate::validate::Violations;
 use dynalith_model::{AttributeValue, DynamoError, Item};
@@ -336,28 +336,16 @@ pub fn check_item(table: &TableMeta, item: &Item) -> Result<(), DynamoError> {
                     value.value_type().descriptor()
                 )));
             }
-            if element.hash && empty(value) {
-                let kind = if attribute.scalar_type == ScalarType::B {
-                    "binary"
-                } else {
-                    "string"
-                };
-                return Err(DynamoError::validation(format!(
-                    "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {kind} value. IndexName: {name}, IndexKey: {}",
-                    attribute.name
-                )));
+            if let Some(kind) = crate::primary_key::empty_kind(value).filter(|_| element.hash) {
+                return Err(crate::primary_key::empty_index_key_error(
+                    kind,
+                    name,
+                    &attribute.name,
+                ));
             }
         }
     }
     Ok(())
-}
-
-fn empty(value: &AttributeValue) -> bool {
-    match value {
-        AttributeValue::S(s) => s.is_empty(),
-        AttributeValue::B(b) => b.is_empty(),
-        _ => false,
-    }
 }
 
 fn check_vector(
