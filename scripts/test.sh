@@ -74,7 +74,7 @@ the_rust_tests() {
 # names its tables, directories and ports apart (common::unique_table,
 # port 0), so no run sees another's.
 run_at_once() {
-  local jobs=("$@") pids=() logs=() failed=0 i status
+  local jobs=("$@") pids=() logs=() failed=0 i status finished
   for job in "${jobs[@]}"; do
     logs+=("$(mktemp)")
     (
@@ -88,7 +88,8 @@ run_at_once() {
   for i in "${!pids[@]}"; do
     status=0
     wait "${pids[$i]}" || status=$?
-    echo "-- ${jobs[$i]//_/ } (exit status $status, $(tail -n1 "${logs[$i]}")):"
+    finished="$(tail -n1 "${logs[$i]}" | sed -n 's/.* at \([0-9]*\)s)$/\1/p')"
+    echo "-- ${jobs[$i]//_/ }: exit status $status, finished at ${finished:-?}s"
     cat "${logs[$i]}"
     rm -f "${logs[$i]}"
     (( status == 0 )) || failed=1
