@@ -31,6 +31,15 @@ fn b(v: &[u8]) -> Av {
     Av::B(Blob::new(v.to_vec()))
 }
 
+/// A legacy KeyConditions / QueryFilter condition.
+fn condition(operator: ComparisonOperator, values: Vec<Av>) -> Condition {
+    Condition::builder()
+        .comparison_operator(operator)
+        .set_attribute_value_list(Some(values))
+        .build()
+        .unwrap()
+}
+
 /// A key condition, its operands, and which sort-key values it keeps.
 type Check = (String, Vec<Av>, Box<dyn Fn(&Av) -> bool>);
 
@@ -429,23 +438,16 @@ async fn legacy_key_conditions_query_filter_and_attributes_to_get() {
         })
         .collect();
     put_all(&client, &table, items).await;
-    let cond = |op: ComparisonOperator, values: Vec<Av>| {
-        Condition::builder()
-            .comparison_operator(op)
-            .set_attribute_value_list(Some(values))
-            .build()
-            .unwrap()
-    };
     let out = client
         .query()
         .table_name(&table)
-        .key_conditions("pk", cond(ComparisonOperator::Eq, vec![s("p")]))
+        .key_conditions("pk", condition(ComparisonOperator::Eq, vec![s("p")]))
         .key_conditions(
             "sk",
-            cond(ComparisonOperator::Between, vec![s("k2"), s("k8")]),
+            condition(ComparisonOperator::Between, vec![s("k2"), s("k8")]),
         )
-        .query_filter("n", cond(ComparisonOperator::Ge, vec![n("4")]))
-        .query_filter("c", cond(ComparisonOperator::Eq, vec![s("low")]))
+        .query_filter("n", condition(ComparisonOperator::Ge, vec![n("4")]))
+        .query_filter("c", condition(ComparisonOperator::Eq, vec![s("low")]))
         .conditional_operator(ConditionalOperator::Or)
         .attributes_to_get("sk")
         .scan_index_forward(false)
@@ -461,8 +463,11 @@ async fn legacy_key_conditions_query_filter_and_attributes_to_get() {
     let out = client
         .query()
         .table_name(&table)
-        .key_conditions("pk", cond(ComparisonOperator::Eq, vec![s("p")]))
-        .key_conditions("sk", cond(ComparisonOperator::BeginsWith, vec![s("k1")]))
+        .key_conditions("pk", condition(ComparisonOperator::Eq, vec![s("p")]))
+        .key_conditions(
+            "sk",
+            condition(ComparisonOperator::BeginsWith, vec![s("k1")]),
+        )
         .send()
         .await
         .unwrap();
@@ -470,8 +475,8 @@ async fn legacy_key_conditions_query_filter_and_attributes_to_get() {
     let error = client
         .query()
         .table_name(&table)
-        .key_conditions("pk", cond(ComparisonOperator::Eq, vec![s("p")]))
-        .key_conditions("sk", cond(ComparisonOperator::NotNull, vec![]))
+        .key_conditions("pk", condition(ComparisonOperator::Eq, vec![s("p")]))
+        .key_conditions("sk", condition(ComparisonOperator::NotNull, vec![]))
         .send()
         .await
         .unwrap_err();
@@ -547,26 +552,12 @@ async fn validation_errors_match_dynamodb() {
 #[tokio::test]
 async fn key_conditions_with_values_no_key_can_hold_are_refused() {
     use aws_sdk_dynamodb::types::{
-        AttributeDefinition, GlobalSecondaryIndex, KeySchemaElement, KeyType, LocalSecondaryIndex,
-        Projection, ProjectionType,
+        GlobalSecondaryIndex, KeyType, LocalSecondaryIndex, Projection, ProjectionType,
     };
+    use common::{attribute_definition as attribute, key_element as key};
     let server = Server::start();
     let client = server.client();
     let table = unique_table("qkeys");
-    let key = |name: &str, key_type: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(name)
-            .key_type(key_type)
-            .build()
-            .unwrap()
-    };
-    let attribute = |name: &str, t: ScalarAttributeType| {
-        AttributeDefinition::builder()
-            .attribute_name(name)
-            .attribute_type(t)
-            .build()
-            .unwrap()
-    };
     let all = || {
         Projection::builder()
             .projection_type(ProjectionType::All)
@@ -748,13 +739,6 @@ async fn key_conditions_with_values_no_key_can_hold_are_refused() {
         .await
         .unwrap_err();
     assert_eq!(error_message(&error), table_key("string", "pk"));
-    let condition = |operator: ComparisonOperator, values: Vec<Av>| {
-        Condition::builder()
-            .comparison_operator(operator)
-            .set_attribute_value_list(Some(values))
-            .build()
-            .unwrap()
-    };
     let error = client
         .query()
         .table_name(&table)
