@@ -285,8 +285,15 @@ impl Generator {
             let (a, b) = (self.sk(), self.sk());
             (a.min(b), a.max(b))
         };
-        let condition = match self.rng.random_range(0..9) {
+        let other_pk = self.pk();
+        let condition = match self.rng.random_range(0..11) {
             0 => format!("PK = '{pk}'"),
+            // Partitions named with IN: read by a Query of each.
+            9 => format!("PK IN ['{pk}', '{other_pk}']"),
+            10 => {
+                parameters.push(json!({"S": other_pk}));
+                format!("PK IN ['{pk}', ?, 'nothing'] AND SK >= {low} AND n > 1")
+            }
             8 => {
                 let not = ["", "NOT "][self.rng.random_range(0..2)];
                 if self.rng.random_bool(0.5) {

@@ -52,19 +52,34 @@ pub fn execute(
         region: &context.region,
     }
     .plan(&statement)?;
+    if input.consistent_read == Some(true)
+        && plan.is_read()
+        && reads_a_global_index(db, context, &plan)?
+    {
+        // PartiQL's own words for what Query calls "Consistent reads are
+        // not supported on global secondary indexes" (recorded from
+        // DynamoDB by the paritysuite suite).
+        return Err(DynamoError::validation(
+            "Strongly consistent read is not supported on Global Secondary Indexes",
+        ));
+    }
+    if !plan.partition_queries.is_empty() {
+        let page = super::statement_partitions::read(
+            db,
+            context,
+            &plan,
+            input.limit,
+            input.consistent_read.unwrap_or(false),
+            input.return_consumed_capacity.as_deref(),
+            input.next_token.as_deref(),
+        )?;
+        return respond(&plan, page.response, page.next_token);
+    }
     if matches!(plan.operation, Operation::Query | Operation::Scan) {
         if let Some(limit) = input.limit {
             plan.body.insert("Limit".into(), limit.into());
         }
         if let Some(consistent) = input.consistent_read {
-            if consistent && reads_a_global_index(db, context, &plan)? {
-                // PartiQL's own words for what Query calls "Consistent
-                // reads are not supported on global secondary indexes"
-                // (recorded from DynamoDB by the paritysuite suite).
-                return Err(DynamoError::validation(
-                    "Strongly consistent read is not supported on Global Secondary Indexes",
-                ));
-            }
             plan.body.insert("ConsistentRead".into(), consistent.into());
         }
         if let Some(token) = &input.next_token {
@@ -81,7 +96,20 @@ pub fn execute(
         plan.body
             .insert("ReturnConsumedCapacity".into(), capacity.clone().into());
     }
-    let mut response = run(db, context, &plan)?;
+    let response = run(db, context, &plan)?;
+    let next_token = (response.get("LastEvaluatedKey"))
+        .map(token_of_start_key)
+        .transpose()?;
+    respond(&plan, response, next_token)
+}
+
+/// ExecuteStatement's answer from that of the operation the statement ran
+/// as.
+fn respond(
+    plan: &Plan,
+    mut response: Map<String, Value>,
+    next_token: Option<String>,
+) -> Result<Vec<u8>, DynamoError> {
     let items: Vec<Value> = match response.remove("Items") {
         Some(Value::Array(items)) => items.into_iter().map(|i| plan.project(i)).collect(),
         // A write's returned attributes, when it returns them.
@@ -89,8 +117,10 @@ pub fn execute(
     };
     let mut out = Map::new();
     out.insert("Items".into(), items.into());
+    if let Some(token) = next_token {
+        out.insert("NextToken".into(), token.into());
+    }
     if let Some(key) = response.remove("LastEvaluatedKey") {
-        out.insert("NextToken".into(), token_of_start_key(&key)?.into());
         out.insert("LastEvaluatedKey".into(), key);
     }
     if let Some(capacity) = response.remove("ConsumedCapacity") {
@@ -208,7 +238,23 @@ pub(crate) fn run(
         }
         other => other.map_err(in_statement_terms)?,
     };
-    match serde_json::from_slice(&response) {
+    response_map(&response)
+}
+
+/// One Query of a SELECT, its body as the plan made it.
+pub(super) fn run_query(
+    db: &Database,
+    context: &RequestContext,
+    body: &Map<String, Value>,
+) -> Result<Map<String, Value>, DynamoError> {
+    let request = serde_json::to_vec(body).map_err(|e| DynamoError::internal(e.to_string()))?;
+    let response =
+        super::query::execute_for_statement(db, &request, context).map_err(in_statement_terms)?;
+    response_map(&response)
+}
+
+fn response_map(response: &[u8]) -> Result<Map<String, Value>, DynamoError> {
+    match serde_json::from_slice(response) {
         Ok(Value::Object(map)) => Ok(map),
         _ => Err(DynamoError::internal("unreadable operation response")),
     }
@@ -242,12 +288,12 @@ pub(crate) fn duplicate_item() -> DynamoError {
 }
 
 /// A NextToken carries the page's LastEvaluatedKey.
-fn token_of_start_key(key: &Value) -> Result<String, DynamoError> {
+pub(super) fn token_of_start_key(key: &Value) -> Result<String, DynamoError> {
     let json = serde_json::to_vec(key).map_err(|e| DynamoError::internal(e.to_string()))?;
     Ok(base64::engine::general_purpose::STANDARD.encode(json))
 }
 
-fn start_key_of_token(token: &str) -> Result<Value, DynamoError> {
+pub(super) fn start_key_of_token(token: &str) -> Result<Value, DynamoError> {
     let invalid = || DynamoError::validation("Invalid NextToken");
     let json = base64::engine::general_purpose::STANDARD
         .decode(token)

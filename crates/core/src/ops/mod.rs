@@ -67,6 +67,7 @@ mod scan;
 mod search_vectors;
 pub(crate) mod shapes;
 mod start_bulk_put_items;
+mod statement_partitions;
 mod streams_common;
 mod tag_resource;
 pub(crate) mod tags;

@@ -2,9 +2,10 @@
 //! table or index read, and only when the WHERE clause names the partitions
 //! to read (`=` or `IN` on the partition key, or an `OR` of those): items
 //! come in key order within each partition, ascending or descending, and
-//! the partitions in the order a Scan meets them. So `ORDER BY` comes down
-//! to one direction: that of the sort key's entry, or of the first entry
-//! when the sort key is not named.
+//! the partitions in the order of their keys, as the partition key's entry
+//! says (`ops/statement_partitions.rs`). So within a partition `ORDER BY`
+//! comes down to one direction: that of the sort key's entry, or of the
+//! first entry when the sort key is not named.
 
 use super::parse::{Expr, OrderKey, Step};
 use super::translate::{self, is_attribute, is_value};
@@ -54,6 +55,18 @@ pub fn descending(
         .find(|k| matches!(k.path.as_slice(), [Step::Name(n)] if Some(n.as_str()) == sort))
         .unwrap_or(first);
     Ok(direction.descending)
+}
+
+/// Whether the partitions a SELECT names are read in descending order of
+/// their keys: as ORDER BY orders the partition key, ascending when it
+/// does not name it (DynamoDB Local's order; `ORDER BY sk DESC` reads the
+/// partitions ascending, each from its last item).
+pub fn partitions_descending(order_by: &[OrderKey], keys: &KeySchema) -> bool {
+    let partition = keys.partition.name.as_str();
+    order_by
+        .iter()
+        .find(|k| matches!(k.path.as_slice(), [Step::Name(n)] if n == partition))
+        .is_some_and(|k| k.descending)
 }
 
 /// Whether `condition` fixes the partitions read: `=` or `IN` on the

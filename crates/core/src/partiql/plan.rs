@@ -38,8 +38,13 @@ pub struct Plan {
     /// A SELECT's nested paths: each is returned under its last name.
     pub nested_projection: Vec<Path>,
     /// A Scan that reads every partition in descending key order (`ORDER
-    /// BY ... DESC` over several partitions); a Query says so in its body.
+    /// BY ... DESC` on a statement run as a Scan); a Query says so in its
+    /// body.
     pub descending_scan: bool,
+    /// A SELECT naming several partitions (`IN`, or an `OR` of equalities,
+    /// on the partition key): the Query of each, in the order of their
+    /// keys, `body` being the first's. Empty for every other statement.
+    pub partition_queries: Vec<Map<String, Value>>,
 }
 
 impl Plan {
@@ -206,6 +211,7 @@ impl Planner<'_> {
             key: Some(keyed.key),
             nested_projection: nested(projection.as_deref()),
             descending_scan: false,
+            partition_queries: Vec::new(),
         })
     }
 
@@ -246,9 +252,15 @@ impl Planner<'_> {
         }
         let all_conditions = condition.map(translate::conjuncts).unwrap_or_default();
         let mut conditions = all_conditions.clone();
-        let partition =
-            translate::take_equality(&mut conditions, &keys.partition.name, self.parameters)?;
-        if let Some(value) = &partition {
+        let mut partitions =
+            match translate::take_equality(&mut conditions, &keys.partition.name, self.parameters)?
+            {
+                Some(value) => vec![value],
+                None => {
+                    translate::take_partitions(&mut conditions, &keys.partition, self.parameters)?
+                }
+            };
+        for value in &partitions {
             check_key_type(&keys.partition, value)?;
         }
         let mut sort_condition = None;
@@ -271,15 +283,29 @@ impl Planner<'_> {
             .chain(meta.key_schema.attributes())
             .map(|k| k.name.as_str())
             .collect();
-        let partition = partition.filter(|_| {
-            !conditions
-                .iter()
-                .any(|c| key_names.iter().any(|k| mentions(c, k)))
-        });
-        if partition.is_none() {
+        if (conditions.iter()).any(|c| key_names.iter().any(|k| mentions(c, k))) {
+            partitions.clear();
+        }
+        if partitions.is_empty() {
             conditions = all_conditions;
             sort_condition = None;
         }
+        // Each named partition is read by a Query of its own, in the order
+        // of their keys (descending when ORDER BY says so of the partition
+        // key), each once, as DynamoDB Local reads them.
+        let mut ordered = Vec::with_capacity(partitions.len());
+        for value in partitions {
+            let mut encoded = Vec::new();
+            crate::keys::encode_key_value(&mut encoded, &value)?;
+            ordered.push((encoded, value));
+        }
+        ordered.sort_by(|a, b| a.0.cmp(&b.0));
+        ordered.dedup_by(|a, b| a.0 == b.0);
+        if order_by::partitions_descending(order_by, &keys) {
+            ordered.reverse();
+        }
+        let mut partitions = ordered.into_iter().map(|(_, value)| value);
+        let partition = partitions.next();
 
         let mut names = Placeholders::new(self.parameters);
         let mut body = Map::new();
@@ -287,13 +313,13 @@ impl Planner<'_> {
         if let Some(index) = index {
             body.insert("IndexName".into(), index.into());
         }
+        let mut partition_placeholder = None;
         let operation = match partition {
             Some(value) => {
-                let mut key_condition = format!(
-                    "{} = {}",
-                    names.name(&keys.partition.name),
-                    names.value(&value)?
-                );
+                let placeholder = names.value(&value)?;
+                let mut key_condition =
+                    format!("{} = {placeholder}", names.name(&keys.partition.name));
+                partition_placeholder = Some(placeholder);
                 if let Some(sort_condition) = &sort_condition {
                     key_condition =
                         format!("{key_condition} AND {}", names.condition(sort_condition)?);
@@ -316,6 +342,19 @@ impl Planner<'_> {
             );
         }
         names.add_to(&mut body);
+        let mut partition_queries = Vec::new();
+        if let (Some(placeholder), Some(second)) = (partition_placeholder, partitions.next()) {
+            partition_queries.push(body.clone());
+            for value in std::iter::once(second).chain(partitions) {
+                let mut query = body.clone();
+                let json = serde_json::to_value(&value)
+                    .map_err(|e| DynamoError::internal(e.to_string()))?;
+                if let Some(Value::Object(values)) = query.get_mut("ExpressionAttributeValues") {
+                    values.insert(placeholder.clone(), json);
+                }
+                partition_queries.push(query);
+            }
+        }
         Ok(Plan {
             operation,
             body,
@@ -323,6 +362,7 @@ impl Planner<'_> {
             key: None,
             nested_projection: nested(projection),
             descending_scan: descending && operation == Operation::Scan,
+            partition_queries,
         })
     }
 
@@ -380,6 +420,7 @@ impl Planner<'_> {
             key: Some(key),
             nested_projection: Vec::new(),
             descending_scan: false,
+            partition_queries: Vec::new(),
         })
     }
 
@@ -502,6 +543,7 @@ impl Planner<'_> {
             key: Some(key),
             nested_projection: Vec::new(),
             descending_scan: false,
+            partition_queries: Vec::new(),
         })
     }
 
@@ -550,6 +592,7 @@ impl Planner<'_> {
             key: Some(key),
             nested_projection: Vec::new(),
             descending_scan: false,
+            partition_queries: Vec::new(),
         })
     }
 }

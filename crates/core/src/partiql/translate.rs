@@ -5,6 +5,7 @@
 //! UpdateItem or DeleteItem request.
 
 use super::parse::{malformed, value_of, Expr, Path, Step, CONDITION_FUNCTIONS};
+use crate::catalog::KeyAttribute;
 use dynalith_expr::ast::CompareOp;
 use dynalith_model::{AttributeValue, DynamoError};
 use serde_json::{Map, Value};
@@ -224,6 +225,53 @@ pub fn take_equality(
     };
     let value = if is_value(&right) { right } else { left };
     value_of(&value, parameters).map(Some)
+}
+
+/// Takes the condition that names several partitions of the key
+/// `attribute` (`IN` with values, or an `OR` of equalities with values),
+/// and gives its values; none (and `conditions` as they were) when there is
+/// no such condition or one of its values is not of the key's type, which
+/// leaves the condition to a Scan's filter as before.
+pub fn take_partitions(
+    conditions: &mut Vec<Expr>,
+    attribute: &KeyAttribute,
+    parameters: &[AttributeValue],
+) -> Result<Vec<AttributeValue>, DynamoError> {
+    fn operands<'e>(expr: &'e Expr, attribute: &str, out: &mut Vec<&'e Expr>) -> bool {
+        match expr {
+            Expr::Compare(left, CompareOp::Eq, right) if is_attribute(left, attribute) => {
+                out.push(right);
+                is_value(right)
+            }
+            Expr::Compare(left, CompareOp::Eq, right) if is_attribute(right, attribute) => {
+                out.push(left);
+                is_value(left)
+            }
+            Expr::In(subject, options) if is_attribute(subject, attribute) => {
+                out.extend(options);
+                options.iter().all(is_value)
+            }
+            Expr::Or(left, right) => {
+                operands(left, attribute, out) && operands(right, attribute, out)
+            }
+            _ => false,
+        }
+    }
+    for (position, condition) in conditions.iter().enumerate() {
+        let mut found = Vec::new();
+        if !operands(condition, &attribute.name, &mut found) {
+            continue;
+        }
+        let values = (found.into_iter())
+            .map(|operand| value_of(operand, parameters))
+            .collect::<Result<Vec<_>, _>>()?;
+        if !values.iter().all(|v| attribute.scalar_type.matches(v)) {
+            return Ok(Vec::new());
+        }
+        conditions.remove(position);
+        return Ok(values);
+    }
+    Ok(Vec::new())
 }
 
 /// Whether `expr` is the top-level attribute `attribute`.
