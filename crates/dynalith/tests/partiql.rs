@@ -384,6 +384,16 @@ async fn select_naming_partitions_reads_only_them() {
     let second = page(statement.clone(), None, first.next_token.clone()).await;
     assert_eq!(keys(second.items()), ["big31", "big32"]);
     assert!(second.next_token.is_none());
+    // The same without ConsumedCapacity asked for.
+    let quiet = client
+        .execute_statement()
+        .statement(&statement)
+        .return_consumed_capacity(ReturnConsumedCapacity::None)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(keys(quiet.items()), ["big11", "big12", "big21", "big22"]);
+    assert!(quiet.consumed_capacity.is_none() && quiet.next_token.is_some());
     // A token from another statement is refused.
     let other = format!(r#"SELECT PK, SK FROM "{table}" WHERE PK IN ['a', 'b']"#);
     let error = client

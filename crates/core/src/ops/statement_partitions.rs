@@ -40,6 +40,7 @@ pub(super) fn read(
     next_token: Option<&str>,
 ) -> Result<Page, DynamoError> {
     let queries = &plan.partition_queries;
+    let return_capacity = return_capacity.filter(|asked| *asked != "NONE");
     let (mut at, mut start_key) = match next_token {
         Some(token) => position_of(token, queries.len())?,
         None => (0, None),
