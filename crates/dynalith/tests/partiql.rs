@@ -295,39 +295,28 @@ fn runs_by_partition(keys: &[(String, String)]) -> Vec<(String, Vec<String>)> {
 /// a table over 1 MB, the first page held nothing but a NextToken.
 #[tokio::test]
 async fn select_naming_partitions_reads_only_them() {
-    use aws_sdk_dynamodb::types::{PutRequest, WriteRequest};
     let server = Server::start();
     let client = server.client();
     let table = create(&client).await;
     let item = |pk: &str, sk: &str, bytes: usize| {
-        let item = HashMap::from([
+        HashMap::from([
             ("PK".to_string(), s(pk)),
             ("SK".to_string(), s(sk)),
             ("pad".to_string(), s(&"p".repeat(bytes))),
-        ]);
-        WriteRequest::builder()
-            .put_request(PutRequest::builder().set_item(Some(item)).build().unwrap())
-            .build()
+        ])
     };
     // 2 MB in partitions nobody names, three small ones, and three of
     // 600 KB.
-    let mut writes: Vec<WriteRequest> = (0..1000)
+    let mut items: Vec<Item> = (0..1000)
         .map(|i| item(&format!("other{i}"), "0", 2000))
         .collect();
     for pk in ["a", "b", "c"] {
-        writes.extend(["1", "2", "3"].map(|sk| item(pk, sk, 10)));
+        items.extend(["1", "2", "3"].map(|sk| item(pk, sk, 10)));
     }
     for pk in ["big1", "big2", "big3"] {
-        writes.extend(["1", "2"].map(|sk| item(pk, sk, 300_000)));
+        items.extend(["1", "2"].map(|sk| item(pk, sk, 300_000)));
     }
-    for chunk in writes.chunks(25) {
-        client
-            .batch_write_item()
-            .request_items(&table, chunk.to_vec())
-            .send()
-            .await
-            .unwrap();
-    }
+    common::put_all(&client, &table, items).await;
     let page = |statement: String, limit: Option<i32>, token: Option<String>| {
         let client = client.clone();
         async move {
