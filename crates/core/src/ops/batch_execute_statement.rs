@@ -213,8 +213,9 @@ fn add_capacity(totals: &mut Map<String, Value>, table: &str, consumed: Value) {
     }
 }
 
-/// `total` plus `more`, member by member (numbers add up).
-fn merge_sum(total: &mut Value, more: &Value) {
+/// `total` plus `more`, member by member (numbers add up): ConsumedCapacity
+/// summed over several reads.
+pub(super) fn merge_sum(total: &mut Value, more: &Value) {
     match (total, more) {
         (Value::Object(total), Value::Object(more)) => {
             for (key, value) in more {

@@ -13,6 +13,7 @@
 //! Limit is spent, or once 1 MB has been read, as one Query page would.
 //! The NextToken says which partition to go on with, and from which key.
 
+use super::batch_execute_statement::merge_sum;
 use super::execute_statement::{run_query, start_key_of_token, token_of_start_key};
 use crate::partiql::plan::Plan;
 use crate::{Database, RequestContext};
@@ -73,7 +74,7 @@ pub(super) fn read(
             // Half a unit per 4 KB read, or one when strongly consistent.
             bytes_read += units * if consistent { 4096.0 } else { 8192.0 };
             match &mut capacity {
-                Some(total) => add_capacity(total, &consumed),
+                Some(total) => merge_sum(total, &consumed),
                 None => capacity = Some(consumed),
             }
         }
@@ -131,28 +132,4 @@ fn position_of(token: &str, partitions: usize) -> Result<(usize, Option<Value>),
         .filter(|p| *p < partitions)
         .ok_or_else(invalid)?;
     Ok((partition, position.remove("ExclusiveStartKey")))
-}
-
-/// Adds one Query's ConsumedCapacity to the page's: every number in it,
-/// at the same place (the table's and each index's units alike).
-fn add_capacity(total: &mut Value, more: &Value) {
-    match (total, more) {
-        (Value::Object(total), Value::Object(more)) => {
-            for (name, value) in more {
-                match total.get_mut(name) {
-                    Some(existing) => add_capacity(existing, value),
-                    None => {
-                        total.insert(name.clone(), value.clone());
-                    }
-                }
-            }
-        }
-        (total @ Value::Number(_), Value::Number(more)) => {
-            let sum = total.as_f64().unwrap_or(0.0) + more.as_f64().unwrap_or(0.0);
-            if let Some(sum) = serde_json::Number::from_f64(sum) {
-                *total = Value::Number(sum);
-            }
-        }
-        _ => {}
-    }
 }
