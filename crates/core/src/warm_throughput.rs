@@ -85,7 +85,15 @@ pub fn effective(
 #[derive(Deserialize, Debug, Clone, Copy)]
 #[serde(rename_all = "PascalCase")]
 pub struct WarmThroughputInput {
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     pub read_units_per_second: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     pub write_units_per_second: Option<i64>,
 }
 

@@ -4,6 +4,7 @@
 pub mod attribute_names;
 pub mod error;
 pub mod expression_values;
+pub mod json_integer;
 pub mod number;
 pub mod size;
 pub mod value;

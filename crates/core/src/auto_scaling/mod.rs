@@ -317,7 +317,15 @@ pub fn alarm_name(resource_id: &str, policy: &TargetTracking, which: usize) -> S
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SettingsUpdate {
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     pub minimum_units: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     pub maximum_units: Option<i64>,
     pub auto_scaling_disabled: Option<bool>,
     pub auto_scaling_role_arn: Option<String>,
@@ -335,7 +343,15 @@ pub struct PolicyUpdate {
 #[serde(rename_all = "PascalCase")]
 pub struct TargetTrackingUpdate {
     pub disable_scale_in: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     pub scale_in_cooldown: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     pub scale_out_cooldown: Option<i64>,
     pub target_value: Option<f64>,
 }

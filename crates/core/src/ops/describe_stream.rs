@@ -12,6 +12,10 @@ use serde_json::{json, Map, Value};
 #[serde(rename_all = "PascalCase")]
 struct DescribeStreamInput {
     stream_arn: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     limit: Option<i64>,
     exclusive_start_shard_id: Option<String>,
 }

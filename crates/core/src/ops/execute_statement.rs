@@ -24,6 +24,10 @@ struct ExecuteStatementInput {
     consistent_read: Option<bool>,
     next_token: Option<String>,
     return_consumed_capacity: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     limit: Option<i64>,
     return_values_on_condition_check_failure: Option<String>,
 }

@@ -15,6 +15,10 @@ use serde::Deserialize;
 #[serde(rename_all = "PascalCase")]
 struct GetRecordsInput {
     shard_iterator: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     limit: Option<i64>,
 }
 

@@ -12,6 +12,10 @@ use serde_json::Map;
 #[serde(rename_all = "PascalCase")]
 struct ListBackupsInput {
     table_name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     limit: Option<i64>,
     time_range_lower_bound: Option<f64>,
     time_range_upper_bound: Option<f64>,

@@ -10,6 +10,10 @@ use serde_json::{Map, Value};
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ListBulkOperationsInput {
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     max_results: Option<i64>,
     next_token: Option<String>,
 }

@@ -18,6 +18,10 @@ const MAX_PAGE: i64 = 100;
 struct ListContributorInsightsInput {
     table_name: Option<String>,
     next_token: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     max_results: Option<i64>,
 }
 

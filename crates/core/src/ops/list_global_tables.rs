@@ -12,6 +12,10 @@ use serde_json::{Map, Value};
 #[serde(rename_all = "PascalCase")]
 struct ListGlobalTablesInput {
     exclusive_start_global_table_name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     limit: Option<i64>,
 }
 

@@ -11,6 +11,10 @@ use serde_json::{Map, Value};
 #[serde(rename_all = "PascalCase")]
 struct ListImportsInput {
     table_arn: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     page_size: Option<i64>,
     next_token: Option<String>,
 }

@@ -11,6 +11,10 @@ use serde_json::{json, Map};
 #[serde(rename_all = "PascalCase")]
 struct ListStreamsInput {
     table_name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     limit: Option<i64>,
     exclusive_start_stream_arn: Option<String>,
 }

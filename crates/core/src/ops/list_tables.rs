@@ -10,6 +10,10 @@ use serde_json::Map;
 #[serde(rename_all = "PascalCase")]
 struct ListTablesInput {
     exclusive_start_table_name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     limit: Option<i64>,
 }
 

@@ -35,6 +35,10 @@ struct QueryInput {
     index_name: Option<String>,
     select: Option<String>,
     attributes_to_get: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     limit: Option<i64>,
     consistent_read: Option<bool>,
     key_conditions: Option<Conditions>,

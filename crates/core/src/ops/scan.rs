@@ -25,13 +25,25 @@ struct ScanInput {
     index_name: Option<String>,
     select: Option<String>,
     attributes_to_get: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     limit: Option<i64>,
     consistent_read: Option<bool>,
     scan_filter: Option<Conditions>,
     conditional_operator: Option<String>,
     exclusive_start_key: Option<Item>,
     return_consumed_capacity: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     segment: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     total_segments: Option<i64>,
     projection_expression: Option<String>,
     filter_expression: Option<String>,

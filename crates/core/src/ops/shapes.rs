@@ -43,14 +43,30 @@ pub struct KeySchemaElementInput {
 #[derive(Deserialize, Debug, Clone, Copy)]
 #[serde(rename_all = "PascalCase")]
 pub struct ProvisionedThroughputInput {
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     pub read_capacity_units: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     pub write_capacity_units: Option<i64>,
 }
 
 #[derive(Deserialize, Debug, Clone, Copy)]
 #[serde(rename_all = "PascalCase")]
 pub struct OnDemandThroughputInput {
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     pub max_read_request_units: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     pub max_write_request_units: Option<i64>,
 }
 

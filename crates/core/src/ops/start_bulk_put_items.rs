@@ -23,6 +23,10 @@ struct StartBulkPutItemsInput {
     input_s3_configuration: Option<InputS3Configuration>,
     output_s3_configuration: Option<OutputS3Configuration>,
     table_name: Option<String>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     max_write_request_units: Option<i64>,
     performance_tier: Option<String>,
 }

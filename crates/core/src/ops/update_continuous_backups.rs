@@ -21,6 +21,10 @@ struct UpdateContinuousBackupsInput {
 #[serde(rename_all = "PascalCase")]
 struct Specification {
     point_in_time_recovery_enabled: Option<bool>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     recovery_period_in_days: Option<i64>,
 }
 

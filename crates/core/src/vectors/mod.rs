@@ -133,6 +133,10 @@ pub struct VectorIndexInput {
     pub vector_attribute: Option<VectorAttributeInput>,
     pub search_schema: Option<Vec<SearchSchemaElementInput>>,
     pub projection: Option<ProjectionInput>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     pub dimensions: Option<i64>,
     pub distance_function: Option<String>,
 }

@@ -14,6 +14,10 @@ struct DescribeScalableTargetsInput {
     #[serde(flatten)]
     target: TargetName,
     resource_ids: Option<Vec<String>>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     max_results: Option<i64>,
     next_token: Option<String>,
 }

@@ -16,6 +16,10 @@ use serde_json::{json, Value};
 struct DescribeScalingActivitiesInput {
     #[serde(flatten)]
     target: TargetName,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     max_results: Option<i64>,
     next_token: Option<String>,
     include_not_scaled_activities: Option<bool>,

@@ -14,6 +14,10 @@ struct DescribeScalingPoliciesInput {
     policy_names: Option<Vec<String>>,
     #[serde(flatten)]
     target: TargetName,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     max_results: Option<i64>,
     next_token: Option<String>,
 }

@@ -27,7 +27,15 @@ struct TargetTrackingConfiguration {
     target_value: Option<f64>,
     predefined_metric_specification: Option<PredefinedMetric>,
     customized_metric_specification: Option<Value>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     scale_out_cooldown: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     scale_in_cooldown: Option<i64>,
     disable_scale_in: Option<bool>,
 }

@@ -28,7 +28,15 @@ struct PutScheduledActionInput {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ScalableTargetAction {
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     min_capacity: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     max_capacity: Option<i64>,
 }
 

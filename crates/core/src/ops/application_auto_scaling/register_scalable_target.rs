@@ -20,7 +20,15 @@ use std::collections::BTreeMap;
 struct RegisterScalableTargetInput {
     #[serde(flatten)]
     target: TargetName,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     min_capacity: Option<i64>,
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     max_capacity: Option<i64>,
     #[serde(rename = "RoleARN")]
     role_arn: Option<String>,

@@ -47,12 +47,20 @@ impl ReplicaSettingsInput {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ReadCapacityInput {
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     read_capacity_units: Option<i64>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ReadCeilingInput {
+    #[serde(
+        default,
+        deserialize_with = "dynalith_model::json_integer::deserialize"
+    )]
     max_read_request_units: Option<i64>,
 }
 
