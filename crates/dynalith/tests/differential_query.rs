@@ -286,9 +286,20 @@ fn random_query(rng: &mut StdRng, table: &str, numeric: bool, known: &[Value]) -
     request
 }
 
+/// A Limit of 1 to 24, now and then with a fraction, as a JavaScript
+/// client that computes it sends one (DynamoDB's JSON protocol truncates it).
+fn random_limit(rng: &mut StdRng) -> Value {
+    let limit = rng.random_range(1..25);
+    if rng.random_bool(0.2) {
+        json!(f64::from(limit) + 0.5)
+    } else {
+        json!(limit)
+    }
+}
+
 fn add_read_options(rng: &mut StdRng, request: &mut Value, legacy: bool) {
     if rng.random_bool(0.5) {
-        request["Limit"] = json!(rng.random_range(1..25));
+        request["Limit"] = random_limit(rng);
     }
     match rng.random_range(0..4) {
         0 => request["Select"] = json!("COUNT"),
@@ -382,7 +393,7 @@ fn random_index_query(rng: &mut StdRng, table: &str) -> (Value, &'static str) {
     request["ExpressionAttributeValues"] = values;
     add_random_filter(rng, &mut request);
     if rng.random_bool(0.5) {
-        request["Limit"] = json!(rng.random_range(1..25));
+        request["Limit"] = random_limit(rng);
     }
     match rng.random_range(0..5) {
         0 => request["Select"] = json!("COUNT"),
