@@ -14,7 +14,7 @@
 use crate::catalog::{BillingMode, Throughput};
 pub use crate::ops::shapes::Target;
 use crate::validate::Violations;
-use dynalith_model::DynamoError;
+use dynalith_model::{json_integer, DynamoError};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -85,15 +85,9 @@ pub fn effective(
 #[derive(Deserialize, Debug, Clone, Copy)]
 #[serde(rename_all = "PascalCase")]
 pub struct WarmThroughputInput {
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     pub read_units_per_second: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     pub write_units_per_second: Option<i64>,
 }
 

@@ -20,7 +20,7 @@ pub mod scaler;
 pub mod schedule;
 
 use crate::catalog::{BillingMode, IndexKind, TableMeta};
-use dynalith_model::{DynamoError, ErrorKind};
+use dynalith_model::{json_integer, DynamoError, ErrorKind};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -317,15 +317,9 @@ pub fn alarm_name(resource_id: &str, policy: &TargetTracking, which: usize) -> S
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct SettingsUpdate {
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     pub minimum_units: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     pub maximum_units: Option<i64>,
     pub auto_scaling_disabled: Option<bool>,
     pub auto_scaling_role_arn: Option<String>,
@@ -343,15 +337,9 @@ pub struct PolicyUpdate {
 #[serde(rename_all = "PascalCase")]
 pub struct TargetTrackingUpdate {
     pub disable_scale_in: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     pub scale_in_cooldown: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     pub scale_out_cooldown: Option<i64>,
     pub target_value: Option<f64>,
 }

@@ -4,7 +4,7 @@
 use crate::streams::record::sequence_text;
 use crate::validate::Violations;
 use crate::{keys, storage_error, Database};
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -12,10 +12,7 @@ use serde_json::{json, Map, Value};
 #[serde(rename_all = "PascalCase")]
 struct DescribeStreamInput {
     stream_arn: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     limit: Option<i64>,
     exclusive_start_shard_id: Option<String>,
 }

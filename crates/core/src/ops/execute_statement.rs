@@ -9,7 +9,7 @@ use crate::partiql::plan::{Plan, Planner};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
 use base64::Engine as _;
-use dynalith_model::{wire::parse_input, AttributeValue, DynamoError, ErrorKind};
+use dynalith_model::{json_integer, wire::parse_input, AttributeValue, DynamoError, ErrorKind};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -24,10 +24,7 @@ struct ExecuteStatementInput {
     consistent_read: Option<bool>,
     next_token: Option<String>,
     return_consumed_capacity: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     limit: Option<i64>,
     return_values_on_condition_check_failure: Option<String>,
 }

@@ -8,17 +8,14 @@ use crate::streams::iterator;
 use crate::streams::reader::PageLimits;
 use crate::validate::Violations;
 use crate::Database;
-use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError, ErrorKind};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct GetRecordsInput {
     shard_iterator: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     limit: Option<i64>,
 }
 

@@ -4,7 +4,7 @@
 
 use crate::validate::Violations;
 use crate::Database;
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::Map;
 
@@ -12,10 +12,7 @@ use serde_json::Map;
 #[serde(rename_all = "PascalCase")]
 struct ListBackupsInput {
     table_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     limit: Option<i64>,
     time_range_lower_bound: Option<f64>,
     time_range_upper_bound: Option<f64>,

@@ -3,17 +3,14 @@
 
 use crate::validate::Violations;
 use crate::Database;
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ListBulkOperationsInput {
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     max_results: Option<i64>,
     next_token: Option<String>,
 }

@@ -5,7 +5,7 @@
 use crate::contributor_insights;
 use crate::validate::Violations;
 use crate::Database;
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::Map;
 
@@ -18,10 +18,7 @@ const MAX_PAGE: i64 = 100;
 struct ListContributorInsightsInput {
     table_name: Option<String>,
     next_token: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     max_results: Option<i64>,
 }
 

@@ -4,7 +4,7 @@
 //! either.
 
 use crate::validate::Violations;
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -12,10 +12,7 @@ use serde_json::{Map, Value};
 #[serde(rename_all = "PascalCase")]
 struct ListGlobalTablesInput {
     exclusive_start_global_table_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     limit: Option<i64>,
 }
 

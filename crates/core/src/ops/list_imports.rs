@@ -3,7 +3,7 @@
 
 use crate::validate::Violations;
 use crate::Database;
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -11,10 +11,7 @@ use serde_json::{Map, Value};
 #[serde(rename_all = "PascalCase")]
 struct ListImportsInput {
     table_arn: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     page_size: Option<i64>,
     next_token: Option<String>,
 }

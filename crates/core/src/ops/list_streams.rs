@@ -3,7 +3,7 @@
 
 use crate::validate::Violations;
 use crate::Database;
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::{json, Map};
 
@@ -11,10 +11,7 @@ use serde_json::{json, Map};
 #[serde(rename_all = "PascalCase")]
 struct ListStreamsInput {
     table_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     limit: Option<i64>,
     exclusive_start_stream_arn: Option<String>,
 }

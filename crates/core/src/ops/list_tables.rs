@@ -2,7 +2,7 @@
 
 use crate::validate::Violations;
 use crate::Database;
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::Map;
 
@@ -10,10 +10,7 @@ use serde_json::Map;
 #[serde(rename_all = "PascalCase")]
 struct ListTablesInput {
     exclusive_start_table_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     limit: Option<i64>,
 }
 

@@ -23,7 +23,7 @@ use dynalith_expr::{
     SortKeyCondition,
 };
 use dynalith_model::{
-    wire::parse_input_in, AttributeValue, DynamoError, Item, ValueLayer, ValueType,
+    json_integer, wire::parse_input_in, AttributeValue, DynamoError, Item, ValueLayer, ValueType,
 };
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -35,10 +35,7 @@ struct QueryInput {
     index_name: Option<String>,
     select: Option<String>,
     attributes_to_get: Option<Vec<String>>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     limit: Option<i64>,
     consistent_read: Option<bool>,
     key_conditions: Option<Conditions>,

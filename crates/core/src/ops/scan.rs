@@ -11,7 +11,7 @@ use crate::validate::Violations;
 use crate::Database;
 use dynalith_expr::legacy;
 use dynalith_expr::{Bindings, ExpressionKind, RequestExpressions};
-use dynalith_model::{wire::parse_input, AttributeValue, DynamoError, Item};
+use dynalith_model::{json_integer, wire::parse_input, AttributeValue, DynamoError, Item};
 use serde::Deserialize;
 use std::collections::HashMap;
 
@@ -25,25 +25,16 @@ struct ScanInput {
     index_name: Option<String>,
     select: Option<String>,
     attributes_to_get: Option<Vec<String>>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     limit: Option<i64>,
     consistent_read: Option<bool>,
     scan_filter: Option<Conditions>,
     conditional_operator: Option<String>,
     exclusive_start_key: Option<Item>,
     return_consumed_capacity: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     segment: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     total_segments: Option<i64>,
     projection_expression: Option<String>,
     filter_expression: Option<String>,

@@ -2,6 +2,7 @@
 //! that a missing one is reported by validation with DynamoDB's message,
 //! not by the JSON parser.
 
+use dynalith_model::json_integer;
 use serde::Deserialize;
 
 /// The input of operations that name only a table (DescribeTable,
@@ -43,30 +44,18 @@ pub struct KeySchemaElementInput {
 #[derive(Deserialize, Debug, Clone, Copy)]
 #[serde(rename_all = "PascalCase")]
 pub struct ProvisionedThroughputInput {
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     pub read_capacity_units: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     pub write_capacity_units: Option<i64>,
 }
 
 #[derive(Deserialize, Debug, Clone, Copy)]
 #[serde(rename_all = "PascalCase")]
 pub struct OnDemandThroughputInput {
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     pub max_read_request_units: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     pub max_write_request_units: Option<i64>,
 }
 

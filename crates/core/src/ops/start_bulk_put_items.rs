@@ -11,7 +11,7 @@ use crate::imports::Compression;
 use crate::table_status::TableStatus;
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
-use dynalith_model::{wire::parse_input, DynamoError, ErrorKind};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError, ErrorKind};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
@@ -23,10 +23,7 @@ struct StartBulkPutItemsInput {
     input_s3_configuration: Option<InputS3Configuration>,
     output_s3_configuration: Option<OutputS3Configuration>,
     table_name: Option<String>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     max_write_request_units: Option<i64>,
     performance_tier: Option<String>,
 }

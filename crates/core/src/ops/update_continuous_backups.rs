@@ -6,7 +6,7 @@
 use super::describe_continuous_backups::{description, require_table};
 use crate::validate::Violations;
 use crate::{storage_error, Database};
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::Map;
 
@@ -21,10 +21,7 @@ struct UpdateContinuousBackupsInput {
 #[serde(rename_all = "PascalCase")]
 struct Specification {
     point_in_time_recovery_enabled: Option<bool>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     recovery_period_in_days: Option<i64>,
 }
 

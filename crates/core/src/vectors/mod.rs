@@ -19,7 +19,7 @@ pub mod score;
 use crate::catalog::{BillingMode, IndexProjection, KeyAttribute, TableMeta};
 use crate::ops::index_definitions::{self, IndexInput, ProjectionInput};
 use crate::validate::Violations;
-use dynalith_model::{AttributeValue, DynamoError, Item};
+use dynalith_model::{json_integer, AttributeValue, DynamoError, Item};
 pub use score::{vector_of, vector_of_json, DistanceFunction, NotAVector};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -133,10 +133,7 @@ pub struct VectorIndexInput {
     pub vector_attribute: Option<VectorAttributeInput>,
     pub search_schema: Option<Vec<SearchSchemaElementInput>>,
     pub projection: Option<ProjectionInput>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     pub dimensions: Option<i64>,
     pub distance_function: Option<String>,
 }

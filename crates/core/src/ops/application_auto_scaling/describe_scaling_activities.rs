@@ -7,7 +7,7 @@ use super::{page_response, TargetName, DYNAMODB};
 use crate::auto_scaling::activities::Activity;
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
@@ -16,10 +16,7 @@ use serde_json::{json, Value};
 struct DescribeScalingActivitiesInput {
     #[serde(flatten)]
     target: TargetName,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     max_results: Option<i64>,
     next_token: Option<String>,
     include_not_scaled_activities: Option<bool>,

@@ -5,7 +5,7 @@
 use super::{check_name_list, page_response, policy_description, registered_targets, TargetName};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -14,10 +14,7 @@ struct DescribeScalingPoliciesInput {
     policy_names: Option<Vec<String>>,
     #[serde(flatten)]
     target: TargetName,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     max_results: Option<i64>,
     next_token: Option<String>,
 }

@@ -6,7 +6,7 @@ use super::{check_name_list, page_response, registered_targets, Capacity, Target
 use crate::auto_scaling::ScheduledAction;
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 
@@ -16,10 +16,7 @@ struct DescribeScheduledActionsInput {
     scheduled_action_names: Option<Vec<String>>,
     #[serde(flatten)]
     target: TargetName,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     max_results: Option<i64>,
     next_token: Option<String>,
 }

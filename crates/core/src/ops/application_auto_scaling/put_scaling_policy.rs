@@ -7,7 +7,7 @@ use super::{apply_update, change_target, predefined_metric, unsupported, TargetN
 use crate::auto_scaling::{self, PolicyUpdate, SettingsUpdate, TargetTrackingUpdate};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -27,15 +27,9 @@ struct TargetTrackingConfiguration {
     target_value: Option<f64>,
     predefined_metric_specification: Option<PredefinedMetric>,
     customized_metric_specification: Option<Value>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     scale_out_cooldown: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     scale_in_cooldown: Option<i64>,
     disable_scale_in: Option<bool>,
 }

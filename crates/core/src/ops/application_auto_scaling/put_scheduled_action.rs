@@ -8,7 +8,7 @@ use crate::auto_scaling::schedule::Schedule;
 use crate::auto_scaling::ScheduledAction;
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::Map;
 
@@ -28,15 +28,9 @@ struct PutScheduledActionInput {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ScalableTargetAction {
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     min_capacity: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     max_capacity: Option<i64>,
 }
 

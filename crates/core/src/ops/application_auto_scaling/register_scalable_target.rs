@@ -10,7 +10,7 @@ use crate::auto_scaling::activities::Activity;
 use crate::auto_scaling::{SettingsUpdate, Suspension};
 use crate::validate::Violations;
 use crate::{Database, RequestContext};
-use dynalith_model::{wire::parse_input, DynamoError};
+use dynalith_model::{json_integer, wire::parse_input, DynamoError};
 use serde::Deserialize;
 use serde_json::{json, Map};
 use std::collections::BTreeMap;
@@ -20,15 +20,9 @@ use std::collections::BTreeMap;
 struct RegisterScalableTargetInput {
     #[serde(flatten)]
     target: TargetName,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     min_capacity: Option<i64>,
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     max_capacity: Option<i64>,
     #[serde(rename = "RoleARN")]
     role_arn: Option<String>,

@@ -8,7 +8,7 @@ use crate::auto_scaling::regions::ReplicaReadScaling;
 use crate::catalog::{BillingMode, IndexKind, TableMeta};
 use crate::global_tables::{self, ReplicaMeta, StrongConsistency};
 use crate::validate::Violations;
-use dynalith_model::DynamoError;
+use dynalith_model::{json_integer, DynamoError};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -47,20 +47,14 @@ impl ReplicaSettingsInput {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ReadCapacityInput {
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     read_capacity_units: Option<i64>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct ReadCeilingInput {
-    #[serde(
-        default,
-        deserialize_with = "dynalith_model::json_integer::deserialize"
-    )]
+    #[serde(default, deserialize_with = "json_integer::deserialize")]
     max_read_request_units: Option<i64>,
 }
 
